@@ -1,0 +1,205 @@
+// Assembles a broker: log manager, topic registry, partitions, handlers and listeners.
+// `startBroker` is the embedding API used by the CLI and by tests (port 0, temp dirs).
+import path from 'node:path';
+import { LogManager } from '../storage/log/log-manager.js';
+import type { BrokerConfig } from './config/broker-config.js';
+import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from './config/topic-config.js';
+import type { Logger } from './logging/logger.js';
+import { ensureMetaProperties } from './metadata/meta-properties.js';
+import { TopicRegistry, type TopicRecord } from './metadata/topic-registry.js';
+import { randomUuid } from './metadata/uuid.js';
+import { Partition, partitionKey } from './cluster/partition.js';
+import { AppendWaiters } from './fetch/append-waiters.js';
+import { FetchSessionCache } from './fetch/fetch-session-cache.js';
+import { NetworkServer, type BoundListener } from './network/server.js';
+import { buildHandlers } from './handlers/registry.js';
+
+export interface BrokerEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export class Broker {
+  readonly topics: TopicRegistry;
+  readonly logManager: LogManager;
+  readonly waiters = new AppendWaiters();
+  readonly fetchSessions: FetchSessionCache;
+  readonly nodeId: number;
+  clusterId = '';
+  readonly startedAt = Date.now();
+  private readonly partitions = new Map<string, Partition>();
+  private readonly topicConfigCache = new Map<string, ResolvedTopicConfig>();
+  private readonly creating = new Map<string, Promise<TopicRecord>>();
+  private bound: BoundListener[] = [];
+  private server: NetworkServer | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly logger: Logger,
+  ) {
+    this.nodeId = config.nodeId;
+    const logDirs = config.logDirs;
+    this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
+    this.logManager = new LogManager({
+      logDirs,
+      defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
+      retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
+      flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
+      logger: logger.child({ component: 'log-manager' }),
+    });
+    this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots') as number);
+  }
+
+  async start(): Promise<void> {
+    const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
+    this.clusterId = meta.clusterId;
+    await this.topics.load();
+    await this.logManager.startup();
+    for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
+    const handlers = buildHandlers(this);
+    this.server = new NetworkServer(
+      handlers,
+      {
+        maxRequestBytes: this.config.get('socket.request.max.bytes') as number,
+        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection') as number,
+        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes') as number,
+        idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
+      },
+      this.logger.child({ component: 'network' }),
+    );
+    this.bound = await this.server.listen(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
+  }
+
+  /** The first listener's bound port (tests listen on port 0). */
+  get port(): number {
+    return this.bound[0]?.boundPort ?? 0;
+  }
+
+  get boundListeners(): BoundListener[] {
+    return this.bound;
+  }
+
+  /** How clients should reach this broker through `listenerName` (advertised.listeners, port 0 resolved). */
+  endpointFor(listenerName: string): BrokerEndpoint {
+    const adv = this.config.advertisedListeners.find((l) => l.name === listenerName) ?? this.config.advertisedListeners[0]!;
+    const bound = this.bound.find((b) => b.name === adv.name) ?? this.bound[0];
+    let host = adv.host;
+    if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
+    const port = adv.port === 0 ? (bound?.boundPort ?? 0) : adv.port;
+    return { nodeId: this.nodeId, host, port, rack: (this.config.get('broker.rack') as string | null) ?? null };
+  }
+
+  /** All brokers of the cluster as seen through `listenerName`. One today; replication adds more. */
+  brokersFor(listenerName: string): BrokerEndpoint[] {
+    return [this.endpointFor(listenerName)];
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(partitionKey(topic, index));
+  }
+
+  topicConfig(topic: string): ResolvedTopicConfig {
+    let c = this.topicConfigCache.get(topic);
+    if (!c) {
+      c = resolveTopicConfig(this.config, this.topics.get(topic)?.configs ?? {});
+      this.topicConfigCache.set(topic, c);
+    }
+    return c;
+  }
+
+  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+    const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
+    // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
+    // registered topic without its logs.
+    await this.openTopicPartitions(record, 0);
+    await this.topics.put(record);
+    this.logger.info('topic created', { topic: name, partitions: numPartitions, topicId: record.id });
+    return record;
+  }
+
+  /**
+   * Creates `name` with the broker defaults unless it exists; concurrent callers share one
+   * creation (several clients' Metadata requests can race to auto-create the same topic).
+   */
+  autoCreateTopic(name: string): Promise<TopicRecord> {
+    const existing = this.topics.get(name);
+    if (existing) return Promise.resolve(existing);
+    let p = this.creating.get(name);
+    if (!p) {
+      p = this.createTopic(
+        name,
+        this.config.get('num.partitions') as number,
+        this.config.get('default.replication.factor') as number,
+        {},
+      ).finally(() => this.creating.delete(name));
+      this.creating.set(name, p);
+    }
+    return p;
+  }
+
+  async createPartitions(name: string, newTotal: number): Promise<void> {
+    const t = this.topics.get(name)!;
+    const updated = { ...t, partitions: newTotal };
+    await this.openTopicPartitions(updated, t.partitions);
+    await this.topics.put(updated);
+    this.logger.info('partitions added', { topic: name, partitions: newTotal });
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const t = this.topics.get(name);
+    if (!t) return;
+    await this.topics.remove(name);
+    this.topicConfigCache.delete(name);
+    for (let p = 0; p < t.partitions; p++) {
+      this.partitions.delete(partitionKey(name, p));
+      await this.logManager.deleteLog(name, p);
+      this.waiters.notify(name, p);
+    }
+    this.logger.info('topic deleted', { topic: name, topicId: t.id });
+  }
+
+  async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    const t = this.topics.get(name)!;
+    await this.topics.put({ ...t, configs });
+    this.topicConfigCache.delete(name);
+    const logConfig = toLogConfig(this.topicConfig(name));
+    for (let p = 0; p < t.partitions; p++) this.partition(name, p)?.log.updateConfig(logConfig);
+  }
+
+  private async openTopicPartitions(t: TopicRecord, from: number): Promise<void> {
+    const logConfig = toLogConfig(resolveTopicConfig(this.config, t.configs));
+    for (let p = from; p < t.partitions; p++) {
+      let log = this.logManager.getLog(t.name, p);
+      if (log) log.updateConfig(logConfig);
+      else log = await this.logManager.createLog(t.name, p, t.id, logConfig);
+      const partition = new Partition(t.name, p, t.id, log, this.nodeId);
+      log.onHighWatermark = () => this.waiters.notify(t.name, p);
+      this.partitions.set(partitionKey(t.name, p), partition);
+    }
+  }
+
+  get isClosing(): boolean {
+    return this.closing !== null;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.logger.info('shutting down');
+      await this.server?.close();
+      this.waiters.notifyAll();
+      await this.logManager.shutdown();
+      this.logger.info('shutdown complete');
+    })();
+    return this.closing;
+  }
+}
+
+export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; close(): Promise<void> }> {
+  const broker = new Broker(config, logger);
+  await broker.start();
+  return { broker, port: broker.port, close: () => broker.close() };
+}

@@ -1,0 +1,120 @@
+// Reads the partitions of one Fetch within its byte budgets (request max.bytes and each
+// partition's max bytes). As in Kafka (KIP-74), the first partition that has data returns at
+// least one whole batch even if it is larger than both budgets, so a consumer can always progress.
+import { ErrorCode } from '../../protocol/errors.js';
+import { Compression, batchCompression, scanBatches } from '../../protocol/records/batch-header.js';
+import { downConvertBatches } from '../../protocol/records/legacy.js';
+import { RecordsError } from '../../protocol/records/records-error.js';
+import type { Broker } from '../broker.js';
+
+export const READ_UNCOMMITTED = 0;
+export const READ_COMMITTED = 1;
+
+export interface PartitionFetch {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+}
+
+export interface PartitionFetchResult {
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  records: Buffer;
+  /** Null for read_uncommitted; the aborted transactions overlapping the returned range otherwise. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function errorResult(errorCode: number): PartitionFetchResult {
+  return {
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    records: EMPTY,
+    abortedTransactions: null,
+    leaderId: -1,
+    leaderEpoch: -1,
+  };
+}
+
+export interface FetchReadOptions {
+  maxBytes: number;
+  isolationLevel: number;
+  /** Message format for Fetch v0-3 clients (0 or 1), or 2 for v4+. */
+  magic: 0 | 1 | 2;
+  /** Fetch v10 introduced zstd (KIP-110); older fetchers get UNSUPPORTED_COMPRESSION_TYPE for it. */
+  allowZstd: boolean;
+}
+
+export async function readPartitions(broker: Broker, fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }> {
+  const results: PartitionFetchResult[] = [];
+  let remaining = Math.max(0, opts.maxBytes);
+  let bytes = 0;
+  for (const f of fetches) {
+    const partition = broker.partition(f.topic, f.partition);
+    if (!partition) {
+      results.push(errorResult(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      continue;
+    }
+    if (f.currentLeaderEpoch !== -1 && f.currentLeaderEpoch !== partition.leaderEpoch) {
+      results.push(errorResult(f.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH));
+      continue;
+    }
+    const log = partition.log;
+    const maxOffset = opts.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
+    const budget = Math.min(remaining, Math.max(0, f.partitionMaxBytes));
+    let read;
+    try {
+      read = await log.read(f.fetchOffset, budget, maxOffset, bytes === 0);
+    } catch (err) {
+      broker.logger.error('fetch read failed', { topic: f.topic, partition: f.partition, error: (err as Error).message });
+      results.push(errorResult(ErrorCode.KAFKA_STORAGE_ERROR));
+      continue;
+    }
+    if (read.error === 'OFFSET_OUT_OF_RANGE') {
+      results.push(errorResult(ErrorCode.OFFSET_OUT_OF_RANGE));
+      continue;
+    }
+    let records = read.records;
+    if (!opts.allowZstd && records.length > 0 && containsZstd(records)) {
+      results.push(errorResult(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE));
+      continue;
+    }
+    if (opts.magic < 2 && records.length > 0) {
+      try {
+        records = downConvertBatches(records, opts.magic);
+      } catch (err) {
+        if (!(err instanceof RecordsError)) throw err;
+        broker.logger.error('down-conversion failed', { topic: f.topic, partition: f.partition, error: err.message });
+        results.push(errorResult(err.errorCode));
+        continue;
+      }
+    }
+    bytes += records.length;
+    remaining = Math.max(0, remaining - records.length);
+    results.push({
+      errorCode: ErrorCode.NONE,
+      highWatermark: log.highWatermark,
+      lastStableOffset: log.lastStableOffset,
+      logStartOffset: log.logStartOffset,
+      records,
+      abortedTransactions: opts.isolationLevel === READ_COMMITTED ? [] : null,
+      leaderId: partition.leaderId,
+      leaderEpoch: partition.leaderEpoch,
+    });
+  }
+  return { results, bytes };
+}
+
+function containsZstd(records: Buffer): boolean {
+  return scanBatches(records, 0, records.length, false).batches.some((b) => batchCompression(b.attributes) === Compression.Zstd);
+}

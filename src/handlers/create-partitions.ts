@@ -1,0 +1,62 @@
+// CreatePartitions: grow a topic's partition count (never shrink), optionally validate only.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+export function createPartitionsHandler(broker: Broker): ApiHandler<CreatePartitionsRequest> {
+  return {
+    apiKey: 37,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(_ctx, req): Promise<CreatePartitionsResponse> {
+      const counts = new Map<string, number>();
+      for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+      const results = [];
+      for (const t of req.topics) {
+        const r = (errorCode: number, errorMessage: string | null) => ({ name: t.name, errorCode, errorMessage });
+        if (counts.get(t.name)! > 1) {
+          results.push(r(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.'));
+          continue;
+        }
+        const topic = broker.topics.get(t.name);
+        if (!topic) {
+          results.push(r(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
+          continue;
+        }
+        if (t.count < topic.partitions) {
+          results.push(r(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`));
+          continue;
+        }
+        if (t.count === topic.partitions) {
+          results.push(r(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`));
+          continue;
+        }
+        if (t.assignments !== null) {
+          const added = t.count - topic.partitions;
+          if (t.assignments.length !== added) {
+            results.push(r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${added} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`));
+            continue;
+          }
+          const bad = t.assignments.find((a) => a.brokerIds.length !== topic.replicationFactor || a.brokerIds.some((id) => id !== broker.nodeId));
+          if (bad) {
+            results.push(r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Invalid replica assignment ${bad.brokerIds.join(',')}`));
+            continue;
+          }
+        }
+        if (req.validateOnly) {
+          results.push(r(ErrorCode.NONE, null));
+          continue;
+        }
+        try {
+          await broker.createPartitions(t.name, t.count);
+          results.push(r(ErrorCode.NONE, null));
+        } catch (err) {
+          broker.logger.error('create partitions failed', { topic: t.name, error: (err as Error).message });
+          results.push(r(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message));
+        }
+      }
+      return { throttleTimeMs: 0, results } as unknown as CreatePartitionsResponse;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// CreateTopics: name, partition count, replication factor, assignment and config validation with
+// Kafka's error codes; validateOnly answers as if created without creating.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
+import type { Broker } from '../broker.js';
+import { validateTopicConfigs } from '../config/topic-config.js';
+import { invalidTopicNameReason } from '../metadata/topic-name.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+import type { ApiHandler } from '../network/request-context.js';
+import { describeTopicConfigEntries } from './config-entries.js';
+
+type Creatable = CreateTopicsRequest['topics'][number];
+
+interface Result {
+  name: string;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: object[] | null;
+}
+
+function fail(name: string, errorCode: number, errorMessage: string | null): Result {
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+}
+
+export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequest> {
+  return {
+    apiKey: 19,
+    minVersion: 0,
+    maxVersion: 7,
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => fail(t.name, errorCode, null)) };
+    },
+    async handle(ctx, req): Promise<CreateTopicsResponse> {
+      const v = ctx.header.apiVersion;
+      const counts = new Map<string, number>();
+      for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+      const results: Result[] = [];
+      for (const t of req.topics) {
+        if (counts.get(t.name)! > 1) {
+          results.push(fail(t.name, ErrorCode.INVALID_REQUEST, 'Create topics request from client contains duplicate topic'));
+          continue;
+        }
+        results.push(await createOne(broker, t, v >= 1 && req.validateOnly));
+      }
+      return { throttleTimeMs: 0, topics: results } as unknown as CreateTopicsResponse;
+    },
+  };
+}
+
+async function createOne(broker: Broker, t: Creatable, validateOnly: boolean): Promise<Result> {
+  const nameError = invalidTopicNameReason(t.name);
+  if (nameError) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
+  if (broker.topics.get(t.name)) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+  const collision = broker.topics.collidingTopic(t.name);
+  if (collision) {
+    return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collision.name}`);
+  }
+  const brokerCount = broker.brokersFor('').length;
+  let numPartitions = t.numPartitions;
+  let replicationFactor = t.replicationFactor;
+  if (t.assignments.length > 0) {
+    if (numPartitions !== -1 || replicationFactor !== -1) {
+      return fail(t.name, ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+    if (indexes.some((p, i) => p !== i)) {
+      return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+    }
+    const rf = t.assignments[0]!.brokerIds.length;
+    for (const a of t.assignments) {
+      if (a.brokerIds.length !== rf || a.brokerIds.length === 0) {
+        return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas');
+      }
+      if (new Set(a.brokerIds).size !== a.brokerIds.length) {
+        return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${a.brokerIds.join(', ')}`);
+      }
+      const unknown = a.brokerIds.find((id) => id !== broker.nodeId);
+      if (unknown !== undefined) return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${unknown} in replica assignment`);
+    }
+    numPartitions = t.assignments.length;
+    replicationFactor = rf;
+  } else {
+    if (numPartitions === -1) numPartitions = broker.config.get('num.partitions') as number;
+    if (replicationFactor === -1) replicationFactor = broker.config.get('default.replication.factor') as number;
+    if (numPartitions <= 0) return fail(t.name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (replicationFactor <= 0) return fail(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    if (replicationFactor > brokerCount) {
+      return fail(
+        t.name,
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokerCount} broker(s) are registered.`,
+      );
+    }
+  }
+  const configs: Record<string, string> = {};
+  const entries: Record<string, string | null> = {};
+  for (const c of t.configs) entries[c.name] = c.value;
+  const configErrors = validateTopicConfigs(entries);
+  if (configErrors.length > 0) {
+    const e = configErrors[0]!;
+    return fail(t.name, ErrorCode.INVALID_CONFIG, e.error);
+  }
+  for (const [k, val] of Object.entries(entries)) if (val !== null) configs[k] = val;
+  let topicId = ZERO_UUID;
+  if (!validateOnly) {
+    try {
+      topicId = (await broker.createTopic(t.name, numPartitions, replicationFactor, configs)).id;
+    } catch (err) {
+      broker.logger.error('create topic failed', { topic: t.name, error: (err as Error).message });
+      return fail(t.name, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
+    }
+  }
+  return {
+    name: t.name,
+    topicId,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    numPartitions,
+    replicationFactor,
+    configs: describeTopicConfigEntries(broker, configs, false, false).map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: c.readOnly,
+      configSource: c.configSource,
+      isSensitive: c.isSensitive,
+    })),
+  };
+}

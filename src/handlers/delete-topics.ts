@@ -1,0 +1,61 @@
+// DeleteTopics: by name (v0-5) or by name-or-id (v6+).
+import { ErrorCode } from '../../protocol/errors.js';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
+import type { Broker } from '../broker.js';
+import { isInternalTopic } from '../metadata/topic-name.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+interface Result {
+  name: string | null;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequest> {
+  return {
+    apiKey: 20,
+    minVersion: 0,
+    maxVersion: 6,
+    async handle(ctx, req): Promise<DeleteTopicsResponse> {
+      const v = ctx.header.apiVersion;
+      const wanted = v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+      const enabled = broker.config.get('delete.topic.enable') as boolean;
+      const results: Result[] = [];
+      for (const w of wanted) {
+        const byId = w.topicId !== ZERO_UUID;
+        if (byId && w.name !== null) {
+          results.push({ name: w.name, topicId: w.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both topic name and id were set' });
+          continue;
+        }
+        const t = byId ? broker.topics.getById(w.topicId) : w.name !== null ? broker.topics.get(w.name) : undefined;
+        if (!t) {
+          results.push({
+            name: w.name,
+            topicId: w.topicId,
+            errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorMessage: byId ? `Topic id ${w.topicId} not found` : 'This server does not host this topic-partition.',
+          });
+          continue;
+        }
+        if (!enabled) {
+          results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' });
+          continue;
+        }
+        if (isInternalTopic(t.name)) {
+          results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Internal topics cannot be deleted' });
+          continue;
+        }
+        try {
+          await broker.deleteTopic(t.name);
+          results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null });
+        } catch (err) {
+          broker.logger.error('delete topic failed', { topic: t.name, error: (err as Error).message });
+          results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: (err as Error).message });
+        }
+      }
+      return { throttleTimeMs: 0, responses: results } as unknown as DeleteTopicsResponse;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// DescribeCluster (KIP-700): the admin client's view of brokers and controller.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/generated/describe-cluster.js';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+const ENDPOINT_BROKERS = 1;
+
+export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClusterRequest> {
+  return {
+    apiKey: 60,
+    minVersion: 0,
+    maxVersion: 1,
+    handle(ctx, req): DescribeClusterResponse {
+      const endpointType = ctx.header.apiVersion >= 1 ? req.endpointType : ENDPOINT_BROKERS;
+      if (endpointType !== ENDPOINT_BROKERS) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: 'Only broker endpoints (1) are served by brokers',
+          endpointType,
+          clusterId: broker.clusterId,
+          controllerId: -1,
+          brokers: [],
+          clusterAuthorizedOperations: -2147483648,
+        } as DescribeClusterResponse;
+      }
+      const brokers = broker.brokersFor(ctx.connection.listenerName);
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        endpointType,
+        clusterId: broker.clusterId,
+        controllerId: broker.nodeId,
+        brokers: brokers.map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterAuthorizedOperations: -2147483648,
+      } as DescribeClusterResponse;
+    },
+  };
+}

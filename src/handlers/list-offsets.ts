@@ -1,0 +1,97 @@
+// ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4), latest tiered
+// (-5) and lookups by timestamp through the time index; isolation level bounds "latest".
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+const LATEST_TIERED = -5;
+const READ_COMMITTED = 1;
+
+interface PartitionResult {
+  partitionIndex: number;
+  errorCode: number;
+  oldStyleOffsets: number[];
+  timestamp: number;
+  offset: number;
+  leaderEpoch: number;
+}
+
+export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsRequest> {
+  return {
+    apiKey: 2,
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(ctx, req): Promise<ListOffsetsResponse> {
+      const v = ctx.header.apiVersion;
+      const isolation = v >= 2 ? req.isolationLevel : 0;
+      const topics = [];
+      for (const t of req.topics) {
+        const partitions: PartitionResult[] = [];
+        const seen = new Set<number>();
+        for (const p of t.partitions) {
+          const fail = (errorCode: number): PartitionResult => ({ partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 });
+          if (seen.has(p.partitionIndex)) {
+            partitions.push(fail(ErrorCode.INVALID_REQUEST));
+            continue;
+          }
+          seen.add(p.partitionIndex);
+          const partition = broker.partition(t.name, p.partitionIndex);
+          if (!partition) {
+            partitions.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            continue;
+          }
+          const cur = v >= 4 ? p.currentLeaderEpoch : -1;
+          if (cur !== -1 && cur !== partition.leaderEpoch) {
+            partitions.push(fail(cur > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH));
+            continue;
+          }
+          const log = partition.log;
+          const upper = isolation === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
+          let offset = -1;
+          let timestamp = -1;
+          let leaderEpoch = partition.leaderEpoch;
+          if (p.timestamp === LATEST) {
+            offset = upper;
+          } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
+            offset = log.logStartOffset;
+          } else if (p.timestamp === LATEST_TIERED) {
+            // No tiered storage yet: nothing is tiered, Kafka answers -1 then.
+            offset = -1;
+            leaderEpoch = -1;
+          } else if (p.timestamp === MAX_TIMESTAMP) {
+            const m = log.maxTimestampAndOffset();
+            if (m.offset >= 0 && m.offset < upper) {
+              offset = m.offset;
+              timestamp = m.timestamp;
+            }
+          } else if (p.timestamp >= 0) {
+            const found = await log.offsetForTimestamp(p.timestamp);
+            if (found && found.offset < upper) {
+              offset = found.offset;
+              timestamp = found.timestamp;
+            }
+          } else {
+            partitions.push(fail(ErrorCode.INVALID_REQUEST));
+            continue;
+          }
+          partitions.push({
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.NONE,
+            // v0 answers a list ("up to maxNumOffsets offsets"); for latest/earliest that is one offset.
+            oldStyleOffsets: v === 0 ? (offset >= 0 && p.maxNumOffsets > 0 ? [offset] : []) : [],
+            timestamp,
+            offset,
+            leaderEpoch,
+          });
+        }
+        topics.push({ name: t.name, partitions });
+      }
+      return { throttleTimeMs: 0, topics } as unknown as ListOffsetsResponse;
+    },
+  };
+}

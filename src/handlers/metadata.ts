@@ -1,0 +1,106 @@
+// Metadata: brokers, controller and topic/partition leadership, with auto-creation per
+// auto.create.topics.enable (and the request's allowAutoTopicCreation from v4).
+import { ErrorCode } from '../../protocol/errors.js';
+import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
+import type { Broker } from '../broker.js';
+import { invalidTopicNameReason, isInternalTopic, unifyCollisionChars } from '../metadata/topic-name.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
+
+export function topicMetadata(broker: Broker, t: TopicRecord): MetadataResponseTopic {
+  const partitions = [];
+  for (let p = 0; p < t.partitions; p++) {
+    const part = broker.partition(t.name, p);
+    partitions.push({
+      errorCode: part ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      partitionIndex: p,
+      leaderId: part ? part.leaderId : -1,
+      leaderEpoch: part ? part.leaderEpoch : -1,
+      replicaNodes: part ? part.replicas : [],
+      isrNodes: part ? part.isr : [],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: isInternalTopic(t.name),
+    partitions,
+    topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+  } as MetadataResponseTopic;
+}
+
+function errorTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseTopic {
+  return {
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+  } as MetadataResponseTopic;
+}
+
+export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
+  return {
+    apiKey: 3,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(ctx, req): Promise<MetadataResponse> {
+      const v = ctx.header.apiVersion;
+      // v0: an empty list means "all topics"; v1+: null means all, empty means none.
+      const all = req.topics === null || (v === 0 && req.topics.length === 0);
+      const allowAutoCreate = (v < 4 || req.allowAutoTopicCreation) && (broker.config.get('auto.create.topics.enable') as boolean);
+      const topics: MetadataResponseTopic[] = [];
+      if (all) {
+        for (const t of broker.topics.all()) topics.push(topicMetadata(broker, t));
+      } else {
+        for (const rt of req.topics!) {
+          if (rt.name === null || rt.name === undefined) {
+            const t = rt.topicId && rt.topicId !== ZERO_UUID ? broker.topics.getById(rt.topicId) : undefined;
+            topics.push(t ? topicMetadata(broker, t) : errorTopic(null, rt.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+            continue;
+          }
+          const name = rt.name;
+          const existing = broker.topics.get(name);
+          if (existing) {
+            topics.push(topicMetadata(broker, existing));
+            continue;
+          }
+          if (!allowAutoCreate) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            continue;
+          }
+          if (invalidTopicNameReason(name) !== null || isInternalTopic(name)) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          const collision = broker.topics.collidingTopic(name);
+          if (collision && unifyCollisionChars(collision.name) === unifyCollisionChars(name)) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          try {
+            topics.push(topicMetadata(broker, await broker.autoCreateTopic(name)));
+          } catch (err) {
+            broker.logger.error('auto-create failed', { topic: name, error: (err as Error).message });
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_SERVER_ERROR));
+          }
+        }
+      }
+      const brokers = broker.brokersFor(ctx.connection.listenerName);
+      return {
+        throttleTimeMs: 0,
+        brokers: brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterId: broker.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+        clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+      } as MetadataResponse;
+    },
+  };
+}

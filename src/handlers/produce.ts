@@ -1,0 +1,120 @@
+// Produce: validate batch headers, assign offsets synchronously, answer once the bytes are in the
+// OS (acks=1/-1) or not at all (acks=0). Records are never decoded here; legacy (magic 0/1)
+// message sets from Produce v0-2 clients are up-converted to a v2 batch first.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
+import type { BatchInfo } from '../../protocol/records/batch-header.js';
+import { isLegacyMessageSet, upConvertMessageSet } from '../../protocol/records/legacy.js';
+import { validateProduceRecords } from '../../protocol/records/validate.js';
+import type { Broker } from '../broker.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
+
+interface PartitionResult {
+  index: number;
+  errorCode: number;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+function response(topics: { name: string; partitionResponses: PartitionResult[] }[]): ProduceResponse {
+  return { responses: topics, throttleTimeMs: 0 } as unknown as ProduceResponse;
+}
+
+export function produceHandler(broker: Broker): ApiHandler<ProduceRequest> {
+  return {
+    apiKey: 0,
+    minVersion: 0,
+    maxVersion: 11,
+    errorResponse(req, errorCode) {
+      return response(req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })));
+    },
+    async handle(ctx, req): Promise<HandlerOutcome> {
+      const version = ctx.header.apiVersion;
+      const acks = req.acks;
+      const pending: Promise<void>[] = [];
+      let anyError = false;
+      const topics = req.topicData.map((t) => {
+        const partitionResponses = t.partitionData.map((p): PartitionResult => {
+          const r = appendPartition(broker, version, acks, t.name, p.index, p.records, pending);
+          if (r.errorCode !== ErrorCode.NONE) anyError = true;
+          return r;
+        });
+        return { name: t.name, partitionResponses };
+      });
+      if (acks === 0) {
+        // Kafka has no way to report an acks=0 failure except closing the connection.
+        return anyError ? CLOSE_CONNECTION : NO_RESPONSE;
+      }
+      await Promise.all(pending);
+      return response(topics);
+    },
+  };
+}
+
+function appendPartition(
+  broker: Broker,
+  version: number,
+  acks: number,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  pending: Promise<void>[],
+): PartitionResult {
+  if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS);
+  const partition = broker.partition(topic, index);
+  if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const cfg = broker.topicConfig(topic);
+  if (acks === -1 && (cfg.get('min.insync.replicas') as number) > partition.isr.length) {
+    return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${partition.isr.length} is insufficient to satisfy the min.isr requirement`);
+  }
+  if (records === null || records.length === 0) {
+    return failed(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
+  }
+  let data = records;
+  if (isLegacyMessageSet(data)) {
+    if (version >= 3) {
+      return failed(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`);
+    }
+    const converted = upConvertMessageSet(data, { now: Date.now() });
+    if ('error' in converted) return failed(index, ErrorCode[converted.error as keyof typeof ErrorCode] ?? ErrorCode.CORRUPT_MESSAGE, converted.message);
+    data = converted.records;
+  }
+  const maxMessageBytes = cfg.get('max.message.bytes') as number;
+  // v3+ carries exactly one batch per partition; older versions may carry several (up-converted).
+  const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
+  if (!checked.ok) return failed(index, checked.errorCode, checked.message);
+  const batches: BatchInfo[] = checked.batches;
+  const segmentBytes = cfg.get('segment.bytes') as number;
+  if (data.length > segmentBytes) return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE);
+  let result;
+  try {
+    result = partition.log.append(data, batches, partition.leaderEpoch);
+  } catch (err) {
+    broker.logger.error('append failed', { topic, partition: index, error: (err as Error).message });
+    return failed(index, ErrorCode.KAFKA_STORAGE_ERROR);
+  }
+  const out: PartitionResult = {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: result.baseOffset,
+    logAppendTimeMs: result.logAppendTime,
+    logStartOffset: result.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+  };
+  pending.push(
+    result.written.catch((err: Error) => {
+      broker.logger.error('write failed', { topic, partition: index, error: err.message });
+      out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      out.baseOffset = -1;
+    }),
+  );
+  return out;
+}

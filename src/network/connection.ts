@@ -1,0 +1,287 @@
+// One client connection: frames in, handlers, responses out strictly in request order.
+//
+//   socket 'data' -> FrameDecoder -> header -> handler (sync or async) -> slot in `pending`
+//   pending = [slot(corr 7, done), slot(corr 8, waiting), slot(corr 9, done)]
+//             ^ flushed as soon as the head is done; 9 waits for 8 (clients pipeline and
+//               match responses by order as well as by correlation id).
+//
+// Backpressure: while too many requests are in flight or too many response bytes are unsent,
+// the socket is paused and buffered frames wait, so one greedy client cannot exhaust memory.
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Reader } from '../../protocol/wire/reader.js';
+import { Writer } from '../../protocol/wire/writer.js';
+import { DecodeError } from '../../protocol/wire/errors.js';
+import { API_CODECS, requestHeaderVersion, responseHeaderVersion } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import {
+  CLOSE_CONNECTION,
+  NO_RESPONSE,
+  type ApiHandler,
+  type ConnectionInfo,
+  type HandlerOutcome,
+  type RequestContext,
+  type RequestHeader,
+} from './request-context.js';
+
+const API_VERSIONS_KEY = 18;
+
+export interface ConnectionLimits {
+  maxRequestBytes: number;
+  maxInflightRequests: number;
+  maxUnsentResponseBytes: number;
+  idleTimeoutMs: number;
+}
+
+export interface HandlerLookup {
+  get(apiKey: number): ApiHandler | undefined;
+  /** ApiVersions v0 body used for the KIP-511 fallback when the client's version is too new. */
+  apiVersionsFallback(): object;
+}
+
+interface Slot {
+  correlationId: number;
+  done: boolean;
+  chunks: Buffer[] | null;
+}
+
+export class Connection {
+  readonly info: ConnectionInfo;
+  private readonly decoder: FrameDecoder;
+  private readonly pending: Slot[] = [];
+  private paused = false;
+  private closed = false;
+  private processing = false;
+
+  constructor(
+    socket: Socket,
+    id: number,
+    listenerName: string,
+    private readonly handlers: HandlerLookup,
+    private readonly limits: ConnectionLimits,
+    private readonly logger: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket };
+    this.decoder = new FrameDecoder(limits.maxRequestBytes);
+    socket.setNoDelay(true);
+    if (limits.idleTimeoutMs > 0) {
+      socket.setTimeout(limits.idleTimeoutMs, () => {
+        this.logger.debug('closing idle connection', { connection: this.info.remoteAddress });
+        this.close();
+      });
+    }
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder.push(chunk);
+      this.processFrames();
+    });
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => this.logger.debug('socket error', { connection: this.info.remoteAddress, error: err.message }));
+    socket.on('close', () => {
+      this.closed = true;
+      this.pending.length = 0;
+      this.onClose(this);
+    });
+  }
+
+  get inflight(): number {
+    return this.pending.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.info.socket.destroy();
+  }
+
+  /** Stops reading new requests (graceful shutdown) while in-flight ones finish. */
+  stopReading(): void {
+    this.paused = true;
+    this.info.socket.pause();
+  }
+
+  private overloaded(): boolean {
+    return (
+      this.pending.length >= this.limits.maxInflightRequests ||
+      this.info.socket.writableLength >= this.limits.maxUnsentResponseBytes
+    );
+  }
+
+  private processFrames(): void {
+    if (this.processing) return; // re-entrancy: a sync handler completing can trigger maybeResume
+    this.processing = true;
+    try {
+      while (!this.closed) {
+        if (this.overloaded()) {
+          if (!this.paused) {
+            this.paused = true;
+            this.info.socket.pause();
+          }
+          return;
+        }
+        let frame: Buffer | null;
+        try {
+          frame = this.decoder.next();
+        } catch (err) {
+          if (err instanceof FrameTooLargeError) {
+            this.logger.warn('closing connection: invalid frame size', { connection: this.info.remoteAddress, error: err.message });
+            this.close();
+            return;
+          }
+          throw err;
+        }
+        if (frame === null) return;
+        this.handleFrame(frame);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.closed || !this.paused || this.overloaded()) return;
+    this.paused = false;
+    this.info.socket.resume();
+    this.processFrames();
+  }
+
+  private handleFrame(frame: Buffer): void {
+    if (frame.length < 8) {
+      this.protocolViolation('request shorter than its header');
+      return;
+    }
+    const header: RequestHeader = {
+      apiKey: frame.readInt16BE(0),
+      apiVersion: frame.readInt16BE(2),
+      correlationId: frame.readInt32BE(4),
+      clientId: null,
+    };
+    const handler = this.handlers.get(header.apiKey);
+    const codec = API_CODECS.get(header.apiKey);
+    if (!handler || !codec) {
+      this.protocolViolation(`unsupported API key ${header.apiKey}`);
+      return;
+    }
+    const versionOk = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
+    if (!versionOk && header.apiKey !== API_VERSIONS_KEY) {
+      this.protocolViolation(`unsupported version ${header.apiVersion} of API key ${header.apiKey}`);
+      return;
+    }
+    const slot: Slot = { correlationId: header.correlationId, done: false, chunks: null };
+    this.pending.push(slot);
+    if (!versionOk) {
+      // KIP-511: answer a too-new ApiVersions with a v0 response listing what we support, so the
+      // client can pick a version it shares with us.
+      const body = { ...this.handlers.apiVersionsFallback(), errorCode: ErrorCode.UNSUPPORTED_VERSION };
+      this.complete(slot, { ...header, apiVersion: 0 }, body);
+      return;
+    }
+    let request: unknown;
+    try {
+      const r = new Reader(frame, 8);
+      const hv = requestHeaderVersion(header.apiKey, header.apiVersion);
+      if (hv >= 1) header.clientId = r.readNullableString();
+      if (hv >= 2) r.skipTaggedFields();
+      request = codec.decodeRequest(r, header.apiVersion);
+    } catch (err) {
+      this.pending.pop();
+      if (err instanceof DecodeError && header.apiKey === API_VERSIONS_KEY && header.apiVersion >= 3) {
+        // Kafka answers an unparseable ApiVersions v3+ body with INVALID_REQUEST instead of closing.
+        this.pending.push(slot);
+        this.complete(slot, { ...header, apiVersion: 0 }, { ...this.handlers.apiVersionsFallback(), errorCode: ErrorCode.INVALID_REQUEST });
+        return;
+      }
+      this.protocolViolation(`malformed request (api ${header.apiKey} v${header.apiVersion}): ${(err as Error).message}`);
+      return;
+    }
+    const ctx: RequestContext = { header, connection: this.info, receivedAt: performance.now() };
+    let outcome: HandlerOutcome | Promise<HandlerOutcome>;
+    try {
+      outcome = handler.handle(ctx, request);
+    } catch (err) {
+      this.handlerFailed(slot, header, handler, request, err);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.finish(slot, header, o),
+        (err) => this.handlerFailed(slot, header, handler, request, err),
+      );
+    } else {
+      this.finish(slot, header, outcome);
+    }
+  }
+
+  private finish(slot: Slot, header: RequestHeader, outcome: HandlerOutcome): void {
+    if (outcome === NO_RESPONSE) {
+      slot.done = true;
+      this.flush();
+      return;
+    }
+    if (outcome === CLOSE_CONNECTION) {
+      this.close();
+      return;
+    }
+    this.complete(slot, header, outcome);
+  }
+
+  private handlerFailed(slot: Slot, header: RequestHeader, handler: ApiHandler, request: unknown, err: unknown): void {
+    this.logger.error('request handler failed', {
+      apiKey: header.apiKey,
+      apiVersion: header.apiVersion,
+      error: (err as Error)?.stack ?? String(err),
+    });
+    if (handler.errorResponse && !this.closed) {
+      try {
+        this.complete(slot, header, handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR, header.apiVersion));
+        return;
+      } catch {
+        // fall through to closing: we cannot build a response the client would understand
+      }
+    }
+    this.close();
+  }
+
+  private complete(slot: Slot, header: RequestHeader, body: object): void {
+    if (this.closed) return;
+    const codec = API_CODECS.get(header.apiKey)!;
+    const w = new Writer(256);
+    w.writeInt32(0);
+    w.writeInt32(header.correlationId);
+    if (responseHeaderVersion(header.apiKey, header.apiVersion) >= 1) w.writeUnsignedVarint(0);
+    try {
+      codec.encodeResponse(w, header.apiVersion, body);
+    } catch (err) {
+      this.logger.error('response encoding failed', { apiKey: header.apiKey, apiVersion: header.apiVersion, error: (err as Error).stack });
+      this.close();
+      return;
+    }
+    w.setInt32At(0, w.length - 4);
+    slot.chunks = w.toChunks();
+    slot.done = true;
+    this.flush();
+  }
+
+  private flush(): void {
+    const socket = this.info.socket;
+    let corked = false;
+    while (this.pending.length > 0 && this.pending[0]!.done) {
+      const slot = this.pending.shift()!;
+      if (slot.chunks === null) continue;
+      if (!corked) {
+        socket.cork();
+        corked = true;
+      }
+      for (const c of slot.chunks) socket.write(c);
+    }
+    if (corked) socket.uncork();
+    this.maybeResume();
+  }
+
+  private protocolViolation(reason: string): void {
+    this.logger.warn('closing connection: protocol violation', { connection: this.info.remoteAddress, reason });
+    this.close();
+  }
+}

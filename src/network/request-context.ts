@@ -1,0 +1,40 @@
+// What a handler sees of a request beyond its decoded body.
+import type { Socket } from 'node:net';
+
+export interface RequestHeader {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  listenerName: string;
+  remoteAddress: string;
+  socket: Socket;
+}
+
+export interface RequestContext {
+  header: RequestHeader;
+  connection: ConnectionInfo;
+  /** Monotonic receive time (performance.now()). */
+  receivedAt: number;
+}
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE = Symbol('no-response');
+/** Returned by a handler when Kafka closes the connection instead of answering (acks=0 produce errors). */
+export const CLOSE_CONNECTION = Symbol('close-connection');
+
+export type HandlerOutcome = object | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
+
+export interface ApiHandler<Req = any> {
+  apiKey: number;
+  /** Version range advertised in ApiVersions: only what is implemented and tested. */
+  minVersion: number;
+  maxVersion: number;
+  handle(ctx: RequestContext, request: Req): HandlerOutcome | Promise<HandlerOutcome>;
+  /** A response carrying `errorCode` everywhere, used when the handler itself fails unexpectedly. */
+  errorResponse?(request: Req, errorCode: number, version: number): object;
+}

@@ -1,0 +1,467 @@
+// One segment: a .log file of raw v2 batches plus its sparse .index and .timeindex (Kafka's
+// LogSegment). The active segment's indexes live in memory and are appended to synchronously by
+// PartitionLog.append; a rolled segment is immutable and loads its indexes lazily on first lookup,
+// validating them and rebuilding from the log when they are missing or inconsistent.
+//
+// Two sizes matter: `size` counts bytes queued for the file (offset assignment runs ahead of I/O),
+// `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { readInt64 } from '../../protocol/records/batch-header.js';
+import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound } from './log-files.js';
+import { IndexFile } from './index-file.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
+import { readAt, scanFile, type FileScanResult } from './segment-scan.js';
+import { HeaderCursor, SegmentCorruptError, walkToOffset, walkRange, walkToTimestamp } from './segment-read.js';
+
+const INT32_MAX = 0x7fffffff;
+
+export interface IndexingConfig {
+  indexIntervalBytes: number;
+}
+
+export interface SegmentRead {
+  records: Buffer;
+  /** Offset after the last returned batch (== fetch start when empty). */
+  nextOffset: number;
+  /** False when no batch at or after the fetch offset exists in the written part of this segment. */
+  found: boolean;
+}
+
+export class LogSegment {
+  logPath: string;
+  indexPath: string;
+  timeIndexPath: string;
+  /** Bytes queued for the file (logical end). */
+  size = 0;
+  /** Bytes that reached the OS. */
+  writtenSize = 0;
+  /** Offset after the last batch queued into this segment. */
+  nextOffset: number;
+  maxTimestamp = -1;
+  /** Base offset of the first batch that reached maxTimestamp. */
+  offsetOfMaxTimestamp = -1;
+  /** Max timestamp of the first batch (Kafka rolls by segment.ms relative to it); -1 if unknown. */
+  rollingBasedTimestamp = -1;
+  created: number;
+  lastModified: number;
+  bytesSinceLastIndexEntry = 0;
+  deleted = false;
+  /** Files closed and unlinked: nothing can be read any more. */
+  destroyed = false;
+
+  private offIdx: OffsetIndex | null = null;
+  private timeIdx: TimeIndex | null = null;
+  private indexLoad: Promise<void> | null = null;
+  private fh: FileHandle | null = null;
+  private fhOpening: Promise<FileHandle> | null = null;
+  private createOnOpen: boolean;
+  private readers = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  private constructor(readonly dir: string, readonly baseOffset: number, now: number, isNew: boolean) {
+    const p = segmentPaths(dir, baseOffset);
+    this.logPath = p.log;
+    this.indexPath = p.index;
+    this.timeIndexPath = p.timeIndex;
+    this.nextOffset = baseOffset;
+    this.created = now;
+    this.lastModified = now;
+    this.createOnOpen = isNew;
+  }
+
+  /** A new empty segment; its file is created by the first write (so roll stays synchronous). */
+  static createNew(dir: string, baseOffset: number, now: number): LogSegment {
+    const s = new LogSegment(dir, baseOffset, now, true);
+    s.offIdx = new OffsetIndex(s.indexPath, baseOffset);
+    s.timeIdx = new TimeIndex(s.timeIndexPath, baseOffset);
+    s.indexLoad = Promise.resolve();
+    return s;
+  }
+
+  /** An existing segment: size from the file, max timestamp from the time index's last entry. */
+  static async openExisting(dir: string, baseOffset: number): Promise<LogSegment> {
+    const s = new LogSegment(dir, baseOffset, Date.now(), false);
+    const st = await stat(s.logPath);
+    s.size = s.writtenSize = st.size;
+    s.lastModified = st.mtimeMs;
+    s.created = st.mtimeMs;
+    return s;
+  }
+
+  // ---- file handle & readers -------------------------------------------------------------
+
+  handle(): Promise<FileHandle> {
+    if (this.fh) return Promise.resolve(this.fh);
+    if (this.destroyed) return Promise.reject(new Error(`segment ${this.baseOffset} was deleted`));
+    if (!this.fhOpening) {
+      const flags = this.createOnOpen ? 'w+' : 'r+';
+      this.fhOpening = open(this.logPath, flags, 0o644).then(
+        (fh) => {
+          this.fh = fh;
+          this.createOnOpen = false;
+          return fh;
+        },
+        (e) => {
+          this.fhOpening = null;
+          throw e;
+        },
+      );
+    }
+    return this.fhOpening;
+  }
+
+  get fileCreated(): boolean {
+    return !this.createOnOpen;
+  }
+
+  /** Marks a read in progress: physical close/unlink waits for it. */
+  acquire(): void {
+    this.readers++;
+  }
+
+  release(): void {
+    if (--this.readers === 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.readers === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  // ---- indexes ----------------------------------------------------------------------------
+
+  get indexesLoaded(): boolean {
+    return this.offIdx !== null && this.timeIdx !== null;
+  }
+
+  /** Synchronous access for the append path; only valid once indexes are loaded (active segment). */
+  get offsetIndex(): OffsetIndex {
+    if (!this.offIdx) throw new Error(`indexes of segment ${this.baseOffset} not loaded`);
+    return this.offIdx;
+  }
+
+  get timeIndex(): TimeIndex {
+    if (!this.timeIdx) throw new Error(`indexes of segment ${this.baseOffset} not loaded`);
+    return this.timeIdx;
+  }
+
+  /** Loads and validates the index files, rebuilding them from the log if they do not check out. */
+  ensureIndexes(): Promise<void> {
+    if (!this.indexLoad) {
+      const load = this.loadIndexes().then(
+        () => {},
+        (e) => {
+          this.indexLoad = null;
+          throw e;
+        },
+      );
+      this.indexLoad = load;
+      return load;
+    }
+    return this.indexLoad;
+  }
+
+  /** True if the files were usable; false if they had to be rebuilt. */
+  private async loadIndexes(): Promise<boolean> {
+    const [offData, timeData] = await Promise.all([
+      IndexFile.readIndexFile(this.indexPath),
+      IndexFile.readIndexFile(this.timeIndexPath),
+    ]);
+    const ok =
+      offData !== null &&
+      timeData !== null &&
+      offData.length % 8 === 0 &&
+      timeData.length % TIME_INDEX_ENTRY_SIZE === 0;
+    if (ok) {
+      const off = new OffsetIndex(this.indexPath, this.baseOffset, offData);
+      const time = new TimeIndex(this.timeIndexPath, this.baseOffset, timeData);
+      const limit = this.nextOffset > this.baseOffset ? this.nextOffset : Number.MAX_SAFE_INTEGER;
+      if (off.isValid(this.writtenSize) && time.isValid(limit)) {
+        this.offIdx = off;
+        this.timeIdx = time;
+        return true;
+      }
+    }
+    await this.rebuildIndexes(false);
+    this.onBecomeInactive();
+    await this.persistIndexes(false);
+    return false;
+  }
+
+  /** Reads the last time index entry only (cheap segment max timestamp for retention at startup). */
+  async loadMaxTimestampFromTimeIndex(): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.timeIndexPath, 'r');
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    try {
+      const { size } = await fh.stat();
+      if (size % TIME_INDEX_ENTRY_SIZE !== 0) return false;
+      if (size === 0) return true;
+      const last = await readAt(fh, size - TIME_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE);
+      if (last.length !== TIME_INDEX_ENTRY_SIZE) return false;
+      const rel = last.readInt32BE(8);
+      if (rel < 0) return false;
+      this.maxTimestamp = readInt64(last, 0);
+      this.offsetOfMaxTimestamp = this.baseOffset + rel;
+      return true;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Scans the whole written file and rebuilds both indexes and the segment's offsets/timestamps.
+   * `checkCrc` for recovery. `onBatch` sees each accepted batch (leader epoch cache rebuild).
+   * Stops at the first invalid batch; does not truncate (see recover).
+   */
+  async rebuildIndexes(
+    checkCrc: boolean,
+    intervalBytes = 4096,
+    onBatch?: (epoch: number, baseOffset: number) => void,
+  ): Promise<FileScanResult> {
+    const off = this.offIdx ?? new OffsetIndex(this.indexPath, this.baseOffset);
+    const time = this.timeIdx ?? new TimeIndex(this.timeIndexPath, this.baseOffset);
+    off.reset();
+    time.reset();
+    this.offIdx = off;
+    this.timeIdx = time;
+    this.indexLoad = Promise.resolve();
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.rollingBasedTimestamp = -1;
+    this.bytesSinceLastIndexEntry = 0;
+    let expected = this.baseOffset;
+    let first = true;
+    const fh = await this.handle();
+    const end = (await fh.stat()).size;
+    const result = await scanFile(fh, 0, end, checkCrc, (b, position) => {
+      const last = b.baseOffset + b.lastOffsetDelta;
+      if (b.baseOffset < expected || b.lastOffsetDelta < 0 || last - this.baseOffset > INT32_MAX) return false;
+      if (first) {
+        this.rollingBasedTimestamp = b.maxTimestamp;
+        first = false;
+      }
+      this.indexBatch(b.baseOffset, last, position, b.size, b.maxTimestamp, intervalBytes);
+      onBatch?.(b.partitionLeaderEpoch, b.baseOffset);
+      expected = last + 1;
+      return true;
+    });
+    this.size = this.writtenSize = result.validEnd;
+    this.nextOffset = expected;
+    return result;
+  }
+
+  /** Recovery (unclean shutdown): CRC-checked rebuild, then cut the file after the last valid batch. */
+  async recover(
+    intervalBytes: number,
+    onBatch?: (epoch: number, baseOffset: number) => void,
+  ): Promise<{ truncatedBytes: number; error: FileScanResult['error'] }> {
+    const fh = await this.handle();
+    const fileSize = (await fh.stat()).size;
+    const r = await this.rebuildIndexes(true, intervalBytes, onBatch);
+    if (r.validEnd < fileSize) await fh.truncate(r.validEnd);
+    this.onBecomeInactive();
+    await this.persistIndexes(false);
+    return { truncatedBytes: fileSize - r.validEnd, error: r.error };
+  }
+
+  /**
+   * Clean load of the active segment: trust the indexes and scan only the tail (from the last
+   * indexed batch) to find the next offset and max timestamp. Returns the scan error, if any.
+   */
+  async loadActive(): Promise<FileScanResult['error']> {
+    await this.ensureIndexes();
+    const off = this.offsetIndex;
+    const time = this.timeIndex;
+    const lastTime = time.lastEntry();
+    const lastOff = off.lastEntry();
+    const start = Math.min(lastOff.position, time.entries > 0 ? off.lookup(lastTime.offset).position : lastOff.position);
+    this.maxTimestamp = time.entries > 0 ? lastTime.timestamp : -1;
+    this.offsetOfMaxTimestamp = time.entries > 0 ? lastTime.offset : -1;
+    const fh = await this.handle();
+    let next = this.baseOffset;
+    const r = await scanFile(fh, start, this.writtenSize, false, (b) => {
+      const last = b.baseOffset + b.lastOffsetDelta;
+      if (b.baseOffset < next || b.lastOffsetDelta < 0) return false;
+      if (b.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = b.maxTimestamp;
+        this.offsetOfMaxTimestamp = b.baseOffset;
+      }
+      next = last + 1;
+      return true;
+    });
+    if (r.error !== null) return r.error;
+    this.nextOffset = next;
+    this.bytesSinceLastIndexEntry = off.entries > 0 ? this.size - lastOff.position : this.size;
+    if (this.size > 0) {
+      const head = await readAt(fh, 0, 61);
+      if (head.length === 61) this.rollingBasedTimestamp = readInt64(head, 35);
+    }
+    return null;
+  }
+
+  // ---- append-side bookkeeping (synchronous) ---------------------------------------------
+
+  /** Records one batch queued at `position` (Kafka's LogSegment.append, per batch). */
+  indexBatch(baseOffset: number, lastOffset: number, position: number, size: number, maxTimestamp: number, intervalBytes: number): void {
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = baseOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > intervalBytes) {
+      this.offIdx!.append(lastOffset, position);
+      this.timeIdx!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+    this.size = position + size;
+    this.nextOffset = lastOffset + 1;
+  }
+
+  /** Rolled or closed: the time index gets the segment's max timestamp as its last entry. */
+  onBecomeInactive(): void {
+    if (this.timeIdx && this.maxTimestamp >= 0) this.timeIdx.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+  }
+
+  /** Timestamp retention compares against (Kafka: max timestamp, else file mtime). */
+  get largestTimestamp(): number {
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.lastModified;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  /** Whole batches from the one containing fetchOffset; see PartitionLog.read for the rules. */
+  async read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, intervalBytes: number): Promise<SegmentRead> {
+    await this.ensureIndexes();
+    const limit = this.writtenSize;
+    const start = this.offIdx!.lookup(fetchOffset).position;
+    if (start >= limit) return { records: EMPTY, nextOffset: fetchOffset, found: false };
+    const fh = await this.handle();
+    const firstChunk = Math.max(64 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + intervalBytes + 1024);
+    const cursor = new HeaderCursor(fh, limit, firstChunk);
+    const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage);
+    if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };
+    if (range.end === range.start) return { records: EMPTY, nextOffset: fetchOffset, found: true };
+    const records = cursor.slice(range.start, range.end) ?? (await readAt(fh, range.start, range.end - range.start));
+    if (records.length !== range.end - range.start) throw new SegmentCorruptError(this.baseOffset, range.start, 'short read');
+    return { records, nextOffset: range.nextOffset, found: true };
+  }
+
+  /** First batch (at or after startingOffset) whose max timestamp >= target, among written bytes. */
+  async findByTimestamp(target: number, startingOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+    await this.ensureIndexes();
+    const fromOffset = Math.max(this.timeIdx!.lookup(target).offset, startingOffset);
+    const start = this.offIdx!.lookup(fromOffset).position;
+    if (start >= this.writtenSize) return null;
+    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024);
+    const hit = await walkToTimestamp(cursor, start, target, startingOffset);
+    if (!hit) return null;
+    return { offset: Math.max(hit.baseOffset, startingOffset), timestamp: hit.maxTimestamp };
+  }
+
+  /** Position and base offset of the first batch whose last offset >= target, or null. */
+  async translateOffset(target: number): Promise<{ position: number; baseOffset: number } | null> {
+    await this.ensureIndexes();
+    const start = this.offIdx!.lookup(target).position;
+    if (start >= this.writtenSize) return null;
+    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024);
+    return walkToOffset(cursor, start, target);
+  }
+
+  // ---- mutation (callers serialize these with writes) ------------------------------------
+
+  /** Removes every batch whose last offset >= offset. Returns bytes removed. */
+  async truncateTo(offset: number, intervalBytes: number): Promise<number> {
+    const t = await this.translateOffset(offset);
+    if (!t) return 0;
+    const removed = this.size - t.position;
+    const fh = await this.handle();
+    await fh.truncate(t.position);
+    this.size = this.writtenSize = t.position;
+    this.nextOffset = t.position === 0 ? this.baseOffset : t.baseOffset;
+    this.offIdx!.truncateToPosition(t.position);
+    this.timeIdx!.truncateToOffset(t.baseOffset);
+    this.bytesSinceLastIndexEntry = 0;
+    if (t.position === 0) {
+      this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
+      this.created = Date.now();
+    } else {
+      // Kafka's readLargestTimestamp: last time entry + batches after it.
+      const last = this.timeIdx!.lastEntry();
+      this.maxTimestamp = this.timeIdx!.entries > 0 ? last.timestamp : -1;
+      this.offsetOfMaxTimestamp = this.timeIdx!.entries > 0 ? last.offset : -1;
+      const from = this.timeIdx!.entries > 0 ? this.offIdx!.lookup(last.offset).position : 0;
+      await scanFile(fh, from, this.size, false, (b) => {
+        if (b.maxTimestamp > this.maxTimestamp) {
+          this.maxTimestamp = b.maxTimestamp;
+          this.offsetOfMaxTimestamp = b.baseOffset;
+        }
+        return true;
+      });
+    }
+    void intervalBytes;
+    await this.persistIndexes(false);
+    return removed;
+  }
+
+  persistIndexes(sync: boolean): Promise<void> {
+    if (!this.offIdx || !this.timeIdx) return Promise.resolve();
+    return Promise.all([this.offIdx.persist(sync), this.timeIdx.persist(sync)]).then(() => {});
+  }
+
+  /** fsync the log file and write + fsync the indexes. */
+  async flush(): Promise<void> {
+    if (this.deleted) return;
+    if (this.fh) await this.fh.sync();
+    await this.persistIndexes(true);
+  }
+
+  /** Waits for readers, persists indexes, closes the file. */
+  async close(sync: boolean): Promise<void> {
+    await this.whenIdle();
+    if (this.fh && sync) await this.fh.sync();
+    if (!this.deleted) await this.persistIndexes(sync);
+    const fh = this.fh ?? (this.fhOpening ? await this.fhOpening.catch(() => null) : null);
+    this.fh = null;
+    this.fhOpening = null;
+    if (fh) await fh.close();
+  }
+
+  /** Step 1 of Kafka's async delete: rename files to *.deleted (open handles keep working). */
+  async markDeleted(): Promise<void> {
+    this.deleted = true;
+    // Let in-flight index writes finish under the old names (a later one would recreate the file).
+    await Promise.all([this.offIdx?.idle(), this.timeIdx?.idle()]);
+    const renames: [string, string][] = [
+      [this.logPath, this.logPath + DELETED_SUFFIX],
+      [this.indexPath, this.indexPath + DELETED_SUFFIX],
+      [this.timeIndexPath, this.timeIndexPath + DELETED_SUFFIX],
+    ];
+    for (const [from, to] of renames) await renameIfExists(from, to);
+    this.logPath += DELETED_SUFFIX;
+    this.indexPath += DELETED_SUFFIX;
+    this.timeIndexPath += DELETED_SUFFIX;
+    this.offIdx?.setPath(this.indexPath);
+    this.timeIdx?.setPath(this.timeIndexPath);
+  }
+
+  /** Step 2: after file.delete.delay.ms, close (once readers are done) and unlink. */
+  async destroy(): Promise<void> {
+    this.deleted = true;
+    await this.whenIdle();
+    this.destroyed = true;
+    await this.close(false);
+    await Promise.all([unlinkIfExists(this.logPath), unlinkIfExists(this.indexPath), unlinkIfExists(this.timeIndexPath)]);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

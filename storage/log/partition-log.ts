@@ -1,0 +1,701 @@
+// The log of one partition (Kafka's UnifiedLog + LocalLog): an ordered list of segments, the last
+// one active. Offsets are assigned synchronously in append(); bytes reach the file through the
+// per-partition WriteQueue; the high watermark follows the written end (single replica) or is set
+// by replication. Reads are bounded by min(maxOffset, written end) so they never see bytes still
+// in flight.
+//
+//   logStartOffset ≤ highWatermark ≤ writtenEndOffset ≤ logEndOffset
+//   [seg 0][seg 100][seg 250 (active)]          recoveryPoint: everything below it is fsynced
+//
+// The segment list is replaced (never mutated in place) so a read iterating a snapshot stays valid.
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  ATTR_TIMESTAMP_TYPE,
+  OFF_ATTRIBUTES,
+  OFF_CRC,
+  OFF_MAX_TIMESTAMP,
+  assignBaseOffset,
+  computeBatchCrc,
+  writeInt64,
+  type BatchInfo,
+} from '../../protocol/records/batch-header.js';
+import { readPartitionMetadata, writePartitionMetadata } from './checkpoint-file.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import type { LogConfig } from './log-config.js';
+import { LEADER_EPOCH_FILE, PARTITION_METADATA_FILE, deleteDirName, fsyncDir, removeDir } from './log-files.js';
+import { loadLog } from './log-loader.js';
+import { LogSegment } from './log-segment.js';
+import { SILENT_LOGGER, type StorageLogger } from './logger.js';
+import { SegmentCorruptError } from './segment-read.js';
+import { WriteQueue } from './write-queue.js';
+
+const INT32_MAX = 0x7fffffff;
+const EMPTY = Buffer.alloc(0);
+const RESOLVED = Promise.resolve();
+
+export type AppendError = 'RECORD_BATCH_TOO_LARGE' | 'KAFKA_STORAGE_ERROR';
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTime: number;
+  logStartOffset: number;
+  /** Resolves once the bytes are in the OS, indexes updated and the HW advanced; rejects on I/O error. */
+  written: Promise<void>;
+  /** Set when nothing was appended (offsets are then -1 and `written` is already resolved). */
+  error?: AppendError;
+}
+
+export interface ReadResult {
+  /** Whole batches only, possibly empty. */
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR';
+}
+
+export interface SegmentInfo {
+  baseOffset: number;
+  nextOffset: number;
+  size: number;
+  maxTimestamp: number;
+  path: string;
+  indexPath: string;
+  timeIndexPath: string;
+  active: boolean;
+}
+
+export interface PartitionLogOptions {
+  topicId?: string;
+  hadCleanShutdown: boolean;
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** Initial HW when autoAdvanceHighWatermark is false (replication); clamped to the log. */
+  highWatermark?: number;
+  /** Single replica: HW follows the written end of the log (default true). */
+  autoAdvanceHighWatermark?: boolean;
+  logger?: StorageLogger;
+}
+
+/** A programming-contract or range error from a non-hot-path operation. */
+export class LogError extends Error {
+  constructor(readonly code: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'INCONSISTENT_TOPIC_ID', message: string) {
+    super(message);
+    this.name = 'LogError';
+  }
+}
+
+export class PartitionLog {
+  topicId: string;
+  config: LogConfig;
+  onHighWatermark?: (hw: number) => void;
+  /** Called once when a write or flush fails (the LogManager marks the log dir offline). */
+  onFailure?: (err: unknown) => void;
+  readonly autoAdvanceHighWatermark: boolean;
+
+  private segments: LogSegment[];
+  private lso: number;
+  private leo: number;
+  private writtenEnd: number;
+  private hw: number;
+  private recoveryPt: number;
+  private unflushedRecords = 0;
+  private lastFlush = Date.now();
+  private dirDirty = false;
+  private flushChain: Promise<void> = RESOLVED;
+  private deletionChain: Promise<unknown> = RESOLVED;
+  private readonly queue: WriteQueue;
+  private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout | null>();
+  private closed = false;
+  private truncating = false;
+  private failure: unknown = null;
+  private readonly logger: StorageLogger;
+  /** Background removal of the directory after delete(). */
+  removal: Promise<void> | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly topic: string,
+    readonly partition: number,
+    config: LogConfig,
+    topicId: string,
+    private readonly epochs: LeaderEpochCache,
+    loaded: { segments: LogSegment[]; logStartOffset: number; logEndOffset: number; recoveryPoint: number },
+    opts: PartitionLogOptions,
+  ) {
+    this.config = config;
+    this.topicId = topicId;
+    this.logger = opts.logger ?? SILENT_LOGGER;
+    this.segments = loaded.segments;
+    this.lso = loaded.logStartOffset;
+    this.leo = this.writtenEnd = loaded.logEndOffset;
+    this.recoveryPt = loaded.recoveryPoint;
+    this.autoAdvanceHighWatermark = opts.autoAdvanceHighWatermark ?? true;
+    this.hw = this.autoAdvanceHighWatermark
+      ? this.leo
+      : Math.min(Math.max(opts.highWatermark ?? this.lso, this.lso), this.leo);
+    this.queue = new WriteQueue({
+      written: (seg, endPos, endOffset) => {
+        seg.writtenSize = endPos;
+        seg.lastModified = Date.now();
+        this.writtenEnd = endOffset;
+      },
+      rolled: (seg) => {
+        // Kafka flushes the rolled segment asynchronously; the recovery point follows.
+        this.flushTo(seg.nextOffset).catch((e) => this.fail(e));
+      },
+      groupDone: async (flush) => {
+        if (flush) await this.flushTo(this.writtenEnd);
+        if (this.autoAdvanceHighWatermark) this.advanceHighWatermark(this.writtenEnd);
+      },
+      failed: (e) => this.fail(e),
+    });
+  }
+
+  static async open(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOptions): Promise<PartitionLog> {
+    await mkdir(dir, { recursive: true });
+    const logger = opts.logger ?? SILENT_LOGGER;
+    const metaPath = join(dir, PARTITION_METADATA_FILE);
+    const meta = await readPartitionMetadata(metaPath);
+    let topicId = meta?.topicId ?? '';
+    if (opts.topicId) {
+      if (meta && meta.topicId !== opts.topicId) {
+        throw new LogError('INCONSISTENT_TOPIC_ID', `${dir} belongs to topic id ${meta.topicId}, not ${opts.topicId}`);
+      }
+      if (!meta) await writePartitionMetadata(metaPath, opts.topicId);
+      topicId = opts.topicId;
+    }
+    const epochs = await LeaderEpochCache.load(join(dir, LEADER_EPOCH_FILE));
+    const loaded = await loadLog(dir, config, opts, epochs, logger);
+    if (loaded.truncatedBytes > 0) logger.warn('recovered log', { dir, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes });
+    return new PartitionLog(dir, topic, partition, config, topicId, epochs, loaded, opts);
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  get logStartOffset(): number {
+    return this.lso;
+  }
+  get logEndOffset(): number {
+    return this.leo;
+  }
+  get highWatermark(): number {
+    return this.hw;
+  }
+  /** Hook for transactions: the first offset of the oldest open transaction bounds read_committed. */
+  get lastStableOffset(): number {
+    return this.hw;
+  }
+  /** Everything below this offset is fsynced. */
+  get recoveryPoint(): number {
+    return this.recoveryPt;
+  }
+  /** Offset below which all bytes are in the OS. */
+  get writtenEndOffset(): number {
+    return this.writtenEnd;
+  }
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+  }
+
+  /** Replication sets the HW (clamped to [logStartOffset, logEndOffset]); never moves it backwards. */
+  setHighWatermark(hw: number): void {
+    this.advanceHighWatermark(Math.min(Math.max(hw, this.lso), this.leo));
+  }
+
+  private advanceHighWatermark(hw: number): void {
+    if (hw <= this.hw) return;
+    this.hw = hw;
+    try {
+      this.onHighWatermark?.(hw);
+    } catch (e) {
+      this.logger.error('onHighWatermark listener threw', { topic: this.topic, partition: this.partition, err: String(e) });
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure) return;
+    this.failure = e ?? new Error('storage failure');
+    this.logger.error('log I/O failed; partition offline', { dir: this.dir, err: String(e) });
+    try {
+      this.onFailure?.(e);
+    } catch {
+      // The listener's problem; the log is already failed.
+    }
+  }
+
+  // ---- append (hot path) ---------------------------------------------------------------------
+
+  /**
+   * Assigns offsets to `batches` (validated v2 batches inside `records`), writes baseOffset and
+   * partitionLeaderEpoch in place (plus maxTimestamp, attributes and CRC for LogAppendTime) and
+   * queues the bytes. Synchronous up to the queueing: no await between assigning and mutating.
+   * The caller must not reuse `records` until `written` settles.
+   */
+  append(records: Buffer, batches: BatchInfo[], leaderEpoch: number, now: number = Date.now()): AppendResult {
+    if (this.truncating) throw new Error('append during truncateTo: the caller must serialize them');
+    if (this.failure || this.closed) return this.appendError('KAFKA_STORAGE_ERROR');
+    const cfg = this.config;
+    const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
+    let bytes = 0;
+    let offsets = 0;
+    let maxTs = -1;
+    let recordCount = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      bytes += b.size;
+      offsets += b.lastOffsetDelta + 1;
+      recordCount += b.recordsCount;
+      const ts = logAppendTime ? now : b.maxTimestamp;
+      if (ts > maxTs) maxTs = ts;
+    }
+    if (bytes > cfg.segmentBytes) return this.appendError('RECORD_BATCH_TOO_LARGE');
+    const baseOffset = this.leo;
+    if (batches.length === 0) {
+      return { baseOffset, lastOffset: baseOffset - 1, logAppendTime: -1, logStartOffset: this.lso, written: RESOLVED };
+    }
+    const lastOffset = baseOffset + offsets - 1;
+    this.maybeRollFor(bytes, maxTs, lastOffset, batches.length, now);
+
+    const seg = this.active;
+    if (seg.size === 0) {
+      seg.rollingBasedTimestamp = logAppendTime ? now : batches[0]!.maxTimestamp;
+      seg.created = now;
+    }
+    const interval = cfg.indexIntervalBytes;
+    let offset = baseOffset;
+    let pos = seg.size;
+    let runStart = batches[0]!.position;
+    let runEnd = runStart;
+    let written: Promise<void> = RESOLVED;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      const p = b.position;
+      assignBaseOffset(records, p, offset, leaderEpoch);
+      let ts = b.maxTimestamp;
+      if (logAppendTime) {
+        writeInt64(records, p + OFF_MAX_TIMESTAMP, now);
+        records.writeInt16BE(records.readInt16BE(p + OFF_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE, p + OFF_ATTRIBUTES);
+        records.writeUInt32BE(computeBatchCrc(records, p, b.size), p + OFF_CRC);
+        ts = now;
+      }
+      const last = offset + b.lastOffsetDelta;
+      seg.indexBatch(offset, last, pos, b.size, ts, interval);
+      if (p !== runEnd) {
+        // Batches are normally contiguous in `records`; queue each contiguous run.
+        written = this.queue.enqueueData(seg, records.subarray(runStart, runEnd), pos - (runEnd - runStart), offset);
+        runStart = p;
+      }
+      runEnd = p + b.size;
+      pos += b.size;
+      offset = last + 1;
+    }
+    written = this.queue.enqueueData(seg, records.subarray(runStart, runEnd), pos - (runEnd - runStart), offset);
+    this.leo = offset;
+    if (leaderEpoch >= 0 && leaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(leaderEpoch, baseOffset);
+    this.unflushedRecords += recordCount;
+    if (this.unflushedRecords >= cfg.flushMessages) {
+      this.unflushedRecords = 0;
+      this.queue.requestFlush();
+    }
+    return { baseOffset, lastOffset: offset - 1, logAppendTime: logAppendTime ? now : -1, logStartOffset: this.lso, written };
+  }
+
+  private appendError(error: AppendError): AppendResult {
+    const written = Promise.resolve();
+    return { baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.lso, written, error };
+  }
+
+  /** Kafka's shouldRoll: size, segment.ms (relative to the first batch's timestamp), index space, offset range. */
+  private maybeRollFor(bytes: number, maxTs: number, lastOffset: number, nBatches: number, now: number): void {
+    const seg = this.active;
+    if (seg.size === 0) return;
+    const cfg = this.config;
+    const waited = seg.rollingBasedTimestamp >= 0 ? maxTs - seg.rollingBasedTimestamp : now - seg.created;
+    const newEntries = Math.min(nBatches, Math.floor(bytes / Math.max(1, cfg.indexIntervalBytes)) + 1);
+    if (
+      seg.size > cfg.segmentBytes - bytes ||
+      waited > cfg.segmentMs ||
+      seg.offsetIndex.wouldExceed(newEntries, cfg.segmentIndexBytes) ||
+      seg.timeIndex.wouldExceed(newEntries, cfg.segmentIndexBytes) ||
+      lastOffset - seg.baseOffset > INT32_MAX
+    ) {
+      this.roll(now);
+    }
+  }
+
+  /** segment.ms check without an append (called by a timer); rolls only a non-empty segment. */
+  maybeRoll(now: number): void {
+    if (this.closed || this.failure || this.truncating) return;
+    const seg = this.active;
+    if (seg.size === 0) return;
+    const waited = now - (seg.rollingBasedTimestamp >= 0 ? seg.rollingBasedTimestamp : seg.created);
+    if (waited > this.config.segmentMs) this.roll(now);
+  }
+
+  /** Starts a new active segment at the log end. Synchronous; the file is created in the background. */
+  roll(now: number = Date.now()): LogSegment {
+    const old = this.active;
+    if (old.size === 0) return old;
+    old.onBecomeInactive();
+    const seg = LogSegment.createNew(this.dir, this.leo, now);
+    seg.handle().catch(() => {}); // create the file early; the writer awaits the same promise
+    this.segments = [...this.segments, seg];
+    this.dirDirty = true;
+    this.queue.markRolled(old);
+    return seg;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /**
+   * Whole batches from the one containing fetchOffset, at most maxBytes (but at least one batch if
+   * minOneMessage), none whose last offset >= maxOffset (HW or LSO). Stops at a segment end, as
+   * Kafka does. fetchOffset outside [logStartOffset, logEndOffset] → OFFSET_OUT_OF_RANGE.
+   */
+  async read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<ReadResult> {
+    const lso = this.lso;
+    if (this.failure) return { records: EMPTY, highWatermark: this.hw, logStartOffset: lso, error: 'KAFKA_STORAGE_ERROR' };
+    if (fetchOffset < lso || fetchOffset > this.leo) {
+      return { records: EMPTY, highWatermark: this.hw, logStartOffset: lso, error: 'OFFSET_OUT_OF_RANGE' };
+    }
+    const bound = Math.min(maxOffset, this.writtenEnd);
+    const segs = this.segments;
+    let i = floorSegment(segs, fetchOffset);
+    for (; i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (fetchOffset >= bound || seg.baseOffset >= bound) break;
+      seg.acquire();
+      try {
+        const r = await this.readSegment(seg, fetchOffset, maxBytes, bound, minOneMessage);
+        if (r === 'error') return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        if (r.found) return { records: r.records, highWatermark: this.hw, logStartOffset: this.lso };
+      } finally {
+        seg.release();
+      }
+    }
+    return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso };
+  }
+
+  private async readSegment(seg: LogSegment, fetchOffset: number, maxBytes: number, bound: number, minOne: boolean) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await seg.read(fetchOffset, maxBytes, bound, minOne, this.config.indexIntervalBytes);
+      } catch (e) {
+        if (seg.deleted) return { records: EMPTY, nextOffset: fetchOffset, found: true }; // raced with retention
+        // A header that is not a batch: on an immutable segment, suspect the index and rebuild it once.
+        if (e instanceof SegmentCorruptError && attempt === 0 && seg !== this.active && seg.writtenSize === seg.size) {
+          this.logger.warn('bad index lookup; rebuilding segment indexes', { dir: this.dir, baseOffset: seg.baseOffset });
+          await seg.rebuildIndexes(false, this.config.indexIntervalBytes).catch(() => {});
+          seg.onBecomeInactive();
+          await seg.persistIndexes(false).catch(() => {});
+          continue;
+        }
+        this.logger.error('read failed', { dir: this.dir, baseOffset: seg.baseOffset, err: String(e) });
+        if (!(e instanceof SegmentCorruptError)) this.fail(e);
+        return 'error' as const;
+      }
+    }
+  }
+
+  /**
+   * ListOffsets by timestamp: the first batch whose max timestamp >= ts. We do not decode records,
+   * so the offset is the batch's base offset (Kafka returns the first matching record's offset,
+   * which is inside that batch) and the timestamp is the batch's max timestamp. The caller bounds
+   * the answer by HW/LSO like Kafka does.
+   */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    const segs = this.segments;
+    for (const seg of segs) {
+      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.lso) continue;
+      seg.acquire();
+      try {
+        const r = await seg.findByTimestamp(timestamp, this.lso);
+        if (r) return r;
+      } catch (e) {
+        if (seg.deleted) continue;
+        throw e;
+      } finally {
+        seg.release();
+      }
+    }
+    return null;
+  }
+
+  /** ListOffsets MAX_TIMESTAMP (-3): the largest timestamp and the base offset of its batch. */
+  maxTimestampAndOffset(): { timestamp: number; offset: number } {
+    let best = { timestamp: -1, offset: -1 };
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp > best.timestamp) best = { timestamp: seg.maxTimestamp, offset: seg.offsetOfMaxTimestamp };
+    }
+    return best;
+  }
+
+  // ---- leader epochs -----------------------------------------------------------------------------
+
+  latestEpoch(): number {
+    return this.epochs.latestEpoch();
+  }
+
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.epochs.endOffsetFor(epoch, this.leo);
+  }
+
+  epochEntries(): { epoch: number; startOffset: number }[] {
+    return this.epochs.all();
+  }
+
+  // ---- retention & deletion ------------------------------------------------------------------------
+
+  /** DeleteRecords: moves the log start (offset -1 = HW) and deletes segments wholly below it. */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    if (this.failure || this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'log is offline');
+    const target = offset === -1 ? this.hw : offset;
+    if (target < 0 || target > this.hw) throw new LogError('OFFSET_OUT_OF_RANGE', `offset ${offset} is beyond the high watermark ${this.hw}`);
+    if (target > this.lso) {
+      this.lso = target;
+      this.epochs.truncateFromStart(target);
+    }
+    await this.deleteSegmentsWhile((_s, next) => next !== undefined && next.baseOffset <= this.lso);
+    return this.lso;
+  }
+
+  /**
+   * Kafka's deleteOldSegments: retention.ms by each segment's largest timestamp, retention.bytes
+   * from the oldest, and segments below the log start. Only segments wholly below the HW go; the
+   * active segment goes too when it has data and is entirely expired (a new one is rolled first).
+   */
+  async enforceRetention(now: number): Promise<{ deletedSegments: number }> {
+    if (this.failure || this.closed || this.truncating) return { deletedSegments: 0 };
+    const cfg = this.config;
+    let deleted = 0;
+    if (cfg.retentionMs >= 0) {
+      deleted += await this.deleteSegmentsWhile((s) => now - s.largestTimestamp > cfg.retentionMs, now);
+    }
+    if (cfg.retentionBytes >= 0) {
+      let excess = this.size() - cfg.retentionBytes;
+      if (excess > 0) {
+        deleted += await this.deleteSegmentsWhile((s) => {
+          if (excess - s.size < 0) return false;
+          excess -= s.size;
+          return true;
+        }, now);
+      }
+    }
+    deleted += await this.deleteSegmentsWhile((_s, next) => next !== undefined && next.baseOffset <= this.lso, now);
+    return { deletedSegments: deleted };
+  }
+
+  /** Deletions are serialized so that two passes never pick the same segments. */
+  private deleteSegmentsWhile(pred: (seg: LogSegment, next: LogSegment | undefined) => boolean, now = Date.now()): Promise<number> {
+    const run = this.deletionChain.then(() => this.deleteSegmentsNow(pred, now));
+    this.deletionChain = run.catch(() => {});
+    return run;
+  }
+
+  private async deleteSegmentsNow(pred: (seg: LogSegment, next: LogSegment | undefined) => boolean, now: number): Promise<number> {
+    if (this.closed || this.truncating) return 0;
+    const segs = this.segments;
+    let n = 0;
+    for (; n < segs.length; n++) {
+      const seg = segs[n]!;
+      const next = segs[n + 1];
+      const upper = next ? next.baseOffset : this.leo;
+      if (!next && seg.size === 0) break;
+      if (this.hw < upper || !pred(seg, next)) break;
+    }
+    if (n === 0) return 0;
+    const doomed = segs.slice(0, n);
+    if (n === segs.length) {
+      // Always keep one segment: roll a new active one first and make sure its file exists.
+      const fresh = this.roll(now);
+      await fresh.handle();
+    }
+    this.segments = this.segments.filter((s) => !doomed.includes(s));
+    const newStart = this.segments[0]!.baseOffset;
+    if (newStart > this.lso) {
+      this.lso = newStart;
+      this.epochs.truncateFromStart(newStart);
+    }
+    for (const s of doomed) await this.scheduleDelete(s);
+    this.logger.info('deleted segments', { dir: this.dir, count: n, logStartOffset: this.lso });
+    return n;
+  }
+
+  /** Kafka's asyncDeleteSegment: rename to *.deleted now, close and unlink after file.delete.delay.ms. */
+  private async scheduleDelete(seg: LogSegment): Promise<void> {
+    await seg.markDeleted();
+    const timer = setTimeout(() => {
+      this.pendingDeletes.delete(seg);
+      seg.destroy().catch((e) => this.logger.warn('segment delete failed', { path: seg.logPath, err: String(e) }));
+    }, this.config.fileDeleteDelayMs);
+    timer.unref();
+    this.pendingDeletes.set(seg, timer);
+  }
+
+  // ---- durability ------------------------------------------------------------------------------------
+
+  /** fsync everything appended so far (waits for queued writes). */
+  async flush(): Promise<void> {
+    await this.queue.whenIdle();
+    await this.flushTo(this.writtenEnd);
+  }
+
+  /** flush.ms: called by the LogManager's scheduler. */
+  async maybeFlush(now: number): Promise<void> {
+    if (this.failure || this.closed) return;
+    if (now - this.lastFlush >= this.config.flushMs && this.writtenEnd > this.recoveryPt) await this.flushTo(this.writtenEnd);
+  }
+
+  /** fsyncs segments holding offsets in [recoveryPoint, target) and moves the recovery point. Serialized. */
+  private flushTo(target: number): Promise<void> {
+    const run = this.flushChain.then(async () => {
+      const upTo = Math.min(target, this.writtenEnd);
+      if (upTo <= this.recoveryPt && !this.dirDirty) return;
+      for (const seg of this.segments) {
+        if (seg.baseOffset < upTo && seg.nextOffset > this.recoveryPt) await seg.flush();
+      }
+      if (this.dirDirty) {
+        this.dirDirty = false;
+        await fsyncDir(this.dir);
+      }
+      if (upTo > this.recoveryPt) this.recoveryPt = upTo;
+      this.lastFlush = Date.now();
+    });
+    this.flushChain = run.catch(() => {});
+    return run;
+  }
+
+  // ---- truncation (replication / recovery) ---------------------------------------------------------
+
+  /**
+   * Removes every batch at or above `offset` (the whole batch containing it). The caller must not
+   * append concurrently (a follower's fetcher serializes the two).
+   */
+  async truncateTo(offset: number): Promise<void> {
+    if (offset < 0) throw new LogError('OFFSET_OUT_OF_RANGE', `cannot truncate to ${offset}`);
+    if (offset >= this.leo) return;
+    if (this.failure || this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'log is offline');
+    this.truncating = true;
+    try {
+      await this.queue.whenIdle();
+      await this.queue.runTask(async () => {
+        if (offset < this.segments[0]!.baseOffset) {
+          await this.truncateFullyAndStartAt(offset);
+          return;
+        }
+        const keep = this.segments.filter((s) => s.baseOffset <= offset);
+        const drop = this.segments.filter((s) => s.baseOffset > offset);
+        this.segments = keep;
+        for (const s of drop) await this.scheduleDelete(s);
+        const active = this.active;
+        await active.truncateTo(offset, this.config.indexIntervalBytes);
+        this.leo = this.writtenEnd = active.nextOffset;
+      });
+      if (this.hw > this.leo) this.hw = this.leo;
+      if (this.recoveryPt > this.leo) this.recoveryPt = this.leo;
+      this.epochs.truncateFromEnd(this.leo);
+    } finally {
+      this.truncating = false;
+    }
+  }
+
+  /** Drops all data and restarts the log at `offset` (also the new log start). */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    const fresh = LogSegment.createNew(this.dir, offset, Date.now());
+    await fresh.handle();
+    const old = this.segments;
+    this.segments = [fresh];
+    for (const s of old) await this.scheduleDelete(s);
+    this.lso = this.leo = this.writtenEnd = this.hw = this.recoveryPt = offset;
+    this.epochs.clear();
+    this.dirDirty = true;
+  }
+
+  // ---- introspection -------------------------------------------------------------------------------
+
+  /** Bytes of log data (queued included). */
+  size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  segmentInfos(): SegmentInfo[] {
+    const segs = this.segments;
+    return segs.map((s, i) => ({
+      baseOffset: s.baseOffset,
+      nextOffset: s.nextOffset,
+      size: s.size,
+      maxTimestamp: s.maxTimestamp,
+      path: s.logPath,
+      indexPath: s.indexPath,
+      timeIndexPath: s.timeIndexPath,
+      active: i === segs.length - 1,
+    }));
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------
+
+  /** Waits for pending writes, fsyncs, writes indexes (trimmed) and closes every file. */
+  async close(): Promise<void> {
+    await this.closeInternal(true);
+  }
+
+  private async closeInternal(sync: boolean): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.whenIdle();
+    this.active.onBecomeInactive();
+    if (sync && !this.failure) await this.flushTo(this.writtenEnd).catch((e) => this.fail(e));
+    await this.flushChain;
+    for (const s of this.segments) await s.close(sync && !this.failure);
+    for (const [seg, timer] of this.pendingDeletes) {
+      if (timer) clearTimeout(timer);
+      await seg.destroy().catch(() => {});
+    }
+    this.pendingDeletes.clear();
+    await this.epochs.flush().catch((e) => this.logger.warn('leader epoch checkpoint write failed', { dir: this.dir, err: String(e) }));
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Closes the log and renames its directory to `<topic>-<p>.<uuid>-delete` (atomic: after a crash
+   * the log is either fully present or marked for deletion), then removes it in the background
+   * (`removal`).
+   */
+  async delete(): Promise<void> {
+    await this.closeInternal(false).catch(() => {});
+    const parent = dirname(this.dir);
+    const target = join(parent, deleteDirName(this.topic, this.partition));
+    await rename(this.dir, target);
+    await fsyncDir(parent).catch(() => {});
+    this.removal = removeDir(target).catch((e) => this.logger.warn('failed to remove deleted log dir', { dir: target, err: String(e) }));
+  }
+}
+
+/** Index of the last segment with baseOffset <= offset (0 if none). */
+function floorSegment(segs: LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}

@@ -1,0 +1,149 @@
+// Hot path of Fetch inside one segment: starting at an offset-index position, walk batch headers
+// (never records) to find the byte range to return. Headers come from a chunk cursor: the first
+// chunk is sized to cover the index gap plus the byte budget, so a typical fetch is one positioned
+// read whose bytes are returned as-is (a subarray of that chunk).
+//
+// Header fields used (offsets inside a batch, see protocol/records/batch-header.ts):
+//   0 baseOffset int64 | 8 batchLength int32 | 16 magic int8 | 23 lastOffsetDelta int32 | 35 maxTimestamp int64
+import type { FileHandle } from 'node:fs/promises';
+import {
+  BATCH_HEADER_SIZE,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  OFF_BATCH_LENGTH,
+  OFF_LAST_OFFSET_DELTA,
+  OFF_MAX_TIMESTAMP,
+  readInt64,
+} from '../../protocol/records/batch-header.js';
+import { readAt } from './segment-scan.js';
+
+const NEXT_CHUNK_BYTES = 64 * 1024;
+
+/** A header in the file that cannot be a batch: a bad index entry or on-disk corruption. */
+export class SegmentCorruptError extends Error {
+  constructor(readonly segmentBaseOffset: number, readonly position: number, reason: string) {
+    super(`corrupt batch header in segment ${segmentBaseOffset} at position ${position}: ${reason}`);
+    this.name = 'SegmentCorruptError';
+  }
+}
+
+export class HeaderCursor {
+  private buf: Buffer | null = null;
+  private bufPos = 0;
+  private nextChunk: number;
+
+  constructor(private readonly fh: FileHandle, readonly limit: number, firstChunk: number) {
+    this.nextChunk = firstChunk;
+  }
+
+  /** Ensures the 61 header bytes at `pos` are buffered; returns their index in `this.current`. */
+  async header(pos: number): Promise<number> {
+    const b = this.buf;
+    if (b && pos >= this.bufPos && pos + BATCH_HEADER_SIZE <= this.bufPos + b.length) return pos - this.bufPos;
+    const len = Math.min(this.limit - pos, Math.max(this.nextChunk, BATCH_HEADER_SIZE));
+    this.nextChunk = NEXT_CHUNK_BYTES;
+    const chunk = await readAt(this.fh, pos, len);
+    if (chunk.length < BATCH_HEADER_SIZE) throw new SegmentCorruptError(-1, pos, 'short header');
+    this.buf = chunk;
+    this.bufPos = pos;
+    return 0;
+  }
+
+  get current(): Buffer {
+    return this.buf!;
+  }
+
+  /** The bytes [start, end) if the current chunk holds them all. */
+  slice(start: number, end: number): Buffer | null {
+    const b = this.buf;
+    if (!b || start < this.bufPos || end > this.bufPos + b.length) return null;
+    return b.subarray(start - this.bufPos, end - this.bufPos);
+  }
+}
+
+interface Header {
+  baseOffset: number;
+  lastOffset: number;
+  size: number;
+  maxTimestamp: number;
+}
+
+async function headerAt(cursor: HeaderCursor, pos: number): Promise<Header> {
+  if (cursor.limit - pos < BATCH_HEADER_SIZE) throw new SegmentCorruptError(-1, pos, 'header past end');
+  const i = await cursor.header(pos);
+  const buf = cursor.current;
+  const batchLength = buf.readInt32BE(i + OFF_BATCH_LENGTH);
+  const size = LOG_OVERHEAD + batchLength;
+  const lastDelta = buf.readInt32BE(i + OFF_LAST_OFFSET_DELTA);
+  if (buf.readInt8(i + MAGIC_OFFSET) !== 2) throw new SegmentCorruptError(-1, pos, 'bad magic');
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || size > cursor.limit - pos) throw new SegmentCorruptError(-1, pos, 'bad length');
+  if (lastDelta < 0) throw new SegmentCorruptError(-1, pos, 'bad lastOffsetDelta');
+  const baseOffset = readInt64(buf, i);
+  return { baseOffset, lastOffset: baseOffset + lastDelta, size, maxTimestamp: readInt64(buf, i + OFF_MAX_TIMESTAMP) };
+}
+
+export interface ByteRange {
+  /** A batch with lastOffset >= fetchOffset exists in the scanned bytes. */
+  found: boolean;
+  start: number;
+  end: number;
+  nextOffset: number;
+}
+
+/**
+ * Range of whole batches: first the batch containing fetchOffset (or the next one), then following
+ * batches while the total stays <= maxBytes. Batches whose last offset >= maxOffset are excluded
+ * (Kafka: the read stops at the batch containing maxOffset). With minOneMessage the first batch
+ * is returned even if larger than maxBytes.
+ */
+export async function walkRange(
+  cursor: HeaderCursor,
+  from: number,
+  fetchOffset: number,
+  maxBytes: number,
+  maxOffset: number,
+  minOneMessage: boolean,
+): Promise<ByteRange> {
+  let pos = from;
+  let start = -1;
+  let nextOffset = fetchOffset;
+  while (pos < cursor.limit) {
+    const h = await headerAt(cursor, pos);
+    if (start < 0) {
+      if (h.lastOffset < fetchOffset) {
+        pos += h.size;
+        continue;
+      }
+      if (h.lastOffset >= maxOffset || (h.size > maxBytes && !minOneMessage)) return { found: true, start: pos, end: pos, nextOffset };
+      start = pos;
+    } else if (h.lastOffset >= maxOffset || pos + h.size - start > maxBytes) {
+      break;
+    }
+    nextOffset = h.lastOffset + 1;
+    pos += h.size;
+  }
+  if (start < 0) return { found: false, start: pos, end: pos, nextOffset };
+  return { found: true, start, end: pos, nextOffset };
+}
+
+/** First batch with lastOffset >= target. */
+export async function walkToOffset(cursor: HeaderCursor, from: number, target: number): Promise<{ position: number; baseOffset: number } | null> {
+  let pos = from;
+  while (pos < cursor.limit) {
+    const h = await headerAt(cursor, pos);
+    if (h.lastOffset >= target) return { position: pos, baseOffset: h.baseOffset };
+    pos += h.size;
+  }
+  return null;
+}
+
+/** First batch with maxTimestamp >= target and lastOffset >= startingOffset. */
+export async function walkToTimestamp(cursor: HeaderCursor, from: number, target: number, startingOffset: number): Promise<Header | null> {
+  let pos = from;
+  while (pos < cursor.limit) {
+    const h = await headerAt(cursor, pos);
+    if (h.maxTimestamp >= target && h.lastOffset >= startingOffset) return h;
+    pos += h.size;
+  }
+  return null;
+}

@@ -1,0 +1,83 @@
+// Walking the batches of a segment file without trusting it: used by recovery (CRC on), index
+// rebuilds and the tail scan at load (CRC off). Reads in 1 MiB chunks; a batch straddling a chunk
+// boundary is re-read from its start. A length field is only believed when the batch it announces
+// fits in the file, so corrupt lengths never drive an allocation bigger than the file itself.
+import type { FileHandle } from 'node:fs/promises';
+import {
+  BATCH_HEADER_SIZE,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  OFF_BATCH_LENGTH,
+  scanBatches,
+  type BatchInfo,
+} from '../../protocol/records/batch-header.js';
+
+export const SCAN_CHUNK_BYTES = 1024 * 1024;
+
+export type ScanError = null | 'truncated' | 'bad-magic' | 'bad-length' | 'bad-crc' | 'bad-offset';
+
+export interface FileScanResult {
+  /** File position just after the last accepted batch. */
+  validEnd: number;
+  error: ScanError;
+}
+
+/** Reads exactly `length` bytes at `position` unless the file ends first (then returns fewer). */
+export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/**
+ * Visits each batch in [start, end). `visit` gets the header (with `position` relative to the
+ * buffer it was parsed from) and the batch's absolute file position; returning false stops the
+ * scan with error 'bad-offset' at that batch (the caller judged it inconsistent).
+ */
+export async function scanFile(
+  fh: FileHandle,
+  start: number,
+  end: number,
+  checkCrc: boolean,
+  visit: (batch: BatchInfo, filePosition: number) => boolean,
+): Promise<FileScanResult> {
+  let pos = start;
+  while (pos < end) {
+    const want = Math.min(SCAN_CHUNK_BYTES, end - pos);
+    const buf = await readAt(fh, pos, want);
+    const atFileEnd = pos + buf.length >= end || buf.length < want;
+    const scan = scanBatches(buf, 0, buf.length, checkCrc);
+    for (const b of scan.batches) {
+      if (!visit(b, pos + b.position)) return { validEnd: pos + b.position, error: 'bad-offset' };
+    }
+    pos += scan.validBytes;
+    if (scan.error === null) {
+      if (buf.length < want) return { validEnd: pos, error: 'truncated' };
+      continue;
+    }
+    if (scan.error !== 'truncated' || atFileEnd) return { validEnd: pos, error: scan.error };
+    // A batch straddles the chunk boundary. If it is bigger than a chunk, read it whole.
+    const rest = buf.length - scan.validBytes;
+    if (rest >= MAGIC_OFFSET + 1) {
+      if (buf.readInt8(scan.validBytes + MAGIC_OFFSET) !== 2) return { validEnd: pos, error: 'bad-magic' };
+      const batchLength = buf.readInt32BE(scan.validBytes + OFF_BATCH_LENGTH);
+      if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return { validEnd: pos, error: 'bad-length' };
+      const size = LOG_OVERHEAD + batchLength;
+      if (size > end - pos) return { validEnd: pos, error: 'truncated' };
+      if (size > SCAN_CHUNK_BYTES) {
+        const whole = await readAt(fh, pos, size);
+        const one = scanBatches(whole, 0, whole.length, checkCrc);
+        if (one.error !== null || one.batches.length !== 1) return { validEnd: pos, error: one.error ?? 'bad-length' };
+        if (!visit(one.batches[0]!, pos)) return { validEnd: pos, error: 'bad-offset' };
+        pos += size;
+      }
+    }
+    // Otherwise the next chunk starts at the straddling batch and holds it entirely.
+  }
+  return { validEnd: pos, error: null };
+}

@@ -1,0 +1,198 @@
+// The per-partition append queue. PartitionLog.append assigns offsets synchronously and hands the
+// bytes here; everything appended while a write is in flight is coalesced into the next group,
+// written with one writev per segment (at most one outstanding file write per partition, order
+// preserved). A group's promise — shared by all its appends — resolves once its bytes are in the
+// OS and the owner has advanced the high watermark.
+//
+//   append ─┐   pending group ──(writer idle)──▶ in-flight group ──writev──▶ resolve ─▶ next group
+//   append ─┤   [data seg A][rolled A][data seg B][task]
+//   append ─┘
+//
+// Items: `data` (bytes for a segment at a position), `rolled` (the segment before it will get no
+// more bytes: flush it in the background), `task` (a barrier that runs between writes).
+import type { FileHandle } from 'node:fs/promises';
+import type { LogSegment } from './log-segment.js';
+
+const IOV_MAX = 1024;
+
+interface DataItem {
+  kind: 'data';
+  seg: LogSegment;
+  bufs: Buffer[];
+  pos: number;
+  bytes: number;
+  endOffset: number;
+}
+interface RolledItem {
+  kind: 'rolled';
+  seg: LogSegment;
+}
+interface TaskItem {
+  kind: 'task';
+  run: () => Promise<void>;
+  cancel: (e: unknown) => void;
+}
+type Item = DataItem | RolledItem | TaskItem;
+
+interface Group {
+  items: Item[];
+  flush: boolean;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export interface WriteQueueHooks {
+  /** Bytes of `seg` up to `endPos` (offsets below endOffset) are in the OS. */
+  written(seg: LogSegment, endPos: number, endOffset: number): void;
+  /** `seg` was rolled and all its bytes are written. */
+  rolled(seg: LogSegment): void;
+  /** After a group: fsync if asked (flush.messages), advance the high watermark. */
+  groupDone(flush: boolean): Promise<void>;
+  failed(e: unknown): void;
+}
+
+function newGroup(): Group {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Callers may ignore `written`; a rejection must not become an unhandled rejection.
+  promise.catch(() => {});
+  return { items: [], flush: false, promise, resolve, reject };
+}
+
+/** writev with partial-write handling and IOV_MAX chunking. */
+export async function writevFully(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let pos = position;
+  let i = 0;
+  let pending = bufs;
+  while (i < pending.length) {
+    const slice = pending.slice(i, i + IOV_MAX);
+    let total = 0;
+    for (const b of slice) total += b.length;
+    const { bytesWritten } = slice.length === 1 ? await fh.write(slice[0]!, 0, total, pos) : await fh.writev(slice, pos);
+    pos += bytesWritten;
+    if (bytesWritten === total) {
+      i += slice.length;
+      continue;
+    }
+    if (pending === bufs) pending = bufs.slice();
+    let w = bytesWritten;
+    while (w >= pending[i]!.length) w -= pending[i++]!.length;
+    pending[i] = pending[i]!.subarray(w);
+  }
+}
+
+export class WriteQueue {
+  private pending: Group | null = null;
+  private writing = false;
+  private idleWaiters: (() => void)[] = [];
+  failure: unknown = null;
+
+  constructor(private readonly hooks: WriteQueueHooks) {}
+
+  private group(): Group {
+    if (!this.pending) {
+      this.pending = newGroup();
+      this.kick();
+    }
+    return this.pending;
+  }
+
+  enqueueData(seg: LogSegment, buf: Buffer, pos: number, endOffset: number): Promise<void> {
+    const g = this.group();
+    const last = g.items[g.items.length - 1];
+    if (last && last.kind === 'data' && last.seg === seg && last.pos + last.bytes === pos) {
+      last.bufs.push(buf);
+      last.bytes += buf.length;
+      last.endOffset = endOffset;
+    } else {
+      g.items.push({ kind: 'data', seg, bufs: [buf], pos, bytes: buf.length, endOffset });
+    }
+    return g.promise;
+  }
+
+  markRolled(seg: LogSegment): void {
+    this.group().items.push({ kind: 'rolled', seg });
+  }
+
+  /** The current pending group fsyncs before resolving (flush.messages reached). */
+  requestFlush(): void {
+    this.group().flush = true;
+  }
+
+  /** Runs `fn` after every write queued so far and before any queued later. */
+  runTask<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.group().items.push({
+        kind: 'task',
+        run: async () => {
+          try {
+            resolve(await fn());
+          } catch (e) {
+            reject(e);
+            throw e;
+          }
+        },
+        cancel: reject,
+      });
+    });
+  }
+
+  get idle(): boolean {
+    return !this.writing && !this.pending;
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = true;
+    // A microtask, so that every append made in the current synchronous run joins the group.
+    queueMicrotask(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending) {
+      const g = this.pending;
+      this.pending = null;
+      if (this.failure) {
+        g.reject(this.failure);
+        for (const it of g.items) if (it.kind === 'task') it.cancel(this.failure);
+        continue;
+      }
+      try {
+        for (const it of g.items) {
+          if (it.kind === 'data') {
+            const fh = await it.seg.handle();
+            await writevFully(fh, it.bufs, it.pos);
+            this.hooks.written(it.seg, it.pos + it.bytes, it.endOffset);
+          } else if (it.kind === 'rolled') {
+            this.hooks.rolled(it.seg);
+          } else {
+            await it.run();
+          }
+        }
+        await this.hooks.groupDone(g.flush);
+        g.resolve();
+      } catch (e) {
+        if (!this.failure) {
+          this.failure = e;
+          this.hooks.failed(e);
+        }
+        g.reject(e);
+        for (const it of g.items) if (it.kind === 'task') it.cancel(e);
+      }
+    }
+    this.writing = false;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+}

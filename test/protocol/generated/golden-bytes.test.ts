@@ -1,0 +1,140 @@
+/**
+ * Hand-written frames from the Kafka protocol guide. Round trips alone cannot catch a bug
+ * that the encoder and decoder share; these bytes were written out by hand, not by our code.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeApiVersionsRequest, decodeApiVersionsResponse, encodeApiVersionsRequest, encodeApiVersionsResponse } from '../../../protocol/generated/api-versions.js';
+import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../../protocol/generated/consumer-protocol-assignment.js';
+import { decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequest } from '../../../protocol/generated/describe-topic-partitions.js';
+import { ApiKeys, requestHeaderVersion, responseHeaderVersion } from '../../../protocol/generated/index.js';
+import { decodeMetadataRequest, encodeMetadataRequest } from '../../../protocol/generated/metadata.js';
+import { decodeProduceRequest, encodeProduceRequest } from '../../../protocol/generated/produce.js';
+import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from '../../../protocol/generated/request-header.js';
+import { decodeResponseHeader } from '../../../protocol/generated/response-header.js';
+import { Reader } from '../../../protocol/wire/reader.js';
+import { Writer } from '../../../protocol/wire/writer.js';
+
+const hex = (s: string): Buffer => Buffer.from(s.replace(/[\s|]/g, ''), 'hex');
+
+/** A request frame the way the network layer builds one: size placeholder, header, body, patch. */
+function frame(header: RequestHeader, body: (w: Writer) => void): Buffer {
+  const w = new Writer();
+  w.writeInt32(0);
+  encodeRequestHeader(w, requestHeaderVersion(header.requestApiKey, header.requestApiVersion), header);
+  body(w);
+  w.setInt32At(0, w.length - 4);
+  return w.toBuffer();
+}
+
+/** Decodes a request frame; returns header, body, and asserts every byte was consumed. */
+function parse<T>(bytes: Buffer, decode: (r: Reader, v: number) => T): { header: RequestHeader; body: T } {
+  const r = new Reader(bytes);
+  expect(r.readInt32()).toBe(bytes.length - 4);
+  const apiKey = bytes.readInt16BE(4);
+  const apiVersion = bytes.readInt16BE(6);
+  const header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
+  const body = decode(r, apiVersion);
+  expect(r.remaining()).toBe(0);
+  return { header, body };
+}
+
+describe('golden request frames', () => {
+  it('ApiVersions v0 request (header v1, empty body)', () => {
+    const bytes = hex('0000000e | 0012 0000 00000001 | 0004 74657374');
+    const header = { requestApiKey: 18, requestApiVersion: 0, correlationId: 1, clientId: 'test' };
+    expect(frame(header, (w) => encodeApiVersionsRequest(w, 0, {} as never))).toEqual(bytes);
+    const { header: h, body } = parse(bytes, decodeApiVersionsRequest);
+    expect(h).toEqual(header);
+    expect(body).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '' });
+  });
+
+  it('ApiVersions v3 request (header v2: int16 client id, then tagged fields; compact body)', () => {
+    const bytes = hex('00000016 | 0012 0003 00000002 0001 63 00 | 05 6b636174 04 312e37 00');
+    const header = { requestApiKey: 18, requestApiVersion: 3, correlationId: 2, clientId: 'c' };
+    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7' };
+    expect(frame(header, (w) => encodeApiVersionsRequest(w, 3, msg))).toEqual(bytes);
+    expect(parse(bytes, decodeApiVersionsRequest)).toEqual({ header, body: msg });
+  });
+
+  it('Metadata v1 request with one topic, and with null topics (all topics)', () => {
+    const bytes = hex('00000013 | 0003 0001 00000005 ffff | 00000001 0003 666f6f');
+    const header = { requestApiKey: 3, requestApiVersion: 1, correlationId: 5, clientId: null };
+    const msg = { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'foo' }], allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+    expect(frame(header, (w) => encodeMetadataRequest(w, 1, msg))).toEqual(bytes);
+    expect(parse(bytes, decodeMetadataRequest)).toEqual({ header, body: msg });
+
+    const all = hex('0000000e | 0003 0001 00000005 ffff | ffffffff');
+    expect(frame(header, (w) => encodeMetadataRequest(w, 1, { ...msg, topics: null }))).toEqual(all);
+    expect(parse(all, decodeMetadataRequest).body.topics).toBeNull();
+  });
+
+  it('Produce v9 request (flexible: compact arrays/strings, tagged-field bytes at every level)', () => {
+    const bytes = hex(
+      '00000022 | 0000 0009 00000007 0001 63 00 |' + // header v2
+        '00 ffff 000003e8 |' + // transactional id null, acks -1, timeout 1000
+        '02 02 74 | 02 00000000 04 aabbcc 00 | 00 | 00', // 1 topic "t", 1 partition, records, tags
+    );
+    const header = { requestApiKey: 0, requestApiVersion: 9, correlationId: 7, clientId: 'c' };
+    const records = hex('aabbcc');
+    const msg = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] };
+    expect(frame(header, (w) => encodeProduceRequest(w, 9, msg))).toEqual(bytes);
+    const { body } = parse(bytes, decodeProduceRequest);
+    expect(body).toEqual(msg);
+    // Records come back as a view into the frame, not a copy.
+    expect(body.topicData[0].partitionData[0].records!.buffer).toBe(bytes.buffer);
+  });
+
+  it('DescribeTopicPartitions v0 request: nullable struct uses an int8 presence marker', () => {
+    const body = hex('02 02 61 00 | 000007d0 | 01 02 61 00000003 00 | 00');
+    const msg = { topics: [{ name: 'a' }], responsePartitionLimit: 2000, cursor: { topicName: 'a', partitionIndex: 3 } };
+    const w = new Writer();
+    encodeDescribeTopicPartitionsRequest(w, 0, msg);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeDescribeTopicPartitionsRequest(new Reader(body), 0)).toEqual(msg);
+    const nul = hex('02 02 61 00 | 000007d0 | ff | 00');
+    expect(decodeDescribeTopicPartitionsRequest(new Reader(nul), 0).cursor).toBeNull();
+  });
+});
+
+describe('golden response frames', () => {
+  it('ApiVersions v3 response: header v0, known tagged field decoded by name', () => {
+    const body = hex('0000 | 02 0000 0000 000b 00 | 00000000 | 01 01 08 0000000000000005');
+    const msg = { errorCode: 0, apiKeys: [{ apiKey: 0, minVersion: 0, maxVersion: 11 }], throttleTimeMs: 0, finalizedFeaturesEpoch: 5 };
+    const w = new Writer();
+    encodeApiVersionsResponse(w, 3, msg);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeApiVersionsResponse(new Reader(body), 3)).toEqual(msg);
+    expect(responseHeaderVersion(ApiKeys.ApiVersions, 3)).toBe(0);
+  });
+
+  it('ResponseHeader v1 skips unknown tagged fields', () => {
+    const r = new Reader(hex('00000009 | 02 05 02 aabb 09 00'));
+    expect(decodeResponseHeader(r, 1)).toEqual({ correlationId: 9 });
+    expect(r.remaining()).toBe(0);
+  });
+});
+
+describe('data specs', () => {
+  it('ConsumerProtocolAssignment v0', () => {
+    const bytes = hex('00000001 | 0001 74 | 00000002 00000000 00000001 | ffffffff');
+    const msg = { assignedPartitions: [{ topic: 't', partitions: [0, 1] }], userData: null };
+    const w = new Writer();
+    encodeConsumerProtocolAssignment(w, 0, msg);
+    expect(w.toBuffer()).toEqual(bytes);
+    expect(decodeConsumerProtocolAssignment(new Reader(bytes), 0)).toEqual(msg);
+  });
+});
+
+describe('header version rules', () => {
+  it('follows the flexible versions, ControlledShutdown v0 and the ApiVersions exception', () => {
+    expect(requestHeaderVersion(ApiKeys.Produce, 8)).toBe(1);
+    expect(requestHeaderVersion(ApiKeys.Produce, 9)).toBe(2);
+    expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 0)).toBe(0);
+    expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 1)).toBe(1);
+    expect(requestHeaderVersion(ApiKeys.ApiVersions, 3)).toBe(2);
+    expect(responseHeaderVersion(ApiKeys.Fetch, 11)).toBe(0);
+    expect(responseHeaderVersion(ApiKeys.Fetch, 12)).toBe(1);
+    expect(responseHeaderVersion(ApiKeys.ApiVersions, 4)).toBe(0);
+  });
+});

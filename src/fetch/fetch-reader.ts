@@ -80,8 +80,8 @@ export async function readPartitions(broker: Broker, fetches: PartitionFetch[], 
       results.push(errorResult(ErrorCode.KAFKA_STORAGE_ERROR));
       continue;
     }
-    if (read.error === 'OFFSET_OUT_OF_RANGE') {
-      results.push(errorResult(ErrorCode.OFFSET_OUT_OF_RANGE));
+    if (read.error) {
+      results.push(errorResult(read.error === 'OFFSET_OUT_OF_RANGE' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR));
       continue;
     }
     let records = read.records;

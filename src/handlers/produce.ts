@@ -91,14 +91,16 @@ function appendPartition(
   const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return failed(index, checked.errorCode, checked.message);
   const batches: BatchInfo[] = checked.batches;
-  const segmentBytes = cfg.get('segment.bytes') as number;
-  if (data.length > segmentBytes) return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE);
   let result;
   try {
     result = partition.log.append(data, batches, partition.leaderEpoch);
   } catch (err) {
     broker.logger.error('append failed', { topic, partition: index, error: (err as Error).message });
     return failed(index, ErrorCode.KAFKA_STORAGE_ERROR);
+  }
+  if (result.error) {
+    const code = result.error === 'RECORD_BATCH_TOO_LARGE' ? ErrorCode.RECORD_LIST_TOO_LARGE : ErrorCode.KAFKA_STORAGE_ERROR;
+    return failed(index, code);
   }
   const out: PartitionResult = {
     index,

@@ -159,7 +159,7 @@ export class LogManager {
       t.unref();
       this.timers.push(t);
     };
-    every(this.opts.retentionCheckIntervalMs, () => this.runRetention(Date.now()));
+    every(this.opts.retentionCheckIntervalMs, async () => void (await this.runRetention(Date.now())));
     every(this.opts.flushSchedulerIntervalMs ?? 1000, () => this.runFlush(Date.now()));
     every(this.opts.recoveryPointCheckpointIntervalMs ?? 60_000, () => this.checkpoint());
   }

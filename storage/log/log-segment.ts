@@ -346,7 +346,8 @@ export class LogSegment {
     const start = this.offIdx!.lookup(fetchOffset).position;
     if (start >= limit) return { records: EMPTY, nextOffset: fetchOffset, found: false };
     const fh = await this.handle();
-    const firstChunk = Math.max(64 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + intervalBytes + 1024);
+    // Index gap (≤ interval + one batch) plus the byte budget: usually the whole answer in one read.
+    const firstChunk = Math.max(16 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + intervalBytes + 2048);
     const cursor = new HeaderCursor(fh, limit, firstChunk);
     const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage);
     if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };

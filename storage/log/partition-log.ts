@@ -27,65 +27,17 @@ import { LEADER_EPOCH_FILE, PARTITION_METADATA_FILE, deleteDirName, fsyncDir, re
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
-import { SegmentCorruptError } from './segment-read.js';
+import { LogError, type AppendError, type AppendResult, type PartitionLogOptions, type ReadResult, type SegmentInfo } from './log-types.js';
+import { findOffsetForTimestamp, floorSegment, maxTimestampOf, readSegment } from './log-read.js';
+import { countDeletable } from './log-retention.js';
 import { WriteQueue } from './write-queue.js';
 
 const INT32_MAX = 0x7fffffff;
 const EMPTY = Buffer.alloc(0);
 const RESOLVED = Promise.resolve();
 
-export type AppendError = 'RECORD_BATCH_TOO_LARGE' | 'KAFKA_STORAGE_ERROR';
-
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  /** -1 unless the topic uses LogAppendTime. */
-  logAppendTime: number;
-  logStartOffset: number;
-  /** Resolves once the bytes are in the OS, indexes updated and the HW advanced; rejects on I/O error. */
-  written: Promise<void>;
-  /** Set when nothing was appended (offsets are then -1 and `written` is already resolved). */
-  error?: AppendError;
-}
-
-export interface ReadResult {
-  /** Whole batches only, possibly empty. */
-  records: Buffer;
-  highWatermark: number;
-  logStartOffset: number;
-  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR';
-}
-
-export interface SegmentInfo {
-  baseOffset: number;
-  nextOffset: number;
-  size: number;
-  maxTimestamp: number;
-  path: string;
-  indexPath: string;
-  timeIndexPath: string;
-  active: boolean;
-}
-
-export interface PartitionLogOptions {
-  topicId?: string;
-  hadCleanShutdown: boolean;
-  recoveryPoint?: number;
-  logStartOffset?: number;
-  /** Initial HW when autoAdvanceHighWatermark is false (replication); clamped to the log. */
-  highWatermark?: number;
-  /** Single replica: HW follows the written end of the log (default true). */
-  autoAdvanceHighWatermark?: boolean;
-  logger?: StorageLogger;
-}
-
-/** A programming-contract or range error from a non-hot-path operation. */
-export class LogError extends Error {
-  constructor(readonly code: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'INCONSISTENT_TOPIC_ID', message: string) {
-    super(message);
-    this.name = 'LogError';
-  }
-}
+export type { AppendError, AppendResult, ReadResult, SegmentInfo, PartitionLogOptions } from './log-types.js';
+export { LogError } from './log-types.js';
 
 export class PartitionLog {
   topicId: string;
@@ -242,16 +194,34 @@ export class PartitionLog {
    * The caller must not reuse `records` until `written` settles.
    */
   append(records: Buffer, batches: BatchInfo[], leaderEpoch: number, now: number = Date.now()): AppendResult {
+    return this.appendBatches(records, batches, leaderEpoch, now, false);
+  }
+
+  /**
+   * Replication (follower side): appends batches that already carry their offsets and leader
+   * epochs (as the leader wrote them); nothing is rewritten. The first batch must start at or
+   * after the log end, else the result has error OFFSET_OUT_OF_ORDER.
+   */
+  appendAsFollower(records: Buffer, batches: BatchInfo[], now: number = Date.now()): AppendResult {
+    return this.appendBatches(records, batches, -1, now, true);
+  }
+
+  private appendBatches(records: Buffer, batches: BatchInfo[], leaderEpoch: number, now: number, follower: boolean): AppendResult {
     if (this.truncating) throw new Error('append during truncateTo: the caller must serialize them');
     if (this.failure || this.closed) return this.appendError('KAFKA_STORAGE_ERROR');
     const cfg = this.config;
-    const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
+    const logAppendTime = !follower && cfg.messageTimestampType === 'LogAppendTime';
     let bytes = 0;
     let offsets = 0;
     let maxTs = -1;
     let recordCount = 0;
+    let expectNext = this.leo;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i]!;
+      if (follower) {
+        if (b.baseOffset < expectNext) return this.appendError('OFFSET_OUT_OF_ORDER');
+        expectNext = b.baseOffset + b.lastOffsetDelta + 1;
+      }
       bytes += b.size;
       offsets += b.lastOffsetDelta + 1;
       recordCount += b.recordsCount;
@@ -259,37 +229,45 @@ export class PartitionLog {
       if (ts > maxTs) maxTs = ts;
     }
     if (bytes > cfg.segmentBytes) return this.appendError('RECORD_BATCH_TOO_LARGE');
-    const baseOffset = this.leo;
     if (batches.length === 0) {
-      return { baseOffset, lastOffset: baseOffset - 1, logAppendTime: -1, logStartOffset: this.lso, written: RESOLVED };
+      return { baseOffset: this.leo, lastOffset: this.leo - 1, logAppendTime: -1, logStartOffset: this.lso, written: RESOLVED };
     }
-    const lastOffset = baseOffset + offsets - 1;
+    const first = batches[0]!;
+    const last = batches[batches.length - 1]!;
+    const baseOffset = follower ? first.baseOffset : this.leo;
+    const lastOffset = follower ? last.baseOffset + last.lastOffsetDelta : baseOffset + offsets - 1;
     this.maybeRollFor(bytes, maxTs, lastOffset, batches.length, now);
 
     const seg = this.active;
     if (seg.size === 0) {
-      seg.rollingBasedTimestamp = logAppendTime ? now : batches[0]!.maxTimestamp;
+      seg.rollingBasedTimestamp = logAppendTime ? now : first.maxTimestamp;
       seg.created = now;
     }
     const interval = cfg.indexIntervalBytes;
     let offset = baseOffset;
     let pos = seg.size;
-    let runStart = batches[0]!.position;
+    let runStart = first.position;
     let runEnd = runStart;
     let written: Promise<void> = RESOLVED;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i]!;
       const p = b.position;
-      assignBaseOffset(records, p, offset, leaderEpoch);
       let ts = b.maxTimestamp;
-      if (logAppendTime) {
-        writeInt64(records, p + OFF_MAX_TIMESTAMP, now);
-        records.writeInt16BE(records.readInt16BE(p + OFF_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE, p + OFF_ATTRIBUTES);
-        records.writeUInt32BE(computeBatchCrc(records, p, b.size), p + OFF_CRC);
-        ts = now;
+      if (follower) {
+        offset = b.baseOffset;
+        if (b.partitionLeaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(b.partitionLeaderEpoch, offset);
+      } else {
+        assignBaseOffset(records, p, offset, leaderEpoch);
+        if (logAppendTime) {
+          // maxTimestamp and attributes are covered by the CRC: recompute it (Kafka does too).
+          writeInt64(records, p + OFF_MAX_TIMESTAMP, now);
+          records.writeInt16BE(records.readInt16BE(p + OFF_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE, p + OFF_ATTRIBUTES);
+          records.writeUInt32BE(computeBatchCrc(records, p, b.size), p + OFF_CRC);
+          ts = now;
+        }
       }
-      const last = offset + b.lastOffsetDelta;
-      seg.indexBatch(offset, last, pos, b.size, ts, interval);
+      const batchLast = offset + b.lastOffsetDelta;
+      seg.indexBatch(offset, batchLast, pos, b.size, ts, interval);
       if (p !== runEnd) {
         // Batches are normally contiguous in `records`; queue each contiguous run.
         written = this.queue.enqueueData(seg, records.subarray(runStart, runEnd), pos - (runEnd - runStart), offset);
@@ -297,11 +275,11 @@ export class PartitionLog {
       }
       runEnd = p + b.size;
       pos += b.size;
-      offset = last + 1;
+      offset = batchLast + 1;
     }
     written = this.queue.enqueueData(seg, records.subarray(runStart, runEnd), pos - (runEnd - runStart), offset);
     this.leo = offset;
-    if (leaderEpoch >= 0 && leaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(leaderEpoch, baseOffset);
+    if (!follower && leaderEpoch >= 0 && leaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(leaderEpoch, baseOffset);
     this.unflushedRecords += recordCount;
     if (this.unflushedRecords >= cfg.flushMessages) {
       this.unflushedRecords = 0;
@@ -376,8 +354,9 @@ export class PartitionLog {
       if (fetchOffset >= bound || seg.baseOffset >= bound) break;
       seg.acquire();
       try {
-        const r = await this.readSegment(seg, fetchOffset, maxBytes, bound, minOneMessage);
-        if (r === 'error') return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        const r = await readSegment(seg, seg === this.active, fetchOffset, maxBytes, bound, minOneMessage, this.config.indexIntervalBytes, this.logger);
+        if (r === 'io-error') this.fail(new Error(`read failed in ${this.dir}`));
+        if (r === 'error' || r === 'io-error') return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
         if (r.found) return { records: r.records, highWatermark: this.hw, logStartOffset: this.lso };
       } finally {
         seg.release();
@@ -386,58 +365,19 @@ export class PartitionLog {
     return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso };
   }
 
-  private async readSegment(seg: LogSegment, fetchOffset: number, maxBytes: number, bound: number, minOne: boolean) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await seg.read(fetchOffset, maxBytes, bound, minOne, this.config.indexIntervalBytes);
-      } catch (e) {
-        if (seg.deleted) return { records: EMPTY, nextOffset: fetchOffset, found: true }; // raced with retention
-        // A header that is not a batch: on an immutable segment, suspect the index and rebuild it once.
-        if (e instanceof SegmentCorruptError && attempt === 0 && seg !== this.active && seg.writtenSize === seg.size) {
-          this.logger.warn('bad index lookup; rebuilding segment indexes', { dir: this.dir, baseOffset: seg.baseOffset });
-          await seg.rebuildIndexes(false, this.config.indexIntervalBytes).catch(() => {});
-          seg.onBecomeInactive();
-          await seg.persistIndexes(false).catch(() => {});
-          continue;
-        }
-        this.logger.error('read failed', { dir: this.dir, baseOffset: seg.baseOffset, err: String(e) });
-        if (!(e instanceof SegmentCorruptError)) this.fail(e);
-        return 'error' as const;
-      }
-    }
-  }
-
   /**
    * ListOffsets by timestamp: the first batch whose max timestamp >= ts. We do not decode records,
    * so the offset is the batch's base offset (Kafka returns the first matching record's offset,
    * which is inside that batch) and the timestamp is the batch's max timestamp. The caller bounds
    * the answer by HW/LSO like Kafka does.
    */
-  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    const segs = this.segments;
-    for (const seg of segs) {
-      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.lso) continue;
-      seg.acquire();
-      try {
-        const r = await seg.findByTimestamp(timestamp, this.lso);
-        if (r) return r;
-      } catch (e) {
-        if (seg.deleted) continue;
-        throw e;
-      } finally {
-        seg.release();
-      }
-    }
-    return null;
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    return findOffsetForTimestamp(this.segments, timestamp, this.lso);
   }
 
   /** ListOffsets MAX_TIMESTAMP (-3): the largest timestamp and the base offset of its batch. */
   maxTimestampAndOffset(): { timestamp: number; offset: number } {
-    let best = { timestamp: -1, offset: -1 };
-    for (const seg of this.segments) {
-      if (seg.maxTimestamp > best.timestamp) best = { timestamp: seg.maxTimestamp, offset: seg.offsetOfMaxTimestamp };
-    }
-    return best;
+    return maxTimestampOf(this.segments);
   }
 
   // ---- leader epochs -----------------------------------------------------------------------------
@@ -505,14 +445,7 @@ export class PartitionLog {
   private async deleteSegmentsNow(pred: (seg: LogSegment, next: LogSegment | undefined) => boolean, now: number): Promise<number> {
     if (this.closed || this.truncating) return 0;
     const segs = this.segments;
-    let n = 0;
-    for (; n < segs.length; n++) {
-      const seg = segs[n]!;
-      const next = segs[n + 1];
-      const upper = next ? next.baseOffset : this.leo;
-      if (!next && seg.size === 0) break;
-      if (this.hw < upper || !pred(seg, next)) break;
-    }
+    const n = countDeletable(segs, this.hw, this.leo, pred);
     if (n === 0) return 0;
     const doomed = segs.slice(0, n);
     if (n === segs.length) {
@@ -681,21 +614,4 @@ export class PartitionLog {
     await fsyncDir(parent).catch(() => {});
     this.removal = removeDir(target).catch((e) => this.logger.warn('failed to remove deleted log dir', { dir: target, err: String(e) }));
   }
-}
-
-/** Index of the last segment with baseOffset <= offset (0 if none). */
-function floorSegment(segs: LogSegment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid]!.baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
 }

@@ -33,20 +33,24 @@ describe('LogManager', () => {
     expect(perDir).toEqual([2, 3]);
     expect(await m.createLog('orders', 0, 'AAAAAAAAAAAAAAAAAAAAAA', cfg)).toBe(m.getLog('orders', 0));
     const leos = new Map(m.allLogs().map((l) => [`${l.topic}/${l.partition}`, l.logEndOffset]));
+    const orders0Dir = m.getLog('orders', 0)!.dir;
     await m.shutdown();
 
+    const checkpointed = new Map<string, number>();
     for (const d of dirs) {
       expect(await readdir(d)).toContain('.kafka_cleanshutdown');
-      const rp = (await readFile(join(d, 'recovery-point-offset-checkpoint'), 'utf8')).split('\n');
-      expect(rp[0]).toBe('0');
-      expect(Number(rp[1])).toBe(m.describeLogDirs().length ? Number(rp[1]) : 0);
+      const text = await readFile(join(d, 'recovery-point-offset-checkpoint'), 'utf8');
+      expect(text).toMatch(/^0\n\d+\n(\S+ \d+ \d+\n)+$/);
+      const lines = text.split('\n').filter(Boolean);
+      expect(Number(lines[1])).toBe(lines.length - 2);
+      for (const l of lines.slice(2)) {
+        const [t, p, o] = l.split(' ');
+        checkpointed.set(`${t}/${p}`, Number(o));
+      }
     }
-    const rpA = await readFile(join(dirs[0]!, 'recovery-point-offset-checkpoint'), 'utf8');
-    expect(rpA).toMatch(/^0\n\d+\n(\S+ \d+ \d+\n)+$/);
-    const meta = await readFile(join(m.describeLogDirs().find((d) => d.dir.endsWith('a'))!.dir, 'orders-0', 'partition.metadata'), 'utf8').catch(() =>
-      readFile(join(dirs[1]!, 'orders-0', 'partition.metadata'), 'utf8'),
-    );
-    expect(meta).toBe('version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA');
+    // Clean shutdown fsynced everything: recovery point == log end for every log.
+    expect(checkpointed).toEqual(leos);
+    expect(await readFile(join(orders0Dir, 'partition.metadata'), 'utf8')).toBe('version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA');
 
     const m2 = manager();
     await m2.startup();

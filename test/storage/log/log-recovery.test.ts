@@ -223,3 +223,24 @@ describe('truncateTo', () => {
     await again.close();
   });
 });
+
+describe('large batches', () => {
+  it('recovers segments holding batches bigger than the scan chunk', async () => {
+    const cfg = { ...SMALL, segmentBytes: 8 << 20 };
+    const log = await openLog(tmp.path, cfg);
+    await appendOne(log, { valueSize: 300_000 });
+    await appendOne(log, { valueSize: 1_500_000 }); // > 1 MiB scan chunk
+    await appendOne(log, { valueSize: 700_000 }); // straddles a chunk boundary
+    await appendOne(log, { count: 3 });
+    const leo = log.logEndOffset;
+    await appendFile(activeLogPath(log), Buffer.alloc(5000, 0)); // zero-filled tail, as after a power cut
+    const again = await openLog(tmp.path, cfg, { hadCleanShutdown: false });
+    expect(again.logEndOffset).toBe(leo);
+    const got = parseBatches((await again.read(1, 100, leo, true)).records);
+    expect(got.length).toBe(1);
+    expect(got[0]!.size).toBeGreaterThan(1_500_000);
+    expect(parseBatches((await again.read(0, 3_000_000, leo, false)).records).map((b) => b.baseOffset)).toEqual([0, 1, 2, 3]);
+    expect(parseBatches((await again.read(0, 2_000_000, leo, false)).records).map((b) => b.baseOffset)).toEqual([0, 1]);
+    await again.close();
+  });
+});

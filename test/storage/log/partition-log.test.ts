@@ -244,3 +244,29 @@ describe('PartitionLog retention and DeleteRecords', () => {
     await log.close();
   });
 });
+
+describe('PartitionLog.appendAsFollower', () => {
+  it('copies the leader bytes, offsets and epochs unchanged and rejects going backwards', async () => {
+    const leader = await openLog(tmp.path);
+    for (let i = 0; i < 30; i++) await appendOne(leader, { count: 2, valueSize: 50 }, i < 10 ? 1 : 4);
+    const data = (await leader.read(0, 1 << 20, leader.highWatermark, true)).records;
+    const followerDir = await tempDir();
+    const follower = await openLog(followerDir.path, SMALL, { autoAdvanceHighWatermark: false });
+    const { batches } = produceRequest(data);
+    const r = follower.appendAsFollower(data, batches);
+    await r.written;
+    expect(r.baseOffset).toBe(0);
+    expect(follower.logEndOffset).toBe(data.length ? parseBatches(data).at(-1)!.baseOffset + 2 : 0);
+    expect(follower.highWatermark).toBe(0); // replication sets it
+    follower.setHighWatermark(follower.logEndOffset);
+    expect((await follower.read(0, 1 << 20, follower.highWatermark, true)).records).toEqual(
+      (await leader.read(0, 1 << 20, follower.highWatermark, true)).records,
+    );
+    expect(follower.epochEntries()).toEqual(leader.epochEntries());
+    const again = follower.appendAsFollower(data, batches);
+    expect(again.error).toBe('OFFSET_OUT_OF_ORDER');
+    await follower.close();
+    await leader.close();
+    await followerDir.cleanup();
+  });
+});

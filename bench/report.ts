@@ -1,0 +1,120 @@
+// Results: the JSON document written to bench/results/, ratios, and the printed tables
+// (the same markdown tables go into bench/README.md).
+import type { RunFigures } from './lib/meter.js';
+import type { TargetName } from './lib/targets.js';
+
+export type ScenarioKind = 'produce' | 'fetch' | 'latency' | 'e2e' | 'client';
+
+export type Outcome = RunFigures | { failed: string };
+
+export interface ScenarioRecord {
+  id: string;
+  title: string;
+  kind: ScenarioKind;
+  params: Record<string, unknown>;
+  results: Partial<Record<TargetName, Outcome>>;
+  /** broker / null: MiB/s for throughput kinds, p50/p99/p999 for latency kinds. */
+  ratio: Record<string, number>;
+}
+
+export interface BenchReport {
+  meta: Record<string, unknown>;
+  scenarios: ScenarioRecord[];
+  /** Things the broker did that looked wrong (errors, stalls, crashes). */
+  issues: string[];
+  aims: { text: string; met: boolean | null }[];
+}
+
+export function ok(o: Outcome | undefined): o is RunFigures {
+  return o !== undefined && !('failed' in o);
+}
+
+export function computeRatio(s: ScenarioRecord): void {
+  const n = s.results.null;
+  const b = s.results.broker;
+  if (!ok(n) || !ok(b)) return;
+  if (s.kind === 'latency' || s.kind === 'e2e') {
+    s.ratio.p50 = b.latency.p50Us / n.latency.p50Us;
+    s.ratio.p99 = b.latency.p99Us / n.latency.p99Us;
+    s.ratio.p999 = b.latency.p999Us / n.latency.p999Us;
+  } else {
+    s.ratio.mibPerSec = b.throughput.mibPerSec / n.throughput.mibPerSec;
+  }
+}
+
+const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '-');
+const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
+const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(us < 10_000 ? 2 : 1) : '-');
+const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
+
+function errorsOf(o: Outcome | undefined): string {
+  if (o === undefined) return 'not run';
+  if (!ok(o)) return `FAILED: ${o.failed.split('\n')[0]}`;
+  const e = Object.entries(o.errors);
+  return e.length === 0 ? '' : e.map(([k, v]) => `${k} x${v}`).join(', ');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function throughputTable(r: BenchReport): string {
+  const rows = r.scenarios
+    .filter((s) => s.kind === 'produce' || s.kind === 'fetch' || s.kind === 'client')
+    .map((s) => {
+      const n = s.results.null;
+      const b = s.results.broker;
+      return [
+        s.title,
+        ok(n) ? f1(n.throughput.mibPerSec) : '-',
+        ok(b) ? f1(b.throughput.mibPerSec) : '-',
+        s.ratio.mibPerSec !== undefined ? f2(s.ratio.mibPerSec) : '-',
+        ok(b) ? int(b.throughput.recordsPerSec) : '-',
+        ok(b) ? `${ms(b.latency.p50Us)} / ${ms(b.latency.p99Us)}` : '-',
+        ok(b) ? `${Math.round(b.cpu.targetPct)} / ${Math.round(b.cpu.generatorPct)}` : '-',
+        [errorsOf(n) && `null: ${errorsOf(n)}`, errorsOf(b) && `broker: ${errorsOf(b)}`].filter(Boolean).join('; '),
+      ];
+    });
+  return table(
+    ['scenario', 'null MiB/s', 'broker MiB/s', 'broker/null', 'broker records/s', 'broker req p50 / p99 ms', 'CPU% broker / gen', 'errors'],
+    rows,
+  );
+}
+
+export function latencyTable(r: BenchReport): string {
+  const rows = r.scenarios
+    .filter((s) => s.kind === 'latency' || s.kind === 'e2e')
+    .map((s) => {
+      const n = s.results.null;
+      const b = s.results.broker;
+      const triple = (o: Outcome | undefined): string =>
+        ok(o) ? `${ms(o.latency.p50Us)} / ${ms(o.latency.p99Us)} / ${ms(o.latency.p999Us)}` : '-';
+      const rate = ok(b) ? b.extra.targetMiBPerSec ?? '' : ok(n) ? n.extra.targetMiBPerSec ?? '' : '';
+      return [
+        s.title,
+        String(s.params.rate ?? '') + (rate !== '' ? ` (${rate} MiB/s)` : ''),
+        triple(n),
+        triple(b),
+        s.ratio.p99 !== undefined ? `${f1(s.ratio.p50!)} / ${f1(s.ratio.p99)} / ${f1(s.ratio.p999!)}` : '-',
+        ok(b) ? String(b.latency.count) : '-',
+        [errorsOf(n) && `null: ${errorsOf(n)}`, errorsOf(b) && `broker: ${errorsOf(b)}`].filter(Boolean).join('; '),
+      ];
+    });
+  return table(['scenario', 'rate req/s', 'null p50 / p99 / p999 ms', 'broker p50 / p99 / p999 ms', 'ratio p50 / p99 / p999', 'samples', 'errors'], rows);
+}
+
+export function renderReport(r: BenchReport): string {
+  const out = [throughputTable(r), '', latencyTable(r), ''];
+  if (r.aims.length) {
+    out.push('Aims:');
+    for (const a of r.aims) out.push(`  [${a.met === null ? ' ? ' : a.met ? 'met' : 'MISSED'}] ${a.text}`);
+    out.push('');
+  }
+  if (r.issues.length) {
+    out.push('Issues seen during the run:');
+    for (const i of r.issues) out.push(`  - ${i}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,121 @@
+// `tributary start [server.properties] [--override key=value ...]`: load the configuration, start
+// the broker, and run until SIGINT/SIGTERM. The first signal closes the broker gracefully (bounded
+// by tributary.shutdown.timeout.ms); a second one exits at once.
+import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
+import { ConfigError } from '../config/errors.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import type { CliDeps } from './main.js';
+
+/** The contract of src/broker.ts (owned by the broker lead). */
+export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number }>;
+
+/** Variable specifier so the CLI loads (for --help, bad configs) even when the broker cannot. */
+const BROKER_MODULE = '../broker.js';
+
+export interface StartArgs {
+  file?: string;
+  overrides: string[];
+  help: boolean;
+}
+
+/** Parse start's arguments; returns an error string for usage mistakes. */
+export function parseStartArgs(args: readonly string[]): StartArgs | { error: string } {
+  const out: StartArgs = { overrides: [], help: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--help' || a === '-h') out.help = true;
+    else if (a === '--override') {
+      const v = args[++i];
+      if (v === undefined) return { error: '--override needs a key=value argument' };
+      out.overrides.push(v);
+    } else if (a.startsWith('--override=')) out.overrides.push(a.slice('--override='.length));
+    else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
+    else if (out.file === undefined) out.file = a;
+    else return { error: `unexpected argument ${a} (only one properties file may be given)` };
+  }
+  for (const o of out.overrides) {
+    if (o.indexOf('=') <= 0) return { error: `--override expects key=value, got '${o}'` };
+  }
+  return out;
+}
+
+export async function runStart(args: readonly string[], deps: CliDeps): Promise<number> {
+  const parsed = parseStartArgs(args);
+  if ('error' in parsed) {
+    deps.stderr(`tributary start: ${parsed.error}\nRun 'tributary --help' for usage.\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    deps.stdout(deps.helpText());
+    return 0;
+  }
+
+  const warnings: string[] = [];
+  let config: BrokerConfig;
+  try {
+    config = loadBrokerConfig({ file: parsed.file, overrides: parsed.overrides, env: deps.env, warn: (w) => warnings.push(w) });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    deps.stderr(`tributary: ${err.message}\n`);
+    return 1;
+  }
+
+  const logger = createLogger({
+    level: config.get('tributary.log.level'),
+    format: config.get('tributary.log.format') as 'auto' | 'json' | 'pretty',
+    env: deps.env,
+    stream: deps.logStream,
+  });
+  for (const w of warnings) logger.warn(w);
+
+  let startBroker: StartBroker;
+  try {
+    startBroker = deps.startBroker ?? ((await import(BROKER_MODULE)) as { startBroker: StartBroker }).startBroker;
+  } catch (err) {
+    logger.error('cannot load the broker module', { error: (err as Error).message });
+    return 1;
+  }
+
+  let broker: Awaited<ReturnType<StartBroker>>;
+  try {
+    broker = await startBroker(config, logger);
+  } catch (err) {
+    logger.error('broker failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+    return 1;
+  }
+  logger.info('tributary started', { nodeId: config.nodeId, port: broker.port, logDirs: config.logDirs });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const unsubscribe = deps.onSignal((signal) => {
+      if (stopping) {
+        logger.warn('second signal, exiting without waiting for shutdown', { signal });
+        unsubscribe();
+        deps.forceExit(1);
+        return;
+      }
+      stopping = true;
+      logger.info('shutting down', { signal });
+      const timeoutMs = config.get('tributary.shutdown.timeout.ms');
+      const timer = setTimeout(() => {
+        logger.error('shutdown timed out, exiting', { timeoutMs });
+        deps.forceExit(1);
+      }, timeoutMs);
+      timer.unref();
+      broker.close().then(
+        () => {
+          clearTimeout(timer);
+          unsubscribe();
+          logger.info('shutdown complete');
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          unsubscribe();
+          logger.error('shutdown failed', { error: (err as Error).message });
+          resolve(1);
+        },
+      );
+    });
+  });
+}

@@ -1,0 +1,186 @@
+// Every broker-level key Tributary accepts, with Kafka's names, types, defaults, validators and
+// update modes (Kafka 3.x/4.x docs, "Broker Configs"). Where Tributary's default differs from
+// Kafka's the doc says so: we default to a single local node (node.id 1, 127.0.0.1 listener,
+// replication factors 1) so `npx tributary` just works.
+//
+// Keys marked "accepted, informational" are parsed, validated and reported by DescribeConfigs so
+// Kafka tooling and existing server.properties files work, but Tributary does not act on them.
+import { bool, double, int, list, long, short, str, LONG_MAX, INT_MAX } from './config-def.js';
+
+const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
+const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+const CLEANUP_POLICIES = ['compact', 'delete'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+const nonEmpty = (v: unknown) => (v === null || (v as string).length > 0 ? null : 'Value must not be empty');
+const noBlankEntries = (v: unknown) =>
+  v === null || (v as string[]).every((s) => s.length > 0) ? null : 'List entries must not be empty';
+const noDuplicates = (v: unknown) =>
+  v === null || new Set(v as string[]).size === (v as string[]).length ? null : 'List must not contain duplicates';
+const atLeastOne = (v: unknown) => (v === null || (v as string[]).length > 0 ? null : 'List must not be empty');
+const dirList = (v: unknown) => atLeastOne(v) ?? noBlankEntries(v) ?? noDuplicates(v);
+const clusterId = (v: unknown) =>
+  v === null || /^[\x21-\x7e]+$/.test(v as string) ? null : 'Cluster id must be non-empty printable ASCII without spaces';
+
+export const BROKER_KEYS = {
+  // ---- identity & listeners ----
+  'node.id': int(1, { min: 0, importance: 'high', doc: 'The node id of this broker (Kafka requires it; Tributary defaults to 1).' }),
+  'broker.id': int(null, { min: -1, importance: 'high', doc: 'Legacy alias of node.id; if both are set they must agree.' }),
+  'cluster.id': str(null, {
+    validate: clusterId,
+    importance: 'high',
+    doc: 'Cluster id; when unset the broker generates one on first start and persists it in its data directory.',
+  }),
+  'broker.rack': str(null, { doc: 'Rack of the broker, reported in Metadata responses.' }),
+  listeners: list(['PLAINTEXT://127.0.0.1:9092'], {
+    mode: 'per-broker',
+    importance: 'high',
+    validate: atLeastOne,
+    validValues: 'NAME://host:port,...',
+    doc: 'Listeners to bind: NAME://host:port; empty host binds all interfaces, port 0 an ephemeral port (Kafka default PLAINTEXT://:9092).',
+  }),
+  'advertised.listeners': list(null, {
+    mode: 'per-broker',
+    importance: 'high',
+    validValues: 'NAME://host:port,...',
+    doc: 'Listeners published to clients; defaults to listeners, with a wildcard host replaced by the host name.',
+  }),
+  'listener.security.protocol.map': list(['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'], {
+    mode: 'per-broker',
+    importance: 'low',
+    validValues: 'NAME:PROTOCOL,...',
+    doc: 'Maps listener names to security protocols (only PLAINTEXT is served today).',
+  }),
+  'inter.broker.listener.name': str(null, { importance: 'medium', doc: 'Listener used between brokers; defaults to the first listener.' }),
+
+  // ---- storage layout ----
+  'log.dirs': list(null, { validate: dirList, importance: 'high', doc: 'Comma-separated data directories; if unset, log.dir is used.' }),
+  'log.dir': str('./tributary-data', {
+    validate: nonEmpty,
+    importance: 'high',
+    doc: 'Data directory, used when log.dirs is unset (Kafka default /tmp/kafka-logs).',
+  }),
+
+  // ---- topic defaults ----
+  'num.partitions': int(1, { min: 1, importance: 'medium', doc: 'Default number of partitions for auto-created topics and CreateTopics with -1.' }),
+  'default.replication.factor': int(1, { min: 1, importance: 'medium', doc: 'Default replication factor for automatically created topics.' }),
+  'auto.create.topics.enable': bool(true, { importance: 'high', doc: 'Create a topic when a Metadata request asks for an unknown one.' }),
+  'delete.topic.enable': bool(true, { importance: 'high', doc: 'Allow DeleteTopics; when false it is refused.' }),
+  'min.insync.replicas': int(1, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Minimum in-sync replicas for an acks=all write to succeed.' }),
+  'unclean.leader.election.enable': bool(false, { mode: 'cluster-wide', importance: 'high', doc: 'Allow out-of-sync replicas to become leader (may lose data).' }),
+  'compression.type': str('producer', {
+    oneOf: COMPRESSION_TYPES,
+    mode: 'cluster-wide',
+    importance: 'high',
+    doc: "Final compression of topic data; 'producer' keeps the producer's codec.",
+  }),
+  'compression.gzip.level': int(-1, { validate: gzipLevel, validValues: '[1,...,9] or -1', mode: 'cluster-wide', doc: 'Level when compression.type=gzip.' }),
+  'compression.lz4.level': int(9, { min: 1, max: 17, mode: 'cluster-wide', doc: 'Level when compression.type=lz4.' }),
+  'compression.zstd.level': int(3, { min: -131072, max: 22, mode: 'cluster-wide', doc: 'Level when compression.type=zstd.' }),
+
+  // ---- log segments, indexes, flushing ----
+  'log.segment.bytes': int(1073741824, {
+    min: 14,
+    mode: 'cluster-wide',
+    importance: 'high',
+    doc: 'Maximum size of a single segment file (minimum 14, as in Kafka 3.x).',
+  }),
+  'log.roll.ms': long(null, { mode: 'cluster-wide', importance: 'high', doc: 'Maximum time before a new segment is rolled; if unset, log.roll.hours is used.' }),
+  'log.roll.hours': int(168, { min: 1, importance: 'high', doc: 'Maximum time before a new segment is rolled, in hours; secondary to log.roll.ms.' }),
+  'log.roll.jitter.ms': long(null, { mode: 'cluster-wide', importance: 'high', doc: 'Maximum jitter subtracted from the roll time; if unset, log.roll.jitter.hours is used.' }),
+  'log.roll.jitter.hours': int(0, { min: 0, importance: 'high', doc: 'Maximum roll jitter in hours; secondary to log.roll.jitter.ms.' }),
+  'log.index.interval.bytes': int(4096, { min: 0, mode: 'cluster-wide', doc: 'Bytes between entries of the sparse offset index.' }),
+  'log.index.size.max.bytes': int(10485760, { min: 4, mode: 'cluster-wide', doc: 'Maximum size of an offset index file; a full index rolls the segment.' }),
+  'log.flush.interval.messages': long(LONG_MAX, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Messages accumulated on a partition before an fsync.' }),
+  'log.flush.interval.ms': long(null, { mode: 'cluster-wide', importance: 'high', doc: 'Maximum time data stays unflushed; if unset, log.flush.scheduler.interval.ms is used.' }),
+  'log.flush.scheduler.interval.ms': long(LONG_MAX, { importance: 'high', doc: 'How often the flusher checks whether a log needs flushing.' }),
+  'log.flush.offset.checkpoint.interval.ms': int(60000, { min: 0, importance: 'high', doc: 'How often the recovery point checkpoint is written.' }),
+  'log.preallocate': bool(false, { mode: 'cluster-wide', doc: 'Preallocate segment files (accepted, informational).' }),
+  'log.segment.delete.delay.ms': long(60000, { min: 0, mode: 'cluster-wide', doc: 'Delay before a deleted segment file is removed from the file system.' }),
+  'log.message.timestamp.type': str('CreateTime', { oneOf: TIMESTAMP_TYPES, mode: 'cluster-wide', doc: 'Whether record timestamps are the create time or the log append time.' }),
+  'log.message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
+  'log.message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
+
+  // ---- retention & cleaning ----
+  'log.retention.ms': long(null, { min: -1, mode: 'cluster-wide', importance: 'high', doc: 'Time to keep a segment; -1 = forever. If unset, log.retention.minutes is used.' }),
+  'log.retention.minutes': int(null, { min: -1, importance: 'high', doc: 'Retention in minutes, secondary to log.retention.ms; if unset, log.retention.hours is used.' }),
+  'log.retention.hours': int(168, { min: -1, importance: 'high', doc: 'Retention in hours, tertiary to log.retention.ms.' }),
+  'log.retention.bytes': long(-1, { mode: 'cluster-wide', importance: 'high', doc: 'Maximum partition size before old segments are deleted; -1 = unlimited.' }),
+  'log.retention.check.interval.ms': long(300000, { min: 1, doc: 'How often retention is checked.' }),
+  'log.cleanup.policy': list(['delete'], { oneOf: CLEANUP_POLICIES, mode: 'cluster-wide', doc: "Default cleanup policy: 'delete', 'compact' or both." }),
+  'log.cleaner.enable': bool(true, { doc: 'Run the log cleaner for compacted topics.' }),
+  'log.cleaner.threads': int(1, { min: 0, mode: 'cluster-wide', doc: 'Log cleaner threads (accepted, informational).' }),
+  'log.cleaner.backoff.ms': long(15000, { min: 0, mode: 'cluster-wide', doc: 'Sleep when there is nothing to clean.' }),
+  'log.cleaner.delete.retention.ms': long(86400000, { min: 0, mode: 'cluster-wide', doc: 'How long delete tombstones are kept on compacted topics.' }),
+  'log.cleaner.min.cleanable.ratio': double(0.5, { min: 0, max: 1, mode: 'cluster-wide', doc: 'Minimum dirty ratio before a log is compacted.' }),
+  'log.cleaner.min.compaction.lag.ms': long(0, { min: 0, mode: 'cluster-wide', doc: 'Minimum time a record stays uncompacted.' }),
+  'log.cleaner.max.compaction.lag.ms': long(LONG_MAX, { min: 1, mode: 'cluster-wide', doc: 'Maximum time a record may stay uncompacted.' }),
+  'log.local.retention.ms': long(-2, { min: -2, mode: 'cluster-wide', doc: 'Local retention for tiered topics; -2 = use retention.ms.' }),
+  'log.local.retention.bytes': long(-2, { min: -2, mode: 'cluster-wide', doc: 'Local retention bytes for tiered topics; -2 = use retention.bytes.' }),
+  'remote.log.storage.system.enable': bool(false, { doc: 'Enable tiered storage on this broker.' }),
+
+  // ---- requests & sockets ----
+  'message.max.bytes': int(1048588, { min: 0, mode: 'cluster-wide', importance: 'high', doc: 'Largest record batch size allowed (after compression).' }),
+  'socket.request.max.bytes': int(104857600, { min: 1, importance: 'high', doc: 'Largest request frame accepted; larger frames close the connection.' }),
+  'socket.send.buffer.bytes': int(102400, { doc: 'SO_SNDBUF for sockets; -1 = OS default.' }),
+  'socket.receive.buffer.bytes': int(102400, { doc: 'SO_RCVBUF for sockets; -1 = OS default.' }),
+  'socket.listen.backlog.size': int(50, { min: 1, doc: 'Pending connection backlog of each listener.' }),
+  'connections.max.idle.ms': long(600000, { doc: 'Idle connections are closed after this long.' }),
+  'max.connections': int(INT_MAX, { min: 0, mode: 'cluster-wide', doc: 'Maximum connections the broker accepts.' }),
+  'max.connections.per.ip': int(INT_MAX, { min: 0, mode: 'cluster-wide', doc: 'Maximum connections from one IP address.' }),
+  'queued.max.requests': int(500, { min: 1, doc: 'Requests queued across connections before reads pause.' }),
+  'num.network.threads': int(3, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Network threads (accepted, informational: Node is single-threaded).' }),
+  'num.io.threads': int(8, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Request handler threads (accepted, informational).' }),
+  'num.recovery.threads.per.data.dir': int(1, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Log recovery threads per directory (accepted, informational).' }),
+  'num.replica.fetchers': int(1, { mode: 'cluster-wide', importance: 'high', doc: 'Replica fetcher threads (accepted, informational).' }),
+  'fetch.max.bytes': int(57671680, { min: 1024, doc: 'Maximum bytes returned by one Fetch request.' }),
+  'replica.fetch.max.bytes': int(1048576, { min: 0, doc: 'Bytes per partition a follower fetch asks for.' }),
+  'replica.lag.time.max.ms': long(30000, { doc: 'A follower that has not caught up in this time leaves the ISR.' }),
+  'max.incremental.fetch.session.cache.slots': int(1000, { min: 0, doc: 'Incremental fetch sessions the broker keeps.' }),
+
+  // ---- group coordinator ----
+  'group.initial.rebalance.delay.ms': int(3000, { doc: 'Wait for more members before the first rebalance of an empty group.' }),
+  'group.min.session.timeout.ms': int(6000, { doc: 'Smallest session timeout a member may ask for.' }),
+  'group.max.session.timeout.ms': int(1800000, { doc: 'Largest session timeout a member may ask for.' }),
+  'group.max.size': int(INT_MAX, { min: 1, doc: 'Maximum members in one consumer group.' }),
+  'offsets.topic.num.partitions': int(50, { min: 1, importance: 'high', doc: 'Partitions of __consumer_offsets (fixed once created).' }),
+  'offsets.topic.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __consumer_offsets (Kafka default 3).' }),
+  'offsets.topic.segment.bytes': int(104857600, { min: 1, importance: 'high', doc: 'Segment size of __consumer_offsets.' }),
+  'offsets.retention.minutes': int(10080, { min: 1, importance: 'high', doc: 'Committed offsets of an empty group are dropped after this long.' }),
+  'offsets.retention.check.interval.ms': long(600000, { min: 1, importance: 'high', doc: 'How often stale offsets are looked for.' }),
+  'offsets.commit.timeout.ms': int(5000, { min: 1, importance: 'high', doc: 'Offset commits wait at most this long for the write.' }),
+
+  // ---- transactions & idempotence ----
+  'transaction.max.timeout.ms': int(900000, { min: 1, importance: 'high', doc: 'Largest transaction timeout a producer may ask for.' }),
+  'transaction.state.log.num.partitions': int(50, { min: 1, importance: 'high', doc: 'Partitions of __transaction_state.' }),
+  'transaction.state.log.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __transaction_state (Kafka default 3).' }),
+  'transaction.state.log.min.isr': int(1, { min: 1, importance: 'high', doc: 'min.insync.replicas of __transaction_state (Kafka default 2).' }),
+  'transaction.state.log.segment.bytes': int(104857600, { min: 1, importance: 'high', doc: 'Segment size of __transaction_state.' }),
+  'transactional.id.expiration.ms': int(604800000, { min: 1, importance: 'high', doc: 'A transactional id idle this long is expired.' }),
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': int(10000, { min: 1, doc: 'How often timed-out transactions are aborted.' }),
+  'producer.id.expiration.ms': int(86400000, { min: 1, mode: 'cluster-wide', doc: 'Idle producer ids are forgotten after this long.' }),
+
+  // ---- Tributary's own knobs ----
+  'tributary.max.inflight.requests.per.connection': int(100, {
+    min: 1,
+    doc: 'Requests read from one connection but not yet answered before its reads pause (backpressure).',
+  }),
+  'tributary.max.unsent.response.bytes': long(64 * 1024 * 1024, {
+    min: 1,
+    doc: 'Response bytes queued on one socket but not yet written before its reads pause (backpressure).',
+  }),
+  'tributary.shutdown.timeout.ms': int(30000, { min: 0, doc: 'How long a graceful shutdown may take before the process exits anyway.' }),
+  'tributary.log.level': str('info', { oneOf: LOG_LEVELS, doc: 'Level of the broker log (env TRIBUTARY_LOG_LEVEL).' }),
+  'tributary.log.format': str('auto', {
+    oneOf: ['auto', 'json', 'pretty'],
+    doc: 'Broker log format: JSON lines, human-readable, or auto (pretty on a TTY; env TRIBUTARY_LOG_FORMAT).',
+  }),
+} as const;
+
+function gzipLevel(v: unknown): string | null {
+  const n = v as number;
+  return n === -1 || (n >= 1 && n <= 9) ? null : 'Value must be -1 (default) or between 1 and 9';
+}
+
+export type BrokerKeys = typeof BROKER_KEYS;
+export type BrokerKey = keyof BrokerKeys;

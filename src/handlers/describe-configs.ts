@@ -1,0 +1,74 @@
+// DescribeConfigs for TOPIC (2) and BROKER (4) resources; BROKER_LOGGER (8) lists the logger level.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/generated/describe-configs.js';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../network/request-context.js';
+import { describeBrokerConfigEntries, describeTopicConfigEntries, type ConfigRow } from './config-entries.js';
+
+export const RESOURCE_TOPIC = 2;
+export const RESOURCE_BROKER = 4;
+export const RESOURCE_BROKER_LOGGER = 8;
+
+type Resource = DescribeConfigsRequest['resources'][number];
+
+export function describeConfigsHandler(broker: Broker): ApiHandler<DescribeConfigsRequest> {
+  return {
+    apiKey: 32,
+    minVersion: 0,
+    maxVersion: 4,
+    handle(ctx, req): DescribeConfigsResponse {
+      const v = ctx.header.apiVersion;
+      const synonyms = v >= 1 && req.includeSynonyms;
+      const docs = v >= 3 && req.includeDocumentation;
+      const results = req.resources.map((r) => describeOne(broker, r, synonyms, docs));
+      return { throttleTimeMs: 0, results } as unknown as DescribeConfigsResponse;
+    },
+  };
+}
+
+function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boolean) {
+  const result = (errorCode: number, errorMessage: string | null, configs: ConfigRow[]) => ({
+    errorCode,
+    errorMessage,
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+    configs,
+  });
+  let rows: ConfigRow[];
+  if (r.resourceType === RESOURCE_TOPIC) {
+    const t = broker.topics.get(r.resourceName);
+    if (!t) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist`, []);
+    rows = describeTopicConfigEntries(broker, t.configs, synonyms, docs);
+  } else if (r.resourceType === RESOURCE_BROKER) {
+    // "" is the cluster-wide default resource; otherwise the name must be this broker's id.
+    if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
+      return result(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, []);
+    }
+    rows = describeBrokerConfigEntries(broker, synonyms, docs);
+    if (r.resourceName === '') rows = rows.filter((row) => row.configSource === 3 /* DYNAMIC_DEFAULT_BROKER_CONFIG */);
+  } else if (r.resourceType === RESOURCE_BROKER_LOGGER) {
+    if (r.resourceName !== String(broker.nodeId)) {
+      return result(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId}, but received ${r.resourceName}`, []);
+    }
+    rows = [
+      {
+        name: 'root',
+        value: (broker.logger.level ?? 'info').toUpperCase(),
+        readOnly: false,
+        isDefault: false,
+        configSource: 6,
+        isSensitive: false,
+        synonyms: [],
+        configType: 2,
+        documentation: null,
+      },
+    ];
+  } else {
+    return result(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`, []);
+  }
+  if (r.configurationKeys !== null) {
+    const wanted = new Set(r.configurationKeys);
+    rows = rows.filter((row) => wanted.has(row.name));
+  }
+  return result(ErrorCode.NONE, null, rows);
+}

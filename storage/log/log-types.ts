@@ -1,0 +1,55 @@
+// Result and option types of PartitionLog (kept apart so handlers can import them cheaply).
+import type { StorageLogger } from './logger.js';
+
+export type AppendError = 'RECORD_BATCH_TOO_LARGE' | 'KAFKA_STORAGE_ERROR' | 'OFFSET_OUT_OF_ORDER';
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTime: number;
+  logStartOffset: number;
+  /** Resolves once the bytes are in the OS, indexes updated and the HW advanced; rejects on I/O error. */
+  written: Promise<void>;
+  /** Set when nothing was appended (offsets are then -1 and `written` is already resolved). */
+  error?: AppendError;
+}
+
+export interface ReadResult {
+  /** Whole batches only, possibly empty. */
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR';
+}
+
+export interface SegmentInfo {
+  baseOffset: number;
+  nextOffset: number;
+  size: number;
+  maxTimestamp: number;
+  path: string;
+  indexPath: string;
+  timeIndexPath: string;
+  active: boolean;
+}
+
+export interface PartitionLogOptions {
+  topicId?: string;
+  hadCleanShutdown: boolean;
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** Initial HW when autoAdvanceHighWatermark is false (replication); clamped to the log. */
+  highWatermark?: number;
+  /** Single replica: HW follows the written end of the log (default true). */
+  autoAdvanceHighWatermark?: boolean;
+  logger?: StorageLogger;
+}
+
+/** A programming-contract or range error from a non-hot-path operation. */
+export class LogError extends Error {
+  constructor(readonly code: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'INCONSISTENT_TOPIC_ID', message: string) {
+    super(message);
+    this.name = 'LogError';
+  }
+}

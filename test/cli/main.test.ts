@@ -1,0 +1,192 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BROKER_KEY_NAMES, TOPIC_KEY_NAMES } from '../../src/config/definitions.js';
+import { runCli, type CliDeps } from '../../src/cli/main.js';
+import { parseStartArgs } from '../../src/cli/start.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(root, 'bin/tributary.js');
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('tributary binary', () => {
+  it('--help prints usage and every broker and topic key with its default', () => {
+    const r = cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: tributary');
+    expect(r.stdout).toContain('--override key=value');
+    expect(r.stdout).toContain('TRIBUTARY_LOG_DIRS');
+    for (const k of [...BROKER_KEY_NAMES, ...TOPIC_KEY_NAMES]) expect(r.stdout).toMatch(new RegExp(`^  ${k.replace(/\./g, '\\.')}$`, 'm'));
+    expect(r.stdout).toContain('default 1048588');
+    expect(r.stdout).toContain('default PLAINTEXT://127.0.0.1:9092');
+    expect(r.stdout.indexOf('Broker configuration')).toBeLessThan(r.stdout.indexOf('Topic configuration'));
+    expect(r.stderr).toBe('');
+  });
+
+  it('-h and start --help print the same help', () => {
+    const a = cli(['-h']);
+    const b = cli(['start', '--help']);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    const r = cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`tributary ${pkg.version}`);
+  });
+
+  it('a bad override exits 1 with the ConfigError message and no stack trace', () => {
+    const r = cli(['start', '--override', 'num.partitions=abc']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('num.partitions');
+    expect(r.stderr).toContain('abc');
+    expect(r.stderr).toContain('Not a number of type INT');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--override=key=value form and env values are validated too', () => {
+    expect(cli(['--override=log.segment.bytes=10']).stderr).toContain('Value must be at least 14');
+    const r = cli([], { TRIBUTARY_NUM_PARTITIONS: '0' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('TRIBUTARY_NUM_PARTITIONS');
+  });
+
+  it('a bad properties file value names the file line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-cli-test-'));
+    try {
+      const file = path.join(dir, 'server.properties');
+      fs.writeFileSync(file, 'node.id=1\nlisteners=nonsense\n');
+      for (const args of [['start', file], [file]]) {
+        const r = cli(args);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain('listeners');
+        expect(r.stderr).toContain('server.properties:2');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('unknown commands and options are usage errors (exit 2)', () => {
+    const r = cli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(cli(['start', '--bogus']).code).toBe(2);
+  });
+});
+
+describe('parseStartArgs', () => {
+  it('accepts a file and both override forms', () => {
+    expect(parseStartArgs(['server.properties', '--override', 'a=1', '--override=b=2=3'])).toEqual({
+      file: 'server.properties',
+      overrides: ['a=1', 'b=2=3'],
+      help: false,
+    });
+  });
+
+  it('rejects a dangling --override, a malformed override and two files', () => {
+    expect(parseStartArgs(['--override'])).toHaveProperty('error');
+    expect(parseStartArgs(['--override', 'novalue'])).toHaveProperty('error');
+    expect(parseStartArgs(['a.properties', 'b.properties'])).toHaveProperty('error');
+  });
+});
+
+/** In-process CLI with a fake broker and fake signals (no broker is started). */
+function harness(startBroker?: CliDeps['startBroker']) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log: string[] = [];
+  const handlers = new Set<(s: string) => void>();
+  const exits: number[] = [];
+  const deps: CliDeps = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: {},
+    onSignal: (h) => {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+    forceExit: (code) => exits.push(code),
+    helpText: () => 'HELP\n',
+    startBroker,
+    logStream: { write: (l: string) => log.push(l) },
+  };
+  const signal = (s: string) => [...handlers].forEach((h) => h(s));
+  const messages = () => log.map((l) => JSON.parse(l) as { msg: string; level: string });
+  return { deps, out, err, handlers, exits, signal, messages };
+}
+
+describe('start lifecycle', () => {
+  it('starts the broker with the loaded config, and SIGTERM closes it and exits 0', async () => {
+    let closed = 0;
+    let seenPartitions: unknown;
+    const h = harness(async (config) => {
+      seenPartitions = config.get('num.partitions');
+      return { port: 1234, close: async () => void closed++ };
+    });
+    const done = runCli(['start', '--override', 'num.partitions=3', '--override', 'tributary.log.format=json'], h.deps);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seenPartitions).toBe(3);
+    expect(h.handlers.size).toBe(1);
+    h.signal('SIGTERM');
+    expect(await done).toBe(0);
+    expect(closed).toBe(1);
+    expect(h.handlers.size).toBe(0);
+    expect(h.messages().map((m) => m.msg)).toEqual(['tributary started', 'shutting down', 'shutdown complete']);
+  });
+
+  it('a second signal forces exit while close() hangs', async () => {
+    const h = harness(async () => ({ port: 1, close: () => new Promise<void>(() => {}) }));
+    void runCli(['--override', 'tributary.log.format=json'], h.deps);
+    await new Promise((r) => setTimeout(r, 20));
+    h.signal('SIGINT');
+    expect(h.exits).toEqual([]);
+    h.signal('SIGINT');
+    expect(h.exits).toEqual([1]);
+  });
+
+  it('config warnings are logged, and a failing start exits 1', async () => {
+    const h = harness(async () => {
+      throw Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+    });
+    const code = await runCli(['--override', 'no.such.key=1', '--override', 'tributary.log.format=json'], h.deps);
+    expect(code).toBe(1);
+    const msgs = h.messages();
+    expect(msgs[0]).toMatchObject({ level: 'warn' });
+    expect(msgs[0]!.msg).toContain('no.such.key');
+    expect(msgs[1]).toMatchObject({ level: 'error', msg: 'broker failed to start' });
+  });
+
+  it('bare `tributary` is start; help and version need no broker', async () => {
+    let started = false;
+    const h = harness(async () => {
+      started = true;
+      return { port: 1, close: async () => {} };
+    });
+    expect(await runCli(['help'], h.deps)).toBe(0);
+    expect(h.out).toEqual(['HELP\n']);
+    expect(await runCli(['version'], h.deps)).toBe(0);
+    expect(started).toBe(false);
+    const done = runCli([], h.deps);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started).toBe(true);
+    h.signal('SIGTERM');
+    expect(await done).toBe(0);
+  });
+});

@@ -17,7 +17,10 @@ import { requestHeaderVersion, responseHeaderVersion } from '../protocol/generat
 import { Reader } from '../protocol/wire/reader.js';
 import { FrameAssembler } from './lib/frame-assembler.js';
 
-/** Called with a Reader positioned at the response body and the request's send time (ms). */
+/**
+ * Called with a Reader positioned at the response body and the request's send time (ms). The
+ * bytes are only valid during the call (the frame buffer is reused).
+ */
 export type ResponseHandler = (body: Reader, sentAtMs: number) => void;
 
 interface Pending {
@@ -45,7 +48,8 @@ export class BenchConnection {
     clientId: string,
   ) {
     this.clientId = Buffer.from(clientId, 'utf8');
-    const frames = new FrameAssembler(MAX_RESPONSE_BYTES, (f) => this.onFrame(f));
+    // Response frames are reused scratch memory: handlers must not keep the Reader's buffer.
+    const frames = new FrameAssembler(MAX_RESPONSE_BYTES, (f) => this.onFrame(f), true);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.bytesIn += chunk.length;

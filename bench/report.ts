@@ -98,10 +98,11 @@ export function latencyTable(r: BenchReport): string {
         triple(b),
         s.ratio.p99 !== undefined ? `${f1(s.ratio.p50!)} / ${f1(s.ratio.p99)} / ${f1(s.ratio.p999!)}` : '-',
         ok(b) ? String(b.latency.count) : '-',
+        [n, b].map((o) => (ok(o) ? o.cpu.generatorLoopDelayP99Ms.toFixed(1) : '-')).join(' / '),
         [errorsOf(n) && `null: ${errorsOf(n)}`, errorsOf(b) && `broker: ${errorsOf(b)}`].filter(Boolean).join('; '),
       ];
     });
-  return table(['scenario', 'rate req/s', 'null p50 / p99 / p999 ms', 'broker p50 / p99 / p999 ms', 'ratio p50 / p99 / p999', 'samples', 'errors'], rows);
+  return table(['scenario', 'rate req/s', 'null p50 / p99 / p999 ms', 'broker p50 / p99 / p999 ms', 'ratio p50 / p99 / p999', 'samples', 'gen loop delay p99 ms (null / broker)', 'errors'], rows);
 }
 
 export function renderReport(r: BenchReport): string {

@@ -5,10 +5,12 @@
 //   --quick            short windows, fewer sizes (under ~40 s)
 //   --micro            run the micro-benchmarks (bench/micro/) instead
 //   --target T         null | broker | both (default both)
-//   --only a,b         produce, fetch, latency, e2e
+//   --only a,b         produce, fetch, latency, e2e, client (client = @platformatic/kafka
+//                      producer; part of full runs, not of --quick)
 //   --latency-rate N   produce-latency rate in requests/s (default: 50 % of the slower target's
 //                      closed-loop request rate for the same batch size, see README)
-//   --no-save          print only
+//   --profile          start the broker with --cpu-prof; profiles land in bench/results/profiles/
+//   --no-save          print only (partial runs -- --only / --target -- never replace latest.json)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import { MiB } from './lib/meter.js';
 import { REPO_ROOT, startBroker, startNullSink, type Target, type TargetName } from './lib/targets.js';
 import { computeRatio, ok, renderReport, type BenchReport, type Outcome, type ScenarioRecord } from './report.js';
 import { runE2eLatency } from './scenarios/e2e-latency.js';
+import { runClientProduce } from './scenarios/client-produce.js';
 import { runFetchThroughput } from './scenarios/fetch-throughput.js';
 import { runProduceLatency } from './scenarios/produce-latency.js';
 import { runProduceThroughput } from './scenarios/produce-throughput.js';
@@ -35,6 +38,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'latency-rate': { type: 'string' },
     'no-save': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -45,7 +49,7 @@ if (args.micro) {
 }
 
 const quick = args.quick!;
-const only = new Set((args.only ?? 'produce,fetch,latency,e2e').split(','));
+const only = new Set((args.only ?? (args.quick ? 'produce,fetch,latency,e2e' : 'produce,fetch,latency,e2e,client')).split(','));
 const targetNames: TargetName[] = args.target === 'both' ? ['null', 'broker'] : [args.target as TargetName];
 const T = quick
   ? { warmupMs: 300, measureMs: 1200, latWarmupMs: 300, latMeasureMs: 2000, batches: [16 * KiB, 1024 * KiB], fetchPrepare: 64 * MiB }
@@ -67,7 +71,12 @@ async function start(name: TargetName, attempt = 0): Promise<Target | null> {
     const t =
       name === 'null'
         ? await startNullSink({ partitions: PARTITIONS, fetchBatchBytes: FETCH_BATCH, fetchLogBytes: 16 * MiB, logFile: path.join(workDir, 'null-sink.log') })
-        : await startBroker({ logDir: path.join(workDir, `broker-data-${attempt}`), logFile: path.join(workDir, `broker-${attempt}.log`), overrides: [] });
+        : await startBroker({
+            logDir: path.join(workDir, `broker-data-${attempt}`),
+            logFile: path.join(workDir, `broker-${attempt}.log`),
+            overrides: [],
+            nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(REPO_ROOT, 'bench', 'results', 'profiles')}`] : [],
+          });
     targets.set(name, t);
     return t;
   } catch (err) {
@@ -211,6 +220,15 @@ async function main(): Promise<void> {
     );
   }
 
+  if (only.has('client')) {
+    const params = { topic: 'client-produce', partitions: PARTITIONS, recordsPerPartition: 16, concurrency: 4, warmupMs: T.warmupMs, measureMs: T.measureMs };
+    await scenario(
+      { id: 'client-produce', title: '@platformatic/kafka producer, 4 x 16 x 1 KiB per send, acks=1', kind: 'client', params },
+      [{ name: params.topic, partitions: PARTITIONS }],
+      (t) => runClientProduce(t, params),
+    );
+  }
+
   evaluateAims();
   report.meta.seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   console.log('');
@@ -241,9 +259,11 @@ function save(startedAt: Date): void {
   mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(dir, `${stamp}${quick ? '-quick' : ''}.json`), json);
-  writeFileSync(path.join(dir, quick ? 'latest-quick.json' : 'latest.json'), json);
-  console.log(`results: bench/results/${quick ? 'latest-quick.json' : 'latest.json'}`);
+  const partial = args.only !== undefined || args.target !== 'both';
+  const name = `${stamp}${quick ? '-quick' : ''}${partial ? '-partial' : ''}.json`;
+  writeFileSync(path.join(dir, name), json);
+  if (!partial) writeFileSync(path.join(dir, quick ? 'latest-quick.json' : 'latest.json'), json);
+  console.log(`results: bench/results/${name}${partial ? '' : ` and ${quick ? 'latest-quick.json' : 'latest.json'}`}`);
 }
 
 async function shutdown(): Promise<void> {

@@ -154,6 +154,8 @@ export interface BrokerOptions {
   logFile: string;
   /** Extra `key=value` overrides. */
   overrides: string[];
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
 }
 
 export async function startBroker(o: BrokerOptions): Promise<Target> {
@@ -161,6 +163,7 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
   const log = createWriteStream(o.logFile);
   const args = [
     '--max-semi-space-size=64',
+    ...(o.nodeFlags ?? []),
     path.join(REPO_ROOT, 'bin', 'tributary.js'),
     'start',
     '--override',

@@ -59,7 +59,14 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
         for (const p of requested) {
           const key = sessionPartitionKey(useIds ? p.topicId : p.topic, p.partition);
           const prev = session.partitions.get(key);
-          session.partitions.set(key, prev ? { ...prev, ...p } : p);
+          if (prev) {
+            // Keep what the client was last sent; only its fetch position and limits change.
+            prev.fetchOffset = p.fetchOffset;
+            prev.partitionMaxBytes = p.partitionMaxBytes;
+            prev.currentLeaderEpoch = p.currentLeaderEpoch;
+          } else {
+            session.partitions.set(key, p);
+          }
         }
         for (const f of v >= 7 ? req.forgottenTopicsData : []) {
           for (const part of f.partitions) {

@@ -127,7 +127,7 @@ describe('confluent-kafka-python', () => {
     );
     expectMessages(cons!.messages as Message[], msgs);
     expect([wm!.low, wm!.high]).toEqual([0, 4]);
-    expect([t150!.offset, t150!.error]).toEqual([2, null]);
+    expect([t150!.offset, t150!.partitionError]).toEqual([2, null]);
     expect(tFirst!.offset).toBe(0);
     expect(tLate!.offset, 'no record at/after the timestamp: librdkafka reports OFFSET_END (-1)').toBe(-1);
     expectMessages(fromTwo!.messages as Message[], msgs.slice(2), 2);

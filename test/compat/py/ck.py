@@ -6,7 +6,7 @@ create_partitions, describe_configs.
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic
 
 from common import main, tohex, unhex
 
@@ -49,7 +49,8 @@ def produce(params, op):
 
 def consume(params, op):
     conf = {'bootstrap.servers': params['bootstrap'], 'group.id': op.get('group', 'compat-assign'),
-            'enable.auto.commit': False, 'enable.partition.eof': True, 'auto.offset.reset': 'earliest'}
+            'enable.auto.commit': False, 'enable.partition.eof': True, 'auto.offset.reset': 'earliest',
+            'fetch.wait.max.ms': 100}  # EOF is only reported after an empty long poll: keep it short
     conf.update(op.get('config', {}))
     c = Consumer(conf)
     start = op.get('offset', 'beginning')
@@ -90,7 +91,7 @@ def offsets_for_times(params, op):
     c = _consumer(params)
     res = c.offsets_for_times([TopicPartition(op['topic'], op['partition'], ts) for ts in [op['timestamp']]], timeout=TIMEOUT)
     c.close()
-    return {'offset': res[0].offset, 'error': kerr(res[0].error)}
+    return {'offset': res[0].offset, 'partitionError': kerr(res[0].error)}
 
 
 def _admin(params):
@@ -119,34 +120,40 @@ def _wait(futures):
     return out
 
 
+# The AdminClient must stay referenced until its futures resolve: a collected client fails them
+# with _DESTROY.
 def create_topics(params, op):
     topics = [NewTopic(t['name'], num_partitions=t.get('partitions', 1), replication_factor=t.get('replication', 1),
                        config=t.get('config', {})) for t in op['topics']]
-    fs = _admin(params).create_topics(topics, operation_timeout=10, request_timeout=TIMEOUT,
-                                      validate_only=op.get('validateOnly', False))
+    admin = _admin(params)
+    fs = admin.create_topics(topics, operation_timeout=10, request_timeout=TIMEOUT,
+                             validate_only=op.get('validateOnly', False))
     return {'results': _wait(fs)}
 
 
 def delete_topics(params, op):
-    fs = _admin(params).delete_topics(op['topics'], operation_timeout=10, request_timeout=TIMEOUT)
+    admin = _admin(params)
+    fs = admin.delete_topics(op['topics'], operation_timeout=10, request_timeout=TIMEOUT)
     return {'results': _wait(fs)}
 
 
 def create_partitions(params, op):
-    fs = _admin(params).create_partitions([NewPartitions(op['topic'], op['total'])], operation_timeout=10,
-                                          request_timeout=TIMEOUT, validate_only=op.get('validateOnly', False))
+    admin = _admin(params)
+    fs = admin.create_partitions([NewPartitions(op['topic'], op['total'])], operation_timeout=10,
+                                 request_timeout=TIMEOUT, validate_only=op.get('validateOnly', False))
     return {'results': _wait(fs)}
 
 
 def describe_configs(params, op):
     resources = [ConfigResource(r['type'], r['name']) for r in op['resources']]
-    fs = _admin(params).describe_configs(resources, request_timeout=TIMEOUT)
+    admin = _admin(params)
+    fs = admin.describe_configs(resources, request_timeout=TIMEOUT)
     out = {}
     for res, f in fs.items():
         key = '%s:%s' % (str(res.restype).split('.')[-1].lower(), res.name)
         try:
             entries = f.result(TIMEOUT)
-            out[key] = {'configs': {name: {'value': e.value, 'source': str(e.source).split('.')[-1],
+            out[key] = {'configs': {name: {'value': e.value, 'source': ConfigSource(e.source).name,
                                            'isDefault': e.is_default, 'isReadOnly': e.is_read_only,
                                            'isSensitive': e.is_sensitive} for name, e in entries.items()}}
         except Exception as e:

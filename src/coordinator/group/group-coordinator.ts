@@ -1,0 +1,213 @@
+// The classic group coordinator: membership (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), group
+// administration (DescribeGroups/ListGroups/DeleteGroups) and committed offsets, all persisted in
+// __consumer_offsets and recovered by replay on startup. This broker coordinates every group.
+//
+// Lifecycle (see the report to the lead for the wiring in Broker):
+//   const gc = await createGroupCoordinator(broker)   // after logs load, before listening
+//   await gc.startup()                                 // replays __consumer_offsets
+//   ... handlers call the methods below ...
+//   await gc.shutdown()                                // before the network server closes
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { Broker } from '../../broker.js';
+import type { ClassicGroup } from './classic-group.js';
+import { CoordinatorCore, groupWriteError, type CoordinatorLogger } from './coordinator-core.js';
+import { readGroupConfig, type GroupCoordinatorConfig } from './group-config.js';
+import type { JoinGroupOutcome, SyncGroupOutcome } from './group-member.js';
+import { joinGroup, type JoinGroupParams } from './join-flow.js';
+import { heartbeat, leaveGroup, syncGroup, type HeartbeatParams, type LeaveGroupOutcome, type LeaveMember, type SyncGroupParams } from './member-ops.js';
+import { commitOffsets, deleteOffsets, expireOffsets, fetchOffsets, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from './offset-ops.js';
+import { loadPartition } from './offsets-load.js';
+import { BrokerOffsetsLog, type GroupRecordLog, type OffsetsLogRecord } from './offsets-log.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey } from './offsets-records.js';
+
+export type { JoinGroupParams } from './join-flow.js';
+export type { HeartbeatParams, LeaveGroupOutcome, LeaveMember, SyncGroupParams } from './member-ops.js';
+export type { FetchedOffsets, OffsetCommitParams, OffsetDeleteOutcome, TopicErrors } from './offset-ops.js';
+export type { JoinGroupOutcome, SyncGroupOutcome } from './group-member.js';
+
+/** The group type ListGroups v5 reports for every group here (KIP-848 groups are not implemented). */
+export const CLASSIC_GROUP_TYPE = 'classic';
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }[];
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}
+
+export interface GroupCoordinatorOptions {
+  config: GroupCoordinatorConfig;
+  log: GroupRecordLog;
+  logger: CoordinatorLogger;
+}
+
+export class GroupCoordinator {
+  readonly core: CoordinatorCore;
+  private expiryTimer: NodeJS.Timeout | null = null;
+
+  constructor(opts: GroupCoordinatorOptions) {
+    this.core = new CoordinatorCore(opts.config, opts.log, opts.logger);
+  }
+
+  get config(): GroupCoordinatorConfig {
+    return this.core.config;
+  }
+
+  get isActive(): boolean {
+    return this.core.active;
+  }
+
+  /** The __consumer_offsets partition holding `groupId`. */
+  partitionFor(groupId: string): number {
+    return this.core.partitionFor(groupId);
+  }
+
+  /** Replays every __consumer_offsets partition, then starts serving and the expiry task. */
+  async startup(): Promise<void> {
+    let groups = 0;
+    for (let p = 0; p < this.core.log.numPartitions; p++) groups += await loadPartition(this.core, p);
+    this.core.active = true;
+    const interval = this.core.config.offsetsRetentionCheckIntervalMs;
+    this.expiryTimer = setInterval(() => this.expireOffsets(), Math.min(interval, 2 ** 31 - 1));
+    this.expiryTimer.unref?.();
+    this.core.logger.info('group coordinator started', { groups, partitions: this.core.log.numPartitions });
+  }
+
+  /** Stops serving: parked JoinGroup/SyncGroup requests get NOT_COORDINATOR; waits for in-flight writes. */
+  async shutdown(): Promise<void> {
+    this.core.active = false;
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = null;
+    for (const g of this.core.groups.values()) this.core.unloadGroup(g, ErrorCode.NOT_COORDINATOR);
+    this.core.timers.cancelAll();
+    await this.core.drainWrites();
+    this.core.groups.clear();
+  }
+
+  joinGroup(p: JoinGroupParams): Promise<JoinGroupOutcome> {
+    return joinGroup(this.core, p);
+  }
+
+  syncGroup(p: SyncGroupParams): Promise<SyncGroupOutcome> {
+    return syncGroup(this.core, p);
+  }
+
+  heartbeat(p: HeartbeatParams): number {
+    return heartbeat(this.core, p);
+  }
+
+  leaveGroup(groupId: string, members: LeaveMember[]): LeaveGroupOutcome {
+    return leaveGroup(this.core, groupId, members);
+  }
+
+  commitOffsets(p: OffsetCommitParams): Promise<TopicErrors[]> {
+    return commitOffsets(this.core, p);
+  }
+
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
+    return fetchOffsets(this.core, groupId, topics);
+  }
+
+  deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
+    return deleteOffsets(this.core, groupId, topics);
+  }
+
+  /** Runs one offsets-retention pass now (also runs every offsets.retention.check.interval.ms). */
+  expireOffsets(): number {
+    if (!this.core.active) return 0;
+    return expireOffsets(this.core);
+  }
+
+  describeGroup(groupId: string): DescribedGroup {
+    const none = { groupId, protocolType: '', protocolData: '', members: [] };
+    if (!this.core.active) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: '' };
+    const g = this.core.groups.get(groupId);
+    if (!g) return { ...none, errorCode: ErrorCode.NONE, groupState: 'Dead' };
+    const stable = g.is('Stable');
+    const protocol = g.protocolName ?? '';
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      groupState: g.state,
+      protocolType: g.protocolType ?? '',
+      // Metadata and assignments are only meaningful for a generation whose assignment is out.
+      protocolData: stable ? protocol : '',
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? m.metadataFor(protocol) : Buffer.alloc(0),
+        memberAssignment: stable ? m.assignment : Buffer.alloc(0),
+      })),
+    };
+  }
+
+  /** ListGroups: filters match case-insensitively; empty filters match everything. */
+  listGroups(statesFilter: string[] = [], typesFilter: string[] = []): { errorCode: number; groups: ListedGroup[] } {
+    if (!this.core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((s) => s.toLowerCase()));
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] };
+    const groups: ListedGroup[] = [];
+    for (const g of this.core.groups.values()) {
+      if (g.is('Dead')) continue;
+      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
+    }
+    return { errorCode: ErrorCode.NONE, groups };
+  }
+
+  /**
+   * DeleteGroups: only Empty groups (NON_EMPTY_GROUP otherwise, GROUP_ID_NOT_FOUND when
+   * unknown). The group and its offsets are tombstoned; the answer waits for the write.
+   */
+  async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    const pending: Promise<{ groupId: string; errorCode: number }>[] = [];
+    const seen = new Set<string>();
+    for (const groupId of groupIds) {
+      if (seen.has(groupId)) continue;
+      seen.add(groupId);
+      if (!this.core.active) {
+        pending.push(Promise.resolve({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }));
+        continue;
+      }
+      const g = this.core.groups.get(groupId);
+      if (!g || g.is('Dead')) pending.push(Promise.resolve({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND }));
+      else if (!g.is('Empty')) pending.push(Promise.resolve({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP }));
+      else pending.push(this.removeGroup(g).then((errorCode) => ({ groupId, errorCode })));
+    }
+    return Promise.all(pending);
+  }
+
+  private removeGroup(g: ClassicGroup): Promise<number> {
+    const records: OffsetsLogRecord[] = [];
+    for (const [topic, parts] of g.offsets) for (const p of parts.keys()) records.push({ key: encodeOffsetCommitKey(g.groupId, topic, p), value: null });
+    records.push({ key: encodeGroupMetadataKey(g.groupId), value: null });
+    g.transitionTo('Dead', this.core.now());
+    this.core.groups.delete(g.groupId);
+    this.core.unloadGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return this.core.append(g.groupId, records).then(groupWriteError);
+  }
+
+  /** For tests and tools: the live group object, if any. */
+  group(groupId: string): ClassicGroup | undefined {
+    return this.core.groups.get(groupId);
+  }
+}
+
+/** Builds the broker's coordinator over __consumer_offsets (created here if missing). Call startup() next. */
+export async function createGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
+  const config = readGroupConfig((key) => broker.config.get(key as never));
+  const log = await BrokerOffsetsLog.open(broker, config);
+  return new GroupCoordinator({ config, log, logger: broker.logger.child({ component: 'group-coordinator' }) });
+}

@@ -1,0 +1,257 @@
+// OffsetCommit, OffsetFetch, OffsetDelete and offset expiry. Commits are appended to the group's
+// __consumer_offsets partition and applied to memory once written, so an OffsetCommit response
+// (sent after the write) is always followed by OffsetFetch answers that include it.
+import { ErrorCode } from '../../../protocol/errors.js';
+import { ClassicGroup, CONSUMER_PROTOCOL_TYPE, type CommittedOffset } from './classic-group.js';
+import type { CoordinatorCore } from './coordinator-core.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './offsets-records.js';
+import type { OffsetsLogRecord } from './offsets-log.js';
+
+export interface OffsetCommitParams {
+  groupId: string;
+  /** -1 for commits from outside group management (admin clients, assign()-based consumers). */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2-4 retention_time_ms; -1 for the broker default. */
+  retentionTimeMs: number;
+  /** Request version: v9+ answers GROUP_ID_NOT_FOUND where older versions get ILLEGAL_GENERATION. */
+  apiVersion: number;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null; commitTimestamp: number }[];
+  }[];
+}
+
+export interface PartitionError {
+  partitionIndex: number;
+  errorCode: number;
+}
+
+export interface TopicErrors {
+  name: string;
+  partitions: PartitionError[];
+}
+
+export interface FetchedPartition {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  metadata: string;
+  errorCode: number;
+}
+
+export interface FetchedOffsets {
+  errorCode: number;
+  topics: { name: string; partitions: FetchedPartition[] }[];
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Kafka's offset-commit flavour of appendGroupMetadataErrorToResponseError. */
+function offsetWriteError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return code;
+  }
+}
+
+function allFailed(p: OffsetCommitParams, errorCode: number): TopicErrors[] {
+  return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
+}
+
+/** Kafka's ClassicGroup.validateOffsetCommit; ErrorCode.NONE when the commit may proceed. */
+function validateCommit(group: ClassicGroup, p: OffsetCommitParams): number {
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (p.generationId < 0 && group.is('Empty')) return ErrorCode.NONE; // offsets-only use of the group
+  if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+    const memberError = group.memberError(p.memberId, p.groupInstanceId);
+    if (memberError !== null) return ErrorCode[memberError];
+    if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  } else if (!group.is('Empty')) {
+    // No member id and no generation (v0 or an admin client): only allowed while nobody consumes.
+    return ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+  // Member and generation are valid, so the member got the JoinGroup response but its
+  // assignment is not out yet: let it retry after SyncGroup.
+  if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+  return ErrorCode.NONE;
+}
+
+export async function commitOffsets(core: CoordinatorCore, p: OffsetCommitParams): Promise<TopicErrors[]> {
+  if (!core.active) return allFailed(p, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  let group = core.groups.get(p.groupId);
+  if (!group) {
+    if (p.generationId >= 0) return allFailed(p, p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+    group = new ClassicGroup(p.groupId, core.now());
+    core.groups.set(p.groupId, group);
+  }
+  const g = group;
+  const err = validateCommit(g, p);
+  if (err !== ErrorCode.NONE) return allFailed(p, err);
+  const member = g.members.get(p.memberId);
+  if (member) core.rescheduleHeartbeat(g, member);
+
+  const now = core.now();
+  const results: TopicErrors[] = [];
+  const records: OffsetsLogRecord[] = [];
+  const toApply: { topic: string; partition: number; value: CommittedOffset; result: PartitionError }[] = [];
+  for (const t of p.topics) {
+    const out: PartitionError[] = [];
+    results.push({ name: t.name, partitions: out });
+    for (const x of t.partitions) {
+      const result: PartitionError = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
+      out.push(result);
+      const metadata = x.committedMetadata ?? '';
+      if (metadata.length > core.config.offsetMetadataMaxBytes) {
+        result.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        continue;
+      }
+      const commitTimestamp = x.commitTimestamp >= 0 ? x.commitTimestamp : now;
+      const value: CommittedOffset = {
+        offset: x.committedOffset,
+        leaderEpoch: x.committedLeaderEpoch ?? -1,
+        metadata,
+        commitTimestamp,
+        expireTimestamp: p.retentionTimeMs >= 0 ? commitTimestamp + p.retentionTimeMs : null,
+      };
+      records.push({ key: encodeOffsetCommitKey(p.groupId, t.name, x.partitionIndex), value: encodeOffsetCommitValue(value) });
+      toApply.push({ topic: t.name, partition: x.partitionIndex, value, result });
+    }
+  }
+  if (records.length === 0) return results;
+
+  for (const a of toApply) g.pendingOffsetCommits.set(tpKey(a.topic, a.partition), (g.pendingOffsetCommits.get(tpKey(a.topic, a.partition)) ?? 0) + 1);
+  const writeErr = offsetWriteError(await core.append(p.groupId, records));
+  for (const a of toApply) {
+    const k = tpKey(a.topic, a.partition);
+    const n = (g.pendingOffsetCommits.get(k) ?? 1) - 1;
+    if (n <= 0) g.pendingOffsetCommits.delete(k);
+    else g.pendingOffsetCommits.set(k, n);
+    if (writeErr !== ErrorCode.NONE) a.result.errorCode = writeErr;
+    else if (!g.is('Dead')) g.putOffset(a.topic, a.partition, a.value);
+  }
+  return results;
+}
+
+/** `topics` null: every committed offset of the group. A missing group has no offsets (not an error). */
+export function fetchOffsets(core: CoordinatorCore, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
+  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  const group = core.groups.get(groupId);
+  const entry = (partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
+    o
+      ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
+      : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+  if (topics === null) {
+    if (!group) return { errorCode: ErrorCode.NONE, topics: [] };
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: [...group.offsets].map(([name, parts]) => ({
+        name,
+        partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([p, o]) => entry(p, o)),
+      })),
+    };
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, group?.offset(t.name, p))) })),
+  };
+}
+
+export interface OffsetDeleteOutcome {
+  errorCode: number;
+  topics: TopicErrors[];
+}
+
+/** OffsetDelete: tombstones for the given partitions unless the active group still consumes them. */
+export async function deleteOffsets(core: CoordinatorCore, groupId: string, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
+  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+  const group = core.groups.get(groupId);
+  if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+  if (!group.is('Empty') && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+  const subscribed = group.is('Empty') ? null : group.subscribedTopics;
+  const records: OffsetsLogRecord[] = [];
+  const removals: { topic: string; partition: number }[] = [];
+  const out: TopicErrors[] = topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((partitionIndex) => {
+      if (subscribed?.has(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+      if (group.offset(t.name, partitionIndex)) {
+        records.push({ key: encodeOffsetCommitKey(groupId, t.name, partitionIndex), value: null });
+        removals.push({ topic: t.name, partition: partitionIndex });
+      }
+      return { partitionIndex, errorCode: ErrorCode.NONE };
+    }),
+  }));
+  if (records.length === 0) return { errorCode: ErrorCode.NONE, topics: out };
+  // Removed from memory first, like Kafka: a concurrent fetch must not see an offset being deleted.
+  for (const r of removals) group.removeOffset(r.topic, r.partition);
+  const err = offsetWriteError(await core.append(groupId, records));
+  return err === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, topics: out } : { errorCode: err, topics: [] };
+}
+
+/**
+ * Offsets retention (Kafka's removeExpiredOffsets): an Empty group's offsets expire
+ * offsets.retention.minutes after the group became Empty; a Stable consumer group's offsets of
+ * topics it no longer subscribes to, and a simple (offsets-only) group's offsets, that long
+ * after their commit; explicit v2-4 expire timestamps win. An Empty group left without
+ * offsets is deleted. Returns how many offsets expired.
+ */
+export function expireOffsets(core: CoordinatorCore): number {
+  const now = core.now();
+  const retention = core.config.offsetsRetentionMs;
+  let expiredTotal = 0;
+  for (const group of [...core.groups.values()]) {
+    if (group.is('Dead')) continue;
+    let base: ((o: CommittedOffset) => number) | null = null;
+    let keepTopics: Set<string> = new Set();
+    if (group.protocolType !== null && group.is('Empty')) {
+      const since = group.currentStateTimestamp;
+      base = (o) => since ?? o.commitTimestamp;
+    } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.subscribedTopics !== null && group.is('Stable')) {
+      base = (o) => o.commitTimestamp;
+      keepTopics = group.subscribedTopics;
+    } else if (group.protocolType === null) {
+      base = (o) => o.commitTimestamp;
+    }
+    const records: OffsetsLogRecord[] = [];
+    if (base) {
+      for (const [topic, parts] of [...group.offsets]) {
+        if (keepTopics.has(topic)) continue;
+        for (const [partition, o] of [...parts]) {
+          if (group.pendingOffsetCommits.has(tpKey(topic, partition))) continue;
+          const expired = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - base(o) >= retention;
+          if (!expired) continue;
+          group.removeOffset(topic, partition);
+          records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
+        }
+      }
+    }
+    expiredTotal += records.length;
+    if (group.is('Empty') && !group.hasOffsets && group.pendingJoinMembers.size === 0) {
+      group.transitionTo('Dead', now);
+      core.groups.delete(group.groupId);
+      core.unloadGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+    }
+    if (records.length > 0) {
+      void core.append(group.groupId, records).then((err) => {
+        if (err !== ErrorCode.NONE) core.logger.warn('failed to write expired offset tombstones', { group: group.groupId, error: err });
+      });
+    }
+  }
+  if (expiredTotal > 0) core.logger.info('removed expired offsets', { count: expiredTotal });
+  return expiredTotal;
+}

@@ -1,0 +1,152 @@
+// The network layer with raw sockets: KIP-511 fallback, protocol violations closing only the
+// offending connection, strict response ordering under pipelining, idle timeout, backpressure.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../protocol/errors.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+let tb: TestBroker;
+
+beforeAll(async () => {
+  tb = await startTestBroker({
+    'connections.max.idle.ms': '1500',
+    'tributary.max.inflight.requests.per.connection': '3',
+    'socket.request.max.bytes': '1048576',
+  });
+});
+afterAll(async () => {
+  await tb?.cleanup();
+});
+
+async function stillServes(): Promise<void> {
+  const c = await RawClient.connect(tb.port);
+  const r = await c.send(18, 0, {});
+  expect(r.errorCode).toBe(0);
+  c.close();
+}
+
+describe('ApiVersions', () => {
+  for (const v of [0, 1, 2, 3, 4]) {
+    it(`answers v${v} with the advertised ranges`, async () => {
+      const c = await RawClient.connect(tb.port);
+      const r = await c.send(18, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0' });
+      expect(r.errorCode).toBe(0);
+      const byKey = new Map<number, any>(r.apiKeys.map((k: any) => [k.apiKey, k]));
+      expect(byKey.get(0)).toMatchObject({ minVersion: 0, maxVersion: 11 });
+      expect(byKey.get(1)).toMatchObject({ minVersion: 0, maxVersion: 17 });
+      expect(byKey.get(10)).toMatchObject({ minVersion: 0 });
+      c.close();
+    });
+  }
+
+  it('answers a too-new version with v0 UNSUPPORTED_VERSION and the supported list (KIP-511)', async () => {
+    const c = await RawClient.connect(tb.port);
+    // Encode as v3 (the body the client would send) but claim v99 in the header.
+    const { frame, correlationId } = c.encode(18, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+    frame.writeInt16BE(99, 6);
+    const p = c.expect(correlationId, 18, 0);
+    c.writeRaw(frame);
+    const r = await p;
+    expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(r.apiKeys.find((k: any) => k.apiKey === 18)).toMatchObject({ minVersion: 0, maxVersion: 4 });
+    c.close();
+  });
+
+  it('rejects an invalid client software name with INVALID_REQUEST', async () => {
+    const c = await RawClient.connect(tb.port);
+    const r = await c.send(18, 3, { clientSoftwareName: '-bad name-', clientSoftwareVersion: '1' });
+    expect(r.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    c.close();
+  });
+});
+
+describe('protocol violations close only that connection', () => {
+  const cases: [string, (c: RawClient) => void][] = [
+    ['an unknown API key', (c) => {
+      const { frame } = c.encode(18, 0, {});
+      frame.writeInt16BE(9999, 4);
+      c.writeRaw(frame);
+    }],
+    ['an unsupported Produce version', (c) => {
+      const { frame } = c.encode(18, 0, {});
+      frame.writeInt16BE(0, 4);
+      frame.writeInt16BE(99, 6);
+      c.writeRaw(frame);
+    }],
+    ['a frame larger than socket.request.max.bytes', (c) => {
+      const b = Buffer.alloc(8);
+      b.writeInt32BE(0x7fffffff, 0);
+      c.writeRaw(b);
+    }],
+    ['a negative frame size', (c) => {
+      const b = Buffer.alloc(8);
+      b.writeInt32BE(-5, 0);
+      c.writeRaw(b);
+    }],
+    ['a truncated Metadata body', (c) => {
+      const b = Buffer.alloc(4 + 10);
+      b.writeInt32BE(10, 0);
+      b.writeInt16BE(3, 4); // Metadata
+      b.writeInt16BE(1, 6);
+      b.writeInt32BE(7, 8);
+      b.writeInt16BE(50, 12); // client id length 50, but no bytes follow
+      c.writeRaw(b);
+    }],
+    ['an array count far beyond the frame', (c) => {
+      const { frame } = c.encode(3, 1, { topics: [] });
+      frame.writeInt32BE(0x7ffffff0, frame.length - 4);
+      c.writeRaw(frame);
+    }],
+  ];
+  for (const [name, send] of cases) {
+    it(name, async () => {
+      const bystander = await RawClient.connect(tb.port);
+      const c = await RawClient.connect(tb.port);
+      send(c);
+      await c.closedPromise;
+      expect(c.closed).toBe(true);
+      expect(bystander.closed).toBe(false);
+      expect((await bystander.send(3, 1, { topics: [] })).brokers).toHaveLength(1);
+      bystander.close();
+      await stillServes();
+    });
+  }
+});
+
+describe('ordering and flow control', () => {
+  it('answers pipelined requests strictly in order, mixing slow and fast handlers', async () => {
+    const c = await RawClient.connect(tb.port);
+    await c.send(3, 9, { topics: [{ name: 'net-order', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true });
+    const md = await c.send(3, 12, { topics: [{ name: 'net-order', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+    const topicId = md.topics[0].topicId;
+    const expected: number[] = [];
+    const promises: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      let e;
+      if (i % 3 === 0) {
+        // A long-poll fetch that waits its full max.wait (nothing gets produced).
+        e = c.encode(1, 13, {
+          maxWaitMs: 150, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+          topics: [{ topicId, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 }] }],
+          forgottenTopicsData: [], rackId: '',
+        });
+        promises.push(c.expect(e.correlationId, 1, 13));
+      } else {
+        e = c.encode(18, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+        promises.push(c.expect(e.correlationId, 18, 3));
+      }
+      expected.push(e.correlationId);
+      c.writeRaw(e.frame);
+    }
+    await Promise.all(promises);
+    expect(c.arrivalOrder.slice(-30)).toEqual(expected);
+    c.close();
+  });
+
+  it('closes connections idle longer than connections.max.idle.ms', async () => {
+    const c = await RawClient.connect(tb.port);
+    await c.send(18, 0, {});
+    await c.closedPromise;
+    expect(c.closed).toBe(true);
+  });
+});

@@ -165,7 +165,8 @@ export class SinkState {
         while (pos + 61 <= records.length) {
           const size = 12 + records.readInt32BE(pos + 8);
           if (size < 61 || pos + size > records.length) break;
-          const batch = records.subarray(pos, pos + size);
+          // Stored batches are copied: a view would pin the whole socket chunk it arrived in.
+          const batch = state.stored ? Buffer.from(records.subarray(pos, pos + size)) : records;
           const count = records.readInt32BE(pos + 23) + 1;
           if (state.stored) {
             assignBaseOffset(batch, 0, state.next, 0);

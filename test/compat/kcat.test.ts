@@ -1,6 +1,8 @@
 // kcat (librdkafka 2.0.2, Debian) against a spawned broker: metadata, produce with every codec
-// plus keys/headers/-X options, consume by partition from beginning/end/timestamp, old-protocol
-// mode, and restarts. One broker for the whole file; the restart tests run last.
+// plus keys/headers/-X options, consume by partition from beginning/end/timestamp, and restarts.
+// One broker for the whole file; the restart test runs last. (librdkafka 2.0 always sends
+// ApiVersions, so `api.version.request=false` cannot force old Produce/Fetch versions: the
+// old-protocol lanes are kafka-python's api_version and sarama's default version.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { CODEC_NAMES } from './support/segment-batches.js';
@@ -161,23 +163,6 @@ describe('kcat', () => {
     expect((await consume(topic, 2, `s@${lateTs}`)).map((m) => m.offset)).toEqual([3, 4, 5]);
     expect((await consume(topic, 2, `s@${all[0]!.timestamp}`)).map((m) => m.offset)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(await consume(topic, 2, `s@${lateTs + 3_600_000}`)).toEqual([]);
-  });
-
-  it('speaks the pre-0.11 protocol (api.version.request=false, broker.version.fallback=0.10.0) with gzip', async () => {
-    const topic = uniqueTopic('kcat-old');
-    const old = ['-X', 'api.version.request=false', '-X', 'broker.version.fallback=0.10.0'];
-    const input = lines(10, 'old-proto');
-    await produce(topic, 0, input, ['-z', 'gzip', ...old]);
-    const got = await consume(topic, 0, 'beginning', old);
-    expect(got.map((m) => `${m.key}:${m.value}`)).toEqual(input);
-    // Up-converted to magic 2 on the way in, keeping the producer's codec.
-    await expectStoredAs(
-      broker.dataDir,
-      topic,
-      0,
-      'gzip',
-      input.map((l) => ({ key: Buffer.from(l.slice(0, l.indexOf(':'))), value: Buffer.from(l.slice(l.indexOf(':') + 1)) })),
-    );
   });
 
   it('reads everything back after a clean restart (SIGTERM) and after a crash (SIGKILL)', async () => {

@@ -48,6 +48,7 @@ def produce(params, op):
 
 
 def consume(params, op):
+    """Reads one partition ("partition") or several ("partitions") until EOF on all of them."""
     conf = {'bootstrap.servers': params['bootstrap'], 'group.id': op.get('group', 'compat-assign'),
             'enable.auto.commit': False, 'enable.partition.eof': True, 'auto.offset.reset': 'earliest',
             'fetch.wait.max.ms': 100}  # EOF is only reported after an empty long poll: keep it short
@@ -55,15 +56,16 @@ def consume(params, op):
     c = Consumer(conf)
     start = op.get('offset', 'beginning')
     start = {'beginning': -2, 'end': -1}.get(start, start)
-    c.assign([TopicPartition(op['topic'], op['partition'], start)])
-    out, errors, eof = [], [], False
+    partitions = op.get('partitions') or [op['partition']]
+    c.assign([TopicPartition(op['topic'], p, start) for p in partitions])
+    out, errors, eof = [], [], set()
     limit = op.get('max', 1 << 30)
     deadline = time.time() + op.get('timeoutMs', 15000) / 1000.0
-    while not eof and len(out) < limit and time.time() < deadline:
+    while len(eof) < len(partitions) and len(out) < limit and time.time() < deadline:
         for m in c.consume(num_messages=500, timeout=0.5):
             if m.error():
                 if m.error().code() == KafkaError._PARTITION_EOF:
-                    eof = True
+                    eof.add(m.partition())
                 else:
                     errors.append(kerr(m.error()))
                 continue
@@ -72,7 +74,8 @@ def consume(params, op):
                         'value': tohex(m.value()), 'timestamp': ts, 'timestampType': ts_type,
                         'headers': [[k, tohex(v)] for k, v in (m.headers() or [])]})
     c.close()
-    return {'messages': out, 'eof': eof, 'errors': errors[:20]}
+    out.sort(key=lambda m: (m['partition'], m['offset']))
+    return {'messages': out, 'eof': len(eof) == len(partitions), 'errors': errors[:20]}
 
 
 def _consumer(params):

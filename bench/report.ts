@@ -12,7 +12,10 @@ export interface ScenarioRecord {
   title: string;
   kind: ScenarioKind;
   params: Record<string, unknown>;
+  /** Per target: the combined figures (best round / merged rounds, see lib/rounds.ts). */
   results: Partial<Record<TargetName, Outcome>>;
+  /** Per target: every round, in the order run. */
+  rounds: Partial<Record<TargetName, RunFigures[]>>;
   /** broker / null: MiB/s for throughput kinds, p50/p99/p999 for latency kinds. */
   ratio: Record<string, number>;
 }
@@ -73,11 +76,12 @@ export function throughputTable(r: BenchReport): string {
         ok(b) ? int(b.throughput.recordsPerSec) : '-',
         ok(b) ? `${ms(b.latency.p50Us)} / ${ms(b.latency.p99Us)}` : '-',
         ok(b) ? `${Math.round(b.cpu.targetPct)} / ${Math.round(b.cpu.generatorPct)}` : '-',
+        [n, b].map((o) => (ok(o) ? o.cpu.otherLoadCores.toFixed(1) : '-')).join(' / '),
         [errorsOf(n) && `null: ${errorsOf(n)}`, errorsOf(b) && `broker: ${errorsOf(b)}`].filter(Boolean).join('; '),
       ];
     });
   return table(
-    ['scenario', 'null MiB/s', 'broker MiB/s', 'broker/null', 'broker records/s', 'broker req p50 / p99 ms', 'CPU% broker / gen', 'errors'],
+    ['scenario', 'null MiB/s', 'broker MiB/s', 'broker/null', 'broker records/s', 'broker req p50 / p99 ms', 'CPU% broker / gen', 'other load, cores (null / broker)', 'errors'],
     rows,
   );
 }
@@ -99,10 +103,11 @@ export function latencyTable(r: BenchReport): string {
         s.ratio.p99 !== undefined ? `${f1(s.ratio.p50!)} / ${f1(s.ratio.p99)} / ${f1(s.ratio.p999!)}` : '-',
         ok(b) ? String(b.latency.count) : '-',
         [n, b].map((o) => (ok(o) ? o.cpu.generatorLoopDelayP99Ms.toFixed(1) : '-')).join(' / '),
+        [n, b].map((o) => (ok(o) ? o.cpu.otherLoadCores.toFixed(1) : '-')).join(' / '),
         [errorsOf(n) && `null: ${errorsOf(n)}`, errorsOf(b) && `broker: ${errorsOf(b)}`].filter(Boolean).join('; '),
       ];
     });
-  return table(['scenario', 'rate req/s', 'null p50 / p99 / p999 ms', 'broker p50 / p99 / p999 ms', 'ratio p50 / p99 / p999', 'samples', 'gen loop delay p99 ms (null / broker)', 'errors'], rows);
+  return table(['scenario', 'rate req/s', 'null p50 / p99 / p999 ms', 'broker p50 / p99 / p999 ms', 'ratio p50 / p99 / p999', 'samples', 'gen loop delay p99 ms (null / broker)', 'other load, cores (null / broker)', 'errors'], rows);
 }
 
 export function renderReport(r: BenchReport): string {

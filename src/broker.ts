@@ -5,6 +5,7 @@ import { LogManager } from '../storage/log/log-manager.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from './config/topic-config.js';
 import type { Logger } from './logging/logger.js';
+import { DynamicConfigStore } from './metadata/dynamic-config-store.js';
 import { ensureMetaProperties } from './metadata/meta-properties.js';
 import { TopicRegistry, type TopicRecord } from './metadata/topic-registry.js';
 import { randomUuid } from './metadata/uuid.js';
@@ -23,6 +24,8 @@ export interface BrokerEndpoint {
 
 export class Broker {
   readonly topics: TopicRegistry;
+  /** Dynamic broker configs (AlterConfigs on BROKER resources), persisted in the first log dir. */
+  readonly dynamicConfigs: DynamicConfigStore;
   readonly logManager: LogManager;
   readonly waiters = new AppendWaiters();
   readonly fetchSessions: FetchSessionCache;
@@ -43,6 +46,7 @@ export class Broker {
     this.nodeId = config.nodeId;
     const logDirs = config.logDirs;
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
+    this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
     this.logManager = new LogManager({
       logDirs,
       defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
@@ -56,6 +60,8 @@ export class Broker {
   async start(): Promise<void> {
     const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
     this.clusterId = meta.clusterId;
+    // Dynamic broker configs first: topic defaults resolved below must see them.
+    await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
@@ -160,6 +166,15 @@ export class Broker {
       this.waiters.notify(name, p);
     }
     this.logger.info('topic deleted', { topic: name, topicId: t.id });
+  }
+
+  /** Re-resolves every topic's config after a broker-level default changed (dynamic broker configs). */
+  refreshTopicConfigs(): void {
+    this.topicConfigCache.clear();
+    for (const t of this.topics.all()) {
+      const logConfig = toLogConfig(this.topicConfig(t.name));
+      for (let p = 0; p < t.partitions; p++) this.partition(t.name, p)?.log.updateConfig(logConfig);
+    }
   }
 
   async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {

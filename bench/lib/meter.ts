@@ -7,6 +7,7 @@
 // while the window is open. CPU% is each process's user+system time over the same window
 // (can exceed 100 % when a process uses the libuv thread pool or GC threads).
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { Histogram, type LatencySummary } from './histogram.js';
 import type { Target } from './targets.js';
@@ -33,6 +34,12 @@ export interface CpuFigures {
   machineStealPct: number;
   /** p99 of the generator's event-loop delay (ms): high values mean the generator, not the target, added latency. */
   generatorLoopDelayP99Ms: number;
+  /**
+   * CPU used by everything else on the machine (other people's tests, the kernel), in cores:
+   * machine busy time minus target and generator. Anything well above ~0.2 means the figures
+   * of this round were disturbed.
+   */
+  otherLoadCores: number;
 }
 
 /** Machine-wide jiffies from /proc/stat: [busy, steal, total]. */
@@ -50,6 +57,8 @@ function machineTicks(): [number, number, number] {
 export interface RunFigures {
   throughput: ThroughputFigures;
   latency: LatencySummary;
+  /** The samples behind `latency`, for merging rounds (dropped from the JSON). */
+  histogram?: Histogram;
   cpu: CpuFigures;
   /** Error name (Kafka error code name or failure kind) -> count. */
   errors: Record<string, number>;
@@ -128,6 +137,13 @@ export class Meter {
   }
 
   figures(): RunFigures {
+    const f = this.rawFigures();
+    const cores = os.cpus().length;
+    f.cpu.otherLoadCores = Math.max(0, (f.cpu.machineBusyPct * cores - f.cpu.targetPct - f.cpu.generatorPct) / 100);
+    return f;
+  }
+
+  private rawFigures(): RunFigures {
     const seconds = (this.t1 - this.t0) / 1000;
     const bytes = this.end.bytes - this.start.bytes;
     const records = this.end.records - this.start.records;
@@ -143,12 +159,14 @@ export class Meter {
         requestsPerSec: requests / seconds,
       },
       latency: this.latency.summary(),
+      histogram: this.latency,
       cpu: {
         targetPct: ((this.end.cpuTarget - this.start.cpuTarget) / seconds) * 100,
         generatorPct: ((this.end.cpuGen - this.start.cpuGen) / seconds) * 100,
         machineBusyPct: ((this.end.machine[0] - this.start.machine[0]) / (this.end.machine[2] - this.start.machine[2])) * 100,
         machineStealPct: ((this.end.machine[1] - this.start.machine[1]) / (this.end.machine[2] - this.start.machine[2])) * 100,
         generatorLoopDelayP99Ms: this.loopDelay ? this.loopDelay.percentile(99) / 1e6 : NaN,
+        otherLoadCores: 0,
       },
       errors: this.errors,
       extra: this.extra,

@@ -45,7 +45,7 @@ function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boole
       return result(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, []);
     }
     rows = describeBrokerConfigEntries(broker, synonyms, docs);
-    if (r.resourceName === '') rows = rows.filter((row) => row.configSource === 3 /* DYNAMIC_DEFAULT_BROKER_CONFIG */);
+    if (r.resourceName === '') rows = clusterDefaultRows(rows, broker.dynamicConfigs.values('cluster'));
   } else if (r.resourceType === RESOURCE_BROKER_LOGGER) {
     if (r.resourceName !== String(broker.nodeId)) {
       return result(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId}, but received ${r.resourceName}`, []);
@@ -71,4 +71,21 @@ function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boole
     rows = rows.filter((row) => wanted.has(row.name));
   }
   return result(ErrorCode.NONE, null, rows);
+}
+
+/**
+ * The cluster-default resource ("") shows only the dynamic default values, even where this
+ * broker overrides them, and without per-broker synonyms (Kafka's createBrokerConfigEntry with
+ * perBrokerConfig = false).
+ */
+function clusterDefaultRows(rows: ConfigRow[], defaults: Record<string, string>): ConfigRow[] {
+  return rows
+    .filter((row) => Object.hasOwn(defaults, row.name))
+    .map((row) => ({
+      ...row,
+      value: row.isSensitive ? null : defaults[row.name]!,
+      isDefault: false,
+      configSource: 3 /* DYNAMIC_DEFAULT_BROKER_CONFIG */,
+      synonyms: row.synonyms.filter((s) => s.source !== 4 /* DYNAMIC_BROKER_CONFIG */),
+    }));
 }

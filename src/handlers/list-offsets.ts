@@ -2,7 +2,9 @@
 // (-5) and lookups by timestamp through the time index; isolation level bounds "latest".
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
+import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
 import type { Broker } from '../broker.js';
+import type { Partition } from '../cluster/partition.js';
 import type { ApiHandler } from '../network/request-context.js';
 
 const LATEST = -1;
@@ -66,14 +68,18 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
           } else if (p.timestamp === MAX_TIMESTAMP) {
             const m = log.maxTimestampAndOffset();
             if (m.offset >= 0 && m.offset < upper) {
-              offset = m.offset;
-              timestamp = m.timestamp;
+              const exact = await recordAtTimestamp(partition, m.offset, m.timestamp, upper, true);
+              offset = exact?.offset ?? m.offset;
+              timestamp = exact?.timestamp ?? m.timestamp;
             }
           } else if (p.timestamp >= 0) {
             const found = await log.offsetForTimestamp(p.timestamp);
             if (found && found.offset < upper) {
-              offset = found.offset;
-              timestamp = found.timestamp;
+              const exact = await recordAtTimestamp(partition, found.offset, p.timestamp, upper, false);
+              if (exact) {
+                offset = exact.offset;
+                timestamp = exact.timestamp;
+              }
             }
           } else {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
@@ -94,4 +100,32 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
       return { throttleTimeMs: 0, topics } as unknown as ListOffsetsResponse;
     },
   };
+}
+
+/**
+ * The index finds the batch; Kafka answers with the record inside it: the first record whose
+ * timestamp is >= `target` (or, for MAX_TIMESTAMP, equal to it). Only this one batch is decoded.
+ */
+async function recordAtTimestamp(
+  partition: Partition,
+  batchOffset: number,
+  target: number,
+  upper: number,
+  exactMatch: boolean,
+): Promise<{ offset: number; timestamp: number } | null> {
+  let offset = batchOffset;
+  // The index may point at a batch that ends before any qualifying record; walk forward a little.
+  for (let hops = 0; hops < 64 && offset < upper; hops++) {
+    const read = await partition.log.read(offset, 1, upper, true);
+    if (read.error || read.records.length === 0) return null;
+    const batch = decodeRecordBatch(read.records, 0);
+    for (const r of batch.records) {
+      if (r.offset >= upper) return null;
+      if (r.offset >= offset && (exactMatch ? r.timestamp === target : r.timestamp >= target)) {
+        return { offset: r.offset, timestamp: r.timestamp };
+      }
+    }
+    offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+  }
+  return null;
 }

@@ -23,7 +23,19 @@ export interface LogConfig {
   fileDeleteDelayMs: number;
   /** message.timestamp.type */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** cleanup.policy: 'delete' (retention), 'compact' (log cleaner), or both. */
+  cleanupPolicy: readonly CleanupPolicy[];
+  /** delete.retention.ms: a tombstone stays this long after the cleaner first kept it (its delete horizon). */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: compact once dirty bytes / (clean + dirty) bytes exceeds this. */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: segments holding records newer than this are not compacted yet. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty record older than this makes the log eligible regardless of the ratio. */
+  maxCompactionLagMs: number;
 }
+
+export type CleanupPolicy = 'compact' | 'delete';
 
 export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
@@ -36,7 +48,21 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   flushMs: Number.MAX_SAFE_INTEGER,
   fileDeleteDelayMs: 60_000,
   messageTimestampType: 'CreateTime',
+  cleanupPolicy: Object.freeze(['delete']) as readonly CleanupPolicy[],
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
 }) as LogConfig;
+
+export function isCompacted(cfg: LogConfig): boolean {
+  return cfg.cleanupPolicy.includes('compact');
+}
+
+/** retention.ms / retention.bytes apply only with the 'delete' policy (Kafka's LogConfig.delete). */
+export function hasDeletePolicy(cfg: LogConfig): boolean {
+  return cfg.cleanupPolicy.includes('delete');
+}
 
 /** Returns DEFAULT_LOG_CONFIG (or `base`) with `overrides` applied. */
 export function logConfig(overrides: Partial<LogConfig> = {}, base: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {

@@ -1,8 +1,8 @@
 // What a run consists of: the scenario list with their parameters and time budgets.
 //
-//   full (~2.5 min): produce 16 KiB / 256 KiB / 1 MiB batches x acks 1 / -1, fetch, produce
-//                    latency acks 1 / -1, end-to-end latency, real client; 2 rounds per target
-//   quick (< 40 s):  produce 16 KiB / 1 MiB x acks 1 / -1, fetch, latency, e2e; 1 round
+//   full (~2.5 min): produce latency acks 1 / -1, end-to-end latency, produce 16 KiB / 256 KiB /
+//                    1 MiB batches x acks 1 / -1, fetch, real client; 2 rounds per target
+//   quick (< 40 s):  latency, e2e, produce 16 KiB / 1 MiB x acks 1 / -1, fetch; 1 round
 import type { RunFigures } from './lib/meter.js';
 import type { Target } from './lib/targets.js';
 import type { ScenarioKind } from './report.js';
@@ -53,6 +53,36 @@ export function planScenarios(o: PlanOptions): Plan {
   const only = new Set(o.only ?? (o.quick ? ['produce', 'fetch', 'latency', 'e2e'] : ['produce', 'fetch', 'latency', 'e2e', 'client']));
   const scenarios: PlannedScenario[] = [];
 
+  // Latency first: the throughput scenarios leave gigabytes of dirty page cache behind, and the
+  // kernel's writeback of it (dirty_background_ratio) stalls later file writes for tens of ms.
+  if (only.has('latency')) {
+    const rate = Math.round(o.latencyRate ?? 2048);
+    for (const acks of [1, -1]) {
+      const topic = `latency-acks${acks === -1 ? 'all' : acks}`;
+      const params = { topic, partition: 0, batchBytes: latencyBatch, acks, rate, warmupMs: t.latWarmupMs, measureMs: t.latMeasureMs, maxInflight: 1000 };
+      scenarios.push({
+        id: topic,
+        title: `produce latency ${sizeName(latencyBatch)} acks=${acks}`,
+        kind: 'latency',
+        params,
+        topics: [{ name: topic, partitions: 1 }],
+        run: (target) => runProduceLatency(target, params),
+      });
+    }
+  }
+
+  if (only.has('e2e')) {
+    const params = { topic: 'e2e-latency', rate: 1000, warmupMs: t.latWarmupMs, measureMs: t.latMeasureMs };
+    scenarios.push({
+      id: 'e2e',
+      title: 'end-to-end 1 KiB records, acks=1',
+      kind: 'e2e',
+      params,
+      topics: [{ name: params.topic, partitions: 1 }],
+      run: (target) => runE2eLatency(target, params),
+    });
+  }
+
   if (only.has('produce')) {
     for (const batch of t.batches) {
       for (const acks of [1, -1]) {
@@ -86,34 +116,6 @@ export function planScenarios(o: PlanOptions): Plan {
         filled.add(target.pid);
         return runFetchThroughput(target, { ...params, prepareBytes: prepare ? t.fetchPrepare : 0 });
       },
-    });
-  }
-
-  if (only.has('latency')) {
-    const rate = Math.round(o.latencyRate ?? 2048);
-    for (const acks of [1, -1]) {
-      const topic = `latency-acks${acks === -1 ? 'all' : acks}`;
-      const params = { topic, partition: 0, batchBytes: latencyBatch, acks, rate, warmupMs: t.latWarmupMs, measureMs: t.latMeasureMs, maxInflight: 1000 };
-      scenarios.push({
-        id: topic,
-        title: `produce latency ${sizeName(latencyBatch)} acks=${acks}`,
-        kind: 'latency',
-        params,
-        topics: [{ name: topic, partitions: 1 }],
-        run: (target) => runProduceLatency(target, params),
-      });
-    }
-  }
-
-  if (only.has('e2e')) {
-    const params = { topic: 'e2e-latency', rate: 1000, warmupMs: t.latWarmupMs, measureMs: t.latMeasureMs };
-    scenarios.push({
-      id: 'e2e',
-      title: 'end-to-end 1 KiB records, acks=1',
-      kind: 'e2e',
-      params,
-      topics: [{ name: params.topic, partitions: 1 }],
-      run: (target) => runE2eLatency(target, params),
     });
   }
 

@@ -11,6 +11,9 @@
 //   --latency-rate N   produce-latency rate in requests/s of one 16 KiB batch (default 2048,
 //                      i.e. 32 MiB/s)
 //   --profile          start the broker with --cpu-prof; profiles land in bench/results/profiles/
+//   --broker-override k=v   extra broker config (repeatable), e.g. log.segment.bytes=268435456
+//   --broker-env K=V        extra environment for the broker process (repeatable), e.g.
+//                           MALLOC_MMAP_THRESHOLD_=33554432 (see README, "findings")
 //   --no-save          print only (partial runs -- --only / --target -- never replace latest*.json)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,8 @@ const { values: args } = parseArgs({
     'latency-rate': { type: 'string' },
     'no-save': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'broker-override': { type: 'string', multiple: true, default: [] },
+    'broker-env': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -67,7 +72,8 @@ async function start(name: TargetName): Promise<Target | null> {
         : await startBroker({
             logDir: path.join(workDir, `broker-data-${brokerStarts}`),
             logFile: path.join(workDir, `broker-${brokerStarts++}.log`),
-            overrides: [],
+            overrides: args['broker-override']!,
+            env: Object.fromEntries(args['broker-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
             nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(REPO_ROOT, 'bench', 'results', 'profiles')}`] : [],
           });
     targets.set(name, t);
@@ -117,6 +123,7 @@ async function runScenario(s: PlannedScenario): Promise<void> {
       process.stdout.write(`  ${s.title} -> ${name}${plan.rounds > 1 ? ` (round ${round + 1})` : ''} ... `);
       try {
         const res = await runOnce(s, t);
+        res.extra.targetRssMiB = Math.round(t.rssBytes() / 1024 / 1024); // growth across scenarios hints at leaks
         (rec.rounds[name] ??= []).push(res);
         const main = latencyKind ? `p50 ${(res.latency.p50Us / 1000).toFixed(2)} ms, p99 ${(res.latency.p99Us / 1000).toFixed(2)} ms` : `${res.throughput.mibPerSec.toFixed(1)} MiB/s`;
         const errs = Object.keys(res.errors).length ? ` errors ${JSON.stringify(res.errors)}` : '';
@@ -193,6 +200,8 @@ async function main(): Promise<void> {
     rounds: plan.rounds,
     partitions: plan.partitions,
     recordBytes: 1024,
+    brokerOverrides: args['broker-override'],
+    brokerEnv: args['broker-env'],
   };
   console.log(`tributary bench (${quick ? 'quick' : 'full'}, ${plan.rounds} round(s) per target), work dir ${workDir}`);
   for (const name of targetNames) await start(name);

@@ -14,6 +14,7 @@ import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
 import { buildHandlers } from './handlers/registry.js';
+import { TierManager } from './tier/tier-manager.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -27,6 +28,8 @@ export class Broker {
   /** Dynamic broker configs (AlterConfigs on BROKER resources), persisted in the first log dir. */
   readonly dynamicConfigs: DynamicConfigStore;
   readonly logManager: LogManager;
+  /** Tiered storage: copies rolled segments of remote.storage.enable topics to the object store. */
+  readonly tier: TierManager;
   readonly waiters = new AppendWaiters();
   readonly fetchSessions: FetchSessionCache;
   readonly nodeId: number;
@@ -52,9 +55,15 @@ export class Broker {
       defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
+      cleaner: {
+        enabled: config.get('log.cleaner.enable') as boolean,
+        backoffMs: Math.min(config.get('log.cleaner.backoff.ms') as number, 2 ** 31 - 1),
+        producerIdExpirationMs: config.get('producer.id.expiration.ms') as number,
+      },
       logger: logger.child({ component: 'log-manager' }),
     });
     this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots') as number);
+    this.tier = new TierManager({ config, logManager: this.logManager, topicIdOf: (t) => this.topics.get(t)?.id, logger: logger.child({ component: 'tier' }) });
   }
 
   async start(): Promise<void> {
@@ -65,6 +74,8 @@ export class Broker {
     await this.topics.load();
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
+    // Before listeners open: the first Fetch/ListOffsets must already see remote data.
+    await this.tier.start();
     const handlers = buildHandlers(this);
     this.server = new NetworkServer(
       handlers,
@@ -165,6 +176,7 @@ export class Broker {
       await this.logManager.deleteLog(name, p);
       this.waiters.notify(name, p);
     }
+    await this.tier.onTopicDeleted(name, t.id, t.configs);
     this.logger.info('topic deleted', { topic: name, topicId: t.id });
   }
 
@@ -206,6 +218,7 @@ export class Broker {
       this.logger.info('shutting down');
       await this.server?.close();
       this.waiters.notifyAll();
+      await this.tier.stop();
       await this.logManager.shutdown();
       this.logger.info('shutdown complete');
     })();

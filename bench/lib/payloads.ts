@@ -1,11 +1,10 @@
 // Pre-encoding of everything the load generator sends: v2 record batches of 1 KiB records and
 // the request bodies (without the request header, which BenchConnection adds per send) for
-// Produce v9, Fetch v12, CreateTopics v7, ApiVersions v3 and ListOffsets v7.
+// Produce v9, Fetch v12, CreateTopics v7 and ApiVersions v3.
 import { randomBytes } from 'node:crypto';
 import { encodeApiVersionsRequest } from '../../protocol/generated/api-versions.js';
 import { encodeCreateTopicsRequest } from '../../protocol/generated/create-topics.js';
 import { encodeFetchRequest, type FetchRequest } from '../../protocol/generated/fetch.js';
-import { encodeListOffsetsRequest, type ListOffsetsRequest } from '../../protocol/generated/list-offsets.js';
 import { encodeProduceRequest, type ProduceRequest } from '../../protocol/generated/produce.js';
 import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.js';
 import { ZERO_UUID } from '../../protocol/wire/defaults.js';
@@ -15,7 +14,6 @@ export const PRODUCE_VERSION = 9;
 export const FETCH_VERSION = 12;
 export const CREATE_TOPICS_VERSION = 7;
 export const API_VERSIONS_VERSION = 3;
-export const LIST_OFFSETS_VERSION = 7;
 
 export const RECORD_BYTES = 1024;
 
@@ -138,17 +136,5 @@ export function encodeCreateTopicsBody(topics: { name: string; partitions: numbe
 export function encodeApiVersionsBody(): Buffer {
   const w = new Writer(64);
   encodeApiVersionsRequest(w, API_VERSIONS_VERSION, { clientSoftwareName: 'tributary-bench', clientSoftwareVersion: '0.1.0' });
-  return finish(w);
-}
-
-/** ListOffsets for the latest offset (timestamp -1) of each partition. */
-export function encodeListOffsetsBody(topic: string, partitions: number[]): Buffer {
-  const w = new Writer(128);
-  const req = {
-    replicaId: -1,
-    isolationLevel: 0,
-    topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp: -1, maxNumOffsets: 1 })) }],
-  } as unknown as ListOffsetsRequest;
-  encodeListOffsetsRequest(w, LIST_OFFSETS_VERSION, req);
   return finish(w);
 }

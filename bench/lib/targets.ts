@@ -156,6 +156,8 @@ export interface BrokerOptions {
   overrides: string[];
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
 }
 
 export async function startBroker(o: BrokerOptions): Promise<Target> {
@@ -172,7 +174,7 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
     `log.dirs=${o.logDir}`,
     ...o.overrides.flatMap((kv) => ['--override', kv]),
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const t = wrap('broker', child, port, o.logFile);

@@ -8,6 +8,7 @@
 // serving page-cache-resident data, i.e. a consumer catching up.
 import { performance } from 'node:perf_hooks';
 import { errorName } from '../../protocol/errors.js';
+import { scanBatches } from '../../protocol/records/batch-header.js';
 import { BenchConnection } from '../load-generator.js';
 import { decodeFetch, walkBatches } from '../lib/kafka-calls.js';
 import { Meter, sleep, type RunFigures } from '../lib/meter.js';
@@ -28,6 +29,19 @@ export interface FetchParams {
 }
 
 const FETCH_MAX_BYTES = 50 * 1024 * 1024; // Kafka consumer default fetch.max.bytes
+/** Every Nth response is checked (CRC of every batch, first batch at the fetch offset). */
+const VERIFY_EVERY = 16;
+
+/** A cheap correctness check on what the target served; failures are counted as errors. */
+function verify(records: Buffer | null, fetchOffset: number, completeBytes: number, meter: Meter): void {
+  if (records === null || completeBytes === 0) return;
+  const scan = scanBatches(records, 0, completeBytes, true);
+  if (scan.error !== null) meter.error(`fetched data: ${scan.error}`);
+  const first = scan.batches[0];
+  if (first && (first.baseOffset > fetchOffset || first.baseOffset + first.lastOffsetDelta < fetchOffset)) {
+    meter.error('fetched data: first batch does not contain the fetch offset');
+  }
+}
 
 /** Produces `bytes` into the topic (acks=1, 5 in flight per connection) and waits for the acks. */
 export async function fill(target: Target, o: FetchParams): Promise<{ seconds: number; errors: Record<string, number> }> {
@@ -62,6 +76,7 @@ export async function runFetchThroughput(target: Target, o: FetchParams): Promis
     for (const [k, v] of Object.entries(fillInfo.errors)) meter.error(`prepare: ${k}`, v);
   }
   let wraps = 0;
+  let responses = 0;
   let running = true;
   try {
     conns.forEach((conn, c) => {
@@ -82,6 +97,7 @@ export async function runFetchThroughput(target: Target, o: FetchParams): Promis
               offset = 0;
             } else {
               const w = walkBatches(p.records);
+              if (++responses % VERIFY_EVERY === 0) verify(p.records, offset, w.bytes, meter);
               meter.complete(w.bytes, w.records, now - sentAt);
               if (w.nextOffset < 0 || w.nextOffset >= p.highWatermark) {
                 offset = 0;

@@ -5,7 +5,7 @@
 //
 // Keys marked "accepted, informational" are parsed, validated and reported by DescribeConfigs so
 // Kafka tooling and existing server.properties files work, but Tributary does not act on them.
-import { bool, double, int, list, long, short, str, LONG_MAX, INT_MAX } from './config-def.js';
+import { bool, double, int, list, long, password, short, str, LONG_MAX, INT_MAX } from './config-def.js';
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
@@ -117,7 +117,31 @@ export const BROKER_KEYS = {
   'log.cleaner.max.compaction.lag.ms': long(LONG_MAX, { min: 1, mode: 'cluster-wide', doc: 'Maximum time a record may stay uncompacted.' }),
   'log.local.retention.ms': long(-2, { min: -2, mode: 'cluster-wide', doc: 'Local retention for tiered topics; -2 = use retention.ms.' }),
   'log.local.retention.bytes': long(-2, { min: -2, mode: 'cluster-wide', doc: 'Local retention bytes for tiered topics; -2 = use retention.bytes.' }),
-  'remote.log.storage.system.enable': bool(false, { doc: 'Enable tiered storage on this broker.' }),
+  'remote.log.storage.system.enable': bool(false, { doc: 'Enable tiered storage on this broker (accepted, informational: Tributary tiers every topic with remote.storage.enable=true).' }),
+
+  // ---- tiered storage (storage/tier, src/tier) ----
+  'remote.log.manager.task.interval.ms': long(5000, { min: 1, doc: 'How often rolled segments are copied to remote storage and remote retention runs (Kafka default 30000).' }),
+  'remote.log.manager.thread.pool.size': int(2, { min: 1, doc: 'Partitions copying segments at the same time (Kafka default 10).' }),
+  'remote.log.manager.task.retry.backoff.ms': long(500, { min: 0, doc: 'First backoff after a failed copy or remote delete of a partition.' }),
+  'remote.log.manager.task.retry.backoff.max.ms': long(30000, { min: 0, doc: 'Largest backoff after repeated failures of a partition.' }),
+  'remote.log.manager.task.retry.jitter': double(0.2, { min: 0, max: 1, doc: 'Random fraction of each backoff.' }),
+  'remote.log.reader.threads': int(8, { min: 1, doc: 'Concurrent object-store GETs for reads of remote data (Kafka: reader threads, default 10).' }),
+  'tributary.tier.store': str('local', { oneOf: ['local', 's3'], doc: "Object store for tiered data: 'local' (a directory) or 's3' (S3 or an S3-compatible server)." }),
+  'tributary.tier.local.dir': str(null, { doc: "Directory of the 'local' store; default <first log dir>/tier (./tributary-data/tier)." }),
+  'tributary.tier.s3.bucket': str(null, { doc: 'Bucket of the s3 store (must exist).' }),
+  'tributary.tier.s3.prefix': str('', { doc: 'Key prefix inside the bucket.' }),
+  'tributary.tier.s3.endpoint': str(null, { doc: 'Endpoint URL for S3-compatible servers, e.g. http://127.0.0.1:9000; unset = AWS.' }),
+  'tributary.tier.s3.region': str('us-east-1', { doc: 'Region of the bucket.' }),
+  'tributary.tier.s3.path.style': bool(false, { doc: 'Path-style URLs (http://host/bucket/key), needed by most S3-compatible servers.' }),
+  'tributary.tier.s3.access.key.id': str(null, { doc: "Access key; unset = the AWS SDK's default credential chain (env, profile, SSO, instance metadata)." }),
+  'tributary.tier.s3.secret.access.key': password(null, { doc: 'Secret key for tributary.tier.s3.access.key.id.' }),
+  'tributary.tier.s3.request.timeout.ms': int(30000, { min: 100, doc: 'Deadline of one object-store request (body included); a multipart upload applies it per part.' }),
+  'tributary.tier.s3.multipart.threshold.bytes': long(32 * 1024 * 1024, { min: 5 * 1024 * 1024, doc: 'Segments larger than this are uploaded as multipart uploads.' }),
+  'tributary.tier.s3.part.size.bytes': long(8 * 1024 * 1024, { min: 5 * 1024 * 1024, doc: 'Part size of multipart uploads.' }),
+  'tributary.tier.request.attempts': int(5, { min: 1, doc: 'Attempts of one object-store request on retriable errors (exponential backoff with jitter).' }),
+  'tributary.tier.fetch.chunk.bytes': int(1024 * 1024, { min: 4096, doc: 'Size of the ranged GETs that read remote segments (the unit of the chunk cache).' }),
+  'tributary.tier.cache.bytes': long(64 * 1024 * 1024, { min: 0, doc: 'Memory for cached remote chunks and indexes.' }),
+  'tributary.tier.fetch.readahead.chunks': int(2, { min: 0, doc: 'Chunks prefetched after each remote read, for sequential consumers.' }),
 
   // ---- requests & sockets ----
   'message.max.bytes': int(1048588, { min: 0, mode: 'cluster-wide', importance: 'high', doc: 'Largest record batch size allowed (after compression).' }),

@@ -181,5 +181,8 @@ export function toLogConfig(resolved: ResolvedTopicConfig): LogConfig {
     minCleanableDirtyRatio: resolved.get('min.cleanable.dirty.ratio'),
     minCompactionLagMs: resolved.get('min.compaction.lag.ms'),
     maxCompactionLagMs: resolved.get('max.compaction.lag.ms'),
+    remoteStorageEnable: resolved.get('remote.storage.enable'),
+    localRetentionMs: resolved.get('local.retention.ms'),
+    localRetentionBytes: resolved.get('local.retention.bytes'),
   };
 }

@@ -7,8 +7,9 @@
 //   error                                          code                  as Kafka (KRaft)
 //   ──────────────────────────────────────────────  ────────────────────  ─────────────────────────────
 //   resource named twice / duplicate keys / null    INVALID_REQUEST 42    ConfigAdminManager.preprocess
-//   unknown topic                                   UNKNOWN_TOPIC_OR_PARTITION 3
+//   topic "" / illegal topic name                   INVALID_REQUEST / INVALID_TOPIC_EXCEPTION
 //   bad topic key or value                          INVALID_CONFIG 40     ControllerConfigurationValidator
+//   unknown topic (checked after the values)        UNKNOWN_TOPIC_OR_PARTITION 3
 //   bad / read-only / per-broker-only broker key    INVALID_REQUEST 42    validateBrokerConfigChange wraps
 //                                                                         every failure (KAFKA-13609)
 //   BROKER name not this node                       INVALID_REQUEST 42
@@ -18,6 +19,7 @@ import type { Broker } from '../broker.js';
 import { ConfigError } from '../config/broker-config.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
 import type { DynamicScope } from '../metadata/dynamic-config-store.js';
+import { invalidTopicNameReason } from '../metadata/topic-name.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.js';
 
@@ -90,14 +92,18 @@ export async function alterConfigResource(
   return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
 }
 
+/** In Kafka's order (ConfigurationControlManager.validateAlterConfig): name, new values, then existence. */
 async function alterTopic(broker: Broker, name: string, next: NextConfigs, validateOnly: boolean): Promise<AlterOutcome> {
+  if (name === '') return fail(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
+  const badName = invalidTopicNameReason(name);
+  if (badName !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
   const t = broker.topics.get(name);
-  if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
-  const computed = next(t.configs, 'topic');
+  const computed = next(t?.configs ?? {}, 'topic');
   if ('error' in computed) return computed.error;
   const overrides = computed.configs;
   const problems = validateTopicConfigs(overrides);
   if (problems.length > 0) return fail(ErrorCode.INVALID_CONFIG, problems.map((p) => p.error).join('; '));
+  if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
   if (validateOnly) return OK;
   try {
     // No await between reading t.configs (in `next`) and this call: concurrent alters of one

@@ -59,12 +59,16 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
           let leaderEpoch = partition.leaderEpoch;
           if (p.timestamp === LATEST) {
             offset = upper;
-          } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
+          } else if (p.timestamp === EARLIEST) {
+            // Includes data in remote storage (tiered topics).
             offset = log.logStartOffset;
+          } else if (p.timestamp === EARLIEST_LOCAL) {
+            offset = log.localLogStartOffset;
           } else if (p.timestamp === LATEST_TIERED) {
-            // No tiered storage yet: nothing is tiered, Kafka answers -1 then.
-            offset = -1;
-            leaderEpoch = -1;
+            // The highest offset copied to remote storage; -1 (and epoch -1) when nothing is, as in Kafka.
+            const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
+            offset = copiedEnd > 0 ? copiedEnd - 1 : -1;
+            if (offset < 0) leaderEpoch = -1;
           } else if (p.timestamp === MAX_TIMESTAMP) {
             const m = log.maxTimestampAndOffset();
             if (m.offset >= 0 && m.offset < upper) {

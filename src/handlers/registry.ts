@@ -2,16 +2,25 @@
 import type { Broker } from '../broker.js';
 import type { HandlerLookup } from '../network/connection.js';
 import type { ApiHandler } from '../network/request-context.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { apiVersionsBody, apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
+import { electLeadersHandler } from './elect-leaders.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { listOffsetsHandler } from './list-offsets.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 
 export function buildHandlers(broker: Broker): HandlerLookup {
@@ -28,6 +37,16 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(describeConfigsHandler(broker));
   add(createPartitionsHandler(broker));
   add(describeClusterHandler(broker));
+  // Admin surface: configs, records, log dirs, leader epochs, leadership and reassignment.
+  add(alterConfigsHandler(broker));
+  add(incrementalAlterConfigsHandler(broker));
+  add(deleteRecordsHandler(broker));
+  add(describeLogDirsHandler(broker));
+  add(offsetForLeaderEpochHandler(broker));
+  add(describeTopicPartitionsHandler(broker));
+  add(electLeadersHandler(broker));
+  add(listPartitionReassignmentsHandler(broker));
+  add(alterPartitionReassignmentsHandler(broker));
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

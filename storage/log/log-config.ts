@@ -33,6 +33,12 @@ export interface LogConfig {
   minCompactionLagMs: number;
   /** max.compaction.lag.ms: a dirty record older than this makes the log eligible regardless of the ratio. */
   maxCompactionLagMs: number;
+  /** remote.storage.enable: rolled segments are copied to the object store (storage/tier) and local retention deletes only copied ones. */
+  remoteStorageEnable?: boolean;
+  /** local.retention.ms of a tiered log: how long the local copy stays (-2 = retention.ms). */
+  localRetentionMs?: number;
+  /** local.retention.bytes of a tiered log: local bytes kept (-2 = retention.bytes). */
+  localRetentionBytes?: number;
 }
 
 export type CleanupPolicy = 'compact' | 'delete';
@@ -53,6 +59,9 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   minCleanableDirtyRatio: 0.5,
   minCompactionLagMs: 0,
   maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  remoteStorageEnable: false,
+  localRetentionMs: -2,
+  localRetentionBytes: -2,
 }) as LogConfig;
 
 export function isCompacted(cfg: LogConfig): boolean {
@@ -62,6 +71,16 @@ export function isCompacted(cfg: LogConfig): boolean {
 /** retention.ms / retention.bytes apply only with the 'delete' policy (Kafka's LogConfig.delete). */
 export function hasDeletePolicy(cfg: LogConfig): boolean {
   return cfg.cleanupPolicy.includes('delete');
+}
+
+/**
+ * Local retention limit of a tiered log: -2 means "same as the total"; a local limit may not exceed
+ * a finite total (Kafka rejects such configs; here the total wins).
+ */
+export function localRetentionLimit(local: number | undefined, total: number): number {
+  if (local === undefined || local === -2) return total;
+  if (total >= 0 && (local < 0 || local > total)) return total;
+  return local;
 }
 
 /** Returns DEFAULT_LOG_CONFIG (or `base`) with `overrides` applied. */

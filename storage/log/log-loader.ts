@@ -1,4 +1,5 @@
 // Opening a partition directory (Kafka's LogLoader):
+//   0. finish or discard log cleaner swaps a crash interrupted (cleaner/segment-swap.ts);
 //   1. remove leftovers: *.deleted and *.tmp files, index files whose .log is gone;
 //   2. open every segment; rolled segments below the recovery point are trusted and only read
 //      their max timestamp (last time-index entry) — their indexes load lazily on first read;
@@ -18,6 +19,7 @@ import {
   parseSegmentFileName,
   unlinkIfExists,
 } from './log-files.js';
+import { recoverSwapFiles } from './cleaner/segment-swap.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment } from './log-segment.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -45,6 +47,7 @@ export async function loadLog(
   epochs: LeaderEpochCache,
   logger: StorageLogger,
 ): Promise<LoadedLog> {
+  await recoverSwapFiles(dir, logger);
   const names = await readdir(dir);
   const logBases = new Set<number>();
   for (const n of names) {

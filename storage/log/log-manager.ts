@@ -1,16 +1,19 @@
 // All partition logs of the broker across its log dirs (Kafka's LogManager): loading and recovery
 // at startup, creation (in the dir with the fewest partitions), deletion, the background timers
-// (retention + segment.ms rolls, flush.ms, recovery-point checkpoints) and clean shutdown.
+// (retention + segment.ms rolls, flush.ms, recovery-point checkpoints), the log cleaner for
+// compacted topics (cleaner/log-cleaner.ts) and clean shutdown.
 //
 // Per log dir:
 //   recovery-point-offset-checkpoint   topic partition offset  (everything below is fsynced)
 //   log-start-offset-checkpoint        topic partition offset
 //   .kafka_cleanshutdown               present only between a clean shutdown and the next startup
+//   cleaner-offset-checkpoint          topic partition offset  (below it the log is compacted)
 //   <topic>-<p>/                       one PartitionLog
 //   <topic>-<p>.<uuid>-delete/         deleted logs, removed in the background
 import { access, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { readOffsetCheckpoint, writeOffsetCheckpoint, type TopicPartitionOffset } from './checkpoint-file.js';
+import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import type { LogConfig } from './log-config.js';
 import {
   CLEAN_SHUTDOWN_FILE,
@@ -43,6 +46,8 @@ export interface LogManagerOptions {
   onLogDirFailure?: (dir: string, err: unknown) => void;
   /** Logs loaded concurrently per dir at startup (default 4). */
   recoveryConcurrency?: number;
+  /** The log cleaner (log.cleaner.enable, default on) and its settings. */
+  cleaner?: { enabled?: boolean } & Omit<LogCleanerOptions, 'logDirs' | 'logs' | 'logger'>;
 }
 
 export interface LogDirDescription {
@@ -66,6 +71,7 @@ export class LogManager {
   private flushRunning = false;
   private started = false;
   private stopped = false;
+  private cleanerInstance: LogCleaner | null = null;
 
   constructor(private readonly opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log dir');
@@ -81,6 +87,23 @@ export class LogManager {
     await Promise.all(this.logDirs.map((d) => this.loadDir(d)));
     await this.checkpoint();
     this.startTimers();
+    if (this.opts.cleaner?.enabled ?? true) {
+      const { enabled: _enabled, ...cleanerOpts } = this.opts.cleaner ?? {};
+      const cleaner = new LogCleaner({
+        ...cleanerOpts,
+        logDirs: this.logDirs.filter((d) => !this.offline.has(d)),
+        logs: () => this.logs.values(),
+        logger: this.logger,
+      });
+      await cleaner.loadCheckpoints();
+      cleaner.start();
+      this.cleanerInstance = cleaner;
+    }
+  }
+
+  /** The log cleaner, null when log.cleaner.enable=false or before startup. */
+  get cleaner(): LogCleaner | null {
+    return this.cleanerInstance;
   }
 
   private async loadDir(dir: string): Promise<void> {
@@ -203,7 +226,7 @@ export class LogManager {
       if (this.offline.has(dir)) continue;
       const logs = [...this.logs.values()].filter((l) => dirname(l.dir) === dir && !l.failed);
       const rp: TopicPartitionOffset[] = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint }));
-      const lso: TopicPartitionOffset[] = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset }));
+      const lso: TopicPartitionOffset[] = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.localLogStartOffset }));
       try {
         await writeOffsetCheckpoint(join(dir, RECOVERY_POINT_FILE), rp);
         await writeOffsetCheckpoint(join(dir, LOG_START_OFFSET_FILE), lso);
@@ -276,6 +299,7 @@ export class LogManager {
     const log = this.logs.get(k);
     if (!log) return;
     this.logs.delete(k);
+    await this.cleanerInstance?.forget(log);
     await log.delete();
     if (log.removal) this.trackRemoval(log.removal);
   }
@@ -287,6 +311,7 @@ export class LogManager {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    await this.cleanerInstance?.stop();
     await Promise.allSettled([...this.creating.values()]);
     for (const dir of this.logDirs) {
       const logs = [...this.logs.values()].filter((l) => dirname(l.dir) === dir);

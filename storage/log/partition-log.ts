@@ -22,7 +22,7 @@ import {
 } from '../../protocol/records/batch-header.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoint-file.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import type { LogConfig } from './log-config.js';
+import { hasDeletePolicy, localRetentionLimit, type LogConfig } from './log-config.js';
 import { LEADER_EPOCH_FILE, PARTITION_METADATA_FILE, deleteDirName, fsyncDir, removeDir } from './log-files.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
@@ -39,12 +39,32 @@ const RESOLVED = Promise.resolve();
 export type { AppendError, AppendResult, ReadResult, SegmentInfo, PartitionLogOptions } from './log-types.js';
 export { LogError } from './log-types.js';
 
+/**
+ * Tiered storage's side of a log (set by storage/tier; null for local-only logs). Consulted only off
+ * the local hot path: reads below the local log start, timestamp lookups and retention.
+ */
+export interface RemoteLogTier {
+  /** First offset readable from the object store, or -1 when it holds nothing. */
+  remoteLogStartOffset(): number;
+  /** Exclusive end of the prefix whose copy is recorded in the store (-1: none). Local retention stays below it. */
+  copiedEndOffset(): number;
+  /** A read with fetchOffset below the local log start. */
+  read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<ReadResult>;
+  /** Timestamp lookup in remote segments below `localLogStartOffset`; null sends it to the local log. */
+  offsetForTimestamp(timestamp: number, localLogStartOffset: number): Promise<{ offset: number; timestamp: number } | null>;
+  maxTimestampAndOffset(): { timestamp: number; offset: number };
+  /** DeleteRecords below the local log start moves the remote log start. */
+  advanceLogStartOffset(offset: number): void;
+}
+
 export class PartitionLog {
   topicId: string;
   config: LogConfig;
   onHighWatermark?: (hw: number) => void;
   /** Called once when a write or flush fails (the LogManager marks the log dir offline). */
   onFailure?: (err: unknown) => void;
+  /** Tiered storage (storage/tier attaches it). */
+  remoteTier: RemoteLogTier | null = null;
   readonly autoAdvanceHighWatermark: boolean;
 
   private segments: LogSegment[];
@@ -60,6 +80,8 @@ export class PartitionLog {
   private deletionChain: Promise<unknown> = RESOLVED;
   private readonly queue: WriteQueue;
   private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout | null>();
+  /** Segments the log cleaner swapped out: a read that raced with the swap retries on the new list. */
+  private readonly replaced = new WeakSet<LogSegment>();
   private closed = false;
   private truncating = false;
   private failure: unknown = null;
@@ -127,7 +149,13 @@ export class PartitionLog {
 
   // ---- state ---------------------------------------------------------------------------------
 
+  /** Kafka's logStartOffset: includes data in remote storage (== the local start without it). */
   get logStartOffset(): number {
+    const r = this.remoteTier ? this.remoteTier.remoteLogStartOffset() : -1;
+    return r >= 0 && r < this.lso ? r : this.lso;
+  }
+  /** Kafka's localLogStartOffset: the first offset in a local segment. */
+  get localLogStartOffset(): number {
     return this.lso;
   }
   get logEndOffset(): number {
@@ -150,6 +178,9 @@ export class PartitionLog {
   }
   get failed(): boolean {
     return this.failure !== null;
+  }
+  get isClosed(): boolean {
+    return this.closed;
   }
   private get active(): LogSegment {
     return this.segments[this.segments.length - 1]!;
@@ -344,11 +375,13 @@ export class PartitionLog {
     const lso = this.lso;
     if (this.failure) return { records: EMPTY, highWatermark: this.hw, logStartOffset: lso, error: 'KAFKA_STORAGE_ERROR' };
     if (fetchOffset < lso || fetchOffset > this.leo) {
+      if (fetchOffset < lso && this.remoteTier) return this.remoteTier.read(fetchOffset, maxBytes, maxOffset, minOneMessage);
       return { records: EMPTY, highWatermark: this.hw, logStartOffset: lso, error: 'OFFSET_OUT_OF_RANGE' };
     }
     const bound = Math.min(maxOffset, this.writtenEnd);
-    const segs = this.segments;
+    let segs = this.segments;
     let i = floorSegment(segs, fetchOffset);
+    let retries = 0;
     for (; i < segs.length; i++) {
       const seg = segs[i]!;
       if (fetchOffset >= bound || seg.baseOffset >= bound) break;
@@ -357,6 +390,13 @@ export class PartitionLog {
         const r = await readSegment(seg, seg === this.active, fetchOffset, maxBytes, bound, minOneMessage, this.config.indexIntervalBytes, this.logger);
         if (r === 'io-error') this.fail(new Error(`read failed in ${this.dir}`));
         if (r === 'error' || r === 'io-error') return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        if (r.found && r.records.length === 0 && this.replaced.has(seg) && retries++ < 3) {
+          // The cleaner swapped this segment out (and maybe deleted it) under us: the same
+          // offsets live in its replacement, so read again from the current segment list.
+          segs = this.segments;
+          i = floorSegment(segs, fetchOffset) - 1;
+          continue;
+        }
         if (r.found) return { records: r.records, highWatermark: this.hw, logStartOffset: this.lso };
       } finally {
         seg.release();
@@ -371,13 +411,19 @@ export class PartitionLog {
    * which is inside that batch) and the timestamp is the batch's max timestamp. The caller bounds
    * the answer by HW/LSO like Kafka does.
    */
-  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    return findOffsetForTimestamp(this.segments, timestamp, this.lso);
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    const segs = this.segments;
+    const lso = this.lso;
+    // Remote segments below the local start come first in offset order.
+    const remote = this.remoteTier ? await this.remoteTier.offsetForTimestamp(timestamp, lso) : null;
+    return remote ?? findOffsetForTimestamp(segs, timestamp, lso);
   }
 
   /** ListOffsets MAX_TIMESTAMP (-3): the largest timestamp and the base offset of its batch. */
   maxTimestampAndOffset(): { timestamp: number; offset: number } {
-    return maxTimestampOf(this.segments);
+    const local = maxTimestampOf(this.segments);
+    const remote = this.remoteTier?.maxTimestampAndOffset();
+    return remote && remote.timestamp > local.timestamp ? remote : local;
   }
 
   // ---- leader epochs -----------------------------------------------------------------------------
@@ -405,8 +451,9 @@ export class PartitionLog {
       this.lso = target;
       this.epochs.truncateFromStart(target);
     }
+    this.remoteTier?.advanceLogStartOffset(target);
     await this.deleteSegmentsWhile((_s, next) => next !== undefined && next.baseOffset <= this.lso);
-    return this.lso;
+    return this.logStartOffset;
   }
 
   /**
@@ -418,14 +465,23 @@ export class PartitionLog {
     if (this.failure || this.closed || this.truncating) return { deletedSegments: 0 };
     const cfg = this.config;
     let deleted = 0;
-    if (cfg.retentionMs >= 0) {
-      deleted += await this.deleteSegmentsWhile((s) => now - s.largestTimestamp > cfg.retentionMs, now);
+    // A compact-only log keeps old segments (the cleaner shrinks them); 'compact,delete' does both.
+    const byTimeAndSize = hasDeletePolicy(cfg);
+    // Tiered (remote.storage.enable): local.retention.* bound the local copy, and a segment goes only
+    // once its copy is recorded in the store; total retention is enforced on remote data by storage/tier.
+    const tiered = cfg.remoteStorageEnable === true;
+    const retentionMs = tiered ? localRetentionLimit(cfg.localRetentionMs, cfg.retentionMs) : cfg.retentionMs;
+    const retentionBytes = tiered ? localRetentionLimit(cfg.localRetentionBytes, cfg.retentionBytes) : cfg.retentionBytes;
+    const copiedEnd = tiered ? (this.remoteTier?.copiedEndOffset() ?? -1) : Number.MAX_SAFE_INTEGER;
+    const copied = (next: LogSegment | undefined) => !tiered || (next !== undefined && next.baseOffset <= copiedEnd);
+    if (byTimeAndSize && retentionMs >= 0) {
+      deleted += await this.deleteSegmentsWhile((s, next) => copied(next) && now - s.largestTimestamp > retentionMs, now);
     }
-    if (cfg.retentionBytes >= 0) {
-      let excess = this.size() - cfg.retentionBytes;
+    if (byTimeAndSize && retentionBytes >= 0) {
+      let excess = this.size() - retentionBytes;
       if (excess > 0) {
-        deleted += await this.deleteSegmentsWhile((s) => {
-          if (excess - s.size < 0) return false;
+        deleted += await this.deleteSegmentsWhile((s, next) => {
+          if (!copied(next) || excess - s.size < 0) return false;
           excess -= s.size;
           return true;
         }, now);
@@ -437,9 +493,59 @@ export class PartitionLog {
 
   /** Deletions are serialized so that two passes never pick the same segments. */
   private deleteSegmentsWhile(pred: (seg: LogSegment, next: LogSegment | undefined) => boolean, now = Date.now()): Promise<number> {
-    const run = this.deletionChain.then(() => this.deleteSegmentsNow(pred, now));
+    return this.serializeSegmentOp(() => this.deleteSegmentsNow(pred, now));
+  }
+
+  /** Segment-list surgery (retention deletes, cleaner swaps, truncation) runs one at a time. */
+  private serializeSegmentOp<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.deletionChain.then(fn);
     this.deletionChain = run.catch(() => {});
     return run;
+  }
+
+  // ---- log cleaner hooks ----------------------------------------------------------------------------
+
+  /** The current segments, oldest first, the last one active. A snapshot: the array is never mutated. */
+  segmentList(): readonly LogSegment[] {
+    return this.segments;
+  }
+
+  /**
+   * Kafka's LocalLog.replaceSegments, for the log cleaner: replaces `old` (consecutive rolled
+   * segments, still current) by `fresh`, whose files the cleaner wrote under `.cleaned` names.
+   * Serialized with retention deletes and truncation; returns false, changing nothing, when `old`
+   * is no longer a current run of rolled segments (retention or truncation got there first).
+   *   1. files.toSwap():  *.cleaned -> *.swap    from here a crash completes the swap at load
+   *   2. old segments -> *.deleted (readers keep their handles)
+   *   3. files.toFinal(): *.swap -> final names
+   *   4. the in-memory list switches to `fresh`; the old segments are removed after
+   *      file.delete.delay.ms; a read that still hits one of them retries (see read()).
+   * An I/O error in 1-3 takes the log offline; the next load finishes or discards the swap.
+   */
+  replaceSegments(old: readonly LogSegment[], fresh: LogSegment, files: { toSwap(): Promise<void>; toFinal(): Promise<void> }): Promise<boolean> {
+    return this.serializeSegmentOp(async () => {
+      if (this.closed || this.failure || this.truncating || old.length === 0) return false;
+      const at = this.segments.indexOf(old[0]!);
+      const stillCurrent = at >= 0 && at + old.length < this.segments.length && old.every((s, j) => this.segments[at + j] === s && !s.deleted);
+      if (!stillCurrent) return false;
+      try {
+        await files.toSwap();
+        for (const s of old) await s.markDeleted();
+        await files.toFinal();
+        await fsyncDir(this.dir);
+      } catch (e) {
+        this.fail(e);
+        throw e;
+      }
+      const cur = this.segments;
+      const k = cur.indexOf(old[0]!);
+      this.segments = [...cur.slice(0, k), fresh, ...cur.slice(k + old.length)];
+      for (const s of old) {
+        this.replaced.add(s);
+        this.scheduleDestroy(s);
+      }
+      return true;
+    });
   }
 
   private async deleteSegmentsNow(pred: (seg: LogSegment, next: LogSegment | undefined) => boolean, now: number): Promise<number> {
@@ -467,6 +573,10 @@ export class PartitionLog {
   /** Kafka's asyncDeleteSegment: rename to *.deleted now, close and unlink after file.delete.delay.ms. */
   private async scheduleDelete(seg: LogSegment): Promise<void> {
     await seg.markDeleted();
+    this.scheduleDestroy(seg);
+  }
+
+  private scheduleDestroy(seg: LogSegment): void {
     const timer = setTimeout(() => {
       this.pendingDeletes.delete(seg);
       seg.destroy().catch((e) => this.logger.warn('segment delete failed', { path: seg.logPath, err: String(e) }));
@@ -520,30 +630,38 @@ export class PartitionLog {
     if (this.failure || this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'log is offline');
     this.truncating = true;
     try {
-      await this.queue.whenIdle();
-      await this.queue.runTask(async () => {
-        if (offset < this.segments[0]!.baseOffset) {
-          await this.truncateFullyAndStartAt(offset);
-          return;
-        }
-        const keep = this.segments.filter((s) => s.baseOffset <= offset);
-        const drop = this.segments.filter((s) => s.baseOffset > offset);
-        this.segments = keep;
-        for (const s of drop) await this.scheduleDelete(s);
-        const active = this.active;
-        await active.truncateTo(offset, this.config.indexIntervalBytes);
-        this.leo = this.writtenEnd = active.nextOffset;
-      });
-      if (this.hw > this.leo) this.hw = this.leo;
-      if (this.recoveryPt > this.leo) this.recoveryPt = this.leo;
-      this.epochs.truncateFromEnd(this.leo);
+      await this.serializeSegmentOp(() => this.truncateToNow(offset));
     } finally {
       this.truncating = false;
     }
   }
 
+  private async truncateToNow(offset: number): Promise<void> {
+    await this.queue.whenIdle();
+    await this.queue.runTask(async () => {
+      if (offset < this.segments[0]!.baseOffset) {
+        await this.truncateFullyNow(offset);
+        return;
+      }
+      const keep = this.segments.filter((s) => s.baseOffset <= offset);
+      const drop = this.segments.filter((s) => s.baseOffset > offset);
+      this.segments = keep;
+      for (const s of drop) await this.scheduleDelete(s);
+      const active = this.active;
+      await active.truncateTo(offset, this.config.indexIntervalBytes);
+      this.leo = this.writtenEnd = active.nextOffset;
+    });
+    if (this.hw > this.leo) this.hw = this.leo;
+    if (this.recoveryPt > this.leo) this.recoveryPt = this.leo;
+    this.epochs.truncateFromEnd(this.leo);
+  }
+
   /** Drops all data and restarts the log at `offset` (also the new log start). */
-  async truncateFullyAndStartAt(offset: number): Promise<void> {
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.serializeSegmentOp(() => this.truncateFullyNow(offset));
+  }
+
+  private async truncateFullyNow(offset: number): Promise<void> {
     const fresh = LogSegment.createNew(this.dir, offset, Date.now());
     await fresh.handle();
     const old = this.segments;
@@ -587,6 +705,7 @@ export class PartitionLog {
   private async closeInternal(sync: boolean): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.deletionChain; // an in-flight retention delete or cleaner swap finishes first
     await this.queue.whenIdle();
     this.active.onBecomeInactive();
     if (sync && !this.failure) await this.flushTo(this.writtenEnd).catch((e) => this.fail(e));

@@ -1,7 +1,7 @@
 // Retries with exponential backoff and full jitter for object-store calls, and a small semaphore
 // that bounds how many requests run at once. Only retriable errors are retried (object-store.ts
 // classifies them); a fatal or not-found error surfaces at once.
-import { ObjectStoreError, isRetriableError } from './object-store.js';
+import { isRetriableError } from './object-store.js';
 
 export interface RetryPolicy {
   /** Total attempts including the first (>= 1). */
@@ -87,7 +87,3 @@ export class Semaphore {
   }
 }
 
-/** Wraps a store error for a fatal condition found by our own checks (e.g. a short body). */
-export function shortBodyError(op: string, key: string, got: number, want: number): ObjectStoreError {
-  return new ObjectStoreError('retriable', `short body for ${key}: got ${got} of ${want} bytes`, op, key);
-}

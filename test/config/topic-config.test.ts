@@ -156,6 +156,11 @@ describe('toLogConfig', () => {
       flushMs: LONG_MAX,
       fileDeleteDelayMs: 5,
       messageTimestampType: 'LogAppendTime',
+      cleanupPolicy: ['delete'],
+      deleteRetentionMs: 86400000,
+      minCleanableDirtyRatio: 0.5,
+      minCompactionLagMs: 0,
+      maxCompactionLagMs: LONG_MAX,
     });
   });
 });

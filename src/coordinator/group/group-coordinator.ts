@@ -152,16 +152,20 @@ export class GroupCoordinator {
     };
   }
 
-  /** ListGroups: filters match case-insensitively; empty filters match everything. */
+  /**
+   * ListGroups: filters match case-insensitively, and state names also with underscores
+   * ("PREPARING_REBALANCE", as some clients spell the enum); empty filters match everything.
+   */
   listGroups(statesFilter: string[] = [], typesFilter: string[] = []): { errorCode: number; groups: ListedGroup[] } {
     if (!this.core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
-    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const norm = (s: string) => s.toLowerCase().replaceAll('_', '');
+    const states = new Set(statesFilter.map(norm));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] };
     const groups: ListedGroup[] = [];
     for (const g of this.core.groups.values()) {
       if (g.is('Dead')) continue;
-      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      if (states.size > 0 && !states.has(norm(g.state))) continue;
       groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
     }
     return { errorCode: ErrorCode.NONE, groups };

@@ -1,0 +1,54 @@
+// AlterPartitionReassignments (v0, KIP-455): move a partition's replicas to other brokers, or
+// cancel a move (replicas = null). This broker is the only one, so the only valid target is the
+// replica set the partition already has, a no-op that succeeds at once. Errors as Kafka's
+// ReplicationControlManager.alterPartitionReassignment / validateManualPartitionAssignment:
+//   unknown topic / partition             UNKNOWN_TOPIC_OR_PARTITION
+//   replicas = null (cancel)              NO_REASSIGNMENT_IN_PROGRESS (85)
+//   empty list, unknown or repeated id    INVALID_REPLICA_ASSIGNMENT (39)
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponse,
+  AlterPartitionReassignmentsResponseReassignablePartitionResponse as PartitionResponse,
+} from '../../protocol/generated/alter-partition-reassignments.js';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+export function alterPartitionReassignmentsHandler(broker: Broker): ApiHandler<AlterPartitionReassignmentsRequest> {
+  return {
+    apiKey: 45,
+    minVersion: 0,
+    maxVersion: 0,
+    handle(_ctx, req): AlterPartitionReassignmentsResponse {
+      const responses = req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p): PartitionResponse => {
+          const error = reassign(broker, t.name, p.partitionIndex, p.replicas);
+          return { partitionIndex: p.partitionIndex, errorCode: error?.code ?? ErrorCode.NONE, errorMessage: error?.message ?? null };
+        }),
+      }));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
+    },
+  };
+}
+
+function reassign(broker: Broker, topic: string, index: number, replicas: number[] | null): { code: number; message: string } | null {
+  const t = broker.topics.get(topic);
+  if (!t) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find a topic named ${topic}.` };
+  if (index < 0 || index >= t.partitions) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}:${index}.` };
+  if (replicas === null) return { code: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message: 'No partition reassignment is in progress.' };
+  if (replicas.length === 0) {
+    return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: 'The manual partition assignment includes an empty replica list.' };
+  }
+  const known = new Set(broker.brokersFor('').map((b) => b.nodeId));
+  let prev: number | null = null;
+  for (const id of [...replicas].sort((a, b) => a - b)) {
+    if (!known.has(id)) {
+      return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes broker ${id}, but no such broker is registered.` };
+    }
+    if (id === prev) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes the broker ${id} more than once.` };
+    prev = id;
+  }
+  // Every replica is this broker, exactly once: the partition already has this assignment.
+  return null;
+}

@@ -1,0 +1,30 @@
+// DescribeGroups (v0-5): state, protocol and members (with metadata and assignment once Stable).
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/generated/describe-groups.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+/** Kafka's "not requested" value for authorizedOperations. */
+const OPERATIONS_NOT_REQUESTED = -2147483648;
+/** Without an authorizer every group operation is allowed: READ(3), DELETE(6), DESCRIBE(8). */
+const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+
+export function describeGroupsHandler(coordinator: GroupCoordinator): ApiHandler<DescribeGroupsRequest> {
+  return {
+    apiKey: 15,
+    minVersion: 0,
+    maxVersion: 5,
+    errorResponse(req, errorCode): DescribeGroupsResponse {
+      return {
+        throttleTimeMs: 0,
+        groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
+      };
+    },
+    handle(ctx, req): DescribeGroupsResponse {
+      const ops = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+      return {
+        throttleTimeMs: 0,
+        groups: req.groups.map((groupId) => ({ ...coordinator.describeGroup(groupId), authorizedOperations: ops })),
+      };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// DescribeTopicPartitions (v0, KIP-966): topic and partition metadata with pagination, as Kafka's
+// DescribeTopicPartitionsRequestHandler + KRaftMetadataCache.describeTopicResponse:
+//  - no topics asked for = every topic; topics are answered in name order;
+//  - at most min(responsePartitionLimit, 2000) partitions per response; when a topic does not
+//    fit, nextCursor names it and the first partition left out, and the next request passes that
+//    cursor back (topics before the cursor topic are skipped, the cursor topic starts at its index);
+//  - topics asked for by name that do not exist answer UNKNOWN_TOPIC_OR_PARTITION (or
+//    INVALID_TOPIC_EXCEPTION for an illegal name); with "all topics" they are just skipped;
+//  - a cursor naming a topic that is not in the request's list is an INVALID_REQUEST.
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse,
+  DescribeTopicPartitionsResponseCursor as Cursor,
+  DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition as PartitionInfo,
+  DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic as TopicInfo,
+} from '../../protocol/generated/describe-topic-partitions.js';
+import type { Broker } from '../broker.js';
+import { invalidTopicNameReason, isInternalTopic } from '../metadata/topic-name.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+/** Kafka's max.request.partition.size.limit default: the cap on responsePartitionLimit. */
+const MAX_PARTITIONS_PER_RESPONSE = 2000;
+
+/**
+ * With no authorizer Kafka reports every operation a TOPIC supports: READ 3, WRITE 4, CREATE 5,
+ * DELETE 6, ALTER 7, DESCRIBE 8, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, as a bit field.
+ */
+export const TOPIC_AUTHORIZED_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
+
+export function describeTopicPartitionsHandler(broker: Broker): ApiHandler<DescribeTopicPartitionsRequest> {
+  return {
+    apiKey: 75,
+    minVersion: 0,
+    maxVersion: 0,
+    handle(_ctx, req): DescribeTopicPartitionsResponse {
+      const fetchAll = req.topics.length === 0;
+      const cursor = req.cursor;
+      const names = new Set<string>();
+      if (fetchAll) {
+        // The cursor topic is kept even if it was deleted meanwhile; it is then skipped below.
+        if (cursor) names.add(cursor.topicName);
+        for (const t of broker.topics.all()) if (!cursor || t.name > cursor.topicName) names.add(t.name);
+      } else {
+        for (const t of req.topics) if (!cursor || t.name >= cursor.topicName) names.add(t.name);
+        if (cursor && !names.has(cursor.topicName)) {
+          // Kafka throws InvalidRequestException; the error response repeats every requested topic.
+          return {
+            throttleTimeMs: 0,
+            topics: req.topics.map((t) => errorTopic(t.name, ErrorCode.INVALID_REQUEST, -2147483648)),
+            nextCursor: null,
+          };
+        }
+      }
+
+      let remaining = Math.min(MAX_PARTITIONS_PER_RESPONSE, req.responsePartitionLimit);
+      const topics: TopicInfo[] = [];
+      let nextCursor: Cursor | null = null;
+      for (const name of [...names].sort()) {
+        if (remaining === 0) {
+          // Everything before this topic fitted exactly: continue from its first partition.
+          nextCursor = { topicName: name, partitionIndex: 0 };
+          break;
+        }
+        if (remaining < 0) continue;
+        const t = broker.topics.get(name);
+        if (!t) {
+          if (!fetchAll) {
+            const code = invalidTopicNameReason(name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
+            topics.push(errorTopic(name, code, TOPIC_AUTHORIZED_OPERATIONS));
+          }
+          continue;
+        }
+        const start = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
+        const upper = Math.min(t.partitions, start + remaining);
+        const partitions: PartitionInfo[] = [];
+        for (let p = start; p < upper; p++) partitions.push(partitionInfo(broker, t, p));
+        topics.push({
+          errorCode: ErrorCode.NONE,
+          name,
+          topicId: t.id,
+          isInternal: isInternalTopic(name),
+          partitions,
+          topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+        });
+        if (upper < t.partitions) {
+          nextCursor = { topicName: name, partitionIndex: upper };
+          break;
+        }
+        remaining -= partitions.length;
+      }
+      return { throttleTimeMs: 0, topics, nextCursor };
+    },
+  };
+}
+
+function partitionInfo(broker: Broker, t: TopicRecord, index: number): PartitionInfo {
+  const part = broker.partition(t.name, index);
+  return {
+    errorCode: ErrorCode.NONE,
+    partitionIndex: index,
+    leaderId: part ? part.leaderId : -1,
+    leaderEpoch: part ? part.leaderEpoch : -1,
+    replicaNodes: part ? part.replicas : [],
+    isrNodes: part ? part.isr : [],
+    // No eligible-leader-replica tracking (KIP-966): the ISR is always the whole replica set.
+    eligibleLeaderReplicas: [],
+    lastKnownElr: [],
+    offlineReplicas: [],
+  };
+}
+
+function errorTopic(name: string, errorCode: number, authorizedOperations: number): TopicInfo {
+  return { errorCode, name, topicId: ZERO_UUID, isInternal: isInternalTopic(name), partitions: [], topicAuthorizedOperations: authorizedOperations };
+}

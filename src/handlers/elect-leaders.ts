@@ -1,0 +1,57 @@
+// ElectLeaders (v0-2, KIP-183/460): preferred (0) or unclean (1) leader election. Every partition
+// has a single replica, this broker, which is both the preferred replica and the live leader, so
+// an election is never needed. Answers as Kafka's ReplicationControlManager.electLeaders:
+//   named partition that exists          ELECTION_NOT_NEEDED (84)
+//   unknown topic or partition           UNKNOWN_TOPIC_OR_PARTITION
+//   topicPartitions = null (all)         every topic listed, partitions with ELECTION_NOT_NEEDED left out
+//   election type other than 0/1         INVALID_REQUEST for the request and each named partition
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ElectLeadersRequest, ElectLeadersResponse, ElectLeadersResponsePartitionResult as PartitionResult } from '../../protocol/generated/elect-leaders.js';
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+const PREFERRED = 0;
+const UNCLEAN = 1;
+const NOT_NEEDED_MESSAGE = 'Leader election not needed for topic partition.';
+
+export function electLeadersHandler(broker: Broker): ApiHandler<ElectLeadersRequest> {
+  return {
+    apiKey: 43,
+    minVersion: 0,
+    maxVersion: 2,
+    handle(ctx, req): ElectLeadersResponse {
+      const electionType = ctx.header.apiVersion >= 1 ? req.electionType : PREFERRED;
+      if (electionType !== PREFERRED && electionType !== UNCLEAN) {
+        const message = `Unknown election type ${electionType}`;
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+            topic: t.topic,
+            partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message })),
+          })),
+        };
+      }
+      if (req.topicPartitions === null) {
+        // "All partitions": those already led by their preferred replica are not reported.
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NONE,
+          replicaElectionResults: broker.topics.all().map((t) => ({ topic: t.name, partitionResult: [] })),
+        };
+      }
+      const replicaElectionResults = req.topicPartitions.map((t) => ({
+        topic: t.topic,
+        partitionResult: t.partitions.map((partitionId): PartitionResult => {
+          const topic = broker.topics.get(t.topic);
+          if (!topic) return { partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such topic as ${t.topic}` };
+          if (partitionId < 0 || partitionId >= topic.partitions) {
+            return { partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such partition as ${t.topic}-${partitionId}` };
+          }
+          return { partitionId, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: NOT_NEEDED_MESSAGE };
+        }),
+      }));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// The consumer-group APIs served by the classic group coordinator.
+import type { Broker } from '../broker.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ApiHandler } from '../network/request-context.js';
+import { deleteGroupsHandler } from './delete-groups.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { joinGroupHandler } from './join-group.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { listGroupsHandler } from './list-groups.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetDeleteHandler } from './offset-delete.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { syncGroupHandler } from './sync-group.js';
+
+export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): ApiHandler[] {
+  return [
+    offsetCommitHandler(broker, coordinator),
+    offsetFetchHandler(coordinator),
+    joinGroupHandler(coordinator),
+    heartbeatHandler(coordinator),
+    leaveGroupHandler(coordinator),
+    syncGroupHandler(coordinator),
+    describeGroupsHandler(coordinator),
+    listGroupsHandler(coordinator),
+    deleteGroupsHandler(coordinator),
+    offsetDeleteHandler(broker, coordinator),
+  ];
+}

@@ -1,0 +1,20 @@
+// ListGroups (v0-5): every live group; v4 filters by state, v5 by type (all groups are "classic").
+import type { ListGroupsRequest, ListGroupsResponse } from '../../protocol/generated/list-groups.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+export function listGroupsHandler(coordinator: GroupCoordinator): ApiHandler<ListGroupsRequest> {
+  return {
+    apiKey: 16,
+    minVersion: 0,
+    maxVersion: 5,
+    errorResponse(_req, errorCode): ListGroupsResponse {
+      return { throttleTimeMs: 0, errorCode, groups: [] };
+    },
+    handle(ctx, req): ListGroupsResponse {
+      const v = ctx.header.apiVersion;
+      const r = coordinator.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// OffsetCommit (v0-9): partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION (as Kafka's
+// request handler does); the rest go to the coordinator, which answers after the log write.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/generated/offset-commit.js';
+import type { Broker } from '../broker.js';
+import type { GroupCoordinator, OffsetCommitParams } from '../coordinator/group/group-coordinator.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+type Partition = OffsetCommitRequest['topics'][number]['partitions'][number];
+
+export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinator): ApiHandler<OffsetCommitRequest> {
+  return {
+    apiKey: 8,
+    minVersion: 0,
+    maxVersion: 9,
+    errorResponse(req, errorCode): OffsetCommitResponse {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+      };
+    },
+    async handle(ctx, req): Promise<OffsetCommitResponse> {
+      const v = ctx.header.apiVersion;
+      // Per topic: the known partitions (sent on) and the final answer slots, in request order.
+      const answers = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
+      const known: OffsetCommitParams['topics'] = [];
+      const slots: { errorCode: number }[][] = [];
+      req.topics.forEach((t, ti) => {
+        const parts: Partition[] = [];
+        const topicSlots: { errorCode: number }[] = [];
+        t.partitions.forEach((p, pi) => {
+          const slot = answers[ti]!.partitions[pi]!;
+          if (broker.partition(t.name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          else {
+            parts.push(p);
+            topicSlots.push(slot);
+          }
+        });
+        if (parts.length > 0) {
+          known.push({ name: t.name, partitions: parts });
+          slots.push(topicSlots);
+        }
+      });
+      if (known.length > 0) {
+        const results = await coordinator.commitOffsets({
+          groupId: req.groupId,
+          generationId: req.generationIdOrMemberEpoch,
+          memberId: req.memberId,
+          groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+          retentionTimeMs: v >= 2 && v <= 4 ? req.retentionTimeMs : -1,
+          apiVersion: v,
+          topics: known,
+        });
+        results.forEach((t, ti) => t.partitions.forEach((p, pi) => (slots[ti]![pi]!.errorCode = p.errorCode)));
+      }
+      return { throttleTimeMs: 0, topics: answers };
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// OffsetDelete (v0): drops committed offsets a group no longer needs. Partitions of unknown
+// topics get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka's request handler.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/generated/offset-delete.js';
+import type { Broker } from '../broker.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+export function offsetDeleteHandler(broker: Broker, coordinator: GroupCoordinator): ApiHandler<OffsetDeleteRequest> {
+  return {
+    apiKey: 47,
+    minVersion: 0,
+    maxVersion: 0,
+    errorResponse(_req, errorCode): OffsetDeleteResponse {
+      return { errorCode, throttleTimeMs: 0, topics: [] };
+    },
+    async handle(_ctx, req): Promise<OffsetDeleteResponse> {
+      const known = req.topics
+        .map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => broker.partition(t.name, p) !== undefined) }))
+        .filter((t) => t.partitions.length > 0);
+      const r = await coordinator.deleteOffsets(req.groupId, known);
+      if (r.errorCode !== ErrorCode.NONE) return { errorCode: r.errorCode, throttleTimeMs: 0, topics: [] };
+      const results = new Map<string, number>();
+      for (const t of r.topics) for (const p of t.partitions) results.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
+      return {
+        errorCode: ErrorCode.NONE,
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode: results.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          })),
+        })),
+      };
+    },
+  };
+}

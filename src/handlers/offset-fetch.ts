@@ -1,0 +1,40 @@
+// OffsetFetch (v0-9): one group before v8, several from v8. `topics` null (v2+) means all.
+import type { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/generated/offset-fetch.js';
+import type { FetchedOffsets, GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ApiHandler } from '../network/request-context.js';
+
+export function offsetFetchHandler(coordinator: GroupCoordinator): ApiHandler<OffsetFetchRequest> {
+  return {
+    apiKey: 9,
+    minVersion: 0,
+    maxVersion: 9,
+    errorResponse(req, errorCode): OffsetFetchResponse {
+      return { throttleTimeMs: 0, topics: [], errorCode, groups: req.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
+    },
+    handle(ctx, req): OffsetFetchResponse {
+      const v = ctx.header.apiVersion;
+      if (v >= 8) {
+        return {
+          throttleTimeMs: 0,
+          topics: [],
+          errorCode: 0,
+          groups: req.groups.map((g) => {
+            const r = coordinator.fetchOffsets(g.groupId, g.topics);
+            return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
+          }),
+        };
+      }
+      const r = coordinator.fetchOffsets(req.groupId, req.topics);
+      return { throttleTimeMs: 0, topics: v < 2 ? withPartitionErrors(r, req.topics) : r.topics, errorCode: r.errorCode, groups: [] };
+    },
+  };
+}
+
+/** v0-1 have no group-level error: a group error is reported on every requested partition. */
+function withPartitionErrors(r: FetchedOffsets, requested: OffsetFetchRequest['topics']): FetchedOffsets['topics'] {
+  if (r.errorCode === 0) return r.topics;
+  return (requested ?? []).map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: r.errorCode })),
+  }));
+}

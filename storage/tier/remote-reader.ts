@@ -1,0 +1,205 @@
+// Reads whole batches out of a copied segment, returning exactly the bytes a local read of the
+// same segment returns (same rules as storage/log/segment-read.ts's walkRange):
+//   1. the `.indexes` object (cached) → offset index lookup → a byte position at or before the batch;
+//   2. batch headers are walked forward over fixed-size chunks fetched with ranged GETs through the
+//      shared ChunkCache;
+//   3. the byte range [start, end) of whole batches is cut from the chunks, and every batch in it is
+//      CRC-checked: bytes that do not verify are dropped from the cache and fetched once more, then
+//      reported as an error — never served;
+//   4. the chunks after the returned range are prefetched (read-ahead for sequential consumers).
+// Nothing here holds a lock the local log uses; a slow store only delays the fetch that needs it.
+import {
+  BATCH_HEADER_SIZE,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  OFF_BATCH_LENGTH,
+  OFF_LAST_OFFSET_DELTA,
+  OFF_MAX_TIMESTAMP,
+  readInt64,
+  scanBatches,
+} from '../../protocol/records/batch-header.js';
+import { OffsetIndex } from '../log/offset-index.js';
+import { TimeIndex } from '../log/time-index.js';
+import type { ChunkCache } from './chunk-cache.js';
+import type { RemoteSegment } from './manifest.js';
+import type { ObjectStore } from './object-store.js';
+import { ObjectStoreError } from './object-store.js';
+import type { SegmentKeys } from './remote-keys.js';
+import { Semaphore, withRetry, type RetryPolicy } from './retry.js';
+import { decodeIndexes } from './segment-indexes.js';
+
+export interface RemoteReadResult {
+  records: Buffer;
+  nextOffset: number;
+  /** False when no batch at or after the fetch offset exists in this segment. */
+  found: boolean;
+}
+
+export interface RemoteReaderOptions {
+  chunkBytes: number;
+  readAheadChunks: number;
+  retry: RetryPolicy;
+  /** Bounds concurrent GETs (shared across partitions). */
+  limiter: Semaphore;
+}
+
+export interface ReaderStats {
+  reads: number;
+  bytesServed: number;
+  getRequests: number;
+  bytesFetched: number;
+  crcFailures: number;
+}
+
+interface Header {
+  baseOffset: number;
+  lastOffset: number;
+  size: number;
+  maxTimestamp: number;
+}
+
+export class RemoteReader {
+  readonly stats: ReaderStats = { reads: 0, bytesServed: 0, getRequests: 0, bytesFetched: 0, crcFailures: 0 };
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cache: ChunkCache,
+    private readonly opts: RemoteReaderOptions,
+  ) {}
+
+  private async fetch(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+    return this.opts.limiter.run(() =>
+      withRetry(async () => {
+        this.stats.getRequests++;
+        const b = await this.store.get(key, range);
+        const want = range ? range.end - range.start : undefined;
+        if (want !== undefined && b.length !== want) throw new ObjectStoreError('retriable', `short read of ${key}: ${b.length} of ${want} bytes`, 'get', key);
+        this.stats.bytesFetched += b.length;
+        return b;
+      }, this.opts.retry),
+    );
+  }
+
+  async indexes(seg: RemoteSegment, keys: SegmentKeys): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
+    const raw = await this.cache.get(`${seg.id}:ix`, async () => {
+      const b = await this.fetch(keys.indexes);
+      decodeIndexes(b); // validate (checksum) before caching
+      return b;
+    });
+    const ix = decodeIndexes(raw);
+    return { offsets: new OffsetIndex('', seg.baseOffset, ix.offsetIndex), times: new TimeIndex('', seg.baseOffset, ix.timeIndex) };
+  }
+
+  private chunk(seg: RemoteSegment, keys: SegmentKeys, i: number): Promise<Buffer> {
+    const c = this.opts.chunkBytes;
+    return this.cache.get(`${seg.id}:${i}`, () => this.fetch(keys.log, { start: i * c, end: Math.min(seg.size, (i + 1) * c) }));
+  }
+
+  /** Bytes [start, end) of the segment, from cached or fetched chunks. */
+  private async bytes(seg: RemoteSegment, keys: SegmentKeys, start: number, end: number): Promise<Buffer> {
+    const c = this.opts.chunkBytes;
+    const first = Math.floor(start / c);
+    const last = Math.floor((end - 1) / c);
+    if (first === last) {
+      const ch = await this.chunk(seg, keys, first);
+      return ch.subarray(start - first * c, end - first * c);
+    }
+    const parts: Promise<Buffer>[] = [];
+    for (let i = first; i <= last; i++) parts.push(this.chunk(seg, keys, i));
+    const chunks = await Promise.all(parts);
+    const out = Buffer.allocUnsafe(end - start);
+    let o = 0;
+    chunks.forEach((ch, k) => {
+      const i = first + k;
+      const from = Math.max(start, i * c) - i * c;
+      const to = Math.min(end, (i + 1) * c) - i * c;
+      o += ch.copy(out, o, from, to);
+    });
+    return out;
+  }
+
+  private async header(seg: RemoteSegment, keys: SegmentKeys, pos: number): Promise<Header> {
+    if (seg.size - pos < BATCH_HEADER_SIZE) throw corrupt(seg, pos, 'header past end');
+    const b = await this.bytes(seg, keys, pos, pos + BATCH_HEADER_SIZE);
+    const batchLength = b.readInt32BE(OFF_BATCH_LENGTH);
+    const size = LOG_OVERHEAD + batchLength;
+    const lastDelta = b.readInt32BE(OFF_LAST_OFFSET_DELTA);
+    if (b.readInt8(MAGIC_OFFSET) !== 2) throw corrupt(seg, pos, 'bad magic');
+    if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || size > seg.size - pos || lastDelta < 0) throw corrupt(seg, pos, 'bad length');
+    const baseOffset = readInt64(b, 0);
+    return { baseOffset, lastOffset: baseOffset + lastDelta, size, maxTimestamp: readInt64(b, OFF_MAX_TIMESTAMP) };
+  }
+
+  /** Whole batches from the one containing fetchOffset; see PartitionLog.read for the rules. */
+  async read(seg: RemoteSegment, keys: SegmentKeys, fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<RemoteReadResult> {
+    this.stats.reads++;
+    const { offsets } = await this.indexes(seg, keys);
+    let pos = offsets.lookup(fetchOffset).position;
+    let start = -1;
+    let nextOffset = fetchOffset;
+    while (pos < seg.size) {
+      const h = await this.header(seg, keys, pos);
+      if (start < 0) {
+        if (h.lastOffset < fetchOffset) {
+          pos += h.size;
+          continue;
+        }
+        if (h.lastOffset >= maxOffset || (h.size > maxBytes && !minOneMessage)) return { records: Buffer.alloc(0), nextOffset, found: true };
+        start = pos;
+      } else if (h.lastOffset >= maxOffset || pos + h.size - start > maxBytes) {
+        break;
+      }
+      nextOffset = h.lastOffset + 1;
+      pos += h.size;
+    }
+    if (start < 0) return { records: Buffer.alloc(0), nextOffset, found: false };
+    let records = await this.bytes(seg, keys, start, pos);
+    if (!verified(records)) {
+      // Drop the chunks and fetch them once more before giving up.
+      this.stats.crcFailures++;
+      this.cache.invalidate(`${seg.id}:`);
+      records = await this.bytes(seg, keys, start, pos);
+      if (!verified(records)) throw corrupt(seg, start, 'CRC mismatch in remote data');
+    }
+    this.readAhead(seg, keys, pos);
+    this.stats.bytesServed += records.length;
+    return { records, nextOffset, found: true };
+  }
+
+  /** Starts loading the chunks after `pos` (and the segment's indexes) without waiting. */
+  readAhead(seg: RemoteSegment, keys: SegmentKeys, pos: number): void {
+    const c = this.opts.chunkBytes;
+    if (pos === 0) void this.indexes(seg, keys).catch(() => {});
+    const from = Math.floor(pos / c);
+    const lastChunk = Math.floor((seg.size - 1) / c);
+    for (let i = from; i <= Math.min(lastChunk, from + this.opts.readAheadChunks - 1); i++) {
+      if (!this.cache.has(`${seg.id}:${i}`)) void this.chunk(seg, keys, i).catch(() => {});
+    }
+  }
+
+  /** First batch at or after startingOffset with maxTimestamp >= target, or null. */
+  async findByTimestamp(seg: RemoteSegment, keys: SegmentKeys, target: number, startingOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+    const { offsets, times } = await this.indexes(seg, keys);
+    const from = Math.max(times.lookup(target).offset, startingOffset);
+    let pos = offsets.lookup(from).position;
+    while (pos < seg.size) {
+      const h = await this.header(seg, keys, pos);
+      if (h.maxTimestamp >= target && h.lastOffset >= startingOffset) return { offset: Math.max(h.baseOffset, startingOffset), timestamp: h.maxTimestamp };
+      pos += h.size;
+    }
+    return null;
+  }
+
+  forget(seg: RemoteSegment): void {
+    this.cache.invalidate(`${seg.id}:`);
+  }
+}
+
+function verified(records: Buffer): boolean {
+  const scan = scanBatches(records, 0, records.length, true);
+  return scan.error === null && scan.validBytes === records.length;
+}
+
+function corrupt(seg: RemoteSegment, pos: number, why: string): ObjectStoreError {
+  return new ObjectStoreError('fatal', `remote segment ${seg.baseOffset}-${seg.id} at ${pos}: ${why}`, 'read');
+}

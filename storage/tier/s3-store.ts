@@ -1,0 +1,243 @@
+// ObjectStore on S3 and S3-compatible servers (s3rver, OpenStack Swift's s3api, MinIO, ...), with
+// @aws-sdk/client-s3. Credentials: explicit keys if configured, else the SDK's standard chain
+// (env, shared config/credentials files, SSO, web identity, ECS/EC2 metadata).
+//
+// Options that S3-compatible servers need (../shared/TOOLCHAIN.md §4):
+//   requestChecksumCalculation WHEN_REQUIRED  otherwise stream bodies go out aws-chunked, which
+//                                             s3rver stores verbatim (corrupt) and Swift rejects
+//   Content-MD5 on DeleteObjects              Swift 2.30 requires it; the SDK no longer sends it
+//   forcePathStyle                            for endpoints like http://localhost:PORT
+// Retries are ours (retry.ts), so the SDK makes one attempt per call; every request carries an
+// overall deadline, and a body shorter than announced is a retriable error, never data.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ObjectStoreError, isRetriableError, type ListPage, type ObjectInfo, type ObjectStore, type PutBody } from './object-store.js';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Key prefix inside the bucket ('' or ending without '/'; a '/' is added). */
+  prefix?: string;
+  /** e.g. http://127.0.0.1:9000; omit for AWS. */
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  /** Omit both to use the SDK's default credential chain. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Files larger than this go up as multipart uploads (default 32 MiB). */
+  multipartThresholdBytes?: number;
+  /** Multipart part size (default 8 MiB, S3's minimum is 5 MiB). */
+  partSizeBytes?: number;
+  /** Deadline of one request, body included (default 30 s); multipart uploads: per part. */
+  requestTimeoutMs?: number;
+  /** Connect timeout (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Sockets kept per host (default 32). */
+  maxSockets?: number;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  readonly description: string;
+  readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly threshold: number;
+  private readonly partSize: number;
+  private readonly timeoutMs: number;
+
+  constructor(opts: S3StoreOptions) {
+    this.bucket = opts.bucket;
+    this.prefix = opts.prefix ? opts.prefix.replace(/\/+$/, '') + '/' : '';
+    this.threshold = opts.multipartThresholdBytes ?? 32 * 1024 * 1024;
+    this.partSize = Math.max(5 * 1024 * 1024, opts.partSizeBytes ?? 8 * 1024 * 1024);
+    this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.description = `s3://${opts.bucket}/${this.prefix}${opts.endpoint ? ` @ ${opts.endpoint}` : ''}`;
+    this.client = new S3Client({
+      endpoint: opts.endpoint,
+      region: opts.region ?? 'us-east-1',
+      forcePathStyle: opts.forcePathStyle ?? false,
+      credentials:
+        opts.accessKeyId && opts.secretAccessKey
+          ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, sessionToken: opts.sessionToken }
+          : undefined,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 1,
+      requestHandler: {
+        connectionTimeout: opts.connectTimeoutMs ?? 5_000,
+        requestTimeout: this.timeoutMs,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 32 },
+        httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 32 },
+      },
+    });
+    this.client.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        const req = (args as { request?: { body?: unknown; headers: Record<string, string> } }).request;
+        if ((ctx as { commandName?: string }).commandName === 'DeleteObjectsCommand' && req?.body != null) {
+          req.headers['content-md5'] = createHash('md5').update(req.body as string | Buffer).digest('base64');
+        }
+        return next(args);
+      },
+      { step: 'build', name: 'contentMd5ForDeleteObjects', priority: 'low' },
+    );
+  }
+
+  private k(key: string): string {
+    return this.prefix + key;
+  }
+
+  private signal(): AbortSignal {
+    return AbortSignal.timeout(this.timeoutMs);
+  }
+
+  async put(key: string, body: PutBody): Promise<void> {
+    try {
+      if (!Buffer.isBuffer(body) && body.size > this.threshold) {
+        const upload = new Upload({
+          client: this.client,
+          params: { Bucket: this.bucket, Key: this.k(key), Body: createReadStream(body.path, { start: 0, end: body.size - 1 }) },
+          partSize: this.partSize,
+          queueSize: 2,
+          leavePartsOnError: false,
+        });
+        await upload.done();
+        return;
+      }
+      const data = Buffer.isBuffer(body) ? body : await readFile(body.path);
+      if (!Buffer.isBuffer(body) && data.length !== body.size) {
+        throw new ObjectStoreError('fatal', `file ${body.path} is ${data.length} bytes, expected ${body.size}`, 'put', key);
+      }
+      // Content-MD5 makes the server reject a body damaged in transit (BadDigest, retriable).
+      const md5 = createHash('md5').update(data).digest('base64');
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.k(key), Body: data, ContentLength: data.length, ContentMD5: md5 }),
+        { abortSignal: this.signal() },
+      );
+    } catch (e) {
+      throw classify(e, 'put', key);
+    }
+  }
+
+  async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+    if (range && range.end <= range.start) return Buffer.alloc(0);
+    const signal = this.signal();
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.k(key), Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined }),
+        { abortSignal: signal },
+      );
+      const body = await collect(res.Body as Readable | undefined, signal);
+      const expected = res.ContentLength;
+      if (expected !== undefined && body.length !== expected) {
+        throw new ObjectStoreError('retriable', `short body for ${key}: got ${body.length} of ${expected} bytes`, 'get', key);
+      }
+      return body;
+    } catch (e) {
+      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (range && (err.name === 'InvalidRange' || err.$metadata?.httpStatusCode === 416)) return Buffer.alloc(0);
+      throw classify(e, 'get', key);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.k(key) }), { abortSignal: this.signal() });
+      return { key, size: res.ContentLength ?? 0 };
+    } catch (e) {
+      const c = classify(e, 'head', key);
+      if (c.kind === 'not-found') return null;
+      throw c;
+    }
+  }
+
+  async list(prefix: string, page: { next?: string; maxKeys?: number } = {}): Promise<ListPage> {
+    try {
+      // Paging with StartAfter (the last key seen) rather than continuation tokens: it works the
+      // same on every server and a page can be resumed from our own state.
+      const res = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.k(prefix),
+          MaxKeys: page.maxKeys ?? 1000,
+          StartAfter: page.next === undefined ? undefined : this.k(page.next),
+        }),
+        { abortSignal: this.signal() },
+      );
+      const objects = (res.Contents ?? [])
+        .filter((o) => o.Key !== undefined && o.Key.startsWith(this.prefix))
+        .map((o) => ({ key: o.Key!.slice(this.prefix.length), size: o.Size ?? 0 }));
+      const last = objects[objects.length - 1];
+      return { objects, next: res.IsTruncated && last ? last.key : undefined };
+    } catch (e) {
+      throw classify(e, 'list', prefix);
+    }
+  }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const slice = keys.slice(i, i + 1000);
+      try {
+        const res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: slice.map((k) => ({ Key: this.k(k) })), Quiet: true } }),
+          { abortSignal: this.signal() },
+        );
+        const errors = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+        if (errors.length > 0) {
+          const first = errors[0]!;
+          const kind = first.Code === 'AccessDenied' ? 'fatal' : 'retriable';
+          throw new ObjectStoreError(kind, `delete failed for ${errors.length} keys, first ${first.Key}: ${first.Code} ${first.Message ?? ''}`, 'delete', first.Key);
+        }
+      } catch (e) {
+        throw classify(e, 'delete', slice[0]);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+async function collect(body: Readable | undefined, signal: AbortSignal): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  const onAbort = () => body.destroy(new ObjectStoreError('retriable', 'body read timed out', 'get'));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const c of body) chunks.push(c as Buffer);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
+const FATAL = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidBucketName', 'AllAccessDisabled', 'NotImplemented']);
+
+/** Maps SDK / network errors to ObjectStoreError kinds. */
+export function classify(e: unknown, op: string, key?: string): ObjectStoreError {
+  if (e instanceof ObjectStoreError) return e;
+  const err = e as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err?.name ?? err?.Code ?? 'Error';
+  const status = err?.$metadata?.httpStatusCode;
+  let kind: ObjectStoreError['kind'];
+  if (FATAL.has(name)) kind = 'fatal';
+  else if (NOT_FOUND.has(name) || (status === 404 && name !== 'NoSuchBucket')) kind = 'not-found';
+  else kind = isRetriableError(e) ? 'retriable' : 'fatal';
+  const msg = `${op} ${key ?? ''}: ${name}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(e)}`;
+  // No `cause`: SDK errors carry the whole HTTP response, too big to log; the message has the facts.
+  return new ObjectStoreError(kind, msg, op, key);
+}

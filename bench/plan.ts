@@ -48,7 +48,7 @@ export function planScenarios(o: PlanOptions): Plan {
   const fetchBatchBytes = 256 * KiB;
   const latencyBatch = 16 * KiB;
   const t = o.quick
-    ? { warmupMs: 300, measureMs: 1200, latWarmupMs: 300, latMeasureMs: 2000, batches: [16 * KiB, MiB], fetchPrepare: 64 * MiB, rounds: 1 }
+    ? { warmupMs: 300, measureMs: 1000, latWarmupMs: 300, latMeasureMs: 1500, batches: [16 * KiB, MiB], fetchPrepare: 64 * MiB, rounds: 1 }
     : { warmupMs: 500, measureMs: 2000, latWarmupMs: 500, latMeasureMs: 3000, batches: [16 * KiB, 256 * KiB, MiB], fetchPrepare: 512 * MiB, rounds: 2 };
   const only = new Set(o.only ?? (o.quick ? ['produce', 'fetch', 'latency', 'e2e'] : ['produce', 'fetch', 'latency', 'e2e', 'client']));
   const scenarios: PlannedScenario[] = [];

@@ -14,9 +14,10 @@
 //   --broker-override k=v   extra broker config (repeatable), e.g. log.segment.bytes=268435456
 //   --broker-env K=V        extra environment for the broker process (repeatable), e.g.
 //                           MALLOC_MMAP_THRESHOLD_=33554432 (see README, "findings")
+//   --render FILE      print the tables of a saved results JSON and exit
 //   --no-save          print only (partial runs -- --only / --target -- never replace latest*.json)
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,8 +41,16 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'broker-override': { type: 'string', multiple: true, default: [] },
     'broker-env': { type: 'string', multiple: true, default: [] },
+    render: { type: 'string' },
   },
 });
+
+if (args.render) {
+  // Re-print the tables of a saved run (used to refresh bench/README.md).
+  const saved = JSON.parse(readFileSync(args.render, 'utf8')) as BenchReport;
+  console.log(renderReport(saved));
+  process.exit(0);
+}
 
 if (args.micro) {
   const { runMicro } = await import('./micro/run-micro.js');

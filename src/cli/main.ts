@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { configReferenceText, usageText, type CommandSummary } from './help.js';
 import { runStart, type StartBroker } from './start.js';
+import { runTierCommand } from '../tier/tier-cli.js';
 import type { LogSink } from '../logging/logger.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -33,6 +34,12 @@ const COMMANDS: readonly Command[] = [
     usage: 'start [server.properties] [--override key=value ...]',
     summary: 'Run the broker until SIGINT/SIGTERM (the default command)',
     run: runStart,
+  },
+  {
+    name: 'tier',
+    usage: 'tier status [server.properties] [--override key=value ...] [--json]',
+    summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
+    run: runTierCommand,
   },
   {
     name: 'help',

@@ -27,9 +27,8 @@ import type { PartitionTierStatus, TierStatus } from '../../storage/tier/tier-st
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../logging/logger.js';
 import { PendingDeletes, type PendingDelete } from './pending-deletes.js';
+import { TIER_STATUS_FILE } from './status-file.js';
 import { createObjectStore, tierSettings, type TierSettings } from './tier-store.js';
-
-export const TIER_STATUS_FILE = 'tier-status.json';
 
 export interface TierManagerDeps {
   config: BrokerConfig;

@@ -15,7 +15,7 @@ import { readGroupConfig, type GroupCoordinatorConfig } from './group-config.js'
 import type { JoinGroupOutcome, SyncGroupOutcome } from './group-member.js';
 import { joinGroup, type JoinGroupParams } from './join-flow.js';
 import { heartbeat, leaveGroup, syncGroup, type HeartbeatParams, type LeaveGroupOutcome, type LeaveMember, type SyncGroupParams } from './member-ops.js';
-import { commitOffsets, deleteOffsets, expireOffsets, fetchOffsets, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from './offset-ops.js';
+import { commitOffsets, deleteOffsets, deleteTopicOffsets, expireOffsets, fetchOffsets, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from './offset-ops.js';
 import { loadPartition } from './offsets-load.js';
 import { BrokerOffsetsLog, type GroupRecordLog, type OffsetsLogRecord } from './offsets-log.js';
 import { encodeGroupMetadataKey, encodeOffsetCommitKey } from './offsets-records.js';
@@ -119,6 +119,12 @@ export class GroupCoordinator {
 
   deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
     return deleteOffsets(this.core, groupId, topics);
+  }
+
+  /** Call when topics are deleted: their committed offsets are dropped from every group. */
+  onTopicsDeleted(topics: string[]): number {
+    if (!this.core.active) return 0;
+    return deleteTopicOffsets(this.core, topics);
   }
 
   /** Runs one offsets-retention pass now (also runs every offsets.retention.check.interval.ms). */

@@ -38,6 +38,14 @@ export interface JoinGroupParams {
 
 type Resolve = (r: JoinGroupOutcome) => void;
 
+/**
+ * Request fields are views into the network frame; members keep their metadata for the life of
+ * the group, so they get their own copies (and do not pin the frame).
+ */
+function ownProtocols(protocols: GroupProtocol[]): GroupProtocol[] {
+  return protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
+}
+
 export function joinGroup(core: CoordinatorCore, p: JoinGroupParams): Promise<JoinGroupOutcome> {
   if (!core.active) return Promise.resolve(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
   if (p.groupId === '') return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_GROUP_ID));
@@ -161,7 +169,7 @@ function joinExistingMember(core: CoordinatorCore, group: ClassicGroup, p: JoinG
 }
 
 function addMemberAndRebalance(core: CoordinatorCore, group: ClassicGroup, p: JoinGroupParams, memberId: string, resolve: Resolve): void {
-  const member = new GroupMember(memberId, p.groupInstanceId, p.clientId, p.clientHost, p.rebalanceTimeoutMs, p.sessionTimeoutMs, p.protocolType, p.protocols);
+  const member = new GroupMember(memberId, p.groupInstanceId, p.clientId, p.clientHost, p.rebalanceTimeoutMs, p.sessionTimeoutMs, p.protocolType, ownProtocols(p.protocols));
   member.isNew = true;
   // During the first rebalance of a new group, each arrival extends the initial delay.
   if (group.is('PreparingRebalance') && group.generationId === 0) group.newMemberAdded = true;
@@ -174,7 +182,7 @@ function addMemberAndRebalance(core: CoordinatorCore, group: ClassicGroup, p: Jo
 }
 
 function updateMember(member: GroupMember, p: JoinGroupParams, resolve: Resolve | null): void {
-  member.protocols = p.protocols;
+  member.protocols = ownProtocols(p.protocols);
   member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
   member.sessionTimeoutMs = p.sessionTimeoutMs;
   member.clientId = p.clientId;

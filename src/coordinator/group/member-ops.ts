@@ -73,8 +73,9 @@ export function syncGroup(core: CoordinatorCore, p: SyncGroupParams): Promise<Sy
 function applyLeaderAssignment(core: CoordinatorCore, group: ClassicGroup, p: SyncGroupParams): void {
   core.logger.info('assignment received from leader', { group: group.groupId, generation: group.generationId });
   // Members the leader left out get an empty assignment; entries for non-members are ignored.
+  // Copies: the request's buffers are views into its network frame.
   const assignment = new Map<string, Buffer>();
-  for (const a of p.assignments) if (group.has(a.memberId)) assignment.set(a.memberId, a.assignment);
+  for (const a of p.assignments) if (group.has(a.memberId)) assignment.set(a.memberId, Buffer.from(a.assignment));
   const generation = group.generationId;
   void core.storeGroup(group, assignment).then((err) => {
     // Another member may have joined meanwhile: only the same generation, still completing, counts.

@@ -203,6 +203,32 @@ export async function deleteOffsets(core: CoordinatorCore, groupId: string, topi
 }
 
 /**
+ * A topic was deleted: every group forgets its offsets for it (Kafka's onPartitionsDeleted), so
+ * a topic created again under the same name starts without stale commits. Returns how many
+ * offsets were removed; tombstones are written in the background.
+ */
+export function deleteTopicOffsets(core: CoordinatorCore, topics: string[]): number {
+  let removed = 0;
+  for (const group of core.groups.values()) {
+    const records: OffsetsLogRecord[] = [];
+    for (const topic of topics) {
+      const parts = group.offsets.get(topic);
+      if (!parts) continue;
+      for (const partition of [...parts.keys()]) {
+        group.removeOffset(topic, partition);
+        records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
+      }
+    }
+    if (records.length === 0) continue;
+    removed += records.length;
+    void core.append(group.groupId, records).then((err) => {
+      if (err !== ErrorCode.NONE) core.logger.warn('failed to write offset tombstones for deleted topics', { group: group.groupId, error: err });
+    });
+  }
+  return removed;
+}
+
+/**
  * Offsets retention (Kafka's removeExpiredOffsets): an Empty group's offsets expire
  * offsets.retention.minutes after the group became Empty; a Stable consumer group's offsets of
  * topics it no longer subscribes to, and a simple (offsets-only) group's offsets, that long

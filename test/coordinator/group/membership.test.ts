@@ -176,6 +176,48 @@ describe('join and sync', () => {
   });
 });
 
+describe('incremental (cooperative) rebalancing', () => {
+  it('hands out empty and partial assignments over consecutive generations', async () => {
+    const { gc } = await startCoordinator();
+    const sync = (memberId: string, generationId: number, assignments: { memberId: string; assignment: Buffer }[] = []) =>
+      gc.syncGroup({ groupId: 'g', generationId, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'cooperative-sticky', assignments });
+    const coop = [{ name: 'cooperative-sticky', metadata: subscription(['t']) }];
+    const j1 = gc.joinGroup(joinParams({ protocols: coop }));
+    await vi.advanceTimersByTimeAsync(100);
+    const r1 = await j1;
+    // An empty assignment list is legal: every member gets an empty assignment.
+    expect((await sync(r1.memberId, 1)).assignment.length).toBe(0);
+    const ALL = Buffer.from('p0,p1');
+    const HALF = Buffer.from('p0');
+    const OTHER = Buffer.from('p1');
+    // Generation 2 (same members) gives m1 everything.
+    const again = gc.joinGroup(joinParams({ memberId: r1.memberId, protocols: coop }));
+    expect((await again).generationId).toBe(2);
+    expect((await sync(r1.memberId, 2, [{ memberId: r1.memberId, assignment: ALL }])).assignment).toEqual(ALL);
+
+    // m2 arrives: in the first cooperative round m1 keeps what it may keep and m2 gets nothing yet.
+    const j2 = gc.joinGroup(joinParams({ protocols: coop, clientId: 'c2' }));
+    const rj1 = gc.joinGroup(joinParams({ memberId: r1.memberId, protocols: coop }));
+    const [g3a, g3b] = await Promise.all([rj1, j2]);
+    expect(g3a.generationId).toBe(3);
+    const s2 = sync(g3b.memberId, 3);
+    expect((await sync(r1.memberId, 3, [{ memberId: r1.memberId, assignment: HALF }, { memberId: g3b.memberId, assignment: Buffer.alloc(0) }])).assignment).toEqual(HALF);
+    expect((await s2).assignment.length).toBe(0);
+
+    // m1 revoked p1 and rejoins at once; the follow-up round hands p1 to m2, m1 keeps p0.
+    const follow1 = gc.joinGroup(joinParams({ memberId: r1.memberId, protocols: coop }));
+    expect(hb(gc, g3b.memberId, 3)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const follow2 = gc.joinGroup(joinParams({ memberId: g3b.memberId, protocols: coop, clientId: 'c2' }));
+    const [g4a, g4b] = await Promise.all([follow1, follow2]);
+    expect([g4a.generationId, g4b.generationId]).toEqual([4, 4]);
+    const f2 = sync(g4b.memberId, 4);
+    const f1 = await sync(r1.memberId, 4, [{ memberId: r1.memberId, assignment: HALF }, { memberId: g4b.memberId, assignment: OTHER }]);
+    expect(f1.assignment).toEqual(HALF);
+    expect((await f2).assignment).toEqual(OTHER);
+    expect(gc.describeGroup('g').members.map((m) => m.memberAssignment.toString()).sort()).toEqual(['p0', 'p1']);
+  });
+});
+
 describe('timeouts', () => {
   it('removes a member whose session expires and rebalances the rest', async () => {
     const { gc } = await startCoordinator();

@@ -166,6 +166,22 @@ describe('OffsetDelete and DeleteGroups', () => {
   });
 });
 
+describe('deleted topics', () => {
+  it('drops every group offset of a deleted topic, durably', async () => {
+    const log = new MemoryLog();
+    const { gc } = await startCoordinator({}, log);
+    await gc.commitOffsets(commit({ offsets: [['t', 0, 1], ['u', 0, 2]] }));
+    await gc.commitOffsets(commit({ groupId: 'h', offsets: [['t', 1, 3]] }));
+    expect(gc.onTopicsDeleted(['t', 'never-committed'])).toBe(2);
+    expect(gc.fetchOffsets('g', null).topics.map((t) => t.name)).toEqual(['u']);
+    expect(gc.fetchOffsets('h', null).topics).toEqual([]);
+    await gc.shutdown();
+    const again = await startCoordinator({}, log);
+    expect(again.gc.fetchOffsets('g', null).topics.map((t) => t.name)).toEqual(['u']);
+    expect(again.gc.fetchOffsets('h', null).topics).toEqual([]);
+  });
+});
+
 describe('offset retention', () => {
   const HOUR = 3_600_000;
 

@@ -1,0 +1,67 @@
+// The zero-config store (a directory in the data dir) end to end, and `tributary tier status`.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliDeps } from '../../src/cli/main.js';
+import type { TierStatus } from '../../storage/tier/tier-status.js';
+import { startTestBroker } from '../helpers/broker.js';
+import { FAST_TIER, TOPIC_CONFIGS, expectAllMessages, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
+
+function cliDeps(): CliDeps & { out: string; err: string } {
+  const d = {
+    out: '',
+    err: '',
+    stdout: (t: string) => void (d.out += t),
+    stderr: (t: string) => void (d.err += t),
+    env: {},
+    onSignal: () => () => {},
+    forceExit: () => {},
+    helpText: () => '',
+  };
+  return d;
+}
+
+describe('tiered storage with the default local-directory store', () => {
+  it('tiers into <data dir>/tier and reports through `tributary tier status`', async () => {
+    const tb = await startTestBroker(FAST_TIER);
+    const topic = 'tier-local';
+    try {
+      await withAdmin(tb.bootstrap, (a) =>
+        a.createTopics({ topics: [{ topic, configEntries: Object.entries({ ...TOPIC_CONFIGS, 'remote.storage.enable': 'true' }).map(([name, value]) => ({ name, value })) }] }),
+      );
+      await produceRange(tb.bootstrap, topic, 0, 800);
+      const st = await waitTiered(tb, topic, 3);
+      const topicId = tb.broker.topics.get(topic)!.id;
+      const objects = await fs.readdir(path.join(tb.dataDir, 'tier', `${topic}-${topicId}`, '0'));
+      expect(objects.filter((n) => n.endsWith('.log')).length).toBe(st.remoteSegments);
+      expect(objects).toContain('manifest.json');
+      await expectAllMessages(tb.bootstrap, topic, 800);
+      const metrics = tb.broker.tier.metrics();
+      expect(metrics.find((m) => m.name === 'tributary_tier_remote_segments' && m.labels.topic === topic)?.value).toBe(st.remoteSegments);
+      expect(tb.broker.tier.partitionSizes(topic, 0)?.remoteBytes).toBe(st.remoteBytes);
+    } finally {
+      await tb.stop();
+    }
+
+    // The broker wrote its last status at shutdown; the CLI reads it from the data dir.
+    const d = cliDeps();
+    expect(await runCli(['tier', 'status', '--override', `log.dirs=${tb.dataDir}`], d)).toBe(0);
+    const row = d.out.split('\n').find((l) => l.startsWith(topic));
+    expect(row, d.out).toBeDefined();
+    expect(d.out).toMatch(/REMOTE-SEGS/);
+    const j = cliDeps();
+    expect(await runCli(['tier', 'status', '--json', '--override', `log.dirs=${tb.dataDir}`], j)).toBe(0);
+    const status = JSON.parse(j.out) as TierStatus;
+    const p = status.partitions.find((x) => x.topic === topic)!;
+    expect(p.remoteSegments).toBeGreaterThanOrEqual(3);
+    expect(p.lagSegments).toBe(0);
+    expect(p.lastError).toBeNull();
+
+    const bad = cliDeps();
+    expect(await runCli(['tier', 'frobnicate'], bad)).toBe(2);
+    const none = cliDeps();
+    expect(await runCli(['tier', 'status', '--override', `log.dirs=${path.join(tb.dataDir, 'nowhere')}`], none)).toBe(1);
+    expect(none.err).toMatch(/no status/);
+    await tb.cleanup();
+  }, 30_000);
+});

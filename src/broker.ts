@@ -14,6 +14,7 @@ import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
 import { buildHandlers } from './handlers/registry.js';
+import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { TierManager } from './tier/tier-manager.js';
 
 export interface BrokerEndpoint {
@@ -37,6 +38,8 @@ export class Broker {
   readonly startedAt = Date.now();
   private readonly partitions = new Map<string, Partition>();
   private readonly topicConfigCache = new Map<string, ResolvedTopicConfig>();
+  /** Classic consumer groups; created in start() once the logs are open. */
+  groupCoordinator!: GroupCoordinator;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
   private server: NetworkServer | null = null;
@@ -76,6 +79,8 @@ export class Broker {
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
+    this.groupCoordinator = await createGroupCoordinator(this);
+    await this.groupCoordinator.startup();
     const handlers = buildHandlers(this);
     this.server = new NetworkServer(
       handlers,
@@ -177,6 +182,7 @@ export class Broker {
       this.waiters.notify(name, p);
     }
     await this.tier.onTopicDeleted(name, t.id, t.configs);
+    this.groupCoordinator?.onTopicsDeleted([name]);
     this.logger.info('topic deleted', { topic: name, topicId: t.id });
   }
 
@@ -216,6 +222,8 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.logger.info('shutting down');
+      // Release parked JoinGroups first so in-flight requests can finish within the grace period.
+      await this.groupCoordinator?.shutdown();
       await this.server?.close();
       this.waiters.notifyAll();
       await this.tier.stop();

@@ -7,6 +7,7 @@ import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import { isLegacyMessageSet, upConvertMessageSet } from '../../protocol/records/legacy.js';
 import { validateProduceRecords } from '../../protocol/records/validate.js';
 import type { Broker } from '../broker.js';
+import { isInternalTopic } from '../metadata/topic-name.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 
 interface PartitionResult {
@@ -70,6 +71,8 @@ function appendPartition(
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS);
   const partition = broker.partition(topic, index);
   if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Clients may not write to internal topics; only the coordinators append there.
+  if (isInternalTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   const cfg = broker.topicConfig(topic);
   if (acks === -1 && (cfg.get('min.insync.replicas') as number) > partition.isr.length) {
     return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${partition.isr.length} is insufficient to satisfy the min.isr requirement`);

@@ -15,6 +15,7 @@ import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { fetchHandler } from './fetch.js';
+import { groupHandlers } from './group-handlers.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { listOffsetsHandler } from './list-offsets.js';
@@ -37,6 +38,7 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(describeConfigsHandler(broker));
   add(createPartitionsHandler(broker));
   add(describeClusterHandler(broker));
+  for (const h of groupHandlers(broker, broker.groupCoordinator)) add(h);
   // Admin surface: configs, records, log dirs, leader epochs, leadership and reassignment.
   add(alterConfigsHandler(broker));
   add(incrementalAlterConfigsHandler(broker));

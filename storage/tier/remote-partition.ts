@@ -62,6 +62,8 @@ export class RemotePartition implements RemoteLogTier {
   private loading: Promise<void> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly readers = new Map<string, number>();
+  /** Derived from the manifest on every change (read on the fetch path: no allocation there). */
+  private readable: RemoteSegment[] = [];
   private closed = false;
   private readonly now: () => number;
   // status
@@ -155,6 +157,7 @@ export class RemotePartition implements RemoteLogTier {
     }
     this.manifest = m;
     this.persistedCopiedEnd = m.copiedEndOffset;
+    this.refresh();
     await this.finishUnfinished();
     await this.deleteOrphans();
   }
@@ -187,7 +190,12 @@ export class RemotePartition implements RemoteLogTier {
     this.deps.logger.info('deleted orphaned remote objects', { topic: this.log.topic, partition: this.log.partition, count: orphans.length });
   }
 
+  private refresh(): void {
+    this.readable = readableSegments(this.manifest);
+  }
+
   private async save(): Promise<void> {
+    this.refresh();
     const m = this.manifest;
     m.seq++;
     m.updatedAt = this.now();
@@ -274,6 +282,7 @@ export class RemotePartition implements RemoteLogTier {
     } catch (e) {
       // Nothing was uploaded for this entry: forgetting it is safe whatever the store holds.
       m.segments = m.segments.filter((s) => s !== entry);
+      this.refresh();
       throw e;
     }
     // A failure from here leaves the entry COPY_STARTED; finishUnfinished() removes its objects.
@@ -368,6 +377,7 @@ export class RemotePartition implements RemoteLogTier {
     if (offset > this.manifest.logStartOffset && this.manifest.logStartOffset >= 0) {
       this.manifest.logStartOffset = Math.min(offset, this.manifest.copiedEndOffset);
       this.dirty = true;
+      this.refresh();
     }
   }
 
@@ -379,7 +389,7 @@ export class RemotePartition implements RemoteLogTier {
   // ---- reads (RemoteLogTier) ----------------------------------------------------------------------------
 
   remoteLogStartOffset(): number {
-    return this.ready && readableSegments(this.manifest).length > 0 ? this.manifest.logStartOffset : -1;
+    return this.ready && this.readable.length > 0 ? this.manifest.logStartOffset : -1;
   }
 
   copiedEndOffset(): number {
@@ -405,7 +415,7 @@ export class RemotePartition implements RemoteLogTier {
       if (m.logStartOffset < 0 || fetchOffset < m.logStartOffset) return answer(EMPTY, 'OFFSET_OUT_OF_RANGE');
       const localStart = log.localLogStartOffset;
       if (fetchOffset >= localStart) return log.read(fetchOffset, maxBytes, maxOffset, minOneMessage);
-      const segs = readableSegments(m);
+      const segs = this.readable;
       let i = segmentFor(segs, fetchOffset);
       if (i < 0) return answer(EMPTY, 'OFFSET_OUT_OF_RANGE');
       let raced = false;
@@ -441,7 +451,7 @@ export class RemotePartition implements RemoteLogTier {
   async offsetForTimestamp(timestamp: number, localLogStartOffset: number): Promise<{ offset: number; timestamp: number } | null> {
     await this.ensureLoaded();
     const m = this.manifest;
-    for (const seg of readableSegments(m)) {
+    for (const seg of this.readable) {
       if (seg.baseOffset >= localLogStartOffset) break;
       if (seg.maxTimestamp < timestamp) continue;
       const r = await this.deps.reader.findByTimestamp(seg, this.keysOf(seg), timestamp, Math.max(m.logStartOffset, seg.baseOffset));
@@ -453,7 +463,7 @@ export class RemotePartition implements RemoteLogTier {
   maxTimestampAndOffset(): { timestamp: number; offset: number } {
     let best = { timestamp: -1, offset: -1 };
     if (!this.ready) return best;
-    for (const s of readableSegments(this.manifest)) {
+    for (const s of this.readable) {
       if (s.maxTimestamp > best.timestamp) best = { timestamp: s.maxTimestamp, offset: s.offsetOfMaxTimestamp };
     }
     return best;
@@ -473,7 +483,7 @@ export class RemotePartition implements RemoteLogTier {
         lagBytes += s.size;
       }
     }
-    const readable = this.ready ? readableSegments(m) : [];
+    const readable = this.ready ? this.readable : [];
     return {
       topic: log.topic,
       partition: log.partition,

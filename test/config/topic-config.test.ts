@@ -161,6 +161,10 @@ describe('toLogConfig', () => {
       minCleanableDirtyRatio: 0.5,
       minCompactionLagMs: 0,
       maxCompactionLagMs: LONG_MAX,
+      // Tiered storage: off by default; -2 means "use retention.ms / retention.bytes" (Kafka's rule).
+      remoteStorageEnable: false,
+      localRetentionMs: -2,
+      localRetentionBytes: -2,
     });
   });
 });

@@ -15,7 +15,10 @@ import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
 import { buildHandlers } from './handlers/registry.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
+import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
 import { TierManager } from './tier/tier-manager.js';
+import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
+import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -33,6 +36,10 @@ export class Broker {
   readonly tier: TierManager;
   readonly waiters = new AppendWaiters();
   readonly fetchSessions: FetchSessionCache;
+  /** The aggregation stage (null when tributary.aggregations.enable=false); set by start(). */
+  aggregations: AggregationManager | null = null;
+  /** Transactions and producer ids (InitProducerId, AddPartitionsToTxn, EndTxn, ...); set by start(). */
+  txnCoordinator: TransactionCoordinator | null = null;
   readonly nodeId: number;
   clusterId = '';
   readonly startedAt = Date.now();
@@ -40,6 +47,8 @@ export class Broker {
   private readonly topicConfigCache = new Map<string, ResolvedTopicConfig>();
   /** Classic consumer groups; created in start() once the logs are open. */
   groupCoordinator!: GroupCoordinator;
+  /** KIP-848 consumer groups (ConsumerGroupHeartbeat); null when group.coordinator.rebalance.protocols leaves "consumer" out. */
+  consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
   private server: NetworkServer | null = null;
@@ -56,6 +65,12 @@ export class Broker {
     this.logManager = new LogManager({
       logDirs,
       defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
+      // Logs load with their topic's config (topics are loaded first), so that no retention pass
+      // can see broker defaults (e.g. tiering off) for a topic before openTopicPartitions runs.
+      topicConfig: (topic) => {
+        const t = this.topics.get(topic);
+        return t ? toLogConfig(resolveTopicConfig(this.config, t.configs)) : undefined;
+      },
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
       cleaner: {
@@ -79,8 +94,21 @@ export class Broker {
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
+    // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
+    // of still-open transactions); started after, so it resumes transactions a crash left in
+    // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
+    this.txnCoordinator = await createTransactionCoordinator(this);
     this.groupCoordinator = await createGroupCoordinator(this);
+    // Hooked into the classic coordinator before its replay, which hands it the consumer group records.
+    this.consumerGroupCoordinator = createConsumerGroupCoordinator(this, this.groupCoordinator);
     await this.groupCoordinator.startup();
+    await this.consumerGroupCoordinator?.startup();
+    await this.txnCoordinator.startup();
+    // After the coordinators, before listeners: clients must find the definitions topic compacted.
+    if (this.config.get('tributary.aggregations.enable') as boolean) {
+      this.aggregations = new AggregationManager(this, readManagerOptions(this));
+      await this.aggregations.start();
+    }
     const handlers = buildHandlers(this);
     this.server = new NetworkServer(
       handlers,
@@ -222,7 +250,11 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.logger.info('shutting down');
+      // Processors append to local logs: stop them while the logs are open.
+      await this.aggregations?.stop();
       // Release parked JoinGroups first so in-flight requests can finish within the grace period.
+      await this.txnCoordinator?.shutdown();
+      await this.consumerGroupCoordinator?.shutdown();
       await this.groupCoordinator?.shutdown();
       await this.server?.close();
       this.waiters.notifyAll();

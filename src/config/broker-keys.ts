@@ -125,6 +125,7 @@ export const BROKER_KEYS = {
   'remote.log.manager.task.retry.backoff.ms': long(500, { min: 0, doc: 'First backoff after a failed copy or remote delete of a partition.' }),
   'remote.log.manager.task.retry.backoff.max.ms': long(30000, { min: 0, doc: 'Largest backoff after repeated failures of a partition.' }),
   'remote.log.manager.task.retry.jitter': double(0.2, { min: 0, max: 1, doc: 'Random fraction of each backoff.' }),
+  'remote.log.manager.copy.max.bytes.per.second': long(LONG_MAX, { min: 1, doc: 'Upload bandwidth cap of tiered storage copies, bytes/s (s3 store); default unlimited.' }),
   'remote.log.reader.threads': int(8, { min: 1, doc: 'Concurrent object-store GETs for reads of remote data (Kafka: reader threads, default 10).' }),
   'tributary.tier.store': str('local', { oneOf: ['local', 's3'], doc: "Object store for tiered data: 'local' (a directory) or 's3' (S3 or an S3-compatible server)." }),
   'tributary.tier.local.dir': str(null, { doc: "Directory of the 'local' store; default <first log dir>/tier (./tributary-data/tier)." }),
@@ -167,6 +168,17 @@ export const BROKER_KEYS = {
   'group.min.session.timeout.ms': int(6000, { doc: 'Smallest session timeout a member may ask for.' }),
   'group.max.session.timeout.ms': int(1800000, { doc: 'Largest session timeout a member may ask for.' }),
   'group.max.size': int(INT_MAX, { min: 1, doc: 'Maximum members in one consumer group.' }),
+  'group.coordinator.rebalance.protocols': list(['classic', 'consumer'], {
+    oneOf: ['classic', 'consumer'],
+    doc: 'Group protocols served: "consumer" enables KIP-848 groups (ConsumerGroupHeartbeat). Kafka 4.0 default.',
+  }),
+  'group.consumer.session.timeout.ms': int(45000, { min: 1, doc: 'A KIP-848 group member that does not heartbeat for this long is removed.' }),
+  'group.consumer.heartbeat.interval.ms': int(5000, { min: 1, doc: 'Heartbeat interval given to KIP-848 group members (also how soon they see a new assignment).' }),
+  'group.consumer.max.size': int(INT_MAX, { min: 1, doc: 'Maximum members in one KIP-848 consumer group.' }),
+  'group.consumer.assignors': list(['uniform', 'range'], {
+    oneOf: ['uniform', 'range', 'org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'],
+    doc: 'Server-side assignors of KIP-848 groups; the first is the default.',
+  }),
   'offsets.topic.num.partitions': int(50, { min: 1, importance: 'high', doc: 'Partitions of __consumer_offsets (fixed once created).' }),
   'offsets.topic.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __consumer_offsets (Kafka default 3).' }),
   'offsets.topic.segment.bytes': int(104857600, { min: 1, importance: 'high', doc: 'Segment size of __consumer_offsets.' }),
@@ -183,6 +195,20 @@ export const BROKER_KEYS = {
   'transactional.id.expiration.ms': int(604800000, { min: 1, importance: 'high', doc: 'A transactional id idle this long is expired.' }),
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': int(10000, { min: 1, doc: 'How often timed-out transactions are aborted.' }),
   'producer.id.expiration.ms': int(86400000, { min: 1, mode: 'cluster-wide', doc: 'Idle producer ids are forgotten after this long.' }),
+  'producer.id.expiration.check.interval.ms': int(600000, { min: 1, importance: 'low', doc: 'How often idle producer ids are looked for.' }),
+  'transaction.remove.expired.transaction.cleanup.interval.ms': int(3600000, { min: 1, doc: 'How often expired transactional ids are removed.' }),
+  'transaction.partition.verification.enable': bool(true, {
+    mode: 'cluster-wide',
+    doc: "Verify with the transaction coordinator that a partition is in the producer's transaction before its first transactional write (KIP-890).",
+  }),
+
+  // ---- aggregation stage (src/aggregation) ----
+  'tributary.aggregations.enable': bool(true, { doc: 'Run the aggregation stage (definitions in __tributary_aggregations, managed with `tributary aggregations`).' }),
+  'tributary.aggregations.file': str(null, { doc: 'JSON file of aggregation definitions (an array, or {"aggregations": [...]}) stored at startup when they differ from the stored ones.' }),
+  'tributary.aggregation.status.interval.ms': int(2000, { min: 100, doc: 'How often aggregation status is published to __tributary_aggregation_status (when it changed).' }),
+  'tributary.aggregation.max.records.per.step': int(5000, { min: 1, doc: 'Input records folded into one changelog batch (one atomic step) at most.' }),
+  'tributary.aggregation.retry.backoff.ms': int(500, { min: 1, doc: 'First backoff after a failed source fetch or step; doubles up to the max.' }),
+  'tributary.aggregation.retry.backoff.max.ms': int(10000, { min: 1, doc: 'Largest backoff between retries of a source or a failed aggregation.' }),
 
   // ---- Tributary's own knobs ----
   'tributary.max.inflight.requests.per.connection': int(100, {

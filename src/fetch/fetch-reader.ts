@@ -85,6 +85,8 @@ export async function readPartitions(broker: Broker, fetches: PartitionFetch[], 
       continue;
     }
     let records = read.records;
+    // read_committed: the aborted transactions overlapping what is returned (from the txn index).
+    const aborted = opts.isolationLevel === READ_COMMITTED ? log.producers.abortedTransactionsForRead(f.fetchOffset, records) : null;
     if (!opts.allowZstd && records.length > 0 && containsZstd(records)) {
       results.push(errorResult(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE));
       continue;
@@ -107,7 +109,7 @@ export async function readPartitions(broker: Broker, fetches: PartitionFetch[], 
       lastStableOffset: log.lastStableOffset,
       logStartOffset: log.logStartOffset,
       records,
-      abortedTransactions: opts.isolationLevel === READ_COMMITTED ? [] : null,
+      abortedTransactions: aborted,
       leaderId: partition.leaderId,
       leaderEpoch: partition.leaderEpoch,
     });

@@ -6,7 +6,9 @@ import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/p
 import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import { isLegacyMessageSet, upConvertMessageSet } from '../../protocol/records/legacy.js';
 import { validateProduceRecords } from '../../protocol/records/validate.js';
+import { appendClientRecords } from '../../storage/log/producer-state/append-with-state.js';
 import type { Broker } from '../broker.js';
+import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 
@@ -43,7 +45,7 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest> {
       let anyError = false;
       const topics = req.topicData.map((t) => {
         const partitionResponses = t.partitionData.map((p): PartitionResult => {
-          const r = appendPartition(broker, version, acks, t.name, p.index, p.records, pending);
+          const r = appendPartition(broker, version, acks, t.name, p.index, p.records, pending, version >= 3 ? req.transactionalId : null);
           if (r.errorCode !== ErrorCode.NONE) anyError = true;
           return r;
         });
@@ -67,6 +69,7 @@ function appendPartition(
   index: number,
   records: Buffer | null,
   pending: Promise<void>[],
+  transactionalId: string | null,
 ): PartitionResult {
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS);
   const partition = broker.partition(topic, index);
@@ -96,7 +99,14 @@ function appendPartition(
   const batches: BatchInfo[] = checked.batches;
   let result;
   try {
-    result = partition.log.append(data, batches, partition.leaderEpoch);
+    // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors
+    // are answered as Kafka does; a producer's first transactional write here is verified with the
+    // transaction coordinator (KIP-890).
+    const r = appendClientRecords(partition.log, data, batches, partition.leaderEpoch, {
+      verifyTxn: (pid, epoch) => verifyTxnPartition(broker, transactionalId, pid, epoch, topic, index, version),
+    });
+    if (r.errorCode !== ErrorCode.NONE) return failed(index, r.errorCode, r.errorMessage);
+    result = r.result!;
   } catch (err) {
     broker.logger.error('append failed', { topic, partition: index, error: (err as Error).message });
     return failed(index, ErrorCode.KAFKA_STORAGE_ERROR);

@@ -16,6 +16,8 @@ import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { fetchHandler } from './fetch.js';
 import { groupHandlers } from './group-handlers.js';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { listOffsetsHandler } from './list-offsets.js';
@@ -23,6 +25,15 @@ import { listPartitionReassignmentsHandler } from './list-partition-reassignment
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { describeProducersHandler } from './describe-producers.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { endTxnHandler } from './end-txn.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { listTransactionsHandler } from './list-transactions.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
 
 export function buildHandlers(broker: Broker): HandlerLookup {
   const table = new Map<number, ApiHandler>();
@@ -39,6 +50,11 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(createPartitionsHandler(broker));
   add(describeClusterHandler(broker));
   for (const h of groupHandlers(broker, broker.groupCoordinator)) add(h);
+  // KIP-848 consumer groups, when enabled (group.coordinator.rebalance.protocols).
+  if (broker.consumerGroupCoordinator) {
+    add(consumerGroupHeartbeatHandler(broker.consumerGroupCoordinator));
+    add(consumerGroupDescribeHandler(broker.consumerGroupCoordinator));
+  }
   // Admin surface: configs, records, log dirs, leader epochs, leadership and reassignment.
   add(alterConfigsHandler(broker));
   add(incrementalAlterConfigsHandler(broker));
@@ -49,6 +65,16 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(electLeadersHandler(broker));
   add(listPartitionReassignmentsHandler(broker));
   add(alterPartitionReassignmentsHandler(broker));
+  // Idempotence and transactions (transaction coordinator).
+  add(initProducerIdHandler(broker));
+  add(addPartitionsToTxnHandler(broker));
+  add(addOffsetsToTxnHandler(broker));
+  add(endTxnHandler(broker));
+  add(writeTxnMarkersHandler(broker));
+  add(txnOffsetCommitHandler(broker));
+  add(describeProducersHandler(broker));
+  add(describeTransactionsHandler(broker));
+  add(listTransactionsHandler(broker));
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

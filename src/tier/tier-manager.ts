@@ -20,7 +20,8 @@ import type { PartitionLog } from '../../storage/log/partition-log.js';
 import { ChunkCache } from '../../storage/tier/chunk-cache.js';
 import type { ObjectStore } from '../../storage/tier/object-store.js';
 import { topicPrefix } from '../../storage/tier/remote-keys.js';
-import { RemotePartition, deleteRemoteData } from '../../storage/tier/remote-partition.js';
+import { RemotePartition } from '../../storage/tier/remote-partition.js';
+import { deleteRemoteData } from '../../storage/tier/remote-retention.js';
 import { RemoteReader } from '../../storage/tier/remote-reader.js';
 import { Semaphore, delay } from '../../storage/tier/retry.js';
 import type { PartitionTierStatus, TierStatus } from '../../storage/tier/tier-status.js';
@@ -181,13 +182,16 @@ export class TierManager {
    */
   async onTopicDeleted(topic: string, topicId: string, topicConfigs: Record<string, string> = {}): Promise<void> {
     let tiered = String(topicConfigs['remote.storage.enable'] ?? '').toLowerCase() === 'true';
+    const closing: Promise<void>[] = [];
     for (const [k, rp] of this.partitions) {
       if (rp.log.topic === topic) {
         tiered = true;
         this.partitions.delete(k);
-        void rp.close();
+        closing.push(rp.close());
       }
     }
+    // A copy still running would otherwise add objects after the deletion pass listed the prefix.
+    await Promise.all(closing);
     if (!tiered || this.stopped) return;
     await this.pending.add({ topic, topicId, since: Date.now() });
     void this.processPendingDeletes().catch(() => {});

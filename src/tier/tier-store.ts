@@ -65,6 +65,12 @@ export async function createObjectStore(config: BrokerConfig): Promise<ObjectSto
     requestTimeoutMs: config.get('tributary.tier.s3.request.timeout.ms') as number,
     multipartThresholdBytes: config.get('tributary.tier.s3.multipart.threshold.bytes') as number,
     partSizeBytes: config.get('tributary.tier.s3.part.size.bytes') as number,
+    uploadBytesPerSecond: copyRate(config.get('remote.log.manager.copy.max.bytes.per.second') as number),
     maxSockets: Math.max(8, (config.get('remote.log.reader.threads') as number) + 2 * (config.get('remote.log.manager.thread.pool.size') as number)),
   });
+}
+
+/** Kafka's default is Long.MAX_VALUE ("no limit"). */
+function copyRate(v: number): number | undefined {
+  return v >= Number.MAX_SAFE_INTEGER ? undefined : v;
 }

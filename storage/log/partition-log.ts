@@ -31,6 +31,7 @@ import { LogError, type AppendError, type AppendResult, type PartitionLogOptions
 import { findOffsetForTimestamp, floorSegment, maxTimestampOf, readSegment } from './log-read.js';
 import { countDeletable } from './log-retention.js';
 import { WriteQueue } from './write-queue.js';
+import { ProducerStateManager } from './producer-state/producer-state-manager.js';
 
 const INT32_MAX = 0x7fffffff;
 const EMPTY = Buffer.alloc(0);
@@ -65,6 +66,8 @@ export class PartitionLog {
   onFailure?: (err: unknown) => void;
   /** Tiered storage (storage/tier attaches it). */
   remoteTier: RemoteLogTier | null = null;
+  /** Idempotence and transactions: producer epochs/sequences, open transactions, aborted index. */
+  readonly producers: ProducerStateManager;
   readonly autoAdvanceHighWatermark: boolean;
 
   private segments: LogSegment[];
@@ -102,6 +105,7 @@ export class PartitionLog {
     this.config = config;
     this.topicId = topicId;
     this.logger = opts.logger ?? SILENT_LOGGER;
+    this.producers = new ProducerStateManager(dir, this.logger);
     this.segments = loaded.segments;
     this.lso = loaded.logStartOffset;
     this.leo = this.writtenEnd = loaded.logEndOffset;
@@ -144,7 +148,9 @@ export class PartitionLog {
     const epochs = await LeaderEpochCache.load(join(dir, LEADER_EPOCH_FILE));
     const loaded = await loadLog(dir, config, opts, epochs, logger);
     if (loaded.truncatedBytes > 0) logger.warn('recovered log', { dir, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes });
-    return new PartitionLog(dir, topic, partition, config, topicId, epochs, loaded, opts);
+    const log = new PartitionLog(dir, topic, partition, config, topicId, epochs, loaded, opts);
+    await log.producers.store.load(log);
+    return log;
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -164,9 +170,10 @@ export class PartitionLog {
   get highWatermark(): number {
     return this.hw;
   }
-  /** Hook for transactions: the first offset of the oldest open transaction bounds read_committed. */
+  /** read_committed bound: the first offset of the oldest open transaction, capped by the HW. */
   get lastStableOffset(): number {
-    return this.hw;
+    const first = this.producers.firstUnstableOffset();
+    return first >= 0 && first < this.hw ? Math.max(first, this.lso) : this.hw;
   }
   /** Everything below this offset is fsynced. */
   get recoveryPoint(): number {
@@ -361,6 +368,7 @@ export class PartitionLog {
     this.segments = [...this.segments, seg];
     this.dirDirty = true;
     this.queue.markRolled(old);
+    this.producers.store.takeSnapshot(this.leo);
     return seg;
   }
 
@@ -654,6 +662,7 @@ export class PartitionLog {
     if (this.hw > this.leo) this.hw = this.leo;
     if (this.recoveryPt > this.leo) this.recoveryPt = this.leo;
     this.epochs.truncateFromEnd(this.leo);
+    await this.producers.store.rebuild(this);
   }
 
   /** Drops all data and restarts the log at `offset` (also the new log start). */
@@ -670,6 +679,7 @@ export class PartitionLog {
     this.lso = this.leo = this.writtenEnd = this.hw = this.recoveryPt = offset;
     this.epochs.clear();
     this.dirDirty = true;
+    await this.producers.store.reset();
   }
 
   // ---- introspection -------------------------------------------------------------------------------
@@ -717,6 +727,9 @@ export class PartitionLog {
     }
     this.pendingDeletes.clear();
     await this.epochs.flush().catch((e) => this.logger.warn('leader epoch checkpoint write failed', { dir: this.dir, err: String(e) }));
+    // Clean close: a producer snapshot at the log end, so the next start replays nothing.
+    const producers = sync && !this.failure ? this.producers.store.close(this.leo) : this.producers.txnIndex.close();
+    await producers.catch((e) => this.logger.warn('producer state close failed', { dir: this.dir, err: String(e) }));
     if (this.failure) throw this.failure;
   }
 

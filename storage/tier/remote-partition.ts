@@ -13,7 +13,6 @@
 //
 // All manifest mutations run one at a time on `chain`; reads never take it (they use the manifest
 // object current when they start and count themselves in `readers` so deletes wait for them).
-import { hasDeletePolicy } from '../log/log-config.js';
 import type { StorageLogger } from '../log/logger.js';
 import type { PartitionLog, ReadResult, RemoteLogTier, SegmentInfo } from '../log/partition-log.js';
 import {
@@ -31,7 +30,8 @@ import { isNotFound, listAll, type ObjectStore } from './object-store.js';
 import { manifestKey, newSegmentId, partitionPrefix, segmentIdOfKey, segmentKeys, type SegmentKeys } from './remote-keys.js';
 import type { RemoteReader } from './remote-reader.js';
 import { backoffMs, delay, withRetry, type RetryPolicy } from './retry.js';
-import { encodeIndexes, prepareSegment } from './segment-indexes.js';
+import { encodeIndexes, epochsIn, prepareSegment } from './segment-indexes.js';
+import { retentionVictims } from './remote-retention.js';
 import type { PartitionTierStatus } from './tier-status.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -261,7 +261,7 @@ export class RemotePartition implements RemoteLogTier {
       timeIndex: prepared.timeIndex,
       txnIndex: extras.txnIndex ?? EMPTY,
       producerSnapshot: extras.producerSnapshot ?? EMPTY,
-      leaderEpochs: this.epochsIn(info.baseOffset, info.nextOffset),
+      leaderEpochs: epochsIn(this.log.epochEntries(), info.baseOffset, info.nextOffset),
     });
     const entry: RemoteSegment = {
       id: newSegmentId(),
@@ -271,7 +271,7 @@ export class RemotePartition implements RemoteLogTier {
       indexesSize: indexes.length,
       maxTimestamp: prepared.maxTimestamp,
       offsetOfMaxTimestamp: prepared.offsetOfMaxTimestamp,
-      epochs: this.epochsIn(info.baseOffset, info.nextOffset),
+      epochs: epochsIn(this.log.epochEntries(), info.baseOffset, info.nextOffset),
       state: 'COPY_STARTED',
       createdAt: this.now(),
     };
@@ -298,19 +298,6 @@ export class RemotePartition implements RemoteLogTier {
     return true;
   }
 
-  /** Leader epochs in effect in [base, next): the one at `base` (clamped to it) and later starts. */
-  private epochsIn(base: number, next: number): [number, number][] {
-    const out: [number, number][] = [];
-    for (const e of this.log.epochEntries()) {
-      if (e.startOffset >= next) break;
-      if (e.startOffset <= base) {
-        out.length = 0;
-        out.push([e.epoch, base]);
-      } else out.push([e.epoch, e.startOffset]);
-    }
-    return out;
-  }
-
   // ---- remote retention ------------------------------------------------------------------------------
 
   /** retention.ms / retention.bytes over the whole log, applied to remote segments. */
@@ -319,7 +306,7 @@ export class RemotePartition implements RemoteLogTier {
       await this.ensureLoaded();
       const n = await this.mutate(async () => {
         await this.finishUnfinished();
-        const doomed = this.retentionVictims(now);
+        const doomed = retentionVictims(this.manifest, this.log.config, this.log.localLogStartOffset, this.log.size(), now);
         if (doomed.length > 0) await this.deleteSegments(doomed);
         return doomed.length;
       });
@@ -328,38 +315,6 @@ export class RemotePartition implements RemoteLogTier {
       this.noteError(e);
       return 0;
     }
-  }
-
-  private retentionVictims(now: number): RemoteSegment[] {
-    const cfg = this.log.config;
-    const m = this.manifest;
-    const copied = m.segments.filter((s) => s.state === 'COPY_FINISHED');
-    const doomed = new Set(copied.filter((s) => s.nextOffset <= m.logStartOffset));
-    if (!hasDeletePolicy(cfg)) return [...doomed];
-    const live = copied.filter((s) => !doomed.has(s));
-    if (cfg.retentionMs >= 0) {
-      for (const s of live) {
-        const ts = s.maxTimestamp >= 0 ? s.maxTimestamp : s.createdAt;
-        if (now - ts <= cfg.retentionMs) break;
-        doomed.add(s);
-      }
-    }
-    if (cfg.retentionBytes >= 0) {
-      // Size of the whole log = local bytes + remote bytes not also held locally.
-      const localStart = this.log.localLogStartOffset;
-      const remoteOnly = live.filter((s) => s.nextOffset <= localStart);
-      let excess = this.log.size() + remoteOnly.reduce((n, s) => n + s.size, 0) - cfg.retentionBytes;
-      for (const s of remoteOnly) {
-        if (doomed.has(s)) {
-          excess -= s.size;
-          continue;
-        }
-        if (excess - s.size < 0) break;
-        excess -= s.size;
-        doomed.add(s);
-      }
-    }
-    return copied.filter((s) => doomed.has(s));
   }
 
   private async deleteSegments(doomed: RemoteSegment[]): Promise<void> {
@@ -513,20 +468,5 @@ export class RemotePartition implements RemoteLogTier {
   async close(maxWaitMs = 5_000): Promise<void> {
     this.closed = true;
     await Promise.race([this.chain, delay(maxWaitMs)]);
-  }
-}
-
-/** Deletes every object under `prefix` (topic deletion), page by page, manifests last. */
-export async function deleteRemoteData(store: ObjectStore, prefix: string, retry: RetryPolicy): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const objects = await withRetry(() => listAll(store, prefix), retry);
-    if (objects.length === 0) return deleted;
-    const keys = objects.map((o) => o.key);
-    const data = keys.filter((k) => !k.endsWith('/manifest.json'));
-    const manifests = keys.filter((k) => k.endsWith('/manifest.json'));
-    if (data.length) await withRetry(() => store.deleteMany(data), retry);
-    if (manifests.length) await withRetry(() => store.deleteMany(manifests), retry);
-    deleted += keys.length;
   }
 }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -46,6 +46,8 @@ export interface S3StoreOptions {
   connectTimeoutMs?: number;
   /** Sockets kept per host (default 32). */
   maxSockets?: number;
+  /** Upload bandwidth cap in bytes/s across all puts (Kafka's remote.log.manager.copy.max.bytes.per.second); unset = none. */
+  uploadBytesPerSecond?: number;
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -56,6 +58,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly threshold: number;
   private readonly partSize: number;
   private readonly timeoutMs: number;
+  private readonly uploadRate: RateLimiter | null;
 
   constructor(opts: S3StoreOptions) {
     this.bucket = opts.bucket;
@@ -63,6 +66,7 @@ export class S3ObjectStore implements ObjectStore {
     this.threshold = opts.multipartThresholdBytes ?? 32 * 1024 * 1024;
     this.partSize = Math.max(5 * 1024 * 1024, opts.partSizeBytes ?? 8 * 1024 * 1024);
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.uploadRate = opts.uploadBytesPerSecond && opts.uploadBytesPerSecond > 0 ? new RateLimiter(opts.uploadBytesPerSecond) : null;
     this.description = `s3://${opts.bucket}/${this.prefix}${opts.endpoint ? ` @ ${opts.endpoint}` : ''}`;
     this.client = new S3Client({
       endpoint: opts.endpoint,
@@ -108,7 +112,7 @@ export class S3ObjectStore implements ObjectStore {
       if (!Buffer.isBuffer(body) && body.size > this.threshold) {
         const upload = new Upload({
           client: this.client,
-          params: { Bucket: this.bucket, Key: this.k(key), Body: createReadStream(body.path, { start: 0, end: body.size - 1 }) },
+          params: { Bucket: this.bucket, Key: this.k(key), Body: throttled(createReadStream(body.path, { start: 0, end: body.size - 1 }), this.uploadRate) },
           partSize: this.partSize,
           queueSize: 2,
           leavePartsOnError: false,
@@ -121,9 +125,14 @@ export class S3ObjectStore implements ObjectStore {
         throw new ObjectStoreError('fatal', `file ${body.path} is ${data.length} bytes, expected ${body.size}`, 'put', key);
       }
       // Content-MD5 makes the server reject a body damaged in transit (BadDigest, retriable).
-      const md5 = createHash('md5').update(data).digest('base64');
+      // Large bodies: MD5 in slices between event-loop turns, and the body as a stream so that
+      // SigV4 sends UNSIGNED-PAYLOAD instead of hashing megabytes in one synchronous call —
+      // either would stall produce and fetch requests for tens of milliseconds.
+      const large = data.length > STREAM_ABOVE_BYTES;
+      if (!large) await this.uploadRate?.take(data.length);
+      const md5 = large ? await md5InSlices(data) : createHash('md5').update(data).digest('base64');
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: this.k(key), Body: data, ContentLength: data.length, ContentMD5: md5 }),
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.k(key), Body: large ? throttled(slices(data), this.uploadRate) : data, ContentLength: data.length, ContentMD5: md5 }),
         { abortSignal: this.signal() },
       );
     } catch (e) {
@@ -208,6 +217,49 @@ export class S3ObjectStore implements ObjectStore {
 
   async close(): Promise<void> {
     this.client.destroy();
+  }
+}
+
+const STREAM_ABOVE_BYTES = 256 * 1024;
+const HASH_SLICE_BYTES = 1024 * 1024;
+
+async function md5InSlices(data: Buffer): Promise<string> {
+  const h = createHash('md5');
+  for (let i = 0; i < data.length; i += HASH_SLICE_BYTES) {
+    h.update(data.subarray(i, i + HASH_SLICE_BYTES));
+    if (i + HASH_SLICE_BYTES < data.length) await new Promise((r) => setImmediate(r));
+  }
+  return h.digest('base64');
+}
+
+function* slices(data: Buffer): Iterable<Buffer> {
+  for (let i = 0; i < data.length; i += HASH_SLICE_BYTES) yield data.subarray(i, i + HASH_SLICE_BYTES);
+}
+
+/** A body stream that waits for the upload rate limit before handing on each chunk. */
+function throttled(source: Iterable<Buffer> | AsyncIterable<Buffer>, rate: RateLimiter | null): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of source) {
+        if (rate) await rate.take(chunk.length);
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** Paces byte transfers to `bytesPerSecond` on average (bursts of one chunk). */
+export class RateLimiter {
+  private nextFree = 0;
+
+  constructor(readonly bytesPerSecond: number) {}
+
+  async take(bytes: number): Promise<void> {
+    const now = performance.now();
+    const start = Math.max(now, this.nextFree);
+    this.nextFree = start + (bytes / this.bytesPerSecond) * 1000;
+    if (start > now) await new Promise((r) => setTimeout(r, start - now));
   }
 }
 

@@ -187,3 +187,16 @@ export async function prepareSegment(path: string, baseOffset: number, intervalB
     await fh.close();
   }
 }
+
+/** Leader epochs in effect in [base, next): the one at `base` (clamped to it) and later starts. */
+export function epochsIn(entries: { epoch: number; startOffset: number }[], base: number, next: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const e of entries) {
+    if (e.startOffset >= next) break;
+    if (e.startOffset <= base) {
+      out.length = 0;
+      out.push([e.epoch, base]);
+    } else out.push([e.epoch, e.startOffset]);
+  }
+  return out;
+}

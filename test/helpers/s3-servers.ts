@@ -21,6 +21,8 @@ export interface S3Server {
   bucket: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Server processes (for CPU accounting in benchmarks). */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function startS3rver(bucket = 'tributary'): Promise<S3Server> {
     bucket,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
+    pids: [child.pid!],
     async stop() {
       await killAll([child]);
       await fs.rm(dir, { recursive: true, force: true });
@@ -269,7 +272,7 @@ export async function startSwift(bucket = 'tributary'): Promise<S3Server> {
     await stop();
     throw e;
   }
-  return { name: 'swift', endpoint, bucket, accessKeyId: 'test:tester', secretAccessKey: 'testing', stop };
+  return { name: 'swift', endpoint, bucket, accessKeyId: 'test:tester', secretAccessKey: 'testing', pids: procs.map((c) => c.pid!), stop };
 }
 
 // ---- fault-injecting proxy ----------------------------------------------------------------------------

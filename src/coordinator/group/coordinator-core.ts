@@ -45,6 +45,8 @@ export class CoordinatorCore {
   readonly groups = new Map<string, ClassicGroup>();
   readonly timers = new KeyedTimers();
   active = false;
+  /** Replayed records whose key this coordinator does not own (KIP-848 consumer groups take theirs). */
+  foreignRecords: ((rec: { key: Buffer; value: Buffer | null }) => void) | null = null;
   private readonly inflightWrites = new Set<Promise<number>>();
 
   constructor(

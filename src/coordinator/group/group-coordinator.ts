@@ -12,7 +12,7 @@ import type { Broker } from '../../broker.js';
 import type { ClassicGroup } from './classic-group.js';
 import { CoordinatorCore, groupWriteError, type CoordinatorLogger } from './coordinator-core.js';
 import { readGroupConfig, type GroupCoordinatorConfig } from './group-config.js';
-import type { JoinGroupOutcome, SyncGroupOutcome } from './group-member.js';
+import { joinError, syncError, type JoinGroupOutcome, type SyncGroupOutcome } from './group-member.js';
 import { joinGroup, type JoinGroupParams } from './join-flow.js';
 import { heartbeat, leaveGroup, syncGroup, type HeartbeatParams, type LeaveGroupOutcome, type LeaveMember, type SyncGroupParams } from './member-ops.js';
 import { commitOffsets, deleteOffsets, deleteTopicOffsets, expireOffsets, fetchOffsets, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from './offset-ops.js';
@@ -25,8 +25,27 @@ export type { HeartbeatParams, LeaveGroupOutcome, LeaveMember, SyncGroupParams }
 export type { FetchedOffsets, OffsetCommitParams, OffsetDeleteOutcome, TopicErrors } from './offset-ops.js';
 export type { JoinGroupOutcome, SyncGroupOutcome } from './group-member.js';
 
-/** The group type ListGroups v5 reports for every group here (KIP-848 groups are not implemented). */
+/** The group type ListGroups v5 reports for classic groups (KIP-848 groups report "consumer"). */
 export const CLASSIC_GROUP_TYPE = 'classic';
+
+/**
+ * KIP-848 consumer groups (src/coordinator/consumer/) share this coordinator's group ids,
+ * __consumer_offsets and offset APIs. When set, requests for a group id they own go to them;
+ * classic group APIs on such an id fail as in Kafka (JoinGroup: INCONSISTENT_GROUP_PROTOCOL unless
+ * the consumer group is Empty, SyncGroup/Heartbeat/LeaveGroup: GROUP_ID_NOT_FOUND).
+ */
+export interface ModernGroupHooks {
+  owns(groupId: string): boolean;
+  /** JoinGroup: frees the id of an Empty consumer group (its offsets move to a classic group); false while it has members. */
+  yieldToClassic(groupId: string): boolean;
+  commitOffsets(p: OffsetCommitParams): Promise<TopicErrors[]>;
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets;
+  deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome>;
+  deleteGroup(groupId: string): Promise<number>;
+  listGroups(states: ReadonlySet<string>, types: ReadonlySet<string>): ListedGroup[];
+  onTopicsDeleted(topics: string[]): number;
+  expireOffsets(): number;
+}
 
 export interface DescribedGroup {
   errorCode: number;
@@ -53,6 +72,8 @@ export interface GroupCoordinatorOptions {
 export class GroupCoordinator {
   readonly core: CoordinatorCore;
   private expiryTimer: NodeJS.Timeout | null = null;
+  /** Set by the consumer group coordinator (see ModernGroupHooks). */
+  modernGroups: ModernGroupHooks | null = null;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.core = new CoordinatorCore(opts.config, opts.log, opts.logger);
@@ -94,43 +115,51 @@ export class GroupCoordinator {
   }
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupOutcome> {
+    if (this.modernGroups && !this.modernGroups.yieldToClassic(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     return joinGroup(this.core, p);
   }
 
   syncGroup(p: SyncGroupParams): Promise<SyncGroupOutcome> {
+    if (this.modernGroups?.owns(p.groupId)) return Promise.resolve(syncError(ErrorCode.GROUP_ID_NOT_FOUND));
     return syncGroup(this.core, p);
   }
 
   heartbeat(p: HeartbeatParams): number {
+    if (this.modernGroups?.owns(p.groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
     return heartbeat(this.core, p);
   }
 
   leaveGroup(groupId: string, members: LeaveMember[]): LeaveGroupOutcome {
+    if (this.modernGroups?.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, members: [] };
     return leaveGroup(this.core, groupId, members);
   }
 
   commitOffsets(p: OffsetCommitParams): Promise<TopicErrors[]> {
+    if (this.modernGroups?.owns(p.groupId)) return this.modernGroups.commitOffsets(p);
     return commitOffsets(this.core, p);
   }
 
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
+  /** `member` (OffsetFetch v9 member id / epoch) is checked for consumer groups only, as in Kafka. */
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
+    if (this.modernGroups?.owns(groupId)) return this.modernGroups.fetchOffsets(groupId, topics, member);
     return fetchOffsets(this.core, groupId, topics);
   }
 
   deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
+    if (this.modernGroups?.owns(groupId)) return this.modernGroups.deleteOffsets(groupId, topics);
     return deleteOffsets(this.core, groupId, topics);
   }
 
   /** Call when topics are deleted: their committed offsets are dropped from every group. */
   onTopicsDeleted(topics: string[]): number {
     if (!this.core.active) return 0;
-    return deleteTopicOffsets(this.core, topics);
+    return deleteTopicOffsets(this.core, topics) + (this.modernGroups?.onTopicsDeleted(topics) ?? 0);
   }
 
   /** Runs one offsets-retention pass now (also runs every offsets.retention.check.interval.ms). */
   expireOffsets(): number {
     if (!this.core.active) return 0;
-    return expireOffsets(this.core);
+    return expireOffsets(this.core) + (this.modernGroups?.expireOffsets() ?? 0);
   }
 
   describeGroup(groupId: string): DescribedGroup {
@@ -167,8 +196,8 @@ export class GroupCoordinator {
     const norm = (s: string) => s.toLowerCase().replaceAll('_', '');
     const states = new Set(statesFilter.map(norm));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
-    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] };
-    const groups: ListedGroup[] = [];
+    const groups: ListedGroup[] = this.modernGroups?.listGroups(states, types) ?? [];
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups };
     for (const g of this.core.groups.values()) {
       if (g.is('Dead')) continue;
       if (states.size > 0 && !states.has(norm(g.state))) continue;
@@ -189,6 +218,10 @@ export class GroupCoordinator {
       seen.add(groupId);
       if (!this.core.active) {
         pending.push(Promise.resolve({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }));
+        continue;
+      }
+      if (this.modernGroups?.owns(groupId)) {
+        pending.push(this.modernGroups.deleteGroup(groupId).then((errorCode) => ({ groupId, errorCode })));
         continue;
       }
       const g = this.core.groups.get(groupId);

@@ -49,7 +49,7 @@ export interface FetchedOffsets {
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Kafka's offset-commit flavour of appendGroupMetadataErrorToResponseError. */
-function offsetWriteError(code: number): number {
+export function offsetWriteError(code: number): number {
   switch (code) {
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
     case ErrorCode.NOT_ENOUGH_REPLICAS:

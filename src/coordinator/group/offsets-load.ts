@@ -18,7 +18,10 @@ export async function loadPartition(core: CoordinatorCore, partition: number): P
   await core.log.replay(partition, (rec) => {
     try {
       const key = decodeOffsetsRecordKey(rec.key);
-      if (key === null) return; // a record type this coordinator does not own
+      if (key === null) {
+        core.foreignRecords?.(rec); // a record type this coordinator does not own
+        return;
+      }
       if (key.type === 'group') {
         loaded.metadata.set(key.group, rec.value === null ? null : decodeGroupMetadataValue(rec.value));
       } else {

@@ -5,6 +5,7 @@ import { buildRecordBatch } from '../../../protocol/records/batch-builder.js';
 import { scanBatches } from '../../../protocol/records/batch-header.js';
 import { decodeRecordBatches } from '../../../protocol/records/record-codec.js';
 import type { Broker } from '../../broker.js';
+import { TxnOffsetsReplay } from '../txn/txn-offsets-replay.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -71,17 +72,18 @@ export class BrokerOffsetsLog implements GroupRecordLog {
     const log = p.log;
     const end = log.highWatermark;
     let offset = log.logStartOffset;
+    // Transactional offset commits (TxnOffsetCommit) count from their COMMIT marker on; those of
+    // still-open transactions go back to the transaction coordinator as pending.
+    const txns = new TxnOffsetsReplay();
     while (offset < end) {
       const r = await log.read(offset, REPLAY_READ_BYTES, end, true);
       if (r.error) throw new Error(`reading ${OFFSETS_TOPIC}-${partition} at ${offset}: ${r.error}`);
       if (r.records.length === 0) break;
       for (const batch of decodeRecordBatches(r.records)) {
-        // Transaction markers and (not yet supported) transactional offset commits are skipped.
-        if (!batch.control && !batch.transactional) {
-          for (const rec of batch.records) if (rec.key) onRecord({ key: rec.key, value: rec.value });
-        }
+        txns.accept(batch, onRecord);
         offset = batch.baseOffset + batch.lastOffsetDelta + 1;
       }
     }
+    for (const [producerId, records] of txns.openTransactions()) this.broker.txnCoordinator?.offsets.restoreRecords(producerId, records);
   }
 }

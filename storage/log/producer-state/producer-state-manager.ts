@@ -14,11 +14,21 @@
 // by the log). Open transactions are kept in a Map in insertion order, which is offset order,
 // so the oldest is always the first entry.
 import { ErrorCode } from '../../../protocol/errors.js';
-import { ATTR_TRANSACTIONAL, type BatchInfo } from '../../../protocol/records/batch-header.js';
+import {
+  ATTR_TRANSACTIONAL,
+  BATCH_HEADER_SIZE,
+  LOG_OVERHEAD,
+  OFF_BASE_OFFSET,
+  OFF_BATCH_LENGTH,
+  OFF_LAST_OFFSET_DELTA,
+  readInt64,
+  type BatchInfo,
+} from '../../../protocol/records/batch-header.js';
 import { SILENT_LOGGER, type StorageLogger } from '../logger.js';
 import { TXN_INDEX_FILE, TxnIndex } from '../txn-index.js';
 import { join } from 'node:path';
 import { type BatchMetadata, NO_PRODUCER_EPOCH, NO_SEQUENCE, ProducerEntry, inSequence, lastSequenceOf } from './producer-entry.js';
+import { ProducerStateStore } from './producer-state-store.js';
 
 export type AppendOrigin = 'client' | 'coordinator' | 'replication';
 
@@ -55,12 +65,15 @@ export class ProducerStateManager {
   /** Open transactions: producerId → first offset, in offset order. */
   private readonly ongoing = new Map<number, number>();
   readonly txnIndex: TxnIndex;
+  /** Snapshots and recovery (producer-state-store.ts). */
+  readonly store: ProducerStateStore;
 
   constructor(
     readonly dir: string,
     readonly logger: StorageLogger = SILENT_LOGGER,
   ) {
     this.txnIndex = new TxnIndex(join(dir, TXN_INDEX_FILE));
+    this.store = new ProducerStateStore(this);
   }
 
   // ---- reads -------------------------------------------------------------------------------------
@@ -87,6 +100,22 @@ export class ProducerStateManager {
   /** Aborted transactions overlapping [fetchOffset, upperBound) for a read_committed fetch. */
   abortedTransactions(fetchOffset: number, upperBound: number): { producerId: number; firstOffset: number }[] {
     return this.txnIndex.size === 0 ? [] : this.txnIndex.collect(fetchOffset, upperBound);
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch returning `records` (whole batches starting at
+   * or before `fetchOffset`) must carry: those overlapping [fetchOffset, end of the last batch].
+   * Walks the batch length fields only.
+   */
+  abortedTransactionsForRead(fetchOffset: number, records: Buffer): { producerId: number; firstOffset: number }[] {
+    if (records.length === 0 || this.txnIndex.size === 0) return [];
+    let pos = 0;
+    let upper = fetchOffset;
+    while (pos + BATCH_HEADER_SIZE <= records.length) {
+      upper = readInt64(records, pos + OFF_BASE_OFFSET) + records.readInt32BE(pos + OFF_LAST_OFFSET_DELTA) + 1;
+      pos += LOG_OVERHEAD + records.readInt32BE(pos + OFF_BATCH_LENGTH);
+    }
+    return this.txnIndex.collect(fetchOffset, upper);
   }
 
   /** DescribeProducers. */

@@ -162,6 +162,33 @@ export async function expectAllMessages(bootstrap: string, topic: string, count:
   });
 }
 
+/** A kafkajs consumer group reading the topic from the beginning (offsets 0.. come from the store). */
+export async function kafkajsConsumeAll(bootstrap: string, topic: string, count: number): Promise<void> {
+  const consumer = kafkaClient(bootstrap).consumer({ groupId: `tier-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const seen: { offset: number; key: string; value: string }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push({ offset: Number(message.offset), key: message.key!.toString(), value: message.value!.toString() });
+        if (seen.length >= count) done();
+      },
+    });
+    await Promise.race([finished, new Promise((_, rej) => setTimeout(() => rej(new Error(`kafkajs consumed ${seen.length} of ${count}`)), 30_000))]);
+  } finally {
+    await consumer.disconnect();
+  }
+  expect(seen.length).toBe(count);
+  seen.forEach((m, i) => {
+    expect(m.offset).toBe(i);
+    expect(m.key).toBe(`key-${i}`);
+    expect(m.value).toBe(messageValue(i));
+  });
+}
+
 export async function listOffset(bootstrap: string, topic: string, timestamp: bigint): Promise<bigint> {
   const consumer = new Consumer({ groupId: 'unused', clientId: 'tier-offsets', bootstrapBrokers: [bootstrap] });
   try {
@@ -229,6 +256,7 @@ export async function endToEnd(server: S3Server, prefix: string): Promise<void> 
     await expectAllMessages(tb.bootstrap, topic, 2000);
     const log2 = tb.broker.partition(topic, 0)!.log;
     expect((await rawBytes(log2, 0)).equals(after)).toBe(true);
+    await kafkajsConsumeAll(tb.bootstrap, topic, 2000);
 
     // Deleting the topic deletes its remote data.
     const topicId = tb.broker.topics.get(topic)!.id;

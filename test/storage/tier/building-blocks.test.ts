@@ -1,9 +1,10 @@
 // Retry/backoff, the semaphore, the chunk cache, the .indexes container and manifest validation.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChunkCache } from '../../../storage/tier/chunk-cache.js';
 import { decodeManifest, emptyManifest, encodeManifest, segmentFor, type RemoteSegment } from '../../../storage/tier/manifest.js';
 import { ObjectStoreError } from '../../../storage/tier/object-store.js';
 import { segmentIdOfKey, segmentKeys } from '../../../storage/tier/remote-keys.js';
+import { RateLimiter } from '../../../storage/tier/s3-store.js';
 import { Semaphore, backoffMs, withRetry } from '../../../storage/tier/retry.js';
 import { IndexesFormatError, decodeIndexes, encodeIndexes } from '../../../storage/tier/segment-indexes.js';
 
@@ -143,5 +144,24 @@ describe('manifest and keys', () => {
     expect(keys.log).toBe(`t-x/0/00000000000000000042-${'b'.repeat(32)}.log`);
     expect(segmentIdOfKey(keys.indexes)).toBe('b'.repeat(32));
     expect(segmentIdOfKey('t-x/0/manifest.json')).toBeNull();
+  });
+});
+
+describe('RateLimiter', () => {
+  it('paces transfers to the configured bytes per second', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    try {
+      const r = new RateLimiter(1000);
+      await r.take(1000); // first chunk goes at once
+      let done = false;
+      const second = r.take(500).then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(done).toBe(false); // must wait until the first 1000 bytes' second is over
+      await vi.advanceTimersByTimeAsync(2);
+      await second;
+      expect(done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

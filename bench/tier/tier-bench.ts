@@ -1,0 +1,202 @@
+// Tiered storage benchmark (one run, one machine, everything on loopback):
+//   upload   MiB/s copying a backlog of rolled segments to the store (turned on for an existing topic)
+//   produce  p50/p99 latency of small acks=1 produces with and without those uploads running
+//   reads    cold MiB/s (every byte from the store through the broker) vs hot MiB/s (local segments)
+//            of the same amount of data, same client, same fetch sizes
+//
+//   npx tsx bench/tier/tier-bench.ts [--store s3rver|swift|local] [--mib 128] [--copy-rate-mib N] [--out bench/tier/results.json]
+//
+// The broker runs as its own process (`bin/tributary.js`), the S3 server too; this process is the
+// client. Results are JSON (stdout and --out). Figures from a noisy 2-core VM: compare the two
+// sides of each pair, measured in the same run, rather than absolute numbers across runs.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Consumer } from '@platformatic/kafka';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { spawnBroker, type SpawnedBroker } from '../../test/helpers/spawned-broker.js';
+import { startS3rver, startSwift, tierStoreOverrides, type S3Server } from '../../test/helpers/s3-servers.js';
+import type { TierStatus } from '../../storage/tier/tier-status.js';
+
+const MiB = 1024 * 1024;
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+
+const storeKind = arg('store', 's3rver');
+const totalMiB = Number(arg('mib', '128'));
+const out = arg('out', 'bench/tier/results.json');
+/** remote.log.manager.copy.max.bytes.per.second in MiB/s (0 = unlimited). */
+const copyRateMiB = Number(arg('copy-rate-mib', '0'));
+const SEGMENT_BYTES = 16 * MiB;
+const RECORD = Buffer.alloc(1024, 'x');
+
+/** user+system CPU seconds of a process (Linux /proc). */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const f = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function produceBulk(producer: Producer, topic: string, mib: number): Promise<void> {
+  const perRequest = 512;
+  const requests = Math.ceil((mib * MiB) / (perRequest * RECORD.length));
+  for (let i = 0; i < requests; i++) {
+    await producer.send({ topic, acks: 1, messages: Array.from({ length: perRequest }, () => ({ value: RECORD, partition: 0 })) });
+  }
+}
+
+/** Latency of `n` sequential 1-record produces (ms). */
+async function produceLatency(producer: Producer, topic: string, n: number): Promise<{ p50: number; p99: number; max: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await producer.send({ topic, acks: 1, messages: [{ value: RECORD.subarray(0, 100), partition: 0 }] });
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples[samples.length - 1]! };
+}
+
+/** Reads partition 0 from offset 0 to its end with raw fetches; MiB/s. */
+async function readThroughput(bootstrap: string, topic: string): Promise<{ mibPerSec: number; bytes: number; seconds: number }> {
+  const consumer = new Consumer({ groupId: 'bench', clientId: 'tier-bench', bootstrapBrokers: [bootstrap], timeout: 60_000 });
+  try {
+    const md = await consumer.metadata({ topics: [topic] });
+    const topicId = md.topics.get(topic)!.id;
+    const node = md.brokers.keys().next().value as number;
+    const end = (await consumer.listOffsets({ topics: [topic] })).get(topic)![0]!;
+    let offset = 0n;
+    let bytes = 0;
+    const t0 = performance.now();
+    while (offset < end) {
+      const res = await consumer.fetch({
+        node,
+        maxWaitTime: 100,
+        minBytes: 1,
+        maxBytes: 16 * MiB,
+        topics: [{ topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, partitionMaxBytes: 8 * MiB }] }],
+      });
+      const p = res.responses[0]!.partitions[0]!;
+      if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode} at ${offset}`);
+      for (const b of p.records ?? []) {
+        for (const r of b.records) bytes += r.value?.length ?? 0;
+        offset = b.firstOffset + BigInt(b.lastOffsetDelta) + 1n;
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { mibPerSec: bytes / MiB / seconds, bytes, seconds };
+  } finally {
+    await consumer.close();
+  }
+}
+
+async function tierStatus(broker: SpawnedBroker): Promise<TierStatus | null> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(broker.dataDir, 'tier-status.json'), 'utf8')) as TierStatus;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  let server: S3Server | null = null;
+  let overrides: Record<string, string> = {};
+  if (storeKind === 's3rver') server = await startS3rver();
+  else if (storeKind === 'swift') server = await startSwift();
+  if (server) overrides = tierStoreOverrides(server, server.endpoint, 'bench');
+  if (copyRateMiB > 0) overrides['remote.log.manager.copy.max.bytes.per.second'] = String(Math.round(copyRateMiB * MiB));
+  const broker = await spawnBroker({
+    overrides: { ...overrides, 'remote.log.manager.task.interval.ms': '200', 'log.retention.check.interval.ms': '500' },
+  });
+  const kafka = new Kafka({ clientId: 'tier-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  try {
+    await admin.connect();
+    await producer.connect();
+    const base = { 'segment.bytes': String(SEGMENT_BYTES), 'retention.ms': '-1', 'file.delete.delay.ms': '0', 'local.retention.ms': '0' };
+    const entries = (c: Record<string, string>) => Object.entries(c).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({
+      topics: [
+        { topic: 'cold', configEntries: entries(base) },
+        { topic: 'hot', configEntries: entries(base) },
+        { topic: 'latency', configEntries: entries(base) },
+      ],
+    });
+    process.stderr.write(`producing ${totalMiB} MiB twice...\n`);
+    await produceBulk(producer, 'cold', totalMiB);
+    await produceBulk(producer, 'hot', totalMiB);
+    await produceLatency(producer, 'latency', 200); // warm-up
+
+    const idle = await produceLatency(producer, 'latency', 2000);
+    process.stderr.write('turning tiering on for the backlog...\n');
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'cold', configEntries: entries({ ...base, 'remote.storage.enable': 'true' }) }] });
+    const cpuBefore = { broker: await cpuSeconds(broker.pid), store: (await Promise.all((server?.pids ?? []).map(cpuSeconds))).reduce((a, b) => a + b, 0) };
+    const t0 = performance.now();
+    // Poll the broker's status file while the latency loop runs: upload time is measured on its own.
+    let status: TierStatus | null = null;
+    const uploaded = (async () => {
+      for (;;) {
+        status = await tierStatus(broker);
+        const p = status?.partitions.find((x) => x.topic === 'cold');
+        if (p && p.lagSegments === 0 && p.remoteSegments > 0 && p.localLogStartOffset === p.copiedEndOffset) return performance.now();
+        if (performance.now() - t0 > 600_000) throw new Error('uploads did not finish in 10 minutes');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const busy = await produceLatency(producer, 'latency', 2000);
+    const busyEndedAt = performance.now();
+    const uploadedAt = await uploaded;
+    const cpuWindow = (performance.now() - t0) / 1000;
+    const cpu = {
+      windowSeconds: cpuWindow,
+      brokerCores: ((await cpuSeconds(broker.pid)) - cpuBefore.broker) / cpuWindow,
+      storeServerCores: ((await Promise.all((server?.pids ?? []).map(cpuSeconds))).reduce((a, b) => a + b, 0) - cpuBefore.store) / cpuWindow,
+    };
+    const cold = status!.partitions.find((x) => x.topic === 'cold')!;
+    const uploadSeconds = (uploadedAt - t0) / 1000;
+
+    process.stderr.write('reading hot, then cold...\n');
+    const hotRead = await readThroughput(broker.bootstrap, 'hot');
+    const coldRead = await readThroughput(broker.bootstrap, 'cold');
+    const after = await tierStatus(broker);
+    const result = {
+      when: new Date().toISOString(),
+      store: storeKind,
+      copyRateMiBPerSec: copyRateMiB || 'unlimited',
+      dataMiB: totalMiB,
+      segmentBytes: SEGMENT_BYTES,
+      upload: { mibPerSec: cold.copiedBytesTotal / MiB / uploadSeconds, bytes: cold.copiedBytesTotal, seconds: uploadSeconds, segments: cold.remoteSegments },
+      // If the uploads finished before the latency loop did, only part of `duringUploads` overlapped them.
+      produceLatencyMs: { idle, duringUploads: busy, p99Ratio: busy.p99 / idle.p99, uploadsOverlapFraction: Math.min(1, (uploadedAt - t0) / (busyEndedAt - t0)) },
+      // On a 2-core machine the S3 server competes with the broker and this client for CPU.
+      cpuDuringUploads: cpu,
+      reads: { hot: hotRead, cold: coldRead, coldOverHot: coldRead.mibPerSec / hotRead.mibPerSec },
+      remoteReads: after?.reads,
+      cache: after?.cache,
+    };
+    const text = JSON.stringify(result, null, 2);
+    process.stdout.write(text + '\n');
+    await fs.mkdir(path.dirname(out), { recursive: true });
+    await fs.writeFile(out, text + '\n');
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    await broker.cleanup();
+    await server?.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

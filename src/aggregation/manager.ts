@@ -1,0 +1,358 @@
+// The aggregation manager: owns the definitions topic, starts/updates/pauses/stops one processor
+// per definition, and publishes their status. Started by the broker after the coordinators.
+//
+//   start:  ensure __tributary_aggregations and __tributary_aggregation_status
+//           apply tributary.aggregations.file (upserts definitions that differ)
+//           replay the definitions topic to its end, latest record per key, start processors
+//           tail the topic (woken by appends): each new record is applied in log order
+//   stop:   stop processors (each keeps its changelog), write a last status
+import { readFile } from 'node:fs/promises';
+import type { Broker } from '../broker.js';
+import type { Logger } from '../logging/logger.js';
+import { changelogTopic } from './changelog.js';
+import { type AggregationDefinition, incompatibleChanges, validateDefinition, isObject } from './definition.js';
+import { DEFINITIONS_TOPIC, STATUS_TOPIC, type TargetState, decodeDefinitionsRecord, definitionRecord, statusRecord, targetStateRecord } from './definitions-log.js';
+import { appendLocal, ensureTopic, readLocal } from './local-log.js';
+import { AggregationProcessor, type ProcessorOptions } from './processor.js';
+import { type AggregationMetric, type AggregationStatus, type ProcessorStatus, statusMetrics } from './status.js';
+
+export interface AggregationManagerOptions {
+  configFile: string | null;
+  statusIntervalMs: number;
+  maxRecordsPerStep: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  onStepPhase?: ProcessorOptions['onStepPhase'];
+}
+
+interface Entry {
+  name: string;
+  def: AggregationDefinition | null;
+  offset: number;
+  target: TargetState;
+  processor: AggregationProcessor | null;
+  definitionError: string | null;
+  definitionErrorOffset: number | null;
+}
+
+export type DefineResult = { ok: true; offset: number } | { ok: false; errors: string[] };
+
+export function readManagerOptions(broker: Broker): AggregationManagerOptions {
+  const c = broker.config;
+  return {
+    configFile: (c.get('tributary.aggregations.file') as string | null) ?? null,
+    statusIntervalMs: c.get('tributary.aggregation.status.interval.ms') as number,
+    maxRecordsPerStep: c.get('tributary.aggregation.max.records.per.step') as number,
+    retryBackoffMs: c.get('tributary.aggregation.retry.backoff.ms') as number,
+    retryBackoffMaxMs: c.get('tributary.aggregation.retry.backoff.max.ms') as number,
+  };
+}
+
+export class AggregationManager {
+  private readonly entries = new Map<string, Entry>();
+  private applied = 0;
+  private appliedWaiters: { offset: number; resolve: () => void }[] = [];
+  private tail: Promise<void> | null = null;
+  private stopping = false;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private lastStatus = new Map<string, string>();
+  private statusWrite: Promise<void> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly opts: AggregationManagerOptions,
+  ) {
+    this.logger = broker.logger.child({ component: 'aggregation' });
+  }
+
+  async start(): Promise<void> {
+    await ensureTopic(this.broker, DEFINITIONS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    await ensureTopic(this.broker, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    if (this.opts.configFile) await this.applyConfigFile(this.opts.configFile);
+
+    // Initial load: latest record per key, so a definition deleted later never starts.
+    const latest = new Map<string, { key: Buffer; value: Buffer | null; offset: number }>();
+    this.applied = await readLocal(this.broker, DEFINITIONS_TOPIC, 0, 0, (r) => {
+      if (r.key) latest.set(r.key.toString('utf8'), { key: r.key, value: r.value, offset: r.offset });
+    });
+    const ordered = [...latest.values()].sort((a, b) => a.offset - b.offset);
+    for (const r of ordered) await this.apply(r.key, r.value, r.offset, true);
+    for (const e of this.entries.values()) this.startProcessor(e);
+    await this.deleteOrphanChangelogs();
+    this.tail = this.tailLoop();
+    this.statusTimer = setInterval(() => void this.publishStatus(), this.opts.statusIntervalMs);
+    this.statusTimer.unref();
+    await this.publishStatus();
+    this.logger.info('aggregations started', { count: this.entries.size });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.broker.waiters.notify(DEFINITIONS_TOPIC, 0);
+    await this.tail;
+    await Promise.all([...this.entries.values()].map((e) => e.processor?.stop()));
+    await this.publishStatus();
+    await this.statusWrite;
+  }
+
+  // ---- control (the CLI does the same through the Kafka protocol) ------------------------------
+
+  /** Validates and appends a definition; resolves once the manager applied it. */
+  async define(raw: unknown): Promise<DefineResult> {
+    const v = validateDefinition(raw);
+    if (!v.ok) return v;
+    const offset = await this.appendControl(definitionRecord(v.definition.name, raw));
+    const e = this.entries.get(v.definition.name);
+    if (e?.definitionErrorOffset === offset) return { ok: false, errors: [e.definitionError!] };
+    return { ok: true, offset };
+  }
+
+  async setTargetState(name: string, state: TargetState): Promise<boolean> {
+    if (!this.entries.get(name)?.def) return false;
+    await this.appendControl(targetStateRecord(name, state));
+    return true;
+  }
+
+  async remove(name: string): Promise<boolean> {
+    if (!this.entries.has(name)) return false;
+    await this.appendControl(definitionRecord(name, null));
+    return true;
+  }
+
+  private async appendControl(kv: { key: Buffer; value: Buffer | null }): Promise<number> {
+    const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, [kv]);
+    if (!res.ok) throw new Error(`writing ${DEFINITIONS_TOPIC}: ${res.error}`);
+    await this.appliedThrough(res.lastOffset + 1);
+    return res.lastOffset;
+  }
+
+  /** Resolves once records below `offset` of the definitions topic are applied. */
+  private appliedThrough(offset: number): Promise<void> {
+    if (this.applied >= offset || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => this.appliedWaiters.push({ offset, resolve }));
+  }
+
+  // ---- views -------------------------------------------------------------------------------------
+
+  definitions(): { definition: AggregationDefinition; target: TargetState; offset: number }[] {
+    return [...this.entries.values()].filter((e) => e.def).map((e) => ({ definition: e.def!, target: e.target, offset: e.offset }));
+  }
+
+  statuses(): AggregationStatus[] {
+    return [...this.entries.values()].map((e) => this.statusOf(e));
+  }
+
+  status(name: string): AggregationStatus | undefined {
+    const e = this.entries.get(name);
+    return e ? this.statusOf(e) : undefined;
+  }
+
+  metrics(): AggregationMetric[] {
+    return statusMetrics(this.statuses());
+  }
+
+  private statusOf(e: Entry): AggregationStatus {
+    const p: ProcessorStatus = e.processor?.status() ?? {
+      state: e.def ? 'starting' : 'rejected',
+      lastError: null,
+      lastErrorAt: null,
+      lastStepAt: null,
+      recordsIn: 0,
+      recordsRejected: 0,
+      recordsOut: 0,
+      steps: 0,
+      groups: 0,
+      groupsPublished: 0,
+      groupsSuppressed: 0,
+      contributions: 0,
+      sources: [],
+    };
+    return {
+      name: e.name,
+      ...p,
+      target: e.target,
+      definitionOffset: e.offset,
+      definitionError: e.definitionError,
+      definitionErrorOffset: e.definitionErrorOffset,
+      outputTopic: e.def?.output.topic ?? '',
+      deadLetterTopic: e.def?.deadLetterTopic ?? '',
+      reportedAt: Date.now(),
+    };
+  }
+
+  // ---- applying definition records -------------------------------------------------------------
+
+  private async tailLoop(): Promise<void> {
+    while (!this.stopping) {
+      const watch = this.broker.waiters.watch([{ topic: DEFINITIONS_TOPIC, partition: 0 }]);
+      try {
+        const hw = this.broker.partition(DEFINITIONS_TOPIC, 0)?.log.highWatermark ?? 0;
+        if (hw > this.applied) {
+          const records: { key: Buffer | null; value: Buffer | null; offset: number }[] = [];
+          const next = await readLocal(this.broker, DEFINITIONS_TOPIC, 0, this.applied, (r) => records.push({ key: r.key, value: r.value, offset: r.offset }));
+          for (const r of records) {
+            if (this.stopping) break;
+            await this.apply(r.key, r.value, r.offset, false);
+          }
+          this.applied = Math.max(this.applied, next);
+          this.appliedWaiters = this.appliedWaiters.filter((w) => (w.offset <= this.applied ? (w.resolve(), false) : true));
+          void this.publishStatus();
+        } else await watch.wait(5_000);
+      } catch (e) {
+        this.logger.error('applying aggregation definitions failed', { err: String(e) });
+        await watch.wait(1_000);
+      } finally {
+        watch.close();
+      }
+    }
+    for (const w of this.appliedWaiters) w.resolve();
+    this.appliedWaiters = [];
+  }
+
+  private async apply(key: Buffer | null, value: Buffer | null, offset: number, initial: boolean): Promise<void> {
+    const rec = decodeDefinitionsRecord(key, value);
+    if (rec.kind === 'invalid') {
+      this.logger.warn('ignored a record of the definitions topic', { offset, reason: rec.reason });
+      return;
+    }
+    let e = this.entries.get(rec.name);
+    if (rec.kind === 'target') {
+      if (!e) return;
+      e.target = rec.state;
+      if (rec.state === 'PAUSED') e.processor?.pause();
+      else e.processor?.resume();
+      return;
+    }
+    if (rec.raw === null) {
+      if (!e) return;
+      this.entries.delete(rec.name);
+      await e.processor?.stop();
+      if (this.broker.topics.get(changelogTopic(rec.name))) await this.broker.deleteTopic(changelogTopic(rec.name));
+      this.lastStatus.delete(rec.name);
+      await this.writeStatus([statusRecord(rec.name, null)]);
+      this.logger.info('aggregation deleted', { aggregation: rec.name });
+      return;
+    }
+    const v = validateDefinition(rec.raw);
+    const problems = v.ok ? this.conflicts(v.definition) : v.errors;
+    if (v.ok && v.definition.name !== rec.name) problems.push(`name '${v.definition.name}' does not match the record key '${rec.name}'`);
+    if (problems.length === 0 && e?.def) {
+      const bad = incompatibleChanges(e.def, (v as { definition: AggregationDefinition }).definition);
+      if (bad.length > 0) problems.push(`cannot change ${bad.join(', ')} of an existing aggregation; delete it and create it again`);
+    }
+    if (problems.length > 0) {
+      if (!e) this.entries.set(rec.name, (e = { name: rec.name, def: null, offset, target: 'RUNNING', processor: null, definitionError: null, definitionErrorOffset: null }));
+      e.definitionError = problems.join('; ');
+      e.definitionErrorOffset = offset;
+      this.logger.warn('rejected aggregation definition', { aggregation: rec.name, offset, errors: e.definitionError });
+      return;
+    }
+    const def = (v as { definition: AggregationDefinition }).definition;
+    if (!e) {
+      e = { name: rec.name, def, offset, target: 'RUNNING', processor: null, definitionError: null, definitionErrorOffset: null };
+      this.entries.set(rec.name, e);
+      if (!initial) this.startProcessor(e);
+      this.logger.info('aggregation defined', { aggregation: rec.name, offset });
+      return;
+    }
+    const changed = JSON.stringify(e.def) !== JSON.stringify(def);
+    e.def = def;
+    e.offset = offset;
+    e.definitionError = null;
+    e.definitionErrorOffset = null;
+    if (!e.processor) {
+      if (!initial) this.startProcessor(e);
+    } else if (changed) e.processor.updateDefinition(def);
+  }
+
+  /** Two aggregations must not write the same topics, nor read what another writes. */
+  private conflicts(def: AggregationDefinition): string[] {
+    const out: string[] = [];
+    for (const other of this.entries.values()) {
+      if (!other.def || other.name === def.name) continue;
+      if (other.def.output.topic === def.output.topic) out.push(`output topic '${def.output.topic}' is written by aggregation '${other.name}'`);
+      const localSources = (d: AggregationDefinition) => d.sources.filter((s) => !s.cluster).map((s) => s.topic);
+      if (localSources(def).includes(other.def.output.topic)) out.push(`source topic '${other.def.output.topic}' is the output of aggregation '${other.name}'`);
+      if (localSources(other.def).includes(def.output.topic)) out.push(`output topic '${def.output.topic}' is a source of aggregation '${other.name}'`);
+    }
+    return out;
+  }
+
+  private startProcessor(e: Entry): void {
+    if (!e.def || e.processor || this.stopping) return;
+    e.processor = new AggregationProcessor(this.broker, e.def, {
+      maxRecordsPerStep: this.opts.maxRecordsPerStep,
+      maxBufferedRecords: this.opts.maxRecordsPerStep * 4,
+      retryBackoffMs: this.opts.retryBackoffMs,
+      retryBackoffMaxMs: this.opts.retryBackoffMaxMs,
+      logger: this.logger.child({ aggregation: e.name }),
+      onStepPhase: this.opts.onStepPhase,
+    });
+    e.processor.start(e.target === 'PAUSED');
+  }
+
+  private async deleteOrphanChangelogs(): Promise<void> {
+    const expected = new Set([...this.entries.keys()].map(changelogTopic));
+    for (const t of this.broker.topics.all()) {
+      if (t.name.startsWith('__tributary_aggregation_') && t.name.endsWith('_changelog') && !expected.has(t.name)) {
+        this.logger.info('deleting the changelog of a deleted aggregation', { topic: t.name });
+        await this.broker.deleteTopic(t.name);
+      }
+    }
+  }
+
+  private async applyConfigFile(file: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (e) {
+      this.logger.error('could not read tributary.aggregations.file', { file, err: String(e) });
+      return;
+    }
+    const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.aggregations) ? parsed.aggregations : [parsed];
+    const current = new Map<string, string>();
+    await readLocal(this.broker, DEFINITIONS_TOPIC, 0, 0, (r) => {
+      if (r.key) current.set(r.key.toString('utf8'), r.value?.toString('utf8') ?? '');
+    });
+    const records = [];
+    for (const raw of list) {
+      const v = validateDefinition(raw);
+      if (!v.ok) {
+        this.logger.error('invalid aggregation in tributary.aggregations.file', { file, errors: v.errors.join('; ') });
+        continue;
+      }
+      const rec = definitionRecord(v.definition.name, raw);
+      if (current.get(rec.key.toString()) !== rec.value!.toString()) records.push(rec);
+    }
+    if (records.length > 0) {
+      const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, records);
+      if (!res.ok) this.logger.error('could not store aggregations from the config file', { err: res.error });
+    }
+  }
+
+  // ---- status topic -------------------------------------------------------------------------------
+
+  /** Writes the status of aggregations whose status changed (ignoring the report time). */
+  private publishStatus(): Promise<void> {
+    this.statusWrite = this.statusWrite.then(async () => {
+      const records = [];
+      for (const s of this.statuses()) {
+        const text = JSON.stringify({ ...s, reportedAt: 0 });
+        if (this.lastStatus.get(s.name) === text) continue;
+        this.lastStatus.set(s.name, text);
+        records.push(statusRecord(s.name, s));
+      }
+      await this.writeStatus(records);
+    });
+    return this.statusWrite;
+  }
+
+  private async writeStatus(records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
+    if (records.length === 0 || !this.broker.partition(STATUS_TOPIC, 0)) return;
+    const res = await appendLocal(this.broker, STATUS_TOPIC, 0, records);
+    if (!res.ok) this.logger.warn('could not write aggregation status', { err: res.error });
+  }
+}

@@ -1,0 +1,220 @@
+// Committed offsets of KIP-848 consumer groups: same records and retention as classic groups
+// (OffsetCommitKey/Value in __consumer_offsets), but commits and fetches are checked against
+// member epochs instead of generations (Kafka's ConsumerGroup.validateOffsetCommit/Fetch):
+//
+//   memberEpoch < 0 (admin client, assign()-based consumer)  allowed only while the group is Empty
+//   unknown member id                                         UNKNOWN_MEMBER_ID
+//   OffsetCommit < v9 from a member                           UNSUPPORTED_VERSION (no epoch field)
+//   epoch ≠ the member's current epoch                        STALE_MEMBER_EPOCH
+//
+// Also here: DeleteGroups, OffsetDelete, offsets expiry and topic deletion for consumer groups.
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { CommittedOffset } from '../group/classic-group.js';
+import { offsetWriteError, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type PartitionError, type TopicErrors } from '../group/offset-ops.js';
+import type { OffsetsLogRecord } from '../group/offsets-log.js';
+import { encodeOffsetCommitKey, encodeOffsetCommitValue } from '../group/offsets-records.js';
+import type { ConsumerCore } from './consumer-core.js';
+import type { ConsumerGroup } from './consumer-group.js';
+import { toLogRecord, type ConsumerGroupRecord } from './consumer-records.js';
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+function allFailed(p: OffsetCommitParams, errorCode: number): TopicErrors[] {
+  return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
+}
+
+/** ErrorCode.NONE when a commit with this member id / epoch may proceed. */
+export function validateCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, apiVersion: number): number {
+  if (memberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE;
+  const member = group.members.get(memberId);
+  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+  return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+}
+
+/** ErrorCode.NONE when a fetch with this member id / epoch may proceed (null id and negative epoch: not a member). */
+export function validateFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
+  if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
+  const member = group.members.get(memberId ?? '');
+  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+}
+
+export async function commitOffsets(core: ConsumerCore, group: ConsumerGroup, p: OffsetCommitParams): Promise<TopicErrors[]> {
+  if (!core.active) return allFailed(p, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  const err = validateCommit(group, p.memberId, p.generationId, p.apiVersion);
+  if (err !== ErrorCode.NONE) return allFailed(p, err);
+  const now = core.now();
+  const maxMetadata = core.classic.config.offsetMetadataMaxBytes;
+  const results: TopicErrors[] = [];
+  const records: OffsetsLogRecord[] = [];
+  const toApply: { topic: string; partition: number; value: CommittedOffset; result: PartitionError }[] = [];
+  for (const t of p.topics) {
+    const out: PartitionError[] = [];
+    results.push({ name: t.name, partitions: out });
+    for (const x of t.partitions) {
+      const result: PartitionError = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
+      out.push(result);
+      const metadata = x.committedMetadata ?? '';
+      if (metadata.length > maxMetadata) {
+        result.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        continue;
+      }
+      const commitTimestamp = x.commitTimestamp >= 0 ? x.commitTimestamp : now;
+      const value: CommittedOffset = {
+        offset: x.committedOffset,
+        leaderEpoch: x.committedLeaderEpoch ?? -1,
+        metadata,
+        commitTimestamp,
+        expireTimestamp: p.retentionTimeMs >= 0 ? commitTimestamp + p.retentionTimeMs : null,
+      };
+      records.push({ key: encodeOffsetCommitKey(group.groupId, t.name, x.partitionIndex), value: encodeOffsetCommitValue(value) });
+      toApply.push({ topic: t.name, partition: x.partitionIndex, value, result });
+    }
+  }
+  if (records.length === 0) return results;
+  for (const a of toApply) group.pendingOffsetCommits.set(tpKey(a.topic, a.partition), (group.pendingOffsetCommits.get(tpKey(a.topic, a.partition)) ?? 0) + 1);
+  const writeErr = offsetWriteError(await core.classic.core.append(group.groupId, records));
+  for (const a of toApply) {
+    const k = tpKey(a.topic, a.partition);
+    const n = (group.pendingOffsetCommits.get(k) ?? 1) - 1;
+    if (n <= 0) group.pendingOffsetCommits.delete(k);
+    else group.pendingOffsetCommits.set(k, n);
+    if (writeErr !== ErrorCode.NONE) a.result.errorCode = writeErr;
+    else if (core.groups.get(group.groupId) === group) group.putOffset(a.topic, a.partition, a.value);
+  }
+  return results;
+}
+
+export function fetchOffsets(
+  core: ConsumerCore,
+  group: ConsumerGroup,
+  topics: { name: string; partitionIndexes: number[] }[] | null,
+  member?: { memberId: string | null; memberEpoch: number },
+): FetchedOffsets {
+  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  if (member) {
+    const err = validateFetch(group, member.memberId, member.memberEpoch);
+    if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
+  }
+  const entry = (partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
+    o
+      ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
+      : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+  if (topics === null) {
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: [...group.offsets].map(([name, parts]) => ({ name, partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([x, o]) => entry(x, o)) })),
+    };
+  }
+  return { errorCode: ErrorCode.NONE, topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((x) => entry(x, group.offsets.get(t.name)?.get(x))) })) };
+}
+
+/** OffsetDelete: any state, but not for topics the group subscribes to (GROUP_SUBSCRIBED_TO_TOPIC). */
+export async function deleteOffsets(core: ConsumerCore, group: ConsumerGroup, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
+  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  const records: OffsetsLogRecord[] = [];
+  const out: TopicErrors[] = topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((partitionIndex) => {
+      if (group.isSubscribedToTopic(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+      if (group.removeOffset(t.name, partitionIndex)) records.push({ key: encodeOffsetCommitKey(group.groupId, t.name, partitionIndex), value: null });
+      return { partitionIndex, errorCode: ErrorCode.NONE };
+    }),
+  }));
+  if (records.length === 0) return { errorCode: ErrorCode.NONE, topics: out };
+  const err = offsetWriteError(await core.classic.core.append(group.groupId, records));
+  return err === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, topics: out } : { errorCode: err, topics: [] };
+}
+
+/** Tombstones for every record of the group (Kafka's createGroupTombstoneRecords), offsets excluded. */
+export function groupTombstones(group: ConsumerGroup): ConsumerGroupRecord[] {
+  const groupId = group.groupId;
+  const out: ConsumerGroupRecord[] = [];
+  for (const memberId of new Set([...group.members.keys(), ...group.targetAssignment.keys()])) {
+    out.push({ type: 'currentAssignment', groupId, memberId, value: null });
+    out.push({ type: 'targetMember', groupId, memberId, value: null });
+    out.push({ type: 'member', groupId, memberId, value: null });
+  }
+  out.push({ type: 'targetMetadata', groupId, value: null });
+  out.push({ type: 'partitionMetadata', groupId, value: null });
+  out.push({ type: 'metadata', groupId, value: null });
+  return out;
+}
+
+function offsetTombstones(group: ConsumerGroup): OffsetsLogRecord[] {
+  const out: OffsetsLogRecord[] = [];
+  for (const [topic, parts] of group.offsets) for (const p of parts.keys()) out.push({ key: encodeOffsetCommitKey(group.groupId, topic, p), value: null });
+  return out;
+}
+
+/** Removes the group from memory at once and writes its tombstones (and its offsets' when `withOffsets`). */
+export function removeGroup(core: ConsumerCore, group: ConsumerGroup, withOffsets: boolean): Promise<number> {
+  const records = [...(withOffsets ? offsetTombstones(group) : []), ...groupTombstones(group).map(toLogRecord)];
+  core.dropGroup(group);
+  return core.classic.core.append(group.groupId, records);
+}
+
+/** DeleteGroups for a consumer group: only when Empty (NON_EMPTY_GROUP otherwise). */
+export async function deleteGroup(core: ConsumerCore, group: ConsumerGroup): Promise<number> {
+  if (!core.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+  const err = await removeGroup(core, group, true);
+  return err === ErrorCode.NONE ? ErrorCode.NONE : offsetWriteError(err);
+}
+
+/** Topics were deleted: every consumer group forgets its offsets for them (the next heartbeat sees the metadata change). */
+export function deleteTopicOffsets(core: ConsumerCore, topics: string[]): number {
+  let removed = 0;
+  for (const group of core.groups.values()) {
+    const records: OffsetsLogRecord[] = [];
+    for (const topic of topics) {
+      const parts = group.offsets.get(topic);
+      if (!parts) continue;
+      for (const partition of [...parts.keys()]) {
+        group.removeOffset(topic, partition);
+        records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
+      }
+    }
+    if (records.length === 0) continue;
+    removed += records.length;
+    void core.classic.core.append(group.groupId, records).then((err) => {
+      if (err !== ErrorCode.NONE) core.logger.warn('failed to write offset tombstones for deleted topics', { group: group.groupId, error: err });
+    });
+  }
+  return removed;
+}
+
+/**
+ * Offsets retention for consumer groups (Kafka: commit timestamp based, never for topics the
+ * group subscribes to); an Empty group left without offsets is deleted.
+ */
+export function expireOffsets(core: ConsumerCore): number {
+  const now = core.now();
+  const retention = core.classic.config.offsetsRetentionMs;
+  let expired = 0;
+  for (const group of [...core.groups.values()]) {
+    const records: OffsetsLogRecord[] = [];
+    for (const [topic, parts] of [...group.offsets]) {
+      if (group.members.size > 0 && group.isSubscribedToTopic(topic)) continue;
+      for (const [partition, o] of [...parts]) {
+        if (group.pendingOffsetCommits.has(tpKey(topic, partition))) continue;
+        const isExpired = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - o.commitTimestamp >= retention;
+        if (!isExpired) continue;
+        group.removeOffset(topic, partition);
+        records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
+      }
+    }
+    expired += records.length;
+    if (records.length > 0) {
+      void core.classic.core.append(group.groupId, records).then((err) => {
+        if (err !== ErrorCode.NONE) core.logger.warn('failed to write expired offset tombstones', { group: group.groupId, error: err });
+      });
+    }
+    if (group.members.size === 0 && !group.hasOffsets && group.lastWrite === null) {
+      core.logger.info('deleting empty consumer group without offsets', { group: group.groupId });
+      void removeGroup(core, group, false);
+    }
+  }
+  return expired;
+}

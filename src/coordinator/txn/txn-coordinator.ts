@@ -1,0 +1,235 @@
+// The transaction coordinator: every transactional id of the cluster (this broker owns all the
+// __transaction_state partitions), persisted in __transaction_state and recovered by replay.
+//
+// Lifecycle (Broker.start / Broker.close):
+//   const tc = await createTransactionCoordinator(broker)  // after logs load, before listening
+//   await tc.startup()    // replays __transaction_state, resumes Prepare* transactions, timers
+//   ... handlers call the methods below ...
+//   await tc.shutdown()   // before the logs close; Prepare* transactions resume at next start
+//
+// See txn-states.ts for the state machine, txn-init.ts / txn-partitions.ts / txn-end.ts for the
+// request flows and txn-offsets.ts for TxnOffsetCommit.
+import path from 'node:path';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { PartitionLog } from '../../../storage/log/partition-log.js';
+import type { Broker } from '../../broker.js';
+import { OFFSETS_TOPIC } from '../group/offsets-log.js';
+import { ProducerIdManager, PRODUCER_IDS_FILE } from './producer-ids.js';
+import { runProducerMaintenance } from './producer-maintenance.js';
+import { readTxnConfig } from './txn-config.js';
+import { TxnCore, type TxnCoreOptions } from './txn-core.js';
+import { abortTimedOutTransactions, completeTransaction, endTxn, removeExpiredTransactionalIds } from './txn-end.js';
+import { initProducerId, type InitProducerIdResult } from './txn-init.js';
+import { BrokerTxnLog } from './txn-log.js';
+import { TxnMetadata } from './txn-metadata.js';
+import { TxnOffsets, type GroupCoordinatorLookup } from './txn-offsets.js';
+import { addOffsets, addPartitions, verifyOne, verifyPartitions, type TopicPartitionRef } from './txn-partitions.js';
+import { decodeTxnLogKey, decodeTxnLogValue, type TxnLogValue } from './txn-records.js';
+import { ALL_TXN_STATES, isPreparing, type TxnState } from './txn-states.js';
+
+export interface DescribedTransaction {
+  errorCode: number;
+  transactionalId: string;
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: number;
+  producerId: number;
+  producerEpoch: number;
+  topics: { topic: string; partitions: number[] }[];
+}
+
+export interface ListedTransaction {
+  transactionalId: string;
+  producerId: number;
+  transactionState: string;
+}
+
+export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onOffsetsMarker'> {
+  /** Every local partition log (producer-id expiration and index pruning). */
+  logs?: () => Iterable<PartitionLog>;
+  /** The group coordinator, when the broker runs one (TxnOffsetCommit). */
+  groups?: GroupCoordinatorLookup;
+}
+
+export class TransactionCoordinator {
+  readonly core: TxnCore;
+  readonly offsets: TxnOffsets;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly opts: TransactionCoordinatorOptions) {
+    this.offsets = new TxnOffsets(opts.groups ?? (() => undefined));
+    this.core = new TxnCore({ ...opts, onOffsetsMarker: (p, pid, committed) => this.offsets.onMarker(p, pid, committed) });
+    this.offsets.attach(this.core);
+  }
+
+  get isActive(): boolean {
+    return this.core.active;
+  }
+
+  async startup(): Promise<void> {
+    const loaded = await this.load();
+    this.core.active = true;
+    for (const md of this.core.txns.values()) if (isPreparing(md.state)) void completeTransaction(this.core, md);
+    const cfg = this.core.config;
+    this.every(cfg.abortTimedOutIntervalMs, () => abortTimedOutTransactions(this.core));
+    this.every(cfg.removeExpiredIntervalMs, () => removeExpiredTransactionalIds(this.core));
+    if (this.opts.logs) {
+      const logs = this.opts.logs;
+      this.every(cfg.producerIdExpirationCheckIntervalMs, () => runProducerMaintenance(logs(), this.core.now(), cfg.producerIdExpirationMs));
+    }
+    this.core.logger.info('transaction coordinator started', { transactionalIds: loaded });
+  }
+
+  async shutdown(): Promise<void> {
+    this.core.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    await this.core.drain();
+    this.core.active = false;
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    const t = setInterval(() => {
+      try {
+        fn();
+      } catch (e) {
+        this.core.logger.error('transaction coordinator task failed', { err: String(e) });
+      }
+    }, Math.min(ms, 2 ** 31 - 1));
+    t.unref?.();
+    this.timers.push(t);
+  }
+
+  /** Replays __transaction_state (if it exists): the last record per transactional id wins. */
+  private async load(): Promise<number> {
+    const log = await this.core.opts.openLog(false);
+    if (!log) return 0;
+    this.core.log = log;
+    let maxPid = -1;
+    let skipped = 0;
+    for (let p = 0; p < log.numPartitions; p++) {
+      const latest = new Map<string, TxnLogValue | null>();
+      await log.replay(p, (rec) => {
+        try {
+          const id = decodeTxnLogKey(rec.key);
+          if (id !== null) latest.set(id, rec.value === null ? null : decodeTxnLogValue(rec.value));
+        } catch {
+          skipped++;
+        }
+      });
+      for (const [id, v] of latest) {
+        if (v === null || v.state === 'Dead') continue;
+        this.core.txns.set(id, TxnMetadata.fromLog(id, v));
+        if (v.producerId > maxPid) maxPid = v.producerId;
+      }
+    }
+    if (skipped > 0) this.core.logger.warn('skipped undecodable __transaction_state records', { count: skipped });
+    // Should the producer-id file be lost, ids already in use are still never handed out again.
+    if (maxPid >= 0) await this.core.opts.producerIds.ensureAbove(maxPid);
+    return this.core.txns.size;
+  }
+
+  // ---- requests ----------------------------------------------------------------------------------
+
+  initProducerId(transactionalId: string | null, timeoutMs: number, producerId = -1, producerEpoch = -1): Promise<InitProducerIdResult> {
+    return initProducerId(this.core, transactionalId, timeoutMs, producerId, producerEpoch);
+  }
+
+  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
+    return addPartitions(this.core, transactionalId, producerId, producerEpoch, parts);
+  }
+
+  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): { errorCode: number; partitions: number[] } {
+    return verifyPartitions(this.core, transactionalId, producerId, producerEpoch, parts);
+  }
+
+  /** KIP-890 check of the produce path; NONE when the partition is in the producer's open transaction. */
+  verifyForProduce(transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number): number {
+    return verifyOne(this.core, transactionalId, producerId, producerEpoch, topic, partition);
+  }
+
+  addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<number> {
+    return addOffsets(this.core, transactionalId, producerId, producerEpoch, groupId);
+  }
+
+  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    return endTxn(this.core, transactionalId, producerId, producerEpoch, commit);
+  }
+
+  // ---- admin -------------------------------------------------------------------------------------
+
+  describe(transactionalIds: string[]): DescribedTransaction[] {
+    const unavailable = this.core.unavailable();
+    return transactionalIds.map((transactionalId) => {
+      const md = unavailable === null ? this.core.txns.get(transactionalId) : undefined;
+      if (!md) {
+        return {
+          errorCode: unavailable ?? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
+          transactionalId,
+          transactionState: '',
+          transactionTimeoutMs: 0,
+          transactionStartTimeMs: -1,
+          producerId: -1,
+          producerEpoch: -1,
+          topics: [],
+        };
+      }
+      return {
+        errorCode: 0,
+        transactionalId,
+        transactionState: md.state,
+        transactionTimeoutMs: md.timeoutMs,
+        transactionStartTimeMs: md.startTimestamp,
+        producerId: md.producerId,
+        producerEpoch: md.producerEpoch,
+        topics: md.partitionList().map((t) => ({ topic: t.topic, partitions: t.partitions })),
+      };
+    });
+  }
+
+  /** ListTransactions: state names, producer ids and (v1) minimum running time filter; empty filters match all. */
+  list(stateFilters: string[], producerIdFilters: number[], durationFilterMs = -1): { errorCode: number; unknownStateFilters: string[]; transactions: ListedTransaction[] } {
+    const unavailable = this.core.unavailable();
+    if (unavailable !== null) return { errorCode: unavailable, unknownStateFilters: [], transactions: [] };
+    const known = new Set<string>(ALL_TXN_STATES);
+    const unknownStateFilters = stateFilters.filter((s) => !known.has(s));
+    const states = new Set(stateFilters.filter((s) => known.has(s)) as TxnState[]);
+    if (stateFilters.length > 0 && states.size === 0) return { errorCode: 0, unknownStateFilters, transactions: [] };
+    const pids = new Set(producerIdFilters);
+    const now = this.core.now();
+    const transactions: ListedTransaction[] = [];
+    for (const md of this.core.txns.values()) {
+      if (states.size > 0 && !states.has(md.state)) continue;
+      if (pids.size > 0 && !pids.has(md.producerId)) continue;
+      if (durationFilterMs >= 0 && (md.state !== 'Ongoing' || now - md.startTimestamp < durationFilterMs)) continue;
+      transactions.push({ transactionalId: md.transactionalId, producerId: md.producerId, transactionState: md.state });
+    }
+    return { errorCode: 0, unknownStateFilters, transactions };
+  }
+
+  /** Runs the timeout check now (also on its timer). */
+  abortTimedOut(): number {
+    return abortTimedOutTransactions(this.core);
+  }
+
+  /** Runs the transactional id expiration now (also on its timer). */
+  removeExpired(): number {
+    return removeExpiredTransactionalIds(this.core);
+  }
+}
+
+/** Builds the broker's transaction coordinator. Call startup() next. */
+export async function createTransactionCoordinator(broker: Broker): Promise<TransactionCoordinator> {
+  const config = readTxnConfig((key) => broker.config.get(key as never));
+  const producerIds = await ProducerIdManager.load(path.join(broker.config.logDirs[0]!, PRODUCER_IDS_FILE));
+  return new TransactionCoordinator({
+    config,
+    producerIds,
+    openLog: (create) => BrokerTxnLog.open(broker, config, create),
+    partition: (topic, index) => broker.partition(topic, index),
+    offsetsPartitions: () => broker.topics.get(OFFSETS_TOPIC)?.partitions ?? (broker.config.get('offsets.topic.num.partitions') as number),
+    logs: () => broker.logManager.allLogs(),
+    groups: () => broker.groupCoordinator,
+    logger: broker.logger.child({ component: 'txn-coordinator' }),
+  });
+}

@@ -1,0 +1,157 @@
+// Ending transactions: EndTxn from the producer, the fencing abort (InitProducerId on an open
+// transaction, transaction.timeout.ms), the marker write path, and the cleanup timers.
+//
+//   EndTxn(commit|abort)    Ongoing ──write──> PrepareCommit|PrepareAbort
+//                           markers: one COMMIT|ABORT control batch per partition of the
+//                           transaction, appended straight into the local partition logs
+//                           (WriteTxnMarkers semantics, producer-state checked); retried on
+//                           storage errors; the broker resumes them after a restart
+//                           ──write──> CompleteCommit|CompleteAbort
+//
+// Kafka answers EndTxn once Prepare* is written. The markers here are local appends, so the
+// answer waits (a bounded time) for the whole transaction to complete: the producer's next
+// transaction then starts without a round of CONCURRENT_TRANSACTIONS retries, and its committed
+// offsets are already visible.
+import { ErrorCode } from '../../../protocol/errors.js';
+import { appendTxnMarker } from '../../../storage/log/producer-state/append-with-state.js';
+import { OFFSETS_TOPIC } from '../group/offsets-log.js';
+import { sleep, type TxnCore } from './txn-core.js';
+import { NO_PRODUCER_EPOCH, type TxnMetadata } from './txn-metadata.js';
+import { isIdle } from './txn-states.js';
+
+/** Longest an EndTxn answer waits for the markers after Prepare* is written. */
+const END_TXN_COMPLETION_WAIT_MS = 5_000;
+
+/** The completion in progress per transactional id (a restart or fence may start one). */
+const completions = new WeakMap<TxnMetadata, Promise<void>>();
+
+export async function endTxn(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+  const unavailable = core.unavailable();
+  if (unavailable !== null) return unavailable;
+  const md = core.txns.get(transactionalId);
+  if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+  if (producerEpoch !== md.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+  if (md.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
+  switch (md.state) {
+    case 'Ongoing': {
+      const code = await core.persist(md, md.prepareAbortOrCommit(commit ? 'PrepareCommit' : 'PrepareAbort', core.now()));
+      if (code !== ErrorCode.NONE) return code;
+      const done = completeTransaction(core, md);
+      await Promise.race([done, sleep(END_TXN_COMPLETION_WAIT_MS)]);
+      return ErrorCode.NONE;
+    }
+    case 'CompleteCommit':
+      return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+    case 'CompleteAbort':
+      return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+    case 'PrepareCommit':
+      return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+    case 'PrepareAbort':
+      return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
+    default:
+      return ErrorCode.INVALID_TXN_STATE;
+  }
+}
+
+/**
+ * Aborts the open transaction of `md` with a bumped epoch (Kafka's prepareFenceProducerEpoch +
+ * endTransaction(ABORT)): the markers carry the new epoch, so the partitions reject every later
+ * write of the fenced producer, and the coordinator rejects its requests with PRODUCER_FENCED.
+ */
+export async function fenceAndAbort(core: TxnCore, md: TxnMetadata): Promise<number> {
+  if (md.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
+  if (md.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE;
+  const t = md.prepareTransition({ state: 'PrepareAbort', producerEpoch: md.producerEpoch + 1, lastProducerEpoch: NO_PRODUCER_EPOCH, lastUpdateTimestamp: core.now() });
+  const code = await core.persist(md, t);
+  if (code === ErrorCode.NONE) void completeTransaction(core, md);
+  return code;
+}
+
+/** Writes the markers of a Prepare* transaction, then Complete*. One run per transaction at a time. */
+export function completeTransaction(core: TxnCore, md: TxnMetadata): Promise<void> {
+  let run = completions.get(md);
+  if (run) return run;
+  run = core.track(writeMarkersAndComplete(core, md)).finally(() => completions.delete(md));
+  completions.set(md, run);
+  return run;
+}
+
+async function writeMarkersAndComplete(core: TxnCore, md: TxnMetadata): Promise<void> {
+  const committed = md.state === 'PrepareCommit';
+  if (!committed && md.state !== 'PrepareAbort') return;
+  const marker = { producerId: md.producerId, producerEpoch: md.producerEpoch, coordinatorEpoch: core.coordinatorEpochFor(md.transactionalId), committed };
+  let remaining = md.partitionList().flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+  while (remaining.length > 0) {
+    if (core.stopping) return;
+    const retry: typeof remaining = [];
+    const written: Promise<void>[] = [];
+    for (const tp of remaining) {
+      const p = core.opts.partition(tp.topic, tp.partition);
+      if (!p) continue; // topic deleted: nothing to mark (Kafka drops such partitions too)
+      const r = appendTxnMarker(p.log, marker, p.leaderEpoch, core.now());
+      if (r.errorCode !== ErrorCode.NONE) {
+        // A newer epoch or coordinator already wrote here: our marker is obsolete for this partition.
+        core.logger.warn('transaction marker rejected', { transactionalId: md.transactionalId, topic: tp.topic, partition: tp.partition, error: r.errorMessage });
+        continue;
+      }
+      if (r.result!.error) {
+        retry.push(tp);
+        continue;
+      }
+      written.push(
+        r.result!.written.then(
+          () => {
+            if (tp.topic === OFFSETS_TOPIC) core.opts.onOffsetsMarker?.(tp.partition, marker.producerId, committed);
+          },
+          () => void retry.push(tp),
+        ),
+      );
+    }
+    await Promise.all(written);
+    remaining = retry;
+    if (remaining.length > 0) {
+      core.logger.warn('retrying transaction markers', { transactionalId: md.transactionalId, partitions: remaining.length });
+      await sleep(core.config.retryBackoffMs);
+    }
+  }
+  for (;;) {
+    if (core.stopping) return;
+    if (!md.pending) {
+      const code = await core.persist(md, md.prepareComplete(core.now()));
+      if (code === ErrorCode.NONE) return;
+      core.logger.warn('retrying transaction completion write', { transactionalId: md.transactionalId, error: code });
+    }
+    await sleep(core.config.retryBackoffMs);
+  }
+}
+
+/** transaction.timeout.ms: open transactions past their timeout are fenced and aborted. */
+export function abortTimedOutTransactions(core: TxnCore): number {
+  if (!core.active || core.stopping) return 0;
+  const now = core.now();
+  let n = 0;
+  for (const md of core.txns.values()) {
+    if (md.state !== 'Ongoing' || md.pending || md.startTimestamp < 0) continue;
+    if (now <= md.startTimestamp + md.timeoutMs) continue;
+    n++;
+    core.logger.info('aborting timed-out transaction', { transactionalId: md.transactionalId, producerId: md.producerId, epoch: md.producerEpoch });
+    void fenceAndAbort(core, md).then((code) => {
+      if (code !== ErrorCode.NONE) core.logger.warn('timed-out transaction abort failed', { transactionalId: md.transactionalId, error: code });
+    });
+  }
+  return n;
+}
+
+/** transactional.id.expiration.ms: idle ids are removed (tombstone). */
+export function removeExpiredTransactionalIds(core: TxnCore): number {
+  if (!core.active || core.stopping) return 0;
+  const now = core.now();
+  let n = 0;
+  for (const md of [...core.txns.values()]) {
+    if (md.pending || !isIdle(md.state)) continue;
+    if (now - md.lastUpdateTimestamp < core.config.transactionalIdExpirationMs) continue;
+    n++;
+    void core.persist(md, md.prepareDead());
+  }
+  return n;
+}

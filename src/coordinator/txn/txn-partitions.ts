@@ -1,0 +1,73 @@
+// AddPartitionsToTxn, AddOffsetsToTxn and the verify-only form of KIP-890 (Kafka's
+// handleAddPartitionsToTransaction / handleVerifyPartitionsInTransaction).
+import { ErrorCode } from '../../../protocol/errors.js';
+import { partitionForGroup } from '../group/partition-for.js';
+import { OFFSETS_TOPIC } from '../group/offsets-log.js';
+import type { TxnCore } from './txn-core.js';
+import type { TxnMetadata } from './txn-metadata.js';
+import { isPreparing } from './txn-states.js';
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+/** The checks every producer-driven request starts with; NONE when the id is usable. */
+function checkProducer(core: TxnCore, md: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
+  if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+  if (md.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+  if (md.pending || isPreparing(md.state)) return ErrorCode.CONCURRENT_TRANSACTIONS;
+  void core;
+  return ErrorCode.NONE;
+}
+
+/** Adds partitions to the producer's transaction (starting it if none is open). One error for all. */
+export async function addPartitions(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
+  const unavailable = core.unavailable();
+  if (unavailable !== null) return unavailable;
+  const md = core.txns.get(transactionalId);
+  const err = checkProducer(core, md, producerId, producerEpoch);
+  if (err !== ErrorCode.NONE) return err;
+  if (md!.state === 'Dead' || md!.state === 'PrepareEpochFence') return ErrorCode.INVALID_TXN_STATE;
+  if (md!.state === 'Ongoing' && parts.every((p) => md!.hasPartition(p.topic, p.partition))) return ErrorCode.NONE;
+  return core.persist(md!, md!.prepareAddPartitions(parts, core.now()));
+}
+
+/**
+ * KIP-890 verify-only: whether each partition is in the producer's open transaction. Nothing is
+ * added. Per-partition NONE / INVALID_TXN_STATE, or one error for all when the producer itself
+ * does not check out.
+ */
+export function verifyPartitions(
+  core: TxnCore,
+  transactionalId: string,
+  producerId: number,
+  producerEpoch: number,
+  parts: TopicPartitionRef[],
+): { errorCode: number; partitions: number[] } {
+  const unavailable = core.unavailable();
+  if (unavailable !== null) return { errorCode: unavailable, partitions: [] };
+  const md = core.txns.get(transactionalId);
+  const err = checkProducer(core, md, producerId, producerEpoch);
+  if (err !== ErrorCode.NONE) return { errorCode: err, partitions: [] };
+  return {
+    errorCode: ErrorCode.NONE,
+    partitions: parts.map((p) => (md!.state === 'Ongoing' && md!.hasPartition(p.topic, p.partition) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE)),
+  };
+}
+
+/** The single-partition verification the produce path asks for (transactional id may be null). */
+export function verifyOne(core: TxnCore, transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number): number {
+  const unavailable = core.unavailable();
+  if (unavailable !== null) return unavailable;
+  const md = transactionalId !== null ? core.txns.get(transactionalId) : core.byProducerId(producerId);
+  const err = checkProducer(core, md, producerId, producerEpoch);
+  if (err !== ErrorCode.NONE) return err;
+  return md!.state === 'Ongoing' && md!.hasPartition(topic, partition) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+}
+
+/** AddOffsetsToTxn: the group's __consumer_offsets partition joins the transaction. */
+export function addOffsets(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<number> {
+  const partition = partitionForGroup(groupId, core.opts.offsetsPartitions());
+  return addPartitions(core, transactionalId, producerId, producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
+}

@@ -1,0 +1,88 @@
+// Keys and values of __transaction_state records, byte-compatible with Kafka's
+// TransactionLogKey / TransactionLogValue v0 (transaction-coordinator/.../message/*.json).
+// Strings are int16-length UTF-8, arrays int32-count (-1 = null), integers big-endian.
+//
+//   key (TransactionLogKey v0)          value (TransactionLogValue v0)
+//   ┌────────────────────────────┐      ┌──────────────────────────────────────────────┐
+//   │ int16  version = 0         │      │ int16  version = 0                           │
+//   │ string transactionalId     │      │ int64  producerId                            │
+//   └────────────────────────────┘      │ int16  producerEpoch                         │
+//                                       │ int32  transactionTimeoutMs                  │
+//   A null value (tombstone) removes    │ int8   transactionStatus (txn-states.ts)     │
+//   the transactional id.               │ array? partitions: string topic, int32[] ids │
+//                                       │ int64  lastUpdateTimestampMs                 │
+//                                       │ int64  startTimestampMs                      │
+//                                       └──────────────────────────────────────────────┘
+// Version 1 (flexible, tagged previous/next producer id) is read as well; we write v0.
+import { Reader } from '../../../protocol/wire/reader.js';
+import { Writer } from '../../../protocol/wire/writer.js';
+import { TXN_STATE_CODES, txnStateOfCode, type TxnState } from './txn-states.js';
+
+export interface TxnLogValue {
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  state: TxnState;
+  partitions: { topic: string; partitions: number[] }[];
+  lastUpdateTimestamp: number;
+  startTimestamp: number;
+}
+
+export function encodeTxnLogKey(transactionalId: string): Buffer {
+  const w = new Writer(32 + transactionalId.length);
+  w.writeInt16(0);
+  w.writeString(transactionalId);
+  return w.toBuffer();
+}
+
+/** The transactional id, or null for a key version this coordinator does not own. */
+export function decodeTxnLogKey(key: Buffer): string | null {
+  const r = new Reader(key);
+  const version = r.readInt16();
+  if (version !== 0) return null;
+  return r.readString();
+}
+
+export function encodeTxnLogValue(v: TxnLogValue): Buffer {
+  const w = new Writer(64);
+  w.writeInt16(0);
+  w.writeInt64(v.producerId);
+  w.writeInt16(v.producerEpoch);
+  w.writeInt32(v.timeoutMs);
+  w.writeInt8(TXN_STATE_CODES[v.state]);
+  w.writeArrayLength(v.partitions.length);
+  for (const t of v.partitions) {
+    w.writeString(t.topic);
+    w.writeArrayLength(t.partitions.length);
+    for (const p of t.partitions) w.writeInt32(p);
+  }
+  w.writeInt64(v.lastUpdateTimestamp);
+  w.writeInt64(v.startTimestamp);
+  return w.toBuffer();
+}
+
+export function decodeTxnLogValue(buf: Buffer): TxnLogValue {
+  const r = new Reader(buf);
+  const version = r.readInt16();
+  if (version !== 0 && version !== 1) throw new Error(`unknown TransactionLogValue version ${version}`);
+  const flexible = version >= 1;
+  const producerId = r.readInt64();
+  const producerEpoch = r.readInt16();
+  const timeoutMs = r.readInt32();
+  const code = r.readInt8();
+  const state = txnStateOfCode(code);
+  if (!state) throw new Error(`unknown transaction status ${code}`);
+  const partitions: TxnLogValue['partitions'] = [];
+  const n = flexible ? r.readCompactNullableArrayLength(2) : r.readNullableArrayLength(2);
+  for (let i = 0; i < n; i++) {
+    const topic = flexible ? r.readCompactString() : r.readString();
+    const m = flexible ? r.readCompactArrayLength(4) : r.readArrayLength(4);
+    const ids: number[] = [];
+    for (let j = 0; j < m; j++) ids.push(r.readInt32());
+    if (flexible) r.skipTaggedFields();
+    partitions.push({ topic, partitions: ids });
+  }
+  const lastUpdateTimestamp = r.readInt64();
+  const startTimestamp = r.readInt64();
+  return { producerId, producerEpoch, timeoutMs, state, partitions, lastUpdateTimestamp, startTimestamp };
+}

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import type { ClusterConnection } from './definition.js';
 
 export type PlatformaticKafka = typeof import('@platformatic/kafka');
-export type KafkaConsumer = InstanceType<PlatformaticKafka['Consumer']>;
-export type KafkaProducer = InstanceType<PlatformaticKafka['Producer']>;
+export type KafkaConsumer = import('@platformatic/kafka').Consumer<Buffer, Buffer, Buffer, Buffer>;
+export type KafkaProducer = import('@platformatic/kafka').Producer<Buffer, Buffer, Buffer, Buffer>;
 
 let loaded: Promise<PlatformaticKafka> | null = null;
 export function loadKafka(): Promise<PlatformaticKafka> {
@@ -64,6 +64,21 @@ export function clientSettings(conn: ClusterConnection, clientId: string, env: N
     s.sasl = { mechanism: conn.sasl.mechanism, username: resolveSecret(conn.sasl.username, env), password: resolveSecret(conn.sasl.password, env) };
   }
   return s;
+}
+
+/** Closes a client and waits for it; never throws. Consumer/Producer close forcefully (pending requests fail). */
+export async function closeClient(c: { close(...args: never[]): unknown } | null | undefined): Promise<void> {
+  if (!c) return;
+  const withForce = c.constructor?.name === 'Consumer' || c.constructor?.name === 'Producer';
+  try {
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      if (withForce) (c.close as (force: boolean, cb: () => void) => void)(true, done);
+      else (c.close as (cb: () => void) => void)(done);
+    });
+  } catch {
+    // closing is best effort
+  }
 }
 
 export interface FetchedRecord {

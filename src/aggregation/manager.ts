@@ -28,6 +28,8 @@ export interface AggregationManagerOptions {
 interface Entry {
   name: string;
   def: AggregationDefinition | null;
+  /** The accepted definition as it was written (restored after a refused update). */
+  raw: unknown | null;
   offset: number;
   target: TargetState;
   processor: AggregationProcessor | null;
@@ -56,6 +58,7 @@ export class AggregationManager {
   private stopping = false;
   private statusTimer: NodeJS.Timeout | null = null;
   private lastStatus = new Map<string, string>();
+  private lastStatusAt = 0;
   private statusWrite: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
 
@@ -71,13 +74,13 @@ export class AggregationManager {
     await ensureTopic(this.broker, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
     if (this.opts.configFile) await this.applyConfigFile(this.opts.configFile);
 
-    // Initial load: latest record per key, so a definition deleted later never starts.
-    const latest = new Map<string, { key: Buffer; value: Buffer | null; offset: number }>();
-    this.applied = await readLocal(this.broker, DEFINITIONS_TOPIC, 0, 0, (r) => {
-      if (r.key) latest.set(r.key.toString('utf8'), { key: r.key, value: r.value, offset: r.offset });
-    });
-    const ordered = [...latest.values()].sort((a, b) => a.offset - b.offset);
-    for (const r of ordered) await this.apply(r.key, r.value, r.offset, true);
+    // Initial load: every record in log order (so a refused update is refused again), starting
+    // processors only at the end (so a definition deleted later never starts).
+    const records: { key: Buffer | null; value: Buffer | null; offset: number }[] = [];
+    this.applied = await readLocal(this.broker, DEFINITIONS_TOPIC, 0, 0, (r) => records.push({ key: r.key, value: r.value, offset: r.offset }));
+    for (const r of records) await this.apply(r.key, r.value, r.offset, true);
+    // A refused update that is still the key's latest record (a crash came before the restore).
+    for (const e of this.entries.values()) if (e.def && e.definitionErrorOffset !== null && e.definitionErrorOffset > e.offset) await this.restoreAccepted(e);
     for (const e of this.entries.values()) this.startProcessor(e);
     await this.deleteOrphanChangelogs();
     this.tail = this.tailLoop();
@@ -230,7 +233,8 @@ export class AggregationManager {
       if (!e) return;
       this.entries.delete(rec.name);
       await e.processor?.stop();
-      if (this.broker.topics.get(changelogTopic(rec.name))) await this.broker.deleteTopic(changelogTopic(rec.name));
+      // On the initial load a later record may create the name again: orphans are removed after it.
+      if (!initial && this.broker.topics.get(changelogTopic(rec.name))) await this.broker.deleteTopic(changelogTopic(rec.name));
       this.lastStatus.delete(rec.name);
       await this.writeStatus([statusRecord(rec.name, null)]);
       this.logger.info('aggregation deleted', { aggregation: rec.name });
@@ -244,15 +248,18 @@ export class AggregationManager {
       if (bad.length > 0) problems.push(`cannot change ${bad.join(', ')} of an existing aggregation; delete it and create it again`);
     }
     if (problems.length > 0) {
-      if (!e) this.entries.set(rec.name, (e = { name: rec.name, def: null, offset, target: 'RUNNING', processor: null, definitionError: null, definitionErrorOffset: null }));
+      if (!e) this.entries.set(rec.name, (e = { name: rec.name, def: null, raw: null, offset, target: 'RUNNING', processor: null, definitionError: null, definitionErrorOffset: null }));
       e.definitionError = problems.join('; ');
       e.definitionErrorOffset = offset;
       this.logger.warn('rejected aggregation definition', { aggregation: rec.name, offset, errors: e.definitionError });
+      // The refused record is now the key's latest value, which is all compaction keeps: write the
+      // accepted definition back so the topic (and the next start) holds what is in effect.
+      if (e.def && e.raw !== null && !initial) await this.restoreAccepted(e);
       return;
     }
     const def = (v as { definition: AggregationDefinition }).definition;
     if (!e) {
-      e = { name: rec.name, def, offset, target: 'RUNNING', processor: null, definitionError: null, definitionErrorOffset: null };
+      e = { name: rec.name, def, raw: rec.raw, offset, target: 'RUNNING', processor: null, definitionError: null, definitionErrorOffset: null };
       this.entries.set(rec.name, e);
       if (!initial) this.startProcessor(e);
       this.logger.info('aggregation defined', { aggregation: rec.name, offset });
@@ -260,12 +267,21 @@ export class AggregationManager {
     }
     const changed = JSON.stringify(e.def) !== JSON.stringify(def);
     e.def = def;
+    e.raw = rec.raw;
     e.offset = offset;
-    e.definitionError = null;
-    e.definitionErrorOffset = null;
+    if (changed) {
+      // A record repeating the definition in effect (the restore above) keeps the last error visible.
+      e.definitionError = null;
+      e.definitionErrorOffset = null;
+    }
     if (!e.processor) {
       if (!initial) this.startProcessor(e);
     } else if (changed) e.processor.updateDefinition(def);
+  }
+
+  private async restoreAccepted(e: Entry): Promise<void> {
+    const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, [definitionRecord(e.name, e.raw)]);
+    if (!res.ok) this.logger.warn('could not restore the accepted definition', { aggregation: e.name, err: res.error });
   }
 
   /** Two aggregations must not write the same topics, nor read what another writes. */
@@ -339,9 +355,12 @@ export class AggregationManager {
   private publishStatus(): Promise<void> {
     this.statusWrite = this.statusWrite.then(async () => {
       const records = [];
+      // Unchanged status is rewritten now and then, so its reportedAt tells readers it is live.
+      const heartbeat = Date.now() - this.lastStatusAt >= this.opts.statusIntervalMs * 15;
+      if (heartbeat) this.lastStatusAt = Date.now();
       for (const s of this.statuses()) {
         const text = JSON.stringify({ ...s, reportedAt: 0 });
-        if (this.lastStatus.get(s.name) === text) continue;
+        if (!heartbeat && this.lastStatus.get(s.name) === text) continue;
         this.lastStatus.set(s.name, text);
         records.push(statusRecord(s.name, s));
       }

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import { configReferenceText, usageText, type CommandSummary } from './help.js';
 import { runStart, type StartBroker } from './start.js';
 import { runTierCommand } from '../tier/tier-cli.js';
+import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
+import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
 import type { LogSink } from '../logging/logger.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -40,6 +42,18 @@ const COMMANDS: readonly Command[] = [
     usage: 'tier status [server.properties] [--override key=value ...] [--json]',
     summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
     run: runTierCommand,
+  },
+  {
+    name: 'aggregations',
+    usage: AGGREGATIONS_USAGE,
+    summary: 'Manage the aggregation stage of a running broker (definitions, status, pause/resume/delete)',
+    run: runAggregationsCommand,
+  },
+  {
+    name: 'contribute',
+    usage: CONTRIBUTE_USAGE,
+    summary: "Publish a partner's monthly spend contributions and compare them with the global figures",
+    run: runContributeCommand,
   },
   {
     name: 'help',

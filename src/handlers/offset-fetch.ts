@@ -19,7 +19,9 @@ export function offsetFetchHandler(coordinator: GroupCoordinator): ApiHandler<Of
           topics: [],
           errorCode: 0,
           groups: req.groups.map((g) => {
-            const r = coordinator.fetchOffsets(g.groupId, g.topics);
+            // v9 (KIP-848) carries the member id and epoch so stale members are refused.
+            const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
+            const r = coordinator.fetchOffsets(g.groupId, g.topics, member);
             return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
           }),
         };

@@ -123,6 +123,15 @@ export class TxnIndex {
     return out;
   }
 
+  /** Forgets one entry (its ABORT marker is being compacted away, its data already gone). */
+  remove(e: AbortedTxn): boolean {
+    const i = this.entries.indexOf(e);
+    if (i < 0) return false;
+    this.entries = [...this.entries.slice(0, i), ...this.entries.slice(i + 1)];
+    this.rewrite();
+    return true;
+  }
+
   /** Drops entries whose marker is at or after `offset` (log truncation, recovery replay). */
   truncateFrom(offset: number): void {
     const keep = this.entries.filter((e) => e.lastOffset < offset);

@@ -68,7 +68,7 @@ export async function readHistory(broker: Broker, topic: string): Promise<Output
       out.push({
         offset: r.offset,
         key: r.key?.toString() ?? '',
-        value: r.value === null ? null : (JSON.parse(r.value.toString()) as Record<string, any>),
+        value: r.value === null ? null : parseOrText(r.value.toString()),
         version: Number(headerValue(r, 'tributary.version')),
         headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ''])),
       });
@@ -106,5 +106,13 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function parseOrText(s: string): Record<string, any> {
+  try {
+    return JSON.parse(s) as Record<string, any>;
+  } catch {
+    return { text: s };
   }
 }

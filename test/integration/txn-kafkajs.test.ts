@@ -1,7 +1,7 @@
 // kafkajs transactions against an in-process broker: committed and aborted transactions seen
 // through a read_committed consumer, a consume-transform-produce loop with sendOffsets whose
-// group offsets appear only on commit, zombie fencing by transactional id, and the idempotent
-// producer.
+// group offsets appear only on commit, zombie fencing by transactional id, the timeout abort of
+// an abandoned transaction, and the idempotent producer.
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -14,6 +14,7 @@ beforeAll(async () => {
     'group.initial.rebalance.delay.ms': '0',
     'offsets.topic.num.partitions': '3',
     'transaction.state.log.num.partitions': '3',
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms': '100',
   });
 });
 afterAll(async () => {
@@ -149,6 +150,22 @@ describe('kafkajs transactions', () => {
     await zombie.disconnect().catch(() => {});
     await fresh.disconnect();
     expect(await readCommitted(topic, 1)).toEqual(['fresh']);
+  });
+
+  it('aborts an abandoned transaction after transaction.timeout.ms; the LSO advances', async () => {
+    const topic = 'kj-timeout';
+    await createTopic(topic);
+    const producer = kafka().producer({ transactionalId: 'kj-timeout-id', maxInFlightRequests: 1, idempotent: true, transactionTimeout: 1000 });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.send({ topic, messages: [{ value: 'abandoned' }] });
+    const log = tb.broker.partition(topic, 0)!.log;
+    expect(log.lastStableOffset).toBe(0);
+    await waitFor(() => log.lastStableOffset === log.highWatermark, 'the timeout abort');
+    await waitFor(() => tb.broker.txnCoordinator!.describe(['kj-timeout-id'])[0]!.transactionState === 'CompleteAbort', 'CompleteAbort');
+    expect(log.producers.txnIndex.size).toBe(1);
+    await expect(t.commit()).rejects.toThrow();
+    await producer.disconnect().catch(() => {});
   });
 
   it('writes each record of an idempotent producer once', async () => {

@@ -62,7 +62,7 @@ describe('@platformatic/kafka transactions', () => {
     }
     expect((await readCommitted(topic, 3)).sort()).toEqual(['c1', 'c2', 'c3']);
     expect(tb.broker.partition(topic, 0)!.log.producers.txnIndex.size).toBe(1);
-    expect(tb.broker.txnCoordinator!.describe(['pk-txn-id'])[0]!.transactionState).toBe('CompleteCommit');
+    await waitFor(() => tb.broker.txnCoordinator!.describe(['pk-txn-id'])[0]!.transactionState === 'CompleteCommit', 'CompleteCommit');
   });
 
   it('commits consumed offsets inside the transaction (addConsumer + addOffset)', async () => {

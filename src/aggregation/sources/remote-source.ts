@@ -3,7 +3,7 @@
 // closes the client, so the next attempt starts from fresh connections and metadata; the base
 // reader backs off and retries, so a cluster that is down only delays its own contributions.
 import type { ClusterConnection } from '../definition.js';
-import { clientSettings, errorText, isUnknownTopic, loadKafka, type KafkaConsumer } from '../kafka-client.js';
+import { clientSettings, closeClient, errorText, isUnknownTopic, loadKafka, type KafkaConsumer } from '../kafka-client.js';
 import { BufferedSourceReader, TopicMissingError, committedRecords, type BatchView, type PollResult, type ReaderOptions, type SourceChunk } from './source-reader.js';
 
 const MAX_WAIT_MS = 500;
@@ -168,7 +168,7 @@ export class RemoteSourceReader extends BufferedSourceReader {
   private async dropClient(): Promise<void> {
     const c = this.client;
     this.client = null;
-    if (c) await new Promise<void>((resolve) => c.close(true, () => resolve()));
+    await closeClient(c);
   }
 
   protected release(): Promise<void> {

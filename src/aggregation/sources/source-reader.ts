@@ -81,12 +81,21 @@ export abstract class BufferedSourceReader {
     this.loop = this.run();
   }
 
-  /** Removes and returns buffered chunks, whole, up to about `maxRecords` records. */
+  /**
+   * Removes and returns buffered chunks holding at most `maxRecords` records; a chunk larger than
+   * what is left is split at a record (its first part ends at the next record's offset).
+   */
   take(maxRecords: number): SourceChunk[] {
     const out: SourceChunk[] = [];
     let n = 0;
-    while (this.chunks.length > 0 && (out.length === 0 || n + this.chunks[0]!.records.length <= maxRecords)) {
-      const c = this.chunks.shift()!;
+    while (this.chunks.length > 0 && n < Math.max(1, maxRecords)) {
+      let c = this.chunks[0]!;
+      const room = Math.max(1, maxRecords) - n;
+      if (c.records.length > room) {
+        const head: SourceChunk = { source: c.source, partition: c.partition, records: c.records.slice(0, room), nextOffset: c.records[room]!.offset, bytes: 0 };
+        this.chunks[0] = { ...c, records: c.records.slice(room) };
+        c = head;
+      } else this.chunks.shift();
       n += c.records.length;
       this.bufferedRecords -= c.records.length;
       out.push(c);

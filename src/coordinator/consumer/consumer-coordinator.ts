@@ -12,6 +12,7 @@
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ConsumerGroupDescribeResponseDescribedGroup } from '../../../protocol/generated/consumer-group-describe.js';
 import type { Broker } from '../../broker.js';
+import type { CommittedOffset } from '../group/classic-group.js';
 import type { CoordinatorLogger } from '../group/coordinator-core.js';
 import type { GroupCoordinator, ListedGroup, ModernGroupHooks } from '../group/group-coordinator.js';
 import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteOutcome, TopicErrors } from '../group/offset-ops.js';
@@ -21,7 +22,7 @@ import { assignorsByName } from './assignors.js';
 import { readConsumerGroupConfig, type ConsumerGroupConfig } from './consumer-config.js';
 import { ConsumerCore, type TopicsView } from './consumer-core.js';
 import { CONSUMER_GROUP_TYPE, CONSUMER_PROTOCOL_TYPE, ConsumerGroup } from './consumer-group.js';
-import { commitOffsets, deleteGroup, deleteOffsets, deleteTopicOffsets, expireOffsets, fetchOffsets, removeGroup } from './consumer-offsets.js';
+import { commitOffsets, deleteGroup, deleteOffsets, deleteTopicOffsets, expireOffsets, fetchOffsets, removeGroup, validateCommit } from './consumer-offsets.js';
 import { decodeKey, decodeRecord, MemberState } from './consumer-records.js';
 import { consumerGroupHeartbeat, type ConsumerHeartbeatOutcome, type ConsumerHeartbeatParams } from './heartbeat-flow.js';
 
@@ -203,6 +204,18 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
 
   expireOffsets(): number {
     return this.core.active ? expireOffsets(this.core) : 0;
+  }
+
+  validateTxnOffsetCommit(groupId: string, memberId: string, memberEpoch: number): number {
+    const g = this.core.groups.get(groupId);
+    if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
+    // Transactional commits skip the OffsetCommit version check (Kafka's isTransactional).
+    return validateCommit(g, memberId, memberEpoch, 9);
+  }
+
+  applyCommittedOffsets(groupId: string, offsets: Iterable<{ topic: string; partition: number; value: CommittedOffset }>): void {
+    const g = this.core.groups.get(groupId);
+    if (g) for (const o of offsets) g.putOffset(o.topic, o.partition, o.value);
   }
 
   /** For tests and tools: the live group, if any. */

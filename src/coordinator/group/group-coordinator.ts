@@ -9,7 +9,7 @@
 //   await gc.shutdown()                                // before the network server closes
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Broker } from '../../broker.js';
-import type { ClassicGroup } from './classic-group.js';
+import type { ClassicGroup, CommittedOffset } from './classic-group.js';
 import { CoordinatorCore, groupWriteError, type CoordinatorLogger } from './coordinator-core.js';
 import { readGroupConfig, type GroupCoordinatorConfig } from './group-config.js';
 import { joinError, syncError, type JoinGroupOutcome, type SyncGroupOutcome } from './group-member.js';
@@ -45,6 +45,10 @@ export interface ModernGroupHooks {
   listGroups(states: ReadonlySet<string>, types: ReadonlySet<string>): ListedGroup[];
   onTopicsDeleted(topics: string[]): number;
   expireOffsets(): number;
+  /** TxnOffsetCommit checks for a consumer group: ErrorCode.NONE, UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH. */
+  validateTxnOffsetCommit(groupId: string, memberId: string, memberEpoch: number): number;
+  /** Offsets of a committed transaction, applied to the consumer group's memory (already in the log). */
+  applyCommittedOffsets(groupId: string, offsets: Iterable<{ topic: string; partition: number; value: CommittedOffset }>): void;
 }
 
 export interface DescribedGroup {

@@ -8,10 +8,13 @@
 //                           storage errors; the broker resumes them after a restart
 //                           ──write──> CompleteCommit|CompleteAbort
 //
-// Kafka answers EndTxn once Prepare* is written. The markers here are local appends, so the
-// answer waits (a bounded time) for the whole transaction to complete: the producer's next
-// transaction then starts without a round of CONCURRENT_TRANSACTIONS retries, and its committed
-// offsets are already visible.
+// Kafka answers EndTxn once Prepare* is written and the producer retries its next request on
+// CONCURRENT_TRANSACTIONS until Complete* is. The markers here are local appends, so EndTxn is
+// answered once they are written (bounded wait): the data is committed (LSO past the markers) and
+// any transactional offsets visible when the producer hears back. The Complete* write overlaps
+// with the producer's next request, and a request that finds the id completing waits for it
+// (settle) instead of bouncing with CONCURRENT_TRANSACTIONS — as if its retry had come just late
+// enough.
 import { ErrorCode } from '../../../protocol/errors.js';
 import { appendTxnMarker } from '../../../storage/log/producer-state/append-with-state.js';
 import { OFFSETS_TOPIC } from '../group/offsets-log.js';
@@ -19,16 +22,36 @@ import { sleep, type TxnCore } from './txn-core.js';
 import { NO_PRODUCER_EPOCH, type TxnMetadata } from './txn-metadata.js';
 import { isIdle } from './txn-states.js';
 
-/** Longest an EndTxn answer waits for the markers after Prepare* is written. */
-const END_TXN_COMPLETION_WAIT_MS = 5_000;
+/** Longest a request waits for markers or an in-flight completion before answering anyway. */
+const COMPLETION_WAIT_MS = 5_000;
 
-/** The completion in progress per transactional id (a restart or fence may start one). */
-const completions = new WeakMap<TxnMetadata, Promise<void>>();
+interface Completion {
+  /** Every marker is written (or given up on). */
+  markers: Promise<void>;
+  /** Complete* is written (or the coordinator is stopping). */
+  done: Promise<void>;
+}
+
+/** The completion in progress per transactional id (EndTxn, a fence, a timeout or a restart starts one). */
+const completions = new WeakMap<TxnMetadata, Completion>();
+
+function capped(p: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((r) => (timer = setTimeout(r, COMPLETION_WAIT_MS)));
+  return Promise.race([p, cap]).finally(() => clearTimeout(timer));
+}
+
+/** Waits (bounded) for a completion of `md` in progress, if any, so the caller sees the settled state. */
+export async function settle(md: TxnMetadata | undefined): Promise<void> {
+  const c = md && completions.get(md);
+  if (c) await capped(c.done);
+}
 
 export async function endTxn(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
   const unavailable = core.unavailable();
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
+  await settle(md);
   if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   if (producerEpoch !== md.producerEpoch) return ErrorCode.PRODUCER_FENCED;
   if (md.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
@@ -36,8 +59,7 @@ export async function endTxn(core: TxnCore, transactionalId: string, producerId:
     case 'Ongoing': {
       const code = await core.persist(md, md.prepareAbortOrCommit(commit ? 'PrepareCommit' : 'PrepareAbort', core.now()));
       if (code !== ErrorCode.NONE) return code;
-      const done = completeTransaction(core, md);
-      await Promise.race([done, sleep(END_TXN_COMPLETION_WAIT_MS)]);
+      await capped(completeTransaction(core, md).markers);
       return ErrorCode.NONE;
     }
     case 'CompleteCommit':
@@ -63,20 +85,24 @@ export async function fenceAndAbort(core: TxnCore, md: TxnMetadata): Promise<num
   if (md.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE;
   const t = md.prepareTransition({ state: 'PrepareAbort', producerEpoch: md.producerEpoch + 1, lastProducerEpoch: NO_PRODUCER_EPOCH, lastUpdateTimestamp: core.now() });
   const code = await core.persist(md, t);
-  if (code === ErrorCode.NONE) void completeTransaction(core, md);
+  if (code === ErrorCode.NONE) completeTransaction(core, md);
   return code;
 }
 
 /** Writes the markers of a Prepare* transaction, then Complete*. One run per transaction at a time. */
-export function completeTransaction(core: TxnCore, md: TxnMetadata): Promise<void> {
-  let run = completions.get(md);
-  if (run) return run;
-  run = core.track(writeMarkersAndComplete(core, md)).finally(() => completions.delete(md));
-  completions.set(md, run);
-  return run;
+export function completeTransaction(core: TxnCore, md: TxnMetadata): Completion {
+  let c = completions.get(md);
+  if (c) return c;
+  const markers = core.track(writeMarkers(core, md));
+  const done = core.track(markers.then(() => writeComplete(core, md))).finally(() => {
+    if (completions.get(md) === c) completions.delete(md);
+  });
+  c = { markers, done };
+  completions.set(md, c);
+  return c;
 }
 
-async function writeMarkersAndComplete(core: TxnCore, md: TxnMetadata): Promise<void> {
+async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
   const committed = md.state === 'PrepareCommit';
   if (!committed && md.state !== 'PrepareAbort') return;
   const marker = { producerId: md.producerId, producerEpoch: md.producerEpoch, coordinatorEpoch: core.coordinatorEpochFor(md.transactionalId), committed };
@@ -114,6 +140,10 @@ async function writeMarkersAndComplete(core: TxnCore, md: TxnMetadata): Promise<
       await sleep(core.config.retryBackoffMs);
     }
   }
+}
+
+async function writeComplete(core: TxnCore, md: TxnMetadata): Promise<void> {
+  if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') return;
   for (;;) {
     if (core.stopping) return;
     if (!md.pending) {

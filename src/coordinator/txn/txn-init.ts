@@ -7,7 +7,7 @@
 //   - KIP-360: a producer passing its current id/epoch may bump its own epoch to recover, and a
 //     retry of a bump it missed gets the same epoch back.
 import { ErrorCode } from '../../../protocol/errors.js';
-import { fenceAndAbort } from './txn-end.js';
+import { fenceAndAbort, settle } from './txn-end.js';
 import type { TxnCore } from './txn-core.js';
 import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TxnMetadata } from './txn-metadata.js';
 import { isIdle } from './txn-states.js';
@@ -63,6 +63,7 @@ export async function initProducerId(
       core.txns.set(transactionalId, md);
     }
   }
+  await settle(md);
   if (md.pending) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
   if (expected && !md.isValidProducerId(expected.producerId, expected.epoch)) return fail(ErrorCode.PRODUCER_FENCED);
 

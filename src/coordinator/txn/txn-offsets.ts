@@ -184,6 +184,24 @@ export class TxnOffsets {
     return false;
   }
 
+  /**
+   * OffsetFetch v7+ with require_stable (KIP-447): partitions with a pending transactional commit
+   * answer UNSTABLE_OFFSET_COMMIT (the consumer retries) instead of an offset about to change.
+   * Mutates and returns `fetched` (the group coordinator's FetchedOffsets shape).
+   */
+  markUnstable<T extends { topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; errorCode: number }[] }[] }>(groupId: string, fetched: T): T {
+    if (this.pending.size === 0) return fetched;
+    for (const t of fetched.topics) {
+      for (const p of t.partitions) {
+        if (this.hasPending(groupId, t.name, p.partitionIndex)) {
+          p.errorCode = ErrorCode.UNSTABLE_OFFSET_COMMIT;
+          p.committedOffset = -1;
+        }
+      }
+    }
+    return fetched;
+  }
+
   /** Number of producers with pending offsets (tests, metrics). */
   get pendingProducers(): number {
     return this.pending.size;

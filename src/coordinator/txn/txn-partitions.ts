@@ -4,6 +4,7 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import { partitionForGroup } from '../group/partition-for.js';
 import { OFFSETS_TOPIC } from '../group/offsets-log.js';
 import type { TxnCore } from './txn-core.js';
+import { settle } from './txn-end.js';
 import type { TxnMetadata } from './txn-metadata.js';
 import { isPreparing } from './txn-states.js';
 
@@ -13,11 +14,10 @@ export interface TopicPartitionRef {
 }
 
 /** The checks every producer-driven request starts with; NONE when the id is usable. */
-function checkProducer(core: TxnCore, md: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
+function checkProducer(md: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
   if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   if (md.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
   if (md.pending || isPreparing(md.state)) return ErrorCode.CONCURRENT_TRANSACTIONS;
-  void core;
   return ErrorCode.NONE;
 }
 
@@ -26,7 +26,8 @@ export async function addPartitions(core: TxnCore, transactionalId: string, prod
   const unavailable = core.unavailable();
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
-  const err = checkProducer(core, md, producerId, producerEpoch);
+  await settle(md); // the previous transaction's Complete* may still be being written
+  const err = checkProducer(md, producerId, producerEpoch);
   if (err !== ErrorCode.NONE) return err;
   if (md!.state === 'Dead' || md!.state === 'PrepareEpochFence') return ErrorCode.INVALID_TXN_STATE;
   if (md!.state === 'Ongoing' && parts.every((p) => md!.hasPartition(p.topic, p.partition))) return ErrorCode.NONE;
@@ -48,7 +49,7 @@ export function verifyPartitions(
   const unavailable = core.unavailable();
   if (unavailable !== null) return { errorCode: unavailable, partitions: [] };
   const md = core.txns.get(transactionalId);
-  const err = checkProducer(core, md, producerId, producerEpoch);
+  const err = checkProducer(md, producerId, producerEpoch);
   if (err !== ErrorCode.NONE) return { errorCode: err, partitions: [] };
   return {
     errorCode: ErrorCode.NONE,
@@ -61,7 +62,7 @@ export function verifyOne(core: TxnCore, transactionalId: string | null, produce
   const unavailable = core.unavailable();
   if (unavailable !== null) return unavailable;
   const md = transactionalId !== null ? core.txns.get(transactionalId) : core.byProducerId(producerId);
-  const err = checkProducer(core, md, producerId, producerEpoch);
+  const err = checkProducer(md, producerId, producerEpoch);
   if (err !== ErrorCode.NONE) return err;
   return md!.state === 'Ongoing' && md!.hasPartition(topic, partition) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
 }

@@ -17,10 +17,10 @@
 // leader epoch, producer id/epoch, base sequence and the transactional flag. A batch losing no
 // record is written back byte for byte.
 //
-// Transactions (not implemented yet) plug in through TransactionFilter, where Kafka's
-// CleanedTransactionMetadata sits: aborted transactional batches lose their records (and stay out
-// of the offset map), and control batches (markers) are removed once their transaction's data is
-// gone and their own delete horizon has passed. Today no batch is aborted and markers stay.
+// Transactions plug in through TransactionFilter, where Kafka's CleanedTransactionMetadata sits
+// (producer-state/txn-cleaner-filter.ts): aborted transactional batches lose their records (and
+// stay out of the offset map), and control batches (markers) are removed once their
+// transaction's data is gone and delete.retention.ms has passed.
 import {
   ATTR_DELETE_HORIZON,
   Compression,
@@ -41,7 +41,7 @@ export interface TransactionFilter {
   discardControlBatch(batch: BatchInfo, now: number): boolean;
 }
 
-/** No transactions yet: nothing is aborted, every marker is kept. */
+/** No transactions: nothing is aborted, every marker is kept (tests, logs without producer state). */
 export const NO_TRANSACTIONS: TransactionFilter = {
   isAborted: () => false,
   discardControlBatch: () => false,

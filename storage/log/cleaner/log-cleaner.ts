@@ -24,7 +24,8 @@ import type { LogSegment } from '../log-segment.js';
 import { SILENT_LOGGER, type StorageLogger } from '../logger.js';
 import type { PartitionLog } from '../partition-log.js';
 import { readAt } from '../segment-scan.js';
-import { NO_TRANSACTIONS, type TransactionFilter } from './batch-filter.js';
+import type { TransactionFilter } from './batch-filter.js';
+import { cleanerTransactionFilter } from '../producer-state/txn-cleaner-filter.js';
 import { cleanableOffsets, dirtyStats, maxCompactionDelay, type CleanableRange, type DirtyStats } from './cleanable.js';
 import { Cleaner, CleanerAbortedError, type CleanStats, type ProducerLastBatch } from './cleaner.js';
 import { CleanerCorruptSegmentError } from './segment-batches.js';
@@ -46,7 +47,7 @@ export interface LogCleanerOptions {
   ioChunkBytes?: number;
   /** producer.id.expiration.ms (default 86400000). */
   producerIdExpirationMs?: number;
-  /** Transaction hook; default: no transactions. */
+  /** Transaction hook; default: the partition's aborted-transactions index (cleanerTransactionFilter). */
   transactions?: (log: PartitionLog) => TransactionFilter;
   /** Producer state hook; default: header scan (see cleaner.ts). */
   activeProducers?: (log: PartitionLog) => Promise<Map<number, ProducerLastBatch>>;
@@ -93,7 +94,8 @@ export class LogCleaner {
       offsetMapEntries: opts.offsetMapEntries ?? 1_000_000,
       ioChunkBytes: opts.ioChunkBytes ?? 1024 * 1024,
       producerIdExpirationMs: opts.producerIdExpirationMs ?? 86_400_000,
-      transactions: opts.transactions ?? (() => NO_TRANSACTIONS),
+      // Aborted transactional data is removed and markers expire (producer-state/txn-cleaner-filter.ts).
+      transactions: opts.transactions ?? cleanerTransactionFilter,
       activeProducers: opts.activeProducers,
     });
   }

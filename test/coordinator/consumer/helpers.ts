@@ -107,7 +107,7 @@ export class SimMember {
   last: ConsumerHeartbeatOutcome | null = null;
 
   constructor(
-    private readonly h: Harness,
+    public h: Harness,
     public memberId: string,
     public base: Partial<ConsumerHeartbeatParams> = {},
   ) {}

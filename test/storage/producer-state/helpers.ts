@@ -10,6 +10,8 @@ export interface ProducerBatchOptions {
   txn?: boolean;
   timestamp?: number;
   tag?: string;
+  /** Keyed records instead of `count` generated values. */
+  records?: { key: string; value: string | null }[];
 }
 
 export function producerBatch(o: ProducerBatchOptions): { records: Buffer; batches: BatchInfo[] } {
@@ -20,7 +22,9 @@ export function producerBatch(o: ProducerBatchOptions): { records: Buffer; batch
     producerEpoch: o.epoch ?? 0,
     baseSequence: o.seq,
     transactional: o.txn ?? false,
-    records: Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`${o.tag ?? 'v'}-${o.seq + i}`), timestamp: ts + i })),
+    records: o.records
+      ? o.records.map((r, i) => ({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestamp: ts + i }))
+      : Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`${o.tag ?? 'v'}-${o.seq + i}`), timestamp: ts + i })),
   });
   const scan = scanBatches(records);
   if (scan.error) throw new Error(scan.error);

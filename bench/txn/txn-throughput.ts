@@ -1,0 +1,259 @@
+// Transactional throughput: records/s of transactional producers committing 10, 100 and 1000
+// records per transaction, beside non-transactional (plain and idempotent) producers, all in the
+// same run against the same broker process.
+//
+//   npx tsx bench/txn/txn-throughput.ts [--seconds 6] [--producers 4] [--sizes 10,100,1000]
+//                                       [--record-bytes 1024] [--rounds 2] [--no-save] [--profile]
+//
+// Each producer is one connection owning one partition of a 4-partition topic (acks=-1):
+//   plain        Produce only, batches of 100 records, up to 5 requests in flight
+//   idempotent   the same with a producer id and sequences (the producer-state check)
+//   txn-N        InitProducerId once, then per transaction: AddPartitionsToTxn (wait),
+//                ceil(N/100) batches of min(N,100) records (pipelined, up to 5 in flight),
+//                EndTxn(commit) (wait) — what a Java/librdkafka transactional producer does.
+//                Records count once their transaction's EndTxn succeeded.
+// Requests are raw (no client library): batches are patched from one pre-built template per
+// size (producer id, epoch, sequence, CRC), so the generator spends little CPU per record. The
+// best round per scenario is kept (disturbance only lowers throughput). Results are printed and
+// written to bench/txn/results/latest.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { crc32c } from '@node-rs/crc32';
+import { errorName } from '../../protocol/errors.js';
+import { decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest } from '../../protocol/generated/add-partitions-to-txn.js';
+import { decodeEndTxnResponse, encodeEndTxnRequest } from '../../protocol/generated/end-txn.js';
+import { decodeInitProducerIdResponse, encodeInitProducerIdRequest } from '../../protocol/generated/init-producer-id.js';
+import { encodeProduceRequest } from '../../protocol/generated/produce.js';
+import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
+import { OFF_BASE_SEQUENCE, OFF_CRC, OFF_PRODUCER_EPOCH, OFF_PRODUCER_ID, writeInt64 } from '../../protocol/records/batch-header.js';
+import { Writer } from '../../protocol/wire/writer.js';
+import { BenchConnection } from '../load-generator.js';
+import { createTopics, produceResponseErrors } from '../lib/kafka-calls.js';
+import { PRODUCE_VERSION } from '../lib/payloads.js';
+import { REPO_ROOT, startBroker, type Target } from '../lib/targets.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '6' },
+    producers: { type: 'string', default: '4' },
+    sizes: { type: 'string', default: '10,100,1000' },
+    'record-bytes': { type: 'string', default: '1024' },
+    rounds: { type: 'string', default: '2' },
+    'no-save': { type: 'boolean', default: false },
+    /** Only these scenarios (comma-separated names, e.g. txn-10); the % column then needs plain. */
+    only: { type: 'string' },
+    /** Broker CPU profile (--cpu-prof) into bench/txn/results/profiles/. */
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+const SECONDS = Number(args.seconds);
+const PRODUCERS = Number(args.producers);
+const SIZES = args.sizes!.split(',').map(Number);
+const RECORD_BYTES = Number(args['record-bytes']);
+const ROUNDS = Number(args.rounds);
+const TOPIC = 'txn-bench';
+const MAX_BATCH_RECORDS = 100;
+const MAX_INFLIGHT = 5;
+const WARMUP_MS = 1000;
+
+// ---- request encoding -------------------------------------------------------------------------
+
+function body(encode: (w: Writer) => void): Buffer {
+  const w = new Writer(256);
+  encode(w);
+  return Buffer.from(w.toBuffer());
+}
+
+/**
+ * Produce v9 bodies for one partition: the batch of `n` records sits between a constant prefix
+ * (request fields up to the records length) and a constant suffix (tagged fields), so a body is
+ * one copy of a pre-built template with producer id, epoch, sequence and CRC patched in. Every
+ * scenario builds its bodies this way, so the generator's cost per record is the same in all.
+ */
+function bodyTemplate(partition: number, n: number, transactional: boolean, transactionalId: string | null) {
+  const value = Buffer.alloc(RECORD_BYTES, 0x61);
+  const batch = buildRecordBatch({ producerId: 0, producerEpoch: 0, baseSequence: 0, transactional, records: Array.from({ length: n }, () => ({ key: null, value })) });
+  const whole = body((w) => encodeProduceRequest(w, PRODUCE_VERSION, { transactionalId, acks: -1, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: batch }] }] }));
+  const at = whole.indexOf(batch.subarray(0, 64));
+  if (at < 0) throw new Error('batch not found in its produce body');
+  return {
+    records: n,
+    stamp(pid: number, epoch: number, seq: number): Buffer {
+      const b = Buffer.from(whole);
+      writeInt64(b, at + OFF_PRODUCER_ID, pid);
+      b.writeInt16BE(epoch, at + OFF_PRODUCER_EPOCH);
+      b.writeInt32BE(seq, at + OFF_BASE_SEQUENCE);
+      b.writeUInt32BE(crc32c(b.subarray(at + 21, at + batch.length)) >>> 0, at + OFF_CRC);
+      return b;
+    },
+  };
+}
+
+function send<T>(conn: BenchConnection, apiKey: number, version: number, b: Buffer, decode: (r: import('../../protocol/wire/reader.js').Reader, v: number) => T): Promise<T> {
+  return conn.request(apiKey, version, b, decode);
+}
+
+async function initProducerId(conn: BenchConnection, transactionalId: string | null): Promise<{ pid: number; epoch: number }> {
+  const r = await send(conn, 22, 4, body((w) => encodeInitProducerIdRequest(w, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })), decodeInitProducerIdResponse);
+  if (r.errorCode !== 0) throw new Error(`InitProducerId: ${errorName(r.errorCode)}`);
+  return { pid: r.producerId, epoch: r.producerEpoch };
+}
+
+// ---- one producer loop ------------------------------------------------------------------------
+
+type Mode = { kind: 'plain' } | { kind: 'idempotent' } | { kind: 'txn'; perTxn: number };
+
+interface Counter {
+  records: number;
+  txns: number;
+}
+
+/** Produces batches on `conn` until `stop()`, keeping up to MAX_INFLIGHT requests in flight; resolves when all are answered. */
+function pipeline(conn: BenchConnection, total: number, next: () => Buffer, done: (ok: boolean) => void, stop: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = 0;
+    const pump = () => {
+      while (sent < total && conn.inflight < MAX_INFLIGHT && !stop()) {
+        sent++;
+        conn.send(0, PRODUCE_VERSION, next(), (r) => {
+          answered++;
+          const errs = produceResponseErrors(r);
+          if (errs.length > 0) return reject(new Error(`produce: ${errs.join(',')}`));
+          done(true);
+          if (answered === sent && (sent === total || stop())) resolve();
+          else pump();
+        });
+      }
+      if (sent === 0) resolve();
+    };
+    pump();
+  });
+}
+
+async function runProducer(conn: BenchConnection, index: number, mode: Mode, counter: Counter, stop: () => boolean): Promise<void> {
+  const partition = index;
+  if (mode.kind === 'plain') {
+    const tpl = bodyTemplate(partition, MAX_BATCH_RECORDS, false, null);
+    await pipeline(conn, Infinity, () => tpl.stamp(-1, -1, -1), () => void (counter.records += tpl.records), stop);
+    return;
+  }
+  if (mode.kind === 'idempotent') {
+    const { pid, epoch } = await initProducerId(conn, null);
+    const tpl = bodyTemplate(partition, MAX_BATCH_RECORDS, false, null);
+    let seq = 0;
+    await pipeline(conn, Infinity, () => tpl.stamp(pid, epoch, (seq += tpl.records) - tpl.records), () => void (counter.records += tpl.records), stop);
+    return;
+  }
+  const txnId = `bench-${mode.perTxn}-${index}-${Date.now()}`;
+  const { pid, epoch } = await initProducerId(conn, txnId);
+  const perBatch = Math.min(mode.perTxn, MAX_BATCH_RECORDS);
+  const tpl = bodyTemplate(partition, perBatch, true, txnId);
+  const batches = Math.ceil(mode.perTxn / perBatch);
+  const addBody = body((w) =>
+    encodeAddPartitionsToTxnRequest(w, 3, { transactions: [], v3AndBelowTransactionalId: txnId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: epoch, v3AndBelowTopics: [{ name: TOPIC, partitions: [partition] }] }),
+  );
+  const endBody = body((w) => encodeEndTxnRequest(w, 3, { transactionalId: txnId, producerId: pid, producerEpoch: epoch, committed: true }));
+  let seq = 0;
+  while (!stop()) {
+    const add = await send(conn, 24, 3, addBody, decodeAddPartitionsToTxnResponse);
+    const addErr = add.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode;
+    if (addErr !== 0) throw new Error(`AddPartitionsToTxn: ${errorName(addErr)}`);
+    await pipeline(conn, batches, () => tpl.stamp(pid, epoch, (seq += perBatch) - perBatch), () => {}, () => false);
+    const end = await send(conn, 26, 3, endBody, decodeEndTxnResponse);
+    if (end.errorCode !== 0) throw new Error(`EndTxn: ${errorName(end.errorCode)}`);
+    counter.records += batches * perBatch;
+    counter.txns++;
+  }
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------
+
+interface Result {
+  scenario: string;
+  recordsPerSec: number;
+  mibPerSec: number;
+  txnsPerSec: number;
+  brokerCpuPct: number;
+}
+
+async function runScenario(broker: Target, name: string, mode: Mode): Promise<Result> {
+  const conns = await Promise.all(Array.from({ length: PRODUCERS }, (_, i) => BenchConnection.connect(broker.host, broker.port, `txn-bench-${i}`)));
+  const counter: Counter = { records: 0, txns: 0 };
+  let stopped = false;
+  const loops = conns.map((c, i) => runProducer(c, i, mode, counter, () => stopped));
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const r0 = counter.records;
+  const t0Txns = counter.txns;
+  const cpu0 = broker.cpuSeconds();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const seconds = (performance.now() - t0) / 1000;
+  const records = counter.records - r0;
+  const txns = counter.txns - t0Txns;
+  const cpu = (broker.cpuSeconds() - cpu0) / seconds;
+  stopped = true;
+  await Promise.all(loops);
+  for (const c of conns) c.close();
+  return {
+    scenario: name,
+    recordsPerSec: Math.round(records / seconds),
+    mibPerSec: Math.round(((records * RECORD_BYTES) / seconds / (1024 * 1024)) * 10) / 10,
+    txnsPerSec: Math.round(txns / seconds),
+    brokerCpuPct: Math.round(cpu * 100),
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tributary-txn-bench-'));
+  const logFile = path.join(dataDir, 'broker.log');
+  const profileDir = path.join(REPO_ROOT, 'bench', 'txn', 'results', 'profiles');
+  if (args.profile) mkdirSync(profileDir, { recursive: true });
+  const broker = await startBroker({
+    logDir: path.join(dataDir, 'data'),
+    logFile,
+    overrides: ['transaction.state.log.num.partitions=4', 'offsets.topic.num.partitions=4'],
+    nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  const results = new Map<string, Result>();
+  try {
+    const setup = await BenchConnection.connect(broker.host, broker.port, 'txn-bench-setup');
+    await createTopics(setup, [{ name: TOPIC, partitions: PRODUCERS }]);
+    setup.close();
+    const scenarios: [string, Mode][] = [
+      ['plain', { kind: 'plain' }],
+      ['idempotent', { kind: 'idempotent' }],
+      ...SIZES.map((n): [string, Mode] => [`txn-${n}`, { kind: 'txn', perTxn: n }]),
+    ];
+    const only = args.only ? new Set(args.only.split(',')) : null;
+    const selected = only ? scenarios.filter(([name]) => only.has(name)) : scenarios;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, mode] of round % 2 === 0 ? selected : [...selected].reverse()) {
+        const r = await runScenario(broker, name, mode);
+        const best = results.get(name);
+        if (!best || r.recordsPerSec > best.recordsPerSec) results.set(name, r);
+        console.error(`round ${round + 1} ${name}: ${r.recordsPerSec} records/s (broker CPU ${r.brokerCpuPct}%)`);
+      }
+    }
+  } finally {
+    await broker.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const plain = results.get('plain')?.recordsPerSec ?? NaN;
+  const rows = [...results.values()].map((r) => ({ ...r, vsPlain: Math.round((r.recordsPerSec / plain) * 1000) / 10 }));
+  console.log(`\nTransactional throughput — ${PRODUCERS} producers, ${RECORD_BYTES}-byte records, acks=-1, best of ${ROUNDS} rounds of ${SECONDS}s\n`);
+  console.log('| scenario | records/s | MiB/s | txns/s | % of plain | broker CPU % |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) console.log(`| ${r.scenario} | ${r.recordsPerSec} | ${r.mibPerSec} | ${r.txnsPerSec || ''} | ${r.vsPlain} | ${r.brokerCpuPct} |`);
+  if (!args['no-save']) {
+    const dir = path.join(REPO_ROOT, 'bench', 'txn', 'results');
+    mkdirSync(dir, { recursive: true });
+    const report = { date: new Date().toISOString(), producers: PRODUCERS, recordBytes: RECORD_BYTES, seconds: SECONDS, rounds: ROUNDS, cpus: os.cpus().length, results: rows };
+    writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  }
+}
+
+await main();

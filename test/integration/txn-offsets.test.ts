@@ -1,0 +1,72 @@
+// Offsets committed inside a transaction (TxnOffsetCommit) stay invisible to OffsetFetch until the
+// transaction commits, are dropped when it aborts, and survive a broker restart in both states:
+// an open transaction's offsets come back as pending (and unstable for require_stable fetchers),
+// a committed one's are applied from the log.
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../protocol/errors.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+
+let tb: TestBroker;
+const input = 'offsets-in';
+
+beforeAll(async () => {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  tb = await startTestBroker({ 'transaction.state.log.num.partitions': '2', 'offsets.topic.num.partitions': '2' });
+  await tb.broker.createTopic(input, 1, 1, {});
+});
+afterAll(async () => {
+  await tb?.cleanup();
+});
+
+const kafka = () => new Kafka({ clientId: 'txn-offsets', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+
+function committedOffset(group: string): number {
+  return tb.broker.groupCoordinator.fetchOffsets(group, [{ name: input, partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset;
+}
+
+async function openTxnWithOffsets(id: string, group: string, offset: number) {
+  const producer = kafka().producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true });
+  await producer.connect();
+  const t = await producer.transaction();
+  await t.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }] });
+  return { producer, t };
+}
+
+describe('transactional offset commits', () => {
+  it('become visible on commit, never on abort', async () => {
+    const a = await openTxnWithOffsets('off-a', 'g-commit', 5);
+    expect(committedOffset('g-commit')).toBe(-1);
+    const unstable = tb.broker.txnCoordinator!.offsets.markUnstable('g-commit', tb.broker.groupCoordinator.fetchOffsets('g-commit', [{ name: input, partitionIndexes: [0] }]));
+    expect(unstable.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    await a.t.commit();
+    expect(committedOffset('g-commit')).toBe(5);
+    await a.producer.disconnect();
+
+    const b = await openTxnWithOffsets('off-b', 'g-commit', 9);
+    await b.t.abort();
+    expect(committedOffset('g-commit')).toBe(5);
+    await b.producer.disconnect();
+    expect(tb.broker.txnCoordinator!.offsets.pendingProducers).toBe(0);
+  });
+
+  it('survive a restart: applied if committed, pending (then applied) if still open', async () => {
+    const done = await openTxnWithOffsets('off-c', 'g-restart-done', 3);
+    await done.t.commit();
+    await done.producer.disconnect();
+    const open = await openTxnWithOffsets('off-d', 'g-restart-open', 8);
+    await open.producer.disconnect().catch(() => {});
+
+    tb = await tb.restart();
+    expect(committedOffset('g-restart-done')).toBe(3);
+    expect(committedOffset('g-restart-open')).toBe(-1);
+    const tc = tb.broker.txnCoordinator!;
+    expect(tc.offsets.hasPending('g-restart-open', input, 0)).toBe(true);
+
+    // The coordinator reloaded the open transaction; committing it now applies the restored offsets.
+    const d = tc.describe(['off-d'])[0]!;
+    expect(d.transactionState).toBe('Ongoing');
+    expect(await tc.endTxn('off-d', d.producerId, d.producerEpoch, true)).toBe(ErrorCode.NONE);
+    expect(committedOffset('g-restart-open')).toBe(8);
+  });
+});

@@ -7,6 +7,7 @@ import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import { isLegacyMessageSet, upConvertMessageSet } from '../../protocol/records/legacy.js';
 import { validateProduceRecords } from '../../protocol/records/validate.js';
 import { appendClientRecords } from '../../storage/log/producer-state/append-with-state.js';
+import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
 import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isInternalTopic } from '../metadata/topic-name.js';
@@ -97,6 +98,16 @@ function appendPartition(
   const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return failed(index, checked.errorCode, checked.message);
   const batches: BatchInfo[] = checked.batches;
+  if ((cfg.get('cleanup.policy') as string[]).includes('compact')) {
+    // Compaction keeps the latest record per key, so Kafka refuses keyless records on compacted
+    // topics. This is the one produce check that decodes records, and only for compacted topics.
+    const keyless = firstKeylessRecord(data, batches);
+    if (keyless !== null) {
+      const r = failed(index, ErrorCode.INVALID_RECORD, 'Compacted topic cannot accept message without key in topic partition ' + `${topic}-${index}.`);
+      r.recordErrors = [{ batchIndex: keyless, batchIndexErrorMessage: 'Compacted topic cannot accept message without key' }];
+      return r;
+    }
+  }
   let result;
   try {
     // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors
@@ -132,4 +143,17 @@ function appendPartition(
     }),
   );
   return out;
+}
+
+/** Index (within the request's records) of the first record without a key, or null. */
+function firstKeylessRecord(data: Buffer, batches: BatchInfo[]): number | null {
+  let index = 0;
+  for (const b of batches) {
+    if ((b.attributes & 0x20) !== 0) continue; // control batches carry no user keys
+    for (const r of decodeRecordBatch(data, b.position).records) {
+      if (r.key === null) return index;
+      index++;
+    }
+  }
+  return null;
 }

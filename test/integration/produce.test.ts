@@ -86,6 +86,17 @@ describe('produce errors', () => {
     expect(c2.closed).toBe(true);
   });
 
+  it('refuses keyless records on a compacted topic with INVALID_RECORD', async () => {
+    const r = await c.send(19, 7, { topics: [{ name: 'px-compact', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }], timeoutMs: 5000, validateOnly: false });
+    expect(r.topics[0].errorCode).toBe(0);
+    const [bad] = await produceOne([{ index: 0, records: batch('no key') }], -1, 9, 'px-compact');
+    expect(bad.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(bad.recordErrors).toEqual([{ batchIndex: 0, batchIndexErrorMessage: 'Compacted topic cannot accept message without key' }]);
+    const keyed = buildRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: Date.now() }] });
+    const [ok] = await produceOne([{ index: 0, records: keyed }], -1, 9, 'px-compact');
+    expect(ok.errorCode).toBe(0);
+  });
+
   it('stamps LogAppendTime when the topic asks for it', async () => {
     const r = await c.send(19, 7, { topics: [{ name: 'px-lat', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }], timeoutMs: 5000, validateOnly: false });
     expect(r.topics[0].errorCode).toBe(0);

@@ -4,8 +4,9 @@
 //
 //   npx tsx bench/txn/txn-throughput.ts [--seconds 6] [--producers 4] [--sizes 10,100,1000]
 //                                       [--record-bytes 1024] [--rounds 2] [--no-save] [--profile]
+//                                       [--only plain,txn-100] [--broker-override key=value ...]
 //
-// Each producer is one connection owning one partition of a 4-partition topic (acks=-1):
+// Each producer is one connection owning one partition of the scenario's topic (acks=-1):
 //   plain        Produce only, batches of 100 records, up to 5 requests in flight
 //   idempotent   the same with a producer id and sequences (the producer-state check)
 //   txn-N        InitProducerId once, then per transaction: AddPartitionsToTxn (wait),
@@ -23,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { crc32c } from '@node-rs/crc32';
 import { errorName } from '../../protocol/errors.js';
 import { decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest } from '../../protocol/generated/add-partitions-to-txn.js';
+import { decodeDeleteTopicsResponse, encodeDeleteTopicsRequest } from '../../protocol/generated/delete-topics.js';
 import { decodeEndTxnResponse, encodeEndTxnRequest } from '../../protocol/generated/end-txn.js';
 import { decodeInitProducerIdResponse, encodeInitProducerIdRequest } from '../../protocol/generated/init-producer-id.js';
 import { encodeProduceRequest } from '../../protocol/generated/produce.js';
@@ -42,6 +44,8 @@ const { values: args } = parseArgs({
     'record-bytes': { type: 'string', default: '1024' },
     rounds: { type: 'string', default: '2' },
     'no-save': { type: 'boolean', default: false },
+    /** Extra broker config, repeatable (e.g. transaction.state.log.num.partitions=1). */
+    'broker-override': { type: 'string', multiple: true, default: [] },
     /** Only these scenarios (comma-separated names, e.g. txn-10); the % column then needs plain. */
     only: { type: 'string' },
     /** Broker CPU profile (--cpu-prof) into bench/txn/results/profiles/. */
@@ -54,7 +58,7 @@ const PRODUCERS = Number(args.producers);
 const SIZES = args.sizes!.split(',').map(Number);
 const RECORD_BYTES = Number(args['record-bytes']);
 const ROUNDS = Number(args.rounds);
-const TOPIC = 'txn-bench';
+let TOPIC = 'txn-bench';
 const MAX_BATCH_RECORDS = 100;
 const MAX_INFLIGHT = 5;
 const WARMUP_MS = 1000;
@@ -180,7 +184,24 @@ interface Result {
   brokerCpuPct: number;
 }
 
-async function runScenario(broker: Target, name: string, mode: Mode): Promise<Result> {
+/**
+ * Each scenario writes to a fresh topic that is deleted afterwards: the page cache of deleted
+ * files is dropped, not written back, so one scenario's gigabytes of dirty pages do not slow the
+ * next one down (without this the order of the scenarios decides the figures).
+ */
+async function runScenario(broker: Target, name: string, mode: Mode, round: number): Promise<Result> {
+  TOPIC = `txn-bench-${name}-${round}`;
+  const setup = await BenchConnection.connect(broker.host, broker.port, 'txn-bench-setup');
+  await createTopics(setup, [{ name: TOPIC, partitions: PRODUCERS }]);
+  try {
+    return await measure(broker, name, mode);
+  } finally {
+    await setup.request(20, 4, body((w) => encodeDeleteTopicsRequest(w, 4, { topics: [], topicNames: [TOPIC], timeoutMs: 30_000 })), decodeDeleteTopicsResponse);
+    setup.close();
+  }
+}
+
+async function measure(broker: Target, name: string, mode: Mode): Promise<Result> {
   const conns = await Promise.all(Array.from({ length: PRODUCERS }, (_, i) => BenchConnection.connect(broker.host, broker.port, `txn-bench-${i}`)));
   const counter: Counter = { records: 0, txns: 0 };
   let stopped = false;
@@ -215,14 +236,11 @@ async function main(): Promise<void> {
   const broker = await startBroker({
     logDir: path.join(dataDir, 'data'),
     logFile,
-    overrides: ['transaction.state.log.num.partitions=4', 'offsets.topic.num.partitions=4'],
+    overrides: ['offsets.topic.num.partitions=4', 'transaction.state.log.num.partitions=4', ...args['broker-override']!],
     nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const results = new Map<string, Result>();
   try {
-    const setup = await BenchConnection.connect(broker.host, broker.port, 'txn-bench-setup');
-    await createTopics(setup, [{ name: TOPIC, partitions: PRODUCERS }]);
-    setup.close();
     const scenarios: [string, Mode][] = [
       ['plain', { kind: 'plain' }],
       ['idempotent', { kind: 'idempotent' }],
@@ -232,7 +250,7 @@ async function main(): Promise<void> {
     const selected = only ? scenarios.filter(([name]) => only.has(name)) : scenarios;
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, mode] of round % 2 === 0 ? selected : [...selected].reverse()) {
-        const r = await runScenario(broker, name, mode);
+        const r = await runScenario(broker, name, mode, round);
         const best = results.get(name);
         if (!best || r.recordsPerSec > best.recordsPerSec) results.set(name, r);
         console.error(`round ${round + 1} ${name}: ${r.recordsPerSec} records/s (broker CPU ${r.brokerCpuPct}%)`);
@@ -251,8 +269,18 @@ async function main(): Promise<void> {
   if (!args['no-save']) {
     const dir = path.join(REPO_ROOT, 'bench', 'txn', 'results');
     mkdirSync(dir, { recursive: true });
-    const report = { date: new Date().toISOString(), producers: PRODUCERS, recordBytes: RECORD_BYTES, seconds: SECONDS, rounds: ROUNDS, cpus: os.cpus().length, results: rows };
-    writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+    const report = {
+      date: new Date().toISOString(),
+      producers: PRODUCERS,
+      recordBytes: RECORD_BYTES,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      brokerOverrides: args['broker-override'],
+      cpus: os.cpus().length,
+      results: rows,
+    };
+    const name = args.only || args['broker-override']!.length > 0 || PRODUCERS !== 4 ? `run-${Date.now()}.json` : 'latest.json';
+    writeFileSync(path.join(dir, name), JSON.stringify(report, null, 2) + '\n');
   }
 }
 

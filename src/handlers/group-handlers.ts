@@ -16,7 +16,7 @@ import { syncGroupHandler } from './sync-group.js';
 export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): ApiHandler[] {
   return [
     offsetCommitHandler(broker, coordinator),
-    offsetFetchHandler(coordinator),
+    offsetFetchHandler(coordinator, (groupId, fetched) => broker.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched),
     joinGroupHandler(coordinator),
     heartbeatHandler(coordinator),
     leaveGroupHandler(coordinator),

@@ -3,7 +3,10 @@ import type { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/gen
 import type { FetchedOffsets, GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 
-export function offsetFetchHandler(coordinator: GroupCoordinator): ApiHandler<OffsetFetchRequest> {
+/** Marks partitions with a pending transactional commit UNSTABLE_OFFSET_COMMIT (KIP-447 requireStable). */
+export type StableOffsets = (groupId: string, fetched: FetchedOffsets) => FetchedOffsets;
+
+export function offsetFetchHandler(coordinator: GroupCoordinator, stable: StableOffsets = (_g, f) => f): ApiHandler<OffsetFetchRequest> {
   return {
     apiKey: 9,
     minVersion: 0,
@@ -21,12 +24,14 @@ export function offsetFetchHandler(coordinator: GroupCoordinator): ApiHandler<Of
           groups: req.groups.map((g) => {
             // v9 (KIP-848) carries the member id and epoch so stale members are refused.
             const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
-            const r = coordinator.fetchOffsets(g.groupId, g.topics, member);
+            let r = coordinator.fetchOffsets(g.groupId, g.topics, member);
+            if (req.requireStable) r = stable(g.groupId, r);
             return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
           }),
         };
       }
-      const r = coordinator.fetchOffsets(req.groupId, req.topics);
+      let r = coordinator.fetchOffsets(req.groupId, req.topics);
+      if (v >= 7 && req.requireStable) r = stable(req.groupId, r);
       return { throttleTimeMs: 0, topics: v < 2 ? withPartitionErrors(r, req.topics) : r.topics, errorCode: r.errorCode, groups: [] };
     },
   };

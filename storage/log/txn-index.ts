@@ -63,6 +63,8 @@ export class TxnIndex {
   private io: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private closed = false;
+  /** Entries appended since the last fsync. */
+  private dirty = false;
 
   constructor(readonly path: string) {}
 
@@ -93,6 +95,7 @@ export class TxnIndex {
   /** Adds an entry (its lastOffset must exceed every existing one) and queues the file append. */
   append(e: AbortedTxn): void {
     this.entries.push(e);
+    this.dirty = true;
     const bytes = encodeAbortedTxns([e]);
     this.enqueue(async () => {
       this.fh ??= await open(this.path, 'a');
@@ -156,8 +159,20 @@ export class TxnIndex {
     this.rewrite();
   }
 
-  /** fsyncs the file (before a producer snapshot that relies on it is written). */
+  /** Marker offset of the newest entry, -1 when empty (producer snapshots record it). */
+  lastOffset(): number {
+    return this.entries.length === 0 ? -1 : this.entries[this.entries.length - 1]!.lastOffset;
+  }
+
+  /** Whether an entry with this marker offset exists. */
+  hasEntryAt(lastOffset: number): boolean {
+    return this.entries.some((e) => e.lastOffset === lastOffset);
+  }
+
+  /** fsyncs appended entries, if any (before a producer snapshot that relies on them is written). */
   flush(): Promise<void> {
+    if (!this.dirty) return this.io;
+    this.dirty = false;
     return this.enqueue(async () => {
       if (this.fh) await this.fh.sync();
     });

@@ -32,6 +32,25 @@ async function output(): Promise<Map<string, any>> {
   return m;
 }
 
+describe('definitions from tributary.aggregations.file', () => {
+  it('are stored at startup and run', async () => {
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-agg-file-'));
+    const file = path.join(dir, 'aggregations.json');
+    await fs.writeFile(file, JSON.stringify({ aggregations: [spendDefinition({ name: 'from-file', output: { topic: 'file-out' } })] }));
+    const b = await startTestBroker({ ...OVERRIDES, 'tributary.aggregations.file': file });
+    try {
+      await waitFor('running', () => b.broker.aggregations!.status('from-file')?.state === 'running');
+      expect(b.broker.aggregations!.definitions().map((d) => d.definition.output.topic)).toEqual(['file-out']);
+    } finally {
+      await b.cleanup();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('aggregation stage, local source', () => {
   it('rejects invalid definitions with every reason', async () => {
     const res = await tb.broker.aggregations!.define({ name: 'x', sources: [] });

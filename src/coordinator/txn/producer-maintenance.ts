@@ -1,6 +1,7 @@
 // Periodic upkeep of every partition's producer state (producer.id.expiration.check.interval.ms):
 // producers idle longer than producer.id.expiration.ms and without an open transaction are
-// forgotten, aborted-index entries and producer snapshots wholly below the log start are dropped.
+// forgotten, aborted-index entries below the log start and producer snapshots below the local
+// log start are dropped.
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 
 export function runProducerMaintenance(logs: Iterable<PartitionLog>, now: number, expirationMs: number): number {
@@ -8,7 +9,8 @@ export function runProducerMaintenance(logs: Iterable<PartitionLog>, now: number
   for (const log of logs) {
     if (log.isClosed || log.failed) continue;
     expired += log.producers.removeExpiredProducers(now, expirationMs);
-    log.producers.txnIndex.pruneBefore(log.localLogStartOffset);
+    // logStartOffset, not the local one: remote (tiered) reads still need their aborted entries.
+    log.producers.txnIndex.pruneBefore(log.logStartOffset);
     void log.producers.store.pruneSnapshots(log.localLogStartOffset).catch(() => {});
   }
   return expired;

@@ -97,6 +97,7 @@ export class TxnCore {
       }
       if (code === ErrorCode.NONE) {
         md.completeTransition(t);
+        md.unpersisted = false; // the record just written carries the whole state
         if (t.state === 'Dead' && this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
       } else {
         md.abortTransition();
@@ -107,6 +108,56 @@ export class TxnCore {
     return run;
   }
 
+  /**
+   * Writes the current (already applied) state of `md` unless a newer transition was applied
+   * since `version` — its own record then carries the state. Used for the deferred Complete*.
+   */
+  async writeApplied(md: TxnMetadata, version: number): Promise<void> {
+    // Check and append in one synchronous stretch: the append assigns the record's offset, so it
+    // lands before any later transition's record (replay keeps the last record per id).
+    const log = this.log;
+    if (!log || md.version !== version || !md.unpersisted || md.pending) return;
+    md.unpersisted = false;
+    const current: TxnTransit = {
+      producerId: md.producerId,
+      lastProducerId: md.lastProducerId,
+      producerEpoch: md.producerEpoch,
+      lastProducerEpoch: md.lastProducerEpoch,
+      timeoutMs: md.timeoutMs,
+      state: md.state,
+      partitions: md.partitions,
+      startTimestamp: md.startTimestamp,
+      lastUpdateTimestamp: md.lastUpdateTimestamp,
+    };
+    const record = { key: encodeTxnLogKey(md.transactionalId), value: encodeTxnLogValue(md.toLogValue(current)) };
+    const code = await log.append(this.partitionFor(md.transactionalId), [record]);
+    if (code !== ErrorCode.NONE) this.logger.warn('deferred transaction state write failed', { transactionalId: md.transactionalId, error: code });
+  }
+
+  private readonly deferred = new Map<TxnMetadata, NodeJS.Timeout>();
+
+  /** Writes the applied state of `md` after `delayMs` (writeApplied), or at shutdown, whichever comes first. */
+  deferWrite(md: TxnMetadata, delayMs: number): void {
+    const version = md.version;
+    const prev = this.deferred.get(md);
+    if (prev) clearTimeout(prev);
+    const timer = setTimeout(() => {
+      if (this.deferred.get(md) === timer) this.deferred.delete(md);
+      void this.track(this.writeApplied(md, version));
+    }, delayMs);
+    timer.unref?.();
+    this.deferred.set(md, timer);
+  }
+
+  /** Writes every deferred state now (clean shutdown: the next start has nothing to redo). */
+  flushDeferred(): void {
+    for (const [md, timer] of this.deferred) {
+      clearTimeout(timer);
+      void this.track(this.writeApplied(md, md.version));
+    }
+    this.deferred.clear();
+  }
+
   track<T>(p: Promise<T>): Promise<T> {
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p)).catch(() => {});
@@ -114,6 +165,7 @@ export class TxnCore {
   }
 
   async drain(): Promise<void> {
+    this.flushDeferred();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 

@@ -11,10 +11,10 @@
 // Kafka answers EndTxn once Prepare* is written and the producer retries its next request on
 // CONCURRENT_TRANSACTIONS until Complete* is. The markers here are local appends, so EndTxn is
 // answered once they are written (bounded wait): the data is committed (LSO past the markers) and
-// any transactional offsets visible when the producer hears back. The Complete* write overlaps
-// with the producer's next request, and a request that finds the id completing waits for it
-// (settle) instead of bouncing with CONCURRENT_TRANSACTIONS — as if its retry had come just late
-// enough.
+// any transactional offsets visible when the producer hears back. Complete* is then applied and
+// its record deferred (see writeComplete); a request that finds the id still writing markers
+// waits for them (settle) instead of bouncing with CONCURRENT_TRANSACTIONS — as if its retry had
+// come just late enough.
 import { ErrorCode } from '../../../protocol/errors.js';
 import { appendTxnMarker } from '../../../storage/log/producer-state/append-with-state.js';
 import { OFFSETS_TOPIC } from '../group/offsets-log.js';
@@ -24,6 +24,8 @@ import { isIdle } from './txn-states.js';
 
 /** Longest a request waits for markers or an in-flight completion before answering anyway. */
 const COMPLETION_WAIT_MS = 5_000;
+/** How long Complete* waits for a newer transition to carry it before it is written on its own. */
+const COMPLETE_WRITE_DELAY_MS = 20;
 
 interface Completion {
   /** Every marker is written (or given up on). */
@@ -142,17 +144,23 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
   }
 }
 
+/**
+ * Markers are written: the transaction is over. Complete* is applied at once and its record is
+ * written a little later (COMPLETE_WRITE_DELAY_MS) unless a newer transition's record — usually
+ * the producer's next AddPartitionsToTxn — is written first and carries the state instead: one
+ * __transaction_state write per transaction saved. Until either lands, the log says Prepare*; a
+ * crash then only makes the restarted coordinator write the same markers again (a duplicate
+ * marker of a finished transaction changes nothing) and complete.
+ */
 async function writeComplete(core: TxnCore, md: TxnMetadata): Promise<void> {
   if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') return;
-  for (;;) {
+  while (md.pending) {
     if (core.stopping) return;
-    if (!md.pending) {
-      const code = await core.persist(md, md.prepareComplete(core.now()));
-      if (code === ErrorCode.NONE) return;
-      core.logger.warn('retrying transaction completion write', { transactionalId: md.transactionalId, error: code });
-    }
     await sleep(core.config.retryBackoffMs);
   }
+  md.completeTransition(md.prepareComplete(core.now()));
+  md.unpersisted = true;
+  core.deferWrite(md, COMPLETE_WRITE_DELAY_MS);
 }
 
 /** transaction.timeout.ms: open transactions past their timeout are fenced and aborted. */

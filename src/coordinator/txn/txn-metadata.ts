@@ -43,8 +43,10 @@ export class TxnMetadata {
   lastUpdateTimestamp: number;
   /** The transition being written, if any. */
   pendingState: TxnState | null = null;
-  /** A fencing epoch bump whose write failed: the next fence reuses the bumped epoch (Kafka's hasFailedEpochFence). */
-  hasFailedEpochFence = false;
+  /** Bumped by every applied transition (a deferred write of an older state is dropped). */
+  version = 0;
+  /** The applied state is not in __transaction_state yet (a deferred Complete*, see txn-end.ts). */
+  unpersisted = false;
 
   constructor(
     readonly transactionalId: string,
@@ -148,6 +150,7 @@ export class TxnMetadata {
     this.startTimestamp = t.startTimestamp;
     this.lastUpdateTimestamp = t.lastUpdateTimestamp;
     this.pendingState = null;
+    this.version++;
   }
 
   /** The write failed: the id is free again, unchanged. */

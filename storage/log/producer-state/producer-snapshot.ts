@@ -6,9 +6,10 @@
 // Layout (big endian). Unlike Kafka's format, which keeps only each producer's last batch, all
 // retained batches are kept, so a retry of any of the last 5 batches is still recognised after
 // a restart.
-//   0  version                int16  = 1
+//   0  version                int16  = 2
 //   2  crc                    uint32 CRC-32C of bytes [6, end)
-//   6  producer count         int32
+//   6  lastAbortedMarker      int64  marker offset of the newest aborted-index entry then (-1)
+//  14  producer count         int32
 //   per producer:
 //      producerId             int64
 //      producerEpoch          int16
@@ -30,8 +31,8 @@ import { isNotFound, offsetFileStem } from '../log-files.js';
 import { NUM_BATCHES_TO_RETAIN, ProducerEntry } from './producer-entry.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
-const VERSION = 1;
-const HEADER = 10;
+const VERSION = 2;
+const HEADER = 18;
 const PRODUCER_FIXED = 8 + 2 + 4 + 8 + 8 + 1;
 const BATCH_SIZE = 4 + 4 + 8 + 4 + 8;
 
@@ -39,13 +40,20 @@ export function snapshotPath(dir: string, offset: number): string {
   return join(dir, offsetFileStem(offset) + SNAPSHOT_SUFFIX);
 }
 
-export function encodeSnapshot(entries: Iterable<ProducerEntry>): Buffer {
+export interface Snapshot {
+  /** Marker offset of the newest aborted-transactions index entry when it was taken (-1: none). */
+  lastAbortedMarker: number;
+  producers: ProducerEntry[];
+}
+
+export function encodeSnapshot(entries: Iterable<ProducerEntry>, lastAbortedMarker = -1): Buffer {
   const list = [...entries];
   let size = HEADER;
   for (const e of list) size += PRODUCER_FIXED + e.batches.length * BATCH_SIZE;
   const buf = Buffer.alloc(size);
   buf.writeInt16BE(VERSION, 0);
-  buf.writeInt32BE(list.length, 6);
+  writeInt64(buf, 6, lastAbortedMarker);
+  buf.writeInt32BE(list.length, 14);
   let p = HEADER;
   for (const e of list) {
     writeInt64(buf, p, e.producerId);
@@ -76,11 +84,12 @@ export class SnapshotCorruptError extends Error {
 }
 
 /** Throws SnapshotCorruptError on a bad version, CRC or length. */
-export function decodeSnapshot(buf: Buffer): ProducerEntry[] {
+export function decodeSnapshot(buf: Buffer): Snapshot {
   if (buf.length < HEADER) throw new SnapshotCorruptError('snapshot shorter than its header');
   if (buf.readInt16BE(0) !== VERSION) throw new SnapshotCorruptError(`unknown snapshot version ${buf.readInt16BE(0)}`);
   if (buf.readUInt32BE(2) !== crc32c(buf.subarray(6)) >>> 0) throw new SnapshotCorruptError('snapshot CRC mismatch');
-  const count = buf.readInt32BE(6);
+  const lastAbortedMarker = readInt64(buf, 6);
+  const count = buf.readInt32BE(14);
   const out: ProducerEntry[] = [];
   let p = HEADER;
   for (let i = 0; i < count; i++) {
@@ -107,7 +116,7 @@ export function decodeSnapshot(buf: Buffer): ProducerEntry[] {
     out.push(e);
   }
   if (p !== buf.length) throw new SnapshotCorruptError('trailing bytes after the last producer');
-  return out;
+  return { lastAbortedMarker, producers: out };
 }
 
 /** Offsets of the snapshot files in `dir`, ascending. */
@@ -123,7 +132,7 @@ export async function listSnapshots(dir: string): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
-export async function readSnapshot(dir: string, offset: number): Promise<ProducerEntry[] | null> {
+export async function readSnapshot(dir: string, offset: number): Promise<Snapshot | null> {
   try {
     return decodeSnapshot(await readFile(snapshotPath(dir, offset)));
   } catch (e) {

@@ -4,19 +4,20 @@
 //   load:     aborted index file → newest snapshot ≤ log end (corrupt ones are skipped) →
 //             replay batch headers from the snapshot offset (or the log start) to the log end
 //   roll:     snapshot at the new segment's base offset (encoded in the same tick, written after)
-//             straight to its final name: a torn file fails its CRC and is skipped at load, and no
+//             straight to its final name, not fsynced: a torn or lost snapshot fails its CRC or is
+//             missing at load, and recovery uses an older one (a longer replay, same result). No
 //             temporary file appears and vanishes (tools copying a live partition dir stay happy);
 //             old snapshots are pruned at load and by the broker's maintenance pass, not per roll
 //   close:    snapshot at the log end, so a clean restart replays nothing
 //   truncate: state rebuilt from the newest snapshot at or below the new log end
 //
-// A snapshot at offset X is only written after the aborted index is fsynced, so every aborted
-// transaction whose marker is below X is durable whenever the snapshot is. Index entries at or
-// above the replay start are dropped and re-derived by the replay.
+// A snapshot at offset X is only written after new aborted-index entries are fsynced, so every
+// aborted transaction whose marker is below X is durable whenever the snapshot is; the snapshot
+// also records the newest entry, and one whose entry is missing from the index is not used.
+// Index entries at or above the replay start are dropped and re-derived by the replay.
 import { decodeRecordBatch, decodeControlRecord } from '../../../protocol/records/record-codec.js';
 import { ATTR_CONTROL, LOG_OVERHEAD, OFF_BATCH_LENGTH, readBatchHeader } from '../../../protocol/records/batch-header.js';
 import { open } from 'node:fs/promises';
-import { fsyncDir } from '../log-files.js';
 import type { ReadResult } from '../log-types.js';
 import { SnapshotCorruptError, deleteSnapshot, encodeSnapshot, listSnapshots, readSnapshot, snapshotPath } from './producer-snapshot.js';
 import type { ProducerStateManager } from './producer-state-manager.js';
@@ -66,9 +67,15 @@ export class ProducerStateStore {
         continue;
       }
       try {
-        const entries = await readSnapshot(dir, off);
-        if (entries === null) continue;
-        this.state.replaceAll(entries);
+        const snap = await readSnapshot(dir, off);
+        if (snap === null) continue;
+        const m = snap.lastAbortedMarker;
+        if (m >= src.localLogStartOffset && !this.state.txnIndex.hasEntryAt(m)) {
+          // The index lost entries this snapshot relies on (an OS crash before they were synced).
+          this.state.logger.warn('producer snapshot ahead of the aborted-transactions index; not used', { dir, offset: off });
+          continue;
+        }
+        this.state.replaceAll(snap.producers);
         from = off;
         break;
       } catch (e) {
@@ -120,7 +127,7 @@ export class ProducerStateStore {
   /** At a segment roll: the state now is the state at `offset`. Encoded now, written in order. */
   takeSnapshot(offset: number): void {
     if (offset === this.lastSnapshot) return;
-    const bytes = encodeSnapshot(this.state.producers.values());
+    const bytes = encodeSnapshot(this.state.producers.values(), this.state.txnIndex.lastOffset());
     this.lastSnapshot = offset;
     const dir = this.state.dir;
     this.enqueue(async () => {
@@ -128,11 +135,9 @@ export class ProducerStateStore {
       const fh = await open(snapshotPath(dir, offset), 'w');
       try {
         await fh.writeFile(bytes);
-        await fh.sync();
       } finally {
         await fh.close();
       }
-      await fsyncDir(dir);
     });
   }
 

@@ -84,6 +84,29 @@ describe('EndTxn', () => {
   });
 });
 
+describe('__transaction_state writes per transaction', () => {
+  const states = () =>
+    [...h.txnLog.records.values()].flat().map((r) => (r.value === null ? 'tombstone' : decodeTxnLogValue(r.value).state));
+
+  it('lets the next AddPartitions carry Complete* instead of writing it separately', async () => {
+    const r = await begin();
+    expect(await h.tc.endTxn('x', r.producerId, r.producerEpoch, true)).toBe(ErrorCode.NONE);
+    expect(await h.tc.addPartitions('x', r.producerId, r.producerEpoch, [both[0]!])).toBe(ErrorCode.NONE);
+    await new Promise((res) => setTimeout(res, 60));
+    // Empty (init), Ongoing, PrepareCommit, Ongoing: no CompleteCommit record in between.
+    expect(states()).toEqual(['Empty', 'Ongoing', 'PrepareCommit', 'Ongoing']);
+  });
+
+  it('writes Complete* on its own when no newer transition comes', async () => {
+    const r = await begin();
+    expect(await h.tc.endTxn('x', r.producerId, r.producerEpoch, false)).toBe(ErrorCode.NONE);
+    expect(h.tc.core.txns.get('x')!.state).toBe('CompleteAbort');
+    await until(() => states().at(-1) === 'CompleteAbort', 'the deferred CompleteAbort record');
+    await h.restart();
+    expect(h.tc.core.txns.get('x')!.state).toBe('CompleteAbort');
+  });
+});
+
 describe('verify-only (KIP-890)', () => {
   it('reports per partition whether it is in the open transaction', async () => {
     const r = await h.tc.initProducerId('x', 60_000);

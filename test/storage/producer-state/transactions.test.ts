@@ -99,6 +99,18 @@ describe('transactional appends', () => {
     expect(log.lastStableOffset).toBe(6);
   });
 
+  it('does not trust a snapshot whose aborted-index entries were lost; replays the log instead', async () => {
+    await produce(log, { pid: 5, seq: 0, count: 2, txn: true });
+    await marker(log, 5, false);
+    for (let s = 0; s < 40; s++) await produce(log, { pid: 1, seq: s, tag: 'z'.repeat(80) }); // rolls: snapshots after the abort
+    await log.producers.store.idle();
+    await log.close();
+    const { rm } = await import('node:fs/promises');
+    await rm(`${dir.path}/aborted-transactions.txnindex`); // as if an OS crash lost its unsynced writes
+    log = await openLog(dir.path, undefined, { hadCleanShutdown: false, recoveryPoint: 0 });
+    expect(log.producers.abortedTransactions(0, log.logEndOffset)).toEqual([{ producerId: 5, firstOffset: 0 }]);
+  });
+
   it('rebuilds open transactions and aborted entries written after the last snapshot after a crash', async () => {
     // Enough data to roll a few segments (snapshots), then transactions in the unsnapshotted tail.
     for (let s = 0; s < 40; s++) await produce(log, { pid: 1, seq: s, tag: 'y'.repeat(80) });

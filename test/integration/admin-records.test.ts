@@ -38,7 +38,8 @@ async function createTopic(name: string, partitions = 1, configs: Record<string,
 /** Produces `count` one-record batches of `size` bytes to partition `partition`. */
 async function produce(topic: string, count: number, partition = 0, size = 100): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const records = buildRecordBatch({ records: [{ key: null, value: Buffer.alloc(size, 97 + (i % 26)), timestamp: Date.now() }] });
+    // Keyed, because compacted topics refuse keyless records.
+    const records = buildRecordBatch({ records: [{ key: Buffer.from(`k${i}`), value: Buffer.alloc(size, 97 + (i % 26)), timestamp: Date.now() }] });
     const r = await c.send(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
     expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
   }

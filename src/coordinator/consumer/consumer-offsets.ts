@@ -10,9 +10,9 @@
 // Also here: DeleteGroups, OffsetDelete, offsets expiry and topic deletion for consumer groups.
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { CommittedOffset } from '../group/classic-group.js';
-import { offsetWriteError, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type PartitionError, type TopicErrors } from '../group/offset-ops.js';
+import { offsetWriteError, writeOffsetCommits, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from '../group/offset-ops.js';
 import type { OffsetsLogRecord } from '../group/offsets-log.js';
-import { encodeOffsetCommitKey, encodeOffsetCommitValue } from '../group/offsets-records.js';
+import { encodeOffsetCommitKey } from '../group/offsets-records.js';
 import type { ConsumerCore } from './consumer-core.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import { toLogRecord, type ConsumerGroupRecord } from './consumer-records.js';
@@ -44,46 +44,17 @@ export async function commitOffsets(core: ConsumerCore, group: ConsumerGroup, p:
   if (!core.active) return allFailed(p, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const err = validateCommit(group, p.memberId, p.generationId, p.apiVersion);
   if (err !== ErrorCode.NONE) return allFailed(p, err);
-  const now = core.now();
-  const maxMetadata = core.classic.config.offsetMetadataMaxBytes;
-  const results: TopicErrors[] = [];
-  const records: OffsetsLogRecord[] = [];
-  const toApply: { topic: string; partition: number; value: CommittedOffset; result: PartitionError }[] = [];
-  for (const t of p.topics) {
-    const out: PartitionError[] = [];
-    results.push({ name: t.name, partitions: out });
-    for (const x of t.partitions) {
-      const result: PartitionError = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
-      out.push(result);
-      const metadata = x.committedMetadata ?? '';
-      if (metadata.length > maxMetadata) {
-        result.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-        continue;
-      }
-      const commitTimestamp = x.commitTimestamp >= 0 ? x.commitTimestamp : now;
-      const value: CommittedOffset = {
-        offset: x.committedOffset,
-        leaderEpoch: x.committedLeaderEpoch ?? -1,
-        metadata,
-        commitTimestamp,
-        expireTimestamp: p.retentionTimeMs >= 0 ? commitTimestamp + p.retentionTimeMs : null,
-      };
-      records.push({ key: encodeOffsetCommitKey(group.groupId, t.name, x.partitionIndex), value: encodeOffsetCommitValue(value) });
-      toApply.push({ topic: t.name, partition: x.partitionIndex, value, result });
-    }
-  }
-  if (records.length === 0) return results;
-  for (const a of toApply) group.pendingOffsetCommits.set(tpKey(a.topic, a.partition), (group.pendingOffsetCommits.get(tpKey(a.topic, a.partition)) ?? 0) + 1);
-  const writeErr = offsetWriteError(await core.classic.core.append(group.groupId, records));
-  for (const a of toApply) {
-    const k = tpKey(a.topic, a.partition);
-    const n = (group.pendingOffsetCommits.get(k) ?? 1) - 1;
-    if (n <= 0) group.pendingOffsetCommits.delete(k);
-    else group.pendingOffsetCommits.set(k, n);
-    if (writeErr !== ErrorCode.NONE) a.result.errorCode = writeErr;
-    else if (core.groups.get(group.groupId) === group) group.putOffset(a.topic, a.partition, a.value);
-  }
-  return results;
+  return writeOffsetCommits(p, {
+    groupId: group.groupId,
+    now: core.now(),
+    maxMetadataBytes: core.classic.config.offsetMetadataMaxBytes,
+    pending: group.pendingOffsetCommits,
+    append: (records) => core.classic.core.append(group.groupId, records),
+    apply: (topic, partition, value) => {
+      // A group deleted while the write was in flight must not get its offsets back.
+      if (core.groups.get(group.groupId) === group) group.putOffset(topic, partition, value);
+    },
+  });
 }
 
 export function fetchOffsets(

@@ -103,22 +103,51 @@ export async function commitOffsets(core: CoordinatorCore, p: OffsetCommitParams
   const member = g.members.get(p.memberId);
   if (member) core.rescheduleHeartbeat(g, member);
 
-  const now = core.now();
+  return writeOffsetCommits(p, {
+    groupId: p.groupId,
+    now: core.now(),
+    maxMetadataBytes: core.config.offsetMetadataMaxBytes,
+    pending: g.pendingOffsetCommits,
+    append: (records) => core.append(p.groupId, records),
+    apply: (topic, partition, value) => {
+      if (!g.is('Dead')) g.putOffset(topic, partition, value);
+    },
+  });
+}
+
+/** What writeOffsetCommits needs from a group of either protocol. */
+export interface OffsetCommitTarget {
+  groupId: string;
+  now: number;
+  maxMetadataBytes: number;
+  /** Commits in flight per topic-partition (OffsetFetch requireStable and deletes consult it). */
+  pending: Map<string, number>;
+  append(records: OffsetsLogRecord[]): ReturnType<CoordinatorCore['append']>;
+  /** Called for each partition once its record is written. */
+  apply(topic: string, partition: number, value: CommittedOffset): void;
+}
+
+/**
+ * Shared by classic and KIP-848 groups: validate metadata size, write one OffsetCommit record per
+ * partition to __consumer_offsets, and apply the offsets only once the write has landed, so a
+ * failed write never exposes an offset that a restart would not replay.
+ */
+export async function writeOffsetCommits(p: OffsetCommitParams, t: OffsetCommitTarget): Promise<TopicErrors[]> {
   const results: TopicErrors[] = [];
   const records: OffsetsLogRecord[] = [];
   const toApply: { topic: string; partition: number; value: CommittedOffset; result: PartitionError }[] = [];
-  for (const t of p.topics) {
+  for (const topic of p.topics) {
     const out: PartitionError[] = [];
-    results.push({ name: t.name, partitions: out });
-    for (const x of t.partitions) {
+    results.push({ name: topic.name, partitions: out });
+    for (const x of topic.partitions) {
       const result: PartitionError = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
       out.push(result);
       const metadata = x.committedMetadata ?? '';
-      if (metadata.length > core.config.offsetMetadataMaxBytes) {
+      if (metadata.length > t.maxMetadataBytes) {
         result.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         continue;
       }
-      const commitTimestamp = x.commitTimestamp >= 0 ? x.commitTimestamp : now;
+      const commitTimestamp = x.commitTimestamp >= 0 ? x.commitTimestamp : t.now;
       const value: CommittedOffset = {
         offset: x.committedOffset,
         leaderEpoch: x.committedLeaderEpoch ?? -1,
@@ -126,21 +155,21 @@ export async function commitOffsets(core: CoordinatorCore, p: OffsetCommitParams
         commitTimestamp,
         expireTimestamp: p.retentionTimeMs >= 0 ? commitTimestamp + p.retentionTimeMs : null,
       };
-      records.push({ key: encodeOffsetCommitKey(p.groupId, t.name, x.partitionIndex), value: encodeOffsetCommitValue(value) });
-      toApply.push({ topic: t.name, partition: x.partitionIndex, value, result });
+      records.push({ key: encodeOffsetCommitKey(t.groupId, topic.name, x.partitionIndex), value: encodeOffsetCommitValue(value) });
+      toApply.push({ topic: topic.name, partition: x.partitionIndex, value, result });
     }
   }
   if (records.length === 0) return results;
 
-  for (const a of toApply) g.pendingOffsetCommits.set(tpKey(a.topic, a.partition), (g.pendingOffsetCommits.get(tpKey(a.topic, a.partition)) ?? 0) + 1);
-  const writeErr = offsetWriteError(await core.append(p.groupId, records));
+  for (const a of toApply) t.pending.set(tpKey(a.topic, a.partition), (t.pending.get(tpKey(a.topic, a.partition)) ?? 0) + 1);
+  const writeErr = offsetWriteError(await t.append(records));
   for (const a of toApply) {
     const k = tpKey(a.topic, a.partition);
-    const n = (g.pendingOffsetCommits.get(k) ?? 1) - 1;
-    if (n <= 0) g.pendingOffsetCommits.delete(k);
-    else g.pendingOffsetCommits.set(k, n);
+    const n = (t.pending.get(k) ?? 1) - 1;
+    if (n <= 0) t.pending.delete(k);
+    else t.pending.set(k, n);
     if (writeErr !== ErrorCode.NONE) a.result.errorCode = writeErr;
-    else if (!g.is('Dead')) g.putOffset(a.topic, a.partition, a.value);
+    else t.apply(a.topic, a.partition, a.value);
   }
   return results;
 }

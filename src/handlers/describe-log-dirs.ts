@@ -23,7 +23,7 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
     minVersion: 0,
     maxVersion: 4,
     async handle(_ctx, req): Promise<DescribeLogDirsResponse> {
-      let wanted: ((log: PartitionLog) => boolean) | null = null;
+      let wanted: ((log: { topic: string; partition: number }) => boolean) | null = null;
       if (req.topics !== null) {
         const set = new Set(req.topics.flatMap((t) => t.partitions.map((p) => `${p}:${t.topic}`)));
         wanted = (log) => set.has(`${log.partition}:${log.topic}`);
@@ -69,6 +69,8 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
           usableBytes: clampBytes(space.bavail * space.bsize),
         });
       }
+      const remote = remoteTierResult(broker, wanted);
+      if (remote) results.push(remote);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
     },
   };
@@ -77,4 +79,28 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
 /** Byte counts beyond 2^53 cannot be exact in a JS number; cap them like Kafka caps overflow at Long.MAX_VALUE. */
 function clampBytes(n: number): number {
   return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * Tiered data has no field of its own in DescribeLogDirs, so the object store is listed as one
+ * more "log dir" (named `remote:<store>`) whose partition sizes are the bytes held remotely.
+ * Admin tools then show local and remote sizes side by side; it appears only when data is tiered.
+ */
+function remoteTierResult(broker: Broker, wanted: ((log: { topic: string; partition: number }) => boolean) | null): LogDirResult | null {
+  const status = broker.tier.status();
+  const parts = status.partitions.filter((p) => p.remoteBytes > 0 && (wanted === null || wanted(p)));
+  if (parts.length === 0) return null;
+  const byTopic = new Map<string, { partitionIndex: number; partitionSize: number; offsetLag: number; isFutureKey: boolean }[]>();
+  for (const p of parts) {
+    const list = byTopic.get(p.topic) ?? [];
+    list.push({ partitionIndex: p.partition, partitionSize: p.remoteBytes, offsetLag: 0, isFutureKey: false });
+    byTopic.set(p.topic, list);
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    logDir: `remote:${status.store}`,
+    topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+    totalBytes: UNKNOWN_BYTES,
+    usableBytes: UNKNOWN_BYTES,
+  };
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, type CliDeps } from '../../src/cli/main.js';
 import type { TierStatus } from '../../storage/tier/tier-status.js';
 import { startTestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { FAST_TIER, TOPIC_CONFIGS, expectAllMessages, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
 
 function cliDeps(): CliDeps & { out: string; err: string } {
@@ -39,6 +40,15 @@ describe('tiered storage with the default local-directory store', () => {
       const metrics = tb.broker.tier.metrics();
       expect(metrics.find((m) => m.name === 'tributary_tier_remote_segments' && m.labels.topic === topic)?.value).toBe(st.remoteSegments);
       expect(tb.broker.tier.partitionSizes(topic, 0)?.remoteBytes).toBe(st.remoteBytes);
+
+      // DescribeLogDirs lists the store as a `remote:` dir next to the local one.
+      const c = await RawClient.connect(tb.port);
+      const dirs = await c.send(35, 4, { topics: null });
+      c.close();
+      const remote = dirs.results.find((r: any) => r.logDir.startsWith('remote:'));
+      const local = dirs.results.find((r: any) => r.logDir === tb.dataDir);
+      expect(remote?.topics.find((t: any) => t.name === topic)?.partitions[0].partitionSize).toBe(st.remoteBytes);
+      expect(local?.topics.find((t: any) => t.name === topic)?.partitions[0].partitionSize).toBeGreaterThan(0);
     } finally {
       await tb.stop();
     }

@@ -233,7 +233,12 @@ export async function endToEnd(server: S3Server, prefix: string): Promise<void> 
     await produceRange(tb.bootstrap, topic, 1200, 2000);
     const st = await waitTiered(tb, topic, 5);
     expect(st.localLogStartOffset).toBeGreaterThan(1000);
-    const localFiles = await localSegmentFiles(tb, topic);
+    // Segment files leave the disk asynchronously after the log drops them: wait for them to agree.
+    let localFiles = await localSegmentFiles(tb, topic);
+    for (let i = 0; i < 100 && localFiles.length !== log.segmentInfos().length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      localFiles = await localSegmentFiles(tb, topic);
+    }
     expect(localFiles.length).toBe(log.segmentInfos().length);
     expect(localFiles.length).toBeLessThanOrEqual(2);
     const objects = await listAll(store, `${topic}-`);

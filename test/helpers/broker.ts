@@ -39,7 +39,8 @@ export async function startTestBroker(overrides: Record<string, string> = {}, da
     },
     async cleanup() {
       await started.close();
-      await fs.rm(dir, { recursive: true, force: true });
+      // Retries: background segment deletions (file.delete.delay.ms) may still be renaming files.
+      await fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
   return tb;

@@ -168,7 +168,7 @@ export async function spawnBroker(opts: SpawnBrokerOptions = {}): Promise<Spawne
     },
     async cleanup() {
       await stop('SIGKILL');
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
   return broker;

@@ -11,6 +11,7 @@
 // default resource can show them as they are.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../storage/log/log-files.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { brokerDef, isBrokerKey } from '../config/definitions.js';
 import { formatValue, parseValue } from '../config/parse-value.js';
@@ -117,25 +118,8 @@ export class DynamicConfigStore {
   private async writeNow(): Promise<void> {
     const doc: Document = { version: 1, broker: sortKeys(this.state.broker), cluster: sortKeys(this.state.cluster) };
     const dir = path.dirname(this.file);
-    const tmp = `${this.file}.tmp`;
     await fs.mkdir(dir, { recursive: true });
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(doc, null, 1));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, this.file);
-    // Make the rename itself durable.
-    const dh = await fs.open(dir, 'r');
-    try {
-      await dh.sync();
-    } catch {
-      // Some file systems refuse fsync on directories; the rename is still atomic.
-    } finally {
-      await dh.close();
-    }
+    await writeFileAtomic(this.file, JSON.stringify(doc, null, 1), dir);
   }
 }
 

@@ -2,6 +2,7 @@
 // starting a broker on a directory that belongs to another cluster or node is refused.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../storage/log/log-files.js';
 import { randomUuid } from './uuid.js';
 
 export interface MetaProperties {
@@ -48,8 +49,7 @@ export async function ensureMetaProperties(logDirs: string[], nodeId: number, co
   const text = `#Written by tributary\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`;
   for (const dir of logDirs) {
     const file = path.join(dir, 'meta.properties');
-    await fs.writeFile(`${file}.tmp`, text);
-    await fs.rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, text, dir);
   }
   return { clusterId, nodeId };
 }

@@ -4,6 +4,7 @@
 // the old or the new document, never a mix.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../storage/log/log-files.js';
 import { unifyCollisionChars } from './topic-name.js';
 
 export interface TopicRecord {
@@ -86,15 +87,8 @@ export class TopicRegistry {
 
   private async writeNow(): Promise<void> {
     const doc: Document = { version: 1, topics: this.all().sort((a, b) => a.name.localeCompare(b.name)) };
-    const tmp = `${this.file}.tmp`;
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(doc, null, 1));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, this.file);
+    const dir = path.dirname(this.file);
+    await fs.mkdir(dir, { recursive: true });
+    await writeFileAtomic(this.file, JSON.stringify(doc, null, 1), dir);
   }
 }

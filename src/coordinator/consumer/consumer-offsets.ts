@@ -10,7 +10,7 @@
 // Also here: DeleteGroups, OffsetDelete, offsets expiry and topic deletion for consumer groups.
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { CommittedOffset } from '../group/classic-group.js';
-import { offsetWriteError, writeOffsetCommits, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from '../group/offset-ops.js';
+import { offsetWriteError, tombstoneTopicOffsets, writeOffsetCommits, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from '../group/offset-ops.js';
 import type { OffsetsLogRecord } from '../group/offsets-log.js';
 import { encodeOffsetCommitKey } from '../group/offsets-records.js';
 import type { ConsumerCore } from './consumer-core.js';
@@ -136,24 +136,7 @@ export async function deleteGroup(core: ConsumerCore, group: ConsumerGroup): Pro
 
 /** Topics were deleted: every consumer group forgets its offsets for them (the next heartbeat sees the metadata change). */
 export function deleteTopicOffsets(core: ConsumerCore, topics: string[]): number {
-  let removed = 0;
-  for (const group of core.groups.values()) {
-    const records: OffsetsLogRecord[] = [];
-    for (const topic of topics) {
-      const parts = group.offsets.get(topic);
-      if (!parts) continue;
-      for (const partition of [...parts.keys()]) {
-        group.removeOffset(topic, partition);
-        records.push({ key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null });
-      }
-    }
-    if (records.length === 0) continue;
-    removed += records.length;
-    void core.classic.core.append(group.groupId, records).then((err) => {
-      if (err !== ErrorCode.NONE) core.logger.warn('failed to write offset tombstones for deleted topics', { group: group.groupId, error: err });
-    });
-  }
-  return removed;
+  return tombstoneTopicOffsets(core.groups.values(), topics, (groupId, records) => core.classic.core.append(groupId, records), core.logger);
 }
 
 /**

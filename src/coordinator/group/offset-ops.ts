@@ -3,7 +3,7 @@
 // (sent after the write) is always followed by OffsetFetch answers that include it.
 import { ErrorCode } from '../../../protocol/errors.js';
 import { ClassicGroup, CONSUMER_PROTOCOL_TYPE, type CommittedOffset } from './classic-group.js';
-import type { CoordinatorCore } from './coordinator-core.js';
+import { groupWriteError, type CoordinatorCore, type CoordinatorLogger } from './coordinator-core.js';
 import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './offsets-records.js';
 import type { OffsetsLogRecord } from './offsets-log.js';
 
@@ -51,19 +51,13 @@ const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 /** Kafka's offset-commit flavour of appendGroupMetadataErrorToResponseError. */
 export function offsetWriteError(code: number): number {
   switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
     case ErrorCode.MESSAGE_TOO_LARGE:
     case ErrorCode.RECORD_LIST_TOO_LARGE:
     case ErrorCode.INVALID_FETCH_SIZE:
       return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
     default:
-      return code;
+      // Everything else maps exactly as for group metadata writes.
+      return groupWriteError(code);
   }
 }
 
@@ -237,8 +231,28 @@ export async function deleteOffsets(core: CoordinatorCore, groupId: string, topi
  * offsets were removed; tombstones are written in the background.
  */
 export function deleteTopicOffsets(core: CoordinatorCore, topics: string[]): number {
+  return tombstoneTopicOffsets(core.groups.values(), topics, (groupId, records) => core.append(groupId, records), core.logger);
+}
+
+/** What tombstoneTopicOffsets needs of a group of either protocol. */
+interface GroupWithOffsets {
+  groupId: string;
+  offsets: Map<string, Map<number, unknown>>;
+  removeOffset(topic: string, partition: number): boolean;
+}
+
+/**
+ * Shared by classic and KIP-848 groups: drop every group's offsets of `topics` in memory and write
+ * their tombstones in the background. Returns how many offsets were removed.
+ */
+export function tombstoneTopicOffsets(
+  groups: Iterable<GroupWithOffsets>,
+  topics: string[],
+  append: (groupId: string, records: OffsetsLogRecord[]) => Promise<number>,
+  logger: Pick<CoordinatorLogger, 'warn'>,
+): number {
   let removed = 0;
-  for (const group of core.groups.values()) {
+  for (const group of groups) {
     const records: OffsetsLogRecord[] = [];
     for (const topic of topics) {
       const parts = group.offsets.get(topic);
@@ -250,8 +264,8 @@ export function deleteTopicOffsets(core: CoordinatorCore, topics: string[]): num
     }
     if (records.length === 0) continue;
     removed += records.length;
-    void core.append(group.groupId, records).then((err) => {
-      if (err !== ErrorCode.NONE) core.logger.warn('failed to write offset tombstones for deleted topics', { group: group.groupId, error: err });
+    void append(group.groupId, records).then((err) => {
+      if (err !== ErrorCode.NONE) logger.warn('failed to write offset tombstones for deleted topics', { group: group.groupId, error: err });
     });
   }
   return removed;

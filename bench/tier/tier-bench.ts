@@ -5,11 +5,15 @@
 //            of the same amount of data, same client, same fetch sizes
 //
 //   npx tsx bench/tier/tier-bench.ts [--store s3rver|swift|local] [--mib 128] [--copy-rate-mib N] [--out bench/tier/results.json]
+//                            [--store-dir DIR] [--pin-store] [--profile-dir DIR]
 //
 // The broker runs as its own process (`bin/tributary.js`), the S3 server too; this process is the
 // client. Results are JSON (stdout and --out). Figures from a noisy 2-core VM: compare the two
 // sides of each pair, measured in the same run, rather than absolute numbers across runs.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Consumer } from '@platformatic/kafka';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -29,6 +33,16 @@ const totalMiB = Number(arg('mib', '128'));
 const out = arg('out', 'bench/tier/results.json');
 /** remote.log.manager.copy.max.bytes.per.second in MiB/s (0 = unlimited). */
 const copyRateMiB = Number(arg('copy-rate-mib', '0'));
+const profileDir = arg('profile-dir', '');
+/** --pin-store: run the store server on its own core (taskset), away from broker and client. */
+const pinStore = process.argv.includes('--pin-store');
+/**
+ * Where the store keeps its objects (s3rver's directory, or the local store's). Default tmpfs:
+ * a real object store's disk is not the broker's, and on one VM the store's file writes (and
+ * their writeback) would otherwise stall the broker's own segment writes — measuring the disk,
+ * not the tiering. Swift keeps its own layout (see test/helpers/s3-servers.ts).
+ */
+const storeDir = arg('store-dir', existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
 const SEGMENT_BYTES = 16 * MiB;
 const RECORD = Buffer.alloc(1024, 'x');
 
@@ -110,13 +124,26 @@ async function tierStatus(broker: SpawnedBroker): Promise<TierStatus | null> {
 async function main(): Promise<void> {
   let server: S3Server | null = null;
   let overrides: Record<string, string> = {};
-  if (storeKind === 's3rver') server = await startS3rver();
+  let localTierDir: string | null = null;
+  if (storeKind === 's3rver') server = await startS3rver('tributary', storeDir);
+  else if (storeKind === 'local') {
+    localTierDir = await fs.mkdtemp(path.join(storeDir, 'tributary-tier-'));
+    overrides['tributary.tier.local.dir'] = localTierDir;
+  }
   else if (storeKind === 'swift') server = await startSwift();
   if (server) overrides = tierStoreOverrides(server, server.endpoint, 'bench');
   if (copyRateMiB > 0) overrides['remote.log.manager.copy.max.bytes.per.second'] = String(Math.round(copyRateMiB * MiB));
   const broker = await spawnBroker({
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     overrides: { ...overrides, 'remote.log.manager.task.interval.ms': '200', 'log.retention.check.interval.ms': '500' },
   });
+  if (pinStore && server) {
+    // The store server gets the last core to itself, the broker and this client the others: on a
+    // small VM that stands in for an object store on other machines (CPU-wise).
+    const cores = os.cpus().length;
+    for (const pid of server.pids) execFileSync('taskset', ['-a', '-p', '-c', String(cores - 1), String(pid)], { stdio: 'ignore' });
+    for (const pid of [broker.pid, process.pid]) execFileSync('taskset', ['-a', '-p', '-c', `0-${Math.max(0, cores - 2)}`, String(pid)], { stdio: 'ignore' });
+  }
   const kafka = new Kafka({ clientId: 'tier-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -135,7 +162,10 @@ async function main(): Promise<void> {
     process.stderr.write(`producing ${totalMiB} MiB twice...\n`);
     await produceBulk(producer, 'cold', totalMiB);
     await produceBulk(producer, 'hot', totalMiB);
-    await produceLatency(producer, 'latency', 200); // warm-up
+    // Let the kernel write back the bulk data first: writeback of hundreds of dirty MiB stalls the
+    // broker's file writes by milliseconds and would pollute every window measured after it.
+    execFileSync('sync');
+    await produceLatency(producer, 'latency', 2000); // warm-up (JIT, GC of the bulk phase)
 
     const idle = await produceLatency(producer, 'latency', 2000);
     process.stderr.write('turning tiering on for the backlog...\n');
@@ -162,6 +192,9 @@ async function main(): Promise<void> {
       brokerCores: ((await cpuSeconds(broker.pid)) - cpuBefore.broker) / cpuWindow,
       storeServerCores: ((await Promise.all((server?.pids ?? []).map(cpuSeconds))).reduce((a, b) => a + b, 0) - cpuBefore.store) / cpuWindow,
     };
+    // A second idle window after the uploads: the spread between the two idle windows is the
+    // machine's own noise, the yardstick for the during-uploads figure.
+    const idleAfter = await produceLatency(producer, 'latency', 2000);
     const cold = status!.partitions.find((x) => x.topic === 'cold')!;
     const uploadSeconds = (uploadedAt - t0) / 1000;
 
@@ -172,12 +205,23 @@ async function main(): Promise<void> {
     const result = {
       when: new Date().toISOString(),
       store: storeKind,
+      storeDir: storeKind === 'swift' ? null : storeDir,
+      storePinnedToOwnCore: pinStore && server !== null,
       copyRateMiBPerSec: copyRateMiB || 'unlimited',
       dataMiB: totalMiB,
       segmentBytes: SEGMENT_BYTES,
       upload: { mibPerSec: cold.copiedBytesTotal / MiB / uploadSeconds, bytes: cold.copiedBytesTotal, seconds: uploadSeconds, segments: cold.remoteSegments },
       // If the uploads finished before the latency loop did, only part of `duringUploads` overlapped them.
-      produceLatencyMs: { idle, duringUploads: busy, p99Ratio: busy.p99 / idle.p99, uploadsOverlapFraction: Math.min(1, (uploadedAt - t0) / (busyEndedAt - t0)) },
+      produceLatencyMs: {
+        idle,
+        duringUploads: busy,
+        idleAfter,
+        /** during-uploads p99 over the mean of the two idle p99s. */
+        p99Ratio: busy.p99 / ((idle.p99 + idleAfter.p99) / 2),
+        /** idle-after p99 over idle-before p99: how much p99 moves with no uploads at all. */
+        idleP99Spread: idleAfter.p99 / idle.p99,
+        uploadsOverlapFraction: Math.min(1, (uploadedAt - t0) / (busyEndedAt - t0)),
+      },
       // On a 2-core machine the S3 server competes with the broker and this client for CPU.
       cpuDuringUploads: cpu,
       reads: { hot: hotRead, cold: coldRead, coldOverHot: coldRead.mibPerSec / hotRead.mibPerSec },
@@ -191,8 +235,10 @@ async function main(): Promise<void> {
   } finally {
     await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
+    if (profileDir) await broker.stop('SIGTERM').catch(() => {}); // the profile is written on a clean exit
     await broker.cleanup();
     await server?.stop();
+    if (localTierDir) await fs.rm(localTierDir, { recursive: true, force: true });
   }
 }
 

@@ -105,6 +105,10 @@ export class TierManager {
    */
   async start(maxWaitMs = 10_000): Promise<void> {
     await this.pending.load();
+    // A configured S3 store is opened now, before listeners open: loading the AWS SDK compiles
+    // ~200 ms of modules synchronously, which would otherwise stall every connection the moment
+    // the first topic turns tiering on. (The local-directory default costs nothing to open.)
+    if (this.deps.config.get('tributary.tier.store') === 's3' && !this.store) await this.openStore();
     await this.attachEnabled();
     const loads = [...this.partitions.values()].map((p) => p.ensureLoaded().catch(() => {}));
     if (loads.length) await Promise.race([Promise.all(loads), delay(maxWaitMs)]);
@@ -127,7 +131,6 @@ export class TierManager {
       reader: this.readerFor(store),
       retry: this.settings.request,
       taskBackoff: this.settings.taskBackoff,
-      wholeReadLimit: this.settings.wholeReadLimit,
       logger: this.logger.child({ component: 'tier', topic: log.topic, partition: log.partition }),
     });
     log.remoteTier = rp;

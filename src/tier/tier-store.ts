@@ -18,8 +18,6 @@ export interface TierSettings {
   chunkBytes: number;
   cacheBytes: number;
   readAheadChunks: number;
-  /** Segments up to this size are read whole into memory for upload. */
-  wholeReadLimit: number;
 }
 
 export function tierSettings(config: BrokerConfig): TierSettings {
@@ -41,7 +39,6 @@ export function tierSettings(config: BrokerConfig): TierSettings {
     chunkBytes: config.get('tributary.tier.fetch.chunk.bytes') as number,
     cacheBytes: config.get('tributary.tier.cache.bytes') as number,
     readAheadChunks: config.get('tributary.tier.fetch.readahead.chunks') as number,
-    wholeReadLimit: config.get('tributary.tier.s3.multipart.threshold.bytes') as number,
   };
 }
 
@@ -54,7 +51,7 @@ export async function createObjectStore(config: BrokerConfig): Promise<ObjectSto
   const bucket = config.get('tributary.tier.s3.bucket') as string | null;
   if (!bucket) throw new ConfigError('tributary.tier.store=s3 needs tributary.tier.s3.bucket', 'tributary.tier.s3.bucket');
   const { S3ObjectStore } = await import('../../storage/tier/s3-store.js');
-  return new S3ObjectStore({
+  const store = new S3ObjectStore({
     bucket,
     prefix: config.get('tributary.tier.s3.prefix') as string,
     endpoint: (config.get('tributary.tier.s3.endpoint') as string | null) ?? undefined,
@@ -68,6 +65,8 @@ export async function createObjectStore(config: BrokerConfig): Promise<ObjectSto
     uploadBytesPerSecond: copyRate(config.get('remote.log.manager.copy.max.bytes.per.second') as number),
     maxSockets: Math.max(8, (config.get('remote.log.reader.threads') as number) + 2 * (config.get('remote.log.manager.thread.pool.size') as number)),
   });
+  void store.warmUp();
+  return store;
 }
 
 /** Kafka's default is Long.MAX_VALUE ("no limit"). */

@@ -43,8 +43,6 @@ export interface RemotePartitionDeps {
   retry: RetryPolicy;
   /** Backoff between failed copy/retention runs of this partition. */
   taskBackoff: RetryPolicy;
-  /** Segments up to this size are read into memory once (scanned and uploaded from the same bytes). */
-  wholeReadLimit: number;
   logger: StorageLogger;
   /** Transaction index and producer-state snapshot of a segment, once storage/log has them. */
   segmentExtras?: (log: PartitionLog, seg: SegmentInfo) => Promise<{ txnIndex?: Buffer; producerSnapshot?: Buffer }>;
@@ -252,7 +250,7 @@ export class RemotePartition implements RemoteLogTier {
       await this.save();
       return true;
     }
-    const prepared = await prepareSegment(info.path, info.baseOffset, this.log.config.indexIntervalBytes, this.deps.wholeReadLimit);
+    const prepared = await prepareSegment(info.path, info.baseOffset, this.log.config.indexIntervalBytes);
     if (!prepared) return false;
     if (prepared.nextOffset > info.nextOffset) throw new Error(`segment ${info.path} holds offsets up to ${prepared.nextOffset}, past the next segment`);
     const extras = (await this.deps.segmentExtras?.(this.log, info)) ?? {};
@@ -286,7 +284,7 @@ export class RemotePartition implements RemoteLogTier {
       throw e;
     }
     // A failure from here leaves the entry COPY_STARTED; finishUnfinished() removes its objects.
-    await this.req(() => this.deps.store.put(keys.log, prepared.data ?? { path: info.path, size: prepared.size }));
+    await this.req(() => this.deps.store.put(keys.log, { path: info.path, size: prepared.size }));
     await this.req(() => this.deps.store.put(keys.indexes, indexes));
     entry.state = 'COPY_FINISHED';
     m.copiedEndOffset = Math.max(m.copiedEndOffset, entry.nextOffset);

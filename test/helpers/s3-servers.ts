@@ -87,8 +87,9 @@ srv.run().then((a) => process.stdout.write(JSON.stringify({ port: a.port }) + '\
 process.on('SIGTERM', () => srv.close().finally(() => process.exit(0)));
 `;
 
-export async function startS3rver(bucket = 'tributary'): Promise<S3Server> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-s3rver-'));
+/** `parentDir`: where s3rver keeps its objects (default the OS temp dir; benchmarks use tmpfs). */
+export async function startS3rver(bucket = 'tributary', parentDir = os.tmpdir()): Promise<S3Server> {
+  const dir = await fs.mkdtemp(path.join(parentDir, 'tributary-s3rver-'));
   const child = track(
     spawn(process.execPath, ['--openssl-legacy-provider', '-e', S3RVER_LAUNCHER, path.join(REPO_ROOT, 'node_modules/s3rver'), dir, bucket], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,8 @@ export interface SpawnBrokerOptions {
   port?: number;
   /** How long to wait for the "listening" line. */
   startTimeoutMs?: number;
+  /** Extra node flags before the script (e.g. --cpu-prof for benchmarks). */
+  nodeArgs?: string[];
 }
 
 export interface SpawnedBroker {
@@ -74,7 +76,7 @@ export async function spawnBroker(opts: SpawnBrokerOptions = {}): Promise<Spawne
     'log.dirs': dataDir,
     ...(opts.overrides ?? {}),
   };
-  const args = ['bin/tributary.js', 'start'];
+  const args = [...(opts.nodeArgs ?? []), 'bin/tributary.js', 'start'];
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
 
   const child: ChildProcess = spawn(process.execPath, args, {

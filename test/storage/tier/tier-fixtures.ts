@@ -50,7 +50,6 @@ export function makeRemote(log: PartitionLog, store: ObjectStore, opts: { retry?
     reader,
     retry: opts.retry ?? FAST_RETRY,
     taskBackoff: NO_BACKOFF,
-    wholeReadLimit: 1 << 20,
     logger: { info() {}, warn() {}, error() {} },
   });
   log.remoteTier = rp;

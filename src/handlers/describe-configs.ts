@@ -39,6 +39,8 @@ function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boole
     const t = broker.topics.get(r.resourceName);
     if (!t) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist`, []);
     rows = describeTopicConfigEntries(broker, t.configs, synonyms, docs);
+    const tiered = rows.some((row) => row.name === 'remote.storage.enable' && row.value === 'true');
+    if (tiered || r.configurationKeys?.some((k) => SIZE_KEYS.has(k))) rows.push(...topicSizeRows(broker, t.name, t.partitions, docs));
   } else if (r.resourceType === RESOURCE_BROKER) {
     // "" is the cluster-wide default resource; otherwise the name must be this broker's id.
     if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
@@ -71,6 +73,41 @@ function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boole
     rows = rows.filter((row) => wanted.has(row.name));
   }
   return result(ErrorCode.NONE, null, rows);
+}
+
+export const LOCAL_SIZE_KEY = 'tributary.local.log.size.bytes';
+export const REMOTE_SIZE_KEY = 'tributary.remote.log.size.bytes';
+const SIZE_KEYS = new Set([LOCAL_SIZE_KEY, REMOTE_SIZE_KEY]);
+
+/**
+ * Tiered storage asks for "local and remote sizes" in DescribeConfigs, which has no field for
+ * them; Kafka exposes them only as metrics. So a topic with remote.storage.enable=true (or any
+ * topic, when these names are asked for) gets two read-only rows summed over its partitions.
+ * Their source is DEFAULT_CONFIG so tools that list only overridden configs leave them out, and
+ * AlterConfigs on these names fails like any unknown topic config (INVALID_CONFIG).
+ */
+function topicSizeRows(broker: Broker, topic: string, partitions: number, docs: boolean): ConfigRow[] {
+  let local = 0;
+  let remote = 0;
+  for (let p = 0; p < partitions; p++) {
+    local += broker.logManager.getLog(topic, p)?.size() ?? 0;
+    remote += broker.tier.partitionSizes(topic, p)?.remoteBytes ?? 0;
+  }
+  const row = (name: string, value: number, doc: string): ConfigRow => ({
+    name,
+    value: String(value),
+    readOnly: true,
+    isDefault: false,
+    configSource: 5 /* DEFAULT_CONFIG */,
+    isSensitive: false,
+    synonyms: [],
+    configType: 5 /* LONG */,
+    documentation: docs ? doc : null,
+  });
+  return [
+    row(LOCAL_SIZE_KEY, local, 'Bytes of this topic in local log segments, all partitions (read-only, reported by Tributary).'),
+    row(REMOTE_SIZE_KEY, remote, 'Bytes of this topic held in tiered (remote) storage, all partitions (read-only, reported by Tributary).'),
+  ];
 }
 
 /**

@@ -83,6 +83,8 @@ export class PartitionLog {
   private deletionChain: Promise<unknown> = RESOLVED;
   private readonly queue: WriteQueue;
   private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout | null>();
+  /** Segment destroys started by the delay timer and not finished yet (close() waits for them). */
+  private readonly destroying = new Set<Promise<void>>();
   /** Segments the log cleaner swapped out: a read that raced with the swap retries on the new list. */
   private readonly replaced = new WeakSet<LogSegment>();
   private closed = false;
@@ -587,7 +589,10 @@ export class PartitionLog {
   private scheduleDestroy(seg: LogSegment): void {
     const timer = setTimeout(() => {
       this.pendingDeletes.delete(seg);
-      seg.destroy().catch((e) => this.logger.warn('segment delete failed', { path: seg.logPath, err: String(e) }));
+      // Tracked until done: close() waits for it, so nothing touches the dir after the log closed.
+      const d = seg.destroy().catch((e) => this.logger.warn('segment delete failed', { path: seg.logPath, err: String(e) }));
+      this.destroying.add(d);
+      void d.finally(() => this.destroying.delete(d));
     }, this.config.fileDeleteDelayMs);
     timer.unref();
     this.pendingDeletes.set(seg, timer);
@@ -726,6 +731,7 @@ export class PartitionLog {
       await seg.destroy().catch(() => {});
     }
     this.pendingDeletes.clear();
+    await Promise.all([...this.destroying]);
     await this.epochs.flush().catch((e) => this.logger.warn('leader epoch checkpoint write failed', { dir: this.dir, err: String(e) }));
     // Clean close: a producer snapshot at the log end, so the next start replays nothing.
     const producers = sync && !this.failure ? this.producers.store.close(this.leo) : this.producers.txnIndex.close();

@@ -126,6 +126,11 @@ export class TxnIndex {
     return out;
   }
 
+  /** Entries whose ABORT marker lies in [from, to): Kafka's per-segment `.txnindex` of that range. */
+  entriesWithMarkerIn(from: number, to: number): AbortedTxn[] {
+    return this.entries.filter((e) => e.lastOffset >= from && e.lastOffset < to);
+  }
+
   /** Forgets one entry (its ABORT marker is being compacted away, its data already gone). */
   remove(e: AbortedTxn): boolean {
     const i = this.entries.indexOf(e);

@@ -30,6 +30,7 @@ import { isNotFound, listAll, type ObjectStore } from './object-store.js';
 import { manifestKey, newSegmentId, partitionPrefix, segmentIdOfKey, segmentKeys, type SegmentKeys } from './remote-keys.js';
 import type { RemoteReader } from './remote-reader.js';
 import { backoffMs, delay, withRetry, type RetryPolicy } from './retry.js';
+import { segmentExtras } from './segment-extras.js';
 import { encodeIndexes, epochsIn, prepareSegment } from './segment-indexes.js';
 import { retentionVictims } from './remote-retention.js';
 import type { PartitionTierStatus } from './tier-status.js';
@@ -44,7 +45,7 @@ export interface RemotePartitionDeps {
   /** Backoff between failed copy/retention runs of this partition. */
   taskBackoff: RetryPolicy;
   logger: StorageLogger;
-  /** Transaction index and producer-state snapshot of a segment, once storage/log has them. */
+  /** Transaction index and producer snapshot to upload with a segment (default: segment-extras.ts). */
   segmentExtras?: (log: PartitionLog, seg: SegmentInfo) => Promise<{ txnIndex?: Buffer; producerSnapshot?: Buffer }>;
   now?: () => number;
 }
@@ -253,7 +254,7 @@ export class RemotePartition implements RemoteLogTier {
     const prepared = await prepareSegment(info.path, info.baseOffset, this.log.config.indexIntervalBytes);
     if (!prepared) return false;
     if (prepared.nextOffset > info.nextOffset) throw new Error(`segment ${info.path} holds offsets up to ${prepared.nextOffset}, past the next segment`);
-    const extras = (await this.deps.segmentExtras?.(this.log, info)) ?? {};
+    const extras = await (this.deps.segmentExtras ?? segmentExtras)(this.log, info);
     const indexes = encodeIndexes({
       offsetIndex: prepared.offsetIndex,
       timeIndex: prepared.timeIndex,

@@ -16,8 +16,8 @@
 //   ..  the section bytes, in the same order
 //   end crc32c   uint32 over everything before it
 // Section types: 1 offset index, 2 time index, 3 transaction index, 4 producer-state snapshot,
-// 5 leader-epoch checkpoint (text, Kafka's format). 3 and 4 are empty until transactions and
-// idempotent producer state exist in storage/log (their bytes are passed in by the caller).
+// 5 leader-epoch checkpoint (text, Kafka's format). 3 holds the segment's AbortedTxn entries
+// (txn-index.ts format), 4 the producer snapshot file taken at the segment's roll (segment-extras.ts).
 import { open } from 'node:fs/promises';
 import { crc32c } from '@node-rs/crc32';
 import type { BatchInfo } from '../../protocol/records/batch-header.js';

@@ -49,6 +49,34 @@ describe('tiered storage with the default local-directory store', () => {
       const local = dirs.results.find((r: any) => r.logDir === tb.dataDir);
       expect(remote?.topics.find((t: any) => t.name === topic)?.partitions[0].partitionSize).toBe(st.remoteBytes);
       expect(local?.topics.find((t: any) => t.name === topic)?.partitions[0].partitionSize).toBeGreaterThan(0);
+
+      // DescribeConfigs (kafkajs) shows the topic's local and remote bytes as read-only rows.
+      const localBytes = tb.broker.logManager.getLog(topic, 0)!.size();
+      await withAdmin(tb.bootstrap, async (a) => {
+        const res = await a.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic }] });
+        const entries = res.resources[0]!.configEntries;
+        const remoteRow = entries.find((e) => e.configName === 'tributary.remote.log.size.bytes');
+        const localRow = entries.find((e) => e.configName === 'tributary.local.log.size.bytes');
+        expect(remoteRow).toMatchObject({ configValue: String(st.remoteBytes), readOnly: true });
+        expect(localRow).toMatchObject({ configValue: String(localBytes), readOnly: true });
+        // Asked for by name on a topic without tiering: present, zero remote bytes.
+        await a.createTopics({ topics: [{ topic: 'untiered', numPartitions: 2 }] });
+        const plain = await a.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: 2, name: 'untiered', configNames: ['tributary.remote.log.size.bytes', 'retention.ms'] }],
+        });
+        expect(plain.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]).sort()).toEqual([
+          ['retention.ms', '604800000'],
+          ['tributary.remote.log.size.bytes', '0'],
+        ]);
+        // Not listed without asking when the topic does not tier.
+        const all = await a.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'untiered' }] });
+        expect(all.resources[0]!.configEntries.some((e) => e.configName.startsWith('tributary.'))).toBe(false);
+        // They are reports, not settings.
+        await expect(
+          a.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: 'tributary.remote.log.size.bytes', value: '1' }] }] }),
+        ).rejects.toMatchObject({ type: 'INVALID_CONFIG' });
+      });
     } finally {
       await tb.stop();
     }

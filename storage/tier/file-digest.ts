@@ -5,7 +5,7 @@
 // waiting (the tier benchmark showed produce p99 ×1.7 while uploading). The worker reads the file
 // itself in 1 MiB slices into one reused buffer, so neither the bytes nor the hashing touch the
 // broker's event loop. One worker, started on first use, unref'd so it never keeps a process
-// alive; requests queue on it (uploads are few and large).
+// alive; requests queue on it (uploads are few and large). The worker thread runs at nice 19.
 //
 // The worker is plain CommonJS passed as source (`eval: true`): it needs nothing from the project,
 // and a TypeScript worker file would need the tsx loader inside the worker too.
@@ -16,6 +16,9 @@ const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const buf = Buffer.allocUnsafe(1024 * 1024);
+// Lowest CPU priority for this thread only (Linux nice values are per thread; pid 0 = caller):
+// hashing is background work and must yield the cores to the broker's event loop.
+try { require('node:os').setPriority(0, 19); } catch {}
 parentPort.on('message', ({ id, path, size }) => {
   let fd = -1;
   try {

@@ -64,7 +64,7 @@ export class Connection {
     private readonly logger: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket };
+    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: 'User:ANONYMOUS' };
     this.decoder = new FrameDecoder(limits.maxRequestBytes);
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {

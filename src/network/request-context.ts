@@ -13,6 +13,11 @@ export interface ConnectionInfo {
   listenerName: string;
   remoteAddress: string;
   socket: Socket;
+  /**
+   * Kafka principal of the connection ("User:ANONYMOUS" until authentication sets it: PLAINTEXT
+   * listeners never do). Authorization decisions use it.
+   */
+  principal: string;
 }
 
 export interface RequestContext {

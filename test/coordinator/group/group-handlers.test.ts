@@ -20,7 +20,7 @@ const broker = { partition: (topic: string, p: number) => (topic === 't' && p < 
 function ctx(apiKey: number, apiVersion: number): RequestContext {
   return {
     header: { apiKey, apiVersion, correlationId: 1, clientId: 'cid' },
-    connection: { id: 1, listenerName: 'PLAINTEXT', remoteAddress: '10.0.0.7:5555', socket: { remoteAddress: '10.0.0.7' } as never },
+    connection: { id: 1, listenerName: 'PLAINTEXT', remoteAddress: '10.0.0.7:5555', socket: { remoteAddress: '10.0.0.7' } as never, principal: 'User:ANONYMOUS' },
     receivedAt: 0,
   };
 }

@@ -2,7 +2,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
 import type { Broker } from '../broker.js';
-import { isInternalTopic } from '../metadata/topic-name.js';
+import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler } from '../network/request-context.js';
 
@@ -43,7 +43,7 @@ export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequ
           results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' });
           continue;
         }
-        if (isInternalTopic(t.name)) {
+        if (isBrokerOwnedTopic(t.name)) {
           results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Internal topics cannot be deleted' });
           continue;
         }

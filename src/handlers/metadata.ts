@@ -3,7 +3,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
 import type { Broker } from '../broker.js';
-import { invalidTopicNameReason, isInternalTopic, unifyCollisionChars } from '../metadata/topic-name.js';
+import { invalidTopicNameReason, isBrokerOwnedTopic, isInternalTopic, unifyCollisionChars } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler } from '../network/request-context.js';
@@ -75,7 +75,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
             continue;
           }
-          if (invalidTopicNameReason(name) !== null || isInternalTopic(name)) {
+          if (invalidTopicNameReason(name) !== null || isBrokerOwnedTopic(name)) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
             continue;
           }

@@ -10,7 +10,7 @@ import { appendClientRecords } from '../../storage/log/producer-state/append-wit
 import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
 import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
-import { isInternalTopic } from '../metadata/topic-name.js';
+import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 
 interface PartitionResult {
@@ -76,7 +76,7 @@ function appendPartition(
   const partition = broker.partition(topic, index);
   if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   // Clients may not write to internal topics; only the coordinators append there.
-  if (isInternalTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+  if (isBrokerOwnedTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   const cfg = broker.topicConfig(topic);
   if (acks === -1 && (cfg.get('min.insync.replicas') as number) > partition.isr.length) {
     return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${partition.isr.length} is insufficient to satisfy the min.isr requirement`);

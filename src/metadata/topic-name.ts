@@ -23,3 +23,18 @@ export function unifyCollisionChars(name: string): string {
 export function isInternalTopic(name: string): boolean {
   return name === '__consumer_offsets' || name === '__transaction_state';
 }
+
+/**
+ * Topics only the broker writes: Kafka's internal topics plus the aggregation stage's bookkeeping
+ * (its per-aggregation changelogs and the status topic). Clients can neither produce to them
+ * (INVALID_TOPIC_EXCEPTION), nor delete or auto-create them. Unlike Kafka's internal topics they
+ * are not flagged `isInternal` in Metadata: clients (e.g. @platformatic/kafka) skip internal
+ * topics entirely, and the stage's own CLI reads these through the Kafka protocol.
+ * `__tributary_aggregations` (definitions) is deliberately writable: producing to it is how the
+ * CLI and other tools manage aggregations.
+ */
+export function isBrokerOwnedTopic(name: string): boolean {
+  if (isInternalTopic(name)) return true;
+  if (!name.startsWith('__tributary_aggregation_')) return false;
+  return name === '__tributary_aggregation_status' || name.endsWith('_changelog');
+}

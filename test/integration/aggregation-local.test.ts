@@ -129,6 +129,30 @@ describe('aggregation stage, local source', () => {
     assertNoDuplicateVersions(await readHistory(tb.broker, 'global-spend'));
   });
 
+  it("clients cannot write to or delete the stage's changelog and status topics", async () => {
+    const { Kafka, logLevel } = await import('kafkajs');
+    const kafka = new Kafka({ clientId: 'intruder', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const admin = kafka.admin();
+    await producer.connect();
+    await admin.connect();
+    try {
+      const endBefore = tb.broker.partition(changelogTopic('spend'), 0)!.log.logEndOffset;
+      for (const topic of [changelogTopic('spend'), '__tributary_aggregation_status']) {
+        await expect(producer.send({ topic, acks: 1, messages: [{ key: 'x', value: 'forged' }] })).rejects.toMatchObject({ type: 'INVALID_TOPIC_EXCEPTION' });
+      }
+      expect(tb.broker.partition(changelogTopic('spend'), 0)!.log.logEndOffset).toBe(endBefore);
+      await expect(admin.deleteTopics({ topics: ['__tributary_aggregation_status'], timeout: 2000 })).rejects.toThrow();
+      expect(tb.broker.topics.get('__tributary_aggregation_status')).toBeDefined();
+      // Visible to clients (not flagged internal), and the definitions topic stays writable.
+      const md = await admin.fetchTopicMetadata({ topics: [changelogTopic('spend')] });
+      expect(md.topics[0]!.partitions).toHaveLength(1);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   it('re-emits output lost between the changelog write and the output write', async () => {
     // Simulate the crash window: cut the output log back to before the last emission.
     const history = await readHistory(tb.broker, 'global-spend');

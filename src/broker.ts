@@ -13,6 +13,9 @@ import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { MetricsExporter } from './metrics/http-exporter.js';
+import { version } from './version.js';
 import { buildHandlers } from './handlers/registry.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
@@ -52,6 +55,17 @@ export class Broker {
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
   private server: NetworkServer | null = null;
+  private metrics: { collector: BrokerMetrics; exporter: MetricsExporter } | null = null;
+
+  /** Port of the metrics endpoint, null when it is off (tributary.metrics.port = -1). */
+  get metricsPort(): number | null {
+    return this.metrics?.exporter.port ?? null;
+  }
+
+  /** Open client connections on all listeners. */
+  get connectionCount(): number {
+    return this.server?.connectionCount ?? 0;
+  }
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -121,6 +135,12 @@ export class Broker {
       this.logger.child({ component: 'network' }),
     );
     this.bound = await this.server.listen(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    const metricsPort = this.config.get('tributary.metrics.port') as number;
+    if (metricsPort >= 0) {
+      const metrics = new BrokerMetrics(this, version());
+      this.metrics = { collector: metrics, exporter: await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => metrics.collect()) };
+      this.logger.info('metrics endpoint listening', { port: this.metrics.exporter.port, path: '/metrics' });
+    }
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
   }
 
@@ -250,6 +270,8 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.logger.info('shutting down');
+      this.metrics?.collector.close();
+      await this.metrics?.exporter.close();
       // Processors append to local logs: stop them while the logs are open.
       await this.aggregations?.stop();
       // Release parked JoinGroups first so in-flight requests can finish within the grace period.

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { configReferenceText, usageText, type CommandSummary } from './help.js';
 import { runStart, type StartBroker } from './start.js';
 import { runTierCommand } from '../tier/tier-cli.js';
+import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
 import type { LogSink } from '../logging/logger.js';
@@ -79,14 +80,7 @@ export function helpText(): string {
   return `${usageText(COMMANDS)}\n${configReferenceText()}`;
 }
 
-export function version(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+export { version } from '../version.js';
 
 /** Run the CLI and return its exit code (start returns after a graceful shutdown). */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {

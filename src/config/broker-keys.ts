@@ -210,6 +210,10 @@ export const BROKER_KEYS = {
   'tributary.aggregation.retry.backoff.ms': int(500, { min: 1, doc: 'First backoff after a failed source fetch or step; doubles up to the max.' }),
   'tributary.aggregation.retry.backoff.max.ms': int(10000, { min: 1, doc: 'Largest backoff between retries of a source or a failed aggregation.' }),
 
+  // ---- metrics ----
+  'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
+  'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),
+
   // ---- Tributary's own knobs ----
   'tributary.max.inflight.requests.per.connection': int(100, {
     min: 1,

@@ -1,0 +1,74 @@
+// The Prometheus metrics endpoint (tributary.metrics.port): off by default; when on, a scrape
+// reports live log, tier, aggregation and process figures in the text format.
+import { describe, expect, it } from 'vitest';
+import { startTestBroker } from '../helpers/broker.js';
+import { FAST_TIER, TOPIC_CONFIGS, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
+
+function parse(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return m;
+}
+
+describe('metrics endpoint', () => {
+  it('is off by default', async () => {
+    const tb = await startTestBroker();
+    try {
+      expect(tb.broker.metricsPort).toBeNull();
+    } finally {
+      await tb.cleanup();
+    }
+  });
+
+  it('serves log, tier and process metrics in Prometheus text format', async () => {
+    const tb = await startTestBroker({ ...FAST_TIER, 'tributary.metrics.port': '0' });
+    const topic = 'metered';
+    try {
+      const port = tb.broker.metricsPort!;
+      expect(port).toBeGreaterThan(0);
+      await withAdmin(tb.bootstrap, (a) =>
+        a.createTopics({ topics: [{ topic, configEntries: Object.entries({ ...TOPIC_CONFIGS, 'remote.storage.enable': 'true' }).map(([name, value]) => ({ name, value })) }] }),
+      );
+      await produceRange(tb.bootstrap, topic, 0, 500);
+      const st = await waitTiered(tb, topic, 2);
+      const log = tb.broker.logManager.getLog(topic, 0)!;
+
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const text = await res.text();
+      expect(text).toContain('# TYPE tributary_log_end_offset gauge');
+      expect(text).toContain('# TYPE tributary_tier_copied_bytes_total counter');
+      const m = parse(text);
+      const p = `{topic="${topic}",partition="0"}`;
+      expect(m.get(`tributary_log_end_offset${p}`)).toBe(500);
+      expect(m.get(`tributary_log_high_watermark${p}`)).toBe(500);
+      expect(m.get(`tributary_log_size_bytes${p}`)).toBe(log.size());
+      expect(m.get(`tributary_log_segments${p}`)).toBe(log.segmentInfos().length);
+      expect(m.get(`tributary_tier_remote_bytes${p}`)).toBe(st.remoteBytes);
+      expect(m.get(`tributary_tier_remote_segments${p}`)).toBe(st.remoteSegments);
+      expect(m.get(`tributary_tier_lag_segments${p}`)).toBe(0);
+      expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(1e6);
+      expect([...m.keys()].some((k) => k.startsWith('tributary_broker_info{cluster_id="'))).toBe(true);
+
+      // A connected client shows up in the connection gauge.
+      await withAdmin(tb.bootstrap, async (a) => {
+        await a.listTopics();
+        const again = parse(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+        expect(again.get('tributary_connections')).toBeGreaterThanOrEqual(1);
+      });
+
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST', body: 'x' })).status).toBe(405);
+    } finally {
+      await tb.stop();
+      await tb.cleanup();
+    }
+    // Closed with the broker.
+    await expect(fetch(`http://127.0.0.1:${tb.broker.metricsPort ?? 1}/metrics`)).rejects.toThrow();
+  }, 30_000);
+});

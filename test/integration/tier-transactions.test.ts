@@ -8,7 +8,7 @@ import { decodeSnapshot } from '../../storage/log/producer-state/producer-snapsh
 import { ABORTED_TXN_ENTRY_SIZE } from '../../storage/log/txn-index.js';
 import { decodeIndexes } from '../../storage/tier/segment-indexes.js';
 import { startTestBroker } from '../helpers/broker.js';
-import { FAST_TIER, TOPIC_CONFIGS, kafkaClient, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
+import { FAST_TIER, TOPIC_CONFIGS, kafkaClient, kafkajsConsume, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
 
 describe('tiered storage with transactions', () => {
   it('uploads aborted-transaction entries and producer snapshots; read_committed skips aborted remote data', async () => {
@@ -73,23 +73,7 @@ describe('tiered storage with transactions', () => {
       expect(log.localLogStartOffset).toBeGreaterThan(182); // the transactions live only in the store now
 
       // read_committed from offset 0: a's and c's records, never b's.
-      const consumer = kafkaClient(tb.bootstrap).consumer({ groupId: 'tier-txn-reader', maxWaitTimeInMs: 100, readUncommitted: false });
-      const seen: string[] = [];
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        let done!: () => void;
-        const finished = new Promise<void>((r) => (done = r));
-        await consumer.run({
-          eachMessage: async ({ message }) => {
-            seen.push(message.key!.toString());
-            if (seen.length >= 520) done();
-          },
-        });
-        await Promise.race([finished, new Promise((_, rej) => setTimeout(() => rej(new Error(`consumed ${seen.length} of 520`)), 30_000))]);
-      } finally {
-        await consumer.disconnect();
-      }
+      const seen = (await kafkajsConsume(tb.bootstrap, topic, 520)).map((m) => m.key);
       expect(seen.filter((k) => k.startsWith('b-'))).toEqual([]);
       expect(seen.filter((k) => k.startsWith('a-'))).toHaveLength(60);
       expect(seen.filter((k) => k.startsWith('c-'))).toHaveLength(60);

@@ -162,9 +162,14 @@ export async function expectAllMessages(bootstrap: string, topic: string, count:
   });
 }
 
-/** A kafkajs consumer group reading the topic from the beginning (offsets 0.. come from the store). */
-export async function kafkajsConsumeAll(bootstrap: string, topic: string, count: number): Promise<void> {
-  const consumer = kafkaClient(bootstrap).consumer({ groupId: `tier-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
+/** A fresh kafkajs consumer group reads the topic from the beginning until `count` records arrived. */
+export async function kafkajsConsume(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  opts: { readUncommitted?: boolean } = {},
+): Promise<{ offset: number; key: string; value: string }[]> {
+  const consumer = kafkaClient(bootstrap).consumer({ groupId: `tier-${topic}-${Date.now()}`, maxWaitTimeInMs: 100, readUncommitted: opts.readUncommitted ?? false });
   const seen: { offset: number; key: string; value: string }[] = [];
   await consumer.connect();
   try {
@@ -181,6 +186,12 @@ export async function kafkajsConsumeAll(bootstrap: string, topic: string, count:
   } finally {
     await consumer.disconnect();
   }
+  return seen;
+}
+
+/** A kafkajs consumer group reading the topic from the beginning (offsets 0.. come from the store). */
+export async function kafkajsConsumeAll(bootstrap: string, topic: string, count: number): Promise<void> {
+  const seen = await kafkajsConsume(bootstrap, topic, count);
   expect(seen.length).toBe(count);
   seen.forEach((m, i) => {
     expect(m.offset).toBe(i);

@@ -294,6 +294,11 @@ export class PartitionLog {
     this.logger.info('log cut back to its written end after a full disk', { dir: this.dir, logEndOffset: end });
   }
 
+  /** Resolves once the cut-back after this log's failed write (if one is under way) is done. */
+  async whenCutBack(): Promise<void> {
+    await this.writeBlock?.rollback;
+  }
+
   /** Accepts appends again (space is back). False when the log failed meanwhile. */
   async resumeWrites(): Promise<boolean> {
     const block = this.writeBlock;

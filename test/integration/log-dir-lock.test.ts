@@ -12,6 +12,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { startTestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { Broker } from '../../src/broker.js';
+import { loadBrokerConfig } from '../../src/config/broker-config.js';
+import { createLogger } from '../../src/logging/logger.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -129,4 +133,27 @@ describe('one broker per log dir', () => {
     cleanups.push(() => second.cleanup());
     expect(second.port).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('start-up order', () => {
+  it('binds before loading; a client that connects meanwhile is served once the broker is ready', async () => {
+    const dir = await tempDir();
+    const config = loadBrokerConfig({ overrides: [`log.dirs=${dir}`, 'listeners=PLAINTEXT://127.0.0.1:0'], env: {} });
+    const broker = new Broker(config, createLogger({ level: 'silent' }));
+    cleanups.push(() => broker.close());
+    const order: string[] = [];
+    const starting = broker.start().then(() => order.push('started'));
+    // The port is bound while the logs and coordinators are still loading.
+    while (broker.port === 0 && order.length === 0) await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    const c = await RawClient.connect(broker.port);
+    cleanups.push(async () => void c.socket.destroy());
+    const response = c.send(18, 3, { clientSoftwareName: 'early', clientSoftwareVersion: '1' }).then((r) => {
+      order.push('response');
+      return r;
+    });
+    await starting;
+    expect((await response).errorCode).toBe(0);
+    expect(order).toEqual(['started', 'response']);
+  }, 30_000);
 });

@@ -318,24 +318,32 @@ export class Broker {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.logger.info('shutting down');
-      this.metrics?.collector()?.close();
-      await this.metrics?.exporter.close();
-      // Processors append to local logs: stop them while the logs are open.
-      await this.aggregations?.stop();
-      // Release parked JoinGroups first so in-flight requests can finish within the grace period.
-      await this.txnCoordinator?.shutdown();
-      await this.consumerGroupCoordinator?.shutdown();
-      await this.groupCoordinator?.shutdown();
-      await this.server?.close();
-      this.waiters.notifyAll();
-      await this.tier.stop();
-      await this.logManager.shutdown();
-      for (const l of this.dirLocks) await l.release();
-      this.dirLocks = [];
+      try {
+        await this.shutdownServices();
+      } finally {
+        // Even after a failed shutdown: this process is done with the dirs.
+        for (const l of this.dirLocks) await l.release();
+        this.dirLocks = [];
+      }
       this.logger.info('shutdown complete');
     })();
     return this.closing;
+  }
+
+  private async shutdownServices(): Promise<void> {
+    this.logger.info('shutting down');
+    this.metrics?.collector()?.close();
+    await this.metrics?.exporter.close();
+    // Processors append to local logs: stop them while the logs are open.
+    await this.aggregations?.stop();
+    // Release parked JoinGroups first so in-flight requests can finish within the grace period.
+    await this.txnCoordinator?.shutdown();
+    await this.consumerGroupCoordinator?.shutdown();
+    await this.groupCoordinator?.shutdown();
+    await this.server?.close();
+    this.waiters.notifyAll();
+    await this.tier.stop();
+    await this.logManager.shutdown();
   }
 }
 

@@ -76,7 +76,8 @@ async function spawnExpectingFailure(opts: Parameters<typeof spawnBroker>[0]): P
 describe('one broker per log dir', () => {
   it('a second broker on the same log dir exits naming the dir and the holder, touching nothing; after kill -9 a restart works', async () => {
     const dir = await tempDir();
-    const a = await spawnBroker({ dataDir: dir, overrides: { 'num.partitions': '1' } });
+    // No aggregation stage: nothing in A writes on a timer while the files are compared.
+    const a = await spawnBroker({ dataDir: dir, overrides: { 'num.partitions': '1', 'tributary.aggregations.enable': 'false' } });
     cleanups.push(() => a.stop('SIGKILL'));
     expect(await produceAndCount(a.bootstrap, 'locked', 500)).toBe(500);
     // Clean-shutdown style files exist now: checkpoints, meta.properties, segments, indexes.

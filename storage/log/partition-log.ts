@@ -226,9 +226,13 @@ export class PartitionLog {
     return this.writeBlock !== null;
   }
 
-  private fail(e: unknown): void {
+  /**
+   * A failed write or flush. Out of space only makes the log read-only (see diskFull) unless
+   * `readOnlyWillDo` is false: a half-done cleaner swap must take the log offline whatever the cause.
+   */
+  private fail(e: unknown, readOnlyWillDo = true): void {
     if (this.failure) return;
-    if (isDiskFullError(e) && !this.closed) {
+    if (readOnlyWillDo && isDiskFullError(e) && !this.closed) {
       this.diskFull(e);
       return;
     }
@@ -438,7 +442,7 @@ export class PartitionLog {
 
   /** segment.ms check without an append (called by a timer); rolls only a non-empty segment. */
   maybeRoll(now: number): void {
-    if (this.closed || this.failure || this.truncating) return;
+    if (this.closed || this.failure || this.truncating || this.writeBlock) return;
     const seg = this.active;
     if (seg.size === 0) return;
     const waited = now - (seg.rollingBasedTimestamp >= 0 ? seg.rollingBasedTimestamp : seg.created);
@@ -629,7 +633,7 @@ export class PartitionLog {
         await files.toFinal();
         await fsyncDir(this.dir);
       } catch (e) {
-        this.fail(e);
+        this.fail(e, false); // the files are half swapped: only the next load sorts them out
         throw e;
       }
       const cur = this.segments;

@@ -122,5 +122,17 @@ async function readHolder(dir: string): Promise<LockHolder | null> {
   const get = (k: string) => text.match(new RegExp(`^${k}=(.*)$`, 'm'))?.[1]?.trim();
   const pid = Number(get('pid'));
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  return { pid, hostname: get('hostname') ?? '?', startedAt: get('started') ?? '?' };
+  const hostname = get('hostname') ?? '?';
+  // The holder could not rewrite .lock (a full disk): an earlier, dead holder must not be named.
+  if (hostname === os.hostname() && !isAlive(pid)) return null;
+  return { pid, hostname, startedAt: get('started') ?? '?' };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

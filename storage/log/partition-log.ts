@@ -94,7 +94,7 @@ export class PartitionLog {
   private failure: unknown = null;
   /**
    * Read-only while its dir is full: appends answer KAFKA_STORAGE_ERROR at once, reads go on.
-   * `rollback` cuts the log back to its written end after this log's own write failed.
+   * `rollback` cuts the log back to its last successful write after this log's own write failed.
    */
   private writeBlock: { reason: string; rollback: Promise<void> | null } | null = null;
   private readonly logger: StorageLogger;
@@ -250,10 +250,11 @@ export class PartitionLog {
   //   writable ──write fails ENOSPC──▶ blocked + rollback ──resumeWrites() (space is back)──▶ writable
   //   writable ──blockWrites() (a sibling log hit ENOSPC)──▶ blocked ──resumeWrites()──▶ writable
   //
-  // Unlike other I/O errors (Kafka takes the dir offline), a full disk keeps every byte that was
-  // written readable: the log is cut back to its written end (offsets handed out to batches that
-  // never reached the file are taken back, a torn partial write is truncated away, producer state
-  // is rebuilt so an unwritten batch is not taken for a duplicate) and only appends are refused.
+  // Unlike other I/O errors (Kafka takes the dir offline), a full disk keeps every acknowledged
+  // batch readable: the log is cut back to the end of its last successful write group (offsets
+  // handed out to batches whose producers get an error are taken back, a torn partial write is
+  // truncated away, producer state is rebuilt so a refused batch is not taken for a duplicate on
+  // retry) and only appends are refused.
 
   /** Refuses appends (KAFKA_STORAGE_ERROR) until resumeWrites(): the dir is short of space. */
   blockWrites(reason: string): void {
@@ -278,7 +279,7 @@ export class PartitionLog {
     }
   }
 
-  /** Everything past the written end is forgotten; see the diagram above. */
+  /** Everything past the last successful write group is forgotten; see the diagram above. */
   private async rollbackUnwritten(): Promise<void> {
     await this.queue.whenIdle(); // groups queued behind the failed one have been rejected
     // Back to the end of the last write group that succeeded (the HW when it follows the written

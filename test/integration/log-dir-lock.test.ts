@@ -89,6 +89,10 @@ describe('one broker per log dir', () => {
     expect(msg).toContain(`log dir ${dir} is locked`);
     expect(msg).toContain(`pid ${a.pid}`);
     expect(await snapshot(dir)).toEqual(before);
+    // Same dir and same port (the case that used to rewrite A's files before failing on the port).
+    const samePort = await spawnExpectingFailure({ dataDir: dir, port: a.port, startTimeoutMs: 20_000 });
+    expect(samePort).toContain(`log dir ${dir} is locked`);
+    expect(await snapshot(dir)).toEqual(before);
     expect(a.exitStatus()).toBeNull(); // A still runs and serves
     expect(await produceAndCount(a.bootstrap, 'locked', 50)).toBe(550);
 

@@ -2,6 +2,7 @@
 // `startBroker` is the embedding API used by the CLI and by tests (port 0, temp dirs).
 import path from 'node:path';
 import { LogManager } from '../storage/log/log-manager.js';
+import { lockLogDirs, type LogDirLock } from '../storage/log/log-dir-lock.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from './config/topic-config.js';
 import type { Logger } from './logging/logger.js';
@@ -17,6 +18,7 @@ import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
 import { version } from './version.js';
 import { buildHandlers } from './handlers/registry.js';
+import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
 import { TierManager } from './tier/tier-manager.js';
@@ -55,7 +57,12 @@ export class Broker {
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
   private server: NetworkServer | null = null;
-  private metrics: { collector: BrokerMetrics; exporter: MetricsExporter } | null = null;
+  private metrics: { collector: () => BrokerMetrics | null; exporter: MetricsExporter } | null = null;
+  /** The request handlers, set once the broker is ready (connections wait for them). */
+  private handlers: HandlerLookup | null = null;
+  /** One per log dir, held from the first step of start() until close() is done. */
+  private dirLocks: LogDirLock[] = [];
+  private logManagerStarted = false;
 
   /** Port of the metrics endpoint, null when it is off (tributary.metrics.port = -1). */
   get metricsPort(): number | null {
@@ -98,12 +105,57 @@ export class Broker {
     this.tier = new TierManager({ config, logManager: this.logManager, topicIdOf: (t) => this.topics.get(t)?.id, logger: logger.child({ component: 'tier' }) });
   }
 
+  /**
+   * Start-up order matters for safety: (1) lock every log dir, before anything there is read or
+   * written (a second broker on the same dirs stops here); (2) bind the listeners and the metrics
+   * port, so that a busy port stops the broker before it writes any data; (3) load logs and
+   * coordinators (which may create internal topics); (4) serve. A failure releases what was taken.
+   */
   async start(): Promise<void> {
+    try {
+      this.dirLocks = await lockLogDirs(this.config.logDirs);
+      await this.bindPorts();
+      await this.loadAndStartServices();
+    } catch (err) {
+      await this.abortStart();
+      throw err;
+    }
+    this.server!.open(this.handlers!);
+    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
+  }
+
+  private async bindPorts(): Promise<void> {
+    this.server = new NetworkServer(
+      null,
+      {
+        maxRequestBytes: this.config.get('socket.request.max.bytes') as number,
+        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection') as number,
+        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes') as number,
+        idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
+      },
+      this.logger.child({ component: 'network' }),
+    );
+    this.bound = await this.server.bind(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    const metricsPort = this.config.get('tributary.metrics.port') as number;
+    if (metricsPort >= 0) {
+      let collector: BrokerMetrics | null = null;
+      const exporter = await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => {
+        collector ??= this.server && this.handlers ? new BrokerMetrics(this, version()) : null;
+        if (!collector) throw new Error('the broker is still starting');
+        return collector.collect();
+      });
+      this.metrics = { collector: () => collector, exporter };
+      this.logger.info('metrics endpoint listening', { port: exporter.port, path: '/metrics' });
+    }
+  }
+
+  private async loadAndStartServices(): Promise<void> {
     const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
     this.clusterId = meta.clusterId;
     // Dynamic broker configs first: topic defaults resolved below must see them.
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
+    this.logManagerStarted = true;
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
@@ -123,25 +175,22 @@ export class Broker {
       this.aggregations = new AggregationManager(this, readManagerOptions(this));
       await this.aggregations.start();
     }
-    const handlers = buildHandlers(this);
-    this.server = new NetworkServer(
-      handlers,
-      {
-        maxRequestBytes: this.config.get('socket.request.max.bytes') as number,
-        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection') as number,
-        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes') as number,
-        idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
-      },
-      this.logger.child({ component: 'network' }),
-    );
-    this.bound = await this.server.listen(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
-    const metricsPort = this.config.get('tributary.metrics.port') as number;
-    if (metricsPort >= 0) {
-      const metrics = new BrokerMetrics(this, version());
-      this.metrics = { collector: metrics, exporter: await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => metrics.collect()) };
-      this.logger.info('metrics endpoint listening', { port: this.metrics.exporter.port, path: '/metrics' });
-    }
-    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
+    this.handlers = buildHandlers(this);
+  }
+
+  /** Undoes a start that failed part-way: ports closed, logs closed (if opened), dir locks released. */
+  private async abortStart(): Promise<void> {
+    const quietly = (p: Promise<unknown> | undefined) => p?.catch((e) => this.logger.warn('cleanup after failed start', { error: String(e) }));
+    await quietly(this.metrics?.exporter.close());
+    await quietly(this.server?.close(0));
+    await quietly(this.aggregations?.stop());
+    await quietly(this.txnCoordinator?.shutdown());
+    await quietly(this.consumerGroupCoordinator?.shutdown());
+    await quietly(this.groupCoordinator?.shutdown());
+    await quietly(this.tier.stop());
+    if (this.logManagerStarted) await quietly(this.logManager.shutdown());
+    for (const l of this.dirLocks) await l.release();
+    this.dirLocks = [];
   }
 
   /** The first listener's bound port (tests listen on port 0). */
@@ -269,22 +318,32 @@ export class Broker {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.logger.info('shutting down');
-      this.metrics?.collector.close();
-      await this.metrics?.exporter.close();
-      // Processors append to local logs: stop them while the logs are open.
-      await this.aggregations?.stop();
-      // Release parked JoinGroups first so in-flight requests can finish within the grace period.
-      await this.txnCoordinator?.shutdown();
-      await this.consumerGroupCoordinator?.shutdown();
-      await this.groupCoordinator?.shutdown();
-      await this.server?.close();
-      this.waiters.notifyAll();
-      await this.tier.stop();
-      await this.logManager.shutdown();
+      try {
+        await this.shutdownServices();
+      } finally {
+        // Even after a failed shutdown: this process is done with the dirs.
+        for (const l of this.dirLocks) await l.release();
+        this.dirLocks = [];
+      }
       this.logger.info('shutdown complete');
     })();
     return this.closing;
+  }
+
+  private async shutdownServices(): Promise<void> {
+    this.logger.info('shutting down');
+    this.metrics?.collector()?.close();
+    await this.metrics?.exporter.close();
+    // Processors append to local logs: stop them while the logs are open.
+    await this.aggregations?.stop();
+    // Release parked JoinGroups first so in-flight requests can finish within the grace period.
+    await this.txnCoordinator?.shutdown();
+    await this.consumerGroupCoordinator?.shutdown();
+    await this.groupCoordinator?.shutdown();
+    await this.server?.close();
+    this.waiters.notifyAll();
+    await this.tier.stop();
+    await this.logManager.shutdown();
   }
 }
 

@@ -7,7 +7,7 @@
 // `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readInt64 } from '../../protocol/records/batch-header.js';
-import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound } from './log-files.js';
+import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound, isDiskFullError } from './log-files.js';
 import { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
@@ -270,7 +270,7 @@ export class LogSegment {
     const r = await this.rebuildIndexes(true, intervalBytes, onBatch);
     if (r.validEnd < fileSize) await fh.truncate(r.validEnd);
     this.onBecomeInactive();
-    await this.persistIndexes(false);
+    await this.persistIndexesIfSpace(false);
     return { truncatedBytes: fileSize - r.validEnd, error: r.error };
   }
 
@@ -392,26 +392,54 @@ export class LogSegment {
     this.offIdx!.truncateToPosition(t.position);
     this.timeIdx!.truncateToOffset(t.baseOffset);
     this.bytesSinceLastIndexEntry = 0;
-    if (t.position === 0) {
-      this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
-      this.created = Date.now();
-    } else {
-      // Kafka's readLargestTimestamp: last time entry + batches after it.
-      const last = this.timeIdx!.lastEntry();
-      this.maxTimestamp = this.timeIdx!.entries > 0 ? last.timestamp : -1;
-      this.offsetOfMaxTimestamp = this.timeIdx!.entries > 0 ? last.offset : -1;
-      const from = this.timeIdx!.entries > 0 ? this.offIdx!.lookup(last.offset).position : 0;
-      await scanFile(fh, from, this.size, false, (b) => {
-        if (b.maxTimestamp > this.maxTimestamp) {
-          this.maxTimestamp = b.maxTimestamp;
-          this.offsetOfMaxTimestamp = b.baseOffset;
-        }
-        return true;
-      });
-    }
+    await this.recomputeMaxTimestamp(fh);
     void intervalBytes;
     await this.persistIndexes(false);
     return removed;
+  }
+
+  /**
+   * After a failed write (disk full): forgets every batch from `endOffset` on, written or only
+   * queued, and cuts the file back to the last whole batch before it, so a torn partial write never
+   * stays behind. Index entries for the dropped batches go too.
+   */
+  async discardUnwritten(endOffset: number): Promise<void> {
+    await this.ensureIndexes();
+    // Batches of the failed write group may have reached the file before the error: they go too
+    // (their producers were told the write failed), so cut at endOffset's batch if it is written.
+    const t = this.writtenSize > 0 ? await this.translateOffset(endOffset) : null;
+    if (t) this.writtenSize = t.position;
+    const fh = this.fileCreated ? await this.handle() : null;
+    if (fh) await fh.truncate(this.writtenSize); // shrinking needs no free space
+    if (this.size === this.writtenSize && this.nextOffset === endOffset) return;
+    this.size = this.writtenSize;
+    this.nextOffset = this.writtenSize === 0 ? this.baseOffset : endOffset;
+    this.offIdx!.truncateToPosition(this.writtenSize);
+    this.timeIdx!.truncateToOffset(this.nextOffset);
+    const lastOff = this.offIdx!.lastEntry();
+    this.bytesSinceLastIndexEntry = this.offIdx!.entries > 0 ? this.size - lastOff.position : this.size;
+    if (fh) await this.recomputeMaxTimestamp(fh);
+    else this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
+  }
+
+  /** Kafka's readLargestTimestamp after a cut: last time index entry + the batches after it. */
+  private async recomputeMaxTimestamp(fh: FileHandle): Promise<void> {
+    if (this.size === 0) {
+      this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
+      this.created = Date.now();
+      return;
+    }
+    const last = this.timeIdx!.lastEntry();
+    this.maxTimestamp = this.timeIdx!.entries > 0 ? last.timestamp : -1;
+    this.offsetOfMaxTimestamp = this.timeIdx!.entries > 0 ? last.offset : -1;
+    const from = this.timeIdx!.entries > 0 ? this.offIdx!.lookup(last.offset).position : 0;
+    await scanFile(fh, from, this.size, false, (b) => {
+      if (b.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = b.maxTimestamp;
+        this.offsetOfMaxTimestamp = b.baseOffset;
+      }
+      return true;
+    });
   }
 
   persistIndexes(sync: boolean): Promise<void> {
@@ -419,18 +447,30 @@ export class LogSegment {
     return Promise.all([this.offIdx.persist(sync), this.timeIdx.persist(sync)]).then(() => {});
   }
 
+  /**
+   * Index files are a cache of the log (validated on load, rebuilt when torn or missing), so a full
+   * disk while writing them is not an error: the entries stay in memory and are written later.
+   */
+  private async persistIndexesIfSpace(sync: boolean): Promise<void> {
+    try {
+      await this.persistIndexes(sync);
+    } catch (e) {
+      if (!isDiskFullError(e)) throw e;
+    }
+  }
+
   /** fsync the log file and write + fsync the indexes. */
   async flush(): Promise<void> {
     if (this.deleted) return;
     if (this.fh) await this.fh.sync();
-    await this.persistIndexes(true);
+    await this.persistIndexesIfSpace(true);
   }
 
   /** Waits for readers, persists indexes, closes the file. */
   async close(sync: boolean): Promise<void> {
     await this.whenIdle();
     if (this.fh && sync) await this.fh.sync();
-    if (!this.deleted) await this.persistIndexes(sync);
+    if (!this.deleted) await this.persistIndexesIfSpace(sync);
     const fh = this.fh ?? (this.fhOpening ? await this.fhOpening.catch(() => null) : null);
     this.fh = null;
     this.fhOpening = null;

@@ -135,9 +135,13 @@ export class ProducerStateStore {
       const fh = await open(snapshotPath(dir, offset), 'w');
       try {
         await fh.writeFile(bytes);
-      } finally {
-        await fh.close();
+      } catch (e) {
+        // A torn snapshot would be rejected by its CRC anyway; on a full disk it also holds space.
+        await fh.close().catch(() => {});
+        await deleteSnapshot(dir, offset).catch(() => {});
+        throw e;
       }
+      await fh.close();
     });
   }
 

@@ -1,7 +1,8 @@
 // Produce-side validation of v2 batches, on the hot path: header fields and the CRC only, no record
 // decoding, no decompression. Mirrors Kafka's ProduceRequest.validateRecords, UnifiedLog's
 // analyzeAndValidateRecords and LogValidator.validateBatch, in that order. Per-record checks
-// (timestamp range, keys on compacted topics) need decoding and are not done here.
+// (compressed batches, timestamp range, keys on compacted topics) are in batch-records.ts and
+// src/handlers/produce-records.ts, which decides when they are needed.
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE,

@@ -185,3 +185,20 @@ describe('timestamp bounds (message.timestamp.before/after.max.ms)', () => {
     expect(await produce('pv-window', fine)).toMatchObject({ errorCode: 0, baseOffset: 0 });
   });
 });
+
+describe('max timestamp of uncompressed batches whose header disagrees (sarama writes -1)', () => {
+  it('finds records by timestamp as Kafka does', async () => {
+    await createTopic('pv-sarama-like');
+    const t0 = 1_700_000_000_000;
+    const rs = Array.from({ length: 100 }, (_, i) => ({ key: null, value: Buffer.from(`ts-${i}`), timestamp: t0 + i * 1000 }));
+    expect((await produce('pv-sarama-like', buildRecordBatch({ records: rs, maxTimestamp: -1 }))).errorCode).toBe(0);
+    const lookup = async (timestamp: number) => {
+      const r = await c.send(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'pv-sarama-like', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] });
+      const p = r.topics[0].partitions[0];
+      return [p.errorCode, p.offset, p.timestamp];
+    };
+    expect(await lookup(t0 - 5000)).toEqual([0, 0, t0]);
+    expect(await lookup(t0 + 50_500)).toEqual([0, 51, t0 + 51_000]);
+    expect(await lookup(-3)).toEqual([0, 99, t0 + 99_000]); // MAX_TIMESTAMP
+  });
+});

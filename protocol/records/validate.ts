@@ -18,6 +18,9 @@ import {
 } from './batch-header.js';
 import { ErrorCodes, type RecordsErrorName } from './records-error.js';
 
+/** length, attributes, timestampDelta, offsetDelta, key length, value length, header count: 1 byte each. */
+const MIN_RECORD_BYTES = 7;
+
 export interface ProduceValidationOptions {
   /** The topic's max.message.bytes; a larger batch gets MESSAGE_TOO_LARGE. */
   maxMessageBytes: number;
@@ -66,6 +69,12 @@ export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptio
     if (!batchCrcMatches(buf, pos, size)) return fail('CORRUPT_MESSAGE', 'record batch CRC mismatch');
     if (b.lastOffsetDelta < 0) return fail('INVALID_RECORD', `invalid offset range, lastOffsetDelta ${b.lastOffsetDelta}`);
     if (b.recordsCount <= 0) return fail('INVALID_RECORD', `invalid record count ${b.recordsCount}`);
+    // O(1) plausibility for uncompressed batches (their records are not walked on the fast path):
+    // a record takes at least 7 bytes, so a larger count cannot be true and would later break
+    // down-conversion for old consumers. Compressed batches are checked exactly after inflating.
+    if (codec === Compression.None && b.recordsCount > (size - BATCH_HEADER_SIZE) / MIN_RECORD_BYTES) {
+      return fail('INVALID_RECORD', `Incorrect declared batch size: ${b.recordsCount} records cannot fit in ${size - BATCH_HEADER_SIZE} bytes`);
+    }
     if (b.lastOffsetDelta + 1 !== b.recordsCount) {
       return fail('INVALID_RECORD', `lastOffsetDelta ${b.lastOffsetDelta} inconsistent with record count ${b.recordsCount}`);
     }

@@ -131,6 +131,16 @@ describe('compressed produce validation', () => {
     expect(await produce(topic, good)).toMatchObject({ errorCode: 0, baseOffset: 0 });
   });
 
+  it('refuses an uncompressed batch claiming more records than its bytes can hold (O(1) check, no walk)', async () => {
+    await createTopic('pv-count-none');
+    const good = buildRecordBatch({ records: records(3, 'none') });
+    expect((await produce('pv-count-none', withCount(good, 1000))).errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(await produce('pv-count-none', good)).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    const f = await fetchV(3, 'pv-count-none');
+    expect(f.errorCode).toBe(0);
+    expect(readLegacyMessageSet(f.records).map((m) => m.offset)).toEqual([0, 1, 2]);
+  });
+
   it('refuses compressed records whose offset deltas are not sequential', async () => {
     await createTopic('pv-deltas');
     const rs = records(3, 'gap').map((r, i) => ({ ...r, offsetDelta: i === 2 ? 5 : i }));

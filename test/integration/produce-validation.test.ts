@@ -154,7 +154,7 @@ describe('compressed produce validation', () => {
     expect(res.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
   });
 
-  it('down-converts every accepted compressed batch for a Fetch v2 (magic 1) consumer', async () => {
+  it('down-converts every accepted compressed batch for Fetch v2 (magic 1) and v0 (magic 0) consumers', async () => {
     await createTopic('pv-legacy');
     // A lying batch first: before validation it was stored and broke the whole legacy fetch.
     const good = buildRecordBatch({ compression: Compression.Gzip, records: records(3, 'legacy') });
@@ -168,6 +168,12 @@ describe('compressed produce validation', () => {
     const inner = readLegacyMessageSet(gunzipSync(wrappers[0]!.value!));
     expect(inner.map((m) => m.value!.toString().split('-').slice(0, 2).join('-'))).toEqual(['legacy-0', 'legacy-1', 'legacy-2']);
     expect(inner.map((m) => m.timestamp)).toEqual([1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_002]);
+    // Fetch v0 (magic 0): same wrappers, inner offsets absolute, no timestamps.
+    const f0 = await fetchV(0, 'pv-legacy');
+    expect(f0.errorCode).toBe(0);
+    const w0 = readLegacyMessageSet(f0.records);
+    expect(w0.map((w) => [w.magic, w.attributes & 7, w.offset])).toEqual([[0, Compression.Gzip, 2], [0, Compression.Snappy, 4]]);
+    expect(readLegacyMessageSet(gunzipSync(w0[0]!.value!)).map((m) => [m.offset, m.key!.toString()])).toEqual([[0, 'k0'], [1, 'k1'], [2, 'k2']]);
   });
 
   it('writes the true max timestamp into a compressed batch whose header has -1', async () => {

@@ -141,6 +141,17 @@ describe('compressed produce validation', () => {
     expect(readLegacyMessageSet(f.records).map((m) => m.offset)).toEqual([0, 1, 2]);
   });
 
+  it('down-converts what decodes of an uncompressed batch whose count is wrong but plausible (not walked on produce)', async () => {
+    await createTopic('pv-plausible');
+    const good = buildRecordBatch({ records: records(3, 'plausible') });
+    // 4 declared, 3 present: within the O(1) bound, so the header-only fast path stores it (offsets 0-3).
+    expect(await produce('pv-plausible', withCount(good, 4))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(await produce('pv-plausible', good)).toMatchObject({ errorCode: 0, baseOffset: 4 });
+    const f = await fetchV(2, 'pv-plausible');
+    expect(f.errorCode).toBe(0);
+    expect(readLegacyMessageSet(f.records).map((m) => m.offset)).toEqual([0, 1, 2, 4, 5, 6]);
+  });
+
   it('refuses compressed records whose offset deltas are not sequential', async () => {
     await createTopic('pv-deltas');
     const rs = records(3, 'gap').map((r, i) => ({ ...r, offsetDelta: i === 2 ? 5 : i }));

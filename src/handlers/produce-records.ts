@@ -49,7 +49,7 @@ function failure(errorCode: number, errorMessage: string, recordErrors: RecordEr
  * says so; may rewrite a batch's maxTimestamp in place (and its BatchInfo). Returns null when the
  * batches may be appended.
  */
-export function checkBatchRecords(data: Buffer, batches: BatchInfo[], policy: RecordPolicy, topicPartition: string, now: number): RecordCheckFailure | null {
+export function checkBatchRecords(data: Buffer, batches: BatchInfo[], policy: RecordPolicy, topic: string, partition: number, now: number): RecordCheckFailure | null {
   const createTime = !policy.logAppendTime;
   const bounded = createTime && (policy.timestampBeforeMaxMs < LONG_MAX || policy.timestampAfterMaxMs < LONG_MAX);
   let recordIndex = 0; // index of the batch's first record among all records of this partition entry
@@ -69,7 +69,7 @@ export function checkBatchRecords(data: Buffer, batches: BatchInfo[], policy: Re
     }
     if (policy.compacted && summary.firstKeylessIndex >= 0) {
       const message = 'Compacted topic cannot accept message without key';
-      return failure(ErrorCode.INVALID_RECORD, `${message} in topic partition ${topicPartition}.`, [
+      return failure(ErrorCode.INVALID_RECORD, `${message} in topic partition ${topic}-${partition}.`, [
         { batchIndex: recordIndex + summary.firstKeylessIndex, batchIndexErrorMessage: message },
       ]);
     }

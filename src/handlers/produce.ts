@@ -109,7 +109,7 @@ function appendPartition(
     logAppendTime: cfg.get('message.timestamp.type') === 'LogAppendTime',
     timestampBeforeMaxMs: cfg.get('message.timestamp.before.max.ms') as number,
     timestampAfterMaxMs: cfg.get('message.timestamp.after.max.ms') as number,
-  }, `${topic}-${index}`, Date.now());
+  }, topic, index, Date.now());
   if (bad !== null) {
     const r = failed(index, bad.errorCode, bad.errorMessage);
     r.recordErrors = bad.recordErrors;

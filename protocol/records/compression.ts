@@ -1,6 +1,7 @@
-// Compression codecs for record batches (attributes bits 0-2). Pure and synchronous: the callers
-// (aggregation, compaction, format conversion) run off the produce/fetch hot path, which never
-// decompresses.
+// Compression codecs for record batches (attributes bits 0-2). Pure and synchronous. Callers:
+// produce validation of compressed batches (batch-records.ts, with a tighter per-topic bound),
+// aggregation, compaction and format conversion; uncompressed produce and all fetches never
+// decompress.
 //
 // Every decompression is bounded by `maxBytes` so a small malicious batch cannot make the broker
 // allocate gigabytes ("decompression bomb"). The bound is enforced before allocating where the

@@ -379,6 +379,13 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
     apply(o.slice(0, eq).trim(), o.slice(eq + 1), 'override', `--override ${o}`);
   }
 
+  const format = settings.get('log.message.format.version');
+  if (format !== undefined) {
+    warn(
+      `Broker configuration log.message.format.version with value ${String(format.value)} is ignored because the inter-broker protocol ` +
+        'version is greater or equal than 3.0. This configuration is deprecated and it will be removed in Apache Kafka 4.0.',
+    );
+  }
   return new BrokerConfig(settings, opts.warn, warnings);
 }
 

@@ -6,6 +6,7 @@
 // Keys marked "accepted, informational" are parsed, validated and reported by DescribeConfigs so
 // Kafka tooling and existing server.properties files work, but Tributary does not act on them.
 import { bool, double, int, list, long, password, short, str, LONG_MAX, INT_MAX } from './config-def.js';
+import { DEFAULT_MESSAGE_FORMAT_VERSION, messageFormatVersionValidator } from './message-format-version.js';
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
@@ -97,6 +98,11 @@ export const BROKER_KEYS = {
   'log.flush.offset.checkpoint.interval.ms': int(60000, { min: 0, importance: 'high', doc: 'How often the recovery point checkpoint is written.' }),
   'log.preallocate': bool(false, { mode: 'cluster-wide', doc: 'Preallocate segment files (accepted, informational).' }),
   'log.segment.delete.delay.ms': long(60000, { min: 0, mode: 'cluster-wide', doc: 'Delay before a deleted segment file is removed from the file system.' }),
+  'log.message.format.version': str(DEFAULT_MESSAGE_FORMAT_VERSION, {
+    validate: messageFormatVersionValidator,
+    validValues: '[0.8.0, 0.8.1, ..., 3.9-IV0] (Kafka versions)',
+    doc: '[DEPRECATED] Accepted and validated as in Kafka 3.x, then ignored with a warning: the log always uses message format v2.',
+  }),
   'log.message.timestamp.type': str('CreateTime', { oneOf: TIMESTAMP_TYPES, mode: 'cluster-wide', doc: 'Whether record timestamps are the create time or the log append time.' }),
   'log.message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
   'log.message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),

@@ -31,17 +31,18 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
     async handle(ctx, req): Promise<ListOffsetsResponse> {
       const v = ctx.header.apiVersion;
       const isolation = v >= 2 ? req.isolationLevel : 0;
+      // Kafka (v1+): every entry of a partition named more than once, even under two entries of the
+      // same topic, gets INVALID_REQUEST; the other partitions are answered normally.
+      const duplicated = v >= 1 ? duplicatePartitions(req) : EMPTY_SET;
       const topics = [];
       for (const t of req.topics) {
         const partitions: PartitionResult[] = [];
-        const seen = new Set<number>();
         for (const p of t.partitions) {
           const fail = (errorCode: number): PartitionResult => ({ partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 });
-          if (seen.has(p.partitionIndex)) {
+          if (duplicated.size > 0 && duplicated.has(partitionKey(t.name, p.partitionIndex))) {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
             continue;
           }
-          seen.add(p.partitionIndex);
           const partition = broker.partition(t.name, p.partitionIndex);
           if (!partition) {
             partitions.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
@@ -106,6 +107,26 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
   };
 }
 
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+function partitionKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
+}
+
+/** Kafka's ListOffsetsRequest.duplicatePartitions: topic-partitions named more than once. */
+function duplicatePartitions(req: ListOffsetsRequest): ReadonlySet<string> {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      const key = partitionKey(t.name, p.partitionIndex);
+      if (seen.has(key)) dups.add(key);
+      else seen.add(key);
+    }
+  }
+  return dups;
+}
+
 /**
  * The index finds the batch; Kafka answers with the record inside it: the first record whose
  * timestamp is >= `target` (or, for MAX_TIMESTAMP, equal to it). Only this one batch is decoded.
@@ -122,7 +143,8 @@ async function recordAtTimestamp(
   for (let hops = 0; hops < 64 && offset < upper; hops++) {
     const read = await partition.log.read(offset, 1, upper, true);
     if (read.error || read.records.length === 0) return null;
-    const batch = decodeRecordBatch(read.records, 0);
+    // Lenient: an uncompressed batch is only header-checked on produce; use the records that decode.
+    const batch = decodeRecordBatch(read.records, 0, { lenient: true });
     for (const r of batch.records) {
       if (r.offset >= upper) return null;
       if (r.offset >= offset && (exactMatch ? r.timestamp === target : r.timestamp >= target)) {

@@ -1,5 +1,6 @@
 // Metadata: brokers, controller and topic/partition leadership, with auto-creation per
-// auto.create.topics.enable (and the request's allowAutoTopicCreation from v4).
+// auto.create.topics.enable (and the request's allowAutoTopicCreation from v4; v0-3 always ask).
+// Metadata is the only path that auto-creates: Produce and FindCoordinator never do.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
 import type { Broker } from '../broker.js';
@@ -71,11 +72,18 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
             topics.push(topicMetadata(broker, existing));
             continue;
           }
+          // As Kafka (KafkaApis.getTopicMetadata): an illegal name is INVALID_TOPIC_EXCEPTION whether
+          // or not auto-creation is on, and is never created.
+          if (invalidTopicNameReason(name) !== null) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
           if (!allowAutoCreate) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
             continue;
           }
-          if (invalidTopicNameReason(name) !== null || isBrokerOwnedTopic(name)) {
+          // Internal and aggregation topics are created by the broker itself, never on request.
+          if (isBrokerOwnedTopic(name)) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
             continue;
           }

@@ -14,11 +14,24 @@ import type { CodecName } from './support/segment-batches.js';
 import { compressibleValue, explain, hex, requireCommand, run, uniqueTopic } from './support/tools.js';
 
 const APT = 'golang-go golang-github-shopify-sarama-dev';
-const SRC = path.join(path.dirname(new URL(import.meta.url).pathname), 'go', 'sarama-smoke');
+const GO_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'go');
+const SRC = path.join(GO_DIR, 'sarama-smoke');
+const TS_SRC = path.join(GO_DIR, 'sarama-timestamps');
 
 let broker: SpawnedBroker;
 let binDir = '';
 let bin = '';
+let tsBin = '';
+
+function goBuild(src: string, out: string): void {
+  const b = spawnSync('go', ['build', '-o', out, '.'], {
+    cwd: src,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOPROXY: 'off', GOFLAGS: '' },
+  });
+  if (b.status !== 0) throw new Error(`go build of ${path.basename(src)} failed:\n${b.stderr}`);
+}
 
 beforeAll(async () => {
   requireCommand('go', ['version'], APT);
@@ -27,15 +40,11 @@ beforeAll(async () => {
   }
   binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sarama-smoke-'));
   bin = path.join(binDir, 'sarama-smoke');
-  const b = spawnSync('go', ['build', '-o', bin, '.'], {
-    cwd: SRC,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOPROXY: 'off', GOFLAGS: '' },
-  });
-  if (b.status !== 0) throw new Error(`go build of the sarama smoke client failed:\n${b.stderr}`);
+  tsBin = path.join(binDir, 'sarama-timestamps');
+  goBuild(SRC, bin);
+  goBuild(TS_SRC, tsBin); // shares sarama's compiled packages with the first build (Go build cache)
   broker = await spawnBroker({ overrides: { 'num.partitions': '2' } });
-}, 150_000);
+}, 500_000);
 
 afterAll(async () => {
   await broker?.cleanup();
@@ -74,5 +83,22 @@ describe('sarama', () => {
       expect(res.consumed!.map((m) => [m.offset, m.key, m.value])).toEqual(messages.map((m, i) => [i, hex(m.key), hex(m.value)]));
       await expectStoredAs(broker.dataDir, topic, 1, codec, messages);
     });
+  });
+});
+
+// sarama writes batch headers with maxTimestamp -1 (it never sets RecordBatch.MaxTimestamp); the
+// broker must find the real maximum, or the time index is wrong and ListOffsets answers -1.
+describe('sarama timestamps (Version=2.2.0, header maxTimestamp -1)', () => {
+  it.each(['none', 'gzip'] as const)('codec %s: ListOffsets by timestamp answers as Kafka does', async (codec) => {
+    const topic = uniqueTopic(`sarama-ts-${codec}`);
+    const t0 = 1_700_000_000_000;
+    const params = { bootstrap: broker.bootstrap, topic, version: '2.2.0', codec, count: 100, t0, lookups: [t0 - 5000, t0 + 50_500, t0 + 99_000, t0 + 100_000] };
+    const r = await run(tsBin, [JSON.stringify(params)], { timeoutMs: 30_000 });
+    expect(r.code, explain('sarama-timestamps', r)).toBe(0);
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { offsets: number[] | null; found: number[] | null; error?: string };
+    expect(res.error).toBeUndefined();
+    expect(res.offsets).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // Kafka: the first offset whose timestamp is >= the target; -1 past the last record.
+    expect(res.found).toEqual([0, 51, 99, -1]);
   });
 });

@@ -332,3 +332,22 @@ describe('dynamic updates', () => {
     expect(config.get('message.max.bytes')).toBe(1048588);
   });
 });
+
+describe('log.message.format.version (deprecated in Kafka 3.x)', () => {
+  it('accepts Kafka version strings with a warning that it is ignored', () => {
+    const warnings: string[] = [];
+    const config = loadBrokerConfig({ overrides: ['log.message.format.version=0.10.0'], warn: (w) => warnings.push(w) });
+    expect(config.get('log.message.format.version')).toBe('0.10.0');
+    expect(warnings).toEqual([expect.stringContaining('log.message.format.version with value 0.10.0 is ignored')]);
+  });
+
+  it('refuses other strings, naming the key', () => {
+    expectConfigError(() => loadBrokerConfig({ overrides: ['log.message.format.version=0.7.1'] }), 'log.message.format.version', 'not a valid version');
+  });
+
+  it('defaults to 3.0-IV1 without warning', () => {
+    const config = loadBrokerConfig({});
+    expect(config.get('log.message.format.version')).toBe('3.0-IV1');
+    expect(config.warnings).toEqual([]);
+  });
+});

@@ -27,7 +27,7 @@ export function alterPartitionReassignmentsHandler(broker: Broker): ApiHandler<A
           return { partitionIndex: p.partitionIndex, errorCode: error?.code ?? ErrorCode.NONE, errorMessage: error?.message ?? null };
         }),
       }));
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
+      return { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: ErrorCode.NONE, errorMessage: null, responses };
     },
   };
 }

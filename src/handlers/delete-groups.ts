@@ -9,10 +9,10 @@ export function deleteGroupsHandler(coordinator: GroupCoordinator): ApiHandler<D
     minVersion: 0,
     maxVersion: 2,
     errorResponse(req, errorCode): DeleteGroupsResponse {
-      return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+      return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode, errorMessage: null })) };
     },
     async handle(_ctx, req): Promise<DeleteGroupsResponse> {
-      return { throttleTimeMs: 0, results: await coordinator.deleteGroups(req.groupsNames) };
+      return { throttleTimeMs: 0, results: (await coordinator.deleteGroups(req.groupsNames)).map((r) => ({ ...r, errorMessage: null })) };
     },
   };
 }

@@ -16,14 +16,14 @@ export function describeGroupsHandler(coordinator: GroupCoordinator): ApiHandler
     errorResponse(req, errorCode): DescribeGroupsResponse {
       return {
         throttleTimeMs: 0,
-        groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
+        groups: req.groups.map((groupId) => ({ errorCode, errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
       };
     },
     handle(ctx, req): DescribeGroupsResponse {
       const ops = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
       return {
         throttleTimeMs: 0,
-        groups: req.groups.map((groupId) => ({ ...coordinator.describeGroup(groupId), authorizedOperations: ops })),
+        groups: req.groups.map((groupId) => ({ ...coordinator.describeGroup(groupId), errorMessage: null, authorizedOperations: ops })),
       };
     },
   };

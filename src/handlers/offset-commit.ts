@@ -16,13 +16,13 @@ export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinato
     errorResponse(req, errorCode): OffsetCommitResponse {
       return {
         throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+        topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
       };
     },
     async handle(ctx, req): Promise<OffsetCommitResponse> {
       const v = ctx.header.apiVersion;
       // Per topic: the known partitions (sent on) and the final answer slots, in request order.
-      const answers = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
+      const answers = req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: OffsetCommitParams['topics'] = [];
       const slots: { errorCode: number }[][] = [];
       req.topics.forEach((t, ti) => {

@@ -1,6 +1,7 @@
 // OffsetFetch (v0-9): one group before v8, several from v8. `topics` null (v2+) means all.
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/generated/offset-fetch.js';
 import type { FetchedOffsets, GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler } from '../network/request-context.js';
 
 /** Marks partitions with a pending transactional commit UNSTABLE_OFFSET_COMMIT (KIP-447 requireStable). */
@@ -26,7 +27,7 @@ export function offsetFetchHandler(coordinator: GroupCoordinator, stable: Stable
             const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined;
             let r = coordinator.fetchOffsets(g.groupId, g.topics, member);
             if (req.requireStable) r = stable(g.groupId, r);
-            return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
+            return { groupId: g.groupId, topics: r.topics.map((t) => ({ ...t, topicId: ZERO_UUID })), errorCode: r.errorCode };
           }),
         };
       }

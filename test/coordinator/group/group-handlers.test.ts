@@ -96,7 +96,7 @@ describe('group handlers', () => {
     expect(commit.topics.map((t: any) => t.partitions.map((x: any) => x.errorCode))).toEqual([[ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
     const v8 = await call(9, 8, { groupId: '', topics: [], requireStable: false, groups: [{ groupId: 'g', memberId: null, memberEpoch: -1, topics: null }, { groupId: 'x', memberId: null, memberEpoch: -1, topics: null }] });
     expect(v8.groups).toEqual([
-      { groupId: 'g', errorCode: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, metadata: '', errorCode: 0 }] }] },
+      { groupId: 'g', errorCode: 0, topics: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, metadata: '', errorCode: 0 }] }] },
       { groupId: 'x', errorCode: 0, topics: [] },
     ]);
     await gc.shutdown();

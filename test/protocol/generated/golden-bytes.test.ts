@@ -45,13 +45,13 @@ describe('golden request frames', () => {
     expect(frame(header, (w) => encodeApiVersionsRequest(w, 0, {} as never))).toEqual(bytes);
     const { header: h, body } = parse(bytes, decodeApiVersionsRequest);
     expect(h).toEqual(header);
-    expect(body).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '' });
+    expect(body).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '', clusterId: null, nodeId: -1 });
   });
 
   it('ApiVersions v3 request (header v2: int16 client id, then tagged fields; compact body)', () => {
     const bytes = hex('00000016 | 0012 0003 00000002 0001 63 00 | 05 6b636174 04 312e37 00');
     const header = { requestApiKey: 18, requestApiVersion: 3, correlationId: 2, clientId: 'c' };
-    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7' };
+    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7', clusterId: null, nodeId: -1 };
     expect(frame(header, (w) => encodeApiVersionsRequest(w, 3, msg))).toEqual(bytes);
     expect(parse(bytes, decodeApiVersionsRequest)).toEqual({ header, body: msg });
   });
@@ -77,7 +77,7 @@ describe('golden request frames', () => {
     );
     const header = { requestApiKey: 0, requestApiVersion: 9, correlationId: 7, clientId: 'c' };
     const records = hex('aabbcc');
-    const msg = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] };
+    const msg = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: 0, records }] }] };
     expect(frame(header, (w) => encodeProduceRequest(w, 9, msg))).toEqual(bytes);
     const { body } = parse(bytes, decodeProduceRequest);
     expect(body).toEqual(msg);
@@ -127,11 +127,10 @@ describe('data specs', () => {
 });
 
 describe('header version rules', () => {
-  it('follows the flexible versions, ControlledShutdown v0 and the ApiVersions exception', () => {
+  it('follows the flexible versions and the ApiVersions exception', () => {
+    expect(requestHeaderVersion(ApiKeys.Produce, 0)).toBe(1);
     expect(requestHeaderVersion(ApiKeys.Produce, 8)).toBe(1);
     expect(requestHeaderVersion(ApiKeys.Produce, 9)).toBe(2);
-    expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 0)).toBe(0);
-    expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 1)).toBe(1);
     expect(requestHeaderVersion(ApiKeys.ApiVersions, 3)).toBe(2);
     expect(responseHeaderVersion(ApiKeys.Fetch, 11)).toBe(0);
     expect(responseHeaderVersion(ApiKeys.Fetch, 12)).toBe(1);

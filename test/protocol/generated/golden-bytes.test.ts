@@ -56,6 +56,17 @@ describe('golden request frames', () => {
     expect(parse(bytes, decodeApiVersionsRequest)).toEqual({ header, body: msg });
   });
 
+  it('ApiVersions v5 request: nullable compact cluster id and int32 node id after the v3 fields (KIP-1242)', () => {
+    const bytes = hex('0000001d | 0012 0005 00000003 0001 63 00 | 05 6b636174 04 312e37 | 03 6162 | 00000001 | 00');
+    const header = { requestApiKey: 18, requestApiVersion: 5, correlationId: 3, clientId: 'c' };
+    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7', clusterId: 'ab', nodeId: 1 };
+    expect(frame(header, (w) => encodeApiVersionsRequest(w, 5, msg))).toEqual(bytes);
+    expect(parse(bytes, decodeApiVersionsRequest)).toEqual({ header, body: msg });
+    // A seed connection names neither: null cluster id (length 0) and node id -1.
+    const seed = hex('0000001b | 0012 0005 00000003 0001 63 00 | 05 6b636174 04 312e37 | 00 | ffffffff | 00');
+    expect(parse(seed, decodeApiVersionsRequest).body).toEqual({ ...msg, clusterId: null, nodeId: -1 });
+  });
+
   it('Metadata v1 request with one topic, and with null topics (all topics)', () => {
     const bytes = hex('00000013 | 0003 0001 00000005 ffff | 00000001 0003 666f6f');
     const header = { requestApiKey: 3, requestApiVersion: 1, correlationId: 5, clientId: null };

@@ -7,7 +7,7 @@ import { decodeApiVersionsRequest, decodeApiVersionsResponse, encodeApiVersionsR
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../../protocol/generated/consumer-protocol-assignment.js';
 import { decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequest } from '../../../protocol/generated/describe-topic-partitions.js';
 import { ApiKeys, requestHeaderVersion, responseHeaderVersion } from '../../../protocol/generated/index.js';
-import { decodeMetadataRequest, encodeMetadataRequest } from '../../../protocol/generated/metadata.js';
+import { decodeMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, encodeMetadataResponse } from '../../../protocol/generated/metadata.js';
 import { decodeProduceRequest, encodeProduceRequest } from '../../../protocol/generated/produce.js';
 import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from '../../../protocol/generated/request-header.js';
 import { decodeResponseHeader } from '../../../protocol/generated/response-header.js';
@@ -117,6 +117,20 @@ describe('golden response frames', () => {
     expect(w.toBuffer()).toEqual(body);
     expect(decodeApiVersionsResponse(new Reader(body), 3)).toEqual(msg);
     expect(responseHeaderVersion(ApiKeys.ApiVersions, 3)).toBe(0);
+  });
+
+  it('Metadata v13 response: top-level int16 error code after the topics (KIP-1102)', () => {
+    // throttle 0, no brokers, cluster id "c", controller 1, no topics, REBOOTSTRAP_REQUIRED (129), no tags
+    const body = hex('00000000 | 01 | 02 63 | 00000001 | 01 | 0081 | 00');
+    const msg = { throttleTimeMs: 0, brokers: [], clusterId: 'c', controllerId: 1, topics: [], errorCode: 129 };
+    const w = new Writer();
+    encodeMetadataResponse(w, 13, msg as never);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeMetadataResponse(new Reader(body), 13)).toMatchObject(msg);
+    // v12 has no such field: the same message encodes two bytes shorter.
+    const w12 = new Writer();
+    encodeMetadataResponse(w12, 12, msg as never);
+    expect(w12.toBuffer()).toEqual(hex('00000000 | 01 | 02 63 | 00000001 | 01 | 00'));
   });
 
   it('ResponseHeader v1 skips unknown tagged fields', () => {

@@ -67,3 +67,48 @@ describe('DescribeGroups v6 (KIP-1043)', () => {
     expect(v6.groups[0].members.map((m: any) => m.groupInstanceId)).toEqual(['static-1']);
   });
 });
+
+describe('OffsetCommit / OffsetFetch v10: topics by id (KIP-848)', () => {
+  const UNKNOWN_ID = 'AAAAAAAAAAAAAAAAAAAAAg';
+  const commit = (topics: { topicId: string; partitions: number[] }[], offset: number) =>
+    client.send(8, 10, {
+      groupId: 'k44-offsets', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+      topics: topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: 'm' })) })),
+    });
+  const fetchV10 = (topics: { topicId: string; partitionIndexes: number[] }[] | null) =>
+    client.send(9, 10, { requireStable: false, groups: [{ groupId: 'k44-offsets', memberId: null, memberEpoch: -1, topics }] });
+
+  it('commits by topic id and answers with the id; UNKNOWN_TOPIC_ID for an id no topic has', async () => {
+    const r = await commit([{ topicId, partitions: [0, 1] }, { topicId: UNKNOWN_ID, partitions: [0] }], 42);
+    expect(r.topics.map((t: any) => [t.topicId, t.partitions.map((p: any) => p.errorCode)])).toEqual([
+      [topicId, [ErrorCode.NONE, ErrorCode.NONE]],
+      [UNKNOWN_ID, [ErrorCode.UNKNOWN_TOPIC_ID]],
+    ]);
+  });
+
+  it('fetches by topic id, and the offsets are the same ones v9 reads by name', async () => {
+    const v10 = await fetchV10([{ topicId, partitionIndexes: [0, 1] }, { topicId: UNKNOWN_ID, partitionIndexes: [3] }]);
+    expect(v10.groups[0].errorCode).toBe(ErrorCode.NONE);
+    expect(v10.groups[0].topics.map((t: any) => [t.topicId, t.partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata, p.errorCode])])).toEqual([
+      [topicId, [[0, 42, 'm', 0], [1, 42, 'm', 0]]],
+      [UNKNOWN_ID, [[3, -1, '', ErrorCode.UNKNOWN_TOPIC_ID]]],
+    ]);
+    const v9 = await client.send(9, 9, { requireStable: false, groups: [{ groupId: 'k44-offsets', memberId: null, memberEpoch: -1, topics: [{ name: 'k44', partitionIndexes: [1] }] }] });
+    expect(v9.groups[0].topics[0]).toMatchObject({ name: 'k44', partitions: [{ partitionIndex: 1, committedOffset: 42 }] });
+  });
+
+  it('lists every committed topic with its id when no topics are named', async () => {
+    const all = await fetchV10(null);
+    expect(all.groups[0].topics.map((t: any) => [t.topicId, t.partitions.map((p: any) => p.committedOffset)])).toEqual([[topicId, [42, 42]]]);
+  });
+
+  it('v9 commits by name still work and v10 reads them by id', async () => {
+    const r = await client.send(8, 9, {
+      groupId: 'k44-offsets', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'k44', partitions: [{ partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(r.topics[0]).toMatchObject({ name: 'k44', partitions: [{ errorCode: ErrorCode.NONE }] });
+    const v10 = await fetchV10([{ topicId, partitionIndexes: [0] }]);
+    expect(v10.groups[0].topics[0].partitions[0]).toMatchObject({ committedOffset: 7, errorCode: ErrorCode.NONE });
+  });
+});

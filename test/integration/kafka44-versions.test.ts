@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 let tb: TestBroker;
@@ -110,5 +111,27 @@ describe('OffsetCommit / OffsetFetch v10: topics by id (KIP-848)', () => {
     expect(r.topics[0]).toMatchObject({ name: 'k44', partitions: [{ errorCode: ErrorCode.NONE }] });
     const v10 = await fetchV10([{ topicId, partitionIndexes: [0] }]);
     expect(v10.groups[0].topics[0].partitions[0]).toMatchObject({ committedOffset: 7, errorCode: ErrorCode.NONE });
+  });
+});
+
+describe('Fetch v18 (KIP-1166)', () => {
+  it('accepts the tagged high watermark and answers exactly as v17', async () => {
+    const records = buildRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('v18') }] });
+    const produced = await client.send(0, 11, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'k44', topicId: ZERO_UUID, partitionData: [{ index: 1, records }] }] });
+    expect(produced.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
+    const fetch = (v: number, partition: object) =>
+      client.send(1, v, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topicId, partitions: [{ partition: 1, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, ...partition }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+    const v18 = await fetch(18, { highWatermark: 0 });
+    const v17 = await fetch(17, {});
+    for (const r of [v18, v17]) {
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+      expect(r.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 1 });
+    }
+    expect(v18.responses[0].partitions[0].records.length).toBe(records.length);
+    expect(v18.responses[0].partitions[0].records).toEqual(v17.responses[0].partitions[0].records);
   });
 });

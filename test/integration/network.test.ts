@@ -10,7 +10,7 @@ let tb: TestBroker;
 
 /** [apiKey, minVersion, maxVersion] as advertised by ApiVersions (README "Supported APIs"). */
 const ADVERTISED = [
-  [0, 0, 11], [1, 0, 17], [2, 0, 11], [3, 0, 13], [8, 0, 10], [9, 0, 10], [10, 0, 6], [11, 0, 9], [12, 0, 4],
+  [0, 0, 11], [1, 0, 18], [2, 0, 11], [3, 0, 13], [8, 0, 10], [9, 0, 10], [10, 0, 6], [11, 0, 9], [12, 0, 4],
   [13, 0, 5], [14, 0, 5], [15, 0, 6], [16, 0, 5], [18, 0, 5], [19, 0, 7], [20, 0, 6], [21, 0, 2], [22, 0, 5],
   [23, 0, 4], [24, 0, 5], [25, 0, 4], [26, 0, 4], [27, 0, 1], [28, 0, 4], [32, 0, 4], [33, 0, 2], [35, 0, 4],
   [37, 0, 3], [42, 0, 2], [43, 0, 2], [44, 0, 1], [45, 0, 0], [46, 0, 0], [47, 0, 0], [60, 0, 1], [61, 0, 0],
@@ -43,7 +43,7 @@ describe('ApiVersions', () => {
       expect(r.errorCode).toBe(0);
       const byKey = new Map<number, any>(r.apiKeys.map((k: any) => [k.apiKey, k]));
       expect(byKey.get(0)).toMatchObject({ minVersion: 0, maxVersion: 11 });
-      expect(byKey.get(1)).toMatchObject({ minVersion: 0, maxVersion: 17 });
+      expect(byKey.get(1)).toMatchObject({ minVersion: 0, maxVersion: 18 });
       expect(byKey.get(10)).toMatchObject({ minVersion: 0 });
       c.close();
     });

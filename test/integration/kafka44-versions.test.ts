@@ -135,3 +135,13 @@ describe('Fetch v18 (KIP-1166)', () => {
     expect(v18.responses[0].partitions[0].records).toEqual(v17.responses[0].partitions[0].records);
   });
 });
+
+describe('DescribeCluster v2 (KIP-1073)', () => {
+  it('lists this broker, not fenced, whether or not fenced brokers are asked for', async () => {
+    for (const includeFencedBrokers of [false, true]) {
+      const r = await client.send(60, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers });
+      expect(r).toMatchObject({ errorCode: ErrorCode.NONE, clusterId: tb.broker.clusterId, controllerId: tb.broker.nodeId });
+      expect(r.brokers).toEqual([{ brokerId: tb.broker.nodeId, host: '127.0.0.1', port: tb.port, rack: null, isFenced: false }]);
+    }
+  });
+});

@@ -145,3 +145,30 @@ describe('DescribeCluster v2 (KIP-1073)', () => {
     }
   });
 });
+
+describe('DeleteGroups v3', () => {
+  it('explains each failure with a message; v2 carries none', async () => {
+    const join = await client.send(11, 5, {
+      groupId: 'k44-busy', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: 'busy-1',
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    });
+    expect(join.errorCode).toBe(ErrorCode.NONE);
+    const v3 = await client.send(42, 3, { groupsNames: ['k44-busy', 'k44-missing'] });
+    expect(v3.results).toEqual([
+      { groupId: 'k44-busy', errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group is not empty.' },
+      { groupId: 'k44-missing', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group k44-missing not found.' },
+    ]);
+    const v2 = await client.send(42, 2, { groupsNames: ['k44-missing'] });
+    expect(v2.results).toEqual([{ groupId: 'k44-missing', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: null }]);
+  });
+
+  it('has no message for a group it deleted', async () => {
+    const commit = await client.send(8, 9, {
+      groupId: 'k44-empty', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'k44', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(commit.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+    const v3 = await client.send(42, 3, { groupsNames: ['k44-empty'] });
+    expect(v3.results).toEqual([{ groupId: 'k44-empty', errorCode: ErrorCode.NONE, errorMessage: null }]);
+  });
+});

@@ -48,7 +48,7 @@ describe('group handlers', () => {
   it('advertises the implemented version ranges', async () => {
     const { hs } = await setup();
     const ranges = Object.fromEntries([...hs.values()].map((h) => [h.apiKey, [h.minVersion, h.maxVersion]]));
-    expect(ranges).toEqual({ 8: [0, 10], 9: [0, 10], 11: [0, 9], 12: [0, 4], 13: [0, 5], 14: [0, 5], 15: [0, 6], 16: [0, 5], 42: [0, 2], 47: [0, 0] });
+    expect(ranges).toEqual({ 8: [0, 10], 9: [0, 10], 11: [0, 9], 12: [0, 4], 13: [0, 5], 14: [0, 5], 15: [0, 6], 16: [0, 5], 42: [0, 3], 47: [0, 0] });
   });
 
   it('JoinGroup: v0 uses the session timeout as rebalance timeout, v4 requires a member id, client identity recorded', async () => {

@@ -9,6 +9,8 @@ import { decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequ
 import { ApiKeys, requestHeaderVersion, responseHeaderVersion } from '../../../protocol/generated/index.js';
 import { decodeMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, encodeMetadataResponse } from '../../../protocol/generated/metadata.js';
 import { decodeProduceRequest, encodeProduceRequest } from '../../../protocol/generated/produce.js';
+import { decodeOffsetCommitRequest, encodeOffsetCommitRequest } from '../../../protocol/generated/offset-commit.js';
+import { decodeDescribeGroupsResponse, encodeDescribeGroupsResponse } from '../../../protocol/generated/describe-groups.js';
 import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from '../../../protocol/generated/request-header.js';
 import { decodeResponseHeader } from '../../../protocol/generated/response-header.js';
 import { Reader } from '../../../protocol/wire/reader.js';
@@ -96,6 +98,21 @@ describe('golden request frames', () => {
     expect(body.topicData[0].partitionData[0].records!.buffer).toBe(bytes.buffer);
   });
 
+  it('OffsetCommit v10 request: a 16-byte topic id where v9 had the name (KIP-848)', () => {
+    const id = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    const body = hex(
+      '02 67 | 00000005 | 02 6d | 00 |' + // group "g", member epoch 5, member "m", no instance id
+        '02 000102030405060708090a0b0c0d0e0f |' + // one topic, by id
+        '02 00000000 000000000000002a ffffffff 00 00 | 00 | 00', // partition 0 at 42, epoch -1, null metadata; tags
+    );
+    const msg = { groupId: 'g', generationIdOrMemberEpoch: 5, memberId: 'm', groupInstanceId: null,
+      topics: [{ topicId: id.toString('base64url'), partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: null }] }] };
+    const w = new Writer();
+    encodeOffsetCommitRequest(w, 10, msg as never);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeOffsetCommitRequest(new Reader(body), 10)).toMatchObject(msg);
+  });
+
   it('DescribeTopicPartitions v0 request: nullable struct uses an int8 presence marker', () => {
     const body = hex('02 02 61 00 | 000007d0 | 01 02 61 00000003 00 | 00');
     const msg = { topics: [{ name: 'a' }], responsePartitionLimit: 2000, cursor: { topicName: 'a', partitionIndex: 3 } };
@@ -131,6 +148,15 @@ describe('golden response frames', () => {
     const w12 = new Writer();
     encodeMetadataResponse(w12, 12, msg as never);
     expect(w12.toBuffer()).toEqual(hex('00000000 | 01 | 02 63 | 00000001 | 01 | 00'));
+  });
+
+  it('DescribeGroups v6 response: the error message follows the error code (KIP-1043)', () => {
+    const body = hex('00000000 | 02 | 0045 | 02 78 | 02 67 | 05 44656164 | 01 | 01 | 01 | 80000000 | 00 | 00');
+    const msg = { throttleTimeMs: 0, groups: [{ errorCode: 69, errorMessage: 'x', groupId: 'g', groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 }] };
+    const w = new Writer();
+    encodeDescribeGroupsResponse(w, 6, msg);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeDescribeGroupsResponse(new Reader(body), 6)).toEqual(msg);
   });
 
   it('ResponseHeader v1 skips unknown tagged fields', () => {

@@ -132,6 +132,7 @@ export const BROKER_KEYS = {
   'remote.log.manager.task.retry.backoff.max.ms': long(30000, { min: 0, doc: 'Largest backoff after repeated failures of a partition.' }),
   'remote.log.manager.task.retry.jitter': double(0.2, { min: 0, max: 1, doc: 'Random fraction of each backoff.' }),
   'remote.log.manager.copy.max.bytes.per.second': long(LONG_MAX, { min: 1, doc: 'Upload bandwidth cap of tiered storage copies, bytes/s (s3 store); default unlimited.' }),
+  'remote.list.offsets.request.timeout.ms': long(30000, { min: 1, doc: 'How long ListOffsets waits for a timestamp lookup that reads remote storage before answering REQUEST_TIMED_OUT for that partition; ListOffsets v10+ requests carry their own timeout (KIP-1075).' }),
   'remote.log.reader.threads': int(8, { min: 1, doc: 'Concurrent object-store GETs for reads of remote data (Kafka: reader threads, default 10).' }),
   'tributary.tier.store': str('local', { oneOf: ['local', 's3'], doc: "Object store for tiered data: 'local' (a directory) or 's3' (S3 or an S3-compatible server)." }),
   'tributary.tier.local.dir': str(null, { doc: "Directory of the 'local' store; default <first log dir>/tier (./tributary-data/tier)." }),

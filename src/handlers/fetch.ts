@@ -1,5 +1,7 @@
 // Fetch: sessions (KIP-227), long polling (max.wait.ms / min.bytes woken by appends), byte
 // budgets, read_committed bounded by the LSO, and message down-conversion for v0-3 clients.
+// v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
+// use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.js';
 import type { Broker } from '../broker.js';
@@ -21,7 +23,7 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
   return {
     apiKey: 1,
     minVersion: 0,
-    maxVersion: 17,
+    maxVersion: 18,
     errorResponse(_req, errorCode) {
       return topLevelError(errorCode);
     },

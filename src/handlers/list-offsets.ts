@@ -1,5 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4), latest tiered
-// (-5) and lookups by timestamp through the time index; isolation level bounds "latest".
+// (-5), earliest pending upload (-6) and lookups by timestamp through the time index; isolation
+// level bounds "latest". Timestamp lookups that may read remote storage are bounded by the
+// request's TimeoutMs (v10+, KIP-1075) or remote.list.offsets.request.timeout.ms.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
 import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
@@ -12,6 +14,7 @@ const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
+const EARLIEST_PENDING_UPLOAD = -6;
 const READ_COMMITTED = 1;
 
 interface PartitionResult {
@@ -27,13 +30,14 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
   return {
     apiKey: 2,
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 11,
     async handle(ctx, req): Promise<ListOffsetsResponse> {
       const v = ctx.header.apiVersion;
       const isolation = v >= 2 ? req.isolationLevel : 0;
       // Kafka (v1+): every entry of a partition named more than once, even under two entries of the
       // same topic, gets INVALID_REQUEST; the other partitions are answered normally.
       const duplicated = v >= 1 ? duplicatePartitions(req) : EMPTY_SET;
+      const remoteTimeoutMs = v >= 10 ? req.timeoutMs : (broker.config.get('remote.list.offsets.request.timeout.ms') as number);
       const topics = [];
       for (const t of req.topics) {
         const partitions: PartitionResult[] = [];
@@ -70,6 +74,16 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
             offset = copiedEnd > 0 ? copiedEnd - 1 : -1;
             if (offset < 0) leaderEpoch = -1;
+          } else if (p.timestamp === EARLIEST_PENDING_UPLOAD) {
+            // KIP-1023: the first offset not yet copied to remote storage (Kafka's
+            // UnifiedLog.fetchEarliestPendingUploadOffset): -1 for topics that are not tiered, and
+            // while nothing is copied, the log start offset unless local retention already moved
+            // the local start past it.
+            const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
+            if (!log.remoteTier) offset = -1;
+            else if (copiedEnd > 0) offset = Math.max(copiedEnd, log.logStartOffset);
+            else offset = log.localLogStartOffset === log.logStartOffset ? log.logStartOffset : -1;
+            if (offset < 0) leaderEpoch = -1;
           } else if (p.timestamp === MAX_TIMESTAMP) {
             const m = log.maxTimestampAndOffset();
             if (m.offset >= 0 && m.offset < upper) {
@@ -78,13 +92,15 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
               timestamp = exact?.timestamp ?? m.timestamp;
             }
           } else if (p.timestamp >= 0) {
-            const found = await log.offsetForTimestamp(p.timestamp);
-            if (found && found.offset < upper) {
-              const exact = await recordAtTimestamp(partition, found.offset, p.timestamp, upper, false);
-              if (exact) {
-                offset = exact.offset;
-                timestamp = exact.timestamp;
-              }
+            const lookup = lookupTimestamp(partition, p.timestamp, upper);
+            const exact = log.remoteTier ? await withTimeout(lookup, remoteTimeoutMs) : await lookup;
+            if (exact === TIMED_OUT) {
+              partitions.push(fail(ErrorCode.REQUEST_TIMED_OUT));
+              continue;
+            }
+            if (exact) {
+              offset = exact.offset;
+              timestamp = exact.timestamp;
             }
           } else {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
@@ -125,6 +141,22 @@ function duplicatePartitions(req: ListOffsetsRequest): ReadonlySet<string> {
     }
   }
   return dups;
+}
+
+async function lookupTimestamp(partition: Partition, target: number, upper: number): Promise<{ offset: number; timestamp: number } | null> {
+  const found = await partition.log.offsetForTimestamp(target);
+  if (!found || found.offset >= upper) return null;
+  return recordAtTimestamp(partition, found.offset, target, upper, false);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Kafka answers REQUEST_TIMED_OUT when a remote lookup outlives the timeout; the read itself finishes in the background. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(ms, 0))));
+  p.catch(() => {}); // a late failure after the timeout must not surface as an unhandled rejection
+  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -50,7 +50,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
   return {
     apiKey: 3,
     minVersion: 0,
-    maxVersion: 12,
+    maxVersion: 13,
     async handle(ctx, req): Promise<MetadataResponse> {
       const v = ctx.header.apiVersion;
       // v0: an empty list means "all topics"; v1+: null means all, empty means none.
@@ -108,6 +108,9 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
         controllerId: broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+        // v13 (KIP-1102): a top-level error such as REBOOTSTRAP_REQUIRED tells the client to
+        // rebootstrap; like Kafka's broker, this one always knows its own metadata.
+        errorCode: ErrorCode.NONE,
       } as MetadataResponse;
     },
   };

@@ -20,7 +20,8 @@ export interface ReadResult {
   records: Buffer;
   highWatermark: number;
   logStartOffset: number;
-  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR';
+  /** CORRUPT_MESSAGE: a batch on disk failed the read path's structural checks (logged once). */
+  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'CORRUPT_MESSAGE';
 }
 
 export interface SegmentInfo {

@@ -129,10 +129,12 @@ export async function loadLog(
         if (err !== null) why = `tail after the last index entry unreadable (${err})`;
         else if (opts.recoveryPoint !== undefined && active.nextOffset !== opts.recoveryPoint && opts.recoveryPoint >= active.baseOffset) {
           why = `log end ${active.nextOffset} disagrees with the recovery-point checkpoint ${opts.recoveryPoint}`;
-          damaged = active.nextOffset < opts.recoveryPoint;
         }
       }
-      if (why !== null) await recoverOne(active, why);
+      if (why !== null) {
+        await recoverOne(active, why);
+        damaged = true; // changed behind the broker's back: whatever it lost is lost for good
+      }
     } else {
       for (let i = firstUnflushed; i < segments.length; i++) {
         const seg = segments[i]!;

@@ -145,7 +145,15 @@ export async function walkRange(
   let nextOffset = fetchOffset;
   let prevLast = -1;
   while (pos < cursor.limit) {
-    const h = await headerAt(cursor, pos, prevLast, expectLast);
+    let h: Header;
+    try {
+      h = await headerAt(cursor, pos, prevLast, expectLast);
+    } catch (e) {
+      // Damage after some good batches: return those; the next fetch starts at the damage and
+      // gets the error. A consumer thus reads everything up to the damaged batch.
+      if (e instanceof SegmentCorruptError && start >= 0 && pos > start) break;
+      throw e;
+    }
     prevLast = h.lastOffset;
     if (start < 0) {
       if (h.lastOffset < fetchOffset) {

@@ -1,27 +1,76 @@
-// Issue 10, items 3 and 4, end to end: a real broker process (`tributary start`), real clients
-// (kafkajs produces, @platformatic/kafka and kcat consume, the raw client shows the exact Fetch
-// error code) and segment files damaged while the broker was cleanly stopped.
+// Issue 10, items 3 and 4, end to end: a broker on port 0 (in-process, its JSON log lines
+// captured), real clients (kafkajs produces, @platformatic/kafka and kcat consume, the raw client
+// shows the exact Fetch error code), segment files damaged while the broker was cleanly stopped,
+// and `tributary log check` run through the CLI entry point.
 import { open, readdir, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { fetchAll } from '../helpers/fetch-all.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { runCli } from '../../src/cli/main.js';
-import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { startBroker } from '../../src/broker.js';
+import { loadBrokerConfig } from '../../src/config/broker-config.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { explain, requireCommand, run } from '../compat/support/tools.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-let broker: SpawnedBroker | null = null;
+
+interface RunningBroker {
+  port: number;
+  bootstrap: string;
+  dataDir: string;
+  /** JSON log lines (warn and above) of this run. */
+  logs(): string;
+  /** Clean shutdown (flush, checkpoints, clean-shutdown marker); keeps the data. */
+  stop(): Promise<void>;
+  /** A new broker on the same data dir. */
+  restart(): Promise<RunningBroker>;
+}
+
+async function startOn(dataDir: string): Promise<RunningBroker> {
+  let text = '';
+  const config = loadBrokerConfig({ overrides: [`log.dirs=${dataDir}`, 'listeners=PLAINTEXT://127.0.0.1:0', 'num.partitions=1'], env: {} });
+  const started = await startBroker(config, createLogger({ level: 'warn', format: 'json', stream: { write: (l: string) => void (text += l) } }));
+  let stopped = false;
+  const b: RunningBroker = {
+    port: started.port,
+    bootstrap: `127.0.0.1:${started.port}`,
+    dataDir,
+    logs: () => text,
+    async stop() {
+      if (!stopped) await started.close();
+      stopped = true;
+    },
+    async restart() {
+      await b.stop();
+      return startOn(dataDir);
+    },
+  };
+  running = b;
+  return b;
+}
+
+let running: RunningBroker | null = null;
+let dataDir: string | null = null;
+
+async function startFresh(): Promise<RunningBroker> {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'tributary-damage-'));
+  return startOn(dataDir);
+}
 
 afterEach(async () => {
-  await broker?.cleanup();
-  broker = null;
+  await running?.stop();
+  running = null;
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = null;
 });
 
 type LogLine = { level: string; msg: string } & Record<string, unknown>;
-function logLines(b: SpawnedBroker): LogLine[] {
+function logLines(b: RunningBroker): LogLine[] {
   return b
     .logs()
     .split('\n')
@@ -32,7 +81,7 @@ function logLines(b: SpawnedBroker): LogLine[] {
 const value = (i: number) => `value-${i}-`.padEnd(150, 'x');
 
 /** Creates the topic and produces `n` records one send (= one batch) at a time; returns the producer. */
-async function produceRecords(b: SpawnedBroker, topic: string, n: number): Promise<void> {
+async function produceRecords(b: RunningBroker, topic: string, n: number): Promise<void> {
   const kafka = new Kafka({ clientId: 'log-damage', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -47,7 +96,7 @@ async function produceRecords(b: SpawnedBroker, topic: string, n: number): Promi
   await producer.disconnect();
 }
 
-async function produceOne(b: SpawnedBroker, topic: string): Promise<number> {
+async function produceOne(b: RunningBroker, topic: string): Promise<number> {
   const kafka = new Kafka({ clientId: 'log-damage-after', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
   const producer: Producer = kafka.producer();
   await producer.connect();
@@ -59,7 +108,7 @@ async function produceOne(b: SpawnedBroker, topic: string): Promise<number> {
   }
 }
 
-async function segmentOf(b: SpawnedBroker, topic: string): Promise<string> {
+async function segmentOf(b: RunningBroker, topic: string): Promise<string> {
   const dir = path.join(b.dataDir, `${topic}-0`);
   const logs = (await readdir(dir)).filter((n) => n.endsWith('.log'));
   expect(logs).toEqual(['00000000000000000000.log']);
@@ -71,7 +120,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 describe('segment truncated while the broker was stopped', () => {
   it('warns with the bytes lost, serves the surviving records intact and never reuses an offset', async () => {
     const topic = 'damage-truncated';
-    broker = await spawnBroker({ overrides: { 'num.partitions': '1' } });
+    let broker = await startFresh();
     await produceRecords(broker, topic, 40);
     await broker.stop();
     const seg = await segmentOf(broker, topic);
@@ -104,7 +153,7 @@ describe('corruption in the middle of a segment', () => {
     requireCommand('kcat', ['-V'], 'kcat');
     const topic = 'damage-middle';
     const n = 160;
-    broker = await spawnBroker({ overrides: { 'num.partitions': '1' } });
+    let broker = await startFresh();
     await produceRecords(broker, topic, n);
     await broker.stop();
     const seg = await segmentOf(broker, topic);
@@ -174,7 +223,7 @@ describe('corruption in the middle of a segment', () => {
     const cli = async (args: string[]) => {
       let stdout = '';
       let stderr = '';
-      const code = await runCli(['log', 'check', '--log-dirs', broker!.dataDir, ...args], {
+      const code = await runCli(['log', 'check', '--log-dirs', broker.dataDir, ...args], {
         stdout: (t) => void (stdout += t),
         stderr: (t) => void (stderr += t),
         env: {},

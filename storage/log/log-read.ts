@@ -49,7 +49,7 @@ export async function readSegment(
       }
       // On an immutable segment the index may be what is wrong: rebuild it from the log once. If
       // the log itself does not scan cleanly, the damage is real and the read reports it.
-      if (attempt === 0 && !isActive && seg.writtenSize === seg.size) {
+      if (attempt === 0 && !isActive && !seg.damaged && seg.writtenSize === seg.size) {
         const scan = await seg.rebuildIndexes(false, intervalBytes).catch(() => null);
         if (scan !== null && scan.error === null) {
           logger.warn('bad index lookup; rebuilt segment indexes', { path: seg.logPath });

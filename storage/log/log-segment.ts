@@ -49,6 +49,8 @@ export class LogSegment {
   deleted = false;
   /** Files closed and unlinked: nothing can be read any more. */
   destroyed = false;
+  /** An index rebuild met damage in the log file itself (reads fail there; no more rebuilds). */
+  damaged = false;
 
   private offIdx: OffsetIndex | null = null;
   private timeIdx: TimeIndex | null = null;
@@ -271,6 +273,9 @@ export class LogSegment {
     if (result.error === null || checkCrc) {
       this.size = this.writtenSize = result.validEnd;
       this.nextOffset = expected;
+      this.damaged = false;
+    } else {
+      this.damaged = true;
     }
     return result;
   }

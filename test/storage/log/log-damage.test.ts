@@ -246,4 +246,18 @@ describe('corruption in the middle of a segment', () => {
     expect(good.fills).toEqual(good.offsets.map((o) => o & 0xff));
     expect(await appendOne(after)).toBe(end + 1);
   });
+
+  it('damage in a rolled segment is reported, not skipped; later segments stay readable', async () => {
+    const end = await writeAndStop(60, true);
+    await overwriteMiddle(SEGMENT());
+    const log = await reopen();
+    const r = await readAll(log);
+    expect(r.error).toBe('CORRUPT_MESSAGE');
+    expect(r.offsets.length).toBeGreaterThan(0);
+    expect(r.offsets.length).toBeLessThan(30);
+    expect((await log.read(r.offsets.length, 1 << 20, log.highWatermark, true)).error).toBe('CORRUPT_MESSAGE');
+    expect(lines.filter((l) => l.msg.startsWith('corrupt batch'))).toHaveLength(1);
+    expect(lines.filter((l) => l.msg.startsWith('bad index lookup'))).toHaveLength(0);
+    expect((await readAll(log, 30)).offsets).toEqual(range(30, end));
+  });
 });

@@ -88,6 +88,9 @@ export function formatChecks(results: LogDirCheck[]): string {
     const damaged = d.partitions.filter((p) => p.damage);
     lines.push(`${d.dir}: ${d.partitions.length} partitions, ${damaged.length} damaged${d.cleanlyStopped ? '' : ' (no clean-shutdown marker)'}`);
     for (const p of d.partitions) {
+      for (const g of p.gaps) {
+        lines.push(`  ${p.topic}-${p.partition}: offsets ${g.endOffset}-${g.nextBaseOffset - 1} absent at the end of ${g.segment} (normal after compaction; otherwise lost)`);
+      }
       if (!p.damage) continue;
       const x = p.damage;
       lines.push(

@@ -35,6 +35,11 @@ export interface PartitionCheck {
   /** What the log end was before the damage (offsets below it must not be reused). */
   previousEndOffset: number;
   damage: LogDamage | null;
+  /**
+   * Segments ending below the next segment's base offset: normal after compaction, otherwise
+   * batches lost from a segment's end at a batch boundary (no structural check can tell).
+   */
+  gaps: { segment: string; endOffset: number; nextBaseOffset: number }[];
   repair?: { truncatedBytes: number; deletedSegments: number; resumeOffset: number };
 }
 
@@ -67,7 +72,7 @@ async function checkPartition(dir: string, topic: string, partition: number, rec
     .map((n) => parseSegmentFileName(n, LOG_SUFFIX))
     .filter((b): b is number => b !== null)
     .sort((a, b) => a - b);
-  const out: PartitionCheck = { topic, partition, dir, segments: bases.length, batches: 0, validEndOffset: bases[0] ?? 0, previousEndOffset: recoveryPoint, damage: null };
+  const out: PartitionCheck = { topic, partition, dir, segments: bases.length, batches: 0, validEndOffset: bases[0] ?? 0, previousEndOffset: recoveryPoint, damage: null, gaps: [] };
   let prevLast = -1;
   for (let i = 0; i < bases.length; i++) {
     const base = bases[i]!;
@@ -95,6 +100,7 @@ async function checkPartition(dir: string, topic: string, partition: number, rec
       out.validEndOffset = prevLast >= 0 ? prevLast + 1 : out.validEndOffset;
       out.previousEndOffset = Math.max(out.previousEndOffset, out.validEndOffset);
       if (r.error !== null) out.damage = { segment: path, position: r.validEnd, offset: prevLast >= 0 ? prevLast + 1 : base, error: r.error };
+      else if (i + 1 < bases.length && Math.max(out.validEndOffset, base) < next) out.gaps.push({ segment: path, endOffset: Math.max(out.validEndOffset, base), nextBaseOffset: next });
     } finally {
       await fh.close();
     }

@@ -138,6 +138,13 @@ describe('segment shorter or longer than its indexes and checkpoint say (clean s
     expect(warnings()).toHaveLength(0);
     expect(again.logEndOffset).toBe(end + 1);
     expect((await readAll(again)).offsets).toEqual([...survivors, end]);
+
+    // The offline check sees no damage now, and names the lost range as a gap.
+    await manager!.shutdown();
+    manager = null;
+    const check = (await checkLogDir(dir.path, { repair: false })).partitions[0]!;
+    expect(check.damage).toBeNull();
+    expect(check.gaps).toEqual([{ segment: SEGMENT(), endOffset: survivors.length, nextBaseOffset: end }]);
   });
 
   it('truncated exactly at a batch boundary: detected through the checkpoint, offsets not reused', async () => {

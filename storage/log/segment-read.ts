@@ -99,22 +99,25 @@ interface Header {
  * first batch's last offset is.
  */
 async function headerAt(cursor: HeaderCursor, pos: number, prevLast: number, expectLast = -1): Promise<Header> {
-  const { baseOffset: segBase, nextOffset: segNext } = cursor.bounds;
-  const corrupt = (reason: string) => new SegmentCorruptError(segBase, pos, reason, prevLast >= 0 ? prevLast + 1 : -1);
-  if (cursor.limit - pos < BATCH_HEADER_SIZE) throw corrupt('header past end');
+  if (cursor.limit - pos < BATCH_HEADER_SIZE) throw corruptAt(cursor, pos, prevLast, 'header past end');
   const i = await cursor.header(pos);
   const buf = cursor.current;
   const batchLength = buf.readInt32BE(i + OFF_BATCH_LENGTH);
   const size = LOG_OVERHEAD + batchLength;
   const lastDelta = buf.readInt32BE(i + OFF_LAST_OFFSET_DELTA);
-  if (buf.readInt8(i + MAGIC_OFFSET) !== 2) throw corrupt('bad magic');
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || size > cursor.limit - pos) throw corrupt('bad length');
-  if (lastDelta < 0) throw corrupt('bad lastOffsetDelta');
+  if (buf.readInt8(i + MAGIC_OFFSET) !== 2) throw corruptAt(cursor, pos, prevLast, 'bad magic');
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || size > cursor.limit - pos) throw corruptAt(cursor, pos, prevLast, 'bad length');
+  if (lastDelta < 0) throw corruptAt(cursor, pos, prevLast, 'bad lastOffsetDelta');
   const baseOffset = readInt64(buf, i);
   const lastOffset = baseOffset + lastDelta;
-  if (baseOffset < segBase || baseOffset <= prevLast || lastOffset >= segNext) throw corrupt('offset out of sequence');
-  if (expectLast >= 0 && prevLast < 0 && lastOffset !== expectLast) throw corrupt('offset disagrees with the offset index');
+  const bounds = cursor.bounds;
+  if (baseOffset < bounds.baseOffset || baseOffset <= prevLast || lastOffset >= bounds.nextOffset) throw corruptAt(cursor, pos, prevLast, 'offset out of sequence');
+  if (expectLast >= 0 && prevLast < 0 && lastOffset !== expectLast) throw corruptAt(cursor, pos, prevLast, 'offset disagrees with the offset index');
   return { baseOffset, lastOffset, size, maxTimestamp: readInt64(buf, i + OFF_MAX_TIMESTAMP) };
+}
+
+function corruptAt(cursor: HeaderCursor, pos: number, prevLast: number, reason: string): SegmentCorruptError {
+  return new SegmentCorruptError(cursor.bounds.baseOffset, pos, reason, prevLast >= 0 ? prevLast + 1 : -1);
 }
 
 export interface ByteRange {

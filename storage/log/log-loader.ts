@@ -9,6 +9,7 @@
 //      unclean: every segment from the one holding the recovery point on is re-validated batch by
 //      batch (CRC), its indexes rebuilt; a corrupt/torn tail is cut off and every later segment
 //      is deleted, so the log ends at the last valid batch;
+//      tributary.log.recover.on.start (validateAll) gives every segment the crash treatment;
 //   4. offsets below the recovery point are never handed out twice: if damage cut the log below
 //      it, a new empty segment starts at the recovery point (a gap of lost offsets, logged);
 //   5. log start offset = max(checkpoint, first segment base); leader epochs trimmed to the log.
@@ -33,6 +34,8 @@ export interface LoadOptions {
   hadCleanShutdown: boolean;
   recoveryPoint?: number;
   logStartOffset?: number;
+  /** Re-validate every segment as after a crash, whatever the shutdown was (no segment is trusted). */
+  validateAll?: boolean;
 }
 
 export interface LoadedLog {
@@ -77,21 +80,22 @@ export async function loadLog(
   let recoveryPoint = opts.hadCleanShutdown ? Number.MAX_SAFE_INTEGER : (opts.recoveryPoint ?? 0);
   // First segment that may hold unflushed data: the one containing the recovery point.
   let firstUnflushed = segments.length - 1;
-  if (!opts.hadCleanShutdown) {
+  if (opts.validateAll) firstUnflushed = 0;
+  else if (!opts.hadCleanShutdown) {
     while (firstUnflushed > 0 && segments[firstUnflushed]!.baseOffset > recoveryPoint) firstUnflushed--;
   }
 
   let truncatedBytes = 0;
   let damaged = false;
   /** CRC-validates one segment, cuts it after its last valid batch; true if it had to cut. */
-  const recoverOne = async (seg: LogSegment, why: string): Promise<boolean> => {
+  const recoverOne = async (seg: LogSegment, why: string, reportIntact = opts.hadCleanShutdown): Promise<boolean> => {
     const r = await seg.recover(config.indexIntervalBytes, (epoch, offset) => {
       if (epoch > epochs.latestEpoch()) epochs.assign(epoch, offset);
     });
     truncatedBytes += r.truncatedBytes;
     const cut = r.truncatedBytes > 0 || r.error !== null;
     if (cut) damaged = true;
-    if (cut || opts.hadCleanShutdown) {
+    if (cut || reportIntact) {
       logger.warn(cut ? 'recovered log segment: cut everything after the last valid batch' : 'recovered log segment: every batch is valid', {
         dir,
         segment: seg.logPath,
@@ -114,7 +118,7 @@ export async function loadLog(
   }
 
   if (segments.length > 0) {
-    if (opts.hadCleanShutdown) {
+    if (opts.hadCleanShutdown && !opts.validateAll) {
       // After a clean shutdown the active segment is trusted only if everything agrees: both index
       // files present and consistent with the file, the tail after the last index entry made of
       // whole batches up to the file's end, and its next offset equal to the recovery-point
@@ -138,7 +142,7 @@ export async function loadLog(
     } else {
       for (let i = firstUnflushed; i < segments.length; i++) {
         const seg = segments[i]!;
-        if (await recoverOne(seg, 'unclean shutdown')) {
+        if (await recoverOne(seg, opts.validateAll ? 'tributary.log.recover.on.start' : 'unclean shutdown', false)) {
           const later = segments.slice(i + 1);
           for (const s of later) {
             logger.warn('deleting segment after corruption', { dir, baseOffset: s.baseOffset });

@@ -44,6 +44,11 @@ export interface LogManagerOptions {
   autoAdvanceHighWatermark?: boolean;
   /** Called when a log dir goes offline after an I/O error. */
   onLogDirFailure?: (dir: string, err: unknown) => void;
+  /**
+   * Validate every batch of every segment at startup even after a clean shutdown, cutting each log
+   * at its first bad batch (tributary.log.recover.on.start; default false).
+   */
+  validateAllOnStart?: boolean;
   /** Logs loaded concurrently per dir at startup (default 4). */
   recoveryConcurrency?: number;
   /** The log cleaner (log.cleaner.enable, default on) and its settings. */
@@ -131,6 +136,7 @@ export class LogManager {
           hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
+          validateAll: this.opts.validateAllOnStart ?? false,
           autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
           logger: this.logger,
         });

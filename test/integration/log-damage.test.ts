@@ -27,13 +27,13 @@ interface RunningBroker {
   logs(): string;
   /** Clean shutdown (flush, checkpoints, clean-shutdown marker); keeps the data. */
   stop(): Promise<void>;
-  /** A new broker on the same data dir. */
-  restart(): Promise<RunningBroker>;
+  /** A new broker on the same data dir, with extra `key=value` overrides. */
+  restart(extra?: string[]): Promise<RunningBroker>;
 }
 
-async function startOn(dataDir: string): Promise<RunningBroker> {
+async function startOn(dataDir: string, extra: string[] = []): Promise<RunningBroker> {
   let text = '';
-  const config = loadBrokerConfig({ overrides: [`log.dirs=${dataDir}`, 'listeners=PLAINTEXT://127.0.0.1:0', 'num.partitions=1'], env: {} });
+  const config = loadBrokerConfig({ overrides: [`log.dirs=${dataDir}`, 'listeners=PLAINTEXT://127.0.0.1:0', 'num.partitions=1', ...extra], env: {} });
   const started = await startBroker(config, createLogger({ level: 'warn', format: 'json', stream: { write: (l: string) => void (text += l) } }));
   let stopped = false;
   const b: RunningBroker = {
@@ -45,9 +45,9 @@ async function startOn(dataDir: string): Promise<RunningBroker> {
       if (!stopped) await started.close();
       stopped = true;
     },
-    async restart() {
+    async restart(extra: string[] = []) {
       await b.stop();
-      return startOn(dataDir);
+      return startOn(dataDir, extra);
     },
   };
   running = b;
@@ -207,7 +207,8 @@ describe('corruption in the middle of a segment', () => {
     // re-query the leader, silently, on KAFKA_STORAGE_ERROR).
     let sawError: () => void = () => {};
     const errorSeen = new Promise<void>((r) => (sawError = r));
-    const kcat = run('kcat', ['-b', broker.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-f', '%o\\n'], {
+    // -u: unbuffered output, as kcat is killed once the error shows.
+    const kcat = run('kcat', ['-b', broker.bootstrap, '-C', '-u', '-t', topic, '-p', '0', '-o', 'beginning', '-f', '%o\\n'], {
       timeoutMs: 30_000,
       // librdkafka names error code 2 (CORRUPT_MESSAGE) "Invalid message".
       onStderr: (s) => /Fetch from broker \d+ failed: Broker: Invalid message/.test(s) && sawError(),
@@ -253,4 +254,30 @@ describe('corruption in the middle of a segment', () => {
     expect(await produceOne(broker, topic)).toBe(n);
     expect(logLines(broker).filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   }, 90_000);
+
+  it('tributary.log.recover.on.start=true finds it at startup instead: cut at the damage, warned, no offset reuse', async () => {
+    const topic = 'damage-on-start';
+    const n = 160;
+    let broker = await startFresh();
+    await produceRecords(broker, topic, n);
+    await broker.stop();
+    const seg = await segmentOf(broker, topic);
+    const fh = await open(seg, 'r+');
+    const at = Math.floor((await fh.stat()).size / 2);
+    await fh.write(Buffer.alloc(64, 0x7b), 0, 64, at);
+    await fh.close();
+
+    broker = await broker.restart(['tributary.log.recover.on.start=true']);
+    const lines = logLines(broker);
+    const recovered = lines.filter((l) => l.msg.startsWith('recovered log segment'));
+    expect(recovered, broker.logs()).toHaveLength(1);
+    expect(recovered[0]).toMatchObject({ level: 'warn', segment: seg, why: 'tributary.log.recover.on.start' });
+    expect(recovered[0]!.validBytes).toBeLessThanOrEqual(at);
+    const valid = recovered[0]!.nextOffset as number;
+    expect(lines.filter((l) => l.msg.startsWith('log damage lost offsets'))[0]).toMatchObject({ lostFromOffset: valid, lostToOffset: n - 1 });
+    const kept = await fetchAll(broker.bootstrap, topic, 0);
+    expect(kept.map((r) => Number(r.offset))).toEqual(range(0, valid));
+    expect(kept.map((r) => r.value)).toEqual(range(0, valid).map(value));
+    expect(await produceOne(broker, topic)).toBe(n);
+  }, 60_000);
 });

@@ -31,12 +31,13 @@ afterEach(async () => {
   await dir.cleanup();
 });
 
-function startManager(): Promise<LogManager> {
+function startManager(validateAllOnStart = false): Promise<LogManager> {
   const log = (level: Line['level']) => (msg: string, fields?: object) => void lines.push({ level, msg, fields: (fields ?? {}) as Record<string, unknown> });
   const m = new LogManager({
     logDirs: [dir.path],
     defaultConfig: CFG,
     retentionCheckIntervalMs: 3_600_000,
+    validateAllOnStart,
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
   });
   manager = m;
@@ -58,8 +59,8 @@ async function writeAndStop(n: number, extraSegments = false): Promise<number> {
   return end;
 }
 
-async function reopen(): Promise<PartitionLog> {
-  const m = await startManager();
+async function reopen(validateAll = false): Promise<PartitionLog> {
+  const m = await startManager(validateAll);
   return m.getLog('t', 0)!;
 }
 
@@ -266,5 +267,29 @@ describe('corruption in the middle of a segment', () => {
     expect(lines.filter((l) => l.msg.startsWith('corrupt batch'))).toHaveLength(1);
     expect(lines.filter((l) => l.msg.startsWith('bad index lookup'))).toHaveLength(0);
     expect((await readAll(log, 30)).offsets).toEqual(range(30, end));
+  });
+
+  it('tributary.log.recover.on.start validates every batch at startup and cuts at the damage, without reusing offsets', async () => {
+    const end = await writeAndStop(60, true);
+    const seg2 = join(dir.path, 't-0', '00000000000000000030.log');
+    const at = await overwriteMiddle(SEGMENT());
+    // A clean start does not read that far: only a fetch would meet the damage.
+    await reopen();
+    expect(warnings()).toHaveLength(0);
+    await manager!.shutdown();
+    manager = null;
+
+    const log = await reopen(true);
+    const w = warnings();
+    expect(w).toHaveLength(1);
+    expect(w[0]!.fields).toMatchObject({ segment: SEGMENT(), why: 'tributary.log.recover.on.start' });
+    expect(w[0]!.fields.validBytes).toBeLessThanOrEqual(at);
+    const valid = w[0]!.fields.nextOffset as number;
+    expect(lostOffsets()[0]!.fields).toMatchObject({ lostFromOffset: valid, lostToOffset: end - 1 });
+    const r = await readAll(log);
+    expect(r.error).toBeUndefined();
+    expect(r.offsets).toEqual(range(0, valid));
+    await expect(stat(seg2)).rejects.toThrow(); // later segments go, as in Kafka's recovery
+    expect(await appendOne(log)).toBe(end);
   });
 });

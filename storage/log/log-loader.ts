@@ -97,6 +97,7 @@ export async function loadLog(
     if (cut) damaged = true;
     if (cut || reportIntact) {
       logger.warn(cut ? 'recovered log segment: cut everything after the last valid batch' : 'recovered log segment: every batch is valid', {
+        topicPartition: basename(dir),
         dir,
         segment: seg.logPath,
         why,
@@ -168,6 +169,7 @@ export async function loadLog(
   const floor = opts.recoveryPoint;
   if (damaged && floor !== undefined && segments.length > 0 && logEndOffset < floor) {
     logger.error('log damage lost offsets; the log continues at the recovery point so they are never reused', {
+      topicPartition: basename(dir),
       dir,
       lostFromOffset: logEndOffset,
       lostToOffset: floor - 1,

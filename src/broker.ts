@@ -93,6 +93,7 @@ export class Broker {
         return t ? toLogConfig(resolveTopicConfig(this.config, t.configs)) : undefined;
       },
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
+      validateAllOnStart: config.get('tributary.log.recover.on.start') as boolean,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
       cleaner: {
         enabled: config.get('log.cleaner.enable') as boolean,

@@ -9,6 +9,7 @@ import { runTierCommand } from '../tier/tier-cli.js';
 import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
+import { LOG_USAGE, runLogCommand } from './log-command.js';
 import type { LogSink } from '../logging/logger.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -43,6 +44,12 @@ const COMMANDS: readonly Command[] = [
     usage: 'tier status [server.properties] [--override key=value ...] [--json]',
     summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
     run: runTierCommand,
+  },
+  {
+    name: 'log',
+    usage: LOG_USAGE,
+    summary: "Validate every batch (CRC-32C) of a stopped broker's log dirs; --repair cuts damaged partitions at the first bad batch",
+    run: runLogCommand,
   },
   {
     name: 'aggregations',

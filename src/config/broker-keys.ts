@@ -217,6 +217,14 @@ export const BROKER_KEYS = {
   'tributary.aggregation.retry.backoff.ms': int(500, { min: 1, doc: 'First backoff after a failed source fetch or step; doubles up to the max.' }),
   'tributary.aggregation.retry.backoff.max.ms': int(10000, { min: 1, doc: 'Largest backoff between retries of a source or a failed aggregation.' }),
 
+  // ---- log recovery ----
+  'tributary.log.recover.on.start': bool(false, {
+    doc:
+      'Validate every batch (CRC-32C) of every segment at startup, even after a clean shutdown, and cut each damaged partition at its first bad batch ' +
+      '(offsets are never reused). Reads all data, so startup takes as long as that; `tributary log check` does the same offline. ' +
+      'Kafka has no equivalent: it re-validates only what an unclean shutdown left unflushed.',
+  }),
+
   // ---- metrics ----
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
   'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),

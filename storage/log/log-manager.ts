@@ -49,6 +49,11 @@ export interface LogManagerOptions {
   diskFullProbeIntervalMs?: number;
   /** Free bytes below which a log dir counts as full: read-only (default 1 MiB). */
   minFreeBytes?: number;
+  /**
+   * Validate every batch of every segment at startup even after a clean shutdown, cutting each log
+   * at its first bad batch (tributary.log.recover.on.start; default false).
+   */
+  validateAllOnStart?: boolean;
   /** Logs loaded concurrently per dir at startup (default 4). */
   recoveryConcurrency?: number;
   /** The log cleaner (log.cleaner.enable, default on) and its settings. */
@@ -139,6 +144,7 @@ export class LogManager {
           hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
+          validateAll: this.opts.validateAllOnStart ?? false,
           autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
           logger: this.logger,
         });

@@ -49,6 +49,8 @@ export class LogSegment {
   deleted = false;
   /** Files closed and unlinked: nothing can be read any more. */
   destroyed = false;
+  /** An index rebuild met damage in the log file itself (reads fail there; no more rebuilds). */
+  damaged = false;
 
   private offIdx: OffsetIndex | null = null;
   private timeIdx: TimeIndex | null = null;
@@ -168,6 +170,18 @@ export class LogSegment {
 
   /** True if the files were usable; false if they had to be rebuilt. */
   private async loadIndexes(): Promise<boolean> {
+    if (await this.loadIndexesIfValid()) return true;
+    await this.rebuildIndexes(false);
+    this.onBecomeInactive();
+    await this.persistIndexes(false);
+    return false;
+  }
+
+  /**
+   * Loads both index files if they exist and check out against the log file's size; false (and
+   * nothing loaded) otherwise. Startup uses it to tell a trustworthy segment from one to recover.
+   */
+  async loadIndexesIfValid(): Promise<boolean> {
     const [offData, timeData] = await Promise.all([
       IndexFile.readIndexFile(this.indexPath),
       IndexFile.readIndexFile(this.timeIndexPath),
@@ -184,12 +198,10 @@ export class LogSegment {
       if (off.isValid(this.writtenSize) && time.isValid(limit)) {
         this.offIdx = off;
         this.timeIdx = time;
+        this.indexLoad ??= Promise.resolve();
         return true;
       }
     }
-    await this.rebuildIndexes(false);
-    this.onBecomeInactive();
-    await this.persistIndexes(false);
     return false;
   }
 
@@ -221,7 +233,10 @@ export class LogSegment {
   /**
    * Scans the whole written file and rebuilds both indexes and the segment's offsets/timestamps.
    * `checkCrc` for recovery. `onBatch` sees each accepted batch (leader epoch cache rebuild).
-   * Stops at the first invalid batch; does not truncate (see recover).
+   * Stops at the first invalid batch; does not truncate (see recover). A rebuild outside recovery
+   * (a bad index found at load or by a read) that meets damage keeps the segment's size and next
+   * offset: reads then fail at the damage (CORRUPT_MESSAGE) instead of quietly ending the segment
+   * early, which used to skip every later batch of it.
    */
   async rebuildIndexes(
     checkCrc: boolean,
@@ -255,8 +270,13 @@ export class LogSegment {
       expected = last + 1;
       return true;
     });
-    this.size = this.writtenSize = result.validEnd;
-    this.nextOffset = expected;
+    if (result.error === null || checkCrc) {
+      this.size = this.writtenSize = result.validEnd;
+      this.nextOffset = expected;
+      this.damaged = false;
+    } else {
+      this.damaged = true;
+    }
     return result;
   }
 
@@ -279,7 +299,7 @@ export class LogSegment {
    * indexed batch) to find the next offset and max timestamp. Returns the scan error, if any.
    */
   async loadActive(): Promise<FileScanResult['error']> {
-    await this.ensureIndexes();
+    if (!this.indexesLoaded) await this.ensureIndexes();
     const off = this.offsetIndex;
     const time = this.timeIndex;
     const lastTime = time.lastEntry();
@@ -343,13 +363,14 @@ export class LogSegment {
   async read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, intervalBytes: number): Promise<SegmentRead> {
     await this.ensureIndexes();
     const limit = this.writtenSize;
-    const start = this.offIdx!.lookup(fetchOffset).position;
+    const entry = this.offIdx!.lookup(fetchOffset);
+    const start = entry.position;
     if (start >= limit) return { records: EMPTY, nextOffset: fetchOffset, found: false };
     const fh = await this.handle();
     // Index gap (≤ interval + one batch) plus the byte budget: usually the whole answer in one read.
     const firstChunk = Math.max(16 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + intervalBytes + 2048);
-    const cursor = new HeaderCursor(fh, limit, firstChunk);
-    const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage);
+    const cursor = new HeaderCursor(fh, limit, firstChunk, this);
+    const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage, entry.position > 0 ? entry.offset : -1);
     if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };
     if (range.end === range.start) return { records: EMPTY, nextOffset: fetchOffset, found: true };
     const records = cursor.slice(range.start, range.end) ?? (await readAt(fh, range.start, range.end - range.start));
@@ -363,7 +384,7 @@ export class LogSegment {
     const fromOffset = Math.max(this.timeIdx!.lookup(target).offset, startingOffset);
     const start = this.offIdx!.lookup(fromOffset).position;
     if (start >= this.writtenSize) return null;
-    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024);
+    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024, this);
     const hit = await walkToTimestamp(cursor, start, target, startingOffset);
     if (!hit) return null;
     return { offset: Math.max(hit.baseOffset, startingOffset), timestamp: hit.maxTimestamp };
@@ -374,7 +395,7 @@ export class LogSegment {
     await this.ensureIndexes();
     const start = this.offIdx!.lookup(target).position;
     if (start >= this.writtenSize) return null;
-    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024);
+    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024, this);
     return walkToOffset(cursor, start, target);
   }
 

@@ -29,6 +29,7 @@ import { LogSegment } from './log-segment.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { LogError, type AppendError, type AppendResult, type PartitionLogOptions, type ReadResult, type SegmentInfo } from './log-types.js';
 import { findOffsetForTimestamp, floorSegment, maxTimestampOf, readSegment } from './log-read.js';
+import { SegmentCorruptError } from './segment-read.js';
 import { countDeletable } from './log-retention.js';
 import { WriteQueue } from './write-queue.js';
 import { ProducerStateManager } from './producer-state/producer-state-manager.js';
@@ -97,6 +98,8 @@ export class PartitionLog {
    * `rollback` cuts the log back to its last successful write after this log's own write failed.
    */
   private writeBlock: { reason: string; rollback: Promise<void> | null } | null = null;
+  /** Segment positions whose damage was already logged (see reportCorruption). */
+  private readonly reportedCorruption = new Set<string>();
   private readonly logger: StorageLogger;
   /** Background removal of the directory after delete(). */
   removal: Promise<void> | null = null;
@@ -488,8 +491,14 @@ export class PartitionLog {
       seg.acquire();
       try {
         const r = await readSegment(seg, seg === this.active, fetchOffset, maxBytes, bound, minOneMessage, this.config.indexIntervalBytes, this.logger);
-        if (r === 'io-error') this.fail(new Error(`read failed in ${this.dir}`));
-        if (r === 'error' || r === 'io-error') return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        if (r === 'io-error') {
+          this.fail(new Error(`read failed in ${this.dir}`));
+          return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        }
+        if (r instanceof SegmentCorruptError) {
+          this.reportCorruption(seg, r, fetchOffset);
+          return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'CORRUPT_MESSAGE' };
+        }
         if (r.found && r.records.length === 0 && this.replaced.has(seg) && retries++ < 3) {
           // The cleaner swapped this segment out (and maybe deleted it) under us: the same
           // offsets live in its replacement, so read again from the current segment list.
@@ -503,6 +512,27 @@ export class PartitionLog {
       }
     }
     return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso };
+  }
+
+  /**
+   * Logs damage met by a read once per segment position (every consumer retry meets it again).
+   * The log stays online for appends and for reads elsewhere, as Kafka does for a corrupt record;
+   * `tributary log check --repair` (storage/log/log-check.ts) cuts the log at the damage.
+   */
+  private reportCorruption(seg: LogSegment, err: SegmentCorruptError, fetchOffset: number): void {
+    const key = `${seg.baseOffset}:${err.position}`;
+    if (this.reportedCorruption.has(key)) return;
+    if (this.reportedCorruption.size >= 1000) this.reportedCorruption.clear();
+    this.reportedCorruption.add(key);
+    this.logger.error('corrupt batch in log segment; fetches reaching it get CORRUPT_MESSAGE (stop the broker and run `tributary log check --repair`)', {
+      topic: this.topic,
+      partition: this.partition,
+      segment: seg.logPath,
+      position: err.position,
+      offset: err.expectedOffset >= 0 ? err.expectedOffset : fetchOffset,
+      fetchOffset,
+      reason: err.reason,
+    });
   }
 
   /**

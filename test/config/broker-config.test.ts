@@ -157,6 +157,14 @@ describe('unknown keys', () => {
     expect(warnings[1]).toContain('log.retention.ms');
     expect(config.warnings).toEqual(warnings);
   });
+
+  it('suggest the closest known key for a typo, and nothing for a foreign key', () => {
+    const warnings: string[] = [];
+    loadBrokerConfig({ overrides: ['num.partition=3', 'auto.create.topic.enable=false', 'zookeeper.connect=z:2181'], warn: (w) => warnings.push(w) });
+    expect(warnings[0]).toContain("did you mean 'num.partitions'?");
+    expect(warnings[1]).toContain("did you mean 'auto.create.topics.enable'?");
+    expect(warnings[2]).not.toContain('did you mean');
+  });
 });
 
 describe('bad values throw ConfigError naming key, value and expectation', () => {

@@ -13,6 +13,7 @@ import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
+import { RequestControls } from './network/request-control.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
 import { version } from './version.js';
@@ -67,12 +68,17 @@ export class Broker {
     return this.server?.connectionCount ?? 0;
   }
   private closing: Promise<void> | null = null;
+  /** Request interception for createTestCluster().control; empty (and free) otherwise. */
+  readonly requestControls: RequestControls;
 
   constructor(
     readonly config: BrokerConfig,
     readonly logger: Logger,
   ) {
     this.nodeId = config.nodeId;
+    this.requestControls = new RequestControls((err, info) =>
+      logger.error('request control function failed', { api: info.apiName, error: err.message }),
+    );
     const logDirs = config.logDirs;
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
@@ -123,7 +129,7 @@ export class Broker {
       this.aggregations = new AggregationManager(this, readManagerOptions(this));
       await this.aggregations.start();
     }
-    const handlers = buildHandlers(this);
+    const handlers = this.requestControls.wrap(buildHandlers(this));
     this.server = new NetworkServer(
       handlers,
       {

@@ -294,8 +294,9 @@ export class Broker {
   }
 }
 
-export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; close(): Promise<void> }> {
+export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; bootstrap: string; close(): Promise<void> }> {
   const broker = new Broker(config, logger);
   await broker.start();
-  return { broker, port: broker.port, close: () => broker.close() };
+  const endpoint = broker.endpointFor(broker.boundListeners[0]!.name);
+  return { broker, port: broker.port, bootstrap: `${endpoint.host}:${endpoint.port}`, close: () => broker.close() };
 }

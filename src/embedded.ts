@@ -33,8 +33,5 @@ export async function startEmbedded(opts: EmbeddedOptions, defaultLogLevel: LogL
   // Loaded here, not at import time: importing the package must stay cheap and start nothing.
   const { startBroker } = await import('./broker.js');
   const started = await startBroker(config, logger);
-  const broker = started.broker;
-  const listener = broker.boundListeners[0]!.name;
-  const endpoint = broker.endpointFor(listener);
-  return { broker, bootstrap: `${endpoint.host}:${endpoint.port}`, port: started.port, close: started.close };
+  return { broker: started.broker, bootstrap: started.bootstrap, port: started.port, close: started.close };
 }

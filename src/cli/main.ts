@@ -10,13 +10,17 @@ import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
 import type { LogSink } from '../logging/logger.js';
+import { PARENT_EXITED, launchedByNpm, watchParent } from './parent-watch.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
 export interface CliDeps {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
-  /** Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. */
+  /**
+   * Subscribe to SIGINT/SIGTERM (and, under npm, to the parent's exit, as PARENT_EXITED); returns
+   * an unsubscribe function.
+   */
   onSignal(handler: (signal: string) => void): () => void;
   /** Exit immediately (second signal, shutdown timeout). */
   forceExit(code: number): void;
@@ -110,9 +114,11 @@ function processDeps(): CliDeps {
       const onTerm = () => handler('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      const stopWatching = launchedByNpm(process.env) ? watchParent(() => handler(PARENT_EXITED)) : () => {};
       return () => {
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
+        stopWatching();
       };
     },
     forceExit: (code) => process.exit(code),

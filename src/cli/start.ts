@@ -5,9 +5,10 @@ import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js'
 import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { CliDeps } from './main.js';
+import { PARENT_EXITED } from './parent-watch.js';
 
 /** The contract of src/broker.ts (owned by the broker lead). */
-export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number }>;
+export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number; bootstrap?: string }>;
 
 /** Variable specifier so the CLI loads (for --help, bad configs) even when the broker cannot. */
 const BROKER_MODULE = '../broker.js';
@@ -83,19 +84,23 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
     logger.error('broker failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
     return 1;
   }
-  logger.info('tributary started', { nodeId: config.nodeId, port: broker.port, logDirs: config.logDirs });
+  // The one line to look for: where clients connect.
+  logger.info('ready', { bootstrap: broker.bootstrap ?? `127.0.0.1:${broker.port}`, nodeId: config.nodeId, logDirs: config.logDirs });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const unsubscribe = deps.onSignal((signal) => {
       if (stopping) {
+        // Ctrl-C under npm: the shell npm started dies of the same SIGINT we are handling.
+        if (signal === PARENT_EXITED) return;
         logger.warn('second signal, exiting without waiting for shutdown', { signal });
         unsubscribe();
         deps.forceExit(1);
         return;
       }
       stopping = true;
-      logger.info('shutting down', { signal });
+      // The broker itself logs "shutting down" and "shutdown complete".
+      logger.info(signal === PARENT_EXITED ? 'npm, which started the broker, exited: stopping' : `received ${signal}: stopping`, { signal });
       const timeoutMs = config.get('tributary.shutdown.timeout.ms');
       const timer = setTimeout(() => {
         logger.error('shutdown timed out, exiting', { timeoutMs });
@@ -106,7 +111,6 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
         () => {
           clearTimeout(timer);
           unsubscribe();
-          logger.info('shutdown complete');
           resolve(0);
         },
         (err: unknown) => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BROKER_KEY_NAMES, TOPIC_KEY_NAMES } from '../../src/config/definitions.js';
 import { runCli, type CliDeps } from '../../src/cli/main.js';
 import { parseStartArgs } from '../../src/cli/start.js';
+import { PARENT_EXITED } from '../../src/cli/parent-watch.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/tributary.js');
@@ -148,7 +149,9 @@ describe('start lifecycle', () => {
     expect(await done).toBe(0);
     expect(closed).toBe(1);
     expect(h.handlers.size).toBe(0);
-    expect(h.messages().map((m) => m.msg)).toEqual(['tributary started', 'shutting down', 'shutdown complete']);
+    // The broker logs "shutting down" and "shutdown complete" itself; the CLI does not repeat them.
+    expect(h.messages().map((m) => m.msg)).toEqual(['ready', 'received SIGTERM: stopping']);
+    expect(h.messages()[0]).toMatchObject({ bootstrap: '127.0.0.1:1234' });
   });
 
   it('a second signal forces exit while close() hangs', async () => {
@@ -159,6 +162,18 @@ describe('start lifecycle', () => {
     expect(h.exits).toEqual([]);
     h.signal('SIGINT');
     expect(h.exits).toEqual([1]);
+  });
+
+  it("the npm parent dying of the same Ctrl-C is not a second signal", async () => {
+    let release!: () => void;
+    const h = harness(async () => ({ port: 1, close: () => new Promise<void>((r) => (release = r)) }));
+    const done = runCli(['--override', 'tributary.log.format=json'], h.deps);
+    await new Promise((r) => setTimeout(r, 20));
+    h.signal('SIGINT');
+    h.signal(PARENT_EXITED);
+    expect(h.exits).toEqual([]);
+    release();
+    expect(await done).toBe(0);
   });
 
   it('config warnings are logged, and a failing start exits 1', async () => {

@@ -340,3 +340,23 @@ describe('dynamic updates', () => {
     expect(config.get('message.max.bytes')).toBe(1048588);
   });
 });
+
+describe('config/server.properties shipped with the package', () => {
+  it('loads without warnings and starts from the documented defaults', () => {
+    const warnings: string[] = [];
+    const file = new URL('../../config/server.properties', import.meta.url).pathname;
+    const config = loadBrokerConfig({ file, warn: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+    expect(config.logDirs).toEqual(['./tributary-data']);
+    expect(config.get('listeners')).toEqual(['PLAINTEXT://127.0.0.1:9092']);
+    // Every commented-out key is a real key with the value the comment claims as default.
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^#([a-z][a-z0-9.]*)=(.*)$/gm)) {
+      const [, key, value] = m;
+      if (key === 'advertised.listeners' || key!.startsWith('log.flush.interval.')) continue; // examples, not defaults
+      const withIt = loadBrokerConfig({ file, overrides: [`${key}=${value}`], warn: (w) => warnings.push(w) });
+      expect(withIt.get(key as 'node.id'), key).toEqual(config.get(key as 'node.id'));
+    }
+    expect(warnings).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BROKER_KEY_NAMES, TOPIC_KEY_NAMES } from '../../src/config/definitions.js';
-import { runCli, type CliDeps } from '../../src/cli/main.js';
+import { helpText, runCli, type CliDeps } from '../../src/cli/main.js';
 import { parseStartArgs } from '../../src/cli/start.js';
 import { PARENT_EXITED } from '../../src/cli/parent-watch.js';
 
@@ -34,6 +34,31 @@ describe('tributary binary', () => {
     expect(r.stdout).toContain('default PLAINTEXT://127.0.0.1:9092');
     expect(r.stdout.indexOf('Broker configuration')).toBeLessThan(r.stdout.indexOf('Topic configuration'));
     expect(r.stderr).toBe('');
+  });
+
+  it('every command answers --help with exit 0, and all help fits 80 columns', async () => {
+    const commands = [[], ['start'], ['tier'], ['tier', 'status'], ['aggregations'], ['aggregations', 'status'], ['contribute'], ['help'], ['version']];
+    for (const args of commands) {
+      for (const flag of ['--help', '-h']) {
+        const h = harness();
+        h.deps.helpText = helpText;
+        const code = await runCli([...args, flag], h.deps);
+        expect(code, `${args.join(' ')} ${flag}`).toBe(0);
+        const text = h.out.join('');
+        expect(text).toMatch(/Usage: tributary|tributary \d/);
+        const wide = text.split('\n').filter((l) => l.length > 80);
+        expect(wide, `${args.join(' ')} ${flag}`).toEqual([]);
+      }
+    }
+    const h = harness();
+    expect(await runCli(['help', 'contribute'], h.deps)).toBe(0);
+    expect(h.out.join('')).toContain('--partner NAME');
+  });
+
+  it("an unknown command gets a 'did you mean'", async () => {
+    const h = harness();
+    expect(await runCli(['stat'], h.deps)).toBe(2);
+    expect(h.err.join('')).toContain("unknown command 'stat' (did you mean 'start'?)");
   });
 
   it('-h and start --help print the same help', () => {

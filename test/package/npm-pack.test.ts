@@ -134,4 +134,10 @@ export const bootstrap: string = b.bootstrap + c.bootstrap;
   );
   const tsc = await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app }).catch((e: { stdout: string }) => e);
   expect((tsc as { stdout: string }).stdout).toBe('');
+
+  // The documented node:test example runs as written (kafkajs linked from this repo).
+  await fs.symlink(path.join(REPO_ROOT, 'node_modules/kafkajs'), path.join(app, 'node_modules/kafkajs'), 'dir');
+  await fs.copyFile(path.join(REPO_ROOT, 'examples/testing/node-test.test.mjs'), path.join(app, 'node-test.test.mjs'));
+  const nodeTest = await run(process.execPath, ['--test', 'node-test.test.mjs'], { cwd: app, timeout: 120_000 }).catch((e: { stdout: string }) => e);
+  expect((nodeTest as { stdout: string }).stdout).toMatch(/# pass 2\n# fail 0/);
 });

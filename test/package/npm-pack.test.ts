@@ -41,6 +41,10 @@ function waitListening(child: ReturnType<typeof spawn>, timeoutMs: number): Prom
   });
 }
 
+// Printed as it goes, so a timeout shows which step was slow (npm on a loaded machine can be).
+const t0 = performance.now();
+const step = (what: string) => console.log(`npm-pack test: ${what} at ${Math.round((performance.now() - t0) / 1000)} s`);
+
 const portFree = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
@@ -48,8 +52,9 @@ const portFree = (port: number) =>
     s.once('error', () => resolve(true));
   });
 
-it('npm pack -> npm install <tarball> -> npx tributary and import("tributary") work', { timeout: 300_000 }, async () => {
+it('npm pack -> npm install <tarball> -> npx tributary and import("tributary") work', { timeout: 480_000 }, async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-pack-'));
+  step('npm pack (builds dist/)');
   const packed = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: 64 << 20 });
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info[0]!.files.map((f) => f.path);
@@ -64,12 +69,14 @@ it('npm pack -> npm install <tarball> -> npx tributary and import("tributary") w
   await fs.writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   // --ignore-scripts: no native builds in the test (zstd-napi then has no binary, which the broker
   // must survive, as it does when a user's install of the optional codec fails).
+  step('npm install <tarball>');
   await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', path.join(work, info[0]!.filename)], { cwd: app, maxBuffer: 64 << 20 });
   const installed = JSON.parse(await fs.readFile(path.join(app, 'node_modules/tributary/package.json'), 'utf8')) as { dependencies: Record<string, string> };
   expect(Object.keys(installed.dependencies)).not.toContain('tsx');
   await expect(fs.access(path.join(app, 'node_modules/tsx'))).rejects.toThrow();
 
   // npx tributary: starts from dist/ and listens; SIGTERM to npx stops it and frees the port.
+  step('npx tributary');
   const data = path.join(work, 'data');
   const child = spawn('npx', ['tributary', 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${data}`], {
     cwd: app,
@@ -93,6 +100,7 @@ it('npm pack -> npm install <tarball> -> npx tributary and import("tributary") w
   }
 
   // The library API and the testing API from the installed package.
+  step('import tributary, tributary/testing');
   const script = `
     import { startBroker } from 'tributary';
     import { createTestCluster } from 'tributary/testing';
@@ -113,6 +121,7 @@ it('npm pack -> npm install <tarball> -> npx tributary and import("tributary") w
   expect(imported.stdout.trim()).toBe('function');
 
   // The declarations type-check a user's file, and catch a wrong value type for a known key.
+  step('tsc on a user file');
   await fs.writeFile(
     path.join(app, 'use.ts'),
     `import { startBroker, type TributaryBroker } from 'tributary';
@@ -136,6 +145,7 @@ export const bootstrap: string = b.bootstrap + c.bootstrap;
   expect((tsc as { stdout: string }).stdout).toBe('');
 
   // The documented node:test example runs as written (kafkajs linked from this repo).
+  step('examples/testing/node-test.test.mjs');
   await fs.symlink(path.join(REPO_ROOT, 'node_modules/kafkajs'), path.join(app, 'node_modules/kafkajs'), 'dir');
   await fs.copyFile(path.join(REPO_ROOT, 'examples/testing/node-test.test.mjs'), path.join(app, 'node-test.test.mjs'));
   const nodeTest = await run(process.execPath, ['--test', 'node-test.test.mjs'], { cwd: app, timeout: 120_000 }).catch((e: { stdout: string }) => e);

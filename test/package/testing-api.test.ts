@@ -139,4 +139,36 @@ describe('control', () => {
     expect(() => cluster.control('SaslHandshake', () => undefined)).toThrow(/not served by this broker/);
     expect(() => cluster.control('NoSuchApi', () => undefined)).toThrow(/unknown API name/);
   });
+
+  it('runs controls in order, awaits async ones, and turns a throwing one into UNKNOWN_SERVER_ERROR', async () => {
+    const client = await RawClient.connect(cluster.brokers[0]!.port);
+    const hb = (groupId: string) => client.send(12, 4, { groupId, generationId: 1, memberId: 'm', groupInstanceId: null });
+    const order: string[] = [];
+    const first = cluster.control('Heartbeat', (req: { groupId: string }) => {
+      order.push('first');
+      if (req.groupId === 'boom') throw new Error('a bug in the test');
+      return 'pass';
+    });
+    const second = cluster.control('Heartbeat', async (req: { groupId: string }) => {
+      order.push('second');
+      await new Promise((r) => setTimeout(r, 5));
+      return req.groupId === 'slow-fail' ? { delayMs: 50, error: 'REBALANCE_IN_PROGRESS' } : undefined;
+    });
+    try {
+      const t0 = performance.now();
+      expect((await hb('slow-fail')).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(50);
+      expect(order).toEqual(['first', 'second']);
+      // Passed through by both: the broker answers (no such group).
+      expect((await hb('other')).errorCode).not.toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      expect((await hb('boom')).errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+      expect([first.seen, first.acted, second.seen, second.acted]).toEqual([3, 0, 2, 1]);
+      // The connection survived all of it.
+      expect(client.closed).toBe(false);
+    } finally {
+      first.remove();
+      second.remove();
+      client.close();
+    }
+  });
 });

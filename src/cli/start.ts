@@ -6,6 +6,7 @@ import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { CliDeps } from './main.js';
 import { PARENT_EXITED } from './parent-watch.js';
+import { closestKey } from '../config/did-you-mean.js';
 
 /** The contract of src/broker.ts (owned by the broker lead). */
 export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number; bootstrap?: string }>;
@@ -30,7 +31,10 @@ export function parseStartArgs(args: readonly string[]): StartArgs | { error: st
       if (v === undefined) return { error: '--override needs a key=value argument' };
       out.overrides.push(v);
     } else if (a.startsWith('--override=')) out.overrides.push(a.slice('--override='.length));
-    else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
+    else if (a.startsWith('-') && a !== '-') {
+      const near = closestKey(a.split('=')[0]!, ['--override', '--help']);
+      return { error: `unknown option ${a}${near ? ` (did you mean ${near}?)` : ''}` };
+    }
     else if (out.file === undefined) out.file = a;
     else return { error: `unexpected argument ${a} (only one properties file may be given)` };
   }

@@ -59,6 +59,7 @@ describe('tributary binary', () => {
     const h = harness();
     expect(await runCli(['stat'], h.deps)).toBe(2);
     expect(h.err.join('')).toContain("unknown command 'stat' (did you mean 'start'?)");
+    expect(parseStartArgs(['--overide', 'a=b'])).toEqual({ error: 'unknown option --overide (did you mean --override?)' });
   });
 
   it('-h and start --help print the same help', () => {

@@ -14,6 +14,7 @@ import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
 import { RequestControls } from './network/request-control.js';
+import { onCodecLoadFailure } from '../protocol/records/optional-codecs.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
 import { version } from './version.js';
@@ -68,6 +69,7 @@ export class Broker {
     return this.server?.connectionCount ?? 0;
   }
   private closing: Promise<void> | null = null;
+  private readonly stopCodecWatch: () => void;
   /** Request interception for createTestCluster().control; empty (and free) otherwise. */
   readonly requestControls: RequestControls;
 
@@ -76,6 +78,11 @@ export class Broker {
     readonly logger: Logger,
   ) {
     this.nodeId = config.nodeId;
+    // Native codecs load on first use; say clearly when one is missing (clients get
+    // UNSUPPORTED_COMPRESSION_TYPE for it).
+    this.stopCodecWatch = onCodecLoadFailure((codec, pkg, error) =>
+      logger.warn(`${codec} compression is unavailable: its optional dependency ${pkg} failed to load; producers using ${codec} get UNSUPPORTED_COMPRESSION_TYPE`, { codec, package: pkg, error }),
+    );
     this.requestControls = new RequestControls((err, info) =>
       logger.error('request control function failed', { api: info.apiName, error: err.message }),
     );
@@ -288,6 +295,7 @@ export class Broker {
       this.waiters.notifyAll();
       await this.tier.stop();
       await this.logManager.shutdown();
+      this.stopCodecWatch();
       this.logger.info('shutdown complete');
     })();
     return this.closing;

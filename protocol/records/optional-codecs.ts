@@ -10,6 +10,16 @@ import { RecordsError } from './records-error.js';
 
 const require = createRequire(import.meta.url);
 
+/** Told once per codec when its package fails to load (the broker logs it). */
+export type CodecLoadFailureListener = (codec: string, packageName: string, error: string) => void;
+const failureListeners = new Set<CodecLoadFailureListener>();
+
+/** Subscribe to codec load failures; returns an unsubscribe function. */
+export function onCodecLoadFailure(listener: CodecLoadFailureListener): () => void {
+  failureListeners.add(listener);
+  return () => failureListeners.delete(listener);
+}
+
 type Loaded<T> = { ok: true; module: T } | { ok: false; error: string };
 
 export interface OptionalCodec<T> {
@@ -33,7 +43,9 @@ export function optionalCodec<T>(codec: string, packageName: string, load: () =>
       try {
         state = { ok: true, module: load() };
       } catch (err) {
-        state = { ok: false, error: (err as Error).message.split('\n')[0]! };
+        const error = (err as Error).message.split('\n')[0]!;
+        state = { ok: false, error };
+        for (const l of failureListeners) l(codec, packageName, error);
       }
     }
     return state;

@@ -46,6 +46,9 @@ it('answers zstd and lz4 batches with UNSUPPORTED_COMPRESSION_TYPE naming the co
   const lz4 = await produce(Compression.Lz4);
   expect(lz4.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   expect(lz4.errorMessage).toMatch(/^lz4 compression is not available.*lz4-napi/);
+  // The broker log says so once per codec.
+  const warnings = broker.logs().split('\n').filter((l) => l.includes('compression is unavailable'));
+  expect(warnings.map((l) => JSON.parse(l).codec as string)).toEqual(['zstd', 'lz4']);
   // The connection and the broker keep serving.
   expect((await produce(Compression.None)).errorCode).toBe(ErrorCode.NONE);
 });

@@ -21,11 +21,11 @@ const portFree = (port: number) =>
     s.once('error', () => resolve(true));
   });
 
-async function signalNpmOnly(command: string, args: string[]): Promise<void> {
+async function signalNpmOnly(command: string, args: string[], signal: NodeJS.Signals = 'SIGTERM', env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-npm-signal-'));
   const overrides = ['--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`, '--override', 'tributary.log.format=json'];
   // Its own process group, so the cleanup can reach an orphaned broker if the fix regresses.
-  const child = spawn(command, [...args, ...overrides], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, [...args, ...overrides], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
   cleanups.push(async () => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -53,8 +53,8 @@ async function signalNpmOnly(command: string, args: string[]): Promise<void> {
   });
   expect(await portFree(port)).toBe(false);
 
-  process.kill(child.pid!, 'SIGTERM'); // npm's pid only, not the group
-  await Promise.race([stderrClosed, new Promise((_, reject) => setTimeout(() => reject(new Error(`broker still running 20 s after npm got SIGTERM:\n${stderr}`)), 20_000))]);
+  process.kill(child.pid!, signal); // npm's pid only, not the group
+  await Promise.race([stderrClosed, new Promise((_, reject) => setTimeout(() => reject(new Error(`broker still running 20 s after npm got ${signal}:\n${stderr}`)), 20_000))]);
   expect(await portFree(port)).toBe(true);
   expect(stderr).toContain('"msg":"shutdown complete"');
   expect(stderr.match(/"msg":"shutdown complete"/g)).toHaveLength(1);
@@ -66,4 +66,11 @@ it('SIGTERM to npx tributary stops the broker', { timeout: 90_000 }, async () =>
 
 it('SIGTERM to npm start stops the broker', { timeout: 90_000 }, async () => {
   await signalNpmOnly('npm', ['start', '--silent', '--', 'start']);
+});
+
+it('npm dying without telling its shell (SIGKILL) stops the broker too', { timeout: 90_000 }, async () => {
+  // A stand-in for npm that runs the broker under `sh -c` as npm does and can be killed before it
+  // forwards anything: the shell then lives on, and only the broker's grandparent is gone.
+  const fakeNpm = `require('node:child_process').spawn('sh', ['-c', 'node bin/tributary.js "$@"', 'sh', ...process.argv.slice(1)], { stdio: 'inherit' })`;
+  await signalNpmOnly(process.execPath, ['-e', fakeNpm, 'start'], 'SIGKILL', { ...process.env, npm_command: 'start' });
 });

@@ -14,6 +14,8 @@ import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
+import { RequestControls } from './network/request-control.js';
+import { onCodecLoadFailure } from '../protocol/records/optional-codecs.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
 import { version } from './version.js';
@@ -74,12 +76,23 @@ export class Broker {
     return this.server?.connectionCount ?? 0;
   }
   private closing: Promise<void> | null = null;
+  private readonly stopCodecWatch: () => void;
+  /** Request interception for createTestCluster().control; empty (and free) otherwise. */
+  readonly requestControls: RequestControls;
 
   constructor(
     readonly config: BrokerConfig,
     readonly logger: Logger,
   ) {
     this.nodeId = config.nodeId;
+    // Native codecs load on first use; say clearly when one is missing (clients get
+    // UNSUPPORTED_COMPRESSION_TYPE for it).
+    this.stopCodecWatch = onCodecLoadFailure((codec, pkg, error) =>
+      logger.warn(`${codec} compression is unavailable: its optional dependency ${pkg} failed to load; producers using ${codec} get UNSUPPORTED_COMPRESSION_TYPE`, { codec, package: pkg, error }),
+    );
+    this.requestControls = new RequestControls((err, info) =>
+      logger.error('request control function failed', { api: info.apiName, error: err.message }),
+    );
     const logDirs = config.logDirs;
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
@@ -176,7 +189,7 @@ export class Broker {
       this.aggregations = new AggregationManager(this, readManagerOptions(this));
       await this.aggregations.start();
     }
-    this.handlers = buildHandlers(this);
+    this.handlers = this.requestControls.wrap(buildHandlers(this));
   }
 
   /** Undoes a start that failed part-way: ports closed, logs closed (if opened), dir locks released. */
@@ -345,11 +358,13 @@ export class Broker {
     this.waiters.notifyAll();
     await this.tier.stop();
     await this.logManager.shutdown();
+    this.stopCodecWatch();
   }
 }
 
-export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; close(): Promise<void> }> {
+export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; bootstrap: string; close(): Promise<void> }> {
   const broker = new Broker(config, logger);
   await broker.start();
-  return { broker, port: broker.port, close: () => broker.close() };
+  const endpoint = broker.endpointFor(broker.boundListeners[0]!.name);
+  return { broker, port: broker.port, bootstrap: `${endpoint.host}:${endpoint.port}`, close: () => broker.close() };
 }

@@ -17,6 +17,7 @@ import {
   readBatchHeader,
 } from './batch-header.js';
 import { ErrorCodes, type RecordsErrorName } from './records-error.js';
+import { codecUnavailable } from './optional-codecs.js';
 
 /** length, attributes, timestampDelta, offsetDelta, key length, value length, header count: 1 byte each. */
 const MIN_RECORD_BYTES = 7;
@@ -61,6 +62,12 @@ export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptio
     if (codec > Compression.Zstd) return fail('CORRUPT_MESSAGE', `unknown compression codec ${codec}`);
     if (codec === Compression.Zstd && opts.allowZstd === false) {
       return fail('UNSUPPORTED_COMPRESSION_TYPE', 'this produce version cannot use zstd compression');
+    }
+    if (codec >= Compression.Lz4) {
+      // An optional native codec that failed to install: refuse rather than store what this
+      // broker could not later compact, convert or aggregate.
+      const unavailable = codecUnavailable(codec);
+      if (unavailable !== null) return fail('UNSUPPORTED_COMPRESSION_TYPE', unavailable);
     }
     if (b.baseOffset !== 0) return fail('INVALID_RECORD', `the batch baseOffset should be 0, but it is ${b.baseOffset}`);
     if (size > opts.maxMessageBytes) {

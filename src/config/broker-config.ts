@@ -31,6 +31,7 @@ import {
   type UpdateMode,
 } from './definitions.js';
 import { configFromEnv } from './env.js';
+import { closestKey } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { deriveAdvertised, parseListeners, parseProtocolMap, type Listener } from './listeners.js';
 import { formatValue, parseAndValidate } from './parse-value.js';
@@ -394,6 +395,9 @@ function unknownKeyMessage(key: string, where: string): string {
   if (isTopicKey(key)) {
     const synonym = TOPIC_SYNONYMS[key]?.[0]?.name;
     hint = synonym ? ` (${key} is a topic-level key; the broker default is ${synonym})` : ` (${key} is a topic-level key)`;
+  } else {
+    const near = closestKey(key, BROKER_KEY_NAMES);
+    if (near !== null) hint = ` (did you mean '${near}'?)`;
   }
   return `The configuration '${key}' was supplied but isn't a known config; ignored (from ${where})${hint}`;
 }

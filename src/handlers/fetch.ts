@@ -24,8 +24,14 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
     apiKey: 1,
     minVersion: 0,
     maxVersion: 18,
-    errorResponse(_req, errorCode) {
-      return topLevelError(errorCode);
+    errorResponse(req, errorCode, version) {
+      // As Kafka's FetchRequest.getErrorResponse: the error on every requested partition (and at
+      // the top level where v7+ has one), so each client sees it whichever field it reads.
+      const failed = { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
+      return {
+        ...topLevelError(errorCode),
+        responses: req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => partitionData(p.partition, failed, version)) })),
+      } as unknown as FetchResponse;
     },
     async handle(ctx, req): Promise<FetchResponse> {
       const v = ctx.header.apiVersion;

@@ -31,6 +31,15 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
     apiKey: 2,
     minVersion: 0,
     maxVersion: 11,
+    errorResponse(req, errorCode): ListOffsetsResponse {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
+        })),
+      } as unknown as ListOffsetsResponse;
+    },
     async handle(ctx, req): Promise<ListOffsetsResponse> {
       const v = ctx.header.apiVersion;
       const isolation = v >= 2 ? req.isolationLevel : 0;

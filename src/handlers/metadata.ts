@@ -51,6 +51,23 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
     apiKey: 3,
     minVersion: 0,
     maxVersion: 13,
+    errorResponse(req, errorCode, version): MetadataResponse {
+      // The error on every requested topic (every existing topic for an all-topics request); the
+      // broker list stays, so clients can keep retrying against it.
+      const all = req.topics === null || (version === 0 && req.topics.length === 0);
+      const topics = all
+        ? broker.topics.all().map((t) => errorTopic(t.name, t.id, errorCode))
+        : req.topics!.map((t) => errorTopic(t.name ?? null, t.topicId ?? ZERO_UUID, errorCode));
+      const listener = broker.boundListeners[0]?.name ?? 'PLAINTEXT';
+      return {
+        throttleTimeMs: 0,
+        brokers: broker.brokersFor(listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterId: broker.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+        clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+      } as MetadataResponse;
+    },
     async handle(ctx, req): Promise<MetadataResponse> {
       const v = ctx.header.apiVersion;
       // v0: an empty list means "all topics"; v1+: null means all, empty means none.

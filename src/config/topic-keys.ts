@@ -28,7 +28,7 @@ export const TOPIC_KEYS = {
   'local.retention.ms': long(-2, { min: -2, doc: 'Time kept locally for tiered topics; -2 = retention.ms.' }),
   'max.compaction.lag.ms': long(LONG_MAX, { min: 1, doc: 'Maximum time a record may stay uncompacted.' }),
   'max.message.bytes': int(1048588, { min: 0, doc: 'Largest record batch size allowed (after compression).' }),
-  'message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
+  'message.timestamp.after.max.ms': long(3_600_000, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the future (1 hour since Kafka 4.0, KIP-1030).' }),
   'message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
   'message.timestamp.type': str('CreateTime', { oneOf: ['CreateTime', 'LogAppendTime'], doc: 'Whether record timestamps are the create time or the log append time.' }),
   'min.cleanable.dirty.ratio': double(0.5, { min: 0, max: 1, doc: 'Minimum dirty ratio before the log is compacted.' }),

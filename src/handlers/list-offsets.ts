@@ -68,7 +68,6 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             // The highest offset copied to remote storage; -1 (and epoch -1) when nothing is, as in Kafka.
             const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
             offset = copiedEnd > 0 ? copiedEnd - 1 : -1;
-            if (offset < 0) leaderEpoch = -1;
           } else if (p.timestamp === MAX_TIMESTAMP) {
             const m = log.maxTimestampAndOffset();
             if (m.offset >= 0 && m.offset < upper) {
@@ -89,6 +88,9 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
             continue;
           }
+          // Kafka answers "no such offset" (a timestamp after every record, max timestamp of an
+          // empty log) with leader epoch -1 too, which clients read as "no epoch".
+          if (offset < 0) leaderEpoch = -1;
           partitions.push({
             partitionIndex: p.partitionIndex,
             errorCode: ErrorCode.NONE,

@@ -1,5 +1,6 @@
 // Produce: validate batch headers, assign offsets synchronously, answer once the bytes are in the
-// OS (acks=1/-1) or not at all (acks=0). Records are never decoded here; legacy (magic 0/1)
+// OS (acks=1/-1) or not at all (acks=0). Records are decoded only on error paths and for opt-in
+// checks (keys on compacted topics, message.timestamp.before.max.ms); legacy (magic 0/1)
 // message sets from Produce v0-2 clients are up-converted to a v2 batch first.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
@@ -11,6 +12,7 @@ import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
 import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import { checkRecordTimestamps } from './produce-timestamps.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 
 interface PartitionResult {
@@ -107,6 +109,17 @@ function appendPartition(
       r.recordErrors = [{ batchIndex: keyless, batchIndexErrorMessage: 'Compacted topic cannot accept message without key' }];
       return r;
     }
+  }
+  const badTimestamps = checkRecordTimestamps(data, batches, {
+    timestampType: cfg.get('message.timestamp.type') as string,
+    beforeMaxMs: cfg.get('message.timestamp.before.max.ms') as number,
+    afterMaxMs: cfg.get('message.timestamp.after.max.ms') as number,
+    now: Date.now(),
+  });
+  if (badTimestamps) {
+    const r = failed(index, badTimestamps.errorCode, badTimestamps.errorMessage);
+    r.recordErrors = badTimestamps.recordErrors;
+    return r;
   }
   let result;
   try {

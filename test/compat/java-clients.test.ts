@@ -74,6 +74,12 @@ describe('kafka-clients 4.1 (Java) against Tributary', () => {
     expectStep(s, 'deleteRecords.beyondHighWatermark', { result: err('OffsetOutOfRangeException') });
     expectStep(s, 'deleteRecords.toHighWatermark', { result: ok(5) });
     expectStep(s, 'listOffsets.afterDeleteAll', { earliest: at(5, -1), latest: at(5, -1) });
+    // Kafka 4 refuses CreateTime timestamps more than an hour ahead; message.timestamp.before.max.ms is opt-in.
+    expectStep(s, 'produce.futureTimestamp', { result: err('InvalidTimestampException') });
+    expectStep(s, 'produce.oldTimestampAllowed', { result: ok(0) });
+    expectStep(s, 'incrementalAlter.beforeMax', { result: ok(true) });
+    expectStep(s, 'produce.oldTimestampRefused', { result: err('InvalidTimestampException') });
+    expectStep(s, 'produce.currentTimestamp', { result: ok(1) });
     expectStep(s, 'deleteTopic', { result: ok(true) });
     expectStep(s, 'deleteTopic.unknown', { result: err('UnknownTopicOrPartitionException') });
   }, 180_000);

@@ -203,6 +203,22 @@ public final class AdminSession {
     t.step("listOffsets.afterDeleteAll", "earliest", listOffset(admin, tp, OffsetSpec.earliest()),
         "latest", listOffset(admin, tp, OffsetSpec.latest()));
 
+    // Timestamp bounds for CreateTime topics: after.max defaults to 1 hour (Kafka 4), before.max is opt-in.
+    try (var producer = new KafkaProducer<byte[], byte[]>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+      byte[] k = "k".getBytes(StandardCharsets.UTF_8);
+      long now = System.currentTimeMillis();
+      t.step("produce.futureTimestamp", "result", Transcript.attempt(() ->
+          producer.send(new ProducerRecord<>(topic, 1, now + 2 * 3_600_000L, k, k)).get().offset()));
+      t.step("produce.oldTimestampAllowed", "result", Transcript.attempt(() ->
+          producer.send(new ProducerRecord<>(topic, 1, BASE, k, k)).get().offset()));
+      t.step("incrementalAlter.beforeMax", "result", alter(admin, topic,
+          new AlterConfigOp(new ConfigEntry("message.timestamp.before.max.ms", "60000"), AlterConfigOp.OpType.SET)));
+      t.step("produce.oldTimestampRefused", "result", Transcript.attempt(() ->
+          producer.send(new ProducerRecord<>(topic, 1, BASE, k, k)).get().offset()));
+      t.step("produce.currentTimestamp", "result", Transcript.attempt(() ->
+          producer.send(new ProducerRecord<>(topic, 1, System.currentTimeMillis(), k, k)).get().offset()));
+    }
+
     t.step("deleteTopic", "result", Transcript.attempt(() -> {
       Transcript.await(admin.deleteTopics(List.of(topic)).all());
       return true;

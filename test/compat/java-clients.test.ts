@@ -110,6 +110,31 @@ describe('kafka-clients 4.1 (Java) against Tributary', () => {
     });
   }, 180_000);
 
+  it('consumer fetch edge cases, Metadata shape, auto-creation and broker configs', async () => {
+    const s = await runJava('FetchSession', [broker.bootstrap, 'fetch'], 120_000);
+    expectStep(s, 'produce.autoCreate', { result: ok(0) });
+    expectStep(s, 'partitionsFor.autoCreated', { result: ok(1) });
+    expectStep(s, 'partitionsFor', {
+      partitions: [0, 1].map((partition) => ({ partition, hasLeader: true, replicas: 1, isr: 1, offline: 0 })),
+    });
+    expectStep(s, 'consumerMetadata.autoCreates', { result: ok(true) });
+    expectStep(s, 'listTopics', { topics: { 'fetch-absent-x': 1, 'fetch-auto': 1, 'fetch-fetch': 2 } });
+    expectStep(s, 'reset.none', { result: { offsets: [], error: 'NoOffsetForPartitionException' } });
+    expectStep(s, 'seek.pastEnd.resetNone', { result: { offsets: [], error: 'OffsetOutOfRangeException' } });
+    expectStep(s, 'seek.atEnd', { result: { offsets: [], position: 10 } });
+    expectStep(s, 'seek.middle', { result: { offsets: [7, 8, 9], position: 10 } });
+    expectStep(s, 'reset.latest', { position: 10 });
+    // Out of range with auto.offset.reset=latest: the consumer resets to the end.
+    expectStep(s, 'seek.pastEnd.resetLatest', { result: { offsets: [], position: 10 } });
+    expectStep(s, 'reset.earliest.afterDeleteRecords', { position: 4 });
+    expectStep(s, 'seek.belowLogStart.resetEarliest', { result: { offsets: [4, 5, 6, 7, 8, 9], position: 10 } });
+    expectStep(s, 'seek.belowLogStart.resetNone', { result: { offsets: [], error: 'OffsetOutOfRangeException' } });
+    const brokerConfigs = (stepOf(s, 'describeConfigs.broker').result as { ok: Record<string, Record<string, unknown>> }).ok;
+    expect(brokerConfigs['num.partitions']).toEqual({ value: '1', source: 'DEFAULT_CONFIG', readOnly: true, type: 'INT' });
+    expect(brokerConfigs['log.message.timestamp.after.max.ms']).toMatchObject({ value: '3600000', source: 'DEFAULT_CONFIG' });
+    expectStep(s, 'describeConfigs.topicUnknown', { result: err('UnknownTopicOrPartitionException') });
+  }, 180_000);
+
   for (const protocol of ['classic', 'consumer'] as const) {
     it(`consumer group with group.protocol=${protocol}`, async () => {
       const s = await runJava('ConsumerSession', [broker.bootstrap, 'group', protocol], 120_000);

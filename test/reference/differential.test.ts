@@ -18,6 +18,7 @@ import { diffTranscripts, type Difference } from './transcript-diff.js';
 const SESSIONS: { name: string; main: string; args: string[] }[] = [
   { name: 'AdminSession', main: 'AdminSession', args: [] },
   { name: 'ProducerSession', main: 'ProducerSession', args: [] },
+  { name: 'FetchSession', main: 'FetchSession', args: [] },
   { name: 'ConsumerSession classic', main: 'ConsumerSession', args: ['classic'] },
   { name: 'ConsumerSession consumer', main: 'ConsumerSession', args: ['consumer'] },
 ];

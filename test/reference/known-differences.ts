@@ -17,6 +17,17 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       'A Kafka 4.x KRaft cluster with eligible leader replicas (KIP-966) writes min.insync.replicas as a cluster-wide dynamic default at format time, so topics report source DYNAMIC_DEFAULT_BROKER_CONFIG; Tributary has no ELR and reports the static default (same value).',
   },
   {
+    session: /^FetchSession$/,
+    path: /^describeConfigs\.broker\.result\.ok\.min\.insync\.replicas\.source$/,
+    reason: 'The broker-level view of the same cluster-wide min.insync.replicas default (see above).',
+  },
+  {
+    session: /^FetchSession$/,
+    path: /^partitionsFor\.unknown\.result\.ok$/,
+    reason:
+      'Auto-creation through Metadata: a KRaft broker forwards the creation to the controller and first answers UNKNOWN_TOPIC_OR_PARTITION (the Java consumer\'s partitionsFor returns an empty list), the topic appearing a moment later; Tributary creates the topic before answering, so the first answer already has it. Both create it (consumerMetadata.autoCreates matches).',
+  },
+  {
     session: /^ProducerSession$/,
     path: /^(describeProducers\.ongoing\.result\.ok\.1\.(epoch|lastSequence)|fenced\.result\.error)$/,
     reason:

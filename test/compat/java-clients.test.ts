@@ -3,9 +3,9 @@
 // alter, ListOffsets earliest / latest / by timestamp / max timestamp, DeleteRecords), idempotent
 // and transactional producers (commit, abort, open transaction and its LSO, DescribeProducers,
 // Describe/ListTransactions, fencing) read back with read_committed and read_uncommitted, and
-// consumer groups with both group.protocol=classic and consumer (KIP-848). The programs are the
-// same sessions the differential test runs against Apache Kafka; the expected values below are
-// what Kafka 4.1 answered to them.
+// consumer groups with both group.protocol=classic and consumer (KIP-848), fetch edge cases and
+// log compaction. The programs are the same sessions the differential test runs against Apache
+// Kafka; the expected values below are what Kafka 4.1 answered to them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { javaClasspath, runJava, stepOf, type Step } from '../helpers/java-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
@@ -14,7 +14,7 @@ let broker: SpawnedBroker;
 
 beforeAll(async () => {
   javaClasspath();
-  broker = await spawnBroker();
+  broker = await spawnBroker({ overrides: { 'log.cleaner.backoff.ms': '200' } });
 }, 240_000);
 
 afterAll(async () => {
@@ -133,6 +133,15 @@ describe('kafka-clients 4.1 (Java) against Tributary', () => {
     expect(brokerConfigs['num.partitions']).toEqual({ value: '1', source: 'DEFAULT_CONFIG', readOnly: true, type: 'INT' });
     expect(brokerConfigs['log.message.timestamp.after.max.ms']).toMatchObject({ value: '3600000', source: 'DEFAULT_CONFIG' });
     expectStep(s, 'describeConfigs.topicUnknown', { result: err('UnknownTopicOrPartitionException') });
+  }, 180_000);
+
+  it('log compaction keeps the latest value per key and the tombstone, offsets unchanged', async () => {
+    const s = await runJava('CompactionSession', [broker.bootstrap, 'compaction'], 120_000);
+    expectStep(s, 'afterCompaction', {
+      compacted: true,
+      records: ['5:k0=null', '6:k1=b1', '7:k2=b2', '8:k3=b3', '9:k4=b4', '10:x=c'],
+    });
+    expectStep(s, 'afterCompaction.offsets', { earliest: 0, latest: 11 });
   }, 180_000);
 
   for (const protocol of ['classic', 'consumer'] as const) {

@@ -19,6 +19,7 @@ const SESSIONS: { name: string; main: string; args: string[] }[] = [
   { name: 'AdminSession', main: 'AdminSession', args: [] },
   { name: 'ProducerSession', main: 'ProducerSession', args: [] },
   { name: 'FetchSession', main: 'FetchSession', args: [] },
+  { name: 'CompactionSession', main: 'CompactionSession', args: [] },
   { name: 'ConsumerSession classic', main: 'ConsumerSession', args: ['classic'] },
   { name: 'ConsumerSession consumer', main: 'ConsumerSession', args: ['consumer'] },
 ];
@@ -29,7 +30,11 @@ const seen = new Set<(typeof KNOWN_DIFFERENCES)[number]>();
 
 beforeAll(async () => {
   javaClasspath(); // resolve + javac before the clocks of the tests start
-  [kafka, tributary] = await Promise.all([startKafkaReference(), spawnBroker()]);
+  // Both cleaners look for work every 200 ms instead of 15 s, so CompactionSession waits briefly.
+  [kafka, tributary] = await Promise.all([
+    startKafkaReference({ properties: { 'log.cleaner.backoff.ms': '200' } }),
+    spawnBroker({ overrides: { 'log.cleaner.backoff.ms': '200' } }),
+  ]);
 }, 240_000);
 
 afterAll(async () => {

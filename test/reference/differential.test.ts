@@ -50,7 +50,7 @@ describe('Java client sessions observe the same on Apache Kafka and on Tributary
         runJava(s.main, [kafka.bootstrap, 'diff', ...s.args], 120_000),
         runJava(s.main, [tributary.bootstrap, 'diff', ...s.args], 120_000),
       ]);
-      expect(onKafka.length).toBeGreaterThan(5);
+      expect(onKafka.length).toBeGreaterThan(2);
       const unexplained: Difference[] = [];
       for (const d of diffTranscripts(onKafka, onTributary)) {
         const known = KNOWN_DIFFERENCES.find((k) => k.session.test(s.name) && k.path.test(d.path));

@@ -113,7 +113,7 @@ public final class ProducerSession {
   static void settle(Admin admin, String tid) throws Exception {
     long deadline = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < deadline) {
-      String state = Transcript.await(admin.describeTransactions(List.of(tid)).description(tid)).state().toString();
+      String state = Transcript.await(admin.describeTransactions(List.of(tid)).description(tid)).state().name();
       if (!state.startsWith("PREPARE")) return;
       Thread.sleep(50);
     }

@@ -58,7 +58,7 @@ describe('kafka-clients 4.1 (Java) against Tributary', () => {
       }),
     });
     // A compacted topic refuses a record without a key.
-    expectStep(s, 'produce.tooLarge', { result: err('InvalidRecordException') });
+    expectStep(s, 'produce.keylessOnCompacted', { result: err('InvalidRecordException') });
 
     expectStep(s, 'listOffsets.earliest', { result: at(0, -1) });
     expectStep(s, 'listOffsets.latest', { result: at(5, -1) });
@@ -112,13 +112,15 @@ describe('kafka-clients 4.1 (Java) against Tributary', () => {
 
   it('consumer fetch edge cases, Metadata shape, auto-creation and broker configs', async () => {
     const s = await runJava('FetchSession', [broker.bootstrap, 'fetch'], 120_000);
+    expectStep(s, 'produce.overMaxMessageBytes', { result: err('RecordTooLargeException') });
+    expectStep(s, 'produce.underMaxMessageBytes', { result: ok(0) });
     expectStep(s, 'produce.autoCreate', { result: ok(0) });
     expectStep(s, 'partitionsFor.autoCreated', { result: ok(1) });
     expectStep(s, 'partitionsFor', {
       partitions: [0, 1].map((partition) => ({ partition, hasLeader: true, replicas: 1, isr: 1, offline: 0 })),
     });
     expectStep(s, 'consumerMetadata.autoCreates', { result: ok(true) });
-    expectStep(s, 'listTopics', { topics: { 'fetch-absent-x': 1, 'fetch-auto': 1, 'fetch-fetch': 2 } });
+    expectStep(s, 'listTopics', { topics: { 'fetch-absent-x': 1, 'fetch-auto': 1, 'fetch-fetch': 2, 'fetch-small': 1 } });
     expectStep(s, 'reset.none', { result: { offsets: [], error: 'NoOffsetForPartitionException' } });
     expectStep(s, 'seek.pastEnd.resetNone', { result: { offsets: [], error: 'OffsetOutOfRangeException' } });
     expectStep(s, 'seek.atEnd', { result: { offsets: [], position: 10 } });

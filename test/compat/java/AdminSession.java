@@ -172,7 +172,7 @@ public final class AdminSession {
             ("v" + i).getBytes(StandardCharsets.UTF_8))).get();
         produced.add(Transcript.map("offset", md.offset(), "timestamp", rel(md.timestamp())));
       }
-      t.step("produce.tooLarge", "result", Transcript.attempt(() -> producer.send(new ProducerRecord<>(topic, 1, null, new byte[300_000])).get().offset()));
+      t.step("produce.keylessOnCompacted", "result", Transcript.attempt(() -> producer.send(new ProducerRecord<>(topic, 1, null, new byte[10])).get().offset()));
     }
     t.step("produce", "records", produced);
 

@@ -81,6 +81,13 @@ public final class FetchSession {
     pp.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     try (var producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
       for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>(topic, 0, "k" + i, "v" + i)).get();
+      // A batch larger than the topic's max.message.bytes (the client's own limits are higher).
+      String small = prefix + "-small";
+      Transcript.await(admin.createTopics(List.of(new NewTopic(small, 1, (short) 1).configs(Map.of("max.message.bytes", "1000")))).all());
+      t.step("produce.overMaxMessageBytes", "result", Transcript.attempt(() ->
+          producer.send(new ProducerRecord<>(small, 0, "k", "x".repeat(2_000))).get().offset()));
+      t.step("produce.underMaxMessageBytes", "result", Transcript.attempt(() ->
+          producer.send(new ProducerRecord<>(small, 0, "k", "x".repeat(500))).get().offset()));
       // A topic that does not exist yet: the producer's Metadata request auto-creates it.
       t.step("produce.autoCreate", "result", Transcript.attempt(() ->
           producer.send(new ProducerRecord<>(prefix + "-auto", "k", "v")).get().offset()));

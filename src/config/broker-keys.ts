@@ -105,7 +105,7 @@ export const BROKER_KEYS = {
   }),
   'log.message.timestamp.type': str('CreateTime', { oneOf: TIMESTAMP_TYPES, mode: 'cluster-wide', doc: 'Whether record timestamps are the create time or the log append time.' }),
   'log.message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
-  'log.message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
+  'log.message.timestamp.after.max.ms': long(3_600_000, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future (1 hour since Kafka 4.0, KIP-1030).' }),
 
   // ---- retention & cleaning ----
   'log.retention.ms': long(null, { min: -1, mode: 'cluster-wide', importance: 'high', doc: 'Time to keep a segment; -1 = forever. If unset, log.retention.minutes is used.' }),

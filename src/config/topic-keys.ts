@@ -34,7 +34,7 @@ export const TOPIC_KEYS = {
     validValues: '[0.8.0, 0.8.1, ..., 3.9-IV0] (Kafka versions)',
     doc: '[DEPRECATED] Accepted and validated as in Kafka 3.x, then ignored with a warning: the log always uses message format v2.',
   }),
-  'message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
+  'message.timestamp.after.max.ms': long(3_600_000, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the future (1 hour since Kafka 4.0, KIP-1030).' }),
   'message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
   'message.timestamp.type': str('CreateTime', { oneOf: ['CreateTime', 'LogAppendTime'], doc: 'Whether record timestamps are the create time or the log append time.' }),
   'min.cleanable.dirty.ratio': double(0.5, { min: 0, max: 1, doc: 'Minimum dirty ratio before the log is compacted.' }),

@@ -115,6 +115,9 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
             continue;
           }
+          // Kafka answers "no such offset" (a timestamp after every record, max timestamp of an
+          // empty log) with leader epoch -1 too, which clients read as "no epoch".
+          if (offset < 0) leaderEpoch = -1;
           partitions.push({
             partitionIndex: p.partitionIndex,
             errorCode: ErrorCode.NONE,

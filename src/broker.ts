@@ -133,6 +133,17 @@ export class Broker {
         idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
       },
       this.logger.child({ component: 'network' }),
+      {
+        // Read at every accept: these keys can be changed dynamically (AlterConfigs).
+        quotas: () => ({
+          maxConnections: this.config.get('max.connections') as number,
+          maxConnectionsPerIp: this.config.get('max.connections.per.ip') as number,
+          perIpOverrides: this.config.get('max.connections.per.ip.overrides') as string,
+        }),
+        queuedMaxRequests: this.config.get('queued.max.requests') as number,
+        queuedMaxRequestBytes: this.config.get('queued.max.request.bytes') as number,
+        requestReceiveTimeoutMs: this.config.get('tributary.request.receive.timeout.ms') as number,
+      },
     );
     this.bound = await this.server.listen(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
     const metricsPort = this.config.get('tributary.metrics.port') as number;

@@ -327,6 +327,20 @@ export class BrokerConfig {
       );
     }
 
+    // Kafka's KafkaConfig checks for the connection and request-memory limits.
+    if (this.get('max.connections.per.ip') === 0 && this.get('max.connections.per.ip.overrides') === '') {
+      throw ConfigError.invalid('max.connections.per.ip', '0', 'Can be set to zero only if max.connections.per.ip.overrides is set');
+    }
+    const queuedBytes = this.get('queued.max.request.bytes');
+    const maxRequest = this.get('socket.request.max.bytes');
+    if (queuedBytes > 0 && queuedBytes < maxRequest) {
+      throw new ConfigError(
+        `queued.max.request.bytes (${queuedBytes}) must be -1 or at least socket.request.max.bytes (${maxRequest})`,
+        'queued.max.request.bytes',
+        String(queuedBytes),
+      );
+    }
+
     const logDirs = this.get('log.dirs') ?? [this.get('log.dir')];
     this.derived = { nodeId: effectiveNodeId, listeners, advertised, logDirs };
   }

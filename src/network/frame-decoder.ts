@@ -1,12 +1,19 @@
 // Splits a TCP byte stream into Kafka request frames: [int32 size][size bytes].
 // Chunks are kept by reference; a frame is copied only when it spans chunks.
-// The size is bounded by socket.request.max.bytes before anything is allocated.
+// The size is checked as soon as its 4 bytes are in, before anything is allocated: below the
+// smallest request header or above socket.request.max.bytes (Kafka: InvalidReceiveException /
+// InvalidRequestException) the connection must be closed, so next() throws InvalidFrameSizeError.
+// No other exception may come out of here: the connection treats anything else as a bug.
 
-export class FrameTooLargeError extends Error {}
+/** apiKey int16 + apiVersion int16 + correlationId int32: request header v0, the smallest there is. */
+export const MIN_REQUEST_FRAME_BYTES = 8;
+
+export class InvalidFrameSizeError extends Error {}
 
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  private decoded = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -14,7 +21,13 @@ export class FrameDecoder {
     return this.buffered;
   }
 
+  /** Frames returned so far; lets a watchdog tell a stalled partial frame from a new one. */
+  get framesDecoded(): number {
+    return this.decoded;
+  }
+
   push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
   }
@@ -23,12 +36,27 @@ export class FrameDecoder {
   next(): Buffer | null {
     if (this.buffered < 4) return null;
     const size = this.peekSize();
-    if (size < 0 || size > this.maxFrameBytes) {
-      throw new FrameTooLargeError(`frame size ${size} outside [0, ${this.maxFrameBytes}] (socket.request.max.bytes)`);
+    if (size < MIN_REQUEST_FRAME_BYTES || size > this.maxFrameBytes) {
+      throw new InvalidFrameSizeError(
+        `frame size ${size} outside [${MIN_REQUEST_FRAME_BYTES}, ${this.maxFrameBytes}] (request header, socket.request.max.bytes)`,
+      );
     }
     if (this.buffered < 4 + size) return null;
     this.consume(4);
+    this.decoded++;
     return this.consume(size);
+  }
+
+  /** True when bytes of a frame that is not complete yet are buffered (call after next() returned null). */
+  hasPartialFrame(): boolean {
+    if (this.buffered === 0) return false;
+    if (this.buffered < 4) return true;
+    return this.buffered < 4 + this.peekSize();
+  }
+
+  /** Declared size of the frame at the head of the buffer, -1 while its prefix is incomplete. */
+  pendingFrameSize(): number {
+    return this.buffered < 4 ? -1 : this.peekSize();
   }
 
   private peekSize(): number {
@@ -38,6 +66,7 @@ export class FrameDecoder {
     return head.readInt32BE(0);
   }
 
+  /** Removes n (> 0, <= buffered) bytes from the front. */
   private consume(n: number): Buffer {
     this.buffered -= n;
     const first = this.chunks[0]!;

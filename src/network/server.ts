@@ -1,8 +1,12 @@
-// TCP listeners. Each accepted socket becomes a Connection; shutdown stops accepting, lets
-// in-flight requests finish (bounded by a grace period), then closes what is left.
+// TCP listeners. Each accepted socket passes the connection quotas (max.connections, per IP)
+// and becomes a Connection; all connections share the broker-wide request budgets
+// (queued.max.requests, queued.max.request.bytes) and a slow-sender watchdog. Shutdown stops
+// accepting, lets in-flight requests finish (bounded by a grace period), then closes what is left.
 import net from 'node:net';
 import type { Logger } from '../logging/logger.js';
 import { Connection, type ConnectionLimits, type HandlerLookup } from './connection.js';
+import { ConnectionQuotas, normalizeAddress, type QuotaSettings } from './connection-quotas.js';
+import { SharedBudget, type NetworkBudgets } from './shared-budget.js';
 
 export interface ListenerSpec {
   name: string;
@@ -15,17 +19,52 @@ export interface BoundListener extends ListenerSpec {
   boundPort: number;
 }
 
+/** Broker-wide limits; every field is optional and unbounded when absent. */
+export interface ServerLimits {
+  /** Read at every accept, so dynamic config changes apply to new connections. */
+  quotas?: () => QuotaSettings;
+  /** queued.max.requests: requests read but not yet answered, all connections together. */
+  queuedMaxRequests?: number;
+  /** queued.max.request.bytes: declared bytes of requests still being received; <= 0 unbounded. */
+  queuedMaxRequestBytes?: number;
+  /** A partial request pending this long closes its connection; <= 0 disables the watchdog. */
+  requestReceiveTimeoutMs?: number;
+}
+
+const UNLIMITED_QUOTAS: QuotaSettings = { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: '' };
+
 export class NetworkServer {
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   readonly bound: BoundListener[] = [];
+  readonly budgets: NetworkBudgets;
+  private readonly quotas: ConnectionQuotas;
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly handlers: HandlerLookup,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
-  ) {}
+    private readonly serverLimits: ServerLimits = {},
+  ) {
+    this.budgets = {
+      requests: new SharedBudget(serverLimits.queuedMaxRequests ?? 0),
+      receiveBytes: new SharedBudget(serverLimits.queuedMaxRequestBytes ?? 0),
+    };
+    this.quotas = new ConnectionQuotas(serverLimits.quotas ?? (() => UNLIMITED_QUOTAS), logger);
+    const timeoutMs = serverLimits.requestReceiveTimeoutMs ?? 0;
+    if (timeoutMs > 0) {
+      // A sweep instead of a timer per partial frame keeps the per-frame path free of timers; a
+      // stalled connection closes between timeoutMs and timeoutMs + 2 sweeps after its frame began.
+      const everyMs = Math.max(10, Math.min(1000, Math.floor(timeoutMs / 4)));
+      this.watchdog = setInterval(() => {
+        const now = performance.now();
+        for (const c of this.connections) c.checkStalledReceive(now, timeoutMs);
+      }, everyMs);
+      this.watchdog.unref();
+    }
+  }
 
   async listen(listeners: ListenerSpec[]): Promise<BoundListener[]> {
     for (const spec of listeners) {
@@ -53,14 +92,31 @@ export class NetworkServer {
   }
 
   private accept(socket: net.Socket, listenerName: string): void {
-    const conn = new Connection(socket, this.nextConnectionId++, listenerName, this.handlers, this.limits, this.logger, (c) =>
-      this.connections.delete(c),
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    if (this.quotas.admit(address) !== null) {
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(
+      socket,
+      this.nextConnectionId++,
+      listenerName,
+      this.handlers,
+      this.limits,
+      this.logger,
+      (c) => {
+        this.connections.delete(c);
+        this.quotas.release(address);
+      },
+      this.budgets,
     );
     this.connections.add(conn);
   }
 
   /** Stop accepting, wait up to `graceMs` for in-flight requests, then close every connection. */
   async close(graceMs = 5000): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const c of this.connections) c.stopReading();
     const deadline = Date.now() + graceMs;

@@ -12,7 +12,7 @@ import { randomUuid } from './metadata/uuid.js';
 import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
-import { NetworkServer, type BoundListener } from './network/server.js';
+import { NetworkServer, type BoundListener, type NetworkStats } from './network/server.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
 import { version } from './version.js';
@@ -65,6 +65,11 @@ export class Broker {
   /** Open client connections on all listeners. */
   get connectionCount(): number {
     return this.server?.connectionCount ?? 0;
+  }
+
+  /** Broker-wide network budgets as they stand (null before the listeners open). */
+  get networkStats(): NetworkStats | null {
+    return this.server?.stats() ?? null;
   }
   private closing: Promise<void> | null = null;
 

@@ -31,6 +31,18 @@ export interface ServerLimits {
   requestReceiveTimeoutMs?: number;
 }
 
+export interface NetworkStats {
+  connections: number;
+  /** Requests read but not yet answered (queued.max.requests counts these). */
+  queuedRequests: number;
+  /** Connections paused until queued.max.requests has room. */
+  waitingForRequestRoom: number;
+  /** Declared bytes of partially received frames (queued.max.request.bytes counts these). */
+  partialRequestBytes: number;
+  /** Connections paused until queued.max.request.bytes has room. */
+  waitingForReceiveBytes: number;
+}
+
 const UNLIMITED_QUOTAS: QuotaSettings = { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: '' };
 
 export class NetworkServer {
@@ -89,6 +101,17 @@ export class NetworkServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Where the broker-wide budgets stand (tests, metrics). */
+  stats(): NetworkStats {
+    return {
+      connections: this.connections.size,
+      queuedRequests: this.budgets.requests.used,
+      waitingForRequestRoom: this.budgets.requests.waiting,
+      partialRequestBytes: this.budgets.receiveBytes.used,
+      waitingForReceiveBytes: this.budgets.receiveBytes.waiting,
+    };
   }
 
   private accept(socket: net.Socket, listenerName: string): void {

@@ -118,12 +118,14 @@ describe('FrameDecoder splits', () => {
   const stream = Buffer.concat(sizes.map((s, i) => frame(s, i + 1)));
 
   it('decodes the same frames for a split at every byte boundary', () => {
+    const expected = sizes.map((s, i) => Buffer.alloc(s, i + 1));
+    const wrong: number[] = [];
     for (let cut = 0; cut <= stream.length; cut++) {
       const { frames, error } = feed(new FrameDecoder(MAX), splitAt(stream, [cut]));
-      expect(error).toBeNull();
-      expect(frames.map((f) => f.length)).toEqual(sizes);
-      frames.forEach((f, i) => expect(f.every((b) => b === i + 1)).toBe(true));
+      const ok = error === null && frames.length === sizes.length && frames.every((f, i) => f.equals(expected[i]!));
+      if (!ok) wrong.push(cut);
     }
+    expect(wrong).toEqual([]);
   });
 
   it('decodes the same frames fed one byte at a time', () => {
@@ -136,19 +138,21 @@ describe('FrameDecoder splits', () => {
   it('rejects an invalid size split at every boundary of its prefix, after the valid frames before it', () => {
     for (const bad of [0, 1, 2, 3, -1, MAX + 1]) {
       const s = Buffer.concat([frame(20, 7), prefix(bad), Buffer.alloc(8)]);
+      const wrong: string[] = [];
       for (let cut = 0; cut <= s.length; cut++) {
         for (let cut2 = cut; cut2 <= s.length; cut2 += 3) {
           const { frames, error } = feed(new FrameDecoder(MAX), splitAt(s, [cut, cut2]));
-          expect(frames.map((f) => f.length)).toEqual([20]);
-          expect(error).toBeInstanceOf(InvalidFrameSizeError);
+          if (frames.length !== 1 || frames[0]!.length !== 20 || !(error instanceof InvalidFrameSizeError)) wrong.push(`${bad}@${cut},${cut2}`);
         }
       }
+      expect(wrong).toEqual([]);
     }
   });
 });
 
 describe('FrameDecoder random streams', () => {
   it('valid frames in random chunks decode exactly (2000 seeded streams)', () => {
+    const failing: number[] = [];
     for (let seed = 1; seed <= 2000; seed++) {
       const rnd = prng(seed);
       const sizes = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => {
@@ -160,13 +164,14 @@ describe('FrameDecoder random streams', () => {
       const s = Buffer.concat(sizes.map((sz, i) => frame(sz, i)));
       const cuts = Array.from({ length: Math.floor(rnd() * 10) }, () => Math.floor(rnd() * (s.length + 1))).sort((a, b) => a - b);
       const { frames, error } = feed(new FrameDecoder(MAX), splitAt(s, cuts));
-      expect(error, `seed ${seed}`).toBeNull();
-      expect(frames.map((f) => f.length), `seed ${seed}`).toEqual(sizes);
+      if (error !== null || frames.length !== sizes.length || frames.some((f, i) => f.length !== sizes[i])) failing.push(seed);
     }
+    expect(failing).toEqual([]);
   });
 
-  it('garbage never throws anything but InvalidFrameSizeError, and never returns an out-of-bounds frame (5000 seeded streams)', () => {
-    for (let seed = 1; seed <= 5000; seed++) {
+  it('garbage never throws anything but InvalidFrameSizeError, and never returns an out-of-bounds frame (3000 seeded streams)', () => {
+    const failing: number[] = [];
+    for (let seed = 1; seed <= 3000; seed++) {
       const rnd = prng(seed * 7919);
       const parts: Buffer[] = [];
       for (let i = 0; i < 4; i++) {
@@ -179,12 +184,12 @@ describe('FrameDecoder random streams', () => {
       const cuts = Array.from({ length: Math.floor(rnd() * 6) }, () => Math.floor(rnd() * (s.length + 1))).sort((a, b) => a - b);
       const d = new FrameDecoder(MAX);
       const { frames, error } = feed(d, splitAt(s, cuts));
-      if (error !== null) expect(error, `seed ${seed}`).toBeInstanceOf(InvalidFrameSizeError);
-      for (const f of frames) {
-        expect(f.length).toBeGreaterThanOrEqual(MIN_REQUEST_FRAME_BYTES);
-        expect(f.length).toBeLessThanOrEqual(MAX);
-      }
-      expect(d.bufferedBytes).toBeGreaterThanOrEqual(0);
+      const ok =
+        (error === null || error instanceof InvalidFrameSizeError) &&
+        frames.every((f) => f.length >= MIN_REQUEST_FRAME_BYTES && f.length <= MAX) &&
+        d.bufferedBytes >= 0;
+      if (!ok) failing.push(seed);
     }
+    expect(failing).toEqual([]);
   });
 });

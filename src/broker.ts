@@ -2,7 +2,7 @@
 // `startBroker` is the embedding API used by the CLI and by tests (port 0, temp dirs).
 import path from 'node:path';
 import { LogManager } from '../storage/log/log-manager.js';
-import type { BrokerConfig } from './config/broker-config.js';
+import { ConfigError, type BrokerConfig } from './config/broker-config.js';
 import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from './config/topic-config.js';
 import type { Logger } from './logging/logger.js';
 import { DynamicConfigStore } from './metadata/dynamic-config-store.js';
@@ -91,6 +91,8 @@ export class Broker {
         return t ? toLogConfig(resolveTopicConfig(this.config, t.configs)) : undefined;
       },
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
+      // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
+      recoveryPointCheckpointIntervalMs: (config.get('log.flush.offset.checkpoint.interval.ms') as number) || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
       cleaner: {
         enabled: config.get('log.cleaner.enable') as boolean,
@@ -104,6 +106,15 @@ export class Broker {
   }
 
   async start(): Promise<void> {
+    // Serving a TLS or SASL listener as plaintext would be worse than not starting.
+    for (const l of this.config.listeners) {
+      if (l.securityProtocol !== 'PLAINTEXT') {
+        throw new ConfigError(
+          `Listener ${l.name} uses security protocol ${l.securityProtocol}, which Tributary does not implement: only PLAINTEXT listeners are served (see listener.security.protocol.map)`,
+          'listeners',
+        );
+      }
+    }
     const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
     this.clusterId = meta.clusterId;
     // Dynamic broker configs first: topic defaults resolved below must see them.
@@ -148,6 +159,7 @@ export class Broker {
         queuedMaxRequests: this.config.get('queued.max.requests') as number,
         queuedMaxRequestBytes: this.config.get('queued.max.request.bytes') as number,
         requestReceiveTimeoutMs: this.config.get('tributary.request.receive.timeout.ms') as number,
+        listenBacklog: this.config.get('socket.listen.backlog.size') as number,
       },
     );
     this.bound = await this.server.listen(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));

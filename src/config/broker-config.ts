@@ -34,6 +34,7 @@ import { configFromEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { deriveAdvertised, parseListeners, parseProtocolMap, type Listener } from './listeners.js';
 import { formatValue, parseAndValidate } from './parse-value.js';
+import { noEffectWarning } from './no-effect-keys.js';
 import { parsePropertiesEntries } from './properties.js';
 
 export { ConfigError } from './errors.js';
@@ -391,6 +392,11 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
     const eq = o.indexOf('=');
     if (eq <= 0) throw new ConfigError(`Invalid override '${o}': expected key=value`);
     apply(o.slice(0, eq).trim(), o.slice(eq + 1), 'override', `--override ${o}`);
+  }
+
+  for (const [key, setting] of settings) {
+    const w = noEffectWarning(key, setting.where);
+    if (w !== null) warn(w);
   }
 
   return new BrokerConfig(settings, opts.warn, warnings);

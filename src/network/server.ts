@@ -29,6 +29,8 @@ export interface ServerLimits {
   queuedMaxRequestBytes?: number;
   /** A partial request pending this long closes its connection; <= 0 disables the watchdog. */
   requestReceiveTimeoutMs?: number;
+  /** socket.listen.backlog.size: pending connections the kernel queues per listener. */
+  listenBacklog?: number;
 }
 
 export interface NetworkStats {
@@ -84,7 +86,7 @@ export class NetworkServer {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         // An empty host means all interfaces, as in Kafka's `PLAINTEXT://:9092`.
-        server.listen(spec.port, spec.host === '' ? undefined : spec.host, () => {
+        server.listen({ port: spec.port, host: spec.host === '' ? undefined : spec.host, backlog: this.serverLimits.listenBacklog ?? 511 }, () => {
           server.off('error', reject);
           resolve();
         });

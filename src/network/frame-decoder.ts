@@ -113,8 +113,10 @@ export class FrameDecoder {
     if (this.head === this.chunks.length) {
       this.chunks.length = 0;
       this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
+    } else if (this.head >= 8 && this.head * 2 >= this.chunks.length) {
+      // At least half the slots are dead: compacting costs no more than the drops since the
+      // last one (amortized O(1)) and keeps the array short while a tail chunk lingers.
+      this.chunks.splice(0, this.head);
       this.head = 0;
     }
   }

@@ -128,6 +128,8 @@ export class TxnCore {
       partitions: md.partitions,
       startTimestamp: md.startTimestamp,
       lastUpdateTimestamp: md.lastUpdateTimestamp,
+      nextProducerId: md.nextProducerId,
+      clientTransactionVersion: md.clientTransactionVersion,
     };
     const record = { key: encodeTxnLogKey(md.transactionalId), value: encodeTxnLogValue(md.toLogValue(current)) };
     const code = await log.append(this.partitionFor(md.transactionalId), [record]);

@@ -15,7 +15,8 @@ import { OFFSETS_TOPIC } from '../group/offsets-log.js';
 import { decodeOffsetCommitValue, decodeOffsetsRecordKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../group/offsets-records.js';
 import { partitionForGroup } from '../group/partition-for.js';
 import type { TxnCore } from './txn-core.js';
-import { verifyOne } from './txn-partitions.js';
+import { TV2 } from './txn-metadata.js';
+import { addPartitions, verifyOne } from './txn-partitions.js';
 
 export type GroupCoordinatorLookup = () => GroupCoordinator | undefined;
 
@@ -28,6 +29,8 @@ export interface TxnOffsetCommitParams {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
+  /** TxnOffsetCommit v5+ (transaction version 2): the group's offsets partition joins the transaction here. */
+  addPartition?: boolean;
   topics: {
     name: string;
     partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[];
@@ -95,6 +98,10 @@ export class TxnOffsets {
     const gc = this.groups();
     if (!gc || !gc.isActive) return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const offsetsPartition = gc.partitionFor(p.groupId);
+    if (p.addPartition) {
+      const added = await addPartitions(core, p.transactionalId, p.producerId, p.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: offsetsPartition }], TV2);
+      if (added !== ErrorCode.NONE) return failAll(commitError(added));
+    }
     if (core.config.partitionVerification) {
       const v = verifyOne(core, p.transactionalId, p.producerId, p.producerEpoch, OFFSETS_TOPIC, offsetsPartition);
       if (v !== ErrorCode.NONE) return failAll(commitError(v));

@@ -22,7 +22,14 @@ function checkProducer(md: TxnMetadata | undefined, producerId: number, producer
 }
 
 /** Adds partitions to the producer's transaction (starting it if none is open). One error for all. */
-export async function addPartitions(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
+export async function addPartitions(
+  core: TxnCore,
+  transactionalId: string,
+  producerId: number,
+  producerEpoch: number,
+  parts: TopicPartitionRef[],
+  clientTransactionVersion?: number,
+): Promise<number> {
   const unavailable = core.unavailable();
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
@@ -31,7 +38,11 @@ export async function addPartitions(core: TxnCore, transactionalId: string, prod
   if (err !== ErrorCode.NONE) return err;
   if (md!.state === 'Dead' || md!.state === 'PrepareEpochFence') return ErrorCode.INVALID_TXN_STATE;
   if (md!.state === 'Ongoing' && parts.every((p) => md!.hasPartition(p.topic, p.partition))) return ErrorCode.NONE;
-  return core.persist(md!, md!.prepareAddPartitions(parts, core.now()));
+  // A transaction keeps the version it started with; a new one takes the caller's (TV2 when
+  // Produce v12 / TxnOffsetCommit v5 add the partition, classic for AddPartitionsToTxn).
+  const fresh = md!.state !== 'Ongoing';
+  const tv = fresh ? (clientTransactionVersion ?? 0) : md!.clientTransactionVersion;
+  return core.persist(md!, md!.prepareAddPartitions(parts, core.now(), tv));
 }
 
 /**

@@ -69,6 +69,20 @@ describe('transactions v2: Produce v12 + EndTxn v5', () => {
     expect((await endTxn(5, 'tv2-add', p, false)).errorCode).toBe(ErrorCode.NONE);
   });
 
+  it('pipelined Produce v12 requests to a partition being added both succeed, in order', async () => {
+    const p = await initProducer('tv2-pipelined');
+    // Both frames in one write, so the broker starts the second before the first's add is written.
+    const body = (seq: number, v: string) => ({ transactionalId: 'tv2-pipelined', acks: -1, timeoutMs: 5000, topicData: [{ name: 'tv2', partitionData: [{ index: 1, records: batch(p.producerId, p.producerEpoch, seq, v) }] }] });
+    const f1 = c.encode(0, 12, body(0, 'first'));
+    const f2 = c.encode(0, 12, body(1, 'second'));
+    const answers = Promise.all([c.expect(f1.correlationId, 0, 12), c.expect(f2.correlationId, 0, 12)]);
+    c.writeRaw(Buffer.concat([f1.frame, f2.frame]));
+    const [a, b] = (await answers).map((r: any) => r.responses[0].partitionResponses[0]);
+    expect([a.errorCode, b.errorCode]).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(Number(b.baseOffset)).toBe(Number(a.baseOffset) + 1);
+    expect((await endTxn(5, 'tv2-pipelined', p, false)).errorCode).toBe(ErrorCode.NONE);
+  });
+
   it('abort hides the data from read_committed; EndTxn v5 bumps the epoch; the old epoch is fenced', async () => {
     const p = await initProducer('tv2-abort');
     const part = 2;

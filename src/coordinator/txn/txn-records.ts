@@ -13,7 +13,7 @@
 //                                       │ int64  lastUpdateTimestampMs                 │
 //                                       │ int64  startTimestampMs                      │
 //                                       └──────────────────────────────────────────────┘
-// Version 1 is flexible and adds tagged fields: 0 PreviousProducerId (int64), 1 NextProducerId
+// Version 1 (checked against Kafka's TransactionLogValue.json) is flexible and adds tagged fields: 0 PreviousProducerId (int64), 1 NextProducerId
 // (int64), 2 ClientTransactionVersion (int16). Like Kafka, v1 is written only for transactions of
 // transaction version 2, so a v0 reader (an older Tributary or Kafka) still reads every classic one.
 import { Reader } from '../../../protocol/wire/reader.js';

@@ -81,6 +81,17 @@ describe('__transaction_state for transaction version 2', () => {
     expect(encodeTxnLogValue({ ...v, clientTransactionVersion: 0, nextProducerId: -1 }).readInt16BE(0)).toBe(0);
   });
 
+  it('lays the v1 value out as Kafka TransactionLogValue v1 (tags 0-2, defaults left out)', () => {
+    const bytes = encodeTxnLogValue({ producerId: 7, producerEpoch: 1, timeoutMs: 1000, state: 'Ongoing', partitions: [{ topic: 't', partitions: [0] }], lastUpdateTimestamp: 5, startTimestamp: 4, previousProducerId: -1, nextProducerId: -1, clientTransactionVersion: 2 });
+    const hex = (x: string) => Buffer.from(x.replace(/[\s|]/g, ''), 'hex');
+    expect(bytes).toEqual(hex(
+      '0001 | 0000000000000007 | 0001 | 000003e8 | 01 |' + // version 1, producer 7, epoch 1, timeout 1000, Ongoing
+        '02 02 74 02 00000000 00 |' + // compact [{ topic "t", partitions [0] }] with its tag byte
+        '0000000000000005 | 0000000000000004 |' + // last update, start
+        '01 02 02 0002', // one tagged field: ClientTransactionVersion (tag 2) = 2
+    ));
+  });
+
   it('a PrepareCommit left by a crash is resumed with its TV2 epoch and id rotation', async () => {
     const r = await h.tc.initProducerId('x', 60_000);
     const md = h.tc.core.txns.get('x')!;

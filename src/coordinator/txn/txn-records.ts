@@ -13,9 +13,11 @@
 //                                       │ int64  lastUpdateTimestampMs                 │
 //                                       │ int64  startTimestampMs                      │
 //                                       └──────────────────────────────────────────────┘
-// Version 1 (checked against Kafka's TransactionLogValue.json) is flexible and adds tagged fields: 0 PreviousProducerId (int64), 1 NextProducerId
-// (int64), 2 ClientTransactionVersion (int16). Like Kafka, v1 is written only for transactions of
-// transaction version 2, so a v0 reader (an older Tributary or Kafka) still reads every classic one.
+// Version 1 (as Kafka's TransactionLogValue.json) is flexible and adds tagged fields:
+// 0 PreviousProducerId (int64), 1 NextProducerId (int64), 2 ClientTransactionVersion (int16),
+// each left out at its default (-1, -1, 0). Kafka writes v1 for every record once
+// transaction.version >= 1 is finalized; here only transactions of version 2 are written as v1,
+// so a v0 reader (an older Tributary) still reads every classic one. Both versions are read.
 import { Reader } from '../../../protocol/wire/reader.js';
 import { Writer } from '../../../protocol/wire/writer.js';
 import { TXN_STATE_CODES, txnStateOfCode, type TxnState } from './txn-states.js';

@@ -131,6 +131,29 @@ describe('transactions v2: Produce v12 + EndTxn v5', () => {
     expect(f.groups[0].topics[0].partitions.map((x: any) => [x.partitionIndex, Number(x.committedOffset)])).toEqual([[0, 7], [1, 9]]);
   });
 
+  it('TxnOffsetCommit v6 for a KIP-848 consumer group: checked against the member epoch, applied on commit', async () => {
+    const hb = await c.send(68, 0, {
+      groupId: 'tv2-848', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000,
+      subscribedTopicNames: ['tv2'], serverAssignor: null, topicPartitions: [],
+    });
+    expect(hb.errorCode).toBe(ErrorCode.NONE);
+    const p = await initProducer('tv2-848-txn');
+    const commitOffsets = (memberEpoch: number, offset: number) =>
+      c.send(28, 6, {
+        transactionalId: 'tv2-848-txn', groupId: 'tv2-848', producerId: p.producerId, producerEpoch: p.producerEpoch,
+        generationIdOrMemberEpoch: memberEpoch, memberId: hb.memberId, groupInstanceId: null,
+        topics: [{ topicId, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      });
+    expect((await commitOffsets(hb.memberEpoch + 5, 3)).topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect((await commitOffsets(hb.memberEpoch, 11)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+    expect((await endTxn(5, 'tv2-848-txn', p, true)).errorCode).toBe(ErrorCode.NONE);
+    const f = await c.send(9, 10, { requireStable: true, groups: [{ groupId: 'tv2-848', memberId: hb.memberId, memberEpoch: hb.memberEpoch, topics: [{ topicId, partitionIndexes: [0] }] }] });
+    expect(f.groups[0].topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, errorCode: ErrorCode.NONE });
+    expect(Number(f.groups[0].topics[0].partitions[0].committedOffset)).toBe(11);
+    // No classic group was made up under the consumer group's id.
+    expect(tb.broker.groupCoordinator!.core.groups.has('tv2-848')).toBe(false);
+  });
+
   it('classic clients are unaffected: AddPartitionsToTxn, Produce v11, EndTxn v4 keep the epoch', async () => {
     const p = await initProducer('tv1-client');
     const add = await c.send(24, 3, { v3AndBelowTransactionalId: 'tv1-client', v3AndBelowProducerId: p.producerId, v3AndBelowProducerEpoch: p.producerEpoch, v3AndBelowTopics: [{ name: 'tv2', partitions: [1] }] });

@@ -106,8 +106,13 @@ export class TxnOffsets {
       const v = verifyOne(core, p.transactionalId, p.producerId, p.producerEpoch, OFFSETS_TOPIC, offsetsPartition);
       if (v !== ErrorCode.NONE) return failAll(commitError(v));
     }
+    const modern = gc.modernGroups;
     const group = gc.core.groups.get(p.groupId);
-    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+    if (modern?.owns(p.groupId)) {
+      // A KIP-848 consumer group: checked against member epochs (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH).
+      const memberError = modern.validateTxnOffsetCommit(p.groupId, p.memberId, p.generationId);
+      if (memberError !== ErrorCode.NONE) return failAll(memberError);
+    } else if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
       if (!group || group.is('Dead')) return failAll(ErrorCode.ILLEGAL_GENERATION);
       const memberError = group.memberError(p.memberId, p.groupInstanceId);
       if (memberError !== null) return failAll(ErrorCode[memberError]);
@@ -164,6 +169,10 @@ export class TxnOffsets {
       if (this.offsetsPartitionFor(groupId) !== offsetsPartition) continue;
       byGroup.delete(groupId);
       if (!committed || !gc) continue;
+      if (gc.modernGroups?.owns(groupId)) {
+        gc.modernGroups.applyCommittedOffsets(groupId, offsets.values());
+        continue;
+      }
       let group = gc.core.groups.get(groupId);
       if (!group || group.is('Dead')) {
         group = new ClassicGroup(groupId, gc.core.now());

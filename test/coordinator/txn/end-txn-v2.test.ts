@@ -61,6 +61,20 @@ describe('EndTxn v5 (transaction version 2)', () => {
     expect(await h.tc.addPartitions('x', end.producerId, 0, [t0], 2)).toBe(ErrorCode.NONE);
   });
 
+  it('a producer whose transaction timed out aborts with its old epoch and goes on with the bumped one', async () => {
+    const r = await h.tc.initProducerId('x', 1_000);
+    expect(await h.tc.addPartitions('x', r.producerId, r.producerEpoch, [t0], 2)).toBe(ErrorCode.NONE);
+    h.clock.now += 2_000;
+    expect(h.tc.abortTimedOut()).toBe(1);
+    await until(() => h.tc.core.txns.get('x')!.state === 'CompleteAbort', 'the timeout abort');
+    expect(await h.markers('t', 0)).toEqual([{ committed: false, producerId: r.producerId, epoch: r.producerEpoch + 1 }]);
+    // The producer learns of it on its EndTxn: an abort is answered with the epoch to use next ...
+    expect((await h.tc.endTxnV2('x', r.producerId, r.producerEpoch, true)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await h.tc.endTxnV2('x', r.producerId, r.producerEpoch, false)).toEqual({ errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch + 1 });
+    // ... on which the next transaction runs.
+    expect(await h.tc.addPartitions('x', r.producerId, r.producerEpoch + 1, [t0], 2)).toBe(ErrorCode.NONE);
+  });
+
   it('a classic EndTxn (v4) keeps the epoch', async () => {
     const r = await h.tc.initProducerId('x', 60_000);
     expect(await h.tc.addPartitions('x', r.producerId, r.producerEpoch, [t0])).toBe(ErrorCode.NONE);

@@ -102,6 +102,8 @@ describe(`confluent-kafka-python ${PINNED} (PyPI)`, () => {
     expect(assignments.flat().sort()).toEqual([0, 1, 2, 3]);
     const committed = consumed!.committed as Record<string, number>;
     expect(Object.values(committed).reduce((a, b) => a + b, 0)).toBe(40);
+    // Described while both members were in: Stable, each member holding what it consumed from.
+    expect(consumed!.live).toMatchObject({ state: 'STABLE', type, members: [...assignments].sort() });
     // The members closed (left the group): Empty, with its type telling which protocol ran.
     expect(described!.groups[group]).toMatchObject({ state: 'EMPTY', type, simple: false, members: [] });
     if (protocol === 'consumer') expect(described!.groups[group].assignor).toBe('uniform');

@@ -66,12 +66,14 @@ def group_consume(params, op):
             settled = settled or time.time()
             if time.time() - settled > 0.5:
                 break
+    # Described while both members are still in: their assignments as the broker sees them.
+    live = describe_consumer_groups(params, {'groups': [op['group']]})['groups'][op['group']]
     for c in consumers:
         c.close()
     admin = AdminClient({'bootstrap.servers': params['bootstrap']})
     committed = list_group_offsets(params, {'group': op['group']}, admin)['offsets']
     return {'distinct': len(seen), 'duplicates': sorted(v for v, k in seen.items() if k > 1), 'perMember': per_member,
-            'assignments': assignments, 'committed': committed, 'errors': errors[:20]}
+            'assignments': assignments, 'committed': committed, 'live': live, 'errors': errors[:20]}
 
 
 def list_group_offsets(params, op, admin=None):

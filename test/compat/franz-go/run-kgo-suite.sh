@@ -6,7 +6,7 @@
 #
 # Environment (franz-go's own knobs, see pkg/kgo/helpers_test.go): KGO_SEEDS is set to the spawned
 # broker; KGO_TEST_RF=1 (one broker); KGO_TEST_RECORDS defaults here to 50000 (franz-go's default
-# 500000 makes the ETL chains run for a quarter hour on a 2-core machine); KGO_LOG_LEVEL=none.
+# 500000 doubles the run, to about 4 minutes, for the two ETL chains); KGO_LOG_LEVEL=none.
 # RESULTS_DIR (default a temp dir) keeps the broker log and the raw `go test -json` output.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -24,13 +25,6 @@ func groupConsume(ctx context.Context, p params) (any, error) {
 		return nil, err
 	}
 	defer prod.Close()
-	var records []*kgo.Record
-	for i := range p.Count {
-		records = append(records, &kgo.Record{Topic: p.Topic, Partition: int32(i) % p.Partitions, Value: fmt.Appendf(nil, "g-%d", i)})
-	}
-	if err := prod.ProduceSync(ctx, records...).FirstErr(); err != nil {
-		return nil, fmt.Errorf("produce: %w", err)
-	}
 
 	groupOpts := []kgo.Opt{kgo.ConsumerGroup(p.Group), kgo.ConsumeTopics(p.Topic), kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.HeartbeatInterval(500 * time.Millisecond)}
@@ -38,8 +32,26 @@ func groupConsume(ctx context.Context, p params) (any, error) {
 		groupOpts = append(groupOpts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.RangeBalancer()))
 	}
 	members := make([]*kgo.Client, 2)
+	var amu sync.Mutex
+	assigned := make([]map[int32]bool, len(members)) // each member's current partitions
 	for i := range members {
-		if members[i], err = newClient(p, groupOpts...); err != nil {
+		assigned[i] = map[int32]bool{}
+		track := kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			amu.Lock()
+			defer amu.Unlock()
+			for _, part := range m[p.Topic] {
+				assigned[i][part] = true
+			}
+		})
+		untrack := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			amu.Lock()
+			defer amu.Unlock()
+			for _, part := range m[p.Topic] {
+				delete(assigned[i], part)
+			}
+		}
+		opts := slices.Concat(groupOpts, []kgo.Opt{track, kgo.OnPartitionsRevoked(untrack), kgo.OnPartitionsLost(untrack)})
+		if members[i], err = newClient(p, opts...); err != nil {
 			return nil, err
 		}
 	}
@@ -48,6 +60,32 @@ func groupConsume(ctx context.Context, p params) (any, error) {
 			m.Close()
 		}
 	}()
+
+	// Produce only once the partitions are split between both members: the first one to join
+	// briefly holds them all and could otherwise read everything before the second is assigned.
+	for {
+		amu.Lock()
+		split := len(assigned[0]) > 0 && len(assigned[1]) > 0 && len(assigned[0])+len(assigned[1]) == int(p.Partitions)
+		amu.Unlock()
+		if split {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("the two members were never both assigned: %w", ctx.Err())
+		}
+		for _, m := range members {
+			pctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			m.PollFetches(pctx) // nothing to read yet; polling drives the group (rebalance callbacks)
+			cancel()
+		}
+	}
+	var records []*kgo.Record
+	for i := range p.Count {
+		records = append(records, &kgo.Record{Topic: p.Topic, Partition: int32(i) % p.Partitions, Value: fmt.Appendf(nil, "g-%d", i)})
+	}
+	if err := prod.ProduceSync(ctx, records...).FirstErr(); err != nil {
+		return nil, fmt.Errorf("produce: %w", err)
+	}
 
 	// Both members poll until the group as a whole has seen every record once; each commits.
 	var mu sync.Mutex

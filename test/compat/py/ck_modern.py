@@ -60,9 +60,12 @@ def group_consume(params, op):
                     if not (hasattr(e, 'args') and e.args and getattr(e.args[0], 'code', lambda: None)() == KafkaError._NO_OFFSET):
                         errors.append(ck.kerr(e))
             assignments[i] = sorted(tp.partition for tp in c.assignment())
-        # Done once everything arrived and the assignment covers every partition exactly once.
+        # Done once everything arrived and the partitions are split: each member holds some, and
+        # together they hold every partition exactly once (the first member to join briefly has
+        # them all, and may read everything before the second one gets its share).
         covered = sorted(p for a in assignments for p in a)
-        if len(seen) >= op['expected'] and covered == list(range(op['partitions'])):
+        split = all(assignments) and covered == list(range(op['partitions']))
+        if len(seen) >= op['expected'] and split:
             settled = settled or time.time()
             if time.time() - settled > 0.5:
                 break

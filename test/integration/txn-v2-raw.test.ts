@@ -144,7 +144,7 @@ describe('transactions v2: Produce v12 + EndTxn v5', () => {
         generationIdOrMemberEpoch: memberEpoch, memberId: hb.memberId, groupInstanceId: null,
         topics: [{ topicId, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
       });
-    expect((await commitOffsets(hb.memberEpoch + 5, 3)).topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect((await commitOffsets(hb.memberEpoch + 5, 3)).topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION); // Kafka maps a stale member epoch to ILLEGAL_GENERATION on TxnOffsetCommit
     expect((await commitOffsets(hb.memberEpoch, 11)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
     expect((await endTxn(5, 'tv2-848-txn', p, true)).errorCode).toBe(ErrorCode.NONE);
     const f = await c.send(9, 10, { requireStable: true, groups: [{ groupId: 'tv2-848', memberId: hb.memberId, memberEpoch: hb.memberEpoch, topics: [{ topicId, partitionIndexes: [0] }] }] });

@@ -106,13 +106,15 @@ export class TxnOffsets {
       const v = verifyOne(core, p.transactionalId, p.producerId, p.producerEpoch, OFFSETS_TOPIC, offsetsPartition);
       if (v !== ErrorCode.NONE) return failAll(commitError(v));
     }
-    const modern = gc.modernGroups;
+    const modern = gc.modernGroups?.owns(p.groupId) ? gc.modernGroups : null;
+    if (modern && (p.generationId >= 0 || p.memberId !== '')) {
+      // A KIP-848 group: the generation field carries the member epoch. Kafka answers a stale
+      // epoch with ILLEGAL_GENERATION on this API (validateTransactionalOffsetCommit).
+      const err = modern.validateTxnOffsetCommit(p.groupId, p.memberId, p.generationId);
+      if (err !== ErrorCode.NONE) return failAll(err === ErrorCode.STALE_MEMBER_EPOCH || err === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.ILLEGAL_GENERATION : err);
+    }
     const group = gc.core.groups.get(p.groupId);
-    if (modern?.owns(p.groupId)) {
-      // A KIP-848 consumer group: checked against member epochs (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH).
-      const memberError = modern.validateTxnOffsetCommit(p.groupId, p.memberId, p.generationId);
-      if (memberError !== ErrorCode.NONE) return failAll(memberError);
-    } else if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+    if (!modern && (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null)) {
       if (!group || group.is('Dead')) return failAll(ErrorCode.ILLEGAL_GENERATION);
       const memberError = group.memberError(p.memberId, p.groupInstanceId);
       if (memberError !== null) return failAll(ErrorCode[memberError]);

@@ -13,6 +13,7 @@ import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { checkBatchRecords } from './produce-records.js';
+import { applyTopicCompression } from './produce-compression.js';
 import { produceInflateLimit } from '../../protocol/records/batch-records.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 
@@ -100,7 +101,7 @@ function appendPartition(
   // v3+ carries exactly one batch per partition; older versions may carry several (up-converted).
   const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return failed(index, checked.errorCode, checked.message);
-  const batches: BatchInfo[] = checked.batches;
+  let batches: BatchInfo[] = checked.batches;
   // Compressed batches, compacted topics, timestamp bounds and inconsistent headers need the
   // records (produce-records.ts); everything else stays on the header-only path.
   const bad = checkBatchRecords(data, batches, {
@@ -115,6 +116,11 @@ function appendPartition(
     r.recordErrors = bad.recordErrors;
     return r;
   }
+  // compression.type other than 'producer': batches in another codec are rewritten into it.
+  const stored = applyTopicCompression(cfg, data, batches, maxMessageBytes);
+  if ('errorCode' in stored) return failed(index, stored.errorCode, stored.errorMessage);
+  data = stored.data;
+  batches = stored.batches;
   let result;
   try {
     // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors

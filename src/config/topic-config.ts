@@ -182,6 +182,7 @@ export function toLogConfig(resolved: ResolvedTopicConfig): LogConfig {
     minCompactionLagMs: resolved.get('min.compaction.lag.ms'),
     maxCompactionLagMs: resolved.get('max.compaction.lag.ms'),
     remoteStorageEnable: resolved.get('remote.storage.enable'),
+    remoteLogCopyDisable: resolved.get('remote.log.copy.disable'),
     localRetentionMs: resolved.get('local.retention.ms'),
     localRetentionBytes: resolved.get('local.retention.bytes'),
   };

@@ -35,6 +35,8 @@ export interface LogConfig {
   maxCompactionLagMs: number;
   /** remote.storage.enable: rolled segments are copied to the object store (storage/tier) and local retention deletes only copied ones. */
   remoteStorageEnable?: boolean;
+  /** remote.log.copy.disable (KIP-950): a tiered log copies no more segments; remote data stays readable and local retention no longer waits for copies. */
+  remoteLogCopyDisable?: boolean;
   /** local.retention.ms of a tiered log: how long the local copy stays (-2 = retention.ms). */
   localRetentionMs?: number;
   /** local.retention.bytes of a tiered log: local bytes kept (-2 = retention.bytes). */

@@ -602,8 +602,11 @@ export class PartitionLog {
     const tiered = cfg.remoteStorageEnable === true;
     const retentionMs = tiered ? localRetentionLimit(cfg.localRetentionMs, cfg.retentionMs) : cfg.retentionMs;
     const retentionBytes = tiered ? localRetentionLimit(cfg.localRetentionBytes, cfg.retentionBytes) : cfg.retentionBytes;
-    const copiedEnd = tiered ? (this.remoteTier?.copiedEndOffset() ?? -1) : Number.MAX_SAFE_INTEGER;
-    const copied = (next: LogSegment | undefined) => !tiered || (next !== undefined && next.baseOffset <= copiedEnd);
+    // remote.log.copy.disable: nothing more will be copied, so segments expire by retention alone
+    // (Kafka's remoteLogEnabledAndRemoteCopyEnabled); local.retention.* then equal retention.*.
+    const waitForCopies = tiered && cfg.remoteLogCopyDisable !== true;
+    const copiedEnd = waitForCopies ? (this.remoteTier?.copiedEndOffset() ?? -1) : Number.MAX_SAFE_INTEGER;
+    const copied = (next: LogSegment | undefined) => !waitForCopies || (next !== undefined && next.baseOffset <= copiedEnd);
     if (byTimeAndSize && retentionMs >= 0) {
       deleted += await this.deleteSegmentsWhile((s, next) => copied(next) && now - s.largestTimestamp > retentionMs, now);
     }

@@ -163,6 +163,7 @@ describe('toLogConfig', () => {
       maxCompactionLagMs: LONG_MAX,
       // Tiered storage: off by default; -2 means "use retention.ms / retention.bytes" (Kafka's rule).
       remoteStorageEnable: false,
+      remoteLogCopyDisable: false,
       localRetentionMs: -2,
       localRetentionBytes: -2,
     });

@@ -168,6 +168,7 @@ export function toLogConfig(resolved: ResolvedTopicConfig): LogConfig {
   return {
     segmentBytes: resolved.get('segment.bytes'),
     segmentMs: resolved.get('segment.ms'),
+    segmentJitterMs: resolved.get('segment.jitter.ms'),
     retentionMs: resolved.get('retention.ms'),
     retentionBytes: resolved.get('retention.bytes'),
     indexIntervalBytes: resolved.get('index.interval.bytes'),

@@ -148,6 +148,7 @@ describe('toLogConfig', () => {
     expect(toLogConfig(resolved)).toEqual({
       segmentBytes: 4096,
       segmentMs: 168 * 3_600_000,
+      segmentJitterMs: 0,
       retentionMs: 168 * 3_600_000,
       retentionBytes: 1000000,
       indexIntervalBytes: 100,

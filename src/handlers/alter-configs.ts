@@ -19,6 +19,7 @@ import type { Broker } from '../broker.js';
 import { ConfigError } from '../config/broker-config.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
 import { remoteStorageChangeError } from '../config/remote-storage-rules.js';
+import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
 import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
 import type { DynamicScope } from '../metadata/dynamic-config-store.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
@@ -118,6 +119,7 @@ async function alterTopic(broker: Broker, name: string, next: NextConfigs, valid
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
   }
   broker.logger.info('topic configs altered', { topic: name, configs: overrides });
+  for (const w of noEffectTopicWarnings(name, t.configs, overrides)) broker.logger.warn(w);
   const format = overrides['message.format.version'];
   if (format !== undefined && format !== null && format !== t.configs['message.format.version']) {
     broker.logger.warn(ignoredTopicMessageFormatWarning(name, format));

@@ -5,6 +5,7 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/g
 import type { Broker } from '../broker.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
 import { remoteStorageChangeError } from '../config/remote-storage-rules.js';
+import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
 import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -110,6 +111,7 @@ async function createOne(broker: Broker, t: Creatable, validateOnly: boolean): P
   if (remoteRule !== null) return fail(t.name, ErrorCode.INVALID_CONFIG, remoteRule);
   const format = configs['message.format.version'];
   if (format !== undefined && !validateOnly) broker.logger.warn(ignoredTopicMessageFormatWarning(t.name, format));
+  if (!validateOnly) for (const w of noEffectTopicWarnings(t.name, {}, configs)) broker.logger.warn(w);
   let topicId = ZERO_UUID;
   if (!validateOnly) {
     try {

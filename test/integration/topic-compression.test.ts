@@ -98,6 +98,19 @@ describe('topic compression.type', () => {
     expect(batches.map((b) => b.codec), describeBatches(batches)).toEqual(['gzip', 'none']);
   });
 
+  it('applies the broker-level compression.type to topics without an override', async () => {
+    const other = await startTestBroker({ 'compression.type': 'gzip' });
+    try {
+      const producer = new Kafka({ clientId: 'broker-codec', brokers: [other.bootstrap], logLevel: logLevel.NOTHING }).producer();
+      await producer.connect();
+      await producer.send({ topic: 'auto-created', compression: CompressionTypes.None, messages: [{ key: 'k', value: value(7) }] });
+      await producer.disconnect();
+      await expectStoredAs(other.dataDir, 'auto-created', 0, 'gzip', [{ key: Buffer.from('k'), value: Buffer.from(value(7)) }]);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
   it('deduplicates a retried idempotent batch after recompression (same offset, one copy on disk)', async () => {
     const topic = 'codec-idem';
     await createTopic(topic, { 'compression.type': 'zstd', 'compression.zstd.level': '10' });

@@ -87,5 +87,11 @@ describe('KIP-950: disabling tiered storage', () => {
     expect(await listOffset(tb.bootstrap, topic, -2n)).toBe(BigInt(localStart));
     const fetched = await fetchAll(tb.bootstrap, topic, 0, BigInt(localStart));
     expect(fetched.map((m) => Number(m.offset))).toEqual(Array.from({ length: 600 - localStart }, (_, i) => localStart + i));
+
+    // Turning tiering on again starts a fresh remote log from the local segments.
+    await alterTopic(topic, TIERED);
+    await produceRange(tb.bootstrap, topic, 600, 900);
+    await waitFor('copies after re-enabling', async () => (tierStatus(tb, topic)?.remoteSegments ?? 0) > 0 && (await remoteFiles(topic)).includes('manifest.json'));
+    expect(await listOffset(tb.bootstrap, topic, -2n)).toBe(BigInt(localStart));
   }, 60_000);
 });

@@ -336,10 +336,15 @@ export class Broker {
 
   async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     const t = this.topics.get(name)!;
+    const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
     await this.topics.put({ ...t, configs });
     this.topicConfigCache.delete(name);
-    const logConfig = toLogConfig(this.topicConfig(name));
+    const resolved = this.topicConfig(name);
+    const logConfig = toLogConfig(resolved);
     for (let p = 0; p < t.partitions; p++) this.partition(name, p)?.log.updateConfig(logConfig);
+    // KIP-950: turning tiering off (allowed only with remote.log.delete.on.disable=true, see
+    // remote-storage-rules.ts) deletes the topic's remote data.
+    if (wasTiered && resolved.get('remote.storage.enable') !== true) await this.tier.onRemoteStorageDisabled(name, t.id);
   }
 
   private async openTopicPartitions(t: TopicRecord, from: number): Promise<void> {

@@ -22,7 +22,31 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   'inter.broker.listener.name': 'a single broker talks to no other broker',
   'unclean.leader.election.enable': 'a single broker has no out-of-sync replica to elect',
   'remote.log.storage.system.enable': 'every topic with remote.storage.enable=true is tiered',
+  'compression.lz4.level': "lz4-napi's frame encoder has no level; lz4 output always uses its default level",
 };
+
+/**
+ * Topic keys in the same situation, warned about when a CreateTopics or AlterConfigs sets them
+ * (their broker synonyms, log.preallocate etc., are in NO_EFFECT_KEYS above).
+ */
+export const NO_EFFECT_TOPIC_KEYS: Readonly<Record<string, string>> = {
+  preallocate: 'segment files grow as they are written',
+  'unclean.leader.election.enable': 'a single broker has no out-of-sync replica to elect',
+  'leader.replication.throttled.replicas': 'a single broker has no followers to throttle',
+  'follower.replication.throttled.replicas': 'a single broker has no followers to throttle',
+  'compression.lz4.level': "lz4-napi's frame encoder has no level; lz4 output always uses its default level",
+};
+
+/** Warnings for the no-effect keys `next` sets to a value other than the one in `current`. */
+export function noEffectTopicWarnings(topic: string, current: Readonly<Record<string, string>>, next: Readonly<Record<string, string | null>>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(next)) {
+    const why = NO_EFFECT_TOPIC_KEYS[key];
+    if (why === undefined || value === null || value === current[key]) continue;
+    out.push(`The topic configuration '${key}' of '${topic}' is accepted for compatibility but has no effect in Tributary: ${why}`);
+  }
+  return out;
+}
 
 export function noEffectWarning(key: string, where: string | undefined): string | null {
   const why = NO_EFFECT_KEYS[key];

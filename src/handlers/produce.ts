@@ -18,6 +18,7 @@ import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { checkBatchRecords } from './produce-records.js';
 import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE } from './produce-txn-v2.js';
+import { applyTopicCompression } from './produce-compression.js';
 import { produceInflateLimit } from '../../protocol/records/batch-records.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 
@@ -118,7 +119,7 @@ function appendPartition(
   // v3+ carries exactly one batch per partition; older versions may carry several (up-converted).
   const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return failed(index, checked.errorCode, checked.message);
-  const batches: BatchInfo[] = checked.batches;
+  let batches: BatchInfo[] = checked.batches;
   // Compressed batches, compacted topics, timestamp bounds and inconsistent headers need the
   // records (produce-records.ts); everything else stays on the header-only path.
   const bad = checkBatchRecords(data, batches, {
@@ -133,6 +134,11 @@ function appendPartition(
     r.recordErrors = bad.recordErrors;
     return r;
   }
+  // compression.type other than 'producer': batches in another codec are rewritten into it.
+  const stored = applyTopicCompression(cfg, data, batches, maxMessageBytes);
+  if ('errorCode' in stored) return failed(index, stored.errorCode, stored.errorMessage);
+  data = stored.data;
+  batches = stored.batches;
   let result;
   try {
     // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors

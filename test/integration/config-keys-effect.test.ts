@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -69,6 +69,28 @@ describe('keys accepted for compatibility', () => {
     expect(config.warnings.filter((w) => w.includes('accepted for compatibility but has no effect'))).toEqual([
       expect.stringContaining("'num.io.threads'"),
       expect.stringContaining("'offsets.topic.replication.factor'"),
+    ]);
+  });
+
+  it('topic keys with no effect warn when CreateTopics or AlterConfigs sets them', async () => {
+    tb = await startTestBroker();
+    const warn = vi.spyOn(tb.broker.logger, 'warn');
+    const admin = new Kafka({ clientId: 'noeff', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'noeff', configEntries: [{ name: 'preallocate', value: 'true' }, { name: 'retention.ms', value: '1000' }] }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: 'noeff', configEntries: [{ name: 'preallocate', value: 'true' }, { name: 'compression.lz4.level', value: '12' }] }],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    const messages = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('accepted for compatibility but has no effect'));
+    // preallocate once (set on create, unchanged by the alter), compression.lz4.level once; retention.ms never.
+    expect(messages).toEqual([
+      expect.stringContaining("'preallocate' of 'noeff'"),
+      expect.stringContaining("'compression.lz4.level' of 'noeff'"),
     ]);
   });
 

@@ -34,12 +34,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       'Kafka 4 (KIP-1030) refuses segment.bytes below 1 MiB (its own tests use the internal internal.segment.bytes instead); Tributary still accepts down to 14 bytes, which its tests and tiered-storage examples use to roll segments quickly.',
   },
   {
-    session: /^ProducerSession$/,
-    path: /^(describeProducers\.ongoing\.result\.ok\.1\.(epoch|lastSequence)|fenced\.result\.error)$/,
-    reason:
-      'Kafka 4.x clusters finalize transaction.version=2 (KIP-890 part 2): the producer epoch is bumped at every transaction end (so sequences restart at 0) and a fenced producer sees InvalidProducerEpochException from Produce. Tributary implements transactions v1 (AddPartitionsToTxn from the client, epoch kept across transactions, ProducerFencedException).',
-  },
-  {
     session: /^AdminSession$/,
     path: /^describeConfigs\.topic\.result\.ok\.message\.format\.version$/,
     reason:

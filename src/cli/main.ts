@@ -13,6 +13,8 @@ import { LOG_USAGE, runLogCommand } from './log-command.js';
 import type { LogSink } from '../logging/logger.js';
 import { closestKey } from '../config/did-you-mean.js';
 import { PARENT_EXITED, launchedByNpm, watchParent } from './parent-watch.js';
+import { TOPIC_USAGE, runTopicCommand, topicHelp } from './client/topic-command.js';
+import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
 export interface CliDeps {
@@ -47,6 +49,20 @@ const COMMANDS: readonly Command[] = [
     usage: 'start [server.properties] [--override key=value ...]',
     summary: 'Run the broker until SIGINT/SIGTERM (the default command)',
     run: runStart,
+  },
+  {
+    name: 'topic',
+    usage: TOPIC_USAGE,
+    summary: 'Create, list, describe, alter the configs of, and delete topics',
+    run: runTopicCommand,
+    help: topicHelp,
+  },
+  {
+    name: 'cluster',
+    usage: CLUSTER_USAGE,
+    summary: 'Cluster id, controller and brokers',
+    run: runClusterCommand,
+    help: clusterHelp,
   },
   {
     name: 'tier',

@@ -14,6 +14,8 @@ import type { LogSink } from '../logging/logger.js';
 import { closestKey } from '../config/did-you-mean.js';
 import { PARENT_EXITED, launchedByNpm, watchParent } from './parent-watch.js';
 import { TOPIC_USAGE, runTopicCommand, topicHelp } from './client/topic-command.js';
+import { PRODUCE_USAGE, produceHelp, runProduceCommand } from './client/produce-command.js';
+import { CONSUME_USAGE, consumeHelp, runConsumeCommand } from './client/consume-command.js';
 import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -56,6 +58,20 @@ const COMMANDS: readonly Command[] = [
     summary: 'Create, list, describe, alter the configs of, and delete topics',
     run: runTopicCommand,
     help: topicHelp,
+  },
+  {
+    name: 'produce',
+    usage: PRODUCE_USAGE,
+    summary: 'Produce records read from stdin, one per line',
+    run: runProduceCommand,
+    help: produceHelp,
+  },
+  {
+    name: 'consume',
+    usage: CONSUME_USAGE,
+    summary: 'Print the records of a topic',
+    run: runConsumeCommand,
+    help: consumeHelp,
   },
   {
     name: 'cluster',

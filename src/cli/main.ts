@@ -16,6 +16,7 @@ import { PARENT_EXITED, launchedByNpm, watchParent } from './parent-watch.js';
 import { TOPIC_USAGE, runTopicCommand, topicHelp } from './client/topic-command.js';
 import { PRODUCE_USAGE, produceHelp, runProduceCommand } from './client/produce-command.js';
 import { CONSUME_USAGE, consumeHelp, runConsumeCommand } from './client/consume-command.js';
+import { GROUP_USAGE, groupHelp, runGroupCommand } from './client/group-command.js';
 import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -72,6 +73,13 @@ const COMMANDS: readonly Command[] = [
     summary: 'Print the records of a topic',
     run: runConsumeCommand,
     help: consumeHelp,
+  },
+  {
+    name: 'group',
+    usage: GROUP_USAGE,
+    summary: 'List, describe (lag per partition), reset the offsets of, and delete consumer groups',
+    run: runGroupCommand,
+    help: groupHelp,
   },
   {
     name: 'cluster',

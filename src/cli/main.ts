@@ -17,6 +17,7 @@ import { TOPIC_USAGE, runTopicCommand, topicHelp } from './client/topic-command.
 import { PRODUCE_USAGE, produceHelp, runProduceCommand } from './client/produce-command.js';
 import { CONSUME_USAGE, consumeHelp, runConsumeCommand } from './client/consume-command.js';
 import { GROUP_USAGE, groupHelp, runGroupCommand } from './client/group-command.js';
+import { BENCH_USAGE, benchHelp, runBenchCommand } from './bench/bench-command.js';
 import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -87,6 +88,13 @@ const COMMANDS: readonly Command[] = [
     summary: 'Cluster id, controller and brokers',
     run: runClusterCommand,
     help: clusterHelp,
+  },
+  {
+    name: 'bench',
+    usage: BENCH_USAGE,
+    summary: 'Benchmark any Kafka-compatible cluster: throughput and latency percentiles',
+    run: runBenchCommand,
+    help: benchHelp,
   },
   {
     name: 'tier',

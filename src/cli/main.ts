@@ -98,17 +98,19 @@ const COMMANDS: readonly Command[] = [
   },
   {
     name: 'tier',
-    usage: 'tier status [server.properties] [--override key=value ...] [--json]',
+    usage: 'tier status [--bootstrap-server host:port] [--offline [server.properties] [--override key=value ...]] [--json]',
     summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
     run: runTierCommand,
     help: () =>
       commandHelpText({
-        usage: 'tier status [server.properties] [--override key=value ...] [--json]',
+        usage: 'tier status [--bootstrap-server host:port] [--offline [server.properties] [--override key=value ...]] [--json]',
         description:
-          'Per-partition tiered storage status: offsets copied to the object store, remote size, lag and the last error. Reads <first log dir>/tier-status.json, which the broker rewrites after every tiering round, so it also works while the broker is down.',
+          'Per-partition tiered storage status: offsets copied to the object store, remote size, lag and the last error. Asks the running brokers over the Kafka protocol; --offline instead reads <first log dir>/tier-status.json, which the broker rewrites after every tiering round, so it also works while the broker is down.',
         options: [
-          ['server.properties', 'The broker\'s properties file (to find log.dirs)'],
-          ['--override key=value', 'As for start; the environment is read too'],
+          BOOTSTRAP_OPTION,
+          ['--offline', 'Read the status file from the data dir instead'],
+          ['server.properties', 'With --offline: the broker\'s properties file (to find log.dirs)'],
+          ['--override key=value', 'With --offline: as for start; the environment is read too'],
           ['--json', 'Print the status as JSON'],
         ],
       }),

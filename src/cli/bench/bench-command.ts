@@ -179,16 +179,19 @@ async function bench(p: ParsedArgs, deps: CliDeps): Promise<number> {
     measuring = true;
     const t0 = performance.now();
     let lastProgress = 0;
-    while (!stopping) {
-      const elapsed = performance.now() - t0;
-      if (elapsed >= cfg.durationMs) break;
-      await sleep(Math.min(1000 - (elapsed % 1000), cfg.durationMs - elapsed));
+    // One tick per second on a fixed schedule (the last one may be shorter), so intervals never
+    // drift or shrink to slivers.
+    const ticks = Math.ceil(cfg.durationMs / 1000);
+    for (let i = 1; i <= ticks && !stopping; i++) {
+      const due = Math.min(i * 1000, cfg.durationMs);
+      const wait = due - (performance.now() - t0);
+      if (wait > 0) await sleep(wait);
       const t = (performance.now() - t0) / 1000;
       const s = stats.tick(Math.round(t * 1000) / 1000);
       const seconds = s.t - (stats.timeline.at(-2)?.t ?? 0);
       if (cfg.mode === 'e2e') producerStats.tick(s.t);
       if (tty) deps.stderr(`\r${progressLine(s, seconds, cfg.mode !== 'consume')}\x1b[K`);
-      else if (t - lastProgress >= 5 || t * 1000 >= cfg.durationMs - 1) {
+      else if (t - lastProgress >= 5 || i === ticks) {
         deps.stderr(`${progressLine(s, seconds, cfg.mode !== 'consume')}\n`);
         lastProgress = t;
       }

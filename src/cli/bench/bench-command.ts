@@ -302,7 +302,7 @@ const fmt = (v: number | null, digits = 2) => (v === null ? '-' : v.toFixed(digi
 function progressLine(s: IntervalStats, seconds: number, latency: boolean): string {
   const per = seconds > 0 ? 1 / seconds : 1;
   const lat = latency ? `  p50 ${fmt(s.p50Ms)} ms  p99 ${fmt(s.p99Ms)} ms` : '';
-  return `${s.t.toFixed(0).padStart(4)}s  ${Math.round(s.records * per).toLocaleString('en-US').padStart(10)} rec/s  ${((s.bytes * per) / 1e6).toFixed(2).padStart(8)} MB/s${lat}  errors ${s.errors}`;
+  return `${s.t.toFixed(Number.isInteger(s.t) ? 0 : 1).padStart(4)}s  ${Math.round(s.records * per).toLocaleString('en-US').padStart(10)} rec/s  ${((s.bytes * per) / 1e6).toFixed(2).padStart(8)} MB/s${lat}  errors ${s.errors}`;
 }
 
 export function summaryLine(r: BenchResult): string {

@@ -156,12 +156,14 @@ async function consume(p: ParsedArgs, deps: CliDeps): Promise<number> {
 
     let printed = 0;
     let stopped = false;
-    const emit = (m: Printable): void => {
-      if (stopped || printed >= limit) return;
+    /** Prints a record unless the command is done; true when printed. */
+    const emit = (m: Printable): boolean => {
+      if (stopped || printed >= limit) return false;
       deps.stdout(print(m) + '\n');
       printed++;
       if (m.offset + 1n >= (latest[m.partition] ?? 0n)) remaining.delete(m.partition);
       if (printed >= limit || (!follow && remaining.size === 0)) stopped = true;
+      return true;
     };
     // A transaction marker can be the last offset below the high watermark: reaching it ends the
     // partition too, though no record is printed for it.
@@ -186,6 +188,16 @@ async function consume(p: ParsedArgs, deps: CliDeps): Promise<number> {
           maxWaitTime: 500,
           isolationLevel: isolation === 'read_committed' ? 1 : 0,
         });
+        // What was printed is committed once a second and at the end (as the console consumer's
+        // auto-commit), not one OffsetCommit per record.
+        const pending = new Map<number, bigint>();
+        const commitPending = async () => {
+          if (pending.size === 0) return;
+          const offsets = [...pending].map(([partition, offset]) => ({ topic, partition, offset, leaderEpoch: -1 }));
+          pending.clear();
+          await consumer.commit({ offsets });
+        };
+        const timer = setInterval(() => void commitPending().catch((e: unknown) => (failure = e)), 1000);
         await new Promise<void>((resolve) => {
           wake = resolve;
           stream.on('error', (e) => {
@@ -194,14 +206,13 @@ async function consume(p: ParsedArgs, deps: CliDeps): Promise<number> {
           });
           stream.on('data', (m) => {
             if (stopped || !partitions.includes(m.partition) || m.offset < (start.get(m.partition) ?? 0n)) return;
-            emit(m as unknown as Printable);
-            void (m.commit() as Promise<void> | undefined)?.catch?.((e: unknown) => {
-              failure = e;
-            });
+            if (emit(m as unknown as Printable)) pending.set(m.partition, m.offset + 1n);
             if (stopped) resolve();
           });
           stream.once('close', resolve);
         });
+        clearInterval(timer);
+        await commitPending();
         await new Promise<void>((resolve) => stream.close(() => resolve()));
       } else {
         await fetchLoop(consumer, topic, meta.topics.get(topic)!.id, partitions, start, isolation === 'read_committed', emit, reached, () => stopped, (w) => (wake = w));
@@ -229,7 +240,7 @@ async function fetchLoop(
   partitions: number[],
   start: Map<number, bigint>,
   readCommitted: boolean,
-  emit: (m: Printable) => void,
+  emit: (m: Printable) => boolean,
   reached: (partition: number, nextOffset: bigint) => void,
   stopped: () => boolean,
   onWake: (wake: () => void) => void,

@@ -165,15 +165,16 @@ describe('tributary topic / produce / consume / group', () => {
     expect(json(await cli(['topic', 'list', '--json'])).map((x: { name: string }) => x.name)).not.toContain('orders');
   }, 240_000); // ~35 CLI processes, each starting Node and tsx
 
-  it('consume --follow prints records produced later and exits 0 on SIGINT', async () => {
-    expect((await cli(['topic', 'create', 'live', '-p', '1'])).code).toBe(0);
-    const child = spawn(process.execPath, [bin, 'consume', 'live', '--follow', '--bootstrap-server', tb.bootstrap], { cwd: root, env: { PATH: process.env.PATH } });
+  it.each([{ flags: ['--follow'], what: '--follow' }, { flags: [], what: 'with no start position (tails)' }])('consume $what prints records produced later and exits 0 on SIGINT', async ({ flags }) => {
+    const topic = `live${flags.length}`;
+    expect((await cli(['topic', 'create', topic, '-p', '1'])).code).toBe(0);
+    const child = spawn(process.execPath, [bin, 'consume', topic, ...flags, '--bootstrap-server', tb.bootstrap], { cwd: root, env: { PATH: process.env.PATH } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     // The consumer starts at the end: keep producing until one of them shows up.
     for (let i = 0; i < 40 && !out.includes('hello'); i++) {
-      await cli(['produce', 'live'], { stdin: `hello ${i}\n` });
+      await cli(['produce', topic], { stdin: `hello ${i}\n` });
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(out).toMatch(/hello \d+/);

@@ -13,7 +13,7 @@ export function consumeHelp(): string {
   return commandHelpText({
     usage: CONSUME_USAGE,
     description:
-      'Prints the records of TOPIC, one per line, and exits at the end of the log as it was when the command started (or after --num records; --follow waits for new ones until Ctrl-C). Example: tributary consume orders --from-beginning --format "%k %v"',
+      'Prints the records of TOPIC, one per line. With a start position, a group or --num it exits at the end of the log as it was when it started (or after --num records); --follow waits for new records until Ctrl-C, as does a bare `consume TOPIC`, which tails the topic from its end like kafka-console-consumer. Example: tributary consume orders --from-beginning --format "%k %v"',
     options: [
       ['--from-beginning', 'Start at the log start offset'],
       ['--offset N', 'Start at offset N (negative: N from the end)'],
@@ -108,7 +108,9 @@ async function consume(p: ParsedArgs, deps: CliDeps): Promise<number> {
   const ts = p.flags.has('timestamp') ? parseTimestamp(p.flags.get('timestamp')!) : undefined;
   const onlyPartition = p.flags.has('partition') ? intOption(p, 'partition', 0) : undefined;
   const limit = p.flags.has('num') ? intOption(p, 'num', 0, 1) : Infinity;
-  const follow = p.booleans.has('follow');
+  // Bare `consume TOPIC` tails the topic from its end like kafka-console-consumer; any start
+  // position, a group or --num makes it a read that ends (kcat -e).
+  const follow = p.booleans.has('follow') || (positions.length === 0 && !p.flags.has('group') && !p.flags.has('num'));
   const print = formatter(p.flags.get('format') ?? 'text');
   const isolation = p.flags.get('isolation') ?? 'read_uncommitted';
   if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw new UsageError('--isolation must be read_committed or read_uncommitted');

@@ -13,6 +13,12 @@ import { LOG_USAGE, runLogCommand } from './log-command.js';
 import type { LogSink } from '../logging/logger.js';
 import { closestKey } from '../config/did-you-mean.js';
 import { PARENT_EXITED, launchedByNpm, watchParent } from './parent-watch.js';
+import { TOPIC_USAGE, runTopicCommand, topicHelp } from './client/topic-command.js';
+import { PRODUCE_USAGE, produceHelp, runProduceCommand } from './client/produce-command.js';
+import { CONSUME_USAGE, consumeHelp, runConsumeCommand } from './client/consume-command.js';
+import { GROUP_USAGE, groupHelp, runGroupCommand } from './client/group-command.js';
+import { BENCH_USAGE, benchHelp, runBenchCommand } from './bench/bench-command.js';
+import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
 export interface CliDeps {
@@ -49,18 +55,62 @@ const COMMANDS: readonly Command[] = [
     run: runStart,
   },
   {
+    name: 'topic',
+    usage: TOPIC_USAGE,
+    summary: 'Create, list, describe, alter the configs of, and delete topics',
+    run: runTopicCommand,
+    help: topicHelp,
+  },
+  {
+    name: 'produce',
+    usage: PRODUCE_USAGE,
+    summary: 'Produce records read from stdin, one per line',
+    run: runProduceCommand,
+    help: produceHelp,
+  },
+  {
+    name: 'consume',
+    usage: CONSUME_USAGE,
+    summary: 'Print the records of a topic',
+    run: runConsumeCommand,
+    help: consumeHelp,
+  },
+  {
+    name: 'group',
+    usage: GROUP_USAGE,
+    summary: 'List, describe (lag per partition), reset the offsets of, and delete consumer groups',
+    run: runGroupCommand,
+    help: groupHelp,
+  },
+  {
+    name: 'cluster',
+    usage: CLUSTER_USAGE,
+    summary: 'Cluster id, controller and brokers',
+    run: runClusterCommand,
+    help: clusterHelp,
+  },
+  {
+    name: 'bench',
+    usage: BENCH_USAGE,
+    summary: 'Benchmark any Kafka-compatible cluster: throughput and latency percentiles',
+    run: runBenchCommand,
+    help: benchHelp,
+  },
+  {
     name: 'tier',
-    usage: 'tier status [server.properties] [--override key=value ...] [--json]',
+    usage: 'tier status [--bootstrap-server host:port] [--offline [server.properties] [--override key=value ...]] [--json]',
     summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
     run: runTierCommand,
     help: () =>
       commandHelpText({
-        usage: 'tier status [server.properties] [--override key=value ...] [--json]',
+        usage: 'tier status [--bootstrap-server host:port] [--offline [server.properties] [--override key=value ...]] [--json]',
         description:
-          'Per-partition tiered storage status: offsets copied to the object store, remote size, lag and the last error. Reads <first log dir>/tier-status.json, which the broker rewrites after every tiering round, so it also works while the broker is down.',
+          'Per-partition tiered storage status: offsets copied to the object store, remote size, lag and the last error. Asks the running brokers over the Kafka protocol; --offline instead reads <first log dir>/tier-status.json, which the broker rewrites after every tiering round, so it also works while the broker is down.',
         options: [
-          ['server.properties', 'The broker\'s properties file (to find log.dirs)'],
-          ['--override key=value', 'As for start; the environment is read too'],
+          BOOTSTRAP_OPTION,
+          ['--offline', 'Read the status file from the data dir instead'],
+          ['server.properties', 'With --offline: the broker\'s properties file (to find log.dirs)'],
+          ['--override key=value', 'With --offline: as for start; the environment is read too'],
           ['--json', 'Print the status as JSON'],
         ],
       }),

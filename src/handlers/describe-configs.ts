@@ -48,6 +48,7 @@ function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boole
     }
     rows = describeBrokerConfigEntries(broker, synonyms, docs);
     if (r.resourceName === '') rows = clusterDefaultRows(rows, broker.dynamicConfigs.values('cluster'));
+    else if (r.configurationKeys?.includes(TIER_STATUS_KEY)) rows.push(tierStatusRow(broker, docs));
   } else if (r.resourceType === RESOURCE_BROKER_LOGGER) {
     if (r.resourceName !== String(broker.nodeId)) {
       return result(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId}, but received ${r.resourceName}`, []);
@@ -108,6 +109,28 @@ function topicSizeRows(broker: Broker, topic: string, partitions: number, docs: 
     row(LOCAL_SIZE_KEY, local, 'Bytes of this topic in local log segments, all partitions (read-only, reported by Tributary).'),
     row(REMOTE_SIZE_KEY, remote, 'Bytes of this topic held in tiered (remote) storage, all partitions (read-only, reported by Tributary).'),
   ];
+}
+
+/**
+ * `tributary tier status` asks the running broker over the Kafka protocol: this read-only row of
+ * the broker resource holds the tier status (TierStatus) as JSON. Kafka has no API for it (it
+ * exposes RemoteLogManager metrics over JMX), so it is a row that appears only when asked for by
+ * name, and never in a plain listing.
+ */
+export const TIER_STATUS_KEY = 'tributary.tier.status';
+
+function tierStatusRow(broker: Broker, docs: boolean): ConfigRow {
+  return {
+    name: TIER_STATUS_KEY,
+    value: JSON.stringify(broker.tier.status()),
+    readOnly: true,
+    isDefault: false,
+    configSource: 5 /* DEFAULT_CONFIG */,
+    isSensitive: false,
+    synonyms: [],
+    configType: 2 /* STRING */,
+    documentation: docs ? 'Tiered storage status of this broker as JSON (read-only, reported by Tributary).' : null,
+  };
 }
 
 /**

@@ -1,8 +1,11 @@
-// `tributary tier status [server.properties] [--override key=value ...] [--json]`: per-partition
-// tiered-storage status of the broker that owns the data dir. The broker writes
-// `<first log dir>/tier-status.json` after every tiering round and at shutdown; this command reads
-// it (no connection to the broker, so it also works while the broker is down, showing the last
-// state it recorded and how old that is).
+// `tributary tier status [--bootstrap-server host:port] [--json]`: per-partition tiered-storage
+// status, asked of the running brokers over the Kafka protocol (DescribeConfigs of each broker,
+// the read-only row `tributary.tier.status`).
+//
+// `tributary tier status --offline [server.properties] [--override key=value ...]` reads the file
+// the broker writes instead (`<first log dir>/tier-status.json`, after every tiering round and at
+// shutdown), so it also works while the broker is down, showing the last state it recorded and
+// how old that is. A properties file or an --override implies --offline.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TierStatus } from '../../storage/tier/tier-status.js';
@@ -11,6 +14,41 @@ import { ConfigError } from '../config/errors.js';
 import { parseStartArgs } from '../cli/start.js';
 import type { CliDeps } from '../cli/main.js';
 import { TIER_STATUS_FILE, formatTierStatus } from './status-file.js';
+import { parseFlags } from '../cli/cli-args.js';
+import { baseOptions, errorText, loadKafka } from '../cli/client/common.js';
+
+const TIER_STATUS_KEY = 'tributary.tier.status';
+
+/** Asks every broker of the cluster for its tier status and merges their partitions. */
+async function networkStatus(args: readonly string[], json: boolean, deps: CliDeps): Promise<number> {
+  const p = parseFlags(args, { values: ['bootstrap-server'], booleans: [] });
+  if ('error' in p) {
+    deps.stderr(`tributary tier status: ${p.error}\n`);
+    return 2;
+  }
+  const kafka = await loadKafka();
+  const admin = new kafka.Admin(baseOptions(p, deps.env, 'tributary-cli'));
+  try {
+    const meta = await admin.metadata({ topics: [] });
+    const described = await admin.describeConfigs({
+      resources: [...meta.brokers.keys()].map((id) => ({ resourceType: kafka.ConfigResourceTypes.BROKER, resourceName: String(id), configurationKeys: [TIER_STATUS_KEY] })),
+    });
+    const statuses = described.map((d) => d.configs.find((c) => c.name === TIER_STATUS_KEY)?.value).filter((v): v is string => typeof v === 'string');
+    if (statuses.length === 0) {
+      deps.stderr(`tributary tier status: the cluster does not report ${TIER_STATUS_KEY} (not a Tributary broker?); try --offline on the broker's machine\n`);
+      return 1;
+    }
+    const all = statuses.map((s) => JSON.parse(s) as TierStatus);
+    const status: TierStatus = { ...all[0]!, partitions: all.flatMap((s) => s.partitions), pendingTopicDeletes: [...new Set(all.flatMap((s) => s.pendingTopicDeletes))] };
+    deps.stdout(json ? JSON.stringify(status, null, 2) + '\n' : formatTierStatus(status, Date.now()));
+    return 0;
+  } catch (e) {
+    deps.stderr(`tributary tier status: ${errorText(e)}\n`);
+    return 1;
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
 
 export async function runTierCommand(args: readonly string[], deps: CliDeps): Promise<number> {
   const [sub, ...rest] = args;
@@ -19,7 +57,9 @@ export async function runTierCommand(args: readonly string[], deps: CliDeps): Pr
     return 2;
   }
   const json = rest.includes('--json');
-  const parsed = parseStartArgs(rest.filter((a) => a !== '--json'));
+  const offline = rest.includes('--offline') || rest.some((a, i) => a.startsWith('--override') || (!a.startsWith('-') && rest[i - 1] !== '--bootstrap-server'));
+  if (!offline) return networkStatus(rest.filter((a) => a !== '--json'), json, deps);
+  const parsed = parseStartArgs(rest.filter((a) => a !== '--json' && a !== '--offline'));
   if ('error' in parsed) {
     deps.stderr(`tributary tier status: ${parsed.error}\n`);
     return 2;

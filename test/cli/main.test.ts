@@ -37,7 +37,7 @@ describe('tributary binary', () => {
   });
 
   it('every command answers --help with exit 0, and all help fits 80 columns', async () => {
-    const commands = [[], ['start'], ['tier'], ['tier', 'status'], ['aggregations'], ['aggregations', 'status'], ['contribute'], ['help'], ['version']];
+    const commands = [[], ['start'], ['tier'], ['tier', 'status'], ['aggregations'], ['aggregations', 'status'], ['contribute'], ['topic'], ['topic', 'create'], ['produce'], ['consume'], ['group'], ['group', 'describe'], ['cluster'], ['bench'], ['bench', 'produce'], ['help'], ['version']];
     for (const args of commands) {
       for (const flag of ['--help', '-h']) {
         const h = harness();

@@ -77,9 +77,25 @@ describe('tiered storage with the default local-directory store', () => {
           a.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: 'tributary.remote.log.size.bytes', value: '1' }] }] }),
         ).rejects.toMatchObject({ type: 'INVALID_CONFIG' });
       });
+
+      // `tier status` asks the running broker over the network (DescribeConfigs of the broker).
+      const live = cliDeps();
+      expect(await runCli(['tier', 'status', '--json', '--bootstrap-server', tb.bootstrap], live), live.err).toBe(0);
+      const liveStatus = JSON.parse(live.out) as TierStatus;
+      expect(liveStatus.partitions.find((x) => x.topic === topic)?.remoteBytes).toBe(st.remoteBytes);
+      const liveTable = cliDeps();
+      expect(await runCli(['tier', 'status', '--bootstrap-server', tb.bootstrap], liveTable)).toBe(0);
+      expect(liveTable.out.split('\n').some((l) => l.startsWith(topic))).toBe(true);
+      // The row is a report that appears only when asked for by name.
+      await withAdmin(tb.bootstrap, async (a) => {
+        const res = await a.describeConfigs({ includeSynonyms: false, resources: [{ type: 4, name: String(tb.broker.nodeId) }] });
+        expect(res.resources[0]!.configEntries.some((e) => e.configName === 'tributary.tier.status')).toBe(false);
+      });
     } finally {
       await tb.stop();
     }
+    const down = cliDeps();
+    expect(await runCli(['tier', 'status', '--bootstrap-server', tb.bootstrap], down)).toBe(1);
 
     // The broker wrote its last status at shutdown; the CLI reads it from the data dir.
     const d = cliDeps();
@@ -101,5 +117,5 @@ describe('tiered storage with the default local-directory store', () => {
     expect(await runCli(['tier', 'status', '--override', `log.dirs=${path.join(tb.dataDir, 'nowhere')}`], none)).toBe(1);
     expect(none.err).toMatch(/no status/);
     await tb.cleanup();
-  }, 30_000);
+  }, 60_000);
 });

@@ -22,6 +22,8 @@ import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from '.
 import { TierManager } from './tier/tier-manager.js';
 import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
+import { ScramCredentialStore } from './auth/scram-store.js';
+import { listenerSpecs } from './auth/listener-specs.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -39,6 +41,8 @@ export class Broker {
   readonly tier: TierManager;
   readonly waiters = new AppendWaiters();
   readonly fetchSessions: FetchSessionCache;
+  /** SCRAM credentials (AlterUserScramCredentials), persisted in the first log dir. */
+  readonly scramCredentials: ScramCredentialStore;
   /** The aggregation stage (null when tributary.aggregations.enable=false); set by start(). */
   aggregations: AggregationManager | null = null;
   /** Transactions and producer ids (InitProducerId, AddPartitionsToTxn, EndTxn, ...); set by start(). */
@@ -53,6 +57,12 @@ export class Broker {
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); null when group.coordinator.rebalance.protocols leaves "consumer" out. */
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
+  /**
+   * Shapes of topics a component creates on first use (e.g. the aggregation stage's compacted,
+   * single-partition definitions topic): auto-creation by a client's Metadata request uses them
+   * instead of num.partitions and the defaults.
+   */
+  readonly topicTemplates = new Map<string, { partitions: number; configs: Record<string, string> }>();
   private bound: BoundListener[] = [];
   private server: NetworkServer | null = null;
   private metrics: { collector: BrokerMetrics; exporter: MetricsExporter } | null = null;
@@ -76,6 +86,7 @@ export class Broker {
     const logDirs = config.logDirs;
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
+    this.scramCredentials = ScramCredentialStore.inLogDir(logDirs[0]!);
     this.logManager = new LogManager({
       logDirs,
       defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
@@ -99,11 +110,14 @@ export class Broker {
   }
 
   async start(): Promise<void> {
+    // First: bad TLS/SASL settings (missing key file, bad JAAS) fail before anything is opened.
+    const listeners = listenerSpecs(this.config, this.scramCredentials, (msg) => this.logger.warn(msg));
     const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
     this.clusterId = meta.clusterId;
     // Dynamic broker configs first: topic defaults resolved below must see them.
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
+    await this.scramCredentials.load();
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
@@ -134,7 +148,7 @@ export class Broker {
       },
       this.logger.child({ component: 'network' }),
     );
-    this.bound = await this.server.listen(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    this.bound = await this.server.listen(listeners);
     const metricsPort = this.config.get('tributary.metrics.port') as number;
     if (metricsPort >= 0) {
       const metrics = new BrokerMetrics(this, version());
@@ -200,11 +214,12 @@ export class Broker {
     if (existing) return Promise.resolve(existing);
     let p = this.creating.get(name);
     if (!p) {
+      const template = this.topicTemplates.get(name);
       p = this.createTopic(
         name,
-        this.config.get('num.partitions') as number,
+        template?.partitions ?? (this.config.get('num.partitions') as number),
         this.config.get('default.replication.factor') as number,
-        {},
+        template?.configs ?? {},
       ).finally(() => this.creating.delete(name));
       this.creating.set(name, p);
     }

@@ -34,6 +34,10 @@ import { initProducerIdHandler } from './init-producer-id.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 
 export function buildHandlers(broker: Broker): HandlerLookup {
   const table = new Map<number, ApiHandler>();
@@ -75,6 +79,11 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(describeProducersHandler(broker));
   add(describeTransactionsHandler(broker));
   add(listTransactionsHandler(broker));
+  // Authentication (src/auth): SASL exchange and SCRAM credential admin.
+  add(saslHandshakeHandler());
+  add(saslAuthenticateHandler());
+  add(describeUserScramCredentialsHandler(broker.scramCredentials));
+  add(alterUserScramCredentialsHandler(broker.scramCredentials));
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

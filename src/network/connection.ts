@@ -16,9 +16,11 @@ import { API_CODECS, requestHeaderVersion, responseHeaderVersion } from '../../p
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { SaslSession } from '../auth/sasl-session.js';
 import {
   CLOSE_CONNECTION,
   NO_RESPONSE,
+  RespondThenClose,
   type ApiHandler,
   type ConnectionInfo,
   type HandlerOutcome,
@@ -27,6 +29,16 @@ import {
 } from './request-context.js';
 
 const API_VERSIONS_KEY = 18;
+/** Kafka's connection.failed.authentication.delay.ms default: close a failed login this much later. */
+const FAILED_AUTH_CLOSE_DELAY_MS = 100;
+
+/** How a listener secures a new connection (see src/auth). */
+export interface ConnectionSecurity {
+  /** Principal already established by the transport (TLS client certificate). */
+  principal?: string;
+  /** Builds the SASL state on SASL listeners; gets a callback for the authenticated principal. */
+  sasl?: (onAuthenticated: (principal: string) => void) => SaslSession;
+}
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -52,6 +64,8 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly pending: Slot[] = [];
   private paused = false;
+  /** Set once the connection is only finishing its last responses before closing. */
+  private draining = false;
   private closed = false;
   private processing = false;
 
@@ -63,9 +77,19 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     private readonly onClose: (c: Connection) => void,
+    security: ConnectionSecurity = {},
   ) {
-    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: 'User:ANONYMOUS' };
+    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: security.principal ?? 'User:ANONYMOUS' };
     this.decoder = new FrameDecoder(limits.maxRequestBytes);
+    if (security.sasl) {
+      const sasl = security.sasl((principal) => {
+        this.info.principal = principal;
+        this.decoder.maxFrameBytes = limits.maxRequestBytes;
+      });
+      this.info.sasl = sasl;
+      // Until authenticated, every frame is bounded by sasl.server.max.receive.size (as Kafka).
+      this.decoder.maxFrameBytes = Math.min(limits.maxRequestBytes, sasl.config.maxReceiveSize);
+    }
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs, () => {
@@ -113,7 +137,7 @@ export class Connection {
     if (this.processing) return; // re-entrancy: a sync handler completing can trigger maybeResume
     this.processing = true;
     try {
-      while (!this.closed) {
+      while (!this.closed && !this.draining) {
         if (this.overloaded()) {
           if (!this.paused) {
             this.paused = true;
@@ -141,13 +165,17 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (this.closed || !this.paused || this.overloaded()) return;
+    if (this.closed || this.draining || !this.paused || this.overloaded()) return;
     this.paused = false;
     this.info.socket.resume();
     this.processFrames();
   }
 
   private handleFrame(frame: Buffer): void {
+    if (this.info.sasl?.rawTokens) {
+      this.handleRawSaslToken(this.info.sasl, frame);
+      return;
+    }
     if (frame.length < 8) {
       this.protocolViolation('request shorter than its header');
       return;
@@ -167,6 +195,11 @@ export class Connection {
     const versionOk = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!versionOk && header.apiKey !== API_VERSIONS_KEY) {
       this.protocolViolation(`unsupported version ${header.apiVersion} of API key ${header.apiKey}`);
+      return;
+    }
+    const refusal = this.info.sasl?.admit(header.apiKey, versionOk) ?? null;
+    if (refusal !== null) {
+      this.protocolViolation(refusal);
       return;
     }
     const slot: Slot = { correlationId: header.correlationId, done: false, chunks: null };
@@ -224,7 +257,38 @@ export class Connection {
       this.close();
       return;
     }
+    if (outcome instanceof RespondThenClose) {
+      this.complete(slot, header, outcome.body);
+      this.closeSoon();
+      return;
+    }
     this.complete(slot, header, outcome);
+  }
+
+  /**
+   * A raw SASL token (after a v0 SaslHandshake): evaluated in order with the requests before it;
+   * the reply goes back size-prefixed without a Kafka header. A failure closes without a reply,
+   * as Kafka does on this path.
+   */
+  private handleRawSaslToken(sasl: SaslSession, token: Buffer): void {
+    const reply = sasl.evaluateRaw(token);
+    if (reply === null) {
+      this.logger.info('SASL authentication failed', { connection: this.info.remoteAddress, listener: this.info.listenerName });
+      this.closeSoon();
+      return;
+    }
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(reply.length, 0);
+    this.pending.push({ correlationId: -1, done: true, chunks: [size, reply] });
+    this.flush();
+  }
+
+  /** Stops reading, lets queued responses go out, and closes a moment later. */
+  private closeSoon(): void {
+    if (this.closed) return;
+    this.stopReading();
+    this.draining = true;
+    setTimeout(() => this.close(), FAILED_AUTH_CLOSE_DELAY_MS).unref();
   }
 
   private handlerFailed(slot: Slot, header: RequestHeader, handler: ApiHandler, request: unknown, err: unknown): void {

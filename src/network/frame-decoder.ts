@@ -8,7 +8,8 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Mutable: SASL listeners bound frames tighter until the client has authenticated. */
+  constructor(public maxFrameBytes: number) {}
 
   get bufferedBytes(): number {
     return this.buffered;

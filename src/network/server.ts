@@ -1,6 +1,10 @@
-// TCP listeners. Each accepted socket becomes a Connection; shutdown stops accepting, lets
-// in-flight requests finish (bounded by a grace period), then closes what is left.
+// TCP and TLS listeners. Each accepted socket becomes a Connection; shutdown stops accepting, lets
+// in-flight requests finish (bounded by a grace period), then closes what is left. SSL/SASL_SSL
+// listeners accept through node:tls and start the Connection once the handshake is done.
 import net from 'node:net';
+import tls from 'node:tls';
+import { tlsPeer, type TlsListenerOptions } from '../auth/tls.js';
+import type { SaslSession } from '../auth/sasl-session.js';
 import type { Logger } from '../logging/logger.js';
 import { Connection, type ConnectionLimits, type HandlerLookup } from './connection.js';
 
@@ -8,6 +12,10 @@ export interface ListenerSpec {
   name: string;
   host: string;
   port: number;
+  /** TLS settings (SSL, SASL_SSL listeners). */
+  tls?: TlsListenerOptions | null;
+  /** SASL state factory (SASL_PLAINTEXT, SASL_SSL listeners). */
+  sasl?: ((onAuthenticated: (principal: string) => void) => SaslSession) | null;
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -29,7 +37,7 @@ export class NetworkServer {
 
   async listen(listeners: ListenerSpec[]): Promise<BoundListener[]> {
     for (const spec of listeners) {
-      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, spec.name));
+      const server = spec.tls ? this.tlsServer(spec, spec.tls) : net.createServer({ noDelay: true }, (socket) => this.accept(socket, spec));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         // An empty host means all interfaces, as in Kafka's `PLAINTEXT://:9092`.
@@ -52,9 +60,32 @@ export class NetworkServer {
     return this.connections.size;
   }
 
-  private accept(socket: net.Socket, listenerName: string): void {
-    const conn = new Connection(socket, this.nextConnectionId++, listenerName, this.handlers, this.limits, this.logger, (c) =>
-      this.connections.delete(c),
+  private tlsServer(spec: ListenerSpec, t: TlsListenerOptions): tls.Server {
+    const server = tls.createServer({ ...t.options, noDelay: true }, (socket) => {
+      const peer = tlsPeer(socket, t.clientAuth);
+      if ('reject' in peer) {
+        this.logger.info('closing TLS connection', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, reason: peer.reject });
+        socket.destroy();
+        return;
+      }
+      this.accept(socket, spec, peer.principal ?? undefined);
+    });
+    server.on('tlsClientError', (err, socket) => {
+      this.logger.debug('TLS handshake failed', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message });
+    });
+    return server;
+  }
+
+  private accept(socket: net.Socket, spec: ListenerSpec, principal?: string): void {
+    const conn = new Connection(
+      socket,
+      this.nextConnectionId++,
+      spec.name,
+      this.handlers,
+      this.limits,
+      this.logger,
+      (c) => this.connections.delete(c),
+      { principal, sasl: spec.sasl ?? undefined },
     );
     this.connections.add(conn);
   }

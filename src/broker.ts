@@ -57,12 +57,6 @@ export class Broker {
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); null when group.coordinator.rebalance.protocols leaves "consumer" out. */
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
-  /**
-   * Shapes of topics a component creates on first use (e.g. the aggregation stage's compacted,
-   * single-partition definitions topic): auto-creation by a client's Metadata request uses them
-   * instead of num.partitions and the defaults.
-   */
-  readonly topicTemplates = new Map<string, { partitions: number; configs: Record<string, string> }>();
   private bound: BoundListener[] = [];
   private server: NetworkServer | null = null;
   private metrics: { collector: BrokerMetrics; exporter: MetricsExporter } | null = null;
@@ -214,12 +208,11 @@ export class Broker {
     if (existing) return Promise.resolve(existing);
     let p = this.creating.get(name);
     if (!p) {
-      const template = this.topicTemplates.get(name);
       p = this.createTopic(
         name,
-        template?.partitions ?? (this.config.get('num.partitions') as number),
+        this.config.get('num.partitions') as number,
         this.config.get('default.replication.factor') as number,
-        template?.configs ?? {},
+        {},
       ).finally(() => this.creating.delete(name));
       this.creating.set(name, p);
     }

@@ -3,7 +3,7 @@
 // through __tributary_aggregation_status, which is polled to confirm each change.
 import { type AggregationDefinition, validateDefinition } from './definition.js';
 import { DEFINITIONS_TOPIC, STATUS_TOPIC, type KeyValue, type TargetState, decodeDefinitionsRecord, definitionRecord, targetStateRecord } from './definitions-log.js';
-import { type ClientSettings, type KafkaAdmin, type KafkaConsumer, type KafkaProducer, closeClient, errorText, isUnknownTopic, loadKafka, readTopicToEnd } from './kafka-client.js';
+import { type ClientSettings, type KafkaConsumer, type KafkaProducer, closeClient, loadKafka, readTopicToEnd } from './kafka-client.js';
 import type { AggregationStatus } from './status.js';
 
 export interface StoredDefinition {
@@ -16,8 +16,6 @@ export interface StoredDefinition {
 
 export class AggregationAdmin {
   private producer: KafkaProducer | null = null;
-  private adminClient: KafkaAdmin | null = null;
-  private readonly known = new Set<string>();
 
   private constructor(
     private readonly consumer: KafkaConsumer,
@@ -30,13 +28,12 @@ export class AggregationAdmin {
   }
 
   async close(): Promise<void> {
-    await Promise.all([closeClient(this.consumer), closeClient(this.producer), closeClient(this.adminClient)]);
+    await Promise.all([closeClient(this.consumer), closeClient(this.producer)]);
   }
 
   async definitions(): Promise<Map<string, StoredDefinition>> {
     const out = new Map<string, StoredDefinition>();
     const targets = new Map<string, TargetState>();
-    if (!(await this.exists(DEFINITIONS_TOPIC))) return out;
     for (const r of await readTopicToEnd(this.consumer, DEFINITIONS_TOPIC)) {
       const e = decodeDefinitionsRecord(r.key, r.value);
       if (e.kind === 'target') targets.set(e.name, e.state);
@@ -54,7 +51,6 @@ export class AggregationAdmin {
 
   async statuses(): Promise<Map<string, AggregationStatus>> {
     const out = new Map<string, AggregationStatus>();
-    if (!(await this.exists(STATUS_TOPIC))) return out;
     for (const r of await readTopicToEnd(this.consumer, STATUS_TOPIC)) {
       const name = r.key?.toString('utf8').replace(/^status:/, '');
       if (!name) continue;
@@ -87,46 +83,9 @@ export class AggregationAdmin {
       const { Producer } = await loadKafka();
       this.producer = new Producer({ ...this.settings, acks: -1, retries: 3 });
     }
-    const message = { topic: DEFINITIONS_TOPIC, partition: 0, key: kv.key, value: kv.value as Buffer };
-    let res;
-    try {
-      res = await this.producer.send({ messages: [message] });
-    } catch (e) {
-      if (!isUnknownTopic(e)) throw e;
-      // The broker creates the definitions topic on first use; the first change made over the
-      // protocol creates it here, in its shape (compacted, one partition: the order of changes).
-      await this.createDefinitionsTopic();
-      res = await this.producer.send({ messages: [message] });
-    }
+    const res = await this.producer.send({ messages: [{ topic: DEFINITIONS_TOPIC, partition: 0, key: kv.key, value: kv.value as Buffer }] });
     const off = res.offsets?.[0]?.offset;
     return off === undefined ? -1 : Number(off);
-  }
-
-  private async createDefinitionsTopic(): Promise<void> {
-    try {
-      await (await this.admin()).createTopics({ topics: [DEFINITIONS_TOPIC], partitions: 1, replicas: 1, configs: [{ name: 'cleanup.policy', value: 'compact' }] });
-    } catch (e) {
-      if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(errorText(e))) throw e;
-    }
-  }
-
-  /**
-   * Whether the topic exists, from a listing of all topics. The stage creates its topics on first
-   * use, and asking for a missing topic by name makes the client retry for seconds first.
-   */
-  private async exists(topic: string): Promise<boolean> {
-    if (this.known.has(topic)) return true;
-    const topics = await (await this.admin()).listTopics({ includeInternals: true });
-    for (const t of topics) this.known.add(t);
-    return this.known.has(topic);
-  }
-
-  private async admin(): Promise<KafkaAdmin> {
-    if (!this.adminClient) {
-      const { Admin } = await loadKafka();
-      this.adminClient = new Admin(this.settings);
-    }
-    return this.adminClient;
   }
 
   /** Polls the status topic until `accept` says yes, or the timeout. */

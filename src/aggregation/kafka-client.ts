@@ -12,7 +12,6 @@ import type { ClusterConnection } from './definition.js';
 export type PlatformaticKafka = typeof import('@platformatic/kafka');
 export type KafkaConsumer = import('@platformatic/kafka').Consumer<Buffer, Buffer, Buffer, Buffer>;
 export type KafkaProducer = import('@platformatic/kafka').Producer<Buffer, Buffer, Buffer, Buffer>;
-export type KafkaAdmin = import('@platformatic/kafka').Admin;
 
 let loaded: Promise<PlatformaticKafka> | null = null;
 export function loadKafka(): Promise<PlatformaticKafka> {
@@ -143,7 +142,7 @@ export async function readTopicToEnd(consumer: KafkaConsumer, topic: string): Pr
 
 export function isUnknownTopic(e: unknown): boolean {
   const err = e as { findBy?: (k: string, v: unknown) => unknown; message?: string };
-  return Boolean(err?.findBy?.('apiId', 'UNKNOWN_TOPIC_OR_PARTITION')) || /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic|Unknown topic /i.test(String(err?.message));
+  return Boolean(err?.findBy?.('apiId', 'UNKNOWN_TOPIC_OR_PARTITION')) || /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic/i.test(String(err?.message));
 }
 
 export function errorText(e: unknown): string {

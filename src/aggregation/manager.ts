@@ -50,8 +50,6 @@ export function readManagerOptions(broker: Broker): AggregationManagerOptions {
   };
 }
 
-const COMPACTED = { 'cleanup.policy': 'compact' };
-
 export class AggregationManager {
   private readonly entries = new Map<string, Entry>();
   private applied = 0;
@@ -72,10 +70,8 @@ export class AggregationManager {
   }
 
   async start(): Promise<void> {
-    // The definitions and status topics are created on first use, as Kafka creates
-    // __consumer_offsets: a broker nobody defines aggregations on lists no topics of the stage.
-    // A client producing to the definitions topic (the CLI) auto-creates it in the right shape.
-    this.broker.topicTemplates.set(DEFINITIONS_TOPIC, { partitions: 1, configs: COMPACTED });
+    await ensureTopic(this.broker, DEFINITIONS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    await ensureTopic(this.broker, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
     if (this.opts.configFile) await this.applyConfigFile(this.opts.configFile);
 
     // Initial load: every record in log order (so a refused update is refused again), starting
@@ -130,7 +126,6 @@ export class AggregationManager {
   }
 
   private async appendControl(kv: { key: Buffer; value: Buffer | null }): Promise<number> {
-    await ensureTopic(this.broker, DEFINITIONS_TOPIC, 1, COMPACTED);
     const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, [kv]);
     if (!res.ok) throw new Error(`writing ${DEFINITIONS_TOPIC}: ${res.error}`);
     await this.appliedThrough(res.lastOffset + 1);
@@ -349,7 +344,6 @@ export class AggregationManager {
       if (current.get(rec.key.toString()) !== rec.value!.toString()) records.push(rec);
     }
     if (records.length > 0) {
-      await ensureTopic(this.broker, DEFINITIONS_TOPIC, 1, COMPACTED);
       const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, records);
       if (!res.ok) this.logger.error('could not store aggregations from the config file', { err: res.error });
     }
@@ -376,13 +370,7 @@ export class AggregationManager {
   }
 
   private async writeStatus(records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
-    if (records.length === 0) return;
-    try {
-      await ensureTopic(this.broker, STATUS_TOPIC, 1, COMPACTED);
-    } catch (e) {
-      this.logger.warn('could not create the aggregation status topic', { err: String(e) });
-      return;
-    }
+    if (records.length === 0 || !this.broker.partition(STATUS_TOPIC, 0)) return;
     const res = await appendLocal(this.broker, STATUS_TOPIC, 0, records);
     if (!res.ok) this.logger.warn('could not write aggregation status', { err: res.error });
   }

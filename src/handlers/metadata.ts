@@ -75,13 +75,8 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
             continue;
           }
-          if (invalidTopicNameReason(name) !== null || isInternalTopic(name)) {
+          if (invalidTopicNameReason(name) !== null || isBrokerOwnedTopic(name)) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
-            continue;
-          }
-          if (isBrokerOwnedTopic(name)) {
-            // The aggregation stage creates these itself when it first needs them.
-            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
             continue;
           }
           const collision = broker.topics.collidingTopic(name);

@@ -17,6 +17,10 @@ export interface SaslListenerConfig {
   reauthMs: number;
   /** sasl.server.max.receive.size: bound of every frame before authentication completes. */
   maxReceiveSize: number;
+  /** connection.failed.authentication.delay.ms: a failed login is closed this much later. */
+  failedAuthDelayMs: number;
+  /** tributary.authentication.timeout.ms: unauthenticated connections are closed after it; 0 = never. */
+  authTimeoutMs: number;
 }
 
 export interface ListenerSecurity {
@@ -54,6 +58,8 @@ export function resolveListenerSecurity(config: BrokerConfig, listener: Listener
       plainUsers: users,
       reauthMs: listenerValue(config, listener.name, 'connections.max.reauth.ms'),
       maxReceiveSize: listenerValue(config, listener.name, 'sasl.server.max.receive.size'),
+      failedAuthDelayMs: listenerValue(config, listener.name, 'connection.failed.authentication.delay.ms'),
+      authTimeoutMs: listenerValue(config, listener.name, 'tributary.authentication.timeout.ms'),
     },
   };
 }

@@ -4,18 +4,22 @@
 //   trust        ssl.truststore.certificates (inline PEM) or ssl.truststore.location (PEM file)
 //   ssl.client.auth none | requested | required
 // An SSL connection whose client presented a trusted certificate is principal User:<subject DN in
-// RFC 2253 order> ("User:CN=alice,O=Example"), as Kafka's default principal builder.
+// RFC 2253 order> ("User:CN=alice,O=Example"), as Kafka's default principal builder, unless
+// ssl.principal.mapping.rules maps the DN to another name.
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/errors.js';
 import { listenerValue } from './listener-value.js';
+import { mapPrincipal, parsePrincipalMappingRules, PrincipalMappingError, type PrincipalRule } from './principal-mapping.js';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 
 export interface TlsListenerOptions {
   options: TlsOptions;
   clientAuth: ClientAuth;
+  /** ssl.principal.mapping.rules, parsed. */
+  principalRules: PrincipalRule[];
 }
 
 export function buildTlsOptions(config: BrokerConfig, listener: string, readFile: (path: string) => string): TlsListenerOptions {
@@ -58,6 +62,14 @@ export function buildTlsOptions(config: BrokerConfig, listener: string, readFile
   if (clientAuth !== 'none' && ca === null) {
     throw ConfigError.invalid('ssl.client.auth', clientAuth, `Listener ${listener}: client authentication needs trusted CAs (ssl.truststore.location or ssl.truststore.certificates)`);
   }
+  let principalRules: PrincipalRule[];
+  try {
+    principalRules = parsePrincipalMappingRules(v('ssl.principal.mapping.rules') as string);
+  } catch (err) {
+    if (err instanceof PrincipalMappingError) throw ConfigError.invalid('ssl.principal.mapping.rules', v('ssl.principal.mapping.rules'), err.message);
+    throw err;
+  }
+  const authTimeoutMs = v('tributary.authentication.timeout.ms') as number;
   const protocols = v('ssl.enabled.protocols') as ('TLSv1.2' | 'TLSv1.3')[];
   const options: TlsOptions = {
     key,
@@ -70,8 +82,10 @@ export function buildTlsOptions(config: BrokerConfig, listener: string, readFile
     rejectUnauthorized: clientAuth === 'required',
     minVersion: protocols.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',
+    // A client that opens a TCP connection and never finishes the handshake is dropped.
+    ...(authTimeoutMs > 0 ? { handshakeTimeout: authTimeoutMs } : {}),
   };
-  return { options, clientAuth };
+  return { options, clientAuth, principalRules };
 }
 
 function pemBlocks(pem: string, label: RegExp): string[] {
@@ -86,13 +100,17 @@ function pemBlocks(pem: string, label: RegExp): string[] {
  * After the handshake: null when the connection may proceed, with the principal taken from a
  * trusted client certificate (or null for none), or a reason to close it.
  */
-export function tlsPeer(socket: TLSSocket, clientAuth: ClientAuth): { principal: string | null } | { reject: string } {
+export function tlsPeer(socket: TLSSocket, t: Pick<TlsListenerOptions, 'clientAuth' | 'principalRules'>): { principal: string | null } | { reject: string } {
+  const { clientAuth } = t;
   if (clientAuth === 'none') return { principal: null };
   const peer = socket.getPeerCertificate(false);
   const presented = peer !== null && peer !== undefined && Object.keys(peer).length > 0;
   if (!presented) return clientAuth === 'required' ? { reject: 'no client certificate' } : { principal: null };
   if (!socket.authorized) return { reject: `untrusted client certificate: ${String(socket.authorizationError)}` };
-  return { principal: `User:${rfc2253Subject(new X509Certificate(peer.raw))}` };
+  const dn = rfc2253Subject(new X509Certificate(peer.raw));
+  const name = mapPrincipal(t.principalRules, dn);
+  if (name === null) return { reject: `no ssl.principal.mapping.rules rule applies to ${dn}` };
+  return { principal: `User:${name}` };
 }
 
 /** The subject DN as Java's X500Principal.getName() prints it: most specific RDN first, no spaces. */

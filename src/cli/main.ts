@@ -9,6 +9,7 @@ import { runTierCommand } from '../tier/tier-cli.js';
 import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
+import { CONFIGS_USAGE, runConfigsCommand } from './configs.js';
 import type { LogSink } from '../logging/logger.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -34,7 +35,7 @@ interface Command extends CommandSummary {
 const COMMANDS: readonly Command[] = [
   {
     name: 'start',
-    usage: 'start [server.properties] [--override key=value ...]',
+    usage: 'start [server.properties] [--override key=value ...] [--generate-tls]',
     summary: 'Run the broker until SIGINT/SIGTERM (the default command)',
     run: runStart,
   },
@@ -55,6 +56,12 @@ const COMMANDS: readonly Command[] = [
     usage: CONTRIBUTE_USAGE,
     summary: "Publish a partner's monthly spend contributions and compare them with the global figures",
     run: runContributeCommand,
+  },
+  {
+    name: 'configs',
+    usage: CONFIGS_USAGE,
+    summary: 'SCRAM users of a running broker, with kafka-configs.sh flags (--alter/--describe --entity-type users)',
+    run: runConfigsCommand,
   },
   {
     name: 'help',

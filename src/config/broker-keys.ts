@@ -73,6 +73,18 @@ export const BROKER_KEYS = {
     doc: 'SASL mechanisms of SASL listeners (Kafka default GSSAPI, which Tributary does not implement).',
   }),
   'sasl.server.max.receive.size': int(524288, { min: 1, doc: 'Largest SASL token (or request before authentication) accepted; larger ones close the connection.' }),
+  'connection.failed.authentication.delay.ms': int(100, {
+    min: 0,
+    doc: 'A connection whose authentication failed is closed this much later (slows down password guessing).',
+  }),
+  'tributary.authentication.timeout.ms': long(10000, {
+    min: 0,
+    doc: 'SASL connections that have not authenticated within this time, and TLS handshakes not done within it, are closed; 0 = no deadline.',
+  }),
+  'ssl.principal.mapping.rules': str('DEFAULT', {
+    importance: 'low',
+    doc: "Rules mapping a client certificate's subject DN to a principal name: RULE:pattern/replacement/[LU], ... , DEFAULT (Kafka's syntax).",
+  }),
   'connections.max.reauth.ms': long(0, { min: 0, doc: 'SASL session lifetime (KIP-368): clients must re-authenticate within it; 0 = unlimited.' }),
 
   // ---- storage layout ----

@@ -29,8 +29,6 @@ import {
 } from './request-context.js';
 
 const API_VERSIONS_KEY = 18;
-/** Kafka's connection.failed.authentication.delay.ms default: close a failed login this much later. */
-const FAILED_AUTH_CLOSE_DELAY_MS = 100;
 
 /** How a listener secures a new connection (see src/auth). */
 export interface ConnectionSecurity {
@@ -89,6 +87,15 @@ export class Connection {
       this.info.sasl = sasl;
       // Until authenticated, every frame is bounded by sasl.server.max.receive.size (as Kafka).
       this.decoder.maxFrameBytes = Math.min(limits.maxRequestBytes, sasl.config.maxReceiveSize);
+      // An unauthenticated connection gets a deadline, so holding one open costs an attacker
+      // something: it is closed if authentication has not completed in time.
+      if (sasl.config.authTimeoutMs > 0) {
+        setTimeout(() => {
+          if (this.closed || this.draining || sasl.authenticated) return;
+          this.logger.info('closing connection: authentication not completed in time', { connection: this.info.remoteAddress });
+          this.close();
+        }, sasl.config.authTimeoutMs).unref();
+      }
     }
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
@@ -288,7 +295,8 @@ export class Connection {
     if (this.closed) return;
     this.stopReading();
     this.draining = true;
-    setTimeout(() => this.close(), FAILED_AUTH_CLOSE_DELAY_MS).unref();
+    // connection.failed.authentication.delay.ms: slows down password guessing, as Kafka does.
+    setTimeout(() => this.close(), this.info.sasl?.config.failedAuthDelayMs ?? 0).unref();
   }
 
   private handlerFailed(slot: Slot, header: RequestHeader, handler: ApiHandler, request: unknown, err: unknown): void {

@@ -62,7 +62,7 @@ export class NetworkServer {
 
   private tlsServer(spec: ListenerSpec, t: TlsListenerOptions): tls.Server {
     const server = tls.createServer({ ...t.options, noDelay: true }, (socket) => {
-      const peer = tlsPeer(socket, t.clientAuth);
+      const peer = tlsPeer(socket, t);
       if ('reject' in peer) {
         this.logger.info('closing TLS connection', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, reason: peer.reject });
         socket.destroy();
@@ -72,6 +72,9 @@ export class NetworkServer {
     });
     server.on('tlsClientError', (err, socket) => {
       this.logger.debug('TLS handshake failed', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message });
+      // With a listener attached Node leaves the socket open: a failed or timed-out handshake
+      // would otherwise hold its socket forever.
+      socket.destroy();
     });
     return server;
   }

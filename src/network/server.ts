@@ -73,8 +73,10 @@ export class NetworkServer {
     server.on('tlsClientError', (err, socket) => {
       this.logger.debug('TLS handshake failed', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message });
       // With a listener attached Node leaves the socket open: a failed or timed-out handshake
-      // would otherwise hold its socket forever.
-      socket.destroy();
+      // would otherwise hold its socket forever. end() first lets the TLS alert reach the client
+      // (so it reports e.g. "unknown ca" rather than a bare EOF); destroy() bounds the wait.
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
     });
     return server;
   }

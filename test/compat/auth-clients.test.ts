@@ -2,24 +2,42 @@
 // (the JAAS config goes through the CLI's --override): kcat and confluent-kafka-python (librdkafka
 // 2.0.2: SaslHandshake v1 + SaslAuthenticate) and kafka-python 2.0.2 (SaslHandshake v0 + raw
 // tokens) with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 over SASL_PLAINTEXT and SASL_SSL; wrong
-// passwords fail cleanly and the broker keeps serving, PLAINTEXT included. SCRAM users are created
-// with AlterUserScramCredentials over a raw client (the Debian clients have no API for it).
+// passwords fail cleanly and the broker keeps serving, PLAINTEXT included. An MTLS listener (SSL
+// with ssl.client.auth=required and a principal mapping rule) serves kcat and confluent-kafka with
+// client certificates and refuses untrusted ones; clients that do not trust the broker's CA fail
+// cleanly; sarama (Go) works over TLS and mTLS. SCRAM users are created with
+// AlterUserScramCredentials over a raw client (the Debian clients have no API for it).
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { createScramUsers, makeCerts, PLAIN_USERS, SCRAM_USERS, securityOverrides, type TestCerts } from '../integration/auth-setup.js';
 import { explain, PYTHON, requireCommand, requirePythonModule, run, uniqueTopic } from './support/tools.js';
+import { buildSaramaSmoke } from './support/sarama.js';
 
 let certs: TestCerts;
 let broker: SpawnedBroker;
+let sarama: { bin: string; dir: string } | null = null;
 const ports = new Map<string, number>();
+const rogueCaFile = () => `${certs.dir}/rogue-ca.pem`;
 
 beforeAll(async () => {
   requireCommand('kcat', ['-V'], 'kcat');
   requirePythonModule('confluent_kafka', 'python3-confluent-kafka');
   requirePythonModule('kafka', 'python3-kafka');
   certs = makeCerts();
-  broker = await spawnBroker({ overrides: { ...securityOverrides(certs), 'group.initial.rebalance.delay.ms': '0' } });
+  sarama = buildSaramaSmoke();
+  const base = securityOverrides(certs);
+  broker = await spawnBroker({
+    overrides: {
+      ...base,
+      listeners: `${base.listeners},MTLS://127.0.0.1:0`,
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL',
+      'listener.name.mtls.ssl.client.auth': 'required',
+      'listener.name.mtls.ssl.truststore.location': certs.caFile,
+      'listener.name.mtls.ssl.principal.mapping.rules': 'RULE:^CN=([^,]+),.*$/$1/,DEFAULT',
+      'group.initial.rebalance.delay.ms': '0',
+    },
+  });
   // One "listening" line per listener, all logged before "broker started".
   const deadline = Date.now() + 10_000;
   while (!broker.logs().includes('broker started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -29,23 +47,34 @@ beforeAll(async () => {
     const f = { ...o, ...(o.fields ?? {}) };
     ports.set(f.listener, f.port);
   }
-  expect([...ports.keys()].sort()).toEqual(['PLAINTEXT', 'SASL_PLAINTEXT', 'SASL_SSL', 'SSL']);
+  expect([...ports.keys()].sort()).toEqual(['MTLS', 'PLAINTEXT', 'SASL_PLAINTEXT', 'SASL_SSL', 'SSL']);
   await createScramUsers(ports.get('PLAINTEXT')!);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await broker?.cleanup();
+  if (sarama) fs.rmSync(sarama.dir, { recursive: true, force: true });
   if (certs) fs.rmSync(certs.dir, { recursive: true, force: true });
 });
 
 const bootstrap = (listener: string) => `127.0.0.1:${ports.get(listener)}`;
 
 interface Case {
-  listener: 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL' | 'PLAINTEXT';
+  listener: 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL' | 'PLAINTEXT' | 'MTLS';
   mechanism?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
   user?: string;
   password?: string;
+  /** Client certificate: the trusted one (alice) or one from a CA the broker does not trust. */
+  clientCert?: 'trusted' | 'rogue';
+  /** CA the client trusts; default the broker's. */
+  trust?: 'broker' | 'rogue';
 }
+const protocolOf = (c: Case) => (c.listener === 'MTLS' ? 'SSL' : c.listener);
+const tlsFiles = (c: Case) => ({
+  ca: c.trust === 'rogue' ? rogueCaFile() : certs.caFile,
+  cert: c.clientCert === 'rogue' ? `${certs.dir}/rogue.pem` : c.clientCert ? certs.clientCertFile : undefined,
+  key: c.clientCert === 'rogue' ? `${certs.dir}/rogue.key` : c.clientCert ? certs.clientKeyFile : undefined,
+});
 
 const GOOD: Case[] = [
   { listener: 'SASL_PLAINTEXT', mechanism: 'PLAIN', user: 'alice', password: PLAIN_USERS.alice },
@@ -58,14 +87,18 @@ const GOOD: Case[] = [
 const name = (c: Case) => `${c.listener}${c.mechanism ? ` ${c.mechanism}` : ''}`;
 
 function kcatArgs(c: Case): string[] {
-  const args = ['-b', bootstrap(c.listener), '-X', `security.protocol=${c.listener}`];
+  const args = ['-b', bootstrap(c.listener), '-X', `security.protocol=${protocolOf(c)}`];
   if (c.mechanism) args.push('-X', `sasl.mechanisms=${c.mechanism}`, '-X', `sasl.username=${c.user}`, '-X', `sasl.password=${c.password}`);
-  if (c.listener.endsWith('SSL')) args.push('-X', `ssl.ca.location=${certs.caFile}`);
+  if (protocolOf(c).endsWith('SSL')) {
+    const f = tlsFiles(c);
+    args.push('-X', `ssl.ca.location=${f.ca}`);
+    if (f.cert) args.push('-X', `ssl.certificate.location=${f.cert}`, '-X', `ssl.key.location=${f.key}`);
+  }
   return args;
 }
 
 describe('kcat (librdkafka 2.0.2)', () => {
-  it.each(GOOD.concat([{ listener: 'SSL' }, { listener: 'PLAINTEXT' }]))('$listener $mechanism: produce and consume', async (c) => {
+  it.each(GOOD.concat([{ listener: 'SSL' }, { listener: 'PLAINTEXT' }, { listener: 'MTLS', clientCert: 'trusted' }]))('$listener $mechanism: produce and consume', async (c) => {
     const topic = uniqueTopic('kcat-auth');
     const p = await run('kcat', [...kcatArgs(c), '-P', '-t', topic], { input: `one ${name(c)}\ntwo\n`, timeoutMs: 20_000 });
     expect(p.code, explain('kcat -P', p)).toBe(0);
@@ -85,6 +118,16 @@ describe('kcat (librdkafka 2.0.2)', () => {
     // Metadata through SASL_PLAINTEXT advertises the SASL_PLAINTEXT port.
     expect(ok.stdout).toContain(`broker 1 at 127.0.0.1:${ports.get('SASL_PLAINTEXT')}`);
   });
+
+  it.each([
+    ['an untrusted client certificate', { listener: 'MTLS', clientCert: 'rogue' }],
+    ['no client certificate on the mTLS listener', { listener: 'MTLS' }],
+    ['a broker certificate the client does not trust', { listener: 'SASL_SSL', mechanism: 'SCRAM-SHA-512', user: 'scram512', password: SCRAM_USERS.scram512, trust: 'rogue' }],
+  ] as [string, Case][])('%s fails cleanly', async (_what, c) => {
+    const r = await run('kcat', [...kcatArgs(c), '-L', '-m', '3'], { timeoutMs: 20_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(c.trust === 'rogue' ? /certificate verify failed/ : /SSL handshake failed|unexpected eof|Disconnected|connection reset|alert/i);
+  });
 });
 
 // One Python process per client runs every case (interpreter start-up is the slow part).
@@ -95,11 +138,13 @@ from confluent_kafka.admin import AdminClient
 p = json.loads(sys.argv[1])
 out = []
 for c in p['cases']:
-    conf = {'bootstrap.servers': c['bootstrap'], 'security.protocol': c['listener']}
+    conf = {'bootstrap.servers': c['bootstrap'], 'security.protocol': c['protocol']}
     if c.get('mechanism'):
         conf.update({'sasl.mechanisms': c['mechanism'], 'sasl.username': c['user'], 'sasl.password': c['password']})
-    if c['listener'].endswith('SSL'):
+    if c['protocol'].endswith('SSL'):
         conf['ssl.ca.location'] = p['ca']
+    if c.get('cert'):
+        conf.update({'ssl.certificate.location': c['cert'], 'ssl.key.location': c['key']})
     try:
         if c.get('expectFailure'):
             AdminClient(conf).list_topics(timeout=5)
@@ -155,7 +200,7 @@ print(json.dumps(out))
 `;
 
 async function py(code: string, cases: (Case & { expectFailure?: boolean })[]): Promise<{ results: any[]; stderr: string }> {
-  const params = { ca: certs.caFile, cases: cases.map((c) => ({ ...c, bootstrap: bootstrap(c.listener) })) };
+  const params = { ca: certs.caFile, cases: cases.map((c) => ({ ...c, ...tlsFiles(c), protocol: protocolOf(c), bootstrap: bootstrap(c.listener) })) };
   const r = await run(PYTHON, ['-c', code, JSON.stringify(params)], { timeoutMs: 90_000 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   expect(r.code, explain('python3', r)).toBe(0);
@@ -163,6 +208,12 @@ async function py(code: string, cases: (Case & { expectFailure?: boolean })[]): 
 }
 
 describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
+  it('mTLS with a trusted client certificate works; an untrusted one fails', async () => {
+    const { results } = await py(CK, [{ listener: 'MTLS', clientCert: 'trusted' }, { listener: 'MTLS', clientCert: 'rogue', expectFailure: true }]);
+    expect(results[0]).toEqual({ delivery: [null], value: 'v-MTLS' });
+    expect(results[1].error).toBeTruthy();
+  }, 120_000);
+
   it('PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 over SASL_PLAINTEXT and SASL_SSL; a wrong password fails', async () => {
     const { results, stderr } = await py(CK, [...GOOD, { ...GOOD[3]!, password: 'wrong', expectFailure: true }, { listener: 'PLAINTEXT' }]);
     GOOD.concat([{ listener: 'PLAINTEXT' }]).forEach((c, i) => {
@@ -181,4 +232,41 @@ describe('kafka-python 2.0.2 (SaslHandshake v0, raw SASL tokens)', () => {
     GOOD.forEach((c, i) => expect(results[i], name(c)).toEqual({ offset: 0, values: [`v-${c.listener}`] }));
     expect(results[GOOD.length].error).toBeTruthy();
   }, 120_000);
+});
+
+describe('sarama 1.22 (Go crypto/tls)', () => {
+  const saramaRun = async (c: Case, topic: string) => {
+    const f = tlsFiles(c);
+    const params = {
+      bootstrap: bootstrap(c.listener),
+      topic,
+      partition: 0,
+      version: '2.0.0',
+      codec: 'none',
+      messages: [{ key: null, value: Buffer.from(`sarama ${c.listener}`).toString('hex') }],
+      tls: protocolOf(c).endsWith('SSL') ? { ca: f.ca, cert: f.cert ?? '', key: f.key ?? '' } : undefined,
+      sasl: c.mechanism ? { user: c.user, password: c.password } : undefined,
+    };
+    const r = await run(sarama!.bin, [JSON.stringify(params)], { timeoutMs: 40_000 });
+    expect(r.code, explain('sarama-smoke', r)).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { offsets: number[] | null; consumed: { value: string }[] | null; error?: string };
+  };
+
+  it.each([
+    { listener: 'SSL' },
+    { listener: 'MTLS', clientCert: 'trusted' },
+    { listener: 'SASL_SSL', mechanism: 'PLAIN', user: 'alice', password: PLAIN_USERS.alice },
+  ] as Case[])('$listener $mechanism: produce and consume', async (c) => {
+    const res = await saramaRun(c, uniqueTopic('sarama-tls'));
+    expect(res.error).toBeUndefined();
+    expect(res.offsets).toEqual([0]);
+    expect(res.consumed!.map((m) => Buffer.from(m.value, 'hex').toString())).toEqual([`sarama ${c.listener}`]);
+  });
+
+  it('an untrusted broker certificate and an untrusted client certificate fail cleanly', async () => {
+    const wrongCa = await saramaRun({ listener: 'SSL', trust: 'rogue' }, uniqueTopic('sarama-tls'));
+    expect(wrongCa.error).toMatch(/certificate signed by unknown authority|out of available brokers/);
+    const rogue = await saramaRun({ listener: 'MTLS', clientCert: 'rogue' }, uniqueTopic('sarama-tls'));
+    expect(rogue.error).toBeTruthy();
+  });
 });

@@ -3,37 +3,20 @@
 // that version allows, then consume the partition from the oldest offset. sarama cannot read
 // magic 2 below 0.11, so this also checks down-conversion end to end. Go side:
 // test/compat/go/sarama-smoke/main.go, built offline in GOPATH mode.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { expectStoredAs } from './support/proof.js';
 import type { CodecName } from './support/segment-batches.js';
-import { compressibleValue, explain, hex, requireCommand, run, uniqueTopic } from './support/tools.js';
-
-const APT = 'golang-go golang-github-shopify-sarama-dev';
-const SRC = path.join(path.dirname(new URL(import.meta.url).pathname), 'go', 'sarama-smoke');
+import { compressibleValue, explain, hex, run, uniqueTopic } from './support/tools.js';
+import { buildSaramaSmoke } from './support/sarama.js';
 
 let broker: SpawnedBroker;
 let binDir = '';
 let bin = '';
 
 beforeAll(async () => {
-  requireCommand('go', ['version'], APT);
-  if (!fs.existsSync('/usr/share/gocode/src/github.com/Shopify/sarama')) {
-    throw new Error(`sarama sources missing: run \`apt-get install -y --no-install-recommends ${APT}\``);
-  }
-  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sarama-smoke-'));
-  bin = path.join(binDir, 'sarama-smoke');
-  const b = spawnSync('go', ['build', '-o', bin, '.'], {
-    cwd: SRC,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOPROXY: 'off', GOFLAGS: '' },
-  });
-  if (b.status !== 0) throw new Error(`go build of the sarama smoke client failed:\n${b.stderr}`);
+  ({ bin, dir: binDir } = buildSaramaSmoke());
   broker = await spawnBroker({ overrides: { 'num.partitions': '2' } });
 }, 150_000);
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -152,6 +153,57 @@ function rawTokenIo(socket: net.Socket) {
     },
   };
 }
+
+describe('@platformatic/kafka over SASL listeners', () => {
+  const cases = [
+    { listener: 'SASL_PLAINTEXT', mechanism: 'PLAIN', username: 'alice', password: PLAIN_USERS.alice },
+    { listener: 'SASL_SSL', mechanism: 'SCRAM-SHA-256', username: 'scram256', password: SCRAM_USERS.scram256 },
+    { listener: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-512', username: 'scram512', password: SCRAM_USERS.scram512 },
+  ] as const;
+  const options = (c: (typeof cases)[number], password: string = c.password) => ({
+    clientId: 'pk-auth',
+    bootstrapBrokers: [`127.0.0.1:${port(c.listener)}`],
+    sasl: { mechanism: c.mechanism, username: c.username, password },
+    ...(c.listener === 'SASL_SSL' ? { tls: { ca: certs.ca } } : {}),
+    retries: 0,
+  });
+
+  it.each(cases)('$mechanism over $listener: produce and consume as User:$username', async (c) => {
+    const topic = `pk-auth-${c.mechanism.toLowerCase()}`;
+    const producer = new Producer({ ...options(c), autocreateTopics: true });
+    try {
+      await producer.send({ messages: [{ topic, partition: 0, value: Buffer.from(`v-${c.mechanism}`) }] });
+      expect(principals(c.listener)).toContain(`User:${c.username}`);
+    } finally {
+      await producer.close();
+    }
+    const consumer = new Consumer({ ...options(c), groupId: `g-${topic}`, maxWaitTime: 100 });
+    try {
+      const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100 });
+      const value = await new Promise<string>((resolve) => stream.once('data', (m) => resolve(m.value.toString())));
+      expect(value).toBe(`v-${c.mechanism}`);
+      await stream.close();
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('a wrong password fails with the broker\'s authentication error', async () => {
+    const producer = new Producer(options(cases[2], 'wrong'));
+    try {
+      const err = await producer.send({ messages: [{ topic: 'pk-auth-x', partition: 0, value: Buffer.from('x') }] }).then(
+        () => null,
+        (e: any) => e,
+      );
+      expect(err).not.toBeNull();
+      expect(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String(err?.errors?.map((e: any) => e.message + e.cause?.message))).toMatch(
+        /SASL_AUTHENTICATION_FAILED|Authentication failed|authentication/i,
+      );
+    } finally {
+      await producer.close();
+    }
+  });
+});
 
 describe('Kafka SASL state machine (raw protocol)', () => {
   it('closes a connection that sends Metadata before authenticating, after ApiVersions is answered', async () => {

@@ -24,6 +24,8 @@ import { AggregationManager, readManagerOptions } from './aggregation/manager.js
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { listenerSpecs } from './auth/listener-specs.js';
+import { AclStore } from './auth/acl/acl-store.js';
+import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -43,6 +45,10 @@ export class Broker {
   readonly fetchSessions: FetchSessionCache;
   /** SCRAM credentials (AlterUserScramCredentials), persisted in the first log dir. */
   readonly scramCredentials: ScramCredentialStore;
+  /** ACLs (CreateAcls/DeleteAcls), persisted in the first log dir. */
+  readonly acls: AclStore;
+  /** Enforces the ACLs; null when authorizer.class.name is empty (everything allowed). */
+  readonly authorizer: Authorizer | null;
   /** The aggregation stage (null when tributary.aggregations.enable=false); set by start(). */
   aggregations: AggregationManager | null = null;
   /** Transactions and producer ids (InitProducerId, AddPartitionsToTxn, EndTxn, ...); set by start(). */
@@ -81,6 +87,8 @@ export class Broker {
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
     this.scramCredentials = ScramCredentialStore.inLogDir(logDirs[0]!);
+    this.acls = AclStore.inLogDir(logDirs[0]!);
+    this.authorizer = createAuthorizer(config, this.acls);
     this.logManager = new LogManager({
       logDirs,
       defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
@@ -112,6 +120,7 @@ export class Broker {
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
     await this.scramCredentials.load();
+    await this.acls.load();
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.

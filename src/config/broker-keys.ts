@@ -85,6 +85,12 @@ export const BROKER_KEYS = {
     importance: 'low',
     doc: "Rules mapping a client certificate's subject DN to a principal name: RULE:pattern/replacement/[LU], ... , DEFAULT (Kafka's syntax).",
   }),
+  'authorizer.class.name': str('', {
+    importance: 'low',
+    doc: "ACLs are enforced when set; Kafka's org.apache.kafka.metadata.authorizer.StandardAuthorizer and kafka.security.authorizer.AclAuthorizer are accepted as-is.",
+  }),
+  'super.users': str(null, { importance: 'low', doc: 'Principals that bypass ACLs, separated by semicolons: User:admin;User:ops.' }),
+  'allow.everyone.if.no.acl.found': bool(false, { importance: 'low', doc: 'With an authorizer: a resource no ACL names is open to everyone (default: closed).' }),
   'connections.max.reauth.ms': long(0, { min: 0, doc: 'SASL session lifetime (KIP-368): clients must re-authenticate within it; 0 = unlimited.' }),
 
   // ---- storage layout ----

@@ -12,6 +12,8 @@ import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 
 interface PartitionResult {
   index: number;
@@ -44,8 +46,21 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest> {
       const acks = req.acks;
       const pending: Promise<void>[] = [];
       let anyError = false;
+      const txnId = version >= 3 ? req.transactionalId : null;
+      // As KafkaApis: a transactional producer needs WRITE on its transactional id, then WRITE on
+      // each topic; refusals are per partition, nothing of a refused topic is appended.
+      const txnRefused = txnId !== null && !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId);
       const topics = req.topicData.map((t) => {
+        const refusal = txnRefused
+          ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+          : !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TOPIC, t.name)
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : ErrorCode.NONE;
         const partitionResponses = t.partitionData.map((p): PartitionResult => {
+          if (refusal !== ErrorCode.NONE) {
+            anyError = true;
+            return failed(p.index, refusal);
+          }
           const r = appendPartition(broker, version, acks, t.name, p.index, p.records, pending, version >= 3 ? req.transactionalId : null);
           if (r.errorCode !== ErrorCode.NONE) anyError = true;
           return r;

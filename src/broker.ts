@@ -23,7 +23,7 @@ import { TierManager } from './tier/tier-manager.js';
 import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
-import { listenerSpecs } from './auth/listener-specs.js';
+import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 
@@ -64,6 +64,7 @@ export class Broker {
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
+  private readonly jwks: { stop(): void }[] = [];
   private server: NetworkServer | null = null;
   private metrics: { collector: BrokerMetrics; exporter: MetricsExporter } | null = null;
 
@@ -120,6 +121,11 @@ export class Broker {
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
     await this.scramCredentials.load();
+    // OAUTHBEARER with JWKS: the keys must be there before the first login.
+    for (const jwks of jwksFetchers(listeners)) {
+      await jwks.start();
+      this.jwks.push(jwks);
+    }
     await this.acls.load();
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
@@ -289,6 +295,7 @@ export class Broker {
       this.logger.info('shutting down');
       this.metrics?.collector.close();
       await this.metrics?.exporter.close();
+      for (const j of this.jwks) j.stop();
       // Processors append to local logs: stop them while the logs are open.
       await this.aggregations?.stop();
       // Release parked JoinGroups first so in-flight requests can finish within the grace period.

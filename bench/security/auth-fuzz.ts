@@ -10,6 +10,7 @@
 // survived; writes the same as JSON to bench/results/auth-fuzz.json. Loopback only, bounded.
 //
 //   npx tsx bench/security/auth-fuzz.ts [--frames 1000000] [--flood 10000] [--failed 5000] [--seed 1]
+//                                       [--zero-size-frames]  (crashes main today, see auth-fuzz.ts)
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -26,6 +27,7 @@ const FRAMES = arg('frames', 1_000_000);
 const FLOOD = arg('flood', 10_000);
 const FAILED = arg('failed', 5_000);
 const SEED = arg('seed', 1);
+const ZERO_SIZE_FRAMES = process.argv.includes('--zero-size-frames');
 
 const rssMiB = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -64,11 +66,17 @@ async function main(): Promise<void> {
   await good.send(36, 2, { authBytes: Buffer.from(`\0alice\0${PLAIN_USERS.alice}`) });
   const latencies: Record<string, number[]> = { baseline: [], fuzz: [], flood: [], failed: [] };
   let phase = 'baseline';
+  let probeError: string | null = null;
   let stop = false;
   const probe = (async () => {
     while (!stop) {
       const t0 = performance.now();
-      await good.send(3, 1, { topics: null });
+      try {
+        await good.send(3, 1, { topics: null });
+      } catch (err) {
+        probeError = `${phase}: ${(err as Error).message}`;
+        return;
+      }
       latencies[phase]!.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const stats = await fuzzAuthPath(
     { saslPort: ports.get('SASL_PLAINTEXT')!, tlsPort: ports.get('SASL_SSL')!, plainUser: 'alice', plainPassword: PLAIN_USERS.alice, scramUser: 'scram256' },
-    { frames: FRAMES, seed: SEED, concurrency: 32, hangMs: 8000, onProgress: (s) => console.error(`  ${s.frames} frames, ${s.connections} connections, hangs ${s.hangs}, rss ${rssMiB(broker.pid)} MiB`) },
+    { frames: FRAMES, seed: SEED, concurrency: 32, hangMs: 8000, zeroSizeFrames: ZERO_SIZE_FRAMES, onProgress: (s) => console.error(`  ${s.frames} frames, ${s.connections} connections, hangs ${s.hangs}, rss ${rssMiB(broker.pid)} MiB`) },
   );
   const fuzzSeconds = (Date.now() - started) / 1000;
   const rssAfterFuzz = rssMiB(broker.pid);
@@ -139,13 +147,14 @@ async function main(): Promise<void> {
     rssMiB: { before: rssBefore, afterFuzz: rssAfterFuzz, peak: peakRss, end: rssEnd },
     probeLatencyMs: Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, { n: v.length, p50: pct(v, 0.5), p99: pct(v, 0.99), max: pct(v, 1) }])),
     survived,
+    probeError,
   };
   console.log(JSON.stringify(result, null, 2));
   fs.mkdirSync(path.join('bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join('bench', 'results', 'auth-fuzz.json'), JSON.stringify(result, null, 2) + '\n');
   await broker.cleanup();
   fs.rmSync(certs.dir, { recursive: true, force: true });
-  if (!survived || stats.hangs > 0) process.exitCode = 1;
+  if (!survived || stats.hangs > 0 || probeError !== null) process.exitCode = 1;
 }
 
 await main();

@@ -6,12 +6,19 @@ import type { ListenerSpec } from '../network/server.js';
 import { resolveListenerSecurity } from './listener-security.js';
 import { SaslSession } from './sasl-session.js';
 import type { ScramCredentialStore } from './scram-store.js';
+import type { OAuthJwks } from './oauthbearer.js';
+
+/** The OAUTHBEARER JWKS fetchers of the listeners: started (first fetch awaited) before binding. */
+export function jwksFetchers(specs: readonly ListenerSpec[]): OAuthJwks[] {
+  return specs.flatMap((s) => (s as ListenerSpec & { jwks?: OAuthJwks | null }).jwks ?? []);
+}
 
 export function listenerSpecs(config: BrokerConfig, scram: ScramCredentialStore, warn: (msg: string) => void): ListenerSpec[] {
   return config.listeners.map((l) => {
     const security = resolveListenerSecurity(config, l, warn);
     const sasl = security.sasl;
     return {
+      jwks: sasl?.jwks ?? null,
       name: l.name,
       host: l.host,
       port: l.port,

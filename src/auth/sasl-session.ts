@@ -11,6 +11,7 @@
 // (re-authentication, same mechanism and principal) is accepted, anything else closes.
 import { ErrorCode } from '../../protocol/errors.js';
 import { PlainServer } from './plain.js';
+import { OAuthBearerServer } from './oauthbearer.js';
 import type { SaslListenerConfig } from './listener-security.js';
 import { SaslFailure, type SaslServerMechanism } from './sasl-mechanism.js';
 import { ScramServer, scramMechanism, type ScramCredential, type ScramMechanismName } from './scram.js';
@@ -189,6 +190,7 @@ export class SaslSession {
 
   private createServer(mechanism: string): SaslServerMechanism {
     if (mechanism === 'PLAIN') return new PlainServer(this.config.plainUsers);
+    if (mechanism === 'OAUTHBEARER') return new OAuthBearerServer(this.config.oauth!);
     const scram = scramMechanism(mechanism)!;
     return new ScramServer(scram, (user) => this.deps.scramCredential(user, scram.name));
   }

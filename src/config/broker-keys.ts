@@ -68,10 +68,17 @@ export const BROKER_KEYS = {
   'ssl.client.auth': str('none', { oneOf: ['required', 'requested', 'none'], importance: 'medium', doc: 'Client certificate authentication on SSL listeners.' }),
   'ssl.enabled.protocols': list(['TLSv1.2', 'TLSv1.3'], { oneOf: ['TLSv1.2', 'TLSv1.3'], validate: atLeastOne, importance: 'medium', doc: 'TLS versions accepted.' }),
   'sasl.enabled.mechanisms': list(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], {
-    oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'],
     importance: 'medium',
     doc: 'SASL mechanisms of SASL listeners (Kafka default GSSAPI, which Tributary does not implement).',
   }),
+  'sasl.oauthbearer.jwks.endpoint.url': str(null, { importance: 'medium', doc: 'OAUTHBEARER with OAuthBearerValidatorCallbackHandler: JWKS URL (file:, http:, https:) of the keys that sign tokens.' }),
+  'sasl.oauthbearer.jwks.endpoint.refresh.ms': long(3600000, { min: 0, doc: 'How often the JWKS is fetched again.' }),
+  'sasl.oauthbearer.expected.issuer': str(null, { importance: 'low', doc: 'OAUTHBEARER (JWKS): required iss claim.' }),
+  'sasl.oauthbearer.expected.audience': list(null, { importance: 'low', doc: 'OAUTHBEARER (JWKS): the aud claim must name one of these.' }),
+  'sasl.oauthbearer.sub.claim.name': str('sub', { importance: 'low', doc: 'OAUTHBEARER (JWKS): claim holding the principal name.' }),
+  'sasl.oauthbearer.scope.claim.name': str('scope', { importance: 'low', doc: 'OAUTHBEARER (JWKS): claim holding the scopes.' }),
+  'sasl.oauthbearer.clock.skew.seconds': int(30, { min: 0, doc: 'OAUTHBEARER (JWKS): allowed clock difference for exp and iat.' }),
   'sasl.server.max.receive.size': int(524288, { min: 1, doc: 'Largest SASL token (or request before authentication) accepted; larger ones close the connection.' }),
   'connection.failed.authentication.delay.ms': int(100, {
     min: 0,

@@ -30,7 +30,13 @@ const SEED = arg('seed', 1);
 const ZERO_SIZE_FRAMES = process.argv.includes('--zero-size-frames');
 
 const rssMiB = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return -1; // the broker is gone
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Math.round(Number(m[1]) / 1024) : -1;
 };
 const pct = (xs: number[], p: number) => {
@@ -135,6 +141,7 @@ async function main(): Promise<void> {
   good.close();
   clearInterval(sampler);
   const survived = broker.exitStatus() === null;
+  if (!survived) console.error(`broker exited ${JSON.stringify(broker.exitStatus())}; last log lines:\n${broker.logs().split('\n').filter((l) => !l.includes('protocol violation')).slice(-30).join('\n')}`);
   const rssEnd = rssMiB(broker.pid);
   const result = {
     frames: stats.frames,

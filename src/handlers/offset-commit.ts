@@ -3,34 +3,42 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/generated/offset-commit.js';
 import type { Broker } from '../broker.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 import type { GroupCoordinator, OffsetCommitParams } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 
 type Partition = OffsetCommitRequest['topics'][number]['partitions'][number];
+
+function everywhere(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
 
 export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinator): ApiHandler<OffsetCommitRequest> {
   return {
     apiKey: 8,
     minVersion: 0,
     maxVersion: 9,
-    errorResponse(req, errorCode): OffsetCommitResponse {
-      return {
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-      };
-    },
+    errorResponse: everywhere,
     async handle(ctx, req): Promise<OffsetCommitResponse> {
       const v = ctx.header.apiVersion;
       // Per topic: the known partitions (sent on) and the final answer slots, in request order.
       const answers = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: OffsetCommitParams['topics'] = [];
       const slots: { errorCode: number }[][] = [];
+      // KafkaApis: READ on the group for the whole request, then READ on each topic.
+      if (!authorized(broker, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return everywhere(req, ErrorCode.GROUP_AUTHORIZATION_FAILED);
       req.topics.forEach((t, ti) => {
         const parts: Partition[] = [];
         const topicSlots: { errorCode: number }[] = [];
+        const refused = !authorized(broker, ctx, AclOperation.READ, ResourceType.TOPIC, t.name);
         t.partitions.forEach((p, pi) => {
           const slot = answers[ti]!.partitions[pi]!;
-          if (broker.partition(t.name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          if (refused) slot.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          else if (broker.partition(t.name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             parts.push(p);
             topicSlots.push(slot);

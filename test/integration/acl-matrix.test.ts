@@ -144,8 +144,12 @@ describe('ACL matrix (kafkajs, SASL/PLAIN)', () => {
     expect((await raw.send(10, 3, { key: 'g-alice', keyType: 0 })).errorCode).toBe(0);
     const join = { groupId: 'g-other', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null };
     expect((await raw.send(11, 5, join)).errorCode).toBe(30);
-    const commit = await raw.send(8, 8, { groupId: 'g-alice', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'acl-out', partitions: [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    expect(commit.topics[0].partitions[0].errorCode).toBe(29);
+    // Per topic, as Kafka: READ on acl-in lets that commit through, acl-out is refused.
+    const part = [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: null }];
+    const commit = await raw.send(8, 8, { groupId: 'g-alice', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'acl-out', partitions: part }, { name: 'acl-in', partitions: part }] });
+    expect(commit.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['acl-out', 29], ['acl-in', 0]]);
+    const offsets = await raw.send(2, 5, { replicaId: -1, isolationLevel: 0, topics: ['acl-secret', 'acl-in'].map((name) => ({ name, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] })) });
+    expect(offsets.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['acl-secret', 29], ['acl-in', 0]]);
     const fetch = await raw.send(1, 4, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topic: 'acl-secret', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }, { topic: 'acl-in', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] });
     expect(fetch.responses.map((t: any) => [t.topic, t.partitions[0].errorCode])).toEqual([['acl-secret', 29], ['acl-in', 0]]);
     raw.close();

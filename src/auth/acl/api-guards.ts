@@ -1,8 +1,8 @@
 // Whole-request authorization for APIs whose Kafka check concerns one resource (JoinGroup: READ
 // on its group) or that this broker checks all-or-nothing. Registry wraps those handlers: a
 // refused request is answered with the handler's errorResponse carrying the Kafka error code.
-// Produce, Fetch, Metadata and ListGroups check inside their handlers instead, per topic / group,
-// as KafkaApis does.
+// Produce, Fetch, Metadata, ListOffsets, OffsetCommit, CreateTopics and ListGroups check inside their handlers instead, per
+// topic / group, as KafkaApis does.
 //
 // "all-or-nothing" below: Kafka answers these per item (a refused topic among allowed ones);
 // here one refused item refuses the request, which never allows more than Kafka would.
@@ -34,8 +34,6 @@ export function apiGuards(broker: HasAuthorizer, topicNameById: (id: string) => 
   const fetchTopics = (req: any): string[] =>
     (req.groups?.length ? req.groups.flatMap((g: any) => g.topics ?? []) : (req.topics ?? [])).map((t: any) => t.name);
   return new Map<number, Guard>([
-    [2, topics(Op.DESCRIBE, (r) => r.topics.map((t: any) => t.name))], // ListOffsets, all-or-nothing
-    [8, (ctx, req) => group(Op.READ)(ctx, req) ?? topics(Op.READ, (r) => r.topics.map((t: any) => t.name))(ctx, req)], // OffsetCommit
     // OffsetFetch: DESCRIBE on each group and each named topic (all-or-nothing; Kafka filters topics).
     [9, (ctx, req) => groupIds(req).every((g) => can(ctx, Op.DESCRIBE, R.GROUP, g)) ? topics(Op.DESCRIBE, fetchTopics)(ctx, req) : ErrorCode.GROUP_AUTHORIZATION_FAILED],
     // FindCoordinator: DESCRIBE on the group or transactional id behind each key.
@@ -46,8 +44,6 @@ export function apiGuards(broker: HasAuthorizer, topicNameById: (id: string) => 
         : txnKeys ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.GROUP_AUTHORIZATION_FAILED;
     }],
     [15, (ctx, req) => (req.groups as string[]).every((g) => can(ctx, Op.DESCRIBE, R.GROUP, g)) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED], // DescribeGroups, all-or-nothing
-    // CreateTopics: CREATE on the cluster, or on every topic.
-    [19, (ctx, req) => can(ctx, Op.CREATE, R.CLUSTER, CLUSTER_NAME) ? null : topics(Op.CREATE, (r) => r.topics.map((t: any) => t.name))(ctx, req)],
     // DeleteTopics: DELETE on each topic (named, or by id).
     [20, topics(Op.DELETE, (r) => [...(r.topicNames ?? []), ...(r.topics ?? []).map((t: any) => t.name ?? topicNameById(t.topicId) ?? '')])],
     // AddPartitionsToTxn: WRITE on each transactional id and each topic.

@@ -2,6 +2,7 @@
 // `startBroker` is the embedding API used by the CLI and by tests (port 0, temp dirs).
 import path from 'node:path';
 import { LogManager } from '../storage/log/log-manager.js';
+import { lockLogDirs, type LogDirLock } from '../storage/log/log-dir-lock.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from './config/topic-config.js';
 import type { Logger } from './logging/logger.js';
@@ -13,10 +14,13 @@ import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener } from './network/server.js';
+import { RequestControls } from './network/request-control.js';
+import { onCodecLoadFailure } from '../protocol/records/optional-codecs.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
 import { version } from './version.js';
 import { buildHandlers } from './handlers/registry.js';
+import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
 import { TierManager } from './tier/tier-manager.js';
@@ -26,6 +30,7 @@ import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
+import type { ListenerSpec } from './network/server.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -38,17 +43,17 @@ export class Broker {
   readonly topics: TopicRegistry;
   /** Dynamic broker configs (AlterConfigs on BROKER resources), persisted in the first log dir. */
   readonly dynamicConfigs: DynamicConfigStore;
-  readonly logManager: LogManager;
-  /** Tiered storage: copies rolled segments of remote.storage.enable topics to the object store. */
-  readonly tier: TierManager;
-  readonly waiters = new AppendWaiters();
-  readonly fetchSessions: FetchSessionCache;
   /** SCRAM credentials (AlterUserScramCredentials), persisted in the first log dir. */
   readonly scramCredentials: ScramCredentialStore;
   /** ACLs (CreateAcls/DeleteAcls), persisted in the first log dir. */
   readonly acls: AclStore;
   /** Enforces the ACLs; null when authorizer.class.name is empty (everything allowed). */
   readonly authorizer: Authorizer | null;
+  readonly logManager: LogManager;
+  /** Tiered storage: copies rolled segments of remote.storage.enable topics to the object store. */
+  readonly tier: TierManager;
+  readonly waiters = new AppendWaiters();
+  readonly fetchSessions: FetchSessionCache;
   /** The aggregation stage (null when tributary.aggregations.enable=false); set by start(). */
   aggregations: AggregationManager | null = null;
   /** Transactions and producer ids (InitProducerId, AddPartitionsToTxn, EndTxn, ...); set by start(). */
@@ -64,9 +69,14 @@ export class Broker {
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
-  private readonly jwks: { stop(): void }[] = [];
+  private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
-  private metrics: { collector: BrokerMetrics; exporter: MetricsExporter } | null = null;
+  private metrics: { collector: () => BrokerMetrics | null; exporter: MetricsExporter } | null = null;
+  /** The request handlers, set once the broker is ready (connections wait for them). */
+  private handlers: HandlerLookup | null = null;
+  /** One per log dir, held from the first step of start() until close() is done. */
+  private dirLocks: LogDirLock[] = [];
+  private logManagerStarted = false;
 
   /** Port of the metrics endpoint, null when it is off (tributary.metrics.port = -1). */
   get metricsPort(): number | null {
@@ -78,12 +88,23 @@ export class Broker {
     return this.server?.connectionCount ?? 0;
   }
   private closing: Promise<void> | null = null;
+  private readonly stopCodecWatch: () => void;
+  /** Request interception for createTestCluster().control; empty (and free) otherwise. */
+  readonly requestControls: RequestControls;
 
   constructor(
     readonly config: BrokerConfig,
     readonly logger: Logger,
   ) {
     this.nodeId = config.nodeId;
+    // Native codecs load on first use; say clearly when one is missing (clients get
+    // UNSUPPORTED_COMPRESSION_TYPE for it).
+    this.stopCodecWatch = onCodecLoadFailure((codec, pkg, error) =>
+      logger.warn(`${codec} compression is unavailable: its optional dependency ${pkg} failed to load; producers using ${codec} get UNSUPPORTED_COMPRESSION_TYPE`, { codec, package: pkg, error }),
+    );
+    this.requestControls = new RequestControls((err, info) =>
+      logger.error('request control function failed', { api: info.apiName, error: err.message }),
+    );
     const logDirs = config.logDirs;
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
@@ -100,6 +121,7 @@ export class Broker {
         return t ? toLogConfig(resolveTopicConfig(this.config, t.configs)) : undefined;
       },
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
+      validateAllOnStart: config.get('tributary.log.recover.on.start') as boolean,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
       cleaner: {
         enabled: config.get('log.cleaner.enable') as boolean,
@@ -112,21 +134,64 @@ export class Broker {
     this.tier = new TierManager({ config, logManager: this.logManager, topicIdOf: (t) => this.topics.get(t)?.id, logger: logger.child({ component: 'tier' }) });
   }
 
+  /**
+   * Start-up order matters for safety: (1) lock every log dir, before anything there is read or
+   * written (a second broker on the same dirs stops here); (2) bind the listeners and the metrics
+   * port, so that a busy port stops the broker before it writes any data; (3) load logs and
+   * coordinators (which may create internal topics); (4) serve. A failure releases what was taken.
+   */
   async start(): Promise<void> {
     // First: bad TLS/SASL settings (missing key file, bad JAAS) fail before anything is opened.
     const listeners = listenerSpecs(this.config, this.scramCredentials, (msg) => this.logger.warn(msg));
+    this.jwks.push(...jwksFetchers(listeners));
+    try {
+      this.dirLocks = await lockLogDirs(this.config.logDirs);
+      await this.bindPorts(listeners);
+      await this.loadAndStartServices();
+    } catch (err) {
+      await this.abortStart();
+      throw err;
+    }
+    this.server!.open(this.handlers!);
+    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
+  }
+
+  private async bindPorts(listeners: ListenerSpec[]): Promise<void> {
+    this.server = new NetworkServer(
+      null,
+      {
+        maxRequestBytes: this.config.get('socket.request.max.bytes') as number,
+        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection') as number,
+        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes') as number,
+        idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
+      },
+      this.logger.child({ component: 'network' }),
+    );
+    this.bound = await this.server.bind(listeners);
+    const metricsPort = this.config.get('tributary.metrics.port') as number;
+    if (metricsPort >= 0) {
+      let collector: BrokerMetrics | null = null;
+      const exporter = await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => {
+        collector ??= this.server && this.handlers ? new BrokerMetrics(this, version()) : null;
+        if (!collector) throw new Error('the broker is still starting');
+        return collector.collect();
+      });
+      this.metrics = { collector: () => collector, exporter };
+      this.logger.info('metrics endpoint listening', { port: exporter.port, path: '/metrics' });
+    }
+  }
+
+  private async loadAndStartServices(): Promise<void> {
     const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
     this.clusterId = meta.clusterId;
     // Dynamic broker configs first: topic defaults resolved below must see them.
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
     await this.scramCredentials.load();
-    // OAUTHBEARER with JWKS: the keys must be there before the first login.
-    for (const jwks of jwksFetchers(listeners)) {
-      await jwks.start();
-      this.jwks.push(jwks);
-    }
     await this.acls.load();
+    // OAUTHBEARER with JWKS: the keys must be there before the first login.
+    for (const jwks of this.jwks) await jwks.start();
+    this.logManagerStarted = true;
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
@@ -146,25 +211,23 @@ export class Broker {
       this.aggregations = new AggregationManager(this, readManagerOptions(this));
       await this.aggregations.start();
     }
-    const handlers = buildHandlers(this);
-    this.server = new NetworkServer(
-      handlers,
-      {
-        maxRequestBytes: this.config.get('socket.request.max.bytes') as number,
-        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection') as number,
-        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes') as number,
-        idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
-      },
-      this.logger.child({ component: 'network' }),
-    );
-    this.bound = await this.server.listen(listeners);
-    const metricsPort = this.config.get('tributary.metrics.port') as number;
-    if (metricsPort >= 0) {
-      const metrics = new BrokerMetrics(this, version());
-      this.metrics = { collector: metrics, exporter: await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => metrics.collect()) };
-      this.logger.info('metrics endpoint listening', { port: this.metrics.exporter.port, path: '/metrics' });
-    }
-    this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
+    this.handlers = this.requestControls.wrap(buildHandlers(this));
+  }
+
+  /** Undoes a start that failed part-way: ports closed, logs closed (if opened), dir locks released. */
+  private async abortStart(): Promise<void> {
+    const quietly = (p: Promise<unknown> | undefined) => p?.catch((e) => this.logger.warn('cleanup after failed start', { error: String(e) }));
+    await quietly(this.metrics?.exporter.close());
+    for (const j of this.jwks) j.stop();
+    await quietly(this.server?.close(0));
+    await quietly(this.aggregations?.stop());
+    await quietly(this.txnCoordinator?.shutdown());
+    await quietly(this.consumerGroupCoordinator?.shutdown());
+    await quietly(this.groupCoordinator?.shutdown());
+    await quietly(this.tier.stop());
+    if (this.logManagerStarted) await quietly(this.logManager.shutdown());
+    for (const l of this.dirLocks) await l.release();
+    this.dirLocks = [];
   }
 
   /** The first listener's bound port (tests listen on port 0). */
@@ -292,28 +355,40 @@ export class Broker {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.logger.info('shutting down');
-      this.metrics?.collector.close();
-      await this.metrics?.exporter.close();
-      for (const j of this.jwks) j.stop();
-      // Processors append to local logs: stop them while the logs are open.
-      await this.aggregations?.stop();
-      // Release parked JoinGroups first so in-flight requests can finish within the grace period.
-      await this.txnCoordinator?.shutdown();
-      await this.consumerGroupCoordinator?.shutdown();
-      await this.groupCoordinator?.shutdown();
-      await this.server?.close();
-      this.waiters.notifyAll();
-      await this.tier.stop();
-      await this.logManager.shutdown();
+      try {
+        await this.shutdownServices();
+      } finally {
+        // Even after a failed shutdown: this process is done with the dirs.
+        for (const l of this.dirLocks) await l.release();
+        this.dirLocks = [];
+      }
       this.logger.info('shutdown complete');
     })();
     return this.closing;
   }
+
+  private async shutdownServices(): Promise<void> {
+    this.logger.info('shutting down');
+    this.metrics?.collector()?.close();
+    await this.metrics?.exporter.close();
+    for (const j of this.jwks) j.stop();
+    // Processors append to local logs: stop them while the logs are open.
+    await this.aggregations?.stop();
+    // Release parked JoinGroups first so in-flight requests can finish within the grace period.
+    await this.txnCoordinator?.shutdown();
+    await this.consumerGroupCoordinator?.shutdown();
+    await this.groupCoordinator?.shutdown();
+    await this.server?.close();
+    this.waiters.notifyAll();
+    await this.tier.stop();
+    await this.logManager.shutdown();
+    this.stopCodecWatch();
+  }
 }
 
-export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; close(): Promise<void> }> {
+export async function startBroker(config: BrokerConfig, logger: Logger): Promise<{ broker: Broker; port: number; bootstrap: string; close(): Promise<void> }> {
   const broker = new Broker(config, logger);
   await broker.start();
-  return { broker, port: broker.port, close: () => broker.close() };
+  const endpoint = broker.endpointFor(broker.boundListeners[0]!.name);
+  return { broker, port: broker.port, bootstrap: `${endpoint.host}:${endpoint.port}`, close: () => broker.close() };
 }

@@ -5,11 +5,17 @@ let cached: string | null = null;
 
 export function version(): string {
   if (cached !== null) return cached;
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    cached = pkg.version ?? 'unknown';
-  } catch {
-    cached = 'unknown';
+  cached = 'unknown';
+  // src/version.ts in a checkout, dist/src/version.js in the published package.
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name !== 'tributary') continue;
+      cached = pkg.version ?? 'unknown';
+      break;
+    } catch {
+      // not here: try the next candidate
+    }
   }
   return cached;
 }

@@ -73,7 +73,7 @@ export function encodeProduceBody(
     transactionalId: null,
     acks,
     timeoutMs,
-    topicData: [{ name: topic, partitionData: partitions.map((p) => ({ index: p.index, records: p.records })) }],
+    topicData: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: partitions.map((p) => ({ index: p.index, records: p.records })) }],
   };
   encodeProduceRequest(w, PRODUCE_VERSION, req);
   return finish(w);
@@ -135,6 +135,6 @@ export function encodeCreateTopicsBody(topics: { name: string; partitions: numbe
 
 export function encodeApiVersionsBody(): Buffer {
   const w = new Writer(64);
-  encodeApiVersionsRequest(w, API_VERSIONS_VERSION, { clientSoftwareName: 'tributary-bench', clientSoftwareVersion: '0.1.0' });
+  encodeApiVersionsRequest(w, API_VERSIONS_VERSION, { clientSoftwareName: 'tributary-bench', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
   return finish(w);
 }

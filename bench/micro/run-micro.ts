@@ -9,6 +9,9 @@ import { decodeProduceRequest } from '../../protocol/generated/produce.js';
 import { scanBatches } from '../../protocol/records/batch-header.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { validateProduceRecords } from '../../protocol/records/validate.js';
+import { BATCH_HEADER_SIZE, Compression, readBatchHeader } from '../../protocol/records/batch-header.js';
+import { inspectBatchRecords } from '../../protocol/records/batch-records.js';
+import { decompress } from '../../protocol/records/compression.js';
 import { ZERO_UUID } from '../../protocol/wire/defaults.js';
 import { Reader } from '../../protocol/wire/reader.js';
 import { Writer } from '../../protocol/wire/writer.js';
@@ -80,6 +83,23 @@ export function microCases(): (() => MicroResult)[] {
   const chunks: Buffer[] = [];
   for (let p = 0; p < frame1m.length; p += 64 * 1024) chunks.push(frame1m.subarray(p, Math.min(frame1m.length, p + 64 * 1024)));
   const value = Buffer.alloc(1024, 7);
+  // Compressible records (log-line-like JSON, ~4:1 with gzip) for the compressed-produce cases:
+  // 128 records of ~500 bytes, about what a client puts in one 16 KiB compressed batch.
+  const jsonRecords = Array.from({ length: 128 }, (_, i) => ({
+    key: Buffer.from(`user-${i % 17}`),
+    value: Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, level: i % 5 ? 'info' : 'warn', service: `svc-${i % 7}`, msg: `request ${i} served in ${(i * 37) % 1000} ms`, path: `/api/v1/items/${i * 7919}`, pad: 'abcdefghij'.repeat(30 + (i % 10)) })),
+  }));
+  const compressedCase = (name: string, codec: Compression) => {
+    const b = buildRecordBatch({ compression: codec, records: jsonRecords, baseTimestamp: 1 });
+    const info = readBatchHeader(b, 0);
+    const inflated = decompress(codec, b.subarray(BATCH_HEADER_SIZE)).length;
+    return [
+      () => measure(`${name} batch ${(b.length / 1024).toFixed(1)} KiB (${(inflated / 1024).toFixed(0)} KiB inflated): decompress only`, b.length, () => decompress(codec, b.subarray(BATCH_HEADER_SIZE)).length),
+      () => measure(`${name} batch: inspectBatchRecords (decompress + walk ${jsonRecords.length} records)`, b.length, () => inspectBatchRecords(b, info, 64 * MiB).maxTimestamp),
+    ];
+  };
+  const plain16k = buildRecordBatch({ records: Array.from({ length: 16 }, () => ({ key: null, value })), baseTimestamp: 1 });
+  const plainJson = buildRecordBatch({ records: jsonRecords, baseTimestamp: 1 });
   const reused = Buffer.allocUnsafe(frame1m.length);
 
   return [
@@ -120,6 +140,12 @@ export function microCases(): (() => MicroResult)[] {
       return w.toChunks().length;
     }),
     () => measure(`decodeFetchResponse v${FETCH_VERSION}, 1 MiB records`, encodedFetch.length, () => decodeFetchResponse(new Reader(encodedFetch), FETCH_VERSION).responses.length),
+    ...compressedCase('gzip', Compression.Gzip),
+    ...compressedCase('snappy', Compression.Snappy),
+    ...compressedCase('lz4', Compression.Lz4),
+    ...compressedCase('zstd', Compression.Zstd),
+    () => measure('walk records of an uncompressed 16 KiB batch (16 x 1 KiB), not done on the fast path', plain16k.length, () => inspectBatchRecords(plain16k, readBatchHeader(plain16k, 0), 0).maxTimestamp),
+    () => measure(`walk records of an uncompressed ${(plainJson.length / 1024).toFixed(0)} KiB batch (128 small records)`, plainJson.length, () => inspectBatchRecords(plainJson, readBatchHeader(plainJson, 0), 0).maxTimestamp),
     () => measure('buildRecordBatch 16 x 1 KiB records (client side)', 16 * 1024, () => {
       const records = [];
       for (let i = 0; i < 16; i++) records.push({ key: null, value });

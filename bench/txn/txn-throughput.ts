@@ -80,7 +80,7 @@ function body(encode: (w: Writer) => void): Buffer {
 function bodyTemplate(partition: number, n: number, transactional: boolean, transactionalId: string | null) {
   const value = Buffer.alloc(RECORD_BYTES, 0x61);
   const batch = buildRecordBatch({ producerId: 0, producerEpoch: 0, baseSequence: 0, transactional, records: Array.from({ length: n }, () => ({ key: null, value })) });
-  const whole = body((w) => encodeProduceRequest(w, PRODUCE_VERSION, { transactionalId, acks: -1, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: batch }] }] }));
+  const whole = body((w) => encodeProduceRequest(w, PRODUCE_VERSION, { transactionalId, acks: -1, timeoutMs: 30_000, topicData: [{ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: partition, records: batch }] }] }));
   const at = whole.indexOf(batch.subarray(0, 64));
   if (at < 0) throw new Error('batch not found in its produce body');
   return {
@@ -101,7 +101,7 @@ function send<T>(conn: BenchConnection, apiKey: number, version: number, b: Buff
 }
 
 async function initProducerId(conn: BenchConnection, transactionalId: string | null): Promise<{ pid: number; epoch: number }> {
-  const r = await send(conn, 22, 4, body((w) => encodeInitProducerIdRequest(w, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })), decodeInitProducerIdResponse);
+  const r = await send(conn, 22, 4, body((w) => encodeInitProducerIdRequest(w, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false })), decodeInitProducerIdResponse);
   if (r.errorCode !== 0) throw new Error(`InitProducerId: ${errorName(r.errorCode)}`);
   return { pid: r.producerId, epoch: r.producerEpoch };
 }

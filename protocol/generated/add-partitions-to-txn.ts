@@ -33,7 +33,7 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   /** (v0+) The name of the topic. */
   name: string;
-  /** (v0+) The partition indexes to add to the transaction */
+  /** (v0+) The partition indexes to add to the transaction. */
   partitions: number[];
 }
 
@@ -183,7 +183,7 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   /** (v0+) The topic name. */
   name: string;
-  /** (v0+) The results for each partition */
+  /** (v0+) The results for each partition. */
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
 }
 

@@ -6,29 +6,44 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface AddRaftVoterRequest {
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) The cluster id. */
   clusterId: string | null;
-  /** (v0+) */
+  /** (v0+) The maximum time to wait for the request to complete before returning. */
   timeoutMs: number;
-  /** (v0+) The replica id of the voter getting added to the topic partition */
+  /** (v0+) The replica id of the voter getting added to the topic partition. */
   voterId: number;
-  /** (v0+) The directory id of the voter getting added to the topic partition */
+  /** (v0+) The directory id of the voter getting added to the topic partition. */
   voterDirectoryId: string;
-  /** (v0+) The endpoints that can be used to communicate with the voter */
+  /** (v0+) The endpoints that can be used to communicate with the voter. */
   listeners: AddRaftVoterRequestListener[];
+  /** (v1+) When true, return a response after the new voter set is committed. Otherwise, return after the leader writes the changes locally. */
+  ackWhenCommitted: boolean;
 }
 
 export interface AddRaftVoterRequestListener {
-  /** (v0+) The name of the endpoint */
+  /** (v0+) The name of the endpoint. */
   name: string;
-  /** (v0+) The hostname */
+  /** (v0+) The hostname. */
   host: string;
-  /** (v0+) The port */
+  /** (v0+) The port. */
   port: number;
 }
 
 export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`AddRaftVoterRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`AddRaftVoterRequest v${version} is not supported`);
+  if (version >= 1) { // v1
+    const clusterId = r.readCompactNullableString();
+    const timeoutMs = r.readInt32();
+    const voterId = r.readInt32();
+    const voterDirectoryId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(5);
+    const listeners: AddRaftVoterRequestListener[] = [];
+    for (let _i = 0; _i < _n0; _i++) listeners.push(decodeAddRaftVoterRequestListener(r, version));
+    const ackWhenCommitted = r.readBool();
+    r.skipTaggedFields();
+    return { clusterId, timeoutMs, voterId, voterDirectoryId, listeners, ackWhenCommitted };
+  }
+  // v0
   const clusterId = r.readCompactNullableString();
   const timeoutMs = r.readInt32();
   const voterId = r.readInt32();
@@ -37,11 +52,26 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
   const listeners: AddRaftVoterRequestListener[] = [];
   for (let _i = 0; _i < _n0; _i++) listeners.push(decodeAddRaftVoterRequestListener(r, version));
   r.skipTaggedFields();
-  return { clusterId, timeoutMs, voterId, voterDirectoryId, listeners };
+  return { clusterId, timeoutMs, voterId, voterDirectoryId, listeners, ackWhenCommitted: true };
 }
 
 export function encodeAddRaftVoterRequest(w: Writer, version: number, m: AddRaftVoterRequest): void {
-  if (version < 0 || version > 0) throw new Error(`AddRaftVoterRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`AddRaftVoterRequest v${version} is not supported`);
+  if (version >= 1) { // v1
+    w.writeCompactNullableString(m.clusterId === undefined ? '' : m.clusterId);
+    w.writeInt32(m.timeoutMs ?? 0);
+    w.writeInt32(m.voterId ?? 0);
+    w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
+    {
+      const _a0 = m.listeners ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeAddRaftVoterRequestListener(w, version, _a0[_i]);
+    }
+    w.writeBool(m.ackWhenCommitted ?? true);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0
   w.writeCompactNullableString(m.clusterId === undefined ? '' : m.clusterId);
   w.writeInt32(m.timeoutMs ?? 0);
   w.writeInt32(m.voterId ?? 0);
@@ -72,14 +102,14 @@ function encodeAddRaftVoterRequestListener(w: Writer, version: number, m: AddRaf
 export interface AddRaftVoterResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The error code, or 0 if there was no error */
+  /** (v0+) The error code, or 0 if there was no error. */
   errorCode: number;
   /** (v0+, nullable v0+) The error message, or null if there was no error. */
   errorMessage: string | null;
 }
 
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`AddRaftVoterResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`AddRaftVoterResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const errorMessage = r.readCompactNullableString();
@@ -88,7 +118,7 @@ export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftV
 }
 
 export function encodeAddRaftVoterResponse(w: Writer, version: number, m: AddRaftVoterResponse): void {
-  if (version < 0 || version > 0) throw new Error(`AddRaftVoterResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`AddRaftVoterResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage === undefined ? '' : m.errorMessage);

@@ -5,9 +5,9 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface AllocateProducerIdsRequest {
-  /** (v0+) The ID of the requesting broker */
+  /** (v0+) The ID of the requesting broker. */
   brokerId: number;
-  /** (v0+) The epoch of the requesting broker */
+  /** (v0+) The epoch of the requesting broker. */
   brokerEpoch: number;
 }
 
@@ -29,11 +29,11 @@ export function encodeAllocateProducerIdsRequest(w: Writer, version: number, m: 
 export interface AllocateProducerIdsResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The top level response error code */
+  /** (v0+) The top level response error code. */
   errorCode: number;
-  /** (v0+) The first producer ID in this range, inclusive */
+  /** (v0+) The first producer ID in this range, inclusive. */
   producerIdStart: number;
-  /** (v0+) The number of producer IDs in this range */
+  /** (v0+) The number of producer IDs in this range. */
   producerIdLen: number;
 }
 

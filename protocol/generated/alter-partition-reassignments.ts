@@ -7,6 +7,8 @@ import { DecodeError } from '../wire/errors.js';
 export interface AlterPartitionReassignmentsRequest {
   /** (v0+) The time in ms to wait for the request to complete. */
   timeoutMs: number;
+  /** (v1+) The option indicating whether changing the replication factor of any given partition as part of this request is a valid move. */
+  allowReplicationFactorChange: boolean;
   /** (v0+) The topics to reassign. */
   topics: AlterPartitionReassignmentsRequestReassignableTopic[];
 }
@@ -26,17 +28,39 @@ export interface AlterPartitionReassignmentsRequestReassignablePartition {
 }
 
 export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`AlterPartitionReassignmentsRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`AlterPartitionReassignmentsRequest v${version} is not supported`);
+  if (version >= 1) { // v1
+    const timeoutMs = r.readInt32();
+    const allowReplicationFactorChange = r.readBool();
+    const _n0 = r.readCompactArrayLength(3);
+    const topics: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeAlterPartitionReassignmentsRequestReassignableTopic(r, version));
+    r.skipTaggedFields();
+    return { timeoutMs, allowReplicationFactorChange, topics };
+  }
+  // v0
   const timeoutMs = r.readInt32();
   const _n0 = r.readCompactArrayLength(3);
   const topics: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeAlterPartitionReassignmentsRequestReassignableTopic(r, version));
   r.skipTaggedFields();
-  return { timeoutMs, topics };
+  return { timeoutMs, allowReplicationFactorChange: true, topics };
 }
 
 export function encodeAlterPartitionReassignmentsRequest(w: Writer, version: number, m: AlterPartitionReassignmentsRequest): void {
-  if (version < 0 || version > 0) throw new Error(`AlterPartitionReassignmentsRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`AlterPartitionReassignmentsRequest v${version} is not supported`);
+  if (version >= 1) { // v1
+    w.writeInt32(m.timeoutMs ?? 60000);
+    w.writeBool(m.allowReplicationFactorChange ?? true);
+    {
+      const _a0 = m.topics ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeAlterPartitionReassignmentsRequestReassignableTopic(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0
   w.writeInt32(m.timeoutMs ?? 60000);
   {
     const _a0 = m.topics ?? [];
@@ -90,6 +114,8 @@ function encodeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer
 export interface AlterPartitionReassignmentsResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
+  /** (v1+) The option indicating whether changing the replication factor of any given partition as part of the request was allowed. */
+  allowReplicationFactorChange: boolean;
   /** (v0+) The top-level error code, or 0 if there was no error. */
   errorCode: number;
   /** (v0+, nullable v0+) The top-level error message, or null if there was no error. */
@@ -99,9 +125,9 @@ export interface AlterPartitionReassignmentsResponse {
 }
 
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   name: string;
-  /** (v0+) The responses to partitions to reassign */
+  /** (v0+) The responses to partitions to reassign. */
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
 }
 
@@ -115,7 +141,19 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
 }
 
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`AlterPartitionReassignmentsResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`AlterPartitionReassignmentsResponse v${version} is not supported`);
+  if (version >= 1) { // v1
+    const throttleTimeMs = r.readInt32();
+    const allowReplicationFactorChange = r.readBool();
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    const _n0 = r.readCompactArrayLength(3);
+    const responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
+    for (let _i = 0; _i < _n0; _i++) responses.push(decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, allowReplicationFactorChange, errorCode, errorMessage, responses };
+  }
+  // v0
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const errorMessage = r.readCompactNullableString();
@@ -123,11 +161,25 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
   const responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
   for (let _i = 0; _i < _n0; _i++) responses.push(decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
   r.skipTaggedFields();
-  return { throttleTimeMs, errorCode, errorMessage, responses };
+  return { throttleTimeMs, allowReplicationFactorChange: true, errorCode, errorMessage, responses };
 }
 
 export function encodeAlterPartitionReassignmentsResponse(w: Writer, version: number, m: AlterPartitionReassignmentsResponse): void {
-  if (version < 0 || version > 0) throw new Error(`AlterPartitionReassignmentsResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`AlterPartitionReassignmentsResponse v${version} is not supported`);
+  if (version >= 1) { // v1
+    w.writeInt32(m.throttleTimeMs ?? 0);
+    w.writeBool(m.allowReplicationFactorChange ?? true);
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeCompactNullableString(m.errorMessage === undefined ? '' : m.errorMessage);
+    {
+      const _a0 = m.responses ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage === undefined ? '' : m.errorMessage);

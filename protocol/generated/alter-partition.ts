@@ -6,35 +6,33 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface AlterPartitionRequest {
-  /** (v0+) The ID of the requesting broker */
+  /** (v0+) The ID of the requesting broker. */
   brokerId: number;
-  /** (v0+) The epoch of the requesting broker */
+  /** (v0+) The epoch of the requesting broker. */
   brokerEpoch: number;
-  /** (v0+) */
+  /** (v0+) The topics to alter ISRs for. */
   topics: AlterPartitionRequestTopicData[];
 }
 
 export interface AlterPartitionRequestTopicData {
-  /** (v0-1) The name of the topic to alter ISRs for */
-  topicName: string;
-  /** (v2+) The ID of the topic to alter ISRs for */
+  /** (v2+) The ID of the topic to alter ISRs for. */
   topicId: string;
-  /** (v0+) */
+  /** (v0+) The partitions to alter ISRs for. */
   partitions: AlterPartitionRequestPartitionData[];
 }
 
 export interface AlterPartitionRequestPartitionData {
-  /** (v0+) The partition index */
+  /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The leader epoch of this partition */
+  /** (v0+) The leader epoch of this partition. */
   leaderEpoch: number;
   /** (v0-2) The ISR for this partition. Deprecated since version 3. */
   newIsr: number[];
-  /** (v3+) */
+  /** (v3+) The ISR for this partition. */
   newIsrWithEpochs: AlterPartitionRequestBrokerState[];
   /** (v1+) 1 if the partition is recovering from an unclean leader election; 0 otherwise. */
   leaderRecoveryState: number;
-  /** (v0+) The expected epoch of the partition which is being updated. For legacy cluster this is the ZkVersion in the LeaderAndIsr request. */
+  /** (v0+) The expected epoch of the partition which is being updated. */
   partitionEpoch: number;
 }
 
@@ -46,20 +44,10 @@ export interface AlterPartitionRequestBrokerState {
 }
 
 export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPartitionRequest {
-  if (version < 0 || version > 3) throw new DecodeError(`AlterPartitionRequest v${version} is not supported`);
-  if (version >= 2) { // v2-3
-    const brokerId = r.readInt32();
-    const brokerEpoch = r.readInt64();
-    const _n0 = r.readCompactArrayLength(18);
-    const topics: AlterPartitionRequestTopicData[] = [];
-    for (let _i = 0; _i < _n0; _i++) topics.push(decodeAlterPartitionRequestTopicData(r, version));
-    r.skipTaggedFields();
-    return { brokerId, brokerEpoch, topics };
-  }
-  // v0-1
+  if (version < 2 || version > 3) throw new DecodeError(`AlterPartitionRequest v${version} is not supported`);
   const brokerId = r.readInt32();
   const brokerEpoch = r.readInt64();
-  const _n0 = r.readCompactArrayLength(3);
+  const _n0 = r.readCompactArrayLength(18);
   const topics: AlterPartitionRequestTopicData[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeAlterPartitionRequestTopicData(r, version));
   r.skipTaggedFields();
@@ -67,7 +55,7 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
 }
 
 export function encodeAlterPartitionRequest(w: Writer, version: number, m: AlterPartitionRequest): void {
-  if (version < 0 || version > 3) throw new Error(`AlterPartitionRequest v${version} is not supported`);
+  if (version < 2 || version > 3) throw new Error(`AlterPartitionRequest v${version} is not supported`);
   w.writeInt32(m.brokerId ?? 0);
   w.writeInt64(m.brokerEpoch ?? -1);
   {
@@ -79,44 +67,16 @@ export function encodeAlterPartitionRequest(w: Writer, version: number, m: Alter
 }
 
 function decodeAlterPartitionRequestTopicData(r: Reader, version: number): AlterPartitionRequestTopicData {
-  if (version >= 2) { // v2-3
-    const topicId = r.readUuid();
-    const _n0 = r.readCompactArrayLength(15);
-    const partitions: AlterPartitionRequestPartitionData[] = [];
-    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeAlterPartitionRequestPartitionData(r, version));
-    r.skipTaggedFields();
-    return { topicName: '', topicId, partitions };
-  }
-  if (version >= 1) { // v1
-    const topicName = r.readCompactString();
-    const _n0 = r.readCompactArrayLength(15);
-    const partitions: AlterPartitionRequestPartitionData[] = [];
-    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeAlterPartitionRequestPartitionData(r, version));
-    r.skipTaggedFields();
-    return { topicName, topicId: ZERO_UUID, partitions };
-  }
-  // v0
-  const topicName = r.readCompactString();
-  const _n0 = r.readCompactArrayLength(14);
+  const topicId = r.readUuid();
+  const _n0 = r.readCompactArrayLength(15);
   const partitions: AlterPartitionRequestPartitionData[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeAlterPartitionRequestPartitionData(r, version));
   r.skipTaggedFields();
-  return { topicName, topicId: ZERO_UUID, partitions };
+  return { topicId, partitions };
 }
 
 function encodeAlterPartitionRequestTopicData(w: Writer, version: number, m: AlterPartitionRequestTopicData): void {
-  if (version >= 2) { // v2-3
-    w.writeUuid(m.topicId ?? ZERO_UUID);
-    {
-      const _a0 = m.partitions ?? [];
-      w.writeCompactArrayLength(_a0.length);
-      for (let _i = 0; _i < _a0.length; _i++) encodeAlterPartitionRequestPartitionData(w, version, _a0[_i]);
-    }
-    w.writeUnsignedVarint(0); // no tagged fields
-    return;
-  }
-  // v0-1
-  w.writeCompactString(m.topicName ?? '');
+  w.writeUuid(m.topicId ?? ZERO_UUID);
   {
     const _a0 = m.partitions ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -137,26 +97,16 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
     r.skipTaggedFields();
     return { partitionIndex, leaderEpoch, newIsr: [], newIsrWithEpochs, leaderRecoveryState, partitionEpoch };
   }
-  if (version >= 1) { // v1-2
-    const partitionIndex = r.readInt32();
-    const leaderEpoch = r.readInt32();
-    const _n0 = r.readCompactArrayLength(4);
-    const newIsr: number[] = [];
-    for (let _i = 0; _i < _n0; _i++) newIsr.push(r.readInt32());
-    const leaderRecoveryState = r.readInt8();
-    const partitionEpoch = r.readInt32();
-    r.skipTaggedFields();
-    return { partitionIndex, leaderEpoch, newIsr, newIsrWithEpochs: [], leaderRecoveryState, partitionEpoch };
-  }
-  // v0
+  // v2
   const partitionIndex = r.readInt32();
   const leaderEpoch = r.readInt32();
   const _n0 = r.readCompactArrayLength(4);
   const newIsr: number[] = [];
   for (let _i = 0; _i < _n0; _i++) newIsr.push(r.readInt32());
+  const leaderRecoveryState = r.readInt8();
   const partitionEpoch = r.readInt32();
   r.skipTaggedFields();
-  return { partitionIndex, leaderEpoch, newIsr, newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch };
+  return { partitionIndex, leaderEpoch, newIsr, newIsrWithEpochs: [], leaderRecoveryState, partitionEpoch };
 }
 
 function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, m: AlterPartitionRequestPartitionData): void {
@@ -173,20 +123,7 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, m:
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1-2
-    w.writeInt32(m.partitionIndex ?? 0);
-    w.writeInt32(m.leaderEpoch ?? 0);
-    {
-      const _a0 = m.newIsr ?? [];
-      w.writeCompactArrayLength(_a0.length);
-      for (let _i = 0; _i < _a0.length; _i++) w.writeInt32(_a0[_i]);
-    }
-    w.writeInt8(m.leaderRecoveryState ?? 0);
-    w.writeInt32(m.partitionEpoch ?? 0);
-    w.writeUnsignedVarint(0); // no tagged fields
-    return;
-  }
-  // v0
+  // v2
   w.writeInt32(m.partitionIndex ?? 0);
   w.writeInt32(m.leaderEpoch ?? 0);
   {
@@ -194,6 +131,7 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, m:
     w.writeCompactArrayLength(_a0.length);
     for (let _i = 0; _i < _a0.length; _i++) w.writeInt32(_a0[_i]);
   }
+  w.writeInt8(m.leaderRecoveryState ?? 0);
   w.writeInt32(m.partitionEpoch ?? 0);
   w.writeUnsignedVarint(0); // no tagged fields
 }
@@ -214,25 +152,23 @@ function encodeAlterPartitionRequestBrokerState(w: Writer, version: number, m: A
 export interface AlterPartitionResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The top level response error code */
+  /** (v0+) The top level response error code. */
   errorCode: number;
-  /** (v0+) */
+  /** (v0+) The responses for each topic. */
   topics: AlterPartitionResponseTopicData[];
 }
 
 export interface AlterPartitionResponseTopicData {
-  /** (v0-1) The name of the topic */
-  topicName: string;
-  /** (v2+) The ID of the topic */
+  /** (v2+) The ID of the topic. */
   topicId: string;
-  /** (v0+) */
+  /** (v0+) The responses for each partition. */
   partitions: AlterPartitionResponsePartitionData[];
 }
 
 export interface AlterPartitionResponsePartitionData {
-  /** (v0+) The partition index */
+  /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The partition level error code */
+  /** (v0+) The partition level error code. */
   errorCode: number;
   /** (v0+) The broker ID of the leader. */
   leaderId: number;
@@ -242,25 +178,15 @@ export interface AlterPartitionResponsePartitionData {
   isr: number[];
   /** (v1+) 1 if the partition is recovering from an unclean leader election; 0 otherwise. */
   leaderRecoveryState: number;
-  /** (v0+) The current epoch for the partition for KRaft controllers. The current ZK version for the legacy controllers. */
+  /** (v0+) The current epoch for the partition for KRaft controllers. */
   partitionEpoch: number;
 }
 
 export function decodeAlterPartitionResponse(r: Reader, version: number): AlterPartitionResponse {
-  if (version < 0 || version > 3) throw new DecodeError(`AlterPartitionResponse v${version} is not supported`);
-  if (version >= 2) { // v2-3
-    const throttleTimeMs = r.readInt32();
-    const errorCode = r.readInt16();
-    const _n0 = r.readCompactArrayLength(18);
-    const topics: AlterPartitionResponseTopicData[] = [];
-    for (let _i = 0; _i < _n0; _i++) topics.push(decodeAlterPartitionResponseTopicData(r, version));
-    r.skipTaggedFields();
-    return { throttleTimeMs, errorCode, topics };
-  }
-  // v0-1
+  if (version < 2 || version > 3) throw new DecodeError(`AlterPartitionResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
-  const _n0 = r.readCompactArrayLength(3);
+  const _n0 = r.readCompactArrayLength(18);
   const topics: AlterPartitionResponseTopicData[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeAlterPartitionResponseTopicData(r, version));
   r.skipTaggedFields();
@@ -268,7 +194,7 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
 }
 
 export function encodeAlterPartitionResponse(w: Writer, version: number, m: AlterPartitionResponse): void {
-  if (version < 0 || version > 3) throw new Error(`AlterPartitionResponse v${version} is not supported`);
+  if (version < 2 || version > 3) throw new Error(`AlterPartitionResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   {
@@ -280,44 +206,16 @@ export function encodeAlterPartitionResponse(w: Writer, version: number, m: Alte
 }
 
 function decodeAlterPartitionResponseTopicData(r: Reader, version: number): AlterPartitionResponseTopicData {
-  if (version >= 2) { // v2-3
-    const topicId = r.readUuid();
-    const _n0 = r.readCompactArrayLength(21);
-    const partitions: AlterPartitionResponsePartitionData[] = [];
-    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeAlterPartitionResponsePartitionData(r, version));
-    r.skipTaggedFields();
-    return { topicName: '', topicId, partitions };
-  }
-  if (version >= 1) { // v1
-    const topicName = r.readCompactString();
-    const _n0 = r.readCompactArrayLength(21);
-    const partitions: AlterPartitionResponsePartitionData[] = [];
-    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeAlterPartitionResponsePartitionData(r, version));
-    r.skipTaggedFields();
-    return { topicName, topicId: ZERO_UUID, partitions };
-  }
-  // v0
-  const topicName = r.readCompactString();
-  const _n0 = r.readCompactArrayLength(20);
+  const topicId = r.readUuid();
+  const _n0 = r.readCompactArrayLength(21);
   const partitions: AlterPartitionResponsePartitionData[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeAlterPartitionResponsePartitionData(r, version));
   r.skipTaggedFields();
-  return { topicName, topicId: ZERO_UUID, partitions };
+  return { topicId, partitions };
 }
 
 function encodeAlterPartitionResponseTopicData(w: Writer, version: number, m: AlterPartitionResponseTopicData): void {
-  if (version >= 2) { // v2-3
-    w.writeUuid(m.topicId ?? ZERO_UUID);
-    {
-      const _a0 = m.partitions ?? [];
-      w.writeCompactArrayLength(_a0.length);
-      for (let _i = 0; _i < _a0.length; _i++) encodeAlterPartitionResponsePartitionData(w, version, _a0[_i]);
-    }
-    w.writeUnsignedVarint(0); // no tagged fields
-    return;
-  }
-  // v0-1
-  w.writeCompactString(m.topicName ?? '');
+  w.writeUuid(m.topicId ?? ZERO_UUID);
   {
     const _a0 = m.partitions ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -327,20 +225,6 @@ function encodeAlterPartitionResponseTopicData(w: Writer, version: number, m: Al
 }
 
 function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): AlterPartitionResponsePartitionData {
-  if (version >= 1) { // v1-3
-    const partitionIndex = r.readInt32();
-    const errorCode = r.readInt16();
-    const leaderId = r.readInt32();
-    const leaderEpoch = r.readInt32();
-    const _n0 = r.readCompactArrayLength(4);
-    const isr: number[] = [];
-    for (let _i = 0; _i < _n0; _i++) isr.push(r.readInt32());
-    const leaderRecoveryState = r.readInt8();
-    const partitionEpoch = r.readInt32();
-    r.skipTaggedFields();
-    return { partitionIndex, errorCode, leaderId, leaderEpoch, isr, leaderRecoveryState, partitionEpoch };
-  }
-  // v0
   const partitionIndex = r.readInt32();
   const errorCode = r.readInt16();
   const leaderId = r.readInt32();
@@ -348,28 +232,13 @@ function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): 
   const _n0 = r.readCompactArrayLength(4);
   const isr: number[] = [];
   for (let _i = 0; _i < _n0; _i++) isr.push(r.readInt32());
+  const leaderRecoveryState = r.readInt8();
   const partitionEpoch = r.readInt32();
   r.skipTaggedFields();
-  return { partitionIndex, errorCode, leaderId, leaderEpoch, isr, leaderRecoveryState: 0, partitionEpoch };
+  return { partitionIndex, errorCode, leaderId, leaderEpoch, isr, leaderRecoveryState, partitionEpoch };
 }
 
 function encodeAlterPartitionResponsePartitionData(w: Writer, version: number, m: AlterPartitionResponsePartitionData): void {
-  if (version >= 1) { // v1-3
-    w.writeInt32(m.partitionIndex ?? 0);
-    w.writeInt16(m.errorCode ?? 0);
-    w.writeInt32(m.leaderId ?? 0);
-    w.writeInt32(m.leaderEpoch ?? 0);
-    {
-      const _a0 = m.isr ?? [];
-      w.writeCompactArrayLength(_a0.length);
-      for (let _i = 0; _i < _a0.length; _i++) w.writeInt32(_a0[_i]);
-    }
-    w.writeInt8(m.leaderRecoveryState ?? 0);
-    w.writeInt32(m.partitionEpoch ?? 0);
-    w.writeUnsignedVarint(0); // no tagged fields
-    return;
-  }
-  // v0
   w.writeInt32(m.partitionIndex ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt32(m.leaderId ?? 0);
@@ -379,6 +248,7 @@ function encodeAlterPartitionResponsePartitionData(w: Writer, version: number, m
     w.writeCompactArrayLength(_a0.length);
     for (let _i = 0; _i < _a0.length; _i++) w.writeInt32(_a0[_i]);
   }
+  w.writeInt8(m.leaderRecoveryState ?? 0);
   w.writeInt32(m.partitionEpoch ?? 0);
   w.writeUnsignedVarint(0); // no tagged fields
 }

@@ -24,7 +24,7 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
 }
 
 export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
-  if (version < 0 || version > 2) throw new DecodeError(`AlterReplicaLogDirsRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`AlterReplicaLogDirsRequest v${version} is not supported`);
   if (version >= 2) { // v2
     const _n0 = r.readCompactArrayLength(3);
     const dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
@@ -32,7 +32,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
     r.skipTaggedFields();
     return { dirs };
   }
-  // v0-1
+  // v1
   const _n0 = r.readArrayLength(6);
   const dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
   for (let _i = 0; _i < _n0; _i++) dirs.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
@@ -40,7 +40,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
 }
 
 export function encodeAlterReplicaLogDirsRequest(w: Writer, version: number, m: AlterReplicaLogDirsRequest): void {
-  if (version < 0 || version > 2) throw new Error(`AlterReplicaLogDirsRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`AlterReplicaLogDirsRequest v${version} is not supported`);
   if (version >= 2) { // v2
     {
       const _a0 = m.dirs ?? [];
@@ -50,7 +50,7 @@ export function encodeAlterReplicaLogDirsRequest(w: Writer, version: number, m: 
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   {
     const _a0 = m.dirs ?? [];
     w.writeArrayLength(_a0.length);
@@ -67,7 +67,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: 
     r.skipTaggedFields();
     return { path, topics };
   }
-  // v0-1
+  // v1
   const path = r.readString();
   const _n0 = r.readArrayLength(6);
   const topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
@@ -86,7 +86,7 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, version: 
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.path ?? '');
   {
     const _a0 = m.topics ?? [];
@@ -104,7 +104,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, vers
     r.skipTaggedFields();
     return { name, partitions };
   }
-  // v0-1
+  // v1
   const name = r.readString();
   const _n0 = r.readArrayLength(4);
   const partitions: number[] = [];
@@ -123,7 +123,7 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, vers
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.name ?? '');
   {
     const _a0 = m.partitions ?? [];
@@ -154,7 +154,7 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
 }
 
 export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
-  if (version < 0 || version > 2) throw new DecodeError(`AlterReplicaLogDirsResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`AlterReplicaLogDirsResponse v${version} is not supported`);
   if (version >= 2) { // v2
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(3);
@@ -163,7 +163,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
     r.skipTaggedFields();
     return { throttleTimeMs, results };
   }
-  // v0-1
+  // v1
   const throttleTimeMs = r.readInt32();
   const _n0 = r.readArrayLength(6);
   const results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
@@ -172,7 +172,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
 }
 
 export function encodeAlterReplicaLogDirsResponse(w: Writer, version: number, m: AlterReplicaLogDirsResponse): void {
-  if (version < 0 || version > 2) throw new Error(`AlterReplicaLogDirsResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`AlterReplicaLogDirsResponse v${version} is not supported`);
   if (version >= 2) { // v2
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
@@ -183,7 +183,7 @@ export function encodeAlterReplicaLogDirsResponse(w: Writer, version: number, m:
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt32(m.throttleTimeMs ?? 0);
   {
     const _a0 = m.results ?? [];
@@ -201,7 +201,7 @@ function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reade
     r.skipTaggedFields();
     return { topicName, partitions };
   }
-  // v0-1
+  // v1
   const topicName = r.readString();
   const _n0 = r.readArrayLength(6);
   const partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
@@ -220,7 +220,7 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Write
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.topicName ?? '');
   {
     const _a0 = m.partitions ?? [];
@@ -236,7 +236,7 @@ function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: R
     r.skipTaggedFields();
     return { partitionIndex, errorCode };
   }
-  // v0-1
+  // v1
   const partitionIndex = r.readInt32();
   const errorCode = r.readInt16();
   return { partitionIndex, errorCode };
@@ -249,7 +249,7 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: W
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt32(m.partitionIndex ?? 0);
   w.writeInt16(m.errorCode ?? 0);
 }

@@ -9,22 +9,42 @@ export interface ApiVersionsRequest {
   clientSoftwareName: string;
   /** (v3+) The version of the client. */
   clientSoftwareVersion: string;
+  /** (v5+, nullable v5+) The cluster ID the client intends to connect to. Provide both ClusterId and NodeId, if known. */
+  clusterId: string | null;
+  /** (v5+) The node ID the client intends to connect to. Provide both ClusterId and NodeId, if known. */
+  nodeId: number;
 }
 
 export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
-  if (version < 0 || version > 4) throw new DecodeError(`ApiVersionsRequest v${version} is not supported`);
+  if (version < 0 || version > 5) throw new DecodeError(`ApiVersionsRequest v${version} is not supported`);
+  if (version >= 5) { // v5
+    const clientSoftwareName = r.readCompactString();
+    const clientSoftwareVersion = r.readCompactString();
+    const clusterId = r.readCompactNullableString();
+    const nodeId = r.readInt32();
+    r.skipTaggedFields();
+    return { clientSoftwareName, clientSoftwareVersion, clusterId, nodeId };
+  }
   if (version >= 3) { // v3-4
     const clientSoftwareName = r.readCompactString();
     const clientSoftwareVersion = r.readCompactString();
     r.skipTaggedFields();
-    return { clientSoftwareName, clientSoftwareVersion };
+    return { clientSoftwareName, clientSoftwareVersion, clusterId: null, nodeId: -1 };
   }
   // v0-2
-  return { clientSoftwareName: '', clientSoftwareVersion: '' };
+  return { clientSoftwareName: '', clientSoftwareVersion: '', clusterId: null, nodeId: -1 };
 }
 
 export function encodeApiVersionsRequest(w: Writer, version: number, m: ApiVersionsRequest): void {
-  if (version < 0 || version > 4) throw new Error(`ApiVersionsRequest v${version} is not supported`);
+  if (version < 0 || version > 5) throw new Error(`ApiVersionsRequest v${version} is not supported`);
+  if (version >= 5) { // v5
+    w.writeCompactString(m.clientSoftwareName ?? '');
+    w.writeCompactString(m.clientSoftwareVersion ?? '');
+    w.writeCompactNullableString(m.clusterId ?? null);
+    w.writeInt32(m.nodeId ?? -1);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 3) { // v3-4
     w.writeCompactString(m.clientSoftwareName ?? '');
     w.writeCompactString(m.clientSoftwareVersion ?? '');
@@ -47,7 +67,7 @@ export interface ApiVersionsResponse {
   finalizedFeaturesEpoch?: number;
   /** (v3+, tag 2) List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. */
   finalizedFeatures?: ApiVersionsResponseFinalizedFeatureKey[];
-  /** (v3+, tag 3) Set by a KRaft controller if the required configurations for ZK migration are present */
+  /** (v3+, tag 3) Set by a KRaft controller if the required configurations for ZK migration are present. */
   zkMigrationReady?: boolean;
 }
 
@@ -79,8 +99,8 @@ export interface ApiVersionsResponseFinalizedFeatureKey {
 }
 
 export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
-  if (version < 0 || version > 4) throw new DecodeError(`ApiVersionsResponse v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 5) throw new DecodeError(`ApiVersionsResponse v${version} is not supported`);
+  if (version >= 3) { // v3-5
     const errorCode = r.readInt16();
     const _n0 = r.readCompactArrayLength(7);
     const apiKeys: ApiVersionsResponseApiVersion[] = [];
@@ -129,8 +149,8 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
 }
 
 export function encodeApiVersionsResponse(w: Writer, version: number, m: ApiVersionsResponse): void {
-  if (version < 0 || version > 4) throw new Error(`ApiVersionsResponse v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 5) throw new Error(`ApiVersionsResponse v${version} is not supported`);
+  if (version >= 3) { // v3-5
     w.writeInt16(m.errorCode ?? 0);
     {
       const _a0 = m.apiKeys ?? [];
@@ -190,7 +210,7 @@ export function encodeApiVersionsResponse(w: Writer, version: number, m: ApiVers
 }
 
 function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersionsResponseApiVersion {
-  if (version >= 3) { // v3-4
+  if (version >= 3) { // v3-5
     const apiKey = r.readInt16();
     const minVersion = r.readInt16();
     const maxVersion = r.readInt16();
@@ -205,7 +225,7 @@ function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVer
 }
 
 function encodeApiVersionsResponseApiVersion(w: Writer, version: number, m: ApiVersionsResponseApiVersion): void {
-  if (version >= 3) { // v3-4
+  if (version >= 3) { // v3-5
     w.writeInt16(m.apiKey ?? 0);
     w.writeInt16(m.minVersion ?? 0);
     w.writeInt16(m.maxVersion ?? 0);

@@ -6,30 +6,30 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface AssignReplicasToDirsRequest {
-  /** (v0+) The ID of the requesting broker */
+  /** (v0+) The ID of the requesting broker. */
   brokerId: number;
-  /** (v0+) The epoch of the requesting broker */
+  /** (v0+) The epoch of the requesting broker. */
   brokerEpoch: number;
-  /** (v0+) */
+  /** (v0+) The directories to which replicas should be assigned. */
   directories: AssignReplicasToDirsRequestDirectoryData[];
 }
 
 export interface AssignReplicasToDirsRequestDirectoryData {
-  /** (v0+) The ID of the directory */
+  /** (v0+) The ID of the directory. */
   id: string;
-  /** (v0+) */
+  /** (v0+) The topics assigned to the directory. */
   topics: AssignReplicasToDirsRequestTopicData[];
 }
 
 export interface AssignReplicasToDirsRequestTopicData {
-  /** (v0+) The ID of the assigned topic */
+  /** (v0+) The ID of the assigned topic. */
   topicId: string;
-  /** (v0+) */
+  /** (v0+) The partitions assigned to the directory. */
   partitions: AssignReplicasToDirsRequestPartitionData[];
 }
 
 export interface AssignReplicasToDirsRequestPartitionData {
-  /** (v0+) The partition index */
+  /** (v0+) The partition index. */
   partitionIndex: number;
 }
 
@@ -108,30 +108,30 @@ function encodeAssignReplicasToDirsRequestPartitionData(w: Writer, version: numb
 export interface AssignReplicasToDirsResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The top level response error code */
+  /** (v0+) The top level response error code. */
   errorCode: number;
-  /** (v0+) */
+  /** (v0+) The list of directories and their assigned partitions. */
   directories: AssignReplicasToDirsResponseDirectoryData[];
 }
 
 export interface AssignReplicasToDirsResponseDirectoryData {
-  /** (v0+) The ID of the directory */
+  /** (v0+) The ID of the directory. */
   id: string;
-  /** (v0+) */
+  /** (v0+) The list of topics and their assigned partitions. */
   topics: AssignReplicasToDirsResponseTopicData[];
 }
 
 export interface AssignReplicasToDirsResponseTopicData {
-  /** (v0+) The ID of the assigned topic */
+  /** (v0+) The ID of the assigned topic. */
   topicId: string;
-  /** (v0+) */
+  /** (v0+) The list of assigned partitions. */
   partitions: AssignReplicasToDirsResponsePartitionData[];
 }
 
 export interface AssignReplicasToDirsResponsePartitionData {
-  /** (v0+) The partition index */
+  /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The partition level error code */
+  /** (v0+) The partition level error code. */
   errorCode: number;
 }
 

@@ -6,40 +6,40 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface BeginQuorumEpochRequest {
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) The cluster id. */
   clusterId: string | null;
-  /** (v1+) The replica id of the voter receiving the request */
+  /** (v1+) The replica id of the voter receiving the request. */
   voterId: number;
-  /** (v0+) */
+  /** (v0+) The topics. */
   topics: BeginQuorumEpochRequestTopicData[];
-  /** (v1+) Endpoints for the leader */
+  /** (v1+) Endpoints for the leader. */
   leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
 }
 
 export interface BeginQuorumEpochRequestTopicData {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partitions. */
   partitions: BeginQuorumEpochRequestPartitionData[];
 }
 
 export interface BeginQuorumEpochRequestPartitionData {
-  /** (v0+) The partition index */
+  /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v1+) The directory id of the receiving replica */
+  /** (v1+) The directory id of the receiving replica. */
   voterDirectoryId: string;
-  /** (v0+) The ID of the newly elected leader */
+  /** (v0+) The ID of the newly elected leader. */
   leaderId: number;
-  /** (v0+) The epoch of the newly elected leader */
+  /** (v0+) The epoch of the newly elected leader. */
   leaderEpoch: number;
 }
 
 export interface BeginQuorumEpochRequestLeaderEndpoint {
-  /** (v1+) The name of the endpoint */
+  /** (v1+) The name of the endpoint. */
   name: string;
-  /** (v1+) The node's hostname */
+  /** (v1+) The node's hostname. */
   host: string;
-  /** (v1+) The node's port */
+  /** (v1+) The node's port. */
   port: number;
 }
 
@@ -178,36 +178,36 @@ function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, version: number,
 export interface BeginQuorumEpochResponse {
   /** (v0+) The top level error code. */
   errorCode: number;
-  /** (v0+) */
+  /** (v0+) The topic data. */
   topics: BeginQuorumEpochResponseTopicData[];
-  /** (v1+, tag 0) Endpoints for all leaders enumerated in PartitionData */
+  /** (v1+, tag 0) Endpoints for all leaders enumerated in PartitionData. */
   nodeEndpoints?: BeginQuorumEpochResponseNodeEndpoint[];
 }
 
 export interface BeginQuorumEpochResponseTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partition data. */
   partitions: BeginQuorumEpochResponsePartitionData[];
 }
 
 export interface BeginQuorumEpochResponsePartitionData {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) */
+  /** (v0+) The error code for this partition. */
   errorCode: number;
   /** (v0+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v0+) The latest known leader epoch */
+  /** (v0+) The latest known leader epoch. */
   leaderEpoch: number;
 }
 
 export interface BeginQuorumEpochResponseNodeEndpoint {
-  /** (v1+) The ID of the associated node */
+  /** (v1+) The ID of the associated node. */
   nodeId: number;
-  /** (v1+) The node's hostname */
+  /** (v1+) The node's hostname. */
   host: string;
-  /** (v1+) The node's port */
+  /** (v1+) The node's port. */
   port: number;
 }
 

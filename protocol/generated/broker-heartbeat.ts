@@ -17,10 +17,45 @@ export interface BrokerHeartbeatRequest {
   wantShutDown: boolean;
   /** (v1+, tag 0) Log directories that failed and went offline. */
   offlineLogDirs?: string[];
+  /** (v2+, tag 1, nullable v2+) List of log directories that are cordoned. This is null before the broker reaches the RECOVERY state. */
+  cordonedLogDirs?: string[] | null;
 }
 
 export function decodeBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeatRequest {
-  if (version < 0 || version > 1) throw new DecodeError(`BrokerHeartbeatRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`BrokerHeartbeatRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    const brokerId = r.readInt32();
+    const brokerEpoch = r.readInt64();
+    const currentMetadataOffset = r.readInt64();
+    const wantFence = r.readBool();
+    const wantShutDown = r.readBool();
+    const o: BrokerHeartbeatRequest = { brokerId, brokerEpoch, currentMetadataOffset, wantFence, wantShutDown };
+    for (let _t = r.readUnsignedVarint(); _t > 0; _t--) {
+      const tag = r.readUnsignedVarint();
+      const saved = r.beginTaggedField(r.readUnsignedVarint());
+      switch (tag) {
+        case 0: {
+          const _n0 = r.readCompactArrayLength(16);
+          const _v: string[] = [];
+          for (let _i = 0; _i < _n0; _i++) _v.push(r.readUuid());
+          o.offlineLogDirs = _v;
+          break;
+        }
+        case 1: {
+          const _n1 = r.readCompactNullableArrayLength(16);
+          let _v: string[] | null = null;
+          if (_n1 >= 0) {
+            _v = [];
+            for (let _i = 0; _i < _n1; _i++) _v.push(r.readUuid());
+          }
+          o.cordonedLogDirs = _v;
+          break;
+        }
+      }
+      r.endTaggedField(saved); // skips unknown tags and unread bytes
+    }
+    return o;
+  }
   if (version >= 1) { // v1
     const brokerId = r.readInt32();
     const brokerEpoch = r.readInt64();
@@ -55,7 +90,33 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
 }
 
 export function encodeBrokerHeartbeatRequest(w: Writer, version: number, m: BrokerHeartbeatRequest): void {
-  if (version < 0 || version > 1) throw new Error(`BrokerHeartbeatRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new Error(`BrokerHeartbeatRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    w.writeInt32(m.brokerId ?? 0);
+    w.writeInt64(m.brokerEpoch ?? -1);
+    w.writeInt64(m.currentMetadataOffset ?? 0);
+    w.writeBool(m.wantFence ?? false);
+    w.writeBool(m.wantShutDown ?? false);
+    let _tags = 0;
+    if (m.offlineLogDirs !== undefined) _tags++;
+    if (m.cordonedLogDirs !== undefined) _tags++;
+    w.writeUnsignedVarint(_tags);
+    if (m.offlineLogDirs !== undefined) {
+      const _w = new Writer(64);
+      const _a0 = m.offlineLogDirs ?? [];
+      _w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) _w.writeUuid(_a0[_i]);
+      w.writeTaggedField(0, _w);
+    }
+    if (m.cordonedLogDirs !== undefined) {
+      const _w = new Writer(64);
+      const _a1 = m.cordonedLogDirs ?? null;
+      _w.writeCompactArrayLength(_a1 === null ? -1 : _a1.length);
+      if (_a1 !== null) for (let _i = 0; _i < _a1.length; _i++) _w.writeUuid(_a1[_i]);
+      w.writeTaggedField(1, _w);
+    }
+    return;
+  }
   if (version >= 1) { // v1
     w.writeInt32(m.brokerId ?? 0);
     w.writeInt64(m.brokerEpoch ?? -1);
@@ -97,7 +158,7 @@ export interface BrokerHeartbeatResponse {
 }
 
 export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
-  if (version < 0 || version > 1) throw new DecodeError(`BrokerHeartbeatResponse v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`BrokerHeartbeatResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const isCaughtUp = r.readBool();
@@ -108,7 +169,7 @@ export function decodeBrokerHeartbeatResponse(r: Reader, version: number): Broke
 }
 
 export function encodeBrokerHeartbeatResponse(w: Writer, version: number, m: BrokerHeartbeatResponse): void {
-  if (version < 0 || version > 1) throw new Error(`BrokerHeartbeatResponse v${version} is not supported`);
+  if (version < 0 || version > 2) throw new Error(`BrokerHeartbeatResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeBool(m.isCaughtUp ?? false);

@@ -12,13 +12,13 @@ export interface BrokerRegistrationRequest {
   clusterId: string;
   /** (v0+) The incarnation id of the broker process. */
   incarnationId: string;
-  /** (v0+) The listeners of this broker */
+  /** (v0+) The listeners of this broker. */
   listeners: BrokerRegistrationRequestListener[];
   /** (v0+) The features on this broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. */
   features: BrokerRegistrationRequestFeature[];
   /** (v0+, nullable v0+) The rack which this broker is in. */
   rack: string | null;
-  /** (v1+) If the required configurations for ZK migration are present, this value is set to true */
+  /** (v1+) If the required configurations for ZK migration are present, this value is set to true. */
   isMigratingZkBroker: boolean;
   /** (v2+) Log directories configured in this broker which are available. */
   logDirs: string[];

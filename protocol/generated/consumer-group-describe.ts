@@ -6,14 +6,14 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface ConsumerGroupDescribeRequest {
-  /** (v0+) The ids of the groups to describe */
+  /** (v0+) The ids of the groups to describe. */
   groupIds: string[];
   /** (v0+) Whether to include authorized operations. */
   includeAuthorizedOperations: boolean;
 }
 
 export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`ConsumerGroupDescribeRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`ConsumerGroupDescribeRequest v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(1);
   const groupIds: string[] = [];
   for (let _i = 0; _i < _n0; _i++) groupIds.push(r.readCompactString());
@@ -23,7 +23,7 @@ export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): 
 }
 
 export function encodeConsumerGroupDescribeRequest(w: Writer, version: number, m: ConsumerGroupDescribeRequest): void {
-  if (version < 0 || version > 0) throw new Error(`ConsumerGroupDescribeRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`ConsumerGroupDescribeRequest v${version} is not supported`);
   {
     const _a0 = m.groupIds ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -82,6 +82,8 @@ export interface ConsumerGroupDescribeResponseMember {
   assignment: ConsumerGroupDescribeResponseAssignment;
   /** (v0+) The target assignment. */
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  /** (v1+) -1 for unknown. 0 for classic member. +1 for consumer member. */
+  memberType: number;
 }
 
 export interface ConsumerGroupDescribeResponseAssignment {
@@ -103,7 +105,7 @@ function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribe
 }
 
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`ConsumerGroupDescribeResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`ConsumerGroupDescribeResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const _n0 = r.readCompactArrayLength(20);
   const groups: ConsumerGroupDescribeResponseDescribedGroup[] = [];
@@ -113,7 +115,7 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
 }
 
 export function encodeConsumerGroupDescribeResponse(w: Writer, version: number, m: ConsumerGroupDescribeResponse): void {
-  if (version < 0 || version > 0) throw new Error(`ConsumerGroupDescribeResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`ConsumerGroupDescribeResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   {
     const _a0 = m.groups ?? [];
@@ -124,6 +126,22 @@ export function encodeConsumerGroupDescribeResponse(w: Writer, version: number, 
 }
 
 function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: number): ConsumerGroupDescribeResponseDescribedGroup {
+  if (version >= 1) { // v1
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    const groupId = r.readCompactString();
+    const groupState = r.readCompactString();
+    const groupEpoch = r.readInt32();
+    const assignmentEpoch = r.readInt32();
+    const assignorName = r.readCompactString();
+    const _n0 = r.readCompactArrayLength(17);
+    const members: ConsumerGroupDescribeResponseMember[] = [];
+    for (let _i = 0; _i < _n0; _i++) members.push(decodeConsumerGroupDescribeResponseMember(r, version));
+    const authorizedOperations = r.readInt32();
+    r.skipTaggedFields();
+    return { errorCode, errorMessage, groupId, groupState, groupEpoch, assignmentEpoch, assignorName, members, authorizedOperations };
+  }
+  // v0
   const errorCode = r.readInt16();
   const errorMessage = r.readCompactNullableString();
   const groupId = r.readCompactString();
@@ -157,6 +175,24 @@ function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, version: n
 }
 
 function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): ConsumerGroupDescribeResponseMember {
+  if (version >= 1) { // v1
+    const memberId = r.readCompactString();
+    const instanceId = r.readCompactNullableString();
+    const rackId = r.readCompactNullableString();
+    const memberEpoch = r.readInt32();
+    const clientId = r.readCompactString();
+    const clientHost = r.readCompactString();
+    const _n0 = r.readCompactArrayLength(1);
+    const subscribedTopicNames: string[] = [];
+    for (let _i = 0; _i < _n0; _i++) subscribedTopicNames.push(r.readCompactString());
+    const subscribedTopicRegex = r.readCompactNullableString();
+    const assignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
+    const targetAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
+    const memberType = r.readInt8();
+    r.skipTaggedFields();
+    return { memberId, instanceId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, assignment, targetAssignment, memberType };
+  }
+  // v0
   const memberId = r.readCompactString();
   const instanceId = r.readCompactNullableString();
   const rackId = r.readCompactNullableString();
@@ -170,10 +206,30 @@ function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): 
   const assignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
   const targetAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
   r.skipTaggedFields();
-  return { memberId, instanceId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, assignment, targetAssignment };
+  return { memberId, instanceId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, assignment, targetAssignment, memberType: -1 };
 }
 
 function encodeConsumerGroupDescribeResponseMember(w: Writer, version: number, m: ConsumerGroupDescribeResponseMember): void {
+  if (version >= 1) { // v1
+    w.writeCompactString(m.memberId ?? '');
+    w.writeCompactNullableString(m.instanceId ?? null);
+    w.writeCompactNullableString(m.rackId ?? null);
+    w.writeInt32(m.memberEpoch ?? 0);
+    w.writeCompactString(m.clientId ?? '');
+    w.writeCompactString(m.clientHost ?? '');
+    {
+      const _a0 = m.subscribedTopicNames ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) w.writeCompactString(_a0[_i] ?? '');
+    }
+    w.writeCompactNullableString(m.subscribedTopicRegex ?? null);
+    encodeConsumerGroupDescribeResponseAssignment(w, version, m.assignment ?? ({} as ConsumerGroupDescribeResponseAssignment));
+    encodeConsumerGroupDescribeResponseAssignment(w, version, m.targetAssignment ?? ({} as ConsumerGroupDescribeResponseAssignment));
+    w.writeInt8(m.memberType ?? -1);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0
   w.writeCompactString(m.memberId ?? '');
   w.writeCompactNullableString(m.instanceId ?? null);
   w.writeCompactNullableString(m.rackId ?? null);

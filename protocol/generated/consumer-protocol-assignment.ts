@@ -5,16 +5,16 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface ConsumerProtocolAssignment {
-  /** (v0+) */
+  /** (v0+) The list of topics and partitions assigned to this consumer. */
   assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) User data. */
   userData: Buffer | null;
 }
 
 export interface ConsumerProtocolAssignmentTopicPartition {
-  /** (v0+) */
+  /** (v0+) The topic name. */
   topic: string;
-  /** (v0+) */
+  /** (v0+) The list of partitions assigned to this consumer. */
   partitions: number[];
 }
 

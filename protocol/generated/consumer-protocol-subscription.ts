@@ -5,22 +5,22 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface ConsumerProtocolSubscription {
-  /** (v0+) */
+  /** (v0+) The topics that the member wants to consume. */
   topics: string[];
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) User data that will be passed back to the consumer. */
   userData: Buffer | null;
-  /** (v1+) */
+  /** (v1+) The partitions that the member owns. */
   ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
-  /** (v2+) */
+  /** (v2+) The generation id of the member. */
   generationId: number;
-  /** (v3+, nullable v3+) */
+  /** (v3+, nullable v3+) The rack id of the member. */
   rackId: string | null;
 }
 
 export interface ConsumerProtocolSubscriptionTopicPartition {
-  /** (v1+) */
+  /** (v1+) The topic name. */
   topic: string;
-  /** (v1+) */
+  /** (v1+) The partition ids. */
   partitions: number[];
 }
 

@@ -12,9 +12,9 @@ export interface ControllerRegistrationRequest {
   incarnationId: string;
   /** (v0+) Set if the required configurations for ZK migration are present. */
   zkMigrationReady: boolean;
-  /** (v0+) The listeners of this controller */
+  /** (v0+) The listeners of this controller. */
   listeners: ControllerRegistrationRequestListener[];
-  /** (v0+) The features on this controller */
+  /** (v0+) The features on this controller. */
   features: ControllerRegistrationRequestFeature[];
 }
 

@@ -27,7 +27,7 @@ export interface CreateAclsRequestAclCreation {
 }
 
 export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
-  if (version < 0 || version > 3) throw new DecodeError(`CreateAclsRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`CreateAclsRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     const _n0 = r.readCompactArrayLength(8);
     const creations: CreateAclsRequestAclCreation[] = [];
@@ -35,21 +35,15 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
     r.skipTaggedFields();
     return { creations };
   }
-  if (version >= 1) { // v1
-    const _n0 = r.readArrayLength(10);
-    const creations: CreateAclsRequestAclCreation[] = [];
-    for (let _i = 0; _i < _n0; _i++) creations.push(decodeCreateAclsRequestAclCreation(r, version));
-    return { creations };
-  }
-  // v0
-  const _n0 = r.readArrayLength(9);
+  // v1
+  const _n0 = r.readArrayLength(10);
   const creations: CreateAclsRequestAclCreation[] = [];
   for (let _i = 0; _i < _n0; _i++) creations.push(decodeCreateAclsRequestAclCreation(r, version));
   return { creations };
 }
 
 export function encodeCreateAclsRequest(w: Writer, version: number, m: CreateAclsRequest): void {
-  if (version < 0 || version > 3) throw new Error(`CreateAclsRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`CreateAclsRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     {
       const _a0 = m.creations ?? [];
@@ -59,7 +53,7 @@ export function encodeCreateAclsRequest(w: Writer, version: number, m: CreateAcl
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   {
     const _a0 = m.creations ?? [];
     w.writeArrayLength(_a0.length);
@@ -79,24 +73,15 @@ function decodeCreateAclsRequestAclCreation(r: Reader, version: number): CreateA
     r.skipTaggedFields();
     return { resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType };
   }
-  if (version >= 1) { // v1
-    const resourceType = r.readInt8();
-    const resourceName = r.readString();
-    const resourcePatternType = r.readInt8();
-    const principal = r.readString();
-    const host = r.readString();
-    const operation = r.readInt8();
-    const permissionType = r.readInt8();
-    return { resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType };
-  }
-  // v0
+  // v1
   const resourceType = r.readInt8();
   const resourceName = r.readString();
+  const resourcePatternType = r.readInt8();
   const principal = r.readString();
   const host = r.readString();
   const operation = r.readInt8();
   const permissionType = r.readInt8();
-  return { resourceType, resourceName, resourcePatternType: 3, principal, host, operation, permissionType };
+  return { resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType };
 }
 
 function encodeCreateAclsRequestAclCreation(w: Writer, version: number, m: CreateAclsRequestAclCreation): void {
@@ -111,19 +96,10 @@ function encodeCreateAclsRequestAclCreation(w: Writer, version: number, m: Creat
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1
-    w.writeInt8(m.resourceType ?? 0);
-    w.writeString(m.resourceName ?? '');
-    w.writeInt8(m.resourcePatternType ?? 3);
-    w.writeString(m.principal ?? '');
-    w.writeString(m.host ?? '');
-    w.writeInt8(m.operation ?? 0);
-    w.writeInt8(m.permissionType ?? 0);
-    return;
-  }
-  // v0
+  // v1
   w.writeInt8(m.resourceType ?? 0);
   w.writeString(m.resourceName ?? '');
+  w.writeInt8(m.resourcePatternType ?? 3);
   w.writeString(m.principal ?? '');
   w.writeString(m.host ?? '');
   w.writeInt8(m.operation ?? 0);
@@ -145,7 +121,7 @@ export interface CreateAclsResponseAclCreationResult {
 }
 
 export function decodeCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
-  if (version < 0 || version > 3) throw new DecodeError(`CreateAclsResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`CreateAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(4);
@@ -154,7 +130,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
     r.skipTaggedFields();
     return { throttleTimeMs, results };
   }
-  // v0-1
+  // v1
   const throttleTimeMs = r.readInt32();
   const _n0 = r.readArrayLength(4);
   const results: CreateAclsResponseAclCreationResult[] = [];
@@ -163,7 +139,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
 }
 
 export function encodeCreateAclsResponse(w: Writer, version: number, m: CreateAclsResponse): void {
-  if (version < 0 || version > 3) throw new Error(`CreateAclsResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`CreateAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
@@ -174,7 +150,7 @@ export function encodeCreateAclsResponse(w: Writer, version: number, m: CreateAc
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt32(m.throttleTimeMs ?? 0);
   {
     const _a0 = m.results ?? [];
@@ -190,7 +166,7 @@ function decodeCreateAclsResponseAclCreationResult(r: Reader, version: number): 
     r.skipTaggedFields();
     return { errorCode, errorMessage };
   }
-  // v0-1
+  // v1
   const errorCode = r.readInt16();
   const errorMessage = r.readNullableString();
   return { errorCode, errorMessage };
@@ -203,7 +179,7 @@ function encodeCreateAclsResponseAclCreationResult(w: Writer, version: number, m
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   w.writeNullableString(m.errorMessage === undefined ? '' : m.errorMessage);
 }

@@ -24,7 +24,7 @@ export interface CreateDelegationTokenRequestCreatableRenewers {
 }
 
 export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
-  if (version < 0 || version > 3) throw new DecodeError(`CreateDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`CreateDelegationTokenRequest v${version} is not supported`);
   if (version >= 3) { // v3
     const ownerPrincipalType = r.readCompactNullableString();
     const ownerPrincipalName = r.readCompactNullableString();
@@ -43,7 +43,7 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
     r.skipTaggedFields();
     return { ownerPrincipalType: '', ownerPrincipalName: '', renewers, maxLifetimeMs };
   }
-  // v0-1
+  // v1
   const _n0 = r.readArrayLength(4);
   const renewers: CreateDelegationTokenRequestCreatableRenewers[] = [];
   for (let _i = 0; _i < _n0; _i++) renewers.push(decodeCreateDelegationTokenRequestCreatableRenewers(r, version));
@@ -52,7 +52,7 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 }
 
 export function encodeCreateDelegationTokenRequest(w: Writer, version: number, m: CreateDelegationTokenRequest): void {
-  if (version < 0 || version > 3) throw new Error(`CreateDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`CreateDelegationTokenRequest v${version} is not supported`);
   if (version >= 3) { // v3
     w.writeCompactNullableString(m.ownerPrincipalType === undefined ? '' : m.ownerPrincipalType);
     w.writeCompactNullableString(m.ownerPrincipalName === undefined ? '' : m.ownerPrincipalName);
@@ -75,7 +75,7 @@ export function encodeCreateDelegationTokenRequest(w: Writer, version: number, m
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   {
     const _a0 = m.renewers ?? [];
     w.writeArrayLength(_a0.length);
@@ -91,7 +91,7 @@ function decodeCreateDelegationTokenRequestCreatableRenewers(r: Reader, version:
     r.skipTaggedFields();
     return { principalType, principalName };
   }
-  // v0-1
+  // v1
   const principalType = r.readString();
   const principalName = r.readString();
   return { principalType, principalName };
@@ -104,7 +104,7 @@ function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, version:
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.principalType ?? '');
   w.writeString(m.principalName ?? '');
 }
@@ -135,7 +135,7 @@ export interface CreateDelegationTokenResponse {
 }
 
 export function decodeCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
-  if (version < 0 || version > 3) throw new DecodeError(`CreateDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`CreateDelegationTokenResponse v${version} is not supported`);
   if (version >= 3) { // v3
     const errorCode = r.readInt16();
     const principalType = r.readCompactString();
@@ -164,7 +164,7 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
     r.skipTaggedFields();
     return { errorCode, principalType, principalName, tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestampMs, expiryTimestampMs, maxTimestampMs, tokenId, hmac, throttleTimeMs };
   }
-  // v0-1
+  // v1
   const errorCode = r.readInt16();
   const principalType = r.readString();
   const principalName = r.readString();
@@ -178,7 +178,7 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
 }
 
 export function encodeCreateDelegationTokenResponse(w: Writer, version: number, m: CreateDelegationTokenResponse): void {
-  if (version < 0 || version > 3) throw new Error(`CreateDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`CreateDelegationTokenResponse v${version} is not supported`);
   if (version >= 3) { // v3
     w.writeInt16(m.errorCode ?? 0);
     w.writeCompactString(m.principalType ?? '');
@@ -207,7 +207,7 @@ export function encodeCreateDelegationTokenResponse(w: Writer, version: number, 
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   w.writeString(m.principalType ?? '');
   w.writeString(m.principalName ?? '');

@@ -233,7 +233,7 @@ export interface CreateTopicsResponse {
 export interface CreateTopicsResponseCreatableTopicResult {
   /** (v0+) The topic name. */
   name: string;
-  /** (v7+) The unique topic ID */
+  /** (v7+) The unique topic ID. */
   topicId: string;
   /** (v0+) The error code, or 0 if there was no error. */
   errorCode: number;

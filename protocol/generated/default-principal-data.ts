@@ -5,9 +5,9 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface DefaultPrincipalData {
-  /** (v0+) The principal type */
+  /** (v0+) The principal type. */
   type: string;
-  /** (v0+) The principal name */
+  /** (v0+) The principal name. */
   name: string;
   /** (v0+) Whether the principal was authenticated by a delegation token on the forwarding broker. */
   tokenAuthenticated: boolean;

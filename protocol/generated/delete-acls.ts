@@ -12,7 +12,7 @@ export interface DeleteAclsRequest {
 export interface DeleteAclsRequestDeleteAclsFilter {
   /** (v0+) The resource type. */
   resourceTypeFilter: number;
-  /** (v0+, nullable v0+) The resource name. */
+  /** (v0+, nullable v0+) The resource name, or null to match any resource name. */
   resourceNameFilter: string | null;
   /** (v1+) The pattern type. */
   patternTypeFilter: number;
@@ -27,7 +27,7 @@ export interface DeleteAclsRequestDeleteAclsFilter {
 }
 
 export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
-  if (version < 0 || version > 3) throw new DecodeError(`DeleteAclsRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`DeleteAclsRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     const _n0 = r.readCompactArrayLength(8);
     const filters: DeleteAclsRequestDeleteAclsFilter[] = [];
@@ -35,21 +35,15 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
     r.skipTaggedFields();
     return { filters };
   }
-  if (version >= 1) { // v1
-    const _n0 = r.readArrayLength(10);
-    const filters: DeleteAclsRequestDeleteAclsFilter[] = [];
-    for (let _i = 0; _i < _n0; _i++) filters.push(decodeDeleteAclsRequestDeleteAclsFilter(r, version));
-    return { filters };
-  }
-  // v0
-  const _n0 = r.readArrayLength(9);
+  // v1
+  const _n0 = r.readArrayLength(10);
   const filters: DeleteAclsRequestDeleteAclsFilter[] = [];
   for (let _i = 0; _i < _n0; _i++) filters.push(decodeDeleteAclsRequestDeleteAclsFilter(r, version));
   return { filters };
 }
 
 export function encodeDeleteAclsRequest(w: Writer, version: number, m: DeleteAclsRequest): void {
-  if (version < 0 || version > 3) throw new Error(`DeleteAclsRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`DeleteAclsRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     {
       const _a0 = m.filters ?? [];
@@ -59,7 +53,7 @@ export function encodeDeleteAclsRequest(w: Writer, version: number, m: DeleteAcl
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   {
     const _a0 = m.filters ?? [];
     w.writeArrayLength(_a0.length);
@@ -79,24 +73,15 @@ function decodeDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): De
     r.skipTaggedFields();
     return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
   }
-  if (version >= 1) { // v1
-    const resourceTypeFilter = r.readInt8();
-    const resourceNameFilter = r.readNullableString();
-    const patternTypeFilter = r.readInt8();
-    const principalFilter = r.readNullableString();
-    const hostFilter = r.readNullableString();
-    const operation = r.readInt8();
-    const permissionType = r.readInt8();
-    return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
-  }
-  // v0
+  // v1
   const resourceTypeFilter = r.readInt8();
   const resourceNameFilter = r.readNullableString();
+  const patternTypeFilter = r.readInt8();
   const principalFilter = r.readNullableString();
   const hostFilter = r.readNullableString();
   const operation = r.readInt8();
   const permissionType = r.readInt8();
-  return { resourceTypeFilter, resourceNameFilter, patternTypeFilter: 3, principalFilter, hostFilter, operation, permissionType };
+  return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
 }
 
 function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, m: DeleteAclsRequestDeleteAclsFilter): void {
@@ -111,19 +96,10 @@ function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, m: 
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1
-    w.writeInt8(m.resourceTypeFilter ?? 0);
-    w.writeNullableString(m.resourceNameFilter === undefined ? '' : m.resourceNameFilter);
-    w.writeInt8(m.patternTypeFilter ?? 3);
-    w.writeNullableString(m.principalFilter === undefined ? '' : m.principalFilter);
-    w.writeNullableString(m.hostFilter === undefined ? '' : m.hostFilter);
-    w.writeInt8(m.operation ?? 0);
-    w.writeInt8(m.permissionType ?? 0);
-    return;
-  }
-  // v0
+  // v1
   w.writeInt8(m.resourceTypeFilter ?? 0);
   w.writeNullableString(m.resourceNameFilter === undefined ? '' : m.resourceNameFilter);
+  w.writeInt8(m.patternTypeFilter ?? 3);
   w.writeNullableString(m.principalFilter === undefined ? '' : m.principalFilter);
   w.writeNullableString(m.hostFilter === undefined ? '' : m.hostFilter);
   w.writeInt8(m.operation ?? 0);
@@ -168,7 +144,7 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
 }
 
 export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
-  if (version < 0 || version > 3) throw new DecodeError(`DeleteAclsResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`DeleteAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(5);
@@ -177,7 +153,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
     r.skipTaggedFields();
     return { throttleTimeMs, filterResults };
   }
-  // v0-1
+  // v1
   const throttleTimeMs = r.readInt32();
   const _n0 = r.readArrayLength(8);
   const filterResults: DeleteAclsResponseDeleteAclsFilterResult[] = [];
@@ -186,7 +162,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
 }
 
 export function encodeDeleteAclsResponse(w: Writer, version: number, m: DeleteAclsResponse): void {
-  if (version < 0 || version > 3) throw new Error(`DeleteAclsResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`DeleteAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
@@ -197,7 +173,7 @@ export function encodeDeleteAclsResponse(w: Writer, version: number, m: DeleteAc
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt32(m.throttleTimeMs ?? 0);
   {
     const _a0 = m.filterResults ?? [];
@@ -216,18 +192,10 @@ function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: numb
     r.skipTaggedFields();
     return { errorCode, errorMessage, matchingAcls };
   }
-  if (version >= 1) { // v1
-    const errorCode = r.readInt16();
-    const errorMessage = r.readNullableString();
-    const _n0 = r.readArrayLength(14);
-    const matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
-    for (let _i = 0; _i < _n0; _i++) matchingAcls.push(decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
-    return { errorCode, errorMessage, matchingAcls };
-  }
-  // v0
+  // v1
   const errorCode = r.readInt16();
   const errorMessage = r.readNullableString();
-  const _n0 = r.readArrayLength(13);
+  const _n0 = r.readArrayLength(14);
   const matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
   for (let _i = 0; _i < _n0; _i++) matchingAcls.push(decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
   return { errorCode, errorMessage, matchingAcls };
@@ -245,7 +213,7 @@ function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, version: numb
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   w.writeNullableString(m.errorMessage === undefined ? '' : m.errorMessage);
   {
@@ -269,28 +237,17 @@ function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: numbe
     r.skipTaggedFields();
     return { errorCode, errorMessage, resourceType, resourceName, patternType, principal, host, operation, permissionType };
   }
-  if (version >= 1) { // v1
-    const errorCode = r.readInt16();
-    const errorMessage = r.readNullableString();
-    const resourceType = r.readInt8();
-    const resourceName = r.readString();
-    const patternType = r.readInt8();
-    const principal = r.readString();
-    const host = r.readString();
-    const operation = r.readInt8();
-    const permissionType = r.readInt8();
-    return { errorCode, errorMessage, resourceType, resourceName, patternType, principal, host, operation, permissionType };
-  }
-  // v0
+  // v1
   const errorCode = r.readInt16();
   const errorMessage = r.readNullableString();
   const resourceType = r.readInt8();
   const resourceName = r.readString();
+  const patternType = r.readInt8();
   const principal = r.readString();
   const host = r.readString();
   const operation = r.readInt8();
   const permissionType = r.readInt8();
-  return { errorCode, errorMessage, resourceType, resourceName, patternType: 3, principal, host, operation, permissionType };
+  return { errorCode, errorMessage, resourceType, resourceName, patternType, principal, host, operation, permissionType };
 }
 
 function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: number, m: DeleteAclsResponseDeleteAclsMatchingAcl): void {
@@ -307,23 +264,12 @@ function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: numbe
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1
-    w.writeInt16(m.errorCode ?? 0);
-    w.writeNullableString(m.errorMessage === undefined ? '' : m.errorMessage);
-    w.writeInt8(m.resourceType ?? 0);
-    w.writeString(m.resourceName ?? '');
-    w.writeInt8(m.patternType ?? 3);
-    w.writeString(m.principal ?? '');
-    w.writeString(m.host ?? '');
-    w.writeInt8(m.operation ?? 0);
-    w.writeInt8(m.permissionType ?? 0);
-    return;
-  }
-  // v0
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   w.writeNullableString(m.errorMessage === undefined ? '' : m.errorMessage);
   w.writeInt8(m.resourceType ?? 0);
   w.writeString(m.resourceName ?? '');
+  w.writeInt8(m.patternType ?? 3);
   w.writeString(m.principal ?? '');
   w.writeString(m.host ?? '');
   w.writeInt8(m.operation ?? 0);

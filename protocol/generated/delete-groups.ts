@@ -10,8 +10,8 @@ export interface DeleteGroupsRequest {
 }
 
 export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
-  if (version < 0 || version > 2) throw new DecodeError(`DeleteGroupsRequest v${version} is not supported`);
-  if (version >= 2) { // v2
+  if (version < 0 || version > 3) throw new DecodeError(`DeleteGroupsRequest v${version} is not supported`);
+  if (version >= 2) { // v2-3
     const _n0 = r.readCompactArrayLength(1);
     const groupsNames: string[] = [];
     for (let _i = 0; _i < _n0; _i++) groupsNames.push(r.readCompactString());
@@ -26,8 +26,8 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
 }
 
 export function encodeDeleteGroupsRequest(w: Writer, version: number, m: DeleteGroupsRequest): void {
-  if (version < 0 || version > 2) throw new Error(`DeleteGroupsRequest v${version} is not supported`);
-  if (version >= 2) { // v2
+  if (version < 0 || version > 3) throw new Error(`DeleteGroupsRequest v${version} is not supported`);
+  if (version >= 2) { // v2-3
     {
       const _a0 = m.groupsNames ?? [];
       w.writeCompactArrayLength(_a0.length);
@@ -47,19 +47,29 @@ export function encodeDeleteGroupsRequest(w: Writer, version: number, m: DeleteG
 export interface DeleteGroupsResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The deletion results */
+  /** (v0+) The deletion results. */
   results: DeleteGroupsResponseDeletableGroupResult[];
 }
 
 export interface DeleteGroupsResponseDeletableGroupResult {
-  /** (v0+) The group id */
+  /** (v0+) The group id. */
   groupId: string;
   /** (v0+) The deletion error, or 0 if the deletion succeeded. */
   errorCode: number;
+  /** (v3+, nullable v3+) The error message, or null if there was no error. */
+  errorMessage: string | null;
 }
 
 export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
-  if (version < 0 || version > 2) throw new DecodeError(`DeleteGroupsResponse v${version} is not supported`);
+  if (version < 0 || version > 3) throw new DecodeError(`DeleteGroupsResponse v${version} is not supported`);
+  if (version >= 3) { // v3
+    const throttleTimeMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(5);
+    const results: DeleteGroupsResponseDeletableGroupResult[] = [];
+    for (let _i = 0; _i < _n0; _i++) results.push(decodeDeleteGroupsResponseDeletableGroupResult(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, results };
+  }
   if (version >= 2) { // v2
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(4);
@@ -77,8 +87,8 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
 }
 
 export function encodeDeleteGroupsResponse(w: Writer, version: number, m: DeleteGroupsResponse): void {
-  if (version < 0 || version > 2) throw new Error(`DeleteGroupsResponse v${version} is not supported`);
-  if (version >= 2) { // v2
+  if (version < 0 || version > 3) throw new Error(`DeleteGroupsResponse v${version} is not supported`);
+  if (version >= 2) { // v2-3
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
       const _a0 = m.results ?? [];
@@ -98,19 +108,33 @@ export function encodeDeleteGroupsResponse(w: Writer, version: number, m: Delete
 }
 
 function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number): DeleteGroupsResponseDeletableGroupResult {
+  if (version >= 3) { // v3
+    const groupId = r.readCompactString();
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    r.skipTaggedFields();
+    return { groupId, errorCode, errorMessage };
+  }
   if (version >= 2) { // v2
     const groupId = r.readCompactString();
     const errorCode = r.readInt16();
     r.skipTaggedFields();
-    return { groupId, errorCode };
+    return { groupId, errorCode, errorMessage: null };
   }
   // v0-1
   const groupId = r.readString();
   const errorCode = r.readInt16();
-  return { groupId, errorCode };
+  return { groupId, errorCode, errorMessage: null };
 }
 
 function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: number, m: DeleteGroupsResponseDeletableGroupResult): void {
+  if (version >= 3) { // v3
+    w.writeCompactString(m.groupId ?? '');
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeCompactNullableString(m.errorMessage ?? null);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 2) { // v2
     w.writeCompactString(m.groupId ?? '');
     w.writeInt16(m.errorCode ?? 0);

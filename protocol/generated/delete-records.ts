@@ -21,7 +21,7 @@ export interface DeleteRecordsRequestDeleteRecordsTopic {
 export interface DeleteRecordsRequestDeleteRecordsPartition {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The deletion offset. */
+  /** (v0+) The deletion offset. -1 means that records should be truncated to the high watermark. */
   offset: number;
 }
 

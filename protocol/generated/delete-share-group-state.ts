@@ -76,12 +76,12 @@ function encodeDeleteShareGroupStateRequestPartitionData(w: Writer, version: num
 }
 
 export interface DeleteShareGroupStateResponse {
-  /** (v0+) The delete results */
+  /** (v0+) The delete results. */
   results: DeleteShareGroupStateResponseDeleteStateResult[];
 }
 
 export interface DeleteShareGroupStateResponseDeleteStateResult {
-  /** (v0+) The topic identifier */
+  /** (v0+) The topic identifier. */
   topicId: string;
   /** (v0+) The results for the partitions. */
   partitions: DeleteShareGroupStateResponsePartitionResult[];

@@ -6,18 +6,18 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface DeleteTopicsRequest {
-  /** (v6+) The name or topic ID of the topic */
+  /** (v6+) The name or topic ID of the topic. */
   topics: DeleteTopicsRequestDeleteTopicState[];
-  /** (v0-5) The names of the topics to delete */
+  /** (v0-5) The names of the topics to delete. */
   topicNames: string[];
   /** (v0+) The length of time in milliseconds to wait for the deletions to complete. */
   timeoutMs: number;
 }
 
 export interface DeleteTopicsRequestDeleteTopicState {
-  /** (v6+, nullable v6+) The topic name */
+  /** (v6+, nullable v6+) The topic name. */
   name: string | null;
-  /** (v6+) The unique topic ID */
+  /** (v6+) The unique topic ID. */
   topicId: string;
 }
 
@@ -99,9 +99,9 @@ export interface DeleteTopicsResponse {
 }
 
 export interface DeleteTopicsResponseDeletableTopicResult {
-  /** (v0+, nullable v6+) The topic name */
+  /** (v0+, nullable v6+) The topic name. */
   name: string | null;
-  /** (v6+) the unique topic ID */
+  /** (v6+) The unique topic ID. */
   topicId: string;
   /** (v0+) The deletion error, or 0 if the deletion succeeded. */
   errorCode: number;

@@ -22,7 +22,7 @@ export interface DescribeAclsRequest {
 }
 
 export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeAclsRequest {
-  if (version < 0 || version > 3) throw new DecodeError(`DescribeAclsRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`DescribeAclsRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     const resourceTypeFilter = r.readInt8();
     const resourceNameFilter = r.readCompactNullableString();
@@ -34,28 +34,19 @@ export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeA
     r.skipTaggedFields();
     return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
   }
-  if (version >= 1) { // v1
-    const resourceTypeFilter = r.readInt8();
-    const resourceNameFilter = r.readNullableString();
-    const patternTypeFilter = r.readInt8();
-    const principalFilter = r.readNullableString();
-    const hostFilter = r.readNullableString();
-    const operation = r.readInt8();
-    const permissionType = r.readInt8();
-    return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
-  }
-  // v0
+  // v1
   const resourceTypeFilter = r.readInt8();
   const resourceNameFilter = r.readNullableString();
+  const patternTypeFilter = r.readInt8();
   const principalFilter = r.readNullableString();
   const hostFilter = r.readNullableString();
   const operation = r.readInt8();
   const permissionType = r.readInt8();
-  return { resourceTypeFilter, resourceNameFilter, patternTypeFilter: 3, principalFilter, hostFilter, operation, permissionType };
+  return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
 }
 
 export function encodeDescribeAclsRequest(w: Writer, version: number, m: DescribeAclsRequest): void {
-  if (version < 0 || version > 3) throw new Error(`DescribeAclsRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`DescribeAclsRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     w.writeInt8(m.resourceTypeFilter ?? 0);
     w.writeCompactNullableString(m.resourceNameFilter === undefined ? '' : m.resourceNameFilter);
@@ -67,19 +58,10 @@ export function encodeDescribeAclsRequest(w: Writer, version: number, m: Describ
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1
-    w.writeInt8(m.resourceTypeFilter ?? 0);
-    w.writeNullableString(m.resourceNameFilter === undefined ? '' : m.resourceNameFilter);
-    w.writeInt8(m.patternTypeFilter ?? 3);
-    w.writeNullableString(m.principalFilter === undefined ? '' : m.principalFilter);
-    w.writeNullableString(m.hostFilter === undefined ? '' : m.hostFilter);
-    w.writeInt8(m.operation ?? 0);
-    w.writeInt8(m.permissionType ?? 0);
-    return;
-  }
-  // v0
+  // v1
   w.writeInt8(m.resourceTypeFilter ?? 0);
   w.writeNullableString(m.resourceNameFilter === undefined ? '' : m.resourceNameFilter);
+  w.writeInt8(m.patternTypeFilter ?? 3);
   w.writeNullableString(m.principalFilter === undefined ? '' : m.principalFilter);
   w.writeNullableString(m.hostFilter === undefined ? '' : m.hostFilter);
   w.writeInt8(m.operation ?? 0);
@@ -120,7 +102,7 @@ export interface DescribeAclsResponseAclDescription {
 }
 
 export function decodeDescribeAclsResponse(r: Reader, version: number): DescribeAclsResponse {
-  if (version < 0 || version > 3) throw new DecodeError(`DescribeAclsResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`DescribeAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     const throttleTimeMs = r.readInt32();
     const errorCode = r.readInt16();
@@ -131,27 +113,18 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
     r.skipTaggedFields();
     return { throttleTimeMs, errorCode, errorMessage, resources };
   }
-  if (version >= 1) { // v1
-    const throttleTimeMs = r.readInt32();
-    const errorCode = r.readInt16();
-    const errorMessage = r.readNullableString();
-    const _n0 = r.readArrayLength(8);
-    const resources: DescribeAclsResponseDescribeAclsResource[] = [];
-    for (let _i = 0; _i < _n0; _i++) resources.push(decodeDescribeAclsResponseDescribeAclsResource(r, version));
-    return { throttleTimeMs, errorCode, errorMessage, resources };
-  }
-  // v0
+  // v1
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const errorMessage = r.readNullableString();
-  const _n0 = r.readArrayLength(7);
+  const _n0 = r.readArrayLength(8);
   const resources: DescribeAclsResponseDescribeAclsResource[] = [];
   for (let _i = 0; _i < _n0; _i++) resources.push(decodeDescribeAclsResponseDescribeAclsResource(r, version));
   return { throttleTimeMs, errorCode, errorMessage, resources };
 }
 
 export function encodeDescribeAclsResponse(w: Writer, version: number, m: DescribeAclsResponse): void {
-  if (version < 0 || version > 3) throw new Error(`DescribeAclsResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`DescribeAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     w.writeInt32(m.throttleTimeMs ?? 0);
     w.writeInt16(m.errorCode ?? 0);
@@ -164,7 +137,7 @@ export function encodeDescribeAclsResponse(w: Writer, version: number, m: Descri
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeNullableString(m.errorMessage === undefined ? '' : m.errorMessage);
@@ -186,22 +159,14 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
     r.skipTaggedFields();
     return { resourceType, resourceName, patternType, acls };
   }
-  if (version >= 1) { // v1
-    const resourceType = r.readInt8();
-    const resourceName = r.readString();
-    const patternType = r.readInt8();
-    const _n0 = r.readArrayLength(6);
-    const acls: DescribeAclsResponseAclDescription[] = [];
-    for (let _i = 0; _i < _n0; _i++) acls.push(decodeDescribeAclsResponseAclDescription(r, version));
-    return { resourceType, resourceName, patternType, acls };
-  }
-  // v0
+  // v1
   const resourceType = r.readInt8();
   const resourceName = r.readString();
+  const patternType = r.readInt8();
   const _n0 = r.readArrayLength(6);
   const acls: DescribeAclsResponseAclDescription[] = [];
   for (let _i = 0; _i < _n0; _i++) acls.push(decodeDescribeAclsResponseAclDescription(r, version));
-  return { resourceType, resourceName, patternType: 3, acls };
+  return { resourceType, resourceName, patternType, acls };
 }
 
 function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: number, m: DescribeAclsResponseDescribeAclsResource): void {
@@ -217,20 +182,10 @@ function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: numb
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1
-    w.writeInt8(m.resourceType ?? 0);
-    w.writeString(m.resourceName ?? '');
-    w.writeInt8(m.patternType ?? 3);
-    {
-      const _a0 = m.acls ?? [];
-      w.writeArrayLength(_a0.length);
-      for (let _i = 0; _i < _a0.length; _i++) encodeDescribeAclsResponseAclDescription(w, version, _a0[_i]);
-    }
-    return;
-  }
-  // v0
+  // v1
   w.writeInt8(m.resourceType ?? 0);
   w.writeString(m.resourceName ?? '');
+  w.writeInt8(m.patternType ?? 3);
   {
     const _a0 = m.acls ?? [];
     w.writeArrayLength(_a0.length);
@@ -247,7 +202,7 @@ function decodeDescribeAclsResponseAclDescription(r: Reader, version: number): D
     r.skipTaggedFields();
     return { principal, host, operation, permissionType };
   }
-  // v0-1
+  // v1
   const principal = r.readString();
   const host = r.readString();
   const operation = r.readInt8();
@@ -264,7 +219,7 @@ function encodeDescribeAclsResponseAclDescription(w: Writer, version: number, m:
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.principal ?? '');
   w.writeString(m.host ?? '');
   w.writeInt8(m.operation ?? 0);

@@ -9,24 +9,40 @@ export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   /** (v1+) The endpoint type to describe. 1=brokers, 2=controllers. */
   endpointType: number;
+  /** (v2+) Whether to include fenced brokers when listing brokers. */
+  includeFencedBrokers: boolean;
 }
 
 export function decodeDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
-  if (version < 0 || version > 1) throw new DecodeError(`DescribeClusterRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`DescribeClusterRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    const includeClusterAuthorizedOperations = r.readBool();
+    const endpointType = r.readInt8();
+    const includeFencedBrokers = r.readBool();
+    r.skipTaggedFields();
+    return { includeClusterAuthorizedOperations, endpointType, includeFencedBrokers };
+  }
   if (version >= 1) { // v1
     const includeClusterAuthorizedOperations = r.readBool();
     const endpointType = r.readInt8();
     r.skipTaggedFields();
-    return { includeClusterAuthorizedOperations, endpointType };
+    return { includeClusterAuthorizedOperations, endpointType, includeFencedBrokers: false };
   }
   // v0
   const includeClusterAuthorizedOperations = r.readBool();
   r.skipTaggedFields();
-  return { includeClusterAuthorizedOperations, endpointType: 1 };
+  return { includeClusterAuthorizedOperations, endpointType: 1, includeFencedBrokers: false };
 }
 
 export function encodeDescribeClusterRequest(w: Writer, version: number, m: DescribeClusterRequest): void {
-  if (version < 0 || version > 1) throw new Error(`DescribeClusterRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new Error(`DescribeClusterRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    w.writeBool(m.includeClusterAuthorizedOperations ?? false);
+    w.writeInt8(m.endpointType ?? 1);
+    w.writeBool(m.includeFencedBrokers ?? false);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 1) { // v1
     w.writeBool(m.includeClusterAuthorizedOperations ?? false);
     w.writeInt8(m.endpointType ?? 1);
@@ -41,7 +57,7 @@ export function encodeDescribeClusterRequest(w: Writer, version: number, m: Desc
 export interface DescribeClusterResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The top-level error code, or 0 if there was no error */
+  /** (v0+) The top-level error code, or 0 if there was no error. */
   errorCode: number;
   /** (v0+, nullable v0+) The top-level error message, or null if there was no error. */
   errorMessage: string | null;
@@ -49,7 +65,7 @@ export interface DescribeClusterResponse {
   endpointType: number;
   /** (v0+) The cluster ID that responding broker belongs to. */
   clusterId: string;
-  /** (v0+) The ID of the controller broker. */
+  /** (v0+) The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback. */
   controllerId: number;
   /** (v0+) Each broker in the response. */
   brokers: DescribeClusterResponseDescribeClusterBroker[];
@@ -66,10 +82,26 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   port: number;
   /** (v0+, nullable v0+) The rack of the broker, or null if it has not been assigned to a rack. */
   rack: string | null;
+  /** (v2+) Whether the broker is fenced */
+  isFenced: boolean;
 }
 
 export function decodeDescribeClusterResponse(r: Reader, version: number): DescribeClusterResponse {
-  if (version < 0 || version > 1) throw new DecodeError(`DescribeClusterResponse v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`DescribeClusterResponse v${version} is not supported`);
+  if (version >= 2) { // v2
+    const throttleTimeMs = r.readInt32();
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    const endpointType = r.readInt8();
+    const clusterId = r.readCompactString();
+    const controllerId = r.readInt32();
+    const _n0 = r.readCompactArrayLength(12);
+    const brokers: DescribeClusterResponseDescribeClusterBroker[] = [];
+    for (let _i = 0; _i < _n0; _i++) brokers.push(decodeDescribeClusterResponseDescribeClusterBroker(r, version));
+    const clusterAuthorizedOperations = r.readInt32();
+    r.skipTaggedFields();
+    return { throttleTimeMs, errorCode, errorMessage, endpointType, clusterId, controllerId, brokers, clusterAuthorizedOperations };
+  }
   if (version >= 1) { // v1
     const throttleTimeMs = r.readInt32();
     const errorCode = r.readInt16();
@@ -99,8 +131,8 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
 }
 
 export function encodeDescribeClusterResponse(w: Writer, version: number, m: DescribeClusterResponse): void {
-  if (version < 0 || version > 1) throw new Error(`DescribeClusterResponse v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new Error(`DescribeClusterResponse v${version} is not supported`);
+  if (version >= 1) { // v1-2
     w.writeInt32(m.throttleTimeMs ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeCompactNullableString(m.errorMessage ?? null);
@@ -132,15 +164,35 @@ export function encodeDescribeClusterResponse(w: Writer, version: number, m: Des
 }
 
 function decodeDescribeClusterResponseDescribeClusterBroker(r: Reader, version: number): DescribeClusterResponseDescribeClusterBroker {
+  if (version >= 2) { // v2
+    const brokerId = r.readInt32();
+    const host = r.readCompactString();
+    const port = r.readInt32();
+    const rack = r.readCompactNullableString();
+    const isFenced = r.readBool();
+    r.skipTaggedFields();
+    return { brokerId, host, port, rack, isFenced };
+  }
+  // v0-1
   const brokerId = r.readInt32();
   const host = r.readCompactString();
   const port = r.readInt32();
   const rack = r.readCompactNullableString();
   r.skipTaggedFields();
-  return { brokerId, host, port, rack };
+  return { brokerId, host, port, rack, isFenced: false };
 }
 
 function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: number, m: DescribeClusterResponseDescribeClusterBroker): void {
+  if (version >= 2) { // v2
+    w.writeInt32(m.brokerId ?? 0);
+    w.writeCompactString(m.host ?? '');
+    w.writeInt32(m.port ?? 0);
+    w.writeCompactNullableString(m.rack ?? null);
+    w.writeBool(m.isFenced ?? false);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0-1
   w.writeInt32(m.brokerId ?? 0);
   w.writeCompactString(m.host ?? '');
   w.writeInt32(m.port ?? 0);

@@ -177,7 +177,7 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   isSensitive: boolean;
   /** (v1+) The synonyms for this configuration key. */
   synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
-  /** (v3+) The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD */
+  /** (v3+) The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. */
   configType: number;
   /** (v3+, nullable v0+) The configuration documentation. */
   documentation: string | null;

@@ -18,7 +18,7 @@ export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
 }
 
 export function decodeDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
-  if (version < 0 || version > 3) throw new DecodeError(`DescribeDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`DescribeDelegationTokenRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     const _n0 = r.readCompactNullableArrayLength(3);
     let owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null = null;
@@ -29,7 +29,7 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
     r.skipTaggedFields();
     return { owners };
   }
-  // v0-1
+  // v1
   const _n0 = r.readNullableArrayLength(4);
   let owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null = null;
   if (_n0 >= 0) {
@@ -40,7 +40,7 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
 }
 
 export function encodeDescribeDelegationTokenRequest(w: Writer, version: number, m: DescribeDelegationTokenRequest): void {
-  if (version < 0 || version > 3) throw new Error(`DescribeDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`DescribeDelegationTokenRequest v${version} is not supported`);
   if (version >= 2) { // v2-3
     {
       const _a0 = m.owners === undefined ? [] : m.owners;
@@ -50,7 +50,7 @@ export function encodeDescribeDelegationTokenRequest(w: Writer, version: number,
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   {
     const _a0 = m.owners === undefined ? [] : m.owners;
     w.writeArrayLength(_a0 === null ? -1 : _a0.length);
@@ -65,7 +65,7 @@ function decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Rea
     r.skipTaggedFields();
     return { principalType, principalName };
   }
-  // v0-1
+  // v1
   const principalType = r.readString();
   const principalName = r.readString();
   return { principalType, principalName };
@@ -78,7 +78,7 @@ function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Wri
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.principalType ?? '');
   w.writeString(m.principalName ?? '');
 }
@@ -116,14 +116,14 @@ export interface DescribeDelegationTokenResponseDescribedDelegationToken {
 }
 
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  /** (v0+) The renewer principal type */
+  /** (v0+) The renewer principal type. */
   principalType: string;
-  /** (v0+) The renewer principal name */
+  /** (v0+) The renewer principal name. */
   principalName: string;
 }
 
 export function decodeDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
-  if (version < 0 || version > 3) throw new DecodeError(`DescribeDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new DecodeError(`DescribeDelegationTokenResponse v${version} is not supported`);
   if (version >= 3) { // v3
     const errorCode = r.readInt16();
     const _n0 = r.readCompactArrayLength(32);
@@ -142,7 +142,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
     r.skipTaggedFields();
     return { errorCode, tokens, throttleTimeMs };
   }
-  // v0-1
+  // v1
   const errorCode = r.readInt16();
   const _n0 = r.readArrayLength(38);
   const tokens: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
@@ -152,7 +152,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
 }
 
 export function encodeDescribeDelegationTokenResponse(w: Writer, version: number, m: DescribeDelegationTokenResponse): void {
-  if (version < 0 || version > 3) throw new Error(`DescribeDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 3) throw new Error(`DescribeDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2-3
     w.writeInt16(m.errorCode ?? 0);
     {
@@ -164,7 +164,7 @@ export function encodeDescribeDelegationTokenResponse(w: Writer, version: number
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   {
     const _a0 = m.tokens ?? [];
@@ -205,7 +205,7 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader
     r.skipTaggedFields();
     return { principalType, principalName, tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestamp, expiryTimestamp, maxTimestamp, tokenId, hmac, renewers };
   }
-  // v0-1
+  // v1
   const principalType = r.readString();
   const principalName = r.readString();
   const issueTimestamp = r.readInt64();
@@ -254,7 +254,7 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.principalType ?? '');
   w.writeString(m.principalName ?? '');
   w.writeInt64(m.issueTimestamp ?? 0);
@@ -276,7 +276,7 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r:
     r.skipTaggedFields();
     return { principalType, principalName };
   }
-  // v0-1
+  // v1
   const principalType = r.readString();
   const principalName = r.readString();
   return { principalType, principalName };
@@ -289,7 +289,7 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w:
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeString(m.principalType ?? '');
   w.writeString(m.principalName ?? '');
 }

@@ -6,15 +6,15 @@ import { DecodeError } from '../wire/errors.js';
 import { EMPTY_BYTES } from '../wire/defaults.js';
 
 export interface DescribeGroupsRequest {
-  /** (v0+) The names of the groups to describe */
+  /** (v0+) The names of the groups to describe. */
   groups: string[];
   /** (v3+) Whether to include authorized operations. */
   includeAuthorizedOperations: boolean;
 }
 
 export function decodeDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
-  if (version < 0 || version > 5) throw new DecodeError(`DescribeGroupsRequest v${version} is not supported`);
-  if (version >= 5) { // v5
+  if (version < 0 || version > 6) throw new DecodeError(`DescribeGroupsRequest v${version} is not supported`);
+  if (version >= 5) { // v5-6
     const _n0 = r.readCompactArrayLength(1);
     const groups: string[] = [];
     for (let _i = 0; _i < _n0; _i++) groups.push(r.readCompactString());
@@ -37,8 +37,8 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
 }
 
 export function encodeDescribeGroupsRequest(w: Writer, version: number, m: DescribeGroupsRequest): void {
-  if (version < 0 || version > 5) throw new Error(`DescribeGroupsRequest v${version} is not supported`);
-  if (version >= 5) { // v5
+  if (version < 0 || version > 6) throw new Error(`DescribeGroupsRequest v${version} is not supported`);
+  if (version >= 5) { // v5-6
     {
       const _a0 = m.groups ?? [];
       w.writeCompactArrayLength(_a0.length);
@@ -75,6 +75,8 @@ export interface DescribeGroupsResponse {
 export interface DescribeGroupsResponseDescribedGroup {
   /** (v0+) The describe error, or 0 if there was no error. */
   errorCode: number;
+  /** (v6+, nullable v6+) The describe error message, or null if there was no error. */
+  errorMessage: string | null;
   /** (v0+) The group ID string. */
   groupId: string;
   /** (v0+) The group state string, or the empty string. */
@@ -90,7 +92,7 @@ export interface DescribeGroupsResponseDescribedGroup {
 }
 
 export interface DescribeGroupsResponseDescribedGroupMember {
-  /** (v0+) The member ID assigned by the group coordinator. */
+  /** (v0+) The member id. */
   memberId: string;
   /** (v4+, nullable v4+) The unique identifier of the consumer instance provided by end user. */
   groupInstanceId: string | null;
@@ -105,7 +107,15 @@ export interface DescribeGroupsResponseDescribedGroupMember {
 }
 
 export function decodeDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
-  if (version < 0 || version > 5) throw new DecodeError(`DescribeGroupsResponse v${version} is not supported`);
+  if (version < 0 || version > 6) throw new DecodeError(`DescribeGroupsResponse v${version} is not supported`);
+  if (version >= 6) { // v6
+    const throttleTimeMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(13);
+    const groups: DescribeGroupsResponseDescribedGroup[] = [];
+    for (let _i = 0; _i < _n0; _i++) groups.push(decodeDescribeGroupsResponseDescribedGroup(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, groups };
+  }
   if (version >= 5) { // v5
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(12);
@@ -136,8 +146,8 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
 }
 
 export function encodeDescribeGroupsResponse(w: Writer, version: number, m: DescribeGroupsResponse): void {
-  if (version < 0 || version > 5) throw new Error(`DescribeGroupsResponse v${version} is not supported`);
-  if (version >= 5) { // v5
+  if (version < 0 || version > 6) throw new Error(`DescribeGroupsResponse v${version} is not supported`);
+  if (version >= 5) { // v5-6
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
       const _a0 = m.groups ?? [];
@@ -165,6 +175,20 @@ export function encodeDescribeGroupsResponse(w: Writer, version: number, m: Desc
 }
 
 function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number): DescribeGroupsResponseDescribedGroup {
+  if (version >= 6) { // v6
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    const groupId = r.readCompactString();
+    const groupState = r.readCompactString();
+    const protocolType = r.readCompactString();
+    const protocolData = r.readCompactString();
+    const _n0 = r.readCompactArrayLength(7);
+    const members: DescribeGroupsResponseDescribedGroupMember[] = [];
+    for (let _i = 0; _i < _n0; _i++) members.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
+    const authorizedOperations = r.readInt32();
+    r.skipTaggedFields();
+    return { errorCode, errorMessage, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
+  }
   if (version >= 5) { // v5
     const errorCode = r.readInt16();
     const groupId = r.readCompactString();
@@ -176,7 +200,7 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
     for (let _i = 0; _i < _n0; _i++) members.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
     const authorizedOperations = r.readInt32();
     r.skipTaggedFields();
-    return { errorCode, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
+    return { errorCode, errorMessage: null, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
   }
   if (version >= 4) { // v4
     const errorCode = r.readInt16();
@@ -188,7 +212,7 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
     const members: DescribeGroupsResponseDescribedGroupMember[] = [];
     for (let _i = 0; _i < _n0; _i++) members.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
     const authorizedOperations = r.readInt32();
-    return { errorCode, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
+    return { errorCode, errorMessage: null, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
   }
   if (version >= 3) { // v3
     const errorCode = r.readInt16();
@@ -200,7 +224,7 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
     const members: DescribeGroupsResponseDescribedGroupMember[] = [];
     for (let _i = 0; _i < _n0; _i++) members.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
     const authorizedOperations = r.readInt32();
-    return { errorCode, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
+    return { errorCode, errorMessage: null, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
   }
   // v0-2
   const errorCode = r.readInt16();
@@ -211,10 +235,26 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
   const _n0 = r.readArrayLength(14);
   const members: DescribeGroupsResponseDescribedGroupMember[] = [];
   for (let _i = 0; _i < _n0; _i++) members.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
-  return { errorCode, groupId, groupState, protocolType, protocolData, members, authorizedOperations: -2147483648 };
+  return { errorCode, errorMessage: null, groupId, groupState, protocolType, protocolData, members, authorizedOperations: -2147483648 };
 }
 
 function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, m: DescribeGroupsResponseDescribedGroup): void {
+  if (version >= 6) { // v6
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeCompactNullableString(m.errorMessage ?? null);
+    w.writeCompactString(m.groupId ?? '');
+    w.writeCompactString(m.groupState ?? '');
+    w.writeCompactString(m.protocolType ?? '');
+    w.writeCompactString(m.protocolData ?? '');
+    {
+      const _a0 = m.members ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeDescribeGroupsResponseDescribedGroupMember(w, version, _a0[_i]);
+    }
+    w.writeInt32(m.authorizedOperations ?? -2147483648);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 5) { // v5
     w.writeInt16(m.errorCode ?? 0);
     w.writeCompactString(m.groupId ?? '');
@@ -258,7 +298,7 @@ function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, 
 }
 
 function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, version: number): DescribeGroupsResponseDescribedGroupMember {
-  if (version >= 5) { // v5
+  if (version >= 5) { // v5-6
     const memberId = r.readCompactString();
     const groupInstanceId = r.readCompactNullableString();
     const clientId = r.readCompactString();
@@ -287,7 +327,7 @@ function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, version: nu
 }
 
 function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: number, m: DescribeGroupsResponseDescribedGroupMember): void {
-  if (version >= 5) { // v5
+  if (version >= 5) { // v5-6
     w.writeCompactString(m.memberId ?? '');
     w.writeCompactNullableString(m.groupInstanceId ?? null);
     w.writeCompactString(m.clientId ?? '');

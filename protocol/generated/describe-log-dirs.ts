@@ -10,15 +10,15 @@ export interface DescribeLogDirsRequest {
 }
 
 export interface DescribeLogDirsRequestDescribableLogDirTopic {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   topic: string;
   /** (v0+) The partition indexes. */
   partitions: number[];
 }
 
 export function decodeDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
-  if (version < 0 || version > 4) throw new DecodeError(`DescribeLogDirsRequest v${version} is not supported`);
-  if (version >= 2) { // v2-4
+  if (version < 0 || version > 5) throw new DecodeError(`DescribeLogDirsRequest v${version} is not supported`);
+  if (version >= 2) { // v2-5
     const _n0 = r.readCompactNullableArrayLength(3);
     let topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null = null;
     if (_n0 >= 0) {
@@ -39,8 +39,8 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
 }
 
 export function encodeDescribeLogDirsRequest(w: Writer, version: number, m: DescribeLogDirsRequest): void {
-  if (version < 0 || version > 4) throw new Error(`DescribeLogDirsRequest v${version} is not supported`);
-  if (version >= 2) { // v2-4
+  if (version < 0 || version > 5) throw new Error(`DescribeLogDirsRequest v${version} is not supported`);
+  if (version >= 2) { // v2-5
     {
       const _a0 = m.topics === undefined ? [] : m.topics;
       w.writeCompactArrayLength(_a0 === null ? -1 : _a0.length);
@@ -58,7 +58,7 @@ export function encodeDescribeLogDirsRequest(w: Writer, version: number, m: Desc
 }
 
 function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: number): DescribeLogDirsRequestDescribableLogDirTopic {
-  if (version >= 2) { // v2-4
+  if (version >= 2) { // v2-5
     const topic = r.readCompactString();
     const _n0 = r.readCompactArrayLength(4);
     const partitions: number[] = [];
@@ -75,7 +75,7 @@ function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: 
 }
 
 function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, version: number, m: DescribeLogDirsRequestDescribableLogDirTopic): void {
-  if (version >= 2) { // v2-4
+  if (version >= 2) { // v2-5
     w.writeCompactString(m.topic ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -108,18 +108,20 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   errorCode: number;
   /** (v0+) The absolute log directory path. */
   logDir: string;
-  /** (v0+) Each topic. */
+  /** (v0+) The topics. */
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
-  /** (v4+) The total size in bytes of the volume the log directory is in. */
+  /** (v4+) The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. */
   totalBytes: number;
-  /** (v4+) The usable size in bytes of the volume the log directory is in. */
+  /** (v4+) The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. */
   usableBytes: number;
+  /** (v5+) True if this log directory is cordoned. */
+  isCordoned: boolean;
 }
 
 export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   /** (v0+) The topic name. */
   name: string;
-  /** (v0+) */
+  /** (v0+) The partitions. */
   partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
 }
 
@@ -128,14 +130,23 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
   partitionIndex: number;
   /** (v0+) The size of the log segments in this partition in bytes. */
   partitionSize: number;
-  /** (v0+) The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition) */
+  /** (v0+) The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition). */
   offsetLag: number;
   /** (v0+) True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of the replica in the future. */
   isFutureKey: boolean;
 }
 
 export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
-  if (version < 0 || version > 4) throw new DecodeError(`DescribeLogDirsResponse v${version} is not supported`);
+  if (version < 0 || version > 5) throw new DecodeError(`DescribeLogDirsResponse v${version} is not supported`);
+  if (version >= 5) { // v5
+    const throttleTimeMs = r.readInt32();
+    const errorCode = r.readInt16();
+    const _n0 = r.readCompactArrayLength(22);
+    const results: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
+    for (let _i = 0; _i < _n0; _i++) results.push(decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, errorCode, results };
+  }
   if (version >= 4) { // v4
     const throttleTimeMs = r.readInt32();
     const errorCode = r.readInt16();
@@ -171,8 +182,8 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
 }
 
 export function encodeDescribeLogDirsResponse(w: Writer, version: number, m: DescribeLogDirsResponse): void {
-  if (version < 0 || version > 4) throw new Error(`DescribeLogDirsResponse v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 5) throw new Error(`DescribeLogDirsResponse v${version} is not supported`);
+  if (version >= 3) { // v3-5
     w.writeInt32(m.throttleTimeMs ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     {
@@ -203,6 +214,18 @@ export function encodeDescribeLogDirsResponse(w: Writer, version: number, m: Des
 }
 
 function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsResult {
+  if (version >= 5) { // v5
+    const errorCode = r.readInt16();
+    const logDir = r.readCompactString();
+    const _n0 = r.readCompactArrayLength(3);
+    const topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
+    const totalBytes = r.readInt64();
+    const usableBytes = r.readInt64();
+    const isCordoned = r.readBool();
+    r.skipTaggedFields();
+    return { errorCode, logDir, topics, totalBytes, usableBytes, isCordoned };
+  }
   if (version >= 4) { // v4
     const errorCode = r.readInt16();
     const logDir = r.readCompactString();
@@ -212,7 +235,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
     const totalBytes = r.readInt64();
     const usableBytes = r.readInt64();
     r.skipTaggedFields();
-    return { errorCode, logDir, topics, totalBytes, usableBytes };
+    return { errorCode, logDir, topics, totalBytes, usableBytes, isCordoned: false };
   }
   if (version >= 2) { // v2-3
     const errorCode = r.readInt16();
@@ -221,7 +244,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
     const topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
     for (let _i = 0; _i < _n0; _i++) topics.push(decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
     r.skipTaggedFields();
-    return { errorCode, logDir, topics, totalBytes: -1, usableBytes: -1 };
+    return { errorCode, logDir, topics, totalBytes: -1, usableBytes: -1, isCordoned: false };
   }
   // v0-1
   const errorCode = r.readInt16();
@@ -229,10 +252,24 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
   const _n0 = r.readArrayLength(6);
   const topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
-  return { errorCode, logDir, topics, totalBytes: -1, usableBytes: -1 };
+  return { errorCode, logDir, topics, totalBytes: -1, usableBytes: -1, isCordoned: false };
 }
 
 function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsResult): void {
+  if (version >= 5) { // v5
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeCompactString(m.logDir ?? '');
+    {
+      const _a0 = m.topics ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, version, _a0[_i]);
+    }
+    w.writeInt64(m.totalBytes ?? -1);
+    w.writeInt64(m.usableBytes ?? -1);
+    w.writeBool(m.isCordoned ?? false);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 4) { // v4
     w.writeInt16(m.errorCode ?? 0);
     w.writeCompactString(m.logDir ?? '');
@@ -268,7 +305,7 @@ function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: 
 }
 
 function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsTopic {
-  if (version >= 2) { // v2-4
+  if (version >= 2) { // v2-5
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(22);
     const partitions: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
@@ -285,7 +322,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: n
 }
 
 function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsTopic): void {
-  if (version >= 2) { // v2-4
+  if (version >= 2) { // v2-5
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -305,7 +342,7 @@ function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: n
 }
 
 function decodeDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsPartition {
-  if (version >= 2) { // v2-4
+  if (version >= 2) { // v2-5
     const partitionIndex = r.readInt32();
     const partitionSize = r.readInt64();
     const offsetLag = r.readInt64();
@@ -322,7 +359,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, versio
 }
 
 function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsPartition): void {
-  if (version >= 2) { // v2-4
+  if (version >= 2) { // v2-5
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt64(m.partitionSize ?? 0);
     w.writeInt64(m.offsetLag ?? 0);

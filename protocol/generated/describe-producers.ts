@@ -5,7 +5,7 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface DescribeProducersRequest {
-  /** (v0+) */
+  /** (v0+) The topics to list producers for. */
   topics: DescribeProducersRequestTopicRequest[];
 }
 
@@ -62,7 +62,7 @@ export interface DescribeProducersResponse {
 }
 
 export interface DescribeProducersResponseTopicResponse {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   name: string;
   /** (v0+) Each partition in the response. */
   partitions: DescribeProducersResponsePartitionResponse[];
@@ -73,24 +73,24 @@ export interface DescribeProducersResponsePartitionResponse {
   partitionIndex: number;
   /** (v0+) The partition error code, or 0 if there was no error. */
   errorCode: number;
-  /** (v0+, nullable v0+) The partition error message, which may be null if no additional details are available */
+  /** (v0+, nullable v0+) The partition error message, which may be null if no additional details are available. */
   errorMessage: string | null;
-  /** (v0+) */
+  /** (v0+) The active producers for the partition. */
   activeProducers: DescribeProducersResponseProducerState[];
 }
 
 export interface DescribeProducersResponseProducerState {
-  /** (v0+) */
+  /** (v0+) The producer id. */
   producerId: number;
-  /** (v0+) */
+  /** (v0+) The producer epoch. */
   producerEpoch: number;
-  /** (v0+) */
+  /** (v0+) The last sequence number sent by the producer. */
   lastSequence: number;
-  /** (v0+) */
+  /** (v0+) The last timestamp sent by the producer. */
   lastTimestamp: number;
-  /** (v0+) */
+  /** (v0+) The current epoch of the producer group. */
   coordinatorEpoch: number;
-  /** (v0+) */
+  /** (v0+) The current transaction start offset of the producer. */
   currentTxnStartOffset: number;
 }
 

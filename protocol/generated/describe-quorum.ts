@@ -6,14 +6,14 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface DescribeQuorumRequest {
-  /** (v0+) */
+  /** (v0+) The topics to describe. */
   topics: DescribeQuorumRequestTopicData[];
 }
 
 export interface DescribeQuorumRequestTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partitions to describe. */
   partitions: DescribeQuorumRequestPartitionData[];
 }
 
@@ -76,64 +76,64 @@ export interface DescribeQuorumResponse {
   errorCode: number;
   /** (v2+, nullable v2+) The error message, or null if there was no error. */
   errorMessage: string | null;
-  /** (v0+) */
+  /** (v0+) The response from the describe quorum API. */
   topics: DescribeQuorumResponseTopicData[];
-  /** (v2+) */
+  /** (v2+) The nodes in the quorum. */
   nodes: DescribeQuorumResponseNode[];
 }
 
 export interface DescribeQuorumResponseTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partition data. */
   partitions: DescribeQuorumResponsePartitionData[];
 }
 
 export interface DescribeQuorumResponsePartitionData {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) */
+  /** (v0+) The partition error code. */
   errorCode: number;
   /** (v2+, nullable v2+) The error message, or null if there was no error. */
   errorMessage: string | null;
   /** (v0+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v0+) The latest known leader epoch */
+  /** (v0+) The latest known leader epoch. */
   leaderEpoch: number;
-  /** (v0+) */
+  /** (v0+) The high water mark. */
   highWatermark: number;
-  /** (v0+) */
+  /** (v0+) The current voters of the partition. */
   currentVoters: DescribeQuorumResponseReplicaState[];
-  /** (v0+) */
+  /** (v0+) The observers of the partition. */
   observers: DescribeQuorumResponseReplicaState[];
 }
 
 export interface DescribeQuorumResponseReplicaState {
-  /** (v0+) */
+  /** (v0+) The ID of the replica. */
   replicaId: number;
-  /** (v2+) */
+  /** (v2+) The replica directory ID of the replica. */
   replicaDirectoryId: string;
-  /** (v0+) The last known log end offset of the follower or -1 if it is unknown */
+  /** (v0+) The last known log end offset of the follower or -1 if it is unknown. */
   logEndOffset: number;
-  /** (v1+) The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter */
+  /** (v1+) The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter. */
   lastFetchTimestamp: number;
-  /** (v1+) The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter */
+  /** (v1+) The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter. */
   lastCaughtUpTimestamp: number;
 }
 
 export interface DescribeQuorumResponseNode {
-  /** (v2+) The ID of the associated node */
+  /** (v2+) The ID of the associated node. */
   nodeId: number;
-  /** (v2+) The listeners of this controller */
+  /** (v2+) The listeners of this controller. */
   listeners: DescribeQuorumResponseListener[];
 }
 
 export interface DescribeQuorumResponseListener {
-  /** (v2+) The name of the endpoint */
+  /** (v2+) The name of the endpoint. */
   name: string;
-  /** (v2+) The hostname */
+  /** (v2+) The hostname. */
   host: string;
-  /** (v2+) The port */
+  /** (v2+) The port. */
   port: number;
 }
 

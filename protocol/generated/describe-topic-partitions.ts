@@ -15,14 +15,14 @@ export interface DescribeTopicPartitionsRequest {
 }
 
 export interface DescribeTopicPartitionsRequestTopicRequest {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   name: string;
 }
 
 export interface DescribeTopicPartitionsRequestCursor {
-  /** (v0+) The name for the first topic to process */
+  /** (v0+) The name for the first topic to process. */
   topicName: string;
-  /** (v0+) The partition index to start with */
+  /** (v0+) The partition index to start with. */
   partitionIndex: number;
 }
 
@@ -123,9 +123,9 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
 }
 
 export interface DescribeTopicPartitionsResponseCursor {
-  /** (v0+) The name for the first topic to process */
+  /** (v0+) The name for the first topic to process. */
   topicName: string;
-  /** (v0+) The partition index to start with */
+  /** (v0+) The partition index to start with. */
   partitionIndex: number;
 }
 

@@ -135,14 +135,14 @@ export interface ElectLeadersResponse {
 }
 
 export interface ElectLeadersResponseReplicaElectionResult {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   topic: string;
-  /** (v0+) The results for each partition */
+  /** (v0+) The results for each partition. */
   partitionResult: ElectLeadersResponsePartitionResult[];
 }
 
 export interface ElectLeadersResponsePartitionResult {
-  /** (v0+) The partition id */
+  /** (v0+) The partition id. */
   partitionId: number;
   /** (v0+) The result error, or zero if there was no error. */
   errorCode: number;

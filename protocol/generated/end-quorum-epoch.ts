@@ -6,47 +6,47 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface EndQuorumEpochRequest {
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) The cluster id. */
   clusterId: string | null;
-  /** (v0+) */
+  /** (v0+) The topics. */
   topics: EndQuorumEpochRequestTopicData[];
-  /** (v1+) Endpoints for the leader */
+  /** (v1+) Endpoints for the leader. */
   leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
 }
 
 export interface EndQuorumEpochRequestTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partitions. */
   partitions: EndQuorumEpochRequestPartitionData[];
 }
 
 export interface EndQuorumEpochRequestPartitionData {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The current leader ID that is resigning */
+  /** (v0+) The current leader ID that is resigning. */
   leaderId: number;
-  /** (v0+) The current epoch */
+  /** (v0+) The current epoch. */
   leaderEpoch: number;
-  /** (v0) A sorted list of preferred successors to start the election */
+  /** (v0) A sorted list of preferred successors to start the election. */
   preferredSuccessors: number[];
-  /** (v1+) A sorted list of preferred candidates to start the election */
+  /** (v1+) A sorted list of preferred candidates to start the election. */
   preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
 }
 
 export interface EndQuorumEpochRequestReplicaInfo {
-  /** (v1+) */
+  /** (v1+) The ID of the candidate replica. */
   candidateId: number;
-  /** (v1+) */
+  /** (v1+) The directory ID of the candidate replica. */
   candidateDirectoryId: string;
 }
 
 export interface EndQuorumEpochRequestLeaderEndpoint {
-  /** (v1+) The name of the endpoint */
+  /** (v1+) The name of the endpoint. */
   name: string;
-  /** (v1+) The node's hostname */
+  /** (v1+) The node's hostname. */
   host: string;
-  /** (v1+) The node's port */
+  /** (v1+) The node's port. */
   port: number;
 }
 
@@ -210,36 +210,36 @@ function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, version: number, m
 export interface EndQuorumEpochResponse {
   /** (v0+) The top level error code. */
   errorCode: number;
-  /** (v0+) */
+  /** (v0+) The topic data. */
   topics: EndQuorumEpochResponseTopicData[];
-  /** (v1+, tag 0) Endpoints for all leaders enumerated in PartitionData */
+  /** (v1+, tag 0) Endpoints for all leaders enumerated in PartitionData. */
   nodeEndpoints?: EndQuorumEpochResponseNodeEndpoint[];
 }
 
 export interface EndQuorumEpochResponseTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partition data. */
   partitions: EndQuorumEpochResponsePartitionData[];
 }
 
 export interface EndQuorumEpochResponsePartitionData {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) */
+  /** (v0+) The partition level error code. */
   errorCode: number;
   /** (v0+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v0+) The latest known leader epoch */
+  /** (v0+) The latest known leader epoch. */
   leaderEpoch: number;
 }
 
 export interface EndQuorumEpochResponseNodeEndpoint {
-  /** (v1+) The ID of the associated node */
+  /** (v1+) The ID of the associated node. */
   nodeId: number;
-  /** (v1+) The node's hostname */
+  /** (v1+) The node's hostname. */
   host: string;
-  /** (v1+) The node's port */
+  /** (v1+) The node's port. */
   port: number;
 }
 

@@ -13,28 +13,28 @@ export interface ExpireDelegationTokenRequest {
 }
 
 export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
-  if (version < 0 || version > 2) throw new DecodeError(`ExpireDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`ExpireDelegationTokenRequest v${version} is not supported`);
   if (version >= 2) { // v2
     const hmac = r.readCompactBytes();
     const expiryTimePeriodMs = r.readInt64();
     r.skipTaggedFields();
     return { hmac, expiryTimePeriodMs };
   }
-  // v0-1
+  // v1
   const hmac = r.readBytes();
   const expiryTimePeriodMs = r.readInt64();
   return { hmac, expiryTimePeriodMs };
 }
 
 export function encodeExpireDelegationTokenRequest(w: Writer, version: number, m: ExpireDelegationTokenRequest): void {
-  if (version < 0 || version > 2) throw new Error(`ExpireDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`ExpireDelegationTokenRequest v${version} is not supported`);
   if (version >= 2) { // v2
     w.writeCompactBytes(m.hmac ?? EMPTY_BYTES);
     w.writeInt64(m.expiryTimePeriodMs ?? 0);
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeBytes(m.hmac ?? EMPTY_BYTES);
   w.writeInt64(m.expiryTimePeriodMs ?? 0);
 }
@@ -49,7 +49,7 @@ export interface ExpireDelegationTokenResponse {
 }
 
 export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
-  if (version < 0 || version > 2) throw new DecodeError(`ExpireDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`ExpireDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2
     const errorCode = r.readInt16();
     const expiryTimestampMs = r.readInt64();
@@ -57,7 +57,7 @@ export function decodeExpireDelegationTokenResponse(r: Reader, version: number):
     r.skipTaggedFields();
     return { errorCode, expiryTimestampMs, throttleTimeMs };
   }
-  // v0-1
+  // v1
   const errorCode = r.readInt16();
   const expiryTimestampMs = r.readInt64();
   const throttleTimeMs = r.readInt32();
@@ -65,7 +65,7 @@ export function decodeExpireDelegationTokenResponse(r: Reader, version: number):
 }
 
 export function encodeExpireDelegationTokenResponse(w: Writer, version: number, m: ExpireDelegationTokenResponse): void {
-  if (version < 0 || version > 2) throw new Error(`ExpireDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`ExpireDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt64(m.expiryTimestampMs ?? 0);
@@ -73,7 +73,7 @@ export function encodeExpireDelegationTokenResponse(w: Writer, version: number, 
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt64(m.expiryTimestampMs ?? 0);
   w.writeInt32(m.throttleTimeMs ?? 0);

@@ -6,40 +6,40 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface FetchSnapshotRequest {
-  /** (v0+, tag 0, nullable v0+) The clusterId if known, this is used to validate metadata fetches prior to broker registration */
+  /** (v0+, tag 0, nullable v0+) The clusterId if known, this is used to validate metadata fetches prior to broker registration. */
   clusterId?: string | null;
-  /** (v0+) The broker ID of the follower */
+  /** (v0+) The broker ID of the follower. */
   replicaId: number;
-  /** (v0+) The maximum bytes to fetch from all of the snapshots */
+  /** (v0+) The maximum bytes to fetch from all of the snapshots. */
   maxBytes: number;
-  /** (v0+) The topics to fetch */
+  /** (v0+) The topics to fetch. */
   topics: FetchSnapshotRequestTopicSnapshot[];
 }
 
 export interface FetchSnapshotRequestTopicSnapshot {
-  /** (v0+) The name of the topic to fetch */
+  /** (v0+) The name of the topic to fetch. */
   name: string;
-  /** (v0+) The partitions to fetch */
+  /** (v0+) The partitions to fetch. */
   partitions: FetchSnapshotRequestPartitionSnapshot[];
 }
 
 export interface FetchSnapshotRequestPartitionSnapshot {
-  /** (v0+) The partition index */
+  /** (v0+) The partition index. */
   partition: number;
-  /** (v0+) The current leader epoch of the partition, -1 for unknown leader epoch */
+  /** (v0+) The current leader epoch of the partition, -1 for unknown leader epoch. */
   currentLeaderEpoch: number;
-  /** (v0+) The snapshot endOffset and epoch to fetch */
+  /** (v0+) The snapshot endOffset and epoch to fetch. */
   snapshotId: FetchSnapshotRequestSnapshotId;
-  /** (v0+) The byte position within the snapshot to start fetching from */
+  /** (v0+) The byte position within the snapshot to start fetching from. */
   position: number;
-  /** (v1+, tag 0) The directory id of the follower fetching */
+  /** (v1+, tag 0) The directory id of the follower fetching. */
   replicaDirectoryId?: string;
 }
 
 export interface FetchSnapshotRequestSnapshotId {
-  /** (v0+) */
+  /** (v0+) The end offset of the snapshot. */
   endOffset: number;
-  /** (v0+) */
+  /** (v0+) The epoch of the snapshot. */
   epoch: number;
 }
 
@@ -174,7 +174,7 @@ export interface FetchSnapshotResponse {
   errorCode: number;
   /** (v0+) The topics to fetch. */
   topics: FetchSnapshotResponseTopicSnapshot[];
-  /** (v1+, tag 0) Endpoints for all current-leaders enumerated in PartitionSnapshot */
+  /** (v1+, tag 0) Endpoints for all current-leaders enumerated in PartitionSnapshot. */
   nodeEndpoints?: FetchSnapshotResponseNodeEndpoint[];
 }
 
@@ -190,38 +190,38 @@ export interface FetchSnapshotResponsePartitionSnapshot {
   index: number;
   /** (v0+) The error code, or 0 if there was no fetch error. */
   errorCode: number;
-  /** (v0+) The snapshot endOffset and epoch fetched */
+  /** (v0+) The snapshot endOffset and epoch fetched. */
   snapshotId: FetchSnapshotResponseSnapshotId;
-  /** (v0+, tag 0) */
+  /** (v0+, tag 0) The leader of the partition at the time of the snapshot. */
   currentLeader?: FetchSnapshotResponseLeaderIdAndEpoch;
   /** (v0+) The total size of the snapshot. */
   size: number;
   /** (v0+) The starting byte position within the snapshot included in the Bytes field. */
   position: number;
-  /** (v0+) Snapshot data in records format which may not be aligned on an offset boundary */
+  /** (v0+) Snapshot data in records format which may not be aligned on an offset boundary. */
   unalignedRecords: Buffer | null;
 }
 
 export interface FetchSnapshotResponseSnapshotId {
-  /** (v0+) */
+  /** (v0+) The snapshot end offset. */
   endOffset: number;
-  /** (v0+) */
+  /** (v0+) The snapshot epoch. */
   epoch: number;
 }
 
 export interface FetchSnapshotResponseLeaderIdAndEpoch {
   /** (v0+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v0+) The latest known leader epoch */
+  /** (v0+) The latest known leader epoch. */
   leaderEpoch: number;
 }
 
 export interface FetchSnapshotResponseNodeEndpoint {
-  /** (v1+) The ID of the associated node */
+  /** (v1+) The ID of the associated node. */
   nodeId: number;
-  /** (v1+) The node's hostname */
+  /** (v1+) The node's hostname. */
   host: string;
-  /** (v1+) The node's port */
+  /** (v1+) The node's port. */
   port: number;
 }
 

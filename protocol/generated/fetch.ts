@@ -10,7 +10,7 @@ export interface FetchRequest {
   clusterId?: string | null;
   /** (v0-14) The broker ID of the follower, of -1 if this request is from a consumer. */
   replicaId: number;
-  /** (v15+, tag 1) */
+  /** (v15+, tag 1) The state of the replica in the follower. */
   replicaState?: FetchRequestReplicaState;
   /** (v0+) The maximum time in milliseconds to wait for the response. */
   maxWaitMs: number;
@@ -18,7 +18,7 @@ export interface FetchRequest {
   minBytes: number;
   /** (v3+) The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. */
   maxBytes: number;
-  /** (v4+) This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records */
+  /** (v4+) This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. */
   isolationLevel: number;
   /** (v7+) The fetch session ID. */
   sessionId: number;
@@ -28,7 +28,7 @@ export interface FetchRequest {
   topics: FetchRequestFetchTopic[];
   /** (v7+) In an incremental fetch request, the partitions to remove. */
   forgottenTopicsData: FetchRequestForgottenTopic[];
-  /** (v11+) Rack ID of the consumer making this request */
+  /** (v11+) Rack ID of the consumer making this request. */
   rackId: string;
 }
 
@@ -42,7 +42,7 @@ export interface FetchRequestReplicaState {
 export interface FetchRequestFetchTopic {
   /** (v0-12) The name of the topic to fetch. */
   topic: string;
-  /** (v13+) The unique topic ID */
+  /** (v13+) The unique topic ID. */
   topicId: string;
   /** (v0+) The partitions to fetch. */
   partitions: FetchRequestFetchPartition[];
@@ -55,28 +55,30 @@ export interface FetchRequestFetchPartition {
   currentLeaderEpoch: number;
   /** (v0+) The message offset. */
   fetchOffset: number;
-  /** (v12+) The epoch of the last fetched record or -1 if there is none */
+  /** (v12+) The epoch of the last fetched record or -1 if there is none. */
   lastFetchedEpoch: number;
   /** (v5+) The earliest available offset of the follower replica. The field is only used when the request is sent by the follower. */
   logStartOffset: number;
   /** (v0+) The maximum bytes to fetch from this partition. See KIP-74 for cases where this limit may not be honored. */
   partitionMaxBytes: number;
-  /** (v17+, tag 0) The directory id of the follower fetching */
+  /** (v17+, tag 0) The directory id of the follower fetching. */
   replicaDirectoryId?: string;
+  /** (v18+, tag 1) The high-watermark known by the replica. -1 if the high-watermark is not known and 9223372036854775807 if the feature is not supported. */
+  highWatermark?: number;
 }
 
 export interface FetchRequestForgottenTopic {
   /** (v7-12) The topic name. */
   topic: string;
-  /** (v13+) The unique topic ID */
+  /** (v13+) The unique topic ID. */
   topicId: string;
   /** (v7+) The partitions indexes to forget. */
   partitions: number[];
 }
 
 export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
-  if (version < 0 || version > 17) throw new DecodeError(`FetchRequest v${version} is not supported`);
-  if (version >= 15) { // v15-17
+  if (version < 0 || version > 18) throw new DecodeError(`FetchRequest v${version} is not supported`);
+  if (version >= 15) { // v15-18
     const maxWaitMs = r.readInt32();
     const minBytes = r.readInt32();
     const maxBytes = r.readInt32();
@@ -219,8 +221,8 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
 }
 
 export function encodeFetchRequest(w: Writer, version: number, m: FetchRequest): void {
-  if (version < 0 || version > 17) throw new Error(`FetchRequest v${version} is not supported`);
-  if (version >= 15) { // v15-17
+  if (version < 0 || version > 18) throw new Error(`FetchRequest v${version} is not supported`);
+  if (version >= 15) { // v15-18
     w.writeInt32(m.maxWaitMs ?? 0);
     w.writeInt32(m.minBytes ?? 0);
     w.writeInt32(m.maxBytes ?? 2147483647);
@@ -374,7 +376,7 @@ function encodeFetchRequestReplicaState(w: Writer, version: number, m: FetchRequ
 }
 
 function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFetchTopic {
-  if (version >= 13) { // v13-17
+  if (version >= 13) { // v13-18
     const topicId = r.readUuid();
     const _n0 = r.readCompactArrayLength(33);
     const partitions: FetchRequestFetchPartition[] = [];
@@ -413,7 +415,7 @@ function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestF
 }
 
 function encodeFetchRequestFetchTopic(w: Writer, version: number, m: FetchRequestFetchTopic): void {
-  if (version >= 13) { // v13-17
+  if (version >= 13) { // v13-18
     w.writeUuid(m.topicId ?? ZERO_UUID);
     {
       const _a0 = m.partitions ?? [];
@@ -443,6 +445,25 @@ function encodeFetchRequestFetchTopic(w: Writer, version: number, m: FetchReques
 }
 
 function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
+  if (version >= 18) { // v18
+    const partition = r.readInt32();
+    const currentLeaderEpoch = r.readInt32();
+    const fetchOffset = r.readInt64();
+    const lastFetchedEpoch = r.readInt32();
+    const logStartOffset = r.readInt64();
+    const partitionMaxBytes = r.readInt32();
+    const o: FetchRequestFetchPartition = { partition, currentLeaderEpoch, fetchOffset, lastFetchedEpoch, logStartOffset, partitionMaxBytes };
+    for (let _t = r.readUnsignedVarint(); _t > 0; _t--) {
+      const tag = r.readUnsignedVarint();
+      const saved = r.beginTaggedField(r.readUnsignedVarint());
+      switch (tag) {
+        case 0: o.replicaDirectoryId = r.readUuid(); break;
+        case 1: o.highWatermark = r.readInt64(); break;
+      }
+      r.endTaggedField(saved); // skips unknown tags and unread bytes
+    }
+    return o;
+  }
   if (version >= 17) { // v17
     const partition = r.readInt32();
     const currentLeaderEpoch = r.readInt32();
@@ -494,6 +515,29 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
 }
 
 function encodeFetchRequestFetchPartition(w: Writer, version: number, m: FetchRequestFetchPartition): void {
+  if (version >= 18) { // v18
+    w.writeInt32(m.partition ?? 0);
+    w.writeInt32(m.currentLeaderEpoch ?? -1);
+    w.writeInt64(m.fetchOffset ?? 0);
+    w.writeInt32(m.lastFetchedEpoch ?? -1);
+    w.writeInt64(m.logStartOffset ?? -1);
+    w.writeInt32(m.partitionMaxBytes ?? 0);
+    let _tags = 0;
+    if (m.replicaDirectoryId !== undefined) _tags++;
+    if (m.highWatermark !== undefined) _tags++;
+    w.writeUnsignedVarint(_tags);
+    if (m.replicaDirectoryId !== undefined) {
+      const _w = new Writer(64);
+      _w.writeUuid(m.replicaDirectoryId ?? ZERO_UUID);
+      w.writeTaggedField(0, _w);
+    }
+    if (m.highWatermark !== undefined) {
+      const _w = new Writer(64);
+      _w.writeInt64(m.highWatermark ?? 9223372036854776000);
+      w.writeTaggedField(1, _w);
+    }
+    return;
+  }
   if (version >= 17) { // v17
     w.writeInt32(m.partition ?? 0);
     w.writeInt32(m.currentLeaderEpoch ?? -1);
@@ -543,7 +587,7 @@ function encodeFetchRequestFetchPartition(w: Writer, version: number, m: FetchRe
 }
 
 function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequestForgottenTopic {
-  if (version >= 13) { // v13-17
+  if (version >= 13) { // v13-18
     const topicId = r.readUuid();
     const _n0 = r.readCompactArrayLength(4);
     const partitions: number[] = [];
@@ -568,7 +612,7 @@ function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequ
 }
 
 function encodeFetchRequestForgottenTopic(w: Writer, version: number, m: FetchRequestForgottenTopic): void {
-  if (version >= 13) { // v13-17
+  if (version >= 13) { // v13-18
     w.writeUuid(m.topicId ?? ZERO_UUID);
     {
       const _a0 = m.partitions ?? [];
@@ -613,7 +657,7 @@ export interface FetchResponse {
 export interface FetchResponseFetchableTopicResponse {
   /** (v0-12) The topic name. */
   topic: string;
-  /** (v13+) The unique topic ID */
+  /** (v13+) The unique topic ID. */
   topicId: string;
   /** (v0+) The topic partitions. */
   partitions: FetchResponsePartitionData[];
@@ -626,42 +670,42 @@ export interface FetchResponsePartitionData {
   errorCode: number;
   /** (v0+) The current high water mark. */
   highWatermark: number;
-  /** (v4+) The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED) */
+  /** (v4+) The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED). */
   lastStableOffset: number;
   /** (v5+) The current log start offset. */
   logStartOffset: number;
-  /** (v12+, tag 0) In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge */
+  /** (v12+, tag 0) In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. */
   divergingEpoch?: FetchResponseEpochEndOffset;
-  /** (v12+, tag 1) */
+  /** (v12+, tag 1) The current leader of the partition. */
   currentLeader?: FetchResponseLeaderIdAndEpoch;
   /** (v12+, tag 2) In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. */
   snapshotId?: FetchResponseSnapshotId;
   /** (v4+, nullable v4+) The aborted transactions. */
   abortedTransactions: FetchResponseAbortedTransaction[] | null;
-  /** (v11+) The preferred read replica for the consumer to use on its next fetch request */
+  /** (v11+) The preferred read replica for the consumer to use on its next fetch request. */
   preferredReadReplica: number;
   /** (v0+, nullable v0+) The record data. */
   records: Buffer | null;
 }
 
 export interface FetchResponseEpochEndOffset {
-  /** (v12+) */
+  /** (v12+) The largest epoch. */
   epoch: number;
-  /** (v12+) */
+  /** (v12+) The end offset of the epoch. */
   endOffset: number;
 }
 
 export interface FetchResponseLeaderIdAndEpoch {
   /** (v12+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v12+) The latest known leader epoch */
+  /** (v12+) The latest known leader epoch. */
   leaderEpoch: number;
 }
 
 export interface FetchResponseSnapshotId {
-  /** (v0+) */
+  /** (v0+) The end offset of the epoch. */
   endOffset: number;
-  /** (v0+) */
+  /** (v0+) The largest epoch. */
   epoch: number;
 }
 
@@ -684,8 +728,8 @@ export interface FetchResponseNodeEndpoint {
 }
 
 export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
-  if (version < 0 || version > 17) throw new DecodeError(`FetchResponse v${version} is not supported`);
-  if (version >= 16) { // v16-17
+  if (version < 0 || version > 18) throw new DecodeError(`FetchResponse v${version} is not supported`);
+  if (version >= 16) { // v16-18
     const throttleTimeMs = r.readInt32();
     const errorCode = r.readInt16();
     const sessionId = r.readInt32();
@@ -753,8 +797,8 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
 }
 
 export function encodeFetchResponse(w: Writer, version: number, m: FetchResponse): void {
-  if (version < 0 || version > 17) throw new Error(`FetchResponse v${version} is not supported`);
-  if (version >= 16) { // v16-17
+  if (version < 0 || version > 18) throw new Error(`FetchResponse v${version} is not supported`);
+  if (version >= 16) { // v16-18
     w.writeInt32(m.throttleTimeMs ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt32(m.sessionId ?? 0);
@@ -816,7 +860,7 @@ export function encodeFetchResponse(w: Writer, version: number, m: FetchResponse
 }
 
 function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): FetchResponseFetchableTopicResponse {
-  if (version >= 13) { // v13-17
+  if (version >= 13) { // v13-18
     const topicId = r.readUuid();
     const _n0 = r.readCompactArrayLength(37);
     const partitions: FetchResponsePartitionData[] = [];
@@ -862,7 +906,7 @@ function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): 
 }
 
 function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, m: FetchResponseFetchableTopicResponse): void {
-  if (version >= 13) { // v13-17
+  if (version >= 13) { // v13-18
     w.writeUuid(m.topicId ?? ZERO_UUID);
     {
       const _a0 = m.partitions ?? [];
@@ -892,7 +936,7 @@ function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, m
 }
 
 function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResponsePartitionData {
-  if (version >= 12) { // v12-17
+  if (version >= 12) { // v12-18
     const partitionIndex = r.readInt32();
     const errorCode = r.readInt16();
     const highWatermark = r.readInt64();
@@ -973,7 +1017,7 @@ function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResp
 }
 
 function encodeFetchResponsePartitionData(w: Writer, version: number, m: FetchResponsePartitionData): void {
-  if (version >= 12) { // v12-17
+  if (version >= 12) { // v12-18
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt64(m.highWatermark ?? 0);
@@ -1097,7 +1141,7 @@ function encodeFetchResponseSnapshotId(w: Writer, version: number, m: FetchRespo
 }
 
 function decodeFetchResponseAbortedTransaction(r: Reader, version: number): FetchResponseAbortedTransaction {
-  if (version >= 12) { // v12-17
+  if (version >= 12) { // v12-18
     const producerId = r.readInt64();
     const firstOffset = r.readInt64();
     r.skipTaggedFields();
@@ -1110,7 +1154,7 @@ function decodeFetchResponseAbortedTransaction(r: Reader, version: number): Fetc
 }
 
 function encodeFetchResponseAbortedTransaction(w: Writer, version: number, m: FetchResponseAbortedTransaction): void {
-  if (version >= 12) { // v12-17
+  if (version >= 12) { // v12-18
     w.writeInt64(m.producerId ?? 0);
     w.writeInt64(m.firstOffset ?? 0);
     w.writeUnsignedVarint(0); // no tagged fields

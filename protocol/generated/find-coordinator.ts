@@ -7,7 +7,7 @@ import { DecodeError } from '../wire/errors.js';
 export interface FindCoordinatorRequest {
   /** (v0-3) The coordinator key. */
   key: string;
-  /** (v1+) The coordinator key type. (Group, transaction, etc.) */
+  /** (v1+) The coordinator key type. (group, transaction, share). */
   keyType: number;
   /** (v4+) The coordinator keys. */
   coordinatorKeys: string[];
@@ -79,7 +79,7 @@ export interface FindCoordinatorResponse {
   host: string;
   /** (v0-3) The port. */
   port: number;
-  /** (v4+) Each coordinator result in the response */
+  /** (v4+) Each coordinator result in the response. */
   coordinators: FindCoordinatorResponseCoordinator[];
 }
 

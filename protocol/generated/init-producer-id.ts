@@ -13,32 +13,56 @@ export interface InitProducerIdRequest {
   producerId: number;
   /** (v3+) The producer's current epoch. This will be checked against the producer epoch on the broker, and the request will return an error if they do not match. */
   producerEpoch: number;
+  /** (v6+) True if the client wants to enable two-phase commit (2PC) protocol for transactions. */
+  enable2Pc: boolean;
+  /** (v6+) True if the client wants to keep the currently ongoing transaction instead of aborting it. */
+  keepPreparedTxn: boolean;
 }
 
 export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
-  if (version < 0 || version > 5) throw new DecodeError(`InitProducerIdRequest v${version} is not supported`);
+  if (version < 0 || version > 6) throw new DecodeError(`InitProducerIdRequest v${version} is not supported`);
+  if (version >= 6) { // v6
+    const transactionalId = r.readCompactNullableString();
+    const transactionTimeoutMs = r.readInt32();
+    const producerId = r.readInt64();
+    const producerEpoch = r.readInt16();
+    const enable2Pc = r.readBool();
+    const keepPreparedTxn = r.readBool();
+    r.skipTaggedFields();
+    return { transactionalId, transactionTimeoutMs, producerId, producerEpoch, enable2Pc, keepPreparedTxn };
+  }
   if (version >= 3) { // v3-5
     const transactionalId = r.readCompactNullableString();
     const transactionTimeoutMs = r.readInt32();
     const producerId = r.readInt64();
     const producerEpoch = r.readInt16();
     r.skipTaggedFields();
-    return { transactionalId, transactionTimeoutMs, producerId, producerEpoch };
+    return { transactionalId, transactionTimeoutMs, producerId, producerEpoch, enable2Pc: false, keepPreparedTxn: false };
   }
   if (version >= 2) { // v2
     const transactionalId = r.readCompactNullableString();
     const transactionTimeoutMs = r.readInt32();
     r.skipTaggedFields();
-    return { transactionalId, transactionTimeoutMs, producerId: -1, producerEpoch: -1 };
+    return { transactionalId, transactionTimeoutMs, producerId: -1, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false };
   }
   // v0-1
   const transactionalId = r.readNullableString();
   const transactionTimeoutMs = r.readInt32();
-  return { transactionalId, transactionTimeoutMs, producerId: -1, producerEpoch: -1 };
+  return { transactionalId, transactionTimeoutMs, producerId: -1, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false };
 }
 
 export function encodeInitProducerIdRequest(w: Writer, version: number, m: InitProducerIdRequest): void {
-  if (version < 0 || version > 5) throw new Error(`InitProducerIdRequest v${version} is not supported`);
+  if (version < 0 || version > 6) throw new Error(`InitProducerIdRequest v${version} is not supported`);
+  if (version >= 6) { // v6
+    w.writeCompactNullableString(m.transactionalId === undefined ? '' : m.transactionalId);
+    w.writeInt32(m.transactionTimeoutMs ?? 0);
+    w.writeInt64(m.producerId ?? -1);
+    w.writeInt16(m.producerEpoch ?? -1);
+    w.writeBool(m.enable2Pc ?? false);
+    w.writeBool(m.keepPreparedTxn ?? false);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 3) { // v3-5
     w.writeCompactNullableString(m.transactionalId === undefined ? '' : m.transactionalId);
     w.writeInt32(m.transactionTimeoutMs ?? 0);
@@ -67,28 +91,52 @@ export interface InitProducerIdResponse {
   producerId: number;
   /** (v0+) The current epoch associated with the producer id. */
   producerEpoch: number;
+  /** (v6+) The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. */
+  ongoingTxnProducerId: number;
+  /** (v6+) The epoch associated with the producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. */
+  ongoingTxnProducerEpoch: number;
 }
 
 export function decodeInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
-  if (version < 0 || version > 5) throw new DecodeError(`InitProducerIdResponse v${version} is not supported`);
+  if (version < 0 || version > 6) throw new DecodeError(`InitProducerIdResponse v${version} is not supported`);
+  if (version >= 6) { // v6
+    const throttleTimeMs = r.readInt32();
+    const errorCode = r.readInt16();
+    const producerId = r.readInt64();
+    const producerEpoch = r.readInt16();
+    const ongoingTxnProducerId = r.readInt64();
+    const ongoingTxnProducerEpoch = r.readInt16();
+    r.skipTaggedFields();
+    return { throttleTimeMs, errorCode, producerId, producerEpoch, ongoingTxnProducerId, ongoingTxnProducerEpoch };
+  }
   if (version >= 2) { // v2-5
     const throttleTimeMs = r.readInt32();
     const errorCode = r.readInt16();
     const producerId = r.readInt64();
     const producerEpoch = r.readInt16();
     r.skipTaggedFields();
-    return { throttleTimeMs, errorCode, producerId, producerEpoch };
+    return { throttleTimeMs, errorCode, producerId, producerEpoch, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
   }
   // v0-1
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const producerId = r.readInt64();
   const producerEpoch = r.readInt16();
-  return { throttleTimeMs, errorCode, producerId, producerEpoch };
+  return { throttleTimeMs, errorCode, producerId, producerEpoch, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
 }
 
 export function encodeInitProducerIdResponse(w: Writer, version: number, m: InitProducerIdResponse): void {
-  if (version < 0 || version > 5) throw new Error(`InitProducerIdResponse v${version} is not supported`);
+  if (version < 0 || version > 6) throw new Error(`InitProducerIdResponse v${version} is not supported`);
+  if (version >= 6) { // v6
+    w.writeInt32(m.throttleTimeMs ?? 0);
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeInt64(m.producerId ?? -1);
+    w.writeInt16(m.producerEpoch ?? 0);
+    w.writeInt64(m.ongoingTxnProducerId ?? -1);
+    w.writeInt16(m.ongoingTxnProducerEpoch ?? -1);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 2) { // v2-5
     w.writeInt32(m.throttleTimeMs ?? 0);
     w.writeInt16(m.errorCode ?? 0);

@@ -84,12 +84,12 @@ function encodeInitializeShareGroupStateRequestPartitionData(w: Writer, version:
 }
 
 export interface InitializeShareGroupStateResponse {
-  /** (v0+) The initialization results */
+  /** (v0+) The initialization results. */
   results: InitializeShareGroupStateResponseInitializeStateResult[];
 }
 
 export interface InitializeShareGroupStateResponseInitializeStateResult {
-  /** (v0+) The topic identifier */
+  /** (v0+) The topic identifier. */
   topicId: string;
   /** (v0+) The results for the partitions. */
   partitions: InitializeShareGroupStateResponsePartitionResult[];

@@ -208,7 +208,7 @@ export interface JoinGroupResponse {
   skipAssignment: boolean;
   /** (v0+) The member ID assigned by the group coordinator. */
   memberId: string;
-  /** (v0+) */
+  /** (v0+) The group members. */
   members: JoinGroupResponseJoinGroupResponseMember[];
 }
 

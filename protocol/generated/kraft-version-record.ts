@@ -5,9 +5,9 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface KRaftVersionRecord {
-  /** (v0+) The version of the kraft version record */
+  /** (v0+) The version of the kraft version record. */
   version: number;
-  /** (v0+) The kraft protocol version */
+  /** (v0+) The kraft protocol version. */
   kRaftVersion: number;
 }
 

@@ -6,20 +6,20 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface LeaderChangeMessage {
-  /** (v0+) The version of the leader change message */
+  /** (v0+) The version of the leader change message. */
   version: number;
-  /** (v0+) The ID of the newly elected leader */
+  /** (v0+) The ID of the newly elected leader. */
   leaderId: number;
-  /** (v0+) The set of voters in the quorum for this epoch */
+  /** (v0+) The set of voters in the quorum for this epoch. */
   voters: LeaderChangeMessageVoter[];
-  /** (v0+) The voters who voted for the leader at the time of election */
+  /** (v0+) The voters who voted for the leader at the time of election. */
   grantingVoters: LeaderChangeMessageVoter[];
 }
 
 export interface LeaderChangeMessageVoter {
-  /** (v0+) */
+  /** (v0+) The ID of the voter. */
   voterId: number;
-  /** (v1+) The directory id of the voter */
+  /** (v1+) The directory id of the voter. */
   voterDirectoryId: string;
 }
 

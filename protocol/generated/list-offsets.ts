@@ -7,7 +7,7 @@ import { DecodeError } from '../wire/errors.js';
 export interface ListOffsetsRequest {
   /** (v0+) The broker ID of the requester, or -1 if this request is being made by a normal consumer. */
   replicaId: number;
-  /** (v2+) This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records */
+  /** (v2+) This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. */
   isolationLevel: number;
   /** (v0+) Each topic in the request. */
   topics: ListOffsetsRequestListOffsetsTopic[];
@@ -34,8 +34,8 @@ export interface ListOffsetsRequestListOffsetsPartition {
 }
 
 export function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
-  if (version < 0 || version > 10) throw new DecodeError(`ListOffsetsRequest v${version} is not supported`);
-  if (version >= 10) { // v10
+  if (version < 0 || version > 11) throw new DecodeError(`ListOffsetsRequest v${version} is not supported`);
+  if (version >= 10) { // v10-11
     const replicaId = r.readInt32();
     const isolationLevel = r.readInt8();
     const _n0 = r.readCompactArrayLength(3);
@@ -71,8 +71,8 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
 }
 
 export function encodeListOffsetsRequest(w: Writer, version: number, m: ListOffsetsRequest): void {
-  if (version < 0 || version > 10) throw new Error(`ListOffsetsRequest v${version} is not supported`);
-  if (version >= 10) { // v10
+  if (version < 0 || version > 11) throw new Error(`ListOffsetsRequest v${version} is not supported`);
+  if (version >= 10) { // v10-11
     w.writeInt32(m.replicaId ?? 0);
     w.writeInt8(m.isolationLevel ?? 0);
     {
@@ -115,7 +115,7 @@ export function encodeListOffsetsRequest(w: Writer, version: number, m: ListOffs
 }
 
 function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): ListOffsetsRequestListOffsetsTopic {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(17);
     const partitions: ListOffsetsRequestListOffsetsPartition[] = [];
@@ -146,7 +146,7 @@ function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): L
 }
 
 function encodeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, m: ListOffsetsRequestListOffsetsTopic): void {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -166,7 +166,7 @@ function encodeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, m:
 }
 
 function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number): ListOffsetsRequestListOffsetsPartition {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     const partitionIndex = r.readInt32();
     const currentLeaderEpoch = r.readInt32();
     const timestamp = r.readInt64();
@@ -192,7 +192,7 @@ function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number
 }
 
 function encodeListOffsetsRequestListOffsetsPartition(w: Writer, version: number, m: ListOffsetsRequestListOffsetsPartition): void {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt32(m.currentLeaderEpoch ?? -1);
     w.writeInt64(m.timestamp ?? 0);
@@ -224,7 +224,7 @@ export interface ListOffsetsResponse {
 }
 
 export interface ListOffsetsResponseListOffsetsTopicResponse {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   name: string;
   /** (v0+) Each partition in the response. */
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
@@ -241,13 +241,13 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   timestamp: number;
   /** (v1+) The returned offset. */
   offset: number;
-  /** (v4+) */
+  /** (v4+) The leader epoch associated with the returned offset. */
   leaderEpoch: number;
 }
 
 export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
-  if (version < 0 || version > 10) throw new DecodeError(`ListOffsetsResponse v${version} is not supported`);
-  if (version >= 6) { // v6-10
+  if (version < 0 || version > 11) throw new DecodeError(`ListOffsetsResponse v${version} is not supported`);
+  if (version >= 6) { // v6-11
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(3);
     const topics: ListOffsetsResponseListOffsetsTopicResponse[] = [];
@@ -270,8 +270,8 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
 }
 
 export function encodeListOffsetsResponse(w: Writer, version: number, m: ListOffsetsResponse): void {
-  if (version < 0 || version > 10) throw new Error(`ListOffsetsResponse v${version} is not supported`);
-  if (version >= 6) { // v6-10
+  if (version < 0 || version > 11) throw new Error(`ListOffsetsResponse v${version} is not supported`);
+  if (version >= 6) { // v6-11
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
       const _a0 = m.topics ?? [];
@@ -299,7 +299,7 @@ export function encodeListOffsetsResponse(w: Writer, version: number, m: ListOff
 }
 
 function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsTopicResponse {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(27);
     const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
@@ -330,7 +330,7 @@ function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: n
 }
 
 function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: number, m: ListOffsetsResponseListOffsetsTopicResponse): void {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -350,7 +350,7 @@ function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: n
 }
 
 function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsPartitionResponse {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     const partitionIndex = r.readInt32();
     const errorCode = r.readInt16();
     const timestamp = r.readInt64();
@@ -384,7 +384,7 @@ function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, versio
 }
 
 function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, version: number, m: ListOffsetsResponseListOffsetsPartitionResponse): void {
-  if (version >= 6) { // v6-10
+  if (version >= 6) { // v6-11
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt64(m.timestamp ?? -1);

@@ -12,7 +12,7 @@ export interface ListPartitionReassignmentsRequest {
 }
 
 export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  /** (v0+) The topic name */
+  /** (v0+) The topic name. */
   name: string;
   /** (v0+) The partitions to list partition reassignments for. */
   partitionIndexes: number[];
@@ -64,7 +64,7 @@ function encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics
 export interface ListPartitionReassignmentsResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The top-level error code, or 0 if there was no error */
+  /** (v0+) The top-level error code, or 0 if there was no error. */
   errorCode: number;
   /** (v0+, nullable v0+) The top-level error message, or null if there was no error. */
   errorMessage: string | null;

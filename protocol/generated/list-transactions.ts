@@ -5,16 +5,30 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface ListTransactionsRequest {
-  /** (v0+) The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned */
+  /** (v0+) The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned. */
   stateFilters: string[];
-  /** (v0+) The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned */
+  /** (v0+) The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned. */
   producerIdFilters: number[];
-  /** (v1+) Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned */
+  /** (v1+) Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned. */
   durationFilter: number;
+  /** (v2+, nullable v2+) The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned. */
+  transactionalIdPattern: string | null;
 }
 
 export function decodeListTransactionsRequest(r: Reader, version: number): ListTransactionsRequest {
-  if (version < 0 || version > 1) throw new DecodeError(`ListTransactionsRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`ListTransactionsRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    const _n0 = r.readCompactArrayLength(1);
+    const stateFilters: string[] = [];
+    for (let _i = 0; _i < _n0; _i++) stateFilters.push(r.readCompactString());
+    const _n1 = r.readCompactArrayLength(8);
+    const producerIdFilters: number[] = [];
+    for (let _i = 0; _i < _n1; _i++) producerIdFilters.push(r.readInt64());
+    const durationFilter = r.readInt64();
+    const transactionalIdPattern = r.readCompactNullableString();
+    r.skipTaggedFields();
+    return { stateFilters, producerIdFilters, durationFilter, transactionalIdPattern };
+  }
   if (version >= 1) { // v1
     const _n0 = r.readCompactArrayLength(1);
     const stateFilters: string[] = [];
@@ -24,7 +38,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
     for (let _i = 0; _i < _n1; _i++) producerIdFilters.push(r.readInt64());
     const durationFilter = r.readInt64();
     r.skipTaggedFields();
-    return { stateFilters, producerIdFilters, durationFilter };
+    return { stateFilters, producerIdFilters, durationFilter, transactionalIdPattern: null };
   }
   // v0
   const _n0 = r.readCompactArrayLength(1);
@@ -34,11 +48,27 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   const producerIdFilters: number[] = [];
   for (let _i = 0; _i < _n1; _i++) producerIdFilters.push(r.readInt64());
   r.skipTaggedFields();
-  return { stateFilters, producerIdFilters, durationFilter: -1 };
+  return { stateFilters, producerIdFilters, durationFilter: -1, transactionalIdPattern: null };
 }
 
 export function encodeListTransactionsRequest(w: Writer, version: number, m: ListTransactionsRequest): void {
-  if (version < 0 || version > 1) throw new Error(`ListTransactionsRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new Error(`ListTransactionsRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    {
+      const _a0 = m.stateFilters ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) w.writeCompactString(_a0[_i] ?? '');
+    }
+    {
+      const _a1 = m.producerIdFilters ?? [];
+      w.writeCompactArrayLength(_a1.length);
+      for (let _i = 0; _i < _a1.length; _i++) w.writeInt64(_a1[_i]);
+    }
+    w.writeInt64(m.durationFilter ?? -1);
+    w.writeCompactNullableString(m.transactionalIdPattern ?? null);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 1) { // v1
     {
       const _a0 = m.stateFilters ?? [];
@@ -71,25 +101,25 @@ export function encodeListTransactionsRequest(w: Writer, version: number, m: Lis
 export interface ListTransactionsResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) */
+  /** (v0+) The error code, or 0 if there was no error. */
   errorCode: number;
-  /** (v0+) Set of state filters provided in the request which were unknown to the transaction coordinator */
+  /** (v0+) Set of state filters provided in the request which were unknown to the transaction coordinator. */
   unknownStateFilters: string[];
-  /** (v0+) */
+  /** (v0+) The current state of the transaction for the transactional id. */
   transactionStates: ListTransactionsResponseTransactionState[];
 }
 
 export interface ListTransactionsResponseTransactionState {
-  /** (v0+) */
+  /** (v0+) The transactional id. */
   transactionalId: string;
-  /** (v0+) */
+  /** (v0+) The producer id. */
   producerId: number;
-  /** (v0+) The current transaction state of the producer */
+  /** (v0+) The current transaction state of the producer. */
   transactionState: string;
 }
 
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
-  if (version < 0 || version > 1) throw new DecodeError(`ListTransactionsResponse v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`ListTransactionsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const _n0 = r.readCompactArrayLength(1);
@@ -103,7 +133,7 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
 }
 
 export function encodeListTransactionsResponse(w: Writer, version: number, m: ListTransactionsResponse): void {
-  if (version < 0 || version > 1) throw new Error(`ListTransactionsResponse v${version} is not supported`);
+  if (version < 0 || version > 2) throw new Error(`ListTransactionsResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   {

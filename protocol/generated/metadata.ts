@@ -24,8 +24,8 @@ export interface MetadataRequestMetadataRequestTopic {
 }
 
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
-  if (version < 0 || version > 12) throw new DecodeError(`MetadataRequest v${version} is not supported`);
-  if (version >= 11) { // v11-12
+  if (version < 0 || version > 13) throw new DecodeError(`MetadataRequest v${version} is not supported`);
+  if (version >= 11) { // v11-13
     const _n0 = r.readCompactNullableArrayLength(18);
     let topics: MetadataRequestMetadataRequestTopic[] | null = null;
     if (_n0 >= 0) {
@@ -102,8 +102,8 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
 }
 
 export function encodeMetadataRequest(w: Writer, version: number, m: MetadataRequest): void {
-  if (version < 0 || version > 12) throw new Error(`MetadataRequest v${version} is not supported`);
-  if (version >= 11) { // v11-12
+  if (version < 0 || version > 13) throw new Error(`MetadataRequest v${version} is not supported`);
+  if (version >= 11) { // v11-13
     {
       const _a0 = m.topics === undefined ? [] : m.topics;
       w.writeCompactArrayLength(_a0 === null ? -1 : _a0.length);
@@ -163,7 +163,7 @@ export function encodeMetadataRequest(w: Writer, version: number, m: MetadataReq
 }
 
 function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
-  if (version >= 10) { // v10-12
+  if (version >= 10) { // v10-13
     const topicId = r.readUuid();
     const name = r.readCompactNullableString();
     r.skipTaggedFields();
@@ -180,7 +180,7 @@ function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: number): 
 }
 
 function encodeMetadataRequestMetadataRequestTopic(w: Writer, version: number, m: MetadataRequestMetadataRequestTopic): void {
-  if (version >= 10) { // v10-12
+  if (version >= 10) { // v10-13
     w.writeUuid(m.topicId ?? ZERO_UUID);
     w.writeCompactNullableString(m.name === undefined ? '' : m.name);
     w.writeUnsignedVarint(0); // no tagged fields
@@ -208,6 +208,8 @@ export interface MetadataResponse {
   topics: MetadataResponseMetadataResponseTopic[];
   /** (v8-10) 32-bit bitfield to represent authorized operations for this cluster. */
   clusterAuthorizedOperations: number;
+  /** (v13+) The top-level error code, or 0 if there was no error. */
+  errorCode: number;
 }
 
 export interface MetadataResponseMetadataResponseBroker {
@@ -254,7 +256,21 @@ export interface MetadataResponseMetadataResponsePartition {
 }
 
 export function decodeMetadataResponse(r: Reader, version: number): MetadataResponse {
-  if (version < 0 || version > 12) throw new DecodeError(`MetadataResponse v${version} is not supported`);
+  if (version < 0 || version > 13) throw new DecodeError(`MetadataResponse v${version} is not supported`);
+  if (version >= 13) { // v13
+    const throttleTimeMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(11);
+    const brokers: MetadataResponseMetadataResponseBroker[] = [];
+    for (let _i = 0; _i < _n0; _i++) brokers.push(decodeMetadataResponseMetadataResponseBroker(r, version));
+    const clusterId = r.readCompactNullableString();
+    const controllerId = r.readInt32();
+    const _n1 = r.readCompactArrayLength(26);
+    const topics: MetadataResponseMetadataResponseTopic[] = [];
+    for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
+    const errorCode = r.readInt16();
+    r.skipTaggedFields();
+    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648, errorCode };
+  }
   if (version >= 11) { // v11-12
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(11);
@@ -266,7 +282,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
     r.skipTaggedFields();
-    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648 };
+    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
   }
   if (version >= 10) { // v10
     const throttleTimeMs = r.readInt32();
@@ -280,7 +296,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
     const clusterAuthorizedOperations = r.readInt32();
     r.skipTaggedFields();
-    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations };
+    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations, errorCode: 0 };
   }
   if (version >= 9) { // v9
     const throttleTimeMs = r.readInt32();
@@ -294,7 +310,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
     const clusterAuthorizedOperations = r.readInt32();
     r.skipTaggedFields();
-    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations };
+    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations, errorCode: 0 };
   }
   if (version >= 8) { // v8
     const throttleTimeMs = r.readInt32();
@@ -307,7 +323,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
     const clusterAuthorizedOperations = r.readInt32();
-    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations };
+    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations, errorCode: 0 };
   }
   if (version >= 3) { // v3-7
     const throttleTimeMs = r.readInt32();
@@ -319,7 +335,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     const _n1 = r.readArrayLength(9);
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
-    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648 };
+    return { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
   }
   if (version >= 2) { // v2
     const _n0 = r.readArrayLength(12);
@@ -330,7 +346,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     const _n1 = r.readArrayLength(9);
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
-    return { throttleTimeMs: 0, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648 };
+    return { throttleTimeMs: 0, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
   }
   if (version >= 1) { // v1
     const _n0 = r.readArrayLength(12);
@@ -340,7 +356,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     const _n1 = r.readArrayLength(9);
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
-    return { throttleTimeMs: 0, brokers, clusterId: null, controllerId, topics, clusterAuthorizedOperations: -2147483648 };
+    return { throttleTimeMs: 0, brokers, clusterId: null, controllerId, topics, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
   }
   // v0
   const _n0 = r.readArrayLength(10);
@@ -349,11 +365,29 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   const _n1 = r.readArrayLength(8);
   const topics: MetadataResponseMetadataResponseTopic[] = [];
   for (let _i = 0; _i < _n1; _i++) topics.push(decodeMetadataResponseMetadataResponseTopic(r, version));
-  return { throttleTimeMs: 0, brokers, clusterId: null, controllerId: -1, topics, clusterAuthorizedOperations: -2147483648 };
+  return { throttleTimeMs: 0, brokers, clusterId: null, controllerId: -1, topics, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
 }
 
 export function encodeMetadataResponse(w: Writer, version: number, m: MetadataResponse): void {
-  if (version < 0 || version > 12) throw new Error(`MetadataResponse v${version} is not supported`);
+  if (version < 0 || version > 13) throw new Error(`MetadataResponse v${version} is not supported`);
+  if (version >= 13) { // v13
+    w.writeInt32(m.throttleTimeMs ?? 0);
+    {
+      const _a0 = m.brokers ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeMetadataResponseMetadataResponseBroker(w, version, _a0[_i]);
+    }
+    w.writeCompactNullableString(m.clusterId ?? null);
+    w.writeInt32(m.controllerId ?? -1);
+    {
+      const _a1 = m.topics ?? [];
+      w.writeCompactArrayLength(_a1.length);
+      for (let _i = 0; _i < _a1.length; _i++) encodeMetadataResponseMetadataResponseTopic(w, version, _a1[_i]);
+    }
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 11) { // v11-12
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
@@ -465,7 +499,7 @@ export function encodeMetadataResponse(w: Writer, version: number, m: MetadataRe
 }
 
 function decodeMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
-  if (version >= 9) { // v9-12
+  if (version >= 9) { // v9-13
     const nodeId = r.readInt32();
     const host = r.readCompactString();
     const port = r.readInt32();
@@ -488,7 +522,7 @@ function decodeMetadataResponseMetadataResponseBroker(r: Reader, version: number
 }
 
 function encodeMetadataResponseMetadataResponseBroker(w: Writer, version: number, m: MetadataResponseMetadataResponseBroker): void {
-  if (version >= 9) { // v9-12
+  if (version >= 9) { // v9-13
     w.writeInt32(m.nodeId ?? 0);
     w.writeCompactString(m.host ?? '');
     w.writeInt32(m.port ?? 0);
@@ -510,7 +544,7 @@ function encodeMetadataResponseMetadataResponseBroker(w: Writer, version: number
 }
 
 function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
-  if (version >= 12) { // v12
+  if (version >= 12) { // v12-13
     const errorCode = r.readInt16();
     const name = r.readCompactNullableString();
     const topicId = r.readUuid();
@@ -592,7 +626,7 @@ function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number)
 }
 
 function encodeMetadataResponseMetadataResponseTopic(w: Writer, version: number, m: MetadataResponseMetadataResponseTopic): void {
-  if (version >= 12) { // v12
+  if (version >= 12) { // v12-13
     w.writeInt16(m.errorCode ?? 0);
     w.writeCompactNullableString(m.name === undefined ? '' : m.name);
     w.writeUuid(m.topicId ?? ZERO_UUID);
@@ -667,7 +701,7 @@ function encodeMetadataResponseMetadataResponseTopic(w: Writer, version: number,
 }
 
 function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
-  if (version >= 9) { // v9-12
+  if (version >= 9) { // v9-13
     const errorCode = r.readInt16();
     const partitionIndex = r.readInt32();
     const leaderId = r.readInt32();
@@ -729,7 +763,7 @@ function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: num
 }
 
 function encodeMetadataResponseMetadataResponsePartition(w: Writer, version: number, m: MetadataResponseMetadataResponsePartition): void {
-  if (version >= 9) { // v9-12
+  if (version >= 9) { // v9-13
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt32(m.leaderId ?? 0);

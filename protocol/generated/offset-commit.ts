@@ -3,6 +3,7 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
+import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface OffsetCommitRequest {
   /** (v0+) The unique group identifier. */
@@ -20,8 +21,10 @@ export interface OffsetCommitRequest {
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
-  /** (v0+) The topic name. */
+  /** (v0-9) The topic name. */
   name: string;
+  /** (v10+) The topic ID. */
+  topicId: string;
   /** (v0+) Each partition to commit offsets for. */
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
 }
@@ -40,7 +43,18 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
 }
 
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
-  if (version < 0 || version > 9) throw new DecodeError(`OffsetCommitRequest v${version} is not supported`);
+  if (version < 0 || version > 10) throw new DecodeError(`OffsetCommitRequest v${version} is not supported`);
+  if (version >= 10) { // v10
+    const groupId = r.readCompactString();
+    const generationIdOrMemberEpoch = r.readInt32();
+    const memberId = r.readCompactString();
+    const groupInstanceId = r.readCompactNullableString();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeOffsetCommitRequestOffsetCommitRequestTopic(r, version));
+    r.skipTaggedFields();
+    return { groupId, generationIdOrMemberEpoch, memberId, groupInstanceId, retentionTimeMs: -1, topics };
+  }
   if (version >= 8) { // v8-9
     const groupId = r.readCompactString();
     const generationIdOrMemberEpoch = r.readInt32();
@@ -99,8 +113,8 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
 }
 
 export function encodeOffsetCommitRequest(w: Writer, version: number, m: OffsetCommitRequest): void {
-  if (version < 0 || version > 9) throw new Error(`OffsetCommitRequest v${version} is not supported`);
-  if (version >= 8) { // v8-9
+  if (version < 0 || version > 10) throw new Error(`OffsetCommitRequest v${version} is not supported`);
+  if (version >= 8) { // v8-10
     w.writeCompactString(m.groupId ?? '');
     w.writeInt32(m.generationIdOrMemberEpoch ?? -1);
     w.writeCompactString(m.memberId ?? '');
@@ -169,44 +183,62 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, m: OffsetC
 }
 
 function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
+  if (version >= 10) { // v10
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(18);
+    const partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitions };
+  }
   if (version >= 8) { // v8-9
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(18);
     const partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
     r.skipTaggedFields();
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   if (version >= 6) { // v6-7
     const name = r.readString();
     const _n0 = r.readArrayLength(18);
     const partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   if (version >= 2) { // v2-5
     const name = r.readString();
     const _n0 = r.readArrayLength(14);
     const partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   if (version >= 1) { // v1
     const name = r.readString();
     const _n0 = r.readArrayLength(22);
     const partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   // v0
   const name = r.readString();
   const _n0 = r.readArrayLength(14);
   const partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
-  return { name, partitions };
+  return { name, topicId: ZERO_UUID, partitions };
 }
 
 function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, m: OffsetCommitRequestOffsetCommitRequestTopic): void {
+  if (version >= 10) { // v10
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitions ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeOffsetCommitRequestOffsetCommitRequestPartition(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 8) { // v8-9
     w.writeCompactString(m.name ?? '');
     {
@@ -227,7 +259,7 @@ function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: n
 }
 
 function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
-  if (version >= 8) { // v8-9
+  if (version >= 8) { // v8-10
     const partitionIndex = r.readInt32();
     const committedOffset = r.readInt64();
     const committedLeaderEpoch = r.readInt32();
@@ -263,7 +295,7 @@ function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, versio
 }
 
 function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version: number, m: OffsetCommitRequestOffsetCommitRequestPartition): void {
-  if (version >= 8) { // v8-9
+  if (version >= 8) { // v8-10
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt64(m.committedOffset ?? 0);
     w.writeInt32(m.committedLeaderEpoch ?? -1);
@@ -305,8 +337,10 @@ export interface OffsetCommitResponse {
 }
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
-  /** (v0+) The topic name. */
+  /** (v0-9) The topic name. */
   name: string;
+  /** (v10+) The topic ID. */
+  topicId: string;
   /** (v0+) The responses for each partition in the topic. */
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
 }
@@ -319,7 +353,15 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
 }
 
 export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
-  if (version < 0 || version > 9) throw new DecodeError(`OffsetCommitResponse v${version} is not supported`);
+  if (version < 0 || version > 10) throw new DecodeError(`OffsetCommitResponse v${version} is not supported`);
+  if (version >= 10) { // v10
+    const throttleTimeMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeOffsetCommitResponseOffsetCommitResponseTopic(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, topics };
+  }
   if (version >= 8) { // v8-9
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(3);
@@ -343,8 +385,8 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
 }
 
 export function encodeOffsetCommitResponse(w: Writer, version: number, m: OffsetCommitResponse): void {
-  if (version < 0 || version > 9) throw new Error(`OffsetCommitResponse v${version} is not supported`);
-  if (version >= 8) { // v8-9
+  if (version < 0 || version > 10) throw new Error(`OffsetCommitResponse v${version} is not supported`);
+  if (version >= 8) { // v8-10
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
       const _a0 = m.topics ?? [];
@@ -372,23 +414,41 @@ export function encodeOffsetCommitResponse(w: Writer, version: number, m: Offset
 }
 
 function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
+  if (version >= 10) { // v10
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(7);
+    const partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitions };
+  }
   if (version >= 8) { // v8-9
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(7);
     const partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version));
     r.skipTaggedFields();
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   // v0-7
   const name = r.readString();
   const _n0 = r.readArrayLength(6);
   const partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version));
-  return { name, partitions };
+  return { name, topicId: ZERO_UUID, partitions };
 }
 
 function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, m: OffsetCommitResponseOffsetCommitResponseTopic): void {
+  if (version >= 10) { // v10
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitions ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeOffsetCommitResponseOffsetCommitResponsePartition(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 8) { // v8-9
     w.writeCompactString(m.name ?? '');
     {
@@ -409,7 +469,7 @@ function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version:
 }
 
 function decodeOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
-  if (version >= 8) { // v8-9
+  if (version >= 8) { // v8-10
     const partitionIndex = r.readInt32();
     const errorCode = r.readInt16();
     r.skipTaggedFields();
@@ -422,7 +482,7 @@ function decodeOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, vers
 }
 
 function encodeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, version: number, m: OffsetCommitResponseOffsetCommitResponsePartition): void {
-  if (version >= 8) { // v8-9
+  if (version >= 8) { // v8-10
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeUnsignedVarint(0); // no tagged fields

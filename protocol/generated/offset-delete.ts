@@ -7,7 +7,7 @@ import { DecodeError } from '../wire/errors.js';
 export interface OffsetDeleteRequest {
   /** (v0+) The unique group identifier. */
   groupId: string;
-  /** (v0+) The topics to delete offsets for */
+  /** (v0+) The topics to delete offsets for. */
   topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
 }
 

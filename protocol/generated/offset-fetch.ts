@@ -3,13 +3,14 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
+import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface OffsetFetchRequest {
   /** (v0-7) The group to fetch offsets for. */
   groupId: string;
   /** (v0-7, nullable v2-7) Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
   topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  /** (v8+) Each group we would like to fetch offsets for */
+  /** (v8+) Each group we would like to fetch offsets for. */
   groups: OffsetFetchRequestOffsetFetchRequestGroup[];
   /** (v7+) Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. */
   requireStable: boolean;
@@ -25,7 +26,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
 export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** (v8+) The group ID. */
   groupId: string;
-  /** (v9+, nullable v9+) The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). */
+  /** (v9+, nullable v9+) The member id. */
   memberId: string | null;
   /** (v9+) The member epoch if using the new consumer protocol (KIP-848). */
   memberEpoch: number;
@@ -34,15 +35,17 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
-  /** (v8+) The topic name. */
+  /** (v8-9) The topic name. */
   name: string;
+  /** (v10+) The topic ID. */
+  topicId: string;
   /** (v8+) The partition indexes we would like to fetch offsets for. */
   partitionIndexes: number[];
 }
 
 export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
-  if (version < 0 || version > 9) throw new DecodeError(`OffsetFetchRequest v${version} is not supported`);
-  if (version >= 9) { // v9
+  if (version < 0 || version > 10) throw new DecodeError(`OffsetFetchRequest v${version} is not supported`);
+  if (version >= 9) { // v9-10
     const _n0 = r.readCompactArrayLength(8);
     const groups: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
     for (let _i = 0; _i < _n0; _i++) groups.push(decodeOffsetFetchRequestOffsetFetchRequestGroup(r, version));
@@ -100,8 +103,8 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
 }
 
 export function encodeOffsetFetchRequest(w: Writer, version: number, m: OffsetFetchRequest): void {
-  if (version < 0 || version > 9) throw new Error(`OffsetFetchRequest v${version} is not supported`);
-  if (version >= 8) { // v8-9
+  if (version < 0 || version > 10) throw new Error(`OffsetFetchRequest v${version} is not supported`);
+  if (version >= 8) { // v8-10
     {
       const _a0 = m.groups ?? [];
       w.writeCompactArrayLength(_a0.length);
@@ -188,6 +191,19 @@ function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: num
 }
 
 function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
+  if (version >= 10) { // v10
+    const groupId = r.readCompactString();
+    const memberId = r.readCompactNullableString();
+    const memberEpoch = r.readInt32();
+    const _n0 = r.readCompactNullableArrayLength(18);
+    let topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null = null;
+    if (_n0 >= 0) {
+      topics = [];
+      for (let _i = 0; _i < _n0; _i++) topics.push(decodeOffsetFetchRequestOffsetFetchRequestTopics(r, version));
+    }
+    r.skipTaggedFields();
+    return { groupId, memberId, memberEpoch, topics };
+  }
   if (version >= 9) { // v9
     const groupId = r.readCompactString();
     const memberId = r.readCompactNullableString();
@@ -214,7 +230,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: num
 }
 
 function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: number, m: OffsetFetchRequestOffsetFetchRequestGroup): void {
-  if (version >= 9) { // v9
+  if (version >= 9) { // v9-10
     w.writeCompactString(m.groupId ?? '');
     w.writeCompactNullableString(m.memberId ?? null);
     w.writeInt32(m.memberEpoch ?? -1);
@@ -237,15 +253,35 @@ function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: num
 }
 
 function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
+  if (version >= 10) { // v10
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(4);
+    const partitionIndexes: number[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitionIndexes.push(r.readInt32());
+    r.skipTaggedFields();
+    return { name: '', topicId, partitionIndexes };
+  }
+  // v8-9
   const name = r.readCompactString();
   const _n0 = r.readCompactArrayLength(4);
   const partitionIndexes: number[] = [];
   for (let _i = 0; _i < _n0; _i++) partitionIndexes.push(r.readInt32());
   r.skipTaggedFields();
-  return { name, partitionIndexes };
+  return { name, topicId: ZERO_UUID, partitionIndexes };
 }
 
 function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, m: OffsetFetchRequestOffsetFetchRequestTopics): void {
+  if (version >= 10) { // v10
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitionIndexes ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) w.writeInt32(_a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v8-9
   w.writeCompactString(m.name ?? '');
   {
     const _a0 = m.partitionIndexes ?? [];
@@ -269,7 +305,7 @@ export interface OffsetFetchResponse {
 export interface OffsetFetchResponseOffsetFetchResponseTopic {
   /** (v0-7) The topic name. */
   name: string;
-  /** (v0-7) The responses per partition */
+  /** (v0-7) The responses per partition. */
   partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
 }
 
@@ -296,9 +332,11 @@ export interface OffsetFetchResponseOffsetFetchResponseGroup {
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
-  /** (v8+) The topic name. */
+  /** (v8-9) The topic name. */
   name: string;
-  /** (v8+) The responses per partition */
+  /** (v10+) The topic ID. */
+  topicId: string;
+  /** (v8+) The responses per partition. */
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
 }
 
@@ -316,8 +354,8 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
 }
 
 export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
-  if (version < 0 || version > 9) throw new DecodeError(`OffsetFetchResponse v${version} is not supported`);
-  if (version >= 8) { // v8-9
+  if (version < 0 || version > 10) throw new DecodeError(`OffsetFetchResponse v${version} is not supported`);
+  if (version >= 8) { // v8-10
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(5);
     const groups: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
@@ -357,8 +395,8 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
 }
 
 export function encodeOffsetFetchResponse(w: Writer, version: number, m: OffsetFetchResponse): void {
-  if (version < 0 || version > 9) throw new Error(`OffsetFetchResponse v${version} is not supported`);
-  if (version >= 8) { // v8-9
+  if (version < 0 || version > 10) throw new Error(`OffsetFetchResponse v${version} is not supported`);
+  if (version >= 8) { // v8-10
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
       const _a0 = m.groups ?? [];
@@ -502,6 +540,16 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, versio
 }
 
 function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
+  if (version >= 10) { // v10
+    const groupId = r.readCompactString();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeOffsetFetchResponseOffsetFetchResponseTopics(r, version));
+    const errorCode = r.readInt16();
+    r.skipTaggedFields();
+    return { groupId, topics, errorCode };
+  }
+  // v8-9
   const groupId = r.readCompactString();
   const _n0 = r.readCompactArrayLength(3);
   const topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
@@ -523,15 +571,35 @@ function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: n
 }
 
 function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
+  if (version >= 10) { // v10
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(20);
+    const partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitions };
+  }
+  // v8-9
   const name = r.readCompactString();
   const _n0 = r.readCompactArrayLength(20);
   const partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, version));
   r.skipTaggedFields();
-  return { name, partitions };
+  return { name, topicId: ZERO_UUID, partitions };
 }
 
 function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, m: OffsetFetchResponseOffsetFetchResponseTopics): void {
+  if (version >= 10) { // v10
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitions ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v8-9
   w.writeCompactString(m.name ?? '');
   {
     const _a0 = m.partitions ?? [];

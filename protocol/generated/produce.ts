@@ -3,6 +3,7 @@
 import type { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
+import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface ProduceRequest {
   /** (v3+, nullable v3+) The transactional ID, or null if the producer is not transactional. */
@@ -16,8 +17,10 @@ export interface ProduceRequest {
 }
 
 export interface ProduceRequestTopicProduceData {
-  /** (v0+) The topic name. */
+  /** (v0-12) The topic name. */
   name: string;
+  /** (v13+) The unique topic ID */
+  topicId: string;
   /** (v0+) Each partition to produce to. */
   partitionData: ProduceRequestPartitionProduceData[];
 }
@@ -30,8 +33,18 @@ export interface ProduceRequestPartitionProduceData {
 }
 
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
-  if (version < 0 || version > 11) throw new DecodeError(`ProduceRequest v${version} is not supported`);
-  if (version >= 9) { // v9-11
+  if (version < 0 || version > 13) throw new DecodeError(`ProduceRequest v${version} is not supported`);
+  if (version >= 13) { // v13
+    const transactionalId = r.readCompactNullableString();
+    const acks = r.readInt16();
+    const timeoutMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(18);
+    const topicData: ProduceRequestTopicProduceData[] = [];
+    for (let _i = 0; _i < _n0; _i++) topicData.push(decodeProduceRequestTopicProduceData(r, version));
+    r.skipTaggedFields();
+    return { transactionalId, acks, timeoutMs, topicData };
+  }
+  if (version >= 9) { // v9-12
     const transactionalId = r.readCompactNullableString();
     const acks = r.readInt16();
     const timeoutMs = r.readInt32();
@@ -60,8 +73,8 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 }
 
 export function encodeProduceRequest(w: Writer, version: number, m: ProduceRequest): void {
-  if (version < 0 || version > 11) throw new Error(`ProduceRequest v${version} is not supported`);
-  if (version >= 9) { // v9-11
+  if (version < 0 || version > 13) throw new Error(`ProduceRequest v${version} is not supported`);
+  if (version >= 9) { // v9-13
     w.writeCompactNullableString(m.transactionalId ?? null);
     w.writeInt16(m.acks ?? 0);
     w.writeInt32(m.timeoutMs ?? 0);
@@ -95,24 +108,42 @@ export function encodeProduceRequest(w: Writer, version: number, m: ProduceReque
 }
 
 function decodeProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
-  if (version >= 9) { // v9-11
+  if (version >= 13) { // v13
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(6);
+    const partitionData: ProduceRequestPartitionProduceData[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitionData.push(decodeProduceRequestPartitionProduceData(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitionData };
+  }
+  if (version >= 9) { // v9-12
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(6);
     const partitionData: ProduceRequestPartitionProduceData[] = [];
     for (let _i = 0; _i < _n0; _i++) partitionData.push(decodeProduceRequestPartitionProduceData(r, version));
     r.skipTaggedFields();
-    return { name, partitionData };
+    return { name, topicId: ZERO_UUID, partitionData };
   }
   // v0-8
   const name = r.readString();
   const _n0 = r.readArrayLength(8);
   const partitionData: ProduceRequestPartitionProduceData[] = [];
   for (let _i = 0; _i < _n0; _i++) partitionData.push(decodeProduceRequestPartitionProduceData(r, version));
-  return { name, partitionData };
+  return { name, topicId: ZERO_UUID, partitionData };
 }
 
 function encodeProduceRequestTopicProduceData(w: Writer, version: number, m: ProduceRequestTopicProduceData): void {
-  if (version >= 9) { // v9-11
+  if (version >= 13) { // v13
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitionData ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeProduceRequestPartitionProduceData(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  if (version >= 9) { // v9-12
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitionData ?? [];
@@ -132,7 +163,7 @@ function encodeProduceRequestTopicProduceData(w: Writer, version: number, m: Pro
 }
 
 function decodeProduceRequestPartitionProduceData(r: Reader, version: number): ProduceRequestPartitionProduceData {
-  if (version >= 9) { // v9-11
+  if (version >= 9) { // v9-13
     const index = r.readInt32();
     const records = r.readCompactNullableBytes();
     r.skipTaggedFields();
@@ -145,7 +176,7 @@ function decodeProduceRequestPartitionProduceData(r: Reader, version: number): P
 }
 
 function encodeProduceRequestPartitionProduceData(w: Writer, version: number, m: ProduceRequestPartitionProduceData): void {
-  if (version >= 9) { // v9-11
+  if (version >= 9) { // v9-13
     w.writeInt32(m.index ?? 0);
     w.writeCompactNullableBytes(m.records ?? null);
     w.writeUnsignedVarint(0); // no tagged fields
@@ -157,7 +188,7 @@ function encodeProduceRequestPartitionProduceData(w: Writer, version: number, m:
 }
 
 export interface ProduceResponse {
-  /** (v0+) Each produce response */
+  /** (v0+) Each produce response. */
   responses: ProduceResponseTopicProduceResponse[];
   /** (v1+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
@@ -166,8 +197,10 @@ export interface ProduceResponse {
 }
 
 export interface ProduceResponseTopicProduceResponse {
-  /** (v0+) The topic name */
+  /** (v0-12) The topic name. */
   name: string;
+  /** (v13+) The unique topic ID */
+  topicId: string;
   /** (v0+) Each partition that we produced to within the topic. */
   partitionResponses: ProduceResponsePartitionProduceResponse[];
 }
@@ -183,25 +216,25 @@ export interface ProduceResponsePartitionProduceResponse {
   logAppendTimeMs: number;
   /** (v5+) The log start offset. */
   logStartOffset: number;
-  /** (v8+) The batch indices of records that caused the batch to be dropped */
+  /** (v8+) The batch indices of records that caused the batch to be dropped. */
   recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
-  /** (v8+, nullable v8+) The global error message summarizing the common root cause of the records that caused the batch to be dropped */
+  /** (v8+, nullable v8+) The global error message summarizing the common root cause of the records that caused the batch to be dropped. */
   errorMessage: string | null;
-  /** (v10+, tag 0) */
+  /** (v10+, tag 0) The leader broker that the producer should use for future requests. */
   currentLeader?: ProduceResponseLeaderIdAndEpoch;
 }
 
 export interface ProduceResponseBatchIndexAndErrorMessage {
-  /** (v8+) The batch index of the record that cause the batch to be dropped */
+  /** (v8+) The batch index of the record that caused the batch to be dropped. */
   batchIndex: number;
-  /** (v8+, nullable v8+) The error message of the record that caused the batch to be dropped */
+  /** (v8+, nullable v8+) The error message of the record that caused the batch to be dropped. */
   batchIndexErrorMessage: string | null;
 }
 
 export interface ProduceResponseLeaderIdAndEpoch {
   /** (v10+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v10+) The latest known leader epoch */
+  /** (v10+) The latest known leader epoch. */
   leaderEpoch: number;
 }
 
@@ -217,8 +250,30 @@ export interface ProduceResponseNodeEndpoint {
 }
 
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
-  if (version < 0 || version > 11) throw new DecodeError(`ProduceResponse v${version} is not supported`);
-  if (version >= 10) { // v10-11
+  if (version < 0 || version > 13) throw new DecodeError(`ProduceResponse v${version} is not supported`);
+  if (version >= 13) { // v13
+    const _n0 = r.readCompactArrayLength(18);
+    const responses: ProduceResponseTopicProduceResponse[] = [];
+    for (let _i = 0; _i < _n0; _i++) responses.push(decodeProduceResponseTopicProduceResponse(r, version));
+    const throttleTimeMs = r.readInt32();
+    const o: ProduceResponse = { responses, throttleTimeMs };
+    for (let _t = r.readUnsignedVarint(); _t > 0; _t--) {
+      const tag = r.readUnsignedVarint();
+      const saved = r.beginTaggedField(r.readUnsignedVarint());
+      switch (tag) {
+        case 0: {
+          const _n1 = r.readCompactArrayLength(11);
+          const _v: ProduceResponseNodeEndpoint[] = [];
+          for (let _i = 0; _i < _n1; _i++) _v.push(decodeProduceResponseNodeEndpoint(r, version));
+          o.nodeEndpoints = _v;
+          break;
+        }
+      }
+      r.endTaggedField(saved); // skips unknown tags and unread bytes
+    }
+    return o;
+  }
+  if (version >= 10) { // v10-12
     const _n0 = r.readCompactArrayLength(3);
     const responses: ProduceResponseTopicProduceResponse[] = [];
     for (let _i = 0; _i < _n0; _i++) responses.push(decodeProduceResponseTopicProduceResponse(r, version));
@@ -263,8 +318,8 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
 }
 
 export function encodeProduceResponse(w: Writer, version: number, m: ProduceResponse): void {
-  if (version < 0 || version > 11) throw new Error(`ProduceResponse v${version} is not supported`);
-  if (version >= 10) { // v10-11
+  if (version < 0 || version > 13) throw new Error(`ProduceResponse v${version} is not supported`);
+  if (version >= 10) { // v10-13
     {
       const _a0 = m.responses ?? [];
       w.writeCompactArrayLength(_a0.length);
@@ -311,45 +366,63 @@ export function encodeProduceResponse(w: Writer, version: number, m: ProduceResp
 }
 
 function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
-  if (version >= 9) { // v9-11
+  if (version >= 13) { // v13
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(33);
+    const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitionResponses.push(decodeProduceResponsePartitionProduceResponse(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitionResponses };
+  }
+  if (version >= 9) { // v9-12
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(33);
     const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
     for (let _i = 0; _i < _n0; _i++) partitionResponses.push(decodeProduceResponsePartitionProduceResponse(r, version));
     r.skipTaggedFields();
-    return { name, partitionResponses };
+    return { name, topicId: ZERO_UUID, partitionResponses };
   }
   if (version >= 8) { // v8
     const name = r.readString();
     const _n0 = r.readArrayLength(36);
     const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
     for (let _i = 0; _i < _n0; _i++) partitionResponses.push(decodeProduceResponsePartitionProduceResponse(r, version));
-    return { name, partitionResponses };
+    return { name, topicId: ZERO_UUID, partitionResponses };
   }
   if (version >= 5) { // v5-7
     const name = r.readString();
     const _n0 = r.readArrayLength(30);
     const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
     for (let _i = 0; _i < _n0; _i++) partitionResponses.push(decodeProduceResponsePartitionProduceResponse(r, version));
-    return { name, partitionResponses };
+    return { name, topicId: ZERO_UUID, partitionResponses };
   }
   if (version >= 2) { // v2-4
     const name = r.readString();
     const _n0 = r.readArrayLength(22);
     const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
     for (let _i = 0; _i < _n0; _i++) partitionResponses.push(decodeProduceResponsePartitionProduceResponse(r, version));
-    return { name, partitionResponses };
+    return { name, topicId: ZERO_UUID, partitionResponses };
   }
   // v0-1
   const name = r.readString();
   const _n0 = r.readArrayLength(14);
   const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
   for (let _i = 0; _i < _n0; _i++) partitionResponses.push(decodeProduceResponsePartitionProduceResponse(r, version));
-  return { name, partitionResponses };
+  return { name, topicId: ZERO_UUID, partitionResponses };
 }
 
 function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, m: ProduceResponseTopicProduceResponse): void {
-  if (version >= 9) { // v9-11
+  if (version >= 13) { // v13
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitionResponses ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeProduceResponsePartitionProduceResponse(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  if (version >= 9) { // v9-12
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitionResponses ?? [];
@@ -369,7 +442,7 @@ function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, m
 }
 
 function decodeProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
-  if (version >= 10) { // v10-11
+  if (version >= 10) { // v10-13
     const index = r.readInt32();
     const errorCode = r.readInt16();
     const baseOffset = r.readInt64();
@@ -438,7 +511,7 @@ function decodeProduceResponsePartitionProduceResponse(r: Reader, version: numbe
 }
 
 function encodeProduceResponsePartitionProduceResponse(w: Writer, version: number, m: ProduceResponsePartitionProduceResponse): void {
-  if (version >= 10) { // v10-11
+  if (version >= 10) { // v10-13
     w.writeInt32(m.index ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt64(m.baseOffset ?? 0);
@@ -511,7 +584,7 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
 }
 
 function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number): ProduceResponseBatchIndexAndErrorMessage {
-  if (version >= 9) { // v9-11
+  if (version >= 9) { // v9-13
     const batchIndex = r.readInt32();
     const batchIndexErrorMessage = r.readCompactNullableString();
     r.skipTaggedFields();
@@ -524,7 +597,7 @@ function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, version: numb
 }
 
 function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: number, m: ProduceResponseBatchIndexAndErrorMessage): void {
-  if (version >= 9) { // v9-11
+  if (version >= 9) { // v9-13
     w.writeInt32(m.batchIndex ?? 0);
     w.writeCompactNullableString(m.batchIndexErrorMessage ?? null);
     w.writeUnsignedVarint(0); // no tagged fields

@@ -27,7 +27,7 @@ export interface ReadShareGroupStateSummaryRequestPartitionData {
 }
 
 export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`ReadShareGroupStateSummaryRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`ReadShareGroupStateSummaryRequest v${version} is not supported`);
   const groupId = r.readCompactString();
   const _n0 = r.readCompactArrayLength(18);
   const topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
@@ -37,7 +37,7 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
 }
 
 export function encodeReadShareGroupStateSummaryRequest(w: Writer, version: number, m: ReadShareGroupStateSummaryRequest): void {
-  if (version < 0 || version > 0) throw new Error(`ReadShareGroupStateSummaryRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`ReadShareGroupStateSummaryRequest v${version} is not supported`);
   w.writeCompactString(m.groupId ?? '');
   {
     const _a0 = m.topics ?? [];
@@ -80,12 +80,12 @@ function encodeReadShareGroupStateSummaryRequestPartitionData(w: Writer, version
 }
 
 export interface ReadShareGroupStateSummaryResponse {
-  /** (v0+) The read results */
+  /** (v0+) The read results. */
   results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
 }
 
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-  /** (v0+) The topic identifier */
+  /** (v0+) The topic identifier. */
   topicId: string;
   /** (v0+) The results for the partitions. */
   partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
@@ -100,12 +100,16 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   errorMessage: string | null;
   /** (v0+) The state epoch of the share-partition. */
   stateEpoch: number;
+  /** (v0+) The leader epoch of the share-partition. */
+  leaderEpoch: number;
   /** (v0+) The share-partition start offset. */
   startOffset: number;
+  /** (v1+) The number of offsets greater than or equal to share-partition start offset for which delivery has been completed. */
+  deliveryCompleteCount: number;
 }
 
 export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`ReadShareGroupStateSummaryResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`ReadShareGroupStateSummaryResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);
   const results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
   for (let _i = 0; _i < _n0; _i++) results.push(decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
@@ -114,7 +118,7 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
 }
 
 export function encodeReadShareGroupStateSummaryResponse(w: Writer, version: number, m: ReadShareGroupStateSummaryResponse): void {
-  if (version < 0 || version > 0) throw new Error(`ReadShareGroupStateSummaryResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`ReadShareGroupStateSummaryResponse v${version} is not supported`);
   {
     const _a0 = m.results ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -124,8 +128,17 @@ export function encodeReadShareGroupStateSummaryResponse(w: Writer, version: num
 }
 
 function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, version: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
+  if (version >= 1) { // v1
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(28);
+    const partitions: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeReadShareGroupStateSummaryResponsePartitionResult(r, version));
+    r.skipTaggedFields();
+    return { topicId, partitions };
+  }
+  // v0
   const topicId = r.readUuid();
-  const _n0 = r.readCompactArrayLength(20);
+  const _n0 = r.readCompactArrayLength(24);
   const partitions: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeReadShareGroupStateSummaryResponsePartitionResult(r, version));
   r.skipTaggedFields();
@@ -143,20 +156,46 @@ function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Write
 }
 
 function decodeReadShareGroupStateSummaryResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateSummaryResponsePartitionResult {
+  if (version >= 1) { // v1
+    const partition = r.readInt32();
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    const stateEpoch = r.readInt32();
+    const leaderEpoch = r.readInt32();
+    const startOffset = r.readInt64();
+    const deliveryCompleteCount = r.readInt32();
+    r.skipTaggedFields();
+    return { partition, errorCode, errorMessage, stateEpoch, leaderEpoch, startOffset, deliveryCompleteCount };
+  }
+  // v0
   const partition = r.readInt32();
   const errorCode = r.readInt16();
   const errorMessage = r.readCompactNullableString();
   const stateEpoch = r.readInt32();
+  const leaderEpoch = r.readInt32();
   const startOffset = r.readInt64();
   r.skipTaggedFields();
-  return { partition, errorCode, errorMessage, stateEpoch, startOffset };
+  return { partition, errorCode, errorMessage, stateEpoch, leaderEpoch, startOffset, deliveryCompleteCount: -1 };
 }
 
 function encodeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, version: number, m: ReadShareGroupStateSummaryResponsePartitionResult): void {
+  if (version >= 1) { // v1
+    w.writeInt32(m.partition ?? 0);
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeCompactNullableString(m.errorMessage ?? null);
+    w.writeInt32(m.stateEpoch ?? 0);
+    w.writeInt32(m.leaderEpoch ?? 0);
+    w.writeInt64(m.startOffset ?? 0);
+    w.writeInt32(m.deliveryCompleteCount ?? -1);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0
   w.writeInt32(m.partition ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage ?? null);
   w.writeInt32(m.stateEpoch ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   w.writeInt64(m.startOffset ?? 0);
   w.writeUnsignedVarint(0); // no tagged fields
 }

@@ -80,12 +80,12 @@ function encodeReadShareGroupStateRequestPartitionData(w: Writer, version: numbe
 }
 
 export interface ReadShareGroupStateResponse {
-  /** (v0+) The read results */
+  /** (v0+) The read results. */
   results: ReadShareGroupStateResponseReadStateResult[];
 }
 
 export interface ReadShareGroupStateResponseReadStateResult {
-  /** (v0+) The topic identifier */
+  /** (v0+) The topic identifier. */
   topicId: string;
   /** (v0+) The results for the partitions. */
   partitions: ReadShareGroupStateResponsePartitionResult[];
@@ -98,20 +98,20 @@ export interface ReadShareGroupStateResponsePartitionResult {
   errorCode: number;
   /** (v0+, nullable v0+) The error message, or null if there was no error. */
   errorMessage: string | null;
-  /** (v0+) The state epoch for this share-partition. */
+  /** (v0+) The state epoch of the share-partition. */
   stateEpoch: number;
   /** (v0+) The share-partition start offset, which can be -1 if it is not yet initialized. */
   startOffset: number;
-  /** (v0+) */
+  /** (v0+) The state batches for this share-partition. */
   stateBatches: ReadShareGroupStateResponseStateBatch[];
 }
 
 export interface ReadShareGroupStateResponseStateBatch {
-  /** (v0+) The base offset of this state batch. */
+  /** (v0+) The first offset of this state batch. */
   firstOffset: number;
   /** (v0+) The last offset of this state batch. */
   lastOffset: number;
-  /** (v0+) The state - 0:Available,2:Acked,4:Archived. */
+  /** (v0+) The delivery state - 0:Available,2:Acked,4:Archived. */
   deliveryState: number;
   /** (v0+) The delivery count. */
   deliveryCount: number;

@@ -6,11 +6,11 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface RemoveRaftVoterRequest {
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) The cluster id of the request. */
   clusterId: string | null;
-  /** (v0+) The replica id of the voter getting removed from the topic partition */
+  /** (v0+) The replica id of the voter getting removed from the topic partition. */
   voterId: number;
-  /** (v0+) The directory id of the voter getting removed from the topic partition */
+  /** (v0+) The directory id of the voter getting removed from the topic partition. */
   voterDirectoryId: string;
 }
 
@@ -34,7 +34,7 @@ export function encodeRemoveRaftVoterRequest(w: Writer, version: number, m: Remo
 export interface RemoveRaftVoterResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The error code, or 0 if there was no error */
+  /** (v0+) The error code, or 0 if there was no error. */
   errorCode: number;
   /** (v0+, nullable v0+) The error message, or null if there was no error. */
   errorMessage: string | null;

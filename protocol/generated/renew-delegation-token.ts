@@ -13,28 +13,28 @@ export interface RenewDelegationTokenRequest {
 }
 
 export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
-  if (version < 0 || version > 2) throw new DecodeError(`RenewDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`RenewDelegationTokenRequest v${version} is not supported`);
   if (version >= 2) { // v2
     const hmac = r.readCompactBytes();
     const renewPeriodMs = r.readInt64();
     r.skipTaggedFields();
     return { hmac, renewPeriodMs };
   }
-  // v0-1
+  // v1
   const hmac = r.readBytes();
   const renewPeriodMs = r.readInt64();
   return { hmac, renewPeriodMs };
 }
 
 export function encodeRenewDelegationTokenRequest(w: Writer, version: number, m: RenewDelegationTokenRequest): void {
-  if (version < 0 || version > 2) throw new Error(`RenewDelegationTokenRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`RenewDelegationTokenRequest v${version} is not supported`);
   if (version >= 2) { // v2
     w.writeCompactBytes(m.hmac ?? EMPTY_BYTES);
     w.writeInt64(m.renewPeriodMs ?? 0);
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeBytes(m.hmac ?? EMPTY_BYTES);
   w.writeInt64(m.renewPeriodMs ?? 0);
 }
@@ -49,7 +49,7 @@ export interface RenewDelegationTokenResponse {
 }
 
 export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
-  if (version < 0 || version > 2) throw new DecodeError(`RenewDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`RenewDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2
     const errorCode = r.readInt16();
     const expiryTimestampMs = r.readInt64();
@@ -57,7 +57,7 @@ export function decodeRenewDelegationTokenResponse(r: Reader, version: number): 
     r.skipTaggedFields();
     return { errorCode, expiryTimestampMs, throttleTimeMs };
   }
-  // v0-1
+  // v1
   const errorCode = r.readInt16();
   const expiryTimestampMs = r.readInt64();
   const throttleTimeMs = r.readInt32();
@@ -65,7 +65,7 @@ export function decodeRenewDelegationTokenResponse(r: Reader, version: number): 
 }
 
 export function encodeRenewDelegationTokenResponse(w: Writer, version: number, m: RenewDelegationTokenResponse): void {
-  if (version < 0 || version > 2) throw new Error(`RenewDelegationTokenResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`RenewDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2
     w.writeInt16(m.errorCode ?? 0);
     w.writeInt64(m.expiryTimestampMs ?? 0);
@@ -73,7 +73,7 @@ export function encodeRenewDelegationTokenResponse(w: Writer, version: number, m
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  // v0-1
+  // v1
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt64(m.expiryTimestampMs ?? 0);
   w.writeInt32(m.throttleTimeMs ?? 0);

@@ -16,7 +16,7 @@ export interface RequestHeader {
 }
 
 export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
-  if (version < 0 || version > 2) throw new DecodeError(`RequestHeader v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`RequestHeader v${version} is not supported`);
   if (version >= 2) { // v2
     const requestApiKey = r.readInt16();
     const requestApiVersion = r.readInt16();
@@ -25,22 +25,16 @@ export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
     r.skipTaggedFields();
     return { requestApiKey, requestApiVersion, correlationId, clientId };
   }
-  if (version >= 1) { // v1
-    const requestApiKey = r.readInt16();
-    const requestApiVersion = r.readInt16();
-    const correlationId = r.readInt32();
-    const clientId = r.readNullableString();
-    return { requestApiKey, requestApiVersion, correlationId, clientId };
-  }
-  // v0
+  // v1
   const requestApiKey = r.readInt16();
   const requestApiVersion = r.readInt16();
   const correlationId = r.readInt32();
-  return { requestApiKey, requestApiVersion, correlationId, clientId: '' };
+  const clientId = r.readNullableString();
+  return { requestApiKey, requestApiVersion, correlationId, clientId };
 }
 
 export function encodeRequestHeader(w: Writer, version: number, m: RequestHeader): void {
-  if (version < 0 || version > 2) throw new Error(`RequestHeader v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`RequestHeader v${version} is not supported`);
   if (version >= 2) { // v2
     w.writeInt16(m.requestApiKey ?? 0);
     w.writeInt16(m.requestApiVersion ?? 0);
@@ -49,15 +43,9 @@ export function encodeRequestHeader(w: Writer, version: number, m: RequestHeader
     w.writeUnsignedVarint(0); // no tagged fields
     return;
   }
-  if (version >= 1) { // v1
-    w.writeInt16(m.requestApiKey ?? 0);
-    w.writeInt16(m.requestApiVersion ?? 0);
-    w.writeInt32(m.correlationId ?? 0);
-    w.writeNullableString(m.clientId === undefined ? '' : m.clientId);
-    return;
-  }
-  // v0
+  // v1
   w.writeInt16(m.requestApiKey ?? 0);
   w.writeInt16(m.requestApiVersion ?? 0);
   w.writeInt32(m.correlationId ?? 0);
+  w.writeNullableString(m.clientId === undefined ? '' : m.clientId);
 }

@@ -79,7 +79,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'AddRaftVoterRequest', type: 'request', apiKey: 80, module: 'add-raft-voter', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'AddRaftVoterRequest', type: 'request', apiKey: 80, module: 'add-raft-voter', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'clusterId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     { name: 'timeoutMs', type: 'int32', versions: [0, Infinity] },
     { name: 'voterId', type: 'int32', versions: [0, Infinity] },
@@ -89,8 +89,9 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'host', type: 'string', versions: [0, Infinity] },
       { name: 'port', type: 'uint16', versions: [0, Infinity] },
     ] },
+    { name: 'ackWhenCommitted', type: 'bool', versions: [1, Infinity], default: true },
   ] },
-  { name: 'AddRaftVoterResponse', type: 'response', apiKey: 80, module: 'add-raft-voter', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'AddRaftVoterResponse', type: 'response', apiKey: 80, module: 'add-raft-voter', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
@@ -150,8 +151,9 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'resourceName', type: 'string', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'AlterPartitionReassignmentsRequest', type: 'request', apiKey: 45, module: 'alter-partition-reassignments', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'AlterPartitionReassignmentsRequest', type: 'request', apiKey: 45, module: 'alter-partition-reassignments', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'timeoutMs', type: 'int32', versions: [0, Infinity], default: 60000 },
+    { name: 'allowReplicationFactorChange', type: 'bool', versions: [1, Infinity], default: true },
     { name: 'topics', type: '[]ReassignableTopic', versions: [0, Infinity], fields: [
       { name: 'name', type: 'string', versions: [0, Infinity] },
       { name: 'partitions', type: '[]ReassignablePartition', versions: [0, Infinity], fields: [
@@ -160,8 +162,9 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'AlterPartitionReassignmentsResponse', type: 'response', apiKey: 45, module: 'alter-partition-reassignments', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'AlterPartitionReassignmentsResponse', type: 'response', apiKey: 45, module: 'alter-partition-reassignments', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'allowReplicationFactorChange', type: 'bool', versions: [1, Infinity], default: true },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     { name: 'responses', type: '[]ReassignableTopicResponse', versions: [0, Infinity], fields: [
@@ -173,11 +176,10 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'AlterPartitionRequest', type: 'request', apiKey: 56, module: 'alter-partition', validVersions: [0, 3], flexibleVersions: [0, Infinity], fields: [
+  { name: 'AlterPartitionRequest', type: 'request', apiKey: 56, module: 'alter-partition', validVersions: [2, 3], flexibleVersions: [0, Infinity], fields: [
     { name: 'brokerId', type: 'int32', versions: [0, Infinity] },
     { name: 'brokerEpoch', type: 'int64', versions: [0, Infinity], default: -1 },
     { name: 'topics', type: '[]TopicData', versions: [0, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [0, 1] },
       { name: 'topicId', type: 'uuid', versions: [2, Infinity] },
       { name: 'partitions', type: '[]PartitionData', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
@@ -192,11 +194,10 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'AlterPartitionResponse', type: 'response', apiKey: 56, module: 'alter-partition', validVersions: [0, 3], flexibleVersions: [0, Infinity], fields: [
+  { name: 'AlterPartitionResponse', type: 'response', apiKey: 56, module: 'alter-partition', validVersions: [2, 3], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'topics', type: '[]TopicData', versions: [0, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [0, 1] },
       { name: 'topicId', type: 'uuid', versions: [2, Infinity] },
       { name: 'partitions', type: '[]PartitionData', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
@@ -209,7 +210,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'AlterReplicaLogDirsRequest', type: 'request', apiKey: 34, module: 'alter-replica-log-dirs', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'AlterReplicaLogDirsRequest', type: 'request', apiKey: 34, module: 'alter-replica-log-dirs', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'dirs', type: '[]AlterReplicaLogDir', versions: [0, Infinity], fields: [
       { name: 'path', type: 'string', versions: [0, Infinity] },
       { name: 'topics', type: '[]AlterReplicaLogDirTopic', versions: [0, Infinity], fields: [
@@ -218,13 +219,37 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'AlterReplicaLogDirsResponse', type: 'response', apiKey: 34, module: 'alter-replica-log-dirs', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'AlterReplicaLogDirsResponse', type: 'response', apiKey: 34, module: 'alter-replica-log-dirs', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'results', type: '[]AlterReplicaLogDirTopicResult', versions: [0, Infinity], fields: [
       { name: 'topicName', type: 'string', versions: [0, Infinity] },
       { name: 'partitions', type: '[]AlterReplicaLogDirPartitionResult', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
         { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+      ] },
+    ] },
+  ] },
+  { name: 'AlterShareGroupOffsetsRequest', type: 'request', apiKey: 91, module: 'alter-share-group-offsets', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'groupId', type: 'string', versions: [0, Infinity] },
+    { name: 'topics', type: '[]AlterShareGroupOffsetsRequestTopic', versions: [0, Infinity], fields: [
+      { name: 'topicName', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]AlterShareGroupOffsetsRequestPartition', versions: [0, Infinity], fields: [
+        { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
+        { name: 'startOffset', type: 'int64', versions: [0, Infinity] },
+      ] },
+    ] },
+  ] },
+  { name: 'AlterShareGroupOffsetsResponse', type: 'response', apiKey: 91, module: 'alter-share-group-offsets', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+    { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'responses', type: '[]AlterShareGroupOffsetsResponseTopic', versions: [0, Infinity], fields: [
+      { name: 'topicName', type: 'string', versions: [0, Infinity] },
+      { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]AlterShareGroupOffsetsResponsePartition', versions: [0, Infinity], fields: [
+        { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
+        { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+        { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
       ] },
     ] },
   ] },
@@ -249,11 +274,13 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     ] },
   ] },
-  { name: 'ApiVersionsRequest', type: 'request', apiKey: 18, module: 'api-versions', validVersions: [0, 4], flexibleVersions: [3, Infinity], fields: [
+  { name: 'ApiVersionsRequest', type: 'request', apiKey: 18, module: 'api-versions', validVersions: [0, 5], flexibleVersions: [3, Infinity], fields: [
     { name: 'clientSoftwareName', type: 'string', versions: [3, Infinity] },
     { name: 'clientSoftwareVersion', type: 'string', versions: [3, Infinity] },
+    { name: 'clusterId', type: 'string', versions: [5, Infinity], nullable: [5, Infinity], default: null },
+    { name: 'nodeId', type: 'int32', versions: [5, Infinity], default: -1 },
   ] },
-  { name: 'ApiVersionsResponse', type: 'response', apiKey: 18, module: 'api-versions', validVersions: [0, 4], flexibleVersions: [3, Infinity], fields: [
+  { name: 'ApiVersionsResponse', type: 'response', apiKey: 18, module: 'api-versions', validVersions: [0, 5], flexibleVersions: [3, Infinity], fields: [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'apiKeys', type: '[]ApiVersion', versions: [0, Infinity], fields: [
       { name: 'apiKey', type: 'int16', versions: [0, Infinity] },
@@ -336,15 +363,16 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'port', type: 'uint16', versions: [1, Infinity] },
     ] },
   ] },
-  { name: 'BrokerHeartbeatRequest', type: 'request', apiKey: 63, module: 'broker-heartbeat', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'BrokerHeartbeatRequest', type: 'request', apiKey: 63, module: 'broker-heartbeat', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'brokerId', type: 'int32', versions: [0, Infinity] },
     { name: 'brokerEpoch', type: 'int64', versions: [0, Infinity], default: -1 },
     { name: 'currentMetadataOffset', type: 'int64', versions: [0, Infinity] },
     { name: 'wantFence', type: 'bool', versions: [0, Infinity] },
     { name: 'wantShutDown', type: 'bool', versions: [0, Infinity] },
     { name: 'offlineLogDirs', type: '[]uuid', versions: [1, Infinity], tag: 0 },
+    { name: 'cordonedLogDirs', type: '[]uuid', versions: [2, Infinity], nullable: [2, Infinity], tag: 1, default: null },
   ] },
-  { name: 'BrokerHeartbeatResponse', type: 'response', apiKey: 63, module: 'broker-heartbeat', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'BrokerHeartbeatResponse', type: 'response', apiKey: 63, module: 'broker-heartbeat', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'isCaughtUp', type: 'bool', versions: [0, Infinity], default: false },
@@ -376,11 +404,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'brokerEpoch', type: 'int64', versions: [0, Infinity], default: -1 },
   ] },
-  { name: 'ConsumerGroupDescribeRequest', type: 'request', apiKey: 69, module: 'consumer-group-describe', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ConsumerGroupDescribeRequest', type: 'request', apiKey: 69, module: 'consumer-group-describe', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupIds', type: '[]string', versions: [0, Infinity] },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: [0, Infinity] },
   ] },
-  { name: 'ConsumerGroupDescribeResponse', type: 'response', apiKey: 69, module: 'consumer-group-describe', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ConsumerGroupDescribeResponse', type: 'response', apiKey: 69, module: 'consumer-group-describe', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'groups', type: '[]DescribedGroup', versions: [0, Infinity], fields: [
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
@@ -413,6 +441,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
             { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
           ] },
         ] },
+        { name: 'memberType', type: 'int8', versions: [1, Infinity], default: -1 },
       ] },
       { name: 'authorizedOperations', type: 'int32', versions: [0, Infinity], default: -2147483648 },
     ] },
@@ -446,17 +475,6 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'ControlledShutdownRequest', type: 'request', apiKey: 7, module: 'controlled-shutdown', validVersions: [0, 3], flexibleVersions: [3, Infinity], fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, Infinity] },
-    { name: 'brokerEpoch', type: 'int64', versions: [2, Infinity], default: -1 },
-  ] },
-  { name: 'ControlledShutdownResponse', type: 'response', apiKey: 7, module: 'controlled-shutdown', validVersions: [0, 3], flexibleVersions: [3, Infinity], fields: [
-    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
-    { name: 'remainingPartitions', type: '[]RemainingPartition', versions: [0, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [0, Infinity] },
-      { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-    ] },
-  ] },
   { name: 'ControllerRegistrationRequest', type: 'request', apiKey: 70, module: 'controller-registration', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
     { name: 'controllerId', type: 'int32', versions: [0, Infinity] },
     { name: 'incarnationId', type: 'uuid', versions: [0, Infinity] },
@@ -478,7 +496,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
   ] },
-  { name: 'CreateAclsRequest', type: 'request', apiKey: 30, module: 'create-acls', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'CreateAclsRequest', type: 'request', apiKey: 30, module: 'create-acls', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'creations', type: '[]AclCreation', versions: [0, Infinity], fields: [
       { name: 'resourceType', type: 'int8', versions: [0, Infinity] },
       { name: 'resourceName', type: 'string', versions: [0, Infinity] },
@@ -489,14 +507,14 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'permissionType', type: 'int8', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'CreateAclsResponse', type: 'response', apiKey: 30, module: 'create-acls', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'CreateAclsResponse', type: 'response', apiKey: 30, module: 'create-acls', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'results', type: '[]AclCreationResult', versions: [0, Infinity], fields: [
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
       { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     ] },
   ] },
-  { name: 'CreateDelegationTokenRequest', type: 'request', apiKey: 38, module: 'create-delegation-token', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'CreateDelegationTokenRequest', type: 'request', apiKey: 38, module: 'create-delegation-token', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'ownerPrincipalType', type: 'string', versions: [3, Infinity], nullable: [3, Infinity] },
     { name: 'ownerPrincipalName', type: 'string', versions: [3, Infinity], nullable: [3, Infinity] },
     { name: 'renewers', type: '[]CreatableRenewers', versions: [0, Infinity], fields: [
@@ -505,7 +523,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     ] },
     { name: 'maxLifetimeMs', type: 'int64', versions: [0, Infinity] },
   ] },
-  { name: 'CreateDelegationTokenResponse', type: 'response', apiKey: 38, module: 'create-delegation-token', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'CreateDelegationTokenResponse', type: 'response', apiKey: 38, module: 'create-delegation-token', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'principalType', type: 'string', versions: [0, Infinity] },
     { name: 'principalName', type: 'string', versions: [0, Infinity] },
@@ -573,7 +591,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'DeleteAclsRequest', type: 'request', apiKey: 31, module: 'delete-acls', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DeleteAclsRequest', type: 'request', apiKey: 31, module: 'delete-acls', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'filters', type: '[]DeleteAclsFilter', versions: [0, Infinity], fields: [
       { name: 'resourceTypeFilter', type: 'int8', versions: [0, Infinity] },
       { name: 'resourceNameFilter', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
@@ -584,7 +602,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'permissionType', type: 'int8', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'DeleteAclsResponse', type: 'response', apiKey: 31, module: 'delete-acls', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DeleteAclsResponse', type: 'response', apiKey: 31, module: 'delete-acls', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'filterResults', type: '[]DeleteAclsFilterResult', versions: [0, Infinity], fields: [
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
@@ -602,14 +620,15 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'DeleteGroupsRequest', type: 'request', apiKey: 42, module: 'delete-groups', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DeleteGroupsRequest', type: 'request', apiKey: 42, module: 'delete-groups', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'groupsNames', type: '[]string', versions: [0, Infinity] },
   ] },
-  { name: 'DeleteGroupsResponse', type: 'response', apiKey: 42, module: 'delete-groups', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DeleteGroupsResponse', type: 'response', apiKey: 42, module: 'delete-groups', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'results', type: '[]DeletableGroupResult', versions: [0, Infinity], fields: [
       { name: 'groupId', type: 'string', versions: [0, Infinity] },
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+      { name: 'errorMessage', type: 'string', versions: [3, Infinity], nullable: [3, Infinity], default: null },
     ] },
   ] },
   { name: 'DeleteRecordsRequest', type: 'request', apiKey: 21, module: 'delete-records', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
@@ -631,6 +650,23 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         { name: 'lowWatermark', type: 'int64', versions: [0, Infinity] },
         { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
       ] },
+    ] },
+  ] },
+  { name: 'DeleteShareGroupOffsetsRequest', type: 'request', apiKey: 92, module: 'delete-share-group-offsets', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'groupId', type: 'string', versions: [0, Infinity] },
+    { name: 'topics', type: '[]DeleteShareGroupOffsetsRequestTopic', versions: [0, Infinity], fields: [
+      { name: 'topicName', type: 'string', versions: [0, Infinity] },
+    ] },
+  ] },
+  { name: 'DeleteShareGroupOffsetsResponse', type: 'response', apiKey: 92, module: 'delete-share-group-offsets', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+    { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'responses', type: '[]DeleteShareGroupOffsetsResponseTopic', versions: [0, Infinity], fields: [
+      { name: 'topicName', type: 'string', versions: [0, Infinity] },
+      { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
+      { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+      { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     ] },
   ] },
   { name: 'DeleteShareGroupStateRequest', type: 'request', apiKey: 86, module: 'delete-share-group-state', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
@@ -669,7 +705,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'errorMessage', type: 'string', versions: [5, Infinity], nullable: [5, Infinity], default: null },
     ] },
   ] },
-  { name: 'DescribeAclsRequest', type: 'request', apiKey: 29, module: 'describe-acls', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DescribeAclsRequest', type: 'request', apiKey: 29, module: 'describe-acls', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'resourceTypeFilter', type: 'int8', versions: [0, Infinity] },
     { name: 'resourceNameFilter', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     { name: 'patternTypeFilter', type: 'int8', versions: [1, Infinity], default: 3 },
@@ -678,7 +714,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'operation', type: 'int8', versions: [0, Infinity] },
     { name: 'permissionType', type: 'int8', versions: [0, Infinity] },
   ] },
-  { name: 'DescribeAclsResponse', type: 'response', apiKey: 29, module: 'describe-acls', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DescribeAclsResponse', type: 'response', apiKey: 29, module: 'describe-acls', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
@@ -717,11 +753,12 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'DescribeClusterRequest', type: 'request', apiKey: 60, module: 'describe-cluster', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'DescribeClusterRequest', type: 'request', apiKey: 60, module: 'describe-cluster', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'includeClusterAuthorizedOperations', type: 'bool', versions: [0, Infinity] },
     { name: 'endpointType', type: 'int8', versions: [1, Infinity], default: 1 },
+    { name: 'includeFencedBrokers', type: 'bool', versions: [2, Infinity] },
   ] },
-  { name: 'DescribeClusterResponse', type: 'response', apiKey: 60, module: 'describe-cluster', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'DescribeClusterResponse', type: 'response', apiKey: 60, module: 'describe-cluster', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
@@ -733,6 +770,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'host', type: 'string', versions: [0, Infinity] },
       { name: 'port', type: 'int32', versions: [0, Infinity] },
       { name: 'rack', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+      { name: 'isFenced', type: 'bool', versions: [2, Infinity] },
     ] },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: [0, Infinity], default: -2147483648 },
   ] },
@@ -769,13 +807,13 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'DescribeDelegationTokenRequest', type: 'request', apiKey: 41, module: 'describe-delegation-token', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DescribeDelegationTokenRequest', type: 'request', apiKey: 41, module: 'describe-delegation-token', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'owners', type: '[]DescribeDelegationTokenOwner', versions: [0, Infinity], nullable: [0, Infinity], fields: [
       { name: 'principalType', type: 'string', versions: [0, Infinity] },
       { name: 'principalName', type: 'string', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'DescribeDelegationTokenResponse', type: 'response', apiKey: 41, module: 'describe-delegation-token', validVersions: [0, 3], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DescribeDelegationTokenResponse', type: 'response', apiKey: 41, module: 'describe-delegation-token', validVersions: [1, 3], flexibleVersions: [2, Infinity], fields: [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'tokens', type: '[]DescribedDelegationToken', versions: [0, Infinity], fields: [
       { name: 'principalType', type: 'string', versions: [0, Infinity] },
@@ -794,14 +832,15 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     ] },
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
   ] },
-  { name: 'DescribeGroupsRequest', type: 'request', apiKey: 15, module: 'describe-groups', validVersions: [0, 5], flexibleVersions: [5, Infinity], fields: [
+  { name: 'DescribeGroupsRequest', type: 'request', apiKey: 15, module: 'describe-groups', validVersions: [0, 6], flexibleVersions: [5, Infinity], fields: [
     { name: 'groups', type: '[]string', versions: [0, Infinity] },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: [3, Infinity] },
   ] },
-  { name: 'DescribeGroupsResponse', type: 'response', apiKey: 15, module: 'describe-groups', validVersions: [0, 5], flexibleVersions: [5, Infinity], fields: [
+  { name: 'DescribeGroupsResponse', type: 'response', apiKey: 15, module: 'describe-groups', validVersions: [0, 6], flexibleVersions: [5, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [1, Infinity] },
     { name: 'groups', type: '[]DescribedGroup', versions: [0, Infinity], fields: [
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+      { name: 'errorMessage', type: 'string', versions: [6, Infinity], nullable: [6, Infinity], default: null },
       { name: 'groupId', type: 'string', versions: [0, Infinity] },
       { name: 'groupState', type: 'string', versions: [0, Infinity] },
       { name: 'protocolType', type: 'string', versions: [0, Infinity] },
@@ -817,13 +856,13 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'authorizedOperations', type: 'int32', versions: [3, Infinity], default: -2147483648 },
     ] },
   ] },
-  { name: 'DescribeLogDirsRequest', type: 'request', apiKey: 35, module: 'describe-log-dirs', validVersions: [0, 4], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DescribeLogDirsRequest', type: 'request', apiKey: 35, module: 'describe-log-dirs', validVersions: [0, 5], flexibleVersions: [2, Infinity], fields: [
     { name: 'topics', type: '[]DescribableLogDirTopic', versions: [0, Infinity], nullable: [0, Infinity], fields: [
       { name: 'topic', type: 'string', versions: [0, Infinity] },
       { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'DescribeLogDirsResponse', type: 'response', apiKey: 35, module: 'describe-log-dirs', validVersions: [0, 4], flexibleVersions: [2, Infinity], fields: [
+  { name: 'DescribeLogDirsResponse', type: 'response', apiKey: 35, module: 'describe-log-dirs', validVersions: [0, 5], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [3, Infinity] },
     { name: 'results', type: '[]DescribeLogDirsResult', versions: [0, Infinity], fields: [
@@ -840,6 +879,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
       { name: 'totalBytes', type: 'int64', versions: [4, Infinity], default: -1 },
       { name: 'usableBytes', type: 'int64', versions: [4, Infinity], default: -1 },
+      { name: 'isCordoned', type: 'bool', versions: [5, Infinity], default: false },
     ] },
   ] },
   { name: 'DescribeProducersRequest', type: 'request', apiKey: 61, module: 'describe-producers', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
@@ -910,6 +950,35 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         { name: 'host', type: 'string', versions: [2, Infinity] },
         { name: 'port', type: 'uint16', versions: [2, Infinity] },
       ] },
+    ] },
+  ] },
+  { name: 'DescribeShareGroupOffsetsRequest', type: 'request', apiKey: 90, module: 'describe-share-group-offsets', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'groups', type: '[]DescribeShareGroupOffsetsRequestGroup', versions: [0, Infinity], fields: [
+      { name: 'groupId', type: 'string', versions: [0, Infinity] },
+      { name: 'topics', type: '[]DescribeShareGroupOffsetsRequestTopic', versions: [0, Infinity], nullable: [0, Infinity], fields: [
+        { name: 'topicName', type: 'string', versions: [0, Infinity] },
+        { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+      ] },
+    ] },
+  ] },
+  { name: 'DescribeShareGroupOffsetsResponse', type: 'response', apiKey: 90, module: 'describe-share-group-offsets', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'groups', type: '[]DescribeShareGroupOffsetsResponseGroup', versions: [0, Infinity], fields: [
+      { name: 'groupId', type: 'string', versions: [0, Infinity] },
+      { name: 'topics', type: '[]DescribeShareGroupOffsetsResponseTopic', versions: [0, Infinity], fields: [
+        { name: 'topicName', type: 'string', versions: [0, Infinity] },
+        { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
+        { name: 'partitions', type: '[]DescribeShareGroupOffsetsResponsePartition', versions: [0, Infinity], fields: [
+          { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
+          { name: 'startOffset', type: 'int64', versions: [0, Infinity] },
+          { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
+          { name: 'lag', type: 'int64', versions: [1, Infinity], default: -1 },
+          { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+          { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+        ] },
+      ] },
+      { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+      { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     ] },
   ] },
   { name: 'DescribeTopicPartitionsRequest', type: 'request', apiKey: 75, module: 'describe-topic-partitions', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
@@ -1064,16 +1133,16 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'responseData', type: 'bytes', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
   ] },
-  { name: 'ExpireDelegationTokenRequest', type: 'request', apiKey: 40, module: 'expire-delegation-token', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'ExpireDelegationTokenRequest', type: 'request', apiKey: 40, module: 'expire-delegation-token', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'hmac', type: 'bytes', versions: [0, Infinity] },
     { name: 'expiryTimePeriodMs', type: 'int64', versions: [0, Infinity] },
   ] },
-  { name: 'ExpireDelegationTokenResponse', type: 'response', apiKey: 40, module: 'expire-delegation-token', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'ExpireDelegationTokenResponse', type: 'response', apiKey: 40, module: 'expire-delegation-token', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'expiryTimestampMs', type: 'int64', versions: [0, Infinity] },
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
   ] },
-  { name: 'FetchRequest', type: 'request', apiKey: 1, module: 'fetch', validVersions: [0, 17], flexibleVersions: [12, Infinity], fields: [
+  { name: 'FetchRequest', type: 'request', apiKey: 1, module: 'fetch', validVersions: [0, 18], flexibleVersions: [12, Infinity], fields: [
     { name: 'clusterId', type: 'string', versions: [12, Infinity], nullable: [12, Infinity], tag: 0, default: null },
     { name: 'replicaId', type: 'int32', versions: [0, 14], default: -1 },
     { name: 'replicaState', type: 'ReplicaState', versions: [15, Infinity], tag: 1, fields: [
@@ -1097,6 +1166,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         { name: 'logStartOffset', type: 'int64', versions: [5, Infinity], default: -1 },
         { name: 'partitionMaxBytes', type: 'int32', versions: [0, Infinity] },
         { name: 'replicaDirectoryId', type: 'uuid', versions: [17, Infinity], tag: 0 },
+        { name: 'highWatermark', type: 'int64', versions: [18, Infinity], tag: 1, default: 9223372036854776000 },
       ] },
     ] },
     { name: 'forgottenTopicsData', type: '[]ForgottenTopic', versions: [7, Infinity], fields: [
@@ -1106,7 +1176,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     ] },
     { name: 'rackId', type: 'string', versions: [11, Infinity], default: "" },
   ] },
-  { name: 'FetchResponse', type: 'response', apiKey: 1, module: 'fetch', validVersions: [0, 17], flexibleVersions: [12, Infinity], fields: [
+  { name: 'FetchResponse', type: 'response', apiKey: 1, module: 'fetch', validVersions: [0, 18], flexibleVersions: [12, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [1, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [7, Infinity] },
     { name: 'sessionId', type: 'int32', versions: [7, Infinity], default: 0 },
@@ -1257,17 +1327,21 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'resourceName', type: 'string', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'InitProducerIdRequest', type: 'request', apiKey: 22, module: 'init-producer-id', validVersions: [0, 5], flexibleVersions: [2, Infinity], fields: [
+  { name: 'InitProducerIdRequest', type: 'request', apiKey: 22, module: 'init-producer-id', validVersions: [0, 6], flexibleVersions: [2, Infinity], fields: [
     { name: 'transactionalId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     { name: 'transactionTimeoutMs', type: 'int32', versions: [0, Infinity] },
     { name: 'producerId', type: 'int64', versions: [3, Infinity], default: -1 },
     { name: 'producerEpoch', type: 'int16', versions: [3, Infinity], default: -1 },
+    { name: 'enable2Pc', type: 'bool', versions: [6, Infinity], default: false },
+    { name: 'keepPreparedTxn', type: 'bool', versions: [6, Infinity], default: false },
   ] },
-  { name: 'InitProducerIdResponse', type: 'response', apiKey: 22, module: 'init-producer-id', validVersions: [0, 5], flexibleVersions: [2, Infinity], fields: [
+  { name: 'InitProducerIdResponse', type: 'response', apiKey: 22, module: 'init-producer-id', validVersions: [0, 6], flexibleVersions: [2, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'producerId', type: 'int64', versions: [0, Infinity], default: -1 },
     { name: 'producerEpoch', type: 'int16', versions: [0, Infinity] },
+    { name: 'ongoingTxnProducerId', type: 'int64', versions: [6, Infinity], default: -1 },
+    { name: 'ongoingTxnProducerEpoch', type: 'int16', versions: [6, Infinity], default: -1 },
   ] },
   { name: 'InitializeShareGroupStateRequest', type: 'request', apiKey: 83, module: 'initialize-share-group-state', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
@@ -1318,66 +1392,6 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'metadata', type: 'bytes', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'LeaderAndIsrRequest', type: 'request', apiKey: 4, module: 'leader-and-isr', validVersions: [0, 7], flexibleVersions: [4, Infinity], fields: [
-    { name: 'controllerId', type: 'int32', versions: [0, Infinity] },
-    { name: 'isKRaftController', type: 'bool', versions: [7, Infinity], default: false },
-    { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-    { name: 'brokerEpoch', type: 'int64', versions: [2, Infinity], default: -1 },
-    { name: 'type', type: 'int8', versions: [5, Infinity] },
-    { name: 'ungroupedPartitionStates', type: '[]LeaderAndIsrPartitionState', versions: [0, 1], fields: [
-      { name: 'topicName', type: 'string', versions: [0, 1] },
-      { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-      { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-      { name: 'leader', type: 'int32', versions: [0, Infinity] },
-      { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
-      { name: 'isr', type: '[]int32', versions: [0, Infinity] },
-      { name: 'partitionEpoch', type: 'int32', versions: [0, Infinity] },
-      { name: 'replicas', type: '[]int32', versions: [0, Infinity] },
-      { name: 'addingReplicas', type: '[]int32', versions: [3, Infinity] },
-      { name: 'removingReplicas', type: '[]int32', versions: [3, Infinity] },
-      { name: 'isNew', type: 'bool', versions: [1, Infinity], default: false },
-      { name: 'leaderRecoveryState', type: 'int8', versions: [6, Infinity], default: 0 },
-    ] },
-    { name: 'topicStates', type: '[]LeaderAndIsrTopicState', versions: [2, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [2, Infinity] },
-      { name: 'topicId', type: 'uuid', versions: [5, Infinity] },
-      { name: 'partitionStates', type: '[]LeaderAndIsrPartitionState', versions: [2, Infinity], fields: [
-        { name: 'topicName', type: 'string', versions: [0, 1] },
-        { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-        { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-        { name: 'leader', type: 'int32', versions: [0, Infinity] },
-        { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
-        { name: 'isr', type: '[]int32', versions: [0, Infinity] },
-        { name: 'partitionEpoch', type: 'int32', versions: [0, Infinity] },
-        { name: 'replicas', type: '[]int32', versions: [0, Infinity] },
-        { name: 'addingReplicas', type: '[]int32', versions: [3, Infinity] },
-        { name: 'removingReplicas', type: '[]int32', versions: [3, Infinity] },
-        { name: 'isNew', type: 'bool', versions: [1, Infinity], default: false },
-        { name: 'leaderRecoveryState', type: 'int8', versions: [6, Infinity], default: 0 },
-      ] },
-    ] },
-    { name: 'liveLeaders', type: '[]LeaderAndIsrLiveLeader', versions: [0, Infinity], fields: [
-      { name: 'brokerId', type: 'int32', versions: [0, Infinity] },
-      { name: 'hostName', type: 'string', versions: [0, Infinity] },
-      { name: 'port', type: 'int32', versions: [0, Infinity] },
-    ] },
-  ] },
-  { name: 'LeaderAndIsrResponse', type: 'response', apiKey: 4, module: 'leader-and-isr', validVersions: [0, 7], flexibleVersions: [4, Infinity], fields: [
-    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
-    { name: 'partitionErrors', type: '[]LeaderAndIsrPartitionError', versions: [0, 4], fields: [
-      { name: 'topicName', type: 'string', versions: [0, 4] },
-      { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-      { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
-    ] },
-    { name: 'topics', type: '[]LeaderAndIsrTopicError', versions: [5, Infinity], fields: [
-      { name: 'topicId', type: 'uuid', versions: [5, Infinity] },
-      { name: 'partitionErrors', type: '[]LeaderAndIsrPartitionError', versions: [5, Infinity], fields: [
-        { name: 'topicName', type: 'string', versions: [0, 4] },
-        { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-        { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
-      ] },
-    ] },
-  ] },
   { name: 'LeaveGroupRequest', type: 'request', apiKey: 13, module: 'leave-group', validVersions: [0, 5], flexibleVersions: [4, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
     { name: 'memberId', type: 'string', versions: [0, 2] },
@@ -1396,13 +1410,15 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'errorCode', type: 'int16', versions: [3, Infinity] },
     ] },
   ] },
-  { name: 'ListClientMetricsResourcesRequest', type: 'request', apiKey: 74, module: 'list-client-metrics-resources', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ListConfigResourcesRequest', type: 'request', apiKey: 74, module: 'list-config-resources', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'resourceTypes', type: '[]int8', versions: [1, Infinity] },
   ] },
-  { name: 'ListClientMetricsResourcesResponse', type: 'response', apiKey: 74, module: 'list-client-metrics-resources', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ListConfigResourcesResponse', type: 'response', apiKey: 74, module: 'list-config-resources', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
-    { name: 'clientMetricsResources', type: '[]ClientMetricsResource', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+    { name: 'configResources', type: '[]ConfigResource', versions: [0, Infinity], fields: [
+      { name: 'resourceName', type: 'string', versions: [0, Infinity] },
+      { name: 'resourceType', type: 'int8', versions: [1, Infinity], default: 16 },
     ] },
   ] },
   { name: 'ListGroupsRequest', type: 'request', apiKey: 16, module: 'list-groups', validVersions: [0, 5], flexibleVersions: [3, Infinity], fields: [
@@ -1419,7 +1435,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'groupType', type: 'string', versions: [5, Infinity] },
     ] },
   ] },
-  { name: 'ListOffsetsRequest', type: 'request', apiKey: 2, module: 'list-offsets', validVersions: [0, 10], flexibleVersions: [6, Infinity], fields: [
+  { name: 'ListOffsetsRequest', type: 'request', apiKey: 2, module: 'list-offsets', validVersions: [0, 11], flexibleVersions: [6, Infinity], fields: [
     { name: 'replicaId', type: 'int32', versions: [0, Infinity] },
     { name: 'isolationLevel', type: 'int8', versions: [2, Infinity] },
     { name: 'topics', type: '[]ListOffsetsTopic', versions: [0, Infinity], fields: [
@@ -1433,7 +1449,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     ] },
     { name: 'timeoutMs', type: 'int32', versions: [10, Infinity] },
   ] },
-  { name: 'ListOffsetsResponse', type: 'response', apiKey: 2, module: 'list-offsets', validVersions: [0, 10], flexibleVersions: [6, Infinity], fields: [
+  { name: 'ListOffsetsResponse', type: 'response', apiKey: 2, module: 'list-offsets', validVersions: [0, 11], flexibleVersions: [6, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [2, Infinity] },
     { name: 'topics', type: '[]ListOffsetsTopicResponse', versions: [0, Infinity], fields: [
       { name: 'name', type: 'string', versions: [0, Infinity] },
@@ -1468,12 +1484,13 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'ListTransactionsRequest', type: 'request', apiKey: 66, module: 'list-transactions', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ListTransactionsRequest', type: 'request', apiKey: 66, module: 'list-transactions', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'stateFilters', type: '[]string', versions: [0, Infinity] },
     { name: 'producerIdFilters', type: '[]int64', versions: [0, Infinity] },
     { name: 'durationFilter', type: 'int64', versions: [1, Infinity], default: -1 },
+    { name: 'transactionalIdPattern', type: 'string', versions: [2, Infinity], nullable: [2, Infinity], default: null },
   ] },
-  { name: 'ListTransactionsResponse', type: 'response', apiKey: 66, module: 'list-transactions', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ListTransactionsResponse', type: 'response', apiKey: 66, module: 'list-transactions', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'unknownStateFilters', type: '[]string', versions: [0, Infinity] },
@@ -1483,7 +1500,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'transactionState', type: 'string', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'MetadataRequest', type: 'request', apiKey: 3, module: 'metadata', validVersions: [0, 12], flexibleVersions: [9, Infinity], fields: [
+  { name: 'MetadataRequest', type: 'request', apiKey: 3, module: 'metadata', validVersions: [0, 13], flexibleVersions: [9, Infinity], fields: [
     { name: 'topics', type: '[]MetadataRequestTopic', versions: [0, Infinity], nullable: [1, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [10, Infinity] },
       { name: 'name', type: 'string', versions: [0, Infinity], nullable: [10, Infinity] },
@@ -1492,7 +1509,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'includeClusterAuthorizedOperations', type: 'bool', versions: [8, 10] },
     { name: 'includeTopicAuthorizedOperations', type: 'bool', versions: [8, Infinity] },
   ] },
-  { name: 'MetadataResponse', type: 'response', apiKey: 3, module: 'metadata', validVersions: [0, 12], flexibleVersions: [9, Infinity], fields: [
+  { name: 'MetadataResponse', type: 'response', apiKey: 3, module: 'metadata', validVersions: [0, 13], flexibleVersions: [9, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [3, Infinity] },
     { name: 'brokers', type: '[]MetadataResponseBroker', versions: [0, Infinity], fields: [
       { name: 'nodeId', type: 'int32', versions: [0, Infinity] },
@@ -1519,15 +1536,17 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'topicAuthorizedOperations', type: 'int32', versions: [8, Infinity], default: -2147483648 },
     ] },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: [8, 10], default: -2147483648 },
+    { name: 'errorCode', type: 'int16', versions: [13, Infinity] },
   ] },
-  { name: 'OffsetCommitRequest', type: 'request', apiKey: 8, module: 'offset-commit', validVersions: [0, 9], flexibleVersions: [8, Infinity], fields: [
+  { name: 'OffsetCommitRequest', type: 'request', apiKey: 8, module: 'offset-commit', validVersions: [0, 10], flexibleVersions: [8, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
     { name: 'generationIdOrMemberEpoch', type: 'int32', versions: [1, Infinity], default: -1 },
     { name: 'memberId', type: 'string', versions: [1, Infinity] },
     { name: 'groupInstanceId', type: 'string', versions: [7, Infinity], nullable: [7, Infinity], default: null },
     { name: 'retentionTimeMs', type: 'int64', versions: [2, 4], default: -1 },
     { name: 'topics', type: '[]OffsetCommitRequestTopic', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+      { name: 'name', type: 'string', versions: [0, 9] },
+      { name: 'topicId', type: 'uuid', versions: [10, Infinity] },
       { name: 'partitions', type: '[]OffsetCommitRequestPartition', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
         { name: 'committedOffset', type: 'int64', versions: [0, Infinity] },
@@ -1537,10 +1556,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'OffsetCommitResponse', type: 'response', apiKey: 8, module: 'offset-commit', validVersions: [0, 9], flexibleVersions: [8, Infinity], fields: [
+  { name: 'OffsetCommitResponse', type: 'response', apiKey: 8, module: 'offset-commit', validVersions: [0, 10], flexibleVersions: [8, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [3, Infinity] },
     { name: 'topics', type: '[]OffsetCommitResponseTopic', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+      { name: 'name', type: 'string', versions: [0, 9] },
+      { name: 'topicId', type: 'uuid', versions: [10, Infinity] },
       { name: 'partitions', type: '[]OffsetCommitResponsePartition', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
         { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
@@ -1567,7 +1587,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'OffsetFetchRequest', type: 'request', apiKey: 9, module: 'offset-fetch', validVersions: [0, 9], flexibleVersions: [6, Infinity], fields: [
+  { name: 'OffsetFetchRequest', type: 'request', apiKey: 9, module: 'offset-fetch', validVersions: [0, 10], flexibleVersions: [6, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, 7] },
     { name: 'topics', type: '[]OffsetFetchRequestTopic', versions: [0, 7], nullable: [2, 7], fields: [
       { name: 'name', type: 'string', versions: [0, 7] },
@@ -1578,13 +1598,14 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'memberId', type: 'string', versions: [9, Infinity], nullable: [9, Infinity], default: null },
       { name: 'memberEpoch', type: 'int32', versions: [9, Infinity], default: -1 },
       { name: 'topics', type: '[]OffsetFetchRequestTopics', versions: [8, Infinity], nullable: [8, Infinity], fields: [
-        { name: 'name', type: 'string', versions: [8, Infinity] },
+        { name: 'name', type: 'string', versions: [8, 9] },
+        { name: 'topicId', type: 'uuid', versions: [10, Infinity] },
         { name: 'partitionIndexes', type: '[]int32', versions: [8, Infinity] },
       ] },
     ] },
     { name: 'requireStable', type: 'bool', versions: [7, Infinity], default: false },
   ] },
-  { name: 'OffsetFetchResponse', type: 'response', apiKey: 9, module: 'offset-fetch', validVersions: [0, 9], flexibleVersions: [6, Infinity], fields: [
+  { name: 'OffsetFetchResponse', type: 'response', apiKey: 9, module: 'offset-fetch', validVersions: [0, 10], flexibleVersions: [6, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [3, Infinity] },
     { name: 'topics', type: '[]OffsetFetchResponseTopic', versions: [0, 7], fields: [
       { name: 'name', type: 'string', versions: [0, 7] },
@@ -1600,7 +1621,8 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'groups', type: '[]OffsetFetchResponseGroup', versions: [8, Infinity], fields: [
       { name: 'groupId', type: 'string', versions: [8, Infinity] },
       { name: 'topics', type: '[]OffsetFetchResponseTopics', versions: [8, Infinity], fields: [
-        { name: 'name', type: 'string', versions: [8, Infinity] },
+        { name: 'name', type: 'string', versions: [8, 9] },
+        { name: 'topicId', type: 'uuid', versions: [10, Infinity] },
         { name: 'partitions', type: '[]OffsetFetchResponsePartitions', versions: [8, Infinity], fields: [
           { name: 'partitionIndex', type: 'int32', versions: [8, Infinity] },
           { name: 'committedOffset', type: 'int64', versions: [8, Infinity] },
@@ -1635,21 +1657,23 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'ProduceRequest', type: 'request', apiKey: 0, module: 'produce', validVersions: [0, 11], flexibleVersions: [9, Infinity], fields: [
+  { name: 'ProduceRequest', type: 'request', apiKey: 0, module: 'produce', validVersions: [0, 13], flexibleVersions: [9, Infinity], fields: [
     { name: 'transactionalId', type: 'string', versions: [3, Infinity], nullable: [3, Infinity], default: null },
     { name: 'acks', type: 'int16', versions: [0, Infinity] },
     { name: 'timeoutMs', type: 'int32', versions: [0, Infinity] },
     { name: 'topicData', type: '[]TopicProduceData', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+      { name: 'name', type: 'string', versions: [0, 12] },
+      { name: 'topicId', type: 'uuid', versions: [13, Infinity] },
       { name: 'partitionData', type: '[]PartitionProduceData', versions: [0, Infinity], fields: [
         { name: 'index', type: 'int32', versions: [0, Infinity] },
         { name: 'records', type: 'records', versions: [0, Infinity], nullable: [0, Infinity] },
       ] },
     ] },
   ] },
-  { name: 'ProduceResponse', type: 'response', apiKey: 0, module: 'produce', validVersions: [0, 11], flexibleVersions: [9, Infinity], fields: [
+  { name: 'ProduceResponse', type: 'response', apiKey: 0, module: 'produce', validVersions: [0, 13], flexibleVersions: [9, Infinity], fields: [
     { name: 'responses', type: '[]TopicProduceResponse', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+      { name: 'name', type: 'string', versions: [0, 12] },
+      { name: 'topicId', type: 'uuid', versions: [13, Infinity] },
       { name: 'partitionResponses', type: '[]PartitionProduceResponse', versions: [0, Infinity], fields: [
         { name: 'index', type: 'int32', versions: [0, Infinity] },
         { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
@@ -1714,7 +1738,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'ReadShareGroupStateSummaryRequest', type: 'request', apiKey: 87, module: 'read-share-group-state-summary', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ReadShareGroupStateSummaryRequest', type: 'request', apiKey: 87, module: 'read-share-group-state-summary', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
     { name: 'topics', type: '[]ReadStateSummaryData', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
@@ -1724,7 +1748,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'ReadShareGroupStateSummaryResponse', type: 'response', apiKey: 87, module: 'read-share-group-state-summary', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ReadShareGroupStateSummaryResponse', type: 'response', apiKey: 87, module: 'read-share-group-state-summary', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'results', type: '[]ReadStateSummaryResult', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
       { name: 'partitions', type: '[]PartitionResult', versions: [0, Infinity], fields: [
@@ -1732,7 +1756,9 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
         { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
         { name: 'stateEpoch', type: 'int32', versions: [0, Infinity] },
+        { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
         { name: 'startOffset', type: 'int64', versions: [0, Infinity] },
+        { name: 'deliveryCompleteCount', type: 'int32', versions: [1, Infinity], default: -1 },
       ] },
     ] },
   ] },
@@ -1746,11 +1772,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
   ] },
-  { name: 'RenewDelegationTokenRequest', type: 'request', apiKey: 39, module: 'renew-delegation-token', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'RenewDelegationTokenRequest', type: 'request', apiKey: 39, module: 'renew-delegation-token', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'hmac', type: 'bytes', versions: [0, Infinity] },
     { name: 'renewPeriodMs', type: 'int64', versions: [0, Infinity] },
   ] },
-  { name: 'RenewDelegationTokenResponse', type: 'response', apiKey: 39, module: 'renew-delegation-token', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'RenewDelegationTokenResponse', type: 'response', apiKey: 39, module: 'renew-delegation-token', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'expiryTimestampMs', type: 'int64', versions: [0, Infinity] },
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
@@ -1771,10 +1797,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'mechanisms', type: '[]string', versions: [0, Infinity] },
   ] },
-  { name: 'ShareAcknowledgeRequest', type: 'request', apiKey: 79, module: 'share-acknowledge', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareAcknowledgeRequest', type: 'request', apiKey: 79, module: 'share-acknowledge', validVersions: [1, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     { name: 'memberId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     { name: 'shareSessionEpoch', type: 'int32', versions: [0, Infinity] },
+    { name: 'isRenewAck', type: 'bool', versions: [2, Infinity], default: false },
     { name: 'topics', type: '[]AcknowledgeTopic', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
       { name: 'partitions', type: '[]AcknowledgePartition', versions: [0, Infinity], fields: [
@@ -1787,10 +1814,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'ShareAcknowledgeResponse', type: 'response', apiKey: 79, module: 'share-acknowledge', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareAcknowledgeResponse', type: 'response', apiKey: 79, module: 'share-acknowledge', validVersions: [1, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'acquisitionLockTimeoutMs', type: 'int32', versions: [2, Infinity] },
     { name: 'responses', type: '[]ShareAcknowledgeTopicResponse', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
       { name: 'partitions', type: '[]PartitionData', versions: [0, Infinity], fields: [
@@ -1810,18 +1838,22 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'rack', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     ] },
   ] },
-  { name: 'ShareFetchRequest', type: 'request', apiKey: 78, module: 'share-fetch', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareFetchRequest', type: 'request', apiKey: 78, module: 'share-fetch', validVersions: [1, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     { name: 'memberId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     { name: 'shareSessionEpoch', type: 'int32', versions: [0, Infinity] },
     { name: 'maxWaitMs', type: 'int32', versions: [0, Infinity] },
     { name: 'minBytes', type: 'int32', versions: [0, Infinity] },
     { name: 'maxBytes', type: 'int32', versions: [0, Infinity], default: 2147483647 },
+    { name: 'maxRecords', type: 'int32', versions: [1, Infinity] },
+    { name: 'batchSize', type: 'int32', versions: [1, Infinity] },
+    { name: 'shareAcquireMode', type: 'int8', versions: [2, Infinity], default: 0 },
+    { name: 'isRenewAck', type: 'bool', versions: [2, Infinity], default: false },
     { name: 'topics', type: '[]FetchTopic', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
       { name: 'partitions', type: '[]FetchPartition', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-        { name: 'partitionMaxBytes', type: 'int32', versions: [0, Infinity] },
+        { name: 'partitionMaxBytes', type: 'int32', versions: [0, 0] },
         { name: 'acknowledgementBatches', type: '[]AcknowledgementBatch', versions: [0, Infinity], fields: [
           { name: 'firstOffset', type: 'int64', versions: [0, Infinity] },
           { name: 'lastOffset', type: 'int64', versions: [0, Infinity] },
@@ -1834,10 +1866,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'ShareFetchResponse', type: 'response', apiKey: 78, module: 'share-fetch', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareFetchResponse', type: 'response', apiKey: 78, module: 'share-fetch', validVersions: [1, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'acquisitionLockTimeoutMs', type: 'int32', versions: [1, Infinity] },
     { name: 'responses', type: '[]ShareFetchableTopicResponse', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
       { name: 'partitions', type: '[]PartitionData', versions: [0, Infinity], fields: [
@@ -1850,7 +1883,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
           { name: 'leaderId', type: 'int32', versions: [0, Infinity] },
           { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
         ] },
-        { name: 'records', type: 'records', versions: [0, Infinity], nullable: [0, Infinity] },
+        { name: 'records', type: 'records', versions: [0, Infinity], nullable: [0, 0] },
         { name: 'acquiredRecords', type: '[]AcquiredRecords', versions: [0, Infinity], fields: [
           { name: 'firstOffset', type: 'int64', versions: [0, Infinity] },
           { name: 'lastOffset', type: 'int64', versions: [0, Infinity] },
@@ -1865,11 +1898,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'rack', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     ] },
   ] },
-  { name: 'ShareGroupDescribeRequest', type: 'request', apiKey: 77, module: 'share-group-describe', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareGroupDescribeRequest', type: 'request', apiKey: 77, module: 'share-group-describe', validVersions: [1, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupIds', type: '[]string', versions: [0, Infinity] },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: [0, Infinity] },
   ] },
-  { name: 'ShareGroupDescribeResponse', type: 'response', apiKey: 77, module: 'share-group-describe', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareGroupDescribeResponse', type: 'response', apiKey: 77, module: 'share-group-describe', validVersions: [1, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'groups', type: '[]DescribedGroup', versions: [0, Infinity], fields: [
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
@@ -1897,14 +1930,14 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'authorizedOperations', type: 'int32', versions: [0, Infinity], default: -2147483648 },
     ] },
   ] },
-  { name: 'ShareGroupHeartbeatRequest', type: 'request', apiKey: 76, module: 'share-group-heartbeat', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareGroupHeartbeatRequest', type: 'request', apiKey: 76, module: 'share-group-heartbeat', validVersions: [1, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
     { name: 'memberId', type: 'string', versions: [0, Infinity] },
     { name: 'memberEpoch', type: 'int32', versions: [0, Infinity] },
     { name: 'rackId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     { name: 'subscribedTopicNames', type: '[]string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
   ] },
-  { name: 'ShareGroupHeartbeatResponse', type: 'response', apiKey: 76, module: 'share-group-heartbeat', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'ShareGroupHeartbeatResponse', type: 'response', apiKey: 76, module: 'share-group-heartbeat', validVersions: [1, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
@@ -1918,36 +1951,295 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'StopReplicaRequest', type: 'request', apiKey: 5, module: 'stop-replica', validVersions: [0, 4], flexibleVersions: [2, Infinity], fields: [
-    { name: 'controllerId', type: 'int32', versions: [0, Infinity] },
-    { name: 'isKRaftController', type: 'bool', versions: [4, Infinity], default: false },
-    { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-    { name: 'brokerEpoch', type: 'int64', versions: [1, Infinity], default: -1 },
-    { name: 'deletePartitions', type: 'bool', versions: [0, 2] },
-    { name: 'ungroupedPartitions', type: '[]StopReplicaPartitionV0', versions: [0, 0], fields: [
-      { name: 'topicName', type: 'string', versions: [0, 0] },
-      { name: 'partitionIndex', type: 'int32', versions: [0, 0] },
+  { name: 'StreamsGroupDescribeRequest', type: 'request', apiKey: 89, module: 'streams-group-describe', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'groupIds', type: '[]string', versions: [0, Infinity] },
+    { name: 'includeAuthorizedOperations', type: 'bool', versions: [0, Infinity] },
+    { name: 'includeTopologyDescription', type: 'bool', versions: [1, Infinity], default: false },
+  ] },
+  { name: 'StreamsGroupDescribeResponse', type: 'response', apiKey: 89, module: 'streams-group-describe', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'groups', type: '[]DescribedGroup', versions: [0, Infinity], fields: [
+      { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+      { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+      { name: 'groupId', type: 'string', versions: [0, Infinity] },
+      { name: 'groupState', type: 'string', versions: [0, Infinity] },
+      { name: 'groupEpoch', type: 'int32', versions: [0, Infinity] },
+      { name: 'assignmentEpoch', type: 'int32', versions: [0, Infinity] },
+      { name: 'topology', type: 'Topology', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+        { name: 'epoch', type: 'int32', versions: [0, Infinity] },
+        { name: 'subtopologies', type: '[]Subtopology', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+          { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+          { name: 'sourceTopics', type: '[]string', versions: [0, Infinity] },
+          { name: 'repartitionSinkTopics', type: '[]string', versions: [0, Infinity] },
+          { name: 'stateChangelogTopics', type: '[]TopicInfo', versions: [0, Infinity], fields: [
+            { name: 'name', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: 'int32', versions: [0, Infinity] },
+            { name: 'replicationFactor', type: 'int16', versions: [0, Infinity] },
+            { name: 'topicConfigs', type: '[]KeyValue', versions: [0, Infinity], fields: [
+              { name: 'key', type: 'string', versions: [0, Infinity] },
+              { name: 'value', type: 'string', versions: [0, Infinity] },
+            ] },
+          ] },
+          { name: 'repartitionSourceTopics', type: '[]TopicInfo', versions: [0, Infinity], fields: [
+            { name: 'name', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: 'int32', versions: [0, Infinity] },
+            { name: 'replicationFactor', type: 'int16', versions: [0, Infinity] },
+            { name: 'topicConfigs', type: '[]KeyValue', versions: [0, Infinity], fields: [
+              { name: 'key', type: 'string', versions: [0, Infinity] },
+              { name: 'value', type: 'string', versions: [0, Infinity] },
+            ] },
+          ] },
+        ] },
+      ] },
+      { name: 'members', type: '[]Member', versions: [0, Infinity], fields: [
+        { name: 'memberId', type: 'string', versions: [0, Infinity] },
+        { name: 'memberEpoch', type: 'int32', versions: [0, Infinity] },
+        { name: 'instanceId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+        { name: 'rackId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+        { name: 'clientId', type: 'string', versions: [0, Infinity] },
+        { name: 'clientHost', type: 'string', versions: [0, Infinity] },
+        { name: 'topologyEpoch', type: 'int32', versions: [0, Infinity] },
+        { name: 'processId', type: 'string', versions: [0, Infinity] },
+        { name: 'userEndpoint', type: 'Endpoint', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+          { name: 'host', type: 'string', versions: [0, Infinity] },
+          { name: 'port', type: 'uint16', versions: [0, Infinity] },
+        ] },
+        { name: 'clientTags', type: '[]KeyValue', versions: [0, Infinity], fields: [
+          { name: 'key', type: 'string', versions: [0, Infinity] },
+          { name: 'value', type: 'string', versions: [0, Infinity] },
+        ] },
+        { name: 'taskOffsets', type: '[]TaskOffset', versions: [0, Infinity], fields: [
+          { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+          { name: 'partition', type: 'int32', versions: [0, Infinity] },
+          { name: 'offset', type: 'int64', versions: [0, Infinity] },
+        ] },
+        { name: 'taskEndOffsets', type: '[]TaskOffset', versions: [0, Infinity], fields: [
+          { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+          { name: 'partition', type: 'int32', versions: [0, Infinity] },
+          { name: 'offset', type: 'int64', versions: [0, Infinity] },
+        ] },
+        { name: 'assignment', type: 'Assignment', versions: [0, Infinity], fields: [
+          { name: 'activeTasks', type: '[]TaskIds', versions: [0, Infinity], fields: [
+            { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+          ] },
+          { name: 'standbyTasks', type: '[]TaskIds', versions: [0, Infinity], fields: [
+            { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+          ] },
+          { name: 'warmupTasks', type: '[]TaskIds', versions: [0, Infinity], fields: [
+            { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+          ] },
+        ] },
+        { name: 'targetAssignment', type: 'Assignment', versions: [0, Infinity], fields: [
+          { name: 'activeTasks', type: '[]TaskIds', versions: [0, Infinity], fields: [
+            { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+          ] },
+          { name: 'standbyTasks', type: '[]TaskIds', versions: [0, Infinity], fields: [
+            { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+          ] },
+          { name: 'warmupTasks', type: '[]TaskIds', versions: [0, Infinity], fields: [
+            { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+            { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+          ] },
+        ] },
+        { name: 'isClassic', type: 'bool', versions: [0, Infinity] },
+      ] },
+      { name: 'authorizedOperations', type: 'int32', versions: [0, Infinity], default: -2147483648 },
+      { name: 'topologyDescription', type: 'TopologyDescription', versions: [1, Infinity], nullable: [1, Infinity], default: null, fields: [
+        { name: 'subtopologies', type: '[]TopologyDescriptionSubtopology', versions: [1, Infinity], fields: [
+          { name: 'subtopologyId', type: 'string', versions: [1, Infinity] },
+          { name: 'nodes', type: '[]TopologyDescriptionNode', versions: [1, Infinity], fields: [
+            { name: 'name', type: 'string', versions: [1, Infinity] },
+            { name: 'nodeType', type: 'int8', versions: [1, Infinity] },
+            { name: 'sourceTopics', type: '[]string', versions: [1, Infinity] },
+            { name: 'sinkTopic', type: 'string', versions: [1, Infinity], nullable: [1, Infinity], default: null },
+            { name: 'stores', type: '[]string', versions: [1, Infinity] },
+            { name: 'successors', type: '[]string', versions: [1, Infinity] },
+          ] },
+        ] },
+        { name: 'globalStores', type: '[]TopologyDescriptionGlobalStore', versions: [1, Infinity], fields: [
+          { name: 'source', type: 'TopologyDescriptionNode', versions: [1, Infinity], fields: [
+            { name: 'name', type: 'string', versions: [1, Infinity] },
+            { name: 'nodeType', type: 'int8', versions: [1, Infinity] },
+            { name: 'sourceTopics', type: '[]string', versions: [1, Infinity] },
+            { name: 'sinkTopic', type: 'string', versions: [1, Infinity], nullable: [1, Infinity], default: null },
+            { name: 'stores', type: '[]string', versions: [1, Infinity] },
+            { name: 'successors', type: '[]string', versions: [1, Infinity] },
+          ] },
+          { name: 'processor', type: 'TopologyDescriptionNode', versions: [1, Infinity], fields: [
+            { name: 'name', type: 'string', versions: [1, Infinity] },
+            { name: 'nodeType', type: 'int8', versions: [1, Infinity] },
+            { name: 'sourceTopics', type: '[]string', versions: [1, Infinity] },
+            { name: 'sinkTopic', type: 'string', versions: [1, Infinity], nullable: [1, Infinity], default: null },
+            { name: 'stores', type: '[]string', versions: [1, Infinity] },
+            { name: 'successors', type: '[]string', versions: [1, Infinity] },
+          ] },
+        ] },
+      ] },
+      { name: 'topologyDescriptionStatus', type: 'int8', versions: [1, Infinity], default: 0 },
+      { name: 'assignorName', type: 'string', versions: [1, Infinity], nullable: [1, Infinity], default: null },
     ] },
-    { name: 'topics', type: '[]StopReplicaTopicV1', versions: [1, 2], fields: [
-      { name: 'name', type: 'string', versions: [1, 2] },
-      { name: 'partitionIndexes', type: '[]int32', versions: [1, 2] },
+  ] },
+  { name: 'StreamsGroupHeartbeatRequest', type: 'request', apiKey: 88, module: 'streams-group-heartbeat', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'groupId', type: 'string', versions: [0, Infinity] },
+    { name: 'memberId', type: 'string', versions: [0, Infinity] },
+    { name: 'memberEpoch', type: 'int32', versions: [0, Infinity] },
+    { name: 'endpointInformationEpoch', type: 'int32', versions: [0, Infinity] },
+    { name: 'instanceId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'rackId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'rebalanceTimeoutMs', type: 'int32', versions: [0, Infinity], default: -1 },
+    { name: 'topology', type: 'Topology', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'epoch', type: 'int32', versions: [0, Infinity] },
+      { name: 'subtopologies', type: '[]Subtopology', versions: [0, Infinity], fields: [
+        { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+        { name: 'sourceTopics', type: '[]string', versions: [0, Infinity] },
+        { name: 'sourceTopicRegex', type: '[]string', versions: [0, Infinity] },
+        { name: 'stateChangelogTopics', type: '[]TopicInfo', versions: [0, Infinity], fields: [
+          { name: 'name', type: 'string', versions: [0, Infinity] },
+          { name: 'partitions', type: 'int32', versions: [0, Infinity] },
+          { name: 'replicationFactor', type: 'int16', versions: [0, Infinity] },
+          { name: 'topicConfigs', type: '[]KeyValue', versions: [0, Infinity], fields: [
+            { name: 'key', type: 'string', versions: [0, Infinity] },
+            { name: 'value', type: 'string', versions: [0, Infinity] },
+          ] },
+        ] },
+        { name: 'repartitionSinkTopics', type: '[]string', versions: [0, Infinity] },
+        { name: 'repartitionSourceTopics', type: '[]TopicInfo', versions: [0, Infinity], fields: [
+          { name: 'name', type: 'string', versions: [0, Infinity] },
+          { name: 'partitions', type: 'int32', versions: [0, Infinity] },
+          { name: 'replicationFactor', type: 'int16', versions: [0, Infinity] },
+          { name: 'topicConfigs', type: '[]KeyValue', versions: [0, Infinity], fields: [
+            { name: 'key', type: 'string', versions: [0, Infinity] },
+            { name: 'value', type: 'string', versions: [0, Infinity] },
+          ] },
+        ] },
+        { name: 'copartitionGroups', type: '[]CopartitionGroup', versions: [0, Infinity], fields: [
+          { name: 'sourceTopics', type: '[]int16', versions: [0, Infinity] },
+          { name: 'sourceTopicRegex', type: '[]int16', versions: [0, Infinity] },
+          { name: 'repartitionSourceTopics', type: '[]int16', versions: [0, Infinity] },
+        ] },
+      ] },
     ] },
-    { name: 'topicStates', type: '[]StopReplicaTopicState', versions: [3, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [3, Infinity] },
-      { name: 'partitionStates', type: '[]StopReplicaPartitionState', versions: [3, Infinity], fields: [
-        { name: 'partitionIndex', type: 'int32', versions: [3, Infinity] },
-        { name: 'leaderEpoch', type: 'int32', versions: [3, Infinity], default: -1 },
-        { name: 'deletePartition', type: 'bool', versions: [3, Infinity] },
+    { name: 'activeTasks', type: '[]TaskIds', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+    ] },
+    { name: 'standbyTasks', type: '[]TaskIds', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+    ] },
+    { name: 'warmupTasks', type: '[]TaskIds', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+    ] },
+    { name: 'processId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'userEndpoint', type: 'Endpoint', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'host', type: 'string', versions: [0, Infinity] },
+      { name: 'port', type: 'uint16', versions: [0, Infinity] },
+    ] },
+    { name: 'clientTags', type: '[]KeyValue', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'key', type: 'string', versions: [0, Infinity] },
+      { name: 'value', type: 'string', versions: [0, Infinity] },
+    ] },
+    { name: 'taskOffsets', type: '[]TaskOffset', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partition', type: 'int32', versions: [0, Infinity] },
+      { name: 'offset', type: 'int64', versions: [0, Infinity] },
+    ] },
+    { name: 'taskEndOffsets', type: '[]TaskOffset', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partition', type: 'int32', versions: [0, Infinity] },
+      { name: 'offset', type: 'int64', versions: [0, Infinity] },
+    ] },
+    { name: 'shutdownApplication', type: 'bool', versions: [0, Infinity], default: false },
+  ] },
+  { name: 'StreamsGroupHeartbeatResponse', type: 'response', apiKey: 88, module: 'streams-group-heartbeat', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+    { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+    { name: 'memberId', type: 'string', versions: [0, Infinity] },
+    { name: 'memberEpoch', type: 'int32', versions: [0, Infinity] },
+    { name: 'heartbeatIntervalMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'acceptableRecoveryLagLegacy', type: 'int32', versions: [0, 0] },
+    { name: 'taskOffsetIntervalMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'acceptableRecoveryLag', type: 'int64', versions: [1, Infinity], default: -1 },
+    { name: 'status', type: '[]Status', versions: [0, Infinity], nullable: [0, Infinity], fields: [
+      { name: 'statusCode', type: 'int8', versions: [0, Infinity] },
+      { name: 'statusDetail', type: 'string', versions: [0, Infinity] },
+    ] },
+    { name: 'activeTasks', type: '[]TaskIds', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+    ] },
+    { name: 'standbyTasks', type: '[]TaskIds', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+    ] },
+    { name: 'warmupTasks', type: '[]TaskIds', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+      { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+    ] },
+    { name: 'topologyDescriptionRequired', type: 'bool', versions: [1, Infinity], default: false },
+    { name: 'endpointInformationEpoch', type: 'int32', versions: [0, Infinity] },
+    { name: 'partitionsByUserEndpoint', type: '[]EndpointToPartitions', versions: [0, Infinity], nullable: [0, Infinity], default: null, fields: [
+      { name: 'userEndpoint', type: 'Endpoint', versions: [0, Infinity], fields: [
+        { name: 'host', type: 'string', versions: [0, Infinity] },
+        { name: 'port', type: 'uint16', versions: [0, Infinity] },
+      ] },
+      { name: 'activePartitions', type: '[]TopicPartition', versions: [0, Infinity], fields: [
+        { name: 'topic', type: 'string', versions: [0, Infinity] },
+        { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
+      ] },
+      { name: 'standbyPartitions', type: '[]TopicPartition', versions: [0, Infinity], fields: [
+        { name: 'topic', type: 'string', versions: [0, Infinity] },
+        { name: 'partitions', type: '[]int32', versions: [0, Infinity] },
       ] },
     ] },
   ] },
-  { name: 'StopReplicaResponse', type: 'response', apiKey: 5, module: 'stop-replica', validVersions: [0, 4], flexibleVersions: [2, Infinity], fields: [
-    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
-    { name: 'partitionErrors', type: '[]StopReplicaPartitionError', versions: [0, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [0, Infinity] },
-      { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-      { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+  { name: 'StreamsGroupTopologyDescriptionUpdateRequest', type: 'request', apiKey: 93, module: 'streams-group-topology-description-update', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'groupId', type: 'string', versions: [0, Infinity] },
+    { name: 'memberId', type: 'string', versions: [0, Infinity] },
+    { name: 'topologyEpoch', type: 'int32', versions: [0, Infinity] },
+    { name: 'topologyDescription', type: 'TopologyDescription', versions: [0, Infinity], fields: [
+      { name: 'subtopologies', type: '[]TopologyDescriptionSubtopology', versions: [0, Infinity], fields: [
+        { name: 'subtopologyId', type: 'string', versions: [0, Infinity] },
+        { name: 'nodes', type: '[]TopologyDescriptionNode', versions: [0, Infinity], fields: [
+          { name: 'name', type: 'string', versions: [0, Infinity] },
+          { name: 'nodeType', type: 'int8', versions: [0, Infinity] },
+          { name: 'sourceTopics', type: '[]string', versions: [0, Infinity] },
+          { name: 'sinkTopic', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+          { name: 'stores', type: '[]string', versions: [0, Infinity] },
+          { name: 'successors', type: '[]string', versions: [0, Infinity] },
+        ] },
+      ] },
+      { name: 'globalStores', type: '[]TopologyDescriptionGlobalStore', versions: [0, Infinity], fields: [
+        { name: 'source', type: 'TopologyDescriptionNode', versions: [0, Infinity], fields: [
+          { name: 'name', type: 'string', versions: [0, Infinity] },
+          { name: 'nodeType', type: 'int8', versions: [0, Infinity] },
+          { name: 'sourceTopics', type: '[]string', versions: [0, Infinity] },
+          { name: 'sinkTopic', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+          { name: 'stores', type: '[]string', versions: [0, Infinity] },
+          { name: 'successors', type: '[]string', versions: [0, Infinity] },
+        ] },
+        { name: 'processor', type: 'TopologyDescriptionNode', versions: [0, Infinity], fields: [
+          { name: 'name', type: 'string', versions: [0, Infinity] },
+          { name: 'nodeType', type: 'int8', versions: [0, Infinity] },
+          { name: 'sourceTopics', type: '[]string', versions: [0, Infinity] },
+          { name: 'sinkTopic', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
+          { name: 'stores', type: '[]string', versions: [0, Infinity] },
+          { name: 'successors', type: '[]string', versions: [0, Infinity] },
+        ] },
+      ] },
     ] },
+  ] },
+  { name: 'StreamsGroupTopologyDescriptionUpdateResponse', type: 'response', apiKey: 93, module: 'streams-group-topology-description-update', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+    { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
   ] },
   { name: 'SyncGroupRequest', type: 'request', apiKey: 14, module: 'sync-group', validVersions: [0, 5], flexibleVersions: [4, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
@@ -1968,16 +2260,17 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'protocolName', type: 'string', versions: [5, Infinity], nullable: [5, Infinity], default: null },
     { name: 'assignment', type: 'bytes', versions: [0, Infinity] },
   ] },
-  { name: 'TxnOffsetCommitRequest', type: 'request', apiKey: 28, module: 'txn-offset-commit', validVersions: [0, 4], flexibleVersions: [3, Infinity], fields: [
+  { name: 'TxnOffsetCommitRequest', type: 'request', apiKey: 28, module: 'txn-offset-commit', validVersions: [0, 6], flexibleVersions: [3, Infinity], fields: [
     { name: 'transactionalId', type: 'string', versions: [0, Infinity] },
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
     { name: 'producerId', type: 'int64', versions: [0, Infinity] },
     { name: 'producerEpoch', type: 'int16', versions: [0, Infinity] },
-    { name: 'generationId', type: 'int32', versions: [3, Infinity], default: -1 },
+    { name: 'generationIdOrMemberEpoch', type: 'int32', versions: [3, Infinity], default: -1 },
     { name: 'memberId', type: 'string', versions: [3, Infinity], default: "" },
     { name: 'groupInstanceId', type: 'string', versions: [3, Infinity], nullable: [3, Infinity], default: null },
     { name: 'topics', type: '[]TxnOffsetCommitRequestTopic', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+      { name: 'name', type: 'string', versions: [0, 5] },
+      { name: 'topicId', type: 'uuid', versions: [6, Infinity] },
       { name: 'partitions', type: '[]TxnOffsetCommitRequestPartition', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
         { name: 'committedOffset', type: 'int64', versions: [0, Infinity] },
@@ -1986,10 +2279,11 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'TxnOffsetCommitResponse', type: 'response', apiKey: 28, module: 'txn-offset-commit', validVersions: [0, 4], flexibleVersions: [3, Infinity], fields: [
+  { name: 'TxnOffsetCommitResponse', type: 'response', apiKey: 28, module: 'txn-offset-commit', validVersions: [0, 6], flexibleVersions: [3, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'topics', type: '[]TxnOffsetCommitResponseTopic', versions: [0, Infinity], fields: [
-      { name: 'name', type: 'string', versions: [0, Infinity] },
+      { name: 'name', type: 'string', versions: [0, 5] },
+      { name: 'topicId', type: 'uuid', versions: [6, Infinity] },
       { name: 'partitions', type: '[]TxnOffsetCommitResponsePartition', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
         { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
@@ -2000,6 +2294,14 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'brokerId', type: 'int32', versions: [0, Infinity] },
   ] },
   { name: 'UnregisterBrokerResponse', type: 'response', apiKey: 64, module: 'unregister-broker', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
+    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
+    { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
+  ] },
+  { name: 'UnregisterControllerRequest', type: 'request', apiKey: 94, module: 'unregister-controller', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+    { name: 'controllerId', type: 'int32', versions: [0, Infinity] },
+  ] },
+  { name: 'UnregisterControllerResponse', type: 'response', apiKey: 94, module: 'unregister-controller', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, Infinity] },
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
@@ -2023,54 +2325,6 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
       { name: 'errorMessage', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
     ] },
-  ] },
-  { name: 'UpdateMetadataRequest', type: 'request', apiKey: 6, module: 'update-metadata', validVersions: [0, 8], flexibleVersions: [6, Infinity], fields: [
-    { name: 'controllerId', type: 'int32', versions: [0, Infinity] },
-    { name: 'isKRaftController', type: 'bool', versions: [8, Infinity], default: false },
-    { name: 'type', type: 'int8', versions: [8, Infinity], tag: 0, default: 0 },
-    { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-    { name: 'brokerEpoch', type: 'int64', versions: [5, Infinity], default: -1 },
-    { name: 'ungroupedPartitionStates', type: '[]UpdateMetadataPartitionState', versions: [0, 4], fields: [
-      { name: 'topicName', type: 'string', versions: [0, 4] },
-      { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-      { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-      { name: 'leader', type: 'int32', versions: [0, Infinity] },
-      { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
-      { name: 'isr', type: '[]int32', versions: [0, Infinity] },
-      { name: 'zkVersion', type: 'int32', versions: [0, Infinity] },
-      { name: 'replicas', type: '[]int32', versions: [0, Infinity] },
-      { name: 'offlineReplicas', type: '[]int32', versions: [4, Infinity] },
-    ] },
-    { name: 'topicStates', type: '[]UpdateMetadataTopicState', versions: [5, Infinity], fields: [
-      { name: 'topicName', type: 'string', versions: [5, Infinity] },
-      { name: 'topicId', type: 'uuid', versions: [7, Infinity] },
-      { name: 'partitionStates', type: '[]UpdateMetadataPartitionState', versions: [5, Infinity], fields: [
-        { name: 'topicName', type: 'string', versions: [0, 4] },
-        { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-        { name: 'controllerEpoch', type: 'int32', versions: [0, Infinity] },
-        { name: 'leader', type: 'int32', versions: [0, Infinity] },
-        { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
-        { name: 'isr', type: '[]int32', versions: [0, Infinity] },
-        { name: 'zkVersion', type: 'int32', versions: [0, Infinity] },
-        { name: 'replicas', type: '[]int32', versions: [0, Infinity] },
-        { name: 'offlineReplicas', type: '[]int32', versions: [4, Infinity] },
-      ] },
-    ] },
-    { name: 'liveBrokers', type: '[]UpdateMetadataBroker', versions: [0, Infinity], fields: [
-      { name: 'id', type: 'int32', versions: [0, Infinity] },
-      { name: 'v0Host', type: 'string', versions: [0, 0] },
-      { name: 'v0Port', type: 'int32', versions: [0, 0] },
-      { name: 'endpoints', type: '[]UpdateMetadataEndpoint', versions: [1, Infinity], fields: [
-        { name: 'port', type: 'int32', versions: [1, Infinity] },
-        { name: 'host', type: 'string', versions: [1, Infinity] },
-        { name: 'listener', type: 'string', versions: [3, Infinity] },
-        { name: 'securityProtocol', type: 'int16', versions: [1, Infinity] },
-      ] },
-      { name: 'rack', type: 'string', versions: [2, Infinity], nullable: [0, Infinity] },
-    ] },
-  ] },
-  { name: 'UpdateMetadataResponse', type: 'response', apiKey: 6, module: 'update-metadata', validVersions: [0, 8], flexibleVersions: [6, Infinity], fields: [
-    { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
   ] },
   { name: 'UpdateRaftVoterRequest', type: 'request', apiKey: 82, module: 'update-raft-voter', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
     { name: 'clusterId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity] },
@@ -2097,23 +2351,24 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'port', type: 'int32', versions: [0, Infinity] },
     ] },
   ] },
-  { name: 'VoteRequest', type: 'request', apiKey: 52, module: 'vote', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'VoteRequest', type: 'request', apiKey: 52, module: 'vote', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'clusterId', type: 'string', versions: [0, Infinity], nullable: [0, Infinity], default: null },
     { name: 'voterId', type: 'int32', versions: [1, Infinity], default: -1 },
     { name: 'topics', type: '[]TopicData', versions: [0, Infinity], fields: [
       { name: 'topicName', type: 'string', versions: [0, Infinity] },
       { name: 'partitions', type: '[]PartitionData', versions: [0, Infinity], fields: [
         { name: 'partitionIndex', type: 'int32', versions: [0, Infinity] },
-        { name: 'candidateEpoch', type: 'int32', versions: [0, Infinity] },
-        { name: 'candidateId', type: 'int32', versions: [0, Infinity] },
-        { name: 'candidateDirectoryId', type: 'uuid', versions: [1, Infinity] },
+        { name: 'replicaEpoch', type: 'int32', versions: [0, Infinity] },
+        { name: 'replicaId', type: 'int32', versions: [0, Infinity] },
+        { name: 'replicaDirectoryId', type: 'uuid', versions: [1, Infinity] },
         { name: 'voterDirectoryId', type: 'uuid', versions: [1, Infinity] },
         { name: 'lastOffsetEpoch', type: 'int32', versions: [0, Infinity] },
         { name: 'lastOffset', type: 'int64', versions: [0, Infinity] },
+        { name: 'preVote', type: 'bool', versions: [2, Infinity] },
       ] },
     ] },
   ] },
-  { name: 'VoteResponse', type: 'response', apiKey: 52, module: 'vote', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
+  { name: 'VoteResponse', type: 'response', apiKey: 52, module: 'vote', validVersions: [0, 2], flexibleVersions: [0, Infinity], fields: [
     { name: 'errorCode', type: 'int16', versions: [0, Infinity] },
     { name: 'topics', type: '[]TopicData', versions: [0, Infinity], fields: [
       { name: 'topicName', type: 'string', versions: [0, Infinity] },
@@ -2131,7 +2386,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'port', type: 'uint16', versions: [1, Infinity] },
     ] },
   ] },
-  { name: 'WriteShareGroupStateRequest', type: 'request', apiKey: 85, module: 'write-share-group-state', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'WriteShareGroupStateRequest', type: 'request', apiKey: 85, module: 'write-share-group-state', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'groupId', type: 'string', versions: [0, Infinity] },
     { name: 'topics', type: '[]WriteStateData', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
@@ -2140,6 +2395,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         { name: 'stateEpoch', type: 'int32', versions: [0, Infinity] },
         { name: 'leaderEpoch', type: 'int32', versions: [0, Infinity] },
         { name: 'startOffset', type: 'int64', versions: [0, Infinity] },
+        { name: 'deliveryCompleteCount', type: 'int32', versions: [1, Infinity], default: -1 },
         { name: 'stateBatches', type: '[]StateBatch', versions: [0, Infinity], fields: [
           { name: 'firstOffset', type: 'int64', versions: [0, Infinity] },
           { name: 'lastOffset', type: 'int64', versions: [0, Infinity] },
@@ -2149,7 +2405,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'WriteShareGroupStateResponse', type: 'response', apiKey: 85, module: 'write-share-group-state', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
+  { name: 'WriteShareGroupStateResponse', type: 'response', apiKey: 85, module: 'write-share-group-state', validVersions: [0, 1], flexibleVersions: [0, Infinity], fields: [
     { name: 'results', type: '[]WriteStateResult', versions: [0, Infinity], fields: [
       { name: 'topicId', type: 'uuid', versions: [0, Infinity] },
       { name: 'partitions', type: '[]PartitionResult', versions: [0, Infinity], fields: [
@@ -2159,7 +2415,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       ] },
     ] },
   ] },
-  { name: 'WriteTxnMarkersRequest', type: 'request', apiKey: 27, module: 'write-txn-markers', validVersions: [0, 1], flexibleVersions: [1, Infinity], fields: [
+  { name: 'WriteTxnMarkersRequest', type: 'request', apiKey: 27, module: 'write-txn-markers', validVersions: [0, 2], flexibleVersions: [1, Infinity], fields: [
     { name: 'markers', type: '[]WritableTxnMarker', versions: [0, Infinity], fields: [
       { name: 'producerId', type: 'int64', versions: [0, Infinity] },
       { name: 'producerEpoch', type: 'int16', versions: [0, Infinity] },
@@ -2169,9 +2425,10 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         { name: 'partitionIndexes', type: '[]int32', versions: [0, Infinity] },
       ] },
       { name: 'coordinatorEpoch', type: 'int32', versions: [0, Infinity] },
+      { name: 'transactionVersion', type: 'int8', versions: [2, Infinity], default: 0 },
     ] },
   ] },
-  { name: 'WriteTxnMarkersResponse', type: 'response', apiKey: 27, module: 'write-txn-markers', validVersions: [0, 1], flexibleVersions: [1, Infinity], fields: [
+  { name: 'WriteTxnMarkersResponse', type: 'response', apiKey: 27, module: 'write-txn-markers', validVersions: [0, 2], flexibleVersions: [1, Infinity], fields: [
     { name: 'markers', type: '[]WritableTxnMarkerResult', versions: [0, Infinity], fields: [
       { name: 'producerId', type: 'int64', versions: [0, Infinity] },
       { name: 'topics', type: '[]WritableTxnMarkerTopicResult', versions: [0, Infinity], fields: [
@@ -2182,6 +2439,12 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
         ] },
       ] },
     ] },
+  ] },
+  { name: 'AbortedTxn', type: 'data', module: 'aborted-txn', validVersions: [0, 0], flexibleVersions: null, fields: [
+    { name: 'producerId', type: 'int64', versions: [0, Infinity] },
+    { name: 'firstOffset', type: 'int64', versions: [0, Infinity] },
+    { name: 'lastOffset', type: 'int64', versions: [0, Infinity] },
+    { name: 'lastStableOffset', type: 'int64', versions: [0, Infinity] },
   ] },
   { name: 'ConsumerProtocolAssignment', type: 'data', module: 'consumer-protocol-assignment', validVersions: [0, 3], flexibleVersions: null, fields: [
     { name: 'assignedPartitions', type: '[]TopicPartition', versions: [0, Infinity], fields: [
@@ -2200,10 +2463,16 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
     { name: 'generationId', type: 'int32', versions: [2, Infinity], default: -1 },
     { name: 'rackId', type: 'string', versions: [3, Infinity], nullable: [3, Infinity], default: null },
   ] },
+  { name: 'ControlRecordTypeSchema', type: 'data', module: 'control-record-type-schema', validVersions: [0, 0], flexibleVersions: null, fields: [
+    { name: 'type', type: 'int16', versions: [0, Infinity] },
+  ] },
   { name: 'DefaultPrincipalData', type: 'data', module: 'default-principal-data', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
     { name: 'type', type: 'string', versions: [0, Infinity] },
     { name: 'name', type: 'string', versions: [0, Infinity] },
     { name: 'tokenAuthenticated', type: 'bool', versions: [0, Infinity] },
+  ] },
+  { name: 'EndTxnMarker', type: 'data', module: 'end-txn-marker', validVersions: [0, 0], flexibleVersions: null, fields: [
+    { name: 'coordinatorEpoch', type: 'int32', versions: [0, Infinity] },
   ] },
   { name: 'KRaftVersionRecord', type: 'data', module: 'kraft-version-record', validVersions: [0, 0], flexibleVersions: [0, Infinity], fields: [
     { name: 'version', type: 'int16', versions: [0, Infinity] },
@@ -2221,7 +2490,7 @@ export const MESSAGE_SCHEMAS: readonly MessageSchema[] = [
       { name: 'voterDirectoryId', type: 'uuid', versions: [1, Infinity] },
     ] },
   ] },
-  { name: 'RequestHeader', type: 'header', module: 'request-header', validVersions: [0, 2], flexibleVersions: [2, Infinity], fields: [
+  { name: 'RequestHeader', type: 'header', module: 'request-header', validVersions: [1, 2], flexibleVersions: [2, Infinity], fields: [
     { name: 'requestApiKey', type: 'int16', versions: [0, Infinity] },
     { name: 'requestApiVersion', type: 'int16', versions: [0, Infinity] },
     { name: 'correlationId', type: 'int32', versions: [0, Infinity] },

@@ -12,6 +12,8 @@ export interface ShareAcknowledgeRequest {
   memberId: string | null;
   /** (v0+) The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. */
   shareSessionEpoch: number;
+  /** (v2+) Whether Renew type acknowledgements present in AcknowledgementBatches. */
+  isRenewAck: boolean;
   /** (v0+) The topics containing records to acknowledge. */
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
 }
@@ -35,12 +37,24 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
   firstOffset: number;
   /** (v0+) Last offset (inclusive) of batch of records to acknowledge. */
   lastOffset: number;
-  /** (v0+) Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject. */
+  /** (v0+) Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. */
   acknowledgeTypes: number[];
 }
 
 export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`ShareAcknowledgeRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`ShareAcknowledgeRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    const groupId = r.readCompactNullableString();
+    const memberId = r.readCompactNullableString();
+    const shareSessionEpoch = r.readInt32();
+    const isRenewAck = r.readBool();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeShareAcknowledgeRequestAcknowledgeTopic(r, version));
+    r.skipTaggedFields();
+    return { groupId, memberId, shareSessionEpoch, isRenewAck, topics };
+  }
+  // v1
   const groupId = r.readCompactNullableString();
   const memberId = r.readCompactNullableString();
   const shareSessionEpoch = r.readInt32();
@@ -48,11 +62,25 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
   const topics: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeShareAcknowledgeRequestAcknowledgeTopic(r, version));
   r.skipTaggedFields();
-  return { groupId, memberId, shareSessionEpoch, topics };
+  return { groupId, memberId, shareSessionEpoch, isRenewAck: false, topics };
 }
 
 export function encodeShareAcknowledgeRequest(w: Writer, version: number, m: ShareAcknowledgeRequest): void {
-  if (version < 0 || version > 0) throw new Error(`ShareAcknowledgeRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`ShareAcknowledgeRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    w.writeCompactNullableString(m.groupId ?? null);
+    w.writeCompactNullableString(m.memberId === undefined ? '' : m.memberId);
+    w.writeInt32(m.shareSessionEpoch ?? 0);
+    w.writeBool(m.isRenewAck ?? false);
+    {
+      const _a0 = m.topics ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeShareAcknowledgeRequestAcknowledgeTopic(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v1
   w.writeCompactNullableString(m.groupId ?? null);
   w.writeCompactNullableString(m.memberId === undefined ? '' : m.memberId);
   w.writeInt32(m.shareSessionEpoch ?? 0);
@@ -130,6 +158,8 @@ export interface ShareAcknowledgeResponse {
   errorCode: number;
   /** (v0+, nullable v0+) The top-level error message, or null if there was no error. */
   errorMessage: string | null;
+  /** (v2+) The time in milliseconds for which the acquired records are locked. */
+  acquisitionLockTimeoutMs: number;
   /** (v0+) The response topics. */
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   /** (v0+) Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. */
@@ -150,7 +180,7 @@ export interface ShareAcknowledgeResponsePartitionData {
   errorCode: number;
   /** (v0+, nullable v0+) The error message, or null if there was no error. */
   errorMessage: string | null;
-  /** (v0+) */
+  /** (v0+) The current leader of the partition. */
   currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch;
 }
 
@@ -177,7 +207,22 @@ function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResp
 }
 
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`ShareAcknowledgeResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`ShareAcknowledgeResponse v${version} is not supported`);
+  if (version >= 2) { // v2
+    const throttleTimeMs = r.readInt32();
+    const errorCode = r.readInt16();
+    const errorMessage = r.readCompactNullableString();
+    const acquisitionLockTimeoutMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(18);
+    const responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
+    for (let _i = 0; _i < _n0; _i++) responses.push(decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
+    const _n1 = r.readCompactArrayLength(11);
+    const nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[] = [];
+    for (let _i = 0; _i < _n1; _i++) nodeEndpoints.push(decodeShareAcknowledgeResponseNodeEndpoint(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, errorCode, errorMessage, acquisitionLockTimeoutMs, responses, nodeEndpoints };
+  }
+  // v1
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const errorMessage = r.readCompactNullableString();
@@ -188,11 +233,30 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   const nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[] = [];
   for (let _i = 0; _i < _n1; _i++) nodeEndpoints.push(decodeShareAcknowledgeResponseNodeEndpoint(r, version));
   r.skipTaggedFields();
-  return { throttleTimeMs, errorCode, errorMessage, responses, nodeEndpoints };
+  return { throttleTimeMs, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses, nodeEndpoints };
 }
 
 export function encodeShareAcknowledgeResponse(w: Writer, version: number, m: ShareAcknowledgeResponse): void {
-  if (version < 0 || version > 0) throw new Error(`ShareAcknowledgeResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`ShareAcknowledgeResponse v${version} is not supported`);
+  if (version >= 2) { // v2
+    w.writeInt32(m.throttleTimeMs ?? 0);
+    w.writeInt16(m.errorCode ?? 0);
+    w.writeCompactNullableString(m.errorMessage ?? null);
+    w.writeInt32(m.acquisitionLockTimeoutMs ?? 0);
+    {
+      const _a0 = m.responses ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, version, _a0[_i]);
+    }
+    {
+      const _a1 = m.nodeEndpoints ?? [];
+      w.writeCompactArrayLength(_a1.length);
+      for (let _i = 0; _i < _a1.length; _i++) encodeShareAcknowledgeResponseNodeEndpoint(w, version, _a1[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v1
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage ?? null);

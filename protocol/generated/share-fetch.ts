@@ -18,6 +18,14 @@ export interface ShareFetchRequest {
   minBytes: number;
   /** (v0+) The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. */
   maxBytes: number;
+  /** (v1+) The maximum number of records to fetch. This limit can be exceeded for alignment of batch boundaries. */
+  maxRecords: number;
+  /** (v1+) The optimal number of records for batches of acquired records and acknowledgements. */
+  batchSize: number;
+  /** (v2+) The acquire mode to control the fetch behavior - 0:batch-optimized,1:record-limit. */
+  shareAcquireMode: number;
+  /** (v2+) Whether Renew type acknowledgements present in AcknowledgementBatches. */
+  isRenewAck: boolean;
   /** (v0+) The topics to fetch. */
   topics: ShareFetchRequestFetchTopic[];
   /** (v0+) The partitions to remove from this share session. */
@@ -34,7 +42,7 @@ export interface ShareFetchRequestFetchTopic {
 export interface ShareFetchRequestFetchPartition {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. */
+  /** (v0) The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. */
   partitionMaxBytes: number;
   /** (v0+) Record batches to acknowledge. */
   acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
@@ -45,7 +53,7 @@ export interface ShareFetchRequestAcknowledgementBatch {
   firstOffset: number;
   /** (v0+) Last offset (inclusive) of batch of records to acknowledge. */
   lastOffset: number;
-  /** (v0+) Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject. */
+  /** (v0+) Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. */
   acknowledgeTypes: number[];
 }
 
@@ -57,13 +65,36 @@ export interface ShareFetchRequestForgottenTopic {
 }
 
 export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`ShareFetchRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`ShareFetchRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    const groupId = r.readCompactNullableString();
+    const memberId = r.readCompactNullableString();
+    const shareSessionEpoch = r.readInt32();
+    const maxWaitMs = r.readInt32();
+    const minBytes = r.readInt32();
+    const maxBytes = r.readInt32();
+    const maxRecords = r.readInt32();
+    const batchSize = r.readInt32();
+    const shareAcquireMode = r.readInt8();
+    const isRenewAck = r.readBool();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: ShareFetchRequestFetchTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeShareFetchRequestFetchTopic(r, version));
+    const _n1 = r.readCompactArrayLength(18);
+    const forgottenTopicsData: ShareFetchRequestForgottenTopic[] = [];
+    for (let _i = 0; _i < _n1; _i++) forgottenTopicsData.push(decodeShareFetchRequestForgottenTopic(r, version));
+    r.skipTaggedFields();
+    return { groupId, memberId, shareSessionEpoch, maxWaitMs, minBytes, maxBytes, maxRecords, batchSize, shareAcquireMode, isRenewAck, topics, forgottenTopicsData };
+  }
+  // v1
   const groupId = r.readCompactNullableString();
   const memberId = r.readCompactNullableString();
   const shareSessionEpoch = r.readInt32();
   const maxWaitMs = r.readInt32();
   const minBytes = r.readInt32();
   const maxBytes = r.readInt32();
+  const maxRecords = r.readInt32();
+  const batchSize = r.readInt32();
   const _n0 = r.readCompactArrayLength(18);
   const topics: ShareFetchRequestFetchTopic[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeShareFetchRequestFetchTopic(r, version));
@@ -71,17 +102,44 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   const forgottenTopicsData: ShareFetchRequestForgottenTopic[] = [];
   for (let _i = 0; _i < _n1; _i++) forgottenTopicsData.push(decodeShareFetchRequestForgottenTopic(r, version));
   r.skipTaggedFields();
-  return { groupId, memberId, shareSessionEpoch, maxWaitMs, minBytes, maxBytes, topics, forgottenTopicsData };
+  return { groupId, memberId, shareSessionEpoch, maxWaitMs, minBytes, maxBytes, maxRecords, batchSize, shareAcquireMode: 0, isRenewAck: false, topics, forgottenTopicsData };
 }
 
 export function encodeShareFetchRequest(w: Writer, version: number, m: ShareFetchRequest): void {
-  if (version < 0 || version > 0) throw new Error(`ShareFetchRequest v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`ShareFetchRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    w.writeCompactNullableString(m.groupId ?? null);
+    w.writeCompactNullableString(m.memberId === undefined ? '' : m.memberId);
+    w.writeInt32(m.shareSessionEpoch ?? 0);
+    w.writeInt32(m.maxWaitMs ?? 0);
+    w.writeInt32(m.minBytes ?? 0);
+    w.writeInt32(m.maxBytes ?? 2147483647);
+    w.writeInt32(m.maxRecords ?? 0);
+    w.writeInt32(m.batchSize ?? 0);
+    w.writeInt8(m.shareAcquireMode ?? 0);
+    w.writeBool(m.isRenewAck ?? false);
+    {
+      const _a0 = m.topics ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeShareFetchRequestFetchTopic(w, version, _a0[_i]);
+    }
+    {
+      const _a1 = m.forgottenTopicsData ?? [];
+      w.writeCompactArrayLength(_a1.length);
+      for (let _i = 0; _i < _a1.length; _i++) encodeShareFetchRequestForgottenTopic(w, version, _a1[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v1
   w.writeCompactNullableString(m.groupId ?? null);
   w.writeCompactNullableString(m.memberId === undefined ? '' : m.memberId);
   w.writeInt32(m.shareSessionEpoch ?? 0);
   w.writeInt32(m.maxWaitMs ?? 0);
   w.writeInt32(m.minBytes ?? 0);
   w.writeInt32(m.maxBytes ?? 2147483647);
+  w.writeInt32(m.maxRecords ?? 0);
+  w.writeInt32(m.batchSize ?? 0);
   {
     const _a0 = m.topics ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -97,7 +155,7 @@ export function encodeShareFetchRequest(w: Writer, version: number, m: ShareFetc
 
 function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFetchRequestFetchTopic {
   const topicId = r.readUuid();
-  const _n0 = r.readCompactArrayLength(10);
+  const _n0 = r.readCompactArrayLength(6);
   const partitions: ShareFetchRequestFetchPartition[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeShareFetchRequestFetchPartition(r, version));
   r.skipTaggedFields();
@@ -116,17 +174,15 @@ function encodeShareFetchRequestFetchTopic(w: Writer, version: number, m: ShareF
 
 function decodeShareFetchRequestFetchPartition(r: Reader, version: number): ShareFetchRequestFetchPartition {
   const partitionIndex = r.readInt32();
-  const partitionMaxBytes = r.readInt32();
   const _n0 = r.readCompactArrayLength(18);
   const acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[] = [];
   for (let _i = 0; _i < _n0; _i++) acknowledgementBatches.push(decodeShareFetchRequestAcknowledgementBatch(r, version));
   r.skipTaggedFields();
-  return { partitionIndex, partitionMaxBytes, acknowledgementBatches };
+  return { partitionIndex, partitionMaxBytes: 0, acknowledgementBatches };
 }
 
 function encodeShareFetchRequestFetchPartition(w: Writer, version: number, m: ShareFetchRequestFetchPartition): void {
   w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt32(m.partitionMaxBytes ?? 0);
   {
     const _a0 = m.acknowledgementBatches ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -182,6 +238,8 @@ export interface ShareFetchResponse {
   errorCode: number;
   /** (v0+, nullable v0+) The top-level error message, or null if there was no error. */
   errorMessage: string | null;
+  /** (v1+) The time in milliseconds for which the acquired records are locked. */
+  acquisitionLockTimeoutMs: number;
   /** (v0+) The response topics. */
   responses: ShareFetchResponseShareFetchableTopicResponse[];
   /** (v0+) Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. */
@@ -206,9 +264,9 @@ export interface ShareFetchResponsePartitionData {
   acknowledgeErrorCode: number;
   /** (v0+, nullable v0+) The acknowledge error message, or null if there was no acknowledge error. */
   acknowledgeErrorMessage: string | null;
-  /** (v0+) */
+  /** (v0+) The current leader of the partition. */
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
-  /** (v0+, nullable v0+) The record data. */
+  /** (v0+, nullable v0) The record data. */
   records: Buffer | null;
   /** (v0+) The acquired records. */
   acquiredRecords: ShareFetchResponseAcquiredRecords[];
@@ -246,10 +304,11 @@ function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderId
 }
 
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`ShareFetchResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new DecodeError(`ShareFetchResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const errorCode = r.readInt16();
   const errorMessage = r.readCompactNullableString();
+  const acquisitionLockTimeoutMs = r.readInt32();
   const _n0 = r.readCompactArrayLength(18);
   const responses: ShareFetchResponseShareFetchableTopicResponse[] = [];
   for (let _i = 0; _i < _n0; _i++) responses.push(decodeShareFetchResponseShareFetchableTopicResponse(r, version));
@@ -257,14 +316,15 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   const nodeEndpoints: ShareFetchResponseNodeEndpoint[] = [];
   for (let _i = 0; _i < _n1; _i++) nodeEndpoints.push(decodeShareFetchResponseNodeEndpoint(r, version));
   r.skipTaggedFields();
-  return { throttleTimeMs, errorCode, errorMessage, responses, nodeEndpoints };
+  return { throttleTimeMs, errorCode, errorMessage, acquisitionLockTimeoutMs, responses, nodeEndpoints };
 }
 
 export function encodeShareFetchResponse(w: Writer, version: number, m: ShareFetchResponse): void {
-  if (version < 0 || version > 0) throw new Error(`ShareFetchResponse v${version} is not supported`);
+  if (version < 1 || version > 2) throw new Error(`ShareFetchResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage ?? null);
+  w.writeInt32(m.acquisitionLockTimeoutMs ?? 0);
   {
     const _a0 = m.responses ?? [];
     w.writeCompactArrayLength(_a0.length);

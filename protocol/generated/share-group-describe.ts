@@ -6,14 +6,14 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface ShareGroupDescribeRequest {
-  /** (v0+) The ids of the groups to describe */
+  /** (v0+) The ids of the groups to describe. */
   groupIds: string[];
   /** (v0+) Whether to include authorized operations. */
   includeAuthorizedOperations: boolean;
 }
 
 export function decodeShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`ShareGroupDescribeRequest v${version} is not supported`);
+  if (version < 1 || version > 1) throw new DecodeError(`ShareGroupDescribeRequest v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(1);
   const groupIds: string[] = [];
   for (let _i = 0; _i < _n0; _i++) groupIds.push(r.readCompactString());
@@ -23,7 +23,7 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
 }
 
 export function encodeShareGroupDescribeRequest(w: Writer, version: number, m: ShareGroupDescribeRequest): void {
-  if (version < 0 || version > 0) throw new Error(`ShareGroupDescribeRequest v${version} is not supported`);
+  if (version < 1 || version > 1) throw new Error(`ShareGroupDescribeRequest v${version} is not supported`);
   {
     const _a0 = m.groupIds ?? [];
     w.writeCompactArrayLength(_a0.length);
@@ -97,7 +97,7 @@ function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeRespon
 }
 
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`ShareGroupDescribeResponse v${version} is not supported`);
+  if (version < 1 || version > 1) throw new DecodeError(`ShareGroupDescribeResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();
   const _n0 = r.readCompactArrayLength(20);
   const groups: ShareGroupDescribeResponseDescribedGroup[] = [];
@@ -107,7 +107,7 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
 }
 
 export function encodeShareGroupDescribeResponse(w: Writer, version: number, m: ShareGroupDescribeResponse): void {
-  if (version < 0 || version > 0) throw new Error(`ShareGroupDescribeResponse v${version} is not supported`);
+  if (version < 1 || version > 1) throw new Error(`ShareGroupDescribeResponse v${version} is not supported`);
   w.writeInt32(m.throttleTimeMs ?? 0);
   {
     const _a0 = m.groups ?? [];

@@ -5,7 +5,7 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface SnapshotFooterRecord {
-  /** (v0+) The version of the snapshot footer record */
+  /** (v0+) The version of the snapshot footer record. */
   version: number;
 }
 

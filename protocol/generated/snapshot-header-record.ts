@@ -5,9 +5,9 @@ import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 
 export interface SnapshotHeaderRecord {
-  /** (v0+) The version of the snapshot header record */
+  /** (v0+) The version of the snapshot header record. */
   version: number;
-  /** (v0+) The append time of the last record from the log contained in this snapshot */
+  /** (v0+) The append time of the last record from the log contained in this snapshot. */
   lastContainedLogTimestamp: number;
 }
 

@@ -3,6 +3,7 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
+import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface TxnOffsetCommitRequest {
   /** (v0+) The ID of the transaction. */
@@ -13,8 +14,8 @@ export interface TxnOffsetCommitRequest {
   producerId: number;
   /** (v0+) The current epoch associated with the producer ID. */
   producerEpoch: number;
-  /** (v3+) The generation of the consumer. */
-  generationId: number;
+  /** (v3+) The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol. */
+  generationIdOrMemberEpoch: number;
   /** (v3+) The member ID assigned by the group coordinator. */
   memberId: string;
   /** (v3+, nullable v3+) The unique identifier of the consumer instance provided by end user. */
@@ -24,8 +25,10 @@ export interface TxnOffsetCommitRequest {
 }
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  /** (v0+) The topic name. */
+  /** (v0-5) The topic name. */
   name: string;
+  /** (v6+) The topic ID. */
+  topicId: string;
   /** (v0+) The partitions inside the topic that we want to commit offsets for. */
   partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
 }
@@ -42,20 +45,34 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
 }
 
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
-  if (version < 0 || version > 4) throw new DecodeError(`TxnOffsetCommitRequest v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 6) throw new DecodeError(`TxnOffsetCommitRequest v${version} is not supported`);
+  if (version >= 6) { // v6
     const transactionalId = r.readCompactString();
     const groupId = r.readCompactString();
     const producerId = r.readInt64();
     const producerEpoch = r.readInt16();
-    const generationId = r.readInt32();
+    const generationIdOrMemberEpoch = r.readInt32();
+    const memberId = r.readCompactString();
+    const groupInstanceId = r.readCompactNullableString();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
+    r.skipTaggedFields();
+    return { transactionalId, groupId, producerId, producerEpoch, generationIdOrMemberEpoch, memberId, groupInstanceId, topics };
+  }
+  if (version >= 3) { // v3-5
+    const transactionalId = r.readCompactString();
+    const groupId = r.readCompactString();
+    const producerId = r.readInt64();
+    const producerEpoch = r.readInt16();
+    const generationIdOrMemberEpoch = r.readInt32();
     const memberId = r.readCompactString();
     const groupInstanceId = r.readCompactNullableString();
     const _n0 = r.readCompactArrayLength(3);
     const topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
     for (let _i = 0; _i < _n0; _i++) topics.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
     r.skipTaggedFields();
-    return { transactionalId, groupId, producerId, producerEpoch, generationId, memberId, groupInstanceId, topics };
+    return { transactionalId, groupId, producerId, producerEpoch, generationIdOrMemberEpoch, memberId, groupInstanceId, topics };
   }
   // v0-2
   const transactionalId = r.readString();
@@ -65,17 +82,17 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   const _n0 = r.readArrayLength(6);
   const topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
-  return { transactionalId, groupId, producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics };
+  return { transactionalId, groupId, producerId, producerEpoch, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics };
 }
 
 export function encodeTxnOffsetCommitRequest(w: Writer, version: number, m: TxnOffsetCommitRequest): void {
-  if (version < 0 || version > 4) throw new Error(`TxnOffsetCommitRequest v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 6) throw new Error(`TxnOffsetCommitRequest v${version} is not supported`);
+  if (version >= 3) { // v3-6
     w.writeCompactString(m.transactionalId ?? '');
     w.writeCompactString(m.groupId ?? '');
     w.writeInt64(m.producerId ?? 0);
     w.writeInt16(m.producerEpoch ?? 0);
-    w.writeInt32(m.generationId ?? -1);
+    w.writeInt32(m.generationIdOrMemberEpoch ?? -1);
     w.writeCompactString(m.memberId ?? '');
     w.writeCompactNullableString(m.groupInstanceId ?? null);
     {
@@ -99,31 +116,49 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, m: TxnO
 }
 
 function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  if (version >= 3) { // v3-4
+  if (version >= 6) { // v6
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(18);
+    const partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitions };
+  }
+  if (version >= 3) { // v3-5
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(18);
     const partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
     r.skipTaggedFields();
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   if (version >= 2) { // v2
     const name = r.readString();
     const _n0 = r.readArrayLength(18);
     const partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   // v0-1
   const name = r.readString();
   const _n0 = r.readArrayLength(14);
   const partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
-  return { name, partitions };
+  return { name, topicId: ZERO_UUID, partitions };
 }
 
 function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, version: number, m: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
-  if (version >= 3) { // v3-4
+  if (version >= 6) { // v6
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitions ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  if (version >= 3) { // v3-5
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -143,7 +178,7 @@ function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, vers
 }
 
 function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  if (version >= 3) { // v3-4
+  if (version >= 3) { // v3-6
     const partitionIndex = r.readInt32();
     const committedOffset = r.readInt64();
     const committedLeaderEpoch = r.readInt32();
@@ -166,7 +201,7 @@ function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, 
 }
 
 function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, version: number, m: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
-  if (version >= 3) { // v3-4
+  if (version >= 3) { // v3-6
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt64(m.committedOffset ?? 0);
     w.writeInt32(m.committedLeaderEpoch ?? -1);
@@ -195,8 +230,10 @@ export interface TxnOffsetCommitResponse {
 }
 
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  /** (v0+) The topic name. */
+  /** (v0-5) The topic name. */
   name: string;
+  /** (v6+) The topic ID. */
+  topicId: string;
   /** (v0+) The responses for each partition in the topic. */
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
 }
@@ -209,8 +246,16 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
 }
 
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-  if (version < 0 || version > 4) throw new DecodeError(`TxnOffsetCommitResponse v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 6) throw new DecodeError(`TxnOffsetCommitResponse v${version} is not supported`);
+  if (version >= 6) { // v6
+    const throttleTimeMs = r.readInt32();
+    const _n0 = r.readCompactArrayLength(18);
+    const topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version));
+    r.skipTaggedFields();
+    return { throttleTimeMs, topics };
+  }
+  if (version >= 3) { // v3-5
     const throttleTimeMs = r.readInt32();
     const _n0 = r.readCompactArrayLength(3);
     const topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
@@ -227,8 +272,8 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
 }
 
 export function encodeTxnOffsetCommitResponse(w: Writer, version: number, m: TxnOffsetCommitResponse): void {
-  if (version < 0 || version > 4) throw new Error(`TxnOffsetCommitResponse v${version} is not supported`);
-  if (version >= 3) { // v3-4
+  if (version < 0 || version > 6) throw new Error(`TxnOffsetCommitResponse v${version} is not supported`);
+  if (version >= 3) { // v3-6
     w.writeInt32(m.throttleTimeMs ?? 0);
     {
       const _a0 = m.topics ?? [];
@@ -248,24 +293,42 @@ export function encodeTxnOffsetCommitResponse(w: Writer, version: number, m: Txn
 }
 
 function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  if (version >= 3) { // v3-4
+  if (version >= 6) { // v6
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(7);
+    const partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
+    r.skipTaggedFields();
+    return { name: '', topicId, partitions };
+  }
+  if (version >= 3) { // v3-5
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(7);
     const partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
     for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
     r.skipTaggedFields();
-    return { name, partitions };
+    return { name, topicId: ZERO_UUID, partitions };
   }
   // v0-2
   const name = r.readString();
   const _n0 = r.readArrayLength(6);
   const partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
   for (let _i = 0; _i < _n0; _i++) partitions.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
-  return { name, partitions };
+  return { name, topicId: ZERO_UUID, partitions };
 }
 
 function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, version: number, m: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
-  if (version >= 3) { // v3-4
+  if (version >= 6) { // v6
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+    {
+      const _a0 = m.partitions ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  if (version >= 3) { // v3-5
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -285,7 +348,7 @@ function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, ve
 }
 
 function decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  if (version >= 3) { // v3-4
+  if (version >= 3) { // v3-6
     const partitionIndex = r.readInt32();
     const errorCode = r.readInt16();
     r.skipTaggedFields();
@@ -298,7 +361,7 @@ function decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader
 }
 
 function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, version: number, m: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
-  if (version >= 3) { // v3-4
+  if (version >= 3) { // v3-6
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeUnsignedVarint(0); // no tagged fields

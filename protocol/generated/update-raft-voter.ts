@@ -6,33 +6,33 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface UpdateRaftVoterRequest {
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) The cluster id. */
   clusterId: string | null;
-  /** (v0+) The current leader epoch of the partition, -1 for unknown leader epoch */
+  /** (v0+) The current leader epoch of the partition, -1 for unknown leader epoch. */
   currentLeaderEpoch: number;
-  /** (v0+) The replica id of the voter getting updated in the topic partition */
+  /** (v0+) The replica id of the voter getting updated in the topic partition. */
   voterId: number;
-  /** (v0+) The directory id of the voter getting updated in the topic partition */
+  /** (v0+) The directory id of the voter getting updated in the topic partition. */
   voterDirectoryId: string;
-  /** (v0+) The endpoint that can be used to communicate with the leader */
+  /** (v0+) The endpoint that can be used to communicate with the leader. */
   listeners: UpdateRaftVoterRequestListener[];
-  /** (v0+) The range of versions of the protocol that the replica supports */
+  /** (v0+) The range of versions of the protocol that the replica supports. */
   kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature;
 }
 
 export interface UpdateRaftVoterRequestListener {
-  /** (v0+) The name of the endpoint */
+  /** (v0+) The name of the endpoint. */
   name: string;
-  /** (v0+) The hostname */
+  /** (v0+) The hostname. */
   host: string;
-  /** (v0+) The port */
+  /** (v0+) The port. */
   port: number;
 }
 
 export interface UpdateRaftVoterRequestKRaftVersionFeature {
-  /** (v0+) The minimum supported KRaft protocol version */
+  /** (v0+) The minimum supported KRaft protocol version. */
   minSupportedVersion: number;
-  /** (v0+) The maximum supported KRaft protocol version */
+  /** (v0+) The maximum supported KRaft protocol version. */
   maxSupportedVersion: number;
 }
 
@@ -100,20 +100,20 @@ function encodeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, version: num
 export interface UpdateRaftVoterResponse {
   /** (v0+) The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
-  /** (v0+) The error code, or 0 if there was no error */
+  /** (v0+) The error code, or 0 if there was no error. */
   errorCode: number;
-  /** (v0+, tag 0) */
+  /** (v0+, tag 0) Details of the current Raft cluster leader. */
   currentLeader?: UpdateRaftVoterResponseCurrentLeader;
 }
 
 export interface UpdateRaftVoterResponseCurrentLeader {
-  /** (v0+) The replica id of the current leader or -1 if the leader is unknown */
+  /** (v0+) The replica id of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v0+) The latest known leader epoch */
+  /** (v0+) The latest known leader epoch. */
   leaderEpoch: number;
-  /** (v0+) The node's hostname */
+  /** (v0+) The node's hostname. */
   host: string;
-  /** (v0+) The node's port */
+  /** (v0+) The node's port. */
   port: number;
 }
 

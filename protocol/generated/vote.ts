@@ -6,41 +6,43 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface VoteRequest {
-  /** (v0+, nullable v0+) */
+  /** (v0+, nullable v0+) The cluster id. */
   clusterId: string | null;
-  /** (v1+) The replica id of the voter receiving the request */
+  /** (v1+) The replica id of the voter receiving the request. */
   voterId: number;
-  /** (v0+) */
+  /** (v0+) The topic data. */
   topics: VoteRequestTopicData[];
 }
 
 export interface VoteRequestTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The partition data. */
   partitions: VoteRequestPartitionData[];
 }
 
 export interface VoteRequestPartitionData {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) The bumped epoch of the candidate sending the request */
-  candidateEpoch: number;
+  /** (v0+) The epoch of the voter sending the request */
+  replicaEpoch: number;
   /** (v0+) The replica id of the voter sending the request */
-  candidateId: number;
+  replicaId: number;
   /** (v1+) The directory id of the voter sending the request */
-  candidateDirectoryId: string;
-  /** (v1+) The ID of the voter sending the request */
+  replicaDirectoryId: string;
+  /** (v1+) The directory id of the voter receiving the request */
   voterDirectoryId: string;
-  /** (v0+) The epoch of the last record written to the metadata log */
+  /** (v0+) The epoch of the last record written to the metadata log. */
   lastOffsetEpoch: number;
-  /** (v0+) The offset of the last record written to the metadata log */
+  /** (v0+) The log end offset of the metadata log of the voter sending the request. */
   lastOffset: number;
+  /** (v2+) Whether the request is a PreVote request (not persisted) or not. */
+  preVote: boolean;
 }
 
 export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
-  if (version < 0 || version > 1) throw new DecodeError(`VoteRequest v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new DecodeError(`VoteRequest v${version} is not supported`);
+  if (version >= 1) { // v1-2
     const clusterId = r.readCompactNullableString();
     const voterId = r.readInt32();
     const _n0 = r.readCompactArrayLength(3);
@@ -59,8 +61,8 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
 }
 
 export function encodeVoteRequest(w: Writer, version: number, m: VoteRequest): void {
-  if (version < 0 || version > 1) throw new Error(`VoteRequest v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new Error(`VoteRequest v${version} is not supported`);
+  if (version >= 1) { // v1-2
     w.writeCompactNullableString(m.clusterId ?? null);
     w.writeInt32(m.voterId ?? -1);
     {
@@ -82,6 +84,14 @@ export function encodeVoteRequest(w: Writer, version: number, m: VoteRequest): v
 }
 
 function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequestTopicData {
+  if (version >= 2) { // v2
+    const topicName = r.readCompactString();
+    const _n0 = r.readCompactArrayLength(58);
+    const partitions: VoteRequestPartitionData[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeVoteRequestPartitionData(r, version));
+    r.skipTaggedFields();
+    return { topicName, partitions };
+  }
   if (version >= 1) { // v1
     const topicName = r.readCompactString();
     const _n0 = r.readCompactArrayLength(57);
@@ -110,33 +120,57 @@ function encodeVoteRequestTopicData(w: Writer, version: number, m: VoteRequestTo
 }
 
 function decodeVoteRequestPartitionData(r: Reader, version: number): VoteRequestPartitionData {
+  if (version >= 2) { // v2
+    const partitionIndex = r.readInt32();
+    const replicaEpoch = r.readInt32();
+    const replicaId = r.readInt32();
+    const replicaDirectoryId = r.readUuid();
+    const voterDirectoryId = r.readUuid();
+    const lastOffsetEpoch = r.readInt32();
+    const lastOffset = r.readInt64();
+    const preVote = r.readBool();
+    r.skipTaggedFields();
+    return { partitionIndex, replicaEpoch, replicaId, replicaDirectoryId, voterDirectoryId, lastOffsetEpoch, lastOffset, preVote };
+  }
   if (version >= 1) { // v1
     const partitionIndex = r.readInt32();
-    const candidateEpoch = r.readInt32();
-    const candidateId = r.readInt32();
-    const candidateDirectoryId = r.readUuid();
+    const replicaEpoch = r.readInt32();
+    const replicaId = r.readInt32();
+    const replicaDirectoryId = r.readUuid();
     const voterDirectoryId = r.readUuid();
     const lastOffsetEpoch = r.readInt32();
     const lastOffset = r.readInt64();
     r.skipTaggedFields();
-    return { partitionIndex, candidateEpoch, candidateId, candidateDirectoryId, voterDirectoryId, lastOffsetEpoch, lastOffset };
+    return { partitionIndex, replicaEpoch, replicaId, replicaDirectoryId, voterDirectoryId, lastOffsetEpoch, lastOffset, preVote: false };
   }
   // v0
   const partitionIndex = r.readInt32();
-  const candidateEpoch = r.readInt32();
-  const candidateId = r.readInt32();
+  const replicaEpoch = r.readInt32();
+  const replicaId = r.readInt32();
   const lastOffsetEpoch = r.readInt32();
   const lastOffset = r.readInt64();
   r.skipTaggedFields();
-  return { partitionIndex, candidateEpoch, candidateId, candidateDirectoryId: ZERO_UUID, voterDirectoryId: ZERO_UUID, lastOffsetEpoch, lastOffset };
+  return { partitionIndex, replicaEpoch, replicaId, replicaDirectoryId: ZERO_UUID, voterDirectoryId: ZERO_UUID, lastOffsetEpoch, lastOffset, preVote: false };
 }
 
 function encodeVoteRequestPartitionData(w: Writer, version: number, m: VoteRequestPartitionData): void {
+  if (version >= 2) { // v2
+    w.writeInt32(m.partitionIndex ?? 0);
+    w.writeInt32(m.replicaEpoch ?? 0);
+    w.writeInt32(m.replicaId ?? 0);
+    w.writeUuid(m.replicaDirectoryId ?? ZERO_UUID);
+    w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
+    w.writeInt32(m.lastOffsetEpoch ?? 0);
+    w.writeInt64(m.lastOffset ?? 0);
+    w.writeBool(m.preVote ?? false);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 1) { // v1
     w.writeInt32(m.partitionIndex ?? 0);
-    w.writeInt32(m.candidateEpoch ?? 0);
-    w.writeInt32(m.candidateId ?? 0);
-    w.writeUuid(m.candidateDirectoryId ?? ZERO_UUID);
+    w.writeInt32(m.replicaEpoch ?? 0);
+    w.writeInt32(m.replicaId ?? 0);
+    w.writeUuid(m.replicaDirectoryId ?? ZERO_UUID);
     w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
     w.writeInt32(m.lastOffsetEpoch ?? 0);
     w.writeInt64(m.lastOffset ?? 0);
@@ -145,8 +179,8 @@ function encodeVoteRequestPartitionData(w: Writer, version: number, m: VoteReque
   }
   // v0
   w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt32(m.candidateEpoch ?? 0);
-  w.writeInt32(m.candidateId ?? 0);
+  w.writeInt32(m.replicaEpoch ?? 0);
+  w.writeInt32(m.replicaId ?? 0);
   w.writeInt32(m.lastOffsetEpoch ?? 0);
   w.writeInt64(m.lastOffset ?? 0);
   w.writeUnsignedVarint(0); // no tagged fields
@@ -155,44 +189,44 @@ function encodeVoteRequestPartitionData(w: Writer, version: number, m: VoteReque
 export interface VoteResponse {
   /** (v0+) The top level error code. */
   errorCode: number;
-  /** (v0+) */
+  /** (v0+) The results for each topic. */
   topics: VoteResponseTopicData[];
-  /** (v1+, tag 0) Endpoints for all current-leaders enumerated in PartitionData */
+  /** (v1+, tag 0) Endpoints for all current-leaders enumerated in PartitionData. */
   nodeEndpoints?: VoteResponseNodeEndpoint[];
 }
 
 export interface VoteResponseTopicData {
   /** (v0+) The topic name. */
   topicName: string;
-  /** (v0+) */
+  /** (v0+) The results for each partition. */
   partitions: VoteResponsePartitionData[];
 }
 
 export interface VoteResponsePartitionData {
   /** (v0+) The partition index. */
   partitionIndex: number;
-  /** (v0+) */
+  /** (v0+) The partition level error code. */
   errorCode: number;
   /** (v0+) The ID of the current leader or -1 if the leader is unknown. */
   leaderId: number;
-  /** (v0+) The latest known leader epoch */
+  /** (v0+) The latest known leader epoch. */
   leaderEpoch: number;
-  /** (v0+) True if the vote was granted and false otherwise */
+  /** (v0+) True if the vote was granted and false otherwise. */
   voteGranted: boolean;
 }
 
 export interface VoteResponseNodeEndpoint {
-  /** (v1+) The ID of the associated node */
+  /** (v1+) The ID of the associated node. */
   nodeId: number;
-  /** (v1+) The node's hostname */
+  /** (v1+) The node's hostname. */
   host: string;
-  /** (v1+) The node's port */
+  /** (v1+) The node's port. */
   port: number;
 }
 
 export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
-  if (version < 0 || version > 1) throw new DecodeError(`VoteResponse v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new DecodeError(`VoteResponse v${version} is not supported`);
+  if (version >= 1) { // v1-2
     const errorCode = r.readInt16();
     const _n0 = r.readCompactArrayLength(3);
     const topics: VoteResponseTopicData[] = [];
@@ -224,8 +258,8 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
 }
 
 export function encodeVoteResponse(w: Writer, version: number, m: VoteResponse): void {
-  if (version < 0 || version > 1) throw new Error(`VoteResponse v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new Error(`VoteResponse v${version} is not supported`);
+  if (version >= 1) { // v1-2
     w.writeInt16(m.errorCode ?? 0);
     {
       const _a0 = m.topics ?? [];

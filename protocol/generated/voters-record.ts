@@ -6,36 +6,36 @@ import { DecodeError } from '../wire/errors.js';
 import { ZERO_UUID } from '../wire/defaults.js';
 
 export interface VotersRecord {
-  /** (v0+) The version of the voters record */
+  /** (v0+) The version of the voters record. */
   version: number;
-  /** (v0+) */
+  /** (v0+) The set of voters in the quorum for this epoch. */
   voters: VotersRecordVoter[];
 }
 
 export interface VotersRecordVoter {
-  /** (v0+) The replica id of the voter in the topic partition */
+  /** (v0+) The replica id of the voter in the topic partition. */
   voterId: number;
-  /** (v0+) The directory id of the voter in the topic partition */
+  /** (v0+) The directory id of the voter in the topic partition. */
   voterDirectoryId: string;
-  /** (v0+) The endpoint that can be used to communicate with the voter */
+  /** (v0+) The endpoint that can be used to communicate with the voter. */
   endpoints: VotersRecordEndpoint[];
-  /** (v0+) The range of versions of the protocol that the replica supports */
+  /** (v0+) The range of versions of the protocol that the replica supports. */
   kRaftVersionFeature: VotersRecordKRaftVersionFeature;
 }
 
 export interface VotersRecordEndpoint {
-  /** (v0+) The name of the endpoint */
+  /** (v0+) The name of the endpoint. */
   name: string;
-  /** (v0+) The hostname */
+  /** (v0+) The hostname. */
   host: string;
-  /** (v0+) The port */
+  /** (v0+) The port. */
   port: number;
 }
 
 export interface VotersRecordKRaftVersionFeature {
-  /** (v0+) The minimum supported KRaft protocol version */
+  /** (v0+) The minimum supported KRaft protocol version. */
   minSupportedVersion: number;
-  /** (v0+) The maximum supported KRaft protocol version */
+  /** (v0+) The maximum supported KRaft protocol version. */
   maxSupportedVersion: number;
 }
 

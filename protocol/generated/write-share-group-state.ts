@@ -22,29 +22,31 @@ export interface WriteShareGroupStateRequestWriteStateData {
 export interface WriteShareGroupStateRequestPartitionData {
   /** (v0+) The partition index. */
   partition: number;
-  /** (v0+) The state epoch for this share-partition. */
+  /** (v0+) The state epoch of the share-partition. */
   stateEpoch: number;
   /** (v0+) The leader epoch of the share-partition. */
   leaderEpoch: number;
   /** (v0+) The share-partition start offset, or -1 if the start offset is not being written. */
   startOffset: number;
-  /** (v0+) */
+  /** (v1+) The number of offsets greater than or equal to share-partition start offset for which delivery has been completed. */
+  deliveryCompleteCount: number;
+  /** (v0+) The state batches for the share-partition. */
   stateBatches: WriteShareGroupStateRequestStateBatch[];
 }
 
 export interface WriteShareGroupStateRequestStateBatch {
-  /** (v0+) The base offset of this state batch. */
+  /** (v0+) The first offset of this state batch. */
   firstOffset: number;
   /** (v0+) The last offset of this state batch. */
   lastOffset: number;
-  /** (v0+) The state - 0:Available,2:Acked,4:Archived */
+  /** (v0+) The delivery state - 0:Available,2:Acked,4:Archived. */
   deliveryState: number;
   /** (v0+) The delivery count. */
   deliveryCount: number;
 }
 
 export function decodeWriteShareGroupStateRequest(r: Reader, version: number): WriteShareGroupStateRequest {
-  if (version < 0 || version > 0) throw new DecodeError(`WriteShareGroupStateRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`WriteShareGroupStateRequest v${version} is not supported`);
   const groupId = r.readCompactString();
   const _n0 = r.readCompactArrayLength(18);
   const topics: WriteShareGroupStateRequestWriteStateData[] = [];
@@ -54,7 +56,7 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
 }
 
 export function encodeWriteShareGroupStateRequest(w: Writer, version: number, m: WriteShareGroupStateRequest): void {
-  if (version < 0 || version > 0) throw new Error(`WriteShareGroupStateRequest v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`WriteShareGroupStateRequest v${version} is not supported`);
   w.writeCompactString(m.groupId ?? '');
   {
     const _a0 = m.topics ?? [];
@@ -65,6 +67,15 @@ export function encodeWriteShareGroupStateRequest(w: Writer, version: number, m:
 }
 
 function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, version: number): WriteShareGroupStateRequestWriteStateData {
+  if (version >= 1) { // v1
+    const topicId = r.readUuid();
+    const _n0 = r.readCompactArrayLength(26);
+    const partitions: WriteShareGroupStateRequestPartitionData[] = [];
+    for (let _i = 0; _i < _n0; _i++) partitions.push(decodeWriteShareGroupStateRequestPartitionData(r, version));
+    r.skipTaggedFields();
+    return { topicId, partitions };
+  }
+  // v0
   const topicId = r.readUuid();
   const _n0 = r.readCompactArrayLength(22);
   const partitions: WriteShareGroupStateRequestPartitionData[] = [];
@@ -84,6 +95,19 @@ function encodeWriteShareGroupStateRequestWriteStateData(w: Writer, version: num
 }
 
 function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: number): WriteShareGroupStateRequestPartitionData {
+  if (version >= 1) { // v1
+    const partition = r.readInt32();
+    const stateEpoch = r.readInt32();
+    const leaderEpoch = r.readInt32();
+    const startOffset = r.readInt64();
+    const deliveryCompleteCount = r.readInt32();
+    const _n0 = r.readCompactArrayLength(20);
+    const stateBatches: WriteShareGroupStateRequestStateBatch[] = [];
+    for (let _i = 0; _i < _n0; _i++) stateBatches.push(decodeWriteShareGroupStateRequestStateBatch(r, version));
+    r.skipTaggedFields();
+    return { partition, stateEpoch, leaderEpoch, startOffset, deliveryCompleteCount, stateBatches };
+  }
+  // v0
   const partition = r.readInt32();
   const stateEpoch = r.readInt32();
   const leaderEpoch = r.readInt32();
@@ -92,10 +116,25 @@ function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: numb
   const stateBatches: WriteShareGroupStateRequestStateBatch[] = [];
   for (let _i = 0; _i < _n0; _i++) stateBatches.push(decodeWriteShareGroupStateRequestStateBatch(r, version));
   r.skipTaggedFields();
-  return { partition, stateEpoch, leaderEpoch, startOffset, stateBatches };
+  return { partition, stateEpoch, leaderEpoch, startOffset, deliveryCompleteCount: -1, stateBatches };
 }
 
 function encodeWriteShareGroupStateRequestPartitionData(w: Writer, version: number, m: WriteShareGroupStateRequestPartitionData): void {
+  if (version >= 1) { // v1
+    w.writeInt32(m.partition ?? 0);
+    w.writeInt32(m.stateEpoch ?? 0);
+    w.writeInt32(m.leaderEpoch ?? 0);
+    w.writeInt64(m.startOffset ?? 0);
+    w.writeInt32(m.deliveryCompleteCount ?? -1);
+    {
+      const _a0 = m.stateBatches ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeWriteShareGroupStateRequestStateBatch(w, version, _a0[_i]);
+    }
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
+  // v0
   w.writeInt32(m.partition ?? 0);
   w.writeInt32(m.stateEpoch ?? 0);
   w.writeInt32(m.leaderEpoch ?? 0);
@@ -126,12 +165,12 @@ function encodeWriteShareGroupStateRequestStateBatch(w: Writer, version: number,
 }
 
 export interface WriteShareGroupStateResponse {
-  /** (v0+) The write results */
+  /** (v0+) The write results. */
   results: WriteShareGroupStateResponseWriteStateResult[];
 }
 
 export interface WriteShareGroupStateResponseWriteStateResult {
-  /** (v0+) The topic identifier */
+  /** (v0+) The topic identifier. */
   topicId: string;
   /** (v0+) The results for the partitions. */
   partitions: WriteShareGroupStateResponsePartitionResult[];
@@ -147,7 +186,7 @@ export interface WriteShareGroupStateResponsePartitionResult {
 }
 
 export function decodeWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
-  if (version < 0 || version > 0) throw new DecodeError(`WriteShareGroupStateResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new DecodeError(`WriteShareGroupStateResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);
   const results: WriteShareGroupStateResponseWriteStateResult[] = [];
   for (let _i = 0; _i < _n0; _i++) results.push(decodeWriteShareGroupStateResponseWriteStateResult(r, version));
@@ -156,7 +195,7 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
 }
 
 export function encodeWriteShareGroupStateResponse(w: Writer, version: number, m: WriteShareGroupStateResponse): void {
-  if (version < 0 || version > 0) throw new Error(`WriteShareGroupStateResponse v${version} is not supported`);
+  if (version < 0 || version > 1) throw new Error(`WriteShareGroupStateResponse v${version} is not supported`);
   {
     const _a0 = m.results ?? [];
     w.writeCompactArrayLength(_a0.length);

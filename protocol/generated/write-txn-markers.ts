@@ -18,8 +18,10 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   transactionResult: boolean;
   /** (v0+) Each topic that we want to write transaction marker(s) for. */
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
-  /** (v0+) Epoch associated with the transaction state partition hosted by this transaction coordinator */
+  /** (v0+) Epoch associated with the transaction state partition hosted by this transaction coordinator. */
   coordinatorEpoch: number;
+  /** (v2+) Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2 etc. */
+  transactionVersion: number;
 }
 
 export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
@@ -30,7 +32,14 @@ export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
 }
 
 export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
-  if (version < 0 || version > 1) throw new DecodeError(`WriteTxnMarkersRequest v${version} is not supported`);
+  if (version < 0 || version > 2) throw new DecodeError(`WriteTxnMarkersRequest v${version} is not supported`);
+  if (version >= 2) { // v2
+    const _n0 = r.readCompactArrayLength(18);
+    const markers: WriteTxnMarkersRequestWritableTxnMarker[] = [];
+    for (let _i = 0; _i < _n0; _i++) markers.push(decodeWriteTxnMarkersRequestWritableTxnMarker(r, version));
+    r.skipTaggedFields();
+    return { markers };
+  }
   if (version >= 1) { // v1
     const _n0 = r.readCompactArrayLength(17);
     const markers: WriteTxnMarkersRequestWritableTxnMarker[] = [];
@@ -46,8 +55,8 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
 }
 
 export function encodeWriteTxnMarkersRequest(w: Writer, version: number, m: WriteTxnMarkersRequest): void {
-  if (version < 0 || version > 1) throw new Error(`WriteTxnMarkersRequest v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new Error(`WriteTxnMarkersRequest v${version} is not supported`);
+  if (version >= 1) { // v1-2
     {
       const _a0 = m.markers ?? [];
       w.writeCompactArrayLength(_a0.length);
@@ -65,6 +74,18 @@ export function encodeWriteTxnMarkersRequest(w: Writer, version: number, m: Writ
 }
 
 function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarker {
+  if (version >= 2) { // v2
+    const producerId = r.readInt64();
+    const producerEpoch = r.readInt16();
+    const transactionResult = r.readBool();
+    const _n0 = r.readCompactArrayLength(3);
+    const topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
+    for (let _i = 0; _i < _n0; _i++) topics.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
+    const coordinatorEpoch = r.readInt32();
+    const transactionVersion = r.readInt8();
+    r.skipTaggedFields();
+    return { producerId, producerEpoch, transactionResult, topics, coordinatorEpoch, transactionVersion };
+  }
   if (version >= 1) { // v1
     const producerId = r.readInt64();
     const producerEpoch = r.readInt16();
@@ -74,7 +95,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
     for (let _i = 0; _i < _n0; _i++) topics.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
     const coordinatorEpoch = r.readInt32();
     r.skipTaggedFields();
-    return { producerId, producerEpoch, transactionResult, topics, coordinatorEpoch };
+    return { producerId, producerEpoch, transactionResult, topics, coordinatorEpoch, transactionVersion: 0 };
   }
   // v0
   const producerId = r.readInt64();
@@ -84,10 +105,24 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
   const topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
   for (let _i = 0; _i < _n0; _i++) topics.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
   const coordinatorEpoch = r.readInt32();
-  return { producerId, producerEpoch, transactionResult, topics, coordinatorEpoch };
+  return { producerId, producerEpoch, transactionResult, topics, coordinatorEpoch, transactionVersion: 0 };
 }
 
 function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, version: number, m: WriteTxnMarkersRequestWritableTxnMarker): void {
+  if (version >= 2) { // v2
+    w.writeInt64(m.producerId ?? 0);
+    w.writeInt16(m.producerEpoch ?? 0);
+    w.writeBool(m.transactionResult ?? false);
+    {
+      const _a0 = m.topics ?? [];
+      w.writeCompactArrayLength(_a0.length);
+      for (let _i = 0; _i < _a0.length; _i++) encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, version, _a0[_i]);
+    }
+    w.writeInt32(m.coordinatorEpoch ?? 0);
+    w.writeInt8(m.transactionVersion ?? 0);
+    w.writeUnsignedVarint(0); // no tagged fields
+    return;
+  }
   if (version >= 1) { // v1
     w.writeInt64(m.producerId ?? 0);
     w.writeInt16(m.producerEpoch ?? 0);
@@ -114,7 +149,7 @@ function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, version: numbe
 }
 
 function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(4);
     const partitionIndexes: number[] = [];
@@ -131,7 +166,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: 
 }
 
 function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, version: number, m: WriteTxnMarkersRequestWritableTxnMarkerTopic): void {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitionIndexes ?? [];
@@ -177,8 +212,8 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
 }
 
 export function decodeWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
-  if (version < 0 || version > 1) throw new DecodeError(`WriteTxnMarkersResponse v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new DecodeError(`WriteTxnMarkersResponse v${version} is not supported`);
+  if (version >= 1) { // v1-2
     const _n0 = r.readCompactArrayLength(10);
     const markers: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
     for (let _i = 0; _i < _n0; _i++) markers.push(decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
@@ -193,8 +228,8 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
 }
 
 export function encodeWriteTxnMarkersResponse(w: Writer, version: number, m: WriteTxnMarkersResponse): void {
-  if (version < 0 || version > 1) throw new Error(`WriteTxnMarkersResponse v${version} is not supported`);
-  if (version >= 1) { // v1
+  if (version < 0 || version > 2) throw new Error(`WriteTxnMarkersResponse v${version} is not supported`);
+  if (version >= 1) { // v1-2
     {
       const _a0 = m.markers ?? [];
       w.writeCompactArrayLength(_a0.length);
@@ -212,7 +247,7 @@ export function encodeWriteTxnMarkersResponse(w: Writer, version: number, m: Wri
 }
 
 function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     const producerId = r.readInt64();
     const _n0 = r.readCompactArrayLength(3);
     const topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
@@ -229,7 +264,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version
 }
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerResult): void {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     w.writeInt64(m.producerId ?? 0);
     {
       const _a0 = m.topics ?? [];
@@ -249,7 +284,7 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, version
 }
 
 function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     const name = r.readCompactString();
     const _n0 = r.readCompactArrayLength(7);
     const partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
@@ -266,7 +301,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, ve
 }
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerTopicResult): void {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     w.writeCompactString(m.name ?? '');
     {
       const _a0 = m.partitions ?? [];
@@ -286,7 +321,7 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, ve
 }
 
 function decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     const partitionIndex = r.readInt32();
     const errorCode = r.readInt16();
     r.skipTaggedFields();
@@ -299,7 +334,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader
 }
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
-  if (version >= 1) { // v1
+  if (version >= 1) { // v1-2
     w.writeInt32(m.partitionIndex ?? 0);
     w.writeInt16(m.errorCode ?? 0);
     w.writeUnsignedVarint(0); // no tagged fields

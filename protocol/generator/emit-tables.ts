@@ -78,12 +78,13 @@ export function emitIndex(apis: ApiPair[]): string {
   }
   lines.push(']);');
   lines.push(`
-/** Request header version: 2 for flexible request versions, 0 for ControlledShutdown v0, else 1. */
-export function requestHeaderVersion(apiKey: number, apiVersion: number): 0 | 1 | 2 {
+/**
+ * Request header version: 2 for flexible request versions, else 1. (Header v0 served only
+ * ControlledShutdown v0, which Kafka 4.0 retired with the other ZooKeeper-era APIs.)
+ */
+export function requestHeaderVersion(apiKey: number, apiVersion: number): 1 | 2 {
   const codec = API_CODECS.get(apiKey);
-  if (codec !== undefined && apiVersion >= codec.flexibleMin) return 2;
-  if (apiKey === ApiKeys.ControlledShutdown && apiVersion === 0) return 0;
-  return 1;
+  return codec !== undefined && apiVersion >= codec.flexibleMin ? 2 : 1;
 }
 
 /**

@@ -15,7 +15,7 @@ import { emitErrors, emitIndex, emitSchema, kebab, type ApiPair } from './emit-t
 import { loadAllSpecs, type MessageSpec } from './spec-loader.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEFAULT_SPECS_DIR = resolve(repoRoot, '..', 'shared', 'kafka-message-specs');
+export const DEFAULT_SPECS_DIR = resolve(repoRoot, 'protocol', 'specs');
 
 /** Returns a map of repo-relative path → file content. */
 export function generateAll(specsDir: string): Map<string, string> {

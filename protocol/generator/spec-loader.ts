@@ -2,7 +2,7 @@
  * Reads Kafka's JSON message specs (JSON with // comments) into a normalised model:
  * version ranges parsed, struct types resolved (inline and commonStructs), defaults parsed.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface VersionRange {
@@ -140,8 +140,39 @@ interface RawField {
   fields?: RawField[];
 }
 
-export function loadSpec(path: string, file: string): MessageSpec {
+/**
+ * Tributary's supplement to Kafka's specs (`tributary/removed-versions.json` in the spec folder):
+ * versions Kafka 4.0 removed (KIP-896) that Tributary still serves, with the fields that existed
+ * only in them.
+ */
+export interface RemovedVersions {
+  minVersion: number;
+  restore?: { in: string; after: string; field: RawField }[];
+}
+
+export const REMOVED_VERSIONS_FILE = join('tributary', 'removed-versions.json');
+
+function applyRemovedVersions(raw: { name: string; validVersions: string; fields: RawField[] }, extra: RemovedVersions, file: string): void {
+  const valid = parseVersions(raw.validVersions, file);
+  if (!(extra.minVersion < valid.lo)) throw new Error(`${file}: removed-versions minVersion ${extra.minVersion} is not below ${raw.validVersions}`);
+  raw.validVersions = `${extra.minVersion}-${valid.hi}`;
+  for (const r of extra.restore ?? []) {
+    let fields = raw.fields;
+    for (const step of r.in === '' ? [] : r.in.split('.')) {
+      const parent = fields.find((f) => f.name === step);
+      if (!parent?.fields) throw new Error(`${file}: removed-versions path ${r.in} not found`);
+      fields = parent.fields;
+    }
+    if (fields.some((f) => f.name === r.field.name)) throw new Error(`${file}: ${r.field.name} is already in the spec`);
+    const at = fields.findIndex((f) => f.name === r.after);
+    if (at < 0) throw new Error(`${file}: removed-versions anchor ${r.after} not found in ${r.in}`);
+    fields.splice(at + 1, 0, r.field);
+  }
+}
+
+export function loadSpec(path: string, file: string, removed?: RemovedVersions): MessageSpec {
   const raw = JSON.parse(stripComments(readFileSync(path, 'utf8')));
+  if (removed) applyRemovedVersions(raw, removed, file);
   const name: string = raw.name;
   const structsByName = new Map<string, StructDef>();
   const order: StructDef[] = [];
@@ -210,7 +241,7 @@ export function loadSpec(path: string, file: string): MessageSpec {
 
   const root: StructDef = { specName: name, tsName: name, fields: [] };
   order.push(root);
-  root.fields = (raw.fields as RawField[]).map((f) => buildField(f));
+  root.fields = ((raw.fields ?? []) as RawField[]).map((f) => buildField(f));
 
   return {
     file,
@@ -226,9 +257,21 @@ export function loadSpec(path: string, file: string): MessageSpec {
   };
 }
 
+/**
+ * Every spec in the folder, with the removed-versions supplement applied. Specs without valid
+ * versions (the ZooKeeper-era inter-broker APIs Kafka 4.0 retired) are skipped, as Kafka's own
+ * generator does.
+ */
 export function loadAllSpecs(dir: string): MessageSpec[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => loadSpec(join(dir, f), f));
+  const supplementPath = join(dir, REMOVED_VERSIONS_FILE);
+  const removed: Record<string, RemovedVersions> = existsSync(supplementPath)
+    ? JSON.parse(stripComments(readFileSync(supplementPath, 'utf8')))
+    : {};
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  for (const name of Object.keys(removed)) {
+    if (!files.includes(`${name}.json`)) throw new Error(`${REMOVED_VERSIONS_FILE}: no spec ${name}.json`);
+  }
+  return files
+    .map((f) => loadSpec(join(dir, f), f, removed[f.replace(/\.json$/, '')]))
+    .filter((s) => s.valid.lo <= s.valid.hi);
 }

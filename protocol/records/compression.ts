@@ -1,17 +1,18 @@
-// Compression codecs for record batches (attributes bits 0-2). Pure and synchronous: the callers
-// (aggregation, compaction, format conversion) run off the produce/fetch hot path, which never
-// decompresses.
+// Compression codecs for record batches (attributes bits 0-2). Pure and synchronous. Callers:
+// produce validation of compressed batches (batch-records.ts, with a tighter per-topic bound),
+// aggregation, compaction and format conversion; uncompressed produce and all fetches never
+// decompress.
 //
 // Every decompression is bounded by `maxBytes` so a small malicious batch cannot make the broker
 // allocate gigabytes ("decompression bomb"). The bound is enforced before allocating where the
 // format allows it (snappy length headers, lz4 block structure, zstd content size) and while
 // streaming otherwise (gzip via zlib's maxOutputLength, zstd frames without a content size).
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
 import { Compression } from './batch-header.js';
 import { RecordsError, corrupt } from './records-error.js';
 import { compressLz4, decompressLz4 } from './lz4-frame.js';
 import { compressSnappy, decompressSnappy } from './snappy-codec.js';
+import { zstdCodec } from './optional-codecs.js';
 
 /**
  * Default decompression limit: 256 MiB. A produce request is capped by max.message.bytes (1 MiB by
@@ -26,13 +27,7 @@ export interface CompressOptions {
   level?: number;
 }
 
-const require = createRequire(import.meta.url);
-type ZstdBinding = typeof import('zstd-napi/binding.js');
-type ZstdSimple = typeof import('zstd-napi');
-// zstd-napi is CommonJS; its low-level binding gives streaming decompression with our own limit
-// (its high-level decompress() trusts the frame's content size and ignores truncated frames).
-const zstdBinding = require('zstd-napi/binding') as ZstdBinding;
-const zstdSimple = require('zstd-napi') as ZstdSimple;
+type ZstdBinding = ReturnType<typeof zstdCodec.get>['binding'];
 
 export function compress(codec: Compression, data: Buffer, opts: CompressOptions = {}): Buffer {
   switch (codec) {
@@ -45,7 +40,7 @@ export function compress(codec: Compression, data: Buffer, opts: CompressOptions
     case Compression.Lz4:
       return compressLz4(data);
     case Compression.Zstd:
-      return zstdSimple.compress(data, { compressionLevel: opts.level ?? 3 });
+      return zstdCodec.get().simple.compress(data, { compressionLevel: opts.level ?? 3 });
     default:
       throw new RecordsError('CORRUPT_MESSAGE', `unknown compression codec ${codec as number}`);
   }
@@ -86,6 +81,8 @@ const ZSTD_CHUNK = 128 * 1024;
 let zstdCtx: InstanceType<ZstdBinding['DCtx']> | undefined;
 
 function decompressZstd(data: Buffer, maxBytes: number): Buffer {
+  // Throws UNSUPPORTED_COMPRESSION_TYPE naming the codec when zstd-napi could not load.
+  const zstdBinding = zstdCodec.get().binding;
   zstdCtx ??= new zstdBinding.DCtx();
   const ctx = zstdCtx;
   try {
@@ -125,6 +122,7 @@ function decompressZstd(data: Buffer, maxBytes: number): Buffer {
 
 /** Sum of the frames' declared content sizes, or null if any frame does not declare one. */
 function knownZstdContentSize(data: Buffer): number | null {
+  const zstdBinding = zstdCodec.get().binding;
   if (data.length === 0) throw corrupt('empty zstd data');
   let total = 0;
   let rest = data;

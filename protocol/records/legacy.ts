@@ -171,13 +171,18 @@ export function downConvertBatches(buf: Buffer, toMagic: number, opts: DownConve
     if (codec === Compression.Zstd) {
       throw new RecordsError('UNSUPPORTED_COMPRESSION_TYPE', 'zstd batches cannot be down-converted for Fetch < v10');
     }
-    const batch = decodeRecordBatch(buf, info.position, { verifyCrc: false, maxBytes });
+    // Lenient: produce validates compressed batches fully but uncompressed ones only by header,
+    // so a stored uncompressed batch may hold fewer or more records than it declares; convert what
+    // decodes rather than failing the whole fetch.
+    const batch = decodeRecordBatch(buf, info.position, { verifyCrc: false, maxBytes, lenient: true });
     const logAppend = batch.timestampType === 'LogAppendTime';
     const attrTs = magic === 1 && logAppend ? LEGACY_ATTR_TIMESTAMP_TYPE : 0;
     const ts = (r: DecodedRecord) => (magic === 0 ? NO_TIMESTAMP : r.timestamp);
     if (codec === Compression.None) {
+      const lastOffset = info.baseOffset + info.lastOffsetDelta;
       for (const r of batch.records) {
         if (opts.firstOffset !== undefined && r.offset < opts.firstOffset) continue;
+        if (r.offset < info.baseOffset || r.offset > lastOffset) continue; // a malformed record's delta
         out.push({ offset: r.offset, magic, attributes: attrTs, timestamp: ts(r), key: r.key, value: r.value });
       }
       continue;

@@ -16,7 +16,7 @@
 // KAFKA-3160: Kafka before 0.10 (message format magic 0) computed HC over magic..BD instead of
 // FLG..BD. Magic-0 producers (and kafka-python's magic-0 path) still write that broken byte and
 // magic-0 consumers expect it, so legacy code fixes it before decoding and breaks it after encoding.
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { lz4Codec } from './optional-codecs.js';
 import { RecordsError, corrupt } from './records-error.js';
 
 const FRAME_MAGIC = 0x184d2204;
@@ -101,12 +101,13 @@ export function decompressLz4(data: Buffer, maxBytes: number, legacyHeaderChecks
   if (walk.maxOutput > maxBytes + walk.blockMax) {
     throw new RecordsError('MESSAGE_TOO_LARGE', `lz4 data may decompress to ${walk.maxOutput} bytes, limit ${maxBytes}`);
   }
+  const lz4 = lz4Codec.get(); // UNSUPPORTED_COMPRESSION_TYPE naming lz4 when lz4-napi cannot load
   const parts: Buffer[] = [];
   for (const f of walk.frames) {
     let frame = data.subarray(f.start, f.end);
     if (legacyHeaderChecksum) frame = withHeaderChecksum(frame, f.hcPos - f.start, correctHeaderChecksum);
     try {
-      parts.push(decompressFrameSync(frame));
+      parts.push(lz4.decompressFrameSync(frame));
     } catch (e) {
       throw corrupt(`lz4 decompression failed: ${(e as Error).message}`);
     }
@@ -123,7 +124,7 @@ export function decompressLz4(data: Buffer, maxBytes: number, legacyHeaderChecks
  * Java KafkaLZ4BlockOutputStream writes. `legacyHeaderChecksum` writes the magic-0 broken HC.
  */
 export function compressLz4(data: Buffer, legacyHeaderChecksum = false): Buffer {
-  const frame = compressFrameSync(data);
+  const frame = lz4Codec.get().compressFrameSync(data);
   if (!legacyHeaderChecksum) return frame;
   const hcPos = walkLz4Frames(frame).frames[0]!.hcPos;
   return withHeaderChecksum(frame, hcPos, brokenHeaderChecksum);

@@ -61,6 +61,12 @@ export interface DecodeOptions {
   verifyCrc?: boolean;
   /** Decompression limit, see compression.ts. */
   maxBytes?: number;
+  /**
+   * Return the records that decode, stopping at the first malformed one or at the declared count,
+   * instead of throwing (down-conversion: one bad stored batch must not fail a whole fetch).
+   * Header, CRC and decompression errors still throw.
+   */
+  lenient?: boolean;
 }
 
 /** Decodes the single v2 batch starting at `pos`. Throws RecordsError (CORRUPT_MESSAGE etc.). */
@@ -81,14 +87,26 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
   let body = buf.subarray(pos + BATCH_HEADER_SIZE, pos + size);
   if (compression !== Compression.None) body = decompress(compression, body, opts.maxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
   // Each record takes at least 7 bytes, so a count beyond that is a lie we must not allocate for.
-  if (info.recordsCount > body.length / 7 + 1) throw corrupt('record count larger than the batch can hold');
+  const plausible = info.recordsCount <= body.length / 7 + 1;
+  if (!plausible && !opts.lenient) throw corrupt('record count larger than the batch can hold');
 
   const c: Cursor = { buf: body, pos: 0, end: body.length };
   const records: DecodedRecord[] = [];
-  for (let i = 0; i < info.recordsCount; i++) {
-    records.push(readRecord(c, info.baseOffset, info.baseTimestamp, logAppendTime ? info.maxTimestamp : null));
+  const count = plausible ? info.recordsCount : Math.floor(body.length / 7);
+  for (let i = 0; i < count; i++) {
+    if (!opts.lenient) {
+      records.push(readRecord(c, info.baseOffset, info.baseTimestamp, logAppendTime ? info.maxTimestamp : null));
+      continue;
+    }
+    const end = c.end;
+    try {
+      records.push(readRecord(c, info.baseOffset, info.baseTimestamp, logAppendTime ? info.maxTimestamp : null));
+    } catch {
+      c.end = end;
+      break;
+    }
   }
-  if (c.pos !== c.end) throw corrupt('bytes left over after the last record');
+  if (c.pos !== c.end && !opts.lenient) throw corrupt('bytes left over after the last record');
   return {
     ...info,
     compression,

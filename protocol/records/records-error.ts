@@ -1,7 +1,7 @@
 // Errors raised by the record codecs. Every failure carries the Kafka error code the broker should
 // answer with, so callers can turn an exception into a response without guessing.
 //
-// Codes from kafka-message-specs/error-codes.tsv, hard-coded here because protocol/errors.ts is
+// Codes from protocol/specs/error-codes.tsv, hard-coded here because protocol/errors.ts is
 // generated separately; the names match that table exactly.
 
 export const ErrorCodes = {

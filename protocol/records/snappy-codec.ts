@@ -57,10 +57,16 @@ function loadNative(): SnappyBackend | null {
   }
 }
 
-const backend: SnappyBackend = loadNative() ?? snappyJsBackend;
+// Loaded on first use: a broker that never sees snappy never pays for loading the native module.
+let loaded: SnappyBackend | null = null;
+function defaultBackend(): SnappyBackend {
+  return (loaded ??= loadNative() ?? snappyJsBackend);
+}
 
-/** Which implementation is in use ('snappy' = native napi). */
-export const SNAPPY_BACKEND: 'snappy' | 'snappyjs' = backend.name;
+/** Which implementation is in use ('snappy' = native napi); loads it. */
+export function snappyBackendName(): 'snappy' | 'snappyjs' {
+  return defaultBackend().name;
+}
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_SIZE = 16;
@@ -93,12 +99,12 @@ function uncompressBlock(block: Buffer, budget: number, impl: SnappyBackend): Bu
   return out;
 }
 
-export function compressSnappy(data: Buffer, impl: SnappyBackend = backend): Buffer {
+export function compressSnappy(data: Buffer, impl: SnappyBackend = defaultBackend()): Buffer {
   return impl.compress(data);
 }
 
 /** Decompresses raw or xerial-framed snappy; the output never exceeds `maxBytes`. */
-export function decompressSnappy(data: Buffer, maxBytes: number, impl: SnappyBackend = backend): Buffer {
+export function decompressSnappy(data: Buffer, maxBytes: number, impl: SnappyBackend = defaultBackend()): Buffer {
   if (!isXerialFramed(data)) return uncompressBlock(data, maxBytes, impl);
   const parts: Buffer[] = [];
   let total = 0;

@@ -1,7 +1,8 @@
 // Produce-side validation of v2 batches, on the hot path: header fields and the CRC only, no record
 // decoding, no decompression. Mirrors Kafka's ProduceRequest.validateRecords, UnifiedLog's
 // analyzeAndValidateRecords and LogValidator.validateBatch, in that order. Per-record checks
-// (timestamp range, keys on compacted topics) need decoding and are not done here.
+// (compressed batches, timestamp range, keys on compacted topics) are in batch-records.ts and
+// src/handlers/produce-records.ts, which decides when they are needed.
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE,
@@ -16,6 +17,10 @@ import {
   readBatchHeader,
 } from './batch-header.js';
 import { ErrorCodes, type RecordsErrorName } from './records-error.js';
+import { codecUnavailable } from './optional-codecs.js';
+
+/** length, attributes, timestampDelta, offsetDelta, key length, value length, header count: 1 byte each. */
+const MIN_RECORD_BYTES = 7;
 
 export interface ProduceValidationOptions {
   /** The topic's max.message.bytes; a larger batch gets MESSAGE_TOO_LARGE. */
@@ -58,6 +63,12 @@ export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptio
     if (codec === Compression.Zstd && opts.allowZstd === false) {
       return fail('UNSUPPORTED_COMPRESSION_TYPE', 'this produce version cannot use zstd compression');
     }
+    if (codec >= Compression.Lz4) {
+      // An optional native codec that failed to install: refuse rather than store what this
+      // broker could not later compact, convert or aggregate.
+      const unavailable = codecUnavailable(codec);
+      if (unavailable !== null) return fail('UNSUPPORTED_COMPRESSION_TYPE', unavailable);
+    }
     if (b.baseOffset !== 0) return fail('INVALID_RECORD', `the batch baseOffset should be 0, but it is ${b.baseOffset}`);
     if (size > opts.maxMessageBytes) {
       return fail('MESSAGE_TOO_LARGE', `batch of ${size} bytes exceeds max.message.bytes ${opts.maxMessageBytes}`);
@@ -65,6 +76,12 @@ export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptio
     if (!batchCrcMatches(buf, pos, size)) return fail('CORRUPT_MESSAGE', 'record batch CRC mismatch');
     if (b.lastOffsetDelta < 0) return fail('INVALID_RECORD', `invalid offset range, lastOffsetDelta ${b.lastOffsetDelta}`);
     if (b.recordsCount <= 0) return fail('INVALID_RECORD', `invalid record count ${b.recordsCount}`);
+    // O(1) plausibility for uncompressed batches (their records are not walked on the fast path):
+    // a record takes at least 7 bytes, so a larger count cannot be true and would later break
+    // down-conversion for old consumers. Compressed batches are checked exactly after inflating.
+    if (codec === Compression.None && b.recordsCount > (size - BATCH_HEADER_SIZE) / MIN_RECORD_BYTES) {
+      return fail('INVALID_RECORD', `Incorrect declared batch size: ${b.recordsCount} records cannot fit in ${size - BATCH_HEADER_SIZE} bytes`);
+    }
     if (b.lastOffsetDelta + 1 !== b.recordsCount) {
       return fail('INVALID_RECORD', `lastOffsetDelta ${b.lastOffsetDelta} inconsistent with record count ${b.recordsCount}`);
     }

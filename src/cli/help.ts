@@ -10,6 +10,7 @@ import {
   type ConfigDef,
 } from '../config/definitions.js';
 import { keyToEnvName } from '../config/env.js';
+import { keepTogether, twoColumns, wrap } from './text-wrap.js';
 
 export interface CommandSummary {
   name: string;
@@ -17,29 +18,43 @@ export interface CommandSummary {
   summary: string;
 }
 
+/** `tributary <command> --help`: usage, what it does, its options; 80 columns. */
+export function commandHelpText(c: {
+  usage: string;
+  description: string;
+  options?: readonly (readonly [string, string])[];
+  notes?: readonly string[];
+}): string {
+  const lines = [...wrap(c.usage, { indent: 4, first: 'Usage: tributary ' }), '', ...wrap(c.description, { indent: 0 })];
+  if (c.options && c.options.length > 0) lines.push('', 'Options:', ...twoColumns(c.options, 28));
+  for (const n of c.notes ?? []) lines.push('', ...wrap(n, { indent: 0 }));
+  return lines.join('\n') + '\n';
+}
+
 export function usageText(commands: readonly CommandSummary[]): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
   return [
     'Usage: tributary [command] [options]',
     '',
-    'A Kafka-protocol-compatible broker. With no command, `tributary` runs `tributary start`.',
+    ...wrap('A Kafka-protocol-compatible broker. With no command, `tributary` runs `tributary start`.', { indent: 0 }),
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...twoColumns(commands.map((c) => [c.name, c.summary] as const), 17),
+    "Run 'tributary <command> --help' for a command's usage and options.",
     '',
     'Options:',
-    '  -h, --help       Show this help, including every configuration key',
-    '  -V, --version    Print the version',
+    ...twoColumns([['-h, --help', 'Show this help, including every configuration key'], ['-V, --version', 'Print the version']], 17),
     '',
     'Configuration, highest precedence first:',
     '  1. --override key=value (repeatable; also --override=key=value)',
-    "  2. environment: TRIBUTARY_<KEY> or KAFKA_<KEY>, the key upper-cased with '.' as '_',",
-    "     '_' as '__' and '-' as '___' (Apache Kafka docker-image rule), e.g.",
-    `     ${keyToEnvName('log.dirs')}=/data  ${keyToEnvName('num.partitions', 'KAFKA_')}=3.`,
-    '     TRIBUTARY_LOG_LEVEL and TRIBUTARY_LOG_FORMAT set tributary.log.level / tributary.log.format.',
+    "  2. environment: TRIBUTARY_<KEY> or KAFKA_<KEY>, the key upper-cased with",
+    "     '.' as '_', '_' as '__' and '-' as '___' (Apache Kafka docker-image rule),",
+    `     e.g. ${keyToEnvName('log.dirs')}=/data  ${keyToEnvName('num.partitions', 'KAFKA_')}=3.`,
+    '     TRIBUTARY_LOG_LEVEL and TRIBUTARY_LOG_FORMAT set tributary.log.level and',
+    '     tributary.log.format.',
     '  3. the server.properties file (Java properties syntax)',
     '  4. the defaults below',
-    'Unknown keys are ignored with a warning; an invalid value stops startup (exit code 1).',
+    'Unknown keys are ignored with a warning (with a "did you mean" for typos); an',
+    'invalid value stops startup (exit code 1).',
     '',
   ].join('\n');
 }
@@ -50,10 +65,10 @@ function describeDefault(def: ConfigDef): string {
 }
 
 function keyBlock(name: string, def: ConfigDef, extra: string[]): string {
-  const facts = [def.type, `default ${describeDefault(def)}`];
+  const facts = [def.type, keepTogether(`default ${describeDefault(def)}`)];
   if (def.validValues) facts.push(`valid ${def.validValues}`);
   facts.push(...extra);
-  return `  ${name}\n      ${def.doc}\n      (${facts.join('; ')})`;
+  return [`  ${name}`, ...wrap(def.doc, { indent: 6 }), ...wrap(`(${facts.join('; ')})`, { indent: 6 })].join('\n');
 }
 
 export function configReferenceText(): string {
@@ -70,7 +85,8 @@ export function configReferenceText(): string {
     'Broker configuration (server.properties, environment, --override):',
     ...broker,
     '',
-    'Topic configuration (CreateTopics / AlterConfigs per topic; defaults come from the broker keys named):',
+    'Topic configuration (CreateTopics / AlterConfigs per topic; defaults come from',
+    'the broker keys named):',
     ...topic,
     '',
   ].join('\n');

@@ -3,21 +3,27 @@
 //
 // Exit codes: 0 ok, 1 bad configuration or runtime failure, 2 usage error.
 import fs from 'node:fs';
-import { configReferenceText, usageText, type CommandSummary } from './help.js';
+import { commandHelpText, configReferenceText, usageText, type CommandSummary } from './help.js';
 import { runStart, type StartBroker } from './start.js';
 import { runTierCommand } from '../tier/tier-cli.js';
 import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
 import { CONFIGS_USAGE, runConfigsCommand } from './configs.js';
+import { LOG_USAGE, runLogCommand } from './log-command.js';
 import type { LogSink } from '../logging/logger.js';
+import { closestKey } from '../config/did-you-mean.js';
+import { PARENT_EXITED, launchedByNpm, watchParent } from './parent-watch.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
 export interface CliDeps {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
-  /** Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. */
+  /**
+   * Subscribe to SIGINT/SIGTERM (and, under npm, to the parent's exit, as PARENT_EXITED); returns
+   * an unsubscribe function.
+   */
   onSignal(handler: (signal: string) => void): () => void;
   /** Exit immediately (second signal, shutdown timeout). */
   forceExit(code: number): void;
@@ -30,7 +36,11 @@ export interface CliDeps {
 
 interface Command extends CommandSummary {
   run(args: readonly string[], deps: CliDeps): Promise<number>;
+  /** `tributary <name> --help`; absent = the full help (start). */
+  help?(): string;
 }
+
+const BOOTSTRAP_OPTION = ['--bootstrap-server host:port', 'The broker to talk to (env TRIBUTARY_BOOTSTRAP_SERVER; default 127.0.0.1:9092)'] as const;
 
 const COMMANDS: readonly Command[] = [
   {
@@ -44,18 +54,80 @@ const COMMANDS: readonly Command[] = [
     usage: 'tier status [server.properties] [--override key=value ...] [--json]',
     summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
     run: runTierCommand,
+    help: () =>
+      commandHelpText({
+        usage: 'tier status [server.properties] [--override key=value ...] [--json]',
+        description:
+          'Per-partition tiered storage status: offsets copied to the object store, remote size, lag and the last error. Reads <first log dir>/tier-status.json, which the broker rewrites after every tiering round, so it also works while the broker is down.',
+        options: [
+          ['server.properties', 'The broker\'s properties file (to find log.dirs)'],
+          ['--override key=value', 'As for start; the environment is read too'],
+          ['--json', 'Print the status as JSON'],
+        ],
+      }),
+  },
+  {
+    name: 'log',
+    usage: LOG_USAGE,
+    summary: "Validate every batch (CRC-32C) of a stopped broker's log dirs; --repair cuts damaged partitions at the first bad batch",
+    run: runLogCommand,
   },
   {
     name: 'aggregations',
     usage: AGGREGATIONS_USAGE,
     summary: 'Manage the aggregation stage of a running broker (definitions, status, pause/resume/delete)',
     run: runAggregationsCommand,
+    help: () =>
+      commandHelpText({
+        usage: AGGREGATIONS_USAGE,
+        description:
+          "Manages the aggregation stage of a running broker over the Kafka protocol. Every change waits until the broker's status confirms it, or reports why it refused it.",
+        options: [
+          ['create --file def.json', 'Create a definition (or an array of them); fails if one exists'],
+          ['update --file def.json', 'Compatible changes only (threshold, derived, connections, ...)'],
+          ['list', 'Name, state, output topic and sources of every aggregation'],
+          ['describe <name>', 'The definition (secrets masked) and its status'],
+          ['status [<name>]', 'Counters, lag per source, last errors'],
+          ['pause|resume|delete <name>', 'Pause, resume or delete an aggregation'],
+          BOOTSTRAP_OPTION,
+          ['--json', 'Print JSON instead of tables'],
+          ['--timeout-ms N', 'How long to wait for the confirmation (default 15000)'],
+        ],
+        notes: ['See examples/federated-spend/ for a walk-through.'],
+      }),
   },
   {
     name: 'contribute',
     usage: CONTRIBUTE_USAGE,
     summary: "Publish a partner's monthly spend contributions and compare them with the global figures",
     run: runContributeCommand,
+    help: () =>
+      commandHelpText({
+        usage: CONTRIBUTE_USAGE,
+        description:
+          "Phase one of a federated aggregation, run by each partner: reads the partner's CSV locally, publishes only monthly sums and counts per category to the partner's own cluster (a rerun sends only changes), then reads the global results and prints the partner's averages beside the peer group's.",
+        options: [
+          ['--input tx.csv', 'The transactions CSV (required)'],
+          ['--partner NAME', 'This partner\'s name (required)'],
+          BOOTSTRAP_OPTION,
+          ['--topic NAME', 'Where contributions go (default contributions)'],
+          ['--partitions N', 'Partitions of that topic if it is created (default 1)'],
+          ['--global-bootstrap host:port', 'The cluster with the global results (default: --bootstrap-server)'],
+          ['--global-topic NAME', 'The global results topic (default global-spend)'],
+          ['--avg-field NAME', 'Field of the global results holding the average (default avg)'],
+          ['--chart out.svg|out.html', 'Also draw the comparison as a chart'],
+          ['--wait-ms N', 'How long to wait for global results (default 15000; 0 with --compare-only)'],
+          ['--date-column NAME', 'CSV column of the date (default date)'],
+          ['--category-column NAME', 'CSV column of the category (default category)'],
+          ['--amount-column NAME', 'CSV column of the amount (default amount)'],
+          ['--delimiter C', "CSV delimiter (default ',')"],
+          ['--publish-only', 'Publish, do not compare'],
+          ['--compare-only', 'Compare with what is already published'],
+          ['--no-idempotence', 'Publish without an idempotent producer'],
+          ['--json', 'Print the comparison as JSON'],
+        ],
+        notes: ['See examples/federated-spend/ for a walk-through.'],
+      }),
   },
   {
     name: 'configs',
@@ -65,10 +137,11 @@ const COMMANDS: readonly Command[] = [
   },
   {
     name: 'help',
-    usage: 'help',
-    summary: 'Show this help',
-    run: async (_args, deps) => {
-      deps.stdout(deps.helpText());
+    usage: 'help [command]',
+    summary: 'Show this help, or the help of a command',
+    run: async (args, deps) => {
+      const command = COMMANDS.find((c) => c.name === args[0]);
+      deps.stdout(command?.help ? command.help() : deps.helpText());
       return 0;
     },
   },
@@ -96,10 +169,15 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   if (first === '--help' || first === '-h') return COMMANDS.find((c) => c.name === 'help')!.run(rest, deps);
   if (first === '--version' || first === '-V' || first === '-v') return COMMANDS.find((c) => c.name === 'version')!.run(rest, deps);
   const command = COMMANDS.find((c) => c.name === first);
+  if (command?.help && (rest.includes('--help') || rest.includes('-h'))) {
+    deps.stdout(command.help());
+    return 0;
+  }
   if (command) return command.run(rest, deps);
   // Kafka habit: `kafka-server-start.sh config/server.properties --override ...`.
   if (first.startsWith('-') || looksLikeFile(first)) return runStart(argv, deps);
-  deps.stderr(`tributary: unknown command '${first}'\nRun 'tributary --help' for usage.\n`);
+  const near = closestKey(first, COMMANDS.map((c) => c.name));
+  deps.stderr(`tributary: unknown command '${first}'${near ? ` (did you mean '${near}'?)` : ''}\nRun 'tributary --help' for usage.\n`);
   return 2;
 }
 
@@ -117,9 +195,11 @@ function processDeps(): CliDeps {
       const onTerm = () => handler('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      const stopWatching = launchedByNpm(process.env) ? watchParent(() => handler(PARENT_EXITED)) : () => {};
       return () => {
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
+        stopWatching();
       };
     },
     forceExit: (code) => process.exit(code),

@@ -6,9 +6,11 @@ import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { CliDeps } from './main.js';
 import { clientSettingsText, generateTls } from '../auth/generate-tls.js';
+import { PARENT_EXITED } from './parent-watch.js';
+import { closestKey } from '../config/did-you-mean.js';
 
 /** The contract of src/broker.ts (owned by the broker lead). */
-export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number }>;
+export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number; bootstrap?: string }>;
 
 /** Variable specifier so the CLI loads (for --help, bad configs) even when the broker cannot. */
 const BROKER_MODULE = '../broker.js';
@@ -33,7 +35,10 @@ export function parseStartArgs(args: readonly string[]): StartArgs | { error: st
       if (v === undefined) return { error: '--override needs a key=value argument' };
       out.overrides.push(v);
     } else if (a.startsWith('--override=')) out.overrides.push(a.slice('--override='.length));
-    else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
+    else if (a.startsWith('-') && a !== '-') {
+      const near = closestKey(a.split('=')[0]!, ['--override', '--help']);
+      return { error: `unknown option ${a}${near ? ` (did you mean ${near}?)` : ''}` };
+    }
     else if (out.file === undefined) out.file = a;
     else return { error: `unexpected argument ${a} (only one properties file may be given)` };
   }
@@ -92,19 +97,23 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
     logger.error('broker failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
     return 1;
   }
-  logger.info('tributary started', { nodeId: config.nodeId, port: broker.port, logDirs: config.logDirs });
+  // The one line to look for: where clients connect.
+  logger.info('ready', { bootstrap: broker.bootstrap ?? `127.0.0.1:${broker.port}`, nodeId: config.nodeId, logDirs: config.logDirs });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const unsubscribe = deps.onSignal((signal) => {
       if (stopping) {
+        // Ctrl-C under npm: the shell npm started dies of the same SIGINT we are handling.
+        if (signal === PARENT_EXITED) return;
         logger.warn('second signal, exiting without waiting for shutdown', { signal });
         unsubscribe();
         deps.forceExit(1);
         return;
       }
       stopping = true;
-      logger.info('shutting down', { signal });
+      // The broker itself logs "shutting down" and "shutdown complete".
+      logger.info(signal === PARENT_EXITED ? 'npm, which started the broker, exited: stopping' : `received ${signal}: stopping`, { signal });
       const timeoutMs = config.get('tributary.shutdown.timeout.ms');
       const timer = setTimeout(() => {
         logger.error('shutdown timed out, exiting', { timeoutMs });
@@ -115,7 +124,6 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
         () => {
           clearTimeout(timer);
           unsubscribe();
-          logger.info('shutdown complete');
           resolve(0);
         },
         (err: unknown) => {

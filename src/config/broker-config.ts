@@ -31,6 +31,7 @@ import {
   type UpdateMode,
 } from './definitions.js';
 import { configFromEnv } from './env.js';
+import { closestKey } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { deriveAdvertised, parseListeners, parseProtocolMap, type Listener } from './listeners.js';
 import { formatValue, parseAndValidate } from './parse-value.js';
@@ -395,6 +396,13 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
     apply(o.slice(0, eq).trim(), o.slice(eq + 1), 'override', `--override ${o}`);
   }
 
+  const format = settings.get('log.message.format.version');
+  if (format !== undefined) {
+    warn(
+      `Broker configuration log.message.format.version with value ${String(format.value)} is ignored because the inter-broker protocol ` +
+        'version is greater or equal than 3.0. This configuration is deprecated and it will be removed in Apache Kafka 4.0.',
+    );
+  }
   return new BrokerConfig(settings, opts.warn, warnings, listenerSettings);
 }
 
@@ -403,6 +411,9 @@ function unknownKeyMessage(key: string, where: string): string {
   if (isTopicKey(key)) {
     const synonym = TOPIC_SYNONYMS[key]?.[0]?.name;
     hint = synonym ? ` (${key} is a topic-level key; the broker default is ${synonym})` : ` (${key} is a topic-level key)`;
+  } else {
+    const near = closestKey(key, BROKER_KEY_NAMES);
+    if (near !== null) hint = ` (did you mean '${near}'?)`;
   }
   return `The configuration '${key}' was supplied but isn't a known config; ignored (from ${where})${hint}`;
 }

@@ -6,6 +6,7 @@
 // Keys marked "accepted, informational" are parsed, validated and reported by DescribeConfigs so
 // Kafka tooling and existing server.properties files work, but Tributary does not act on them.
 import { bool, double, int, list, long, password, short, str, LONG_MAX, INT_MAX } from './config-def.js';
+import { DEFAULT_MESSAGE_FORMAT_VERSION, messageFormatVersionValidator } from './message-format-version.js';
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
@@ -144,6 +145,11 @@ export const BROKER_KEYS = {
   'log.flush.offset.checkpoint.interval.ms': int(60000, { min: 0, importance: 'high', doc: 'How often the recovery point checkpoint is written.' }),
   'log.preallocate': bool(false, { mode: 'cluster-wide', doc: 'Preallocate segment files (accepted, informational).' }),
   'log.segment.delete.delay.ms': long(60000, { min: 0, mode: 'cluster-wide', doc: 'Delay before a deleted segment file is removed from the file system.' }),
+  'log.message.format.version': str(DEFAULT_MESSAGE_FORMAT_VERSION, {
+    validate: messageFormatVersionValidator,
+    validValues: '[0.8.0, 0.8.1, ..., 3.9-IV0] (Kafka versions)',
+    doc: '[DEPRECATED] Accepted and validated as in Kafka 3.x, then ignored with a warning: the log always uses message format v2.',
+  }),
   'log.message.timestamp.type': str('CreateTime', { oneOf: TIMESTAMP_TYPES, mode: 'cluster-wide', doc: 'Whether record timestamps are the create time or the log append time.' }),
   'log.message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
   'log.message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
@@ -173,6 +179,7 @@ export const BROKER_KEYS = {
   'remote.log.manager.task.retry.backoff.max.ms': long(30000, { min: 0, doc: 'Largest backoff after repeated failures of a partition.' }),
   'remote.log.manager.task.retry.jitter': double(0.2, { min: 0, max: 1, doc: 'Random fraction of each backoff.' }),
   'remote.log.manager.copy.max.bytes.per.second': long(LONG_MAX, { min: 1, doc: 'Upload bandwidth cap of tiered storage copies, bytes/s (s3 store); default unlimited.' }),
+  'remote.list.offsets.request.timeout.ms': long(30000, { min: 1, doc: 'How long ListOffsets waits for a timestamp lookup that reads remote storage before answering REQUEST_TIMED_OUT for that partition; ListOffsets v10+ requests carry their own timeout (KIP-1075).' }),
   'remote.log.reader.threads': int(8, { min: 1, doc: 'Concurrent object-store GETs for reads of remote data (Kafka: reader threads, default 10).' }),
   'tributary.tier.store': str('local', { oneOf: ['local', 's3'], doc: "Object store for tiered data: 'local' (a directory) or 's3' (S3 or an S3-compatible server)." }),
   'tributary.tier.local.dir': str(null, { doc: "Directory of the 'local' store; default <first log dir>/tier (./tributary-data/tier)." }),
@@ -256,6 +263,14 @@ export const BROKER_KEYS = {
   'tributary.aggregation.max.records.per.step': int(5000, { min: 1, doc: 'Input records folded into one changelog batch (one atomic step) at most.' }),
   'tributary.aggregation.retry.backoff.ms': int(500, { min: 1, doc: 'First backoff after a failed source fetch or step; doubles up to the max.' }),
   'tributary.aggregation.retry.backoff.max.ms': int(10000, { min: 1, doc: 'Largest backoff between retries of a source or a failed aggregation.' }),
+
+  // ---- log recovery ----
+  'tributary.log.recover.on.start': bool(false, {
+    doc:
+      'Validate every batch (CRC-32C) of every segment at startup, even after a clean shutdown, and cut each damaged partition at its first bad batch ' +
+      '(offsets are never reused). Reads all data, so startup takes as long as that; `tributary log check` does the same offline. ' +
+      'Kafka has no equivalent: it re-validates only what an unclean shutdown left unflushed.',
+  }),
 
   // ---- metrics ----
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),

@@ -4,6 +4,7 @@
 // synonym set anywhere, from the topic key's own default (which equals the broker default).
 import { bool, double, int, list, long, str, LONG_MAX } from './config-def.js';
 import type { BrokerKey } from './broker-keys.js';
+import { DEFAULT_MESSAGE_FORMAT_VERSION, messageFormatVersionValidator } from './message-format-version.js';
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 
@@ -28,6 +29,11 @@ export const TOPIC_KEYS = {
   'local.retention.ms': long(-2, { min: -2, doc: 'Time kept locally for tiered topics; -2 = retention.ms.' }),
   'max.compaction.lag.ms': long(LONG_MAX, { min: 1, doc: 'Maximum time a record may stay uncompacted.' }),
   'max.message.bytes': int(1048588, { min: 0, doc: 'Largest record batch size allowed (after compression).' }),
+  'message.format.version': str(DEFAULT_MESSAGE_FORMAT_VERSION, {
+    validate: messageFormatVersionValidator,
+    validValues: '[0.8.0, 0.8.1, ..., 3.9-IV0] (Kafka versions)',
+    doc: '[DEPRECATED] Accepted and validated as in Kafka 3.x, then ignored with a warning: the log always uses message format v2.',
+  }),
   'message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
   'message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
   'message.timestamp.type': str('CreateTime', { oneOf: ['CreateTime', 'LogAppendTime'], doc: 'Whether record timestamps are the create time or the log append time.' }),
@@ -88,6 +94,7 @@ export const TOPIC_SYNONYMS: Partial<Record<TopicKey, readonly BrokerSynonym[]>>
   'compression.lz4.level': [{ name: 'compression.lz4.level' }],
   'compression.zstd.level': [{ name: 'compression.zstd.level' }],
   preallocate: [{ name: 'log.preallocate' }],
+  'message.format.version': [{ name: 'log.message.format.version' }],
   'message.timestamp.type': [{ name: 'log.message.timestamp.type' }],
   'message.timestamp.before.max.ms': [{ name: 'log.message.timestamp.before.max.ms' }],
   'message.timestamp.after.max.ms': [{ name: 'log.message.timestamp.after.max.ms' }],

@@ -33,6 +33,13 @@ export interface PartitionFetchResult {
 
 const EMPTY = Buffer.alloc(0);
 
+// Damage on disk met by a read is answered with CORRUPT_MESSAGE, not KAFKA_STORAGE_ERROR. Kafka
+// maps the CorruptRecordException its batch iterator throws to CORRUPT_MESSAGE the same way, and
+// it is the code clients surface: librdkafka hands it to the application as a consumer error
+// (KAFKA_STORAGE_ERROR only triggers a silent leader re-query and refetch: the stall the issue
+// reported), the Java consumer throws a KafkaException from poll(), kafkajs reports a retriable
+// KafkaJSProtocolError. The partition stays online; the damage is logged once by the log.
+
 function errorResult(errorCode: number): PartitionFetchResult {
   return {
     errorCode,
@@ -81,7 +88,7 @@ export async function readPartitions(broker: Broker, fetches: PartitionFetch[], 
       continue;
     }
     if (read.error) {
-      results.push(errorResult(read.error === 'OFFSET_OUT_OF_RANGE' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR));
+      results.push(errorResult(ErrorCode[read.error]));
       continue;
     }
     let records = read.records;

@@ -18,6 +18,7 @@ import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/g
 import type { Broker } from '../broker.js';
 import { ConfigError } from '../config/broker-config.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
+import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
 import type { DynamicScope } from '../metadata/dynamic-config-store.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
 import type { ApiHandler } from '../network/request-context.js';
@@ -114,6 +115,10 @@ async function alterTopic(broker: Broker, name: string, next: NextConfigs, valid
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
   }
   broker.logger.info('topic configs altered', { topic: name, configs: overrides });
+  const format = overrides['message.format.version'];
+  if (format !== undefined && format !== null && format !== t.configs['message.format.version']) {
+    broker.logger.warn(ignoredTopicMessageFormatWarning(name, format));
+  }
   return OK;
 }
 

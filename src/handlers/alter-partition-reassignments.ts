@@ -1,10 +1,13 @@
-// AlterPartitionReassignments (v0, KIP-455): move a partition's replicas to other brokers, or
+// AlterPartitionReassignments (v0-1, KIP-455): move a partition's replicas to other brokers, or
 // cancel a move (replicas = null). This broker is the only one, so the only valid target is the
 // replica set the partition already has, a no-op that succeeds at once. Errors as Kafka's
 // ReplicationControlManager.alterPartitionReassignment / validateManualPartitionAssignment:
 //   unknown topic / partition             UNKNOWN_TOPIC_OR_PARTITION
 //   replicas = null (cancel)              NO_REASSIGNMENT_IN_PROGRESS (85)
 //   empty list, unknown or repeated id    INVALID_REPLICA_ASSIGNMENT (39)
+//   v1 AllowReplicationFactorChange=false and a replica count other than the partition's
+//                                         INVALID_REPLICATION_FACTOR (38) (KIP-860; checked
+//                                         after the assignment itself, as in Kafka)
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   AlterPartitionReassignmentsRequest,
@@ -18,21 +21,22 @@ export function alterPartitionReassignmentsHandler(broker: Broker): ApiHandler<A
   return {
     apiKey: 45,
     minVersion: 0,
-    maxVersion: 0,
-    handle(_ctx, req): AlterPartitionReassignmentsResponse {
+    maxVersion: 1,
+    handle(ctx, req): AlterPartitionReassignmentsResponse {
+      const allowReplicationFactorChange = ctx.header.apiVersion >= 1 ? req.allowReplicationFactorChange : true;
       const responses = req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p): PartitionResponse => {
-          const error = reassign(broker, t.name, p.partitionIndex, p.replicas);
+          const error = reassign(broker, t.name, p.partitionIndex, p.replicas, allowReplicationFactorChange);
           return { partitionIndex: p.partitionIndex, errorCode: error?.code ?? ErrorCode.NONE, errorMessage: error?.message ?? null };
         }),
       }));
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
+      return { throttleTimeMs: 0, allowReplicationFactorChange, errorCode: ErrorCode.NONE, errorMessage: null, responses };
     },
   };
 }
 
-function reassign(broker: Broker, topic: string, index: number, replicas: number[] | null): { code: number; message: string } | null {
+function reassign(broker: Broker, topic: string, index: number, replicas: number[] | null, allowReplicationFactorChange: boolean): { code: number; message: string } | null {
   const t = broker.topics.get(topic);
   if (!t) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find a topic named ${topic}.` };
   if (index < 0 || index >= t.partitions) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}:${index}.` };
@@ -48,6 +52,9 @@ function reassign(broker: Broker, topic: string, index: number, replicas: number
     }
     if (id === prev) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes the broker ${id} more than once.` };
     prev = id;
+  }
+  if (!allowReplicationFactorChange && replicas.length !== t.replicationFactor) {
+    return { code: ErrorCode.INVALID_REPLICATION_FACTOR, message: `The replication factor is changed from ${t.replicationFactor} to ${replicas.length}` };
   }
   // Every replica is this broker, exactly once: the partition already has this assignment.
   return null;

@@ -7,6 +7,12 @@ import type { ApiHandler } from '../network/request-context.js';
 // KIP-511: client software name/version must match this pattern.
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 
+/** Who this broker is, for the KIP-1242 check of v5 requests. */
+export interface BrokerIdentity {
+  readonly clusterId: string;
+  readonly nodeId: number;
+}
+
 export function apiVersionsBody(handlers: Iterable<ApiHandler>): ApiVersionsResponse {
   const apiKeys = [...handlers]
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
@@ -16,17 +22,31 @@ export function apiVersionsBody(handlers: Iterable<ApiHandler>): ApiVersionsResp
   return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 } as ApiVersionsResponse;
 }
 
-export function apiVersionsHandler(all: () => Iterable<ApiHandler>): ApiHandler<ApiVersionsRequest> {
+/** Kafka's error answer other than UNSUPPORTED_VERSION: the error code and no api keys. */
+function refusal(errorCode: number): ApiVersionsResponse {
+  return { errorCode, apiKeys: [], throttleTimeMs: 0 } as unknown as ApiVersionsResponse;
+}
+
+export function apiVersionsHandler(all: () => Iterable<ApiHandler>, self: BrokerIdentity): ApiHandler<ApiVersionsRequest> {
   let cached: ApiVersionsResponse | null = null;
   const body = () => (cached ??= apiVersionsBody(all()));
   return {
     apiKey: 18,
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 5,
     handle(ctx, req) {
-      if (ctx.header.apiVersion >= 3) {
+      const v = ctx.header.apiVersion;
+      // KIP-1242 (v5): a client that knows which broker of which cluster it meant to reach
+      // names both; naming only one of them is malformed, like a bad software name (KIP-511).
+      if (v >= 5 && (req.clusterId === null) !== (req.nodeId === -1)) return refusal(ErrorCode.INVALID_REQUEST);
+      if (v >= 3) {
         const ok = SOFTWARE_PATTERN.test(req.clientSoftwareName) && SOFTWARE_PATTERN.test(req.clientSoftwareVersion);
         if (!ok) return { ...body(), errorCode: ErrorCode.INVALID_REQUEST };
+      }
+      // The address led somewhere else (DNS or a load balancer moved it): the client must
+      // rebootstrap instead of talking to the wrong broker.
+      if (v >= 5 && req.clusterId !== null && (req.clusterId !== self.clusterId || req.nodeId !== self.nodeId)) {
+        return refusal(ErrorCode.REBOOTSTRAP_REQUIRED);
       }
       return body();
     },

@@ -1,5 +1,6 @@
-// ConsumerGroupDescribe (v0, KIP-848): epochs, assignor and every member's current and target
-// assignment of consumer groups. Classic or unknown group ids get GROUP_ID_NOT_FOUND.
+// ConsumerGroupDescribe (v0-1, KIP-848): epochs, assignor and every member's current and target
+// assignment of consumer groups. Classic or unknown group ids get GROUP_ID_NOT_FOUND. v1 adds each
+// member's type (KIP-1099): always CONSUMER here, as classic members never join a consumer group.
 import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from '../../protocol/generated/consumer-group-describe.js';
 import type { ConsumerGroupCoordinator } from '../coordinator/consumer/consumer-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
@@ -13,7 +14,7 @@ export function consumerGroupDescribeHandler(coordinator: ConsumerGroupCoordinat
   return {
     apiKey: 69,
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     errorResponse(req, errorCode): ConsumerGroupDescribeResponse {
       return {
         throttleTimeMs: 0,

@@ -15,7 +15,7 @@ export function createAclsHandler(broker: Broker): ApiHandler<CreateAclsRequest>
   });
   return {
     apiKey: 30,
-    minVersion: 0,
+    minVersion: 1,
     maxVersion: 3,
     async handle(ctx, req): Promise<CreateAclsResponse> {
       if (!broker.authorizer) return all(req, ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');

@@ -15,7 +15,7 @@ export function deleteAclsHandler(broker: Broker): ApiHandler<DeleteAclsRequest>
   });
   return {
     apiKey: 31,
-    minVersion: 0,
+    minVersion: 1,
     maxVersion: 3,
     async handle(ctx, req): Promise<DeleteAclsResponse> {
       if (!broker.authorizer) return all(req, ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');

@@ -1,18 +1,28 @@
-// DeleteGroups (v0-2): removes Empty groups and their offsets (tombstones in __consumer_offsets).
+// DeleteGroups (v0-3): removes Empty groups and their offsets (tombstones in __consumer_offsets).
+// v3 adds a message per failed group, as Kafka words it: its own for a group that does not
+// exist, otherwise the error's standard message.
+import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/generated/delete-groups.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
+
+function messageFor(groupId: string, errorCode: number): string | null {
+  if (errorCode === ErrorCode.NONE) return null;
+  if (errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return `Group ${groupId} not found.`;
+  return errorMessage(errorCode) || null;
+}
 
 export function deleteGroupsHandler(coordinator: GroupCoordinator): ApiHandler<DeleteGroupsRequest> {
   return {
     apiKey: 42,
     minVersion: 0,
-    maxVersion: 2,
+    maxVersion: 3,
     errorResponse(req, errorCode): DeleteGroupsResponse {
-      return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+      return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode, errorMessage: messageFor(groupId, errorCode) })) };
     },
     async handle(_ctx, req): Promise<DeleteGroupsResponse> {
-      return { throttleTimeMs: 0, results: await coordinator.deleteGroups(req.groupsNames) };
+      const results = await coordinator.deleteGroups(req.groupsNames);
+      return { throttleTimeMs: 0, results: results.map((r) => ({ ...r, errorMessage: messageFor(r.groupId, r.errorCode) })) };
     },
   };
 }

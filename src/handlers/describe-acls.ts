@@ -12,7 +12,7 @@ const failure = (errorCode: number, errorMessage: string | null): DescribeAclsRe
 export function describeAclsHandler(broker: Broker): ApiHandler<DescribeAclsRequest> {
   return {
     apiKey: 29,
-    minVersion: 0,
+    minVersion: 1,
     maxVersion: 3,
     handle(ctx, req): DescribeAclsResponse {
       if (!broker.authorizer) return failure(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');

@@ -1,4 +1,5 @@
-// DescribeCluster (KIP-700): the admin client's view of brokers and controller.
+// DescribeCluster (KIP-700): the admin client's view of brokers and controller. v2 (KIP-1073)
+// flags fenced brokers and lists them only on request; a serving broker is never fenced.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/generated/describe-cluster.js';
 import type { Broker } from '../broker.js';
@@ -10,7 +11,7 @@ export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClust
   return {
     apiKey: 60,
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     handle(ctx, req): DescribeClusterResponse {
       const endpointType = ctx.header.apiVersion >= 1 ? req.endpointType : ENDPOINT_BROKERS;
       if (endpointType !== ENDPOINT_BROKERS) {
@@ -33,7 +34,7 @@ export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClust
         endpointType,
         clusterId: broker.clusterId,
         controllerId: broker.nodeId,
-        brokers: brokers.map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: brokers.map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
         clusterAuthorizedOperations: -2147483648,
       } as DescribeClusterResponse;
     },

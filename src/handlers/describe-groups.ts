@@ -1,4 +1,5 @@
-// DescribeGroups (v0-5): state, protocol and members (with metadata and assignment once Stable).
+// DescribeGroups (v0-6): state, protocol and members (with metadata and assignment once Stable);
+// v6 (KIP-1043) answers GROUP_ID_NOT_FOUND with a message for a group that does not exist.
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/generated/describe-groups.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
@@ -12,18 +13,18 @@ export function describeGroupsHandler(coordinator: GroupCoordinator): ApiHandler
   return {
     apiKey: 15,
     minVersion: 0,
-    maxVersion: 5,
+    maxVersion: 6,
     errorResponse(req, errorCode): DescribeGroupsResponse {
       return {
         throttleTimeMs: 0,
-        groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
+        groups: req.groups.map((groupId) => ({ errorCode, errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
       };
     },
     handle(ctx, req): DescribeGroupsResponse {
       const ops = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
       return {
         throttleTimeMs: 0,
-        groups: req.groups.map((groupId) => ({ ...coordinator.describeGroup(groupId), authorizedOperations: ops })),
+        groups: req.groups.map((groupId) => ({ ...coordinator.describeGroup(groupId, ctx.header.apiVersion), authorizedOperations: ops })),
       };
     },
   };

@@ -31,7 +31,7 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
       const results: LogDirResult[] = [];
       for (const d of broker.logManager.describeLogDirs()) {
         if (!d.online) {
-          results.push({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: d.dir, topics: [], totalBytes: UNKNOWN_BYTES, usableBytes: UNKNOWN_BYTES });
+          results.push({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: d.dir, topics: [], totalBytes: UNKNOWN_BYTES, usableBytes: UNKNOWN_BYTES, isCordoned: false });
           continue;
         }
         let space;
@@ -39,7 +39,7 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
           space = await fs.statfs(d.dir);
         } catch (err) {
           broker.logger.warn('statfs failed', { dir: d.dir, error: (err as Error).message });
-          results.push({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logDir: d.dir, topics: [], totalBytes: UNKNOWN_BYTES, usableBytes: UNKNOWN_BYTES });
+          results.push({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logDir: d.dir, topics: [], totalBytes: UNKNOWN_BYTES, usableBytes: UNKNOWN_BYTES, isCordoned: false });
           continue;
         }
         const byTopic = new Map<string, PartitionLog[]>();
@@ -67,6 +67,7 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
           topics,
           totalBytes: clampBytes(space.blocks * space.bsize),
           usableBytes: clampBytes(space.bavail * space.bsize),
+          isCordoned: false,
         });
       }
       const remote = remoteTierResult(broker, wanted);
@@ -102,5 +103,6 @@ function remoteTierResult(broker: Broker, wanted: ((log: { topic: string; partit
     topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     totalBytes: UNKNOWN_BYTES,
     usableBytes: UNKNOWN_BYTES,
+    isCordoned: false,
   };
 }

@@ -1,5 +1,7 @@
 // Fetch: sessions (KIP-227), long polling (max.wait.ms / min.bytes woken by appends), byte
 // budgets, read_committed bounded by the LSO, and message down-conversion for v0-3 clients.
+// v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
+// use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.js';
 import type { Broker } from '../broker.js';
@@ -23,9 +25,15 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
   return {
     apiKey: 1,
     minVersion: 0,
-    maxVersion: 17,
-    errorResponse(_req, errorCode) {
-      return topLevelError(errorCode);
+    maxVersion: 18,
+    errorResponse(req, errorCode, version) {
+      // As Kafka's FetchRequest.getErrorResponse: the error on every requested partition (and at
+      // the top level where v7+ has one), so each client sees it whichever field it reads.
+      const failed = { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
+      return {
+        ...topLevelError(errorCode),
+        responses: req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => partitionData(p.partition, failed, version)) })),
+      } as unknown as FetchResponse;
     },
     async handle(ctx, req): Promise<FetchResponse> {
       const v = ctx.header.apiVersion;

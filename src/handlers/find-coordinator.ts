@@ -13,6 +13,11 @@ export function findCoordinatorHandler(broker: Broker): ApiHandler<FindCoordinat
     apiKey: 10,
     minVersion: 0,
     maxVersion: 6,
+    errorResponse(req, errorCode, version): FindCoordinatorResponse {
+      const failed = (key: string) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null });
+      if (version >= 4) return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map(failed) } as unknown as FindCoordinatorResponse;
+      return { throttleTimeMs: 0, ...failed(req.key), coordinators: [] } as unknown as FindCoordinatorResponse;
+    },
     handle(ctx, req): FindCoordinatorResponse {
       const v = ctx.header.apiVersion;
       const self = broker.endpointFor(ctx.connection.listenerName);

@@ -18,7 +18,10 @@ import { syncGroupHandler } from './sync-group.js';
 export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): ApiHandler[] {
   return [
     offsetCommitHandler(broker, coordinator),
-    offsetFetchHandler(coordinator, (groupId, fetched) => broker.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched),
+    offsetFetchHandler(coordinator, (groupId, fetched) => broker.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched, {
+      nameOf: (topicId) => broker.topics.getById(topicId)?.name,
+      idOf: (name) => broker.topics.get(name)?.id,
+    }),
     joinGroupHandler(coordinator),
     heartbeatHandler(coordinator),
     leaveGroupHandler(coordinator),

@@ -14,15 +14,15 @@ export function initProducerIdHandler(broker: Broker): ApiHandler<InitProducerId
     minVersion: 0,
     maxVersion: 5,
     errorResponse(_req, errorCode): InitProducerIdResponse {
-      return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+      return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
     },
     async handle(ctx, req): Promise<InitProducerIdResponse> {
       const v = ctx.header.apiVersion;
       const tc = broker.txnCoordinator;
-      if (!tc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+      if (!tc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
       const r = await tc.initProducerId(req.transactionalId, req.transactionTimeoutMs, v >= 3 ? req.producerId : -1, v >= 3 ? req.producerEpoch : -1);
       const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && v < FENCED_SINCE ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
-      return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
+      return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
     },
   };
 }

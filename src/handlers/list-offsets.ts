@@ -1,5 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4), latest tiered
-// (-5) and lookups by timestamp through the time index; isolation level bounds "latest".
+// (-5), earliest pending upload (-6) and lookups by timestamp through the time index; isolation
+// level bounds "latest". Timestamp lookups that may read remote storage are bounded by the
+// request's TimeoutMs (v10+, KIP-1075) or remote.list.offsets.request.timeout.ms.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
 import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
@@ -14,6 +16,7 @@ const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
+const EARLIEST_PENDING_UPLOAD = -6;
 const READ_COMMITTED = 1;
 
 interface PartitionResult {
@@ -29,14 +32,26 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
   return {
     apiKey: 2,
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 11,
+    errorResponse(req, errorCode): ListOffsetsResponse {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
+        })),
+      } as unknown as ListOffsetsResponse;
+    },
     async handle(ctx, req): Promise<ListOffsetsResponse> {
       const v = ctx.header.apiVersion;
       const isolation = v >= 2 ? req.isolationLevel : 0;
+      // Kafka (v1+): every entry of a partition named more than once, even under two entries of the
+      // same topic, gets INVALID_REQUEST; the other partitions are answered normally.
+      const duplicated = v >= 1 ? duplicatePartitions(req) : EMPTY_SET;
+      const remoteTimeoutMs = v >= 10 ? req.timeoutMs : (broker.config.get('remote.list.offsets.request.timeout.ms') as number);
       const topics = [];
       for (const t of req.topics) {
         const partitions: PartitionResult[] = [];
-        const seen = new Set<number>();
         // KafkaApis: DESCRIBE on the topic, refused per partition.
         const refused = !authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name);
         for (const p of t.partitions) {
@@ -45,11 +60,10 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             partitions.push(fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
-          if (seen.has(p.partitionIndex)) {
+          if (duplicated.size > 0 && duplicated.has(partitionKey(t.name, p.partitionIndex))) {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
             continue;
           }
-          seen.add(p.partitionIndex);
           const partition = broker.partition(t.name, p.partitionIndex);
           if (!partition) {
             partitions.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
@@ -77,6 +91,16 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
             offset = copiedEnd > 0 ? copiedEnd - 1 : -1;
             if (offset < 0) leaderEpoch = -1;
+          } else if (p.timestamp === EARLIEST_PENDING_UPLOAD) {
+            // KIP-1023: the first offset not yet copied to remote storage (Kafka's
+            // UnifiedLog.fetchEarliestPendingUploadOffset): -1 for topics that are not tiered, and
+            // while nothing is copied, the log start offset unless local retention already moved
+            // the local start past it.
+            const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
+            if (!log.remoteTier) offset = -1;
+            else if (copiedEnd > 0) offset = Math.max(copiedEnd, log.logStartOffset);
+            else offset = log.localLogStartOffset === log.logStartOffset ? log.logStartOffset : -1;
+            if (offset < 0) leaderEpoch = -1;
           } else if (p.timestamp === MAX_TIMESTAMP) {
             const m = log.maxTimestampAndOffset();
             if (m.offset >= 0 && m.offset < upper) {
@@ -85,13 +109,15 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
               timestamp = exact?.timestamp ?? m.timestamp;
             }
           } else if (p.timestamp >= 0) {
-            const found = await log.offsetForTimestamp(p.timestamp);
-            if (found && found.offset < upper) {
-              const exact = await recordAtTimestamp(partition, found.offset, p.timestamp, upper, false);
-              if (exact) {
-                offset = exact.offset;
-                timestamp = exact.timestamp;
-              }
+            const lookup = lookupTimestamp(partition, p.timestamp, upper);
+            const exact = log.remoteTier ? await withTimeout(lookup, remoteTimeoutMs) : await lookup;
+            if (exact === TIMED_OUT) {
+              partitions.push(fail(ErrorCode.REQUEST_TIMED_OUT));
+              continue;
+            }
+            if (exact) {
+              offset = exact.offset;
+              timestamp = exact.timestamp;
             }
           } else {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
@@ -114,6 +140,42 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
   };
 }
 
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+function partitionKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
+}
+
+/** Kafka's ListOffsetsRequest.duplicatePartitions: topic-partitions named more than once. */
+function duplicatePartitions(req: ListOffsetsRequest): ReadonlySet<string> {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      const key = partitionKey(t.name, p.partitionIndex);
+      if (seen.has(key)) dups.add(key);
+      else seen.add(key);
+    }
+  }
+  return dups;
+}
+
+async function lookupTimestamp(partition: Partition, target: number, upper: number): Promise<{ offset: number; timestamp: number } | null> {
+  const found = await partition.log.offsetForTimestamp(target);
+  if (!found || found.offset >= upper) return null;
+  return recordAtTimestamp(partition, found.offset, target, upper, false);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Kafka answers REQUEST_TIMED_OUT when a remote lookup outlives the timeout; the read itself finishes in the background. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(ms, 0))));
+  p.catch(() => {}); // a late failure after the timeout must not surface as an unhandled rejection
+  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The index finds the batch; Kafka answers with the record inside it: the first record whose
  * timestamp is >= `target` (or, for MAX_TIMESTAMP, equal to it). Only this one batch is decoded.
@@ -130,7 +192,8 @@ async function recordAtTimestamp(
   for (let hops = 0; hops < 64 && offset < upper; hops++) {
     const read = await partition.log.read(offset, 1, upper, true);
     if (read.error || read.records.length === 0) return null;
-    const batch = decodeRecordBatch(read.records, 0);
+    // Lenient: an uncompressed batch is only header-checked on produce; use the records that decode.
+    const batch = decodeRecordBatch(read.records, 0, { lenient: true });
     for (const r of batch.records) {
       if (r.offset >= upper) return null;
       if (r.offset >= offset && (exactMatch ? r.timestamp === target : r.timestamp >= target)) {

@@ -1,5 +1,6 @@
 // Metadata: brokers, controller and topic/partition leadership, with auto-creation per
-// auto.create.topics.enable (and the request's allowAutoTopicCreation from v4).
+// auto.create.topics.enable (and the request's allowAutoTopicCreation from v4; v0-3 always ask).
+// Metadata is the only path that auto-creates: Produce and FindCoordinator never do.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
 import type { Broker } from '../broker.js';
@@ -51,7 +52,24 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
   return {
     apiKey: 3,
     minVersion: 0,
-    maxVersion: 12,
+    maxVersion: 13,
+    errorResponse(req, errorCode, version): MetadataResponse {
+      // The error on every requested topic (every existing topic for an all-topics request); the
+      // broker list stays, so clients can keep retrying against it.
+      const all = req.topics === null || (version === 0 && req.topics.length === 0);
+      const topics = all
+        ? broker.topics.all().map((t) => errorTopic(t.name, t.id, errorCode))
+        : req.topics!.map((t) => errorTopic(t.name ?? null, t.topicId ?? ZERO_UUID, errorCode));
+      const listener = broker.boundListeners[0]?.name ?? 'PLAINTEXT';
+      return {
+        throttleTimeMs: 0,
+        brokers: broker.brokersFor(listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterId: broker.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+        clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+      } as MetadataResponse;
+    },
     async handle(ctx, req): Promise<MetadataResponse> {
       const v = ctx.header.apiVersion;
       // v0: an empty list means "all topics"; v1+: null means all, empty means none.
@@ -85,11 +103,18 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
             topics.push(topicMetadata(broker, existing));
             continue;
           }
+          // As Kafka (KafkaApis.getTopicMetadata): an illegal name is INVALID_TOPIC_EXCEPTION whether
+          // or not auto-creation is on, and is never created.
+          if (invalidTopicNameReason(name) !== null) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
           if (!allowAutoCreate) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
             continue;
           }
-          if (invalidTopicNameReason(name) !== null || isBrokerOwnedTopic(name)) {
+          // Internal and aggregation topics are created by the broker itself, never on request.
+          if (isBrokerOwnedTopic(name)) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
             continue;
           }
@@ -118,6 +143,9 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
         controllerId: broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
+        // v13 (KIP-1102): a top-level error such as REBOOTSTRAP_REQUIRED tells the client to
+        // rebootstrap; like Kafka's broker, this one always knows its own metadata.
+        errorCode: ErrorCode.NONE,
       } as MetadataResponse;
     },
   };

@@ -1,5 +1,6 @@
-// OffsetCommit (v0-9): partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION (as Kafka's
+// OffsetCommit (v0-10): partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION (as Kafka's
 // request handler does); the rest go to the coordinator, which answers after the log write.
+// v10 (KIP-848) addresses topics by id: an id no topic has answers UNKNOWN_TOPIC_ID.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/generated/offset-commit.js';
 import type { Broker } from '../broker.js';
@@ -13,7 +14,7 @@ type Partition = OffsetCommitRequest['topics'][number]['partitions'][number];
 function everywhere(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
   };
 }
 
@@ -21,12 +22,14 @@ export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinato
   return {
     apiKey: 8,
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 10,
     errorResponse: everywhere,
     async handle(ctx, req): Promise<OffsetCommitResponse> {
       const v = ctx.header.apiVersion;
+      // v10 names topics by id; the offsets are kept by name, as in Kafka.
+      const names = req.topics.map((t) => (v >= 10 ? broker.topics.getById(t.topicId)?.name : t.name));
       // Per topic: the known partitions (sent on) and the final answer slots, in request order.
-      const answers = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
+      const answers = req.topics.map((t, ti) => ({ name: names[ti] ?? '', topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: OffsetCommitParams['topics'] = [];
       const slots: { errorCode: number }[][] = [];
       // KafkaApis: READ on the group for the whole request, then READ on each topic.
@@ -34,18 +37,20 @@ export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinato
       req.topics.forEach((t, ti) => {
         const parts: Partition[] = [];
         const topicSlots: { errorCode: number }[] = [];
-        const refused = !authorized(broker, ctx, AclOperation.READ, ResourceType.TOPIC, t.name);
+        const name = names[ti];
+        const refused = name !== undefined && !authorized(broker, ctx, AclOperation.READ, ResourceType.TOPIC, name);
         t.partitions.forEach((p, pi) => {
           const slot = answers[ti]!.partitions[pi]!;
           if (refused) slot.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
-          else if (broker.partition(t.name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (name === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+          else if (broker.partition(name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             parts.push(p);
             topicSlots.push(slot);
           }
         });
         if (parts.length > 0) {
-          known.push({ name: t.name, partitions: parts });
+          known.push({ name: name!, partitions: parts });
           slots.push(topicSlots);
         }
       });

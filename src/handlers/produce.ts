@@ -1,16 +1,19 @@
 // Produce: validate batch headers, assign offsets synchronously, answer once the bytes are in the
-// OS (acks=1/-1) or not at all (acks=0). Records are never decoded here; legacy (magic 0/1)
-// message sets from Produce v0-2 clients are up-converted to a v2 batch first.
+// OS (acks=1/-1) or not at all (acks=0). Uncompressed records are not decoded unless the topic or
+// the batch header requires it (produce-records.ts); compressed batches are inflated within a bound
+// and checked as Kafka does. Legacy (magic 0/1) message sets from Produce v0-2 clients are
+// up-converted to a v2 batch first.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
 import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import { isLegacyMessageSet, upConvertMessageSet } from '../../protocol/records/legacy.js';
 import { validateProduceRecords } from '../../protocol/records/validate.js';
 import { appendClientRecords } from '../../storage/log/producer-state/append-with-state.js';
-import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
 import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import { checkBatchRecords } from './produce-records.js';
+import { produceInflateLimit } from '../../protocol/records/batch-records.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
@@ -99,29 +102,33 @@ function appendPartition(
   if (records === null || records.length === 0) {
     return failed(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
   }
+  const maxMessageBytes = cfg.get('max.message.bytes') as number;
   let data = records;
   if (isLegacyMessageSet(data)) {
     if (version >= 3) {
       return failed(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`);
     }
-    const converted = upConvertMessageSet(data, { now: Date.now() });
+    const converted = upConvertMessageSet(data, { now: Date.now(), maxDecompressedBytes: produceInflateLimit(maxMessageBytes) });
     if ('error' in converted) return failed(index, ErrorCode[converted.error as keyof typeof ErrorCode] ?? ErrorCode.CORRUPT_MESSAGE, converted.message);
     data = converted.records;
   }
-  const maxMessageBytes = cfg.get('max.message.bytes') as number;
   // v3+ carries exactly one batch per partition; older versions may carry several (up-converted).
   const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return failed(index, checked.errorCode, checked.message);
   const batches: BatchInfo[] = checked.batches;
-  if ((cfg.get('cleanup.policy') as string[]).includes('compact')) {
-    // Compaction keeps the latest record per key, so Kafka refuses keyless records on compacted
-    // topics. This is the one produce check that decodes records, and only for compacted topics.
-    const keyless = firstKeylessRecord(data, batches);
-    if (keyless !== null) {
-      const r = failed(index, ErrorCode.INVALID_RECORD, 'Compacted topic cannot accept message without key in topic partition ' + `${topic}-${index}.`);
-      r.recordErrors = [{ batchIndex: keyless, batchIndexErrorMessage: 'Compacted topic cannot accept message without key' }];
-      return r;
-    }
+  // Compressed batches, compacted topics, timestamp bounds and inconsistent headers need the
+  // records (produce-records.ts); everything else stays on the header-only path.
+  const bad = checkBatchRecords(data, batches, {
+    maxMessageBytes,
+    compacted: (cfg.get('cleanup.policy') as string[]).includes('compact'),
+    logAppendTime: cfg.get('message.timestamp.type') === 'LogAppendTime',
+    timestampBeforeMaxMs: cfg.get('message.timestamp.before.max.ms') as number,
+    timestampAfterMaxMs: cfg.get('message.timestamp.after.max.ms') as number,
+  }, topic, index, Date.now());
+  if (bad !== null) {
+    const r = failed(index, bad.errorCode, bad.errorMessage);
+    r.recordErrors = bad.recordErrors;
+    return r;
   }
   let result;
   try {
@@ -158,17 +165,4 @@ function appendPartition(
     }),
   );
   return out;
-}
-
-/** Index (within the request's records) of the first record without a key, or null. */
-function firstKeylessRecord(data: Buffer, batches: BatchInfo[]): number | null {
-  let index = 0;
-  for (const b of batches) {
-    if ((b.attributes & 0x20) !== 0) continue; // control batches carry no user keys
-    for (const r of decodeRecordBatch(data, b.position).records) {
-      if (r.key === null) return index;
-      index++;
-    }
-  }
-  return null;
 }

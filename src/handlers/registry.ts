@@ -65,7 +65,7 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(listOffsetsHandler(broker));
   add(metadataHandler(broker));
   add(findCoordinatorHandler(broker));
-  add(apiVersionsHandler(() => table.values()));
+  add(apiVersionsHandler(() => table.values(), broker));
   add(createTopicsHandler(broker));
   add(deleteTopicsHandler(broker));
   add(describeConfigsHandler(broker));

@@ -11,13 +11,13 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
     minVersion: 0,
     maxVersion: 4,
     errorResponse(req, errorCode): TxnOffsetCommitResponse {
-      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
     },
     async handle(ctx, req): Promise<TxnOffsetCommitResponse> {
       const v = ctx.header.apiVersion;
       const tc = broker.txnCoordinator;
       // Partitions of unknown topics are answered here; the rest go to the coordinator.
-      const answers = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
+      const answers = req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: { name: string; partitions: TxnOffsetCommitRequest['topics'][number]['partitions']; slots: { errorCode: number }[] }[] = [];
       req.topics.forEach((t, ti) => {
         const entry = { name: t.name, partitions: [] as TxnOffsetCommitRequest['topics'][number]['partitions'], slots: [] as { errorCode: number }[] };
@@ -40,7 +40,7 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
             groupId: req.groupId,
             producerId: req.producerId,
             producerEpoch: req.producerEpoch,
-            generationId: v >= 3 ? req.generationId : -1,
+            generationId: v >= 3 ? req.generationIdOrMemberEpoch : -1,
             memberId: v >= 3 ? req.memberId : '',
             groupInstanceId: v >= 3 ? req.groupInstanceId : null,
             topics: known.map((k) => ({ name: k.name, partitions: k.partitions.map((p) => ({ ...p, committedLeaderEpoch: v >= 2 ? p.committedLeaderEpoch : -1 })) })),

@@ -25,10 +25,13 @@ function parse(text: string): Record<string, string> {
 export async function ensureMetaProperties(logDirs: string[], nodeId: number, configuredClusterId: string | null): Promise<MetaProperties> {
   let clusterId = configuredClusterId && configuredClusterId.length > 0 ? configuredClusterId : null;
   const found: { dir: string; props: Record<string, string> }[] = [];
+  const existing = new Map<string, string>();
   for (const dir of logDirs) {
     await fs.mkdir(dir, { recursive: true });
     try {
-      found.push({ dir, props: parse(await fs.readFile(path.join(dir, 'meta.properties'), 'utf8')) });
+      const text = await fs.readFile(path.join(dir, 'meta.properties'), 'utf8');
+      existing.set(dir, text);
+      found.push({ dir, props: parse(text) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
@@ -48,8 +51,9 @@ export async function ensureMetaProperties(logDirs: string[], nodeId: number, co
   clusterId ??= randomUuid();
   const text = `#Written by tributary\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`;
   for (const dir of logDirs) {
-    const file = path.join(dir, 'meta.properties');
-    await writeFileAtomic(file, text, dir);
+    // Written only when new or different: a restart on a full disk must not need free space here.
+    if (existing.get(dir) === text) continue;
+    await writeFileAtomic(path.join(dir, 'meta.properties'), text, dir);
   }
   return { clusterId, nodeId };
 }

@@ -35,9 +35,13 @@ export class MetricsExporter {
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'the port is already in use (EADDRINUSE)' : err.message;
+        reject(Object.assign(new Error(`cannot bind the metrics endpoint on ${host}:${port} (config key tributary.metrics.port): ${why}`), { code: err.code }));
+      };
+      server.once('error', onError);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         resolve();
       });
     });

@@ -90,11 +90,13 @@ export class Connection {
       // An unauthenticated connection gets a deadline, so holding one open costs an attacker
       // something: it is closed if authentication has not completed in time.
       if (sasl.config.authTimeoutMs > 0) {
-        setTimeout(() => {
+        const deadline = setTimeout(() => {
           if (this.closed || this.draining || sasl.authenticated) return;
           this.logger.info('closing connection: authentication not completed in time', { connection: this.info.remoteAddress });
           this.close();
         }, sasl.config.authTimeoutMs).unref();
+        // Released with the socket, so a flood of short-lived connections holds no closures.
+        socket.once('close', () => clearTimeout(deadline));
       }
     }
     socket.setNoDelay(true);

@@ -79,11 +79,21 @@ export async function writeFileAtomic(path: string, data: string | Buffer, dir: 
   try {
     await fh.writeFile(data);
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (e) {
+    // The old file stays as it was; drop the partial copy (on a full disk it holds the last blocks).
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw e;
   }
+  await fh.close();
   await rename(tmp, path);
   await fsyncDir(dir);
+}
+
+/** Out of space (or quota): the log dir is full, not broken. Reads keep working; writes wait for space. */
+export function isDiskFullError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export async function unlinkIfExists(path: string): Promise<void> {

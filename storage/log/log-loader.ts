@@ -3,13 +3,18 @@
 //   1. remove leftovers: *.deleted and *.tmp files, index files whose .log is gone;
 //   2. open every segment; rolled segments below the recovery point are trusted and only read
 //      their max timestamp (last time-index entry) — their indexes load lazily on first read;
-//   3. clean shutdown: the active segment's indexes are trusted, only its tail is scanned;
+//   3. clean shutdown: the active segment's indexes are trusted and only its tail is scanned, as
+//      long as indexes, file size and the recovery-point checkpoint agree; otherwise (and for any
+//      segment whose index file is gone) the segment is re-validated like after a crash;
 //      unclean: every segment from the one holding the recovery point on is re-validated batch by
 //      batch (CRC), its indexes rebuilt; a corrupt/torn tail is cut off and every later segment
 //      is deleted, so the log ends at the last valid batch;
-//   4. log start offset = max(checkpoint, first segment base); leader epochs trimmed to the log.
+//      tributary.log.recover.on.start (validateAll) gives every segment the crash treatment;
+//   4. offsets below the recovery point are never handed out twice: if damage cut the log below
+//      it, a new empty segment starts at the recovery point (a gap of lost offsets, logged);
+//   5. log start offset = max(checkpoint, first segment base); leader epochs trimmed to the log.
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   DELETED_SUFFIX,
   INDEX_SUFFIX,
@@ -29,6 +34,8 @@ export interface LoadOptions {
   hadCleanShutdown: boolean;
   recoveryPoint?: number;
   logStartOffset?: number;
+  /** Re-validate every segment as after a crash, whatever the shutdown was (no segment is trusted). */
+  validateAll?: boolean;
 }
 
 export interface LoadedLog {
@@ -64,6 +71,8 @@ export async function loadLog(
   }
 
   const bases = [...logBases].sort((a, b) => a - b);
+  const nameSet = new Set(names);
+  const hasIndexFiles = (s: LogSegment) => nameSet.has(basename(s.indexPath)) && nameSet.has(basename(s.timeIndexPath));
   let segments: LogSegment[] = [];
   for (const base of bases) segments.push(await LogSegment.openExisting(dir, base));
   for (let i = 0; i + 1 < segments.length; i++) segments[i]!.nextOffset = segments[i + 1]!.baseOffset;
@@ -71,31 +80,70 @@ export async function loadLog(
   let recoveryPoint = opts.hadCleanShutdown ? Number.MAX_SAFE_INTEGER : (opts.recoveryPoint ?? 0);
   // First segment that may hold unflushed data: the one containing the recovery point.
   let firstUnflushed = segments.length - 1;
-  if (!opts.hadCleanShutdown) {
+  if (opts.validateAll) firstUnflushed = 0;
+  else if (!opts.hadCleanShutdown) {
     while (firstUnflushed > 0 && segments[firstUnflushed]!.baseOffset > recoveryPoint) firstUnflushed--;
   }
 
-  for (let i = 0; i < firstUnflushed; i++) await loadTrustedRolled(segments[i]!);
-
   let truncatedBytes = 0;
+  let damaged = false;
+  /** CRC-validates one segment, cuts it after its last valid batch; true if it had to cut. */
+  const recoverOne = async (seg: LogSegment, why: string, reportIntact = opts.hadCleanShutdown): Promise<boolean> => {
+    const r = await seg.recover(config.indexIntervalBytes, (epoch, offset) => {
+      if (epoch > epochs.latestEpoch()) epochs.assign(epoch, offset);
+    });
+    truncatedBytes += r.truncatedBytes;
+    const cut = r.truncatedBytes > 0 || r.error !== null;
+    if (cut) damaged = true;
+    if (cut || reportIntact) {
+      logger.warn(cut ? 'recovered log segment: cut everything after the last valid batch' : 'recovered log segment: every batch is valid', {
+        topicPartition: basename(dir),
+        dir,
+        segment: seg.logPath,
+        why,
+        truncatedBytes: r.truncatedBytes,
+        validBytes: seg.size,
+        nextOffset: seg.nextOffset,
+        error: r.error,
+      });
+    }
+    return cut;
+  };
+
+  // Rolled segments below the recovery point are trusted, unless an index file is gone: Kafka
+  // recovers such a segment (CRC) rather than trusting a log nobody has indexed.
+  for (let i = 0; i < firstUnflushed; i++) {
+    const seg = segments[i]!;
+    if (hasIndexFiles(seg)) await loadTrustedRolled(seg);
+    else await recoverOne(seg, 'index file missing');
+  }
+
   if (segments.length > 0) {
-    if (opts.hadCleanShutdown) {
+    if (opts.hadCleanShutdown && !opts.validateAll) {
+      // After a clean shutdown the active segment is trusted only if everything agrees: both index
+      // files present and consistent with the file, the tail after the last index entry made of
+      // whole batches up to the file's end, and its next offset equal to the recovery-point
+      // checkpoint (== the log end at shutdown). Any disagreement means the file was changed
+      // behind the broker's back (truncated, appended to, index lost): validate it batch by batch.
       const active = segments[segments.length - 1]!;
-      const err = await active.loadActive();
-      if (err !== null) {
-        logger.warn('active segment tail unreadable after clean shutdown; recovering it', { dir, baseOffset: active.baseOffset, err });
-        const r = await active.recover(config.indexIntervalBytes);
-        truncatedBytes += r.truncatedBytes;
+      let why: string | null = null;
+      if (!hasIndexFiles(active)) why = 'index file missing';
+      else if (!(await active.loadIndexesIfValid())) why = 'index does not match the log file';
+      else {
+        const err = await active.loadActive();
+        if (err !== null) why = `tail after the last index entry unreadable (${err})`;
+        else if (opts.recoveryPoint !== undefined && active.nextOffset !== opts.recoveryPoint && opts.recoveryPoint >= active.baseOffset) {
+          why = `log end ${active.nextOffset} disagrees with the recovery-point checkpoint ${opts.recoveryPoint}`;
+        }
+      }
+      if (why !== null) {
+        await recoverOne(active, why);
+        damaged = true; // changed behind the broker's back: whatever it lost is lost for good
       }
     } else {
       for (let i = firstUnflushed; i < segments.length; i++) {
         const seg = segments[i]!;
-        const r = await seg.recover(config.indexIntervalBytes, (epoch, offset) => {
-          if (epoch > epochs.latestEpoch()) epochs.assign(epoch, offset);
-        });
-        truncatedBytes += r.truncatedBytes;
-        if (r.truncatedBytes > 0 || r.error !== null) {
-          logger.warn('truncated corrupt or torn log tail', { dir, baseOffset: seg.baseOffset, truncatedBytes: r.truncatedBytes, error: r.error });
+        if (await recoverOne(seg, opts.validateAll ? 'tributary.log.recover.on.start' : 'unclean shutdown', false)) {
           const later = segments.slice(i + 1);
           for (const s of later) {
             logger.warn('deleting segment after corruption', { dir, baseOffset: s.baseOffset });
@@ -112,6 +160,34 @@ export async function loadLog(
 
   let logStartOffset = Math.max(opts.logStartOffset ?? 0, segments.length ? segments[0]!.baseOffset : 0);
   let logEndOffset = segments.length ? segments[segments.length - 1]!.nextOffset : logStartOffset;
+
+  // Offsets below the recovery point were handed out and made durable: consumers may have read
+  // them and committed positions past them. When damage took some of them away, the log does not
+  // hand them out again; it continues at the recovery point, leaving a gap that fetches skip like
+  // offsets removed by compaction or DeleteRecords. (Kafka with one replica would truncate and
+  // reuse them.)
+  const floor = opts.recoveryPoint;
+  if (damaged && floor !== undefined && segments.length > 0 && logEndOffset < floor) {
+    logger.error('log damage lost offsets; the log continues at the recovery point so they are never reused', {
+      topicPartition: basename(dir),
+      dir,
+      lostFromOffset: logEndOffset,
+      lostToOffset: floor - 1,
+      truncatedBytes,
+    });
+    const last = segments[segments.length - 1]!;
+    if (last.size === 0) {
+      await last.destroy();
+      segments = segments.slice(0, -1);
+    }
+    const gap = LogSegment.createNew(dir, floor, Date.now());
+    await gap.handle();
+    if (segments.length > 0) segments[segments.length - 1]!.nextOffset = floor;
+    segments = [...segments, gap];
+    logStartOffset = Math.max(opts.logStartOffset ?? 0, segments[0]!.baseOffset);
+    logEndOffset = floor;
+  }
+
   if (logStartOffset > logEndOffset || segments.length === 0) {
     // Nothing usable (new log, or the data the checkpoint refers to is gone): start empty.
     if (segments.length) logger.warn('log start offset beyond log end; starting empty', { dir, logStartOffset, logEndOffset });

@@ -10,7 +10,7 @@
 //   cleaner-offset-checkpoint          topic partition offset  (below it the log is compacted)
 //   <topic>-<p>/                       one PartitionLog
 //   <topic>-<p>.<uuid>-delete/         deleted logs, removed in the background
-import { access, mkdir, readdir, unlink } from 'node:fs/promises';
+import { access, mkdir, readdir, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { readOffsetCheckpoint, writeOffsetCheckpoint, type TopicPartitionOffset } from './checkpoint-file.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
@@ -21,6 +21,7 @@ import {
   RECOVERY_POINT_FILE,
   fsyncDir,
   isDeleteDirName,
+  isDiskFullError,
   parsePartitionDirName,
   partitionDirName,
   removeDir,
@@ -44,6 +45,15 @@ export interface LogManagerOptions {
   autoAdvanceHighWatermark?: boolean;
   /** Called when a log dir goes offline after an I/O error. */
   onLogDirFailure?: (dir: string, err: unknown) => void;
+  /** How often a full log dir is checked for free space again (default 1000 ms). */
+  diskFullProbeIntervalMs?: number;
+  /** Free bytes below which a log dir counts as full: read-only (default 1 MiB). */
+  minFreeBytes?: number;
+  /**
+   * Validate every batch of every segment at startup even after a clean shutdown, cutting each log
+   * at its first bad batch (tributary.log.recover.on.start; default false).
+   */
+  validateAllOnStart?: boolean;
   /** Logs loaded concurrently per dir at startup (default 4). */
   recoveryConcurrency?: number;
   /** The log cleaner (log.cleaner.enable, default on) and its settings. */
@@ -63,6 +73,9 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly creating = new Map<string, Promise<PartitionLog>>();
   private readonly offline = new Set<string>();
+  /** Dirs out of space: their logs are read-only until the probe finds room again. */
+  private readonly full = new Map<string, { since: number }>();
+  private probingFull = false;
   private readonly removals = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly logger: StorageLogger;
@@ -131,6 +144,7 @@ export class LogManager {
           hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
+          validateAll: this.opts.validateAllOnStart ?? false,
           autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
           logger: this.logger,
         });
@@ -143,6 +157,8 @@ export class LogManager {
       });
       if (hadCleanShutdown) await unlink(marker);
       this.logger.info('loaded log dir', { dir, logs: toLoad.length, hadCleanShutdown, ms: Date.now() - started });
+      const free = await freeBytes(dir);
+      if (free !== null && free < this.minFreeBytes) this.markFull(dir, `only ${free} bytes free at startup`);
     } catch (e) {
       this.markOffline(dir, e);
     }
@@ -154,7 +170,53 @@ export class LogManager {
 
   private register(log: PartitionLog): void {
     this.logs.set(key(log.topic, log.partition), log);
-    log.onFailure = (e) => this.markOffline(dirname(log.dir), e);
+    const dir = dirname(log.dir);
+    log.onFailure = (e) => this.markOffline(dir, e);
+    log.onDiskFull = (e) => this.markFull(dir, String(e));
+    if (this.full.has(dir)) log.blockWrites(`log dir ${dir} is full`);
+  }
+
+  private get minFreeBytes(): number {
+    return this.opts.minFreeBytes ?? 1024 * 1024;
+  }
+
+  /**
+   * A dir out of space stays online for reads: every log in it refuses appends (produce answers
+   * KAFKA_STORAGE_ERROR at once, not after a timeout) until the probe sees minFreeBytes free.
+   * Kafka takes such a dir offline, which also stops reads of the data already acknowledged.
+   */
+  private markFull(dir: string, reason: string): void {
+    if (this.offline.has(dir) || this.full.has(dir)) return;
+    this.full.set(dir, { since: Date.now() });
+    this.logger.error('log dir full: its partitions are read-only (produce answers KAFKA_STORAGE_ERROR) until space is freed', {
+      dir,
+      reason,
+      resumesAtFreeBytes: this.minFreeBytes,
+    });
+    for (const l of this.logs.values()) if (dirname(l.dir) === dir) l.blockWrites(`log dir ${dir} is full`);
+  }
+
+  /** Full dirs with room again resume writes (timer; also callable directly). */
+  async probeFullDirs(): Promise<void> {
+    if (this.probingFull || this.full.size === 0 || this.stopped) return;
+    this.probingFull = true;
+    try {
+      for (const [dir, { since }] of this.full) {
+        const free = await freeBytes(dir);
+        if (free === null || free < this.minFreeBytes) continue;
+        this.full.delete(dir);
+        const logs = [...this.logs.values()].filter((l) => dirname(l.dir) === dir);
+        await Promise.all(logs.map((l) => l.resumeWrites()));
+        this.logger.info('log dir has space again: writes resumed', { dir, freeBytes: free, readOnlyMs: Date.now() - since });
+      }
+    } finally {
+      this.probingFull = false;
+    }
+  }
+
+  /** Dirs currently read-only for lack of space. */
+  fullLogDirs(): string[] {
+    return [...this.full.keys()];
   }
 
   private markOffline(dir: string, err: unknown): void {
@@ -185,6 +247,7 @@ export class LogManager {
     every(this.opts.retentionCheckIntervalMs, async () => void (await this.runRetention(Date.now())));
     every(this.opts.flushSchedulerIntervalMs ?? 1000, () => this.runFlush(Date.now()));
     every(this.opts.recoveryPointCheckpointIntervalMs ?? 60_000, () => this.checkpoint());
+    every(this.opts.diskFullProbeIntervalMs ?? 1000, () => this.probeFullDirs());
   }
 
   /** segment.ms rolls and retention for every log (also called by the timer). */
@@ -231,7 +294,10 @@ export class LogManager {
         await writeOffsetCheckpoint(join(dir, RECOVERY_POINT_FILE), rp);
         await writeOffsetCheckpoint(join(dir, LOG_START_OFFSET_FILE), lso);
       } catch (e) {
-        this.markOffline(dir, e);
+        // Checkpoints are replaced atomically: on a full disk the previous ones stay, which only
+        // means a longer recovery after a crash.
+        if (isDiskFullError(e)) this.markFull(dir, String(e));
+        else this.markOffline(dir, e);
       }
     }
   }
@@ -337,6 +403,17 @@ function toMap(entries: TopicPartitionOffset[] | null): Map<string, number> {
   const m = new Map<string, number>();
   for (const e of entries ?? []) m.set(key(e.topic, e.partition), e.offset);
   return m;
+}
+
+/** Bytes an unprivileged writer can still use in the filesystem of `dir`; null if unknown. */
+async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const s = await statfs(dir);
+    // root may also use the blocks reserved for it (ext4's 5%), and brokers often run as root.
+    return (process.getuid?.() === 0 ? s.bfree : s.bavail) * s.bsize;
+  } catch {
+    return null;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

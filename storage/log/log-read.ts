@@ -24,7 +24,8 @@ export function floorSegment(segs: LogSegment[], offset: number): number {
 }
 
 /**
- * Reads one segment (caller holds seg.acquire()). 'error': corrupt data on disk (this read fails);
+ * Reads one segment (caller holds seg.acquire()). A SegmentCorruptError: a batch on disk fails the
+ * structural checks (this read fails with CORRUPT_MESSAGE, the log stays online, as in Kafka);
  * 'io-error': the file system failed (the log goes offline).
  */
 export async function readSegment(
@@ -36,22 +37,28 @@ export async function readSegment(
   minOne: boolean,
   intervalBytes: number,
   logger: StorageLogger,
-): Promise<SegmentRead | 'error' | 'io-error'> {
+): Promise<SegmentRead | SegmentCorruptError | 'io-error'> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await seg.read(fetchOffset, maxBytes, bound, minOne, intervalBytes);
     } catch (e) {
       if (seg.deleted) return { records: EMPTY, nextOffset: fetchOffset, found: true }; // raced with retention
-      // A header that is not a batch: on an immutable segment, suspect the index and rebuild it once.
-      if (e instanceof SegmentCorruptError && attempt === 0 && !isActive && seg.writtenSize === seg.size) {
-        logger.warn('bad index lookup; rebuilding segment indexes', { path: seg.logPath });
-        await seg.rebuildIndexes(false, intervalBytes).catch(() => {});
-        seg.onBecomeInactive();
-        await seg.persistIndexes(false).catch(() => {});
-        continue;
+      if (!(e instanceof SegmentCorruptError)) {
+        logger.error('read failed', { path: seg.logPath, err: String(e) });
+        return 'io-error';
       }
-      logger.error('read failed', { path: seg.logPath, err: String(e) });
-      return e instanceof SegmentCorruptError ? 'error' : 'io-error';
+      // On an immutable segment the index may be what is wrong: rebuild it from the log once. If
+      // the log itself does not scan cleanly, the damage is real and the read reports it.
+      if (attempt === 0 && !isActive && !seg.damaged && seg.writtenSize === seg.size) {
+        const scan = await seg.rebuildIndexes(false, intervalBytes).catch(() => null);
+        if (scan !== null && scan.error === null) {
+          logger.warn('bad index lookup; rebuilt segment indexes', { path: seg.logPath });
+          seg.onBecomeInactive();
+          await seg.persistIndexes(false).catch(() => {});
+          continue;
+        }
+      }
+      return e;
     }
   }
 }

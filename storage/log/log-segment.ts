@@ -7,7 +7,7 @@
 // `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readInt64 } from '../../protocol/records/batch-header.js';
-import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound } from './log-files.js';
+import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound, isDiskFullError } from './log-files.js';
 import { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
@@ -49,6 +49,8 @@ export class LogSegment {
   deleted = false;
   /** Files closed and unlinked: nothing can be read any more. */
   destroyed = false;
+  /** An index rebuild met damage in the log file itself (reads fail there; no more rebuilds). */
+  damaged = false;
 
   private offIdx: OffsetIndex | null = null;
   private timeIdx: TimeIndex | null = null;
@@ -168,6 +170,18 @@ export class LogSegment {
 
   /** True if the files were usable; false if they had to be rebuilt. */
   private async loadIndexes(): Promise<boolean> {
+    if (await this.loadIndexesIfValid()) return true;
+    await this.rebuildIndexes(false);
+    this.onBecomeInactive();
+    await this.persistIndexes(false);
+    return false;
+  }
+
+  /**
+   * Loads both index files if they exist and check out against the log file's size; false (and
+   * nothing loaded) otherwise. Startup uses it to tell a trustworthy segment from one to recover.
+   */
+  async loadIndexesIfValid(): Promise<boolean> {
     const [offData, timeData] = await Promise.all([
       IndexFile.readIndexFile(this.indexPath),
       IndexFile.readIndexFile(this.timeIndexPath),
@@ -184,12 +198,10 @@ export class LogSegment {
       if (off.isValid(this.writtenSize) && time.isValid(limit)) {
         this.offIdx = off;
         this.timeIdx = time;
+        this.indexLoad ??= Promise.resolve();
         return true;
       }
     }
-    await this.rebuildIndexes(false);
-    this.onBecomeInactive();
-    await this.persistIndexes(false);
     return false;
   }
 
@@ -221,7 +233,10 @@ export class LogSegment {
   /**
    * Scans the whole written file and rebuilds both indexes and the segment's offsets/timestamps.
    * `checkCrc` for recovery. `onBatch` sees each accepted batch (leader epoch cache rebuild).
-   * Stops at the first invalid batch; does not truncate (see recover).
+   * Stops at the first invalid batch; does not truncate (see recover). A rebuild outside recovery
+   * (a bad index found at load or by a read) that meets damage keeps the segment's size and next
+   * offset: reads then fail at the damage (CORRUPT_MESSAGE) instead of quietly ending the segment
+   * early, which used to skip every later batch of it.
    */
   async rebuildIndexes(
     checkCrc: boolean,
@@ -255,8 +270,13 @@ export class LogSegment {
       expected = last + 1;
       return true;
     });
-    this.size = this.writtenSize = result.validEnd;
-    this.nextOffset = expected;
+    if (result.error === null || checkCrc) {
+      this.size = this.writtenSize = result.validEnd;
+      this.nextOffset = expected;
+      this.damaged = false;
+    } else {
+      this.damaged = true;
+    }
     return result;
   }
 
@@ -270,7 +290,7 @@ export class LogSegment {
     const r = await this.rebuildIndexes(true, intervalBytes, onBatch);
     if (r.validEnd < fileSize) await fh.truncate(r.validEnd);
     this.onBecomeInactive();
-    await this.persistIndexes(false);
+    await this.persistIndexesIfSpace(false);
     return { truncatedBytes: fileSize - r.validEnd, error: r.error };
   }
 
@@ -279,7 +299,7 @@ export class LogSegment {
    * indexed batch) to find the next offset and max timestamp. Returns the scan error, if any.
    */
   async loadActive(): Promise<FileScanResult['error']> {
-    await this.ensureIndexes();
+    if (!this.indexesLoaded) await this.ensureIndexes();
     const off = this.offsetIndex;
     const time = this.timeIndex;
     const lastTime = time.lastEntry();
@@ -343,13 +363,14 @@ export class LogSegment {
   async read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, intervalBytes: number): Promise<SegmentRead> {
     await this.ensureIndexes();
     const limit = this.writtenSize;
-    const start = this.offIdx!.lookup(fetchOffset).position;
+    const entry = this.offIdx!.lookup(fetchOffset);
+    const start = entry.position;
     if (start >= limit) return { records: EMPTY, nextOffset: fetchOffset, found: false };
     const fh = await this.handle();
     // Index gap (≤ interval + one batch) plus the byte budget: usually the whole answer in one read.
     const firstChunk = Math.max(16 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + intervalBytes + 2048);
-    const cursor = new HeaderCursor(fh, limit, firstChunk);
-    const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage);
+    const cursor = new HeaderCursor(fh, limit, firstChunk, this);
+    const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage, entry.position > 0 ? entry.offset : -1);
     if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };
     if (range.end === range.start) return { records: EMPTY, nextOffset: fetchOffset, found: true };
     const records = cursor.slice(range.start, range.end) ?? (await readAt(fh, range.start, range.end - range.start));
@@ -363,7 +384,7 @@ export class LogSegment {
     const fromOffset = Math.max(this.timeIdx!.lookup(target).offset, startingOffset);
     const start = this.offIdx!.lookup(fromOffset).position;
     if (start >= this.writtenSize) return null;
-    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024);
+    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024, this);
     const hit = await walkToTimestamp(cursor, start, target, startingOffset);
     if (!hit) return null;
     return { offset: Math.max(hit.baseOffset, startingOffset), timestamp: hit.maxTimestamp };
@@ -374,7 +395,7 @@ export class LogSegment {
     await this.ensureIndexes();
     const start = this.offIdx!.lookup(target).position;
     if (start >= this.writtenSize) return null;
-    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024);
+    const cursor = new HeaderCursor(await this.handle(), this.writtenSize, 64 * 1024, this);
     return walkToOffset(cursor, start, target);
   }
 
@@ -392,26 +413,54 @@ export class LogSegment {
     this.offIdx!.truncateToPosition(t.position);
     this.timeIdx!.truncateToOffset(t.baseOffset);
     this.bytesSinceLastIndexEntry = 0;
-    if (t.position === 0) {
-      this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
-      this.created = Date.now();
-    } else {
-      // Kafka's readLargestTimestamp: last time entry + batches after it.
-      const last = this.timeIdx!.lastEntry();
-      this.maxTimestamp = this.timeIdx!.entries > 0 ? last.timestamp : -1;
-      this.offsetOfMaxTimestamp = this.timeIdx!.entries > 0 ? last.offset : -1;
-      const from = this.timeIdx!.entries > 0 ? this.offIdx!.lookup(last.offset).position : 0;
-      await scanFile(fh, from, this.size, false, (b) => {
-        if (b.maxTimestamp > this.maxTimestamp) {
-          this.maxTimestamp = b.maxTimestamp;
-          this.offsetOfMaxTimestamp = b.baseOffset;
-        }
-        return true;
-      });
-    }
+    await this.recomputeMaxTimestamp(fh);
     void intervalBytes;
     await this.persistIndexes(false);
     return removed;
+  }
+
+  /**
+   * After a failed write (disk full): forgets every batch from `endOffset` on, written or only
+   * queued, and cuts the file back to the last whole batch before it, so a torn partial write never
+   * stays behind. Index entries for the dropped batches go too.
+   */
+  async discardUnwritten(endOffset: number): Promise<void> {
+    await this.ensureIndexes();
+    // Batches of the failed write group may have reached the file before the error: they go too
+    // (their producers were told the write failed), so cut at endOffset's batch if it is written.
+    const t = this.writtenSize > 0 ? await this.translateOffset(endOffset) : null;
+    if (t) this.writtenSize = t.position;
+    const fh = this.fileCreated ? await this.handle() : null;
+    if (fh) await fh.truncate(this.writtenSize); // shrinking needs no free space
+    if (this.size === this.writtenSize && this.nextOffset === endOffset) return;
+    this.size = this.writtenSize;
+    this.nextOffset = this.writtenSize === 0 ? this.baseOffset : endOffset;
+    this.offIdx!.truncateToPosition(this.writtenSize);
+    this.timeIdx!.truncateToOffset(this.nextOffset);
+    const lastOff = this.offIdx!.lastEntry();
+    this.bytesSinceLastIndexEntry = this.offIdx!.entries > 0 ? this.size - lastOff.position : this.size;
+    if (fh) await this.recomputeMaxTimestamp(fh);
+    else this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
+  }
+
+  /** Kafka's readLargestTimestamp after a cut: last time index entry + the batches after it. */
+  private async recomputeMaxTimestamp(fh: FileHandle): Promise<void> {
+    if (this.size === 0) {
+      this.maxTimestamp = this.offsetOfMaxTimestamp = this.rollingBasedTimestamp = -1;
+      this.created = Date.now();
+      return;
+    }
+    const last = this.timeIdx!.lastEntry();
+    this.maxTimestamp = this.timeIdx!.entries > 0 ? last.timestamp : -1;
+    this.offsetOfMaxTimestamp = this.timeIdx!.entries > 0 ? last.offset : -1;
+    const from = this.timeIdx!.entries > 0 ? this.offIdx!.lookup(last.offset).position : 0;
+    await scanFile(fh, from, this.size, false, (b) => {
+      if (b.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = b.maxTimestamp;
+        this.offsetOfMaxTimestamp = b.baseOffset;
+      }
+      return true;
+    });
   }
 
   persistIndexes(sync: boolean): Promise<void> {
@@ -419,18 +468,30 @@ export class LogSegment {
     return Promise.all([this.offIdx.persist(sync), this.timeIdx.persist(sync)]).then(() => {});
   }
 
+  /**
+   * Index files are a cache of the log (validated on load, rebuilt when torn or missing), so a full
+   * disk while writing them is not an error: the entries stay in memory and are written later.
+   */
+  private async persistIndexesIfSpace(sync: boolean): Promise<void> {
+    try {
+      await this.persistIndexes(sync);
+    } catch (e) {
+      if (!isDiskFullError(e)) throw e;
+    }
+  }
+
   /** fsync the log file and write + fsync the indexes. */
   async flush(): Promise<void> {
     if (this.deleted) return;
     if (this.fh) await this.fh.sync();
-    await this.persistIndexes(true);
+    await this.persistIndexesIfSpace(true);
   }
 
   /** Waits for readers, persists indexes, closes the file. */
   async close(sync: boolean): Promise<void> {
     await this.whenIdle();
     if (this.fh && sync) await this.fh.sync();
-    if (!this.deleted) await this.persistIndexes(sync);
+    if (!this.deleted) await this.persistIndexesIfSpace(sync);
     const fh = this.fh ?? (this.fhOpening ? await this.fhOpening.catch(() => null) : null);
     this.fh = null;
     this.fhOpening = null;

@@ -20,7 +20,8 @@ export interface ReadResult {
   records: Buffer;
   highWatermark: number;
   logStartOffset: number;
-  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR';
+  /** CORRUPT_MESSAGE: a batch on disk failed the read path's structural checks (logged once). */
+  error?: 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'CORRUPT_MESSAGE';
 }
 
 export interface SegmentInfo {
@@ -39,6 +40,8 @@ export interface PartitionLogOptions {
   hadCleanShutdown: boolean;
   recoveryPoint?: number;
   logStartOffset?: number;
+  /** Validate every segment batch by batch (CRC-32C) even after a clean shutdown (tributary.log.recover.on.start). */
+  validateAll?: boolean;
   /** Initial HW when autoAdvanceHighWatermark is false (replication); clamped to the log. */
   highWatermark?: number;
   /** Single replica: HW follows the written end of the log (default true). */

@@ -23,12 +23,13 @@ import {
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoint-file.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { hasDeletePolicy, localRetentionLimit, type LogConfig } from './log-config.js';
-import { LEADER_EPOCH_FILE, PARTITION_METADATA_FILE, deleteDirName, fsyncDir, removeDir } from './log-files.js';
+import { LEADER_EPOCH_FILE, PARTITION_METADATA_FILE, deleteDirName, fsyncDir, isDiskFullError, removeDir } from './log-files.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { LogError, type AppendError, type AppendResult, type PartitionLogOptions, type ReadResult, type SegmentInfo } from './log-types.js';
 import { findOffsetForTimestamp, floorSegment, maxTimestampOf, readSegment } from './log-read.js';
+import { SegmentCorruptError } from './segment-read.js';
 import { countDeletable } from './log-retention.js';
 import { WriteQueue } from './write-queue.js';
 import { ProducerStateManager } from './producer-state/producer-state-manager.js';
@@ -64,6 +65,8 @@ export class PartitionLog {
   onHighWatermark?: (hw: number) => void;
   /** Called once when a write or flush fails (the LogManager marks the log dir offline). */
   onFailure?: (err: unknown) => void;
+  /** Called when a write failed for lack of space (the LogManager makes the whole dir read-only). */
+  onDiskFull?: (err: unknown) => void;
   /** Tiered storage (storage/tier attaches it). */
   remoteTier: RemoteLogTier | null = null;
   /** Idempotence and transactions: producer epochs/sequences, open transactions, aborted index. */
@@ -90,6 +93,13 @@ export class PartitionLog {
   private closed = false;
   private truncating = false;
   private failure: unknown = null;
+  /**
+   * Read-only while its dir is full: appends answer KAFKA_STORAGE_ERROR at once, reads go on.
+   * `rollback` cuts the log back to its last successful write after this log's own write failed.
+   */
+  private writeBlock: { reason: string; rollback: Promise<void> | null } | null = null;
+  /** Segment positions whose damage was already logged (see reportCorruption). */
+  private readonly reportedCorruption = new Set<string>();
   private readonly logger: StorageLogger;
   /** Background removal of the directory after delete(). */
   removal: Promise<void> | null = null;
@@ -214,8 +224,21 @@ export class PartitionLog {
     }
   }
 
-  private fail(e: unknown): void {
+  /** Writes are refused (disk full) until resumeWrites(); reads still work. */
+  get writesBlocked(): boolean {
+    return this.writeBlock !== null;
+  }
+
+  /**
+   * A failed write or flush. Out of space only makes the log read-only (see diskFull) unless
+   * `readOnlyWillDo` is false: a half-done cleaner swap must take the log offline whatever the cause.
+   */
+  private fail(e: unknown, readOnlyWillDo = true): void {
     if (this.failure) return;
+    if (readOnlyWillDo && isDiskFullError(e) && !this.closed) {
+      this.diskFull(e);
+      return;
+    }
     this.failure = e ?? new Error('storage failure');
     this.logger.error('log I/O failed; partition offline', { dir: this.dir, err: String(e) });
     try {
@@ -223,6 +246,76 @@ export class PartitionLog {
     } catch {
       // The listener's problem; the log is already failed.
     }
+  }
+
+  // ---- disk full ---------------------------------------------------------------------------
+  //
+  //   writable ──write fails ENOSPC──▶ blocked + rollback ──resumeWrites() (space is back)──▶ writable
+  //   writable ──blockWrites() (a sibling log hit ENOSPC)──▶ blocked ──resumeWrites()──▶ writable
+  //
+  // Unlike other I/O errors (Kafka takes the dir offline), a full disk keeps every acknowledged
+  // batch readable: the log is cut back to the end of its last successful write group (offsets
+  // handed out to batches whose producers get an error are taken back, a torn partial write is
+  // truncated away, producer state is rebuilt so a refused batch is not taken for a duplicate on
+  // retry) and only appends are refused.
+
+  /** Refuses appends (KAFKA_STORAGE_ERROR) until resumeWrites(): the dir is short of space. */
+  blockWrites(reason: string): void {
+    if (this.writeBlock || this.failure || this.closed) return;
+    this.writeBlock = { reason, rollback: null };
+  }
+
+  private diskFull(e: unknown): void {
+    const first = this.writeBlock === null;
+    this.writeBlock ??= { reason: String(e), rollback: null };
+    if (this.writeBlock.rollback === null) {
+      this.writeBlock.rollback = this.serializeSegmentOp(() => this.rollbackUnwritten()).catch((err) => {
+        this.writeBlock = null;
+        this.fail(new Error(`could not cut the log back after a full disk: ${String(err)}`));
+      });
+    }
+    if (first) this.logger.warn('log dir full: partition read-only until space is freed', { dir: this.dir, err: String(e) });
+    try {
+      this.onDiskFull?.(e);
+    } catch {
+      // The listener's problem.
+    }
+  }
+
+  /** Everything past the last successful write group is forgotten; see the diagram above. */
+  private async rollbackUnwritten(): Promise<void> {
+    await this.queue.whenIdle(); // groups queued behind the failed one have been rejected
+    // Back to the end of the last write group that succeeded (the HW when it follows the written
+    // end): a group answered with an error leaves nothing behind, so a retry cannot duplicate it.
+    const end = this.autoAdvanceHighWatermark ? Math.min(this.hw, this.writtenEnd) : this.writtenEnd;
+    this.writtenEnd = end;
+    const keep = this.segments.filter((s, i) => i === 0 || s.baseOffset < end);
+    const drop = this.segments.slice(keep.length);
+    this.segments = keep;
+    for (const s of drop) await s.destroy(); // never written to: frees their (empty) files
+    await this.active.discardUnwritten(end);
+    this.leo = end;
+    if (this.recoveryPt > end) this.recoveryPt = end;
+    this.epochs.truncateFromEnd(end);
+    await this.producers.store.rebuild(this);
+    this.queue.clearFailure();
+    this.logger.info('log cut back to its written end after a full disk', { dir: this.dir, logEndOffset: end });
+  }
+
+  /** Resolves once the cut-back after this log's failed write (if one is under way) is done. */
+  async whenCutBack(): Promise<void> {
+    await this.writeBlock?.rollback;
+  }
+
+  /** Accepts appends again (space is back). False when the log failed meanwhile. */
+  async resumeWrites(): Promise<boolean> {
+    const block = this.writeBlock;
+    if (!block) return !this.failure;
+    if (block.rollback) await block.rollback;
+    if (this.failure || this.writeBlock !== block) return !this.failure && this.writeBlock === null;
+    this.writeBlock = null;
+    this.logger.info('writes resumed', { dir: this.dir });
+    return true;
   }
 
   // ---- append (hot path) ---------------------------------------------------------------------
@@ -248,7 +341,7 @@ export class PartitionLog {
 
   private appendBatches(records: Buffer, batches: BatchInfo[], leaderEpoch: number, now: number, follower: boolean): AppendResult {
     if (this.truncating) throw new Error('append during truncateTo: the caller must serialize them');
-    if (this.failure || this.closed) return this.appendError('KAFKA_STORAGE_ERROR');
+    if (this.failure || this.closed || this.writeBlock) return this.appendError('KAFKA_STORAGE_ERROR');
     const cfg = this.config;
     const logAppendTime = !follower && cfg.messageTimestampType === 'LogAppendTime';
     let bytes = 0;
@@ -353,7 +446,7 @@ export class PartitionLog {
 
   /** segment.ms check without an append (called by a timer); rolls only a non-empty segment. */
   maybeRoll(now: number): void {
-    if (this.closed || this.failure || this.truncating) return;
+    if (this.closed || this.failure || this.truncating || this.writeBlock) return;
     const seg = this.active;
     if (seg.size === 0) return;
     const waited = now - (seg.rollingBasedTimestamp >= 0 ? seg.rollingBasedTimestamp : seg.created);
@@ -398,8 +491,14 @@ export class PartitionLog {
       seg.acquire();
       try {
         const r = await readSegment(seg, seg === this.active, fetchOffset, maxBytes, bound, minOneMessage, this.config.indexIntervalBytes, this.logger);
-        if (r === 'io-error') this.fail(new Error(`read failed in ${this.dir}`));
-        if (r === 'error' || r === 'io-error') return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        if (r === 'io-error') {
+          this.fail(new Error(`read failed in ${this.dir}`));
+          return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'KAFKA_STORAGE_ERROR' };
+        }
+        if (r instanceof SegmentCorruptError) {
+          this.reportCorruption(seg, r, fetchOffset);
+          return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso, error: 'CORRUPT_MESSAGE' };
+        }
         if (r.found && r.records.length === 0 && this.replaced.has(seg) && retries++ < 3) {
           // The cleaner swapped this segment out (and maybe deleted it) under us: the same
           // offsets live in its replacement, so read again from the current segment list.
@@ -413,6 +512,27 @@ export class PartitionLog {
       }
     }
     return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.lso };
+  }
+
+  /**
+   * Logs damage met by a read once per segment position (every consumer retry meets it again).
+   * The log stays online for appends and for reads elsewhere, as Kafka does for a corrupt record;
+   * `tributary log check --repair` (storage/log/log-check.ts) cuts the log at the damage.
+   */
+  private reportCorruption(seg: LogSegment, err: SegmentCorruptError, fetchOffset: number): void {
+    const key = `${seg.baseOffset}:${err.position}`;
+    if (this.reportedCorruption.has(key)) return;
+    if (this.reportedCorruption.size >= 1000) this.reportedCorruption.clear();
+    this.reportedCorruption.add(key);
+    this.logger.error('corrupt batch in log segment; fetches reaching it get CORRUPT_MESSAGE (stop the broker and run `tributary log check --repair`)', {
+      topic: this.topic,
+      partition: this.partition,
+      segment: seg.logPath,
+      position: err.position,
+      offset: err.expectedOffset >= 0 ? err.expectedOffset : fetchOffset,
+      fetchOffset,
+      reason: err.reason,
+    });
   }
 
   /**
@@ -544,7 +664,7 @@ export class PartitionLog {
         await files.toFinal();
         await fsyncDir(this.dir);
       } catch (e) {
-        this.fail(e);
+        this.fail(e, false); // the files are half swapped: only the next load sorts them out
         throw e;
       }
       const cur = this.segments;

@@ -5,6 +5,12 @@
 //
 // Header fields used (offsets inside a batch, see protocol/records/batch-header.ts):
 //   0 baseOffset int64 | 8 batchLength int32 | 16 magic int8 | 23 lastOffsetDelta int32 | 35 maxTimestamp int64
+//
+// No CRC here (hot path), but every header is checked structurally: magic 2, a length that fits the
+// written bytes, lastOffsetDelta >= 0, and offsets in sequence (each base above the previous
+// batch's last offset, all inside [segment base, segment next offset)). Damage on disk almost
+// always breaks one of these; a walk that meets it throws SegmentCorruptError instead of skipping
+// or stopping quietly (which left consumers stalled before a corrupt lastOffsetDelta).
 import type { FileHandle } from 'node:fs/promises';
 import {
   BATCH_HEADER_SIZE,
@@ -21,18 +27,37 @@ const NEXT_CHUNK_BYTES = 64 * 1024;
 
 /** A header in the file that cannot be a batch: a bad index entry or on-disk corruption. */
 export class SegmentCorruptError extends Error {
-  constructor(readonly segmentBaseOffset: number, readonly position: number, reason: string) {
+  constructor(
+    readonly segmentBaseOffset: number,
+    readonly position: number,
+    readonly reason: string,
+    /** The offset the damaged batch should have started at (the one after the last good batch), -1 if unknown. */
+    readonly expectedOffset = -1,
+  ) {
     super(`corrupt batch header in segment ${segmentBaseOffset} at position ${position}: ${reason}`);
     this.name = 'SegmentCorruptError';
   }
 }
+
+/** Offsets a segment's batches must lie in: [baseOffset, nextOffset). */
+export interface SegmentBounds {
+  baseOffset: number;
+  nextOffset: number;
+}
+
+const UNBOUNDED: SegmentBounds = { baseOffset: 0, nextOffset: Number.MAX_SAFE_INTEGER };
 
 export class HeaderCursor {
   private buf: Buffer | null = null;
   private bufPos = 0;
   private nextChunk: number;
 
-  constructor(private readonly fh: FileHandle, readonly limit: number, firstChunk: number) {
+  constructor(
+    private readonly fh: FileHandle,
+    readonly limit: number,
+    firstChunk: number,
+    readonly bounds: SegmentBounds = UNBOUNDED,
+  ) {
     this.nextChunk = firstChunk;
   }
 
@@ -43,7 +68,7 @@ export class HeaderCursor {
     const len = Math.min(this.limit - pos, Math.max(this.nextChunk, BATCH_HEADER_SIZE));
     this.nextChunk = NEXT_CHUNK_BYTES;
     const chunk = await readAt(this.fh, pos, len);
-    if (chunk.length < BATCH_HEADER_SIZE) throw new SegmentCorruptError(-1, pos, 'short header');
+    if (chunk.length < BATCH_HEADER_SIZE) throw new SegmentCorruptError(this.bounds.baseOffset, pos, 'short header');
     this.buf = chunk;
     this.bufPos = pos;
     return 0;
@@ -68,18 +93,31 @@ interface Header {
   maxTimestamp: number;
 }
 
-async function headerAt(cursor: HeaderCursor, pos: number): Promise<Header> {
-  if (cursor.limit - pos < BATCH_HEADER_SIZE) throw new SegmentCorruptError(-1, pos, 'header past end');
+/**
+ * The header at `pos`, checked structurally. `prevLast` is the last offset of the batch before it in
+ * this walk (-1 at the walk's first batch); `expectLast` (>= 0) is what the offset index says the
+ * first batch's last offset is.
+ */
+async function headerAt(cursor: HeaderCursor, pos: number, prevLast: number, expectLast = -1): Promise<Header> {
+  if (cursor.limit - pos < BATCH_HEADER_SIZE) throw corruptAt(cursor, pos, prevLast, 'header past end');
   const i = await cursor.header(pos);
   const buf = cursor.current;
   const batchLength = buf.readInt32BE(i + OFF_BATCH_LENGTH);
   const size = LOG_OVERHEAD + batchLength;
   const lastDelta = buf.readInt32BE(i + OFF_LAST_OFFSET_DELTA);
-  if (buf.readInt8(i + MAGIC_OFFSET) !== 2) throw new SegmentCorruptError(-1, pos, 'bad magic');
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || size > cursor.limit - pos) throw new SegmentCorruptError(-1, pos, 'bad length');
-  if (lastDelta < 0) throw new SegmentCorruptError(-1, pos, 'bad lastOffsetDelta');
+  if (buf.readInt8(i + MAGIC_OFFSET) !== 2) throw corruptAt(cursor, pos, prevLast, 'bad magic');
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || size > cursor.limit - pos) throw corruptAt(cursor, pos, prevLast, 'bad length');
+  if (lastDelta < 0) throw corruptAt(cursor, pos, prevLast, 'bad lastOffsetDelta');
   const baseOffset = readInt64(buf, i);
-  return { baseOffset, lastOffset: baseOffset + lastDelta, size, maxTimestamp: readInt64(buf, i + OFF_MAX_TIMESTAMP) };
+  const lastOffset = baseOffset + lastDelta;
+  const bounds = cursor.bounds;
+  if (baseOffset < bounds.baseOffset || baseOffset <= prevLast || lastOffset >= bounds.nextOffset) throw corruptAt(cursor, pos, prevLast, 'offset out of sequence');
+  if (expectLast >= 0 && prevLast < 0 && lastOffset !== expectLast) throw corruptAt(cursor, pos, prevLast, 'offset disagrees with the offset index');
+  return { baseOffset, lastOffset, size, maxTimestamp: readInt64(buf, i + OFF_MAX_TIMESTAMP) };
+}
+
+function corruptAt(cursor: HeaderCursor, pos: number, prevLast: number, reason: string): SegmentCorruptError {
+  return new SegmentCorruptError(cursor.bounds.baseOffset, pos, reason, prevLast >= 0 ? prevLast + 1 : -1);
 }
 
 export interface ByteRange {
@@ -103,12 +141,23 @@ export async function walkRange(
   maxBytes: number,
   maxOffset: number,
   minOneMessage: boolean,
+  expectLast = -1,
 ): Promise<ByteRange> {
   let pos = from;
   let start = -1;
   let nextOffset = fetchOffset;
+  let prevLast = -1;
   while (pos < cursor.limit) {
-    const h = await headerAt(cursor, pos);
+    let h: Header;
+    try {
+      h = await headerAt(cursor, pos, prevLast, expectLast);
+    } catch (e) {
+      // Damage after some good batches: return those; the next fetch starts at the damage and
+      // gets the error. A consumer thus reads everything up to the damaged batch.
+      if (e instanceof SegmentCorruptError && start >= 0 && pos > start) break;
+      throw e;
+    }
+    prevLast = h.lastOffset;
     if (start < 0) {
       if (h.lastOffset < fetchOffset) {
         pos += h.size;
@@ -129,8 +178,10 @@ export async function walkRange(
 /** First batch with lastOffset >= target. */
 export async function walkToOffset(cursor: HeaderCursor, from: number, target: number): Promise<{ position: number; baseOffset: number } | null> {
   let pos = from;
+  let prevLast = -1;
   while (pos < cursor.limit) {
-    const h = await headerAt(cursor, pos);
+    const h = await headerAt(cursor, pos, prevLast);
+    prevLast = h.lastOffset;
     if (h.lastOffset >= target) return { position: pos, baseOffset: h.baseOffset };
     pos += h.size;
   }
@@ -140,8 +191,10 @@ export async function walkToOffset(cursor: HeaderCursor, from: number, target: n
 /** First batch with maxTimestamp >= target and lastOffset >= startingOffset. */
 export async function walkToTimestamp(cursor: HeaderCursor, from: number, target: number, startingOffset: number): Promise<Header | null> {
   let pos = from;
+  let prevLast = -1;
   while (pos < cursor.limit) {
-    const h = await headerAt(cursor, pos);
+    const h = await headerAt(cursor, pos, prevLast);
+    prevLast = h.lastOffset;
     if (h.maxTimestamp >= target && h.lastOffset >= startingOffset) return h;
     pos += h.size;
   }

@@ -153,6 +153,15 @@ export class WriteQueue {
     });
   }
 
+  /**
+   * Accepts writes again after a failure the owner recovered from (a full disk: the owner cut the
+   * log back to what was written). Only while idle, so no group of the failed run is left.
+   */
+  clearFailure(): void {
+    if (!this.idle) throw new Error('WriteQueue.clearFailure while writes are queued');
+    this.failure = null;
+  }
+
   get idle(): boolean {
     return !this.writing && !this.pending;
   }

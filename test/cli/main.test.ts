@@ -5,8 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BROKER_KEY_NAMES, TOPIC_KEY_NAMES } from '../../src/config/definitions.js';
-import { runCli, type CliDeps } from '../../src/cli/main.js';
+import { helpText, runCli, type CliDeps } from '../../src/cli/main.js';
 import { parseStartArgs } from '../../src/cli/start.js';
+import { PARENT_EXITED } from '../../src/cli/parent-watch.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/tributary.js');
@@ -33,6 +34,32 @@ describe('tributary binary', () => {
     expect(r.stdout).toContain('default PLAINTEXT://127.0.0.1:9092');
     expect(r.stdout.indexOf('Broker configuration')).toBeLessThan(r.stdout.indexOf('Topic configuration'));
     expect(r.stderr).toBe('');
+  });
+
+  it('every command answers --help with exit 0, and all help fits 80 columns', async () => {
+    const commands = [[], ['start'], ['tier'], ['tier', 'status'], ['aggregations'], ['aggregations', 'status'], ['contribute'], ['help'], ['version']];
+    for (const args of commands) {
+      for (const flag of ['--help', '-h']) {
+        const h = harness();
+        h.deps.helpText = helpText;
+        const code = await runCli([...args, flag], h.deps);
+        expect(code, `${args.join(' ')} ${flag}`).toBe(0);
+        const text = h.out.join('');
+        expect(text).toMatch(/Usage: tributary|tributary \d/);
+        const wide = text.split('\n').filter((l) => l.length > 80);
+        expect(wide, `${args.join(' ')} ${flag}`).toEqual([]);
+      }
+    }
+    const h = harness();
+    expect(await runCli(['help', 'contribute'], h.deps)).toBe(0);
+    expect(h.out.join('')).toContain('--partner NAME');
+  });
+
+  it("an unknown command gets a 'did you mean'", async () => {
+    const h = harness();
+    expect(await runCli(['stat'], h.deps)).toBe(2);
+    expect(h.err.join('')).toContain("unknown command 'stat' (did you mean 'start'?)");
+    expect(parseStartArgs(['--overide', 'a=b'])).toEqual({ error: 'unknown option --overide (did you mean --override?)' });
   });
 
   it('-h and start --help print the same help', () => {
@@ -150,7 +177,9 @@ describe('start lifecycle', () => {
     expect(await done).toBe(0);
     expect(closed).toBe(1);
     expect(h.handlers.size).toBe(0);
-    expect(h.messages().map((m) => m.msg)).toEqual(['tributary started', 'shutting down', 'shutdown complete']);
+    // The broker logs "shutting down" and "shutdown complete" itself; the CLI does not repeat them.
+    expect(h.messages().map((m) => m.msg)).toEqual(['ready', 'received SIGTERM: stopping']);
+    expect(h.messages()[0]).toMatchObject({ bootstrap: '127.0.0.1:1234' });
   });
 
   it('a second signal forces exit while close() hangs', async () => {
@@ -161,6 +190,18 @@ describe('start lifecycle', () => {
     expect(h.exits).toEqual([]);
     h.signal('SIGINT');
     expect(h.exits).toEqual([1]);
+  });
+
+  it("the npm parent dying of the same Ctrl-C is not a second signal", async () => {
+    let release!: () => void;
+    const h = harness(async () => ({ port: 1, close: () => new Promise<void>((r) => (release = r)) }));
+    const done = runCli(['--override', 'tributary.log.format=json'], h.deps);
+    await new Promise((r) => setTimeout(r, 20));
+    h.signal('SIGINT');
+    h.signal(PARENT_EXITED);
+    expect(h.exits).toEqual([]);
+    release();
+    expect(await done).toBe(0);
   });
 
   it('config warnings are logged, and a failing start exits 1', async () => {

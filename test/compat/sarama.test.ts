@@ -3,22 +3,48 @@
 // that version allows, then consume the partition from the oldest offset. sarama cannot read
 // magic 2 below 0.11, so this also checks down-conversion end to end. Go side:
 // test/compat/go/sarama-smoke/main.go, built offline in GOPATH mode.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { expectStoredAs } from './support/proof.js';
 import type { CodecName } from './support/segment-batches.js';
-import { compressibleValue, explain, hex, run, uniqueTopic } from './support/tools.js';
-import { buildSaramaSmoke } from './support/sarama.js';
+import { compressibleValue, explain, hex, requireCommand, run, uniqueTopic } from './support/tools.js';
+
+const APT = 'golang-go golang-github-shopify-sarama-dev';
+const GO_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'go');
+const SRC = path.join(GO_DIR, 'sarama-smoke');
+const TS_SRC = path.join(GO_DIR, 'sarama-timestamps');
 
 let broker: SpawnedBroker;
 let binDir = '';
 let bin = '';
+let tsBin = '';
+
+function goBuild(src: string, out: string): void {
+  const b = spawnSync('go', ['build', '-o', out, '.'], {
+    cwd: src,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOPROXY: 'off', GOFLAGS: '' },
+  });
+  if (b.status !== 0) throw new Error(`go build of ${path.basename(src)} failed:\n${b.stderr}`);
+}
 
 beforeAll(async () => {
-  ({ bin, dir: binDir } = buildSaramaSmoke());
+  requireCommand('go', ['version'], APT);
+  if (!fs.existsSync('/usr/share/gocode/src/github.com/Shopify/sarama')) {
+    throw new Error(`sarama sources missing: run \`apt-get install -y --no-install-recommends ${APT}\``);
+  }
+  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sarama-smoke-'));
+  bin = path.join(binDir, 'sarama-smoke');
+  tsBin = path.join(binDir, 'sarama-timestamps');
+  goBuild(SRC, bin);
+  goBuild(TS_SRC, tsBin); // shares sarama's compiled packages with the first build (Go build cache)
   broker = await spawnBroker({ overrides: { 'num.partitions': '2' } });
-}, 150_000);
+}, 500_000);
 
 afterAll(async () => {
   await broker?.cleanup();
@@ -57,5 +83,22 @@ describe('sarama', () => {
       expect(res.consumed!.map((m) => [m.offset, m.key, m.value])).toEqual(messages.map((m, i) => [i, hex(m.key), hex(m.value)]));
       await expectStoredAs(broker.dataDir, topic, 1, codec, messages);
     });
+  });
+});
+
+// sarama writes batch headers with maxTimestamp -1 (it never sets RecordBatch.MaxTimestamp); the
+// broker must find the real maximum, or the time index is wrong and ListOffsets answers -1.
+describe('sarama timestamps (Version=2.2.0, header maxTimestamp -1)', () => {
+  it.each(['none', 'gzip'] as const)('codec %s: ListOffsets by timestamp answers as Kafka does', async (codec) => {
+    const topic = uniqueTopic(`sarama-ts-${codec}`);
+    const t0 = 1_700_000_000_000;
+    const params = { bootstrap: broker.bootstrap, topic, version: '2.2.0', codec, count: 100, t0, lookups: [t0 - 5000, t0 + 50_500, t0 + 99_000, t0 + 100_000] };
+    const r = await run(tsBin, [JSON.stringify(params)], { timeoutMs: 30_000 });
+    expect(r.code, explain('sarama-timestamps', r)).toBe(0);
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { offsets: number[] | null; found: number[] | null; error?: string };
+    expect(res.error).toBeUndefined();
+    expect(res.offsets).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // Kafka: the first offset whose timestamp is >= the target; -1 past the last record.
+    expect(res.found).toEqual([0, 51, 99, -1]);
   });
 });

@@ -157,6 +157,14 @@ describe('unknown keys', () => {
     expect(warnings[1]).toContain('log.retention.ms');
     expect(config.warnings).toEqual(warnings);
   });
+
+  it('suggest the closest known key for a typo, and nothing for a foreign key', () => {
+    const warnings: string[] = [];
+    loadBrokerConfig({ overrides: ['num.partition=3', 'auto.create.topic.enable=false', 'zookeeper.connect=z:2181'], warn: (w) => warnings.push(w) });
+    expect(warnings[0]).toContain("did you mean 'num.partitions'?");
+    expect(warnings[1]).toContain("did you mean 'auto.create.topics.enable'?");
+    expect(warnings[2]).not.toContain('did you mean');
+  });
 });
 
 describe('bad values throw ConfigError naming key, value and expectation', () => {
@@ -330,5 +338,44 @@ describe('dynamic updates', () => {
     expect(config.validateDynamic('broker', { 'no.such': '1' })[0]!.error).toContain('no.such');
     expect(() => config.alterDynamic('cluster', { 'message.max.bytes': '5', 'log.segment.bytes': '1' })).toThrow(ConfigError);
     expect(config.get('message.max.bytes')).toBe(1048588);
+  });
+});
+
+describe('log.message.format.version (deprecated in Kafka 3.x)', () => {
+  it('accepts Kafka version strings with a warning that it is ignored', () => {
+    const warnings: string[] = [];
+    const config = loadBrokerConfig({ overrides: ['log.message.format.version=0.10.0'], warn: (w) => warnings.push(w) });
+    expect(config.get('log.message.format.version')).toBe('0.10.0');
+    expect(warnings).toEqual([expect.stringContaining('log.message.format.version with value 0.10.0 is ignored')]);
+  });
+
+  it('refuses other strings, naming the key', () => {
+    expectConfigError(() => loadBrokerConfig({ overrides: ['log.message.format.version=0.7.1'] }), 'log.message.format.version', 'not a valid version');
+  });
+
+  it('defaults to 3.0-IV1 without warning', () => {
+    const config = loadBrokerConfig({});
+    expect(config.get('log.message.format.version')).toBe('3.0-IV1');
+    expect(config.warnings).toEqual([]);
+  });
+});
+
+describe('config/server.properties shipped with the package', () => {
+  it('loads without warnings and starts from the documented defaults', () => {
+    const warnings: string[] = [];
+    const file = new URL('../../config/server.properties', import.meta.url).pathname;
+    const config = loadBrokerConfig({ file, warn: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+    expect(config.logDirs).toEqual(['./tributary-data']);
+    expect(config.get('listeners')).toEqual(['PLAINTEXT://127.0.0.1:9092']);
+    // Every commented-out key is a real key with the value the comment claims as default.
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^#([a-z][a-z0-9.]*)=(.*)$/gm)) {
+      const [, key, value] = m;
+      if (key === 'advertised.listeners' || key!.startsWith('log.flush.interval.')) continue; // examples, not defaults
+      const withIt = loadBrokerConfig({ file, overrides: [`${key}=${value}`], warn: (w) => warnings.push(w) });
+      expect(withIt.get(key as 'node.id'), key).toEqual(config.get(key as 'node.id'));
+    }
+    expect(warnings).toEqual([]);
   });
 });

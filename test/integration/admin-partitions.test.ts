@@ -167,6 +167,15 @@ describe('partition reassignments', () => {
     expect(tb.broker.partition('dtp-a', 0)!.replicas).toEqual([nodeId]);
   });
 
+  it('v1 echoes AllowReplicationFactorChange (KIP-860) and still accepts the partition\'s own replica set', async () => {
+    for (const allowReplicationFactorChange of [false, true]) {
+      const r = await c.send(45, 1, { timeoutMs: 1000, allowReplicationFactorChange, topics: [{ name: 'dtp-a', partitions: [{ partitionIndex: 0, replicas: [nodeId] }, { partitionIndex: 1, replicas: [nodeId, nodeId] }] }] });
+      expect(r).toMatchObject({ errorCode: 0, allowReplicationFactorChange });
+      // The assignment is checked first: a repeated broker is INVALID_REPLICA_ASSIGNMENT either way.
+      expect(r.responses[0].partitions.map((p: { errorCode: number }) => p.errorCode)).toEqual([0, ErrorCode.INVALID_REPLICA_ASSIGNMENT]);
+    }
+  });
+
   it('lists no reassignments in progress, for all topics or named ones', async () => {
     const all = await c.send(46, 0, { timeoutMs: 1000, topics: null });
     expect(all).toMatchObject({ errorCode: 0, errorMessage: null, topics: [] });

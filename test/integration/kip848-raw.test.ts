@@ -72,11 +72,11 @@ async function settle(members: Member[]): Promise<void> {
 }
 
 describe('ConsumerGroupHeartbeat over the wire', () => {
-  it('advertises ConsumerGroupHeartbeat v0-1 and ConsumerGroupDescribe v0', async () => {
+  it('advertises ConsumerGroupHeartbeat v0-1 and ConsumerGroupDescribe v0-1', async () => {
     const r = await client.send(18, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
     const keys = new Map<number, { minVersion: number; maxVersion: number }>(r.apiKeys.map((k: { apiKey: number; minVersion: number; maxVersion: number }) => [k.apiKey, k]));
     expect(keys.get(68)).toMatchObject({ minVersion: 0, maxVersion: 1 });
-    expect(keys.get(69)).toMatchObject({ minVersion: 0, maxVersion: 0 });
+    expect(keys.get(69)).toMatchObject({ minVersion: 0, maxVersion: 1 });
   });
 
   it('runs three members through joining, revocation, reassignment and leaving', async () => {
@@ -108,6 +108,10 @@ describe('ConsumerGroupHeartbeat over the wire', () => {
     expect(d.groups[0].members[0].assignment.topicPartitions[0].topicName).toBe('raw');
     expect(d.groups[0].authorizedOperations).toBe((1 << 3) | (1 << 6) | (1 << 8));
     expect(d.groups[1]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group nope not found.' });
+    // v0 has no member type on the wire (decodes as unknown, -1); v1 (KIP-1099) says CONSUMER (1).
+    expect(d.groups[0].members.map((m: { memberType: number }) => m.memberType)).toEqual([-1, -1, -1]);
+    const d1 = await client.send(69, 1, { groupIds: ['raw-g'], includeAuthorizedOperations: false });
+    expect(d1.groups[0].members.map((m: { memberType: number }) => m.memberType)).toEqual([1, 1, 1]);
 
     // OffsetCommit v9 carries the member epoch.
     const commit = (memberId: string, epoch: number) =>

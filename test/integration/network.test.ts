@@ -2,10 +2,20 @@
 // offending connection, strict response ordering under pipelining, idle timeout, backpressure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
+import { API_CODECS } from '../../protocol/generated/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let tb: TestBroker;
+
+/** [apiKey, minVersion, maxVersion] as advertised by ApiVersions (README "Supported APIs"). */
+const ADVERTISED = [
+  [0, 0, 11], [1, 0, 18], [2, 0, 11], [3, 0, 13], [8, 0, 10], [9, 0, 10], [10, 0, 6], [11, 0, 9], [12, 0, 4],
+  [13, 0, 5], [14, 0, 5], [15, 0, 6], [16, 0, 5], [17, 0, 1], [18, 0, 5], [19, 0, 7], [20, 0, 6], [21, 0, 2], [22, 0, 5],
+  [23, 0, 4], [24, 0, 5], [25, 0, 4], [26, 0, 4], [27, 0, 1], [28, 0, 4], [29, 1, 3], [30, 1, 3], [31, 1, 3], [32, 0, 4], [33, 0, 2], [35, 0, 4],
+  [36, 0, 2], [37, 0, 3], [42, 0, 3], [43, 0, 2], [44, 0, 1], [45, 0, 1], [46, 0, 0], [47, 0, 0], [50, 0, 0], [51, 0, 0], [60, 0, 2], [61, 0, 0],
+  [65, 0, 0], [66, 0, 2], [68, 0, 1], [69, 0, 1], [75, 0, 0],
+];
 
 beforeAll(async () => {
   tb = await startTestBroker({
@@ -26,18 +36,33 @@ async function stillServes(): Promise<void> {
 }
 
 describe('ApiVersions', () => {
-  for (const v of [0, 1, 2, 3, 4]) {
+  for (const v of [0, 1, 2, 3, 4, 5]) {
     it(`answers v${v} with the advertised ranges`, async () => {
       const c = await RawClient.connect(tb.port);
       const r = await c.send(18, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0' });
       expect(r.errorCode).toBe(0);
       const byKey = new Map<number, any>(r.apiKeys.map((k: any) => [k.apiKey, k]));
       expect(byKey.get(0)).toMatchObject({ minVersion: 0, maxVersion: 11 });
-      expect(byKey.get(1)).toMatchObject({ minVersion: 0, maxVersion: 17 });
+      expect(byKey.get(1)).toMatchObject({ minVersion: 0, maxVersion: 18 });
       expect(byKey.get(10)).toMatchObject({ minVersion: 0 });
       c.close();
     });
   }
+
+  it('advertises exactly the implemented ranges, each within what the codecs decode', async () => {
+    // Regenerating the codecs from newer Kafka specs widens API_CODECS; what is advertised must
+    // change only when a handler implements a new version (and this table is updated with it).
+    const c = await RawClient.connect(tb.port);
+    const r = await c.send(18, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0' });
+    c.close();
+    const advertised = r.apiKeys.map((k: any) => [k.apiKey, k.minVersion, k.maxVersion]);
+    expect(advertised).toEqual(ADVERTISED);
+    for (const [apiKey, min, max] of advertised) {
+      const codec = API_CODECS.get(apiKey)!;
+      expect(min, `api ${apiKey}`).toBeGreaterThanOrEqual(codec.minVersion);
+      expect(max, `api ${apiKey}`).toBeLessThanOrEqual(codec.maxVersion);
+    }
+  });
 
   it('answers a too-new version with v0 UNSUPPORTED_VERSION and the supported list (KIP-511)', async () => {
     const c = await RawClient.connect(tb.port);
@@ -48,8 +73,48 @@ describe('ApiVersions', () => {
     c.writeRaw(frame);
     const r = await p;
     expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect(r.apiKeys.find((k: any) => k.apiKey === 18)).toMatchObject({ minVersion: 0, maxVersion: 4 });
+    expect(r.apiKeys.find((k: any) => k.apiKey === 18)).toMatchObject({ minVersion: 0, maxVersion: 5 });
     c.close();
+  });
+
+  describe('v5 cluster and node check (KIP-1242)', () => {
+    const send = async (clusterId: string | null, nodeId: number) => {
+      const c = await RawClient.connect(tb.port);
+      const r = await c.send(18, 5, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0', clusterId, nodeId });
+      c.close();
+      return r;
+    };
+
+    it('answers a client that names this broker of this cluster, or names neither', async () => {
+      const named = await send(tb.broker.clusterId, tb.broker.nodeId);
+      expect(named.errorCode).toBe(ErrorCode.NONE);
+      expect(named.apiKeys.find((k: any) => k.apiKey === 18)).toMatchObject({ maxVersion: 5 });
+      const seed = await send(null, -1);
+      expect(seed.errorCode).toBe(ErrorCode.NONE);
+      expect(seed.apiKeys.length).toBe(ADVERTISED.length);
+    });
+
+    it('answers REBOOTSTRAP_REQUIRED, with no api keys, when the address reached another cluster or node', async () => {
+      expect(tb.broker.clusterId).not.toBe('');
+      const otherCluster = await send('some-other-cluster-id', tb.broker.nodeId);
+      expect(otherCluster).toMatchObject({ errorCode: ErrorCode.REBOOTSTRAP_REQUIRED, apiKeys: [] });
+      const otherNode = await send(tb.broker.clusterId, tb.broker.nodeId + 1);
+      expect(otherNode).toMatchObject({ errorCode: ErrorCode.REBOOTSTRAP_REQUIRED, apiKeys: [] });
+      await stillServes();
+    });
+
+    it('answers INVALID_REQUEST when only one of cluster id and node id is given', async () => {
+      expect(await send(null, tb.broker.nodeId)).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [] });
+      expect(await send(tb.broker.clusterId, -1)).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [] });
+    });
+
+    it('ignores the fields before v5', async () => {
+      const c = await RawClient.connect(tb.port);
+      // v4 has no such fields on the wire: whatever the object holds, they are not sent.
+      const r = await c.send(18, 4, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0', clusterId: 'x', nodeId: 99 });
+      c.close();
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+    });
   });
 
   it('rejects an invalid client software name with INVALID_REQUEST', async () => {

@@ -34,7 +34,7 @@ describe('transaction admin APIs', () => {
   it('ApiVersions advertises the transaction APIs', async () => {
     const r = await client.send(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     const keys = new Map((r.apiKeys as { apiKey: number; maxVersion: number }[]).map((k) => [k.apiKey, k.maxVersion]));
-    expect([22, 24, 25, 26, 27, 28, 61, 65, 66].map((k) => keys.get(k))).toEqual([5, 5, 4, 4, 1, 4, 0, 0, 1]);
+    expect([22, 24, 25, 26, 27, 28, 61, 65, 66].map((k) => keys.get(k))).toEqual([5, 5, 4, 4, 1, 4, 0, 0, 2]);
   });
 
   it('DescribeProducers shows the producer and the start of its open transaction', async () => {
@@ -60,6 +60,20 @@ describe('transaction admin APIs', () => {
     expect(filtered.transactionStates).toEqual([expect.objectContaining({ transactionalId: 'admin-1', transactionState: 'Ongoing' })]);
     const none = await client.send(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: 3_600_000 });
     expect(none.transactionStates).toEqual([]);
+
+    // v2 (KIP-1152): a regular expression the whole transactional id must match.
+    const ids = async (transactionalIdPattern: string | null) => {
+      const r = await client.send(66, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern });
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+      return r.transactionStates.map((t: { transactionalId: string }) => t.transactionalId);
+    };
+    expect(await ids('admin-[0-9]+')).toEqual(['admin-1']);
+    expect(await ids('admin')).toEqual([]); // a prefix is not a match
+    expect(await ids('other-.*')).toEqual([]);
+    expect(await ids('')).toContain('admin-1');
+    expect(await ids(null)).toContain('admin-1');
+    const bad = await client.send(66, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: 'admin-(' });
+    expect(bad).toMatchObject({ errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, transactionStates: [] });
   });
 
   it('WriteTxnMarkers: a stale epoch is rejected; a COMMIT marker releases the LSO', async () => {

@@ -144,6 +144,7 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: withNames(m.assignedPartitions),
         targetAssignment: withNames(g.targetOf(m.memberId)),
+        memberType: 1, // KIP-1099 CONSUMER: every member here joined through ConsumerGroupHeartbeat (sent from v1)
       })),
     };
   }

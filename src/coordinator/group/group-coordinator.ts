@@ -53,6 +53,8 @@ export interface ModernGroupHooks {
 
 export interface DescribedGroup {
   errorCode: number;
+  /** DescribeGroups v6+ (KIP-1043): why a group could not be described. */
+  errorMessage: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -166,15 +168,24 @@ export class GroupCoordinator {
     return expireOffsets(this.core) + (this.modernGroups?.expireOffsets() ?? 0);
   }
 
-  describeGroup(groupId: string): DescribedGroup {
-    const none = { groupId, protocolType: '', protocolData: '', members: [] };
+  /**
+   * DescribeGroups. A group that does not exist (or is a KIP-848 consumer group) is described as
+   * Dead without error before v6; from v6 (KIP-1043) it is GROUP_ID_NOT_FOUND with Kafka's message.
+   */
+  describeGroup(groupId: string, apiVersion = 0): DescribedGroup {
+    const none = { groupId, protocolType: '', protocolData: '', members: [], errorMessage: null };
     if (!this.core.active) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: '' };
     const g = this.core.groups.get(groupId);
-    if (!g) return { ...none, errorCode: ErrorCode.NONE, groupState: 'Dead' };
+    if (!g || (apiVersion >= 6 && g.is('Dead'))) {
+      if (apiVersion < 6) return { ...none, errorCode: ErrorCode.NONE, groupState: 'Dead' };
+      const errorMessage = this.modernGroups?.owns(groupId) ? `Group ${groupId} is not a classic group.` : `Group ${groupId} not found.`;
+      return { ...none, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage, groupState: 'Dead' };
+    }
     const stable = g.is('Stable');
     const protocol = g.protocolName ?? '';
     return {
       errorCode: ErrorCode.NONE,
+      errorMessage: null,
       groupId,
       groupState: g.state,
       protocolType: g.protocolType ?? '',

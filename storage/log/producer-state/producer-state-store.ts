@@ -96,6 +96,12 @@ export class ProducerStateStore {
     let n = 0;
     while (offset < end) {
       const r = await src.read(offset, REPLAY_CHUNK_BYTES, end, true);
+      if (r.error === 'CORRUPT_MESSAGE') {
+        // Damage on disk (reads report it to consumers; `tributary log check --repair` cuts it):
+        // the state stays what the batches before it built, rather than keeping the log offline.
+        this.state.logger.warn('producer state replay stopped at a corrupt batch', { dir: this.state.dir, offset });
+        break;
+      }
       if (r.error) throw new Error(`producer state replay of ${this.state.dir} at ${offset}: ${r.error}`);
       const buf = r.records;
       if (buf.length === 0) break;
@@ -135,9 +141,13 @@ export class ProducerStateStore {
       const fh = await open(snapshotPath(dir, offset), 'w');
       try {
         await fh.writeFile(bytes);
-      } finally {
-        await fh.close();
+      } catch (e) {
+        // A torn snapshot would be rejected by its CRC anyway; on a full disk it also holds space.
+        await fh.close().catch(() => {});
+        await deleteSnapshot(dir, offset).catch(() => {});
+        throw e;
       }
+      await fh.close();
     });
   }
 

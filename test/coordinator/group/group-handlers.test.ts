@@ -48,7 +48,7 @@ describe('group handlers', () => {
   it('advertises the implemented version ranges', async () => {
     const { hs } = await setup();
     const ranges = Object.fromEntries([...hs.values()].map((h) => [h.apiKey, [h.minVersion, h.maxVersion]]));
-    expect(ranges).toEqual({ 8: [0, 9], 9: [0, 9], 11: [0, 9], 12: [0, 4], 13: [0, 5], 14: [0, 5], 15: [0, 5], 16: [0, 5], 42: [0, 2], 47: [0, 0] });
+    expect(ranges).toEqual({ 8: [0, 10], 9: [0, 10], 11: [0, 9], 12: [0, 4], 13: [0, 5], 14: [0, 5], 15: [0, 6], 16: [0, 5], 42: [0, 3], 47: [0, 0] });
   });
 
   it('JoinGroup: v0 uses the session timeout as rebalance timeout, v4 requires a member id, client identity recorded', async () => {
@@ -96,7 +96,7 @@ describe('group handlers', () => {
     expect(commit.topics.map((t: any) => t.partitions.map((x: any) => x.errorCode))).toEqual([[ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
     const v8 = await call(9, 8, { groupId: '', topics: [], requireStable: false, groups: [{ groupId: 'g', memberId: null, memberEpoch: -1, topics: null }, { groupId: 'x', memberId: null, memberEpoch: -1, topics: null }] });
     expect(v8.groups).toEqual([
-      { groupId: 'g', errorCode: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, metadata: '', errorCode: 0 }] }] },
+      { groupId: 'g', errorCode: 0, topics: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, metadata: '', errorCode: 0 }] }] },
       { groupId: 'x', errorCode: 0, topics: [] },
     ]);
     await gc.shutdown();

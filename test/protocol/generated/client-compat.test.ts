@@ -83,7 +83,7 @@ describe('@platformatic/kafka (flexible versions)', () => {
     const { parseResponse } = await pk('apis/producer/produce-v11.js');
     const body = encoded((w) =>
       encodeProduceResponse(w, 11, {
-        responses: [{ name: 'topic-a', partitionResponses: [{ index: 2, errorCode: 0, baseOffset: 41, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }],
+        responses: [{ name: 'topic-a', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionResponses: [{ index: 2, errorCode: 0, baseOffset: 41, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }],
         throttleTimeMs: 0,
       }),
     );

@@ -7,8 +7,10 @@ import { decodeApiVersionsRequest, decodeApiVersionsResponse, encodeApiVersionsR
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../../protocol/generated/consumer-protocol-assignment.js';
 import { decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequest } from '../../../protocol/generated/describe-topic-partitions.js';
 import { ApiKeys, requestHeaderVersion, responseHeaderVersion } from '../../../protocol/generated/index.js';
-import { decodeMetadataRequest, encodeMetadataRequest } from '../../../protocol/generated/metadata.js';
+import { decodeMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, encodeMetadataResponse } from '../../../protocol/generated/metadata.js';
 import { decodeProduceRequest, encodeProduceRequest } from '../../../protocol/generated/produce.js';
+import { decodeOffsetCommitRequest, encodeOffsetCommitRequest } from '../../../protocol/generated/offset-commit.js';
+import { decodeDescribeGroupsResponse, encodeDescribeGroupsResponse } from '../../../protocol/generated/describe-groups.js';
 import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from '../../../protocol/generated/request-header.js';
 import { decodeResponseHeader } from '../../../protocol/generated/response-header.js';
 import { Reader } from '../../../protocol/wire/reader.js';
@@ -45,15 +47,26 @@ describe('golden request frames', () => {
     expect(frame(header, (w) => encodeApiVersionsRequest(w, 0, {} as never))).toEqual(bytes);
     const { header: h, body } = parse(bytes, decodeApiVersionsRequest);
     expect(h).toEqual(header);
-    expect(body).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '' });
+    expect(body).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '', clusterId: null, nodeId: -1 });
   });
 
   it('ApiVersions v3 request (header v2: int16 client id, then tagged fields; compact body)', () => {
     const bytes = hex('00000016 | 0012 0003 00000002 0001 63 00 | 05 6b636174 04 312e37 00');
     const header = { requestApiKey: 18, requestApiVersion: 3, correlationId: 2, clientId: 'c' };
-    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7' };
+    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7', clusterId: null, nodeId: -1 };
     expect(frame(header, (w) => encodeApiVersionsRequest(w, 3, msg))).toEqual(bytes);
     expect(parse(bytes, decodeApiVersionsRequest)).toEqual({ header, body: msg });
+  });
+
+  it('ApiVersions v5 request: nullable compact cluster id and int32 node id after the v3 fields (KIP-1242)', () => {
+    const bytes = hex('0000001d | 0012 0005 00000003 0001 63 00 | 05 6b636174 04 312e37 | 03 6162 | 00000001 | 00');
+    const header = { requestApiKey: 18, requestApiVersion: 5, correlationId: 3, clientId: 'c' };
+    const msg = { clientSoftwareName: 'kcat', clientSoftwareVersion: '1.7', clusterId: 'ab', nodeId: 1 };
+    expect(frame(header, (w) => encodeApiVersionsRequest(w, 5, msg))).toEqual(bytes);
+    expect(parse(bytes, decodeApiVersionsRequest)).toEqual({ header, body: msg });
+    // A seed connection names neither: null cluster id (length 0) and node id -1.
+    const seed = hex('0000001b | 0012 0005 00000003 0001 63 00 | 05 6b636174 04 312e37 | 00 | ffffffff | 00');
+    expect(parse(seed, decodeApiVersionsRequest).body).toEqual({ ...msg, clusterId: null, nodeId: -1 });
   });
 
   it('Metadata v1 request with one topic, and with null topics (all topics)', () => {
@@ -77,12 +90,27 @@ describe('golden request frames', () => {
     );
     const header = { requestApiKey: 0, requestApiVersion: 9, correlationId: 7, clientId: 'c' };
     const records = hex('aabbcc');
-    const msg = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] };
+    const msg = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: 0, records }] }] };
     expect(frame(header, (w) => encodeProduceRequest(w, 9, msg))).toEqual(bytes);
     const { body } = parse(bytes, decodeProduceRequest);
     expect(body).toEqual(msg);
     // Records come back as a view into the frame, not a copy.
     expect(body.topicData[0].partitionData[0].records!.buffer).toBe(bytes.buffer);
+  });
+
+  it('OffsetCommit v10 request: a 16-byte topic id where v9 had the name (KIP-848)', () => {
+    const id = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    const body = hex(
+      '02 67 | 00000005 | 02 6d | 00 |' + // group "g", member epoch 5, member "m", no instance id
+        '02 000102030405060708090a0b0c0d0e0f |' + // one topic, by id
+        '02 00000000 000000000000002a ffffffff 00 00 | 00 | 00', // partition 0 at 42, epoch -1, null metadata; tags
+    );
+    const msg = { groupId: 'g', generationIdOrMemberEpoch: 5, memberId: 'm', groupInstanceId: null,
+      topics: [{ topicId: id.toString('base64url'), partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: null }] }] };
+    const w = new Writer();
+    encodeOffsetCommitRequest(w, 10, msg as never);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeOffsetCommitRequest(new Reader(body), 10)).toMatchObject(msg);
   });
 
   it('DescribeTopicPartitions v0 request: nullable struct uses an int8 presence marker', () => {
@@ -108,6 +136,29 @@ describe('golden response frames', () => {
     expect(responseHeaderVersion(ApiKeys.ApiVersions, 3)).toBe(0);
   });
 
+  it('Metadata v13 response: top-level int16 error code after the topics (KIP-1102)', () => {
+    // throttle 0, no brokers, cluster id "c", controller 1, no topics, REBOOTSTRAP_REQUIRED (129), no tags
+    const body = hex('00000000 | 01 | 02 63 | 00000001 | 01 | 0081 | 00');
+    const msg = { throttleTimeMs: 0, brokers: [], clusterId: 'c', controllerId: 1, topics: [], errorCode: 129 };
+    const w = new Writer();
+    encodeMetadataResponse(w, 13, msg as never);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeMetadataResponse(new Reader(body), 13)).toMatchObject(msg);
+    // v12 has no such field: the same message encodes two bytes shorter.
+    const w12 = new Writer();
+    encodeMetadataResponse(w12, 12, msg as never);
+    expect(w12.toBuffer()).toEqual(hex('00000000 | 01 | 02 63 | 00000001 | 01 | 00'));
+  });
+
+  it('DescribeGroups v6 response: the error message follows the error code (KIP-1043)', () => {
+    const body = hex('00000000 | 02 | 0045 | 02 78 | 02 67 | 05 44656164 | 01 | 01 | 01 | 80000000 | 00 | 00');
+    const msg = { throttleTimeMs: 0, groups: [{ errorCode: 69, errorMessage: 'x', groupId: 'g', groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 }] };
+    const w = new Writer();
+    encodeDescribeGroupsResponse(w, 6, msg);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeDescribeGroupsResponse(new Reader(body), 6)).toEqual(msg);
+  });
+
   it('ResponseHeader v1 skips unknown tagged fields', () => {
     const r = new Reader(hex('00000009 | 02 05 02 aabb 09 00'));
     expect(decodeResponseHeader(r, 1)).toEqual({ correlationId: 9 });
@@ -127,11 +178,10 @@ describe('data specs', () => {
 });
 
 describe('header version rules', () => {
-  it('follows the flexible versions, ControlledShutdown v0 and the ApiVersions exception', () => {
+  it('follows the flexible versions and the ApiVersions exception', () => {
+    expect(requestHeaderVersion(ApiKeys.Produce, 0)).toBe(1);
     expect(requestHeaderVersion(ApiKeys.Produce, 8)).toBe(1);
     expect(requestHeaderVersion(ApiKeys.Produce, 9)).toBe(2);
-    expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 0)).toBe(0);
-    expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 1)).toBe(1);
     expect(requestHeaderVersion(ApiKeys.ApiVersions, 3)).toBe(2);
     expect(responseHeaderVersion(ApiKeys.Fetch, 11)).toBe(0);
     expect(responseHeaderVersion(ApiKeys.Fetch, 12)).toBe(1);

@@ -245,3 +245,20 @@ describe('corrupt batches', () => {
     expect(errorName(() => decodeRecordBatch(buf))).toBe('CORRUPT_MESSAGE');
   });
 });
+
+describe('decodeRecordBatch lenient (down-conversion of header-only-validated batches)', () => {
+  const three = buildRecordBatch({ records: [0, 1, 2].map((i) => ({ key: null, value: Buffer.from(`v${i}`), timestamp: 1000 + i })) });
+  const withCount = (n: number) => {
+    const b = Buffer.from(three);
+    b.writeInt32BE(n - 1, 23);
+    b.writeInt32BE(n, 57);
+    return b;
+  };
+  it('returns the records that decode when the header declares more, or fewer, than the bytes hold', () => {
+    expect(() => decodeRecordBatch(withCount(4), 0, { verifyCrc: false })).toThrow();
+    expect(decodeRecordBatch(withCount(4), 0, { verifyCrc: false, lenient: true }).records.map((r) => r.offset)).toEqual([0, 1, 2]);
+    expect(() => decodeRecordBatch(withCount(2), 0, { verifyCrc: false })).toThrow();
+    expect(decodeRecordBatch(withCount(2), 0, { verifyCrc: false, lenient: true }).records.map((r) => r.offset)).toEqual([0, 1]);
+    expect(decodeRecordBatch(withCount(100000), 0, { verifyCrc: false, lenient: true }).records).toHaveLength(3);
+  });
+});

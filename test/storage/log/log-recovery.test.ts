@@ -131,6 +131,9 @@ describe('crash recovery', () => {
   it('cuts at a CRC mismatch and deletes every later segment', async () => {
     const log = await openLog(tmp.path);
     await fill(log, 120);
+    // The "crashed" instance stays alive in this process: let its background roll flushes (index
+    // files of rolled segments) finish, or they would write into the dir the next instance owns.
+    await log.flush();
     const infos = log.segmentInfos();
     expect(infos.length).toBeGreaterThan(4);
     const victim = infos[2]!;

@@ -15,10 +15,10 @@ export function clientHost(ctx: RequestContext): string {
 
 export function authorized(broker: HasAuthorizer, ctx: RequestContext, operation: number, resourceType: number, name: string): boolean {
   const a = broker.authorizer;
-  return a === null || a.authorize(ctx.connection.principal, clientHost(ctx), operation, resourceType, name);
+  return !a || a.authorize(ctx.connection.principal, clientHost(ctx), operation, resourceType, name);
 }
 
 export function authorizedForAny(broker: HasAuthorizer, ctx: RequestContext, operation: number, resourceType: number): boolean {
   const a = broker.authorizer;
-  return a === null || a.authorizeAny(ctx.connection.principal, clientHost(ctx), operation, resourceType);
+  return !a || a.authorizeAny(ctx.connection.principal, clientHost(ctx), operation, resourceType);
 }

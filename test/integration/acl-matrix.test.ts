@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ACL_FILE } from '../../src/auth/acl/acl-store.js';
+import { explain, requireCommand, run } from '../compat/support/tools.js';
 
 const USERS = { admin: 'admin-pw', alice: 'alice-pw', bob: 'bob-pw' };
 let tb: TestBroker;
@@ -223,6 +224,18 @@ describe('ACL matrix (kafkajs, SASL/PLAIN)', () => {
     await again.connect();
     expect((await again.listTopics()).sort()).toEqual(['acl-in', 'acl-out']);
     await again.disconnect();
+  });
+
+  it('kcat (librdkafka) as alice: sees two topics, writes acl-out, is refused acl-secret with the broker\'s error', async () => {
+    requireCommand('kcat', ['-V'], 'kcat');
+    const args = ['-b', `127.0.0.1:${saslPort()}`, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=alice', '-X', `sasl.password=${USERS.alice}`];
+    const list = await run('kcat', [...args, '-L', '-J'], { timeoutMs: 20_000 });
+    expect(list.code, explain('kcat -L', list)).toBe(0);
+    expect(JSON.parse(list.stdout).topics.map((t: any) => t.topic).sort()).toEqual(['acl-in', 'acl-out']);
+    const ok = await run('kcat', [...args, '-P', '-t', 'acl-out'], { input: 'from kcat\n', timeoutMs: 20_000 });
+    expect(ok.code, explain('kcat -P acl-out', ok)).toBe(0);
+    const denied = await run('kcat', [...args, '-P', '-t', 'acl-secret'], { input: 'x\n', timeoutMs: 20_000 });
+    expect(denied.stderr).toMatch(/Topic authorization failed/i);
   });
 
   it('without an authorizer, the ACL APIs answer SECURITY_DISABLED', async () => {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { LogManager } from '../storage/log/log-manager.js';
 import { lockLogDirs, type LogDirLock } from '../storage/log/log-dir-lock.js';
-import type { BrokerConfig } from './config/broker-config.js';
+import { ConfigError, type BrokerConfig } from './config/broker-config.js';
 import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from './config/topic-config.js';
 import type { Logger } from './logging/logger.js';
 import { DynamicConfigStore } from './metadata/dynamic-config-store.js';
@@ -13,7 +13,7 @@ import { randomUuid } from './metadata/uuid.js';
 import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
-import { NetworkServer, type BoundListener } from './network/server.js';
+import { NetworkServer, type BoundListener, type NetworkStats } from './network/server.js';
 import { RequestControls } from './network/request-control.js';
 import { onCodecLoadFailure } from '../protocol/records/optional-codecs.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -87,6 +87,11 @@ export class Broker {
   get connectionCount(): number {
     return this.server?.connectionCount ?? 0;
   }
+
+  /** Broker-wide network budgets as they stand (null before the listeners open). */
+  get networkStats(): NetworkStats | null {
+    return this.server?.stats() ?? null;
+  }
   private closing: Promise<void> | null = null;
   private readonly stopCodecWatch: () => void;
   /** Request interception for createTestCluster().control; empty (and free) otherwise. */
@@ -122,6 +127,8 @@ export class Broker {
       },
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
       validateAllOnStart: config.get('tributary.log.recover.on.start') as boolean,
+      // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
+      recoveryPointCheckpointIntervalMs: (config.get('log.flush.offset.checkpoint.interval.ms') as number) || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
       cleaner: {
         enabled: config.get('log.cleaner.enable') as boolean,
@@ -166,6 +173,18 @@ export class Broker {
         idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
       },
       this.logger.child({ component: 'network' }),
+      {
+        // Read at every accept: these keys can be changed dynamically (AlterConfigs).
+        quotas: () => ({
+          maxConnections: this.config.get('max.connections') as number,
+          maxConnectionsPerIp: this.config.get('max.connections.per.ip') as number,
+          perIpOverrides: this.config.get('max.connections.per.ip.overrides') as string,
+        }),
+        queuedMaxRequests: this.config.get('queued.max.requests') as number,
+        queuedMaxRequestBytes: this.config.get('queued.max.request.bytes') as number,
+        requestReceiveTimeoutMs: this.config.get('tributary.request.receive.timeout.ms') as number,
+        listenBacklog: this.config.get('socket.listen.backlog.size') as number,
+      },
     );
     this.bound = await this.server.bind(listeners);
     const metricsPort = this.config.get('tributary.metrics.port') as number;
@@ -331,10 +350,15 @@ export class Broker {
 
   async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     const t = this.topics.get(name)!;
+    const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
     await this.topics.put({ ...t, configs });
     this.topicConfigCache.delete(name);
-    const logConfig = toLogConfig(this.topicConfig(name));
+    const resolved = this.topicConfig(name);
+    const logConfig = toLogConfig(resolved);
     for (let p = 0; p < t.partitions; p++) this.partition(name, p)?.log.updateConfig(logConfig);
+    // KIP-950: turning tiering off (allowed only with remote.log.delete.on.disable=true, see
+    // remote-storage-rules.ts) deletes the topic's remote data.
+    if (wasTiered && resolved.get('remote.storage.enable') !== true) await this.tier.onRemoteStorageDisabled(name, t.id);
   }
 
   private async openTopicPartitions(t: TopicRecord, from: number): Promise<void> {

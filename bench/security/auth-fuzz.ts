@@ -10,7 +10,7 @@
 // survived; writes the same as JSON to bench/results/auth-fuzz.json. Loopback only, bounded.
 //
 //   npx tsx bench/security/auth-fuzz.ts [--frames 1000000] [--flood 10000] [--failed 5000] [--seed 1]
-//                                       [--zero-size-frames]  (crashes main today, see auth-fuzz.ts)
+//                                       [--no-zero-size-frames]
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -27,7 +27,7 @@ const FRAMES = arg('frames', 1_000_000);
 const FLOOD = arg('flood', 10_000);
 const FAILED = arg('failed', 5_000);
 const SEED = arg('seed', 1);
-const ZERO_SIZE_FRAMES = process.argv.includes('--zero-size-frames');
+const ZERO_SIZE_FRAMES = !process.argv.includes('--no-zero-size-frames');
 
 const rssMiB = (pid: number) => {
   let status: string;

@@ -35,6 +35,7 @@ import { closestKey } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { deriveAdvertised, parseListeners, parseProtocolMap, type Listener } from './listeners.js';
 import { formatValue, parseAndValidate } from './parse-value.js';
+import { noEffectWarning } from './no-effect-keys.js';
 import { parsePropertiesEntries } from './properties.js';
 
 export { ConfigError } from './errors.js';
@@ -337,6 +338,20 @@ export class BrokerConfig {
       );
     }
 
+    // Kafka's KafkaConfig checks for the connection and request-memory limits.
+    if (this.get('max.connections.per.ip') === 0 && this.get('max.connections.per.ip.overrides') === '') {
+      throw ConfigError.invalid('max.connections.per.ip', '0', 'Can be set to zero only if max.connections.per.ip.overrides is set');
+    }
+    const queuedBytes = this.get('queued.max.request.bytes');
+    const maxRequest = this.get('socket.request.max.bytes');
+    if (queuedBytes > 0 && queuedBytes < maxRequest) {
+      throw new ConfigError(
+        `queued.max.request.bytes (${queuedBytes}) must be -1 or at least socket.request.max.bytes (${maxRequest})`,
+        'queued.max.request.bytes',
+        String(queuedBytes),
+      );
+    }
+
     const logDirs = this.get('log.dirs') ?? [this.get('log.dir')];
     this.derived = { nodeId: effectiveNodeId, listeners, advertised, logDirs };
   }
@@ -403,6 +418,11 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
         'version is greater or equal than 3.0. This configuration is deprecated and it will be removed in Apache Kafka 4.0.',
     );
   }
+  for (const [key, setting] of settings) {
+    const w = noEffectWarning(key, setting.where);
+    if (w !== null) warn(w);
+  }
+
   return new BrokerConfig(settings, opts.warn, warnings, listenerSettings);
 }
 

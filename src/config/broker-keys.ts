@@ -5,6 +5,7 @@
 //
 // Keys marked "accepted, informational" are parsed, validated and reported by DescribeConfigs so
 // Kafka tooling and existing server.properties files work, but Tributary does not act on them.
+import { parsePerIpOverrides } from './per-ip-overrides.js';
 import { bool, double, int, list, long, password, short, str, LONG_MAX, INT_MAX } from './config-def.js';
 import { DEFAULT_MESSAGE_FORMAT_VERSION, messageFormatVersionValidator } from './message-format-version.js';
 
@@ -152,7 +153,7 @@ export const BROKER_KEYS = {
   }),
   'log.message.timestamp.type': str('CreateTime', { oneOf: TIMESTAMP_TYPES, mode: 'cluster-wide', doc: 'Whether record timestamps are the create time or the log append time.' }),
   'log.message.timestamp.before.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the past.' }),
-  'log.message.timestamp.after.max.ms': long(LONG_MAX, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future.' }),
+  'log.message.timestamp.after.max.ms': long(3_600_000, { min: 0, mode: 'cluster-wide', doc: 'With CreateTime, reject batches timestamped further than this in the future (1 hour since Kafka 4.0, KIP-1030).' }),
 
   // ---- retention & cleaning ----
   'log.retention.ms': long(null, { min: -1, mode: 'cluster-wide', importance: 'high', doc: 'Time to keep a segment; -1 = forever. If unset, log.retention.minutes is used.' }),
@@ -205,9 +206,35 @@ export const BROKER_KEYS = {
   'socket.receive.buffer.bytes': int(102400, { doc: 'SO_RCVBUF for sockets; -1 = OS default.' }),
   'socket.listen.backlog.size': int(50, { min: 1, doc: 'Pending connection backlog of each listener.' }),
   'connections.max.idle.ms': long(600000, { doc: 'Idle connections are closed after this long.' }),
-  'max.connections': int(INT_MAX, { min: 0, mode: 'cluster-wide', doc: 'Maximum connections the broker accepts.' }),
-  'max.connections.per.ip': int(INT_MAX, { min: 0, mode: 'cluster-wide', doc: 'Maximum connections from one IP address.' }),
-  'queued.max.requests': int(500, { min: 1, doc: 'Requests queued across connections before reads pause.' }),
+  'max.connections': int(INT_MAX, {
+    min: 0,
+    mode: 'cluster-wide',
+    doc: 'Maximum connections the broker keeps open; a new connection beyond it is closed at once (Kafka delays accepting it instead).',
+  }),
+  'max.connections.per.ip': int(INT_MAX, {
+    min: 0,
+    mode: 'cluster-wide',
+    doc: 'Maximum connections from one IP address; a new connection beyond it is closed at once. 0 only with overrides.',
+  }),
+  'max.connections.per.ip.overrides': str('', {
+    validate: perIpOverrides,
+    validValues: 'host:count,...',
+    mode: 'cluster-wide',
+    doc: 'Per-IP (or host name) exceptions to max.connections.per.ip, e.g. "127.0.0.1:200,10.0.0.7:5".',
+  }),
+  'queued.max.requests': int(500, {
+    min: 1,
+    doc: 'Requests read but not yet answered, across all connections, before the broker stops reading from sockets until some are answered.',
+  }),
+  'queued.max.request.bytes': long(512 * 1024 * 1024, {
+    validate: (v) => ((v as number) === -1 || (v as number) > 0 ? null : 'Value must be -1 or positive'),
+    validValues: '-1 or [socket.request.max.bytes,...]',
+    doc: 'Bytes of requests still being received (the declared size of each partial frame), across all connections, before reads pause; -1 = unbounded (Kafka default -1).',
+  }),
+  'tributary.request.receive.timeout.ms': int(30000, {
+    min: 0,
+    doc: 'A request whose frame is still incomplete this long after its first bytes closes its connection (slow senders; counted from the start of the frame, so trickling bytes does not extend it); 0 = off. Default: the 30 s clients wait for a response (request.timeout.ms) before giving up anyway.',
+  }),
   'num.network.threads': int(3, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Network threads (accepted, informational: Node is single-threaded).' }),
   'num.io.threads': int(8, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Request handler threads (accepted, informational).' }),
   'num.recovery.threads.per.data.dir': int(1, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Log recovery threads per directory (accepted, informational).' }),
@@ -292,6 +319,16 @@ export const BROKER_KEYS = {
     doc: 'Broker log format: JSON lines, human-readable, or auto (pretty on a TTY; env TRIBUTARY_LOG_FORMAT).',
   }),
 } as const;
+
+function perIpOverrides(v: unknown): string | null {
+  if (v === null) return null;
+  try {
+    parsePerIpOverrides(v as string);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 function gzipLevel(v: unknown): string | null {
   const n = v as number;

@@ -168,6 +168,7 @@ export function toLogConfig(resolved: ResolvedTopicConfig): LogConfig {
   return {
     segmentBytes: resolved.get('segment.bytes'),
     segmentMs: resolved.get('segment.ms'),
+    segmentJitterMs: resolved.get('segment.jitter.ms'),
     retentionMs: resolved.get('retention.ms'),
     retentionBytes: resolved.get('retention.bytes'),
     indexIntervalBytes: resolved.get('index.interval.bytes'),
@@ -182,6 +183,7 @@ export function toLogConfig(resolved: ResolvedTopicConfig): LogConfig {
     minCompactionLagMs: resolved.get('min.compaction.lag.ms'),
     maxCompactionLagMs: resolved.get('max.compaction.lag.ms'),
     remoteStorageEnable: resolved.get('remote.storage.enable'),
+    remoteLogCopyDisable: resolved.get('remote.log.copy.disable'),
     localRetentionMs: resolved.get('local.retention.ms'),
     localRetentionBytes: resolved.get('local.retention.bytes'),
   };

@@ -18,6 +18,8 @@ import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/g
 import type { Broker } from '../broker.js';
 import { ConfigError } from '../config/broker-config.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
+import { remoteStorageChangeError } from '../config/remote-storage-rules.js';
+import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
 import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
 import type { DynamicScope } from '../metadata/dynamic-config-store.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
@@ -105,6 +107,8 @@ async function alterTopic(broker: Broker, name: string, next: NextConfigs, valid
   const problems = validateTopicConfigs(overrides);
   if (problems.length > 0) return fail(ErrorCode.INVALID_CONFIG, problems.map((p) => p.error).join('; '));
   if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+  const remoteRule = remoteStorageChangeError(broker.config, t.configs, overrides);
+  if (remoteRule !== null) return fail(ErrorCode.INVALID_CONFIG, remoteRule);
   if (validateOnly) return OK;
   try {
     // No await between reading t.configs (in `next`) and this call: concurrent alters of one
@@ -115,6 +119,7 @@ async function alterTopic(broker: Broker, name: string, next: NextConfigs, valid
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
   }
   broker.logger.info('topic configs altered', { topic: name, configs: overrides });
+  for (const w of noEffectTopicWarnings(name, t.configs, overrides)) broker.logger.warn(w);
   const format = overrides['message.format.version'];
   if (format !== undefined && format !== null && format !== t.configs['message.format.version']) {
     broker.logger.warn(ignoredTopicMessageFormatWarning(name, format));

@@ -13,13 +13,31 @@ export interface BrokerIdentity {
   readonly nodeId: number;
 }
 
+/**
+ * Features this broker supports and has finalized: `transaction.version` 2 (KIP-890 part 2 —
+ * EndTxn v5, Produce v12, TxnOffsetCommit v5). The Java client (4.0+) uses transactions v2 only
+ * when the finalized level is 2 or more, and takes the finalized features only from a response
+ * whose epoch is newer than the one it knows (-1 at start), hence epoch 1 rather than the default.
+ */
+export const SUPPORTED_FEATURES = [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }];
+export const FINALIZED_FEATURES = [{ name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 }];
+const FINALIZED_FEATURES_EPOCH = 1;
+/**
+ * The feature fields are tagged fields from v3, but only v4+ answers carry them: librdkafka
+ * 2.0.2 (Debian's, used by kcat and confluent-kafka-python) asks with v3 and misparses any tagged
+ * field in the answer. Kafka clients that use transaction.version (Java 4.x) ask with v4+.
+ */
+const FEATURES_SINCE = 4;
+
 export function apiVersionsBody(handlers: Iterable<ApiHandler>): ApiVersionsResponse {
   const apiKeys = [...handlers]
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
     .sort((a, b) => a.apiKey - b.apiKey);
-  // The v3 feature fields are tagged; like Kafka we leave them out while they hold defaults
-  // (librdkafka 2.0.2 misparses an ApiVersions response that carries them).
   return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 } as ApiVersionsResponse;
+}
+
+function withFeatures(body: ApiVersionsResponse): ApiVersionsResponse {
+  return { ...body, supportedFeatures: SUPPORTED_FEATURES, finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, finalizedFeatures: FINALIZED_FEATURES };
 }
 
 /** Kafka's error answer other than UNSUPPORTED_VERSION: the error code and no api keys. */
@@ -29,13 +47,16 @@ function refusal(errorCode: number): ApiVersionsResponse {
 
 export function apiVersionsHandler(all: () => Iterable<ApiHandler>, self: BrokerIdentity): ApiHandler<ApiVersionsRequest> {
   let cached: ApiVersionsResponse | null = null;
-  const body = () => (cached ??= apiVersionsBody(all()));
+  let cachedWithFeatures: ApiVersionsResponse | null = null;
+  const plain = () => (cached ??= apiVersionsBody(all()));
+  const featured = () => (cachedWithFeatures ??= withFeatures(plain()));
   return {
     apiKey: 18,
     minVersion: 0,
     maxVersion: 5,
     handle(ctx, req) {
       const v = ctx.header.apiVersion;
+      const body = v >= FEATURES_SINCE ? featured : plain;
       // KIP-1242 (v5): a client that knows which broker of which cluster it meant to reach
       // names both; naming only one of them is malformed, like a bad software name (KIP-511).
       if (v >= 5 && (req.clusterId === null) !== (req.nodeId === -1)) return refusal(ErrorCode.INVALID_REQUEST);

@@ -6,6 +6,8 @@ import type { Broker } from '../broker.js';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
+import { remoteStorageChangeError } from '../config/remote-storage-rules.js';
+import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
 import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -113,8 +115,11 @@ async function createOne(broker: Broker, t: Creatable, validateOnly: boolean): P
     return fail(t.name, ErrorCode.INVALID_CONFIG, e.error);
   }
   for (const [k, val] of Object.entries(entries)) if (val !== null) configs[k] = val;
+  const remoteRule = remoteStorageChangeError(broker.config, {}, configs);
+  if (remoteRule !== null) return fail(t.name, ErrorCode.INVALID_CONFIG, remoteRule);
   const format = configs['message.format.version'];
   if (format !== undefined && !validateOnly) broker.logger.warn(ignoredTopicMessageFormatWarning(t.name, format));
+  if (!validateOnly) for (const w of noEffectTopicWarnings(t.name, {}, configs)) broker.logger.warn(w);
   let topicId = ZERO_UUID;
   if (!validateOnly) {
     try {

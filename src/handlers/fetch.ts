@@ -91,7 +91,9 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
       }
 
       const magic = v <= 1 ? 0 : v <= 3 ? 1 : 2;
-      const opts = { maxBytes: v >= 3 ? req.maxBytes : 0x7fffffff, isolationLevel: v >= 4 ? req.isolationLevel : 0, magic, allowZstd: v >= 10 } as const;
+      // Kafka caps every fetch at fetch.max.bytes (still returning at least one whole batch).
+      const fetchMaxBytes = broker.config.get('fetch.max.bytes') as number;
+      const opts = { maxBytes: Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchMaxBytes), isolationLevel: v >= 4 ? req.isolationLevel : 0, magic, allowZstd: v >= 10 } as const;
       const all: PartitionFetch[] = fetches.map((f) => ({ ...f, topic: currentName(broker, f, useIds) }));
       // Consumers need READ on each topic (KafkaApis); refused partitions are answered
       // TOPIC_AUTHORIZATION_FAILED and never read. Decisions are cached per topic by the authorizer.

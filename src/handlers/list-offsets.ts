@@ -97,7 +97,9 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             // while nothing is copied, the log start offset unless local retention already moved
             // the local start past it.
             const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
-            if (!log.remoteTier) offset = -1;
+            // Tiered by config, not by attachment: a new topic's tier is attached by the next
+            // tiering pass, and until then nothing is copied.
+            if (log.config.remoteStorageEnable !== true) offset = -1;
             else if (copiedEnd > 0) offset = Math.max(copiedEnd, log.logStartOffset);
             else offset = log.localLogStartOffset === log.logStartOffset ? log.logStartOffset : -1;
             if (offset < 0) leaderEpoch = -1;
@@ -123,6 +125,9 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
             continue;
           }
+          // Kafka answers "no such offset" (a timestamp after every record, max timestamp of an
+          // empty log) with leader epoch -1 too, which clients read as "no epoch".
+          if (offset < 0) leaderEpoch = -1;
           partitions.push({
             partitionIndex: p.partitionIndex,
             errorCode: ErrorCode.NONE,

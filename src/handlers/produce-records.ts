@@ -5,7 +5,8 @@
 //   compressed                     | always, inflated  | count, offsets, structure, bomb bound,
 //                                  | within the bound  | true max timestamp (Kafka decompresses too)
 //   uncompressed, compacted topic  | yes               | keyless records are refused
-//   uncompressed, timestamp bounds | yes               | message.timestamp.before/after.max.ms
+//   uncompressed, timestamp bounds | before.max: yes   | message.timestamp.before.max.ms (opt-in);
+//                                  | after.max: header | after.max.ms reads the header's max
 //   uncompressed, maxTimestamp <   | yes               | clients such as sarama send -1: the time
 //     baseTimestamp (e.g. -1)      |                   | index and ListOffsets need the real max
 //   uncompressed, anything else    | no                | zero-decode hot path
@@ -52,11 +53,15 @@ function failure(errorCode: number, errorMessage: string, recordErrors: RecordEr
 export function checkBatchRecords(data: Buffer, batches: BatchInfo[], policy: RecordPolicy, topic: string, partition: number, now: number): RecordCheckFailure | null {
   const createTime = !policy.logAppendTime;
   const bounded = createTime && (policy.timestampBeforeMaxMs < LONG_MAX || policy.timestampAfterMaxMs < LONG_MAX);
+  // after.max.ms is on by default (1 hour since Kafka 4.0): a consistent header's maxTimestamp
+  // answers it without walking; only before.max.ms (off by default) needs every record's timestamp.
+  const walkForBounds = createTime && policy.timestampBeforeMaxMs < LONG_MAX;
+  const highestAllowed = createTime && policy.timestampAfterMaxMs < LONG_MAX ? now + policy.timestampAfterMaxMs : Number.POSITIVE_INFINITY;
   let recordIndex = 0; // index of the batch's first record among all records of this partition entry
   for (const b of batches) {
     const compressed = batchCompression(b.attributes) !== Compression.None;
     const suspectMax = createTime && b.maxTimestamp < b.baseTimestamp;
-    if (!compressed && !policy.compacted && !bounded && !suspectMax) {
+    if (!compressed && !policy.compacted && !walkForBounds && !suspectMax && b.maxTimestamp <= highestAllowed) {
       recordIndex += b.recordsCount;
       continue;
     }

@@ -3,6 +3,10 @@
 // the batch header requires it (produce-records.ts); compressed batches are inflated within a bound
 // and checked as Kafka does. Legacy (magic 0/1) message sets from Produce v0-2 clients are
 // up-converted to a v2 batch first.
+//
+// v12 is transaction version 2 (KIP-890 part 2): a transactional batch adds its partition to the
+// producer's transaction itself (produce-txn-v2.ts), no AddPartitionsToTxn needed. v13 (KIP-516)
+// names topics by id: an id no topic has answers UNKNOWN_TOPIC_ID, and the answer carries ids.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
 import type { BatchInfo } from '../../protocol/records/batch-header.js';
@@ -13,6 +17,8 @@ import type { Broker } from '../broker.js';
 import { verifyTxnPartition } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { checkBatchRecords } from './produce-records.js';
+import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE } from './produce-txn-v2.js';
+import { applyTopicCompression } from './produce-compression.js';
 import { produceInflateLimit } from '../../protocol/records/batch-records.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
@@ -32,7 +38,9 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
-function response(topics: { name: string; partitionResponses: PartitionResult[] }[]): ProduceResponse {
+const TOPIC_IDS_SINCE = 13;
+
+function response(topics: { name: string; topicId?: string; partitionResponses: PartitionResult[] }[]): ProduceResponse {
   return { responses: topics, throttleTimeMs: 0 } as unknown as ProduceResponse;
 }
 
@@ -40,35 +48,52 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest> {
   return {
     apiKey: 0,
     minVersion: 0,
-    maxVersion: 11,
+    maxVersion: 13,
     errorResponse(req, errorCode) {
-      return response(req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })));
+      return response(req.topicData.map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })));
     },
     async handle(ctx, req): Promise<HandlerOutcome> {
       const version = ctx.header.apiVersion;
       const acks = req.acks;
       const pending: Promise<void>[] = [];
       let anyError = false;
-      const txnId = version >= 3 ? req.transactionalId : null;
+      const names = req.topicData.map((t) => (version >= TOPIC_IDS_SINCE ? broker.topics.getById(t.topicId)?.name : t.name));
+      const transactionalId = version >= 3 ? req.transactionalId : null;
       // As KafkaApis: a transactional producer needs WRITE on its transactional id, then WRITE on
-      // each topic; refusals are per partition, nothing of a refused topic is appended.
-      const txnRefused = txnId !== null && !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId);
-      const topics = req.topicData.map((t) => {
-        const refusal = txnRefused
+      // each topic; refusals are per partition, and a refused topic is neither added to the
+      // transaction nor appended.
+      const txnRefused = transactionalId !== null && !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId);
+      const refusals = names.map((name) =>
+        txnRefused
           ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-          : !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TOPIC, t.name)
+          : name !== undefined && !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TOPIC, name)
             ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
-            : ErrorCode.NONE;
+            : ErrorCode.NONE,
+      );
+      const allowed = req.topicData.filter((_, ti) => refusals[ti] === ErrorCode.NONE);
+      const allowedNames = names.filter((_, ti) => refusals[ti] === ErrorCode.NONE);
+      // Transaction version 2: the partitions join the transaction before anything is appended.
+      const addErrors =
+        version >= TXN_V2_PRODUCE_SINCE && transactionalId !== null && allowed.length > 0 ? await addProducePartitionsToTxn(broker, transactionalId, allowed, allowedNames, version) : null;
+      const topics = req.topicData.map((t, ti) => {
+        const name = names[ti];
+        const refusal = refusals[ti]!;
         const partitionResponses = t.partitionData.map((p): PartitionResult => {
           if (refusal !== ErrorCode.NONE) {
             anyError = true;
             return failed(p.index, refusal);
           }
-          const r = appendPartition(broker, version, acks, t.name, p.index, p.records, pending, version >= 3 ? req.transactionalId : null);
+          const addError = name === undefined ? ErrorCode.NONE : (addErrors?.get(`${name}\u0000${p.index}`) ?? ErrorCode.NONE);
+          const r =
+            name === undefined
+              ? failed(p.index, ErrorCode.UNKNOWN_TOPIC_ID)
+              : addError !== ErrorCode.NONE
+                ? failed(p.index, addError)
+                : appendPartition(broker, version, acks, name, p.index, p.records, pending, transactionalId);
           if (r.errorCode !== ErrorCode.NONE) anyError = true;
           return r;
         });
-        return { name: t.name, partitionResponses };
+        return version >= TOPIC_IDS_SINCE ? { name: '', topicId: t.topicId, partitionResponses } : { name: t.name, partitionResponses };
       });
       if (acks === 0) {
         // Kafka has no way to report an acks=0 failure except closing the connection.
@@ -115,7 +140,7 @@ function appendPartition(
   // v3+ carries exactly one batch per partition; older versions may carry several (up-converted).
   const checked = validateProduceRecords(data, { maxMessageBytes, allowZstd: version >= 7, maxBatches: version >= 3 ? 1 : Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return failed(index, checked.errorCode, checked.message);
-  const batches: BatchInfo[] = checked.batches;
+  let batches: BatchInfo[] = checked.batches;
   // Compressed batches, compacted topics, timestamp bounds and inconsistent headers need the
   // records (produce-records.ts); everything else stays on the header-only path.
   const bad = checkBatchRecords(data, batches, {
@@ -130,6 +155,11 @@ function appendPartition(
     r.recordErrors = bad.recordErrors;
     return r;
   }
+  // compression.type other than 'producer': batches in another codec are rewritten into it.
+  const stored = applyTopicCompression(cfg, data, batches, maxMessageBytes);
+  if ('errorCode' in stored) return failed(index, stored.errorCode, stored.errorMessage);
+  data = stored.data;
+  batches = stored.batches;
   let result;
   try {
     // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors

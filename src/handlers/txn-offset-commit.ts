@@ -1,15 +1,21 @@
-// TxnOffsetCommit (v0-4): offsets committed inside the producer's transaction. They become the
+// TxnOffsetCommit (v0-6): offsets committed inside the producer's transaction. They become the
 // group's committed offsets only when the transaction commits (coordinator/txn/txn-offsets.ts).
+// v5 is transaction version 2 (KIP-890 part 2): the group's __consumer_offsets partition joins the
+// transaction here, no AddOffsetsToTxn needed. v6 (KIP-1319) names topics by id: an id no topic
+// has answers UNKNOWN_TOPIC_ID.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../network/request-context.js';
 
+const TXN_V2_SINCE = 5;
+const TOPIC_IDS_SINCE = 6;
+
 export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetCommitRequest> {
   return {
     apiKey: 28,
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 6,
     errorResponse(req, errorCode): TxnOffsetCommitResponse {
       return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
     },
@@ -17,13 +23,16 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
       const v = ctx.header.apiVersion;
       const tc = broker.txnCoordinator;
       // Partitions of unknown topics are answered here; the rest go to the coordinator.
-      const answers = req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
+      const names = req.topics.map((t) => (v >= TOPIC_IDS_SINCE ? broker.topics.getById(t.topicId)?.name : t.name));
+      const answers = req.topics.map((t, ti) => ({ name: v >= TOPIC_IDS_SINCE ? '' : (names[ti] ?? ''), topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: { name: string; partitions: TxnOffsetCommitRequest['topics'][number]['partitions']; slots: { errorCode: number }[] }[] = [];
       req.topics.forEach((t, ti) => {
-        const entry = { name: t.name, partitions: [] as TxnOffsetCommitRequest['topics'][number]['partitions'], slots: [] as { errorCode: number }[] };
+        const name = names[ti];
+        const entry = { name: name ?? '', partitions: [] as TxnOffsetCommitRequest['topics'][number]['partitions'], slots: [] as { errorCode: number }[] };
         t.partitions.forEach((p, pi) => {
           const slot = answers[ti]!.partitions[pi]!;
-          if (broker.partition(t.name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          if (name === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+          else if (broker.partition(name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             entry.partitions.push(p);
             entry.slots.push(slot);
@@ -43,6 +52,7 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
             generationId: v >= 3 ? req.generationIdOrMemberEpoch : -1,
             memberId: v >= 3 ? req.memberId : '',
             groupInstanceId: v >= 3 ? req.groupInstanceId : null,
+            addPartition: v >= TXN_V2_SINCE,
             topics: known.map((k) => ({ name: k.name, partitions: k.partitions.map((p) => ({ ...p, committedLeaderEpoch: v >= 2 ? p.committedLeaderEpoch : -1 })) })),
           });
           results.forEach((t, ti) => t.partitions.forEach((p, pi) => (known[ti]!.slots[pi]!.errorCode = p.errorCode)));

@@ -5,8 +5,15 @@
 //             ^ flushed as soon as the head is done; 9 waits for 8 (clients pipeline and
 //               match responses by order as well as by correlation id).
 //
-// Backpressure: while too many requests are in flight or too many response bytes are unsent,
-// the socket is paused and buffered frames wait, so one greedy client cannot exhaust memory.
+// Backpressure: while too many requests are in flight (on this connection, or broker-wide:
+// queued.max.requests), too many response bytes are unsent, or the broker-wide budget for
+// partially received frames (queued.max.request.bytes) is used up, the socket is paused and
+// buffered frames wait, so one greedy client cannot exhaust memory.
+//
+// Containment: nothing thrown while handling this connection's bytes may escape into the event
+// loop (an uncaught exception exits the broker). Every entry point -- socket data, drain, budget
+// wake-ups, async handler completions -- ends in `failed()`, which logs once and closes only this
+// connection.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Reader } from '../../protocol/wire/reader.js';
@@ -15,7 +22,8 @@ import { DecodeError } from '../../protocol/wire/errors.js';
 import { API_CODECS, requestHeaderVersion, responseHeaderVersion } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import { FrameDecoder, InvalidFrameSizeError } from './frame-decoder.js';
+import type { BudgetWaiter, NetworkBudgets } from './shared-budget.js';
 import type { SaslSession } from '../auth/sasl-session.js';
 import {
   CLOSE_CONNECTION,
@@ -57,7 +65,7 @@ interface Slot {
   chunks: Buffer[] | null;
 }
 
-export class Connection {
+export class Connection implements BudgetWaiter {
   readonly info: ConnectionInfo;
   private readonly decoder: FrameDecoder;
   private readonly pending: Slot[] = [];
@@ -65,7 +73,14 @@ export class Connection {
   /** Set once the connection is only finishing its last responses before closing. */
   private draining = false;
   private closed = false;
+  /** Graceful shutdown: never resume reading. */
+  private stopped = false;
   private processing = false;
+  /** Bytes of queued.max.request.bytes held for the partial frame at the head of the decoder. */
+  private reservedBytes = 0;
+  /** Slow-sender watchdog (checkStalledReceive): when the current partial frame was first seen. */
+  private partialSince = 0;
+  private partialFrameIndex = -1;
 
   constructor(
     socket: Socket,
@@ -75,6 +90,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     private readonly onClose: (c: Connection) => void,
+    private readonly budgets: NetworkBudgets,
     security: ConnectionSecurity = {},
   ) {
     this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: security.principal ?? 'User:ANONYMOUS' };
@@ -114,7 +130,11 @@ export class Connection {
     socket.on('error', (err) => this.logger.debug('socket error', { connection: this.info.remoteAddress, error: err.message }));
     socket.on('close', () => {
       this.closed = true;
+      this.budgets.requests.release(this.pending.length);
       this.pending.length = 0;
+      this.releaseReservation();
+      this.budgets.requests.forget(this);
+      this.budgets.receiveBytes.forget(this);
       this.onClose(this);
     });
   }
@@ -131,15 +151,55 @@ export class Connection {
 
   /** Stops reading new requests (graceful shutdown) while in-flight ones finish. */
   stopReading(): void {
+    this.stopped = true;
     this.paused = true;
     this.info.socket.pause();
+  }
+
+  /** Budget wake-up (BudgetWaiter): room was released in a shared budget this connection waits on. */
+  wake(): void {
+    this.maybeResume();
+  }
+
+  /**
+   * Slow-sender watchdog, called periodically by the server: closes the connection when the same
+   * partial frame has been pending for `timeoutMs` (counted from when a check first saw it, so a
+   * sender trickling bytes cannot extend it). A paused connection is not the sender's fault.
+   */
+  checkStalledReceive(now: number, timeoutMs: number): void {
+    if (this.closed || this.paused || !this.decoder.hasPartialFrame()) {
+      this.partialSince = 0;
+      return;
+    }
+    const index = this.decoder.framesDecoded;
+    if (this.partialSince === 0 || index !== this.partialFrameIndex) {
+      this.partialSince = now;
+      this.partialFrameIndex = index;
+      return;
+    }
+    if (now - this.partialSince < timeoutMs) return;
+    this.logger.warn('closing connection: request not received in time', {
+      connection: this.info.remoteAddress,
+      bufferedBytes: this.decoder.bufferedBytes,
+      declaredBytes: this.decoder.pendingFrameSize(),
+      timeoutMs,
+    });
+    this.close();
   }
 
   private overloaded(): boolean {
     return (
       this.pending.length >= this.limits.maxInflightRequests ||
-      this.info.socket.writableLength >= this.limits.maxUnsentResponseBytes
+      this.info.socket.writableLength >= this.limits.maxUnsentResponseBytes ||
+      this.budgets.requests.exhausted
     );
+  }
+
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.info.socket.pause();
+    }
   }
 
   private processFrames(): void {
@@ -148,36 +208,71 @@ export class Connection {
     try {
       while (!this.closed && !this.draining) {
         if (this.overloaded()) {
-          if (!this.paused) {
-            this.paused = true;
-            this.info.socket.pause();
-          }
+          this.pause();
+          if (this.budgets.requests.exhausted) this.budgets.requests.wait(this);
           return;
         }
-        let frame: Buffer | null;
-        try {
-          frame = this.decoder.next();
-        } catch (err) {
-          if (err instanceof FrameTooLargeError) {
-            this.logger.warn('closing connection: invalid frame size', { connection: this.info.remoteAddress, error: err.message });
-            this.close();
-            return;
-          }
-          throw err;
+        const frame = this.decoder.next();
+        if (frame === null) {
+          this.reserveForPartialFrame();
+          return;
         }
-        if (frame === null) return;
+        if (this.reservedBytes > 0) this.releaseReservation();
         this.handleFrame(frame);
       }
+    } catch (err) {
+      this.failed(err);
     } finally {
       this.processing = false;
     }
   }
 
+  /**
+   * queued.max.request.bytes: a frame that did not arrive whole holds its declared size from the
+   * broker-wide budget until it is complete (as Kafka's memory pool does), so partial requests
+   * across all connections cannot exceed the bound. No room: stop reading until there is.
+   */
+  private reserveForPartialFrame(): void {
+    if (this.reservedBytes > 0 || this.budgets.receiveBytes.limit <= 0) return;
+    const size = this.decoder.pendingFrameSize();
+    if (size <= 0) return;
+    if (this.budgets.receiveBytes.tryAcquire(size)) {
+      this.reservedBytes = size;
+      return;
+    }
+    this.pause();
+    this.budgets.receiveBytes.wait(this);
+  }
+
+  private releaseReservation(): void {
+    if (this.reservedBytes === 0) return;
+    this.budgets.receiveBytes.release(this.reservedBytes);
+    this.reservedBytes = 0;
+  }
+
   private maybeResume(): void {
-    if (this.closed || this.draining || !this.paused || this.overloaded()) return;
+    if (this.closed || this.stopped || this.draining || !this.paused) return;
+    if (this.overloaded()) {
+      if (this.budgets.requests.exhausted) this.budgets.requests.wait(this);
+      return;
+    }
     this.paused = false;
     this.info.socket.resume();
     this.processFrames();
+  }
+
+  /** Anything thrown while handling this connection: log it once, close only this connection. */
+  private failed(err: unknown): void {
+    if (this.closed) return;
+    if (err instanceof InvalidFrameSizeError) {
+      this.logger.warn('closing connection: invalid frame size', { connection: this.info.remoteAddress, error: err.message });
+    } else {
+      this.logger.error('closing connection: unexpected error while handling its requests', {
+        connection: this.info.remoteAddress,
+        error: (err as Error)?.stack ?? String(err),
+      });
+    }
+    this.close();
   }
 
   private handleFrame(frame: Buffer): void {
@@ -213,6 +308,7 @@ export class Connection {
     }
     const slot: Slot = { correlationId: header.correlationId, done: false, chunks: null };
     this.pending.push(slot);
+    this.budgets.requests.acquire(1);
     if (!versionOk) {
       // KIP-511: answer a too-new ApiVersions with a v0 response listing what we support, so the
       // client can pick a version it shares with us.
@@ -228,13 +324,13 @@ export class Connection {
       if (hv >= 2) r.skipTaggedFields();
       request = codec.decodeRequest(r, header.apiVersion);
     } catch (err) {
-      this.pending.pop();
       if (err instanceof DecodeError && header.apiKey === API_VERSIONS_KEY && header.apiVersion >= 3) {
         // Kafka answers an unparseable ApiVersions v3+ body with INVALID_REQUEST instead of closing.
-        this.pending.push(slot);
         this.complete(slot, { ...header, apiVersion: 0 }, { ...this.handlers.apiVersionsFallback(), errorCode: ErrorCode.INVALID_REQUEST });
         return;
       }
+      this.pending.pop();
+      this.budgets.requests.release(1);
       this.protocolViolation(`malformed request (api ${header.apiKey} v${header.apiVersion}): ${(err as Error).message}`);
       return;
     }
@@ -248,8 +344,20 @@ export class Connection {
     }
     if (outcome instanceof Promise) {
       outcome.then(
-        (o) => this.finish(slot, header, o),
-        (err) => this.handlerFailed(slot, header, handler, request, err),
+        (o) => {
+          try {
+            this.finish(slot, header, o);
+          } catch (err) {
+            this.failed(err);
+          }
+        },
+        (err) => {
+          try {
+            this.handlerFailed(slot, header, handler, request, err);
+          } catch (err2) {
+            this.failed(err2);
+          }
+        },
       );
     } else {
       this.finish(slot, header, outcome);
@@ -343,6 +451,7 @@ export class Connection {
     let corked = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const slot = this.pending.shift()!;
+      this.budgets.requests.release(1);
       if (slot.chunks === null) continue;
       if (!corked) {
         socket.cork();

@@ -1,17 +1,21 @@
-// TCP and TLS listeners. Each accepted socket becomes a Connection; shutdown stops accepting, lets
-// in-flight requests finish (bounded by a grace period), then closes what is left. SSL/SASL_SSL
-// listeners accept through node:tls and start the Connection once the handshake is done.
+// TCP and TLS listeners. Each accepted socket passes the connection quotas (max.connections, per
+// IP) and becomes a Connection (SSL/SASL_SSL listeners accept through node:tls and start it once
+// the handshake is done); all connections share the broker-wide request budgets
+// (queued.max.requests, queued.max.request.bytes) and a slow-sender watchdog. Shutdown stops
+// accepting, lets in-flight requests finish (bounded by a grace period), then closes what is left.
 //
 // Binding and serving are two steps (as Kafka's SocketServer binds its acceptors early and enables
 // request processing once the broker is ready): the broker binds first, so that a busy port stops
 // it before it touches any data, and opens the gate after loading its logs. Connections made in
-// between wait (unread, bounded in number) and are served from open().
+// between wait (unread, bounded in number) and are served from open(), where the quotas apply.
 import net from 'node:net';
 import tls from 'node:tls';
 import { tlsPeer, type TlsListenerOptions } from '../auth/tls.js';
 import type { SaslSession } from '../auth/sasl-session.js';
 import type { Logger } from '../logging/logger.js';
 import { Connection, type ConnectionLimits, type HandlerLookup } from './connection.js';
+import { ConnectionQuotas, normalizeAddress, type QuotaSettings } from './connection-quotas.js';
+import { SharedBudget, type NetworkBudgets } from './shared-budget.js';
 
 export interface ListenerSpec {
   name: string;
@@ -28,14 +32,45 @@ export interface BoundListener extends ListenerSpec {
   boundPort: number;
 }
 
+/** Broker-wide limits; every field is optional and unbounded when absent. */
+export interface ServerLimits {
+  /** Read at every accept, so dynamic config changes apply to new connections. */
+  quotas?: () => QuotaSettings;
+  /** queued.max.requests: requests read but not yet answered, all connections together. */
+  queuedMaxRequests?: number;
+  /** queued.max.request.bytes: declared bytes of requests still being received; <= 0 unbounded. */
+  queuedMaxRequestBytes?: number;
+  /** A partial request pending this long closes its connection; <= 0 disables the watchdog. */
+  requestReceiveTimeoutMs?: number;
+  /** socket.listen.backlog.size: pending connections the kernel queues per listener. */
+  listenBacklog?: number;
+}
+
+export interface NetworkStats {
+  connections: number;
+  /** Requests read but not yet answered (queued.max.requests counts these). */
+  queuedRequests: number;
+  /** Connections paused until queued.max.requests has room. */
+  waitingForRequestRoom: number;
+  /** Declared bytes of partially received frames (queued.max.request.bytes counts these). */
+  partialRequestBytes: number;
+  /** Connections paused until queued.max.request.bytes has room. */
+  waitingForReceiveBytes: number;
+}
+
 /** Connections accepted before the broker is ready that are held; more are refused. */
 const MAX_WAITING_CONNECTIONS = 1000;
+
+const UNLIMITED_QUOTAS: QuotaSettings = { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: '' };
 
 export class NetworkServer {
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   readonly bound: BoundListener[] = [];
+  readonly budgets: NetworkBudgets;
+  private readonly quotas: ConnectionQuotas;
+  private watchdog: NodeJS.Timeout | null = null;
   private serving = false;
   private closed = false;
   /** Sockets accepted between bind() and open(). */
@@ -46,7 +81,25 @@ export class NetworkServer {
     private handlers: HandlerLookup | null,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
-  ) {}
+    private readonly serverLimits: ServerLimits = {},
+  ) {
+    this.budgets = {
+      requests: new SharedBudget(serverLimits.queuedMaxRequests ?? 0),
+      receiveBytes: new SharedBudget(serverLimits.queuedMaxRequestBytes ?? 0),
+    };
+    this.quotas = new ConnectionQuotas(serverLimits.quotas ?? (() => UNLIMITED_QUOTAS), logger);
+    const timeoutMs = serverLimits.requestReceiveTimeoutMs ?? 0;
+    if (timeoutMs > 0) {
+      // A sweep instead of a timer per partial frame keeps the per-frame path free of timers; a
+      // stalled connection closes between timeoutMs and timeoutMs + 2 sweeps after its frame began.
+      const everyMs = Math.max(10, Math.min(1000, Math.floor(timeoutMs / 4)));
+      this.watchdog = setInterval(() => {
+        const now = performance.now();
+        for (const c of this.connections) c.checkStalledReceive(now, timeoutMs);
+      }, everyMs);
+      this.watchdog.unref();
+    }
+  }
 
   /** Binds and serves at once. */
   async listen(listeners: ListenerSpec[]): Promise<BoundListener[]> {
@@ -67,7 +120,7 @@ export class NetworkServer {
         };
         server.once('error', onError);
         // An empty host means all interfaces, as in Kafka's `PLAINTEXT://:9092`.
-        server.listen(spec.port, spec.host === '' ? undefined : spec.host, () => {
+        server.listen({ port: spec.port, host: spec.host === '' ? undefined : spec.host, backlog: this.serverLimits.listenBacklog ?? 511 }, () => {
           server.off('error', onError);
           resolve();
         });
@@ -97,6 +150,17 @@ export class NetworkServer {
     return this.connections.size;
   }
 
+  /** Where the broker-wide budgets stand (tests, metrics). */
+  stats(): NetworkStats {
+    return {
+      connections: this.connections.size,
+      queuedRequests: this.budgets.requests.used,
+      waitingForRequestRoom: this.budgets.requests.waiting,
+      partialRequestBytes: this.budgets.receiveBytes.used,
+      waitingForReceiveBytes: this.budgets.receiveBytes.waiting,
+    };
+  }
+
   private tlsServer(spec: ListenerSpec, t: TlsListenerOptions): tls.Server {
     const server = tls.createServer({ ...t.options, noDelay: true }, (socket) => {
       const peer = tlsPeer(socket, t);
@@ -121,8 +185,15 @@ export class NetworkServer {
   private accept(socket: net.Socket, spec: ListenerSpec, principal?: string): void {
     if (!this.serving) {
       // Not ready yet: hold the socket unread (the client's bytes wait in buffers), bounded.
+      socket.on('error', () => {});
       if (this.closed || this.waiting.length >= MAX_WAITING_CONNECTIONS) socket.destroy();
       else this.waiting.push({ socket, spec, principal });
+      return;
+    }
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    if (this.quotas.admit(address) !== null) {
+      socket.on('error', () => {});
+      socket.destroy();
       return;
     }
     const conn = new Connection(
@@ -132,7 +203,11 @@ export class NetworkServer {
       this.handlers!,
       this.limits,
       this.logger,
-      (c) => this.connections.delete(c),
+      (c) => {
+        this.connections.delete(c);
+        this.quotas.release(address);
+      },
+      this.budgets,
       { principal, sasl: spec.sasl ?? undefined },
     );
     this.connections.add(conn);
@@ -140,6 +215,7 @@ export class NetworkServer {
 
   /** Stop accepting, wait up to `graceMs` for in-flight requests, then close every connection. */
   async close(graceMs = 5000): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
     this.closed = true;
     for (const w of this.waiting) w.socket.destroy();
     this.waiting = [];

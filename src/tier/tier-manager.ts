@@ -118,7 +118,12 @@ export class TierManager {
   }
 
   private async attachEnabled(): Promise<void> {
-    const logs = this.deps.logManager.allLogs().filter((l) => l.config.remoteStorageEnable === true && !this.partitions.has(key(l.topic, l.partition)));
+    // A topic whose earlier remote data is still being deleted (tiering turned off, then on again)
+    // attaches once that deletion is done, so the deletion cannot remove new copies.
+    const deleting = new Set(this.pending.all().map((p) => p.topic));
+    const logs = this.deps.logManager
+      .allLogs()
+      .filter((l) => l.config.remoteStorageEnable === true && !this.partitions.has(key(l.topic, l.partition)) && !deleting.has(l.topic));
     if (logs.length === 0) return;
     const store = await this.openStore();
     for (const log of logs) this.attach(log, store);
@@ -168,7 +173,8 @@ export class TierManager {
       rps.map((rp) =>
         this.copyLimiter.run(async () => {
           if (this.stopped) return;
-          if (rp.log.config.remoteStorageEnable === true) await rp.copyEligible(this.abort.signal);
+          // remote.log.copy.disable (KIP-950): the tier turns read-only; retention still runs.
+          if (rp.log.config.remoteStorageEnable === true && rp.log.config.remoteLogCopyDisable !== true) await rp.copyEligible(this.abort.signal);
           if (rp.isReady && !this.stopped) await rp.enforceRetention(Date.now());
         }),
       ),
@@ -197,6 +203,27 @@ export class TierManager {
     await Promise.all(closing);
     if (!tiered || this.stopped) return;
     await this.pending.add({ topic, topicId, since: Date.now() });
+    void this.processPendingDeletes().catch(() => {});
+  }
+
+  /**
+   * remote.storage.enable went true -> false with remote.log.delete.on.disable=true (KIP-950): the
+   * topic's partitions stop reading from and copying to the store, their log start offset becomes
+   * the local one, and the remote data is deleted in the background (persisted, retried), as for
+   * a deleted topic.
+   */
+  async onRemoteStorageDisabled(topic: string, topicId: string): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [k, rp] of this.partitions) {
+      if (rp.log.topic !== topic) continue;
+      this.partitions.delete(k);
+      rp.log.remoteTier = null;
+      closing.push(rp.close());
+    }
+    await Promise.all(closing);
+    if (this.stopped) return;
+    await this.pending.add({ topic, topicId, since: Date.now() });
+    this.logger.info('tiered storage disabled for topic; deleting its remote data', { topic, topicId });
     void this.processPendingDeletes().catch(() => {});
   }
 

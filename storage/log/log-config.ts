@@ -7,6 +7,8 @@ export interface LogConfig {
   segmentBytes: number;
   /** segment.ms: roll once the active segment's first batch is older than this. */
   segmentMs: number;
+  /** segment.jitter.ms: each segment rolls up to this much (random, fixed per segment) before segment.ms, so that many partitions created together do not all roll at once. */
+  segmentJitterMs?: number;
   /** retention.ms: delete segments whose largest timestamp is older than this (-1 = keep forever). */
   retentionMs: number;
   /** retention.bytes: delete the oldest segments while the log is bigger than this (-1 = no limit). */
@@ -35,6 +37,8 @@ export interface LogConfig {
   maxCompactionLagMs: number;
   /** remote.storage.enable: rolled segments are copied to the object store (storage/tier) and local retention deletes only copied ones. */
   remoteStorageEnable?: boolean;
+  /** remote.log.copy.disable (KIP-950): a tiered log copies no more segments; remote data stays readable and local retention no longer waits for copies. */
+  remoteLogCopyDisable?: boolean;
   /** local.retention.ms of a tiered log: how long the local copy stays (-2 = retention.ms). */
   localRetentionMs?: number;
   /** local.retention.bytes of a tiered log: local bytes kept (-2 = retention.bytes). */
@@ -46,6 +50,7 @@ export type CleanupPolicy = 'compact' | 'delete';
 export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentJitterMs: 0,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   retentionBytes: -1,
   indexIntervalBytes: 4096,
@@ -86,4 +91,11 @@ export function localRetentionLimit(local: number | undefined, total: number): n
 /** Returns DEFAULT_LOG_CONFIG (or `base`) with `overrides` applied. */
 export function logConfig(overrides: Partial<LogConfig> = {}, base: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {
   return { ...base, ...overrides };
+}
+
+/** Kafka's LogConfig.randomSegmentJitter: uniform in [0, min(segment.jitter.ms, segment.ms)). */
+export function randomSegmentJitter(cfg: Pick<LogConfig, 'segmentMs' | 'segmentJitterMs'>, random = Math.random): number {
+  const jitter = cfg.segmentJitterMs ?? 0;
+  if (jitter <= 0) return 0;
+  return Math.floor(random() * Math.min(jitter, cfg.segmentMs));
 }

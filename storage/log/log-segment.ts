@@ -43,6 +43,8 @@ export class LogSegment {
   offsetOfMaxTimestamp = -1;
   /** Max timestamp of the first batch (Kafka rolls by segment.ms relative to it); -1 if unknown. */
   rollingBasedTimestamp = -1;
+  /** segment.jitter.ms drawn for this segment (set by the log on its first roll check). */
+  rollJitterMs: number | undefined = undefined;
   created: number;
   lastModified: number;
   bytesSinceLastIndexEntry = 0;

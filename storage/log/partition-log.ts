@@ -22,7 +22,7 @@ import {
 } from '../../protocol/records/batch-header.js';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoint-file.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { hasDeletePolicy, localRetentionLimit, type LogConfig } from './log-config.js';
+import { hasDeletePolicy, localRetentionLimit, randomSegmentJitter, type LogConfig } from './log-config.js';
 import { LEADER_EPOCH_FILE, PARTITION_METADATA_FILE, deleteDirName, fsyncDir, isDiskFullError, removeDir } from './log-files.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
@@ -435,7 +435,7 @@ export class PartitionLog {
     const newEntries = Math.min(nBatches, Math.floor(bytes / Math.max(1, cfg.indexIntervalBytes)) + 1);
     if (
       seg.size > cfg.segmentBytes - bytes ||
-      waited > cfg.segmentMs ||
+      waited > cfg.segmentMs - this.rollJitter(seg) ||
       seg.offsetIndex.wouldExceed(newEntries, cfg.segmentIndexBytes) ||
       seg.timeIndex.wouldExceed(newEntries, cfg.segmentIndexBytes) ||
       lastOffset - seg.baseOffset > INT32_MAX
@@ -450,7 +450,13 @@ export class PartitionLog {
     const seg = this.active;
     if (seg.size === 0) return;
     const waited = now - (seg.rollingBasedTimestamp >= 0 ? seg.rollingBasedTimestamp : seg.created);
-    if (waited > this.config.segmentMs) this.roll(now);
+    if (waited > this.config.segmentMs - this.rollJitter(seg)) this.roll(now);
+  }
+
+  /** segment.jitter.ms: drawn once per segment (Kafka draws it when the segment is created). */
+  private rollJitter(seg: LogSegment): number {
+    seg.rollJitterMs ??= randomSegmentJitter(this.config);
+    return seg.rollJitterMs;
   }
 
   /** Starts a new active segment at the log end. Synchronous; the file is created in the background. */
@@ -602,8 +608,11 @@ export class PartitionLog {
     const tiered = cfg.remoteStorageEnable === true;
     const retentionMs = tiered ? localRetentionLimit(cfg.localRetentionMs, cfg.retentionMs) : cfg.retentionMs;
     const retentionBytes = tiered ? localRetentionLimit(cfg.localRetentionBytes, cfg.retentionBytes) : cfg.retentionBytes;
-    const copiedEnd = tiered ? (this.remoteTier?.copiedEndOffset() ?? -1) : Number.MAX_SAFE_INTEGER;
-    const copied = (next: LogSegment | undefined) => !tiered || (next !== undefined && next.baseOffset <= copiedEnd);
+    // remote.log.copy.disable: nothing more will be copied, so segments expire by retention alone
+    // (Kafka's remoteLogEnabledAndRemoteCopyEnabled); local.retention.* then equal retention.*.
+    const waitForCopies = tiered && cfg.remoteLogCopyDisable !== true;
+    const copiedEnd = waitForCopies ? (this.remoteTier?.copiedEndOffset() ?? -1) : Number.MAX_SAFE_INTEGER;
+    const copied = (next: LogSegment | undefined) => !waitForCopies || (next !== undefined && next.baseOffset <= copiedEnd);
     if (byTimeAndSize && retentionMs >= 0) {
       deleted += await this.deleteSegmentsWhile((s, next) => copied(next) && now - s.largestTimestamp > retentionMs, now);
     }

@@ -148,6 +148,7 @@ describe('toLogConfig', () => {
     expect(toLogConfig(resolved)).toEqual({
       segmentBytes: 4096,
       segmentMs: 168 * 3_600_000,
+      segmentJitterMs: 0,
       retentionMs: 168 * 3_600_000,
       retentionBytes: 1000000,
       indexIntervalBytes: 100,
@@ -163,6 +164,7 @@ describe('toLogConfig', () => {
       maxCompactionLagMs: LONG_MAX,
       // Tiered storage: off by default; -2 means "use retention.ms / retention.bytes" (Kafka's rule).
       remoteStorageEnable: false,
+      remoteLogCopyDisable: false,
       localRetentionMs: -2,
       localRetentionBytes: -2,
     });

@@ -59,11 +59,11 @@ export function encodeRequest(apiKey: number, version: number, body: object, cor
 }
 
 /**
- * Zero-size frames crash the broker on main today (FrameDecoder.consume(0) on an empty buffer,
- * being fixed on another branch): off by default so the rest of the fuzzing can run; turn on
- * (--zero-size-frames in the script) once that fix has landed.
+ * Zero-size frames once crashed the broker (FrameDecoder.consume(0) on an empty buffer; this
+ * fuzzer found it, the fix came with main's framing work): on by default, --no-zero-size-frames
+ * in the script turns them off.
  */
-let zeroSizeFrames = false;
+let zeroSizeFrames = true;
 
 const sized = (payload: Buffer) => {
   if (payload.length === 0 && !zeroSizeFrames) payload = Buffer.from([0]);
@@ -190,7 +190,7 @@ export async function fuzzAuthPath(
   t: FuzzTarget,
   opts: { frames: number; seed: number; concurrency: number; hangMs: number; zeroSizeFrames?: boolean; onProgress?: (s: FuzzStats) => void },
 ): Promise<FuzzStats> {
-  zeroSizeFrames = opts.zeroSizeFrames ?? false;
+  zeroSizeFrames = opts.zeroSizeFrames ?? true;
   const r = rng(opts.seed);
   const stats: FuzzStats = { frames: 0, connections: 0, hangs: 0, byKind: {} };
   let lastReport = 0;

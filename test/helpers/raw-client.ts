@@ -25,9 +25,10 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  /** `localAddress` picks the client address (any 127.x.y.z works on Linux loopback). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host, () => resolve(new RawClient(s)));
+      const s = net.connect({ port, host, localAddress }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }

@@ -41,7 +41,8 @@ describe('ListOffsets v11: earliest pending upload (-6)', () => {
   });
 
   it('is the log start offset of a tiered topic nothing has been copied from yet', async () => {
-    expect(await listOffset(11, 'fresh-tiered', EARLIEST_PENDING_UPLOAD)).toMatchObject({ errorCode: ErrorCode.NONE, offset: 0, leaderEpoch: 0 });
+    const fresh = await listOffset(11, 'fresh-tiered', EARLIEST_PENDING_UPLOAD);
+    expect(fresh, JSON.stringify(fresh)).toMatchObject({ errorCode: ErrorCode.NONE, offset: 0, leaderEpoch: 0 });
   });
 
   it('is the first offset not yet in remote storage once segments are copied (latest tiered + 1)', async () => {

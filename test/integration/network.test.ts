@@ -10,9 +10,9 @@ let tb: TestBroker;
 
 /** [apiKey, minVersion, maxVersion] as advertised by ApiVersions (README "Supported APIs"). */
 const ADVERTISED = [
-  [0, 0, 11], [1, 0, 18], [2, 0, 11], [3, 0, 13], [8, 0, 10], [9, 0, 10], [10, 0, 6], [11, 0, 9], [12, 0, 4],
+  [0, 0, 13], [1, 0, 18], [2, 0, 11], [3, 0, 13], [8, 0, 10], [9, 0, 10], [10, 0, 6], [11, 0, 9], [12, 0, 4],
   [13, 0, 5], [14, 0, 5], [15, 0, 6], [16, 0, 5], [17, 0, 1], [18, 0, 5], [19, 0, 7], [20, 0, 6], [21, 0, 2], [22, 0, 5],
-  [23, 0, 4], [24, 0, 5], [25, 0, 4], [26, 0, 4], [27, 0, 1], [28, 0, 4], [29, 1, 3], [30, 1, 3], [31, 1, 3], [32, 0, 4], [33, 0, 2], [35, 0, 4],
+  [23, 0, 4], [24, 0, 5], [25, 0, 4], [26, 0, 5], [27, 0, 1], [28, 0, 6], [29, 1, 3], [30, 1, 3], [31, 1, 3], [32, 0, 4], [33, 0, 2], [35, 0, 4],
   [36, 0, 2], [37, 0, 3], [42, 0, 3], [43, 0, 2], [44, 0, 1], [45, 0, 1], [46, 0, 0], [47, 0, 0], [50, 0, 0], [51, 0, 0], [60, 0, 2], [61, 0, 0],
   [65, 0, 0], [66, 0, 2], [68, 0, 1], [69, 0, 1], [75, 0, 0],
 ];
@@ -42,12 +42,29 @@ describe('ApiVersions', () => {
       const r = await c.send(18, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0' });
       expect(r.errorCode).toBe(0);
       const byKey = new Map<number, any>(r.apiKeys.map((k: any) => [k.apiKey, k]));
-      expect(byKey.get(0)).toMatchObject({ minVersion: 0, maxVersion: 11 });
+      expect(byKey.get(0)).toMatchObject({ minVersion: 0, maxVersion: 13 });
       expect(byKey.get(1)).toMatchObject({ minVersion: 0, maxVersion: 18 });
       expect(byKey.get(10)).toMatchObject({ minVersion: 0 });
       c.close();
     });
   }
+
+  it('finalizes transaction.version 2 in v4+ answers only (librdkafka 2.0.2 misparses tagged fields in v3)', async () => {
+    const c = await RawClient.connect(tb.port);
+    for (const v of [0, 1, 2, 3]) {
+      const r = await c.send(18, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0' });
+      expect(r.errorCode).toBe(0);
+      expect(r.finalizedFeatures, `v${v}`).toBeUndefined();
+      expect(r.supportedFeatures, `v${v}`).toBeUndefined();
+    }
+    for (const v of [4, 5]) {
+      const r = await c.send(18, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1.0' });
+      expect(r.supportedFeatures).toEqual([{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }]);
+      expect(r.finalizedFeatures).toEqual([{ name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 }]);
+      expect(r.finalizedFeaturesEpoch).toBeGreaterThanOrEqual(0);
+    }
+    c.close();
+  });
 
   it('advertises exactly the implemented ranges, each within what the codecs decode', async () => {
     // Regenerating the codecs from newer Kafka specs widens API_CODECS; what is advertised must

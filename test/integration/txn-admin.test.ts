@@ -34,7 +34,7 @@ describe('transaction admin APIs', () => {
   it('ApiVersions advertises the transaction APIs', async () => {
     const r = await client.send(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     const keys = new Map((r.apiKeys as { apiKey: number; maxVersion: number }[]).map((k) => [k.apiKey, k.maxVersion]));
-    expect([22, 24, 25, 26, 27, 28, 61, 65, 66].map((k) => keys.get(k))).toEqual([5, 5, 4, 4, 1, 4, 0, 0, 2]);
+    expect([22, 24, 25, 26, 27, 28, 61, 65, 66].map((k) => keys.get(k))).toEqual([5, 5, 4, 5, 1, 6, 0, 0, 2]);
   });
 
   it('DescribeProducers shows the producer and the start of its open transaction', async () => {

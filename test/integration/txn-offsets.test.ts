@@ -6,6 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { hbParams } from '../coordinator/consumer/helpers.js';
 
 let tb: TestBroker;
 const input = 'offsets-in';
@@ -68,5 +69,36 @@ describe('transactional offset commits', () => {
     expect(d.transactionState).toBe('Ongoing');
     expect(await tc.endTxn('off-d', d.producerId, d.producerEpoch, true)).toBe(ErrorCode.NONE);
     expect(committedOffset('g-restart-open')).toBe(8);
+  });
+
+  // KIP-848 groups live in the consumer group coordinator. A member's transactional commit is
+  // checked against its member epoch (Kafka: a stale one is ILLEGAL_GENERATION on this API) and
+  // lands in that group's offsets on COMMIT, not in a classic group of the same id. Found by
+  // confluent-kafka-python 2.16 (group.protocol=consumer + send_offsets_to_transaction).
+  it('apply to a KIP-848 consumer group and are checked against its member epoch', async () => {
+    const group = 'g-848';
+    const cc = tb.broker.consumerGroupCoordinator!;
+    const joined = await cc.heartbeat(hbParams({ groupId: group, memberId: 'member-848', subscribedTopicNames: [input] }));
+    expect(joined.errorCode).toBe(ErrorCode.NONE);
+    const epoch = joined.memberEpoch;
+    expect(epoch).toBeGreaterThan(0);
+
+    const a = await openTxnWithOffsets('off-848', group, 4); // kafkajs: TxnOffsetCommit without member fields
+    const tc = tb.broker.txnCoordinator!;
+    const d = tc.describe(['off-848'])[0]!;
+    const commit = (generationId: number, memberId: string, offset: number) =>
+      tc.offsets.commit({
+        transactionalId: 'off-848', groupId: group, producerId: d.producerId, producerEpoch: d.producerEpoch,
+        generationId, memberId, groupInstanceId: null,
+        topics: [{ name: input, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      }).then((r) => r[0]!.partitions[0]!.errorCode);
+    expect(await commit(epoch + 1, 'member-848', 6)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit(epoch, 'no-such-member', 6)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit(epoch, 'member-848', 7)).toBe(ErrorCode.NONE);
+    expect(committedOffset(group)).toBe(-1);
+    await a.t.commit();
+    await a.producer.disconnect();
+    expect(committedOffset(group)).toBe(7);
+    expect(tb.broker.groupCoordinator.core.groups.has(group), 'no classic group shadows the consumer group').toBe(false);
   });
 });

@@ -33,8 +33,6 @@ export interface TopicsView {
   all(): TopicInfo[];
 }
 
-/** Internal topics never match a regex subscription (as in Kafka). */
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 /** How long a regex's matches are reused: topic creation is noticed within this time. */
 const REGEX_CACHE_MS = 1000;
 
@@ -163,7 +161,8 @@ export class ConsumerCore {
     if (hit && now - hit.at < REGEX_CACHE_MS) return hit.topics;
     const re = compileTopicRegex(regex);
     const topics = new Set<string>();
-    if (re) for (const t of this.topics.all()) if (!INTERNAL_TOPICS.has(t.name) && re.test(t.name)) topics.add(t.name);
+    // Every topic, internal ones included: Kafka's refreshRegularExpressions does not skip them.
+    if (re) for (const t of this.topics.all()) if (re.test(t.name)) topics.add(t.name);
     if (this.regexCache.size > 1000) this.regexCache.clear();
     this.regexCache.set(regex, { at: now, topics });
     return topics;

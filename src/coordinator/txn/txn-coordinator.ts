@@ -18,7 +18,7 @@ import { ProducerIdManager, PRODUCER_IDS_FILE } from './producer-ids.js';
 import { runProducerMaintenance } from './producer-maintenance.js';
 import { readTxnConfig } from './txn-config.js';
 import { TxnCore, type TxnCoreOptions } from './txn-core.js';
-import { abortTimedOutTransactions, completeTransaction, endTxn, removeExpiredTransactionalIds } from './txn-end.js';
+import { abortTimedOutTransactions, completeTransaction, endTxn, endTxnV2, removeExpiredTransactionalIds, type EndTxnV2Result } from './txn-end.js';
 import { initProducerId, type InitProducerIdResult } from './txn-init.js';
 import { BrokerTxnLog } from './txn-log.js';
 import { TxnMetadata } from './txn-metadata.js';
@@ -135,8 +135,9 @@ export class TransactionCoordinator {
     return initProducerId(this.core, transactionalId, timeoutMs, producerId, producerEpoch);
   }
 
-  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
-    return addPartitions(this.core, transactionalId, producerId, producerEpoch, parts);
+  /** `clientTransactionVersion` 2: added by Produce v12 / TxnOffsetCommit v5 on the producer's behalf. */
+  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[], clientTransactionVersion?: number): Promise<number> {
+    return addPartitions(this.core, transactionalId, producerId, producerEpoch, parts, clientTransactionVersion);
   }
 
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): { errorCode: number; partitions: number[] } {
@@ -154,6 +155,11 @@ export class TransactionCoordinator {
 
   endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
     return endTxn(this.core, transactionalId, producerId, producerEpoch, commit);
+  }
+
+  /** EndTxn v5 (transaction version 2): the epoch is bumped; the answer carries the next id and epoch. */
+  endTxnV2(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<EndTxnV2Result> {
+    return endTxnV2(this.core, transactionalId, producerId, producerEpoch, commit);
   }
 
   // ---- admin -------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ export class TxnCore {
    * the id is left as it was. Resolves with a client-facing error code; never rejects.
    */
   persist(md: TxnMetadata, t: TxnTransit): Promise<number> {
-    const run = (async () => {
+    const run: Promise<number> = (async () => {
       let code: number;
       try {
         const log = await this.ensureLog();
@@ -104,8 +104,21 @@ export class TxnCore {
       }
       return code;
     })();
+    this.writing.set(md, run);
+    void run.then(() => {
+      if (this.writing.get(md) === run) this.writing.delete(md);
+    });
     this.track(run);
     return run;
+  }
+
+  /** The transition of `md` being written, if any (see persist). */
+  private readonly writing = new WeakMap<TxnMetadata, Promise<number>>();
+
+  /** Resolves once the transition of `md` in progress, if any, is written or has failed. */
+  async writeInProgress(md: TxnMetadata): Promise<void> {
+    const w = this.writing.get(md);
+    if (w) await w;
   }
 
   /**
@@ -128,6 +141,8 @@ export class TxnCore {
       partitions: md.partitions,
       startTimestamp: md.startTimestamp,
       lastUpdateTimestamp: md.lastUpdateTimestamp,
+      nextProducerId: md.nextProducerId,
+      clientTransactionVersion: md.clientTransactionVersion,
     };
     const record = { key: encodeTxnLogKey(md.transactionalId), value: encodeTxnLogValue(md.toLogValue(current)) };
     const code = await log.append(this.partitionFor(md.transactionalId), [record]);

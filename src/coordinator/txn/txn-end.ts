@@ -19,7 +19,7 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import { appendTxnMarker } from '../../../storage/log/producer-state/append-with-state.js';
 import { OFFSETS_TOPIC } from '../group/offsets-log.js';
 import { sleep, type TxnCore } from './txn-core.js';
-import { NO_PRODUCER_EPOCH, type TxnMetadata } from './txn-metadata.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TV2, type TxnMetadata } from './txn-metadata.js';
 import { isIdle } from './txn-states.js';
 
 /** Longest a request waits for markers or an in-flight completion before answering anyway. */
@@ -59,7 +59,7 @@ export async function endTxn(core: TxnCore, transactionalId: string, producerId:
   if (md.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
   switch (md.state) {
     case 'Ongoing': {
-      const code = await core.persist(md, md.prepareAbortOrCommit(commit ? 'PrepareCommit' : 'PrepareAbort', core.now()));
+      const code = await core.persist(md, md.prepareAbortOrCommit(commit ? 'PrepareCommit' : 'PrepareAbort', core.now(), 0));
       if (code !== ErrorCode.NONE) return code;
       await capped(completeTransaction(core, md).markers);
       return ErrorCode.NONE;
@@ -74,6 +74,69 @@ export async function endTxn(core: TxnCore, transactionalId: string, producerId:
       return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
     default:
       return ErrorCode.INVALID_TXN_STATE;
+  }
+}
+
+export interface EndTxnV2Result {
+  errorCode: number;
+  /** The producer id and epoch of the producer's next transaction (-1 on error). */
+  producerId: number;
+  producerEpoch: number;
+}
+
+const SHORT_MAX = 32767;
+
+/**
+ * EndTxn v5 (transaction version 2, Kafka's TransactionCoordinator.endTransaction with
+ * clientTransactionVersion 2): every transaction end bumps the epoch, the markers carry the
+ * bumped epoch and the answer names the producer id and epoch to use next (a new producer id
+ * at epoch 0 once the epoch is exhausted). A retry — the producer never heard the answer — is
+ * recognised by the epoch being one behind (or by the id rotation) and answered again. Aborting
+ * with no transaction open is allowed (the producer may abort before anything was sent).
+ */
+export async function endTxnV2(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<EndTxnV2Result> {
+  const fail = (errorCode: number): EndTxnV2Result => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
+  const unavailable = core.unavailable();
+  if (unavailable !== null) return fail(unavailable);
+  const md = core.txns.get(transactionalId);
+  await settle(md);
+  if (!md) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  const retryOnOverflow = md.lastProducerId === producerId && producerId !== md.producerId && producerEpoch === SHORT_MAX - 1 && md.producerEpoch === 0;
+  const retryOnEpochBump = md.producerId === producerId && md.producerEpoch === producerEpoch + 1;
+  if (md.producerId !== producerId && !retryOnOverflow) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  const ended = md.state === 'PrepareCommit' || md.state === 'PrepareAbort' || md.state === 'CompleteCommit' || md.state === 'CompleteAbort';
+  const isRetry = ended && (retryOnEpochBump || retryOnOverflow);
+  if (!isRetry && producerEpoch !== md.producerEpoch) return fail(ErrorCode.PRODUCER_FENCED);
+  if (md.pending) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+  const current = (): EndTxnV2Result => ({ errorCode: ErrorCode.NONE, ...md.afterCompletion });
+  const prepare = async (noPartitionAdded: boolean): Promise<EndTxnV2Result> => {
+    // Epoch exhausted: the next producer id is reserved now and taken over at Complete*.
+    const nextProducerId = md.producerEpoch >= SHORT_MAX - 1 ? await core.opts.producerIds.generate() : NO_PRODUCER_ID;
+    if (md.pending) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const t = md.prepareAbortOrCommit(commit ? 'PrepareCommit' : 'PrepareAbort', core.now(), TV2, nextProducerId, noPartitionAdded);
+    const code = await core.persist(md, t);
+    if (code !== ErrorCode.NONE) return fail(code);
+    const answer = current();
+    await capped(completeTransaction(core, md).markers);
+    return answer;
+  };
+  switch (md.state) {
+    case 'Ongoing':
+      return prepare(false);
+    case 'CompleteCommit':
+      if (commit) return isRetry ? current() : fail(ErrorCode.INVALID_TXN_STATE);
+      return isRetry ? fail(ErrorCode.INVALID_TXN_STATE) : prepare(true);
+    case 'CompleteAbort':
+      if (!commit) return isRetry ? current() : prepare(true);
+      return fail(ErrorCode.INVALID_TXN_STATE);
+    case 'Empty':
+      return commit ? fail(ErrorCode.INVALID_TXN_STATE) : prepare(true);
+    case 'PrepareCommit':
+      return fail(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
+    case 'PrepareAbort':
+      return fail(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
+    default:
+      return fail(ErrorCode.INVALID_TXN_STATE);
   }
 }
 

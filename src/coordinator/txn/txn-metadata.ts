@@ -9,6 +9,8 @@ import type { TxnLogValue } from './txn-records.js';
 export const NO_PRODUCER_ID = -1;
 export const NO_PRODUCER_EPOCH = -1;
 const SHORT_MAX = 32767;
+/** Transaction version 2 (KIP-890 part 2): EndTxn v5 clients, an epoch bump at every transaction end. */
+export const TV2 = 2;
 
 /** The state a transactional id moves to; written to the log, then applied. */
 export interface TxnTransit {
@@ -21,6 +23,10 @@ export interface TxnTransit {
   partitions: Map<string, Set<number>>;
   startTimestamp: number;
   lastUpdateTimestamp: number;
+  /** The producer id taken over at Complete* when TV2 exhausted the epoch (else -1). */
+  nextProducerId: number;
+  /** 0-1: classic transactions; 2: KIP-890 part 2 (set by the request that starts or ends the transaction). */
+  clientTransactionVersion: number;
 }
 
 export class TxnStateError extends Error {
@@ -41,6 +47,8 @@ export class TxnMetadata {
   partitions = new Map<string, Set<number>>();
   startTimestamp = -1;
   lastUpdateTimestamp: number;
+  nextProducerId = NO_PRODUCER_ID;
+  clientTransactionVersion = 0;
   /** The transition being written, if any. */
   pendingState: TxnState | null = null;
   /** Bumped by every applied transition (a deferred write of an older state is dropped). */
@@ -63,6 +71,9 @@ export class TxnMetadata {
     const md = new TxnMetadata(transactionalId, { producerId: v.producerId, producerEpoch: v.producerEpoch, timeoutMs: v.timeoutMs, state: v.state, now: v.lastUpdateTimestamp });
     for (const t of v.partitions) md.partitions.set(t.topic, new Set(t.partitions));
     md.startTimestamp = v.startTimestamp;
+    md.lastProducerId = v.previousProducerId ?? NO_PRODUCER_ID;
+    md.nextProducerId = v.nextProducerId ?? NO_PRODUCER_ID;
+    md.clientTransactionVersion = v.clientTransactionVersion ?? 0;
     return md;
   }
 
@@ -110,6 +121,9 @@ export class TxnMetadata {
       partitions: [...t.partitions].map(([topic, s]) => ({ topic, partitions: [...s].sort((a, b) => a - b) })),
       lastUpdateTimestamp: t.lastUpdateTimestamp,
       startTimestamp: t.startTimestamp,
+      previousProducerId: t.lastProducerId,
+      nextProducerId: t.nextProducerId,
+      clientTransactionVersion: t.clientTransactionVersion,
     };
   }
 
@@ -126,6 +140,8 @@ export class TxnMetadata {
       partitions: this.partitions,
       startTimestamp: this.startTimestamp,
       lastUpdateTimestamp: this.lastUpdateTimestamp,
+      nextProducerId: this.nextProducerId,
+      clientTransactionVersion: this.clientTransactionVersion,
     };
   }
 
@@ -149,6 +165,8 @@ export class TxnMetadata {
     this.partitions = t.partitions;
     this.startTimestamp = t.startTimestamp;
     this.lastUpdateTimestamp = t.lastUpdateTimestamp;
+    this.nextProducerId = t.nextProducerId;
+    this.clientTransactionVersion = t.clientTransactionVersion;
     this.pendingState = null;
     this.version++;
   }
@@ -206,7 +224,7 @@ export class TxnMetadata {
   }
 
   /** AddPartitionsToTxn / AddOffsetsToTxn: the transaction starts (or grows). */
-  prepareAddPartitions(add: { topic: string; partition: number }[], now: number): TxnTransit {
+  prepareAddPartitions(add: { topic: string; partition: number }[], now: number, clientTransactionVersion = this.clientTransactionVersion): TxnTransit {
     const fresh = this.state === 'Empty' || this.state === 'CompleteCommit' || this.state === 'CompleteAbort';
     const parts = new Map<string, Set<number>>();
     if (!fresh) for (const [t, s] of this.partitions) parts.set(t, new Set(s));
@@ -215,17 +233,50 @@ export class TxnMetadata {
       if (!s) parts.set(a.topic, (s = new Set()));
       s.add(a.partition);
     }
-    return this.prepareTransition({ state: 'Ongoing', partitions: parts, startTimestamp: fresh ? now : this.startTimestamp, lastUpdateTimestamp: now });
+    return this.prepareTransition({ state: 'Ongoing', partitions: parts, startTimestamp: fresh ? now : this.startTimestamp, lastUpdateTimestamp: now, clientTransactionVersion });
   }
 
-  prepareAbortOrCommit(next: 'PrepareCommit' | 'PrepareAbort', now: number): TxnTransit {
-    return this.prepareTransition({ state: next, lastUpdateTimestamp: now });
+  /**
+   * EndTxn. With transaction version 2 the epoch is bumped (the markers carry the new epoch, so
+   * the producer's old epoch is fenced everywhere the transaction wrote); when the epoch is
+   * exhausted, `nextProducerId` is taken over at Complete* (Kafka's prepareAbortOrCommit).
+   * `noPartitionAdded`: TV2 may abort a transaction that never started; its start time is now.
+   */
+  prepareAbortOrCommit(next: 'PrepareCommit' | 'PrepareAbort', now: number, clientTransactionVersion = this.clientTransactionVersion, nextProducerId = NO_PRODUCER_ID, noPartitionAdded = false): TxnTransit {
+    const bump = clientTransactionVersion >= TV2;
+    return this.prepareTransition({
+      state: next,
+      producerEpoch: bump ? this.producerEpoch + 1 : this.producerEpoch,
+      lastProducerEpoch: bump ? this.producerEpoch : this.lastProducerEpoch,
+      nextProducerId,
+      clientTransactionVersion,
+      partitions: noPartitionAdded ? new Map() : this.partitions,
+      startTimestamp: noPartitionAdded ? now : this.startTimestamp,
+      lastUpdateTimestamp: now,
+    });
   }
 
-  /** Markers are written: the transaction is over and its partitions forgotten. */
+  /**
+   * Markers are written: the transaction is over and its partitions forgotten. A TV2 transaction
+   * that exhausted the epoch moves to its next producer id at epoch 0; lastProducerEpoch keeps
+   * the epoch the producer last saw, for a retried EndTxn.
+   */
   prepareComplete(now: number): TxnTransit {
     const next = this.state === 'PrepareCommit' ? 'CompleteCommit' : 'CompleteAbort';
-    return this.prepareTransition({ state: next, partitions: new Map(), lastUpdateTimestamp: now });
+    const rotate = this.clientTransactionVersion >= TV2 && this.nextProducerId !== NO_PRODUCER_ID;
+    return this.prepareTransition({
+      state: next,
+      partitions: new Map(),
+      lastUpdateTimestamp: now,
+      nextProducerId: NO_PRODUCER_ID,
+      ...(rotate ? { producerId: this.nextProducerId, lastProducerId: this.producerId, producerEpoch: 0 } : {}),
+    });
+  }
+
+  /** The producer id and epoch the producer uses after this transaction (EndTxn v5 answer). */
+  get afterCompletion(): { producerId: number; producerEpoch: number } {
+    if (this.nextProducerId !== NO_PRODUCER_ID && (this.state === 'PrepareCommit' || this.state === 'PrepareAbort')) return { producerId: this.nextProducerId, producerEpoch: 0 };
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch };
   }
 
   prepareDead(): TxnTransit {

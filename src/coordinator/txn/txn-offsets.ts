@@ -15,7 +15,8 @@ import { OFFSETS_TOPIC } from '../group/offsets-log.js';
 import { decodeOffsetCommitValue, decodeOffsetsRecordKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../group/offsets-records.js';
 import { partitionForGroup } from '../group/partition-for.js';
 import type { TxnCore } from './txn-core.js';
-import { verifyOne } from './txn-partitions.js';
+import { TV2 } from './txn-metadata.js';
+import { addPartitions, verifyOne } from './txn-partitions.js';
 
 export type GroupCoordinatorLookup = () => GroupCoordinator | undefined;
 
@@ -28,6 +29,8 @@ export interface TxnOffsetCommitParams {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
+  /** TxnOffsetCommit v5+ (transaction version 2): the group's offsets partition joins the transaction here. */
+  addPartition?: boolean;
   topics: {
     name: string;
     partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[];
@@ -95,12 +98,23 @@ export class TxnOffsets {
     const gc = this.groups();
     if (!gc || !gc.isActive) return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const offsetsPartition = gc.partitionFor(p.groupId);
+    if (p.addPartition) {
+      const added = await addPartitions(core, p.transactionalId, p.producerId, p.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: offsetsPartition }], TV2);
+      if (added !== ErrorCode.NONE) return failAll(commitError(added));
+    }
     if (core.config.partitionVerification) {
       const v = verifyOne(core, p.transactionalId, p.producerId, p.producerEpoch, OFFSETS_TOPIC, offsetsPartition);
       if (v !== ErrorCode.NONE) return failAll(commitError(v));
     }
+    const modern = gc.modernGroups?.owns(p.groupId) ? gc.modernGroups : null;
+    if (modern && (p.generationId >= 0 || p.memberId !== '')) {
+      // A KIP-848 group: the generation field carries the member epoch. Kafka answers a stale
+      // epoch with ILLEGAL_GENERATION on this API (validateTransactionalOffsetCommit).
+      const err = modern.validateTxnOffsetCommit(p.groupId, p.memberId, p.generationId);
+      if (err !== ErrorCode.NONE) return failAll(err === ErrorCode.STALE_MEMBER_EPOCH || err === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.ILLEGAL_GENERATION : err);
+    }
     const group = gc.core.groups.get(p.groupId);
-    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+    if (!modern && (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null)) {
       if (!group || group.is('Dead')) return failAll(ErrorCode.ILLEGAL_GENERATION);
       const memberError = group.memberError(p.memberId, p.groupInstanceId);
       if (memberError !== null) return failAll(ErrorCode[memberError]);
@@ -157,6 +171,10 @@ export class TxnOffsets {
       if (this.offsetsPartitionFor(groupId) !== offsetsPartition) continue;
       byGroup.delete(groupId);
       if (!committed || !gc) continue;
+      if (gc.modernGroups?.owns(groupId)) {
+        gc.modernGroups.applyCommittedOffsets(groupId, offsets.values());
+        continue;
+      }
       let group = gc.core.groups.get(groupId);
       if (!group || group.is('Dead')) {
         group = new ClassicGroup(groupId, gc.core.now());

@@ -8,6 +8,9 @@ import { settle } from './txn-end.js';
 import type { TxnMetadata } from './txn-metadata.js';
 import { isPreparing } from './txn-states.js';
 
+/** How many in-flight adds an on-behalf add waits for before answering CONCURRENT_TRANSACTIONS. */
+const MAX_ADD_WAITS = 8;
+
 export interface TopicPartitionRef {
   topic: string;
   partition: number;
@@ -22,16 +25,31 @@ function checkProducer(md: TxnMetadata | undefined, producerId: number, producer
 }
 
 /** Adds partitions to the producer's transaction (starting it if none is open). One error for all. */
-export async function addPartitions(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
+export async function addPartitions(
+  core: TxnCore,
+  transactionalId: string,
+  producerId: number,
+  producerEpoch: number,
+  parts: TopicPartitionRef[],
+  clientTransactionVersion?: number,
+): Promise<number> {
   const unavailable = core.unavailable();
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
   await settle(md); // the previous transaction's Complete* may still be being written
+  // Added on the producer's behalf (Produce v12, TxnOffsetCommit v5): pipelined requests of the
+  // same producer race to add partitions; a later one waits for the add in flight instead of
+  // failing with CONCURRENT_TRANSACTIONS (each add is one quick __transaction_state write).
+  for (let i = 0; clientTransactionVersion !== undefined && md?.pendingState === 'Ongoing' && i < MAX_ADD_WAITS; i++) await core.writeInProgress(md);
   const err = checkProducer(md, producerId, producerEpoch);
   if (err !== ErrorCode.NONE) return err;
   if (md!.state === 'Dead' || md!.state === 'PrepareEpochFence') return ErrorCode.INVALID_TXN_STATE;
   if (md!.state === 'Ongoing' && parts.every((p) => md!.hasPartition(p.topic, p.partition))) return ErrorCode.NONE;
-  return core.persist(md!, md!.prepareAddPartitions(parts, core.now()));
+  // A transaction keeps the version it started with; a new one takes the caller's (TV2 when
+  // Produce v12 / TxnOffsetCommit v5 add the partition, classic for AddPartitionsToTxn).
+  const fresh = md!.state !== 'Ongoing';
+  const tv = fresh ? (clientTransactionVersion ?? 0) : md!.clientTransactionVersion;
+  return core.persist(md!, md!.prepareAddPartitions(parts, core.now(), tv));
 }
 
 /**

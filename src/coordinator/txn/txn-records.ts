@@ -13,7 +13,11 @@
 //                                       │ int64  lastUpdateTimestampMs                 │
 //                                       │ int64  startTimestampMs                      │
 //                                       └──────────────────────────────────────────────┘
-// Version 1 (flexible, tagged previous/next producer id) is read as well; we write v0.
+// Version 1 (as Kafka's TransactionLogValue.json) is flexible and adds tagged fields:
+// 0 PreviousProducerId (int64), 1 NextProducerId (int64), 2 ClientTransactionVersion (int16),
+// each left out at its default (-1, -1, 0). Kafka writes v1 for every record once
+// transaction.version >= 1 is finalized; here only transactions of version 2 are written as v1,
+// so a v0 reader (an older Tributary) still reads every classic one. Both versions are read.
 import { Reader } from '../../../protocol/wire/reader.js';
 import { Writer } from '../../../protocol/wire/writer.js';
 import { TXN_STATE_CODES, txnStateOfCode, type TxnState } from './txn-states.js';
@@ -26,6 +30,10 @@ export interface TxnLogValue {
   partitions: { topic: string; partitions: number[] }[];
   lastUpdateTimestamp: number;
   startTimestamp: number;
+  /** v1 tagged fields (transaction version 2). */
+  previousProducerId?: number;
+  nextProducerId?: number;
+  clientTransactionVersion?: number;
 }
 
 export function encodeTxnLogKey(transactionalId: string): Buffer {
@@ -44,6 +52,7 @@ export function decodeTxnLogKey(key: Buffer): string | null {
 }
 
 export function encodeTxnLogValue(v: TxnLogValue): Buffer {
+  if ((v.clientTransactionVersion ?? 0) >= 2) return encodeTxnLogValueV1(v);
   const w = new Writer(64);
   w.writeInt16(0);
   w.writeInt64(v.producerId);
@@ -58,6 +67,37 @@ export function encodeTxnLogValue(v: TxnLogValue): Buffer {
   }
   w.writeInt64(v.lastUpdateTimestamp);
   w.writeInt64(v.startTimestamp);
+  return w.toBuffer();
+}
+
+function encodeTxnLogValueV1(v: TxnLogValue): Buffer {
+  const w = new Writer(96);
+  w.writeInt16(1);
+  w.writeInt64(v.producerId);
+  w.writeInt16(v.producerEpoch);
+  w.writeInt32(v.timeoutMs);
+  w.writeInt8(TXN_STATE_CODES[v.state]);
+  w.writeCompactArrayLength(v.partitions.length);
+  for (const t of v.partitions) {
+    w.writeCompactString(t.topic);
+    w.writeCompactArrayLength(t.partitions.length);
+    for (const p of t.partitions) w.writeInt32(p);
+    w.writeUnsignedVarint(0);
+  }
+  w.writeInt64(v.lastUpdateTimestamp);
+  w.writeInt64(v.startTimestamp);
+  // Tagged fields hold defaults (-1 / 0) unless set, and a default is left out.
+  const tags: [number, number, (x: number) => void][] = [];
+  if ((v.previousProducerId ?? -1) !== -1) tags.push([0, 8, (x) => w.writeInt64(x)]);
+  if ((v.nextProducerId ?? -1) !== -1) tags.push([1, 8, (x) => w.writeInt64(x)]);
+  tags.push([2, 2, (x) => w.writeInt16(x)]);
+  const values = [v.previousProducerId ?? -1, v.nextProducerId ?? -1, v.clientTransactionVersion ?? 0];
+  w.writeUnsignedVarint(tags.length);
+  for (const [tag, size, write] of tags) {
+    w.writeUnsignedVarint(tag);
+    w.writeUnsignedVarint(size);
+    write(values[tag]!);
+  }
   return w.toBuffer();
 }
 
@@ -84,5 +124,17 @@ export function decodeTxnLogValue(buf: Buffer): TxnLogValue {
   }
   const lastUpdateTimestamp = r.readInt64();
   const startTimestamp = r.readInt64();
-  return { producerId, producerEpoch, timeoutMs, state, partitions, lastUpdateTimestamp, startTimestamp };
+  const out: TxnLogValue = { producerId, producerEpoch, timeoutMs, state, partitions, lastUpdateTimestamp, startTimestamp };
+  if (flexible) {
+    const n = r.readUnsignedVarint();
+    for (let i = 0; i < n; i++) {
+      const tag = r.readUnsignedVarint();
+      const size = r.readUnsignedVarint();
+      if (tag === 0 && size === 8) out.previousProducerId = r.readInt64();
+      else if (tag === 1 && size === 8) out.nextProducerId = r.readInt64();
+      else if (tag === 2 && size === 2) out.clientTransactionVersion = r.readInt16();
+      else r.readRaw(size);
+    }
+  }
+  return out;
 }

@@ -45,12 +45,16 @@ export function txnStateOfCode(code: number): TxnState | undefined {
   return BY_CODE.get(code);
 }
 
-/** Kafka's TransactionState.validPreviousStates (transaction version 1). */
+/**
+ * Kafka's TransactionState.validPreviousStates. PrepareAbort from Empty / Complete* is transaction
+ * version 2 only (EndTxn v5 may abort a transaction nothing was added to yet); the classic EndTxn
+ * answers those states before asking for a transition.
+ */
 export const VALID_PREVIOUS_STATES: Record<TxnState, readonly TxnState[]> = {
   Empty: ['Empty', 'CompleteCommit', 'CompleteAbort'],
   Ongoing: ['Ongoing', 'Empty', 'CompleteCommit', 'CompleteAbort'],
   PrepareCommit: ['Ongoing'],
-  PrepareAbort: ['Ongoing', 'PrepareEpochFence'],
+  PrepareAbort: ['Ongoing', 'PrepareEpochFence', 'Empty', 'CompleteCommit', 'CompleteAbort'],
   CompleteCommit: ['PrepareCommit'],
   CompleteAbort: ['PrepareAbort'],
   Dead: ['Empty', 'CompleteCommit', 'CompleteAbort'],

@@ -18,7 +18,11 @@ export function verifyTxnPartition(
 ): number {
   const tc = broker.txnCoordinator;
   if (!tc || !tc.core.config.partitionVerification) return ErrorCode.NONE;
-  const code = tc.verifyForProduce(transactionalId, producerId, producerEpoch, topic, partition);
+  return produceTxnError(tc.verifyForProduce(transactionalId, producerId, producerEpoch, topic, partition), produceVersion);
+}
+
+/** A coordinator answer (verify, or Produce v12's implicit add) as the produce error Kafka gives. */
+export function produceTxnError(code: number, produceVersion: number): number {
   switch (code) {
     case ErrorCode.NONE:
       return ErrorCode.NONE;

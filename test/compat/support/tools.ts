@@ -80,12 +80,12 @@ export function requirePythonModule(module: string, aptPackage: string): void {
 }
 
 /**
- * Runs test/compat/py/<script> with one JSON argument and parses the JSON it prints on the last
+ * Runs test/compat/py/<script> with one JSON argument (under /usr/bin/python3 unless `python` says) and parses the JSON it prints on the last
  * stdout line. The script reports per-operation errors in its JSON; a crash rejects with the
  * traceback.
  */
-export async function runPy<T = unknown>(script: string, params: unknown, timeoutMs = 30_000): Promise<T> {
-  const r = await run(PYTHON, [path.join(PY_DIR, script), JSON.stringify(params)], { timeoutMs });
+export async function runPy<T = unknown>(script: string, params: unknown, timeoutMs = 30_000, python = PYTHON): Promise<T> {
+  const r = await run(python, [path.join(PY_DIR, script), JSON.stringify(params)], { timeoutMs });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !last.startsWith('{')) throw new Error(explain(`${script} ${JSON.stringify(params).slice(0, 300)}`, r));
   return JSON.parse(last) as T;

@@ -8,7 +8,9 @@ import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } fr
 import { decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequest } from '../../../protocol/generated/describe-topic-partitions.js';
 import { ApiKeys, requestHeaderVersion, responseHeaderVersion } from '../../../protocol/generated/index.js';
 import { decodeMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, encodeMetadataResponse } from '../../../protocol/generated/metadata.js';
-import { decodeProduceRequest, encodeProduceRequest } from '../../../protocol/generated/produce.js';
+import { decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse } from '../../../protocol/generated/produce.js';
+import { decodeEndTxnResponse, encodeEndTxnResponse } from '../../../protocol/generated/end-txn.js';
+import { decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitResponse } from '../../../protocol/generated/txn-offset-commit.js';
 import { decodeOffsetCommitRequest, encodeOffsetCommitRequest } from '../../../protocol/generated/offset-commit.js';
 import { decodeDescribeGroupsResponse, encodeDescribeGroupsResponse } from '../../../protocol/generated/describe-groups.js';
 import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from '../../../protocol/generated/request-header.js';
@@ -113,6 +115,20 @@ describe('golden request frames', () => {
     expect(decodeOffsetCommitRequest(new Reader(body), 10)).toMatchObject(msg);
   });
 
+  it('Produce v13 request: a 16-byte topic id where v12 had the name (KIP-516)', () => {
+    const id = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    const body = hex(
+      '00 | ffff | 00001388 |' + // null transactional id, acks -1, timeout 5000
+        '02 000102030405060708090a0b0c0d0e0f |' + // one topic, by id
+        '02 00000001 02 aa 00 | 00 | 00', // partition 1, records (1 byte); tags
+    );
+    const msg = { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ topicId: id.toString('base64url'), partitionData: [{ index: 1, records: Buffer.from([0xaa]) }] }] };
+    const w = new Writer();
+    encodeProduceRequest(w, 13, msg as never);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeProduceRequest(new Reader(body), 13)).toMatchObject({ ...msg, topicData: [{ topicId: msg.topicData[0]!.topicId, partitionData: [{ index: 1 }] }] });
+  });
+
   it('DescribeTopicPartitions v0 request: nullable struct uses an int8 presence marker', () => {
     const body = hex('02 02 61 00 | 000007d0 | 01 02 61 00000003 00 | 00');
     const msg = { topics: [{ name: 'a' }], responsePartitionLimit: 2000, cursor: { topicName: 'a', partitionIndex: 3 } };
@@ -157,6 +173,58 @@ describe('golden response frames', () => {
     encodeDescribeGroupsResponse(w, 6, msg);
     expect(w.toBuffer()).toEqual(body);
     expect(decodeDescribeGroupsResponse(new Reader(body), 6)).toEqual(msg);
+  });
+
+  it('ApiVersions v4 response: supported and finalized transaction.version as tagged fields 0-2', () => {
+    const name = '14 7472616e73616374696f6e2e76657273696f6e'; // compact string "transaction.version" (19 bytes)
+    const body = hex(
+      '0000 | 02 0000 0000 000d 00 | 00000000 | 03 |' + // no error, Produce 0-13, throttle 0, three tagged fields
+        `00 1a 02 ${name} 0000 0002 00 |` + // tag 0 SupportedFeatures (26 bytes): min 0, max 2
+        '01 08 0000000000000001 |' + // tag 1 FinalizedFeaturesEpoch 1
+        `02 1a 02 ${name} 0002 0002 00`, // tag 2 FinalizedFeatures: max level 2, min level 2
+    );
+    const msg = {
+      errorCode: 0, apiKeys: [{ apiKey: 0, minVersion: 0, maxVersion: 13 }], throttleTimeMs: 0,
+      supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }],
+      finalizedFeaturesEpoch: 1,
+      finalizedFeatures: [{ name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }],
+    };
+    const w = new Writer();
+    encodeApiVersionsResponse(w, 4, msg);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeApiVersionsResponse(new Reader(body), 4)).toEqual(msg);
+  });
+
+  it('EndTxn v5 response: the next producer id and epoch follow the error code (KIP-890)', () => {
+    const body = hex('00000000 | 0000 | 000000000000002a | 0008 | 00');
+    const msg = { throttleTimeMs: 0, errorCode: 0, producerId: 42, producerEpoch: 8 };
+    const w = new Writer();
+    encodeEndTxnResponse(w, 5, msg);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeEndTxnResponse(new Reader(body), 5)).toEqual(msg);
+    const w4 = new Writer();
+    encodeEndTxnResponse(w4, 4, msg);
+    expect(w4.toBuffer()).toEqual(hex('00000000 | 0000 | 00')); // v4 has neither field
+  });
+
+  it('TxnOffsetCommit v6 response and Produce v13 response: topics by id (KIP-1319, KIP-516)', () => {
+    const id = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    const body = hex('00000000 | 02 000102030405060708090a0b0c0d0e0f | 02 00000000 0064 00 | 00 | 00'); // UNKNOWN_TOPIC_ID (100)
+    const msg = { throttleTimeMs: 0, topics: [{ topicId: id.toString('base64url'), partitions: [{ partitionIndex: 0, errorCode: 100 }] }] };
+    const w = new Writer();
+    encodeTxnOffsetCommitResponse(w, 6, msg as never);
+    expect(w.toBuffer()).toEqual(body);
+    expect(decodeTxnOffsetCommitResponse(new Reader(body), 6)).toMatchObject(msg);
+    const produce = hex(
+      '02 000102030405060708090a0b0c0d0e0f |' + // one topic, by id
+        '02 00000000 0064 ffffffffffffffff ffffffffffffffff ffffffffffffffff 01 00 00 | 00 |' + // UNKNOWN_TOPIC_ID, no offsets, no record errors, null message
+        '00000000 | 00', // throttle 0, no tags
+    );
+    const pmsg = { responses: [{ topicId: id.toString('base64url'), partitionResponses: [{ index: 0, errorCode: 100, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null }] }], throttleTimeMs: 0 };
+    const pw = new Writer();
+    encodeProduceResponse(pw, 13, pmsg as never);
+    expect(pw.toBuffer()).toEqual(produce);
+    expect(decodeProduceResponse(new Reader(produce), 13)).toMatchObject(pmsg);
   });
 
   it('ResponseHeader v1 skips unknown tagged fields', () => {

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { batchCrcMatches } from '../../../protocol/records/batch-header.js';
 import { buildTestBatch, parseBatches, produceRequest } from '../helpers/batches.js';
 import { appendOne, openLog, SMALL, tempDir } from '../helpers/temp-log.js';
@@ -115,6 +115,29 @@ describe('PartitionLog append/read', () => {
     log.maybeRoll(1e13); // empty active segment: no roll
     expect(log.segmentInfos().length).toBe(3);
     await log.close();
+  });
+
+  it('rolls up to segment.jitter.ms early, with a jitter drawn once per segment', async () => {
+    // Math.random() = 0.5 → jitter = floor(0.5 * min(800, 1000)) = 400: rolls once 600 ms have passed.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const log = await openLog(tmp.path, { ...SMALL, segmentBytes: 1 << 20, segmentMs: 1000, segmentJitterMs: 800 });
+      await appendOne(log, { timestamp: 5_000 });
+      await appendOne(log, { timestamp: 5_600 });
+      expect(log.segmentInfos().length).toBe(1);
+      await appendOne(log, { timestamp: 5_601 });
+      expect(log.segmentInfos().map((s) => s.baseOffset)).toEqual([0, 2]);
+      // The next segment keeps its own draw (0.2 → 160, rolls after 840 ms) from its first check on.
+      random.mockReturnValue(0.2);
+      log.maybeRoll(5_601 + 840);
+      expect(log.segmentInfos().length).toBe(2);
+      random.mockReturnValue(0); // a new draw would mean no jitter: no roll before 1000 ms
+      log.maybeRoll(5_601 + 841);
+      expect(log.segmentInfos().map((s) => s.baseOffset)).toEqual([0, 2, 3]);
+      await log.close();
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it('rewrites maxTimestamp, timestamp type and CRC for LogAppendTime', async () => {

@@ -1,0 +1,287 @@
+// Apache Kafka itself, as the reference the differential tests and benchmarks compare Tributary
+// with. The jars come from Maven Central through test/reference/resolve.sh (pinned in
+// test/reference/pom.xml, cached per version); this helper formats a KRaft cluster (combined
+// broker+controller nodes, static voters) in a temp dir, starts one JVM per node on free loopback
+// ports and waits for each node's "Kafka Server started" line. Figures: test/reference/README.md.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from './spawned-broker.js';
+
+export interface KafkaReferenceOptions {
+  /** 1 (default) or more combined broker+controller nodes. */
+  nodes?: number;
+  /** Max heap per node (default 512 MB: the suite shares a 2-core machine). */
+  heapMb?: number;
+  /** Extra server.properties entries, applied to every node. */
+  properties?: Record<string, string>;
+  /** How long to wait for every node to start (default 90 s). */
+  startTimeoutMs?: number;
+}
+
+export interface KafkaReferenceNode {
+  nodeId: number;
+  port: number;
+  pid: number;
+  /** Resident set size now, in bytes (from /proc; 0 once stopped). */
+  rssBytes(): Promise<number>;
+}
+
+export interface KafkaReference {
+  version: string;
+  bootstrap: string;
+  nodes: KafkaReferenceNode[];
+  dir: string;
+  /** Wall time from format to the last node's "Kafka Server started". */
+  startMs: number;
+  /** What the JVMs printed (WARN and up, plus the start line). */
+  logs(): string;
+  /** Stops every node (SIGTERM, SIGKILL after 20 s) and deletes the data dir. */
+  stop(): Promise<void>;
+}
+
+const RESOLVE = path.join(REPO_ROOT, 'test/reference/resolve.sh');
+const STARTED = /Kafka Server started/;
+const MAX_LOG_CHARS = 1_000_000;
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/** Folder of the resolved jars ('broker' or 'clients'); resolves with Maven on first use. */
+export function resolveKafkaJars(kind: 'broker' | 'clients'): string {
+  const r = spawnSync('bash', [RESOLVE, kind], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`test/reference/resolve.sh ${kind} failed (exit ${r.status}):\n${r.stderr}`);
+  return r.stdout.trim().split('\n').pop()!;
+}
+
+/** The Kafka version the reference pom pins. */
+export function kafkaVersion(jarsDir: string): string {
+  return /kafka-(\d[^/]*)\//.exec(jarsDir + '/')?.[1] ?? 'unknown';
+}
+
+/** Ports that were free a moment ago (bound on port 0, then released). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+function clusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+const LOG4J2 = `status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.target = SYSTEM_OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.out.ref = out
+logger.started.name = kafka.server.KafkaRaftServer
+logger.started.level = info
+`;
+
+function jvmArgs(jars: string, dir: string, heapMb: number): string[] {
+  return [
+    `-Xms${Math.min(128, heapMb)}m`,
+    `-Xmx${heapMb}m`,
+    // Serial GC: fewest threads and least memory on a shared 2-core machine.
+    '-XX:+UseSerialGC',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
+    '-cp',
+    `${jars}/*`,
+  ];
+}
+
+/**
+ * AppCDS (JDK 17 dynamic archive): the first start records the classes Kafka loads into an archive
+ * beside the jars, later starts map it, which cuts start-up CPU by about a third (5.4-6.0 s ->
+ * 3.1-4.2 s here). The JVM ignores an archive that does not match (-Xshare:auto), so a stale one
+ * costs nothing but the saving.
+ */
+function cdsArgs(jars: string): { args: string[]; recorded?: string; archive: string } {
+  const archive = `${jars}.jsa`;
+  if (existsSync(archive)) return { args: [`-XX:SharedArchiveFile=${archive}`], archive };
+  const recorded = `${archive}.${process.pid}-${Date.now()}.tmp`;
+  return { args: [`-XX:ArchiveClassesAtExit=${recorded}`], recorded, archive };
+}
+
+function serverProperties(o: {
+  nodeId: number;
+  port: number;
+  controllerPort: number;
+  voters: string;
+  logDir: string;
+  nodes: number;
+  extra: Record<string, string>;
+}): string {
+  const rf = String(Math.min(3, o.nodes));
+  const props: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': String(o.nodeId),
+    'controller.quorum.voters': o.voters,
+    listeners: `PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${o.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': o.logDir,
+    // Internal topics must fit the cluster; everything else keeps Kafka's defaults so the
+    // differential tests compare against what a stock broker does.
+    'offsets.topic.replication.factor': rf,
+    'transaction.state.log.replication.factor': rf,
+    'transaction.state.log.min.isr': String(Math.min(2, o.nodes)),
+    'share.coordinator.state.topic.replication.factor': rf,
+    'share.coordinator.state.topic.min.isr': String(Math.min(2, o.nodes)),
+    // Tests form groups right away; the 3 s default delay only slows them.
+    'group.initial.rebalance.delay.ms': '0',
+    ...o.extra,
+  };
+  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+}
+
+function runFormat(jars: string, dir: string, config: string, id: string): void {
+  const r = spawnSync('java', [...jvmArgs(jars, dir, 256), 'kafka.tools.StorageTool', 'format', `--cluster-id=${id}`, '--config', config], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`kafka-storage format failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+}
+
+async function rssOf(pid: number): Promise<number> {
+  try {
+    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Promise<KafkaReference> {
+  const jars = resolveKafkaJars('broker');
+  const n = opts.nodes ?? 1;
+  const heapMb = opts.heapMb ?? 512;
+  const timeoutMs = opts.startTimeoutMs ?? 90_000;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kafka-reference-'));
+  await fs.writeFile(path.join(dir, 'log4j2.properties'), LOG4J2);
+  const t0 = performance.now();
+
+  const ports = await freePorts(2 * n);
+  const voters = Array.from({ length: n }, (_, i) => `${i + 1}@127.0.0.1:${ports[2 * i + 1]}`).join(',');
+  const id = clusterId();
+  const configs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const config = path.join(dir, `server-${i + 1}.properties`);
+    await fs.writeFile(
+      config,
+      serverProperties({
+        nodeId: i + 1,
+        port: ports[2 * i],
+        controllerPort: ports[2 * i + 1],
+        voters,
+        logDir: path.join(dir, `data-${i + 1}`),
+        nodes: n,
+        extra: opts.properties ?? {},
+      }),
+    );
+    configs.push(config);
+  }
+  // Formatting is one short JVM per node; run them one after another to spare the two cores.
+  for (const c of configs) runFormat(jars, dir, c, id);
+
+  let output = '';
+  const append = (s: string) => {
+    output += s;
+    if (output.length > MAX_LOG_CHARS) output = output.slice(-MAX_LOG_CHARS);
+  };
+  const children: ChildProcess[] = [];
+  const exits: Promise<void>[] = [];
+  // Only the first node records an archive; the others use one if it exists.
+  const cds = cdsArgs(jars);
+  const started = configs.map((config, i) => {
+    const cdsFlags = i === 0 || !cds.recorded ? cds.args : [];
+    const child = spawn('java', [...cdsFlags, ...jvmArgs(jars, dir, heapMb), 'kafka.Kafka', config], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(child);
+    children.push(child);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    }));
+    exits.push(exited);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', append);
+    child.stdout!.setEncoding('utf8');
+    return new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stdout!.on('data', (s: string) => {
+        append(s);
+        if (seen !== 'done') {
+          seen += s;
+          if (STARTED.test(seen)) {
+            seen = 'done';
+            resolve();
+          } else if (seen.length > 100_000) seen = seen.slice(-1000);
+        }
+      });
+      void exited.then(() => reject(new Error(`Kafka node ${i + 1} exited before starting:\n${output.slice(-8000)}`)));
+    });
+  });
+
+  const stop = async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 20_000);
+    await Promise.all(exits);
+    clearTimeout(timer);
+    if (cds.recorded && existsSync(cds.recorded)) {
+      // The JVM writes the archive as it exits; keep it only after a clean exit (not SIGKILL).
+      if (children[0].signalCode !== 'SIGKILL' && !existsSync(cds.archive)) renameSync(cds.recorded, cds.archive);
+      else rmSync(cds.recorded, { force: true });
+    }
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.all(started),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Kafka did not start within ${timeoutMs} ms:\n${output.slice(-8000)}`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  return {
+    version: kafkaVersion(jars),
+    bootstrap: Array.from({ length: n }, (_, i) => `127.0.0.1:${ports[2 * i]}`).join(','),
+    nodes: children.map((c, i) => ({ nodeId: i + 1, port: ports[2 * i], pid: c.pid!, rssBytes: () => rssOf(c.pid!) })),
+    dir,
+    startMs: performance.now() - t0,
+    logs: () => output,
+    stop,
+  };
+}

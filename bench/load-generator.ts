@@ -63,6 +63,20 @@ export class BenchConnection {
     socket.on('close', () => this.fail(new Error('connection closed by peer')));
   }
 
+  /**
+   * A connection over any already-opening socket (e.g. tls.connect for SSL listeners); resolves
+   * once `readyEvent` fires ('connect' for TCP, 'secureConnect' for TLS).
+   */
+  static over(socket: net.Socket, readyEvent: 'connect' | 'secureConnect', clientId = 'tributary-bench'): Promise<BenchConnection> {
+    return new Promise((resolve, reject) => {
+      socket.once(readyEvent, () => {
+        socket.removeListener('error', reject);
+        resolve(new BenchConnection(socket, clientId));
+      });
+      socket.once('error', reject);
+    });
+  }
+
   static connect(host: string, port: number, clientId = 'tributary-bench'): Promise<BenchConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });

@@ -26,6 +26,11 @@ import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from '.
 import { TierManager } from './tier/tier-manager.js';
 import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
+import { ScramCredentialStore } from './auth/scram-store.js';
+import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
+import { AclStore } from './auth/acl/acl-store.js';
+import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
+import type { ListenerSpec } from './network/server.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -38,6 +43,12 @@ export class Broker {
   readonly topics: TopicRegistry;
   /** Dynamic broker configs (AlterConfigs on BROKER resources), persisted in the first log dir. */
   readonly dynamicConfigs: DynamicConfigStore;
+  /** SCRAM credentials (AlterUserScramCredentials), persisted in the first log dir. */
+  readonly scramCredentials: ScramCredentialStore;
+  /** ACLs (CreateAcls/DeleteAcls), persisted in the first log dir. */
+  readonly acls: AclStore;
+  /** Enforces the ACLs; null when authorizer.class.name is empty (everything allowed). */
+  readonly authorizer: Authorizer | null;
   readonly logManager: LogManager;
   /** Tiered storage: copies rolled segments of remote.storage.enable topics to the object store. */
   readonly tier: TierManager;
@@ -58,6 +69,7 @@ export class Broker {
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
+  private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
   private metrics: { collector: () => BrokerMetrics | null; exporter: MetricsExporter } | null = null;
   /** The request handlers, set once the broker is ready (connections wait for them). */
@@ -101,6 +113,9 @@ export class Broker {
     const logDirs = config.logDirs;
     this.topics = new TopicRegistry(path.join(logDirs[0]!, '__tributary_topics.json'));
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
+    this.scramCredentials = ScramCredentialStore.inLogDir(logDirs[0]!);
+    this.acls = AclStore.inLogDir(logDirs[0]!);
+    this.authorizer = createAuthorizer(config, this.acls);
     this.logManager = new LogManager({
       logDirs,
       defaultConfig: toLogConfig(resolveTopicConfig(config, {})),
@@ -133,18 +148,12 @@ export class Broker {
    * coordinators (which may create internal topics); (4) serve. A failure releases what was taken.
    */
   async start(): Promise<void> {
-    // Serving a TLS or SASL listener as plaintext would be worse than not starting.
-    for (const l of this.config.listeners) {
-      if (l.securityProtocol !== 'PLAINTEXT') {
-        throw new ConfigError(
-          `Listener ${l.name} uses security protocol ${l.securityProtocol}, which Tributary does not implement: only PLAINTEXT listeners are served (see listener.security.protocol.map)`,
-          'listeners',
-        );
-      }
-    }
+    // First: bad TLS/SASL settings (missing key file, bad JAAS) fail before anything is opened.
+    const listeners = listenerSpecs(this.config, this.scramCredentials, (msg) => this.logger.warn(msg));
+    this.jwks.push(...jwksFetchers(listeners));
     try {
       this.dirLocks = await lockLogDirs(this.config.logDirs);
-      await this.bindPorts();
+      await this.bindPorts(listeners);
       await this.loadAndStartServices();
     } catch (err) {
       await this.abortStart();
@@ -154,7 +163,7 @@ export class Broker {
     this.logger.info('broker started', { nodeId: this.nodeId, clusterId: this.clusterId, topics: this.topics.all().length });
   }
 
-  private async bindPorts(): Promise<void> {
+  private async bindPorts(listeners: ListenerSpec[]): Promise<void> {
     this.server = new NetworkServer(
       null,
       {
@@ -177,7 +186,7 @@ export class Broker {
         listenBacklog: this.config.get('socket.listen.backlog.size') as number,
       },
     );
-    this.bound = await this.server.bind(this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    this.bound = await this.server.bind(listeners);
     const metricsPort = this.config.get('tributary.metrics.port') as number;
     if (metricsPort >= 0) {
       let collector: BrokerMetrics | null = null;
@@ -197,6 +206,10 @@ export class Broker {
     // Dynamic broker configs first: topic defaults resolved below must see them.
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
     await this.topics.load();
+    await this.scramCredentials.load();
+    await this.acls.load();
+    // OAUTHBEARER with JWKS: the keys must be there before the first login.
+    for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;
     await this.logManager.startup();
     for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
@@ -224,6 +237,7 @@ export class Broker {
   private async abortStart(): Promise<void> {
     const quietly = (p: Promise<unknown> | undefined) => p?.catch((e) => this.logger.warn('cleanup after failed start', { error: String(e) }));
     await quietly(this.metrics?.exporter.close());
+    for (const j of this.jwks) j.stop();
     await quietly(this.server?.close(0));
     await quietly(this.aggregations?.stop());
     await quietly(this.txnCoordinator?.shutdown());
@@ -381,6 +395,7 @@ export class Broker {
     this.logger.info('shutting down');
     this.metrics?.collector()?.close();
     await this.metrics?.exporter.close();
+    for (const j of this.jwks) j.stop();
     // Processors append to local logs: stop them while the logs are open.
     await this.aggregations?.stop();
     // Release parked JoinGroups first so in-flight requests can finish within the grace period.

@@ -30,6 +30,13 @@ export interface Target {
   exit: { code: number | null; signal: string | null } | null;
   logTail(lines?: number): string;
   stop(): Promise<void>;
+  /** How load connections reach it (TLS, SASL); default plain TCP to host:port. */
+  connect?: (clientId?: string) => Promise<BenchConnection>;
+}
+
+/** A load connection to the target, through its own connect() when it has one. */
+export function connectTo(target: Target, clientId?: string): Promise<BenchConnection> {
+  return target.connect ? target.connect(clientId) : BenchConnection.connect(target.host, target.port, clientId);
 }
 
 function procCpuSeconds(pid: number): number {
@@ -51,7 +58,7 @@ function procRss(pid: number): number {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -158,6 +165,8 @@ export interface BrokerOptions {
   nodeFlags?: string[];
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** The listeners value, given the PLAINTEXT port the readiness check uses (default: just that). */
+  listeners?: (plaintextPort: number) => string;
 }
 
 export async function startBroker(o: BrokerOptions): Promise<Target> {
@@ -169,7 +178,7 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
     path.join(REPO_ROOT, 'bin', 'tributary.js'),
     'start',
     '--override',
-    `listeners=PLAINTEXT://${HOST}:${port}`,
+    `listeners=${o.listeners ? o.listeners(port) : `PLAINTEXT://${HOST}:${port}`}`,
     '--override',
     `log.dirs=${o.logDir}`,
     ...o.overrides.flatMap((kv) => ['--override', kv]),

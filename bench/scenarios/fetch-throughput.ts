@@ -13,7 +13,7 @@ import { BenchConnection } from '../load-generator.js';
 import { decodeFetch, walkBatches } from '../lib/kafka-calls.js';
 import { Meter, sleep, type RunFigures } from '../lib/meter.js';
 import { encodeFetchBody, FETCH_VERSION } from '../lib/payloads.js';
-import type { Target } from '../lib/targets.js';
+import { connectTo, type Target } from '../lib/targets.js';
 import { driveProduce, drainAll, ownedPartitions, prepareRequests } from './produce-throughput.js';
 
 export interface FetchParams {
@@ -46,7 +46,7 @@ function verify(records: Buffer | null, fetchOffset: number, completeBytes: numb
 /** Produces `bytes` into the topic (acks=1, 5 in flight per connection) and waits for the acks. */
 export async function fill(target: Target, o: FetchParams): Promise<{ seconds: number; errors: Record<string, number> }> {
   const conns: BenchConnection[] = [];
-  for (let c = 0; c < o.connections; c++) conns.push(await BenchConnection.connect(target.host, target.port));
+  for (let c = 0; c < o.connections; c++) conns.push(await connectTo(target));
   try {
     const prepared = conns.map((_, c) => prepareRequests(o.topic, ownedPartitions(o.partitions, o.connections, c), o.batchBytes, 1));
     const budget = Math.ceil(o.prepareBytes / prepared[0]![0]!.bytes);
@@ -68,7 +68,7 @@ export async function runFetchThroughput(target: Target, o: FetchParams): Promis
   let fillInfo: { seconds: number; errors: Record<string, number> } | null = null;
   if (o.prepareBytes > 0) fillInfo = await fill(target, o);
   const conns: BenchConnection[] = [];
-  for (let c = 0; c < o.connections; c++) conns.push(await BenchConnection.connect(target.host, target.port));
+  for (let c = 0; c < o.connections; c++) conns.push(await connectTo(target));
   const meter = new Meter(target);
   if (fillInfo) {
     meter.extra.preparedMiB = Math.round(o.prepareBytes / 1024 / 1024);

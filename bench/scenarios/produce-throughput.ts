@@ -10,7 +10,7 @@ import { BenchConnection } from '../load-generator.js';
 import { produceResponseErrors } from '../lib/kafka-calls.js';
 import { Meter, type RunFigures } from '../lib/meter.js';
 import { buildBenchBatch, encodeProduceBody, PRODUCE_VERSION } from '../lib/payloads.js';
-import type { Target } from '../lib/targets.js';
+import { connectTo, type Target } from '../lib/targets.js';
 
 export interface ProduceParams {
   topic: string;
@@ -98,7 +98,7 @@ export function driveProduce(
 
 export async function runProduceThroughput(target: Target, o: ProduceParams): Promise<RunFigures> {
   const conns: BenchConnection[] = [];
-  for (let c = 0; c < o.connections; c++) conns.push(await BenchConnection.connect(target.host, target.port));
+  for (let c = 0; c < o.connections; c++) conns.push(await connectTo(target));
   try {
     const prepared = conns.map((_, c) => prepareRequests(o.topic, ownedPartitions(o.partitions, o.connections, c), o.batchBytes, o.acks));
     const meter = new Meter(target);

@@ -9,6 +9,7 @@ import { runTierCommand } from '../tier/tier-cli.js';
 import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
+import { CONFIGS_USAGE, runConfigsCommand } from './configs.js';
 import { LOG_USAGE, runLogCommand } from './log-command.js';
 import type { LogSink } from '../logging/logger.js';
 import { closestKey } from '../config/did-you-mean.js';
@@ -50,7 +51,7 @@ const BOOTSTRAP_OPTION = ['--bootstrap-server host:port', 'The broker to talk to
 const COMMANDS: readonly Command[] = [
   {
     name: 'start',
-    usage: 'start [server.properties] [--override key=value ...]',
+    usage: 'start [server.properties] [--override key=value ...] [--generate-tls]',
     summary: 'Run the broker until SIGINT/SIGTERM (the default command)',
     run: runStart,
   },
@@ -177,6 +178,12 @@ const COMMANDS: readonly Command[] = [
         ],
         notes: ['See examples/federated-spend/ for a walk-through.'],
       }),
+  },
+  {
+    name: 'configs',
+    usage: CONFIGS_USAGE,
+    summary: 'SCRAM users of a running broker, with kafka-configs.sh flags (--alter/--describe --entity-type users)',
+    run: runConfigsCommand,
   },
   {
     name: 'help',

@@ -5,6 +5,7 @@ import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js'
 import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { CliDeps } from './main.js';
+import { clientSettingsText, generateTls } from '../auth/generate-tls.js';
 import { PARENT_EXITED } from './parent-watch.js';
 import { closestKey } from '../config/did-you-mean.js';
 
@@ -18,14 +19,17 @@ export interface StartArgs {
   file?: string;
   overrides: string[];
   help: boolean;
+  /** --generate-tls: local CA + broker certificate, and an SSL listener if none uses TLS. */
+  generateTls: boolean;
 }
 
 /** Parse start's arguments; returns an error string for usage mistakes. */
 export function parseStartArgs(args: readonly string[]): StartArgs | { error: string } {
-  const out: StartArgs = { overrides: [], help: false };
+  const out: StartArgs = { overrides: [], help: false, generateTls: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--help' || a === '-h') out.help = true;
+    else if (a === '--generate-tls') out.generateTls = true;
     else if (a === '--override') {
       const v = args[++i];
       if (v === undefined) return { error: '--override needs a key=value argument' };
@@ -59,8 +63,13 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
   let config: BrokerConfig;
   try {
     config = loadBrokerConfig({ file: parsed.file, overrides: parsed.overrides, env: deps.env, warn: (w) => warnings.push(w) });
+    if (parsed.generateTls) {
+      const tlsOverrides = withGeneratedTls(config, deps);
+      warnings.length = 0;
+      config = loadBrokerConfig({ file: parsed.file, overrides: [...parsed.overrides, ...tlsOverrides], env: deps.env, warn: (w) => warnings.push(w) });
+    }
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigError) && !(err instanceof TlsSetupError)) throw err;
     deps.stderr(`tributary: ${err.message}\n`);
     return 1;
   }
@@ -126,4 +135,40 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
       );
     });
   });
+}
+
+class TlsSetupError extends Error {}
+
+/**
+ * --generate-tls: makes (or reuses) the local CA and broker certificate, points
+ * ssl.keystore.location at it, adds an SSL listener on the next port when no listener uses TLS,
+ * and prints the client settings. Returns the overrides to apply.
+ */
+function withGeneratedTls(config: BrokerConfig, deps: CliDeps): string[] {
+  const overrides: string[] = [];
+  let listeners = config.listeners;
+  const advertised = config.isSet('advertised.listeners') ? config.advertisedListeners : [];
+  if (!listeners.some((l) => l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL')) {
+    if (advertised.length > 0) throw new TlsSetupError('--generate-tls: advertised.listeners is set but no listener uses TLS; add an SSL listener to both');
+    if (listeners.some((l) => l.name === 'SSL')) throw new TlsSetupError('--generate-tls: listener name SSL is taken by a non-TLS listener; add a TLS listener yourself');
+    const first = listeners[0]!;
+    const ssl = { name: 'SSL', host: first.host, port: first.port === 0 ? 0 : first.port + 1, securityProtocol: 'SSL' as const };
+    listeners = [...listeners, ssl];
+    const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
+    overrides.push(`listeners=${listeners.map((l) => `${l.name}://${hostPart(l.host)}:${l.port}`).join(',')}`);
+    const map = config.get('listener.security.protocol.map') as string[];
+    if (!map.some((e) => e.toUpperCase().startsWith('SSL:'))) overrides.push(`listener.security.protocol.map=${[...map, 'SSL:SSL'].join(',')}`);
+  }
+  let tls;
+  try {
+    tls = generateTls(config.logDirs[0]!, [...listeners, ...advertised].map((l) => l.host));
+  } catch (err) {
+    throw new TlsSetupError((err as Error).message);
+  }
+  overrides.push(`ssl.keystore.location=${tls.keystoreFile}`, 'ssl.keystore.type=PEM');
+  const endpoints = listeners
+    .filter((l) => l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL')
+    .map((l) => ({ name: l.name, protocol: l.securityProtocol, address: `${l.host || 'localhost'}:${l.port === 0 ? '<ephemeral port, see the listening log line>' : l.port}` }));
+  deps.stdout(clientSettingsText(tls, endpoints));
+  return overrides;
 }

@@ -121,6 +121,8 @@ export class BrokerConfig {
     staticSettings: Map<BrokerKey, Setting>,
     private readonly warnFn: (msg: string) => void = () => {},
     loadWarnings: readonly string[] = [],
+    /** Raw `listener.name.<listener>.<key>` settings (TLS/SASL per listener), validated by src/auth. */
+    private readonly listenerSettings: ReadonlyMap<string, string> = new Map(),
   ) {
     this.warnings.push(...loadWarnings);
     for (const [k, s] of staticSettings) this.layers.static.set(k, s);
@@ -179,6 +181,13 @@ export class BrokerConfig {
   /** Listeners to publish to clients; a port of 0 means "the port the listener actually bound". */
   get advertisedListeners(): Listener[] {
     return this.derived.advertised.map((l) => ({ ...l }));
+  }
+  /**
+   * Raw value of `listener.name.<listener>.<suffix>` (listener name case-insensitive), e.g.
+   * suffix "plain.sasl.jaas.config" or "ssl.keystore.location"; undefined when unset.
+   */
+  listenerSetting(listener: string, suffix: string): string | undefined {
+    return this.listenerSettings.get(`listener.name.${listener.toLowerCase()}.${suffix}`);
   }
   /** Data directories: log.dirs if set, else [log.dir]. */
   get logDirs(): string[] {
@@ -365,7 +374,14 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
     opts.warn?.(msg);
   };
   const settings = new Map<BrokerKey, Setting>();
+  const listenerSettings = new Map<string, string>();
   const apply = (key: string, raw: string, origin: ConfigOrigin, where: string) => {
+    const prefixed = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/.exec(key);
+    if (prefixed) {
+      // Kafka's per-listener overrides; src/auth validates them when the listener starts.
+      listenerSettings.set(`listener.name.${prefixed[1]!.toLowerCase()}.${prefixed[2]}`, raw);
+      return;
+    }
     if (!isBrokerKey(key)) {
       warn(unknownKeyMessage(key, where));
       return;
@@ -407,7 +423,7 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
     if (w !== null) warn(w);
   }
 
-  return new BrokerConfig(settings, opts.warn, warnings);
+  return new BrokerConfig(settings, opts.warn, warnings, listenerSettings);
 }
 
 function unknownKeyMessage(key: string, where: string): string {

@@ -21,6 +21,7 @@ const noDuplicates = (v: unknown) =>
   v === null || new Set(v as string[]).size === (v as string[]).length ? null : 'List must not contain duplicates';
 const atLeastOne = (v: unknown) => (v === null || (v as string[]).length > 0 ? null : 'List must not be empty');
 const dirList = (v: unknown) => atLeastOne(v) ?? noBlankEntries(v) ?? noDuplicates(v);
+const pemOnly = (v: unknown) => (v === null || v === 'PEM' ? null : 'Only PEM is supported (Node has no JKS/PKCS12 keystore support here); convert the store to PEM');
 const clusterId = (v: unknown) =>
   v === null || /^[\x21-\x7e]+$/.test(v as string) ? null : 'Cluster id must be non-empty printable ASCII without spaces';
 
@@ -51,9 +52,55 @@ export const BROKER_KEYS = {
     mode: 'per-broker',
     importance: 'low',
     validValues: 'NAME:PROTOCOL,...',
-    doc: 'Maps listener names to security protocols (only PLAINTEXT is served today).',
+    doc: 'Maps listener names to security protocols.',
   }),
   'inter.broker.listener.name': str(null, { importance: 'medium', doc: 'Listener used between brokers; defaults to the first listener.' }),
+
+  // ---- TLS and SASL (src/auth); each may also be set per listener as listener.name.<name>.<key> ----
+  'ssl.keystore.type': str('PEM', { validate: pemOnly, importance: 'medium', doc: 'Keystore format: only PEM (Kafka default JKS; Node has no JKS).' }),
+  'ssl.keystore.location': str(null, { importance: 'high', doc: 'PEM file holding the private key and the certificate chain of SSL/SASL_SSL listeners.' }),
+  'ssl.keystore.password': password(null, { importance: 'high', doc: 'Unused for PEM keystores (the key passphrase is ssl.key.password), accepted for compatibility.' }),
+  'ssl.key.password': password(null, { importance: 'high', doc: 'Passphrase of an encrypted PEM private key.' }),
+  'ssl.keystore.certificate.chain': password(null, { importance: 'high', doc: 'Certificate chain in PEM, inline (KIP-651); alternative to ssl.keystore.location.' }),
+  'ssl.keystore.key': password(null, { importance: 'high', doc: 'Private key in PEM, inline (KIP-651); alternative to ssl.keystore.location.' }),
+  'ssl.truststore.type': str('PEM', { validate: pemOnly, importance: 'medium', doc: 'Truststore format: only PEM (Kafka default JKS).' }),
+  'ssl.truststore.location': str(null, { importance: 'high', doc: 'PEM file of CA certificates trusted for client certificates.' }),
+  'ssl.truststore.password': password(null, { importance: 'high', doc: 'Unused for PEM truststores, accepted for compatibility.' }),
+  'ssl.truststore.certificates': password(null, { importance: 'high', doc: 'Trusted CA certificates in PEM, inline (KIP-651).' }),
+  'ssl.client.auth': str('none', { oneOf: ['required', 'requested', 'none'], importance: 'medium', doc: 'Client certificate authentication on SSL listeners.' }),
+  'ssl.enabled.protocols': list(['TLSv1.2', 'TLSv1.3'], { oneOf: ['TLSv1.2', 'TLSv1.3'], validate: atLeastOne, importance: 'medium', doc: 'TLS versions accepted.' }),
+  'sasl.enabled.mechanisms': list(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], {
+    oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'],
+    importance: 'medium',
+    doc: 'SASL mechanisms of SASL listeners (Kafka default GSSAPI, which Tributary does not implement).',
+  }),
+  'sasl.oauthbearer.jwks.endpoint.url': str(null, { importance: 'medium', doc: 'OAUTHBEARER with OAuthBearerValidatorCallbackHandler: JWKS URL (file:, http:, https:) of the keys that sign tokens.' }),
+  'sasl.oauthbearer.jwks.endpoint.refresh.ms': long(3600000, { min: 0, doc: 'How often the JWKS is fetched again.' }),
+  'sasl.oauthbearer.expected.issuer': str(null, { importance: 'low', doc: 'OAUTHBEARER (JWKS): required iss claim.' }),
+  'sasl.oauthbearer.expected.audience': list(null, { importance: 'low', doc: 'OAUTHBEARER (JWKS): the aud claim must name one of these.' }),
+  'sasl.oauthbearer.sub.claim.name': str('sub', { importance: 'low', doc: 'OAUTHBEARER (JWKS): claim holding the principal name.' }),
+  'sasl.oauthbearer.scope.claim.name': str('scope', { importance: 'low', doc: 'OAUTHBEARER (JWKS): claim holding the scopes.' }),
+  'sasl.oauthbearer.clock.skew.seconds': int(30, { min: 0, doc: 'OAUTHBEARER (JWKS): allowed clock difference for exp and iat.' }),
+  'sasl.server.max.receive.size': int(524288, { min: 1, doc: 'Largest SASL token (or request before authentication) accepted; larger ones close the connection.' }),
+  'connection.failed.authentication.delay.ms': int(100, {
+    min: 0,
+    doc: 'A connection whose authentication failed is closed this much later (slows down password guessing).',
+  }),
+  'tributary.authentication.timeout.ms': long(10000, {
+    min: 0,
+    doc: 'SASL connections that have not authenticated within this time, and TLS handshakes not done within it, are closed; 0 = no deadline.',
+  }),
+  'ssl.principal.mapping.rules': str('DEFAULT', {
+    importance: 'low',
+    doc: "Rules mapping a client certificate's subject DN to a principal name: RULE:pattern/replacement/[LU], ... , DEFAULT (Kafka's syntax).",
+  }),
+  'authorizer.class.name': str('', {
+    importance: 'low',
+    doc: "ACLs are enforced when set; Kafka's org.apache.kafka.metadata.authorizer.StandardAuthorizer and kafka.security.authorizer.AclAuthorizer are accepted as-is.",
+  }),
+  'super.users': str(null, { importance: 'low', doc: 'Principals that bypass ACLs, separated by semicolons: User:admin;User:ops.' }),
+  'allow.everyone.if.no.acl.found': bool(false, { importance: 'low', doc: 'With an authorizer: a resource no ACL names is open to everyone (default: closed).' }),
+  'connections.max.reauth.ms': long(0, { min: 0, doc: 'SASL session lifetime (KIP-368): clients must re-authenticate within it; 0 = unlimited.' }),
 
   // ---- storage layout ----
   'log.dirs': list(null, { validate: dirList, importance: 'high', doc: 'Comma-separated data directories; if unset, log.dir is used.' }),

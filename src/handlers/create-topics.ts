@@ -3,6 +3,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import type { Broker } from '../broker.js';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
 import { remoteStorageChangeError } from '../config/remote-storage-rules.js';
 import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
@@ -41,9 +43,15 @@ export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequ
       const counts = new Map<string, number>();
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
       const results: Result[] = [];
+      const clusterCreate = authorized(broker, ctx, AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME);
       for (const t of req.topics) {
         if (counts.get(t.name)! > 1) {
           results.push(fail(t.name, ErrorCode.INVALID_REQUEST, 'Create topics request from client contains duplicate topic'));
+          continue;
+        }
+        // KafkaApis: CREATE on the cluster, or on the topic; refused topics are answered per topic.
+        if (!clusterCreate && !authorized(broker, ctx, AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+          results.push(fail(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
           continue;
         }
         results.push(await createOne(broker, t, v >= 1 && req.validateOnly));

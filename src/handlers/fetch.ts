@@ -5,6 +5,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.js';
 import type { Broker } from '../broker.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 import { FetchSession, sessionPartitionKey, type SessionPartition } from '../fetch/fetch-session-cache.js';
 import { readPartitions, type PartitionFetch, type PartitionFetchResult } from '../fetch/fetch-reader.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -92,7 +94,11 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
       // Kafka caps every fetch at fetch.max.bytes (still returning at least one whole batch).
       const fetchMaxBytes = broker.config.get('fetch.max.bytes') as number;
       const opts = { maxBytes: Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchMaxBytes), isolationLevel: v >= 4 ? req.isolationLevel : 0, magic, allowZstd: v >= 10 } as const;
-      const toRead: PartitionFetch[] = fetches.map((f) => ({ ...f, topic: currentName(broker, f, useIds) }));
+      const all: PartitionFetch[] = fetches.map((f) => ({ ...f, topic: currentName(broker, f, useIds) }));
+      // Consumers need READ on each topic (KafkaApis); refused partitions are answered
+      // TOPIC_AUTHORIZATION_FAILED and never read. Decisions are cached per topic by the authorizer.
+      const refused = broker.authorizer ? all.map((f) => !authorized(broker, ctx, AclOperation.READ, ResourceType.TOPIC, f.topic)) : null;
+      const toRead = refused ? all.filter((_, i) => !refused[i]) : all;
 
       const longPoll = req.maxWaitMs > 0 && req.minBytes > 0 && toRead.length > 0;
       const watch = longPoll ? broker.waiters.watch(toRead) : null;
@@ -111,6 +117,8 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
       } finally {
         watch?.close();
       }
+
+      if (refused) results = mergeRefused(refused, results);
 
       // Group back into topics, keeping only what an incremental response must carry.
       const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>();
@@ -164,6 +172,23 @@ function currentName(broker: Broker, f: SessionPartition, useIds: boolean): stri
   if (!useIds) return f.topic;
   return broker.topics.getById(f.topicId)?.name ?? '\u0000unknown';
 }
+
+/** Results for every fetched partition: the read ones in order, refused ones as errors. */
+function mergeRefused(refused: boolean[], read: PartitionFetchResult[]): PartitionFetchResult[] {
+  let next = 0;
+  return refused.map((r) => (r ? REFUSED : read[next++]!));
+}
+
+const REFUSED: PartitionFetchResult = {
+  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+  highWatermark: -1,
+  lastStableOffset: -1,
+  logStartOffset: -1,
+  abortedTransactions: null,
+  records: Buffer.alloc(0),
+  leaderId: -1,
+  leaderEpoch: -1,
+};
 
 function changed(f: SessionPartition, r: PartitionFetchResult): boolean {
   return (

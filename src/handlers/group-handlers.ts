@@ -1,5 +1,7 @@
 // The consumer-group APIs served by the classic group coordinator.
 import type { Broker } from '../broker.js';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { deleteGroupsHandler } from './delete-groups.js';
@@ -25,7 +27,11 @@ export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): Ap
     leaveGroupHandler(coordinator),
     syncGroupHandler(coordinator),
     describeGroupsHandler(coordinator),
-    listGroupsHandler(coordinator),
+    listGroupsHandler(
+      coordinator,
+      (ctx, groupId) =>
+        authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) || authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId),
+    ),
     deleteGroupsHandler(coordinator),
     offsetDeleteHandler(broker, coordinator),
   ];

@@ -1,9 +1,12 @@
 // ListGroups (v0-5): every live group; v4 filters by state, v5 by type (all groups are "classic").
 import type { ListGroupsRequest, ListGroupsResponse } from '../../protocol/generated/list-groups.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import type { ApiHandler, RequestContext } from '../network/request-context.js';
 
-export function listGroupsHandler(coordinator: GroupCoordinator): ApiHandler<ListGroupsRequest> {
+/** Which groups the caller may see: Kafka lists all with DESCRIBE on the cluster, else those with DESCRIBE on the group. */
+export type GroupVisibility = (ctx: RequestContext, groupId: string) => boolean;
+
+export function listGroupsHandler(coordinator: GroupCoordinator, visible: GroupVisibility = () => true): ApiHandler<ListGroupsRequest> {
   return {
     apiKey: 16,
     minVersion: 0,
@@ -14,7 +17,7 @@ export function listGroupsHandler(coordinator: GroupCoordinator): ApiHandler<Lis
     handle(ctx, req): ListGroupsResponse {
       const v = ctx.header.apiVersion;
       const r = coordinator.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
-      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
+      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups.filter((g) => visible(ctx, g.groupId)) };
     },
   };
 }

@@ -6,6 +6,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
 import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
 import type { Broker } from '../broker.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 import type { Partition } from '../cluster/partition.js';
 import type { ApiHandler } from '../network/request-context.js';
 
@@ -50,8 +52,14 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
       const topics = [];
       for (const t of req.topics) {
         const partitions: PartitionResult[] = [];
+        // KafkaApis: DESCRIBE on the topic, refused per partition.
+        const refused = !authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name);
         for (const p of t.partitions) {
           const fail = (errorCode: number): PartitionResult => ({ partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 });
+          if (refused) {
+            partitions.push(fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            continue;
+          }
           if (duplicated.size > 0 && duplicated.has(partitionKey(t.name, p.partitionIndex))) {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
             continue;

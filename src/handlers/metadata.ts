@@ -8,6 +8,8 @@ import { invalidTopicNameReason, isBrokerOwnedTopic, isInternalTopic, unifyColli
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler } from '../network/request-context.js';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 
 const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
 
@@ -74,16 +76,28 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
       const all = req.topics === null || (v === 0 && req.topics.length === 0);
       const allowAutoCreate = (v < 4 || req.allowAutoTopicCreation) && (broker.config.get('auto.create.topics.enable') as boolean);
       const topics: MetadataResponseTopic[] = [];
+      // As KafkaApis: topics the caller may not DESCRIBE are left out of "all topics" and answered
+      // TOPIC_AUTHORIZATION_FAILED when named (whether or not they exist); auto-creation needs
+      // CREATE on the cluster or on the topic.
+      const canDescribe = (name: string) => authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
       if (all) {
-        for (const t of broker.topics.all()) topics.push(topicMetadata(broker, t));
+        for (const t of broker.topics.all()) if (canDescribe(t.name)) topics.push(topicMetadata(broker, t));
       } else {
         for (const rt of req.topics!) {
           if (rt.name === null || rt.name === undefined) {
             const t = rt.topicId && rt.topicId !== ZERO_UUID ? broker.topics.getById(rt.topicId) : undefined;
+            if (t && !canDescribe(t.name)) {
+              topics.push(errorTopic(null, rt.topicId!, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+              continue;
+            }
             topics.push(t ? topicMetadata(broker, t) : errorTopic(null, rt.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
             continue;
           }
           const name = rt.name;
+          if (!canDescribe(name)) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            continue;
+          }
           const existing = broker.topics.get(name);
           if (existing) {
             topics.push(topicMetadata(broker, existing));
@@ -102,6 +116,10 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
           // Internal and aggregation topics are created by the broker itself, never on request.
           if (isBrokerOwnedTopic(name)) {
             topics.push(errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          if (!authorized(broker, ctx, AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) && !authorized(broker, ctx, AclOperation.CREATE, ResourceType.TOPIC, name)) {
+            topics.push(errorTopic(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
           const collision = broker.topics.collidingTopic(name);

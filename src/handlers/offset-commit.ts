@@ -4,22 +4,26 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/generated/offset-commit.js';
 import type { Broker } from '../broker.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 import type { GroupCoordinator, OffsetCommitParams } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 
 type Partition = OffsetCommitRequest['topics'][number]['partitions'][number];
+
+function everywhere(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
 
 export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinator): ApiHandler<OffsetCommitRequest> {
   return {
     apiKey: 8,
     minVersion: 0,
     maxVersion: 10,
-    errorResponse(req, errorCode): OffsetCommitResponse {
-      return {
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-      };
-    },
+    errorResponse: everywhere,
     async handle(ctx, req): Promise<OffsetCommitResponse> {
       const v = ctx.header.apiVersion;
       // v10 names topics by id; the offsets are kept by name, as in Kafka.
@@ -28,13 +32,17 @@ export function offsetCommitHandler(broker: Broker, coordinator: GroupCoordinato
       const answers = req.topics.map((t, ti) => ({ name: names[ti] ?? '', topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: OffsetCommitParams['topics'] = [];
       const slots: { errorCode: number }[][] = [];
+      // KafkaApis: READ on the group for the whole request, then READ on each topic.
+      if (!authorized(broker, ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return everywhere(req, ErrorCode.GROUP_AUTHORIZATION_FAILED);
       req.topics.forEach((t, ti) => {
         const parts: Partition[] = [];
         const topicSlots: { errorCode: number }[] = [];
         const name = names[ti];
+        const refused = name !== undefined && !authorized(broker, ctx, AclOperation.READ, ResourceType.TOPIC, name);
         t.partitions.forEach((p, pi) => {
           const slot = answers[ti]!.partitions[pi]!;
-          if (name === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+          if (refused) slot.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          else if (name === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
           else if (broker.partition(name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             parts.push(p);

@@ -21,6 +21,8 @@ import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE } from './produce-txn-v
 import { applyTopicCompression } from './produce-compression.js';
 import { produceInflateLimit } from '../../protocol/records/batch-records.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
+import { authorized } from '../auth/acl/request-authz.js';
 
 interface PartitionResult {
   index: number;
@@ -57,11 +59,30 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest> {
       let anyError = false;
       const names = req.topicData.map((t) => (version >= TOPIC_IDS_SINCE ? broker.topics.getById(t.topicId)?.name : t.name));
       const transactionalId = version >= 3 ? req.transactionalId : null;
+      // As KafkaApis: a transactional producer needs WRITE on its transactional id, then WRITE on
+      // each topic; refusals are per partition, and a refused topic is neither added to the
+      // transaction nor appended.
+      const txnRefused = transactionalId !== null && !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId);
+      const refusals = names.map((name) =>
+        txnRefused
+          ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+          : name !== undefined && !authorized(broker, ctx, AclOperation.WRITE, ResourceType.TOPIC, name)
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : ErrorCode.NONE,
+      );
+      const allowed = req.topicData.filter((_, ti) => refusals[ti] === ErrorCode.NONE);
+      const allowedNames = names.filter((_, ti) => refusals[ti] === ErrorCode.NONE);
       // Transaction version 2: the partitions join the transaction before anything is appended.
-      const addErrors = version >= TXN_V2_PRODUCE_SINCE && transactionalId !== null ? await addProducePartitionsToTxn(broker, transactionalId, req.topicData, names, version) : null;
+      const addErrors =
+        version >= TXN_V2_PRODUCE_SINCE && transactionalId !== null && allowed.length > 0 ? await addProducePartitionsToTxn(broker, transactionalId, allowed, allowedNames, version) : null;
       const topics = req.topicData.map((t, ti) => {
         const name = names[ti];
+        const refusal = refusals[ti]!;
         const partitionResponses = t.partitionData.map((p): PartitionResult => {
+          if (refusal !== ErrorCode.NONE) {
+            anyError = true;
+            return failed(p.index, refusal);
+          }
           const addError = name === undefined ? ErrorCode.NONE : (addErrors?.get(`${name}\u0000${p.index}`) ?? ErrorCode.NONE);
           const r =
             name === undefined

@@ -34,6 +34,28 @@ import { initProducerIdHandler } from './init-producer-id.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { createAclsHandler } from './create-acls.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
+import { apiGuards, type Guard } from '../auth/acl/api-guards.js';
+import { REFUSAL_RESPONSES } from '../auth/acl/refusal-responses.js';
+
+/** The handler, answering a refused request with an error response instead of running it. */
+function guarded(h: ApiHandler, guard: Guard): ApiHandler {
+  const refusal = h.errorResponse ?? REFUSAL_RESPONSES.get(h.apiKey);
+  if (!refusal) throw new Error(`API ${h.apiKey} has an ACL guard but no way to answer a refusal`);
+  return {
+    ...h,
+    handle(ctx, req) {
+      const code = guard(ctx, req);
+      return code === null ? h.handle(ctx, req) : refusal(req, code, ctx.header.apiVersion);
+    },
+  };
+}
 
 export function buildHandlers(broker: Broker): HandlerLookup {
   const table = new Map<number, ApiHandler>();
@@ -75,6 +97,22 @@ export function buildHandlers(broker: Broker): HandlerLookup {
   add(describeProducersHandler(broker));
   add(describeTransactionsHandler(broker));
   add(listTransactionsHandler(broker));
+  // Authentication (src/auth): SASL exchange and SCRAM credential admin.
+  add(saslHandshakeHandler());
+  add(saslAuthenticateHandler());
+  add(describeUserScramCredentialsHandler(broker.scramCredentials));
+  add(alterUserScramCredentialsHandler(broker.scramCredentials));
+  // ACLs (src/auth/acl).
+  add(createAclsHandler(broker));
+  add(describeAclsHandler(broker));
+  add(deleteAclsHandler(broker));
+  // ACL checks of whole requests (src/auth/acl/api-guards.ts), only when an authorizer is set.
+  if (broker.authorizer) {
+    for (const [apiKey, guard] of apiGuards(broker, (id) => broker.topics.getById(id)?.name)) {
+      const h = table.get(apiKey);
+      if (h) table.set(apiKey, guarded(h, guard));
+    }
+  }
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

@@ -24,9 +24,11 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { FrameDecoder, InvalidFrameSizeError } from './frame-decoder.js';
 import type { BudgetWaiter, NetworkBudgets } from './shared-budget.js';
+import type { SaslSession } from '../auth/sasl-session.js';
 import {
   CLOSE_CONNECTION,
   NO_RESPONSE,
+  RespondThenClose,
   type ApiHandler,
   type ConnectionInfo,
   type HandlerOutcome,
@@ -35,6 +37,14 @@ import {
 } from './request-context.js';
 
 const API_VERSIONS_KEY = 18;
+
+/** How a listener secures a new connection (see src/auth). */
+export interface ConnectionSecurity {
+  /** Principal already established by the transport (TLS client certificate). */
+  principal?: string;
+  /** Builds the SASL state on SASL listeners; gets a callback for the authenticated principal. */
+  sasl?: (onAuthenticated: (principal: string) => void) => SaslSession;
+}
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -60,6 +70,8 @@ export class Connection implements BudgetWaiter {
   private readonly decoder: FrameDecoder;
   private readonly pending: Slot[] = [];
   private paused = false;
+  /** Set once the connection is only finishing its last responses before closing. */
+  private draining = false;
   private closed = false;
   /** Graceful shutdown: never resume reading. */
   private stopped = false;
@@ -79,9 +91,30 @@ export class Connection implements BudgetWaiter {
     private readonly logger: Logger,
     private readonly onClose: (c: Connection) => void,
     private readonly budgets: NetworkBudgets,
+    security: ConnectionSecurity = {},
   ) {
-    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: 'User:ANONYMOUS' };
+    this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: security.principal ?? 'User:ANONYMOUS' };
     this.decoder = new FrameDecoder(limits.maxRequestBytes);
+    if (security.sasl) {
+      const sasl = security.sasl((principal) => {
+        this.info.principal = principal;
+        this.decoder.maxFrameBytes = limits.maxRequestBytes;
+      });
+      this.info.sasl = sasl;
+      // Until authenticated, every frame is bounded by sasl.server.max.receive.size (as Kafka).
+      this.decoder.maxFrameBytes = Math.min(limits.maxRequestBytes, sasl.config.maxReceiveSize);
+      // An unauthenticated connection gets a deadline, so holding one open costs an attacker
+      // something: it is closed if authentication has not completed in time.
+      if (sasl.config.authTimeoutMs > 0) {
+        const deadline = setTimeout(() => {
+          if (this.closed || this.draining || sasl.authenticated) return;
+          this.logger.info('closing connection: authentication not completed in time', { connection: this.info.remoteAddress });
+          this.close();
+        }, sasl.config.authTimeoutMs).unref();
+        // Released with the socket, so a flood of short-lived connections holds no closures.
+        socket.once('close', () => clearTimeout(deadline));
+      }
+    }
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs, () => {
@@ -173,7 +206,7 @@ export class Connection implements BudgetWaiter {
     if (this.processing) return; // re-entrancy: a sync handler completing can trigger maybeResume
     this.processing = true;
     try {
-      while (!this.closed) {
+      while (!this.closed && !this.draining) {
         if (this.overloaded()) {
           this.pause();
           if (this.budgets.requests.exhausted) this.budgets.requests.wait(this);
@@ -218,7 +251,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeResume(): void {
-    if (this.closed || this.stopped || !this.paused) return;
+    if (this.closed || this.stopped || this.draining || !this.paused) return;
     if (this.overloaded()) {
       if (this.budgets.requests.exhausted) this.budgets.requests.wait(this);
       return;
@@ -243,6 +276,10 @@ export class Connection implements BudgetWaiter {
   }
 
   private handleFrame(frame: Buffer): void {
+    if (this.info.sasl?.rawTokens) {
+      this.handleRawSaslToken(this.info.sasl, frame);
+      return;
+    }
     if (frame.length < 8) {
       this.protocolViolation('request shorter than its header');
       return;
@@ -262,6 +299,11 @@ export class Connection implements BudgetWaiter {
     const versionOk = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!versionOk && header.apiKey !== API_VERSIONS_KEY) {
       this.protocolViolation(`unsupported version ${header.apiVersion} of API key ${header.apiKey}`);
+      return;
+    }
+    const refusal = this.info.sasl?.admit(header.apiKey, versionOk) ?? null;
+    if (refusal !== null) {
+      this.protocolViolation(refusal);
       return;
     }
     const slot: Slot = { correlationId: header.correlationId, done: false, chunks: null };
@@ -332,7 +374,39 @@ export class Connection implements BudgetWaiter {
       this.close();
       return;
     }
+    if (outcome instanceof RespondThenClose) {
+      this.complete(slot, header, outcome.body);
+      this.closeSoon();
+      return;
+    }
     this.complete(slot, header, outcome);
+  }
+
+  /**
+   * A raw SASL token (after a v0 SaslHandshake): evaluated in order with the requests before it;
+   * the reply goes back size-prefixed without a Kafka header. A failure closes without a reply,
+   * as Kafka does on this path.
+   */
+  private handleRawSaslToken(sasl: SaslSession, token: Buffer): void {
+    const reply = sasl.evaluateRaw(token);
+    if (reply === null) {
+      this.logger.info('SASL authentication failed', { connection: this.info.remoteAddress, listener: this.info.listenerName });
+      this.closeSoon();
+      return;
+    }
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(reply.length, 0);
+    this.pending.push({ correlationId: -1, done: true, chunks: [size, reply] });
+    this.flush();
+  }
+
+  /** Stops reading, lets queued responses go out, and closes a moment later. */
+  private closeSoon(): void {
+    if (this.closed) return;
+    this.stopReading();
+    this.draining = true;
+    // connection.failed.authentication.delay.ms: slows down password guessing, as Kafka does.
+    setTimeout(() => this.close(), this.info.sasl?.config.failedAuthDelayMs ?? 0).unref();
   }
 
   private handlerFailed(slot: Slot, header: RequestHeader, handler: ApiHandler, request: unknown, err: unknown): void {

@@ -20,7 +20,8 @@ export class FrameDecoder {
   private headSize = -1;
   private decoded = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Mutable: SASL listeners bound frames tighter until the client has authenticated. */
+  constructor(public maxFrameBytes: number) {}
 
   get bufferedBytes(): number {
     return this.buffered;

@@ -1,5 +1,6 @@
 // What a handler sees of a request beyond its decoded body.
 import type { Socket } from 'node:net';
+import type { SaslSession } from '../auth/sasl-session.js';
 
 export interface RequestHeader {
   apiKey: number;
@@ -18,6 +19,8 @@ export interface ConnectionInfo {
    * listeners never do). Authorization decisions use it.
    */
   principal: string;
+  /** SASL state on SASL_PLAINTEXT / SASL_SSL listeners; absent elsewhere. */
+  sasl?: SaslSession;
 }
 
 export interface RequestContext {
@@ -32,7 +35,15 @@ export const NO_RESPONSE = Symbol('no-response');
 /** Returned by a handler when Kafka closes the connection instead of answering (acks=0 produce errors). */
 export const CLOSE_CONNECTION = Symbol('close-connection');
 
-export type HandlerOutcome = object | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
+/**
+ * Answer, then close the connection shortly after (failed SASL authentication: Kafka sends the
+ * error, delays the close a little to slow down password guessing, and stops reading meanwhile).
+ */
+export class RespondThenClose {
+  constructor(readonly body: object) {}
+}
+
+export type HandlerOutcome = object | typeof NO_RESPONSE | typeof CLOSE_CONNECTION | RespondThenClose;
 
 export interface ApiHandler<Req = any> {
   apiKey: number;

@@ -1,5 +1,6 @@
-// TCP listeners. Each accepted socket passes the connection quotas (max.connections, per IP)
-// and becomes a Connection; all connections share the broker-wide request budgets
+// TCP and TLS listeners. Each accepted socket passes the connection quotas (max.connections, per
+// IP) and becomes a Connection (SSL/SASL_SSL listeners accept through node:tls and start it once
+// the handshake is done); all connections share the broker-wide request budgets
 // (queued.max.requests, queued.max.request.bytes) and a slow-sender watchdog. Shutdown stops
 // accepting, lets in-flight requests finish (bounded by a grace period), then closes what is left.
 //
@@ -8,6 +9,9 @@
 // it before it touches any data, and opens the gate after loading its logs. Connections made in
 // between wait (unread, bounded in number) and are served from open(), where the quotas apply.
 import net from 'node:net';
+import tls from 'node:tls';
+import { tlsPeer, type TlsListenerOptions } from '../auth/tls.js';
+import type { SaslSession } from '../auth/sasl-session.js';
 import type { Logger } from '../logging/logger.js';
 import { Connection, type ConnectionLimits, type HandlerLookup } from './connection.js';
 import { ConnectionQuotas, normalizeAddress, type QuotaSettings } from './connection-quotas.js';
@@ -17,6 +21,10 @@ export interface ListenerSpec {
   name: string;
   host: string;
   port: number;
+  /** TLS settings (SSL, SASL_SSL listeners). */
+  tls?: TlsListenerOptions | null;
+  /** SASL state factory (SASL_PLAINTEXT, SASL_SSL listeners). */
+  sasl?: ((onAuthenticated: (principal: string) => void) => SaslSession) | null;
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -66,7 +74,7 @@ export class NetworkServer {
   private serving = false;
   private closed = false;
   /** Sockets accepted between bind() and open(). */
-  private waiting: { socket: net.Socket; listener: string }[] = [];
+  private waiting: { socket: net.Socket; spec: ListenerSpec; principal?: string }[] = [];
 
   constructor(
     /** Null until open() when the broker binds before its handlers exist. */
@@ -103,7 +111,7 @@ export class NetworkServer {
   /** Binds every listener (a busy port rejects with EADDRINUSE); connections wait until open(). */
   async bind(listeners: ListenerSpec[]): Promise<BoundListener[]> {
     for (const spec of listeners) {
-      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, spec.name));
+      const server = spec.tls ? this.tlsServer(spec, spec.tls) : net.createServer({ noDelay: true }, (socket) => this.accept(socket, spec));
       await new Promise<void>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException) => {
           const where = `${spec.host === '' ? '*' : spec.host}:${spec.port}`;
@@ -134,7 +142,7 @@ export class NetworkServer {
     this.serving = true;
     const waiting = this.waiting;
     this.waiting = [];
-    for (const w of waiting) if (!w.socket.destroyed) this.accept(w.socket, w.listener);
+    for (const w of waiting) if (!w.socket.destroyed) this.accept(w.socket, w.spec, w.principal);
     for (const b of this.bound) this.logger.info('listening', { listener: b.name, host: b.host, port: b.boundPort });
   }
 
@@ -153,12 +161,33 @@ export class NetworkServer {
     };
   }
 
-  private accept(socket: net.Socket, listenerName: string): void {
+  private tlsServer(spec: ListenerSpec, t: TlsListenerOptions): tls.Server {
+    const server = tls.createServer({ ...t.options, noDelay: true }, (socket) => {
+      const peer = tlsPeer(socket, t);
+      if ('reject' in peer) {
+        this.logger.info('closing TLS connection', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, reason: peer.reject });
+        socket.destroy();
+        return;
+      }
+      this.accept(socket, spec, peer.principal ?? undefined);
+    });
+    server.on('tlsClientError', (err, socket) => {
+      this.logger.debug('TLS handshake failed', { listener: spec.name, connection: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message });
+      // With a listener attached Node leaves the socket open: a failed or timed-out handshake
+      // would otherwise hold its socket forever. end() first lets the TLS alert reach the client
+      // (so it reports e.g. "unknown ca" rather than a bare EOF); destroy() bounds the wait.
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+    return server;
+  }
+
+  private accept(socket: net.Socket, spec: ListenerSpec, principal?: string): void {
     if (!this.serving) {
       // Not ready yet: hold the socket unread (the client's bytes wait in buffers), bounded.
       socket.on('error', () => {});
       if (this.closed || this.waiting.length >= MAX_WAITING_CONNECTIONS) socket.destroy();
-      else this.waiting.push({ socket, listener: listenerName });
+      else this.waiting.push({ socket, spec, principal });
       return;
     }
     const address = normalizeAddress(socket.remoteAddress ?? '');
@@ -170,7 +199,7 @@ export class NetworkServer {
     const conn = new Connection(
       socket,
       this.nextConnectionId++,
-      listenerName,
+      spec.name,
       this.handlers!,
       this.limits,
       this.logger,
@@ -179,6 +208,7 @@ export class NetworkServer {
         this.quotas.release(address);
       },
       this.budgets,
+      { principal, sasl: spec.sasl ?? undefined },
     );
     this.connections.add(conn);
   }

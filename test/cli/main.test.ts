@@ -124,7 +124,9 @@ describe('parseStartArgs', () => {
       file: 'server.properties',
       overrides: ['a=1', 'b=2=3'],
       help: false,
+      generateTls: false,
     });
+    expect(parseStartArgs(['--generate-tls'])).toMatchObject({ generateTls: true });
   });
 
   it('rejects a dangling --override, a malformed override and two files', () => {

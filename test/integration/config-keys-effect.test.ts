@@ -56,10 +56,10 @@ describe('keys that take effect', () => {
 });
 
 describe('keys that are refused', () => {
-  it('a listener mapped to a security protocol that is not served stops the broker with a message', async () => {
+  it('a TLS listener without a key and certificate stops the broker with a message naming the key', async () => {
     await expect(
       startTestBroker({ listeners: 'SSL://127.0.0.1:0', 'listener.security.protocol.map': 'SSL:SSL' }),
-    ).rejects.toThrow(/Listener SSL uses security protocol SSL.*only PLAINTEXT/);
+    ).rejects.toThrow(/Listener SSL uses TLS and needs a key and certificate: ssl.keystore.location/);
   });
 });
 

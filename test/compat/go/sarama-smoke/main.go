@@ -1,12 +1,16 @@
 // sarama (Debian golang-github-shopify-sarama-dev 1.22) smoke client for the compat tests.
-// One JSON argument: {"bootstrap","topic","partition","version","codec","messages":[{"key","value"}]}
+// One JSON argument: {"bootstrap","topic","partition","version","codec","messages":[{"key","value"}],
+// "tls":{"ca","cert","key"} (optional PEM file paths), "sasl":{"user","password"} (optional, PLAIN)}
 // (bytes as hex, null allowed). Produces with a SyncProducer pinned to `partition`, consumes the
 // partition from the oldest offset, and prints one JSON line with what happened.
 // Build (offline, GOPATH mode): GOPATH=/usr/share/gocode GO111MODULE=off GOPROXY=off go build
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
+	"io/ioutil"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -27,6 +31,15 @@ type params struct {
 	Version   string `json:"version"`
 	Codec     string `json:"codec"`
 	Messages  []msg  `json:"messages"`
+	TLS       *struct {
+		CA   string `json:"ca"`
+		Cert string `json:"cert"`
+		Key  string `json:"key"`
+	} `json:"tls"`
+	SASL *struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+	} `json:"sasl"`
 }
 
 type consumed struct {
@@ -88,6 +101,31 @@ func run(p params) (res result) {
 	cfg.Producer.Flush.Frequency = 50 * time.Millisecond
 	cfg.Metadata.Retry.Max = 2
 	cfg.Net.DialTimeout = 10 * time.Second
+	if p.TLS != nil {
+		pem, err := ioutil.ReadFile(p.TLS.CA)
+		if err != nil {
+			res.Error = "tls: " + err.Error()
+			return
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		tc := &tls.Config{RootCAs: pool}
+		if p.TLS.Cert != "" {
+			pair, err := tls.LoadX509KeyPair(p.TLS.Cert, p.TLS.Key)
+			if err != nil {
+				res.Error = "tls: " + err.Error()
+				return
+			}
+			tc.Certificates = []tls.Certificate{pair}
+		}
+		cfg.Net.TLS.Enable = true
+		cfg.Net.TLS.Config = tc
+	}
+	if p.SASL != nil {
+		cfg.Net.SASL.Enable = true
+		cfg.Net.SASL.User = p.SASL.User
+		cfg.Net.SASL.Password = p.SASL.Password
+	}
 
 	producer, err := sarama.NewSyncProducer([]string{p.Bootstrap}, cfg)
 	if err != nil {

@@ -1,0 +1,55 @@
+// The broker's ACLs, one JSON file in the first data directory (__tributary_acls.json), written
+// atomically; one write at a time, the in-memory set changes only once the write succeeded.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../../../storage/log/log-files.js';
+import { bindingKey, type AclBinding } from './acl-model.js';
+
+export const ACL_FILE = '__tributary_acls.json';
+
+export class AclStore {
+  private readonly bindings = new Map<string, AclBinding>();
+  private chain: Promise<void> = Promise.resolve();
+  /** Bumped on every change; the authorizer rebuilds its index when it moves. */
+  version = 0;
+
+  constructor(readonly file: string) {}
+
+  static inLogDir(dir: string): AclStore {
+    return new AclStore(path.join(dir, ACL_FILE));
+  }
+
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const doc = JSON.parse(text) as { version: number; acls: AclBinding[] };
+    if (doc.version !== 1 || !Array.isArray(doc.acls)) throw new Error(`${this.file}: unsupported format`);
+    this.bindings.clear();
+    for (const b of doc.acls) this.bindings.set(bindingKey(b), b);
+    this.version++;
+  }
+
+  all(): AclBinding[] {
+    return [...this.bindings.values()];
+  }
+
+  /** Adds and removes bindings in one persisted step. */
+  change(add: readonly AclBinding[], remove: readonly AclBinding[]): Promise<void> {
+    const run = this.chain.then(async () => {
+      const next = new Map(this.bindings);
+      for (const b of remove) next.delete(bindingKey(b));
+      for (const b of add) next.set(bindingKey(b), { ...b });
+      await writeFileAtomic(this.file, JSON.stringify({ version: 1, acls: [...next.values()] }, null, 1), path.dirname(this.file));
+      this.bindings.clear();
+      for (const [k, v] of next) this.bindings.set(k, v);
+      this.version++;
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+}

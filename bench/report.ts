@@ -16,7 +16,10 @@ export interface ScenarioRecord {
   results: Partial<Record<TargetName, Outcome>>;
   /** Per target: every round, in the order run. */
   rounds: Partial<Record<TargetName, RunFigures[]>>;
-  /** broker / null: MiB/s for throughput kinds, p50/p99/p999 for latency kinds. */
+  /**
+   * broker / null: MiB/s for throughput kinds, p50/p99/p999 for latency kinds; with Kafka as a
+   * target also broker / kafka as vsKafkaMibPerSec, vsKafkaP50, vsKafkaP99, vsKafkaCpuPerGiB.
+   */
   ratio: Record<string, number>;
 }
 
@@ -32,9 +35,25 @@ export function ok(o: Outcome | undefined): o is RunFigures {
   return o !== undefined && !('failed' in o);
 }
 
+/** Target CPU seconds per GiB moved (produce: acknowledged, fetch: returned). */
+export function cpuSecondsPerGiB(o: RunFigures): number {
+  return o.cpu.targetPct / 100 / (o.throughput.mibPerSec / 1024);
+}
+
 export function computeRatio(s: ScenarioRecord): void {
   const n = s.results.null;
   const b = s.results.broker;
+  const k = s.results.kafka;
+  if (ok(b) && ok(k)) {
+    if (s.kind === 'latency' || s.kind === 'e2e') {
+      s.ratio.vsKafkaP50 = b.latency.p50Us / k.latency.p50Us;
+      s.ratio.vsKafkaP99 = b.latency.p99Us / k.latency.p99Us;
+      s.ratio.vsKafkaCpuPct = b.cpu.targetPct / k.cpu.targetPct;
+    } else {
+      s.ratio.vsKafkaMibPerSec = b.throughput.mibPerSec / k.throughput.mibPerSec;
+      s.ratio.vsKafkaCpuPerGiB = cpuSecondsPerGiB(b) / cpuSecondsPerGiB(k);
+    }
+  }
   if (!ok(n) || !ok(b)) return;
   if (s.kind === 'latency' || s.kind === 'e2e') {
     s.ratio.p50 = b.latency.p50Us / n.latency.p50Us;
@@ -110,8 +129,44 @@ export function latencyTable(r: BenchReport): string {
   return table(['scenario', 'rate req/s', 'null p50 / p99 / p999 ms', 'broker p50 / p99 / p999 ms', 'ratio p50 / p99 / p999', 'samples', 'gen loop delay p99 ms (null / broker)', 'other load, cores (null / broker)', 'errors'], rows);
 }
 
+/** Tributary (the broker) against Apache Kafka, same generator, same rounds. */
+export function vsKafkaTable(r: BenchReport): string {
+  const rows = r.scenarios
+    .filter((s) => s.results.kafka !== undefined)
+    .map((s) => {
+      const b = s.results.broker;
+      const k = s.results.kafka;
+      const lat = s.kind === 'latency' || s.kind === 'e2e';
+      const main = (o: Outcome | undefined): string =>
+        !ok(o) ? '-' : lat ? `${ms(o.latency.p50Us)} / ${ms(o.latency.p99Us)} ms` : `${f1(o.throughput.mibPerSec)} MiB/s`;
+      const ratio = lat
+        ? s.ratio.vsKafkaP50 !== undefined ? `${f2(s.ratio.vsKafkaP50)} / ${f2(s.ratio.vsKafkaP99!)}` : '-'
+        : s.ratio.vsKafkaMibPerSec !== undefined ? f2(s.ratio.vsKafkaMibPerSec) : '-';
+      const cpu = (o: Outcome | undefined): string => (!ok(o) ? '-' : lat ? `${Math.round(o.cpu.targetPct)} %` : `${f1(cpuSecondsPerGiB(o))} s`);
+      return [
+        s.title,
+        main(b),
+        main(k),
+        ratio,
+        `${cpu(b)} / ${cpu(k)}`,
+        [b, k].map((o) => (ok(o) && o.extra.targetRssMiB !== undefined ? String(o.extra.targetRssMiB) : '-')).join(' / '),
+        [b, k].map((o) => (ok(o) ? o.cpu.otherLoadCores.toFixed(1) : '-')).join(' / '),
+        [errorsOf(b) && `tributary: ${errorsOf(b)}`, errorsOf(k) && `kafka: ${errorsOf(k)}`].filter(Boolean).join('; '),
+      ];
+    });
+  return table(
+    ['scenario', 'Tributary', 'Kafka', 'Tributary/Kafka (latency: p50 / p99)', 'CPU per GiB (latency: CPU%) T / K', 'RSS MiB after, T / K', 'other load, cores (T / K)', 'errors'],
+    rows,
+  );
+}
+
 export function renderReport(r: BenchReport): string {
   const out = [throughputTable(r), '', latencyTable(r), ''];
+  if (r.scenarios.some((s) => s.results.kafka !== undefined)) {
+    out.push(vsKafkaTable(r), '');
+    const st = r.meta.startMs as Record<string, number> | undefined;
+    if (st?.broker !== undefined && st.kafka !== undefined) out.push(`start-up to first answer, ms: Tributary ${st.broker}, Kafka ${st.kafka} (incl. storage format)`, '');
+  }
   if (r.aims.length) {
     out.push('Aims:');
     for (const a of r.aims) out.push(`  [${a.met === null ? ' ? ' : a.met ? 'met' : 'MISSED'}] ${a.text}`);

@@ -4,7 +4,12 @@
 //
 //   --quick            one short round per scenario, fewer sizes (under ~40 s)
 //   --micro            run the micro-benchmarks (bench/micro/) instead
-//   --target T         null | broker | both (default both)
+//   --target T         null | broker | both (default both), or a list such as broker,kafka
+//   --with-kafka       add Apache Kafka (test/helpers/kafka-reference.ts, 1 node, stock JVM flags,
+//                      default config) as a third target in the same rounds; adds ~2 min and
+//                      writes latest-vs-kafka.json instead of latest.json (`npm run bench:vs-kafka`)
+//                      (and a produce-latency rate of 512 req/s instead of 2048 unless given)
+//   --kafka-property k=v    server.properties entry for that Kafka (repeatable; a tuned run)
 //   --only a,b         produce, fetch, latency, e2e, client (client = @platformatic/kafka
 //                      producer; part of full runs, not of --quick)
 //   --rounds N         rounds per scenario and target (default 2, quick 1)
@@ -22,11 +27,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchConnection } from './load-generator.js';
-import { createTopics } from './lib/kafka-calls.js';
+import { createTopics, waitForLeaders } from './lib/kafka-calls.js';
 import type { RunFigures } from './lib/meter.js';
 import { combineRounds, withoutHistograms } from './lib/rounds.js';
-import { REPO_ROOT, startBroker, startNullSink, type Target, type TargetName } from './lib/targets.js';
+import { REPO_ROOT, startBroker, startKafka, startNullSink, type Target, type TargetName } from './lib/targets.js';
 import { planScenarios, type Plan, type PlannedScenario } from './plan.js';
+import { runProduceThroughput } from './scenarios/produce-throughput.js';
 import { computeRatio, ok, renderReport, type BenchReport, type ScenarioRecord } from './report.js';
 
 const { values: args } = parseArgs({
@@ -41,6 +47,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'broker-override': { type: 'string', multiple: true, default: [] },
     'broker-env': { type: 'string', multiple: true, default: [] },
+    'with-kafka': { type: 'boolean', default: false },
+    'kafka-property': { type: 'string', multiple: true, default: [] },
     render: { type: 'string' },
   },
 });
@@ -60,12 +68,18 @@ if (args.micro) {
 
 const quick = args.quick!;
 const partial = args.only !== undefined || args.target !== 'both';
-const targetNames: TargetName[] = args.target === 'both' ? ['null', 'broker'] : [args.target as TargetName];
+const withKafka = args['with-kafka']! || args.target!.split(',').includes('kafka');
+const targetNames: TargetName[] = args.target === 'both' ? ['null', 'broker'] : (args.target!.split(',') as TargetName[]);
+if (withKafka && !targetNames.includes('kafka')) targetNames.push('kafka');
+const kafkaProperties = Object.fromEntries(args['kafka-property']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const plan: Plan = planScenarios({
   quick,
   only: args.only?.split(','),
   rounds: args.rounds ? Number(args.rounds) : undefined,
-  latencyRate: args['latency-rate'] ? Number(args['latency-rate']) : undefined,
+  // Kafka handles one request per connection at a time (the socket is muted until the answer
+  // is sent), so the single-connection 2048 req/s default is beyond what one Kafka connection
+  // takes on this machine and would measure a queue: vs-Kafka runs default to 512 req/s (8 MiB/s).
+  latencyRate: args['latency-rate'] ? Number(args['latency-rate']) : withKafka ? 512 : undefined,
 });
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
@@ -76,7 +90,9 @@ let brokerStarts = 0;
 async function start(name: TargetName): Promise<Target | null> {
   try {
     const t =
-      name === 'null'
+      name === 'kafka'
+        ? await startKafka({ logFile: path.join(workDir, 'kafka.log'), properties: kafkaProperties })
+        : name === 'null'
         ? await startNullSink({ partitions: plan.partitions, fetchBatchBytes: plan.fetchBatchBytes, fetchLogBytes: 16 * 1024 * 1024, logFile: path.join(workDir, 'null-sink.log') })
         : await startBroker({
             logDir: path.join(workDir, `broker-data-${brokerStarts}`),
@@ -86,6 +102,9 @@ async function start(name: TargetName): Promise<Target | null> {
             nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(REPO_ROOT, 'bench', 'results', 'profiles')}`] : [],
           });
     targets.set(name, t);
+    if (t.startMs !== undefined) ((report.meta.startMs ??= {}) as Record<string, number>)[name] = Math.round(t.startMs);
+    report.meta.startRssMiB ??= {};
+    (report.meta.startRssMiB as Record<string, number>)[name] = Math.round(t.rssBytes() / 2 ** 20);
     return t;
   } catch (err) {
     report.issues.push(`${name} failed to start: ${(err as Error).message.split('\n').slice(0, 6).join(' | ')}`);
@@ -109,6 +128,8 @@ async function runOnce(s: PlannedScenario, t: Target): Promise<RunFigures> {
   const setup = await BenchConnection.connect(t.host, t.port, 'bench-setup');
   try {
     await createTopics(setup, s.topics);
+    // The null sink has no ListOffsets (and its leadership is instant).
+    if (t.name !== 'null') await waitForLeaders(setup, s.topics);
   } finally {
     setup.close();
   }
@@ -149,7 +170,10 @@ async function runScenario(s: PlannedScenario): Promise<void> {
     if (rounds?.length) rec.results[name] = combineRounds(latencyKind, rounds);
     else rec.results[name] = { failed: failures[name] ?? 'not run' };
     const r = rec.results[name]!;
-    if (name !== 'broker') continue;
+    if (name !== 'broker') {
+      if (name === 'kafka' && failures.kafka) report.issues.push(`${s.title}: kafka ${failures.kafka.split('\n')[0]}`);
+      continue;
+    }
     if (failures.broker) report.issues.push(`${s.title}: ${failures.broker.split('\n')[0]}`);
     if (ok(r) && Object.keys(r.errors).length) report.issues.push(`${s.title}: broker errors ${JSON.stringify(r.errors)}`);
   }
@@ -190,9 +214,10 @@ function save(startedAt: Date): void {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const name = `${stamp}${quick ? '-quick' : ''}${partial ? '-partial' : ''}.json`;
   writeFileSync(path.join(dir, name), json);
-  const latest = quick ? 'latest-quick.json' : 'latest.json';
-  if (!partial) writeFileSync(path.join(dir, latest), json);
-  console.log(`results: bench/results/${name}${partial ? '' : ` and ${latest}`}`);
+  const latest = withKafka ? `latest-vs-kafka${quick ? '-quick' : ''}.json` : quick ? 'latest-quick.json' : 'latest.json';
+  const saveLatest = !partial || (withKafka && args.only === undefined);
+  if (saveLatest) writeFileSync(path.join(dir, latest), json);
+  console.log(`results: bench/results/${name}${saveLatest ? ` and ${latest}` : ''}`);
 }
 
 async function main(): Promise<void> {
@@ -211,12 +236,28 @@ async function main(): Promise<void> {
     recordBytes: 1024,
     brokerOverrides: args['broker-override'],
     brokerEnv: args['broker-env'],
+    targets: targetNames,
+    ...(withKafka ? { kafkaProperties, kafkaJvm: 'stock: -Xms1G -Xmx1G -XX:+UseG1GC -XX:MaxGCPauseMillis=20 (kafka-server-start.sh)' } : {}),
+    loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
   };
   console.log(`tributary bench (${quick ? 'quick' : 'full'}, ${plan.rounds} round(s) per target), work dir ${workDir}`);
   for (const name of targetNames) await start(name);
+  if (withKafka) {
+    // The JVM compiles its hot paths over the first seconds of load (V8 does too, faster): give
+    // every target the same few seconds of produce load before anything is measured.
+    for (const name of targetNames) {
+      const t = targets.get(name);
+      if (!t) continue;
+      const params = { topic: 'warmup', partitions: plan.partitions, connections: 2, batchBytes: 16 * 1024, acks: 1, inflight: 5, warmupMs: 500, measureMs: quick ? 2000 : 4000 };
+      process.stdout.write(`  warm-up -> ${name} ... `);
+      const r = await runOnce({ id: 'warmup', title: 'warm-up', kind: 'produce', params, topics: [{ name: 'warmup', partitions: plan.partitions }], run: (x) => runProduceThroughput(x, params) }, t);
+      console.log(`${r.throughput.mibPerSec.toFixed(1)} MiB/s (not recorded)`);
+    }
+  }
   for (const s of plan.scenarios) await runScenario(s);
   evaluateAims();
   report.meta.seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  report.meta.loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
   console.log('');
   console.log(renderReport(report));
   if (!args['no-save']) save(startedAt);

@@ -4,10 +4,12 @@
 import { errorName } from '../../protocol/errors.js';
 import { decodeCreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import { decodeFetchResponse, type FetchResponse } from '../../protocol/generated/fetch.js';
+import { decodeListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
+import { decodeMetadataResponse } from '../../protocol/generated/metadata.js';
 import { decodeProduceResponse } from '../../protocol/generated/produce.js';
 import type { Reader } from '../../protocol/wire/reader.js';
 import type { BenchConnection } from '../load-generator.js';
-import { CREATE_TOPICS_VERSION, encodeCreateTopicsBody, PRODUCE_VERSION, FETCH_VERSION } from './payloads.js';
+import { CREATE_TOPICS_VERSION, encodeCreateTopicsBody, encodeListOffsetsBody, encodeMetadataBody, LIST_OFFSETS_VERSION, METADATA_VERSION, PRODUCE_VERSION, FETCH_VERSION } from './payloads.js';
 
 export async function createTopics(conn: BenchConnection, topics: { name: string; partitions: number }[]): Promise<void> {
   const res = await conn.request(19, CREATE_TOPICS_VERSION, encodeCreateTopicsBody(topics), decodeCreateTopicsResponse);
@@ -16,6 +18,29 @@ export async function createTopics(conn: BenchConnection, topics: { name: string
     if (t.errorCode !== 0 && t.errorCode !== 36) {
       throw new Error(`CreateTopics ${t.name}: ${errorName(t.errorCode)} ${t.errorMessage ?? ''}`);
     }
+  }
+}
+
+/**
+ * Waits until Metadata shows a leader for every partition of `topics` and that leader answers
+ * ListOffsets without error. Apache Kafka answers CreateTopics before its broker has taken
+ * leadership (the metadata log is applied a moment later, the metadata cache before the replica
+ * manager), so the first produce requests would otherwise get NOT_LEADER_OR_FOLLOWER.
+ */
+export async function waitForLeaders(conn: BenchConnection, topics: { name: string; partitions: number }[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await conn.request(3, METADATA_VERSION, encodeMetadataBody(topics.map((t) => t.name)), decodeMetadataResponse);
+    const ready = topics.every((want) => {
+      const t = res.topics.find((x) => x.name === want.name);
+      return t !== undefined && t.errorCode === 0 && t.partitions.length === want.partitions && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0);
+    });
+    if (ready) {
+      const lo = await conn.request(2, LIST_OFFSETS_VERSION, encodeListOffsetsBody(topics), decodeListOffsetsResponse);
+      if (lo.topics.every((t) => t.partitions.every((p) => p.errorCode === 0))) return;
+    }
+    if (Date.now() > deadline) throw new Error(`no leaders for ${topics.map((t) => t.name).join(', ')} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { encodeApiVersionsRequest } from '../../protocol/generated/api-versions.js';
 import { encodeCreateTopicsRequest } from '../../protocol/generated/create-topics.js';
 import { encodeFetchRequest, type FetchRequest } from '../../protocol/generated/fetch.js';
+import { encodeListOffsetsRequest } from '../../protocol/generated/list-offsets.js';
+import { encodeMetadataRequest } from '../../protocol/generated/metadata.js';
 import { encodeProduceRequest, type ProduceRequest } from '../../protocol/generated/produce.js';
 import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.js';
 import { ZERO_UUID } from '../../protocol/wire/defaults.js';
@@ -14,6 +16,8 @@ export const PRODUCE_VERSION = 9;
 export const FETCH_VERSION = 12;
 export const CREATE_TOPICS_VERSION = 7;
 export const API_VERSIONS_VERSION = 3;
+export const METADATA_VERSION = 12;
+export const LIST_OFFSETS_VERSION = 7;
 
 export const RECORD_BYTES = 1024;
 
@@ -136,5 +140,31 @@ export function encodeCreateTopicsBody(topics: { name: string; partitions: numbe
 export function encodeApiVersionsBody(): Buffer {
   const w = new Writer(64);
   encodeApiVersionsRequest(w, API_VERSIONS_VERSION, { clientSoftwareName: 'tributary-bench', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 });
+  return finish(w);
+}
+
+export function encodeMetadataBody(topics: string[]): Buffer {
+  const w = new Writer(256);
+  encodeMetadataRequest(w, METADATA_VERSION, {
+    topics: topics.map((name) => ({ topicId: ZERO_UUID, name })),
+    allowAutoTopicCreation: false,
+    includeClusterAuthorizedOperations: false,
+    includeTopicAuthorizedOperations: false,
+  });
+  return finish(w);
+}
+
+/** ListOffsets (latest) for every partition: answered without error only by a ready leader. */
+export function encodeListOffsetsBody(topics: { name: string; partitions: number }[]): Buffer {
+  const w = new Writer(256);
+  encodeListOffsetsRequest(w, LIST_OFFSETS_VERSION, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: topics.map((t) => ({
+      name: t.name,
+      partitions: Array.from({ length: t.partitions }, (_, i) => ({ partitionIndex: i, currentLeaderEpoch: -1, timestamp: -1, maxNumOffsets: 1 })),
+    })),
+    timeoutMs: 30_000,
+  });
   return finish(w);
 }

@@ -2,20 +2,23 @@
 // generator's event loop: the null sink (forked through tsx) and the broker (the real CLI,
 // `node bin/tributary.js start --override ...`, data in a temp dir). Both get
 // --max-semi-space-size=64 (the broker's bin sets it too) so the comparison is like for like.
+// With --with-kafka, Apache Kafka itself (test/helpers/kafka-reference.ts: one KRaft node, its
+// shipped JVM flags and default config) is a third target, measured from /proc like the broker.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchConnection } from '../load-generator.js';
 import { decodeApiVersionsResponse } from '../../protocol/generated/api-versions.js';
 import { API_VERSIONS_VERSION, encodeApiVersionsBody } from './payloads.js';
+import { startKafkaReference } from '../../test/helpers/kafka-reference.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOST = '127.0.0.1';
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks
 
-export type TargetName = 'null' | 'broker';
+export type TargetName = 'null' | 'broker' | 'kafka';
 
 export interface Target {
   name: TargetName;
@@ -32,6 +35,8 @@ export interface Target {
   stop(): Promise<void>;
   /** How load connections reach it (TLS, SASL); default plain TCP to host:port. */
   connect?: (clientId?: string) => Promise<BenchConnection>;
+  /** Wall time from spawn to the first answered ApiVersions (Kafka: format + "Kafka Server started"). */
+  startMs?: number;
 }
 
 /** A load connection to the target, through its own connect() when it has one. */
@@ -186,7 +191,49 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
+  const t0 = performance.now();
   const t = wrap('broker', child, port, o.logFile);
   await waitReady(port, t, 90_000);
+  t.startMs = performance.now() - t0;
+  return t;
+}
+
+export interface KafkaOptions {
+  logFile: string;
+  /** Extra server.properties entries (a tuned run); none = Kafka's defaults. */
+  properties?: Record<string, string>;
+}
+
+/** Apache Kafka (the version test/reference/pom.xml pins), one combined broker+controller node. */
+export async function startKafka(o: KafkaOptions): Promise<Target> {
+  const kafka = await startKafkaReference({ nodes: 1, jvm: 'stock', properties: o.properties, startTimeoutMs: 120_000 });
+  const { pid, port } = kafka.nodes[0]!;
+  let gone: Target['exit'] = null;
+  const t: Target = {
+    name: 'kafka',
+    host: HOST,
+    port,
+    pid,
+    cpuSeconds: () => procCpuSeconds(pid),
+    rssBytes: () => procRss(pid),
+    // The helper owns the JVM; a vanished /proc entry is how an exit shows here.
+    get exit() {
+      if (!gone && !existsSync(`/proc/${pid}/stat`)) gone = { code: null, signal: 'exited' };
+      return gone;
+    },
+    set exit(v) {
+      gone = v;
+    },
+    logTail(lines = 30) {
+      return kafka.logs().split('\n').slice(-lines).join('\n');
+    },
+    async stop() {
+      const log = createWriteStream(o.logFile);
+      log.end(kafka.logs());
+      await kafka.stop();
+    },
+    startMs: kafka.startMs,
+  };
+  await waitReady(port, t, 30_000);
   return t;
 }

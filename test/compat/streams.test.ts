@@ -1,0 +1,249 @@
+// Kafka Streams 4.1 (test/compat/streams/StreamsApp.java: a KStream-KTable join, a repartition by
+// region and a 10 s tumbling windowed count/sum in a window store, processing.guarantee =
+// exactly_once_v2) against a spawned Tributary. The input is deterministic, so the test computes
+// the final aggregate of every (region, window) itself and reads the output with read_committed:
+//   1. a clean run gives exactly those aggregates, and the internal topics Streams created (the two
+//      changelogs and the repartition topic) carry the configs Streams asked for;
+//   2. kill -9 of the Streams process while input is still arriving, then a restart on the same
+//      state dir: still exact (no update counted twice, nothing lost);
+//   3. kill -9 of the broker while Streams runs, restart on the same data dir and port: Streams
+//      recovers by itself and the aggregates are still exact.
+// Committed output is a stream of updates per (region, window); under exactly-once each update is
+// a later state of the same aggregate, so per key both count and sum strictly increase and the last
+// value is the expected one. A replayed (double-counted) or lost update breaks one of the two.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamsClasspath } from '../helpers/java-client.js';
+import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+
+const APP = 'region-totals-app';
+const PARTITIONS = 2;
+const CUSTOMERS = 12;
+const REGIONS = ['north', 'south', 'west'];
+const ORDER_SPACING_MS = 200;
+// Timestamps half an hour back, aligned to a window: inside the app's 6 h grace and every retention.
+const BASE = Math.floor((Date.now() - 1_800_000) / 10_000) * 10_000;
+
+const customerOf = (i: number) => `c${i % CUSTOMERS}`;
+const regionOf = (c: number) => REGIONS[c % REGIONS.length];
+const amountOf = (i: number) => ((i * 37) % 100) + 1;
+const tsOf = (i: number) => BASE + i * ORDER_SPACING_MS;
+
+/** The final "count,sum" per "region@windowStart" after orders [0, n). */
+function expected(n: number): Map<string, string> {
+  const acc = new Map<string, [number, number]>();
+  for (let i = 0; i < n; i++) {
+    const key = `${regionOf(i % CUSTOMERS)}@${Math.floor(tsOf(i) / 10_000) * 10_000}`;
+    const a = acc.get(key) ?? [0, 0];
+    acc.set(key, [a[0] + 1, a[1] + amountOf(i)]);
+  }
+  return new Map([...acc].map(([k, [c, s]]) => [k, `${c},${s}`]));
+}
+
+let broker: SpawnedBroker;
+let stateDir: string;
+let app: StreamsProcess | null = null;
+
+interface StreamsProcess {
+  child: ChildProcess;
+  out(): string;
+  waitFor(text: string, fromIndex: number, timeoutMs: number): Promise<void>;
+}
+
+function startApp(): StreamsProcess {
+  const child = spawn(
+    'java',
+    ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      '-cp', streamsClasspath(), 'StreamsApp', broker.bootstrap, APP, stateDir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+    if (err.length > 200_000) err = err.slice(-200_000);
+  });
+  const proc: StreamsProcess = {
+    child,
+    out: () => out,
+    async waitFor(text, fromIndex, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (out.indexOf(text, fromIndex) < 0) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`StreamsApp exited (${child.exitCode ?? child.signalCode})\n${out}\n${err.slice(-6000)}`);
+        if (Date.now() > deadline) throw new Error(`StreamsApp never printed ${text}\n${out}\n${err.slice(-6000)}`);
+        await sleep(100);
+      }
+    },
+  };
+  (child as ChildProcess & { errText?: () => string }).errText = () => err;
+  return proc;
+}
+
+async function killApp(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+  if (!app) return;
+  const c = app.child;
+  app = null;
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill(signal);
+  await exited;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function kafka(): Kafka {
+  return new Kafka({ clientId: 'streams-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+}
+
+async function newProducer(): Promise<Producer> {
+  const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await p.connect();
+  return p;
+}
+
+async function produceOrders(p: Producer, from: number, to: number): Promise<void> {
+  const messages = [];
+  for (let i = from; i < to; i++) messages.push({ key: customerOf(i), value: String(amountOf(i)), timestamp: String(tsOf(i)) });
+  await p.send({ topic: 'orders', acks: -1, messages });
+}
+
+/** A read_committed (or read_uncommitted) reader of region-totals from the beginning. */
+async function readOutput(readUncommitted = false): Promise<{ records: Array<[string, string]>; consumer: Consumer }> {
+  const records: Array<[string, string]> = [];
+  const consumer = kafka().consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}`, readUncommitted, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'region-totals', fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    // Partition by partition, in offset order: per key the order is the order of the updates.
+    eachMessage: async ({ message }) => {
+      records.push([message.key!.toString(), message.value!.toString()]);
+    },
+  });
+  return { records, consumer };
+}
+
+function lastPerKey(records: Array<[string, string]>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of records) m.set(k, v);
+  return m;
+}
+
+/** Waits until the committed output's last values are the expected aggregates; returns the records. */
+async function awaitAggregates(n: number, timeoutMs: number): Promise<Array<[string, string]>> {
+  const want = expected(n);
+  const { records, consumer } = await readOutput();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const got = lastPerKey(records);
+      if ([...want].every(([k, v]) => got.get(k) === v)) break;
+      if (Date.now() > deadline) {
+        const wrong = [...want].filter(([k, v]) => got.get(k) !== v).map(([k, v]) => `${k}: want ${v} got ${got.get(k)}`);
+        throw new Error(`aggregates not reached after ${timeoutMs} ms (${records.length} records read); differing:\n${wrong.join('\n')}\napp stdout:\n${app?.out() ?? '(not running)'}`);
+      }
+      await sleep(200);
+    }
+    // Everything committed so far has been read once more settled: nothing beyond the expected.
+    await sleep(1_500);
+    return [...records];
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Exactly-once as seen in the committed output: each key's updates strictly grow, the last is exact. */
+function assertExactlyOnce(records: Array<[string, string]>, n: number): void {
+  const want = expected(n);
+  const prev = new Map<string, [number, number]>();
+  const regressions: string[] = [];
+  for (const [k, v] of records) {
+    const [c, s] = v.split(',').map(Number);
+    const p = prev.get(k);
+    if (p && !(c > p[0] && s > p[1])) regressions.push(`${k}: ${p.join(',')} -> ${v}`);
+    prev.set(k, [c, s]);
+  }
+  expect(regressions, 'an update per key that does not grow means a replayed or duplicated update').toEqual([]);
+  expect(lastPerKey(records)).toEqual(want);
+}
+
+beforeAll(async () => {
+  streamsClasspath();
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streams-state-'));
+  broker = await spawnBroker({ overrides: { 'num.partitions': String(PARTITIONS) } });
+  const admin = kafka().admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: ['customers', 'orders', 'region-totals'].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
+  });
+  await admin.disconnect();
+  const p = await newProducer();
+  await p.send({
+    topic: 'customers',
+    acks: -1,
+    messages: Array.from({ length: CUSTOMERS }, (_, c) => ({ key: `c${c}`, value: regionOf(c), timestamp: String(BASE - 60_000) })),
+  });
+  await p.disconnect();
+}, 120_000);
+
+afterAll(async () => {
+  await killApp('SIGKILL');
+  await broker?.cleanup();
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('Kafka Streams 4.1 with exactly_once_v2 against Tributary', () => {
+  it('computes the join and windowed aggregates exactly, with the internal topics Streams expects', async () => {
+    const p = await newProducer();
+    await produceOrders(p, 0, 200);
+    await p.disconnect();
+    app = startApp();
+    await app.waitFor('STATE RUNNING', 0, 90_000);
+    assertExactlyOnce(await awaitAggregates(200, 60_000), 200);
+
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${APP}-`)).sort();
+      expect(topics).toEqual([
+        `${APP}-by-region-repartition`,
+        `${APP}-customers-store-changelog`,
+        `${APP}-region-window-agg-changelog`,
+      ]);
+      const meta = await admin.fetchTopicMetadata({ topics });
+      for (const t of meta.topics) expect(t.partitions.length, t.name).toBe(PARTITIONS);
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({ type: 2, name })),
+      });
+      const cfg = (name: string) => {
+        const r = described.resources.find((x) => x.resourceName === name)!;
+        return Object.fromEntries(r.configEntries.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue]));
+      };
+      // What Streams' InternalTopicManager sets (RepartitionTopicConfig, the changelog configs).
+      expect(cfg(`${APP}-by-region-repartition`)).toEqual({
+        'cleanup.policy': 'delete',
+        'message.timestamp.type': 'CreateTime',
+        'retention.ms': '-1',
+        'segment.bytes': '52428800',
+      });
+      expect(cfg(`${APP}-customers-store-changelog`)).toEqual({
+        'cleanup.policy': 'compact',
+        'message.timestamp.type': 'CreateTime',
+      });
+      // Windowed: compact,delete with the store's retention (size + grace) plus one day.
+      expect(cfg(`${APP}-region-window-agg-changelog`)).toEqual({
+        'cleanup.policy': 'compact,delete',
+        'message.timestamp.type': 'CreateTime',
+        'retention.ms': String(10_000 + 6 * 3_600_000 + 86_400_000),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }, 180_000);
+});

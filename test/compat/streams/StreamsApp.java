@@ -4,7 +4,8 @@
 // customer id, value = region), re-keyed by region (a repartition topic), then a 10 s tumbling
 // windowed count and sum per region (a window store with its changelog topic) written to
 // region-totals as key "region@windowStartMs", value "count,sum". processing.guarantee is
-// exactly_once_v2 with a short commit interval, so a crash always has an open transaction to abort.
+// exactly_once_v2 with a short commit interval and no record cache, so a crash usually has an open
+// transaction with output in it to abort.
 // Prints one line per state change ("STATE RUNNING") and per replaced thread ("THREAD-ERROR ...")
 // on stdout; runs until killed (SIGTERM closes it cleanly).
 import java.time.Duration;
@@ -30,9 +31,12 @@ public class StreamsApp {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, args[1]);
     p.put(StreamsConfig.STATE_DIR_CONFIG, args[2]);
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, System.getProperty("guarantee", StreamsConfig.EXACTLY_ONCE_V2));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    // No record cache: every input record emits its own update (count + 1), inside the open
+    // transaction, so the committed output per key must read exactly 1, 2, 3, ... with no repeat.
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     // A restarted instance rejoins at once instead of waiting out the dead member's session.

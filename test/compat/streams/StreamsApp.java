@@ -4,8 +4,8 @@
 // customer id, value = region), re-keyed by region (a repartition topic), then a 10 s tumbling
 // windowed count and sum per region (a window store with its changelog topic) written to
 // region-totals as key "region@windowStartMs", value "count,sum". processing.guarantee is
-// exactly_once_v2 with a short commit interval and no record cache, so a crash usually has an open
-// transaction with output in it to abort.
+// exactly_once_v2 (-Dguarantee=at_least_once to see the test catch double counting) with a 1 s
+// commit interval and no record cache, so a crash finds an open transaction with output in it.
 // Prints one line per state change ("STATE RUNNING") and per replaced thread ("THREAD-ERROR ...")
 // on stdout; runs until killed (SIGTERM closes it cleanly).
 import java.time.Duration;
@@ -32,13 +32,17 @@ public class StreamsApp {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, args[1]);
     p.put(StreamsConfig.STATE_DIR_CONFIG, args[2]);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, System.getProperty("guarantee", StreamsConfig.EXACTLY_ONCE_V2));
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+    // Input arrives every 150 ms in the kill tests: with a 1 s commit interval a kill almost always
+    // finds processed but uncommitted work (an open transaction with output in it).
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     // No record cache: every input record emits its own update (count + 1), inside the open
     // transaction, so the committed output per key must read exactly 1, 2, 3, ... with no repeat.
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    // Consumed repartition records are deleted (DeleteRecords) after each commit, not every 30 s.
+    p.put(StreamsConfig.REPARTITION_PURGE_INTERVAL_MS_CONFIG, 1_000);
     // A restarted instance rejoins at once instead of waiting out the dead member's session.
     p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
     p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1_000);

@@ -68,6 +68,8 @@ function startApp(): StreamsProcess {
   let err = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => {
+    // STREAMS_LOG=<file> keeps the app's WARN log (slf4j-simple on stderr) for a look afterwards.
+    if (process.env.STREAMS_LOG) fs.appendFileSync(process.env.STREAMS_LOG, b);
     err += b.toString();
     if (err.length > 200_000) err = err.slice(-200_000);
   });

@@ -156,7 +156,8 @@ async function awaitAggregates(n: number, timeoutMs: number): Promise<Array<[str
       const over = [...got].some(([k, v]) => Number(v.split(',')[0]) > Number((want.get(k) ?? '0').split(',')[0]));
       if (over || Date.now() > deadline) {
         const wrong = [...want].filter(([k, v]) => got.get(k) !== v).map(([k, v]) => `${k}: want ${v} got ${got.get(k)}`);
-        throw new Error(`aggregates ${over ? 'overshot' : 'not reached'} after ${timeoutMs} ms (${records.length} records read); differing:\n${wrong.join('\n')}\napp stdout:\n${app?.out() ?? '(not running)'}`);
+        const seqs = [...want.keys()].filter((k) => got.get(k) !== want.get(k)).map((k) => `${k}: ${records.filter(([x]) => x === k).map(([, v]) => v.split(',')[0]).join(' ')}`);
+        throw new Error(`counts per differing key:\n${seqs.join('\n')}\naggregates ${over ? 'overshot' : `not reached after ${timeoutMs} ms`} (${records.length} records read); differing:\n${wrong.join('\n')}\napp stdout:\n${app?.out() ?? '(not running)'}`);
       }
       await sleep(200);
     }
@@ -329,7 +330,7 @@ describe('Kafka Streams 4.1 with exactly_once_v2 against Tributary', () => {
   }, 180_000);
   it('stays exact across kill -9 of the Streams process while input is arriving', async () => {
     const p = await newProducer();
-    const paced = new PacedOrders(p, 200, 600, 10, 150);
+    const paced = new PacedOrders(p, 200, 600, 4, 75);
     await awaitWindowOf(200, 60_000);
     // Half a commit interval on: orders processed since the last commit sit in an open transaction.
     await sleep(500);
@@ -350,7 +351,7 @@ describe('Kafka Streams 4.1 with exactly_once_v2 against Tributary', () => {
 
   it('stays exact across kill -9 of the broker while Streams runs, recovering by itself', async () => {
     let p = await newProducer();
-    const paced = new PacedOrders(p, 600, 1000, 10, 150);
+    const paced = new PacedOrders(p, 600, 1000, 4, 75);
     await awaitWindowOf(600, 60_000);
     await sleep(500);
     await paced.pause();

@@ -32,7 +32,7 @@ public class StreamsApp {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, args[1]);
     p.put(StreamsConfig.STATE_DIR_CONFIG, args[2]);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, System.getProperty("guarantee", StreamsConfig.EXACTLY_ONCE_V2));
-    // Input arrives every 150 ms in the kill tests: with a 1 s commit interval a kill almost always
+    // Input arrives every 75 ms in the kill tests: with a 1 s commit interval a kill almost always
     // finds processed but uncommitted work (an open transaction with output in it).
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);

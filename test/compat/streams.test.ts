@@ -342,11 +342,11 @@ describe('Kafka Streams 4.1 with exactly_once_v2 against Tributary', () => {
     await p.disconnect();
     const records = await awaitAggregates(600, 120_000);
     assertExactlyOnce(records, 600);
-    // Proof the kill interrupted a transaction that had written output: its aborted updates are in
-    // the log, visible to read_uncommitted only.
-    const all = await uncommittedCount(records.length + 1);
+    // Whether the kill interrupted a transaction that had written output shows as aborted updates
+    // visible to read_uncommitted only. Usually it did (e.g. 600 committed, 652 in all), but a kill
+    // landing just after a commit finds none, so this is reported, not asserted.
+    const all = await uncommittedCount(records.length);
     console.log(`streams kill -9 at order ${killedAt}: ${records.length} committed updates, ${all} incl. aborted`);
-    expect(all).toBeGreaterThan(records.length);
   }, 180_000);
 
   it('stays exact across kill -9 of the broker while Streams runs, recovering by itself', async () => {

@@ -349,7 +349,7 @@ describe('Kafka Streams 4.1 with exactly_once_v2 against Tributary', () => {
     console.log(`streams kill -9 at order ${killedAt}: ${records.length} committed updates, ${all} incl. aborted`);
   }, 180_000);
 
-  // Known defect, so opt-in (STREAMS_BROKER_KILL=1): in about 1 run in 6, after the broker's
+  // Known defect, so opt-in (STREAMS_BROKER_KILL=1): in about 1 run in 10, after the broker's
   // kill -9 Streams counts a stretch of orders twice (per key the committed counts still read
   // 1, 2, 3, ... but run to twice the expected number), so the consumer group's transactionally
   // committed offsets seem to come back older than the state's changelog after the restart.

@@ -13,21 +13,33 @@ import { REPO_ROOT } from './spawned-broker.js';
 
 export const JAVA_DIR = path.join(REPO_ROOT, 'test/compat/java');
 
-let classpath: string | null = null;
+export const STREAMS_DIR = path.join(REPO_ROOT, 'test/compat/streams');
+
+const classpaths = new Map<string, string>();
 
 /** Compiles (or finds the cached compile of) the Java programs; returns the run classpath. */
 export function javaClasspath(): string {
-  if (classpath) return classpath;
-  const jars = resolveKafkaJars('clients');
-  const sources = fs.readdirSync(JAVA_DIR).filter((f) => f.endsWith('.java')).sort();
+  return compiledClasspath('clients', JAVA_DIR);
+}
+
+/** The same for the Kafka Streams application in test/compat/streams/ (kafka-streams jars). */
+export function streamsClasspath(): string {
+  return compiledClasspath('streams', STREAMS_DIR);
+}
+
+function compiledClasspath(kind: 'clients' | 'streams', dir: string): string {
+  const known = classpaths.get(kind);
+  if (known) return known;
+  const jars = resolveKafkaJars(kind);
+  const sources = fs.readdirSync(dir).filter((f) => f.endsWith('.java')).sort();
   const h = createHash('sha256').update(jars);
-  for (const f of sources) h.update(f).update(fs.readFileSync(path.join(JAVA_DIR, f)));
+  for (const f of sources) h.update(f).update(fs.readFileSync(path.join(dir, f)));
   const cache = process.env.TRIBUTARY_CACHE_DIR ?? path.join(os.homedir(), '.cache/tributary');
   const classes = path.join(cache, 'java-classes', h.digest('hex').slice(0, 16));
   if (!fs.existsSync(path.join(classes, '.complete'))) {
     fs.mkdirSync(path.dirname(classes), { recursive: true });
     const tmp = fs.mkdtempSync(`${classes}.tmp-`);
-    const r = spawnSync('javac', ['-nowarn', '-encoding', 'UTF-8', '-d', tmp, '-cp', `${jars}/*`, ...sources.map((f) => path.join(JAVA_DIR, f))], {
+    const r = spawnSync('javac', ['-nowarn', '-encoding', 'UTF-8', '-d', tmp, '-cp', `${jars}/*`, ...sources.map((f) => path.join(dir, f))], {
       encoding: 'utf8',
       timeout: 300_000,
     });
@@ -43,8 +55,9 @@ export function javaClasspath(): string {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
-  classpath = `${classes}:${jars}/*`;
-  return classpath;
+  const cp = `${classes}:${jars}/*`;
+  classpaths.set(kind, cp);
+  return cp;
 }
 
 export interface Step {

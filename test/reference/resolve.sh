@@ -5,13 +5,15 @@
 #   test/reference/resolve.sh broker    # kafka_2.13 + log4j2: the reference broker (test/reference/pom.xml)
 #   test/reference/resolve.sh clients   # kafka-clients + slf4j-simple (test/compat/java/pom.xml)
 #   test/reference/resolve.sh tools     # kafka-tools: Kafka's perf-test classes (bench/vs-kafka/pom.xml)
+#   test/reference/resolve.sh streams   # kafka-streams + slf4j-simple (test/compat/streams/pom.xml)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 case "${1:-}" in
   broker) pom=$here/pom.xml ;;
   clients) pom=$here/../compat/java/pom.xml ;;
   tools) pom=$here/../../bench/vs-kafka/pom.xml ;;
-  *) echo "usage: $0 broker|clients|tools" >&2; exit 2 ;;
+  streams) pom=$here/../compat/streams/pom.xml ;;
+  *) echo "usage: $0 broker|clients|tools|streams" >&2; exit 2 ;;
 esac
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$pom" | head -1)
 hash=$(sha256sum "$pom" | cut -c1-12)

@@ -13,6 +13,7 @@
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { spawnBroker } from '../../test/helpers/spawned-broker.js';
+import { rng as prng } from '../../test/protocol/records/random-data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,16 +29,6 @@ const MAX = Number(args['max-bytes']);
 const PROBE_EVERY_MS = 500;
 const HANG_MS = 5000;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(Number(args.seed));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));

@@ -5,6 +5,7 @@ import { validateDefinition, type AggregationDefinition } from '../../src/aggreg
 import { AggregationState, DirtySet, type Emission } from '../../src/aggregation/fold.js';
 import { decodeGroupKey, encodeGroupKey } from '../../src/aggregation/group-key.js';
 import { extractContribution } from '../../src/aggregation/record-format.js';
+import { rng } from '../protocol/records/random-data.js';
 
 function definition(minContributors = 1): AggregationDefinition {
   const v = validateDefinition({
@@ -138,17 +139,6 @@ describe('AggregationState', () => {
 });
 
 // ---- property test ---------------------------------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Txn {
   partner: string;

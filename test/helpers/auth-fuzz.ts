@@ -15,6 +15,7 @@
 import net from 'node:net';
 import { API_CODECS, requestHeaderVersion } from '../../protocol/generated/index.js';
 import { Writer } from '../../protocol/wire/writer.js';
+import { rng } from '../protocol/records/random-data.js';
 
 export interface FuzzTarget {
   saslPort: number;
@@ -29,18 +30,6 @@ export interface FuzzStats {
   connections: number;
   hangs: number;
   byKind: Record<string, number>;
-}
-
-/** Small deterministic PRNG (mulberry32), so a failing run can be replayed with its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function encodeRequest(apiKey: number, version: number, body: object, correlationId = 1): Buffer {

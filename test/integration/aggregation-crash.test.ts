@@ -10,6 +10,7 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { fetchAll } from '../helpers/fetch-all.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { assertNoDuplicateVersions, contributionKey, produce, spendDefinition, waitFor, type Contribution, type OutputRecord } from '../aggregation/helpers.js';
+import { rng } from '../protocol/records/random-data.js';
 
 let shared: SpawnedBroker;
 let alpha: TestBroker;
@@ -33,16 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([shared?.cleanup(), alpha?.cleanup(), beta?.cleanup()]);
 });
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function withAdmin<T>(fn: (a: AggregationAdmin) => Promise<T>): Promise<T> {
   const admin = await AggregationAdmin.connect(clientSettings({ bootstrap: [shared.bootstrap] }, 'crash-test'));

@@ -4,6 +4,7 @@
 // anything else (TypeError, RangeError) is a bug that used to take the whole broker down.
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, InvalidFrameSizeError, MIN_REQUEST_FRAME_BYTES } from '../../src/network/frame-decoder.js';
+import { rng as prng } from '../protocol/records/random-data.js';
 
 const MAX = 4096;
 
@@ -31,18 +32,6 @@ function feed(d: FrameDecoder, chunks: Buffer[]): { frames: Buffer[]; error: unk
     return { frames, error };
   }
   return { frames, error: null };
-}
-
-/** A small deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function splitAt(b: Buffer, cuts: number[]): Buffer[] {

@@ -13,9 +13,8 @@
 //   tls            truncated or garbage TLS handshakes on the TLS listener
 // A connection the broker neither answers nor closes within `hangMs` counts as a hang.
 import net from 'node:net';
-import { API_CODECS, requestHeaderVersion } from '../../protocol/generated/index.js';
-import { Writer } from '../../protocol/wire/writer.js';
 import { rng } from '../protocol/records/random-data.js';
+import { encodeRequestFrame } from './raw-client.js';
 
 export interface FuzzTarget {
   saslPort: number;
@@ -33,18 +32,7 @@ export interface FuzzStats {
 }
 
 export function encodeRequest(apiKey: number, version: number, body: object, correlationId = 1): Buffer {
-  const codec = API_CODECS.get(apiKey)!;
-  const w = new Writer();
-  w.writeInt32(0);
-  w.writeInt16(apiKey);
-  w.writeInt16(version);
-  w.writeInt32(correlationId);
-  const hv = requestHeaderVersion(apiKey, version);
-  if (hv >= 1) w.writeNullableString('fuzz');
-  if (hv >= 2) w.writeUnsignedVarint(0);
-  codec.encodeRequest(w, version, body);
-  w.setInt32At(0, w.length - 4);
-  return w.toBuffer();
+  return encodeRequestFrame(apiKey, version, body, correlationId, 'fuzz');
 }
 
 /**

@@ -35,18 +35,7 @@ export class RawClient {
 
   /** Encodes a request frame without sending it. */
   encode(apiKey: number, version: number, body: object, correlationId = this.nextCorrelation++): { frame: Buffer; correlationId: number } {
-    const codec = API_CODECS.get(apiKey)!;
-    const w = new Writer();
-    w.writeInt32(0);
-    w.writeInt16(apiKey);
-    w.writeInt16(version);
-    w.writeInt32(correlationId);
-    const hv = requestHeaderVersion(apiKey, version);
-    if (hv >= 1) w.writeNullableString('raw-client');
-    if (hv >= 2) w.writeUnsignedVarint(0);
-    codec.encodeRequest(w, version, body);
-    w.setInt32At(0, w.length - 4);
-    return { frame: w.toBuffer(), correlationId };
+    return { frame: encodeRequestFrame(apiKey, version, body, correlationId, 'raw-client'), correlationId };
   }
 
   /** Sends a request and resolves with the decoded response body. */
@@ -93,4 +82,20 @@ export class RawClient {
       }
     }
   }
+}
+
+/** A size-prefixed request frame (header for the API version, then the body). */
+export function encodeRequestFrame(apiKey: number, version: number, body: object, correlationId: number, clientId: string): Buffer {
+  const codec = API_CODECS.get(apiKey)!;
+  const w = new Writer();
+  w.writeInt32(0);
+  w.writeInt16(apiKey);
+  w.writeInt16(version);
+  w.writeInt32(correlationId);
+  const hv = requestHeaderVersion(apiKey, version);
+  if (hv >= 1) w.writeNullableString(clientId);
+  if (hv >= 2) w.writeUnsignedVarint(0);
+  codec.encodeRequest(w, version, body);
+  w.setInt32At(0, w.length - 4);
+  return w.toBuffer();
 }

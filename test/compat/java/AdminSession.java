@@ -213,6 +213,14 @@ public final class AdminSession {
           producer.send(new ProducerRecord<>(topic, 1, BASE, k, k)).get().offset()));
       t.step("incrementalAlter.beforeMax", "result", alter(admin, topic,
           new AlterConfigOp(new ConfigEntry("message.timestamp.before.max.ms", "60000"), AlterConfigOp.OpType.SET)));
+      // A KRaft broker applies a config change asynchronously, after the AlterConfigs answer: wait
+      // until it reports the new value, so the next produce meets it on both brokers.
+      ConfigResource beforeMaxTopic = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      for (int i = 0; i < 100; i++) {
+        ConfigEntry e = Transcript.await(admin.describeConfigs(List.of(beforeMaxTopic)).all()).get(beforeMaxTopic).get("message.timestamp.before.max.ms");
+        if (e != null && "60000".equals(e.value())) break;
+        Thread.sleep(100);
+      }
       t.step("produce.oldTimestampRefused", "result", Transcript.attempt(() ->
           producer.send(new ProducerRecord<>(topic, 1, BASE, k, k)).get().offset()));
       t.step("produce.currentTimestamp", "result", Transcript.attempt(() ->

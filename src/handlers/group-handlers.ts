@@ -1,7 +1,6 @@
 // The consumer-group APIs served by the classic group coordinator.
-import type { Broker } from '../broker.js';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
-import { authorized } from '../auth/acl/request-authz.js';
+import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { deleteGroupsHandler } from './delete-groups.js';
@@ -14,8 +13,12 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import type { PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handler-deps.js';
 
-export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): ApiHandler[] {
+/** What the group APIs need besides the coordinator: topics, partitions, ACLs, open transactions. */
+export type GroupHandlerDeps = TopicLookup & PartitionPresence & HasAuthorizer & TxnCoordinatorRef;
+
+export function groupHandlers(broker: GroupHandlerDeps, coordinator: GroupCoordinator): ApiHandler[] {
   return [
     offsetCommitHandler(broker, coordinator),
     offsetFetchHandler(coordinator, (groupId, fetched) => broker.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched, {

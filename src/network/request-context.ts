@@ -61,7 +61,7 @@ export interface HandlerDefinition<Req extends object, Res extends object> {
   /**
    * The versions served, when narrower than the spec's: ApiVersions advertises only what is
    * implemented and tested, so a spec upgrade never widens what a handler claims by itself
-   * (test/protocol/handler-descriptors.test.ts pins the advertised table).
+   * (test/handlers/handler-descriptors.test.ts pins the advertised table).
    */
   minVersion?: number;
   maxVersion?: number;

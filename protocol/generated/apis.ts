@@ -115,8 +115,11 @@ export type RequestOf<A> = A extends ApiDescriptor<infer Q, object> ? Q : never;
 /** The response type of a descriptor. */
 export type ResponseOf<A> = A extends ApiDescriptor<object, infer S> ? S : never;
 
+/** Checks each entry against its types (an assertion would not). */
+const api = <Q extends object, S extends object>(d: ApiDescriptor<Q, S>): ApiDescriptor<Q, S> => d;
+
 export const Api = {
-  Produce: {
+  Produce: api<ProduceRequest, ProduceResponse>({
     apiKey: 0,
     name: 'Produce',
     minVersion: 0,
@@ -125,8 +128,8 @@ export const Api = {
     decodeRequest: decodeProduceRequest,
     encodeResponse: encodeProduceResponse,
     defaultResponse: defaultProduceResponse,
-  } as ApiDescriptor<ProduceRequest, ProduceResponse>,
-  Fetch: {
+  }),
+  Fetch: api<FetchRequest, FetchResponse>({
     apiKey: 1,
     name: 'Fetch',
     minVersion: 0,
@@ -135,8 +138,8 @@ export const Api = {
     decodeRequest: decodeFetchRequest,
     encodeResponse: encodeFetchResponse,
     defaultResponse: defaultFetchResponse,
-  } as ApiDescriptor<FetchRequest, FetchResponse>,
-  ListOffsets: {
+  }),
+  ListOffsets: api<ListOffsetsRequest, ListOffsetsResponse>({
     apiKey: 2,
     name: 'ListOffsets',
     minVersion: 0,
@@ -145,8 +148,8 @@ export const Api = {
     decodeRequest: decodeListOffsetsRequest,
     encodeResponse: encodeListOffsetsResponse,
     defaultResponse: defaultListOffsetsResponse,
-  } as ApiDescriptor<ListOffsetsRequest, ListOffsetsResponse>,
-  Metadata: {
+  }),
+  Metadata: api<MetadataRequest, MetadataResponse>({
     apiKey: 3,
     name: 'Metadata',
     minVersion: 0,
@@ -155,8 +158,8 @@ export const Api = {
     decodeRequest: decodeMetadataRequest,
     encodeResponse: encodeMetadataResponse,
     defaultResponse: defaultMetadataResponse,
-  } as ApiDescriptor<MetadataRequest, MetadataResponse>,
-  OffsetCommit: {
+  }),
+  OffsetCommit: api<OffsetCommitRequest, OffsetCommitResponse>({
     apiKey: 8,
     name: 'OffsetCommit',
     minVersion: 0,
@@ -165,8 +168,8 @@ export const Api = {
     decodeRequest: decodeOffsetCommitRequest,
     encodeResponse: encodeOffsetCommitResponse,
     defaultResponse: defaultOffsetCommitResponse,
-  } as ApiDescriptor<OffsetCommitRequest, OffsetCommitResponse>,
-  OffsetFetch: {
+  }),
+  OffsetFetch: api<OffsetFetchRequest, OffsetFetchResponse>({
     apiKey: 9,
     name: 'OffsetFetch',
     minVersion: 0,
@@ -175,8 +178,8 @@ export const Api = {
     decodeRequest: decodeOffsetFetchRequest,
     encodeResponse: encodeOffsetFetchResponse,
     defaultResponse: defaultOffsetFetchResponse,
-  } as ApiDescriptor<OffsetFetchRequest, OffsetFetchResponse>,
-  FindCoordinator: {
+  }),
+  FindCoordinator: api<FindCoordinatorRequest, FindCoordinatorResponse>({
     apiKey: 10,
     name: 'FindCoordinator',
     minVersion: 0,
@@ -185,8 +188,8 @@ export const Api = {
     decodeRequest: decodeFindCoordinatorRequest,
     encodeResponse: encodeFindCoordinatorResponse,
     defaultResponse: defaultFindCoordinatorResponse,
-  } as ApiDescriptor<FindCoordinatorRequest, FindCoordinatorResponse>,
-  JoinGroup: {
+  }),
+  JoinGroup: api<JoinGroupRequest, JoinGroupResponse>({
     apiKey: 11,
     name: 'JoinGroup',
     minVersion: 0,
@@ -195,8 +198,8 @@ export const Api = {
     decodeRequest: decodeJoinGroupRequest,
     encodeResponse: encodeJoinGroupResponse,
     defaultResponse: defaultJoinGroupResponse,
-  } as ApiDescriptor<JoinGroupRequest, JoinGroupResponse>,
-  Heartbeat: {
+  }),
+  Heartbeat: api<HeartbeatRequest, HeartbeatResponse>({
     apiKey: 12,
     name: 'Heartbeat',
     minVersion: 0,
@@ -205,8 +208,8 @@ export const Api = {
     decodeRequest: decodeHeartbeatRequest,
     encodeResponse: encodeHeartbeatResponse,
     defaultResponse: defaultHeartbeatResponse,
-  } as ApiDescriptor<HeartbeatRequest, HeartbeatResponse>,
-  LeaveGroup: {
+  }),
+  LeaveGroup: api<LeaveGroupRequest, LeaveGroupResponse>({
     apiKey: 13,
     name: 'LeaveGroup',
     minVersion: 0,
@@ -215,8 +218,8 @@ export const Api = {
     decodeRequest: decodeLeaveGroupRequest,
     encodeResponse: encodeLeaveGroupResponse,
     defaultResponse: defaultLeaveGroupResponse,
-  } as ApiDescriptor<LeaveGroupRequest, LeaveGroupResponse>,
-  SyncGroup: {
+  }),
+  SyncGroup: api<SyncGroupRequest, SyncGroupResponse>({
     apiKey: 14,
     name: 'SyncGroup',
     minVersion: 0,
@@ -225,8 +228,8 @@ export const Api = {
     decodeRequest: decodeSyncGroupRequest,
     encodeResponse: encodeSyncGroupResponse,
     defaultResponse: defaultSyncGroupResponse,
-  } as ApiDescriptor<SyncGroupRequest, SyncGroupResponse>,
-  DescribeGroups: {
+  }),
+  DescribeGroups: api<DescribeGroupsRequest, DescribeGroupsResponse>({
     apiKey: 15,
     name: 'DescribeGroups',
     minVersion: 0,
@@ -235,8 +238,8 @@ export const Api = {
     decodeRequest: decodeDescribeGroupsRequest,
     encodeResponse: encodeDescribeGroupsResponse,
     defaultResponse: defaultDescribeGroupsResponse,
-  } as ApiDescriptor<DescribeGroupsRequest, DescribeGroupsResponse>,
-  ListGroups: {
+  }),
+  ListGroups: api<ListGroupsRequest, ListGroupsResponse>({
     apiKey: 16,
     name: 'ListGroups',
     minVersion: 0,
@@ -245,8 +248,8 @@ export const Api = {
     decodeRequest: decodeListGroupsRequest,
     encodeResponse: encodeListGroupsResponse,
     defaultResponse: defaultListGroupsResponse,
-  } as ApiDescriptor<ListGroupsRequest, ListGroupsResponse>,
-  SaslHandshake: {
+  }),
+  SaslHandshake: api<SaslHandshakeRequest, SaslHandshakeResponse>({
     apiKey: 17,
     name: 'SaslHandshake',
     minVersion: 0,
@@ -255,8 +258,8 @@ export const Api = {
     decodeRequest: decodeSaslHandshakeRequest,
     encodeResponse: encodeSaslHandshakeResponse,
     defaultResponse: defaultSaslHandshakeResponse,
-  } as ApiDescriptor<SaslHandshakeRequest, SaslHandshakeResponse>,
-  ApiVersions: {
+  }),
+  ApiVersions: api<ApiVersionsRequest, ApiVersionsResponse>({
     apiKey: 18,
     name: 'ApiVersions',
     minVersion: 0,
@@ -265,8 +268,8 @@ export const Api = {
     decodeRequest: decodeApiVersionsRequest,
     encodeResponse: encodeApiVersionsResponse,
     defaultResponse: defaultApiVersionsResponse,
-  } as ApiDescriptor<ApiVersionsRequest, ApiVersionsResponse>,
-  CreateTopics: {
+  }),
+  CreateTopics: api<CreateTopicsRequest, CreateTopicsResponse>({
     apiKey: 19,
     name: 'CreateTopics',
     minVersion: 0,
@@ -275,8 +278,8 @@ export const Api = {
     decodeRequest: decodeCreateTopicsRequest,
     encodeResponse: encodeCreateTopicsResponse,
     defaultResponse: defaultCreateTopicsResponse,
-  } as ApiDescriptor<CreateTopicsRequest, CreateTopicsResponse>,
-  DeleteTopics: {
+  }),
+  DeleteTopics: api<DeleteTopicsRequest, DeleteTopicsResponse>({
     apiKey: 20,
     name: 'DeleteTopics',
     minVersion: 0,
@@ -285,8 +288,8 @@ export const Api = {
     decodeRequest: decodeDeleteTopicsRequest,
     encodeResponse: encodeDeleteTopicsResponse,
     defaultResponse: defaultDeleteTopicsResponse,
-  } as ApiDescriptor<DeleteTopicsRequest, DeleteTopicsResponse>,
-  DeleteRecords: {
+  }),
+  DeleteRecords: api<DeleteRecordsRequest, DeleteRecordsResponse>({
     apiKey: 21,
     name: 'DeleteRecords',
     minVersion: 0,
@@ -295,8 +298,8 @@ export const Api = {
     decodeRequest: decodeDeleteRecordsRequest,
     encodeResponse: encodeDeleteRecordsResponse,
     defaultResponse: defaultDeleteRecordsResponse,
-  } as ApiDescriptor<DeleteRecordsRequest, DeleteRecordsResponse>,
-  InitProducerId: {
+  }),
+  InitProducerId: api<InitProducerIdRequest, InitProducerIdResponse>({
     apiKey: 22,
     name: 'InitProducerId',
     minVersion: 0,
@@ -305,8 +308,8 @@ export const Api = {
     decodeRequest: decodeInitProducerIdRequest,
     encodeResponse: encodeInitProducerIdResponse,
     defaultResponse: defaultInitProducerIdResponse,
-  } as ApiDescriptor<InitProducerIdRequest, InitProducerIdResponse>,
-  OffsetForLeaderEpoch: {
+  }),
+  OffsetForLeaderEpoch: api<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
     apiKey: 23,
     name: 'OffsetForLeaderEpoch',
     minVersion: 0,
@@ -315,8 +318,8 @@ export const Api = {
     decodeRequest: decodeOffsetForLeaderEpochRequest,
     encodeResponse: encodeOffsetForLeaderEpochResponse,
     defaultResponse: defaultOffsetForLeaderEpochResponse,
-  } as ApiDescriptor<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>,
-  AddPartitionsToTxn: {
+  }),
+  AddPartitionsToTxn: api<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>({
     apiKey: 24,
     name: 'AddPartitionsToTxn',
     minVersion: 0,
@@ -325,8 +328,8 @@ export const Api = {
     decodeRequest: decodeAddPartitionsToTxnRequest,
     encodeResponse: encodeAddPartitionsToTxnResponse,
     defaultResponse: defaultAddPartitionsToTxnResponse,
-  } as ApiDescriptor<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>,
-  AddOffsetsToTxn: {
+  }),
+  AddOffsetsToTxn: api<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
     apiKey: 25,
     name: 'AddOffsetsToTxn',
     minVersion: 0,
@@ -335,8 +338,8 @@ export const Api = {
     decodeRequest: decodeAddOffsetsToTxnRequest,
     encodeResponse: encodeAddOffsetsToTxnResponse,
     defaultResponse: defaultAddOffsetsToTxnResponse,
-  } as ApiDescriptor<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>,
-  EndTxn: {
+  }),
+  EndTxn: api<EndTxnRequest, EndTxnResponse>({
     apiKey: 26,
     name: 'EndTxn',
     minVersion: 0,
@@ -345,8 +348,8 @@ export const Api = {
     decodeRequest: decodeEndTxnRequest,
     encodeResponse: encodeEndTxnResponse,
     defaultResponse: defaultEndTxnResponse,
-  } as ApiDescriptor<EndTxnRequest, EndTxnResponse>,
-  WriteTxnMarkers: {
+  }),
+  WriteTxnMarkers: api<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
     apiKey: 27,
     name: 'WriteTxnMarkers',
     minVersion: 0,
@@ -355,8 +358,8 @@ export const Api = {
     decodeRequest: decodeWriteTxnMarkersRequest,
     encodeResponse: encodeWriteTxnMarkersResponse,
     defaultResponse: defaultWriteTxnMarkersResponse,
-  } as ApiDescriptor<WriteTxnMarkersRequest, WriteTxnMarkersResponse>,
-  TxnOffsetCommit: {
+  }),
+  TxnOffsetCommit: api<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
     apiKey: 28,
     name: 'TxnOffsetCommit',
     minVersion: 0,
@@ -365,8 +368,8 @@ export const Api = {
     decodeRequest: decodeTxnOffsetCommitRequest,
     encodeResponse: encodeTxnOffsetCommitResponse,
     defaultResponse: defaultTxnOffsetCommitResponse,
-  } as ApiDescriptor<TxnOffsetCommitRequest, TxnOffsetCommitResponse>,
-  DescribeAcls: {
+  }),
+  DescribeAcls: api<DescribeAclsRequest, DescribeAclsResponse>({
     apiKey: 29,
     name: 'DescribeAcls',
     minVersion: 1,
@@ -375,8 +378,8 @@ export const Api = {
     decodeRequest: decodeDescribeAclsRequest,
     encodeResponse: encodeDescribeAclsResponse,
     defaultResponse: defaultDescribeAclsResponse,
-  } as ApiDescriptor<DescribeAclsRequest, DescribeAclsResponse>,
-  CreateAcls: {
+  }),
+  CreateAcls: api<CreateAclsRequest, CreateAclsResponse>({
     apiKey: 30,
     name: 'CreateAcls',
     minVersion: 1,
@@ -385,8 +388,8 @@ export const Api = {
     decodeRequest: decodeCreateAclsRequest,
     encodeResponse: encodeCreateAclsResponse,
     defaultResponse: defaultCreateAclsResponse,
-  } as ApiDescriptor<CreateAclsRequest, CreateAclsResponse>,
-  DeleteAcls: {
+  }),
+  DeleteAcls: api<DeleteAclsRequest, DeleteAclsResponse>({
     apiKey: 31,
     name: 'DeleteAcls',
     minVersion: 1,
@@ -395,8 +398,8 @@ export const Api = {
     decodeRequest: decodeDeleteAclsRequest,
     encodeResponse: encodeDeleteAclsResponse,
     defaultResponse: defaultDeleteAclsResponse,
-  } as ApiDescriptor<DeleteAclsRequest, DeleteAclsResponse>,
-  DescribeConfigs: {
+  }),
+  DescribeConfigs: api<DescribeConfigsRequest, DescribeConfigsResponse>({
     apiKey: 32,
     name: 'DescribeConfigs',
     minVersion: 0,
@@ -405,8 +408,8 @@ export const Api = {
     decodeRequest: decodeDescribeConfigsRequest,
     encodeResponse: encodeDescribeConfigsResponse,
     defaultResponse: defaultDescribeConfigsResponse,
-  } as ApiDescriptor<DescribeConfigsRequest, DescribeConfigsResponse>,
-  AlterConfigs: {
+  }),
+  AlterConfigs: api<AlterConfigsRequest, AlterConfigsResponse>({
     apiKey: 33,
     name: 'AlterConfigs',
     minVersion: 0,
@@ -415,8 +418,8 @@ export const Api = {
     decodeRequest: decodeAlterConfigsRequest,
     encodeResponse: encodeAlterConfigsResponse,
     defaultResponse: defaultAlterConfigsResponse,
-  } as ApiDescriptor<AlterConfigsRequest, AlterConfigsResponse>,
-  AlterReplicaLogDirs: {
+  }),
+  AlterReplicaLogDirs: api<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>({
     apiKey: 34,
     name: 'AlterReplicaLogDirs',
     minVersion: 1,
@@ -425,8 +428,8 @@ export const Api = {
     decodeRequest: decodeAlterReplicaLogDirsRequest,
     encodeResponse: encodeAlterReplicaLogDirsResponse,
     defaultResponse: defaultAlterReplicaLogDirsResponse,
-  } as ApiDescriptor<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>,
-  DescribeLogDirs: {
+  }),
+  DescribeLogDirs: api<DescribeLogDirsRequest, DescribeLogDirsResponse>({
     apiKey: 35,
     name: 'DescribeLogDirs',
     minVersion: 0,
@@ -435,8 +438,8 @@ export const Api = {
     decodeRequest: decodeDescribeLogDirsRequest,
     encodeResponse: encodeDescribeLogDirsResponse,
     defaultResponse: defaultDescribeLogDirsResponse,
-  } as ApiDescriptor<DescribeLogDirsRequest, DescribeLogDirsResponse>,
-  SaslAuthenticate: {
+  }),
+  SaslAuthenticate: api<SaslAuthenticateRequest, SaslAuthenticateResponse>({
     apiKey: 36,
     name: 'SaslAuthenticate',
     minVersion: 0,
@@ -445,8 +448,8 @@ export const Api = {
     decodeRequest: decodeSaslAuthenticateRequest,
     encodeResponse: encodeSaslAuthenticateResponse,
     defaultResponse: defaultSaslAuthenticateResponse,
-  } as ApiDescriptor<SaslAuthenticateRequest, SaslAuthenticateResponse>,
-  CreatePartitions: {
+  }),
+  CreatePartitions: api<CreatePartitionsRequest, CreatePartitionsResponse>({
     apiKey: 37,
     name: 'CreatePartitions',
     minVersion: 0,
@@ -455,8 +458,8 @@ export const Api = {
     decodeRequest: decodeCreatePartitionsRequest,
     encodeResponse: encodeCreatePartitionsResponse,
     defaultResponse: defaultCreatePartitionsResponse,
-  } as ApiDescriptor<CreatePartitionsRequest, CreatePartitionsResponse>,
-  CreateDelegationToken: {
+  }),
+  CreateDelegationToken: api<CreateDelegationTokenRequest, CreateDelegationTokenResponse>({
     apiKey: 38,
     name: 'CreateDelegationToken',
     minVersion: 1,
@@ -465,8 +468,8 @@ export const Api = {
     decodeRequest: decodeCreateDelegationTokenRequest,
     encodeResponse: encodeCreateDelegationTokenResponse,
     defaultResponse: defaultCreateDelegationTokenResponse,
-  } as ApiDescriptor<CreateDelegationTokenRequest, CreateDelegationTokenResponse>,
-  RenewDelegationToken: {
+  }),
+  RenewDelegationToken: api<RenewDelegationTokenRequest, RenewDelegationTokenResponse>({
     apiKey: 39,
     name: 'RenewDelegationToken',
     minVersion: 1,
@@ -475,8 +478,8 @@ export const Api = {
     decodeRequest: decodeRenewDelegationTokenRequest,
     encodeResponse: encodeRenewDelegationTokenResponse,
     defaultResponse: defaultRenewDelegationTokenResponse,
-  } as ApiDescriptor<RenewDelegationTokenRequest, RenewDelegationTokenResponse>,
-  ExpireDelegationToken: {
+  }),
+  ExpireDelegationToken: api<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse>({
     apiKey: 40,
     name: 'ExpireDelegationToken',
     minVersion: 1,
@@ -485,8 +488,8 @@ export const Api = {
     decodeRequest: decodeExpireDelegationTokenRequest,
     encodeResponse: encodeExpireDelegationTokenResponse,
     defaultResponse: defaultExpireDelegationTokenResponse,
-  } as ApiDescriptor<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse>,
-  DescribeDelegationToken: {
+  }),
+  DescribeDelegationToken: api<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse>({
     apiKey: 41,
     name: 'DescribeDelegationToken',
     minVersion: 1,
@@ -495,8 +498,8 @@ export const Api = {
     decodeRequest: decodeDescribeDelegationTokenRequest,
     encodeResponse: encodeDescribeDelegationTokenResponse,
     defaultResponse: defaultDescribeDelegationTokenResponse,
-  } as ApiDescriptor<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse>,
-  DeleteGroups: {
+  }),
+  DeleteGroups: api<DeleteGroupsRequest, DeleteGroupsResponse>({
     apiKey: 42,
     name: 'DeleteGroups',
     minVersion: 0,
@@ -505,8 +508,8 @@ export const Api = {
     decodeRequest: decodeDeleteGroupsRequest,
     encodeResponse: encodeDeleteGroupsResponse,
     defaultResponse: defaultDeleteGroupsResponse,
-  } as ApiDescriptor<DeleteGroupsRequest, DeleteGroupsResponse>,
-  ElectLeaders: {
+  }),
+  ElectLeaders: api<ElectLeadersRequest, ElectLeadersResponse>({
     apiKey: 43,
     name: 'ElectLeaders',
     minVersion: 0,
@@ -515,8 +518,8 @@ export const Api = {
     decodeRequest: decodeElectLeadersRequest,
     encodeResponse: encodeElectLeadersResponse,
     defaultResponse: defaultElectLeadersResponse,
-  } as ApiDescriptor<ElectLeadersRequest, ElectLeadersResponse>,
-  IncrementalAlterConfigs: {
+  }),
+  IncrementalAlterConfigs: api<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
     apiKey: 44,
     name: 'IncrementalAlterConfigs',
     minVersion: 0,
@@ -525,8 +528,8 @@ export const Api = {
     decodeRequest: decodeIncrementalAlterConfigsRequest,
     encodeResponse: encodeIncrementalAlterConfigsResponse,
     defaultResponse: defaultIncrementalAlterConfigsResponse,
-  } as ApiDescriptor<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>,
-  AlterPartitionReassignments: {
+  }),
+  AlterPartitionReassignments: api<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>({
     apiKey: 45,
     name: 'AlterPartitionReassignments',
     minVersion: 0,
@@ -535,8 +538,8 @@ export const Api = {
     decodeRequest: decodeAlterPartitionReassignmentsRequest,
     encodeResponse: encodeAlterPartitionReassignmentsResponse,
     defaultResponse: defaultAlterPartitionReassignmentsResponse,
-  } as ApiDescriptor<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>,
-  ListPartitionReassignments: {
+  }),
+  ListPartitionReassignments: api<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
     apiKey: 46,
     name: 'ListPartitionReassignments',
     minVersion: 0,
@@ -545,8 +548,8 @@ export const Api = {
     decodeRequest: decodeListPartitionReassignmentsRequest,
     encodeResponse: encodeListPartitionReassignmentsResponse,
     defaultResponse: defaultListPartitionReassignmentsResponse,
-  } as ApiDescriptor<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>,
-  OffsetDelete: {
+  }),
+  OffsetDelete: api<OffsetDeleteRequest, OffsetDeleteResponse>({
     apiKey: 47,
     name: 'OffsetDelete',
     minVersion: 0,
@@ -555,8 +558,8 @@ export const Api = {
     decodeRequest: decodeOffsetDeleteRequest,
     encodeResponse: encodeOffsetDeleteResponse,
     defaultResponse: defaultOffsetDeleteResponse,
-  } as ApiDescriptor<OffsetDeleteRequest, OffsetDeleteResponse>,
-  DescribeClientQuotas: {
+  }),
+  DescribeClientQuotas: api<DescribeClientQuotasRequest, DescribeClientQuotasResponse>({
     apiKey: 48,
     name: 'DescribeClientQuotas',
     minVersion: 0,
@@ -565,8 +568,8 @@ export const Api = {
     decodeRequest: decodeDescribeClientQuotasRequest,
     encodeResponse: encodeDescribeClientQuotasResponse,
     defaultResponse: defaultDescribeClientQuotasResponse,
-  } as ApiDescriptor<DescribeClientQuotasRequest, DescribeClientQuotasResponse>,
-  AlterClientQuotas: {
+  }),
+  AlterClientQuotas: api<AlterClientQuotasRequest, AlterClientQuotasResponse>({
     apiKey: 49,
     name: 'AlterClientQuotas',
     minVersion: 0,
@@ -575,8 +578,8 @@ export const Api = {
     decodeRequest: decodeAlterClientQuotasRequest,
     encodeResponse: encodeAlterClientQuotasResponse,
     defaultResponse: defaultAlterClientQuotasResponse,
-  } as ApiDescriptor<AlterClientQuotasRequest, AlterClientQuotasResponse>,
-  DescribeUserScramCredentials: {
+  }),
+  DescribeUserScramCredentials: api<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>({
     apiKey: 50,
     name: 'DescribeUserScramCredentials',
     minVersion: 0,
@@ -585,8 +588,8 @@ export const Api = {
     decodeRequest: decodeDescribeUserScramCredentialsRequest,
     encodeResponse: encodeDescribeUserScramCredentialsResponse,
     defaultResponse: defaultDescribeUserScramCredentialsResponse,
-  } as ApiDescriptor<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>,
-  AlterUserScramCredentials: {
+  }),
+  AlterUserScramCredentials: api<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>({
     apiKey: 51,
     name: 'AlterUserScramCredentials',
     minVersion: 0,
@@ -595,8 +598,8 @@ export const Api = {
     decodeRequest: decodeAlterUserScramCredentialsRequest,
     encodeResponse: encodeAlterUserScramCredentialsResponse,
     defaultResponse: defaultAlterUserScramCredentialsResponse,
-  } as ApiDescriptor<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>,
-  Vote: {
+  }),
+  Vote: api<VoteRequest, VoteResponse>({
     apiKey: 52,
     name: 'Vote',
     minVersion: 0,
@@ -605,8 +608,8 @@ export const Api = {
     decodeRequest: decodeVoteRequest,
     encodeResponse: encodeVoteResponse,
     defaultResponse: defaultVoteResponse,
-  } as ApiDescriptor<VoteRequest, VoteResponse>,
-  BeginQuorumEpoch: {
+  }),
+  BeginQuorumEpoch: api<BeginQuorumEpochRequest, BeginQuorumEpochResponse>({
     apiKey: 53,
     name: 'BeginQuorumEpoch',
     minVersion: 0,
@@ -615,8 +618,8 @@ export const Api = {
     decodeRequest: decodeBeginQuorumEpochRequest,
     encodeResponse: encodeBeginQuorumEpochResponse,
     defaultResponse: defaultBeginQuorumEpochResponse,
-  } as ApiDescriptor<BeginQuorumEpochRequest, BeginQuorumEpochResponse>,
-  EndQuorumEpoch: {
+  }),
+  EndQuorumEpoch: api<EndQuorumEpochRequest, EndQuorumEpochResponse>({
     apiKey: 54,
     name: 'EndQuorumEpoch',
     minVersion: 0,
@@ -625,8 +628,8 @@ export const Api = {
     decodeRequest: decodeEndQuorumEpochRequest,
     encodeResponse: encodeEndQuorumEpochResponse,
     defaultResponse: defaultEndQuorumEpochResponse,
-  } as ApiDescriptor<EndQuorumEpochRequest, EndQuorumEpochResponse>,
-  DescribeQuorum: {
+  }),
+  DescribeQuorum: api<DescribeQuorumRequest, DescribeQuorumResponse>({
     apiKey: 55,
     name: 'DescribeQuorum',
     minVersion: 0,
@@ -635,8 +638,8 @@ export const Api = {
     decodeRequest: decodeDescribeQuorumRequest,
     encodeResponse: encodeDescribeQuorumResponse,
     defaultResponse: defaultDescribeQuorumResponse,
-  } as ApiDescriptor<DescribeQuorumRequest, DescribeQuorumResponse>,
-  AlterPartition: {
+  }),
+  AlterPartition: api<AlterPartitionRequest, AlterPartitionResponse>({
     apiKey: 56,
     name: 'AlterPartition',
     minVersion: 2,
@@ -645,8 +648,8 @@ export const Api = {
     decodeRequest: decodeAlterPartitionRequest,
     encodeResponse: encodeAlterPartitionResponse,
     defaultResponse: defaultAlterPartitionResponse,
-  } as ApiDescriptor<AlterPartitionRequest, AlterPartitionResponse>,
-  UpdateFeatures: {
+  }),
+  UpdateFeatures: api<UpdateFeaturesRequest, UpdateFeaturesResponse>({
     apiKey: 57,
     name: 'UpdateFeatures',
     minVersion: 0,
@@ -655,8 +658,8 @@ export const Api = {
     decodeRequest: decodeUpdateFeaturesRequest,
     encodeResponse: encodeUpdateFeaturesResponse,
     defaultResponse: defaultUpdateFeaturesResponse,
-  } as ApiDescriptor<UpdateFeaturesRequest, UpdateFeaturesResponse>,
-  Envelope: {
+  }),
+  Envelope: api<EnvelopeRequest, EnvelopeResponse>({
     apiKey: 58,
     name: 'Envelope',
     minVersion: 0,
@@ -665,8 +668,8 @@ export const Api = {
     decodeRequest: decodeEnvelopeRequest,
     encodeResponse: encodeEnvelopeResponse,
     defaultResponse: defaultEnvelopeResponse,
-  } as ApiDescriptor<EnvelopeRequest, EnvelopeResponse>,
-  FetchSnapshot: {
+  }),
+  FetchSnapshot: api<FetchSnapshotRequest, FetchSnapshotResponse>({
     apiKey: 59,
     name: 'FetchSnapshot',
     minVersion: 0,
@@ -675,8 +678,8 @@ export const Api = {
     decodeRequest: decodeFetchSnapshotRequest,
     encodeResponse: encodeFetchSnapshotResponse,
     defaultResponse: defaultFetchSnapshotResponse,
-  } as ApiDescriptor<FetchSnapshotRequest, FetchSnapshotResponse>,
-  DescribeCluster: {
+  }),
+  DescribeCluster: api<DescribeClusterRequest, DescribeClusterResponse>({
     apiKey: 60,
     name: 'DescribeCluster',
     minVersion: 0,
@@ -685,8 +688,8 @@ export const Api = {
     decodeRequest: decodeDescribeClusterRequest,
     encodeResponse: encodeDescribeClusterResponse,
     defaultResponse: defaultDescribeClusterResponse,
-  } as ApiDescriptor<DescribeClusterRequest, DescribeClusterResponse>,
-  DescribeProducers: {
+  }),
+  DescribeProducers: api<DescribeProducersRequest, DescribeProducersResponse>({
     apiKey: 61,
     name: 'DescribeProducers',
     minVersion: 0,
@@ -695,8 +698,8 @@ export const Api = {
     decodeRequest: decodeDescribeProducersRequest,
     encodeResponse: encodeDescribeProducersResponse,
     defaultResponse: defaultDescribeProducersResponse,
-  } as ApiDescriptor<DescribeProducersRequest, DescribeProducersResponse>,
-  BrokerRegistration: {
+  }),
+  BrokerRegistration: api<BrokerRegistrationRequest, BrokerRegistrationResponse>({
     apiKey: 62,
     name: 'BrokerRegistration',
     minVersion: 0,
@@ -705,8 +708,8 @@ export const Api = {
     decodeRequest: decodeBrokerRegistrationRequest,
     encodeResponse: encodeBrokerRegistrationResponse,
     defaultResponse: defaultBrokerRegistrationResponse,
-  } as ApiDescriptor<BrokerRegistrationRequest, BrokerRegistrationResponse>,
-  BrokerHeartbeat: {
+  }),
+  BrokerHeartbeat: api<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
     apiKey: 63,
     name: 'BrokerHeartbeat',
     minVersion: 0,
@@ -715,8 +718,8 @@ export const Api = {
     decodeRequest: decodeBrokerHeartbeatRequest,
     encodeResponse: encodeBrokerHeartbeatResponse,
     defaultResponse: defaultBrokerHeartbeatResponse,
-  } as ApiDescriptor<BrokerHeartbeatRequest, BrokerHeartbeatResponse>,
-  UnregisterBroker: {
+  }),
+  UnregisterBroker: api<UnregisterBrokerRequest, UnregisterBrokerResponse>({
     apiKey: 64,
     name: 'UnregisterBroker',
     minVersion: 0,
@@ -725,8 +728,8 @@ export const Api = {
     decodeRequest: decodeUnregisterBrokerRequest,
     encodeResponse: encodeUnregisterBrokerResponse,
     defaultResponse: defaultUnregisterBrokerResponse,
-  } as ApiDescriptor<UnregisterBrokerRequest, UnregisterBrokerResponse>,
-  DescribeTransactions: {
+  }),
+  DescribeTransactions: api<DescribeTransactionsRequest, DescribeTransactionsResponse>({
     apiKey: 65,
     name: 'DescribeTransactions',
     minVersion: 0,
@@ -735,8 +738,8 @@ export const Api = {
     decodeRequest: decodeDescribeTransactionsRequest,
     encodeResponse: encodeDescribeTransactionsResponse,
     defaultResponse: defaultDescribeTransactionsResponse,
-  } as ApiDescriptor<DescribeTransactionsRequest, DescribeTransactionsResponse>,
-  ListTransactions: {
+  }),
+  ListTransactions: api<ListTransactionsRequest, ListTransactionsResponse>({
     apiKey: 66,
     name: 'ListTransactions',
     minVersion: 0,
@@ -745,8 +748,8 @@ export const Api = {
     decodeRequest: decodeListTransactionsRequest,
     encodeResponse: encodeListTransactionsResponse,
     defaultResponse: defaultListTransactionsResponse,
-  } as ApiDescriptor<ListTransactionsRequest, ListTransactionsResponse>,
-  AllocateProducerIds: {
+  }),
+  AllocateProducerIds: api<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
     apiKey: 67,
     name: 'AllocateProducerIds',
     minVersion: 0,
@@ -755,8 +758,8 @@ export const Api = {
     decodeRequest: decodeAllocateProducerIdsRequest,
     encodeResponse: encodeAllocateProducerIdsResponse,
     defaultResponse: defaultAllocateProducerIdsResponse,
-  } as ApiDescriptor<AllocateProducerIdsRequest, AllocateProducerIdsResponse>,
-  ConsumerGroupHeartbeat: {
+  }),
+  ConsumerGroupHeartbeat: api<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>({
     apiKey: 68,
     name: 'ConsumerGroupHeartbeat',
     minVersion: 0,
@@ -765,8 +768,8 @@ export const Api = {
     decodeRequest: decodeConsumerGroupHeartbeatRequest,
     encodeResponse: encodeConsumerGroupHeartbeatResponse,
     defaultResponse: defaultConsumerGroupHeartbeatResponse,
-  } as ApiDescriptor<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>,
-  ConsumerGroupDescribe: {
+  }),
+  ConsumerGroupDescribe: api<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>({
     apiKey: 69,
     name: 'ConsumerGroupDescribe',
     minVersion: 0,
@@ -775,8 +778,8 @@ export const Api = {
     decodeRequest: decodeConsumerGroupDescribeRequest,
     encodeResponse: encodeConsumerGroupDescribeResponse,
     defaultResponse: defaultConsumerGroupDescribeResponse,
-  } as ApiDescriptor<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>,
-  ControllerRegistration: {
+  }),
+  ControllerRegistration: api<ControllerRegistrationRequest, ControllerRegistrationResponse>({
     apiKey: 70,
     name: 'ControllerRegistration',
     minVersion: 0,
@@ -785,8 +788,8 @@ export const Api = {
     decodeRequest: decodeControllerRegistrationRequest,
     encodeResponse: encodeControllerRegistrationResponse,
     defaultResponse: defaultControllerRegistrationResponse,
-  } as ApiDescriptor<ControllerRegistrationRequest, ControllerRegistrationResponse>,
-  GetTelemetrySubscriptions: {
+  }),
+  GetTelemetrySubscriptions: api<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse>({
     apiKey: 71,
     name: 'GetTelemetrySubscriptions',
     minVersion: 0,
@@ -795,8 +798,8 @@ export const Api = {
     decodeRequest: decodeGetTelemetrySubscriptionsRequest,
     encodeResponse: encodeGetTelemetrySubscriptionsResponse,
     defaultResponse: defaultGetTelemetrySubscriptionsResponse,
-  } as ApiDescriptor<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse>,
-  PushTelemetry: {
+  }),
+  PushTelemetry: api<PushTelemetryRequest, PushTelemetryResponse>({
     apiKey: 72,
     name: 'PushTelemetry',
     minVersion: 0,
@@ -805,8 +808,8 @@ export const Api = {
     decodeRequest: decodePushTelemetryRequest,
     encodeResponse: encodePushTelemetryResponse,
     defaultResponse: defaultPushTelemetryResponse,
-  } as ApiDescriptor<PushTelemetryRequest, PushTelemetryResponse>,
-  AssignReplicasToDirs: {
+  }),
+  AssignReplicasToDirs: api<AssignReplicasToDirsRequest, AssignReplicasToDirsResponse>({
     apiKey: 73,
     name: 'AssignReplicasToDirs',
     minVersion: 0,
@@ -815,8 +818,8 @@ export const Api = {
     decodeRequest: decodeAssignReplicasToDirsRequest,
     encodeResponse: encodeAssignReplicasToDirsResponse,
     defaultResponse: defaultAssignReplicasToDirsResponse,
-  } as ApiDescriptor<AssignReplicasToDirsRequest, AssignReplicasToDirsResponse>,
-  ListConfigResources: {
+  }),
+  ListConfigResources: api<ListConfigResourcesRequest, ListConfigResourcesResponse>({
     apiKey: 74,
     name: 'ListConfigResources',
     minVersion: 0,
@@ -825,8 +828,8 @@ export const Api = {
     decodeRequest: decodeListConfigResourcesRequest,
     encodeResponse: encodeListConfigResourcesResponse,
     defaultResponse: defaultListConfigResourcesResponse,
-  } as ApiDescriptor<ListConfigResourcesRequest, ListConfigResourcesResponse>,
-  DescribeTopicPartitions: {
+  }),
+  DescribeTopicPartitions: api<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
     apiKey: 75,
     name: 'DescribeTopicPartitions',
     minVersion: 0,
@@ -835,8 +838,8 @@ export const Api = {
     decodeRequest: decodeDescribeTopicPartitionsRequest,
     encodeResponse: encodeDescribeTopicPartitionsResponse,
     defaultResponse: defaultDescribeTopicPartitionsResponse,
-  } as ApiDescriptor<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>,
-  ShareGroupHeartbeat: {
+  }),
+  ShareGroupHeartbeat: api<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse>({
     apiKey: 76,
     name: 'ShareGroupHeartbeat',
     minVersion: 1,
@@ -845,8 +848,8 @@ export const Api = {
     decodeRequest: decodeShareGroupHeartbeatRequest,
     encodeResponse: encodeShareGroupHeartbeatResponse,
     defaultResponse: defaultShareGroupHeartbeatResponse,
-  } as ApiDescriptor<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse>,
-  ShareGroupDescribe: {
+  }),
+  ShareGroupDescribe: api<ShareGroupDescribeRequest, ShareGroupDescribeResponse>({
     apiKey: 77,
     name: 'ShareGroupDescribe',
     minVersion: 1,
@@ -855,8 +858,8 @@ export const Api = {
     decodeRequest: decodeShareGroupDescribeRequest,
     encodeResponse: encodeShareGroupDescribeResponse,
     defaultResponse: defaultShareGroupDescribeResponse,
-  } as ApiDescriptor<ShareGroupDescribeRequest, ShareGroupDescribeResponse>,
-  ShareFetch: {
+  }),
+  ShareFetch: api<ShareFetchRequest, ShareFetchResponse>({
     apiKey: 78,
     name: 'ShareFetch',
     minVersion: 1,
@@ -865,8 +868,8 @@ export const Api = {
     decodeRequest: decodeShareFetchRequest,
     encodeResponse: encodeShareFetchResponse,
     defaultResponse: defaultShareFetchResponse,
-  } as ApiDescriptor<ShareFetchRequest, ShareFetchResponse>,
-  ShareAcknowledge: {
+  }),
+  ShareAcknowledge: api<ShareAcknowledgeRequest, ShareAcknowledgeResponse>({
     apiKey: 79,
     name: 'ShareAcknowledge',
     minVersion: 1,
@@ -875,8 +878,8 @@ export const Api = {
     decodeRequest: decodeShareAcknowledgeRequest,
     encodeResponse: encodeShareAcknowledgeResponse,
     defaultResponse: defaultShareAcknowledgeResponse,
-  } as ApiDescriptor<ShareAcknowledgeRequest, ShareAcknowledgeResponse>,
-  AddRaftVoter: {
+  }),
+  AddRaftVoter: api<AddRaftVoterRequest, AddRaftVoterResponse>({
     apiKey: 80,
     name: 'AddRaftVoter',
     minVersion: 0,
@@ -885,8 +888,8 @@ export const Api = {
     decodeRequest: decodeAddRaftVoterRequest,
     encodeResponse: encodeAddRaftVoterResponse,
     defaultResponse: defaultAddRaftVoterResponse,
-  } as ApiDescriptor<AddRaftVoterRequest, AddRaftVoterResponse>,
-  RemoveRaftVoter: {
+  }),
+  RemoveRaftVoter: api<RemoveRaftVoterRequest, RemoveRaftVoterResponse>({
     apiKey: 81,
     name: 'RemoveRaftVoter',
     minVersion: 0,
@@ -895,8 +898,8 @@ export const Api = {
     decodeRequest: decodeRemoveRaftVoterRequest,
     encodeResponse: encodeRemoveRaftVoterResponse,
     defaultResponse: defaultRemoveRaftVoterResponse,
-  } as ApiDescriptor<RemoveRaftVoterRequest, RemoveRaftVoterResponse>,
-  UpdateRaftVoter: {
+  }),
+  UpdateRaftVoter: api<UpdateRaftVoterRequest, UpdateRaftVoterResponse>({
     apiKey: 82,
     name: 'UpdateRaftVoter',
     minVersion: 0,
@@ -905,8 +908,8 @@ export const Api = {
     decodeRequest: decodeUpdateRaftVoterRequest,
     encodeResponse: encodeUpdateRaftVoterResponse,
     defaultResponse: defaultUpdateRaftVoterResponse,
-  } as ApiDescriptor<UpdateRaftVoterRequest, UpdateRaftVoterResponse>,
-  InitializeShareGroupState: {
+  }),
+  InitializeShareGroupState: api<InitializeShareGroupStateRequest, InitializeShareGroupStateResponse>({
     apiKey: 83,
     name: 'InitializeShareGroupState',
     minVersion: 0,
@@ -915,8 +918,8 @@ export const Api = {
     decodeRequest: decodeInitializeShareGroupStateRequest,
     encodeResponse: encodeInitializeShareGroupStateResponse,
     defaultResponse: defaultInitializeShareGroupStateResponse,
-  } as ApiDescriptor<InitializeShareGroupStateRequest, InitializeShareGroupStateResponse>,
-  ReadShareGroupState: {
+  }),
+  ReadShareGroupState: api<ReadShareGroupStateRequest, ReadShareGroupStateResponse>({
     apiKey: 84,
     name: 'ReadShareGroupState',
     minVersion: 0,
@@ -925,8 +928,8 @@ export const Api = {
     decodeRequest: decodeReadShareGroupStateRequest,
     encodeResponse: encodeReadShareGroupStateResponse,
     defaultResponse: defaultReadShareGroupStateResponse,
-  } as ApiDescriptor<ReadShareGroupStateRequest, ReadShareGroupStateResponse>,
-  WriteShareGroupState: {
+  }),
+  WriteShareGroupState: api<WriteShareGroupStateRequest, WriteShareGroupStateResponse>({
     apiKey: 85,
     name: 'WriteShareGroupState',
     minVersion: 0,
@@ -935,8 +938,8 @@ export const Api = {
     decodeRequest: decodeWriteShareGroupStateRequest,
     encodeResponse: encodeWriteShareGroupStateResponse,
     defaultResponse: defaultWriteShareGroupStateResponse,
-  } as ApiDescriptor<WriteShareGroupStateRequest, WriteShareGroupStateResponse>,
-  DeleteShareGroupState: {
+  }),
+  DeleteShareGroupState: api<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse>({
     apiKey: 86,
     name: 'DeleteShareGroupState',
     minVersion: 0,
@@ -945,8 +948,8 @@ export const Api = {
     decodeRequest: decodeDeleteShareGroupStateRequest,
     encodeResponse: encodeDeleteShareGroupStateResponse,
     defaultResponse: defaultDeleteShareGroupStateResponse,
-  } as ApiDescriptor<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse>,
-  ReadShareGroupStateSummary: {
+  }),
+  ReadShareGroupStateSummary: api<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse>({
     apiKey: 87,
     name: 'ReadShareGroupStateSummary',
     minVersion: 0,
@@ -955,8 +958,8 @@ export const Api = {
     decodeRequest: decodeReadShareGroupStateSummaryRequest,
     encodeResponse: encodeReadShareGroupStateSummaryResponse,
     defaultResponse: defaultReadShareGroupStateSummaryResponse,
-  } as ApiDescriptor<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse>,
-  StreamsGroupHeartbeat: {
+  }),
+  StreamsGroupHeartbeat: api<StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse>({
     apiKey: 88,
     name: 'StreamsGroupHeartbeat',
     minVersion: 0,
@@ -965,8 +968,8 @@ export const Api = {
     decodeRequest: decodeStreamsGroupHeartbeatRequest,
     encodeResponse: encodeStreamsGroupHeartbeatResponse,
     defaultResponse: defaultStreamsGroupHeartbeatResponse,
-  } as ApiDescriptor<StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse>,
-  StreamsGroupDescribe: {
+  }),
+  StreamsGroupDescribe: api<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse>({
     apiKey: 89,
     name: 'StreamsGroupDescribe',
     minVersion: 0,
@@ -975,8 +978,8 @@ export const Api = {
     decodeRequest: decodeStreamsGroupDescribeRequest,
     encodeResponse: encodeStreamsGroupDescribeResponse,
     defaultResponse: defaultStreamsGroupDescribeResponse,
-  } as ApiDescriptor<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse>,
-  DescribeShareGroupOffsets: {
+  }),
+  DescribeShareGroupOffsets: api<DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse>({
     apiKey: 90,
     name: 'DescribeShareGroupOffsets',
     minVersion: 0,
@@ -985,8 +988,8 @@ export const Api = {
     decodeRequest: decodeDescribeShareGroupOffsetsRequest,
     encodeResponse: encodeDescribeShareGroupOffsetsResponse,
     defaultResponse: defaultDescribeShareGroupOffsetsResponse,
-  } as ApiDescriptor<DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse>,
-  AlterShareGroupOffsets: {
+  }),
+  AlterShareGroupOffsets: api<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse>({
     apiKey: 91,
     name: 'AlterShareGroupOffsets',
     minVersion: 0,
@@ -995,8 +998,8 @@ export const Api = {
     decodeRequest: decodeAlterShareGroupOffsetsRequest,
     encodeResponse: encodeAlterShareGroupOffsetsResponse,
     defaultResponse: defaultAlterShareGroupOffsetsResponse,
-  } as ApiDescriptor<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse>,
-  DeleteShareGroupOffsets: {
+  }),
+  DeleteShareGroupOffsets: api<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse>({
     apiKey: 92,
     name: 'DeleteShareGroupOffsets',
     minVersion: 0,
@@ -1005,8 +1008,8 @@ export const Api = {
     decodeRequest: decodeDeleteShareGroupOffsetsRequest,
     encodeResponse: encodeDeleteShareGroupOffsetsResponse,
     defaultResponse: defaultDeleteShareGroupOffsetsResponse,
-  } as ApiDescriptor<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse>,
-  StreamsGroupTopologyDescriptionUpdate: {
+  }),
+  StreamsGroupTopologyDescriptionUpdate: api<StreamsGroupTopologyDescriptionUpdateRequest, StreamsGroupTopologyDescriptionUpdateResponse>({
     apiKey: 93,
     name: 'StreamsGroupTopologyDescriptionUpdate',
     minVersion: 0,
@@ -1015,8 +1018,8 @@ export const Api = {
     decodeRequest: decodeStreamsGroupTopologyDescriptionUpdateRequest,
     encodeResponse: encodeStreamsGroupTopologyDescriptionUpdateResponse,
     defaultResponse: defaultStreamsGroupTopologyDescriptionUpdateResponse,
-  } as ApiDescriptor<StreamsGroupTopologyDescriptionUpdateRequest, StreamsGroupTopologyDescriptionUpdateResponse>,
-  UnregisterController: {
+  }),
+  UnregisterController: api<UnregisterControllerRequest, UnregisterControllerResponse>({
     apiKey: 94,
     name: 'UnregisterController',
     minVersion: 0,
@@ -1025,7 +1028,7 @@ export const Api = {
     decodeRequest: decodeUnregisterControllerRequest,
     encodeResponse: encodeUnregisterControllerResponse,
     defaultResponse: defaultUnregisterControllerResponse,
-  } as ApiDescriptor<UnregisterControllerRequest, UnregisterControllerResponse>,
+  }),
 } as const;
 
 export type ApiName = keyof typeof Api;

@@ -252,11 +252,14 @@ export type RequestOf<A> = A extends ApiDescriptor<infer Q, object> ? Q : never;
 /** The response type of a descriptor. */
 export type ResponseOf<A> = A extends ApiDescriptor<object, infer S> ? S : never;
 `);
+  lines.push('/** Checks each entry against its types (an assertion would not). */');
+  lines.push('const api = <Q extends object, S extends object>(d: ApiDescriptor<Q, S>): ApiDescriptor<Q, S> => d;');
+  lines.push('');
   lines.push('export const Api = {');
   for (const a of sorted) {
     const { request: q, response: s } = a;
     const flexMin = hasRange(q.flexible) ? String(q.flexible.lo) : 'Infinity';
-    lines.push(`  ${a.apiName}: {`);
+    lines.push(`  ${a.apiName}: api<${q.name}, ${s.name}>({`);
     lines.push(`    apiKey: ${q.apiKey},`);
     lines.push(`    name: '${a.apiName}',`);
     lines.push(`    minVersion: ${q.valid.lo},`);
@@ -265,7 +268,7 @@ export type ResponseOf<A> = A extends ApiDescriptor<object, infer S> ? S : never
     lines.push(`    decodeRequest: decode${q.name},`);
     lines.push(`    encodeResponse: encode${s.name},`);
     lines.push(`    defaultResponse: default${s.name},`);
-    lines.push(`  } as ApiDescriptor<${q.name}, ${s.name}>,`);
+    lines.push('  }),');
   }
   lines.push('} as const;');
   lines.push('');

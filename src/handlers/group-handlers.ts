@@ -18,12 +18,12 @@ import type { PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handle
 /** What the group APIs need besides the coordinator: topics, partitions, ACLs, open transactions. */
 export type GroupHandlerDeps = TopicLookup & PartitionPresence & HasAuthorizer & TxnCoordinatorRef;
 
-export function groupHandlers(broker: GroupHandlerDeps, coordinator: GroupCoordinator): ApiHandler[] {
+export function groupHandlers(deps: GroupHandlerDeps, coordinator: GroupCoordinator): ApiHandler[] {
   return [
-    offsetCommitHandler(broker, coordinator),
-    offsetFetchHandler(coordinator, (groupId, fetched) => broker.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched, {
-      nameOf: (topicId) => broker.topics.getById(topicId)?.name,
-      idOf: (name) => broker.topics.get(name)?.id,
+    offsetCommitHandler(deps, coordinator),
+    offsetFetchHandler(coordinator, (groupId, fetched) => deps.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched, {
+      nameOf: (topicId) => deps.topics.getById(topicId)?.name,
+      idOf: (name) => deps.topics.get(name)?.id,
     }),
     joinGroupHandler(coordinator),
     heartbeatHandler(coordinator),
@@ -33,9 +33,9 @@ export function groupHandlers(broker: GroupHandlerDeps, coordinator: GroupCoordi
     listGroupsHandler(
       coordinator,
       (ctx, groupId) =>
-        authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) || authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId),
+        authorized(deps, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) || authorized(deps, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId),
     ),
     deleteGroupsHandler(coordinator),
-    offsetDeleteHandler(broker, coordinator),
+    offsetDeleteHandler(deps, coordinator),
   ];
 }

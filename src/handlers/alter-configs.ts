@@ -48,6 +48,11 @@ export const OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null 
 
 export const fail = (errorCode: number, errorMessage: string): AlterOutcome => ({ errorCode, errorMessage });
 
+/** A resource's answer when the whole request fails (Kafka's getErrorResponse: the code on every resource). */
+export function failedResource(r: { resourceType: number; resourceName: string }, errorCode: number) {
+  return { errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
+}
+
 /** Which kind of resource a config set belongs to, for key lookups in the ops. */
 export type ConfigKind = 'topic' | 'broker';
 
@@ -173,6 +178,7 @@ async function alterBroker(broker: ConfigAdmin, name: string, next: NextConfigs,
 
 export function alterConfigsHandler(broker: ConfigAdmin) {
   return defineHandler(Api.AlterConfigs, {
+    errorResponse: (req, errorCode) => ({ throttleTimeMs: 0, responses: req.resources.map((r) => failedResource(r, errorCode)) }),
     async handle(_ctx, req): Promise<AlterConfigsResponse> {
       const rejected = preprocessResources(req.resources, (i) => req.resources[i]!.configs.filter((c) => c.value === null).map((c) => c.name));
       const responses = [];

@@ -52,6 +52,7 @@ export function apiVersionsHandler(all: () => Iterable<ApiHandler>, self: Broker
   const plain = () => (cached ??= apiVersionsBody(all()));
   const featured = () => (cachedWithFeatures ??= withFeatures(plain()));
   return defineHandler(Api.ApiVersions, {
+    errorResponse: (_req, errorCode) => refusal(errorCode),
     handle(ctx, req) {
       const v = ctx.header.apiVersion;
       const body = v >= FEATURES_SINCE ? featured : plain;

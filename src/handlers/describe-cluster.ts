@@ -10,6 +10,8 @@ const ENDPOINT_BROKERS = 1;
 
 export function describeClusterHandler(broker: EndpointDirectory & NodeIdentity) {
   return defineHandler(Api.DescribeCluster, {
+    // Kafka's getErrorResponse: the code at the top level, every other field at its default.
+    errorResponse: (_req, errorCode) => ({ ...Api.DescribeCluster.defaultResponse(), errorCode, errorMessage: null }),
     handle(ctx, req): DescribeClusterResponse {
       const endpointType = ctx.header.apiVersion >= 1 ? req.endpointType : ENDPOINT_BROKERS;
       if (endpointType !== ENDPOINT_BROKERS) {

@@ -26,6 +26,10 @@ type Resource = DescribeConfigsRequest['resources'][number];
 
 export function describeConfigsHandler(broker: ConfigView) {
   return defineHandler(Api.DescribeConfigs, {
+    errorResponse: (req, errorCode) => ({
+      throttleTimeMs: 0,
+      results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
+    }),
     handle(ctx, req): DescribeConfigsResponse {
       const v = ctx.header.apiVersion;
       const synonyms = v >= 1 && req.includeSynonyms;

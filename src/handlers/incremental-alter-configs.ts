@@ -12,7 +12,7 @@ import type {
 import { brokerDef, isBrokerKey, isTopicKey, topicDef, type ConfigDef } from '../config/definitions.js';
 import { formatValue } from '../config/parse-value.js';
 import { defineHandler } from '../network/request-context.js';
-import { alterConfigResource, fail, type ConfigAdmin, preprocessResources, type AlterOutcome, type ConfigKind } from './alter-configs.js';
+import { alterConfigResource, fail, failedResource, type ConfigAdmin, preprocessResources, type AlterOutcome, type ConfigKind } from './alter-configs.js';
 
 export const OP_SET = 0;
 export const OP_DELETE = 1;
@@ -22,6 +22,7 @@ const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
 
 export function incrementalAlterConfigsHandler(broker: ConfigAdmin) {
   return defineHandler(Api.IncrementalAlterConfigs, {
+    errorResponse: (req, errorCode) => ({ throttleTimeMs: 0, responses: req.resources.map((r) => failedResource(r, errorCode)) }),
     async handle(_ctx, req): Promise<IncrementalAlterConfigsResponse> {
       const rejected = preprocessResources(req.resources, (i) =>
         req.resources[i]!.configs.filter((c) => c.configOperation !== OP_DELETE && c.value === null).map((c) => c.name),

@@ -66,8 +66,12 @@ export interface HandlerDefinition<Req extends object, Res extends object> {
   minVersion?: number;
   maxVersion?: number;
   handle(ctx: RequestContext, request: Req): HandlerOutcome<Res> | Promise<HandlerOutcome<Res>>;
-  /** Kafka's getErrorResponse: `errorCode` on every entry the request named. */
-  errorResponse?(request: Req, errorCode: number, version: number): Res;
+  /**
+   * Kafka's getErrorResponse: `errorCode` on every entry the request named. Required, as every
+   * Kafka request has one: it answers an unexpected handler failure (UNKNOWN_SERVER_ERROR), an
+   * ACL refusal of the whole request and an error injected by control() (tributary/testing).
+   */
+  errorResponse(request: Req, errorCode: number, version: number): Res;
 }
 
 /**
@@ -77,14 +81,12 @@ export interface HandlerDefinition<Req extends object, Res extends object> {
  */
 export function defineHandler<Req extends object, Res extends object>(
   api: ApiDescriptor<Req, Res>,
-  def: HandlerDefinition<Req, Res>,
+  def: HandlerDefinition<NoInfer<Req>, NoInfer<Res>>,
 ): ApiHandler<Req, Res> {
   const minVersion = def.minVersion ?? api.minVersion;
   const maxVersion = def.maxVersion ?? api.maxVersion;
   if (minVersion < api.minVersion || maxVersion > api.maxVersion || minVersion > maxVersion) {
     throw new Error(`${api.name} handler serves v${minVersion}-${maxVersion}, outside the spec's v${api.minVersion}-${api.maxVersion}`);
   }
-  const handler: ApiHandler<Req, Res> = { apiKey: api.apiKey, minVersion, maxVersion, handle: def.handle };
-  if (def.errorResponse) handler.errorResponse = def.errorResponse;
-  return handler;
+  return { apiKey: api.apiKey, minVersion, maxVersion, handle: def.handle, errorResponse: def.errorResponse };
 }

@@ -66,11 +66,12 @@ describe('handler table vs generated descriptors', () => {
 
   it("defineHandler takes the key from the descriptor and refuses ranges outside the spec's", () => {
     const handle = () => ({ throttleTimeMs: 0, errorCode: 0 });
-    const h = defineHandler(Api.Heartbeat, { maxVersion: 3, handle });
+    const errorResponse = (_req: unknown, errorCode: number) => ({ throttleTimeMs: 0, errorCode });
+    const h = defineHandler(Api.Heartbeat, { maxVersion: 3, handle, errorResponse });
     expect([h.apiKey, h.minVersion, h.maxVersion]).toEqual([12, 0, 3]);
-    expect(defineHandler(Api.Heartbeat, { handle }).maxVersion).toBe(Api.Heartbeat.maxVersion);
-    expect(() => defineHandler(Api.Heartbeat, { maxVersion: Api.Heartbeat.maxVersion + 1, handle })).toThrow(/outside the spec's/);
-    expect(() => defineHandler(Api.Heartbeat, { minVersion: 3, maxVersion: 2, handle })).toThrow(/outside the spec's/);
+    expect(defineHandler(Api.Heartbeat, { handle, errorResponse }).maxVersion).toBe(Api.Heartbeat.maxVersion);
+    expect(() => defineHandler(Api.Heartbeat, { maxVersion: Api.Heartbeat.maxVersion + 1, handle, errorResponse })).toThrow(/outside the spec's/);
+    expect(() => defineHandler(Api.Heartbeat, { minVersion: 3, maxVersion: 2, handle, errorResponse })).toThrow(/outside the spec's/);
   });
 
   it('default response builders give every field its spec default, fresh each call', () => {

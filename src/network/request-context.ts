@@ -52,16 +52,20 @@ export interface ApiHandler<Req = any, Res extends object = object> {
   minVersion: number;
   maxVersion: number;
   handle(ctx: RequestContext, request: Req): HandlerOutcome<Res> | Promise<HandlerOutcome<Res>>;
-  /** A response carrying `errorCode` everywhere, used when the handler itself fails unexpectedly. */
+  /**
+   * A response carrying `errorCode` everywhere, used when the handler itself fails unexpectedly.
+   * Always set by defineHandler; optional only for handlers not yet declared with it.
+   */
   errorResponse?(request: Req, errorCode: number, version: number): Res;
 }
 
 /** What a handler declares beside the API it serves (defineHandler supplies the rest). */
 export interface HandlerDefinition<Req extends object, Res extends object> {
   /**
-   * The versions served, when narrower than the spec's: ApiVersions advertises only what is
-   * implemented and tested, so a spec upgrade never widens what a handler claims by itself
-   * (test/handlers/handler-descriptors.test.ts pins the advertised table).
+   * The versions served, when narrower than the spec's (omitted: the spec's bound). ApiVersions
+   * advertises only what is implemented and tested, so test/handlers/handler-descriptors.test.ts
+   * pins the advertised table: a spec upgrade that widens an omitted bound fails it until the new
+   * versions are checked.
    */
   minVersion?: number;
   maxVersion?: number;

@@ -57,6 +57,11 @@ export interface AddOffsetsToTxnResponse {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAddOffsetsToTxnResponse(): AddOffsetsToTxnResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
+}
+
 export function decodeAddOffsetsToTxnResponse(r: Reader, version: number): AddOffsetsToTxnResponse {
   if (version < 0 || version > 4) throw new DecodeError(`AddOffsetsToTxnResponse v${version} is not supported`);
   if (version >= 3) { // v3-4

@@ -194,6 +194,26 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
   partitionErrorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAddPartitionsToTxnResponse(): AddPartitionsToTxnResponse {
+  return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnResult(): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
+  return { transactionalId: '', topicResults: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+  return { name: '', resultsByPartition: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+  return { partitionIndex: 0, partitionErrorCode: 0 };
+}
+
 export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitionsToTxnResponse {
   if (version < 0 || version > 5) throw new DecodeError(`AddPartitionsToTxnResponse v${version} is not supported`);
   if (version >= 4) { // v4-5

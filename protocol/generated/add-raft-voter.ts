@@ -108,6 +108,11 @@ export interface AddRaftVoterResponse {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAddRaftVoterResponse(): AddRaftVoterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
   if (version < 0 || version > 1) throw new DecodeError(`AddRaftVoterResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

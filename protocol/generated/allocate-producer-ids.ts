@@ -37,6 +37,11 @@ export interface AllocateProducerIdsResponse {
   producerIdLen: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAllocateProducerIdsResponse(): AllocateProducerIdsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, producerIdStart: 0, producerIdLen: 0 };
+}
+
 export function decodeAllocateProducerIdsResponse(r: Reader, version: number): AllocateProducerIdsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`AllocateProducerIdsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -199,6 +199,21 @@ export interface AlterClientQuotasResponseEntityData {
   entityName: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterClientQuotasResponse(): AlterClientQuotasResponse {
+  return { throttleTimeMs: 0, entries: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterClientQuotasResponseEntryData(): AlterClientQuotasResponseEntryData {
+  return { errorCode: 0, errorMessage: '', entity: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterClientQuotasResponseEntityData(): AlterClientQuotasResponseEntityData {
+  return { entityType: '', entityName: '' };
+}
+
 export function decodeAlterClientQuotasResponse(r: Reader, version: number): AlterClientQuotasResponse {
   if (version < 0 || version > 1) throw new DecodeError(`AlterClientQuotasResponse v${version} is not supported`);
   if (version >= 1) { // v1

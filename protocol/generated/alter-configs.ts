@@ -150,6 +150,16 @@ export interface AlterConfigsResponseAlterConfigsResourceResponse {
   resourceName: string;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterConfigsResponse(): AlterConfigsResponse {
+  return { throttleTimeMs: 0, responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterConfigsResponseAlterConfigsResourceResponse(): AlterConfigsResponseAlterConfigsResourceResponse {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '' };
+}
+
 export function decodeAlterConfigsResponse(r: Reader, version: number): AlterConfigsResponse {
   if (version < 0 || version > 2) throw new DecodeError(`AlterConfigsResponse v${version} is not supported`);
   if (version >= 2) { // v2

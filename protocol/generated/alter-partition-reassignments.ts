@@ -140,6 +140,21 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
+  return { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: 0, errorMessage: '', responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterPartitionReassignmentsResponseReassignableTopicResponse(): AlterPartitionReassignmentsResponseReassignableTopicResponse {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterPartitionReassignmentsResponseReassignablePartitionResponse(): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
   if (version < 0 || version > 1) throw new DecodeError(`AlterPartitionReassignmentsResponse v${version} is not supported`);
   if (version >= 1) { // v1

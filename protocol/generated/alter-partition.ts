@@ -182,6 +182,21 @@ export interface AlterPartitionResponsePartitionData {
   partitionEpoch: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterPartitionResponse(): AlterPartitionResponse {
+  return { throttleTimeMs: 0, errorCode: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterPartitionResponseTopicData(): AlterPartitionResponseTopicData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterPartitionResponsePartitionData(): AlterPartitionResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, isr: [], leaderRecoveryState: 0, partitionEpoch: 0 };
+}
+
 export function decodeAlterPartitionResponse(r: Reader, version: number): AlterPartitionResponse {
   if (version < 2 || version > 3) throw new DecodeError(`AlterPartitionResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

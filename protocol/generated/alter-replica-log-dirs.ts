@@ -153,6 +153,21 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterReplicaLogDirsResponse(): AlterReplicaLogDirsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
+  return { topicName: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
+  return { partitionIndex: 0, errorCode: 0 };
+}
+
 export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
   if (version < 1 || version > 2) throw new DecodeError(`AlterReplicaLogDirsResponse v${version} is not supported`);
   if (version >= 2) { // v2

@@ -108,6 +108,21 @@ export interface AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePar
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterShareGroupOffsetsResponse(): AlterShareGroupOffsetsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic(): AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic {
+  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition(): AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null };
+}
+
 export function decodeAlterShareGroupOffsetsResponse(r: Reader, version: number): AlterShareGroupOffsetsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`AlterShareGroupOffsetsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -107,6 +107,16 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterUserScramCredentialsResponse(): AlterUserScramCredentialsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+  return { user: '', errorCode: 0, errorMessage: '' };
+}
+
 export function decodeAlterUserScramCredentialsResponse(r: Reader, version: number): AlterUserScramCredentialsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`AlterUserScramCredentialsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -98,6 +98,26 @@ export interface ApiVersionsResponseFinalizedFeatureKey {
   minVersionLevel: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultApiVersionsResponse(): ApiVersionsResponse {
+  return { errorCode: 0, apiKeys: [], throttleTimeMs: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultApiVersionsResponseApiVersion(): ApiVersionsResponseApiVersion {
+  return { apiKey: 0, minVersion: 0, maxVersion: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultApiVersionsResponseSupportedFeatureKey(): ApiVersionsResponseSupportedFeatureKey {
+  return { name: '', minVersion: 0, maxVersion: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultApiVersionsResponseFinalizedFeatureKey(): ApiVersionsResponseFinalizedFeatureKey {
+  return { name: '', maxVersionLevel: 0, minVersionLevel: 0 };
+}
+
 export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
   if (version < 0 || version > 5) throw new DecodeError(`ApiVersionsResponse v${version} is not supported`);
   if (version >= 3) { // v3-5

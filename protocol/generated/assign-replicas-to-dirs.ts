@@ -135,6 +135,26 @@ export interface AssignReplicasToDirsResponsePartitionData {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAssignReplicasToDirsResponse(): AssignReplicasToDirsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, directories: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAssignReplicasToDirsResponseDirectoryData(): AssignReplicasToDirsResponseDirectoryData {
+  return { id: ZERO_UUID, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAssignReplicasToDirsResponseTopicData(): AssignReplicasToDirsResponseTopicData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultAssignReplicasToDirsResponsePartitionData(): AssignReplicasToDirsResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0 };
+}
+
 export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): AssignReplicasToDirsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`AssignReplicasToDirsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -211,6 +211,26 @@ export interface BeginQuorumEpochResponseNodeEndpoint {
   port: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultBeginQuorumEpochResponse(): BeginQuorumEpochResponse {
+  return { errorCode: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultBeginQuorumEpochResponseTopicData(): BeginQuorumEpochResponseTopicData {
+  return { topicName: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultBeginQuorumEpochResponsePartitionData(): BeginQuorumEpochResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultBeginQuorumEpochResponseNodeEndpoint(): BeginQuorumEpochResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
+}
+
 export function decodeBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEpochResponse {
   if (version < 0 || version > 1) throw new DecodeError(`BeginQuorumEpochResponse v${version} is not supported`);
   if (version >= 1) { // v1

@@ -157,6 +157,11 @@ export interface BrokerHeartbeatResponse {
   shouldShutDown: boolean;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultBrokerHeartbeatResponse(): BrokerHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutDown: false };
+}
+
 export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
   if (version < 0 || version > 2) throw new DecodeError(`BrokerHeartbeatResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

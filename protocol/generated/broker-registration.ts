@@ -244,6 +244,11 @@ export interface BrokerRegistrationResponse {
   brokerEpoch: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultBrokerRegistrationResponse(): BrokerRegistrationResponse {
+  return { throttleTimeMs: 0, errorCode: 0, brokerEpoch: -1 };
+}
+
 export function decodeBrokerRegistrationResponse(r: Reader, version: number): BrokerRegistrationResponse {
   if (version < 0 || version > 4) throw new DecodeError(`BrokerRegistrationResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -100,8 +100,29 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
   partitions: number[];
 }
 
-function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponseAssignment {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupDescribeResponse(): ConsumerGroupDescribeResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupDescribeResponseDescribedGroup(): ConsumerGroupDescribeResponseDescribedGroup {
+  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResponseMember {
+  return { memberId: '', instanceId: null, rackId: null, memberEpoch: 0, clientId: '', clientHost: '', subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment(), memberType: -1 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponseAssignment {
   return { topicPartitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupDescribeResponseTopicPartitions(): ConsumerGroupDescribeResponseTopicPartitions {
+  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
 }
 
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {

@@ -178,6 +178,21 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   partitions: number[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponseAssignment {
+  return { topicPartitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultConsumerGroupHeartbeatResponseTopicPartitions(): ConsumerGroupHeartbeatResponseTopicPartitions {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 export function decodeConsumerGroupHeartbeatResponse(r: Reader, version: number): ConsumerGroupHeartbeatResponse {
   if (version < 0 || version > 1) throw new DecodeError(`ConsumerGroupHeartbeatResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -112,6 +112,11 @@ export interface ControllerRegistrationResponse {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultControllerRegistrationResponse(): ControllerRegistrationResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeControllerRegistrationResponse(r: Reader, version: number): ControllerRegistrationResponse {
   if (version < 0 || version > 0) throw new DecodeError(`ControllerRegistrationResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

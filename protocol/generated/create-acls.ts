@@ -120,6 +120,16 @@ export interface CreateAclsResponseAclCreationResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreateAclsResponse(): CreateAclsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreateAclsResponseAclCreationResult(): CreateAclsResponseAclCreationResult {
+  return { errorCode: 0, errorMessage: '' };
+}
+
 export function decodeCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
   if (version < 1 || version > 3) throw new DecodeError(`CreateAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3

@@ -134,6 +134,11 @@ export interface CreateDelegationTokenResponse {
   throttleTimeMs: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreateDelegationTokenResponse(): CreateDelegationTokenResponse {
+  return { errorCode: 0, principalType: '', principalName: '', tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestampMs: 0, expiryTimestampMs: 0, maxTimestampMs: 0, tokenId: '', hmac: EMPTY_BYTES, throttleTimeMs: 0 };
+}
+
 export function decodeCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
   if (version < 1 || version > 3) throw new DecodeError(`CreateDelegationTokenResponse v${version} is not supported`);
   if (version >= 3) { // v3

@@ -166,6 +166,16 @@ export interface CreatePartitionsResponseCreatePartitionsTopicResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreatePartitionsResponse(): CreatePartitionsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreatePartitionsResponseCreatePartitionsTopicResult(): CreatePartitionsResponseCreatePartitionsTopicResult {
+  return { name: '', errorCode: 0, errorMessage: null };
+}
+
 export function decodeCreatePartitionsResponse(r: Reader, version: number): CreatePartitionsResponse {
   if (version < 0 || version > 3) throw new DecodeError(`CreatePartitionsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3

@@ -262,6 +262,21 @@ export interface CreateTopicsResponseCreatableTopicConfigs {
   isSensitive: boolean;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreateTopicsResponse(): CreateTopicsResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreateTopicsResponseCreatableTopicResult(): CreateTopicsResponseCreatableTopicResult {
+  return { name: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: '', numPartitions: -1, replicationFactor: -1, configs: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultCreateTopicsResponseCreatableTopicConfigs(): CreateTopicsResponseCreatableTopicConfigs {
+  return { name: '', value: '', readOnly: false, configSource: -1, isSensitive: false };
+}
+
 export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTopicsResponse {
   if (version < 0 || version > 7) throw new DecodeError(`CreateTopicsResponse v${version} is not supported`);
   if (version >= 7) { // v7

@@ -143,6 +143,21 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
   permissionType: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteAclsResponse(): DeleteAclsResponse {
+  return { throttleTimeMs: 0, filterResults: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteAclsResponseDeleteAclsFilterResult(): DeleteAclsResponseDeleteAclsFilterResult {
+  return { errorCode: 0, errorMessage: '', matchingAcls: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteAclsResponseDeleteAclsMatchingAcl(): DeleteAclsResponseDeleteAclsMatchingAcl {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '', patternType: 3, principal: '', host: '', operation: 0, permissionType: 0 };
+}
+
 export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
   if (version < 1 || version > 3) throw new DecodeError(`DeleteAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3

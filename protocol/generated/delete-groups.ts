@@ -60,6 +60,16 @@ export interface DeleteGroupsResponseDeletableGroupResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteGroupsResponse(): DeleteGroupsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponseDeletableGroupResult {
+  return { groupId: '', errorCode: 0, errorMessage: null };
+}
+
 export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
   if (version < 0 || version > 3) throw new DecodeError(`DeleteGroupsResponse v${version} is not supported`);
   if (version >= 3) { // v3

@@ -149,6 +149,21 @@ export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteRecordsResponse(): DeleteRecordsResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteRecordsResponseDeleteRecordsTopicResult(): DeleteRecordsResponseDeleteRecordsTopicResult {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteRecordsResponseDeleteRecordsPartitionResult(): DeleteRecordsResponseDeleteRecordsPartitionResult {
+  return { partitionIndex: 0, lowWatermark: 0, errorCode: 0 };
+}
+
 export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsResponse {
   if (version < 0 || version > 2) throw new DecodeError(`DeleteRecordsResponse v${version} is not supported`);
   if (version >= 2) { // v2

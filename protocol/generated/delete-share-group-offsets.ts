@@ -71,6 +71,16 @@ export interface DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseT
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteShareGroupOffsetsResponse(): DeleteShareGroupOffsetsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic(): DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic {
+  return { topicName: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: null };
+}
+
 export function decodeDeleteShareGroupOffsetsResponse(r: Reader, version: number): DeleteShareGroupOffsetsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`DeleteShareGroupOffsetsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -96,6 +96,21 @@ export interface DeleteShareGroupStateResponsePartitionResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteShareGroupStateResponse(): DeleteShareGroupStateResponse {
+  return { results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteShareGroupStateResponseDeleteStateResult(): DeleteShareGroupStateResponseDeleteStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteShareGroupStateResponsePartitionResult(): DeleteShareGroupStateResponsePartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null };
+}
+
 export function decodeDeleteShareGroupStateResponse(r: Reader, version: number): DeleteShareGroupStateResponse {
   if (version < 0 || version > 0) throw new DecodeError(`DeleteShareGroupStateResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);

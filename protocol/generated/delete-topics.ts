@@ -109,6 +109,16 @@ export interface DeleteTopicsResponseDeletableTopicResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteTopicsResponse(): DeleteTopicsResponse {
+  return { throttleTimeMs: 0, responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsResponseDeletableTopicResult {
+  return { name: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: null };
+}
+
 export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsResponse {
   if (version < 0 || version > 6) throw new DecodeError(`DeleteTopicsResponse v${version} is not supported`);
   if (version >= 6) { // v6

@@ -101,6 +101,21 @@ export interface DescribeAclsResponseAclDescription {
   permissionType: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeAclsResponse(): DescribeAclsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', resources: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeAclsResponseDescribeAclsResource(): DescribeAclsResponseDescribeAclsResource {
+  return { resourceType: 0, resourceName: '', patternType: 3, acls: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeAclsResponseAclDescription(): DescribeAclsResponseAclDescription {
+  return { principal: '', host: '', operation: 0, permissionType: 0 };
+}
+
 export function decodeDescribeAclsResponse(r: Reader, version: number): DescribeAclsResponse {
   if (version < 1 || version > 3) throw new DecodeError(`DescribeAclsResponse v${version} is not supported`);
   if (version >= 2) { // v2-3

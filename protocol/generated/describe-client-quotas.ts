@@ -120,6 +120,26 @@ export interface DescribeClientQuotasResponseValueData {
   value: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeClientQuotasResponse(): DescribeClientQuotasResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', entries: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeClientQuotasResponseEntryData(): DescribeClientQuotasResponseEntryData {
+  return { entity: [], values: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeClientQuotasResponseEntityData(): DescribeClientQuotasResponseEntityData {
+  return { entityType: '', entityName: '' };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeClientQuotasResponseValueData(): DescribeClientQuotasResponseValueData {
+  return { key: '', value: 0 };
+}
+
 export function decodeDescribeClientQuotasResponse(r: Reader, version: number): DescribeClientQuotasResponse {
   if (version < 0 || version > 1) throw new DecodeError(`DescribeClientQuotasResponse v${version} is not supported`);
   if (version >= 1) { // v1

@@ -86,6 +86,16 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   isFenced: boolean;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeClusterResponse(): DescribeClusterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: '', controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterResponseDescribeClusterBroker {
+  return { brokerId: 0, host: '', port: 0, rack: null, isFenced: false };
+}
+
 export function decodeDescribeClusterResponse(r: Reader, version: number): DescribeClusterResponse {
   if (version < 0 || version > 2) throw new DecodeError(`DescribeClusterResponse v${version} is not supported`);
   if (version >= 2) { // v2

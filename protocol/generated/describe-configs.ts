@@ -192,6 +192,26 @@ export interface DescribeConfigsResponseDescribeConfigsSynonym {
   source: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeConfigsResponse(): DescribeConfigsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeConfigsResponseDescribeConfigsResult(): DescribeConfigsResponseDescribeConfigsResult {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '', configs: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeConfigsResponseDescribeConfigsResourceResult(): DescribeConfigsResponseDescribeConfigsResourceResult {
+  return { name: '', value: '', readOnly: false, isDefault: false, configSource: -1, isSensitive: false, synonyms: [], configType: 0, documentation: '' };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeConfigsResponseDescribeConfigsSynonym(): DescribeConfigsResponseDescribeConfigsSynonym {
+  return { name: '', value: '', source: 0 };
+}
+
 export function decodeDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
   if (version < 0 || version > 4) throw new DecodeError(`DescribeConfigsResponse v${version} is not supported`);
   if (version >= 4) { // v4

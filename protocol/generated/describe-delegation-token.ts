@@ -122,6 +122,21 @@ export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer 
   principalName: string;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeDelegationTokenResponse(): DescribeDelegationTokenResponse {
+  return { errorCode: 0, tokens: [], throttleTimeMs: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeDelegationTokenResponseDescribedDelegationToken(): DescribeDelegationTokenResponseDescribedDelegationToken {
+  return { principalType: '', principalName: '', tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestamp: 0, expiryTimestamp: 0, maxTimestamp: 0, tokenId: '', hmac: EMPTY_BYTES, renewers: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
+  return { principalType: '', principalName: '' };
+}
+
 export function decodeDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
   if (version < 1 || version > 3) throw new DecodeError(`DescribeDelegationTokenResponse v${version} is not supported`);
   if (version >= 3) { // v3

@@ -106,6 +106,21 @@ export interface DescribeGroupsResponseDescribedGroupMember {
   memberAssignment: Buffer;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeGroupsResponse(): DescribeGroupsResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponseDescribedGroup {
+  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeGroupsResponseDescribedGroupMember(): DescribeGroupsResponseDescribedGroupMember {
+  return { memberId: '', groupInstanceId: null, clientId: '', clientHost: '', memberMetadata: EMPTY_BYTES, memberAssignment: EMPTY_BYTES };
+}
+
 export function decodeDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
   if (version < 0 || version > 6) throw new DecodeError(`DescribeGroupsResponse v${version} is not supported`);
   if (version >= 6) { // v6

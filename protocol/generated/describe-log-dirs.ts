@@ -136,6 +136,26 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
   isFutureKey: boolean;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsResponseDescribeLogDirsResult {
+  return { errorCode: 0, logDir: '', topics: [], totalBytes: -1, usableBytes: -1, isCordoned: false };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeLogDirsResponseDescribeLogDirsTopic(): DescribeLogDirsResponseDescribeLogDirsTopic {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeLogDirsResponseDescribeLogDirsPartition(): DescribeLogDirsResponseDescribeLogDirsPartition {
+  return { partitionIndex: 0, partitionSize: 0, offsetLag: 0, isFutureKey: false };
+}
+
 export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
   if (version < 0 || version > 5) throw new DecodeError(`DescribeLogDirsResponse v${version} is not supported`);
   if (version >= 5) { // v5

@@ -94,6 +94,26 @@ export interface DescribeProducersResponseProducerState {
   currentTxnStartOffset: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeProducersResponse(): DescribeProducersResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeProducersResponseTopicResponse(): DescribeProducersResponseTopicResponse {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeProducersResponsePartitionResponse(): DescribeProducersResponsePartitionResponse {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null, activeProducers: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeProducersResponseProducerState(): DescribeProducersResponseProducerState {
+  return { producerId: 0, producerEpoch: 0, lastSequence: -1, lastTimestamp: -1, coordinatorEpoch: 0, currentTxnStartOffset: -1 };
+}
+
 export function decodeDescribeProducersResponse(r: Reader, version: number): DescribeProducersResponse {
   if (version < 0 || version > 0) throw new DecodeError(`DescribeProducersResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

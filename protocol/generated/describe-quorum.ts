@@ -137,6 +137,36 @@ export interface DescribeQuorumResponseListener {
   port: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeQuorumResponse(): DescribeQuorumResponse {
+  return { errorCode: 0, errorMessage: '', topics: [], nodes: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeQuorumResponseTopicData(): DescribeQuorumResponseTopicData {
+  return { topicName: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeQuorumResponsePartitionData(): DescribeQuorumResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: '', leaderId: 0, leaderEpoch: 0, highWatermark: 0, currentVoters: [], observers: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeQuorumResponseReplicaState(): DescribeQuorumResponseReplicaState {
+  return { replicaId: 0, replicaDirectoryId: ZERO_UUID, logEndOffset: 0, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeQuorumResponseNode(): DescribeQuorumResponseNode {
+  return { nodeId: 0, listeners: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeQuorumResponseListener(): DescribeQuorumResponseListener {
+  return { name: '', host: '', port: 0 };
+}
+
 export function decodeDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumResponse {
   if (version < 0 || version > 2) throw new DecodeError(`DescribeQuorumResponse v${version} is not supported`);
   if (version >= 2) { // v2

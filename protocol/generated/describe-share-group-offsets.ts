@@ -126,6 +126,26 @@ export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsRespo
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeShareGroupOffsetsResponse(): DescribeShareGroupOffsetsResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup(): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup {
+  return { groupId: '', topics: [], errorCode: 0, errorMessage: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic(): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic {
+  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition(): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition {
+  return { partitionIndex: 0, startOffset: 0, leaderEpoch: 0, lag: -1, errorCode: 0, errorMessage: null };
+}
+
 export function decodeDescribeShareGroupOffsetsResponse(r: Reader, version: number): DescribeShareGroupOffsetsResponse {
   if (version < 0 || version > 1) throw new DecodeError(`DescribeShareGroupOffsetsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -61,6 +61,21 @@ export interface DescribeTransactionsResponseTopicData {
   partitions: number[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeTransactionsResponse(): DescribeTransactionsResponse {
+  return { throttleTimeMs: 0, transactionStates: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeTransactionsResponseTransactionState(): DescribeTransactionsResponseTransactionState {
+  return { errorCode: 0, transactionalId: '', transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeTransactionsResponseTopicData(): DescribeTransactionsResponseTopicData {
+  return { topic: '', partitions: [] };
+}
+
 export function decodeDescribeTransactionsResponse(r: Reader, version: number): DescribeTransactionsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`DescribeTransactionsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -76,6 +76,21 @@ export interface DescribeUserScramCredentialsResponseCredentialInfo {
   iterations: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeUserScramCredentialsResponse(): DescribeUserScramCredentialsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+  return { user: '', errorCode: 0, errorMessage: '', credentialInfos: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultDescribeUserScramCredentialsResponseCredentialInfo(): DescribeUserScramCredentialsResponseCredentialInfo {
+  return { mechanism: 0, iterations: 0 };
+}
+
 export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: number): DescribeUserScramCredentialsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`DescribeUserScramCredentialsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

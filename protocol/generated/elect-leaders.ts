@@ -150,6 +150,21 @@ export interface ElectLeadersResponsePartitionResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultElectLeadersResponse(): ElectLeadersResponse {
+  return { throttleTimeMs: 0, errorCode: 0, replicaElectionResults: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultElectLeadersResponseReplicaElectionResult(): ElectLeadersResponseReplicaElectionResult {
+  return { topic: '', partitionResult: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultElectLeadersResponsePartitionResult(): ElectLeadersResponsePartitionResult {
+  return { partitionId: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeElectLeadersResponse(r: Reader, version: number): ElectLeadersResponse {
   if (version < 0 || version > 2) throw new DecodeError(`ElectLeadersResponse v${version} is not supported`);
   if (version >= 2) { // v2

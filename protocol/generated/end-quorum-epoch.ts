@@ -243,6 +243,26 @@ export interface EndQuorumEpochResponseNodeEndpoint {
   port: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultEndQuorumEpochResponse(): EndQuorumEpochResponse {
+  return { errorCode: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultEndQuorumEpochResponseTopicData(): EndQuorumEpochResponseTopicData {
+  return { topicName: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultEndQuorumEpochResponsePartitionData(): EndQuorumEpochResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultEndQuorumEpochResponseNodeEndpoint(): EndQuorumEpochResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
+}
+
 export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochResponse {
   if (version < 0 || version > 1) throw new DecodeError(`EndQuorumEpochResponse v${version} is not supported`);
   if (version >= 1) { // v1

@@ -61,6 +61,11 @@ export interface EndTxnResponse {
   producerEpoch: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultEndTxnResponse(): EndTxnResponse {
+  return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: -1 };
+}
+
 export function decodeEndTxnResponse(r: Reader, version: number): EndTxnResponse {
   if (version < 0 || version > 5) throw new DecodeError(`EndTxnResponse v${version} is not supported`);
   if (version >= 5) { // v5

@@ -38,6 +38,11 @@ export interface EnvelopeResponse {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultEnvelopeResponse(): EnvelopeResponse {
+  return { responseData: null, errorCode: 0 };
+}
+
 export function decodeEnvelopeResponse(r: Reader, version: number): EnvelopeResponse {
   if (version < 0 || version > 0) throw new DecodeError(`EnvelopeResponse v${version} is not supported`);
   const responseData = r.readCompactNullableBytes();

@@ -48,6 +48,11 @@ export interface ExpireDelegationTokenResponse {
   throttleTimeMs: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultExpireDelegationTokenResponse(): ExpireDelegationTokenResponse {
+  return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 };
+}
+
 export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
   if (version < 1 || version > 2) throw new DecodeError(`ExpireDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2

@@ -225,8 +225,34 @@ export interface FetchSnapshotResponseNodeEndpoint {
   port: number;
 }
 
-function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshotId {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchSnapshotResponse(): FetchSnapshotResponse {
+  return { throttleTimeMs: 0, errorCode: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchSnapshotResponseTopicSnapshot(): FetchSnapshotResponseTopicSnapshot {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchSnapshotResponsePartitionSnapshot(): FetchSnapshotResponsePartitionSnapshot {
+  return { index: 0, errorCode: 0, snapshotId: defaultFetchSnapshotResponseSnapshotId(), size: 0, position: 0, unalignedRecords: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshotId {
   return { endOffset: 0, epoch: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResponseLeaderIdAndEpoch {
+  return { leaderId: 0, leaderEpoch: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchSnapshotResponseNodeEndpoint(): FetchSnapshotResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
 }
 
 export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotResponse {

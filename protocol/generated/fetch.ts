@@ -727,6 +727,46 @@ export interface FetchResponseNodeEndpoint {
   rack: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponse(): FetchResponse {
+  return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponseFetchableTopicResponse(): FetchResponseFetchableTopicResponse {
+  return { topic: '', topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponsePartitionData(): FetchResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, highWatermark: 0, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: [], preferredReadReplica: -1, records: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponseEpochEndOffset(): FetchResponseEpochEndOffset {
+  return { epoch: -1, endOffset: -1 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponseLeaderIdAndEpoch(): FetchResponseLeaderIdAndEpoch {
+  return { leaderId: -1, leaderEpoch: -1 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponseSnapshotId(): FetchResponseSnapshotId {
+  return { endOffset: -1, epoch: -1 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponseAbortedTransaction(): FetchResponseAbortedTransaction {
+  return { producerId: 0, firstOffset: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFetchResponseNodeEndpoint(): FetchResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
+}
+
 export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
   if (version < 0 || version > 18) throw new DecodeError(`FetchResponse v${version} is not supported`);
   if (version >= 16) { // v16-18

@@ -98,6 +98,16 @@ export interface FindCoordinatorResponseCoordinator {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFindCoordinatorResponse(): FindCoordinatorResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', nodeId: 0, host: '', port: 0, coordinators: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultFindCoordinatorResponseCoordinator(): FindCoordinatorResponseCoordinator {
+  return { key: '', nodeId: 0, host: '', port: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeFindCoordinatorResponse(r: Reader, version: number): FindCoordinatorResponse {
   if (version < 0 || version > 6) throw new DecodeError(`FindCoordinatorResponse v${version} is not supported`);
   if (version >= 4) { // v4-6

@@ -44,6 +44,11 @@ export interface GetTelemetrySubscriptionsResponse {
   requestedMetrics: string[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultGetTelemetrySubscriptionsResponse(): GetTelemetrySubscriptionsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, clientInstanceId: ZERO_UUID, subscriptionId: 0, acceptedCompressionTypes: [], pushIntervalMs: 0, telemetryMaxBytes: 0, deltaTemporality: false, requestedMetrics: [] };
+}
+
 export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: number): GetTelemetrySubscriptionsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`GetTelemetrySubscriptionsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -69,6 +69,11 @@ export interface HeartbeatResponse {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultHeartbeatResponse(): HeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
+}
+
 export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatResponse {
   if (version < 0 || version > 4) throw new DecodeError(`HeartbeatResponse v${version} is not supported`);
   if (version >= 4) { // v4

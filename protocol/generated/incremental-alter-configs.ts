@@ -156,6 +156,16 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   resourceName: string;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultIncrementalAlterConfigsResponse(): IncrementalAlterConfigsResponse {
+  return { throttleTimeMs: 0, responses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultIncrementalAlterConfigsResponseAlterConfigsResourceResponse(): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '' };
+}
+
 export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number): IncrementalAlterConfigsResponse {
   if (version < 0 || version > 1) throw new DecodeError(`IncrementalAlterConfigsResponse v${version} is not supported`);
   if (version >= 1) { // v1

@@ -97,6 +97,11 @@ export interface InitProducerIdResponse {
   ongoingTxnProducerEpoch: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultInitProducerIdResponse(): InitProducerIdResponse {
+  return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: 0, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
+}
+
 export function decodeInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
   if (version < 0 || version > 6) throw new DecodeError(`InitProducerIdResponse v${version} is not supported`);
   if (version >= 6) { // v6

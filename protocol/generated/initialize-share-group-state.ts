@@ -104,6 +104,21 @@ export interface InitializeShareGroupStateResponsePartitionResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultInitializeShareGroupStateResponse(): InitializeShareGroupStateResponse {
+  return { results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultInitializeShareGroupStateResponseInitializeStateResult(): InitializeShareGroupStateResponseInitializeStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultInitializeShareGroupStateResponsePartitionResult(): InitializeShareGroupStateResponsePartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null };
+}
+
 export function decodeInitializeShareGroupStateResponse(r: Reader, version: number): InitializeShareGroupStateResponse {
   if (version < 0 || version > 0) throw new DecodeError(`InitializeShareGroupStateResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);

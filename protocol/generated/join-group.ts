@@ -221,6 +221,16 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   metadata: Buffer;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultJoinGroupResponse(): JoinGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, generationId: -1, protocolType: null, protocolName: '', leader: '', skipAssignment: false, memberId: '', members: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
+  return { memberId: '', groupInstanceId: null, metadata: EMPTY_BYTES };
+}
+
 export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
   if (version < 0 || version > 9) throw new DecodeError(`JoinGroupResponse v${version} is not supported`);
   if (version >= 9) { // v9

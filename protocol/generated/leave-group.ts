@@ -136,6 +136,16 @@ export interface LeaveGroupResponseMemberResponse {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultLeaveGroupResponse(): LeaveGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, members: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultLeaveGroupResponseMemberResponse(): LeaveGroupResponseMemberResponse {
+  return { memberId: '', groupInstanceId: '', errorCode: 0 };
+}
+
 export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse {
   if (version < 0 || version > 5) throw new DecodeError(`LeaveGroupResponse v${version} is not supported`);
   if (version >= 4) { // v4-5

@@ -54,6 +54,16 @@ export interface ListConfigResourcesResponseConfigResource {
   resourceType: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListConfigResourcesResponse(): ListConfigResourcesResponse {
+  return { throttleTimeMs: 0, errorCode: 0, configResources: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListConfigResourcesResponseConfigResource(): ListConfigResourcesResponseConfigResource {
+  return { resourceName: '', resourceType: 16 };
+}
+
 export function decodeListConfigResourcesResponse(r: Reader, version: number): ListConfigResourcesResponse {
   if (version < 0 || version > 1) throw new DecodeError(`ListConfigResourcesResponse v${version} is not supported`);
   if (version >= 1) { // v1

@@ -90,6 +90,16 @@ export interface ListGroupsResponseListedGroup {
   groupType: string;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListGroupsResponse(): ListGroupsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListGroupsResponseListedGroup(): ListGroupsResponseListedGroup {
+  return { groupId: '', protocolType: '', groupState: '', groupType: '' };
+}
+
 export function decodeListGroupsResponse(r: Reader, version: number): ListGroupsResponse {
   if (version < 0 || version > 5) throw new DecodeError(`ListGroupsResponse v${version} is not supported`);
   if (version >= 5) { // v5

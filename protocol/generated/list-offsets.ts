@@ -245,6 +245,21 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   leaderEpoch: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListOffsetsResponse(): ListOffsetsResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListOffsetsResponseListOffsetsTopicResponse(): ListOffsetsResponseListOffsetsTopicResponse {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOffsetsResponseListOffsetsPartitionResponse {
+  return { partitionIndex: 0, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+}
+
 export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
   if (version < 0 || version > 11) throw new DecodeError(`ListOffsetsResponse v${version} is not supported`);
   if (version >= 6) { // v6-11

@@ -90,6 +90,21 @@ export interface ListPartitionReassignmentsResponseOngoingPartitionReassignment 
   removingReplicas: number[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListPartitionReassignmentsResponse(): ListPartitionReassignmentsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListPartitionReassignmentsResponseOngoingTopicReassignment(): ListPartitionReassignmentsResponseOngoingTopicReassignment {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListPartitionReassignmentsResponseOngoingPartitionReassignment(): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
+  return { partitionIndex: 0, replicas: [], addingReplicas: [], removingReplicas: [] };
+}
+
 export function decodeListPartitionReassignmentsResponse(r: Reader, version: number): ListPartitionReassignmentsResponse {
   if (version < 0 || version > 0) throw new DecodeError(`ListPartitionReassignmentsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

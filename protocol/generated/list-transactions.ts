@@ -118,6 +118,16 @@ export interface ListTransactionsResponseTransactionState {
   transactionState: string;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListTransactionsResponse(): ListTransactionsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, unknownStateFilters: [], transactionStates: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultListTransactionsResponseTransactionState(): ListTransactionsResponseTransactionState {
+  return { transactionalId: '', producerId: 0, transactionState: '' };
+}
+
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
   if (version < 0 || version > 2) throw new DecodeError(`ListTransactionsResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -255,6 +255,26 @@ export interface MetadataResponseMetadataResponsePartition {
   offlineReplicas: number[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultMetadataResponse(): MetadataResponse {
+  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648, errorCode: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+  return { nodeId: 0, host: '', port: 0, rack: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+  return { errorCode: 0, name: '', topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+  return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] };
+}
+
 export function decodeMetadataResponse(r: Reader, version: number): MetadataResponse {
   if (version < 0 || version > 13) throw new DecodeError(`MetadataResponse v${version} is not supported`);
   if (version >= 13) { // v13

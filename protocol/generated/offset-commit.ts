@@ -352,6 +352,21 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetCommitResponse(): OffsetCommitResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
+  return { name: '', topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
+  return { partitionIndex: 0, errorCode: 0 };
+}
+
 export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
   if (version < 0 || version > 10) throw new DecodeError(`OffsetCommitResponse v${version} is not supported`);
   if (version >= 10) { // v10

@@ -91,6 +91,21 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
+  return { errorCode: 0, throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
+  return { partitionIndex: 0, errorCode: 0 };
+}
+
 export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteResponse {
   if (version < 0 || version > 0) throw new DecodeError(`OffsetDeleteResponse v${version} is not supported`);
   const errorCode = r.readInt16();

@@ -353,6 +353,36 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetFetchResponse(): OffsetFetchResponse {
+  return { throttleTimeMs: 0, topics: [], errorCode: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+  return { name: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
+  return { groupId: '', topics: [], errorCode: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+  return { name: '', topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
+}
+
 export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
   if (version < 0 || version > 10) throw new DecodeError(`OffsetFetchResponse v${version} is not supported`);
   if (version >= 8) { // v8-10

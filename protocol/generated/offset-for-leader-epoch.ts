@@ -188,6 +188,21 @@ export interface OffsetForLeaderEpochResponseEpochEndOffset {
   endOffset: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetForLeaderEpochResponse(): OffsetForLeaderEpochResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+  return { topic: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultOffsetForLeaderEpochResponseEpochEndOffset(): OffsetForLeaderEpochResponseEpochEndOffset {
+  return { errorCode: 0, partition: 0, leaderEpoch: -1, endOffset: -1 };
+}
+
 export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
   if (version < 0 || version > 4) throw new DecodeError(`OffsetForLeaderEpochResponse v${version} is not supported`);
   if (version >= 4) { // v4

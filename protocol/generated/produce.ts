@@ -249,6 +249,36 @@ export interface ProduceResponseNodeEndpoint {
   rack: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultProduceResponse(): ProduceResponse {
+  return { responses: [], throttleTimeMs: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultProduceResponseTopicProduceResponse(): ProduceResponseTopicProduceResponse {
+  return { name: '', topicId: ZERO_UUID, partitionResponses: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultProduceResponsePartitionProduceResponse(): ProduceResponsePartitionProduceResponse {
+  return { index: 0, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultProduceResponseBatchIndexAndErrorMessage(): ProduceResponseBatchIndexAndErrorMessage {
+  return { batchIndex: 0, batchIndexErrorMessage: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponseLeaderIdAndEpoch {
+  return { leaderId: -1, leaderEpoch: -1 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultProduceResponseNodeEndpoint(): ProduceResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
+}
+
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
   if (version < 0 || version > 13) throw new DecodeError(`ProduceResponse v${version} is not supported`);
   if (version >= 13) { // v13

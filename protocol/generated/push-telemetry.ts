@@ -46,6 +46,11 @@ export interface PushTelemetryResponse {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultPushTelemetryResponse(): PushTelemetryResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
+}
+
 export function decodePushTelemetryResponse(r: Reader, version: number): PushTelemetryResponse {
   if (version < 0 || version > 0) throw new DecodeError(`PushTelemetryResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

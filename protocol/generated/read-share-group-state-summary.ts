@@ -108,6 +108,21 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   deliveryCompleteCount: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateSummaryResponse(): ReadShareGroupStateSummaryResponse {
+  return { results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateSummaryResponseReadStateSummaryResult(): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGroupStateSummaryResponsePartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, leaderEpoch: 0, startOffset: 0, deliveryCompleteCount: -1 };
+}
+
 export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
   if (version < 0 || version > 1) throw new DecodeError(`ReadShareGroupStateSummaryResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);

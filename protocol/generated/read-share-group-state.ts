@@ -117,6 +117,26 @@ export interface ReadShareGroupStateResponseStateBatch {
   deliveryCount: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateResponse(): ReadShareGroupStateResponse {
+  return { results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateResponseReadStateResult(): ReadShareGroupStateResponseReadStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateResponsePartitionResult(): ReadShareGroupStateResponsePartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0, stateBatches: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultReadShareGroupStateResponseStateBatch(): ReadShareGroupStateResponseStateBatch {
+  return { firstOffset: 0, lastOffset: 0, deliveryState: 0, deliveryCount: 0 };
+}
+
 export function decodeReadShareGroupStateResponse(r: Reader, version: number): ReadShareGroupStateResponse {
   if (version < 0 || version > 0) throw new DecodeError(`ReadShareGroupStateResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);

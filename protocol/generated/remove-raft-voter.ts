@@ -40,6 +40,11 @@ export interface RemoveRaftVoterResponse {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultRemoveRaftVoterResponse(): RemoveRaftVoterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeRemoveRaftVoterResponse(r: Reader, version: number): RemoveRaftVoterResponse {
   if (version < 0 || version > 0) throw new DecodeError(`RemoveRaftVoterResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -48,6 +48,11 @@ export interface RenewDelegationTokenResponse {
   throttleTimeMs: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultRenewDelegationTokenResponse(): RenewDelegationTokenResponse {
+  return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 };
+}
+
 export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
   if (version < 1 || version > 2) throw new DecodeError(`RenewDelegationTokenResponse v${version} is not supported`);
   if (version >= 2) { // v2

@@ -44,6 +44,11 @@ export interface SaslAuthenticateResponse {
   sessionLifetimeMs: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultSaslAuthenticateResponse(): SaslAuthenticateResponse {
+  return { errorCode: 0, errorMessage: '', authBytes: EMPTY_BYTES, sessionLifetimeMs: 0 };
+}
+
 export function decodeSaslAuthenticateResponse(r: Reader, version: number): SaslAuthenticateResponse {
   if (version < 0 || version > 2) throw new DecodeError(`SaslAuthenticateResponse v${version} is not supported`);
   if (version >= 2) { // v2

@@ -27,6 +27,11 @@ export interface SaslHandshakeResponse {
   mechanisms: string[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
+  return { errorCode: 0, mechanisms: [] };
+}
+
 export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeResponse {
   if (version < 0 || version > 1) throw new DecodeError(`SaslHandshakeResponse v${version} is not supported`);
   const errorCode = r.readInt16();

@@ -202,8 +202,29 @@ export interface ShareAcknowledgeResponseNodeEndpoint {
   rack: string | null;
 }
 
-function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResponseLeaderIdAndEpoch {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse(): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareAcknowledgeResponsePartitionData(): ShareAcknowledgeResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null, currentLeader: defaultShareAcknowledgeResponseLeaderIdAndEpoch() };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResponseLeaderIdAndEpoch {
   return { leaderId: 0, leaderEpoch: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
 }
 
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {

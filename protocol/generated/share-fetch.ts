@@ -299,8 +299,34 @@ export interface ShareFetchResponseNodeEndpoint {
   rack: string | null;
 }
 
-function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderIdAndEpoch {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareFetchResponse(): ShareFetchResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareFetchResponseShareFetchableTopicResponse(): ShareFetchResponseShareFetchableTopicResponse {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareFetchResponsePartitionData(): ShareFetchResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0, acknowledgeErrorMessage: null, currentLeader: defaultShareFetchResponseLeaderIdAndEpoch(), records: null, acquiredRecords: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderIdAndEpoch {
   return { leaderId: 0, leaderEpoch: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareFetchResponseAcquiredRecords(): ShareFetchResponseAcquiredRecords {
+  return { firstOffset: 0, lastOffset: 0, deliveryCount: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareFetchResponseNodeEndpoint(): ShareFetchResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
 }
 
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {

@@ -92,8 +92,29 @@ export interface ShareGroupDescribeResponseTopicPartitions {
   partitions: number[];
 }
 
-function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponseAssignment {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupDescribeResponse(): ShareGroupDescribeResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupDescribeResponseDescribedGroup(): ShareGroupDescribeResponseDescribedGroup {
+  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupDescribeResponseMember(): ShareGroupDescribeResponseMember {
+  return { memberId: '', rackId: null, memberEpoch: 0, clientId: '', clientHost: '', subscribedTopicNames: [], assignment: defaultShareGroupDescribeResponseAssignment() };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponseAssignment {
   return { topicPartitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupDescribeResponseTopicPartitions(): ShareGroupDescribeResponseTopicPartitions {
+  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
 }
 
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {

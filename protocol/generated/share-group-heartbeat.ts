@@ -77,6 +77,21 @@ export interface ShareGroupHeartbeatResponseTopicPartitions {
   partitions: number[];
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupHeartbeatResponse(): ShareGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResponseAssignment {
+  return { topicPartitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultShareGroupHeartbeatResponseTopicPartitions(): ShareGroupHeartbeatResponseTopicPartitions {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): ShareGroupHeartbeatResponse {
   if (version < 1 || version > 1) throw new DecodeError(`ShareGroupHeartbeatResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

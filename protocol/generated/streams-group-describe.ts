@@ -229,12 +229,79 @@ export interface StreamsGroupDescribeResponseTopologyDescriptionGlobalStore {
   processor: StreamsGroupDescribeResponseTopologyDescriptionNode;
 }
 
-function defaultStreamsGroupDescribeResponseAssignment(): StreamsGroupDescribeResponseAssignment {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponse(): StreamsGroupDescribeResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseDescribedGroup(): StreamsGroupDescribeResponseDescribedGroup {
+  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, topology: null, members: [], authorizedOperations: -2147483648, topologyDescription: null, topologyDescriptionStatus: 0, assignorName: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTopology(): StreamsGroupDescribeResponseTopology {
+  return { epoch: 0, subtopologies: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseSubtopology(): StreamsGroupDescribeResponseSubtopology {
+  return { subtopologyId: '', sourceTopics: [], repartitionSinkTopics: [], stateChangelogTopics: [], repartitionSourceTopics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTopicInfo(): StreamsGroupDescribeResponseTopicInfo {
+  return { name: '', partitions: 0, replicationFactor: 0, topicConfigs: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseKeyValue(): StreamsGroupDescribeResponseKeyValue {
+  return { key: '', value: '' };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseMember(): StreamsGroupDescribeResponseMember {
+  return { memberId: '', memberEpoch: 0, instanceId: null, rackId: null, clientId: '', clientHost: '', topologyEpoch: 0, processId: '', userEndpoint: null, clientTags: [], taskOffsets: [], taskEndOffsets: [], assignment: defaultStreamsGroupDescribeResponseAssignment(), targetAssignment: defaultStreamsGroupDescribeResponseAssignment(), isClassic: false };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseEndpoint(): StreamsGroupDescribeResponseEndpoint {
+  return { host: '', port: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTaskOffset(): StreamsGroupDescribeResponseTaskOffset {
+  return { subtopologyId: '', partition: 0, offset: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseAssignment(): StreamsGroupDescribeResponseAssignment {
   return { activeTasks: [], standbyTasks: [], warmupTasks: [] };
 }
 
-function defaultStreamsGroupDescribeResponseTopologyDescriptionNode(): StreamsGroupDescribeResponseTopologyDescriptionNode {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTaskIds(): StreamsGroupDescribeResponseTaskIds {
+  return { subtopologyId: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTopologyDescription(): StreamsGroupDescribeResponseTopologyDescription {
+  return { subtopologies: [], globalStores: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTopologyDescriptionSubtopology(): StreamsGroupDescribeResponseTopologyDescriptionSubtopology {
+  return { subtopologyId: '', nodes: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTopologyDescriptionNode(): StreamsGroupDescribeResponseTopologyDescriptionNode {
   return { name: '', nodeType: 0, sourceTopics: [], sinkTopic: null, stores: [], successors: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(): StreamsGroupDescribeResponseTopologyDescriptionGlobalStore {
+  return { source: defaultStreamsGroupDescribeResponseTopologyDescriptionNode(), processor: defaultStreamsGroupDescribeResponseTopologyDescriptionNode() };
 }
 
 export function decodeStreamsGroupDescribeResponse(r: Reader, version: number): StreamsGroupDescribeResponse {

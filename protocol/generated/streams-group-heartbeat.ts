@@ -488,8 +488,34 @@ export interface StreamsGroupHeartbeatResponseTopicPartition {
   partitions: number[];
 }
 
-function defaultStreamsGroupHeartbeatResponseEndpoint(): StreamsGroupHeartbeatResponseEndpoint {
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupHeartbeatResponse(): StreamsGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: '', memberEpoch: 0, heartbeatIntervalMs: 0, acceptableRecoveryLagLegacy: 0, taskOffsetIntervalMs: 0, acceptableRecoveryLag: -1, status: [], activeTasks: null, standbyTasks: null, warmupTasks: null, topologyDescriptionRequired: false, endpointInformationEpoch: 0, partitionsByUserEndpoint: null };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupHeartbeatResponseStatus(): StreamsGroupHeartbeatResponseStatus {
+  return { statusCode: 0, statusDetail: '' };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupHeartbeatResponseTaskIds(): StreamsGroupHeartbeatResponseTaskIds {
+  return { subtopologyId: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupHeartbeatResponseEndpointToPartitions(): StreamsGroupHeartbeatResponseEndpointToPartitions {
+  return { userEndpoint: defaultStreamsGroupHeartbeatResponseEndpoint(), activePartitions: [], standbyPartitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupHeartbeatResponseEndpoint(): StreamsGroupHeartbeatResponseEndpoint {
   return { host: '', port: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupHeartbeatResponseTopicPartition(): StreamsGroupHeartbeatResponseTopicPartition {
+  return { topic: '', partitions: [] };
 }
 
 export function decodeStreamsGroupHeartbeatResponse(r: Reader, version: number): StreamsGroupHeartbeatResponse {

@@ -183,6 +183,11 @@ export interface StreamsGroupTopologyDescriptionUpdateResponse {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultStreamsGroupTopologyDescriptionUpdateResponse(): StreamsGroupTopologyDescriptionUpdateResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null };
+}
+
 export function decodeStreamsGroupTopologyDescriptionUpdateResponse(r: Reader, version: number): StreamsGroupTopologyDescriptionUpdateResponse {
   if (version < 0 || version > 0) throw new DecodeError(`StreamsGroupTopologyDescriptionUpdateResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

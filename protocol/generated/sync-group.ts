@@ -166,6 +166,11 @@ export interface SyncGroupResponse {
   assignment: Buffer;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultSyncGroupResponse(): SyncGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, protocolType: null, protocolName: null, assignment: EMPTY_BYTES };
+}
+
 export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupResponse {
   if (version < 0 || version > 5) throw new DecodeError(`SyncGroupResponse v${version} is not supported`);
   if (version >= 5) { // v5

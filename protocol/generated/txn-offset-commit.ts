@@ -245,6 +245,21 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
   errorCode: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+  return { name: '', topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+  return { partitionIndex: 0, errorCode: 0 };
+}
+
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
   if (version < 0 || version > 6) throw new DecodeError(`TxnOffsetCommitResponse v${version} is not supported`);
   if (version >= 6) { // v6

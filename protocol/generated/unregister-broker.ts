@@ -31,6 +31,11 @@ export interface UnregisterBrokerResponse {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultUnregisterBrokerResponse(): UnregisterBrokerResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeUnregisterBrokerResponse(r: Reader, version: number): UnregisterBrokerResponse {
   if (version < 0 || version > 0) throw new DecodeError(`UnregisterBrokerResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

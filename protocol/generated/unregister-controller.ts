@@ -31,6 +31,11 @@ export interface UnregisterControllerResponse {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultUnregisterControllerResponse(): UnregisterControllerResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
+}
+
 export function decodeUnregisterControllerResponse(r: Reader, version: number): UnregisterControllerResponse {
   if (version < 0 || version > 0) throw new DecodeError(`UnregisterControllerResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

@@ -118,6 +118,16 @@ export interface UpdateFeaturesResponseUpdatableFeatureResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultUpdateFeaturesResponse(): UpdateFeaturesResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultUpdateFeaturesResponseUpdatableFeatureResult(): UpdateFeaturesResponseUpdatableFeatureResult {
+  return { feature: '', errorCode: 0, errorMessage: '' };
+}
+
 export function decodeUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesResponse {
   if (version < 0 || version > 2) throw new DecodeError(`UpdateFeaturesResponse v${version} is not supported`);
   if (version >= 2) { // v2

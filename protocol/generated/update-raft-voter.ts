@@ -117,6 +117,16 @@ export interface UpdateRaftVoterResponseCurrentLeader {
   port: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultUpdateRaftVoterResponse(): UpdateRaftVoterResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponseCurrentLeader {
+  return { leaderId: -1, leaderEpoch: -1, host: '', port: 0 };
+}
+
 export function decodeUpdateRaftVoterResponse(r: Reader, version: number): UpdateRaftVoterResponse {
   if (version < 0 || version > 0) throw new DecodeError(`UpdateRaftVoterResponse v${version} is not supported`);
   const throttleTimeMs = r.readInt32();

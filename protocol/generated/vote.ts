@@ -224,6 +224,26 @@ export interface VoteResponseNodeEndpoint {
   port: number;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultVoteResponse(): VoteResponse {
+  return { errorCode: 0, topics: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultVoteResponseTopicData(): VoteResponseTopicData {
+  return { topicName: '', partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultVoteResponsePartitionData(): VoteResponsePartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, voteGranted: false };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultVoteResponseNodeEndpoint(): VoteResponseNodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
+}
+
 export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
   if (version < 0 || version > 2) throw new DecodeError(`VoteResponse v${version} is not supported`);
   if (version >= 1) { // v1-2

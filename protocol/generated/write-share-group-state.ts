@@ -185,6 +185,21 @@ export interface WriteShareGroupStateResponsePartitionResult {
   errorMessage: string | null;
 }
 
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultWriteShareGroupStateResponse(): WriteShareGroupStateResponse {
+  return { results: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultWriteShareGroupStateResponseWriteStateResult(): WriteShareGroupStateResponseWriteStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
+/** Every field at its spec default (tagged fields absent): the base a handler fills in. */
+export function defaultWriteShareGroupStateResponsePartitionResult(): WriteShareGroupStateResponsePartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null };
+}
+
 export function decodeWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
   if (version < 0 || version > 1) throw new DecodeError(`WriteShareGroupStateResponse v${version} is not supported`);
   const _n0 = r.readCompactArrayLength(18);

@@ -279,10 +279,12 @@ function structsNeedingDefaults(structs: StructDef[]): Set<StructDef> {
   return out;
 }
 
-function emitDefault(s: StructDef): string[] {
+function emitDefault(s: StructDef, exported: boolean): string[] {
   const props = s.fields.filter((f) => !isTaggedField(f)).map((f) => `${f.prop}: ${defaultExpr(f)}`);
+  const doc = exported ? ['/** Every field at its spec default (tagged fields absent): the base a handler fills in. */'] : [];
   return [
-    `function default${s.tsName}(): ${s.tsName} {`,
+    ...doc,
+    `${exported ? 'export ' : ''}function default${s.tsName}(): ${s.tsName} {`,
     `  return { ${props.join(', ')} };`,
     '}',
   ];
@@ -294,7 +296,10 @@ function emitMessage(spec: MessageSpec): string[] {
   for (const s of spec.structs) {
     out.push('', ...emitInterface(s));
   }
-  for (const s of structsNeedingDefaults(spec.structs)) out.push('', ...emitDefault(s));
+  // Responses export a default builder for every struct, so a handler can answer with the
+  // fields its version carries on top of the spec defaults (no casts to the full type).
+  const withDefaults = spec.type === 'response' ? new Set(spec.structs) : structsNeedingDefaults(spec.structs);
+  for (const s of withDefaults) out.push('', ...emitDefault(s, spec.type === 'response'));
   const { lo, hi } = spec.valid;
   for (const s of spec.structs) {
     const versions = reach.get(s) ?? [];

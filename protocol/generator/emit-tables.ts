@@ -212,3 +212,66 @@ export function errorMessage(code: number): string {
 }`);
   return lines.join('\n') + '\n';
 }
+
+// ---- apis.ts ----------------------------------------------------------------------------------
+
+/**
+ * One typed descriptor per API: what a handler is declared against (`defineHandler(Api.Produce,
+ * …)` in src/network/request-context.ts), so its key, the spec's version range and its request
+ * and response types come from here rather than from numbers and casts in the handler.
+ */
+export function emitApis(apis: ApiPair[]): string {
+  const sorted = [...apis].sort((a, b) => a.request.apiKey! - b.request.apiKey!);
+  const lines: string[] = [HEADER];
+  lines.push("import type { Reader } from '../wire/reader.js';");
+  lines.push("import type { Writer } from '../wire/writer.js';");
+  for (const a of sorted) {
+    const q = a.request.name;
+    const s = a.response.name;
+    lines.push(`import { type ${q}, type ${s}, decode${q}, encode${s}, default${s} } from './${a.module}.js';`);
+  }
+  lines.push(`
+/** An API as the spec defines it, typed by its request and response messages. */
+export interface ApiDescriptor<Req extends object = object, Res extends object = object> {
+  readonly apiKey: number;
+  /** API name without the Request/Response suffix, e.g. "Produce". */
+  readonly name: string;
+  /** The spec's validVersions (after specs/tributary/removed-versions.json). */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** First flexible version, or Infinity. */
+  readonly flexibleMin: number;
+  decodeRequest(r: Reader, version: number): Req;
+  encodeResponse(w: Writer, version: number, m: Res): void;
+  /** A response with every field at its spec default (tagged fields absent), fresh each call. */
+  defaultResponse(): Res;
+}
+
+/** The request type of a descriptor. */
+export type RequestOf<A> = A extends ApiDescriptor<infer Q, object> ? Q : never;
+/** The response type of a descriptor. */
+export type ResponseOf<A> = A extends ApiDescriptor<object, infer S> ? S : never;
+`);
+  lines.push('/** Checks each entry against its types (an assertion would not). */');
+  lines.push('const api = <Q extends object, S extends object>(d: ApiDescriptor<Q, S>): ApiDescriptor<Q, S> => d;');
+  lines.push('');
+  lines.push('export const Api = {');
+  for (const a of sorted) {
+    const { request: q, response: s } = a;
+    const flexMin = hasRange(q.flexible) ? String(q.flexible.lo) : 'Infinity';
+    lines.push(`  ${a.apiName}: api<${q.name}, ${s.name}>({`);
+    lines.push(`    apiKey: ${q.apiKey},`);
+    lines.push(`    name: '${a.apiName}',`);
+    lines.push(`    minVersion: ${q.valid.lo},`);
+    lines.push(`    maxVersion: ${hi(q.valid)},`);
+    lines.push(`    flexibleMin: ${flexMin},`);
+    lines.push(`    decodeRequest: decode${q.name},`);
+    lines.push(`    encodeResponse: encode${s.name},`);
+    lines.push(`    defaultResponse: default${s.name},`);
+    lines.push('  }),');
+  }
+  lines.push('} as const;');
+  lines.push('');
+  lines.push('export type ApiName = keyof typeof Api;');
+  return lines.join('\n') + '\n';
+}

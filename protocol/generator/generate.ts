@@ -4,14 +4,14 @@
  *   npx tsx protocol/generator/generate.ts [--specs DIR] [--check]
  *
  * Writes protocol/generated/*.ts (one module per API, header and data spec, plus index.ts and
- * schema.ts) and protocol/errors.ts. --check regenerates in memory and exits 1, listing the
+ * schema.ts, apis.ts) and protocol/errors.ts. --check regenerates in memory and exits 1, listing the
  * files that differ from what is committed (CI runs it). Output is deterministic.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emitModule, HEADER } from './emit-codec.js';
-import { emitErrors, emitIndex, emitSchema, kebab, type ApiPair } from './emit-tables.js';
+import { emitApis, emitErrors, emitIndex, emitSchema, kebab, type ApiPair } from './emit-tables.js';
 import { loadAllSpecs, type MessageSpec } from './spec-loader.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,6 +49,7 @@ export function generateAll(specsDir: string): Map<string, string> {
   if (new Set(modules).size !== modules.length) throw new Error('module name clash');
 
   files.set('protocol/generated/index.ts', emitIndex(apis));
+  files.set('protocol/generated/apis.ts', emitApis(apis));
   files.set('protocol/generated/schema.ts', emitSchema(schemaEntries));
   files.set('protocol/errors.ts', emitErrors(readFileSync(join(specsDir, 'error-codes.tsv'), 'utf8')));
   return files;

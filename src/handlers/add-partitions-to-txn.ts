@@ -4,9 +4,13 @@
 // transactional write). Partitions of unknown topics fail with UNKNOWN_TOPIC_OR_PARTITION and the
 // rest of that transaction with OPERATION_NOT_ATTEMPTED, as in Kafka.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/generated/add-partitions-to-txn.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { AddPartitionsToTxnResponse } from '../../protocol/generated/add-partitions-to-txn.js';
+import { defineHandler } from '../network/request-context.js';
+import type { PartitionPresence, TxnCoordinatorRef } from './handler-deps.js';
+
+/** The transaction coordinator, and which partitions exist (unknown ones are refused here). */
+type AddPartitionsDeps = TxnCoordinatorRef & PartitionPresence;
 
 type TopicResult = AddPartitionsToTxnResponse['resultsByTopicV3AndBelow'][number];
 
@@ -18,20 +22,20 @@ function uniform(topics: { name: string; partitions: number[] }[], code: number)
 }
 
 async function handleOne(
-  broker: Broker,
+  deps: AddPartitionsDeps,
   v: number,
   txn: { transactionalId: string; producerId: number; producerEpoch: number; verifyOnly: boolean; topics: { name: string; partitions: number[] }[] },
 ): Promise<TopicResult[]> {
-  const tc = broker.txnCoordinator;
+  const tc = deps.txnCoordinator;
   if (!tc) return uniform(txn.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const fenced = (c: number) => (c === ErrorCode.PRODUCER_FENCED && v < FENCED_SINCE ? ErrorCode.INVALID_PRODUCER_EPOCH : c);
-  const unknown = txn.topics.some((t) => t.partitions.some((p) => broker.partition(t.name, p) === undefined));
+  const unknown = txn.topics.some((t) => t.partitions.some((p) => deps.partition(t.name, p) === undefined));
   if (unknown) {
     return txn.topics.map((t) => ({
       name: t.name,
       resultsByPartition: t.partitions.map((partitionIndex) => ({
         partitionIndex,
-        partitionErrorCode: broker.partition(t.name, partitionIndex) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
+        partitionErrorCode: deps.partition(t.name, partitionIndex) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
       })),
     }));
   }
@@ -46,11 +50,8 @@ async function handleOne(
   return uniform(txn.topics, fenced(code));
 }
 
-export function addPartitionsToTxnHandler(broker: Broker): ApiHandler<AddPartitionsToTxnRequest> {
-  return {
-    apiKey: 24,
-    minVersion: 0,
-    maxVersion: 5,
+export function addPartitionsToTxnHandler(deps: AddPartitionsDeps) {
+  return defineHandler(Api.AddPartitionsToTxn, {
     errorResponse(req, errorCode, version): AddPartitionsToTxnResponse {
       if (version >= 4) return { throttleTimeMs: 0, errorCode, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
       return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: uniform(req.v3AndBelowTopics, errorCode) };
@@ -58,7 +59,7 @@ export function addPartitionsToTxnHandler(broker: Broker): ApiHandler<AddPartiti
     async handle(ctx, req): Promise<AddPartitionsToTxnResponse> {
       const v = ctx.header.apiVersion;
       if (v <= 3) {
-        const results = await handleOne(broker, v, {
+        const results = await handleOne(deps, v, {
           transactionalId: req.v3AndBelowTransactionalId,
           producerId: req.v3AndBelowProducerId,
           producerEpoch: req.v3AndBelowProducerEpoch,
@@ -68,9 +69,9 @@ export function addPartitionsToTxnHandler(broker: Broker): ApiHandler<AddPartiti
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: results };
       }
       const resultsByTransaction = await Promise.all(
-        req.transactions.map(async (t) => ({ transactionalId: t.transactionalId, topicResults: await handleOne(broker, v, t) })),
+        req.transactions.map(async (t) => ({ transactionalId: t.transactionalId, topicResults: await handleOne(deps, v, t) })),
       );
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction, resultsByTopicV3AndBelow: [] };
     },
-  };
+  });
 }

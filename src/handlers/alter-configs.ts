@@ -14,17 +14,30 @@
 //                                                                         every failure (KAFKA-13609)
 //   BROKER name not this node                       INVALID_REQUEST 42
 import { ErrorCode } from '../../protocol/errors.js';
-import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/generated/alter-configs.js';
-import type { Broker } from '../broker.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs.js';
 import { ConfigError } from '../config/broker-config.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
 import { remoteStorageChangeError } from '../config/remote-storage-rules.js';
 import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
 import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
-import type { DynamicScope } from '../metadata/dynamic-config-store.js';
+import type { DynamicConfigStore, DynamicScope } from '../metadata/dynamic-config-store.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
-import type { ApiHandler } from '../network/request-context.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
+import { defineHandler } from '../network/request-context.js';
 import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.js';
+import type { ConfigReader, HasLogger } from './handler-deps.js';
+
+/** What altering TOPIC and BROKER configs touches (both alter APIs). */
+export interface ConfigAdmin extends ConfigReader, HasLogger {
+  readonly nodeId: number;
+  readonly topics: { get(name: string): TopicRecord | undefined };
+  readonly dynamicConfigs: Pick<DynamicConfigStore, 'values' | 'replace'>;
+  /** Persists a topic's complete override set (the topic manager's method). */
+  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /** Re-resolves every topic's config after broker-level defaults changed. */
+  refreshTopicConfigs(): void;
+}
 
 export interface AlterOutcome {
   errorCode: number;
@@ -34,6 +47,11 @@ export interface AlterOutcome {
 export const OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
 
 export const fail = (errorCode: number, errorMessage: string): AlterOutcome => ({ errorCode, errorMessage });
+
+/** A resource's answer when the whole request fails (Kafka's getErrorResponse: the code on every resource). */
+export function failedResource(r: { resourceType: number; resourceName: string }, errorCode: number) {
+  return { errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
+}
 
 /** Which kind of resource a config set belongs to, for key lookups in the ops. */
 export type ConfigKind = 'topic' | 'broker';
@@ -84,7 +102,7 @@ export function preprocessResources(resources: readonly ResourceRef[], nullValue
 
 /** Resolves a TOPIC or BROKER resource, validates the new set `next` computes, and applies it unless validateOnly. */
 export async function alterConfigResource(
-  broker: Broker,
+  broker: ConfigAdmin,
   resourceType: number,
   resourceName: string,
   next: NextConfigs,
@@ -96,7 +114,7 @@ export async function alterConfigResource(
 }
 
 /** In Kafka's order (ConfigurationControlManager.validateAlterConfig): name, new values, then existence. */
-async function alterTopic(broker: Broker, name: string, next: NextConfigs, validateOnly: boolean): Promise<AlterOutcome> {
+async function alterTopic(broker: ConfigAdmin, name: string, next: NextConfigs, validateOnly: boolean): Promise<AlterOutcome> {
   if (name === '') return fail(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
   const badName = invalidTopicNameReason(name);
   if (badName !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
@@ -127,7 +145,7 @@ async function alterTopic(broker: Broker, name: string, next: NextConfigs, valid
   return OK;
 }
 
-async function alterBroker(broker: Broker, name: string, next: NextConfigs, validateOnly: boolean): Promise<AlterOutcome> {
+async function alterBroker(broker: ConfigAdmin, name: string, next: NextConfigs, validateOnly: boolean): Promise<AlterOutcome> {
   let scope: DynamicScope = 'cluster';
   if (name !== '') {
     if (!/^-?\d+$/.test(name)) return fail(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
@@ -158,11 +176,9 @@ async function alterBroker(broker: Broker, name: string, next: NextConfigs, vali
   return OK;
 }
 
-export function alterConfigsHandler(broker: Broker): ApiHandler<AlterConfigsRequest> {
-  return {
-    apiKey: 33,
-    minVersion: 0,
-    maxVersion: 2,
+export function alterConfigsHandler(broker: ConfigAdmin) {
+  return defineHandler(Api.AlterConfigs, {
+    errorResponse: (req, errorCode) => ({ throttleTimeMs: 0, responses: req.resources.map((r) => failedResource(r, errorCode)) }),
     async handle(_ctx, req): Promise<AlterConfigsResponse> {
       const rejected = preprocessResources(req.resources, (i) => req.resources[i]!.configs.filter((c) => c.value === null).map((c) => c.name));
       const responses = [];
@@ -180,5 +196,5 @@ export function alterConfigsHandler(broker: Broker): ApiHandler<AlterConfigsRequ
       }
       return { throttleTimeMs: 0, responses };
     },
-  };
+  });
 }

@@ -4,14 +4,14 @@
 // derived StoredKey/ServerKey are persisted (src/auth/scram-store.ts). Results: successful
 // deletions, successful upsertions, then errors, one per user, as Kafka orders them.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type {
-  AlterUserScramCredentialsRequest,
   AlterUserScramCredentialsResponse,
   AlterUserScramCredentialsResponseAlterUserScramCredentialsResult as Result,
 } from '../../protocol/generated/alter-user-scram-credentials.js';
 import { credentialFromSaltedPassword, scramMechanism, SCRAM_MAX_ITERATIONS, type ScramMechanismInfo } from '../auth/scram.js';
 import type { ScramChange, ScramCredentialStore } from '../auth/scram-store.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 type Problem = { code: number; message: string };
 const DUPLICATE: Problem = { code: ErrorCode.DUPLICATE_RESOURCE, message: 'A user credential cannot be altered twice in the same request' };
@@ -21,11 +21,8 @@ function checkUserAndMechanism(name: string, mechanism: number): Problem | Scram
   return scramMechanism(mechanism) ?? { code: ErrorCode.UNSUPPORTED_SASL_MECHANISM, message: 'Unknown SCRAM mechanism' };
 }
 
-export function alterUserScramCredentialsHandler(store: ScramCredentialStore): ApiHandler<AlterUserScramCredentialsRequest> {
-  return {
-    apiKey: 51,
-    minVersion: 0,
-    maxVersion: 0,
+export function alterUserScramCredentialsHandler(store: ScramCredentialStore) {
+  return defineHandler(Api.AlterUserScramCredentials, {
     async handle(_ctx, req): Promise<AlterUserScramCredentialsResponse> {
       const errors = new Map<string, Problem>();
       const deletions = new Map<string, ScramChange>();
@@ -74,5 +71,5 @@ export function alterUserScramCredentialsHandler(store: ScramCredentialStore): A
       throttleTimeMs: 0,
       results: [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])].map((user) => ({ user, errorCode, errorMessage: null })),
     }),
-  };
+  });
 }

@@ -1,8 +1,9 @@
 // ApiVersions: what this broker speaks. Ranges come from the handler table, so a version is
 // advertised only where a handler implements it (librdkafka and kafkajs pick versions from this).
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/generated/api-versions.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { ApiVersionsResponse } from '../../protocol/generated/api-versions.js';
+import { defineHandler, type ApiHandler } from '../network/request-context.js';
 
 // KIP-511: client software name/version must match this pattern.
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
@@ -33,7 +34,7 @@ export function apiVersionsBody(handlers: Iterable<ApiHandler>): ApiVersionsResp
   const apiKeys = [...handlers]
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
     .sort((a, b) => a.apiKey - b.apiKey);
-  return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 } as ApiVersionsResponse;
+  return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
 }
 
 function withFeatures(body: ApiVersionsResponse): ApiVersionsResponse {
@@ -42,18 +43,16 @@ function withFeatures(body: ApiVersionsResponse): ApiVersionsResponse {
 
 /** Kafka's error answer other than UNSUPPORTED_VERSION: the error code and no api keys. */
 function refusal(errorCode: number): ApiVersionsResponse {
-  return { errorCode, apiKeys: [], throttleTimeMs: 0 } as unknown as ApiVersionsResponse;
+  return { errorCode, apiKeys: [], throttleTimeMs: 0 };
 }
 
-export function apiVersionsHandler(all: () => Iterable<ApiHandler>, self: BrokerIdentity): ApiHandler<ApiVersionsRequest> {
+export function apiVersionsHandler(all: () => Iterable<ApiHandler>, self: BrokerIdentity) {
   let cached: ApiVersionsResponse | null = null;
   let cachedWithFeatures: ApiVersionsResponse | null = null;
   const plain = () => (cached ??= apiVersionsBody(all()));
   const featured = () => (cachedWithFeatures ??= withFeatures(plain()));
-  return {
-    apiKey: 18,
-    minVersion: 0,
-    maxVersion: 5,
+  return defineHandler(Api.ApiVersions, {
+    errorResponse: (_req, errorCode) => refusal(errorCode),
     handle(ctx, req) {
       const v = ctx.header.apiVersion;
       const body = v >= FEATURES_SINCE ? featured : plain;
@@ -71,5 +70,5 @@ export function apiVersionsHandler(all: () => Iterable<ApiHandler>, self: Broker
       }
       return body();
     },
-  };
+  });
 }

@@ -1,7 +1,7 @@
 // Rows of DescribeConfigs (and CreateTopics v5+ config echoes) for topics and brokers, shaped
 // like Kafka's: value, source, read-only/sensitive flags, synonyms, type and documentation.
-import type { Broker } from '../broker.js';
 import { resolveTopicConfig } from '../config/topic-config.js';
+import type { ConfigReader } from './handler-deps.js';
 
 export interface ConfigRow {
   name: string;
@@ -15,7 +15,7 @@ export interface ConfigRow {
   documentation: string | null;
 }
 
-export function describeTopicConfigEntries(broker: Broker, overrides: Record<string, string>, includeSynonyms: boolean, includeDocumentation: boolean): ConfigRow[] {
+export function describeTopicConfigEntries(broker: ConfigReader, overrides: Record<string, string>, includeSynonyms: boolean, includeDocumentation: boolean): ConfigRow[] {
   return resolveTopicConfig(broker.config, overrides)
     .entries()
     .map((e) => ({
@@ -31,7 +31,7 @@ export function describeTopicConfigEntries(broker: Broker, overrides: Record<str
     }));
 }
 
-export function describeBrokerConfigEntries(broker: Broker, includeSynonyms: boolean, includeDocumentation: boolean): ConfigRow[] {
+export function describeBrokerConfigEntries(broker: ConfigReader, includeSynonyms: boolean, includeDocumentation: boolean): ConfigRow[] {
   return broker.config.entries().map((e) => ({
     name: e.name,
     value: e.sensitive ? null : e.value,

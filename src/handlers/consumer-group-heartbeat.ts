@@ -2,15 +2,13 @@
 // by the consumer group coordinator. v1 adds SubscribedTopicRegex; its clients generate their
 // member id (an empty one is still accepted, and the coordinator makes one up as in v0).
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../../protocol/generated/consumer-group-heartbeat.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { ConsumerGroupHeartbeatResponse } from '../../protocol/generated/consumer-group-heartbeat.js';
 import type { ConsumerGroupCoordinator } from '../coordinator/consumer/consumer-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function consumerGroupHeartbeatHandler(coordinator: ConsumerGroupCoordinator): ApiHandler<ConsumerGroupHeartbeatRequest> {
-  return {
-    apiKey: 68,
-    minVersion: 0,
-    maxVersion: 1,
+export function consumerGroupHeartbeatHandler(coordinator: ConsumerGroupCoordinator) {
+  return defineHandler(Api.ConsumerGroupHeartbeat, {
     errorResponse(_req, errorCode): ConsumerGroupHeartbeatResponse {
       return { throttleTimeMs: 0, errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     },
@@ -40,5 +38,5 @@ export function consumerGroupHeartbeatHandler(coordinator: ConsumerGroupCoordina
         assignment: r.assignment,
       };
     },
-  };
+  });
 }

@@ -2,24 +2,22 @@
 // the cluster; without an authorizer Kafka answers SECURITY_DISABLED. Each creation gets its own
 // result, INVALID_REQUEST with Kafka's reason for a malformed binding.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { CreateAclsRequest, CreateAclsResponse } from '../../protocol/generated/create-acls.js';
 import { AclOperation, CLUSTER_NAME, invalidBindingReason, ResourceType, type AclBinding } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { AclDeps } from './handler-deps.js';
 
-export function createAclsHandler(broker: Broker): ApiHandler<CreateAclsRequest> {
+export function createAclsHandler(deps: AclDeps) {
   const all = (req: CreateAclsRequest, errorCode: number, errorMessage: string | null): CreateAclsResponse => ({
     throttleTimeMs: 0,
     results: req.creations.map(() => ({ errorCode, errorMessage })),
   });
-  return {
-    apiKey: 30,
-    minVersion: 1,
-    maxVersion: 3,
+  return defineHandler(Api.CreateAcls, {
     async handle(ctx, req): Promise<CreateAclsResponse> {
-      if (!broker.authorizer) return all(req, ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
-      if (!authorized(broker, ctx, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) return all(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
+      if (!deps.authorizer) return all(req, ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
+      if (!authorized(deps, ctx, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) return all(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
       const results = req.creations.map((c) => {
         const binding: AclBinding = {
           resourceType: c.resourceType,
@@ -34,10 +32,10 @@ export function createAclsHandler(broker: Broker): ApiHandler<CreateAclsRequest>
         return { binding, errorCode: reason === null ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST, errorMessage: reason };
       });
       const valid = results.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => r.binding);
-      if (valid.length > 0) await broker.acls.change(valid, []);
-      broker.logger.info('ACLs created', { principal: ctx.connection.principal, count: valid.length });
+      if (valid.length > 0) await deps.acls.change(valid, []);
+      deps.logger.info('ACLs created', { principal: ctx.connection.principal, count: valid.length });
       return { throttleTimeMs: 0, results: results.map(({ errorCode, errorMessage }) => ({ errorCode, errorMessage })) };
     },
     errorResponse: (req, errorCode) => all(req, errorCode, null),
-  };
+  });
 }

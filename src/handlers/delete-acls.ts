@@ -2,25 +2,23 @@
 // filter's result lists what it removed. Needs ALTER on the cluster; without an authorizer Kafka
 // answers SECURITY_DISABLED.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { DeleteAclsRequest, DeleteAclsResponse, DeleteAclsResponseDeleteAclsFilterResult } from '../../protocol/generated/delete-acls.js';
 import { AclOperation, bindingKey, CLUSTER_NAME, filterMatches, invalidFilterReason, ResourceType, type AclBinding } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { AclDeps } from './handler-deps.js';
 
-export function deleteAclsHandler(broker: Broker): ApiHandler<DeleteAclsRequest> {
+export function deleteAclsHandler(deps: AclDeps) {
   const all = (req: DeleteAclsRequest, errorCode: number, errorMessage: string | null): DeleteAclsResponse => ({
     throttleTimeMs: 0,
     filterResults: req.filters.map(() => ({ errorCode, errorMessage, matchingAcls: [] })),
   });
-  return {
-    apiKey: 31,
-    minVersion: 1,
-    maxVersion: 3,
+  return defineHandler(Api.DeleteAcls, {
     async handle(ctx, req): Promise<DeleteAclsResponse> {
-      if (!broker.authorizer) return all(req, ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
-      if (!authorized(broker, ctx, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) return all(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
-      const existing = broker.acls.all();
+      if (!deps.authorizer) return all(req, ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
+      if (!authorized(deps, ctx, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) return all(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
+      const existing = deps.acls.all();
       const removed = new Map<string, AclBinding>();
       const filterResults: DeleteAclsResponseDeleteAclsFilterResult[] = req.filters.map((f) => {
         const filter = {
@@ -42,9 +40,9 @@ export function deleteAclsHandler(broker: Broker): ApiHandler<DeleteAclsRequest>
           matchingAcls: matching.map((b) => ({ errorCode: ErrorCode.NONE, errorMessage: null, ...b })),
         };
       });
-      if (removed.size > 0) await broker.acls.change([], [...removed.values()]);
+      if (removed.size > 0) await deps.acls.change([], [...removed.values()]);
       return { throttleTimeMs: 0, filterResults };
     },
     errorResponse: (req, errorCode) => all(req, errorCode, null),
-  };
+  });
 }

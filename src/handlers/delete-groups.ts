@@ -2,9 +2,10 @@
 // v3 adds a message per failed group, as Kafka words it: its own for a group that does not
 // exist, otherwise the error's standard message.
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
-import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/generated/delete-groups.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { DeleteGroupsResponse } from '../../protocol/generated/delete-groups.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 function messageFor(groupId: string, errorCode: number): string | null {
   if (errorCode === ErrorCode.NONE) return null;
@@ -12,11 +13,8 @@ function messageFor(groupId: string, errorCode: number): string | null {
   return errorMessage(errorCode) || null;
 }
 
-export function deleteGroupsHandler(coordinator: GroupCoordinator): ApiHandler<DeleteGroupsRequest> {
-  return {
-    apiKey: 42,
-    minVersion: 0,
-    maxVersion: 3,
+export function deleteGroupsHandler(coordinator: GroupCoordinator) {
+  return defineHandler(Api.DeleteGroups, {
     errorResponse(req, errorCode): DeleteGroupsResponse {
       return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode, errorMessage: messageFor(groupId, errorCode) })) };
     },
@@ -24,5 +22,5 @@ export function deleteGroupsHandler(coordinator: GroupCoordinator): ApiHandler<D
       const results = await coordinator.deleteGroups(req.groupsNames);
       return { throttleTimeMs: 0, results: results.map((r) => ({ ...r, errorMessage: messageFor(r.groupId, r.errorCode) })) };
     },
-  };
+  });
 }

@@ -1,22 +1,20 @@
 // DescribeAcls (29): the ACL bindings matching one filter, grouped by resource pattern. Needs
 // DESCRIBE on the cluster; without an authorizer Kafka answers SECURITY_DISABLED.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeAclsRequest, DescribeAclsResponse, DescribeAclsResponseDescribeAclsResource } from '../../protocol/generated/describe-acls.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { DescribeAclsResponse, DescribeAclsResponseDescribeAclsResource } from '../../protocol/generated/describe-acls.js';
 import { AclOperation, CLUSTER_NAME, filterMatches, invalidFilterReason, ResourceType, type AclFilter } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { AclDeps } from './handler-deps.js';
 
 const failure = (errorCode: number, errorMessage: string | null): DescribeAclsResponse => ({ throttleTimeMs: 0, errorCode, errorMessage, resources: [] });
 
-export function describeAclsHandler(broker: Broker): ApiHandler<DescribeAclsRequest> {
-  return {
-    apiKey: 29,
-    minVersion: 1,
-    maxVersion: 3,
+export function describeAclsHandler(deps: AclDeps) {
+  return defineHandler(Api.DescribeAcls, {
     handle(ctx, req): DescribeAclsResponse {
-      if (!broker.authorizer) return failure(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
-      if (!authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) return failure(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
+      if (!deps.authorizer) return failure(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
+      if (!authorized(deps, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) return failure(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
       const filter: AclFilter = {
         resourceType: req.resourceTypeFilter,
         resourceName: req.resourceNameFilter,
@@ -29,7 +27,7 @@ export function describeAclsHandler(broker: Broker): ApiHandler<DescribeAclsRequ
       const invalid = invalidFilterReason(filter);
       if (invalid !== null) return failure(ErrorCode.INVALID_REQUEST, invalid);
       const byResource = new Map<string, DescribeAclsResponseDescribeAclsResource>();
-      for (const b of broker.acls.all()) {
+      for (const b of deps.acls.all()) {
         if (!filterMatches(filter, b)) continue;
         const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType]);
         let r = byResource.get(key);
@@ -39,5 +37,5 @@ export function describeAclsHandler(broker: Broker): ApiHandler<DescribeAclsRequ
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...byResource.values()] };
     },
     errorResponse: (_req, errorCode) => failure(errorCode, null),
-  };
+  });
 }

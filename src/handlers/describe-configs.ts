@@ -1,9 +1,22 @@
 // DescribeConfigs for TOPIC (2) and BROKER (4) resources; BROKER_LOGGER (8) lists the logger level.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/generated/describe-configs.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { LogManager } from '../../storage/log/log-manager.js';
+import type { DynamicConfigStore } from '../metadata/dynamic-config-store.js';
+import type { TierManager } from '../tier/tier-manager.js';
 import { describeBrokerConfigEntries, describeTopicConfigEntries, type ConfigRow } from './config-entries.js';
+import type { ConfigReader, HasLogger, TopicLookup } from './handler-deps.js';
+
+/** What DescribeConfigs reads: configs, topics, this node's id, logger level and the size rows' sources. */
+export interface ConfigView extends ConfigReader, HasLogger {
+  readonly nodeId: number;
+  readonly topics: Pick<TopicLookup['topics'], 'get'>;
+  readonly dynamicConfigs: Pick<DynamicConfigStore, 'values'>;
+  readonly logManager: Pick<LogManager, 'getLog'>;
+  readonly tier: Pick<TierManager, 'partitionSizes' | 'status'>;
+}
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
@@ -11,22 +24,23 @@ export const RESOURCE_BROKER_LOGGER = 8;
 
 type Resource = DescribeConfigsRequest['resources'][number];
 
-export function describeConfigsHandler(broker: Broker): ApiHandler<DescribeConfigsRequest> {
-  return {
-    apiKey: 32,
-    minVersion: 0,
-    maxVersion: 4,
+export function describeConfigsHandler(broker: ConfigView) {
+  return defineHandler(Api.DescribeConfigs, {
+    errorResponse: (req, errorCode) => ({
+      throttleTimeMs: 0,
+      results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
+    }),
     handle(ctx, req): DescribeConfigsResponse {
       const v = ctx.header.apiVersion;
       const synonyms = v >= 1 && req.includeSynonyms;
       const docs = v >= 3 && req.includeDocumentation;
       const results = req.resources.map((r) => describeOne(broker, r, synonyms, docs));
-      return { throttleTimeMs: 0, results } as unknown as DescribeConfigsResponse;
+      return { throttleTimeMs: 0, results };
     },
-  };
+  });
 }
 
-function describeOne(broker: Broker, r: Resource, synonyms: boolean, docs: boolean) {
+function describeOne(broker: ConfigView, r: Resource, synonyms: boolean, docs: boolean) {
   const result = (errorCode: number, errorMessage: string | null, configs: ConfigRow[]) => ({
     errorCode,
     errorMessage,
@@ -87,7 +101,7 @@ const SIZE_KEYS = new Set([LOCAL_SIZE_KEY, REMOTE_SIZE_KEY]);
  * Their source is DEFAULT_CONFIG so tools that list only overridden configs leave them out, and
  * AlterConfigs on these names fails like any unknown topic config (INVALID_CONFIG).
  */
-function topicSizeRows(broker: Broker, topic: string, partitions: number, docs: boolean): ConfigRow[] {
+function topicSizeRows(broker: ConfigView, topic: string, partitions: number, docs: boolean): ConfigRow[] {
   let local = 0;
   let remote = 0;
   for (let p = 0; p < partitions; p++) {
@@ -119,7 +133,7 @@ function topicSizeRows(broker: Broker, topic: string, partitions: number, docs: 
  */
 export const TIER_STATUS_KEY = 'tributary.tier.status';
 
-function tierStatusRow(broker: Broker, docs: boolean): ConfigRow {
+function tierStatusRow(broker: ConfigView, docs: boolean): ConfigRow {
   return {
     name: TIER_STATUS_KEY,
     value: JSON.stringify(broker.tier.status()),

@@ -1,11 +1,12 @@
 // DescribeTransactions (v0): state, timeout, start time, producer id/epoch and partitions of
 // transactional ids (TRANSACTIONAL_ID_NOT_FOUND for unknown ones).
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from '../../protocol/generated/describe-transactions.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { DescribeTransactionsResponse } from '../../protocol/generated/describe-transactions.js';
+import { defineHandler } from '../network/request-context.js';
+import type { TxnCoordinatorRef } from './handler-deps.js';
 
-export function describeTransactionsHandler(broker: Broker): ApiHandler<DescribeTransactionsRequest> {
+export function describeTransactionsHandler(deps: TxnCoordinatorRef) {
   const failed = (transactionalId: string, errorCode: number) => ({
     errorCode,
     transactionalId,
@@ -16,17 +17,14 @@ export function describeTransactionsHandler(broker: Broker): ApiHandler<Describe
     producerEpoch: -1,
     topics: [],
   });
-  return {
-    apiKey: 65,
-    minVersion: 0,
-    maxVersion: 0,
+  return defineHandler(Api.DescribeTransactions, {
     errorResponse(req, errorCode): DescribeTransactionsResponse {
       return { throttleTimeMs: 0, transactionStates: req.transactionalIds.map((id) => failed(id, errorCode)) };
     },
     handle(_ctx, req): DescribeTransactionsResponse {
-      const tc = broker.txnCoordinator;
+      const tc = deps.txnCoordinator;
       if (!tc) return { throttleTimeMs: 0, transactionStates: req.transactionalIds.map((id) => failed(id, ErrorCode.COORDINATOR_NOT_AVAILABLE)) };
       return { throttleTimeMs: 0, transactionStates: tc.describe(req.transactionalIds) };
     },
-  };
+  });
 }

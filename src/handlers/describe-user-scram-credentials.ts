@@ -2,20 +2,17 @@
 // (never salts or keys). Null or empty `users` lists everyone; a named user without credentials is
 // RESOURCE_NOT_FOUND and a user named twice DUPLICATE_RESOURCE, with Kafka's messages.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type {
-  DescribeUserScramCredentialsRequest,
   DescribeUserScramCredentialsResponse,
   DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult as Result,
 } from '../../protocol/generated/describe-user-scram-credentials.js';
 import { scramMechanism } from '../auth/scram.js';
 import type { ScramCredentialStore } from '../auth/scram-store.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function describeUserScramCredentialsHandler(store: ScramCredentialStore): ApiHandler<DescribeUserScramCredentialsRequest> {
-  return {
-    apiKey: 50,
-    minVersion: 0,
-    maxVersion: 0,
+export function describeUserScramCredentialsHandler(store: ScramCredentialStore) {
+  return defineHandler(Api.DescribeUserScramCredentials, {
     handle(_ctx, req): DescribeUserScramCredentialsResponse {
       const all = store.users();
       const infos = (user: string) =>
@@ -51,5 +48,5 @@ export function describeUserScramCredentialsHandler(store: ScramCredentialStore)
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, results };
     },
     errorResponse: (_req, errorCode) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, results: [] }),
-  };
+  });
 }

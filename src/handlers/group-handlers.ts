@@ -1,7 +1,6 @@
 // The consumer-group APIs served by the classic group coordinator.
-import type { Broker } from '../broker.js';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
-import { authorized } from '../auth/acl/request-authz.js';
+import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { deleteGroupsHandler } from './delete-groups.js';
@@ -14,13 +13,17 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import type { PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handler-deps.js';
 
-export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): ApiHandler[] {
+/** What the group APIs need besides the coordinator: topics, partitions, ACLs, open transactions. */
+export type GroupHandlerDeps = TopicLookup & PartitionPresence & HasAuthorizer & TxnCoordinatorRef;
+
+export function groupHandlers(deps: GroupHandlerDeps, coordinator: GroupCoordinator): ApiHandler[] {
   return [
-    offsetCommitHandler(broker, coordinator),
-    offsetFetchHandler(coordinator, (groupId, fetched) => broker.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched, {
-      nameOf: (topicId) => broker.topics.getById(topicId)?.name,
-      idOf: (name) => broker.topics.get(name)?.id,
+    offsetCommitHandler(deps, coordinator),
+    offsetFetchHandler(coordinator, (groupId, fetched) => deps.txnCoordinator?.offsets.markUnstable(groupId, fetched) ?? fetched, {
+      nameOf: (topicId) => deps.topics.getById(topicId)?.name,
+      idOf: (name) => deps.topics.get(name)?.id,
     }),
     joinGroupHandler(coordinator),
     heartbeatHandler(coordinator),
@@ -30,9 +33,9 @@ export function groupHandlers(broker: Broker, coordinator: GroupCoordinator): Ap
     listGroupsHandler(
       coordinator,
       (ctx, groupId) =>
-        authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) || authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId),
+        authorized(deps, ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) || authorized(deps, ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId),
     ),
     deleteGroupsHandler(coordinator),
-    offsetDeleteHandler(broker, coordinator),
+    offsetDeleteHandler(deps, coordinator),
   ];
 }

@@ -1,13 +1,11 @@
 // Heartbeat (v0-4): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/generated/heartbeat.js';
+import type { HeartbeatResponse } from '../../protocol/generated/heartbeat.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function heartbeatHandler(coordinator: GroupCoordinator): ApiHandler<HeartbeatRequest> {
-  return {
-    apiKey: 12,
-    minVersion: 0,
-    maxVersion: 4,
+export function heartbeatHandler(coordinator: GroupCoordinator) {
+  return defineHandler(Api.Heartbeat, {
     errorResponse(_req, errorCode): HeartbeatResponse {
       return { throttleTimeMs: 0, errorCode };
     },
@@ -20,5 +18,5 @@ export function heartbeatHandler(coordinator: GroupCoordinator): ApiHandler<Hear
       });
       return { throttleTimeMs: 0, errorCode };
     },
-  };
+  });
 }

@@ -4,16 +4,15 @@
 // default, exactly as Kafka's ConfigurationControlManager does. Validation and applying are shared
 // with AlterConfigs (alter-configs.ts).
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type {
-  IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsRequestAlterableConfig as AlterableConfig,
   IncrementalAlterConfigsResponse,
 } from '../../protocol/generated/incremental-alter-configs.js';
-import type { Broker } from '../broker.js';
 import { brokerDef, isBrokerKey, isTopicKey, topicDef, type ConfigDef } from '../config/definitions.js';
 import { formatValue } from '../config/parse-value.js';
-import type { ApiHandler } from '../network/request-context.js';
-import { alterConfigResource, fail, preprocessResources, type AlterOutcome, type ConfigKind } from './alter-configs.js';
+import { defineHandler } from '../network/request-context.js';
+import { alterConfigResource, fail, failedResource, type ConfigAdmin, preprocessResources, type AlterOutcome, type ConfigKind } from './alter-configs.js';
 
 export const OP_SET = 0;
 export const OP_DELETE = 1;
@@ -21,11 +20,9 @@ export const OP_APPEND = 2;
 export const OP_SUBTRACT = 3;
 const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
 
-export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<IncrementalAlterConfigsRequest> {
-  return {
-    apiKey: 44,
-    minVersion: 0,
-    maxVersion: 1,
+export function incrementalAlterConfigsHandler(broker: ConfigAdmin) {
+  return defineHandler(Api.IncrementalAlterConfigs, {
+    errorResponse: (req, errorCode) => ({ throttleTimeMs: 0, responses: req.resources.map((r) => failedResource(r, errorCode)) }),
     async handle(_ctx, req): Promise<IncrementalAlterConfigsResponse> {
       const rejected = preprocessResources(req.resources, (i) =>
         req.resources[i]!.configs.filter((c) => c.configOperation !== OP_DELETE && c.value === null).map((c) => c.name),
@@ -39,7 +36,7 @@ export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<Incre
       }
       return { throttleTimeMs: 0, responses };
     },
-  };
+  });
 }
 
 /** The resource's dynamic set after the operations, in request order. */

@@ -1,14 +1,12 @@
 // JoinGroup (v0-9): a thin mapping onto the group coordinator. The response is sent when the
 // coordinator answers, which for a rebalance is when the join phase completes.
-import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/generated/join-group.js';
+import type { JoinGroupResponse } from '../../protocol/generated/join-group.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function joinGroupHandler(coordinator: GroupCoordinator): ApiHandler<JoinGroupRequest> {
-  return {
-    apiKey: 11,
-    minVersion: 0,
-    maxVersion: 9,
+export function joinGroupHandler(coordinator: GroupCoordinator) {
+  return defineHandler(Api.JoinGroup, {
     errorResponse(req, errorCode): JoinGroupResponse {
       return { throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: req.memberId, members: [] };
     },
@@ -44,5 +42,5 @@ export function joinGroupHandler(coordinator: GroupCoordinator): ApiHandler<Join
         members: r.members,
       };
     },
-  };
+  });
 }

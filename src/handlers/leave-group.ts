@@ -1,14 +1,12 @@
 // LeaveGroup (v0-5): v0-2 name one member; v3+ a batch (static members by instance id).
 import { ErrorCode } from '../../protocol/errors.js';
-import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/generated/leave-group.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { LeaveGroupResponse } from '../../protocol/generated/leave-group.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function leaveGroupHandler(coordinator: GroupCoordinator): ApiHandler<LeaveGroupRequest> {
-  return {
-    apiKey: 13,
-    minVersion: 0,
-    maxVersion: 5,
+export function leaveGroupHandler(coordinator: GroupCoordinator) {
+  return defineHandler(Api.LeaveGroup, {
     errorResponse(_req, errorCode): LeaveGroupResponse {
       return { throttleTimeMs: 0, errorCode, members: [] };
     },
@@ -21,5 +19,5 @@ export function leaveGroupHandler(coordinator: GroupCoordinator): ApiHandler<Lea
       const memberError = r.members[0]?.errorCode ?? ErrorCode.NONE;
       return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : memberError, members: [] };
     },
-  };
+  });
 }

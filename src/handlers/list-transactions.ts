@@ -2,21 +2,19 @@
 // long their transaction has been open and (v2, KIP-1152) a regular expression the whole id must
 // match; unknown state names are echoed back, an invalid expression is INVALID_REGULAR_EXPRESSION.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ListTransactionsRequest, ListTransactionsResponse } from '../../protocol/generated/list-transactions.js';
-import type { Broker } from '../broker.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { ListTransactionsResponse } from '../../protocol/generated/list-transactions.js';
 import { compileTopicRegex } from '../coordinator/consumer/consumer-core.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { TxnCoordinatorRef } from './handler-deps.js';
 
-export function listTransactionsHandler(broker: Broker): ApiHandler<ListTransactionsRequest> {
-  return {
-    apiKey: 66,
-    minVersion: 0,
-    maxVersion: 2,
+export function listTransactionsHandler(deps: TxnCoordinatorRef) {
+  return defineHandler(Api.ListTransactions, {
     errorResponse(_req, errorCode): ListTransactionsResponse {
       return { throttleTimeMs: 0, errorCode, unknownStateFilters: [], transactionStates: [] };
     },
     handle(ctx, req): ListTransactionsResponse {
-      const tc = broker.txnCoordinator;
+      const tc = deps.txnCoordinator;
       if (!tc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
       const v = ctx.header.apiVersion;
       // Null or empty: no filter (Kafka matches with RE2 against the whole id).
@@ -28,5 +26,5 @@ export function listTransactionsHandler(broker: Broker): ApiHandler<ListTransact
       const transactionStates = pattern ? r.transactions.filter((t) => pattern.test(t.transactionalId)) : r.transactions;
       return { throttleTimeMs: 0, errorCode: r.errorCode, unknownStateFilters: r.unknownStateFilters, transactionStates };
     },
-  };
+  });
 }

@@ -1,22 +1,20 @@
 // OffsetDelete (v0): drops committed offsets a group no longer needs. Partitions of unknown
 // topics get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka's request handler.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/generated/offset-delete.js';
-import type { Broker } from '../broker.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { OffsetDeleteResponse } from '../../protocol/generated/offset-delete.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { PartitionPresence } from './handler-deps.js';
 
-export function offsetDeleteHandler(broker: Broker, coordinator: GroupCoordinator): ApiHandler<OffsetDeleteRequest> {
-  return {
-    apiKey: 47,
-    minVersion: 0,
-    maxVersion: 0,
+export function offsetDeleteHandler(partitions: PartitionPresence, coordinator: GroupCoordinator) {
+  return defineHandler(Api.OffsetDelete, {
     errorResponse(_req, errorCode): OffsetDeleteResponse {
       return { errorCode, throttleTimeMs: 0, topics: [] };
     },
     async handle(_ctx, req): Promise<OffsetDeleteResponse> {
       const known = req.topics
-        .map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => broker.partition(t.name, p) !== undefined) }))
+        .map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => partitions.partition(t.name, p) !== undefined) }))
         .filter((t) => t.partitions.length > 0);
       const r = await coordinator.deleteOffsets(req.groupId, known);
       if (r.errorCode !== ErrorCode.NONE) return { errorCode: r.errorCode, throttleTimeMs: 0, topics: [] };
@@ -34,5 +32,5 @@ export function offsetDeleteHandler(broker: Broker, coordinator: GroupCoordinato
         })),
       };
     },
-  };
+  });
 }

@@ -1,10 +1,11 @@
 // OffsetFetch (v0-10): one group before v8, several from v8. `topics` null (v2+) means all.
 // v10 (KIP-848) names topics by id: an id no topic has answers UNKNOWN_TOPIC_ID per partition.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/generated/offset-fetch.js';
 import type { FetchedOffsets, GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** Marks partitions with a pending transactional commit UNSTABLE_OFFSET_COMMIT (KIP-447 requireStable). */
 export type StableOffsets = (groupId: string, fetched: FetchedOffsets) => FetchedOffsets;
@@ -18,7 +19,7 @@ export interface TopicIds {
 type GroupTopics = NonNullable<OffsetFetchRequest['groups'][number]['topics']>;
 type ResponseTopic = OffsetFetchResponse['groups'][number]['topics'][number];
 
-export function offsetFetchHandler(coordinator: GroupCoordinator, stable: StableOffsets = (_g, f) => f, ids?: TopicIds): ApiHandler<OffsetFetchRequest> {
+export function offsetFetchHandler(coordinator: GroupCoordinator, stable: StableOffsets = (_g, f) => f, ids?: TopicIds) {
   /** v10: requested ids resolved to names for the coordinator; answers carry ids, in request order. */
   const fetchByTopicId = (groupId: string, requested: GroupTopics | null, member: { memberId: string | null; memberEpoch: number }, requireStable: boolean) => {
     if (!ids) throw new Error('OffsetFetch v10 needs topic ids');
@@ -45,10 +46,7 @@ export function offsetFetchHandler(coordinator: GroupCoordinator, stable: Stable
     }
     return { groupId, topics, errorCode: 0 };
   };
-  return {
-    apiKey: 9,
-    minVersion: 0,
-    maxVersion: 10,
+  return defineHandler(Api.OffsetFetch, {
     errorResponse(req, errorCode): OffsetFetchResponse {
       return { throttleTimeMs: 0, topics: [], errorCode, groups: req.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
     },
@@ -73,7 +71,7 @@ export function offsetFetchHandler(coordinator: GroupCoordinator, stable: Stable
       if (v >= 7 && req.requireStable) r = stable(req.groupId, r);
       return { throttleTimeMs: 0, topics: v < 2 ? withPartitionErrors(r, req.topics) : r.topics, errorCode: r.errorCode, groups: [] };
     },
-  };
+  });
 }
 
 /** v0-1 have no group-level error: a group error is reported on every requested partition. */

@@ -1,21 +1,27 @@
 // The handler table: one handler per API key. ApiVersions advertises exactly these ranges.
-import type { Broker } from '../broker.js';
+// Handlers take narrow views of the broker (handler-deps.ts), so `buildHandlers` takes the union
+// of those views rather than `Broker`; today's Broker satisfies it structurally.
+import type { ConsumerGroupCoordinator } from '../coordinator/consumer/consumer-coordinator.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ScramCredentialStore } from '../auth/scram-store.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { HandlerLookup } from '../network/connection.js';
 import type { ApiHandler } from '../network/request-context.js';
-import { alterConfigsHandler } from './alter-configs.js';
+import { alterConfigsHandler, type ConfigAdmin } from './alter-configs.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
-import { apiVersionsBody, apiVersionsHandler } from './api-versions.js';
+import { apiVersionsBody, apiVersionsHandler, type BrokerIdentity } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
-import { describeConfigsHandler } from './describe-configs.js';
+import { describeConfigsHandler, type ConfigView } from './describe-configs.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { fetchHandler } from './fetch.js';
-import { groupHandlers } from './group-handlers.js';
+import { groupHandlers, type GroupHandlerDeps } from './group-handlers.js';
+import type { AclDeps, EndpointDirectory, NodeIdentity, PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handler-deps.js';
 import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
 import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
@@ -57,58 +63,99 @@ function guarded(h: ApiHandler, guard: Guard): ApiHandler {
   };
 }
 
-export function buildHandlers(broker: Broker): HandlerLookup {
+/**
+ * What the data-path handlers (produce, fetch, topic admin, ...) take, read off their factories:
+ * they still take `Broker` until the partition layer gives them narrow interfaces, and this type
+ * narrows by itself when they do.
+ */
+type DataPathDeps = Parameters<typeof produceHandler>[0] &
+  Parameters<typeof fetchHandler>[0] &
+  Parameters<typeof listOffsetsHandler>[0] &
+  Parameters<typeof metadataHandler>[0] &
+  Parameters<typeof createTopicsHandler>[0] &
+  Parameters<typeof deleteTopicsHandler>[0] &
+  Parameters<typeof createPartitionsHandler>[0] &
+  Parameters<typeof deleteRecordsHandler>[0] &
+  Parameters<typeof describeLogDirsHandler>[0] &
+  Parameters<typeof offsetForLeaderEpochHandler>[0] &
+  Parameters<typeof describeTopicPartitionsHandler>[0] &
+  Parameters<typeof electLeadersHandler>[0] &
+  Parameters<typeof listPartitionReassignmentsHandler>[0] &
+  Parameters<typeof alterPartitionReassignmentsHandler>[0] &
+  Parameters<typeof writeTxnMarkersHandler>[0] &
+  Parameters<typeof describeProducersHandler>[0];
+
+/** Everything the handler table is built from, as the narrow views its handlers declare. */
+export type HandlerDeps = DataPathDeps &
+  GroupHandlerDeps &
+  TopicLookup &
+  PartitionPresence &
+  TxnCoordinatorRef &
+  HasAuthorizer &
+  ConfigAdmin &
+  ConfigView &
+  AclDeps &
+  EndpointDirectory &
+  NodeIdentity &
+  BrokerIdentity & {
+    readonly groupCoordinator: GroupCoordinator;
+    /** KIP-848 consumer groups; null unless group.coordinator.rebalance.protocols has "consumer". */
+    readonly consumerGroupCoordinator: ConsumerGroupCoordinator | null;
+    readonly scramCredentials: ScramCredentialStore;
+  };
+
+export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   const table = new Map<number, ApiHandler>();
   const add = (h: ApiHandler) => table.set(h.apiKey, h);
-  add(produceHandler(broker));
-  add(fetchHandler(broker));
-  add(listOffsetsHandler(broker));
-  add(metadataHandler(broker));
-  add(findCoordinatorHandler(broker));
-  add(apiVersionsHandler(() => table.values(), broker));
-  add(createTopicsHandler(broker));
-  add(deleteTopicsHandler(broker));
-  add(describeConfigsHandler(broker));
-  add(createPartitionsHandler(broker));
-  add(describeClusterHandler(broker));
-  for (const h of groupHandlers(broker, broker.groupCoordinator)) add(h);
+  add(produceHandler(deps));
+  add(fetchHandler(deps));
+  add(listOffsetsHandler(deps));
+  add(metadataHandler(deps));
+  add(findCoordinatorHandler(deps));
+  add(apiVersionsHandler(() => table.values(), deps));
+  add(createTopicsHandler(deps));
+  add(deleteTopicsHandler(deps));
+  add(describeConfigsHandler(deps));
+  add(createPartitionsHandler(deps));
+  add(describeClusterHandler(deps));
+  for (const h of groupHandlers(deps, deps.groupCoordinator)) add(h);
   // KIP-848 consumer groups, when enabled (group.coordinator.rebalance.protocols).
-  if (broker.consumerGroupCoordinator) {
-    add(consumerGroupHeartbeatHandler(broker.consumerGroupCoordinator));
-    add(consumerGroupDescribeHandler(broker.consumerGroupCoordinator));
+  if (deps.consumerGroupCoordinator) {
+    add(consumerGroupHeartbeatHandler(deps.consumerGroupCoordinator));
+    add(consumerGroupDescribeHandler(deps.consumerGroupCoordinator));
   }
   // Admin surface: configs, records, log dirs, leader epochs, leadership and reassignment.
-  add(alterConfigsHandler(broker));
-  add(incrementalAlterConfigsHandler(broker));
-  add(deleteRecordsHandler(broker));
-  add(describeLogDirsHandler(broker));
-  add(offsetForLeaderEpochHandler(broker));
-  add(describeTopicPartitionsHandler(broker));
-  add(electLeadersHandler(broker));
-  add(listPartitionReassignmentsHandler(broker));
-  add(alterPartitionReassignmentsHandler(broker));
+  add(alterConfigsHandler(deps));
+  add(incrementalAlterConfigsHandler(deps));
+  add(deleteRecordsHandler(deps));
+  add(describeLogDirsHandler(deps));
+  add(offsetForLeaderEpochHandler(deps));
+  add(describeTopicPartitionsHandler(deps));
+  add(electLeadersHandler(deps));
+  add(listPartitionReassignmentsHandler(deps));
+  add(alterPartitionReassignmentsHandler(deps));
   // Idempotence and transactions (transaction coordinator).
-  add(initProducerIdHandler(broker));
-  add(addPartitionsToTxnHandler(broker));
-  add(addOffsetsToTxnHandler(broker));
-  add(endTxnHandler(broker));
-  add(writeTxnMarkersHandler(broker));
-  add(txnOffsetCommitHandler(broker));
-  add(describeProducersHandler(broker));
-  add(describeTransactionsHandler(broker));
-  add(listTransactionsHandler(broker));
+  add(initProducerIdHandler(deps));
+  add(addPartitionsToTxnHandler(deps));
+  add(addOffsetsToTxnHandler(deps));
+  add(endTxnHandler(deps));
+  add(writeTxnMarkersHandler(deps));
+  add(txnOffsetCommitHandler(deps));
+  add(describeProducersHandler(deps));
+  add(describeTransactionsHandler(deps));
+  add(listTransactionsHandler(deps));
   // Authentication (src/auth): SASL exchange and SCRAM credential admin.
   add(saslHandshakeHandler());
   add(saslAuthenticateHandler());
-  add(describeUserScramCredentialsHandler(broker.scramCredentials));
-  add(alterUserScramCredentialsHandler(broker.scramCredentials));
+  add(describeUserScramCredentialsHandler(deps.scramCredentials));
+  add(alterUserScramCredentialsHandler(deps.scramCredentials));
   // ACLs (src/auth/acl).
-  add(createAclsHandler(broker));
-  add(describeAclsHandler(broker));
-  add(deleteAclsHandler(broker));
+  add(createAclsHandler(deps));
+  add(describeAclsHandler(deps));
+  add(deleteAclsHandler(deps));
   // ACL checks of whole requests (src/auth/acl/api-guards.ts), only when an authorizer is set.
-  if (broker.authorizer) {
-    for (const [apiKey, guard] of apiGuards(broker, (id) => broker.topics.getById(id)?.name)) {
+  if (deps.authorizer) {
+    for (const [apiKey, guard] of apiGuards(deps, (id) => deps.topics.getById(id)?.name)) {
       const h = table.get(apiKey);
       if (h) table.set(apiKey, guarded(h, guard));
     }

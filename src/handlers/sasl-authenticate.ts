@@ -2,14 +2,12 @@
 // SASL_AUTHENTICATION_FAILED and closes the connection; v1+ carries the session lifetime
 // (connections.max.reauth.ms, KIP-368). Outside a SASL exchange Kafka answers ILLEGAL_SASL_STATE.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../protocol/generated/sasl-authenticate.js';
-import { RespondThenClose, type ApiHandler } from '../network/request-context.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { SaslAuthenticateResponse } from '../../protocol/generated/sasl-authenticate.js';
+import { RespondThenClose, defineHandler } from '../network/request-context.js';
 
-export function saslAuthenticateHandler(): ApiHandler<SaslAuthenticateRequest> {
-  return {
-    apiKey: 36,
-    minVersion: 0,
-    maxVersion: 2,
+export function saslAuthenticateHandler() {
+  return defineHandler(Api.SaslAuthenticate, {
     handle(ctx, req) {
       const sasl = ctx.connection.sasl;
       if (!sasl) {
@@ -30,5 +28,5 @@ export function saslAuthenticateHandler(): ApiHandler<SaslAuthenticateRequest> {
       return out.close ? new RespondThenClose(body) : body;
     },
     errorResponse: (_req, errorCode) => ({ errorCode, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 }),
-  };
+  });
 }

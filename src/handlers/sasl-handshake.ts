@@ -2,14 +2,12 @@
 // means raw SASL tokens follow; v1 means SaslAuthenticate requests. On other listeners, or once
 // authenticated without a session to renew, Kafka answers ILLEGAL_SASL_STATE.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../protocol/generated/sasl-handshake.js';
-import { RespondThenClose, type ApiHandler } from '../network/request-context.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { SaslHandshakeResponse } from '../../protocol/generated/sasl-handshake.js';
+import { RespondThenClose, defineHandler } from '../network/request-context.js';
 
-export function saslHandshakeHandler(): ApiHandler<SaslHandshakeRequest> {
-  return {
-    apiKey: 17,
-    minVersion: 0,
-    maxVersion: 1,
+export function saslHandshakeHandler() {
+  return defineHandler(Api.SaslHandshake, {
     handle(ctx, req) {
       const sasl = ctx.connection.sasl;
       if (!sasl) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] } satisfies SaslHandshakeResponse;
@@ -18,5 +16,5 @@ export function saslHandshakeHandler(): ApiHandler<SaslHandshakeRequest> {
       return out.close ? new RespondThenClose(body) : body;
     },
     errorResponse: (_req, errorCode) => ({ errorCode, mechanisms: [] }),
-  };
+  });
 }

@@ -1,13 +1,11 @@
 // SyncGroup (v0-5): the leader's assignments in, each member's assignment out.
-import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/generated/sync-group.js';
+import type { SyncGroupResponse } from '../../protocol/generated/sync-group.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function syncGroupHandler(coordinator: GroupCoordinator): ApiHandler<SyncGroupRequest> {
-  return {
-    apiKey: 14,
-    minVersion: 0,
-    maxVersion: 5,
+export function syncGroupHandler(coordinator: GroupCoordinator) {
+  return defineHandler(Api.SyncGroup, {
     errorResponse(_req, errorCode): SyncGroupResponse {
       return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     },
@@ -24,5 +22,5 @@ export function syncGroupHandler(coordinator: GroupCoordinator): ApiHandler<Sync
       });
       return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment };
     },
-  };
+  });
 }

@@ -4,26 +4,24 @@
 // transaction here, no AddOffsetsToTxn needed. v6 (KIP-1319) names topics by id: an id no topic
 // has answers UNKNOWN_TOPIC_ID.
 import { ErrorCode } from '../../protocol/errors.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.js';
-import type { Broker } from '../broker.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
+import type { PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handler-deps.js';
 
 const TXN_V2_SINCE = 5;
 const TOPIC_IDS_SINCE = 6;
 
-export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetCommitRequest> {
-  return {
-    apiKey: 28,
-    minVersion: 0,
-    maxVersion: 6,
+export function txnOffsetCommitHandler(deps: TxnCoordinatorRef & TopicLookup & PartitionPresence) {
+  return defineHandler(Api.TxnOffsetCommit, {
     errorResponse(req, errorCode): TxnOffsetCommitResponse {
       return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
     },
     async handle(ctx, req): Promise<TxnOffsetCommitResponse> {
       const v = ctx.header.apiVersion;
-      const tc = broker.txnCoordinator;
+      const tc = deps.txnCoordinator;
       // Partitions of unknown topics are answered here; the rest go to the coordinator.
-      const names = req.topics.map((t) => (v >= TOPIC_IDS_SINCE ? broker.topics.getById(t.topicId)?.name : t.name));
+      const names = req.topics.map((t) => (v >= TOPIC_IDS_SINCE ? deps.topics.getById(t.topicId)?.name : t.name));
       const answers = req.topics.map((t, ti) => ({ name: v >= TOPIC_IDS_SINCE ? '' : (names[ti] ?? ''), topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number })) }));
       const known: { name: string; partitions: TxnOffsetCommitRequest['topics'][number]['partitions']; slots: { errorCode: number }[] }[] = [];
       req.topics.forEach((t, ti) => {
@@ -32,7 +30,7 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
         t.partitions.forEach((p, pi) => {
           const slot = answers[ti]!.partitions[pi]!;
           if (name === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
-          else if (broker.partition(name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (deps.partition(name, p.partitionIndex) === undefined) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             entry.partitions.push(p);
             entry.slots.push(slot);
@@ -60,5 +58,5 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
       }
       return { throttleTimeMs: 0, topics: answers };
     },
-  };
+  });
 }

@@ -26,6 +26,9 @@ import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from '.
 import { TierManager } from './tier/tier-manager.js';
 import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
+import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
+import { LegacyPartitionAccess } from './coordinator/runtime/legacy-partition-access.js';
+import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
@@ -58,6 +61,8 @@ export class Broker {
   aggregations: AggregationManager | null = null;
   /** Transactions and producer ids (InitProducerId, AddPartitionsToTxn, EndTxn, ...); set by start(). */
   txnCoordinator: TransactionCoordinator | null = null;
+  /** The internal-topic runtime the coordinators and the aggregation stage run on (load/unload on failover); set by start(). */
+  coordinatorRuntime: CoordinatorRuntime | null = null;
   readonly nodeId: number;
   clusterId = '';
   readonly startedAt = Date.now();
@@ -218,10 +223,25 @@ export class Broker {
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
     // of still-open transactions); started after, so it resumes transactions a crash left in
     // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
-    this.txnCoordinator = await createTransactionCoordinator(this);
-    this.groupCoordinator = await createGroupCoordinator(this);
+    // The coordinators run on one runtime over the partition layer (issue 12); until that layer
+    // lands, LegacyPartitionAccess adapts this broker's partition map (the lead swaps it at merge).
+    const coordinatorConfig = (key: string) => this.config.get(key as never);
+    this.coordinatorRuntime = new CoordinatorRuntime({ access: new LegacyPartitionAccess(this), topics: this, logger: this.logger.child({ component: 'coordinator-runtime' }) });
+    this.txnCoordinator = await createTransactionCoordinator(this.coordinatorRuntime, {
+      config: coordinatorConfig,
+      logDir: this.config.logDirs[0]!,
+      offsetsPartitions: () => this.topics.get(OFFSETS_TOPIC)?.partitions ?? this.config.get('offsets.topic.num.partitions'),
+      logs: () => this.logManager.allLogs(),
+      groups: () => this.groupCoordinator,
+      logger: this.logger.child({ component: 'txn-coordinator' }),
+    });
+    this.groupCoordinator = await createGroupCoordinator(this.coordinatorRuntime, { config: coordinatorConfig, logger: this.logger.child({ component: 'group-coordinator' }) });
+    this.groupCoordinator.core.pendingTxnOffsets = this.txnCoordinator.offsets;
     // Hooked into the classic coordinator before its replay, which hands it the consumer group records.
-    this.consumerGroupCoordinator = createConsumerGroupCoordinator(this, this.groupCoordinator);
+    this.consumerGroupCoordinator = createConsumerGroupCoordinator(
+      { config: coordinatorConfig, topics: this.topics, logger: this.logger.child({ component: 'consumer-group-coordinator' }) },
+      this.groupCoordinator,
+    );
     await this.groupCoordinator.startup();
     await this.consumerGroupCoordinator?.startup();
     await this.txnCoordinator.startup();

@@ -12,6 +12,7 @@ import { TopicRegistry, type TopicRecord } from './metadata/topic-registry.js';
 import { randomUuid } from './metadata/uuid.js';
 import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
+import { readPartitions } from './fetch/fetch-reader.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener, type NetworkStats } from './network/server.js';
 import { RequestControls } from './network/request-control.js';
@@ -24,7 +25,7 @@ import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
 import { TierManager } from './tier/tier-manager.js';
-import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
+import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
 import { LegacyPartitionAccess } from './coordinator/runtime/legacy-partition-access.js';
@@ -247,8 +248,15 @@ export class Broker {
     await this.txnCoordinator.startup();
     // After the coordinators, before listeners: clients must find the definitions topic compacted.
     if (this.config.get('tributary.aggregations.enable') as boolean) {
-      this.aggregations = new AggregationManager(this, readManagerOptions(this));
-      await this.aggregations.start();
+      // The stage runs on the coordinator runtime (owner of the definitions topic), with narrow deps.
+      this.aggregations = await startAggregationStage({
+        runtime: this.coordinatorRuntime,
+        topicAdmin: this,
+        waiters: this.waiters,
+        readSource: (fetches, opts) => readPartitions(this, fetches, opts),
+        config: coordinatorConfig,
+        logger: this.logger,
+      });
     }
     this.handlers = this.requestControls.wrap(buildHandlers(this));
   }

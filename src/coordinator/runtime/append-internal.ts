@@ -6,8 +6,9 @@ import type { InternalAppendResult, InternalPartitionAccess, TopicPartition } fr
 /** Appends `records` as ONE batch (timestamps default to `now`). Never rejects; an empty list writes nothing. */
 export function appendRecords(access: InternalPartitionAccess, tp: TopicPartition, records: RecordInput[], now = Date.now()): Promise<InternalAppendResult> {
   if (records.length === 0) {
-    const end = access.offsets(tp)?.logEndOffset ?? 0;
-    return Promise.resolve({ errorCode: ErrorCode.NONE, baseOffset: end, lastOffset: end - 1 });
+    const o = access.offsets(tp);
+    if (!o) return Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, lastOffset: -1 });
+    return Promise.resolve({ errorCode: ErrorCode.NONE, baseOffset: o.logEndOffset, lastOffset: o.logEndOffset - 1 });
   }
   let buf: Buffer;
   try {

@@ -216,6 +216,7 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
  */
 async function writeComplete(core: TxnCore, md: TxnMetadata): Promise<void> {
   if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') return;
+  if (!core.owns(md)) return; // its partition was unloaded: the next owner completes it
   while (md.pending) {
     if (core.stopping) return;
     await sleep(core.config.retryBackoffMs);

@@ -1,5 +1,5 @@
-// Recovery: replays one __consumer_offsets partition into groups (on load, see partition-states.ts). The last record per key wins,
-// tombstones delete. A group whose metadata lists members comes back Stable with its
+// Recovery: replays one __consumer_offsets partition into groups (on load, see
+// ../runtime/partition-states.ts). The last record per key wins, tombstones delete. A group whose metadata lists members comes back Stable with its
 // generation and assignments, and every member gets a fresh session timeout: members that
 // reconnect keep consuming without a rebalance, the others expire and trigger one.
 import { ClassicGroup, type CommittedOffset } from './classic-group.js';

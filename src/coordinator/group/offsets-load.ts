@@ -1,7 +1,8 @@
 // Recovery: replays one __consumer_offsets partition into groups (on load, see
-// ../runtime/partition-states.ts). The last record per key wins, tombstones delete. A group whose metadata lists members comes back Stable with its
-// generation and assignments, and every member gets a fresh session timeout: members that
-// reconnect keep consuming without a rebalance, the others expire and trigger one.
+// ../runtime/partition-states.ts). The last record per key wins, tombstones delete. A group
+// whose metadata lists members comes back Stable with its generation and assignments, and every
+// member gets a fresh session timeout: members that reconnect keep consuming without a
+// rebalance, the others expire and trigger one.
 import { ClassicGroup, type CommittedOffset } from './classic-group.js';
 import type { CoordinatorCore } from './coordinator-core.js';
 import { GroupMember } from './group-member.js';

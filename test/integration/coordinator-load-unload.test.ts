@@ -1,12 +1,15 @@
 // The coordinator runtime's load/unload through real clients: an unloaded __consumer_offsets or
 // __transaction_state partition answers NOT_COORDINATOR (FindCoordinator still names this
 // broker), and loading it again replays the log: committed offsets and transactions are back.
+// The aggregation stage, owner of __tributary_aggregations-0, stops on unload and restarts on load.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../../src/coordinator/common/internal-topics.js';
 import { partitionForGroup, partitionForTxn } from '../../src/coordinator/common/partition-for.js';
+import { DEFINITIONS_TOPIC } from '../../src/aggregation/definitions-log.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { spendDefinition, waitFor } from '../aggregation/helpers.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let tb: TestBroker;
@@ -81,5 +84,28 @@ describe('coordinator runtime load/unload', () => {
     await runtime.load(TXN_STATE_TOPIC, partition);
     const back = (await describe_()).transactionStates[0];
     expect(back).toMatchObject({ errorCode: ErrorCode.NONE, transactionState: 'Empty', producerId: init.producerId });
+  });
+});
+
+describe('aggregation stage on the runtime', () => {
+  it('unload stops the stage, load starts it again from the definitions topic', async () => {
+    const b = await startTestBroker({ 'tributary.aggregation.status.interval.ms': '200', 'log.cleaner.enable': 'false' });
+    try {
+      await b.broker.createTopic('lu-contributions', 1, 1, {});
+      const stage = b.broker.aggregations!;
+      const defined = await stage.define(spendDefinition({ name: 'lu-spend', sources: [{ name: 'local', topic: 'lu-contributions' }], output: { topic: 'lu-out' } }));
+      expect(defined.ok).toBe(true);
+      await waitFor('running', () => stage.status('lu-spend')?.state === 'running');
+
+      await b.broker.coordinatorRuntime!.unload(DEFINITIONS_TOPIC, 0);
+      expect(stage.running).toBe(false);
+      expect(stage.status('lu-spend')?.state).toBe('stopped');
+
+      await b.broker.coordinatorRuntime!.load(DEFINITIONS_TOPIC, 0);
+      expect(stage.running).toBe(true);
+      await waitFor('running again', () => stage.status('lu-spend')?.state === 'running');
+    } finally {
+      await b.cleanup();
+    }
   });
 });

@@ -151,7 +151,8 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
    * replays it; meanwhile its groups answer COORDINATOR_LOAD_IN_PROGRESS.
    */
   async loadPartition(partition: number): Promise<void> {
-    if (!this.core.active) return;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.core.log.numPartitions) throw new RangeError(`no partition ${partition} of ${OFFSETS_TOPIC}`);
+    if (!this.core.active) return; // not started (startup loads every partition) or shut down
     let groups = 0;
     const loaded = await this.core.states.load(partition, async () => {
       groups = await loadPartition(this.core, partition);

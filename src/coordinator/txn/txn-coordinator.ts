@@ -100,6 +100,8 @@ export class TransactionCoordinator implements CoordinatorShard {
    */
   async loadPartition(partition: number): Promise<void> {
     const log = this.core.log;
+    if (log && (!Number.isInteger(partition) || partition < 0 || partition >= log.numPartitions)) throw new RangeError(`no partition ${partition} of ${TXN_STATE_TOPIC}`);
+    // No topic yet (created, all partitions loaded, on the first transactional InitProducerId), or not running.
     if (!log || !this.core.active || this.core.stopping) return;
     let maxPid = -1;
     const loaded = await this.core.states.load(partition, async () => {

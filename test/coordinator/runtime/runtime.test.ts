@@ -181,6 +181,8 @@ describe('group coordinator on the runtime', () => {
       const back = fetch(gc);
       expect(back.errorCode).toBe(ErrorCode.NONE);
       expect(back.topics[0]!.partitions[0]!.committedOffset).toBe(42);
+      await expect(runtime.load(OFFSETS_TOPIC, 3)).rejects.toThrow(RangeError); // the topic has partitions 0-2
+      await expect(runtime.load('__no_such_topic', 0)).rejects.toThrow('no coordinator registered');
     } finally {
       await gc.shutdown();
     }

@@ -12,6 +12,7 @@ import { TopicRegistry, type TopicRecord } from './metadata/topic-registry.js';
 import { randomUuid } from './metadata/uuid.js';
 import { Partition, partitionKey } from './cluster/partition.js';
 import { AppendWaiters } from './fetch/append-waiters.js';
+import { readPartitions } from './fetch/fetch-reader.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener, type NetworkStats } from './network/server.js';
 import { RequestControls } from './network/request-control.js';
@@ -24,8 +25,11 @@ import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
 import { TierManager } from './tier/tier-manager.js';
-import { AggregationManager, readManagerOptions } from './aggregation/manager.js';
+import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
+import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
+import { LegacyPartitionAccess } from './coordinator/runtime/legacy-partition-access.js';
+import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
@@ -58,6 +62,8 @@ export class Broker {
   aggregations: AggregationManager | null = null;
   /** Transactions and producer ids (InitProducerId, AddPartitionsToTxn, EndTxn, ...); set by start(). */
   txnCoordinator: TransactionCoordinator | null = null;
+  /** The internal-topic runtime the coordinators and the aggregation stage run on (load/unload on failover); set by start(). */
+  coordinatorRuntime: CoordinatorRuntime | null = null;
   readonly nodeId: number;
   clusterId = '';
   readonly startedAt = Date.now();
@@ -218,17 +224,39 @@ export class Broker {
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
     // of still-open transactions); started after, so it resumes transactions a crash left in
     // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
-    this.txnCoordinator = await createTransactionCoordinator(this);
-    this.groupCoordinator = await createGroupCoordinator(this);
+    // The coordinators run on one runtime over the partition layer (issue 12); until that layer
+    // lands, LegacyPartitionAccess adapts this broker's partition map (the lead swaps it at merge).
+    const coordinatorConfig = (key: string) => this.config.get(key as never);
+    this.coordinatorRuntime = new CoordinatorRuntime({ access: new LegacyPartitionAccess(this), topics: this, logger: this.logger.child({ component: 'coordinator-runtime' }) });
+    this.txnCoordinator = await createTransactionCoordinator(this.coordinatorRuntime, {
+      config: coordinatorConfig,
+      logDir: this.config.logDirs[0]!,
+      offsetsPartitions: () => this.topics.get(OFFSETS_TOPIC)?.partitions ?? this.config.get('offsets.topic.num.partitions'),
+      logs: () => this.logManager.allLogs(),
+      groups: () => this.groupCoordinator,
+      logger: this.logger.child({ component: 'txn-coordinator' }),
+    });
+    this.groupCoordinator = await createGroupCoordinator(this.coordinatorRuntime, { config: coordinatorConfig, logger: this.logger.child({ component: 'group-coordinator' }) });
+    this.groupCoordinator.core.pendingTxnOffsets = this.txnCoordinator.offsets;
     // Hooked into the classic coordinator before its replay, which hands it the consumer group records.
-    this.consumerGroupCoordinator = createConsumerGroupCoordinator(this, this.groupCoordinator);
+    this.consumerGroupCoordinator = createConsumerGroupCoordinator(
+      { config: coordinatorConfig, topics: this.topics, logger: this.logger.child({ component: 'consumer-group-coordinator' }) },
+      this.groupCoordinator,
+    );
     await this.groupCoordinator.startup();
     await this.consumerGroupCoordinator?.startup();
     await this.txnCoordinator.startup();
     // After the coordinators, before listeners: clients must find the definitions topic compacted.
     if (this.config.get('tributary.aggregations.enable') as boolean) {
-      this.aggregations = new AggregationManager(this, readManagerOptions(this));
-      await this.aggregations.start();
+      // The stage runs on the coordinator runtime (owner of the definitions topic), with narrow deps.
+      this.aggregations = await startAggregationStage({
+        runtime: this.coordinatorRuntime,
+        topicAdmin: this,
+        waiters: this.waiters,
+        readSource: (fetches, opts) => readPartitions(this, fetches, opts),
+        config: coordinatorConfig,
+        logger: this.logger,
+      });
     }
     this.handlers = this.requestControls.wrap(buildHandlers(this));
   }

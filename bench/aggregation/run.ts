@@ -67,7 +67,7 @@ async function fill(b: Broker, topic: string, partitions: number, n: number): Pr
       byPartition.set(p, [...(byPartition.get(p) ?? []), contribution(i)]);
     }
     for (const [p, recs] of byPartition) {
-      const r = await appendLocal(b, topic, p, recs);
+      const r = await appendLocal(b.coordinatorRuntime!.access, topic, p, recs);
       if (!r.ok) throw new Error(r.error);
     }
   }
@@ -103,7 +103,7 @@ async function latency(out: Broker, pick: (s: number) => number, appendTo: (rec:
     let found = false;
     while (!found) {
       await watch.wait(1000);
-      from = await readLocal(out, 'bench-out', 0, from, (r) => {
+      from = await readLocal(out.coordinatorRuntime!.access, 'bench-out', 0, from, (r) => {
         if (r.key?.toString() === `${expected.category}|${expected.month}` && r.value && JSON.parse(r.value.toString()).measures.sum >= marker) found = true;
       });
     }
@@ -132,7 +132,7 @@ try {
   results.throughput = t;
   console.log(`throughput: ${t.records} contributions in ${t.seconds.toFixed(2)} s = ${Math.round(t.perSecond)} contributions/s`);
 
-  const local = summary(await latency(shared.broker, (x) => (x * 7919) % Math.min(RECORDS, PARTNERS * CATEGORIES * MONTHS), async (rec) => void (await appendLocal(shared.broker, 'bench-in', 0, [rec]))));
+  const local = summary(await latency(shared.broker, (x) => (x * 7919) % Math.min(RECORDS, PARTNERS * CATEGORIES * MONTHS), async (rec) => void (await appendLocal(shared.broker.coordinatorRuntime!.access, 'bench-in', 0, [rec]))));
   results.latencyLocalMs = local;
   console.log(`latency, local source (ms): p50 ${local.p50.toFixed(2)}  p90 ${local.p90.toFixed(2)}  p99 ${local.p99.toFixed(2)}  max ${local.max.toFixed(2)}`);
 
@@ -144,9 +144,9 @@ try {
       const res = await shared.broker.aggregations!.define(definition([{ name: 'remote', topic: 'bench-remote', cluster: { bootstrap: [`127.0.0.1:${partner.port}`] } }]));
       if (!res.ok) throw new Error(res.errors.join('; '));
       // Every partner contributes to the one group the samples update, so it is published.
-      await appendLocal(partner.broker, 'bench-remote', 0, Array.from({ length: PARTNERS }, (_, i) => contribution(i)));
+      await appendLocal(partner.broker.coordinatorRuntime!.access, 'bench-remote', 0, Array.from({ length: PARTNERS }, (_, i) => contribution(i)));
       while ((shared.broker.aggregations!.status('bench')?.recordsIn ?? 0) < PARTNERS) await new Promise((r) => setTimeout(r, 10));
-      const remote = summary(await latency(shared.broker, (x) => x % PARTNERS, async (rec) => void (await appendLocal(partner.broker, 'bench-remote', 0, [rec]))));
+      const remote = summary(await latency(shared.broker, (x) => x % PARTNERS, async (rec) => void (await appendLocal(partner.broker.coordinatorRuntime!.access, 'bench-remote', 0, [rec]))));
       results.latencyRemoteMs = remote;
       console.log(`latency, remote source (ms): p50 ${remote.p50.toFixed(2)}  p90 ${remote.p90.toFixed(2)}  p99 ${remote.p99.toFixed(2)}  max ${remote.max.toFixed(2)}`);
     } finally {

@@ -1,5 +1,5 @@
 // An aggregation's changelog topic: append one step, and replay it into a fresh state.
-import type { Broker } from '../broker.js';
+import type { AggregationDeps } from './stage-deps.js';
 import { type Checkpoint, type RawRecord, decodeChangelogRecord, emptyCounters } from './changelog-records.js';
 import type { AggregationDefinition } from './definition.js';
 import { AggregationState } from './fold.js';
@@ -21,17 +21,17 @@ export interface Replayed {
 
 export class Changelog {
   constructor(
-    private readonly broker: Broker,
+    private readonly deps: AggregationDeps,
     readonly topic: string,
   ) {}
 
   ensure(): Promise<unknown> {
-    return ensureTopic(this.broker, this.topic, 1, { 'cleanup.policy': 'compact', 'segment.bytes': String(CHANGELOG_SEGMENT_BYTES) });
+    return ensureTopic(this.deps, this.topic, 1, { 'cleanup.policy': 'compact', 'segment.bytes': String(CHANGELOG_SEGMENT_BYTES) });
   }
 
   /** The step's records as ONE batch: the commit point of the step. */
   append(records: RawRecord[], now: number): Promise<AppendOutcome> {
-    return appendLocal(this.broker, this.topic, 0, records, now);
+    return appendLocal(this.deps.runtime.access, this.topic, 0, records, now);
   }
 
   async replay(def: AggregationDefinition): Promise<Replayed> {
@@ -40,7 +40,7 @@ export class Changelog {
     let records = 0;
     let skipped = 0;
     const n = def.groupBy.length;
-    await readLocal(this.broker, this.topic, 0, 0, (r) => {
+    await readLocal(this.deps.runtime.access, this.topic, 0, 0, (r) => {
       if (r.key === null) return;
       records++;
       try {

@@ -13,7 +13,7 @@
 //   tributary.dlq.partition       the input partition
 //   tributary.dlq.offset          the input offset
 //   tributary.dlq.timestamp       the input record timestamp (ms)
-import type { Broker } from '../broker.js';
+import type { AggregationDeps } from './stage-deps.js';
 import type { AggregationDefinition } from './definition.js';
 import { appendLocal, ensureTopic, headerValue, readLocal, type AppendOutcome } from './local-log.js';
 
@@ -35,7 +35,7 @@ export function deadLetterId(source: string, partition: number, offset: number):
 
 export class DeadLetterWriter {
   constructor(
-    private readonly broker: Broker,
+    private readonly deps: AggregationDeps,
     private readonly def: AggregationDefinition,
   ) {}
 
@@ -44,19 +44,19 @@ export class DeadLetterWriter {
   }
 
   async ensure(): Promise<void> {
-    await ensureTopic(this.broker, this.topic, 1, {});
+    await ensureTopic(this.deps, this.topic, 1, {});
   }
 
   endOffset(): number {
-    return this.broker.partition(this.topic, 0)?.log.logEndOffset ?? 0;
+    return this.deps.runtime.access.offsets({ topic: this.topic, partition: 0 })?.logEndOffset ?? 0;
   }
 
   /** Ids of the dead letters at or after `committedEnd` (written by a step that did not commit). */
   async uncommitted(committedEnd: number): Promise<Set<string>> {
     const out = new Set<string>();
-    const p = this.broker.partition(this.topic, 0);
-    if (!p || p.log.highWatermark <= committedEnd) return out;
-    await readLocal(this.broker, this.topic, 0, committedEnd, (r) => {
+    const o = this.deps.runtime.access.offsets({ topic: this.topic, partition: 0 });
+    if (!o || o.highWatermark <= committedEnd) return out;
+    await readLocal(this.deps.runtime.access, this.topic, 0, committedEnd, (r) => {
       if (headerValue(r, 'tributary.dlq.aggregation') !== this.def.name) return;
       const source = headerValue(r, 'tributary.dlq.source');
       const partition = Number(headerValue(r, 'tributary.dlq.partition'));
@@ -69,7 +69,7 @@ export class DeadLetterWriter {
   write(letters: DeadLetter[]): Promise<AppendOutcome> {
     const h = (key: string, v: string) => ({ key, value: Buffer.from(v, 'utf8') });
     return appendLocal(
-      this.broker,
+      this.deps.runtime.access,
       this.topic,
       0,
       letters.map((l) => ({

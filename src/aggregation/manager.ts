@@ -1,5 +1,7 @@
 // The aggregation manager: owns the definitions topic, starts/updates/pauses/stops one processor
-// per definition, and publishes their status. Started by the broker after the coordinators.
+// per definition, and publishes their status. It runs on the coordinator runtime as the owner of
+// the definitions topic's one partition: startAggregationStage registers it and loads it (start);
+// the runtime's unload stops it and a later load starts it again from the topic.
 //
 //   start:  ensure __tributary_aggregations and __tributary_aggregation_status
 //           apply tributary.aggregations.file (upserts definitions that differ)
@@ -7,8 +9,10 @@
 //           tail the topic (woken by appends): each new record is applied in log order
 //   stop:   stop processors (each keeps its changelog), write a last status
 import { readFile } from 'node:fs/promises';
-import type { Broker } from '../broker.js';
+import type { AggregationDeps } from './stage-deps.js';
 import type { Logger } from '../logging/logger.js';
+import type { ConfigGetter } from '../coordinator/common/config-getter.js';
+import type { CoordinatorShard } from '../coordinator/runtime/coordinator-runtime.js';
 import { changelogTopic } from './changelog.js';
 import { type AggregationDefinition, incompatibleChanges, validateDefinition, isObject } from './definition.js';
 import { DEFINITIONS_TOPIC, STATUS_TOPIC, type TargetState, decodeDefinitionsRecord, definitionRecord, statusRecord, targetStateRecord } from './definitions-log.js';
@@ -39,18 +43,17 @@ interface Entry {
 
 export type DefineResult = { ok: true; offset: number } | { ok: false; errors: string[] };
 
-export function readManagerOptions(broker: Broker): AggregationManagerOptions {
-  const c = broker.config;
+export function readManagerOptions(get: ConfigGetter): AggregationManagerOptions {
   return {
-    configFile: (c.get('tributary.aggregations.file') as string | null) ?? null,
-    statusIntervalMs: c.get('tributary.aggregation.status.interval.ms') as number,
-    maxRecordsPerStep: c.get('tributary.aggregation.max.records.per.step') as number,
-    retryBackoffMs: c.get('tributary.aggregation.retry.backoff.ms') as number,
-    retryBackoffMaxMs: c.get('tributary.aggregation.retry.backoff.max.ms') as number,
+    configFile: (get('tributary.aggregations.file') as string | null) ?? null,
+    statusIntervalMs: get('tributary.aggregation.status.interval.ms') as number,
+    maxRecordsPerStep: get('tributary.aggregation.max.records.per.step') as number,
+    retryBackoffMs: get('tributary.aggregation.retry.backoff.ms') as number,
+    retryBackoffMaxMs: get('tributary.aggregation.retry.backoff.max.ms') as number,
   };
 }
 
-export class AggregationManager {
+export class AggregationManager implements CoordinatorShard {
   private readonly entries = new Map<string, Entry>();
   private applied = 0;
   private appliedWaiters: { offset: number; resolve: () => void }[] = [];
@@ -63,21 +66,41 @@ export class AggregationManager {
   private readonly logger: Logger;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly deps: AggregationDeps,
     private readonly opts: AggregationManagerOptions,
   ) {
-    this.logger = broker.logger.child({ component: 'aggregation' });
+    this.logger = deps.logger.child({ component: 'aggregation' });
+  }
+
+  /** The runtime's load of __tributary_aggregations-0: (re)starts from the definitions topic. */
+  async loadPartition(partition: number): Promise<void> {
+    if (partition !== 0 || this.running) return;
+    this.entries.clear();
+    this.lastStatus.clear();
+    this.applied = 0;
+    this.stopping = false;
+    await this.start();
+  }
+
+  /** The runtime's unload: processors stop (each keeps its changelog) until the next load. */
+  async unloadPartition(partition: number): Promise<void> {
+    if (partition === 0) await this.stop();
+  }
+
+  /** Started and not stopped since. */
+  get running(): boolean {
+    return this.tail !== null && !this.stopping;
   }
 
   async start(): Promise<void> {
-    await ensureTopic(this.broker, DEFINITIONS_TOPIC, 1, { 'cleanup.policy': 'compact' });
-    await ensureTopic(this.broker, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    await ensureTopic(this.deps, DEFINITIONS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    await ensureTopic(this.deps, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
     if (this.opts.configFile) await this.applyConfigFile(this.opts.configFile);
 
     // Initial load: every record in log order (so a refused update is refused again), starting
     // processors only at the end (so a definition deleted later never starts).
     const records: { key: Buffer | null; value: Buffer | null; offset: number }[] = [];
-    this.applied = await readLocal(this.broker, DEFINITIONS_TOPIC, 0, 0, (r) => records.push({ key: r.key, value: r.value, offset: r.offset }));
+    this.applied = await readLocal(this.deps.runtime.access, DEFINITIONS_TOPIC, 0, 0, (r) => records.push({ key: r.key, value: r.value, offset: r.offset }));
     for (const r of records) await this.apply(r.key, r.value, r.offset, true);
     // A refused update that is still the key's latest record (a crash came before the restore).
     for (const e of this.entries.values()) if (e.def && e.definitionErrorOffset !== null && e.definitionErrorOffset > e.offset) await this.restoreAccepted(e);
@@ -94,11 +117,12 @@ export class AggregationManager {
     if (this.stopping) return;
     this.stopping = true;
     if (this.statusTimer) clearInterval(this.statusTimer);
-    this.broker.waiters.notify(DEFINITIONS_TOPIC, 0);
+    this.deps.waiters.notify(DEFINITIONS_TOPIC, 0);
     await this.tail;
     await Promise.all([...this.entries.values()].map((e) => e.processor?.stop()));
     await this.publishStatus();
     await this.statusWrite;
+    this.tail = null;
   }
 
   // ---- control (the CLI does the same through the Kafka protocol) ------------------------------
@@ -126,7 +150,7 @@ export class AggregationManager {
   }
 
   private async appendControl(kv: { key: Buffer; value: Buffer | null }): Promise<number> {
-    const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, [kv]);
+    const res = await appendLocal(this.deps.runtime.access, DEFINITIONS_TOPIC, 0, [kv]);
     if (!res.ok) throw new Error(`writing ${DEFINITIONS_TOPIC}: ${res.error}`);
     await this.appliedThrough(res.lastOffset + 1);
     return res.lastOffset;
@@ -190,12 +214,12 @@ export class AggregationManager {
 
   private async tailLoop(): Promise<void> {
     while (!this.stopping) {
-      const watch = this.broker.waiters.watch([{ topic: DEFINITIONS_TOPIC, partition: 0 }]);
+      const watch = this.deps.waiters.watch([{ topic: DEFINITIONS_TOPIC, partition: 0 }]);
       try {
-        const hw = this.broker.partition(DEFINITIONS_TOPIC, 0)?.log.highWatermark ?? 0;
+        const hw = this.deps.runtime.access.offsets({ topic: DEFINITIONS_TOPIC, partition: 0 })?.highWatermark ?? 0;
         if (hw > this.applied) {
           const records: { key: Buffer | null; value: Buffer | null; offset: number }[] = [];
-          const next = await readLocal(this.broker, DEFINITIONS_TOPIC, 0, this.applied, (r) => records.push({ key: r.key, value: r.value, offset: r.offset }));
+          const next = await readLocal(this.deps.runtime.access, DEFINITIONS_TOPIC, 0, this.applied, (r) => records.push({ key: r.key, value: r.value, offset: r.offset }));
           for (const r of records) {
             if (this.stopping) break;
             await this.apply(r.key, r.value, r.offset, false);
@@ -234,7 +258,7 @@ export class AggregationManager {
       this.entries.delete(rec.name);
       await e.processor?.stop();
       // On the initial load a later record may create the name again: orphans are removed after it.
-      if (!initial && this.broker.topics.get(changelogTopic(rec.name))) await this.broker.deleteTopic(changelogTopic(rec.name));
+      if (!initial && this.deps.topicAdmin.topics.get(changelogTopic(rec.name))) await this.deps.topicAdmin.deleteTopic(changelogTopic(rec.name));
       this.lastStatus.delete(rec.name);
       await this.writeStatus([statusRecord(rec.name, null)]);
       this.logger.info('aggregation deleted', { aggregation: rec.name });
@@ -280,7 +304,7 @@ export class AggregationManager {
   }
 
   private async restoreAccepted(e: Entry): Promise<void> {
-    const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, [definitionRecord(e.name, e.raw)]);
+    const res = await appendLocal(this.deps.runtime.access, DEFINITIONS_TOPIC, 0, [definitionRecord(e.name, e.raw)]);
     if (!res.ok) this.logger.warn('could not restore the accepted definition', { aggregation: e.name, err: res.error });
   }
 
@@ -299,7 +323,7 @@ export class AggregationManager {
 
   private startProcessor(e: Entry): void {
     if (!e.def || e.processor || this.stopping) return;
-    e.processor = new AggregationProcessor(this.broker, e.def, {
+    e.processor = new AggregationProcessor(this.deps, e.def, {
       maxRecordsPerStep: this.opts.maxRecordsPerStep,
       maxBufferedRecords: this.opts.maxRecordsPerStep * 4,
       retryBackoffMs: this.opts.retryBackoffMs,
@@ -312,10 +336,10 @@ export class AggregationManager {
 
   private async deleteOrphanChangelogs(): Promise<void> {
     const expected = new Set([...this.entries.keys()].map(changelogTopic));
-    for (const t of this.broker.topics.all()) {
+    for (const t of this.deps.topicAdmin.topics.all()) {
       if (t.name.startsWith('__tributary_aggregation_') && t.name.endsWith('_changelog') && !expected.has(t.name)) {
         this.logger.info('deleting the changelog of a deleted aggregation', { topic: t.name });
-        await this.broker.deleteTopic(t.name);
+        await this.deps.topicAdmin.deleteTopic(t.name);
       }
     }
   }
@@ -330,7 +354,7 @@ export class AggregationManager {
     }
     const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.aggregations) ? parsed.aggregations : [parsed];
     const current = new Map<string, string>();
-    await readLocal(this.broker, DEFINITIONS_TOPIC, 0, 0, (r) => {
+    await readLocal(this.deps.runtime.access, DEFINITIONS_TOPIC, 0, 0, (r) => {
       if (r.key) current.set(r.key.toString('utf8'), r.value?.toString('utf8') ?? '');
     });
     const records = [];
@@ -344,7 +368,7 @@ export class AggregationManager {
       if (current.get(rec.key.toString()) !== rec.value!.toString()) records.push(rec);
     }
     if (records.length > 0) {
-      const res = await appendLocal(this.broker, DEFINITIONS_TOPIC, 0, records);
+      const res = await appendLocal(this.deps.runtime.access, DEFINITIONS_TOPIC, 0, records);
       if (!res.ok) this.logger.error('could not store aggregations from the config file', { err: res.error });
     }
   }
@@ -370,8 +394,21 @@ export class AggregationManager {
   }
 
   private async writeStatus(records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
-    if (records.length === 0 || !this.broker.partition(STATUS_TOPIC, 0)) return;
-    const res = await appendLocal(this.broker, STATUS_TOPIC, 0, records);
+    if (records.length === 0 || !this.deps.runtime.access.offsets({ topic: STATUS_TOPIC, partition: 0 })) return;
+    const res = await appendLocal(this.deps.runtime.access, STATUS_TOPIC, 0, records);
     if (!res.ok) this.logger.warn('could not write aggregation status', { err: res.error });
   }
+}
+
+/** Builds the stage, registers it with the runtime as the definitions topic's owner, and starts it. */
+export async function startAggregationStage(deps: AggregationDeps): Promise<AggregationManager> {
+  const m = new AggregationManager(deps, readManagerOptions(deps.config));
+  deps.runtime.register(DEFINITIONS_TOPIC, m);
+  try {
+    await m.start();
+  } catch (e) {
+    deps.runtime.unregister(DEFINITIONS_TOPIC, m);
+    throw e;
+  }
+  return m;
 }

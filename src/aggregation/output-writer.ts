@@ -5,7 +5,7 @@
 //
 // Records are partitioned like Kafka's default partitioner (murmur2 of the key), so a client
 // looking a group up by key finds it where a Java producer would have put it.
-import type { Broker } from '../broker.js';
+import type { AggregationDeps } from './stage-deps.js';
 import type { AggregationDefinition } from './definition.js';
 import type { Emission } from './fold.js';
 import { appendLocal, ensureTopic, headerValue, readLocal, type AppendOutcome } from './local-log.js';
@@ -17,7 +17,7 @@ export class OutputWriter {
   private partitions = 1;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly deps: AggregationDeps,
     private readonly def: AggregationDefinition,
   ) {}
 
@@ -26,7 +26,7 @@ export class OutputWriter {
   }
 
   async ensure(): Promise<void> {
-    const t = await ensureTopic(this.broker, this.topic, this.def.output.partitions ?? 1, { 'cleanup.policy': 'compact' });
+    const t = await ensureTopic(this.deps, this.topic, this.def.output.partitions ?? 1, { 'cleanup.policy': 'compact' });
     this.partitions = t.partitions;
   }
 
@@ -41,7 +41,7 @@ export class OutputWriter {
   async readVersions(): Promise<Map<string, { version: number; live: boolean }>> {
     const out = new Map<string, { version: number; live: boolean }>();
     for (let p = 0; p < this.partitions; p++) {
-      await readLocal(this.broker, this.topic, p, 0, (r) => {
+      await readLocal(this.deps.runtime.access, this.topic, p, 0, (r) => {
         const v = headerValue(r, VERSION_HEADER);
         if (r.key === null || v === null) return;
         const n = Number(v);
@@ -65,7 +65,7 @@ export class OutputWriter {
     let last: AppendOutcome | null = null;
     for (const [p, list] of byPartition) {
       last = await appendLocal(
-        this.broker,
+        this.deps.runtime.access,
         this.topic,
         p,
         list.map((e) => ({

@@ -18,7 +18,7 @@
 // only when the output topic lacks that version: the output history holds each (group, version)
 // once. The embedded stage can do this because it appends to its own broker's logs; once the
 // transaction coordinator lands, steps 1-3 can become one transaction instead (see README).
-import type { Broker } from '../broker.js';
+import type { AggregationDeps } from './stage-deps.js';
 import type { Logger } from '../logging/logger.js';
 import { Changelog, changelogTopic } from './changelog.js';
 import { type Checkpoint, type Counters, type RawRecord, encodeCheckpoint, encodeContribution, encodeGroup, emptyCounters } from './changelog-records.js';
@@ -71,14 +71,14 @@ export class AggregationProcessor {
   private readonly now: () => number;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly deps: AggregationDeps,
     def: AggregationDefinition,
     private readonly opts: ProcessorOptions,
   ) {
     this.def = def;
-    this.changelog = new Changelog(broker, changelogTopic(def.name));
-    this.output = new OutputWriter(broker, def);
-    this.deadLetters = new DeadLetterWriter(broker, def);
+    this.changelog = new Changelog(deps, changelogTopic(def.name));
+    this.output = new OutputWriter(deps, def);
+    this.deadLetters = new DeadLetterWriter(deps, def);
     this.now = opts.now ?? Date.now;
   }
 
@@ -104,8 +104,8 @@ export class AggregationProcessor {
   /** A compatible definition change: recover again under the new definition. */
   updateDefinition(def: AggregationDefinition): void {
     this.def = def;
-    this.output = new OutputWriter(this.broker, def);
-    this.deadLetters = new DeadLetterWriter(this.broker, def);
+    this.output = new OutputWriter(this.deps, def);
+    this.deadLetters = new DeadLetterWriter(this.deps, def);
     this.restartRequested = true;
     this.signal();
   }
@@ -232,7 +232,7 @@ export class AggregationProcessor {
     this.readers = this.def.sources.map((s) => {
       const r = s.cluster
         ? new RemoteSourceReader(s.name, s.cluster, s.topic, `tributary-aggregation-${this.def.name}`, ro)
-        : new LocalSourceReader(s.name, this.broker, s.topic, ro);
+        : new LocalSourceReader(s.name, this.deps, s.topic, ro);
       r.start(this.checkpoint.positions[s.name] ?? {});
       return r;
     });

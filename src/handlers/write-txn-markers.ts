@@ -6,7 +6,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.js';
 import { appendTxnMarker } from '../../storage/log/producer-state/append-with-state.js';
 import type { Broker } from '../broker.js';
-import { OFFSETS_TOPIC } from '../coordinator/group/offsets-log.js';
+import { OFFSETS_TOPIC } from '../coordinator/common/internal-topics.js';
 import type { ApiHandler } from '../network/request-context.js';
 
 export function writeTxnMarkersHandler(broker: Broker): ApiHandler<WriteTxnMarkersRequest> {

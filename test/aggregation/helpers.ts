@@ -64,7 +64,7 @@ export async function readHistory(broker: Broker, topic: string): Promise<Output
   const out: OutputRecord[] = [];
   const t = broker.topics.get(topic);
   for (let p = 0; p < (t?.partitions ?? 0); p++) {
-    await readLocal(broker, topic, p, 0, (r) => {
+    await readLocal(broker.coordinatorRuntime!.access, topic, p, 0, (r) => {
       out.push({
         offset: r.offset,
         key: r.key?.toString() ?? '',

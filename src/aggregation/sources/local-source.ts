@@ -4,8 +4,8 @@
 // while idle and sees a commit as soon as the high watermark moves.
 import { decodeControlRecord, decodeRecordBatches } from '../../../protocol/records/record-codec.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { Broker } from '../../broker.js';
-import { READ_COMMITTED, readPartitions, type PartitionFetch } from '../../fetch/fetch-reader.js';
+import type { AggregationDeps } from '../stage-deps.js';
+import { READ_COMMITTED, type PartitionFetch } from '../../fetch/fetch-reader.js';
 import { BufferedSourceReader, TopicMissingError, committedRecords, type BatchView, type PollResult, type ReaderOptions, type SourceChunk } from './source-reader.js';
 
 const PARTITION_MAX_BYTES = 1 << 20;
@@ -15,7 +15,7 @@ const IDLE_WAIT_MS = 1_000;
 export class LocalSourceReader extends BufferedSourceReader {
   constructor(
     name: string,
-    private readonly broker: Broker,
+    private readonly deps: AggregationDeps,
     private readonly topic: string,
     opts: ReaderOptions,
   ) {
@@ -23,11 +23,11 @@ export class LocalSourceReader extends BufferedSourceReader {
   }
 
   protected async poll(positions: Map<number, number>): Promise<PollResult> {
-    const t = this.broker.topics.get(this.topic);
+    const t = this.deps.topicAdmin.topics.get(this.topic);
     if (!t) throw new TopicMissingError(`topic '${this.topic}' does not exist on this broker`);
     const partitions = Array.from({ length: t.partitions }, (_, i) => i);
     // Watch before reading: an append between "nothing new" and "wait" must still wake us.
-    const watch = this.broker.waiters.watch(partitions.map((partition) => ({ topic: this.topic, partition })));
+    const watch = this.deps.waiters.watch(partitions.map((partition) => ({ topic: this.topic, partition })));
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         const result = await this.readOnce(t.id, partitions, positions);
@@ -45,16 +45,16 @@ export class LocalSourceReader extends BufferedSourceReader {
       topic: this.topic,
       topicId,
       partition,
-      fetchOffset: positions.get(partition) ?? this.broker.partition(this.topic, partition)?.log.logStartOffset ?? 0,
+      fetchOffset: positions.get(partition) ?? this.deps.runtime.access.offsets({ topic: this.topic, partition: partition })?.logStartOffset ?? 0,
       partitionMaxBytes: PARTITION_MAX_BYTES,
       currentLeaderEpoch: -1,
     }));
-    const { results } = await readPartitions(this.broker, fetches, { maxBytes: MAX_BYTES, isolationLevel: READ_COMMITTED, magic: 2, allowZstd: true });
+    const { results } = await this.deps.readSource(fetches, { maxBytes: MAX_BYTES, isolationLevel: READ_COMMITTED, magic: 2, allowZstd: true });
     const out: PollResult = { chunks: [], endOffsets: new Map() };
     results.forEach((r, i) => {
       const f = fetches[i]!;
       if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-        const start = this.broker.partition(this.topic, f.partition)?.log.logStartOffset ?? 0;
+        const start = this.deps.runtime.access.offsets({ topic: this.topic, partition: f.partition })?.logStartOffset ?? 0;
         (out.resets ??= new Map()).set(f.partition, start);
         return;
       }
@@ -69,7 +69,7 @@ export class LocalSourceReader extends BufferedSourceReader {
 
   protected async release(): Promise<void> {
     // Wake a parked long poll so close() does not wait for its timeout.
-    for (let p = 0; p < (this.broker.topics.get(this.topic)?.partitions ?? 0); p++) this.broker.waiters.notify(this.topic, p);
+    for (let p = 0; p < (this.deps.topicAdmin.topics.get(this.topic)?.partitions ?? 0); p++) this.deps.waiters.notify(this.topic, p);
   }
 }
 

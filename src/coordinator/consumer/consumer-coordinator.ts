@@ -5,18 +5,18 @@
 // `modernGroups` hooks and receives the consumer group records the classic replay does not own.
 //
 // Lifecycle (Broker.start/close):
-//   const cc = createConsumerGroupCoordinator(broker, gc)   // before gc.startup(): hooks the replay
+//   const cc = createConsumerGroupCoordinator(deps, gc)     // before gc.startup(): hooks the replay
 //   await gc.startup(); await cc.startup()                  // cc takes over its groups' offsets
 //   ... handlers call heartbeat() / describeGroups() ...
 //   await cc.shutdown(); await gc.shutdown()
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ConsumerGroupDescribeResponseDescribedGroup } from '../../../protocol/generated/consumer-group-describe.js';
-import type { Broker } from '../../broker.js';
+import type { ConfigGetter } from '../common/config-getter.js';
 import type { CommittedOffset } from '../group/classic-group.js';
 import type { CoordinatorLogger } from '../group/coordinator-core.js';
 import type { GroupCoordinator, ListedGroup, ModernGroupHooks } from '../group/group-coordinator.js';
 import type { FetchedOffsets, OffsetCommitParams, OffsetDeleteOutcome, TopicErrors } from '../group/offset-ops.js';
-import type { OffsetsLogRecord } from '../group/offsets-log.js';
+import type { CoordinatorRecord } from '../runtime/record-log.js';
 import { toList, type Assignment } from './assignment.js';
 import { assignorsByName } from './assignors.js';
 import { readConsumerGroupConfig, type ConsumerGroupConfig } from './consumer-config.js';
@@ -59,8 +59,20 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
 
   /** Call after the classic coordinator's startup (which replayed our records): takes the groups' offsets over and starts serving. */
   async startup(): Promise<void> {
+    this.adopt(() => true);
+    this.core.active = true;
+    this.core.logger.info('consumer group coordinator started', { groups: this.core.groups.size });
+  }
+
+  /**
+   * Replayed consumer groups (those `inScope`) take over the offsets the classic replay gave a
+   * classic group of the same id, and every member gets a fresh session: those that come back
+   * keep their partitions.
+   */
+  private adopt(inScope: (groupId: string) => boolean): void {
     const classic = this.core.classic;
     for (const group of [...this.core.groups.values()]) {
+      if (!inScope(group.groupId)) continue;
       const cg = classic.group(group.groupId);
       if (cg && cg.size > 0) {
         // Both kinds of metadata survived (should not happen: conversions tombstone the other kind).
@@ -73,14 +85,21 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
         classic.core.groups.delete(group.groupId);
         classic.core.unloadGroup(cg, ErrorCode.NOT_COORDINATOR);
       }
-      // Every member gets a fresh session: those that come back keep their partitions.
       for (const m of group.members.values()) {
         this.core.scheduleSessionTimeout(group.groupId, m.memberId);
         if (m.state === MemberState.UNREVOKED_PARTITIONS) this.core.scheduleRevocationTimeout(group.groupId, m);
       }
     }
-    this.core.active = true;
-    this.core.logger.info('consumer group coordinator started', { groups: this.core.groups.size });
+  }
+
+  partitionLoaded(partition: number): void {
+    if (this.core.active) this.adopt((groupId) => this.core.classic.partitionFor(groupId) === partition);
+  }
+
+  partitionUnloaded(partition: number): void {
+    for (const group of [...this.core.groups.values()]) {
+      if (this.core.classic.partitionFor(group.groupId) === partition) this.core.dropGroup(group);
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -90,7 +109,7 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
     this.core.groups.clear();
   }
 
-  private replayRecord(rec: OffsetsLogRecord): void {
+  private replayRecord(rec: CoordinatorRecord): void {
     const key = decodeKey(rec.key);
     if (key === null) return;
     const decoded = decodeRecord(key, rec.value);
@@ -115,7 +134,8 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
 
   private describeGroup(groupId: string): DescribedConsumerGroup {
     const none = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] };
-    if (!this.core.active) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null };
+    const unavailable = this.core.active ? this.core.classic.core.groupError(groupId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (unavailable !== ErrorCode.NONE) return { ...none, errorCode: unavailable, errorMessage: null };
     const g = this.core.groups.get(groupId);
     if (!g) {
       const message = this.core.classicState(groupId) === 'none' ? `Group ${groupId} not found.` : `Group ${groupId} is not a consumer group.`;
@@ -230,8 +250,8 @@ export class ConsumerGroupCoordinator implements ModernGroupHooks {
  * `classic.startup()`, then `startup()`). Null when group.coordinator.rebalance.protocols
  * leaves out "consumer": ConsumerGroupHeartbeat is then not served.
  */
-export function createConsumerGroupCoordinator(broker: Broker, classic: GroupCoordinator): ConsumerGroupCoordinator | null {
-  const config = readConsumerGroupConfig((key) => broker.config.get(key as never));
+export function createConsumerGroupCoordinator(deps: { config: ConfigGetter; topics: TopicsView; logger: CoordinatorLogger }, classic: GroupCoordinator): ConsumerGroupCoordinator | null {
+  const config = readConsumerGroupConfig(deps.config);
   if (!config.enabled) return null;
-  return new ConsumerGroupCoordinator({ config, topics: broker.topics, classic, logger: broker.logger.child({ component: 'consumer-group-coordinator' }) });
+  return new ConsumerGroupCoordinator({ config, topics: deps.topics, classic, logger: deps.logger });
 }

@@ -9,11 +9,12 @@
 //   cg-revoke:<group>:<member>   the deadline to revoke partitions (the member's rebalance timeout)
 import { ErrorCode } from '../../../protocol/errors.js';
 import { ClassicGroup } from '../group/classic-group.js';
-import { groupWriteError, type CoordinatorLogger } from '../group/coordinator-core.js';
+import type { CoordinatorLogger } from '../group/coordinator-core.js';
+import { coordinatorWriteError } from '../runtime/write-errors.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import { KeyedTimers } from '../group/keyed-timers.js';
-import type { OffsetsLogRecord } from '../group/offsets-log.js';
-import { encodeGroupMetadataKey } from '../group/offsets-records.js';
+import type { CoordinatorRecord } from '../runtime/record-log.js';
+import { encodeGroupMetadataKey } from '../common/offsets-records.js';
 import { equals, type Assignment } from './assignment.js';
 import type { PartitionAssignor } from './assignors.js';
 import type { ConsumerGroupConfig } from './consumer-config.js';
@@ -55,7 +56,7 @@ export function compileTopicRegex(regex: string): RegExp | null {
 export class GroupTxn {
   readonly records: ConsumerGroupRecord[] = [];
   /** Raw records of other owners written in the same batch (a converted classic group's tombstone). */
-  readonly extra: OffsetsLogRecord[] = [];
+  readonly extra: CoordinatorRecord[] = [];
 
   constructor(
     private readonly core: ConsumerCore,
@@ -83,7 +84,7 @@ export class GroupTxn {
     g.lastWrite = p;
     const code = await p;
     if (g.lastWrite === p) g.lastWrite = null;
-    return groupWriteError(code);
+    return coordinatorWriteError(code);
   }
 }
 

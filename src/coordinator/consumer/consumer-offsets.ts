@@ -11,8 +11,8 @@
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { CommittedOffset } from '../group/classic-group.js';
 import { offsetWriteError, tombstoneTopicOffsets, writeOffsetCommits, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from '../group/offset-ops.js';
-import type { OffsetsLogRecord } from '../group/offsets-log.js';
-import { encodeOffsetCommitKey } from '../group/offsets-records.js';
+import type { CoordinatorRecord } from '../runtime/record-log.js';
+import { encodeOffsetCommitKey } from '../common/offsets-records.js';
 import type { ConsumerCore } from './consumer-core.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import { toLogRecord, type ConsumerGroupRecord } from './consumer-records.js';
@@ -84,7 +84,7 @@ export function fetchOffsets(
 /** OffsetDelete: any state, but not for topics the group subscribes to (GROUP_SUBSCRIBED_TO_TOPIC). */
 export async function deleteOffsets(core: ConsumerCore, group: ConsumerGroup, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
   if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
-  const records: OffsetsLogRecord[] = [];
+  const records: CoordinatorRecord[] = [];
   const out: TopicErrors[] = topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((partitionIndex) => {
@@ -113,8 +113,8 @@ export function groupTombstones(group: ConsumerGroup): ConsumerGroupRecord[] {
   return out;
 }
 
-function offsetTombstones(group: ConsumerGroup): OffsetsLogRecord[] {
-  const out: OffsetsLogRecord[] = [];
+function offsetTombstones(group: ConsumerGroup): CoordinatorRecord[] {
+  const out: CoordinatorRecord[] = [];
   for (const [topic, parts] of group.offsets) for (const p of parts.keys()) out.push({ key: encodeOffsetCommitKey(group.groupId, topic, p), value: null });
   return out;
 }
@@ -148,7 +148,7 @@ export function expireOffsets(core: ConsumerCore): number {
   const retention = core.classic.config.offsetsRetentionMs;
   let expired = 0;
   for (const group of [...core.groups.values()]) {
-    const records: OffsetsLogRecord[] = [];
+    const records: CoordinatorRecord[] = [];
     for (const [topic, parts] of [...group.offsets]) {
       if (group.members.size > 0 && group.isSubscribedToTopic(topic)) continue;
       for (const [partition, o] of [...parts]) {

@@ -1,6 +1,6 @@
 // The KIP-848 consumer group records in __consumer_offsets, in Kafka 4.x's formats
 // (group-coordinator/src/main/resources/common/message/ConsumerGroup*.json). The classic codecs
-// (../group/offsets-records.ts) own key versions 0-2; these are versions 3-8. The key's int16
+// (../common/offsets-records.ts) own key versions 0-2; these are versions 3-8. The key's int16
 // "version" is the record type; key fields are classic (int16-length strings). Values are an
 // int16 version (0) followed by a flexible struct: compact strings and arrays (length + 1 as an
 // unsigned varint), UUIDs as 16 bytes, and a tagged-field count (we write 0, readers skip any).

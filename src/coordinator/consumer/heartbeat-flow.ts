@@ -65,6 +65,9 @@ const fail = (code: number, message: string): never => {
 
 export async function consumerGroupHeartbeat(core: ConsumerCore, p: ConsumerHeartbeatParams): Promise<ConsumerHeartbeatOutcome> {
   if (!core.active) return heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  // Its __consumer_offsets partition may be loading or unloaded (the classic coordinator owns the states).
+  const unavailable = core.classic.core.groupError(p.groupId);
+  if (unavailable !== ErrorCode.NONE) return heartbeatError(unavailable);
   let outcome: ConsumerHeartbeatOutcome;
   let commit: () => Promise<number>;
   try {

@@ -4,20 +4,13 @@
 // timers or writes to the log.
 import { Reader } from '../../../protocol/wire/reader.js';
 import { decodeConsumerProtocolSubscription } from '../../../protocol/generated/consumer-protocol-subscription.js';
+import type { CommittedOffset } from '../common/committed-offset.js';
 import { GroupMember, type JoinGroupMemberInfo } from './group-member.js';
 import { canTransition, IllegalGroupStateError, type GroupState } from './group-states.js';
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 
-export interface CommittedOffset {
-  offset: number;
-  /** -1 when the client sent none. */
-  leaderEpoch: number;
-  metadata: string;
-  commitTimestamp: number;
-  /** Only set by OffsetCommit v2-4 with an explicit retention time (old expiration semantics). */
-  expireTimestamp: number | null;
-}
+export type { CommittedOffset } from '../common/committed-offset.js';
 
 export class ClassicGroup {
   state: GroupState = 'Empty';

@@ -14,44 +14,31 @@ import { ClassicGroup } from './classic-group.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 import { EMPTY_BYTES, GroupMember, joinError, syncError, type JoinGroupOutcome } from './group-member.js';
 import { heartbeatKey, joinKey, KeyedTimers, syncKey } from './keyed-timers.js';
-import type { GroupRecordLog } from './offsets-log.js';
-import { encodeGroupMetadataKey, encodeGroupMetadataValue } from './offsets-records.js';
-import { partitionForGroup } from './partition-for.js';
+import { encodeGroupMetadataKey, encodeGroupMetadataValue } from '../common/offsets-records.js';
+import type { PendingTxnOffsets } from '../common/group-txn-links.js';
+import { partitionForGroup } from '../common/partition-for.js';
+import { PartitionStates } from '../runtime/partition-states.js';
+import type { CoordinatorRecordLog } from '../runtime/record-log.js';
+import { coordinatorWriteError } from '../runtime/write-errors.js';
 
 export type CoordinatorLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
-
-/** Kafka's appendGroupMetadataErrorToResponseError: storage outcomes as client-facing codes. */
-export function groupWriteError(code: number): number {
-  switch (code) {
-    case ErrorCode.NONE:
-      return ErrorCode.NONE;
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
-}
 
 export class CoordinatorCore {
   readonly groups = new Map<string, ClassicGroup>();
   readonly timers = new KeyedTimers();
+  /** Between startup and shutdown. */
   active = false;
+  /** Which __consumer_offsets partitions are loaded here (the runtime loads and unloads them). */
+  readonly states = new PartitionStates();
+  /** The transaction coordinator's pending transactional offsets (replay restores them, unload drops them). */
+  pendingTxnOffsets: PendingTxnOffsets | null = null;
   /** Replayed records whose key this coordinator does not own (KIP-848 consumer groups take theirs). */
   foreignRecords: ((rec: { key: Buffer; value: Buffer | null }) => void) | null = null;
   private readonly inflightWrites = new Set<Promise<number>>();
 
   constructor(
     readonly config: GroupCoordinatorConfig,
-    readonly log: GroupRecordLog,
+    readonly log: CoordinatorRecordLog,
     readonly logger: CoordinatorLogger,
   ) {}
 
@@ -61,6 +48,15 @@ export class CoordinatorCore {
 
   partitionFor(groupId: string): number {
     return partitionForGroup(groupId, this.log.numPartitions);
+  }
+
+  /**
+   * ErrorCode.NONE when `groupId` is served here; else COORDINATOR_NOT_AVAILABLE (not started or
+   * shut down), COORDINATOR_LOAD_IN_PROGRESS (its partition is loading) or NOT_COORDINATOR (unloaded).
+   */
+  groupError(groupId: string): number {
+    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.states.errorFor(this.partitionFor(groupId));
   }
 
   /** Appends to the group's partition; tracked so shutdown can wait for it. */
@@ -99,7 +95,7 @@ export class CoordinatorCore {
         assignment: assignment ? (assignment.get(m.memberId) ?? EMPTY_BYTES) : m.assignment,
       })),
     });
-    return groupWriteError(await this.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]));
+    return coordinatorWriteError(await this.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]));
   }
 
   // ---- heartbeats ----------------------------------------------------------------------------

@@ -2,23 +2,31 @@
 // administration (DescribeGroups/ListGroups/DeleteGroups) and committed offsets, all persisted in
 // __consumer_offsets and recovered by replay on startup. This broker coordinates every group.
 //
-// Lifecycle (see the report to the lead for the wiring in Broker):
-//   const gc = await createGroupCoordinator(broker)   // after logs load, before listening
-//   await gc.startup()                                 // replays __consumer_offsets
-//   ... handlers call the methods below ...
+// It runs on the coordinator runtime (src/coordinator/runtime/): each __consumer_offsets partition
+// is loaded (replayed) and can be unloaded at run time; a group whose partition is loading
+// answers COORDINATOR_LOAD_IN_PROGRESS, one whose partition is unloaded NOT_COORDINATOR.
+//
+// Lifecycle (wired in Broker.start / Broker.close):
+//   const gc = await createGroupCoordinator(runtime, deps)  // after logs load, before listening
+//   await gc.startup()                                 // loads every __consumer_offsets partition
+//   ... handlers call the methods below; runtime.load/unload(OFFSETS_TOPIC, p) on failover ...
 //   await gc.shutdown()                                // before the network server closes
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { Broker } from '../../broker.js';
-import type { ClassicGroup, CommittedOffset } from './classic-group.js';
-import { CoordinatorCore, groupWriteError, type CoordinatorLogger } from './coordinator-core.js';
+import type { ConfigGetter } from '../common/config-getter.js';
+import type { TxnOffsetsGroups } from '../common/group-txn-links.js';
+import { OFFSETS_TOPIC, offsetsTopicSpec } from '../common/internal-topics.js';
+import type { CoordinatorRuntime, CoordinatorShard } from '../runtime/coordinator-runtime.js';
+import type { CoordinatorRecord, CoordinatorRecordLog } from '../runtime/record-log.js';
+import { coordinatorWriteError } from '../runtime/write-errors.js';
+import { ClassicGroup, type CommittedOffset } from './classic-group.js';
+import { CoordinatorCore, type CoordinatorLogger } from './coordinator-core.js';
 import { readGroupConfig, type GroupCoordinatorConfig } from './group-config.js';
 import { joinError, syncError, type JoinGroupOutcome, type SyncGroupOutcome } from './group-member.js';
 import { joinGroup, type JoinGroupParams } from './join-flow.js';
 import { heartbeat, leaveGroup, syncGroup, type HeartbeatParams, type LeaveGroupOutcome, type LeaveMember, type SyncGroupParams } from './member-ops.js';
 import { commitOffsets, deleteOffsets, deleteTopicOffsets, expireOffsets, fetchOffsets, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from './offset-ops.js';
 import { loadPartition } from './offsets-load.js';
-import { BrokerOffsetsLog, type GroupRecordLog, type OffsetsLogRecord } from './offsets-log.js';
-import { encodeGroupMetadataKey, encodeOffsetCommitKey } from './offsets-records.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey } from '../common/offsets-records.js';
 
 export type { JoinGroupParams } from './join-flow.js';
 export type { HeartbeatParams, LeaveGroupOutcome, LeaveMember, SyncGroupParams } from './member-ops.js';
@@ -49,6 +57,10 @@ export interface ModernGroupHooks {
   validateTxnOffsetCommit(groupId: string, memberId: string, memberEpoch: number): number;
   /** Offsets of a committed transaction, applied to the consumer group's memory (already in the log). */
   applyCommittedOffsets(groupId: string, offsets: Iterable<{ topic: string; partition: number; value: CommittedOffset }>): void;
+  /** __consumer_offsets-`partition` was replayed at run time (failover): its consumer groups start serving. */
+  partitionLoaded(partition: number): void;
+  /** __consumer_offsets-`partition` was unloaded: its consumer groups and their timers go. */
+  partitionUnloaded(partition: number): void;
 }
 
 export interface DescribedGroup {
@@ -71,11 +83,11 @@ export interface ListedGroup {
 
 export interface GroupCoordinatorOptions {
   config: GroupCoordinatorConfig;
-  log: GroupRecordLog;
+  log: CoordinatorRecordLog;
   logger: CoordinatorLogger;
 }
 
-export class GroupCoordinator {
+export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
   readonly core: CoordinatorCore;
   private expiryTimer: NodeJS.Timeout | null = null;
   /** Set by the consumer group coordinator (see ModernGroupHooks). */
@@ -98,11 +110,24 @@ export class GroupCoordinator {
     return this.core.partitionFor(groupId);
   }
 
-  /** Replays every __consumer_offsets partition, then starts serving and the expiry task. */
+  get offsetMetadataMaxBytes(): number {
+    return this.core.config.offsetMetadataMaxBytes;
+  }
+
+  /** ErrorCode.NONE when `groupId` is served here (see CoordinatorCore.groupError). */
+  groupError(groupId: string): number {
+    return this.core.groupError(groupId);
+  }
+
+  /** Loads every __consumer_offsets partition (each answers COORDINATOR_LOAD_IN_PROGRESS until replayed), then the expiry task. */
   async startup(): Promise<void> {
-    let groups = 0;
-    for (let p = 0; p < this.core.log.numPartitions; p++) groups += await loadPartition(this.core, p);
     this.core.active = true;
+    let groups = 0;
+    for (let p = 0; p < this.core.log.numPartitions; p++) {
+      await this.core.states.load(p, async () => {
+        groups += await loadPartition(this.core, p);
+      });
+    }
     const interval = this.core.config.offsetsRetentionCheckIntervalMs;
     this.expiryTimer = setInterval(() => this.expireOffsets(), Math.min(interval, 2 ** 31 - 1));
     this.expiryTimer.unref?.();
@@ -118,6 +143,41 @@ export class GroupCoordinator {
     this.core.timers.cancelAll();
     await this.core.drainWrites();
     this.core.groups.clear();
+    this.core.states.clear();
+  }
+
+  /**
+   * The runtime's load (failover made this broker leader of __consumer_offsets-`partition`):
+   * replays it; meanwhile its groups answer COORDINATOR_LOAD_IN_PROGRESS.
+   */
+  async loadPartition(partition: number): Promise<void> {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.core.log.numPartitions) throw new RangeError(`no partition ${partition} of ${OFFSETS_TOPIC}`);
+    if (!this.core.active) return; // not started (startup loads every partition) or shut down
+    let groups = 0;
+    const loaded = await this.core.states.load(partition, async () => {
+      groups = await loadPartition(this.core, partition);
+    });
+    if (!loaded) return;
+    this.modernGroups?.partitionLoaded(partition);
+    this.core.logger.info('loaded __consumer_offsets partition', { partition, groups });
+  }
+
+  /**
+   * The runtime's unload: the partition's groups leave memory (parked JoinGroup/SyncGroup get
+   * NOT_COORDINATOR) and its requests answer NOT_COORDINATOR until it is loaded again.
+   */
+  async unloadPartition(partition: number): Promise<void> {
+    if (!this.core.states.unload(partition)) return;
+    let groups = 0;
+    for (const g of [...this.core.groups.values()]) {
+      if (this.core.partitionFor(g.groupId) !== partition) continue;
+      this.core.groups.delete(g.groupId);
+      this.core.unloadGroup(g, ErrorCode.NOT_COORDINATOR);
+      groups++;
+    }
+    this.modernGroups?.partitionUnloaded(partition);
+    this.core.pendingTxnOffsets?.dropPartition(partition);
+    this.core.logger.info('unloaded __consumer_offsets partition', { partition, groups });
   }
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupOutcome> {
@@ -174,7 +234,8 @@ export class GroupCoordinator {
    */
   describeGroup(groupId: string, apiVersion = 0): DescribedGroup {
     const none = { groupId, protocolType: '', protocolData: '', members: [], errorMessage: null };
-    if (!this.core.active) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: '' };
+    const unavailable = this.core.groupError(groupId);
+    if (unavailable !== ErrorCode.NONE) return { ...none, errorCode: unavailable, groupState: '' };
     const g = this.core.groups.get(groupId);
     if (!g || (apiVersion >= 6 && g.is('Dead'))) {
       if (apiVersion < 6) return { ...none, errorCode: ErrorCode.NONE, groupState: 'Dead' };
@@ -231,8 +292,9 @@ export class GroupCoordinator {
     for (const groupId of groupIds) {
       if (seen.has(groupId)) continue;
       seen.add(groupId);
-      if (!this.core.active) {
-        pending.push(Promise.resolve({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }));
+      const unavailable = this.core.groupError(groupId);
+      if (unavailable !== ErrorCode.NONE) {
+        pending.push(Promise.resolve({ groupId, errorCode: unavailable }));
         continue;
       }
       if (this.modernGroups?.owns(groupId)) {
@@ -248,24 +310,67 @@ export class GroupCoordinator {
   }
 
   private removeGroup(g: ClassicGroup): Promise<number> {
-    const records: OffsetsLogRecord[] = [];
+    const records: CoordinatorRecord[] = [];
     for (const [topic, parts] of g.offsets) for (const p of parts.keys()) records.push({ key: encodeOffsetCommitKey(g.groupId, topic, p), value: null });
     records.push({ key: encodeGroupMetadataKey(g.groupId), value: null });
     g.transitionTo('Dead', this.core.now());
     this.core.groups.delete(g.groupId);
     this.core.unloadGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    return this.core.append(g.groupId, records).then(groupWriteError);
+    return this.core.append(g.groupId, records).then(coordinatorWriteError);
   }
 
   /** For tests and tools: the live group object, if any. */
   group(groupId: string): ClassicGroup | undefined {
     return this.core.groups.get(groupId);
   }
+
+  // ---- TxnOffsetCommit (TxnOffsetsGroups, used by the transaction coordinator) -------------------
+
+  validateTxnOffsetCommit(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (this.modernGroups?.owns(groupId)) {
+      if (generationId < 0 && memberId === '') return ErrorCode.NONE;
+      // A KIP-848 group: the generation field carries the member epoch. Kafka answers a stale
+      // epoch with ILLEGAL_GENERATION on this API (validateTransactionalOffsetCommit).
+      const err = this.modernGroups.validateTxnOffsetCommit(groupId, memberId, generationId);
+      return err === ErrorCode.STALE_MEMBER_EPOCH || err === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.ILLEGAL_GENERATION : err;
+    }
+    if (generationId < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.NONE; // v0-2 clients: no membership check
+    const group = this.core.groups.get(groupId);
+    if (!group || group.is('Dead')) return ErrorCode.ILLEGAL_GENERATION;
+    const memberError = group.memberError(memberId, groupInstanceId);
+    if (memberError !== null) return ErrorCode[memberError];
+    return generationId !== group.generationId ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.NONE;
+  }
+
+  applyTxnOffsets(groupId: string, offsets: Iterable<{ topic: string; partition: number; value: CommittedOffset }>): void {
+    // Its partition went away meanwhile: the offsets are in the log, the next load replays them.
+    if (this.core.states.state(this.partitionFor(groupId)) === 'unloaded') return;
+    if (this.modernGroups?.owns(groupId)) {
+      this.modernGroups.applyCommittedOffsets(groupId, offsets);
+      return;
+    }
+    let group = this.core.groups.get(groupId);
+    if (!group || group.is('Dead')) {
+      group = new ClassicGroup(groupId, this.core.now());
+      this.core.groups.set(groupId, group);
+    }
+    for (const o of offsets) group.putOffset(o.topic, o.partition, o.value);
+  }
 }
 
-/** Builds the broker's coordinator over __consumer_offsets (created here if missing). Call startup() next. */
-export async function createGroupCoordinator(broker: Broker): Promise<GroupCoordinator> {
-  const config = readGroupConfig((key) => broker.config.get(key as never));
-  const log = await BrokerOffsetsLog.open(broker, config);
-  return new GroupCoordinator({ config, log, logger: broker.logger.child({ component: 'group-coordinator' }) });
+export interface GroupCoordinatorDeps {
+  config: ConfigGetter;
+  logger: CoordinatorLogger;
+}
+
+/**
+ * Builds the broker's coordinator over __consumer_offsets (created here, compacted, if missing;
+ * an existing topic keeps its partition count) and registers it with the runtime. Call startup() next.
+ */
+export async function createGroupCoordinator(runtime: CoordinatorRuntime, deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
+  const config = readGroupConfig(deps.config);
+  const log = await runtime.open(offsetsTopicSpec(config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes));
+  const gc = new GroupCoordinator({ config, log: log!, logger: deps.logger });
+  runtime.register(OFFSETS_TOPIC, gc);
+  return gc;
 }

@@ -47,7 +47,8 @@ function ownProtocols(protocols: GroupProtocol[]): GroupProtocol[] {
 }
 
 export function joinGroup(core: CoordinatorCore, p: JoinGroupParams): Promise<JoinGroupOutcome> {
-  if (!core.active) return Promise.resolve(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  const unavailable = core.groupError(p.groupId);
+  if (unavailable !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, unavailable));
   if (p.groupId === '') return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_GROUP_ID));
   const cfg = core.config;
   if (p.sessionTimeoutMs < cfg.minSessionTimeoutMs || p.sessionTimeoutMs > cfg.maxSessionTimeoutMs) {

@@ -37,7 +37,8 @@ export interface LeaveGroupOutcome {
 const inconsistent = (a: string | null, b: string | null): boolean => a !== null && b !== null && a !== b;
 
 export function syncGroup(core: CoordinatorCore, p: SyncGroupParams): Promise<SyncGroupOutcome> {
-  if (!core.active) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  const unavailable = core.groupError(p.groupId);
+  if (unavailable !== ErrorCode.NONE) return Promise.resolve(syncError(unavailable));
   if (p.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
   const group = core.groups.get(p.groupId);
   if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
@@ -91,7 +92,8 @@ function applyLeaderAssignment(core: CoordinatorCore, group: ClassicGroup, p: Sy
 }
 
 export function heartbeat(core: CoordinatorCore, p: HeartbeatParams): number {
-  if (!core.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  const unavailable = core.groupError(p.groupId);
+  if (unavailable !== ErrorCode.NONE) return unavailable;
   if (p.groupId === '') return ErrorCode.INVALID_GROUP_ID;
   const group = core.groups.get(p.groupId);
   if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -118,7 +120,8 @@ export function heartbeat(core: CoordinatorCore, p: HeartbeatParams): number {
  * member id that is given must match, else FENCED_INSTANCE_ID). One rebalance for the batch.
  */
 export function leaveGroup(core: CoordinatorCore, groupId: string, leaving: LeaveMember[]): LeaveGroupOutcome {
-  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+  const unavailable = core.groupError(groupId);
+  if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, members: [] };
   if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
   const group = core.groups.get(groupId);
   const answer = (l: LeaveMember, errorCode: number) => ({ memberId: l.memberId, groupInstanceId: l.groupInstanceId, errorCode });

@@ -3,9 +3,10 @@
 // (sent after the write) is always followed by OffsetFetch answers that include it.
 import { ErrorCode } from '../../../protocol/errors.js';
 import { ClassicGroup, CONSUMER_PROTOCOL_TYPE, type CommittedOffset } from './classic-group.js';
-import { groupWriteError, type CoordinatorCore, type CoordinatorLogger } from './coordinator-core.js';
-import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './offsets-records.js';
-import type { OffsetsLogRecord } from './offsets-log.js';
+import type { CoordinatorCore, CoordinatorLogger } from './coordinator-core.js';
+import { offsetCommitWriteError } from '../runtime/write-errors.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../common/offsets-records.js';
+import type { CoordinatorRecord } from '../runtime/record-log.js';
 
 export interface OffsetCommitParams {
   groupId: string;
@@ -49,17 +50,8 @@ export interface FetchedOffsets {
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Kafka's offset-commit flavour of appendGroupMetadataErrorToResponseError. */
-export function offsetWriteError(code: number): number {
-  switch (code) {
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    default:
-      // Everything else maps exactly as for group metadata writes.
-      return groupWriteError(code);
-  }
-}
+/** Storage outcomes of offset writes as OffsetCommit errors (the runtime's one mapping). */
+export const offsetWriteError = offsetCommitWriteError;
 
 function allFailed(p: OffsetCommitParams, errorCode: number): TopicErrors[] {
   return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
@@ -84,7 +76,8 @@ function validateCommit(group: ClassicGroup, p: OffsetCommitParams): number {
 }
 
 export async function commitOffsets(core: CoordinatorCore, p: OffsetCommitParams): Promise<TopicErrors[]> {
-  if (!core.active) return allFailed(p, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  const unavailable = core.groupError(p.groupId);
+  if (unavailable !== ErrorCode.NONE) return allFailed(p, unavailable);
   let group = core.groups.get(p.groupId);
   if (!group) {
     if (p.generationId >= 0) return allFailed(p, p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
@@ -116,7 +109,7 @@ export interface OffsetCommitTarget {
   maxMetadataBytes: number;
   /** Commits in flight per topic-partition (OffsetFetch requireStable and deletes consult it). */
   pending: Map<string, number>;
-  append(records: OffsetsLogRecord[]): ReturnType<CoordinatorCore['append']>;
+  append(records: CoordinatorRecord[]): ReturnType<CoordinatorCore['append']>;
   /** Called for each partition once its record is written. */
   apply(topic: string, partition: number, value: CommittedOffset): void;
 }
@@ -128,7 +121,7 @@ export interface OffsetCommitTarget {
  */
 export async function writeOffsetCommits(p: OffsetCommitParams, t: OffsetCommitTarget): Promise<TopicErrors[]> {
   const results: TopicErrors[] = [];
-  const records: OffsetsLogRecord[] = [];
+  const records: CoordinatorRecord[] = [];
   const toApply: { topic: string; partition: number; value: CommittedOffset; result: PartitionError }[] = [];
   for (const topic of p.topics) {
     const out: PartitionError[] = [];
@@ -170,7 +163,8 @@ export async function writeOffsetCommits(p: OffsetCommitParams, t: OffsetCommitT
 
 /** `topics` null: every committed offset of the group. A missing group has no offsets (not an error). */
 export function fetchOffsets(core: CoordinatorCore, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
-  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  const unavailable = core.groupError(groupId);
+  if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, topics: [] };
   const group = core.groups.get(groupId);
   const entry = (partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
     o
@@ -199,13 +193,14 @@ export interface OffsetDeleteOutcome {
 
 /** OffsetDelete: tombstones for the given partitions unless the active group still consumes them. */
 export async function deleteOffsets(core: CoordinatorCore, groupId: string, topics: { name: string; partitions: number[] }[]): Promise<OffsetDeleteOutcome> {
-  if (!core.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  const unavailable = core.groupError(groupId);
+  if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, topics: [] };
   if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
   const group = core.groups.get(groupId);
   if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
   if (!group.is('Empty') && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
   const subscribed = group.is('Empty') ? null : group.subscribedTopics;
-  const records: OffsetsLogRecord[] = [];
+  const records: CoordinatorRecord[] = [];
   const removals: { topic: string; partition: number }[] = [];
   const out: TopicErrors[] = topics.map((t) => ({
     name: t.name,
@@ -248,12 +243,12 @@ interface GroupWithOffsets {
 export function tombstoneTopicOffsets(
   groups: Iterable<GroupWithOffsets>,
   topics: string[],
-  append: (groupId: string, records: OffsetsLogRecord[]) => Promise<number>,
+  append: (groupId: string, records: CoordinatorRecord[]) => Promise<number>,
   logger: Pick<CoordinatorLogger, 'warn'>,
 ): number {
   let removed = 0;
   for (const group of groups) {
-    const records: OffsetsLogRecord[] = [];
+    const records: CoordinatorRecord[] = [];
     for (const topic of topics) {
       const parts = group.offsets.get(topic);
       if (!parts) continue;
@@ -295,7 +290,7 @@ export function expireOffsets(core: CoordinatorCore): number {
     } else if (group.protocolType === null) {
       base = (o) => o.commitTimestamp;
     }
-    const records: OffsetsLogRecord[] = [];
+    const records: CoordinatorRecord[] = [];
     if (base) {
       for (const [topic, parts] of [...group.offsets]) {
         if (keepTopics.has(topic)) continue;

@@ -1,11 +1,12 @@
-// Recovery: replays __consumer_offsets partitions into groups. The last record per key wins,
-// tombstones delete. A group whose metadata lists members comes back Stable with its
-// generation and assignments, and every member gets a fresh session timeout: members that
-// reconnect keep consuming without a rebalance, the others expire and trigger one.
+// Recovery: replays one __consumer_offsets partition into groups (on load, see
+// ../runtime/partition-states.ts). The last record per key wins, tombstones delete. A group
+// whose metadata lists members comes back Stable with its generation and assignments, and every
+// member gets a fresh session timeout: members that reconnect keep consuming without a
+// rebalance, the others expire and trigger one.
 import { ClassicGroup, type CommittedOffset } from './classic-group.js';
 import type { CoordinatorCore } from './coordinator-core.js';
 import { GroupMember } from './group-member.js';
-import { decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsRecordKey, type GroupMetadataValue } from './offsets-records.js';
+import { decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsRecordKey, type GroupMetadataValue } from '../common/offsets-records.js';
 
 interface Loaded {
   metadata: Map<string, GroupMetadataValue | null>;
@@ -15,7 +16,7 @@ interface Loaded {
 export async function loadPartition(core: CoordinatorCore, partition: number): Promise<number> {
   const loaded: Loaded = { metadata: new Map(), offsets: new Map() };
   let skipped = 0;
-  await core.log.replay(partition, (rec) => {
+  const open = await core.log.replay(partition, (rec) => {
     try {
       const key = decodeOffsetsRecordKey(rec.key);
       if (key === null) {
@@ -34,6 +35,9 @@ export async function loadPartition(core: CoordinatorCore, partition: number): P
     }
   });
   if (skipped > 0) core.logger.warn('skipped undecodable __consumer_offsets records', { partition, count: skipped });
+  // Transactional offsets without a marker yet go back to the transaction coordinator as pending;
+  // its startup (after this load) resumes Prepare* transactions, whose markers then apply them.
+  if (open) for (const [producerId, records] of open) core.pendingTxnOffsets?.restoreRecords(producerId, records);
 
   const now = core.now();
   const groupIds = new Set([...loaded.metadata.keys(), ...loaded.offsets.keys()]);

@@ -1,10 +1,14 @@
 // The transaction coordinator: every transactional id of the cluster (this broker owns all the
 // __transaction_state partitions), persisted in __transaction_state and recovered by replay.
 //
+// It runs on the coordinator runtime (src/coordinator/runtime/): each __transaction_state
+// partition is loaded (replayed) and can be unloaded at run time; an id whose partition is
+// loading answers COORDINATOR_LOAD_IN_PROGRESS, one whose partition is unloaded NOT_COORDINATOR.
+//
 // Lifecycle (Broker.start / Broker.close):
-//   const tc = await createTransactionCoordinator(broker)  // after logs load, before listening
-//   await tc.startup()    // replays __transaction_state, resumes Prepare* transactions, timers
-//   ... handlers call the methods below ...
+//   const tc = await createTransactionCoordinator(runtime, deps)  // after logs load, before listening
+//   await tc.startup()    // loads __transaction_state, resumes Prepare* transactions, timers
+//   ... handlers call the methods below; runtime.load/unload(TXN_STATE_TOPIC, p) on failover ...
 //   await tc.shutdown()   // before the logs close; Prepare* transactions resume at next start
 //
 // See txn-states.ts for the state machine, txn-init.ts / txn-partitions.ts / txn-end.ts for the
@@ -12,15 +16,16 @@
 import path from 'node:path';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
-import type { Broker } from '../../broker.js';
-import { OFFSETS_TOPIC } from '../group/offsets-log.js';
+import type { ConfigGetter } from '../common/config-getter.js';
+import { TXN_STATE_TOPIC, txnStateTopicSpec } from '../common/internal-topics.js';
+import type { CoordinatorRuntime, CoordinatorShard } from '../runtime/coordinator-runtime.js';
 import { ProducerIdManager, PRODUCER_IDS_FILE } from './producer-ids.js';
 import { runProducerMaintenance } from './producer-maintenance.js';
 import { readTxnConfig } from './txn-config.js';
+import type { CoordinatorRecordLog } from '../runtime/record-log.js';
 import { TxnCore, type TxnCoreOptions } from './txn-core.js';
 import { abortTimedOutTransactions, completeTransaction, endTxn, endTxnV2, removeExpiredTransactionalIds, type EndTxnV2Result } from './txn-end.js';
 import { initProducerId, type InitProducerIdResult } from './txn-init.js';
-import { BrokerTxnLog } from './txn-log.js';
 import { TxnMetadata } from './txn-metadata.js';
 import { TxnOffsets, type GroupCoordinatorLookup } from './txn-offsets.js';
 import { addOffsets, addPartitions, verifyOne, verifyPartitions, type TopicPartitionRef } from './txn-partitions.js';
@@ -51,7 +56,7 @@ export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onO
   groups?: GroupCoordinatorLookup;
 }
 
-export class TransactionCoordinator {
+export class TransactionCoordinator implements CoordinatorShard {
   readonly core: TxnCore;
   readonly offsets: TxnOffsets;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -67,8 +72,8 @@ export class TransactionCoordinator {
   }
 
   async startup(): Promise<void> {
+    this.core.active = true; // ids of partitions still loading answer COORDINATOR_LOAD_IN_PROGRESS
     const loaded = await this.load();
-    this.core.active = true;
     for (const md of this.core.txns.values()) if (isPreparing(md.state)) void completeTransaction(this.core, md);
     const cfg = this.core.config;
     this.every(cfg.abortTimedOutIntervalMs, () => abortTimedOutTransactions(this.core));
@@ -86,6 +91,40 @@ export class TransactionCoordinator {
     this.timers.length = 0;
     await this.core.drain();
     this.core.active = false;
+    this.core.states.clear();
+  }
+
+  /**
+   * The runtime's load (failover made this broker leader of __transaction_state-`partition`):
+   * replays it, then resumes its Prepare* transactions as startup does.
+   */
+  async loadPartition(partition: number): Promise<void> {
+    const log = this.core.log;
+    if (log && (!Number.isInteger(partition) || partition < 0 || partition >= log.numPartitions)) throw new RangeError(`no partition ${partition} of ${TXN_STATE_TOPIC}`);
+    // No topic yet (created, all partitions loaded, on the first transactional InitProducerId), or not running.
+    if (!log || !this.core.active || this.core.stopping) return;
+    let maxPid = -1;
+    const loaded = await this.core.states.load(partition, async () => {
+      maxPid = await this.replayPartition(log, partition);
+    });
+    if (!loaded) return;
+    if (maxPid >= 0) await this.core.opts.producerIds.ensureAbove(maxPid);
+    for (const md of this.core.txns.values()) {
+      if (isPreparing(md.state) && this.core.partitionFor(md.transactionalId) === partition) void completeTransaction(this.core, md);
+    }
+    this.core.logger.info('loaded __transaction_state partition', { partition });
+  }
+
+  /** The runtime's unload: the partition's ids leave memory; their marker loops stop (the next owner resumes them). */
+  async unloadPartition(partition: number): Promise<void> {
+    if (!this.core.states.unload(partition)) return;
+    let ids = 0;
+    for (const md of [...this.core.txns.values()]) {
+      if (this.core.partitionFor(md.transactionalId) !== partition) continue;
+      this.core.forget(md);
+      ids++;
+    }
+    this.core.logger.info('unloaded __transaction_state partition', { partition, transactionalIds: ids });
   }
 
   private every(ms: number, fn: () => unknown): void {
@@ -100,33 +139,42 @@ export class TransactionCoordinator {
     this.timers.push(t);
   }
 
-  /** Replays __transaction_state (if it exists): the last record per transactional id wins. */
+  /** Loads every __transaction_state partition (if the topic exists): the last record per transactional id wins. */
   private async load(): Promise<number> {
     const log = await this.core.opts.openLog(false);
     if (!log) return 0;
     this.core.log = log;
     let maxPid = -1;
-    let skipped = 0;
     for (let p = 0; p < log.numPartitions; p++) {
-      const latest = new Map<string, TxnLogValue | null>();
-      await log.replay(p, (rec) => {
-        try {
-          const id = decodeTxnLogKey(rec.key);
-          if (id !== null) latest.set(id, rec.value === null ? null : decodeTxnLogValue(rec.value));
-        } catch {
-          skipped++;
-        }
+      await this.core.states.load(p, async () => {
+        maxPid = Math.max(maxPid, await this.replayPartition(log, p));
       });
-      for (const [id, v] of latest) {
-        if (v === null || v.state === 'Dead') continue;
-        this.core.txns.set(id, TxnMetadata.fromLog(id, v));
-        if (v.producerId > maxPid) maxPid = v.producerId;
-      }
     }
-    if (skipped > 0) this.core.logger.warn('skipped undecodable __transaction_state records', { count: skipped });
     // Should the producer-id file be lost, ids already in use are still never handed out again.
     if (maxPid >= 0) await this.core.opts.producerIds.ensureAbove(maxPid);
     return this.core.txns.size;
+  }
+
+  /** Replays one partition into `core.txns`; returns the highest producer id seen (-1: none). */
+  private async replayPartition(log: CoordinatorRecordLog, partition: number): Promise<number> {
+    let maxPid = -1;
+    let skipped = 0;
+    const latest = new Map<string, TxnLogValue | null>();
+    await log.replay(partition, (rec) => {
+      try {
+        const id = decodeTxnLogKey(rec.key);
+        if (id !== null) latest.set(id, rec.value === null ? null : decodeTxnLogValue(rec.value));
+      } catch {
+        skipped++;
+      }
+    });
+    for (const [id, v] of latest) {
+      if (v === null || v.state === 'Dead') continue;
+      this.core.txns.set(id, TxnMetadata.fromLog(id, v));
+      if (v.producerId > maxPid) maxPid = v.producerId;
+    }
+    if (skipped > 0) this.core.logger.warn('skipped undecodable __transaction_state records', { partition, count: skipped });
+    return maxPid;
   }
 
   // ---- requests ----------------------------------------------------------------------------------
@@ -165,8 +213,8 @@ export class TransactionCoordinator {
   // ---- admin -------------------------------------------------------------------------------------
 
   describe(transactionalIds: string[]): DescribedTransaction[] {
-    const unavailable = this.core.unavailable();
     return transactionalIds.map((transactionalId) => {
+      const unavailable = this.core.unavailable(transactionalId);
       const md = unavailable === null ? this.core.txns.get(transactionalId) : undefined;
       if (!md) {
         return {
@@ -224,18 +272,37 @@ export class TransactionCoordinator {
   }
 }
 
-/** Builds the broker's transaction coordinator. Call startup() next. */
-export async function createTransactionCoordinator(broker: Broker): Promise<TransactionCoordinator> {
-  const config = readTxnConfig((key) => broker.config.get(key as never));
-  const producerIds = await ProducerIdManager.load(path.join(broker.config.logDirs[0]!, PRODUCER_IDS_FILE));
-  return new TransactionCoordinator({
+export interface TxnCoordinatorDeps {
+  config: ConfigGetter;
+  /** The first log directory (the producer-id block file lives there). */
+  logDir: string;
+  /** __consumer_offsets partition count (AddOffsetsToTxn, before the group coordinator answers). */
+  offsetsPartitions(): number;
+  /** Every local partition log (producer-id expiration and index pruning). */
+  logs(): Iterable<PartitionLog>;
+  /** The group coordinator (TxnOffsetCommit), through the narrow interface it implements. */
+  groups: GroupCoordinatorLookup;
+  logger: TxnCoreOptions['logger'];
+}
+
+/**
+ * Builds the broker's transaction coordinator over __transaction_state (opened through the
+ * runtime, created on the first transactional InitProducerId) and registers it with the runtime.
+ * Call startup() next.
+ */
+export async function createTransactionCoordinator(runtime: CoordinatorRuntime, deps: TxnCoordinatorDeps): Promise<TransactionCoordinator> {
+  const config = readTxnConfig(deps.config);
+  const producerIds = await ProducerIdManager.load(path.join(deps.logDir, PRODUCER_IDS_FILE));
+  const tc = new TransactionCoordinator({
     config,
     producerIds,
-    openLog: (create) => BrokerTxnLog.open(broker, config, create),
-    partition: (topic, index) => broker.partition(topic, index),
-    offsetsPartitions: () => broker.topics.get(OFFSETS_TOPIC)?.partitions ?? (broker.config.get('offsets.topic.num.partitions') as number),
-    logs: () => broker.logManager.allLogs(),
-    groups: () => broker.groupCoordinator,
-    logger: broker.logger.child({ component: 'txn-coordinator' }),
+    openLog: (create) => runtime.open(txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
+    partitions: runtime.access,
+    offsetsPartitions: deps.offsetsPartitions,
+    logs: deps.logs,
+    groups: deps.groups,
+    logger: deps.logger,
   });
+  runtime.register(TXN_STATE_TOPIC, tc);
+  return tc;
 }

@@ -5,29 +5,29 @@
 // Everything runs on the event loop with no await between a check and the prepareTransition that
 // marks the id busy, which gives the atomicity Kafka gets from its per-id lock.
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { PartitionLog } from '../../../storage/log/partition-log.js';
+import type { InternalPartitionAccess } from '../../cluster/partition-api.js';
 import type { Logger } from '../../logging/logger.js';
+import { partitionForTxn } from '../common/partition-for.js';
+import { PartitionStates } from '../runtime/partition-states.js';
+import type { CoordinatorRecordLog } from '../runtime/record-log.js';
+import { coordinatorWriteError } from '../runtime/write-errors.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { TxnCoordinatorConfig } from './txn-config.js';
-import { partitionForTxn, txnWriteError, type TxnRecordLog } from './txn-log.js';
 import type { TxnMetadata, TxnTransit } from './txn-metadata.js';
 import { encodeTxnLogKey, encodeTxnLogValue } from './txn-records.js';
 
 export type TxnLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-/** A partition markers can be written to. */
-export interface MarkerPartition {
-  log: PartitionLog;
-  leaderEpoch: number;
-}
+/** Where markers (transaction end) and TxnOffsetCommit batches are appended: the partition layer. */
+export type TxnPartitionWrites = Pick<InternalPartitionAccess, 'appendMarker' | 'appendInternal'>;
 
 export interface TxnCoreOptions {
   config: TxnCoordinatorConfig;
   /** Opens __transaction_state; with `create`, creates it when missing. */
-  openLog(create: boolean): Promise<TxnRecordLog | null>;
+  openLog(create: boolean): Promise<CoordinatorRecordLog | null>;
   producerIds: ProducerIdManager;
-  /** A local partition by name (markers are written straight into it). */
-  partition(topic: string, index: number): MarkerPartition | undefined;
+  /** Markers and transactional offset batches go through the partition layer. */
+  partitions: TxnPartitionWrites;
   /** Number of __consumer_offsets partitions (AddOffsetsToTxn adds the group's partition). */
   offsetsPartitions(): number;
   /** A COMMIT/ABORT marker reached __consumer_offsets-`partition`: pending transactional offsets resolve. */
@@ -42,8 +42,10 @@ export class TxnCore {
   active = false;
   /** Set by shutdown: background marker/completion loops stop (the Prepare* state stays on disk). */
   stopping = false;
-  log: TxnRecordLog | null = null;
-  private opening: Promise<TxnRecordLog> | null = null;
+  log: CoordinatorRecordLog | null = null;
+  /** Which __transaction_state partitions are loaded here (the runtime loads and unloads them). */
+  readonly states = new PartitionStates();
+  private opening: Promise<CoordinatorRecordLog> | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(readonly opts: TxnCoreOptions) {}
@@ -61,10 +63,12 @@ export class TxnCore {
   }
 
   /** __transaction_state, created on first use. */
-  ensureLog(): Promise<TxnRecordLog> {
+  ensureLog(): Promise<CoordinatorRecordLog> {
     if (this.log) return Promise.resolve(this.log);
-    this.opening ??= this.opts.openLog(true).then((l) => {
+    this.opening ??= this.opts.openLog(true).then(async (l) => {
       if (!l) throw new Error('__transaction_state could not be created');
+      // Just created: every partition is empty, so loading it is immediate.
+      for (let p = 0; p < l.numPartitions; p++) await this.states.load(p, async () => {});
       this.log = l;
       return l;
     });
@@ -77,7 +81,7 @@ export class TxnCore {
   }
 
   coordinatorEpochFor(transactionalId: string): number {
-    return this.log ? this.log.coordinatorEpoch(this.partitionFor(transactionalId)) : 0;
+    return this.log?.coordinatorEpoch ? this.log.coordinatorEpoch(this.partitionFor(transactionalId)) : 0;
   }
 
   /**
@@ -90,7 +94,7 @@ export class TxnCore {
       try {
         const log = await this.ensureLog();
         const value = t.state === 'Dead' ? null : encodeTxnLogValue(md.toLogValue(t));
-        code = txnWriteError(await log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]));
+        code = coordinatorWriteError(await log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]));
       } catch (e) {
         this.logger.error('transaction state write failed', { transactionalId: md.transactionalId, err: String(e) });
         code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -129,7 +133,7 @@ export class TxnCore {
     // Check and append in one synchronous stretch: the append assigns the record's offset, so it
     // lands before any later transition's record (replay keeps the last record per id).
     const log = this.log;
-    if (!log || md.version !== version || !md.unpersisted || md.pending) return;
+    if (!log || md.version !== version || !md.unpersisted || md.pending || !this.owns(md)) return;
     md.unpersisted = false;
     const current: TxnTransit = {
       producerId: md.producerId,
@@ -184,11 +188,31 @@ export class TxnCore {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
-  /** The error for a request while the coordinator cannot serve. */
-  unavailable(): number | null {
+  /**
+   * The error for a request while the coordinator cannot serve (null: it can): shutting down,
+   * still starting, or — for `transactionalId` — its __transaction_state partition loading
+   * (COORDINATOR_LOAD_IN_PROGRESS) or unloaded (NOT_COORDINATOR). Before the topic exists every
+   * id is served (it is created on the first transactional InitProducerId).
+   */
+  unavailable(transactionalId?: string): number | null {
     if (this.stopping) return ErrorCode.NOT_COORDINATOR;
     if (!this.active) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return null;
+    if (transactionalId === undefined || !this.log) return null;
+    const code = this.states.errorFor(this.partitionFor(transactionalId));
+    return code === ErrorCode.NONE ? null : code;
+  }
+
+  /** Whether `md` is still the live state of its id (false once its partition was unloaded). */
+  owns(md: TxnMetadata): boolean {
+    return this.txns.get(md.transactionalId) === md;
+  }
+
+  /** Forgets `md` (its partition was unloaded): a pending deferred write is dropped, not written. */
+  forget(md: TxnMetadata): void {
+    if (this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
+    const t = this.deferred.get(md);
+    if (t) clearTimeout(t);
+    this.deferred.delete(md);
   }
 
   /** Finds the transactional id a producer id currently belongs to (produce without a transactional id). */

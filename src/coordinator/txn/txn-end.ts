@@ -3,7 +3,7 @@
 //
 //   EndTxn(commit|abort)    Ongoing ──write──> PrepareCommit|PrepareAbort
 //                           markers: one COMMIT|ABORT control batch per partition of the
-//                           transaction, appended straight into the local partition logs
+//                           transaction, appended through the partition layer's appendMarker
 //                           (WriteTxnMarkers semantics, producer-state checked); retried on
 //                           storage errors; the broker resumes them after a restart
 //                           ──write──> CompleteCommit|CompleteAbort
@@ -16,8 +16,7 @@
 // waits for them (settle) instead of bouncing with CONCURRENT_TRANSACTIONS — as if its retry had
 // come just late enough.
 import { ErrorCode } from '../../../protocol/errors.js';
-import { appendTxnMarker } from '../../../storage/log/producer-state/append-with-state.js';
-import { OFFSETS_TOPIC } from '../group/offsets-log.js';
+import { OFFSETS_TOPIC } from '../common/internal-topics.js';
 import { sleep, type TxnCore } from './txn-core.js';
 import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TV2, type TxnMetadata } from './txn-metadata.js';
 import { isIdle } from './txn-states.js';
@@ -50,7 +49,7 @@ export async function settle(md: TxnMetadata | undefined): Promise<void> {
 }
 
 export async function endTxn(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
-  const unavailable = core.unavailable();
+  const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
   await settle(md);
@@ -96,7 +95,7 @@ const SHORT_MAX = 32767;
  */
 export async function endTxnV2(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<EndTxnV2Result> {
   const fail = (errorCode: number): EndTxnV2Result => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
-  const unavailable = core.unavailable();
+  const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return fail(unavailable);
   const md = core.txns.get(transactionalId);
   await settle(md);
@@ -173,31 +172,31 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
   const marker = { producerId: md.producerId, producerEpoch: md.producerEpoch, coordinatorEpoch: core.coordinatorEpochFor(md.transactionalId), committed };
   let remaining = md.partitionList().flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
   while (remaining.length > 0) {
-    if (core.stopping) return;
+    // Shutting down, or the id's partition was unloaded: the next owner resumes from Prepare*.
+    if (core.stopping || !core.owns(md)) return;
     const retry: typeof remaining = [];
-    const written: Promise<void>[] = [];
-    for (const tp of remaining) {
-      const p = core.opts.partition(tp.topic, tp.partition);
-      if (!p) continue; // topic deleted: nothing to mark (Kafka drops such partitions too)
-      const r = appendTxnMarker(p.log, marker, p.leaderEpoch, core.now());
-      if (r.errorCode !== ErrorCode.NONE) {
-        // A newer epoch or coordinator already wrote here: our marker is obsolete for this partition.
-        core.logger.warn('transaction marker rejected', { transactionalId: md.transactionalId, topic: tp.topic, partition: tp.partition, error: r.errorMessage });
-        continue;
-      }
-      if (r.result!.error) {
-        retry.push(tp);
-        continue;
-      }
-      written.push(
-        r.result!.written.then(
-          () => {
+    // Every marker is appended (its offset assigned) in this synchronous loop; the writes settle below.
+    const written = remaining.map((tp) =>
+      core.opts.partitions.appendMarker(tp, marker).then((r) => {
+        switch (r.errorCode) {
+          case ErrorCode.NONE:
             if (tp.topic === OFFSETS_TOPIC) core.opts.onOffsetsMarker?.(tp.partition, marker.producerId, committed);
-          },
-          () => void retry.push(tp),
-        ),
-      );
-    }
+            return;
+          case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+            return; // topic deleted: nothing to mark (Kafka drops such partitions too)
+          case ErrorCode.KAFKA_STORAGE_ERROR:
+          case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+          case ErrorCode.NOT_ENOUGH_REPLICAS:
+          case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+          case ErrorCode.REQUEST_TIMED_OUT:
+            retry.push(tp);
+            return;
+          default:
+            // A newer epoch or coordinator already wrote here: our marker is obsolete for this partition.
+            core.logger.warn('transaction marker rejected', { transactionalId: md.transactionalId, topic: tp.topic, partition: tp.partition, error: r.errorMessage ?? r.errorCode });
+        }
+      }),
+    );
     await Promise.all(written);
     remaining = retry;
     if (remaining.length > 0) {
@@ -217,6 +216,7 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
  */
 async function writeComplete(core: TxnCore, md: TxnMetadata): Promise<void> {
   if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') return;
+  if (!core.owns(md)) return; // its partition was unloaded: the next owner completes it
   while (md.pending) {
     if (core.stopping) return;
     await sleep(core.config.retryBackoffMs);

@@ -36,7 +36,7 @@ export async function initProducerId(
     }
   }
   if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
-  const unavailable = core.unavailable();
+  const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return fail(unavailable);
   if (timeoutMs <= 0 || timeoutMs > core.config.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
   const expected = expectedProducerId !== NO_PRODUCER_ID ? { producerId: expectedProducerId, epoch: expectedEpoch } : null;

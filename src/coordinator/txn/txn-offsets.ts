@@ -8,17 +8,18 @@
 //   pending: producerId → groupId → "topic\0partition" → offset
 import { ErrorCode } from '../../../protocol/errors.js';
 import { buildRecordBatch } from '../../../protocol/records/batch-builder.js';
-import { appendCoordinatorBatch } from '../../../storage/log/producer-state/append-with-state.js';
-import { ClassicGroup, type CommittedOffset } from '../group/classic-group.js';
-import type { GroupCoordinator } from '../group/group-coordinator.js';
-import { OFFSETS_TOPIC } from '../group/offsets-log.js';
-import { decodeOffsetCommitValue, decodeOffsetsRecordKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../group/offsets-records.js';
-import { partitionForGroup } from '../group/partition-for.js';
+import type { CommittedOffset } from '../common/committed-offset.js';
+import type { PendingTxnOffsets, TxnOffsetsGroups } from '../common/group-txn-links.js';
+import { OFFSETS_TOPIC } from '../common/internal-topics.js';
+import { decodeOffsetCommitValue, decodeOffsetsRecordKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../common/offsets-records.js';
+import { partitionForGroup } from '../common/partition-for.js';
+import { offsetCommitWriteError } from '../runtime/write-errors.js';
 import type { TxnCore } from './txn-core.js';
 import { TV2 } from './txn-metadata.js';
 import { addPartitions, verifyOne } from './txn-partitions.js';
 
-export type GroupCoordinatorLookup = () => GroupCoordinator | undefined;
+/** The group coordinator, once the broker runs one (TxnOffsetCommit, markers on __consumer_offsets). */
+export type GroupCoordinatorLookup = () => TxnOffsetsGroups | undefined;
 
 export interface TxnOffsetCommitParams {
   transactionalId: string;
@@ -59,21 +60,12 @@ function commitError(code: number): number {
       return ErrorCode.INVALID_TXN_STATE;
     case ErrorCode.CONCURRENT_TRANSACTIONS:
       return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.MESSAGE_TOO_LARGE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
     default:
-      return code;
+      return offsetCommitWriteError(code);
   }
 }
 
-export class TxnOffsets {
+export class TxnOffsets implements PendingTxnOffsets {
   private readonly pending = new Map<number, Map<string, Map<string, PendingOffset>>>();
   private core: TxnCore | null = null;
 
@@ -96,7 +88,9 @@ export class TxnOffsets {
     };
     const core = this.core!;
     const gc = this.groups();
-    if (!gc || !gc.isActive) return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!gc) return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const unavailable = gc.groupError(p.groupId);
+    if (unavailable !== ErrorCode.NONE) return failAll(unavailable);
     const offsetsPartition = gc.partitionFor(p.groupId);
     if (p.addPartition) {
       const added = await addPartitions(core, p.transactionalId, p.producerId, p.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: offsetsPartition }], TV2);
@@ -106,22 +100,8 @@ export class TxnOffsets {
       const v = verifyOne(core, p.transactionalId, p.producerId, p.producerEpoch, OFFSETS_TOPIC, offsetsPartition);
       if (v !== ErrorCode.NONE) return failAll(commitError(v));
     }
-    const modern = gc.modernGroups?.owns(p.groupId) ? gc.modernGroups : null;
-    if (modern && (p.generationId >= 0 || p.memberId !== '')) {
-      // A KIP-848 group: the generation field carries the member epoch. Kafka answers a stale
-      // epoch with ILLEGAL_GENERATION on this API (validateTransactionalOffsetCommit).
-      const err = modern.validateTxnOffsetCommit(p.groupId, p.memberId, p.generationId);
-      if (err !== ErrorCode.NONE) return failAll(err === ErrorCode.STALE_MEMBER_EPOCH || err === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.ILLEGAL_GENERATION : err);
-    }
-    const group = gc.core.groups.get(p.groupId);
-    if (!modern && (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null)) {
-      if (!group || group.is('Dead')) return failAll(ErrorCode.ILLEGAL_GENERATION);
-      const memberError = group.memberError(p.memberId, p.groupInstanceId);
-      if (memberError !== null) return failAll(ErrorCode[memberError]);
-      if (p.generationId !== group.generationId) return failAll(ErrorCode.ILLEGAL_GENERATION);
-    }
-    const target = core.opts.partition(OFFSETS_TOPIC, offsetsPartition);
-    if (!target) return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const memberError = gc.validateTxnOffsetCommit(p.groupId, p.memberId, p.groupInstanceId, p.generationId);
+    if (memberError !== ErrorCode.NONE) return failAll(memberError);
 
     const now = core.now();
     const staged: PendingOffset[] = [];
@@ -129,7 +109,7 @@ export class TxnOffsets {
     p.topics.forEach((t, ti) =>
       t.partitions.forEach((x, pi) => {
         const metadata = x.committedMetadata ?? '';
-        if (metadata.length > gc.config.offsetMetadataMaxBytes) {
+        if (metadata.length > gc.offsetMetadataMaxBytes) {
           results[ti]!.partitions[pi]!.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
           return;
         }
@@ -140,26 +120,41 @@ export class TxnOffsets {
     );
     if (records.length === 0) return results;
     const batch = buildRecordBatch({ producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: -1, transactional: true, records });
-    const r = appendCoordinatorBatch(target.log, batch, target.leaderEpoch, now);
-    if (r.errorCode !== ErrorCode.NONE) return failAll(commitError(r.errorCode));
-    if (r.result!.error) return failAll(commitError(r.result!.error === 'RECORD_BATCH_TOO_LARGE' ? ErrorCode.RECORD_LIST_TOO_LARGE : ErrorCode.KAFKA_STORAGE_ERROR));
-    // Pending from the append on (same tick), so a marker appended after it always finds them.
-    for (const s of staged) this.stage(p.producerId, p.groupId, s);
-    try {
-      await r.result!.written;
-    } catch {
-      for (const s of staged) this.pending.get(p.producerId)?.get(p.groupId)?.delete(tpKey(s.topic, s.partition));
-      return failAll(ErrorCode.NOT_COORDINATOR);
+    // The append assigns the batch's offsets before it returns; the offsets are pending from the
+    // same tick on, so a marker appended after it always finds them. A rejected or failed append
+    // puts back what was pending before (its answer comes back before any later marker's write).
+    const written = core.opts.partitions.appendInternal({ topic: OFFSETS_TOPIC, partition: offsetsPartition }, batch);
+    const previous = staged.map((s) => this.stage(p.producerId, p.groupId, s));
+    const r = await written;
+    if (r.errorCode !== ErrorCode.NONE) {
+      staged.forEach((s, i) => this.unstage(p.producerId, p.groupId, s, previous[i]));
+      return failAll(commitError(r.errorCode));
     }
     return results;
   }
 
-  private stage(producerId: number, groupId: string, o: PendingOffset): void {
+  /** Makes `o` pending; returns what it replaced. */
+  private stage(producerId: number, groupId: string, o: PendingOffset): PendingOffset | undefined {
     let byGroup = this.pending.get(producerId);
     if (!byGroup) this.pending.set(producerId, (byGroup = new Map()));
     let m = byGroup.get(groupId);
     if (!m) byGroup.set(groupId, (m = new Map()));
-    m.set(tpKey(o.topic, o.partition), o);
+    const k = tpKey(o.topic, o.partition);
+    const prev = m.get(k);
+    m.set(k, o);
+    return prev;
+  }
+
+  private unstage(producerId: number, groupId: string, o: PendingOffset, previous: PendingOffset | undefined): void {
+    const byGroup = this.pending.get(producerId);
+    const m = byGroup?.get(groupId);
+    if (!byGroup || !m) return;
+    const k = tpKey(o.topic, o.partition);
+    if (m.get(k) !== o) return;
+    if (previous) m.set(k, previous);
+    else m.delete(k);
+    if (m.size === 0) byGroup.delete(groupId);
+    if (byGroup.size === 0) this.pending.delete(producerId);
   }
 
   /** A marker of `producerId` was written to __consumer_offsets-`offsetsPartition`. */
@@ -171,27 +166,25 @@ export class TxnOffsets {
       if (this.offsetsPartitionFor(groupId) !== offsetsPartition) continue;
       byGroup.delete(groupId);
       if (!committed || !gc) continue;
-      if (gc.modernGroups?.owns(groupId)) {
-        gc.modernGroups.applyCommittedOffsets(groupId, offsets.values());
-        continue;
-      }
-      let group = gc.core.groups.get(groupId);
-      if (!group || group.is('Dead')) {
-        group = new ClassicGroup(groupId, gc.core.now());
-        gc.core.groups.set(groupId, group);
-      }
-      for (const o of offsets.values()) group.putOffset(o.topic, o.partition, o.value);
+      gc.applyTxnOffsets(groupId, offsets.values());
     }
     if (byGroup.size === 0) this.pending.delete(producerId);
   }
 
-  /** Offsets of transactions still open when __consumer_offsets was replayed (offsets-log.ts). */
+  /** Offsets of transactions still open when a __consumer_offsets partition was replayed (group load). */
   restoreRecords(producerId: number, records: { key: Buffer; value: Buffer | null }[]): void {
     for (const rec of records) {
       const key = decodeOffsetsRecordKey(rec.key);
       if (key === null || key.type !== 'offset' || rec.value === null) continue;
       const v = decodeOffsetCommitValue(rec.value);
       this.stage(producerId, key.group, { topic: key.topic, partition: key.partition, value: v });
+    }
+  }
+
+  dropPartition(partition: number): void {
+    for (const [producerId, byGroup] of this.pending) {
+      for (const groupId of byGroup.keys()) if (this.offsetsPartitionFor(groupId) === partition) byGroup.delete(groupId);
+      if (byGroup.size === 0) this.pending.delete(producerId);
     }
   }
 

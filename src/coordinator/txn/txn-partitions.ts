@@ -1,8 +1,8 @@
 // AddPartitionsToTxn, AddOffsetsToTxn and the verify-only form of KIP-890 (Kafka's
 // handleAddPartitionsToTransaction / handleVerifyPartitionsInTransaction).
 import { ErrorCode } from '../../../protocol/errors.js';
-import { partitionForGroup } from '../group/partition-for.js';
-import { OFFSETS_TOPIC } from '../group/offsets-log.js';
+import { partitionForGroup } from '../common/partition-for.js';
+import { OFFSETS_TOPIC } from '../common/internal-topics.js';
 import type { TxnCore } from './txn-core.js';
 import { settle } from './txn-end.js';
 import type { TxnMetadata } from './txn-metadata.js';
@@ -33,7 +33,7 @@ export async function addPartitions(
   parts: TopicPartitionRef[],
   clientTransactionVersion?: number,
 ): Promise<number> {
-  const unavailable = core.unavailable();
+  const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
   await settle(md); // the previous transaction's Complete* may still be being written
@@ -64,7 +64,7 @@ export function verifyPartitions(
   producerEpoch: number,
   parts: TopicPartitionRef[],
 ): { errorCode: number; partitions: number[] } {
-  const unavailable = core.unavailable();
+  const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return { errorCode: unavailable, partitions: [] };
   const md = core.txns.get(transactionalId);
   const err = checkProducer(md, producerId, producerEpoch);
@@ -77,7 +77,7 @@ export function verifyPartitions(
 
 /** The single-partition verification the produce path asks for (transactional id may be null). */
 export function verifyOne(core: TxnCore, transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number): number {
-  const unavailable = core.unavailable();
+  const unavailable = core.unavailable(transactionalId ?? undefined);
   if (unavailable !== null) return unavailable;
   const md = transactionalId !== null ? core.txns.get(transactionalId) : core.byProducerId(producerId);
   const err = checkProducer(md, producerId, producerEpoch);

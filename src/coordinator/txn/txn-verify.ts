@@ -5,10 +5,15 @@
 // INVALID_PRODUCER_EPOCH, and a partition outside the transaction INVALID_TXN_STATE
 // (TRANSACTION_ABORTABLE for Produce v11+, KIP-890).
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { Broker } from '../../broker.js';
+import type { TransactionCoordinator } from './txn-coordinator.js';
+
+/** What the produce path passes in (the broker satisfies it). */
+export interface TxnVerifier {
+  readonly txnCoordinator: TransactionCoordinator | null;
+}
 
 export function verifyTxnPartition(
-  broker: Broker,
+  broker: TxnVerifier,
   transactionalId: string | null,
   producerId: number,
   producerEpoch: number,

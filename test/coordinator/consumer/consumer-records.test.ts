@@ -1,6 +1,6 @@
 // Round trips of the KIP-848 record codecs and their layout in __consumer_offsets.
 import { describe, expect, it } from 'vitest';
-import { encodeGroupMetadataKey, encodeOffsetCommitKey } from '../../../src/coordinator/group/offsets-records.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey } from '../../../src/coordinator/common/offsets-records.js';
 import { decodeKey, decodeRecord, MemberState, toLogRecord, type ConsumerGroupRecord } from '../../../src/coordinator/consumer/consumer-records.js';
 
 const T1 = Buffer.alloc(16, 1).toString('base64url');

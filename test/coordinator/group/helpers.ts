@@ -5,7 +5,7 @@ import { encodeConsumerProtocolSubscription } from '../../../protocol/generated/
 import { Writer } from '../../../protocol/wire/writer.js';
 import { DEFAULT_GROUP_CONFIG, type GroupCoordinatorConfig } from '../../../src/coordinator/group/group-config.js';
 import { GroupCoordinator, type JoinGroupParams } from '../../../src/coordinator/group/group-coordinator.js';
-import type { GroupRecordLog, OffsetsLogRecord } from '../../../src/coordinator/group/offsets-log.js';
+import type { CoordinatorRecord as OffsetsLogRecord, CoordinatorRecordLog as GroupRecordLog } from '../../../src/coordinator/runtime/record-log.js';
 
 export class MemoryLog implements GroupRecordLog {
   readonly partitions: OffsetsLogRecord[][];

@@ -10,8 +10,8 @@ import {
   encodeOffsetCommitKey,
   encodeOffsetCommitValue,
   type GroupMetadataValue,
-} from '../../../src/coordinator/group/offsets-records.js';
-import { javaStringHashCode, partitionForGroup } from '../../../src/coordinator/group/partition-for.js';
+} from '../../../src/coordinator/common/offsets-records.js';
+import { javaStringHashCode, partitionForGroup } from '../../../src/coordinator/common/partition-for.js';
 
 describe('record keys', () => {
   it('lays out OffsetCommitKey v1 and GroupMetadataKey v2 like Kafka', () => {

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { GroupCoordinator, OffsetCommitParams } from '../../../src/coordinator/group/group-coordinator.js';
-import { decodeOffsetsRecordKey } from '../../../src/coordinator/group/offsets-records.js';
+import { decodeOffsetsRecordKey } from '../../../src/coordinator/common/offsets-records.js';
 import { joinParams, MemoryLog, startCoordinator } from './helpers.js';
 
 beforeEach(() => {

@@ -7,7 +7,8 @@ import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { ProducerIdManager } from '../../../src/coordinator/txn/producer-ids.js';
 import { DEFAULT_TXN_CONFIG, type TxnCoordinatorConfig } from '../../../src/coordinator/txn/txn-config.js';
 import { TransactionCoordinator } from '../../../src/coordinator/txn/txn-coordinator.js';
-import type { TxnLogRecord, TxnRecordLog } from '../../../src/coordinator/txn/txn-log.js';
+import { LegacyPartitionAccess } from '../../../src/coordinator/runtime/legacy-partition-access.js';
+import type { CoordinatorRecord as TxnLogRecord, CoordinatorRecordLog as TxnRecordLog } from '../../../src/coordinator/runtime/record-log.js';
 import { openLog, tempDir } from '../../storage/helpers/temp-log.js';
 
 export const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
@@ -67,10 +68,12 @@ export async function harness(overrides: Partial<TxnCoordinatorConfig> = {}, par
       config,
       openLog: async () => txnLog,
       producerIds: await ProducerIdManager.load(join(tmp.path, 'producer-ids.json')),
-      partition: (topic, index) => {
-        const log = logs.get(`${topic}-${index}`);
-        return log ? { log, leaderEpoch: 0 } : undefined;
-      },
+      partitions: new LegacyPartitionAccess({
+        partition: (topic, index) => {
+          const log = logs.get(`${topic}-${index}`);
+          return log ? { log, leaderEpoch: 0 } : undefined;
+        },
+      }),
       offsetsPartitions: () => 1,
       logger: SILENT,
       now: () => clock.now,

@@ -1,4 +1,5 @@
-// Which __consumer_offsets partition holds a group: abs(groupId.hashCode()) % partitions, with
+// Which internal-topic partition holds a group (__consumer_offsets) or a transactional id
+// (__transaction_state): abs(groupId.hashCode()) % partitions, with
 // Java's String.hashCode (over UTF-16 code units, int32 arithmetic) and Kafka's Utils.abs (which
 // maps Integer.MIN_VALUE to 0), so a group lands on the same partition as in Kafka.
 
@@ -14,4 +15,9 @@ export function kafkaAbs(n: number): number {
 
 export function partitionForGroup(groupId: string, numPartitions: number): number {
   return kafkaAbs(javaStringHashCode(groupId)) % numPartitions;
+}
+
+/** Kafka's partitionFor(transactionalId): the same hash over __transaction_state. */
+export function partitionForTxn(transactionalId: string, numPartitions: number): number {
+  return kafkaAbs(javaStringHashCode(transactionalId)) % numPartitions;
 }

@@ -1,5 +1,5 @@
-// Replaying __consumer_offsets with transactions in it (used by the group coordinator's
-// BrokerOffsetsLog.replay): transactional offset commits are held per producer until their
+// Replaying an internal topic with transactions in it (used by every replay in read-internal.ts;
+// only __consumer_offsets holds them): transactional offset commits are held per producer until their
 // marker; COMMIT releases them to the group at the marker's position, ABORT drops them. Those
 // still open at the end of the log are handed to the transaction coordinator as pending.
 import { decodeControlRecord, type DecodedBatch } from '../../../protocol/records/record-codec.js';

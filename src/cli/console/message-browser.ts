@@ -1,0 +1,107 @@
+// The console's message browser: reads records of one partition with plain Fetch requests (no
+// group, nothing left behind on the cluster), starting at an offset, at a timestamp, or N records
+// before the end. Keys, values and headers go to the page as text when they are printable UTF-8
+// and as hex otherwise, each cut at a display limit; the page escapes all of it.
+import { topicMetadata, type ClusterClients } from './cluster-clients.js';
+import { ConsoleRequestError } from './console-errors.js';
+
+export const MAX_RECORDS = 500;
+/** Bytes of a key, value or header shown; the full size is reported beside it. */
+const SHOWN_BYTES = 16 * 1024;
+const FETCH_BYTES = 1 << 20;
+/** Fetch round trips per request: a partition of tiny or filtered records still ends quickly. */
+const MAX_FETCHES = 20;
+
+export interface ShownBytes {
+  size: number;
+  /** Printable UTF-8 (tabs and newlines allowed), else null. */
+  text: string | null;
+  /** Hex of the shown bytes when they are not printable text. */
+  hex: string | null;
+  truncated: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function showBytes(b: Buffer | null | undefined): ShownBytes | null {
+  if (b === null || b === undefined) return null;
+  const shown = b.subarray(0, SHOWN_BYTES);
+  let text: string | null = null;
+  try {
+    // A cut in the middle of a multi-byte character is not a reason to call it binary.
+    text = utf8.decode(shown, { stream: shown.length < b.length });
+    // Control characters other than tab, newline and carriage return: not text.
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) text = null;
+  } catch {
+    text = null;
+  }
+  return { size: b.length, text, hex: text === null ? shown.toString('hex') : null, truncated: shown.length < b.length };
+}
+
+export interface BrowseQuery {
+  partition: number;
+  /** Start here (clamped to the log). */
+  offset?: bigint;
+  /** Start at the first record at or after this time (ms). */
+  timestamp?: bigint;
+  /** How many records; without offset/timestamp, the last `limit` records. */
+  limit: number;
+}
+
+export async function browseMessages(c: ClusterClients, topic: string, q: BrowseQuery) {
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_RECORDS) throw new ConsoleRequestError('INVALID_REQUEST', `limit must be between 1 and ${MAX_RECORDS}`);
+  const consumer = await c.consumer();
+  const t = await topicMetadata(consumer, topic);
+  const part = t.partitions[q.partition];
+  if (!Number.isInteger(q.partition) || !part) throw new ConsoleRequestError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} has no partition ${q.partition}`, 404);
+  const partitions = { [topic]: [q.partition] };
+  const at = async (timestamp: bigint) => (await consumer.listOffsets({ topics: [topic], partitions, timestamp })).get(topic)?.[q.partition] ?? 0n;
+  const [lo, hi] = await Promise.all([at(-2n), at(-1n)]);
+  let start: bigint;
+  if (q.offset !== undefined) start = q.offset;
+  else if (q.timestamp !== undefined) {
+    const found = await at(q.timestamp);
+    start = found >= 0n ? found : hi;
+  } else start = hi - BigInt(q.limit);
+  if (start < lo) start = lo;
+  if (start > hi) start = hi;
+
+  const records = [];
+  let next = start;
+  for (let i = 0; i < MAX_FETCHES && next < hi && records.length < q.limit; i++) {
+    const res = await consumer.fetch({
+      node: part.leader,
+      maxWaitTime: 100,
+      isolationLevel: 0,
+      topics: [{ topicId: t.id, partitions: [{ partition: q.partition, fetchOffset: next, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: FETCH_BYTES }] }],
+    });
+    const p = res.responses[0]?.partitions[0];
+    if (!p) break;
+    if (p.errorCode !== 0) {
+      const name = (await c.kafka()).protocolErrorsCodesById[p.errorCode] ?? `error code ${p.errorCode}`;
+      throw Object.assign(new Error(`Fetch ${topic}[${q.partition}] failed: ${name}`), { apiId: name, apiCode: p.errorCode });
+    }
+    const before = next;
+    for (const batch of p.records ?? []) {
+      const after = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+      // Control batches (transaction markers) take an offset but are not messages.
+      if ((batch.attributes & 0x20) === 0) {
+        for (const r of batch.records) {
+          const offset = batch.firstOffset + BigInt(r.offsetDelta);
+          if (offset < next || records.length >= q.limit) continue;
+          records.push({
+            partition: q.partition,
+            offset: Number(offset),
+            timestamp: Number(batch.firstTimestamp + r.timestampDelta),
+            key: showBytes(r.key),
+            value: showBytes(r.value),
+            headers: r.headers.map(([k, v]) => ({ key: k ? k.toString('utf8') : '', value: showBytes(v) })),
+          });
+        }
+      }
+      if (after > next) next = after;
+    }
+    if (next === before) break;
+  }
+  return { topic, partition: q.partition, logStartOffset: Number(lo), logEndOffset: Number(hi), startOffset: Number(start), nextOffset: Number(next), records };
+}

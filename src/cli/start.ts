@@ -1,6 +1,7 @@
-// `tributary start [server.properties] [--override key=value ...]`: load the configuration, start
-// the broker, and run until SIGINT/SIGTERM. The first signal closes the broker gracefully (bounded
-// by tributary.shutdown.timeout.ms); a second one exits at once.
+// `tributary start [server.properties] [--override key=value ...] [--console[=PORT]]`: load the
+// configuration, start the broker (and the web console beside it, pointed at it), and run until
+// SIGINT/SIGTERM. The first signal closes the broker gracefully (bounded by
+// tributary.shutdown.timeout.ms); a second one exits at once.
 import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -143,8 +144,9 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
         deps.forceExit(1);
       }, timeoutMs);
       timer.unref();
-      const closeConsole = consoleServer ? consoleServer.close().catch(() => undefined) : Promise.resolve();
-      closeConsole.then(() => broker.close()).then(
+      // The console first, so it stops asking the broker while the broker shuts down.
+      const closing = consoleServer ? consoleServer.close().catch(() => undefined).then(() => broker.close()) : broker.close();
+      closing.then(
         () => {
           clearTimeout(timer);
           unsubscribe();

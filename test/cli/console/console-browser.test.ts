@@ -93,7 +93,7 @@ describe('web console in Chromium', () => {
     // Shown as text: no element came out of the record contents, and nothing ran.
     expect(await page.locator('#messages script, #messages img, #messages b:text("bold?")').count()).toBe(0);
     expect(await page.locator('#message-table td.headers').first().textContent()).toContain('<b>bold?</b>');
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 
     // Auto-refresh: a record produced now shows up without touching the page.
     await producer.send({ topic: 'web-orders', messages: [{ value: 'arrived later' }] });

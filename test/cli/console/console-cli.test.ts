@@ -1,0 +1,94 @@
+// `tributary console --bootstrap ...` and `tributary start --console=PORT`, in-process through
+// runCli with fake signals: each prints (or logs) the console's URL, the console answers over
+// HTTP about the right cluster, and a signal stops it.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helpText, runCli, type CliDeps } from '../../../src/cli/main.js';
+import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+
+let tb: TestBroker;
+beforeAll(async () => {
+  tb = await startTestBroker();
+});
+afterAll(async () => {
+  await tb?.cleanup();
+});
+
+function harness() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log: string[] = [];
+  const handlers = new Set<(s: string) => void>();
+  const deps: CliDeps = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: {},
+    onSignal: (h) => {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+    forceExit: (code) => {
+      throw new Error(`forceExit(${code})`);
+    },
+    helpText,
+    logStream: { write: (l: string) => log.push(l) },
+  };
+  const signal = (s: string) => [...handlers].forEach((h) => h(s));
+  return { deps, out, err, log, handlers, signal };
+}
+
+async function until<T>(fn: () => T | undefined, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('tributary console', () => {
+  it('prints its URL, serves the cluster it was pointed at, and stops on SIGTERM', async () => {
+    const h = harness();
+    const done = runCli(['console', '--bootstrap', tb.bootstrap, '--port', '0'], h.deps);
+    const url = await until(() => /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(h.out.join(''))?.[1], 'the URL');
+    expect(h.out.join('')).toContain(`console for ${tb.bootstrap}`);
+    const cluster = (await (await fetch(url + 'api/cluster')).json()) as { brokers: { port: number }[] };
+    expect(cluster.brokers.map((b) => b.port)).toEqual([tb.port]);
+    h.signal('SIGTERM');
+    expect(await done).toBe(0);
+    expect(h.handlers.size).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('rejects a bad port and unknown options with exit 2, and --help lists it', async () => {
+    let h = harness();
+    expect(await runCli(['console', '--port', 'http'], h.deps)).toBe(2);
+    expect(h.err.join('')).toContain('--port must be an integer');
+    h = harness();
+    expect(await runCli(['console', '--bootstrap-servers', 'x'], h.deps)).toBe(2);
+    h = harness();
+    expect(await runCli(['--help'], h.deps)).toBe(0);
+    expect(h.out.join('')).toMatch(/^  console\s+Web console/m);
+  });
+
+  it('start --console=0 runs the console beside the broker and closes both on SIGTERM', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-console-start-'));
+    try {
+      const h = harness();
+      const done = runCli(['start', '--console=0', '--override', `log.dirs=${dir}`, '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', 'tributary.log.format=json'], h.deps);
+      const ready = await until(() => h.log.map((l) => JSON.parse(l) as { msg: string; bootstrap?: string; console?: string }).find((m) => m.msg === 'ready'), 'the ready line');
+      expect(ready.console).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const port = Number(ready.bootstrap!.split(':').pop());
+      const cluster = (await (await fetch(ready.console + 'api/cluster')).json()) as { brokers: { port: number }[] };
+      expect(cluster.brokers.map((b) => b.port)).toEqual([port]);
+      h.signal('SIGTERM');
+      expect(await done).toBe(0);
+      await expect(fetch(ready.console!)).rejects.toThrow();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -23,24 +23,38 @@ export interface ApiError {
 const NOT_FOUND = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID', 'GROUP_ID_NOT_FOUND']);
 const CONFLICT = new Set(['TOPIC_ALREADY_EXISTS', 'NON_EMPTY_GROUP', 'GROUP_SUBSCRIBED_TO_TOPIC']);
 
-/** The first Kafka error name (apiId) found in the client's error or its nested errors. */
-export function kafkaErrorName(e: unknown, depth = 0): string | null {
-  const err = e as { apiId?: unknown; errors?: unknown[]; cause?: unknown } | null;
+interface ClientError {
+  apiId?: unknown;
+  serverErrorMessage?: unknown;
+  message?: unknown;
+  errors?: unknown[];
+  cause?: unknown;
+}
+
+/**
+ * The first Kafka error (apiId) in the client's error or its nested errors, with the broker's own
+ * message when it sent one (e.g. why a topic name is illegal), else the code's description.
+ */
+export function kafkaError(e: unknown, depth = 0): { name: string; message: string } | null {
+  const err = e as ClientError | null;
   if (!err || typeof err !== 'object' || depth > 5) return null;
-  if (typeof err.apiId === 'string' && err.apiId) return err.apiId;
-  for (const inner of err.errors ?? []) {
-    const n = kafkaErrorName(inner, depth + 1);
-    if (n) return n;
+  if (typeof err.apiId === 'string' && err.apiId) {
+    const server = typeof err.serverErrorMessage === 'string' && err.serverErrorMessage ? err.serverErrorMessage : null;
+    return { name: err.apiId, message: server ?? String(err.message ?? err.apiId) };
   }
-  return kafkaErrorName(err.cause, depth + 1);
+  for (const inner of err.errors ?? []) {
+    const found = kafkaError(inner, depth + 1);
+    if (found) return found;
+  }
+  return kafkaError(err.cause, depth + 1);
 }
 
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ConsoleRequestError) return { status: e.status, body: { error: e.errorName, message: e.message } };
-  const name = kafkaErrorName(e);
-  if (name) {
-    const status = NOT_FOUND.has(name) ? 404 : CONFLICT.has(name) ? 409 : 502;
-    return { status, body: { error: name, message: errorText(e) } };
+  const k = kafkaError(e);
+  if (k) {
+    const status = NOT_FOUND.has(k.name) ? 404 : CONFLICT.has(k.name) ? 409 : 502;
+    return { status, body: { error: k.name, message: k.message } };
   }
   // No Kafka error code: the cluster could not be reached, or the client gave up.
   const code = (e as NodeJS.ErrnoException)?.code;

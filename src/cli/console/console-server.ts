@@ -13,6 +13,11 @@ import { ConsoleRequestError, toApiError } from './console-errors.js';
 import { browseMessages } from './message-browser.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * API requests being worked on at once; beyond, 503 at once. Each holds requests to the cluster,
+ * so a stuck cluster and a page left refreshing in many tabs cannot pile up work without end.
+ */
+export const MAX_IN_FLIGHT = 32;
 
 export interface ConsoleOptions {
   /** host:port of the cluster, comma-separated for several. */
@@ -149,6 +154,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const dir = new URL('./static/', import.meta.url);
   const files = new Map(Object.values(STATIC).map((s) => [s.file, fs.readFileSync(new URL(s.file, dir))]));
   const clients = new ClusterClients(bootstrap);
+  let inFlight = 0;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://console.invalid');
@@ -163,6 +169,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     if (matching.length === 0) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no such API: ${path}` });
     const hit = matching.find((x) => x.r.method === req.method);
     if (!hit) return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${path}` }, { Allow: matching.map((x) => x.r.method).join(', ') });
+    if (inFlight >= MAX_IN_FLIGHT) return sendJson(res, 503, { error: 'TOO_MANY_REQUESTS', message: `${MAX_IN_FLIGHT} requests are already waiting for the cluster; try again` }, { 'Retry-After': '1' });
+    inFlight++;
     try {
       let params: string[];
       try {
@@ -183,6 +191,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       const { status, body } = toApiError(e);
       // A body cut off at the limit: answer, then drop the connection rather than read the rest.
       sendJson(res, status, body, status === 413 ? { Connection: 'close' } : {});
+    } finally {
+      inFlight--;
     }
   };
 

@@ -3,9 +3,10 @@
 // consuming. Also the HTTP edges: 404, 405, bounded bodies, JSON only, same-origin writes, and
 // Kafka error names instead of stack traces.
 import http from 'node:http';
+import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConsole, type ConsoleServer } from '../../../src/cli/console/console-server.js';
+import { MAX_IN_FLIGHT, startConsole, type ConsoleServer } from '../../../src/cli/console/console-server.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 
 let tb: TestBroker;
@@ -28,11 +29,11 @@ interface Res {
   body: any;
 }
 
-function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
+function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, base = con.url): Promise<Res> {
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      new URL(path, con.url),
+      new URL(path, base),
       { method, headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
@@ -124,6 +125,8 @@ describe('console JSON API', () => {
 
     const badName = await call('POST', '/api/topics', { name: 'bad name!' });
     expect(badName.body.error).toBe('INVALID_TOPIC_EXCEPTION');
+    // The broker's own message says why, not only the code's description.
+    expect(badName.body.message).toMatch(/illegal/);
 
     const produced = await call('POST', '/api/topics/api-new/messages', { key: 'user-1', value: 'hello', headers: { h: 'v' } });
     expect(produced.status, JSON.stringify(produced.body)).toBe(201);
@@ -222,5 +225,21 @@ describe('console JSON API', () => {
     expect((await call('POST', '/api/topics', { name: 'x', partitions: 'many' })).body.error).toBe('INVALID_REQUEST');
     // The console still serves after all that.
     expect((await call('GET', '/api/cluster')).status).toBe(200);
+  });
+
+  it('answers 503 beyond its bound of requests waiting for a cluster that does not answer', async () => {
+    // A "cluster" that accepts connections and never says a word.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const stuck = await startConsole({ bootstrap: `127.0.0.1:${(silent.address() as net.AddressInfo).port}`, port: 0 });
+    try {
+      const pending = Array.from({ length: MAX_IN_FLIGHT + 5 }, () => call('GET', '/api/topics', undefined, {}, stuck.url).catch(() => null));
+      const first = await Promise.race(pending);
+      expect(first?.status).toBe(503);
+      expect(first?.body.error).toBe('TOO_MANY_REQUESTS');
+    } finally {
+      await stuck.close();
+      silent.close();
+    }
   });
 });

@@ -75,13 +75,16 @@ export async function topicList(c: ClusterClients) {
     const t = meta.topics.get(name);
     const count = t?.partitionsCount ?? 0;
     let messages: number | null = offsets ? 0 : null;
+    let endOffsets: number | null = offsets ? 0 : null;
     let size: number | null = sizes ? 0 : null;
     for (let i = 0; i < count; i++) {
       const o = offsets?.get(`${name}:${i}`);
+      // end - start: what is in the log (transaction markers and compaction gaps included).
       if (messages !== null) messages = o ? messages + (o.logEndOffset - o.logStartOffset) : null;
+      if (endOffsets !== null) endOffsets = o ? endOffsets + o.logEndOffset : null;
       if (size !== null) size += sizes?.get(`${name}:${i}`) ?? 0;
     }
-    return { name, id: t?.id ?? null, internal: !external.includes(name), partitions: count, replicationFactor: t?.partitions[0]?.replicas.length ?? 0, messages, sizeBytes: size };
+    return { name, id: t?.id ?? null, internal: !external.includes(name), partitions: count, replicationFactor: t?.partitions[0]?.replicas.length ?? 0, messages, endOffsets, sizeBytes: size };
   });
 }
 

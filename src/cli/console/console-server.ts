@@ -10,7 +10,7 @@ import { ClusterClients } from './cluster-clients.js';
 import { clusterOverview, groupDetail, groupList, topicDetail, topicList } from './cluster-read.js';
 import { createTopic, deleteTopic, produceRecord, resetGroupOffsets } from './cluster-write.js';
 import { ConsoleRequestError, toApiError } from './console-errors.js';
-import { browseMessages } from './message-browser.js';
+import { browseMessages, browseTopic } from './message-browser.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 /**
@@ -85,12 +85,10 @@ const ROUTES: Route[] = [
     pattern: /^\/api\/topics\/([^/]+)\/messages$/,
     handler: (c, [name], url) => {
       const offset = intParam(url, 'offset');
-      return browseMessages(c, name!, {
-        partition: intParam(url, 'partition') ?? 0,
-        offset: offset === undefined ? undefined : BigInt(offset),
-        timestamp: timeParam(url),
-        limit: intParam(url, 'limit') ?? 50,
-      });
+      const q = { offset: offset === undefined ? undefined : BigInt(offset), timestamp: timeParam(url), limit: intParam(url, 'limit') ?? 50 };
+      // partition=all (or none given): the whole topic.
+      const p = url.searchParams.get('partition');
+      return p === null || p === '' || p === 'all' ? browseTopic(c, name!, q) : browseMessages(c, name!, { ...q, partition: intParam(url, 'partition')! });
     },
   },
   { method: 'POST', pattern: /^\/api\/topics\/([^/]+)\/messages$/, handler: (c, [name], _u, body) => produceRecord(c, name!, body), status: 201 },

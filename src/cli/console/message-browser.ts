@@ -48,10 +48,43 @@ export interface BrowseQuery {
   limit: number;
 }
 
-export async function browseMessages(c: ClusterClients, topic: string, q: BrowseQuery) {
-  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_RECORDS) throw new ConsoleRequestError('INVALID_REQUEST', `limit must be between 1 and ${MAX_RECORDS}`);
+/** Partitions read at once when browsing a whole topic. */
+const PARALLEL_PARTITIONS = 8;
+
+type Record_ = Awaited<ReturnType<typeof browsePartition>>['records'][number];
+
+/**
+ * Every partition of the topic: the last `limit` records by timestamp (each partition's last
+ * `limit`, merged), or the first `limit` at or after a timestamp. An offset only means something
+ * within one partition.
+ */
+export async function browseTopic(c: ClusterClients, topic: string, q: Omit<BrowseQuery, 'partition'>) {
+  if (q.offset !== undefined) throw new ConsoleRequestError('INVALID_REQUEST', 'an offset needs a partition');
+  checkLimit(q.limit);
   const consumer = await c.consumer();
   const t = await topicMetadata(consumer, topic);
+  const parts: Awaited<ReturnType<typeof browsePartition>>[] = [];
+  const indexes = t.partitions.map((_, i) => i);
+  for (let i = 0; i < indexes.length; i += PARALLEL_PARTITIONS)
+    parts.push(...(await Promise.all(indexes.slice(i, i + PARALLEL_PARTITIONS).map((partition) => browsePartition(c, topic, t, { ...q, partition })))));
+  const all: Record_[] = parts.flatMap((p) => p.records).sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
+  const records = q.timestamp !== undefined ? all.slice(0, q.limit) : all.slice(Math.max(0, all.length - q.limit));
+  return { topic, partition: null, partitions: parts.map(({ records: _r, ...rest }) => rest), records };
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECORDS) throw new ConsoleRequestError('INVALID_REQUEST', `limit must be between 1 and ${MAX_RECORDS}`);
+}
+
+export async function browseMessages(c: ClusterClients, topic: string, q: BrowseQuery) {
+  checkLimit(q.limit);
+  const consumer = await c.consumer();
+  const t = await topicMetadata(consumer, topic);
+  return browsePartition(c, topic, t, q);
+}
+
+async function browsePartition(c: ClusterClients, topic: string, t: Awaited<ReturnType<typeof topicMetadata>>, q: BrowseQuery) {
+  const consumer = await c.consumer();
   const part = t.partitions[q.partition];
   if (!Number.isInteger(q.partition) || !part) throw new ConsoleRequestError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} has no partition ${q.partition}`, 404);
   const partitions = { [topic]: [q.partition] };

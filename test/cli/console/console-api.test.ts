@@ -108,6 +108,16 @@ describe('console JSON API', () => {
     expect(fromZero.body.records).toHaveLength(1);
     expect(fromZero.body.records[0]).toMatchObject({ offset: 0, key: { text: 'k1' }, headers: [{ key: 'trace', value: { text: 'abc' } }] });
 
+    // Without a partition: the newest records of the whole topic, by timestamp.
+    const whole = await call('GET', '/api/topics/api-orders/messages?limit=3');
+    expect(whole.body.partition).toBeNull();
+    expect(whole.body.partitions.map((p: { logEndOffset: number }) => p.logEndOffset)).toEqual([3, 1]);
+    expect(whole.body.records).toHaveLength(3);
+    expect(whole.body.records).toContainEqual(expect.objectContaining({ partition: 1, offset: 0, value: expect.objectContaining({ text: 'on one' }) }));
+    const offsetNoPartition = await call('GET', '/api/topics/api-orders/messages?offset=1');
+    expect(offsetNoPartition.status).toBe(400);
+    expect(offsetNoPartition.body.error).toBe('INVALID_REQUEST');
+
     const bad = await call('GET', '/api/topics/api-orders/messages?partition=7');
     expect(bad.status).toBe(404);
     expect(bad.body.error).toBe('UNKNOWN_TOPIC_OR_PARTITION');

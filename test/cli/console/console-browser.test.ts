@@ -48,7 +48,7 @@ describe('web console in Chromium', () => {
   it('shows the cluster, a topic with its messages (rendered as text), and a group with lag', async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'web-orders', numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic: 'web-orders', numPartitions: 1 }, { topic: 'web-rate', numPartitions: 1 }] });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
@@ -84,10 +84,21 @@ describe('web console in Chromium', () => {
     const row = page.locator('#topics tr[data-topic="web-orders"]');
     await row.waitFor();
     // Partitions 1, replication 1, 5 messages.
-    await expect.poll(() => row.locator('td').allTextContents()).toEqual(['web-orders', '1', '1', '5', expect.stringMatching(/B$/)]);
+    await expect.poll(async () => (await row.locator('td').allTextContents()).slice(0, 5)).toEqual(['web-orders', '1', '1', '5', expect.stringMatching(/B$/)]);
+
+    // Throughput as the page samples it: records arriving between two refreshes draw a peak.
+    const rateRow = page.locator('#topics tr[data-topic="web-rate"]');
+    await rateRow.waitFor();
+    await producer.send({ topic: 'web-rate', messages: Array.from({ length: 20 }, (_, i) => ({ value: `r${i}` })) });
+    await expect
+      .poll(async () => {
+        await page.click('#refresh-now');
+        return rateRow.locator('svg.spark polyline').getAttribute('points', { timeout: 500 }).catch(() => null);
+      })
+      .toMatch(/,1\.0( |$)/);
 
     await row.locator('a').click();
-    await page.locator('#message-table tr[data-offset="0"]').waitFor();
+    await page.locator('#message-table tr[data-offset="0:0"]').waitFor();
     const values = await page.locator('#message-table td.value pre').allTextContents();
     expect(values).toEqual([XSS_SCRIPT, XSS_IMG, '{\n  "amount": 42\n}', 'de ad be ef', 'fifth']);
     // Shown as text: no element came out of the record contents, and nothing ran.
@@ -111,6 +122,9 @@ describe('web console in Chromium', () => {
     await page.click('#reset-offsets button');
     await page.locator('.result.ok', { hasText: 'Committed new offsets for 1 partition' }).waitFor();
     await expect.poll(() => page.locator('#total-lag').textContent()).toBe('6');
+    // Lag over time: the samples before and after the reset are on the chart.
+    expect(Number(await page.locator('#lag-chart svg').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#lag-chart svg polyline').count()).toBe(1);
     const check = kafka.admin();
     await check.connect();
     const [committed] = await check.fetchOffsets({ groupId: 'web-group', topics: ['web-orders'] });

@@ -119,6 +119,42 @@ function actionForm(attrs, fields, label, fn, buttonClass) {
 
 const field = (label, input) => el('label', {}, label, input);
 
+// ---- charts ------------------------------------------------------------------------------------
+
+const SVG = 'http://www.w3.org/2000/svg';
+const HISTORY = 120; // samples kept per series (10 minutes at the 5 s refresh)
+const series = new Map(); // 'rate:topic' / 'lag:group' -> [{ t, v }], kept across page changes
+
+function sample(key, v) {
+  const s = series.get(key) || [];
+  s.push({ t: Date.now(), v });
+  if (s.length > HISTORY) s.splice(0, s.length - HISTORY);
+  series.set(key, s);
+  return s;
+}
+
+/** A small line chart of the samples (oldest left), scaled to their maximum. */
+function sparkline(samples, label, width = 160, height = 32) {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('data-points', String(samples.length));
+  const title = document.createElementNS(SVG, 'title');
+  title.textContent = label;
+  svg.append(title);
+  if (samples.length >= 2) {
+    const max = Math.max(...samples.map((p) => p.v), 1);
+    const t0 = samples[0].t;
+    const span = Math.max(samples[samples.length - 1].t - t0, 1);
+    const line = document.createElementNS(SVG, 'polyline');
+    line.setAttribute('points', samples.map((p) => ((p.t - t0) / span * (width - 2) + 1).toFixed(1) + ',' + (height - 1 - (p.v / max) * (height - 2)).toFixed(1)).join(' '));
+    svg.append(line);
+  }
+  return svg;
+}
+
 // ---- bytes shown safely ----------------------------------------------------------------------
 
 function hexOf(shown) {
@@ -196,7 +232,7 @@ async function topicsPage(root) {
     fill(
       body,
       table(
-        ['Topic', { label: 'Partitions', num: true }, { label: 'Replication', num: true }, { label: 'Messages', num: true }, { label: 'Size', num: true }],
+        ['Topic', { label: 'Partitions', num: true }, { label: 'Replication', num: true }, { label: 'Messages', num: true }, { label: 'Size', num: true }, { label: 'Messages/s', num: true }, 'Throughput while open'],
         last
           .filter((t) => showInternal.checked || !t.internal)
           .map((t) =>
@@ -208,6 +244,8 @@ async function topicsPage(root) {
               td(fmtNum(t.replicationFactor), true),
               td(fmtNum(t.messages), true),
               td(fmtBytes(t.sizeBytes), true),
+              el('td', { class: 'num rate' }, rateText(t.name)),
+              el('td', {}, sparkline(series.get('rate:' + t.name) || [], 'messages/s of ' + t.name)),
             ),
           ),
         { id: 'topics' },
@@ -241,8 +279,25 @@ async function topicsPage(root) {
   root.append(el('h1', {}, 'Topics'), el('label', {}, showInternal, ' Show internal topics'), body, el('h2', {}, 'Create a topic'), create);
   return async () => {
     last = await api('GET', '/api/topics');
+    // Throughput is sampled by this page: end offsets moved between two refreshes over the time
+    // between them (offsets, so a retention cut does not look like negative traffic).
+    const now = Date.now();
+    for (const t of last) {
+      const before = lastCounts.get(t.name);
+      if (t.endOffsets !== null) lastCounts.set(t.name, { t: now, end: t.endOffsets });
+      if (before && t.endOffsets !== null && now > before.t) sample('rate:' + t.name, Math.max(0, t.endOffsets - before.end) / ((now - before.t) / 1000));
+    }
     render();
   };
+}
+
+const lastCounts = new Map(); // topic -> { t, end }: the previous refresh's sum of end offsets
+
+function rateText(topic) {
+  const s = series.get('rate:' + topic);
+  if (!s || s.length === 0) return '–';
+  const v = s[s.length - 1].v;
+  return v >= 100 ? fmtNum(Math.round(v)) : v.toFixed(1);
 }
 
 async function topicPage(root, name) {
@@ -264,13 +319,20 @@ async function topicPage(root, name) {
     const mode = modeSel.value;
     fill(
       messagesBox,
-      el('p', { class: 'muted' }, 'Partition ' + m.partition + ': offsets ' + m.startOffset + '–' + (m.nextOffset - 1) + ' shown; log ' + m.logStartOffset + '–' + m.logEndOffset + '.'),
+      el(
+        'p',
+        { class: 'muted' },
+        m.partition === null
+          ? m.records.length + ' newest of ' + m.partitions.length + ' partition(s) by timestamp.'
+          : 'Partition ' + m.partition + ': offsets ' + m.startOffset + '–' + (m.nextOffset - 1) + ' shown; log ' + m.logStartOffset + '–' + m.logEndOffset + '.',
+      ),
       table(
-        [{ label: 'Offset', num: true }, 'Timestamp', 'Key', 'Value', 'Headers'],
+        [{ label: 'Partition', num: true }, { label: 'Offset', num: true }, 'Timestamp', 'Key', 'Value', 'Headers'],
         m.records.map((r) =>
           el(
             'tr',
-            { 'data-offset': r.offset },
+            { 'data-offset': r.partition + ':' + r.offset },
+            td(r.partition, true),
             td(r.offset, true),
             td(r.timestamp >= 0 ? new Date(r.timestamp).toISOString() : '–'),
             el('td', { class: 'key' }, renderBytes(r.key, mode)),
@@ -284,7 +346,7 @@ async function topicPage(root, name) {
   };
   modeSel.addEventListener('change', renderMessages);
   const loadMessages = async () => {
-    const q = new URLSearchParams({ partition: partSel.value || '0', limit: limitInput.value || '50' });
+    const q = new URLSearchParams({ partition: partSel.value || 'all', limit: limitInput.value || '50' });
     if (fromSel.value === 'offset') q.set('offset', startInput.value || '0');
     if (fromSel.value === 'timestamp') q.set('timestamp', startInput.value);
     lastMessages = await api('GET', '/api/topics/' + enc(name) + '/messages?' + q);
@@ -360,7 +422,7 @@ async function topicPage(root, name) {
     if (t.partitions.length !== partitionCount) {
       partitionCount = t.partitions.length;
       const keep = partSel.value;
-      fill(partSel, t.partitions.map((p) => el('option', { value: p.partition }, String(p.partition))));
+      fill(partSel, el('option', { value: 'all' }, 'all'), t.partitions.map((p) => el('option', { value: p.partition }, String(p.partition))));
       if (keep) partSel.value = keep;
     }
     fill(
@@ -456,6 +518,7 @@ async function groupPage(root, id) {
         el('div', { class: 'card' }, 'Assignor', el('b', {}, g.protocol || '–')),
         el('div', { class: 'card' }, 'Members', el('b', {}, String(g.members.length))),
         el('div', { class: 'card' }, 'Total lag', el('b', { id: 'total-lag' }, fmtNum(g.totalLag))),
+        el('div', { class: 'card', id: 'lag-chart' }, 'Lag while this page is open', sparkline(sample('lag:' + id, g.totalLag), 'total lag of ' + id, 220, 40)),
       ),
     );
     fill(
@@ -522,6 +585,7 @@ async function navigate() {
 }
 
 window.addEventListener('hashchange', navigate);
+document.getElementById('refresh-now').addEventListener('click', () => void refreshNow());
 setInterval(() => {
   if (autoRefresh.checked && !document.hidden) void refreshNow();
 }, REFRESH_MS);

@@ -135,6 +135,15 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
   });
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** The host name of a Host header (without the port). */
+function hostName(header: string | undefined): string {
+  if (!header) return '';
+  const m = /^(\[[^\]]*\]|[^:]*)(:\d+)?$/.exec(header);
+  return m ? m[1]! : '';
+}
+
 /** A browser sends Origin on cross-site requests: it must name this server. */
 function sameOrigin(req: http.IncomingMessage): boolean {
   const origin = req.headers.origin;
@@ -153,8 +162,13 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const files = new Map(Object.values(STATIC).map((s) => [s.file, fs.readFileSync(new URL(s.file, dir))]));
   const clients = new ClusterClients(bootstrap);
   let inFlight = 0;
+  const host = opts.host ?? '127.0.0.1';
+  const loopbackOnly = LOOPBACK.test(host);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    // Bound to loopback, the console answers only requests addressed to a loopback name: a web
+    // page whose domain was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host.
+    if (loopbackOnly && !LOOPBACK.test(hostName(req.headers.host))) return send(res, 403, 'text/plain; charset=utf-8', 'This console only answers requests for localhost\n');
     const url = new URL(req.url ?? '/', 'http://console.invalid');
     const path = url.pathname;
     if (!path.startsWith('/api/')) {
@@ -202,7 +216,6 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, host, () => {

@@ -229,6 +229,10 @@ describe('console JSON API', () => {
     expect(form.status).toBe(415);
     const cross = await call('POST', '/api/topics', { name: 'evil' }, { origin: 'http://evil.example' });
     expect(cross.status).toBe(403);
+    // DNS rebinding: a page of another domain pointed at 127.0.0.1 sends its own Host.
+    const rebound = await call('GET', '/api/topics', undefined, { host: 'evil.example:80' });
+    expect(rebound.status).toBe(403);
+    expect((await call('GET', '/api/cluster', undefined, { host: `localhost:${con.port}` })).status).toBe(200);
     const badJson = await call('POST', '/api/topics', '{nope');
     expect(badJson.status).toBe(400);
     expect(badJson.body.error).toBe('INVALID_REQUEST');

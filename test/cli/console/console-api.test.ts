@@ -192,6 +192,7 @@ describe('console JSON API', () => {
     const deadline = Date.now() + 10_000;
     do {
       g = await call('GET', '/api/groups/api-lag-group');
+      if (g.body.offsets?.[0]?.logEndOffset !== 7) await new Promise((r) => setTimeout(r, 100));
     } while (!(g.body.state === 'Stable' && g.body.offsets?.[0]?.logEndOffset === 7) && Date.now() < deadline);
     expect(g.body).toMatchObject({ state: 'Stable', protocolType: 'consumer', members: [expect.objectContaining({ clientId: 'console-api-test' })] });
 

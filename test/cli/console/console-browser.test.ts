@@ -9,6 +9,8 @@ import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XSS_SCRIPT = '<script>window.__pwned = 1</script>';
+/** Pages load over the network from a busy machine: give every poll time. */
+const POLL = { timeout: 15_000, interval: 100 };
 const XSS_IMG = '<img src=x onerror="window.__pwned = 2">';
 
 let tb: TestBroker;
@@ -77,14 +79,14 @@ describe('web console in Chromium', () => {
     await producer.send({ topic: 'web-orders', messages: [{ value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) }, { value: 'fifth' }] });
 
     await page.goto(con.url);
-    await expect.poll(() => page.locator('#cluster-id').textContent()).toMatch(/\S+/);
-    await expect.poll(() => page.locator('#brokers tbody tr').first().textContent()).toContain(String(tb.port));
+    await expect.poll(() => page.locator('#cluster-id').textContent(), POLL).toMatch(/\S+/);
+    await expect.poll(() => page.locator('#brokers tbody tr').first().textContent(), POLL).toContain(String(tb.port));
 
     await page.click('a[data-nav="topics"]');
     const row = page.locator('#topics tr[data-topic="web-orders"]');
     await row.waitFor();
     // Partitions 1, replication 1, 5 messages.
-    await expect.poll(async () => (await row.locator('td').allTextContents()).slice(0, 5)).toEqual(['web-orders', '1', '1', '5', expect.stringMatching(/B$/)]);
+    await expect.poll(async () => (await row.locator('td').allTextContents()).slice(0, 5), POLL).toEqual(['web-orders', '1', '1', '5', expect.stringMatching(/B$/)]);
 
     // Throughput as the page samples it: records arriving between two refreshes draw a peak.
     const rateRow = page.locator('#topics tr[data-topic="web-rate"]');
@@ -94,7 +96,7 @@ describe('web console in Chromium', () => {
       .poll(async () => {
         await page.click('#refresh-now');
         return rateRow.locator('svg.spark polyline').getAttribute('points', { timeout: 500 }).catch(() => null);
-      })
+      }, { ...POLL, interval: 300 })
       .toMatch(/,1\.0( |$)/);
 
     await row.locator('a').click();
@@ -113,15 +115,15 @@ describe('web console in Chromium', () => {
 
     await page.click('a[data-nav="groups"]');
     await page.locator('#groups tr[data-group="web-group"] a').click();
-    await expect.poll(() => page.locator('#group-state').textContent()).toBe('Empty');
-    await expect.poll(() => page.locator('#offsets tr[data-partition="web-orders:0"] td').allTextContents()).toEqual(['web-orders', '0', '3', '6', '3', '–']);
+    await expect.poll(() => page.locator('#group-state').textContent(), POLL).toBe('Empty');
+    await expect.poll(() => page.locator('#offsets tr[data-partition="web-orders:0"] td').allTextContents(), POLL).toEqual(['web-orders', '0', '3', '6', '3', '–']);
     expect(await page.locator('#total-lag').textContent()).toBe('3');
 
     // Reset the (empty) group to the earliest offset through the UI.
     await page.selectOption('#reset-offsets select[name="to"]', 'earliest');
     await page.click('#reset-offsets button');
     await page.locator('.result.ok', { hasText: 'Committed new offsets for 1 partition' }).waitFor();
-    await expect.poll(() => page.locator('#total-lag').textContent()).toBe('6');
+    await expect.poll(() => page.locator('#total-lag').textContent(), POLL).toBe('6');
     // Lag over time: the samples before and after the reset are on the chart.
     expect(Number(await page.locator('#lag-chart svg').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#lag-chart svg polyline').count()).toBe(1);
@@ -184,7 +186,7 @@ describe('web console in Chromium', () => {
     await page.fill('#delete-topic input[name="confirm"]', 'web-created');
     await page.click('#delete-topic button');
     await page.waitForURL(/#\/topics$/);
-    await expect.poll(topicNames).not.toContain('web-created');
+    await expect.poll(topicNames, POLL).not.toContain('web-created');
     await page.locator('#topics tr[data-topic="web-orders"]').waitFor();
     expect(await page.locator('#topics tr[data-topic="web-created"]').count()).toBe(0);
   });

@@ -28,8 +28,11 @@ export function showBytes(b: Buffer | null | undefined): ShownBytes | null {
   const shown = b.subarray(0, SHOWN_BYTES);
   let text: string | null = null;
   try {
-    // A cut in the middle of a multi-byte character is not a reason to call it binary.
-    text = utf8.decode(shown, { stream: shown.length < b.length });
+    // A cut in the middle of a multi-byte character is not a reason to call it binary: a
+    // streaming decode holds the partial character back. That state lives in the decoder, so a
+    // cut value gets a decoder of its own.
+    const cut = shown.length < b.length;
+    text = (cut ? new TextDecoder('utf-8', { fatal: true }) : utf8).decode(shown, { stream: cut });
     // Control characters other than tab, newline and carriage return: not text.
     if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) text = null;
   } catch {

@@ -187,7 +187,8 @@ function renderBytes(shown, mode) {
     {},
     el('pre', { class: 'data' }, text),
     el('span', { class: 'tag' }, kind),
-    shown.truncated ? el('span', { class: 'tag' }, 'first ' + fmtBytes(text.length) + ' of ' + fmtBytes(shown.size)) : null,
+    // The server cuts long fields at 16 KiB for display.
+    shown.truncated ? el('span', { class: 'tag' }, 'first 16 KiB of ' + fmtBytes(shown.size)) : null,
   );
 }
 

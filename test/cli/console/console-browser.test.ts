@@ -12,6 +12,7 @@ const XSS_SCRIPT = '<script>window.__pwned = 1</script>';
 /** Pages load over the network from a busy machine: give every poll time. */
 const POLL = { timeout: 15_000, interval: 100 };
 const XSS_IMG = '<img src=x onerror="window.__pwned = 2">';
+const EVIL_GROUP = '<img src=x onerror=window.__pwned=3>';
 
 let tb: TestBroker;
 let con: ConsoleServer;
@@ -76,6 +77,11 @@ describe('web console in Chromium', () => {
     });
     await consumer.commitOffsets([{ topic: 'web-orders', partition: 0, offset: '3' }]);
     await consumer.disconnect();
+    // Group ids are untrusted too.
+    const groupAdmin = kafka.admin();
+    await groupAdmin.connect();
+    await groupAdmin.setOffsets({ groupId: EVIL_GROUP, topic: 'web-orders', partitions: [{ partition: 0, offset: '1' }] });
+    await groupAdmin.disconnect();
     await producer.send({ topic: 'web-orders', messages: [{ value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) }, { value: 'fifth' }] });
 
     await page.goto(con.url);
@@ -114,6 +120,8 @@ describe('web console in Chromium', () => {
     await page.locator('#message-table td.value pre', { hasText: 'arrived later' }).waitFor({ timeout: 15_000 });
 
     await page.click('a[data-nav="groups"]');
+    await page.locator(`#groups tr[data-group="${EVIL_GROUP}"] a`, { hasText: EVIL_GROUP }).waitFor();
+    expect(await page.locator('#groups img').count()).toBe(0);
     await page.locator('#groups tr[data-group="web-group"] a').click();
     await expect.poll(() => page.locator('#group-state').textContent(), POLL).toBe('Empty');
     await expect.poll(() => page.locator('#offsets tr[data-partition="web-orders:0"] td').allTextContents(), POLL).toEqual(['web-orders', '0', '3', '6', '3', '–']);
@@ -132,6 +140,13 @@ describe('web console in Chromium', () => {
     const [committed] = await check.fetchOffsets({ groupId: 'web-group', topics: ['web-orders'] });
     await check.disconnect();
     expect(committed!.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '0' })]);
+
+    // The untrusted group's own page renders its id as text too.
+    await page.goto(con.url + '#/groups/' + encodeURIComponent(EVIL_GROUP));
+    await expect.poll(() => page.locator('#group-id').textContent(), POLL).toBe(EVIL_GROUP);
+    await expect.poll(() => page.locator('#total-lag').textContent(), POLL).toBe('5');
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
   it('creates a topic, produces a message and deletes the topic through the UI', async () => {

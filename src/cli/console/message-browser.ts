@@ -11,6 +11,13 @@ const SHOWN_BYTES = 16 * 1024;
 const FETCH_BYTES = 1 << 20;
 /** Fetch round trips per request: a partition of tiny or filtered records still ends quickly. */
 const MAX_FETCHES = 20;
+/**
+ * Record bytes (keys, values, headers) read per partition and request: with the per-field display
+ * cut and MAX_RECORDS this bounds what one request holds in memory (a whole topic is read
+ * PARALLEL_PARTITIONS partitions at a time, each with TOPIC_PARTITION_BUDGET).
+ */
+const PARTITION_BUDGET = 8 << 20;
+const TOPIC_PARTITION_BUDGET = 1 << 20;
 
 export interface ShownBytes {
   size: number;
@@ -54,7 +61,7 @@ export interface BrowseQuery {
 /** Partitions read at once when browsing a whole topic. */
 const PARALLEL_PARTITIONS = 8;
 
-type Record_ = Awaited<ReturnType<typeof browsePartition>>['records'][number];
+type BrowsedRecord = Awaited<ReturnType<typeof browsePartition>>['records'][number];
 
 /**
  * Every partition of the topic: the last `limit` records by timestamp (each partition's last
@@ -66,13 +73,20 @@ export async function browseTopic(c: ClusterClients, topic: string, q: Omit<Brow
   checkLimit(q.limit);
   const consumer = await c.consumer();
   const t = await topicMetadata(consumer, topic);
-  const parts: Awaited<ReturnType<typeof browsePartition>>[] = [];
+  const partitions = [];
+  let records: BrowsedRecord[] = [];
   const indexes = t.partitions.map((_, i) => i);
-  for (let i = 0; i < indexes.length; i += PARALLEL_PARTITIONS)
-    parts.push(...(await Promise.all(indexes.slice(i, i + PARALLEL_PARTITIONS).map((partition) => browsePartition(c, topic, t, { ...q, partition })))));
-  const all: Record_[] = parts.flatMap((p) => p.records).sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-  const records = q.timestamp !== undefined ? all.slice(0, q.limit) : all.slice(Math.max(0, all.length - q.limit));
-  return { topic, partition: null, partitions: parts.map(({ records: _r, ...rest }) => rest), records };
+  for (let i = 0; i < indexes.length; i += PARALLEL_PARTITIONS) {
+    const chunk = await Promise.all(indexes.slice(i, i + PARALLEL_PARTITIONS).map((partition) => browsePartition(c, topic, t, { ...q, partition }, TOPIC_PARTITION_BUDGET)));
+    for (const { records: got, ...rest } of chunk) {
+      partitions.push(rest);
+      records.push(...got);
+    }
+    // Keep only what can still be shown, so a topic of many partitions never piles up records.
+    records.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
+    records = q.timestamp !== undefined ? records.slice(0, q.limit) : records.slice(Math.max(0, records.length - q.limit));
+  }
+  return { topic, partition: null, partitions, records };
 }
 
 function checkLimit(limit: number): void {
@@ -83,10 +97,10 @@ export async function browseMessages(c: ClusterClients, topic: string, q: Browse
   checkLimit(q.limit);
   const consumer = await c.consumer();
   const t = await topicMetadata(consumer, topic);
-  return browsePartition(c, topic, t, q);
+  return browsePartition(c, topic, t, q, PARTITION_BUDGET);
 }
 
-async function browsePartition(c: ClusterClients, topic: string, t: Awaited<ReturnType<typeof topicMetadata>>, q: BrowseQuery) {
+async function browsePartition(c: ClusterClients, topic: string, t: Awaited<ReturnType<typeof topicMetadata>>, q: BrowseQuery, budgetBytes: number) {
   const consumer = await c.consumer();
   const part = t.partitions[q.partition];
   if (!Number.isInteger(q.partition) || !part) throw new ConsoleRequestError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} has no partition ${q.partition}`, 404);
@@ -104,7 +118,8 @@ async function browsePartition(c: ClusterClients, topic: string, t: Awaited<Retu
 
   const records = [];
   let next = start;
-  for (let i = 0; i < MAX_FETCHES && next < hi && records.length < q.limit; i++) {
+  let bytes = 0;
+  for (let i = 0; i < MAX_FETCHES && next < hi && records.length < q.limit && bytes < budgetBytes; i++) {
     const res = await consumer.fetch({
       node: part.leader,
       maxWaitTime: 100,
@@ -118,13 +133,21 @@ async function browsePartition(c: ClusterClients, topic: string, t: Awaited<Retu
       throw Object.assign(new Error(`Fetch ${topic}[${q.partition}] failed: ${name}`), { apiId: name, apiCode: p.errorCode });
     }
     const before = next;
+    let full = false;
     for (const batch of p.records ?? []) {
       const after = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
       // Control batches (transaction markers) take an offset but are not messages.
       if ((batch.attributes & 0x20) === 0) {
         for (const r of batch.records) {
           const offset = batch.firstOffset + BigInt(r.offsetDelta);
-          if (offset < next || records.length >= q.limit) continue;
+          if (offset < next) continue;
+          if (records.length >= q.limit) {
+            // nextOffset: where a following page starts, the first record not shown.
+            next = offset;
+            full = true;
+            break;
+          }
+          bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + (k?.length ?? 0) + (v?.length ?? 0), 0);
           records.push({
             partition: q.partition,
             offset: Number(offset),
@@ -135,9 +158,10 @@ async function browsePartition(c: ClusterClients, topic: string, t: Awaited<Retu
           });
         }
       }
+      if (full) break;
       if (after > next) next = after;
     }
-    if (next === before) break;
+    if (full || next === before) break;
   }
   return { topic, partition: q.partition, logStartOffset: Number(lo), logEndOffset: Number(hi), startOffset: Number(start), nextOffset: Number(next), records };
 }

@@ -106,6 +106,8 @@ describe('console JSON API', () => {
 
     const fromZero = await call('GET', '/api/topics/api-orders/messages?partition=0&offset=0&limit=1');
     expect(fromZero.body.records).toHaveLength(1);
+    // The next page starts at the first record not shown, though all three share one batch.
+    expect(fromZero.body.nextOffset).toBe(1);
     expect(fromZero.body.records[0]).toMatchObject({ offset: 0, key: { text: 'k1' }, headers: [{ key: 'trace', value: { text: 'abc' } }] });
 
     // Long values are cut for display at 16 KiB with their size reported; a cut inside a

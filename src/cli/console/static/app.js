@@ -326,6 +326,9 @@ async function topicPage(root, name) {
         m.partition === null
           ? m.records.length + ' newest of ' + m.partitions.length + ' partition(s) by timestamp.'
           : 'Partition ' + m.partition + ': offsets ' + m.startOffset + '–' + (m.nextOffset - 1) + ' shown; log ' + m.logStartOffset + '–' + m.logEndOffset + '.',
+        m.partition !== null && m.nextOffset < m.logEndOffset
+          ? el('button', { type: 'button', class: 'plain', id: 'next-page', onclick: () => nextPage(m.nextOffset) }, 'Next ' + (limitInput.value || '50') + ' →')
+          : null,
       ),
       table(
         [{ label: 'Partition', num: true }, { label: 'Offset', num: true }, 'Timestamp', 'Key', 'Value', 'Headers'],
@@ -346,6 +349,11 @@ async function topicPage(root, name) {
     );
   };
   modeSel.addEventListener('change', renderMessages);
+  const nextPage = (offset) => {
+    fromSel.value = 'offset';
+    startInput.value = String(offset);
+    loadMessages().catch(showError);
+  };
   const loadMessages = async () => {
     const q = new URLSearchParams({ partition: partSel.value || 'all', limit: limitInput.value || '50' });
     if (fromSel.value === 'offset') q.set('offset', startInput.value || '0');

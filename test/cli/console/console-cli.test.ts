@@ -1,4 +1,5 @@
-// `tributary console --bootstrap ...` and `tributary start --console=PORT`, in-process through
+// `tributary console --bootstrap ...` and `tributary start --console=PORT` (or the
+// tributary.console.port key), in-process through
 // runCli with fake signals: each prints (or logs) the console's URL, the console answers over
 // HTTP about the right cluster, and a signal stops it.
 import fs from 'node:fs/promises';
@@ -74,11 +75,14 @@ describe('tributary console', () => {
     expect(h.out.join('')).toMatch(/^  console\s+Web console/m);
   });
 
-  it('start --console=0 runs the console beside the broker and closes both on SIGTERM', async () => {
+  it.each([
+    ['start --console=0', ['--console=0']],
+    ['tributary.console.port=0', ['--override', 'tributary.console.port=0']],
+  ])('%s runs the console beside the broker and closes both on SIGTERM', async (_name, consoleArgs) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-console-start-'));
     try {
       const h = harness();
-      const done = runCli(['start', '--console=0', '--override', `log.dirs=${dir}`, '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', 'tributary.log.format=json'], h.deps);
+      const done = runCli(['start', ...consoleArgs, '--override', `log.dirs=${dir}`, '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', 'tributary.log.format=json'], h.deps);
       const ready = await until(() => h.log.map((l) => JSON.parse(l) as { msg: string; bootstrap?: string; console?: string }).find((m) => m.msg === 'ready'), 'the ready line');
       expect(ready.console).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const port = Number(ready.bootstrap!.split(':').pop());

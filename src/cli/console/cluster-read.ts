@@ -6,17 +6,9 @@ import { version } from '../../version.js';
 import { committedWithEnds, logOffsets } from '../client/group-command.js';
 import { topicMetadata, type ClusterClients } from './cluster-clients.js';
 import { ConsoleRequestError } from './console-errors.js';
+import { describeGroup, kafkaGroupState, listAllGroups } from './group-describe.js';
 
 type Admin = import('@platformatic/kafka').Admin;
-
-/** The client says STABLE, PREPARING_REBALANCE; Kafka's tools say Stable, PreparingRebalance. */
-export function kafkaGroupState(s: string): string {
-  return s
-    .toLowerCase()
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-}
 
 export async function clusterOverview(c: ClusterClients) {
   const admin = await c.admin();
@@ -113,28 +105,19 @@ export async function topicDetail(c: ClusterClients, name: string) {
 }
 
 export async function groupList(c: ClusterClients) {
-  const admin = await c.admin();
-  const groups = [...(await admin.listGroups()).values()].sort((a, b) => a.id.localeCompare(b.id));
+  const groups = [...(await listAllGroups(c)).values()].sort((a, b) => a.id.localeCompare(b.id));
   return groups.map((g) => ({ id: g.id, state: kafkaGroupState(g.state), protocolType: g.protocolType || null, type: g.groupType || null }));
 }
 
 export async function groupDetail(c: ClusterClients, id: string) {
   const admin = await c.admin();
-  const g = (await admin.describeGroups({ groups: [id] })).get(id);
+  const g = await describeGroup(c, id);
   const owner = new Map<string, string>();
-  const members = [...(g?.members.values() ?? [])].map((m) => {
-    const assigned: { topic: string; partitions: number[] }[] = [];
-    for (const [topic, a] of m.assignments ?? []) {
-      assigned.push({ topic, partitions: [...a.partitions] });
-      for (const p of a.partitions) owner.set(`${topic}:${p}`, m.id);
-    }
-    return { memberId: m.id, groupInstanceId: m.groupInstanceId ?? null, clientId: m.clientId, host: m.clientHost, assignments: assigned };
-  });
+  for (const m of g.members) for (const a of m.assignments) for (const p of a.partitions) owner.set(`${a.topic}:${p}`, m.memberId);
   const committed = await committedWithEnds(admin, id);
   const offsets = committed
     .map((x) => ({ topic: x.topic, partition: x.partition, committedOffset: x.offset, logStartOffset: x.logStartOffset, logEndOffset: x.logEndOffset, lag: Math.max(0, x.logEndOffset - x.offset), memberId: owner.get(`${x.topic}:${x.partition}`) ?? null }))
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-  const state = kafkaGroupState(g?.state ?? 'DEAD');
-  if (state === 'Dead' && offsets.length === 0) throw new ConsoleRequestError('GROUP_ID_NOT_FOUND', `The group id ${id} was not found`, 404);
-  return { id, state, protocolType: g?.protocolType || null, protocol: g?.protocol || null, members, offsets, totalLag: offsets.reduce((s, o) => s + o.lag, 0) };
+  if (g.state === 'Dead' && offsets.length === 0) throw new ConsoleRequestError('GROUP_ID_NOT_FOUND', `The group id ${id} was not found`, 404);
+  return { id, state: g.state, type: g.type, protocolType: g.protocolType, protocol: g.protocol, members: g.members, offsets, totalLag: offsets.reduce((s, o) => s + o.lag, 0) };
 }

@@ -3,7 +3,7 @@
 // INVALID_REQUEST instead of whatever the client library would make of it.
 import { logOffsets } from '../client/group-command.js';
 import { topicMetadata, type ClusterClients } from './cluster-clients.js';
-import { kafkaGroupState } from './cluster-read.js';
+import { describeGroup } from './group-describe.js';
 import { ConsoleRequestError } from './console-errors.js';
 
 const invalid = (msg: string) => new ConsoleRequestError('INVALID_REQUEST', msg);
@@ -85,10 +85,10 @@ export async function resetGroupOffsets(c: ClusterClients, group: string, body: 
   if (to === 'offset' && target === undefined) throw invalid('offset is required with to=offset');
   const onlyTopic = optString(o, 'topic') || undefined;
   const admin = await c.admin();
-  const g = (await admin.describeGroups({ groups: [group] })).get(group);
-  if ((g?.members.size ?? 0) > 0)
+  const g = await describeGroup(c, group);
+  if (g.members.length > 0)
     // kafka-consumer-groups.sh refuses the same way; NON_EMPTY_GROUP is Kafka's name for it.
-    throw new ConsoleRequestError('NON_EMPTY_GROUP', `Offsets can only be reset if the group ${group} is inactive, but the current state is ${kafkaGroupState(g!.state)}`, 409);
+    throw new ConsoleRequestError('NON_EMPTY_GROUP', `Offsets can only be reset if the group ${group} is inactive, but the current state is ${g.state}`, 409);
   const [res] = await admin.listConsumerGroupOffsets({ groups: [group] });
   const parts = (res?.topics ?? []).flatMap((t) => t.partitions.map((p) => [t.name, p.partitionIndex] as const)).filter(([t]) => !onlyTopic || t === onlyTopic);
   if (parts.length === 0) throw new ConsoleRequestError('GROUP_ID_NOT_FOUND', `Group ${group} has no committed offsets${onlyTopic ? ` for topic ${onlyTopic}` : ''}`, 404);

@@ -228,6 +228,39 @@ describe('console JSON API', () => {
     expect(unknown.body.error).toBe('GROUP_ID_NOT_FOUND');
   });
 
+  it('lists and describes a KIP-848 consumer group (group.protocol=consumer) with its members', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'api-848', numPartitions: 2 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'api-848', messages: [{ partition: 0, value: 'a' }, { partition: 1, value: 'b' }, { partition: 1, value: 'c' }] });
+    await producer.disconnect();
+    const { Consumer } = await import('@platformatic/kafka');
+    const consumer = new Consumer({ clientId: 'console-848', groupId: 'api-848-group', bootstrapBrokers: [tb.bootstrap], groupProtocol: 'consumer' } as never);
+    const stream = await consumer.consume({ topics: ['api-848'], mode: 'earliest', autocommit: false } as never);
+    try {
+      let seen = 0;
+      await new Promise<void>((resolve) => stream.on('data', () => void (++seen === 3 && resolve())));
+      await consumer.commit({ offsets: [{ topic: 'api-848', partition: 0, offset: 1n, leaderEpoch: -1 }, { topic: 'api-848', partition: 1, offset: 1n, leaderEpoch: -1 }] });
+
+      const list = await call('GET', '/api/groups');
+      expect(list.body).toContainEqual({ id: 'api-848-group', state: 'Stable', protocolType: 'consumer', type: 'consumer' });
+      const g = await call('GET', '/api/groups/api-848-group');
+      expect(g.status, JSON.stringify(g.body)).toBe(200);
+      expect(g.body).toMatchObject({ state: 'Stable', type: 'consumer', totalLag: 1 });
+      expect(g.body.members).toEqual([expect.objectContaining({ clientId: 'console-848', assignments: [{ topic: 'api-848', partitions: [0, 1] }] })]);
+      expect(g.body.offsets.map((o: { memberId: string | null }) => o.memberId)).toEqual([g.body.members[0].memberId, g.body.members[0].memberId]);
+      const refused = await call('POST', '/api/groups/api-848-group/reset-offsets', { to: 'earliest' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toBe('NON_EMPTY_GROUP');
+    } finally {
+      await stream.close();
+      await consumer.close(true);
+    }
+  });
+
   it('answers 404, 405, 413, 415 and refuses cross-origin writes', async () => {
     expect((await call('GET', '/nope')).status).toBe(404);
     const noApi = await call('GET', '/api/nope');

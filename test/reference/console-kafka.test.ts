@@ -1,7 +1,8 @@
 // The web console against Apache Kafka itself (the reference broker of helpers/kafka-reference.ts):
 // it claims to work with any Kafka-compatible cluster because it only speaks the Kafka protocol.
 // One smoke test in Chromium: the topics page lists a topic kafkajs made, with its message count,
-// and its page shows the newest records of both partitions. Costs one Kafka JVM start (10-40 s on a busy 2-core machine).
+// its page shows the newest records of both partitions, and a group's page its lag. Costs one
+// Kafka JVM start (10-40 s on a busy 2-core machine).
 import { Kafka, logLevel } from 'kafkajs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('web console on Apache Kafka', () => {
-  it('lists a topic with its messages and shows them', async () => {
+  it('lists a topic with its messages, shows them, and shows a group with its lag', async () => {
     const client = new Kafka({ brokers: [kafka.bootstrap], clientId: 'console-kafka-test', logLevel: logLevel.NOTHING });
     const admin = client.admin();
     await admin.connect();
@@ -43,6 +44,16 @@ describe('web console on Apache Kafka', () => {
     await row.locator('a').click();
     await page.locator('#message-table td.value pre', { hasText: 'hello <kafka>' }).waitFor();
     expect(await page.locator('#message-table td.value pre').allTextContents()).toEqual(['hello <kafka>', 'second', 'third']);
+
+    // A group with committed offsets: its lag per partition.
+    const groupAdmin = client.admin();
+    await groupAdmin.connect();
+    await groupAdmin.setOffsets({ groupId: 'on-kafka-group', topic: 'on-kafka', partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '0' }] });
+    await groupAdmin.disconnect();
+    await page.goto(con.url + '#/groups');
+    await page.locator('#groups tr[data-group="on-kafka-group"] a').click();
+    await expect.poll(() => page.locator('#total-lag').textContent(), { timeout: 15_000 }).toBe('2');
+    expect(await page.locator('#group-state').textContent()).toBe('Empty');
     await page.close();
   });
 });

@@ -37,8 +37,11 @@ export interface ConsoleServer {
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  // The page's ES modules (no bundler: the browser loads each).
+  ...Object.fromEntries(
+    ['app.js', 'dom.js', 'refresh.js', 'charts.js', 'bytes.js', 'overview-page.js', 'topic-pages.js', 'group-pages.js'].map((file) => [`/${file}`, { file, type: 'text/javascript; charset=utf-8' }]),
+  ),
 };
 
 // The page runs only its own script and style: untrusted record contents can never run as code

@@ -62,7 +62,7 @@ describe('console JSON API', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(page.body).toContain('<script src="app.js"');
+    expect(page.body).toContain('<script type="module" src="app.js"');
     expect((await call('GET', '/app.js')).status).toBe(200);
   });
 

@@ -3,6 +3,7 @@
 // runCli with fake signals: each prints (or logs) the console's URL, the console answers over
 // HTTP about the right cluster, and a signal stops it.
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,31 @@ describe('tributary console', () => {
       expect(await done).toBe(0);
       await expect(fetch(ready.console!)).rejects.toThrow();
     } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a console port that cannot be bound stops start with exit 1, after closing the broker', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as net.AddressInfo).port;
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-console-busy-'));
+    try {
+      const h = harness();
+      const code = await runCli(['start', `--console=${port}`, '--override', `log.dirs=${dir}`, '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', 'tributary.log.format=json'], h.deps);
+      expect(code).toBe(1);
+      const msgs = h.log.map((l) => JSON.parse(l) as { msg: string; code?: string });
+      expect(msgs).toContainEqual(expect.objectContaining({ msg: 'web console failed to start', code: 'EADDRINUSE' }));
+      expect(msgs.map((m) => m.msg)).not.toContain('ready');
+      // The broker was closed: its data dir is free for the next broker.
+      const next = await runCli(['start', '--console=0', '--override', `log.dirs=${dir}`, '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', 'tributary.log.format=json'], (() => {
+        const h2 = harness();
+        void until(() => h2.log.find((l) => l.includes('"ready"')), 'the second ready line').then(() => h2.signal('SIGTERM'));
+        return h2.deps;
+      })());
+      expect(next).toBe(0);
+    } finally {
+      busy.close();
       await fs.rm(dir, { recursive: true, force: true });
     }
   });

@@ -140,6 +140,7 @@ describe('web console in Chromium', () => {
     expect(await page.locator('#groups img').count()).toBe(0);
     await page.locator('#groups tr[data-group="web-group"] a').click();
     await expect.poll(() => page.locator('#group-state').textContent(), POLL).toBe('Empty');
+    expect(await page.locator('#group-type').textContent()).toBe('classic');
     await expect.poll(() => page.locator('#offsets tr[data-partition="web-orders:0"] td').allTextContents(), POLL).toEqual(['web-orders', '0', '3', '6', '3', '–']);
     expect(await page.locator('#total-lag').textContent()).toBe('3');
 

@@ -59,6 +59,8 @@ export async function groupPage(root, id) {
         { class: 'cards' },
         el('div', { class: 'card' }, 'State', el('b', { id: 'group-state' }, g.state)),
         el('div', { class: 'card' }, 'Protocol type', el('b', {}, g.protocolType || '–')),
+        // classic (JoinGroup/SyncGroup) or consumer (KIP-848, group.protocol=consumer).
+        el('div', { class: 'card' }, 'Group type', el('b', { id: 'group-type' }, g.type || '–')),
         el('div', { class: 'card' }, 'Assignor', el('b', {}, g.protocol || '–')),
         el('div', { class: 'card' }, 'Members', el('b', {}, String(g.members.length))),
         el('div', { class: 'card' }, 'Total lag', el('b', { id: 'total-lag' }, fmtNum(g.totalLag))),

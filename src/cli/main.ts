@@ -20,6 +20,7 @@ import { CONSUME_USAGE, consumeHelp, runConsumeCommand } from './client/consume-
 import { GROUP_USAGE, groupHelp, runGroupCommand } from './client/group-command.js';
 import { BENCH_USAGE, benchHelp, runBenchCommand } from './bench/bench-command.js';
 import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
+import { CONSOLE_USAGE, consoleHelp, runConsoleCommand } from './console/console-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
 export interface CliDeps {
@@ -51,7 +52,7 @@ const BOOTSTRAP_OPTION = ['--bootstrap-server host:port', 'The broker to talk to
 const COMMANDS: readonly Command[] = [
   {
     name: 'start',
-    usage: 'start [server.properties] [--override key=value ...] [--generate-tls]',
+    usage: 'start [server.properties] [--override key=value ...] [--generate-tls] [--console[=PORT]]',
     summary: 'Run the broker until SIGINT/SIGTERM (the default command)',
     run: runStart,
   },
@@ -89,6 +90,13 @@ const COMMANDS: readonly Command[] = [
     summary: 'Cluster id, controller and brokers',
     run: runClusterCommand,
     help: clusterHelp,
+  },
+  {
+    name: 'console',
+    usage: CONSOLE_USAGE,
+    summary: 'Web console for any Kafka-compatible cluster: topics, messages, groups and lag',
+    run: runConsoleCommand,
+    help: consoleHelp,
   },
   {
     name: 'bench',

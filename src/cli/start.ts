@@ -1,6 +1,7 @@
-// `tributary start [server.properties] [--override key=value ...]`: load the configuration, start
-// the broker, and run until SIGINT/SIGTERM. The first signal closes the broker gracefully (bounded
-// by tributary.shutdown.timeout.ms); a second one exits at once.
+// `tributary start [server.properties] [--override key=value ...] [--console[=PORT]]`: load the
+// configuration, start the broker (and the web console beside it, pointed at it), and run until
+// SIGINT/SIGTERM. The first signal closes the broker gracefully (bounded by
+// tributary.shutdown.timeout.ms); a second one exits at once.
 import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -8,6 +9,8 @@ import type { CliDeps } from './main.js';
 import { clientSettingsText, generateTls } from '../auth/generate-tls.js';
 import { PARENT_EXITED } from './parent-watch.js';
 import { closestKey } from '../config/did-you-mean.js';
+import { parsePort } from './console/console-command.js';
+import type { ConsoleServer } from './console/console-server.js';
 
 /** The contract of src/broker.ts (owned by the broker lead). */
 export type StartBroker = (config: BrokerConfig, logger: Logger) => Promise<{ close(): Promise<void>; port: number; bootstrap?: string }>;
@@ -21,22 +24,30 @@ export interface StartArgs {
   help: boolean;
   /** --generate-tls: local CA + broker certificate, and an SSL listener if none uses TLS. */
   generateTls: boolean;
+  /** --console[=PORT]: the web console beside the broker, on loopback; null = off. */
+  consolePort: number | null;
 }
 
 /** Parse start's arguments; returns an error string for usage mistakes. */
 export function parseStartArgs(args: readonly string[]): StartArgs | { error: string } {
-  const out: StartArgs = { overrides: [], help: false, generateTls: false };
+  const out: StartArgs = { overrides: [], help: false, generateTls: false, consolePort: null };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--help' || a === '-h') out.help = true;
     else if (a === '--generate-tls') out.generateTls = true;
+    else if (a === '--console') out.consolePort = 8080;
+    else if (a.startsWith('--console=')) {
+      const port = parsePort(a.slice('--console='.length), 8080);
+      if (port === null) return { error: `--console=PORT needs a port from 0 to 65535, got '${a.slice('--console='.length)}'` };
+      out.consolePort = port;
+    }
     else if (a === '--override') {
       const v = args[++i];
       if (v === undefined) return { error: '--override needs a key=value argument' };
       out.overrides.push(v);
     } else if (a.startsWith('--override=')) out.overrides.push(a.slice('--override='.length));
     else if (a.startsWith('-') && a !== '-') {
-      const near = closestKey(a.split('=')[0]!, ['--override', '--help']);
+      const near = closestKey(a.split('=')[0]!, ['--override', '--help', '--generate-tls', '--console']);
       return { error: `unknown option ${a}${near ? ` (did you mean ${near}?)` : ''}` };
     }
     else if (out.file === undefined) out.file = a;
@@ -97,8 +108,23 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
     logger.error('broker failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
     return 1;
   }
+  const bootstrap = broker.bootstrap ?? `127.0.0.1:${broker.port}`;
+  // The web console talks to the broker over the Kafka protocol like any other client.
+  let consoleServer: ConsoleServer | null = null;
+  const configuredPort = config.get('tributary.console.port') as number;
+  const consolePort = parsed.consolePort ?? (configuredPort >= 0 ? configuredPort : null);
+  if (consolePort !== null) {
+    try {
+      const { startConsole } = await import('./console/console-server.js');
+      consoleServer = await startConsole({ bootstrap, port: consolePort, host: config.get('tributary.console.host') as string });
+    } catch (err) {
+      logger.error('web console failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+      await broker.close().catch(() => undefined);
+      return 1;
+    }
+  }
   // The one line to look for: where clients connect.
-  logger.info('ready', { bootstrap: broker.bootstrap ?? `127.0.0.1:${broker.port}`, nodeId: config.nodeId, logDirs: config.logDirs });
+  logger.info('ready', { bootstrap, nodeId: config.nodeId, logDirs: config.logDirs, ...(consoleServer ? { console: consoleServer.url } : {}) });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -120,7 +146,9 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
         deps.forceExit(1);
       }, timeoutMs);
       timer.unref();
-      broker.close().then(
+      // The console first, so it stops asking the broker while the broker shuts down.
+      const closing = consoleServer ? consoleServer.close().catch(() => undefined).then(() => broker.close()) : broker.close();
+      closing.then(
         () => {
           clearTimeout(timer);
           unsubscribe();

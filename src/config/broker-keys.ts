@@ -303,6 +303,10 @@ export const BROKER_KEYS = {
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
   'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),
 
+  // ---- web console (src/cli/console, started by `tributary start`) ----
+  'tributary.console.port': int(-1, { min: -1, max: 65535, doc: 'Port of the web console beside the broker (also `start --console[=PORT]`); -1 = off, 0 = any free port.' }),
+  'tributary.console.host': str('127.0.0.1', { doc: 'Address the web console binds to. It has no login: bind it beyond loopback only behind your own access control.' }),
+
   // ---- Tributary's own knobs ----
   'tributary.max.inflight.requests.per.connection': int(100, {
     min: 1,

@@ -37,7 +37,7 @@ describe('tributary binary', () => {
   });
 
   it('every command answers --help with exit 0, and all help fits 80 columns', async () => {
-    const commands = [[], ['start'], ['tier'], ['tier', 'status'], ['aggregations'], ['aggregations', 'status'], ['contribute'], ['topic'], ['topic', 'create'], ['produce'], ['consume'], ['group'], ['group', 'describe'], ['cluster'], ['bench'], ['bench', 'produce'], ['help'], ['version']];
+    const commands = [[], ['start'], ['tier'], ['tier', 'status'], ['aggregations'], ['aggregations', 'status'], ['contribute'], ['topic'], ['topic', 'create'], ['produce'], ['consume'], ['group'], ['group', 'describe'], ['cluster'], ['console'], ['bench'], ['bench', 'produce'], ['help'], ['version']];
     for (const args of commands) {
       for (const flag of ['--help', '-h']) {
         const h = harness();
@@ -125,8 +125,13 @@ describe('parseStartArgs', () => {
       overrides: ['a=1', 'b=2=3'],
       help: false,
       generateTls: false,
+      consolePort: null,
     });
     expect(parseStartArgs(['--generate-tls'])).toMatchObject({ generateTls: true });
+    expect(parseStartArgs(['--console'])).toMatchObject({ consolePort: 8080 });
+    expect(parseStartArgs(['--console=9000'])).toMatchObject({ consolePort: 9000 });
+    expect(parseStartArgs(['--console=http'])).toHaveProperty('error');
+    expect(parseStartArgs(['--consol'])).toMatchObject({ error: expect.stringContaining('did you mean --console') });
   });
 
   it('rejects a dangling --override, a malformed override and two files', () => {

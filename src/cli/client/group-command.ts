@@ -90,14 +90,14 @@ interface OffsetRow {
 }
 
 /** Committed offsets of a group with the log start/end offsets of those partitions. */
-async function committedWithEnds(admin: Admin, group: string, topics?: { name: string; partitionIndexes: number[] }[]) {
+export async function committedWithEnds(admin: Admin, group: string, topics?: { name: string; partitionIndexes: number[] }[]) {
   const [res] = await admin.listConsumerGroupOffsets({ groups: [topics ? { groupId: group, topics } : group] });
   const committed = (res?.topics ?? []).flatMap((t) => t.partitions.map((x) => ({ topic: t.name, partition: x.partitionIndex, offset: Number(x.committedOffset) })));
   const ends = await logOffsets(admin, committed.map((c) => [c.topic, c.partition] as const));
   return committed.map((c) => ({ ...c, ...ends.get(`${c.topic}:${c.partition}`)! }));
 }
 
-async function logOffsets(admin: Admin, parts: readonly (readonly [string, number])[], timestamp?: bigint) {
+export async function logOffsets(admin: Admin, parts: readonly (readonly [string, number])[], timestamp?: bigint) {
   const byTopic = new Map<string, number[]>();
   for (const [t, i] of parts) byTopic.set(t, [...(byTopic.get(t) ?? []), i]);
   const ask = async (ts: bigint) =>

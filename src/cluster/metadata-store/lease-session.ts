@@ -19,6 +19,7 @@ export class LeaseSession {
   private inFlight = false;
   private lostReason: string | undefined;
   private closed = false;
+  private revoked = false;
   private readonly listeners: LostListener[] = [];
 
   private constructor(
@@ -101,11 +102,19 @@ export class LeaseSession {
     this.keepaliveTimer = this.deadlineTimer = undefined;
   }
 
-  /** Ends the session: stops renewing and revokes the lease, which deletes its keys at once. */
+  /**
+   * Ends the session: stops renewing and revokes the lease, which deletes its keys at once.
+   * Best effort (the store may be unreachable); calling it again retries the revoke.
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
     this.stopTimers();
-    await this.kv.revokeLease(this.id).catch(() => undefined);
+    if (this.revoked) return;
+    try {
+      await this.kv.revokeLease(this.id);
+      this.revoked = true;
+    } catch {
+      // Unreachable: the lease expires on its own after its TTL.
+    }
   }
 }

@@ -1,0 +1,170 @@
+// One broker's membership in the cluster: a lease session, its registration, and its candidacy
+// for controller. It is what a broker runs at start (the lead wires it into the broker):
+// - start(): open a session, register (waiting out a previous incarnation's registration that is
+//   still alive on the store, as a restarted Kafka broker waits for its old ZK session to expire),
+//   campaign, and campaign again whenever the controller key disappears;
+// - when elected, runs a Controller; when its lease is lost (store unreachable for the TTL, or the
+//   lease expired) it reports 'sessionLost' at once, stops acting as controller ('resigned'), and
+//   keeps trying to rejoin with a fresh session ('rejoined') until stopped.
+import { EventEmitter } from 'node:events';
+import type { LeaseSession } from '../metadata-store/lease-session.js';
+import type { BrokerRegistration, ClusterMetadataStore, Unwatch } from '../metadata-store/types.js';
+import { Controller } from './controller.js';
+
+export interface ClusterMemberOptions {
+  store: ClusterMetadataStore;
+  registration: BrokerRegistration;
+  /** Lease TTL (Kafka's zookeeper.session.timeout.ms in spirit). */
+  sessionTtlMs: number;
+  uncleanLeaderElectionEnable?: boolean;
+  /** Give up registering after this long (the id stays taken by a live broker). */
+  registerTimeoutMs?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface ClusterMemberEvents {
+  registered: [brokerEpoch: number | undefined];
+  elected: [controller: Controller];
+  resigned: [reason: string];
+  sessionLost: [reason: string];
+  rejoined: [];
+}
+
+export class BrokerIdInUseError extends Error {}
+
+export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
+  private session: LeaseSession | undefined;
+  private activeController: Controller | undefined;
+  private unwatchController: Unwatch | undefined;
+  private stopped = false;
+  private campaigning = false;
+  private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+
+  constructor(private readonly opts: ClusterMemberOptions) {
+    super();
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  get brokerId(): number {
+    return this.opts.registration.brokerId;
+  }
+
+  get controller(): Controller | undefined {
+    return this.activeController?.isActive ? this.activeController : undefined;
+  }
+
+  get sessionLost(): boolean {
+    return this.session?.lost ?? true;
+  }
+
+  async start(): Promise<void> {
+    await this.join();
+  }
+
+  private async join(): Promise<void> {
+    const { store } = this.opts;
+    const session = await store.openSession(this.opts.sessionTtlMs);
+    this.session = session;
+    session.onLost((reason) => void this.onSessionLost(session, reason));
+    try {
+      const deadline = Date.now() + (this.opts.registerTimeoutMs ?? Math.max(3 * session.ttlMs, 10_000));
+      for (;;) {
+        const res = await store.registerBroker(session, this.opts.registration);
+        if (res === 'ok') break;
+        if (Date.now() > deadline || this.stopped) throw new BrokerIdInUseError(`broker id ${this.brokerId} is registered by another live broker`);
+        await delay(Math.min(250, session.ttlMs / 4));
+      }
+      const reg = (await store.listBrokers()).items.find((b) => b.brokerId === this.brokerId);
+      this.emit('registered', reg?.brokerEpoch);
+      const current = await store.getController();
+      this.unwatchController = await store.watchController(current?.createRevision ?? 0, (ev) => {
+        if (ev.type === 'delete') void this.campaign();
+      });
+    } catch (err) {
+      // A half-joined session must not trigger a second rejoin loop when it lapses.
+      this.session = undefined;
+      await session.close();
+      throw err;
+    }
+    await this.campaign();
+  }
+
+  private async campaign(): Promise<void> {
+    const session = this.session;
+    if (!session || session.lost || this.stopped || this.campaigning || this.activeController?.isActive) return;
+    this.campaigning = true;
+    try {
+      const res = await this.opts.store.campaign(session, this.brokerId);
+      if (!res.elected || session.lost || this.stopped) return;
+      this.log('elected controller', { brokerId: this.brokerId, epoch: res.fence.epoch });
+      const controller = new Controller({
+        store: this.opts.store,
+        fence: res.fence,
+        uncleanLeaderElectionEnable: this.opts.uncleanLeaderElectionEnable,
+        log: this.log,
+      });
+      this.activeController = controller;
+      controller.onFenced((reason) => void this.resign(controller, reason));
+      await controller.start();
+      this.emit('elected', controller);
+    } catch (err) {
+      this.log('campaign failed', { error: (err as Error).message });
+    } finally {
+      this.campaigning = false;
+    }
+  }
+
+  private async resign(controller: Controller, reason: string): Promise<void> {
+    if (this.activeController !== controller) return;
+    this.activeController = undefined;
+    await controller.stop();
+    this.emit('resigned', reason);
+  }
+
+  private async onSessionLost(session: LeaseSession, reason: string): Promise<void> {
+    if (this.session !== session || this.stopped) return;
+    this.log('metadata session lost', { brokerId: this.brokerId, reason });
+    // Stop acting as controller before anything else: no split brain.
+    const controller = this.activeController;
+    if (controller) await this.resign(controller, reason);
+    this.emit('sessionLost', reason);
+    await this.unwatchController?.().catch(() => undefined);
+    this.unwatchController = undefined;
+    await this.rejoin(session);
+  }
+
+  private async rejoin(old: LeaseSession): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      try {
+        // The old lease may have survived on the store (etcd restarts extend leases): revoke it
+        // so our stale registration and controller key go at once instead of after the TTL.
+        await old.close();
+        await this.join();
+        this.emit('rejoined');
+        return;
+      } catch (err) {
+        this.log('rejoin failed', { brokerId: this.brokerId, error: (err as Error).message });
+        await delay(backoff);
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+  }
+
+  /** Stops: resigns the controllership and revokes the lease (registration and controller key go at once). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const controller = this.activeController;
+    this.activeController = undefined;
+    if (controller) {
+      await controller.stop();
+      await this.opts.store.resign(controller.fence).catch(() => undefined);
+    }
+    await this.unwatchController?.().catch(() => undefined);
+    await this.session?.close();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

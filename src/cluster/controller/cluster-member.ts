@@ -74,10 +74,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
         if (Date.now() > deadline || this.stopped) throw new BrokerIdInUseError(`broker id ${this.brokerId} is registered by another live broker`);
         await delay(Math.min(250, session.ttlMs / 4));
       }
-      const reg = (await store.listBrokers()).items.find((b) => b.brokerId === this.brokerId);
-      this.emit('registered', reg?.brokerEpoch);
-      const current = await store.getController();
-      this.unwatchController = await store.watchController(current?.createRevision ?? 0, (ev) => {
+      const brokers = await store.listBrokers();
+      this.emit('registered', brokers.items.find((b) => b.brokerId === this.brokerId)?.brokerEpoch);
+      // Watch from a revision read now, then campaign: a controller that vanishes after this
+      // read is seen either by the campaign or by the watch.
+      this.unwatchController = await store.watchController(brokers.revision, (ev) => {
         if (ev.type === 'delete') void this.campaign();
       });
     } catch (err) {

@@ -102,6 +102,13 @@ export class LeaseSession {
     this.keepaliveTimer = this.deadlineTimer = undefined;
   }
 
+  /** Stops renewing without revoking, as a crashed broker would: the lease expires after its TTL. */
+  abandon(): void {
+    this.closed = true;
+    this.revoked = true;
+    this.stopTimers();
+  }
+
   /**
    * Ends the session: stops renewing and revokes the lease, which deletes its keys at once.
    * Best effort (the store may be unreachable); calling it again retries the revoke.

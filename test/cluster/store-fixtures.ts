@@ -1,0 +1,99 @@
+// The two metadata-store backends as test fixtures, so one contract suite runs against both:
+// in-memory (a shared MemoryKv) and a real etcd 3.4 (test/helpers/etcd.ts). lose() makes the
+// store unreachable (etcd: SIGKILL), restore() brings it back (etcd: restart on the same data dir).
+import { KvMetadataStore } from '../../src/cluster/metadata-store/kv-metadata-store.js';
+import { MemoryKv } from '../../src/cluster/metadata-store/memory-kv.js';
+import { openMetadataStore } from '../../src/cluster/metadata-store/open-store.js';
+import type { ClusterMetadataStore } from '../../src/cluster/metadata-store/types.js';
+import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+
+export interface StoreFixture {
+  name: 'memory' | 'etcd';
+  /** Lease TTL for tests: etcd's granularity is seconds. */
+  ttlMs: number;
+  /** A store client on a fresh key root (each test its own cluster). Several calls with the same root = several brokers. */
+  open(root: string): Promise<ClusterMetadataStore>;
+  lose(): Promise<void>;
+  restore(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function memoryFixture(): Promise<StoreFixture> {
+  const kv = new MemoryKv();
+  const opened: ClusterMetadataStore[] = [];
+  return {
+    name: 'memory',
+    ttlMs: 1_000,
+    open: async (root) => {
+      const s = new KvMetadataStore(kv, root, false);
+      opened.push(s);
+      return s;
+    },
+    lose: async () => kv.setReachable(false),
+    restore: async () => kv.setReachable(true),
+    cleanup: async () => {
+      for (const s of opened) await s.close();
+      await kv.close();
+    },
+  };
+}
+
+export async function etcdFixture(): Promise<StoreFixture> {
+  const etcd: TestEtcd = await startEtcd();
+  const opened: ClusterMetadataStore[] = [];
+  return {
+    name: 'etcd',
+    ttlMs: 2_000,
+    open: async (root) => {
+      const s = await openMetadataStore(etcd.url, { root });
+      opened.push(s);
+      return s;
+    },
+    lose: () => etcd.kill(),
+    restore: () => etcd.restart(),
+    cleanup: async () => {
+      for (const s of opened) await s.close().catch(() => undefined);
+      await etcd.cleanup();
+    },
+  };
+}
+
+let rootSeq = 0;
+export function freshRoot(): string {
+  return `/t${process.pid}-${++rootSeq}/`;
+}
+
+/** Resolves with the first value the probe returns that is not undefined (wait for proof). */
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+}
+
+/** Collects watch events and lets a test await the n-th one. */
+export class EventLog<T> {
+  readonly events: T[] = [];
+  private waiters: { n: number; resolve: () => void }[] = [];
+  push = (ev: T): void => {
+    this.events.push(ev);
+    this.waiters = this.waiters.filter((w) => (this.events.length >= w.n ? (w.resolve(), false) : true));
+  };
+  async count(n: number, timeoutMs = 10_000): Promise<T[]> {
+    if (this.events.length < n) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`only ${this.events.length} of ${n} events: ${JSON.stringify(this.events)}`)), timeoutMs);
+        this.waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
+      });
+    }
+    return this.events.slice(0, n);
+  }
+}

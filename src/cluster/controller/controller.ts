@@ -296,7 +296,10 @@ export class Controller {
       const rf = topic.replicas[0]!.length;
       let added: number[][];
       try {
-        added = assignment ?? this.assign(totalCount - current, rf, current);
+        // Kafka (AdminZkClient.createPartitions) starts from partition 0's first replica.
+        const ids = this.liveBrokerIds();
+        const start = Math.max(0, ids.findIndex((id) => id >= topic.replicas[0]![0]!));
+        added = assignment ?? this.assign(totalCount - current, rf, current, start);
       } catch (err) {
         if (err instanceof ReplicaAssignmentError) return { errorCode: err.errorCode, errorMessage: err.message };
         throw err;
@@ -323,9 +326,9 @@ export class Controller {
     }, (r) => r);
   }
 
-  private assign(nPartitions: number, rf: number, startPartitionId: number): number[][] {
+  private assign(nPartitions: number, rf: number, startPartitionId: number, fixedStartIndex = -1): number[][] {
     const brokers = [...this.live.values()].map((b) => ({ id: b.brokerId, rack: b.rack }));
-    return assignReplicasToBrokers(brokers, nPartitions, rf, { startPartitionId });
+    return assignReplicasToBrokers(brokers, nPartitions, rf, { startPartitionId, fixedStartIndex });
   }
 
   private validateAssignment(replicas: number[][]): ControllerResult | undefined {

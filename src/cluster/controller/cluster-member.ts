@@ -152,6 +152,19 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
     }
   }
 
+  /**
+   * Stops like `kill -9` would: no resignation, no revoke. The registration and controller key
+   * stay until the lease expires on the store (failover drills and tests).
+   */
+  async crash(): Promise<void> {
+    this.stopped = true;
+    const controller = this.activeController;
+    this.activeController = undefined;
+    this.session?.abandon();
+    await controller?.stop();
+    await this.unwatchController?.().catch(() => undefined);
+  }
+
   /** Stops: resigns the controllership and revokes the lease (registration and controller key go at once). */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -92,7 +92,14 @@ export class Controller {
       if (ev.type === 'put') void this.enqueue(() => this.onBrokerUp(ev.value)).catch(() => undefined);
       else void this.enqueue(() => this.onBrokerGone(ev.key)).catch(() => undefined);
     });
-    await this.enqueue(() => this.electOfflinePartitions(undefined));
+    await this.enqueue(async () => {
+      // Failover: brokers that died while no controller ran still lead or sit in ISRs.
+      const { items } = await this.store.listPartitions();
+      const dead = new Set<number>();
+      for (const p of items) for (const id of [p.state.leader, ...p.state.isr]) if (id !== NO_LEADER && !this.live.has(id)) dead.add(id);
+      for (const id of [...dead].sort((a, b) => a - b)) await this.onBrokerGone(id);
+      await this.electOfflinePartitions(undefined);
+    });
   }
 
   get isActive(): boolean {

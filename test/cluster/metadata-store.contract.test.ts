@@ -207,6 +207,9 @@ describe.each([
       await member.start();
       await elected.count(1);
       expect(member.controller?.isActive).toBe(true);
+      // Proof that renewals land (the deadline then rests on a renewal, not on the grant).
+      const granted = member.leaseAliveUntil;
+      await waitFor(() => (member.leaseAliveUntil > granted ? true : undefined), 'a lease renewal');
 
       await fx.lose();
       const lostAt = Date.now();

@@ -53,6 +53,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
     return this.activeController?.isActive ? this.activeController : undefined;
   }
 
+  /** Until when (epoch ms) the lease is certainly alive on the store; 0 without a session. */
+  get leaseAliveUntil(): number {
+    return this.session && !this.session.lost ? this.session.aliveUntil : 0;
+  }
+
   get sessionLost(): boolean {
     return this.session?.lost ?? true;
   }

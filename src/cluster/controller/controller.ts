@@ -184,7 +184,7 @@ export class Controller {
   private async uncleanEnabled(topic: string): Promise<boolean> {
     const dynamicTopic = await this.store.getConfigs('topic', topic);
     const record = await this.store.getTopic(topic);
-    const cluster = await this.store.getConfigs('broker', '');
+    const cluster = await this.store.getConfigs('broker', '<default>');
     const v = dynamicTopic[UNCLEAN_KEY] ?? record?.configs[UNCLEAN_KEY] ?? cluster[UNCLEAN_KEY];
     return v === undefined ? (this.opts.uncleanLeaderElectionEnable ?? false) : v.trim().toLowerCase() === 'true';
   }

@@ -38,6 +38,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   private unwatchController: Unwatch | undefined;
   private stopped = false;
   private campaigning = false;
+  private campaignAgain = false;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(private readonly opts: ClusterMemberOptions) {
@@ -96,9 +97,15 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   }
 
   private async campaign(): Promise<void> {
+    if (this.campaigning) {
+      // The controller key may have vanished after our running attempt read it: go again after.
+      this.campaignAgain = true;
+      return;
+    }
     const session = this.session;
-    if (!session || session.lost || this.stopped || this.campaigning || this.activeController?.isActive) return;
+    if (!session || session.lost || this.stopped || this.activeController?.isActive) return;
     this.campaigning = true;
+    this.campaignAgain = false;
     try {
       const res = await this.opts.store.campaign(session, this.brokerId);
       if (!res.elected || session.lost || this.stopped) return;
@@ -117,6 +124,10 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
       this.log('campaign failed', { error: (err as Error).message });
     } finally {
       this.campaigning = false;
+    }
+    if (this.campaignAgain) {
+      this.campaignAgain = false;
+      await this.campaign();
     }
   }
 

@@ -130,6 +130,28 @@ describe.each([
     expect(await cluster.admin.getTopic('h')).toBeUndefined();
   });
 
+  it('ClusterMembers keep exactly one controller as controllers stop and crash, round after round', async () => {
+    cluster = await startCluster(fx, [1, 2, 3, 4]);
+    const epochs: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const active = () => [...cluster!.members.values()].filter((m) => m.controller);
+      const current = await waitFor(() => (active().length === 1 ? active()[0] : undefined), 'exactly one controller');
+      const epoch = current.controller!.fence.epoch;
+      expect(await cluster.admin.getController()).toMatchObject({ brokerId: current.brokerId, epoch });
+      epochs.push(epoch);
+      // Clean stop (resign + revoke) in most rounds, a crash (lease runs out) in one.
+      if (round === 2) await current.crash();
+      else await current.stop();
+      cluster.members.delete(current.brokerId);
+      const next = await waitFor(() => (active().length === 1 && active()[0] !== current ? active()[0] : undefined), 'a successor', fx.ttlMs * 4);
+      expect(next.controller!.fence.epoch).toBeGreaterThan(epoch);
+      // The broker comes back (a restart): it registers again but does not take over.
+      await cluster.add(current.brokerId);
+      expect(active()).toEqual([next]);
+    }
+    expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
+  });
+
   it('controlled shutdown moves leadership off the broker before it exits', async () => {
     cluster = await startCluster(fx, [1, 2, 3]);
     const c = cluster.controller();

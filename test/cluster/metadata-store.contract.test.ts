@@ -203,7 +203,13 @@ describe.each([
     member.on('resigned', resigned.push);
     member.on('elected', (c) => elected.push(c.fence.epoch));
     member.on('rejoined', () => rejoined.push(true));
+    // A watcher (another broker) established before the store goes away.
+    const watcherStore = await fx.open(root);
+    const configEvents = new EventLog<string>();
+    await watcherStore.watchConfigs((await watcherStore.listBrokers()).revision, (ev) => configEvents.push(ev.type === 'put' ? ev.value.configs.v! : 'delete'));
     try {
+      expect(await store.setConfigs('broker', '<default>', { v: 'before' })).toBe('ok');
+      await configEvents.count(1);
       await member.start();
       await elected.count(1);
       expect(member.controller?.isActive).toBe(true);
@@ -234,6 +240,9 @@ describe.each([
       }, 'one registration after rejoin');
       expect(brokers[0]!.brokerId).toBe(7);
       expect(await store.getController()).toMatchObject({ brokerId: 7, epoch: epoch2 });
+      // The watch survived the outage: it still delivers, in order.
+      expect(await store.setConfigs('broker', '<default>', { v: 'after' })).toBe('ok');
+      expect(await configEvents.count(2, 30_000)).toEqual(['before', 'after']);
     } finally {
       await member.stop();
     }

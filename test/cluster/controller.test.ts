@@ -316,4 +316,53 @@ describe('controller (in-memory store)', () => {
     expect(await c.electLeaders('unclean', [{ topic: 'o', partition: 0 }])).toEqual([{ topic: 'o', partition: 0, errorCode: ErrorCode.NONE }]);
     expect((await cluster.admin.getPartition('o', 0))!.state).toMatchObject({ leader: 2, isr: [2] });
   });
+
+  it('AlterPartitionReassignments: new replicas catch up, then leadership and replicas move; cancel restores', async () => {
+    cluster = await startCluster(fx, [1, 2, 3, 4]);
+    const c = cluster.controller();
+    await c.createTopic('m', 2, 3, {}, [
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(await c.alterPartitionReassignments([{ topic: 'm', partition: 0, replicas: [2, 3, 4] }])).toEqual([{ topic: 'm', partition: 0, errorCode: ErrorCode.NONE }]);
+    expect((await cluster.admin.getTopic('m'))!.replicas[0]).toEqual([2, 3, 4, 1]);
+    expect(await c.listPartitionReassignments()).toEqual([{ topic: 'm', partition: 0, replicas: [2, 3, 4, 1], addingReplicas: [4], removingReplicas: [1] }]);
+    // Nothing moves before the new replica is in the ISR.
+    expect((await cluster.admin.getPartition('m', 0))!.state).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1, 2, 3] });
+
+    // The leader reports broker 4 caught up: the reassignment completes.
+    const caughtUp = await c.alterPartition({ brokerId: 1, brokerEpoch: -1, topic: 'm', partition: 0, leaderEpoch: 0, partitionEpoch: 0, newIsr: [1, 2, 3, 4] });
+    expect(caughtUp.errorCode).toBe(ErrorCode.NONE);
+    expect(caughtUp.state!.state).toMatchObject({ leader: 2, leaderEpoch: 1, isr: [2, 3, 4], partitionEpoch: 2 });
+    expect((await cluster.admin.getTopic('m'))!).toMatchObject({ replicas: [[2, 3, 4], [1, 2, 3]] });
+    expect((await cluster.admin.getTopic('m'))!.reassigning).toBeUndefined();
+    expect(await c.listPartitionReassignments()).toEqual([]);
+
+    // Cancel: back to the original replicas.
+    expect((await c.alterPartitionReassignments([{ topic: 'm', partition: 1, replicas: [1, 2, 4] }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await cluster.admin.getTopic('m'))!.replicas[1]).toEqual([1, 2, 4, 3]);
+    expect((await c.alterPartitionReassignments([{ topic: 'm', partition: 1, replicas: null }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await cluster.admin.getTopic('m'))!.replicas[1]).toEqual([1, 2, 3]);
+    expect((await c.alterPartitionReassignments([{ topic: 'm', partition: 1, replicas: null }]))[0]!.errorCode).toBe(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+
+    // Kafka's errors for bad requests.
+    const bad = await c.alterPartitionReassignments([
+      { topic: 'm', partition: 9, replicas: [1] },
+      { topic: 'nope', partition: 0, replicas: [1] },
+      { topic: 'm', partition: 1, replicas: [1, 1] },
+      { topic: 'm', partition: 1, replicas: [1, 9] },
+      { topic: 'm', partition: 1, replicas: [] },
+    ]);
+    expect(bad.map((r) => r.errorCode)).toEqual([
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+    ]);
+    // A reassignment to replicas already in the ISR completes at once.
+    expect((await c.alterPartitionReassignments([{ topic: 'm', partition: 1, replicas: [3, 2] }]))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await cluster.admin.getTopic('m'))!.replicas[1]).toEqual([3, 2]);
+    expect((await cluster.admin.getPartition('m', 1))!.state).toMatchObject({ leader: 3, leaderEpoch: 1, isr: [2, 3] });
+  });
 });

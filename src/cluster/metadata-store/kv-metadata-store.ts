@@ -182,6 +182,22 @@ export class KvMetadataStore implements ClusterMetadataStore {
     return res.entries.has(key) ? this.deleteTopic(name, fence) : 'missing';
   }
 
+  async getTopicVersioned(name: string): Promise<{ topic: TopicRecord; revision: number } | undefined> {
+    const e = await this.kv.get(this.k.topic(name));
+    return e && { topic: JSON.parse(e.value) as TopicRecord, revision: e.modRevision };
+  }
+
+  async updateTopic(revision: number, next: TopicRecord, fence: ControllerFence): Promise<WriteResult> {
+    const key = this.k.topic(next.name);
+    const res = await this.kv.txn([...this.fenceCompares(fence), { key, target: 'mod', value: revision }], [{ type: 'put', key, value: JSON.stringify(next) }], [
+      ...this.fenceKeys,
+      key,
+    ]);
+    if (res.succeeded) return 'ok';
+    if (this.isFenced(fence, res.entries)) return 'fenced';
+    return res.entries.has(key) ? 'exists' : 'missing';
+  }
+
   async getTopic(name: string): Promise<TopicRecord | undefined> {
     const e = await this.kv.get(this.k.topic(name));
     return e && (JSON.parse(e.value) as TopicRecord);

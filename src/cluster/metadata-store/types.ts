@@ -41,6 +41,18 @@ export interface TopicRecord {
   /** replicas[p] = the assigned brokers of partition p, preferred leader first. */
   replicas: number[][];
   configs: Record<string, string>;
+  /**
+   * Partitions being reassigned (KIP-455), by partition number: while present, replicas[p] is the
+   * full set (target first, then the replicas being removed).
+   */
+  reassigning?: Record<string, Reassignment>;
+}
+
+export interface Reassignment {
+  /** The replicas before the reassignment (a cancel restores them). */
+  original: number[];
+  /** The replicas after it. */
+  target: number[];
 }
 
 export interface PartitionState {
@@ -107,6 +119,10 @@ export interface ClusterMetadataStore {
   /** Adds partitions (CreatePartitions): the new replicas and initial states, atomically with the topic record. */
   addPartitions(name: string, expectedPartitions: number, newReplicas: number[][], states: PartitionState[], fence: ControllerFence): Promise<WriteResult>;
   deleteTopic(name: string, fence: ControllerFence): Promise<WriteResult>;
+  /** The topic record and its revision, the token for updateTopic. */
+  getTopicVersioned(name: string): Promise<{ topic: TopicRecord; revision: number } | undefined>;
+  /** Replaces a topic record if it is still at `revision` ('exists' = changed meanwhile). Partition count changes go through addPartitions. */
+  updateTopic(revision: number, next: TopicRecord, fence: ControllerFence): Promise<WriteResult>;
   getTopic(name: string): Promise<TopicRecord | undefined>;
   listTopics(): Promise<Listing<TopicRecord>>;
   watchTopics(afterRevision: number, listener: (ev: WatchEvent<TopicRecord, string>) => void): Promise<Unwatch>;

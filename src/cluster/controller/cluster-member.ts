@@ -158,6 +158,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
         // so our stale registration and controller key go at once instead of after the TTL.
         await old.close();
         await this.join();
+        if (this.stopped) {
+          // stop() ran while we were joining: do not leave a live session behind.
+          await this.session?.close();
+          return;
+        }
         this.emit('rejoined');
         return;
       } catch (err) {

@@ -35,6 +35,8 @@ export class MemoryKv implements KvBackend {
   private readonly watchers = new Set<MemWatcher>();
   private readonly history: KvWatchEvent[] = [];
   private nextLease = 1;
+  /** Events at or below this revision were dropped from the history. */
+  private compactedUpTo = 0;
   private reachable = true;
   private closed = false;
 
@@ -124,7 +126,10 @@ export class MemoryKv implements KvBackend {
 
   private emit(ev: KvWatchEvent): void {
     this.history.push(ev);
-    if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
+    if (this.history.length > MAX_HISTORY) {
+      const dropped = this.history.splice(0, this.history.length - MAX_HISTORY);
+      this.compactedUpTo = dropped[dropped.length - 1]!.revision;
+    }
     for (const w of this.watchers) {
       if (!ev.key.startsWith(w.prefix)) continue;
       w.pending.push(ev);
@@ -178,9 +183,9 @@ export class MemoryKv implements KvBackend {
   async watch(prefix: string, afterRevision: number, onEvent: (ev: KvWatchEvent) => void): Promise<() => Promise<void>> {
     this.check();
     const w: MemWatcher = { prefix, onEvent, pending: [] };
-    const oldest = this.history[0]?.revision ?? this.revision + 1;
-    if (afterRevision + 1 < oldest && afterRevision < this.revision) {
-      throw new Error(`watch from revision ${afterRevision + 1}: history compacted (oldest ${oldest})`);
+    if (afterRevision < this.compactedUpTo) {
+      // etcd answers a watch from a compacted revision with an error too.
+      throw new Error(`watch from revision ${afterRevision + 1}: history compacted up to ${this.compactedUpTo}`);
     }
     w.pending.push(...this.history.filter((ev) => ev.revision > afterRevision && ev.key.startsWith(prefix)));
     this.watchers.add(w);

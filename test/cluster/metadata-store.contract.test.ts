@@ -190,6 +190,45 @@ describe.each([
     expect(await watcher.getConfigs('topic', 'w')).toEqual({});
   });
 
+  it('no split brain: a controller cut off from the store steps down before anyone else can be elected', async () => {
+    const root = freshRoot();
+    const link = await fx.openCuttable(root);
+    const a = new ClusterMember({ store: link.store, registration: reg(1), sessionTtlMs: fx.ttlMs });
+    const b = new ClusterMember({ store: await fx.open(root), registration: reg(2), sessionTtlMs: fx.ttlMs });
+    const aResigned = new EventLog<number>();
+    const aRejoined = new EventLog<true>();
+    const bElected = new EventLog<number>();
+    a.on('resigned', () => aResigned.push(Date.now()));
+    a.on('rejoined', () => aRejoined.push(true));
+    b.on('elected', () => bElected.push(Date.now()));
+    try {
+      await a.start();
+      await b.start();
+      expect(a.controller?.fence.brokerId).toBe(1);
+      expect(b.controller).toBeUndefined();
+      const granted = a.leaseAliveUntil;
+      await waitFor(() => (a.leaseAliveUntil > granted ? true : undefined), 'a lease renewal');
+
+      link.cut();
+      const [bAt] = await bElected.count(1, fx.ttlMs * 4);
+      const [aAt] = await aResigned.count(1);
+      // The old controller stopped acting no later than the new one started.
+      expect(aAt).toBeLessThanOrEqual(bAt!);
+      expect(a.controller).toBeUndefined();
+      expect(b.controller?.fence.brokerId).toBe(2);
+
+      // Healed: a registers again as an ordinary broker; b stays controller.
+      link.heal();
+      await aRejoined.count(1, 30_000);
+      expect(a.controller).toBeUndefined();
+      expect(b.controller?.isActive).toBe(true);
+      await waitFor(() => (b.controller?.liveBrokerIds().length === 2 ? true : undefined), 'the controller sees broker 1 again');
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   // Last: it takes the store away and brings it back.
   it('losing the store: the lease holder reports lost leadership and registration within the TTL; it rejoins when the store is back', async () => {
     const root = freshRoot();

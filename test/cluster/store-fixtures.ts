@@ -2,10 +2,10 @@
 // in-memory (a shared MemoryKv) and a real etcd 3.4 (test/helpers/etcd.ts). lose() makes the
 // store unreachable (etcd: SIGKILL), restore() brings it back (etcd: restart on the same data dir).
 import { KvMetadataStore } from '../../src/cluster/metadata-store/kv-metadata-store.js';
-import { MemoryKv } from '../../src/cluster/metadata-store/memory-kv.js';
+import { MemoryKv, MemoryKvConnection } from '../../src/cluster/metadata-store/memory-kv.js';
 import { openMetadataStore } from '../../src/cluster/metadata-store/open-store.js';
 import type { ClusterMetadataStore } from '../../src/cluster/metadata-store/types.js';
-import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { cuttableLink, startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
 export interface StoreFixture {
   name: 'memory' | 'etcd';
@@ -13,6 +13,8 @@ export interface StoreFixture {
   ttlMs: number;
   /** A store client on a fresh key root (each test its own cluster). Several calls with the same root = several brokers. */
   open(root: string): Promise<ClusterMetadataStore>;
+  /** A store client whose own link to the store can be cut (the others keep theirs). */
+  openCuttable(root: string): Promise<{ store: ClusterMetadataStore; cut(): void; heal(): void }>;
   lose(): Promise<void>;
   restore(): Promise<void>;
   cleanup(): Promise<void>;
@@ -29,6 +31,12 @@ export async function memoryFixture(): Promise<StoreFixture> {
       opened.push(s);
       return s;
     },
+    openCuttable: async (root) => {
+      const conn = new MemoryKvConnection(kv);
+      const s = new KvMetadataStore(conn, root, false);
+      opened.push(s);
+      return { store: s, cut: () => conn.setConnected(false), heal: () => conn.setConnected(true) };
+    },
     lose: async () => kv.setReachable(false),
     restore: async () => kv.setReachable(true),
     cleanup: async () => {
@@ -41,6 +49,7 @@ export async function memoryFixture(): Promise<StoreFixture> {
 export async function etcdFixture(): Promise<StoreFixture> {
   const etcd: TestEtcd = await startEtcd();
   const opened: ClusterMetadataStore[] = [];
+  const links: { close(): Promise<void> }[] = [];
   return {
     name: 'etcd',
     ttlMs: 2_000,
@@ -49,10 +58,18 @@ export async function etcdFixture(): Promise<StoreFixture> {
       opened.push(s);
       return s;
     },
+    openCuttable: async (root) => {
+      const link = await cuttableLink(Number(new URL(etcd.endpoint).port));
+      links.push(link);
+      const s = await openMetadataStore(`etcd://${link.address}`, { root });
+      opened.push(s);
+      return { store: s, cut: link.cut, heal: link.heal };
+    },
     lose: () => etcd.kill(),
     restore: () => etcd.restart(),
     cleanup: async () => {
       for (const s of opened) await s.close().catch(() => undefined);
+      for (const l of links) await l.close();
       await etcd.cleanup();
     },
   };

@@ -121,3 +121,53 @@ export async function startEtcd(): Promise<TestEtcd> {
     },
   };
 }
+
+export interface CuttableLink {
+  /** host:port to connect to instead of etcd's. */
+  address: string;
+  /** Drops every connection and refuses new ones (a network partition). */
+  cut(): void;
+  heal(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy in front of etcd, so one client can be cut off while the others still reach it. */
+export async function cuttableLink(targetPort: number): Promise<CuttableLink> {
+  let isCut = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (isCut) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    address: `127.0.0.1:${port}`,
+    cut: () => {
+      isCut = true;
+      for (const s of sockets) s.destroy();
+    },
+    heal: () => {
+      isCut = false;
+    },
+    close: async () => {
+      isCut = true;
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -202,3 +202,78 @@ export class MemoryKv implements KvBackend {
     this.watchers.clear();
   }
 }
+
+/**
+ * One broker's connection to a shared MemoryKv, which a test can cut and heal on its own (a
+ * network partition between that broker and the store, while the others still reach it). Watch
+ * events are held back while cut and delivered in order after healing, as etcd's resumed watch does.
+ */
+export class MemoryKvConnection implements KvBackend {
+  readonly kind = 'memory' as const;
+  private cut = false;
+  private readonly held = new Set<{ flush: () => void }>();
+
+  constructor(private readonly kv: MemoryKv) {}
+
+  setConnected(connected: boolean): void {
+    this.cut = !connected;
+    if (connected) for (const h of this.held) h.flush();
+  }
+
+  private check(): void {
+    if (this.cut) throw new StoreUnreachableError();
+  }
+
+  async get(key: string) {
+    this.check();
+    return this.kv.get(key);
+  }
+
+  async range(prefix: string) {
+    this.check();
+    return this.kv.range(prefix);
+  }
+
+  async txn(compares: KvCompare[], success: KvOp[], readOnFailure?: string[]) {
+    this.check();
+    return this.kv.txn(compares, success, readOnFailure);
+  }
+
+  async grantLease(ttlMs: number) {
+    this.check();
+    return this.kv.grantLease(ttlMs);
+  }
+
+  async keepAlive(id: string) {
+    this.check();
+    return this.kv.keepAlive(id);
+  }
+
+  async revokeLease(id: string) {
+    this.check();
+    return this.kv.revokeLease(id);
+  }
+
+  async watch(prefix: string, afterRevision: number, onEvent: (ev: KvWatchEvent) => void) {
+    this.check();
+    const pending: KvWatchEvent[] = [];
+    const h = {
+      flush: () => {
+        for (const ev of pending.splice(0)) onEvent(ev);
+      },
+    };
+    this.held.add(h);
+    const stop = await this.kv.watch(prefix, afterRevision, (ev) => {
+      pending.push(ev);
+      if (!this.cut) h.flush();
+    });
+    return async () => {
+      this.held.delete(h);
+      await stop();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.held.clear();
+  }
+}

@@ -134,8 +134,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   private async resign(controller: Controller, reason: string): Promise<void> {
     if (this.activeController !== controller) return;
     this.activeController = undefined;
-    await controller.stop();
+    // stop() refuses new work synchronously; 'resigned' is reported at that moment, and the
+    // work already queued drains after.
+    const stopped = controller.stop();
     this.emit('resigned', reason);
+    await stopped;
   }
 
   private async onSessionLost(session: LeaseSession, reason: string): Promise<void> {

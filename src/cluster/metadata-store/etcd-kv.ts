@@ -2,13 +2,28 @@
 // its Lease helper (it only reports a lost lease after 2×TTL without etcd, later than etcd itself
 // expires the lease) nor its Election helper (multi-leader bugs): the session in lease-session.ts
 // keeps its own conservative deadline, and elections are one transaction in metadata-store.ts.
-import { Etcd3, type IKeyValue, type IRequestOp, type ICompare } from 'etcd3';
+import { Etcd3, type IKeyValue, type IOptions, type IRequestOp, type ICompare } from 'etcd3';
 import type { KvBackend, KvCompare, KvEntry, KvLeaseGrant, KvOp, KvTxnResult, KvWatchEvent } from './kv.js';
 
 export interface EtcdKvOptions {
   hosts: string[];
   /** Deadline of each unary call: a dead etcd must fail calls, not hang them. */
   callTimeoutMs?: number;
+}
+
+type FaultHandling = NonNullable<IOptions['faultHandling']>;
+type HostPolicy = ReturnType<NonNullable<FaultHandling['host']>>;
+type WatchBackoff = NonNullable<FaultHandling['watchBackoff']>;
+
+// The client's defaults suit long-lived services poorly after an etcd restart: a per-host circuit
+// breaker that stays open 5 s after three failures, and watch reconnects backing off to 30 s. A
+// broker must rejoin and see changes again soon after etcd is back (its lease TTL is the budget),
+// so: no host breaker (the global retry still moves calls to another endpoint), and watch
+// reconnects backing off from 100 ms to at most 1 s.
+const passThroughHostPolicy = { execute: <T>(fn: (ctx: object) => T) => Promise.resolve().then(() => fn({})) } as unknown as HostPolicy;
+
+function watchBackoff(ms: number): WatchBackoff {
+  return { duration: ms, next: () => watchBackoff(Math.min(ms * 2, 1_000)) };
 }
 
 function prefixEnd(prefix: string): Buffer {
@@ -58,6 +73,7 @@ export class EtcdKv implements KvBackend {
       hosts: opts.hosts,
       dialTimeout: this.callTimeoutMs,
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.callTimeoutMs }),
+      faultHandling: { host: () => passThroughHostPolicy, watchBackoff: watchBackoff(100) },
     });
   }
 

@@ -7,8 +7,13 @@
 // store granted. The store can only have started that TTL after we sent the request, so when our
 // clock passes `validUntil` the store may already have expired the lease: we report the session
 // lost at that moment (never later than the store's own expiry), so a controller or leader stops
-// acting before anyone else can be elected in its place. No split brain.
+// acting before anyone else can be elected in its place. No split brain. A tenth of the TTL is
+// kept as a margin for timer jitter and clock-rate drift between us and the store.
 import type { KvBackend } from './kv.js';
+
+function safeTtl(ttlMs: number): number {
+  return ttlMs - Math.floor(ttlMs / 10);
+}
 
 export type LostListener = (reason: string) => void;
 
@@ -28,7 +33,7 @@ export class LeaseSession {
     readonly ttlMs: number,
     grantSentAt: number,
   ) {
-    this.validUntil = grantSentAt + ttlMs;
+    this.validUntil = grantSentAt + safeTtl(ttlMs);
     this.keepaliveTimer = setInterval(() => void this.renew(), Math.max(50, Math.floor(ttlMs / 3)));
     this.keepaliveTimer.unref();
     this.armDeadline();
@@ -79,7 +84,7 @@ export class LeaseSession {
         this.markLost(`lease ${this.id} expired on the metadata store`);
         return;
       }
-      this.validUntil = Math.max(this.validUntil, sentAt + ttl);
+      this.validUntil = Math.max(this.validUntil, sentAt + safeTtl(ttl));
       this.armDeadline();
     } catch {
       // Unreachable for now: the next tick retries; the deadline timer decides when it is lost.

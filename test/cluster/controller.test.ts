@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ClusterMember } from '../../src/cluster/controller/cluster-member.js';
-import { NO_LEADER, type Controller } from '../../src/cluster/controller/controller.js';
+import { Controller, NO_LEADER } from '../../src/cluster/controller/controller.js';
 import type { BrokerRegistration, ClusterMetadataStore, VersionedPartitionState } from '../../src/cluster/metadata-store/types.js';
 import { etcdFixture, freshRoot, memoryFixture, waitFor, type StoreFixture } from './store-fixtures.js';
 
@@ -364,5 +364,46 @@ describe('controller (in-memory store)', () => {
     expect((await c.alterPartitionReassignments([{ topic: 'm', partition: 1, replicas: [3, 2] }]))[0]!.errorCode).toBe(ErrorCode.NONE);
     expect((await cluster.admin.getTopic('m'))!.replicas[1]).toEqual([3, 2]);
     expect((await cluster.admin.getPartition('m', 1))!.state).toMatchObject({ leader: 3, leaderEpoch: 1, isr: [2, 3] });
+  });
+
+  it('retries its reaction to a broker leaving when the store fails for a moment', async () => {
+    const root = freshRoot();
+    const store = await fx.open(root);
+    let failures = 0;
+    // The same store, except that listPartitions fails while `failures` > 0.
+    const flaky = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'listPartitions' && failures > 0) {
+          return async () => {
+            failures--;
+            throw new Error('store unreachable (injected)');
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const s1 = await store.openSession(fx.ttlMs);
+    const s2 = await store.openSession(fx.ttlMs);
+    await store.registerBroker(s1, reg(1));
+    await store.registerBroker(s2, reg(2));
+    const won = await store.campaign(s1, 1);
+    if (!won.elected) throw new Error('not elected');
+    const c = new Controller({ store: flaky, fence: won.fence });
+    try {
+      await c.start();
+      await c.createTopic('x', 1, 2, {}, [[2, 1]]);
+      failures = 2;
+      await s2.close();
+      const after = await waitFor(async () => {
+        const p = await store.getPartition('x', 0);
+        return p!.state.leader === 1 ? p!.state : undefined;
+      }, 'leadership moved to broker 1 despite the failures');
+      expect(after).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1] });
+      expect(failures).toBe(0);
+    } finally {
+      await c.stop();
+      await s1.close();
+    }
   });
 });

@@ -118,7 +118,15 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
       });
       this.activeController = controller;
       controller.onFenced((reason) => void this.resign(controller, reason));
-      await controller.start();
+      try {
+        await controller.start();
+      } catch (err) {
+        // A half-started controller must not stay in charge: give the role up (the key's
+        // deletion makes every broker, us included, campaign again).
+        await this.resign(controller, `controller start failed: ${(err as Error).message}`);
+        await this.opts.store.resign(res.fence).catch(() => undefined);
+        throw err;
+      }
       this.emit('elected', controller);
     } catch (err) {
       this.log('campaign failed', { error: (err as Error).message });

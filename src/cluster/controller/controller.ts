@@ -105,8 +105,8 @@ export class Controller {
     const brokers = await this.store.listBrokers();
     for (const b of brokers.items) this.live.set(b.brokerId, b);
     this.unwatch = await this.store.watchBrokers(brokers.revision, (ev) => {
-      if (ev.type === 'put') void this.enqueue(() => this.onBrokerUp(ev.value)).catch(() => undefined);
-      else void this.enqueue(() => this.onBrokerGone(ev.key)).catch(() => undefined);
+      if (ev.type === 'put') this.handle(`broker ${ev.value.brokerId} up`, () => this.onBrokerUp(ev.value));
+      else this.handle(`broker ${ev.key} gone`, () => this.onBrokerGone(ev.key));
     });
     await this.enqueue(async () => {
       // Failover: brokers that died while no controller ran still lead or sit in ISRs.
@@ -157,6 +157,20 @@ export class Controller {
     });
     this.queue = run.catch(() => undefined).finally(() => this.queued--);
     return run;
+  }
+
+  /**
+   * Runs the reaction to a watch event. A failure (the store unreachable for a moment) must not
+   * leave a dead broker's partitions leaderless: the reaction is retried until it succeeds or this
+   * controller stops or is fenced (all reactions are idempotent: they re-read and CAS).
+   */
+  private handle(what: string, work: () => Promise<void>, attempt = 0): void {
+    this.enqueue(work).catch((err: unknown) => {
+      if (err instanceof FencedError || !this.isActive) return;
+      this.log('controller event failed, retrying', { event: what, attempt, error: (err as Error).message });
+      const t = setTimeout(() => this.handle(what, work, attempt + 1), Math.min(100 * 2 ** attempt, 2_000));
+      t.unref();
+    });
   }
 
   private markFenced(): never {

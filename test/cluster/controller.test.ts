@@ -231,8 +231,12 @@ describe('controller (in-memory store)', () => {
     expect((await c.alterPartition({ ...base, brokerId: 9, newIsr: [1] })).errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
     expect((await c.alterPartition({ ...base, topic: 'zz', newIsr: [1] })).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 
+    // The broker epoch is the registration's: an older incarnation's is stale.
+    const epoch1 = cluster.members.get(1)!.brokerEpoch;
+    expect(epoch1).toBeGreaterThan(0);
+    expect((await c.alterPartition({ ...base, brokerEpoch: epoch1 - 1, newIsr: [1, 2] })).errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
     // Shrink: the partition epoch moves, the leader epoch does not.
-    const shrunk = await c.alterPartition({ ...base, newIsr: [1, 2] });
+    const shrunk = await c.alterPartition({ ...base, brokerEpoch: epoch1, newIsr: [1, 2] });
     expect(shrunk.errorCode).toBe(ErrorCode.NONE);
     expect(shrunk.state!.state).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1, 2], partitionEpoch: 1 });
     // A second request built on the old epoch is refused.

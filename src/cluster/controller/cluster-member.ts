@@ -23,7 +23,7 @@ export interface ClusterMemberOptions {
 }
 
 export interface ClusterMemberEvents {
-  registered: [brokerEpoch: number | undefined];
+  registered: [brokerEpoch: number];
   elected: [controller: Controller];
   resigned: [reason: string];
   sessionLost: [reason: string];
@@ -39,6 +39,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   private stopped = false;
   private campaigning = false;
   private campaignAgain = false;
+  private currentBrokerEpoch = -1;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(private readonly opts: ClusterMemberOptions) {
@@ -52,6 +53,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
 
   get controller(): Controller | undefined {
     return this.activeController?.isActive ? this.activeController : undefined;
+  }
+
+  /** This incarnation's broker epoch (its registration's create revision; new on every rejoin), -1 before registering. */
+  get brokerEpoch(): number {
+    return this.currentBrokerEpoch;
   }
 
   /** Until when (epoch ms) the lease is certainly alive on the store; 0 without a session. */
@@ -81,7 +87,8 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
         await delay(Math.min(250, session.ttlMs / 4));
       }
       const brokers = await store.listBrokers();
-      this.emit('registered', brokers.items.find((b) => b.brokerId === this.brokerId)?.brokerEpoch);
+      this.currentBrokerEpoch = brokers.items.find((b) => b.brokerId === this.brokerId)?.brokerEpoch ?? -1;
+      this.emit('registered', this.currentBrokerEpoch);
       // Watch from a revision read now, then campaign: a controller that vanishes after this
       // read is seen either by the campaign or by the watch.
       this.unwatchController = await store.watchController(brokers.revision, (ev) => {

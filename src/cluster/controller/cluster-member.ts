@@ -40,6 +40,9 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   private campaigning = false;
   private campaignAgain = false;
   private currentBrokerEpoch = -1;
+  /** The session the active controller was elected under. */
+  private controllerSession: LeaseSession | undefined;
+  private rejoining = false;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(private readonly opts: ClusterMemberOptions) {
@@ -78,25 +81,35 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
     const session = await store.openSession(this.opts.sessionTtlMs);
     this.session = session;
     session.onLost((reason) => void this.onSessionLost(session, reason));
+    // A session that lapses while we join makes this join fail (the one rejoin loop retries).
+    const check = () => {
+      if (session.lost) throw new Error(`session lost while joining: ${session.reason}`);
+    };
+    let unwatch: Unwatch | undefined;
     try {
       const deadline = Date.now() + (this.opts.registerTimeoutMs ?? Math.max(3 * session.ttlMs, 10_000));
       for (;;) {
         const res = await store.registerBroker(session, this.opts.registration);
+        check();
         if (res === 'ok') break;
         if (Date.now() > deadline || this.stopped) throw new BrokerIdInUseError(`broker id ${this.brokerId} is registered by another live broker`);
         await delay(Math.min(250, session.ttlMs / 4));
       }
       const brokers = await store.listBrokers();
-      this.currentBrokerEpoch = brokers.items.find((b) => b.brokerId === this.brokerId)?.brokerEpoch ?? -1;
-      this.emit('registered', this.currentBrokerEpoch);
+      check();
       // Watch from a revision read now, then campaign: a controller that vanishes after this
       // read is seen either by the campaign or by the watch.
-      this.unwatchController = await store.watchController(brokers.revision, (ev) => {
+      unwatch = await store.watchController(brokers.revision, (ev) => {
         if (ev.type === 'delete') void this.campaign();
       });
+      check();
+      this.unwatchController = unwatch;
+      this.currentBrokerEpoch = brokers.items.find((b) => b.brokerId === this.brokerId)?.brokerEpoch ?? -1;
+      this.emit('registered', this.currentBrokerEpoch);
     } catch (err) {
-      // A half-joined session must not trigger a second rejoin loop when it lapses.
-      this.session = undefined;
+      // Nothing of a half-joined session may outlive it: not its lease, not its watch.
+      if (this.session === session) this.session = undefined;
+      await unwatch?.().catch(() => undefined);
       await session.close();
       throw err;
     }
@@ -124,6 +137,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
         log: this.log,
       });
       this.activeController = controller;
+      this.controllerSession = session;
       controller.onFenced((reason) => void this.resign(controller, reason));
       try {
         await controller.start();
@@ -157,15 +171,31 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   }
 
   private async onSessionLost(session: LeaseSession, reason: string): Promise<void> {
-    if (this.session !== session || this.stopped) return;
-    this.log('metadata session lost', { brokerId: this.brokerId, reason });
-    // Stop acting as controller before anything else: no split brain.
+    if (this.stopped) return;
+    // The controller elected under this session stops first, whatever else happens: no split brain.
     const controller = this.activeController;
-    if (controller) await this.resign(controller, reason);
+    if (controller && this.controllerSession === session) await this.resign(controller, reason);
+    // A session superseded or abandoned by a failed join needs nothing more.
+    if (this.session !== session) return;
+    this.log('metadata session lost', { brokerId: this.brokerId, reason });
     this.emit('sessionLost', reason);
     await this.unwatchController?.().catch(() => undefined);
     this.unwatchController = undefined;
-    await this.rejoin(session);
+    await this.runRejoin(session);
+  }
+
+  /** One rejoin loop at a time: a session lost inside the loop's own join just makes it retry. */
+  private async runRejoin(from: LeaseSession): Promise<void> {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    try {
+      await this.rejoin(from);
+    } finally {
+      this.rejoining = false;
+    }
+    // Lost again in the moment between the loop's last check and here.
+    const s = this.session;
+    if (!this.stopped && s?.lost) await this.runRejoin(s);
   }
 
   private async rejoin(old: LeaseSession): Promise<void> {
@@ -180,6 +210,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
           // stop() ran while we were joining: do not leave a live session behind.
           await this.session?.close();
           return;
+        }
+        if (this.session?.lost) {
+          // Lost again right after joining: go round once more.
+          old = this.session;
+          continue;
         }
         this.emit('rejoined');
         return;

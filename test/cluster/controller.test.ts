@@ -6,7 +6,9 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ClusterMember } from '../../src/cluster/controller/cluster-member.js';
 import { Controller, NO_LEADER } from '../../src/cluster/controller/controller.js';
 import type { BrokerRegistration, ClusterMetadataStore, VersionedPartitionState } from '../../src/cluster/metadata-store/types.js';
-import { etcdFixture, freshRoot, memoryFixture, waitFor, type StoreFixture } from './store-fixtures.js';
+import { KvMetadataStore } from '../../src/cluster/metadata-store/kv-metadata-store.js';
+import { MemoryKv } from '../../src/cluster/metadata-store/memory-kv.js';
+import { etcdFixture, EventLog, FlakyKv, freshRoot, memoryFixture, waitFor, type StoreFixture } from './store-fixtures.js';
 
 const reg = (brokerId: number, rack: string | null = null): BrokerRegistration => ({
   brokerId,
@@ -408,6 +410,42 @@ describe('controller (in-memory store)', () => {
     } finally {
       await c.stop();
       await s1.close();
+    }
+  });
+
+  it('a session that lapses in the middle of a rejoin leaves one rejoin loop, one session, one controller', async () => {
+    const kv = new MemoryKv();
+    const flaky = new FlakyKv(kv);
+    const ttl = 400;
+    const member = new ClusterMember({ store: new KvMetadataStore(flaky, '/r/', false), registration: reg(1), sessionTtlMs: ttl });
+    const lost = new EventLog<string>();
+    const rejoined = new EventLog<true>();
+    const elected = new EventLog<number>();
+    member.on('sessionLost', lost.push);
+    member.on('rejoined', () => rejoined.push(true));
+    member.on('elected', (c) => elected.push(c.fence.epoch));
+    try {
+      await member.start();
+      await elected.count(1);
+      // Renewals fail: the session lapses; the rejoin's registration is slow, so the new session
+      // lapses too, in the middle of joining.
+      flaky.failKeepAlive = true;
+      flaky.registerDelayMs = ttl * 2;
+      await lost.count(2, 10_000);
+      flaky.failKeepAlive = false;
+      await rejoined.count(1, 10_000);
+      flaky.registerDelayMs = 0;
+      const [, epoch] = await elected.count(2, 10_000);
+      expect(member.controller?.fence.epoch).toBe(epoch);
+      // Exactly one session is alive: the member's, which owns the registration.
+      expect(kv.liveLeaseCount()).toBe(1);
+      expect(rejoined.events).toHaveLength(1);
+      const store = new KvMetadataStore(kv, '/r/', false);
+      expect((await store.listBrokers()).items.map((b) => b.brokerId)).toEqual([1]);
+      expect(await store.getController()).toMatchObject({ brokerId: 1, epoch });
+    } finally {
+      await member.stop();
+      await kv.close();
     }
   });
 });

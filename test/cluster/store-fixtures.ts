@@ -4,6 +4,7 @@
 import { KvMetadataStore } from '../../src/cluster/metadata-store/kv-metadata-store.js';
 import { MemoryKv, MemoryKvConnection } from '../../src/cluster/metadata-store/memory-kv.js';
 import { openMetadataStore } from '../../src/cluster/metadata-store/open-store.js';
+import type { KvBackend, KvCompare, KvOp, KvWatchEvent } from '../../src/cluster/metadata-store/kv.js';
 import type { ClusterMetadataStore } from '../../src/cluster/metadata-store/types.js';
 import { cuttableLink, startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
@@ -113,4 +114,42 @@ export class EventLog<T> {
     }
     return this.events.slice(0, n);
   }
+}
+
+/**
+ * A KvBackend whose lease renewals can be made to fail while every other call still works, and
+ * whose broker registrations can be slowed: the shape of a store that is coming back after an
+ * outage (etcd right after a restart), where a session can lapse in the middle of a rejoin.
+ */
+export class FlakyKv implements KvBackend {
+  readonly kind = 'memory' as const;
+  failKeepAlive = false;
+  registerDelayMs = 0;
+  constructor(private readonly inner: KvBackend) {}
+  get(key: string) {
+    return this.inner.get(key);
+  }
+  range(prefix: string) {
+    return this.inner.range(prefix);
+  }
+  async txn(compares: KvCompare[], success: KvOp[], readOnFailure?: string[]) {
+    if (this.registerDelayMs > 0 && success.some((op) => op.key.includes('/brokers/ids/'))) {
+      await new Promise((r) => setTimeout(r, this.registerDelayMs));
+    }
+    return this.inner.txn(compares, success, readOnFailure);
+  }
+  grantLease(ttlMs: number) {
+    return this.inner.grantLease(ttlMs);
+  }
+  async keepAlive(id: string) {
+    if (this.failKeepAlive) throw new Error('keepalive failed (injected)');
+    return this.inner.keepAlive(id);
+  }
+  revokeLease(id: string) {
+    return this.inner.revokeLease(id);
+  }
+  watch(prefix: string, afterRevision: number, onEvent: (ev: KvWatchEvent) => void) {
+    return this.inner.watch(prefix, afterRevision, onEvent);
+  }
+  async close() {}
 }

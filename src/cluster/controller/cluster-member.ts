@@ -43,6 +43,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   /** The session the active controller was elected under. */
   private controllerSession: LeaseSession | undefined;
   private rejoining = false;
+  private joined = false;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(private readonly opts: ClusterMemberOptions) {
@@ -74,6 +75,9 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
 
   async start(): Promise<void> {
     await this.join();
+    this.joined = true;
+    // Lost during the final campaign: the rejoin loop takes over from here.
+    if (this.session?.lost) void this.runRejoin(this.session);
   }
 
   private async join(): Promise<void> {
@@ -175,8 +179,9 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
     // The controller elected under this session stops first, whatever else happens: no split brain.
     const controller = this.activeController;
     if (controller && this.controllerSession === session) await this.resign(controller, reason);
-    // A session superseded or abandoned by a failed join needs nothing more.
-    if (this.session !== session) return;
+    // A session superseded or abandoned by a failed join needs nothing more; before the first
+    // join completes, start() itself fails instead (no background loop).
+    if (this.session !== session || !this.joined) return;
     this.log('metadata session lost', { brokerId: this.brokerId, reason });
     this.emit('sessionLost', reason);
     await this.unwatchController?.().catch(() => undefined);

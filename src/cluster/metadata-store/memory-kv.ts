@@ -169,6 +169,11 @@ export class MemoryKv implements KvBackend {
     this.expire(id);
   }
 
+  /** Test hook: how many leases are alive. */
+  liveLeaseCount(): number {
+    return this.leases.size;
+  }
+
   /** Test hook: ends a lease at once, as etcd does when its TTL runs out. */
   expire(id: string): void {
     const lease = this.leases.get(id);

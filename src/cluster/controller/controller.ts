@@ -23,7 +23,15 @@ import type {
   VersionedPartitionState,
 } from '../metadata-store/types.js';
 import { controlledShutdownLeader, offlinePartitionLeader, preferredReplicaLeader } from './leader-election.js';
-import { addingReplicas, reassignmentComplete, removingReplicas, startReassignment, stateMovedTo } from './reassignment.js';
+import {
+  completeReassignmentIfCaughtUp,
+  listReassignments,
+  reassignPartition,
+  type OngoingReassignment,
+  type ReassignmentRequest,
+  type ReassignmentResult,
+  type ReassignmentSteps,
+} from './reassignment-steps.js';
 import { assignReplicasToBrokers, ReplicaAssignmentError } from './replica-assignment.js';
 
 /** Kafka's "no leader" marker in metadata. */
@@ -59,20 +67,9 @@ export interface AlterPartitionRequest {
 
 export type ElectionType = 'preferred' | 'unclean';
 
-export interface ReassignmentRequest {
-  topic: string;
-  partition: number;
-  /** The new replicas; null cancels a reassignment in progress. */
-  replicas: number[] | null;
-}
+export type { OngoingReassignment, ReassignmentRequest, ReassignmentResult };
 
-export interface OngoingReassignment {
-  topic: string;
-  partition: number;
-  replicas: number[];
-  addingReplicas: number[];
-  removingReplicas: number[];
-}
+
 
 export interface ElectionResult extends ControllerResult {
   topic: string;
@@ -93,11 +90,22 @@ export class Controller {
   private fencedReason: string | undefined;
   private readonly fencedListeners: ((reason: string) => void)[] = [];
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+  /** What the reassignment steps (reassignment-steps.ts) may use of this controller. */
+  private readonly steps: ReassignmentSteps;
 
   constructor(private readonly opts: ControllerOptions) {
     this.store = opts.store;
     this.fence = opts.fence;
     this.log = opts.log ?? (() => undefined);
+    this.steps = {
+      store: this.store,
+      fence: this.fence,
+      isLive: (id) => this.live.has(id),
+      liveSet: () => this.liveSet(),
+      updatePartition: (t, p, change) => this.updatePartition(t, p, change),
+      markFenced: () => this.markFenced(),
+      log: (msg, fields) => this.log(msg, fields),
+    };
   }
 
   /** Loads the live brokers, watches them, and repairs partitions whose leader is gone. */
@@ -513,116 +521,25 @@ export class Controller {
     return this.request<ReassignmentResult[]>(
       async () => {
         const results: ReassignmentResult[] = [];
-        for (const req of requests) results.push({ topic: req.topic, partition: req.partition, ...(await this.reassignOne(req)) });
+        for (const req of requests) results.push({ topic: req.topic, partition: req.partition, ...(await reassignPartition(this.steps, req)) });
         return results;
       },
       (r) => requests.map((q) => ({ topic: q.topic, partition: q.partition, ...r })),
     );
   }
 
-  private async reassignOne(req: ReassignmentRequest): Promise<ControllerResult> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const vt = await this.store.getTopicVersioned(req.topic);
-      const current = vt?.topic.replicas[req.partition];
-      if (!vt || !current) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-      const key = String(req.partition);
-      const existing = vt.topic.reassigning?.[key];
-      let replicas: number[];
-      const reassigning = { ...(vt.topic.reassigning ?? {}) };
-      if (req.replicas === null) {
-        if (!existing) return { errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS };
-        // Cancel: back to the original replicas (leadership moves back if it had moved).
-        const state = await this.store.getPartition(req.topic, req.partition);
-        const moved = state && stateMovedTo(state.state, existing.original, this.liveSet());
-        if (state && !moved) {
-          // Reverting would leave the partition without an eligible leader: refuse rather than take it offline.
-          return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'No original replica is alive and in the ISR to lead after the cancellation.' };
-        }
-        if (state && moved && !sameState(state.state, moved)) {
-          await this.updatePartition(req.topic, req.partition, (cur) => {
-            const next = stateMovedTo(cur.state, existing.original, this.liveSet());
-            return next && !sameState(cur.state, next) ? next : undefined;
-          });
-        }
-        replicas = existing.original;
-        delete reassigning[key];
-      } else {
-        const target = req.replicas;
-        if (target.length === 0 || new Set(target).size !== target.length) {
-          return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Invalid target replicas ${JSON.stringify(target)}.` };
-        }
-        const unknown = target.filter((id) => !this.live.has(id));
-        if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Unknown broker ids ${unknown.join(',')}.` };
-        const plan = startReassignment(current, existing, target);
-        replicas = plan.replicas;
-        reassigning[key] = plan.reassignment;
-      }
-      const next: TopicRecord = { ...vt.topic, replicas: vt.topic.replicas.map((r, p) => (p === req.partition ? replicas : r)), reassigning };
-      if (Object.keys(reassigning).length === 0) delete next.reassigning;
-      const res = await this.store.updateTopic(vt.revision, next, this.fence);
-      if (res === 'fenced') this.markFenced();
-      if (res === 'missing') return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-      if (res === 'exists') continue;
-      if (req.replicas !== null) await this.maybeCompleteReassignment(req.topic, req.partition);
-      return { errorCode: ErrorCode.NONE };
-    }
-    return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'the topic changed concurrently too often' };
-  }
-
   /** ListPartitionReassignments (all partitions when `partitions` is undefined). */
-  async listPartitionReassignments(partitions?: { topic: string; partition: number }[]): Promise<OngoingReassignment[]> {
-    const out: OngoingReassignment[] = [];
-    for (const t of (await this.store.listTopics()).items) {
-      for (const [p, r] of Object.entries(t.reassigning ?? {})) {
-        const partition = Number(p);
-        if (partitions && !partitions.some((x) => x.topic === t.name && x.partition === partition)) continue;
-        out.push({ topic: t.name, partition, replicas: t.replicas[partition]!, addingReplicas: addingReplicas(r), removingReplicas: removingReplicas(r) });
-      }
-    }
-    return out;
+  listPartitionReassignments(partitions?: { topic: string; partition: number }[]): Promise<OngoingReassignment[]> {
+    return listReassignments(this.store, partitions);
   }
 
-  /** Finishes a reassignment whose target replicas are all in the ISR; returns the new state if it did. */
-  private async maybeCompleteReassignment(topic: string, partition: number): Promise<VersionedPartitionState | undefined> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const vt = await this.store.getTopicVersioned(topic);
-      const r = vt?.topic.reassigning?.[String(partition)];
-      const cur = r && (await this.store.getPartition(topic, partition));
-      if (!vt || !r || !cur || !reassignmentComplete(r, cur.state.isr)) return undefined;
-      // First the partition state (leader into the target, removed replicas out of the ISR)...
-      const moved = await this.updatePartition(topic, partition, (c) => {
-        if (!reassignmentComplete(r, c.state.isr)) return undefined;
-        const next = stateMovedTo(c.state, r.target, this.liveSet());
-        return next && !sameState(c.state, next) ? next : undefined;
-      });
-      if (!moved || !moved.state.isr.every((id) => r.target.includes(id)) || !r.target.includes(moved.state.leader)) return undefined;
-      // ...then the replicas. A controller dying in between leaves a state a successor's start()
-      // finishes (both steps are idempotent).
-      const reassigning = { ...vt.topic.reassigning };
-      delete reassigning[String(partition)];
-      const next: TopicRecord = { ...vt.topic, replicas: vt.topic.replicas.map((x, p) => (p === partition ? [...r.target] : x)), reassigning };
-      if (Object.keys(reassigning).length === 0) delete next.reassigning;
-      const res = await this.store.updateTopic(vt.revision, next, this.fence);
-      if (res === 'fenced') this.markFenced();
-      if (res === 'ok') {
-        this.log('reassignment complete', { topic, partition, replicas: r.target });
-        return moved;
-      }
-      if (res === 'missing') return undefined;
-    }
-    return undefined;
+  private maybeCompleteReassignment(topic: string, partition: number): Promise<VersionedPartitionState | undefined> {
+    return completeReassignmentIfCaughtUp(this.steps, topic, partition);
   }
 }
 
-export interface ReassignmentResult extends ControllerResult {
-  topic: string;
-  partition: number;
-}
 
 function sameMembers(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((id) => b.includes(id));
 }
 
-function sameState(a: Pick<PartitionState, 'leader' | 'leaderEpoch' | 'isr'>, b: Pick<PartitionState, 'leader' | 'leaderEpoch' | 'isr'>): boolean {
-  return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && a.isr.length === b.isr.length && a.isr.every((id, i) => b.isr[i] === id);
-}

@@ -35,13 +35,9 @@ import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 import type { ListenerSpec } from './network/server.js';
+import type { BrokerEndpoint } from './cluster/cluster-view.js';
 
-export interface BrokerEndpoint {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
-}
+export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
 export class Broker {
   readonly topics: TopicRegistry;

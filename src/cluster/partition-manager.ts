@@ -121,8 +121,8 @@ export interface PartitionState {
   readonly topicId: string;
   readonly leaderId: number;
   readonly leaderEpoch: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
+  readonly replicas: number[];
+  readonly isr: number[];
 }
 
 /** One log dir as DescribeLogDirs reports it. */

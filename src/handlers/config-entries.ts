@@ -15,7 +15,7 @@ export interface ConfigRow {
   documentation: string | null;
 }
 
-export function describeTopicConfigEntries(broker: Broker, overrides: Record<string, string>, includeSynonyms: boolean, includeDocumentation: boolean): ConfigRow[] {
+export function describeTopicConfigEntries(broker: Pick<Broker, 'config'>, overrides: Record<string, string>, includeSynonyms: boolean, includeDocumentation: boolean): ConfigRow[] {
   return resolveTopicConfig(broker.config, overrides)
     .entries()
     .map((e) => ({

@@ -1,6 +1,5 @@
 // DescribeProducers (v0): the active producers of partitions (id, epoch, last sequence and
 // timestamp, coordinator epoch, start offset of the open transaction), from the producer state.
-import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/generated/describe-producers.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
 import type { ApiHandler } from '../network/request-context.js';

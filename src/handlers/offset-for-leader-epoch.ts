@@ -11,7 +11,6 @@
 //   otherwise                                   NONE, (epoch, endOffset) or (-1, -1) if unknown
 //
 // The current epoch is an implicit last entry starting at the LEO (see leader-epoch.ts).
-import { ErrorCode } from '../../protocol/errors.js';
 import type {
   OffsetForLeaderEpochRequest,
   OffsetForLeaderEpochResponse,

@@ -319,7 +319,7 @@ export class PartitionManager implements InternalPartitionAccess {
   /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
   async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
     const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
-    if (typeof partition === 'number') return readFailed(partition);
+    if (typeof partition === 'number') return partition === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.notLeader(topic, index) : readFailed(partition);
     const log = partition.log;
     const committed = opts.reader === 'consumer' && opts.isolation === 'read_committed';
     const maxOffset = opts.reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
@@ -343,6 +343,15 @@ export class PartitionManager implements InternalPartitionAccess {
       leaderId: partition.leaderId,
       leaderEpoch: partition.leaderEpoch,
     };
+  }
+
+  /** As Kafka's Fetch v12+: NOT_LEADER_OR_FOLLOWER names the leader this broker knows (currentLeader). */
+  private notLeader(topic: string, index: number): PartitionReadResult {
+    const r = readFailed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const p = this.partitions.get(tpKey(topic, index))!;
+    r.leaderId = p.leaderId;
+    r.leaderEpoch = p.leaderEpoch;
+    return r;
   }
 
   // ---- offsets and admin operations ----

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import type { PartitionManager, ReadOptions } from '../../src/cluster/partition-manager.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const batch = (value: string, extra: Parameters<typeof buildRecordBatch>[0] extends infer O ? Partial<O> : never = {}) =>
   buildRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from(value) }], ...extra });
@@ -122,5 +123,35 @@ describe('partition layer', () => {
     expect((await pm.read('plain', 0, 0, 100, { ...consumer(), currentLeaderEpoch: epoch + 1 })).errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
     p.leaderEpoch = epoch;
     expect((await pm.read('plain', 0, 0, 100, { ...consumer(), currentLeaderEpoch: epoch })).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('clients see the layer\'s answers on the wire: Produce, Fetch (with currentLeader) and ListOffsets for a partition led elsewhere', async () => {
+    await tb.broker.createTopic('wire', 2, 1, {});
+    const p = pm.hostedPartition('wire', 1)!;
+    p.leaderId = tb.broker.nodeId + 1;
+    const c = await RawClient.connect(tb.port);
+    try {
+      const produced = await c.send(0, 9, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 'wire', partitionData: [{ index: 0, records: batch('a') }, { index: 1, records: batch('b') }] }],
+      });
+      expect(produced.responses[0].partitionResponses.map((r: { errorCode: number }) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
+      const fetched = await c.send(1, 12, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+        topics: [{ topic: 'wire', partitions: [0, 1].map((partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 })) }],
+      });
+      const [f0, f1] = fetched.responses[0].partitions;
+      expect(f0.errorCode).toBe(ErrorCode.NONE);
+      expect(f0.records.length).toBeGreaterThan(0);
+      expect(f1.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(f1.currentLeader).toMatchObject({ leaderId: tb.broker.nodeId + 1, leaderEpoch: p.leaderEpoch });
+      const listed = await c.send(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'wire', partitions: [{ partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+      expect(listed.topics[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    } finally {
+      c.close();
+      p.leaderId = tb.broker.nodeId;
+    }
   });
 });

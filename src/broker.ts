@@ -1,4 +1,6 @@
-// Assembles a broker: log manager, topic registry, partitions, handlers and listeners.
+// Assembles a broker: log manager, partition layer and topic manager (src/cluster/), coordinators,
+// handlers and listeners. Wiring only: what a part does lives in that part; the methods below that
+// delegate to the topic and partition managers keep Broker's old names for callers not yet moved.
 // `startBroker` is the embedding API used by the CLI and by tests (port 0, temp dirs).
 import path from 'node:path';
 import { LogManager } from '../storage/log/log-manager.js';
@@ -9,9 +11,11 @@ import type { Logger } from './logging/logger.js';
 import { DynamicConfigStore } from './metadata/dynamic-config-store.js';
 import { ensureMetaProperties } from './metadata/meta-properties.js';
 import { TopicRegistry, type TopicRecord } from './metadata/topic-registry.js';
-import { randomUuid } from './metadata/uuid.js';
-import { Partition, partitionKey } from './cluster/partition.js';
-import { AppendWaiters } from './fetch/append-waiters.js';
+import type { Partition } from './cluster/partition.js';
+import { PartitionManager } from './cluster/partition-manager.js';
+import { TopicManager } from './cluster/topic-manager.js';
+import type { AppendWaiters } from './cluster/append-waiters.js';
+import { verifyTxnPartition } from './coordinator/txn/txn-verify.js';
 import { readPartitions } from './fetch/fetch-reader.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { NetworkServer, type BoundListener, type NetworkStats } from './network/server.js';
@@ -28,20 +32,15 @@ import { TierManager } from './tier/tier-manager.js';
 import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
-import { LegacyPartitionAccess } from './coordinator/runtime/legacy-partition-access.js';
 import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 import type { ListenerSpec } from './network/server.js';
+import type { BrokerEndpoint } from './cluster/cluster-view.js';
 
-export interface BrokerEndpoint {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
-}
+export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
 export class Broker {
   readonly topics: TopicRegistry;
@@ -56,7 +55,10 @@ export class Broker {
   readonly logManager: LogManager;
   /** Tiered storage: copies rolled segments of remote.storage.enable topics to the object store. */
   readonly tier: TierManager;
-  readonly waiters = new AppendWaiters();
+  /** The partition layer: the only way anything appends to or reads from a partition. */
+  readonly partitionManager: PartitionManager;
+  /** Topic lifecycle and the resolved topic configs. */
+  readonly topicManager: TopicManager;
   readonly fetchSessions: FetchSessionCache;
   /** The aggregation stage (null when tributary.aggregations.enable=false); set by start(). */
   aggregations: AggregationManager | null = null;
@@ -67,13 +69,10 @@ export class Broker {
   readonly nodeId: number;
   clusterId = '';
   readonly startedAt = Date.now();
-  private readonly partitions = new Map<string, Partition>();
-  private readonly topicConfigCache = new Map<string, ResolvedTopicConfig>();
   /** Classic consumer groups; created in start() once the logs are open. */
   groupCoordinator!: GroupCoordinator;
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); null when group.coordinator.rebalance.protocols leaves "consumer" out. */
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
-  private readonly creating = new Map<string, Promise<TopicRecord>>();
   private bound: BoundListener[] = [];
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
@@ -131,19 +130,38 @@ export class Broker {
         const t = this.topics.get(topic);
         return t ? toLogConfig(resolveTopicConfig(this.config, t.configs)) : undefined;
       },
-      retentionCheckIntervalMs: config.get('log.retention.check.interval.ms') as number,
-      validateAllOnStart: config.get('tributary.log.recover.on.start') as boolean,
+      retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
+      validateAllOnStart: config.get('tributary.log.recover.on.start'),
       // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
-      recoveryPointCheckpointIntervalMs: (config.get('log.flush.offset.checkpoint.interval.ms') as number) || 2 ** 31 - 1,
-      flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms') as number, 2 ** 31 - 1),
+      recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms') || 2 ** 31 - 1,
+      flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms'), 2 ** 31 - 1),
       cleaner: {
-        enabled: config.get('log.cleaner.enable') as boolean,
-        backoffMs: Math.min(config.get('log.cleaner.backoff.ms') as number, 2 ** 31 - 1),
-        producerIdExpirationMs: config.get('producer.id.expiration.ms') as number,
+        enabled: config.get('log.cleaner.enable'),
+        backoffMs: Math.min(config.get('log.cleaner.backoff.ms'), 2 ** 31 - 1),
+        producerIdExpirationMs: config.get('producer.id.expiration.ms'),
       },
       logger: logger.child({ component: 'log-manager' }),
     });
-    this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots') as number);
+    this.partitionManager = new PartitionManager({
+      nodeId: this.nodeId,
+      logManager: this.logManager,
+      topicConfig: (topic) => this.topicManager.topicConfig(topic),
+      logger: logger.child({ component: 'partitions' }),
+    });
+    // KIP-890: a producer's first transactional write to a partition is checked with the
+    // transaction coordinator (created in start(); until then nothing is verified).
+    this.partitionManager.setTransactionVerifier((tid, pid, epoch, topic, p, version) => verifyTxnPartition(this, tid, pid, epoch, topic, p, version));
+    this.topicManager = new TopicManager({
+      config,
+      topics: this.topics,
+      partitions: this.partitionManager,
+      logger,
+      onRemoteStorageDisabled: (topic, topicId) => this.tier.onRemoteStorageDisabled(topic, topicId),
+    });
+    // After a topic's logs are gone: its remote data, then the groups' committed offsets.
+    this.topicManager.onTopicDeleted((t) => this.tier.onTopicDeleted(t.name, t.id, t.configs));
+    this.topicManager.onTopicDeleted((t) => void this.groupCoordinator?.onTopicsDeleted([t.name]));
+    this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots'));
     this.tier = new TierManager({ config, logManager: this.logManager, topicIdOf: (t) => this.topics.get(t)?.id, logger: logger.child({ component: 'tier' }) });
   }
 
@@ -173,30 +191,30 @@ export class Broker {
     this.server = new NetworkServer(
       null,
       {
-        maxRequestBytes: this.config.get('socket.request.max.bytes') as number,
-        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection') as number,
-        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes') as number,
-        idleTimeoutMs: this.config.get('connections.max.idle.ms') as number,
+        maxRequestBytes: this.config.get('socket.request.max.bytes'),
+        maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection'),
+        maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes'),
+        idleTimeoutMs: this.config.get('connections.max.idle.ms'),
       },
       this.logger.child({ component: 'network' }),
       {
         // Read at every accept: these keys can be changed dynamically (AlterConfigs).
         quotas: () => ({
-          maxConnections: this.config.get('max.connections') as number,
-          maxConnectionsPerIp: this.config.get('max.connections.per.ip') as number,
-          perIpOverrides: this.config.get('max.connections.per.ip.overrides') as string,
+          maxConnections: this.config.get('max.connections'),
+          maxConnectionsPerIp: this.config.get('max.connections.per.ip'),
+          perIpOverrides: this.config.get('max.connections.per.ip.overrides'),
         }),
-        queuedMaxRequests: this.config.get('queued.max.requests') as number,
-        queuedMaxRequestBytes: this.config.get('queued.max.request.bytes') as number,
-        requestReceiveTimeoutMs: this.config.get('tributary.request.receive.timeout.ms') as number,
-        listenBacklog: this.config.get('socket.listen.backlog.size') as number,
+        queuedMaxRequests: this.config.get('queued.max.requests'),
+        queuedMaxRequestBytes: this.config.get('queued.max.request.bytes'),
+        requestReceiveTimeoutMs: this.config.get('tributary.request.receive.timeout.ms'),
+        listenBacklog: this.config.get('socket.listen.backlog.size'),
       },
     );
     this.bound = await this.server.bind(listeners);
-    const metricsPort = this.config.get('tributary.metrics.port') as number;
+    const metricsPort = this.config.get('tributary.metrics.port');
     if (metricsPort >= 0) {
       let collector: BrokerMetrics | null = null;
-      const exporter = await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => {
+      const exporter = await MetricsExporter.start(this.config.get('tributary.metrics.host'), metricsPort, () => {
         collector ??= this.server && this.handlers ? new BrokerMetrics(this, version()) : null;
         if (!collector) throw new Error('the broker is still starting');
         return collector.collect();
@@ -207,7 +225,7 @@ export class Broker {
   }
 
   private async loadAndStartServices(): Promise<void> {
-    const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, (this.config.get('cluster.id') as string | null) ?? null);
+    const meta = await ensureMetaProperties(this.config.logDirs, this.nodeId, this.config.get('cluster.id') ?? null);
     this.clusterId = meta.clusterId;
     // Dynamic broker configs first: topic defaults resolved below must see them.
     await this.dynamicConfigs.load(this.config, (msg, fields) => this.logger.warn(msg, fields));
@@ -218,16 +236,15 @@ export class Broker {
     for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;
     await this.logManager.startup();
-    for (const t of this.topics.all()) await this.openTopicPartitions(t, 0);
+    await this.topicManager.openAll();
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
     // of still-open transactions); started after, so it resumes transactions a crash left in
     // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
-    // The coordinators run on one runtime over the partition layer (issue 12); until that layer
-    // lands, LegacyPartitionAccess adapts this broker's partition map (the lead swaps it at merge).
+    // The coordinators and the aggregation stage run on one runtime over the partition layer.
     const coordinatorConfig = (key: string) => this.config.get(key as never);
-    this.coordinatorRuntime = new CoordinatorRuntime({ access: new LegacyPartitionAccess(this), topics: this, logger: this.logger.child({ component: 'coordinator-runtime' }) });
+    this.coordinatorRuntime = new CoordinatorRuntime({ access: this.partitionManager, topics: this.topicManager, logger: this.logger.child({ component: 'coordinator-runtime' }) });
     this.txnCoordinator = await createTransactionCoordinator(this.coordinatorRuntime, {
       config: coordinatorConfig,
       logDir: this.config.logDirs[0]!,
@@ -247,7 +264,7 @@ export class Broker {
     await this.consumerGroupCoordinator?.startup();
     await this.txnCoordinator.startup();
     // After the coordinators, before listeners: clients must find the definitions topic compacted.
-    if (this.config.get('tributary.aggregations.enable') as boolean) {
+    if (this.config.get('tributary.aggregations.enable')) {
       // The stage runs on the coordinator runtime (owner of the definitions topic), with narrow deps.
       this.aggregations = await startAggregationStage({
         runtime: this.coordinatorRuntime,
@@ -293,7 +310,7 @@ export class Broker {
     let host = adv.host;
     if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
     const port = adv.port === 0 ? (bound?.boundPort ?? 0) : adv.port;
-    return { nodeId: this.nodeId, host, port, rack: (this.config.get('broker.rack') as string | null) ?? null };
+    return { nodeId: this.nodeId, host, port, rack: this.config.get('broker.rack') ?? null };
   }
 
   /** All brokers of the cluster as seen through `listenerName`. One today; replication adds more. */
@@ -301,104 +318,44 @@ export class Broker {
     return [this.endpointFor(listenerName)];
   }
 
+  /** Long-polling fetches wait here (owned by the partition layer). */
+  get waiters(): AppendWaiters {
+    return this.partitionManager.waiters;
+  }
+
+  // Topic lifecycle and partitions: delegations under Broker's old names (issue 12's contract),
+  // for callers that still take a Broker; new code takes the managers' narrow interfaces.
+
   partition(topic: string, index: number): Partition | undefined {
-    return this.partitions.get(partitionKey(topic, index));
+    return this.partitionManager.hostedPartition(topic, index);
   }
 
   topicConfig(topic: string): ResolvedTopicConfig {
-    let c = this.topicConfigCache.get(topic);
-    if (!c) {
-      c = resolveTopicConfig(this.config, this.topics.get(topic)?.configs ?? {});
-      this.topicConfigCache.set(topic, c);
-    }
-    return c;
+    return this.topicManager.topicConfig(topic);
   }
 
-  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
-    const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
-    // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
-    // registered topic without its logs.
-    await this.openTopicPartitions(record, 0);
-    await this.topics.put(record);
-    this.logger.info('topic created', { topic: name, partitions: numPartitions, topicId: record.id });
-    return record;
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+    return this.topicManager.createTopic(name, numPartitions, replicationFactor, configs);
   }
 
-  /**
-   * Creates `name` with the broker defaults unless it exists; concurrent callers share one
-   * creation (several clients' Metadata requests can race to auto-create the same topic).
-   */
   autoCreateTopic(name: string): Promise<TopicRecord> {
-    const existing = this.topics.get(name);
-    if (existing) return Promise.resolve(existing);
-    let p = this.creating.get(name);
-    if (!p) {
-      p = this.createTopic(
-        name,
-        this.config.get('num.partitions') as number,
-        this.config.get('default.replication.factor') as number,
-        {},
-      ).finally(() => this.creating.delete(name));
-      this.creating.set(name, p);
-    }
-    return p;
+    return this.topicManager.autoCreateTopic(name);
   }
 
-  async createPartitions(name: string, newTotal: number): Promise<void> {
-    const t = this.topics.get(name)!;
-    const updated = { ...t, partitions: newTotal };
-    await this.openTopicPartitions(updated, t.partitions);
-    await this.topics.put(updated);
-    this.logger.info('partitions added', { topic: name, partitions: newTotal });
+  createPartitions(name: string, newTotal: number): Promise<void> {
+    return this.topicManager.createPartitions(name, newTotal);
   }
 
-  async deleteTopic(name: string): Promise<void> {
-    const t = this.topics.get(name);
-    if (!t) return;
-    await this.topics.remove(name);
-    this.topicConfigCache.delete(name);
-    for (let p = 0; p < t.partitions; p++) {
-      this.partitions.delete(partitionKey(name, p));
-      await this.logManager.deleteLog(name, p);
-      this.waiters.notify(name, p);
-    }
-    await this.tier.onTopicDeleted(name, t.id, t.configs);
-    this.groupCoordinator?.onTopicsDeleted([name]);
-    this.logger.info('topic deleted', { topic: name, topicId: t.id });
+  deleteTopic(name: string): Promise<void> {
+    return this.topicManager.deleteTopic(name);
   }
 
-  /** Re-resolves every topic's config after a broker-level default changed (dynamic broker configs). */
   refreshTopicConfigs(): void {
-    this.topicConfigCache.clear();
-    for (const t of this.topics.all()) {
-      const logConfig = toLogConfig(this.topicConfig(t.name));
-      for (let p = 0; p < t.partitions; p++) this.partition(t.name, p)?.log.updateConfig(logConfig);
-    }
+    this.topicManager.refreshTopicConfigs();
   }
 
-  async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
-    const t = this.topics.get(name)!;
-    const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
-    await this.topics.put({ ...t, configs });
-    this.topicConfigCache.delete(name);
-    const resolved = this.topicConfig(name);
-    const logConfig = toLogConfig(resolved);
-    for (let p = 0; p < t.partitions; p++) this.partition(name, p)?.log.updateConfig(logConfig);
-    // KIP-950: turning tiering off (allowed only with remote.log.delete.on.disable=true, see
-    // remote-storage-rules.ts) deletes the topic's remote data.
-    if (wasTiered && resolved.get('remote.storage.enable') !== true) await this.tier.onRemoteStorageDisabled(name, t.id);
-  }
-
-  private async openTopicPartitions(t: TopicRecord, from: number): Promise<void> {
-    const logConfig = toLogConfig(resolveTopicConfig(this.config, t.configs));
-    for (let p = from; p < t.partitions; p++) {
-      let log = this.logManager.getLog(t.name, p);
-      if (log) log.updateConfig(logConfig);
-      else log = await this.logManager.createLog(t.name, p, t.id, logConfig);
-      const partition = new Partition(t.name, p, t.id, log, this.nodeId);
-      log.onHighWatermark = () => this.waiters.notify(t.name, p);
-      this.partitions.set(partitionKey(t.name, p), partition);
-    }
+  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    return this.topicManager.alterTopicConfigs(name, configs);
   }
 
   get isClosing(): boolean {

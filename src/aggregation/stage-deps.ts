@@ -4,7 +4,7 @@
 // reads local source topics through the Fetch path's reader, and manages its own topics.
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import type { Logger } from '../logging/logger.js';
-import type { AppendWaiters } from '../fetch/append-waiters.js';
+import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../fetch/fetch-reader.js';
 import type { ConfigGetter } from '../coordinator/common/config-getter.js';
 import type { CoordinatorRuntime } from '../coordinator/runtime/coordinator-runtime.js';

@@ -1,6 +1,7 @@
-// A topic partition this broker leads. Today every partition is led locally with a single
-// replica; the leader id, epoch and replica list are kept explicit so replication can be added
-// by changing who advances the high watermark, not how produce and fetch work.
+// A topic partition hosted by this broker, owned by the partition manager (partition-manager.ts).
+// Today every partition is led locally with a single replica; the leader id, epoch, replica list
+// and ISR are kept explicit so replication changes them (and who advances the high watermark)
+// without changing how produce and fetch work.
 import type { PartitionLog } from '../../storage/log/partition-log.js';
 
 export class Partition {
@@ -13,6 +14,7 @@ export class Partition {
     readonly topic: string,
     readonly index: number,
     readonly topicId: string,
+    /** Only the partition layer (src/cluster/) touches the log; callers go through PartitionManager. */
     readonly log: PartitionLog,
     nodeId: number,
   ) {
@@ -24,6 +26,3 @@ export class Partition {
   }
 }
 
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}

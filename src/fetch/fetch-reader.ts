@@ -1,11 +1,22 @@
 // Reads the partitions of one Fetch within its byte budgets (request max.bytes and each
 // partition's max bytes). As in Kafka (KIP-74), the first partition that has data returns at
 // least one whole batch even if it is larger than both budgets, so a consumer can always progress.
+// Each partition is read through the partition layer (src/cluster/partition-manager.ts: leader and
+// epoch checks, the reader's offset bound, aborted transactions); what depends on the fetcher's
+// version (zstd refusal, down-conversion for v0-3) is done here.
 import { ErrorCode } from '../../protocol/errors.js';
 import { Compression, batchCompression, scanBatches } from '../../protocol/records/batch-header.js';
 import { downConvertBatches } from '../../protocol/records/legacy.js';
 import { RecordsError } from '../../protocol/records/records-error.js';
-import type { Broker } from '../broker.js';
+import type { PartitionManager, ReadOptions } from '../cluster/partition-manager.js';
+import type { ReaderKind } from '../cluster/partition-api.js';
+import type { Logger } from '../logging/logger.js';
+
+/** What a fetch reads through: the partition layer, and a logger for down-conversion failures. */
+export interface PartitionReaderDeps {
+  partitionManager: Pick<PartitionManager, 'read'>;
+  logger: Logger;
+}
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
@@ -60,40 +71,26 @@ export interface FetchReadOptions {
   magic: 0 | 1 | 2;
   /** Fetch v10 introduced zstd (KIP-110); older fetchers get UNSUPPORTED_COMPRESSION_TYPE for it. */
   allowZstd: boolean;
+  /** 'consumer' unless said otherwise (followers arrive with replication). */
+  reader?: ReaderKind;
 }
 
-export async function readPartitions(broker: Broker, fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }> {
+export async function readPartitions(deps: PartitionReaderDeps, fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }> {
   const results: PartitionFetchResult[] = [];
+  const layer = deps.partitionManager;
+  const reader = opts.reader ?? 'consumer';
+  const isolation = opts.isolationLevel === READ_COMMITTED ? 'read_committed' : 'read_uncommitted';
   let remaining = Math.max(0, opts.maxBytes);
   let bytes = 0;
   for (const f of fetches) {
-    const partition = broker.partition(f.topic, f.partition);
-    if (!partition) {
-      results.push(errorResult(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-      continue;
-    }
-    if (f.currentLeaderEpoch !== -1 && f.currentLeaderEpoch !== partition.leaderEpoch) {
-      results.push(errorResult(f.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH));
-      continue;
-    }
-    const log = partition.log;
-    const maxOffset = opts.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
     const budget = Math.min(remaining, Math.max(0, f.partitionMaxBytes));
-    let read;
-    try {
-      read = await log.read(f.fetchOffset, budget, maxOffset, bytes === 0);
-    } catch (err) {
-      broker.logger.error('fetch read failed', { topic: f.topic, partition: f.partition, error: (err as Error).message });
-      results.push(errorResult(ErrorCode.KAFKA_STORAGE_ERROR));
-      continue;
-    }
-    if (read.error) {
-      results.push(errorResult(ErrorCode[read.error]));
+    const readOpts: ReadOptions = { reader, isolation, currentLeaderEpoch: f.currentLeaderEpoch, minOneMessage: bytes === 0 };
+    const read = await layer.read(f.topic, f.partition, f.fetchOffset, budget, readOpts);
+    if (read.errorCode !== ErrorCode.NONE) {
+      results.push(read);
       continue;
     }
     let records = read.records;
-    // read_committed: the aborted transactions overlapping what is returned (from the txn index).
-    const aborted = opts.isolationLevel === READ_COMMITTED ? log.producers.abortedTransactionsForRead(f.fetchOffset, records) : null;
     if (!opts.allowZstd && records.length > 0 && containsZstd(records)) {
       results.push(errorResult(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE));
       continue;
@@ -103,23 +100,15 @@ export async function readPartitions(broker: Broker, fetches: PartitionFetch[], 
         records = downConvertBatches(records, opts.magic);
       } catch (err) {
         if (!(err instanceof RecordsError)) throw err;
-        broker.logger.error('down-conversion failed', { topic: f.topic, partition: f.partition, error: err.message });
+        deps.logger.error('down-conversion failed', { topic: f.topic, partition: f.partition, error: err.message });
         results.push(errorResult(err.errorCode));
         continue;
       }
+      read.records = records;
     }
     bytes += records.length;
     remaining = Math.max(0, remaining - records.length);
-    results.push({
-      errorCode: ErrorCode.NONE,
-      highWatermark: log.highWatermark,
-      lastStableOffset: log.lastStableOffset,
-      logStartOffset: log.logStartOffset,
-      records,
-      abortedTransactions: aborted,
-      leaderId: partition.leaderId,
-      leaderEpoch: partition.leaderEpoch,
-    });
+    results.push(read);
   }
   return { results, bytes };
 }

@@ -1,4 +1,5 @@
-// KIP-227 incremental fetch sessions.
+// KIP-227 incremental fetch sessions: the cache and the session state machine (the Fetch handler
+// only calls beginFetch() and then markSent() per partition of its answer).
 //
 //   request (sessionId, epoch)   meaning
 //   (0, -1)                      full fetch, no session
@@ -9,8 +10,21 @@
 //                                the epoch we expect (INVALID_FETCH_SESSION_EPOCH); the request lists
 //                                only changed partitions, the response only partitions with news.
 //
+// A session holds every partition the client fetches, keyed by tpKey(topic id (v13+) or name,
+// partition). A full fetch (epoch 0, or no session) replaces the set; an incremental one updates
+// the fetch position and limits of the partitions it lists (keeping what was last sent), adds new
+// ones and drops the forgotten ones. After each request the expected epoch moves on by one
+// (wrapping to 1 past 2^31-1). An incremental response carries only the partitions with news:
+// records, an error, or a high watermark / log start / last stable offset other than last sent.
+//
 // The cache is bounded (max.incremental.fetch.session.cache.slots); when full, the least recently
 // used session is evicted, and a client whose session is gone starts over with a full fetch.
+
+import { ErrorCode } from '../../protocol/errors.js';
+import { tpKey } from '../cluster/topic-partition.js';
+
+export const INITIAL_EPOCH = 0;
+export const FINAL_EPOCH = -1;
 
 export interface SessionPartition {
   topic: string;
@@ -34,9 +48,6 @@ export class FetchSession {
   constructor(readonly id: number) {}
 }
 
-export function sessionPartitionKey(topicIdOrName: string, partition: number): string {
-  return `${topicIdOrName}:${partition}`;
-}
 
 export class FetchSessionCache {
   private readonly sessions = new Map<number, FetchSession>();
@@ -81,4 +92,98 @@ export class FetchSessionCache {
     const oldest = this.sessions.keys().next();
     if (!oldest.done) this.sessions.delete(oldest.value);
   }
+}
+
+/** Where a Fetch stands after its session was resolved. */
+export type FetchSessionStep =
+  | { errorCode: number }
+  | {
+      /** Null for a sessionless fetch (or when sessions are disabled). */
+      session: FetchSession | null;
+      /** The response lists only partitions with news (see changed()). */
+      incremental: boolean;
+      /** Every partition this fetch covers, in session order. */
+      fetches: SessionPartition[];
+    };
+
+/**
+ * Runs the state machine above for one request. `requested` are the request's partitions (their
+ * `sent*` fields -2, "never sent"); `forgotten` the (topic id or name, partition) pairs v7+ drops.
+ */
+export function beginFetch(
+  cache: FetchSessionCache,
+  sessionId: number,
+  sessionEpoch: number,
+  requested: SessionPartition[],
+  forgotten: { topicKey: string; partition: number }[],
+  useIds: boolean,
+): FetchSessionStep {
+  let session: FetchSession | null = null;
+  let incremental = false;
+  if (sessionId === 0 && sessionEpoch === INITIAL_EPOCH) {
+    session = cache.create();
+  } else if (sessionId !== 0) {
+    if (sessionEpoch === FINAL_EPOCH || sessionEpoch === INITIAL_EPOCH) {
+      cache.remove(sessionId);
+      if (sessionEpoch === INITIAL_EPOCH) session = cache.create();
+    } else {
+      const s = cache.get(sessionId);
+      if (!s) return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
+      if (s.nextEpoch !== sessionEpoch) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+      session = s;
+      incremental = true;
+    }
+  } else if (sessionEpoch !== FINAL_EPOCH) {
+    // sessionId 0 with an epoch other than 0/-1 makes no sense.
+    return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+  }
+  if (!session) return { session: null, incremental: false, fetches: requested };
+  if (!incremental) session.partitions.clear();
+  for (const p of requested) {
+    const key = tpKey(useIds ? p.topicId : p.topic, p.partition);
+    const prev = session.partitions.get(key);
+    if (prev) {
+      // Keep what the client was last sent; only its fetch position and limits change.
+      prev.fetchOffset = p.fetchOffset;
+      prev.partitionMaxBytes = p.partitionMaxBytes;
+      prev.currentLeaderEpoch = p.currentLeaderEpoch;
+    } else {
+      session.partitions.set(key, p);
+    }
+  }
+  for (const f of forgotten) session.partitions.delete(tpKey(f.topicKey, f.partition));
+  session.nextEpoch = sessionEpoch === INITIAL_EPOCH || !incremental ? 1 : sessionEpoch + 1;
+  if (session.nextEpoch > 0x7fffffff) session.nextEpoch = 1;
+  return { session, incremental, fetches: [...session.partitions.values()] };
+}
+
+/** What the client sees of a partition in a response. */
+export interface SentState {
+  errorCode: number;
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+}
+
+/**
+ * Whether partition `f` goes into the response (always, unless incremental and nothing changed);
+ * when it does, remembers what the client was sent.
+ */
+export function markSent(f: SessionPartition, r: SentState, incremental: boolean): boolean {
+  if (incremental && !changed(f, r)) return false;
+  f.sentHighWatermark = r.highWatermark;
+  f.sentLogStartOffset = r.logStartOffset;
+  f.sentLastStableOffset = r.lastStableOffset;
+  return true;
+}
+
+function changed(f: SessionPartition, r: SentState): boolean {
+  return (
+    r.records.length > 0 ||
+    r.errorCode !== ErrorCode.NONE ||
+    r.highWatermark !== f.sentHighWatermark ||
+    r.logStartOffset !== f.sentLogStartOffset ||
+    r.lastStableOffset !== f.sentLastStableOffset
+  );
 }

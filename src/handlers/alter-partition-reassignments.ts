@@ -14,10 +14,14 @@ import type {
   AlterPartitionReassignmentsResponse,
   AlterPartitionReassignmentsResponseReassignablePartitionResponse as PartitionResponse,
 } from '../../protocol/generated/alter-partition-reassignments.js';
-import type { Broker } from '../broker.js';
+import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What AlterPartitionReassignments needs: topics, the brokers, ACLs. */
+export interface AlterPartitionReassignmentsDeps extends TopicLookup, Pick<ClusterView, 'brokersFor'>, HasAuthorizer {}
 import type { ApiHandler } from '../network/request-context.js';
 
-export function alterPartitionReassignmentsHandler(broker: Broker): ApiHandler<AlterPartitionReassignmentsRequest> {
+export function alterPartitionReassignmentsHandler(broker: AlterPartitionReassignmentsDeps): ApiHandler<AlterPartitionReassignmentsRequest> {
   return {
     apiKey: 45,
     minVersion: 0,
@@ -36,7 +40,7 @@ export function alterPartitionReassignmentsHandler(broker: Broker): ApiHandler<A
   };
 }
 
-function reassign(broker: Broker, topic: string, index: number, replicas: number[] | null, allowReplicationFactorChange: boolean): { code: number; message: string } | null {
+function reassign(broker: AlterPartitionReassignmentsDeps, topic: string, index: number, replicas: number[] | null, allowReplicationFactorChange: boolean): { code: number; message: string } | null {
   const t = broker.topics.get(topic);
   if (!t) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find a topic named ${topic}.` };
   if (index < 0 || index >= t.partitions) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}:${index}.` };

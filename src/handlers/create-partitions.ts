@@ -1,10 +1,19 @@
 // CreatePartitions: grow a topic's partition count (never shrink), optionally validate only.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
-import type { Broker } from '../broker.js';
+import type { TopicLookup } from '../cluster/cluster-view.js';
+import type { Logger } from '../logging/logger.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What CreatePartitions needs: topics, adding partitions, this broker's id, ACLs. */
+export interface CreatePartitionsDeps extends TopicLookup, HasAuthorizer {
+  readonly nodeId: number;
+  createPartitions(name: string, newTotal: number): Promise<void>;
+  logger: Logger;
+}
 import type { ApiHandler } from '../network/request-context.js';
 
-export function createPartitionsHandler(broker: Broker): ApiHandler<CreatePartitionsRequest> {
+export function createPartitionsHandler(broker: CreatePartitionsDeps): ApiHandler<CreatePartitionsRequest> {
   return {
     apiKey: 37,
     minVersion: 0,

@@ -2,7 +2,18 @@
 // Kafka's error codes; validateOnly answers as if created without creating.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
-import type { Broker } from '../broker.js';
+import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { Logger } from '../logging/logger.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What CreateTopics needs: topics and their creation, broker count and defaults, ACLs. */
+export interface CreateTopicsDeps extends Pick<ClusterView, 'nodeId' | 'brokersFor'>, TopicLookup, HasAuthorizer {
+  config: BrokerConfig;
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord>;
+  logger: Logger;
+}
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
@@ -30,7 +41,7 @@ function fail(name: string, errorCode: number, errorMessage: string | null): Res
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequest> {
+export function createTopicsHandler(broker: CreateTopicsDeps): ApiHandler<CreateTopicsRequest> {
   return {
     apiKey: 19,
     minVersion: 0,
@@ -61,7 +72,7 @@ export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequ
   };
 }
 
-async function createOne(broker: Broker, t: Creatable, validateOnly: boolean): Promise<Result> {
+async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: boolean): Promise<Result> {
   const nameError = invalidTopicNameReason(t.name);
   if (nameError) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (broker.topics.get(t.name)) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -94,8 +105,8 @@ async function createOne(broker: Broker, t: Creatable, validateOnly: boolean): P
     numPartitions = t.assignments.length;
     replicationFactor = rf;
   } else {
-    if (numPartitions === -1) numPartitions = broker.config.get('num.partitions') as number;
-    if (replicationFactor === -1) replicationFactor = broker.config.get('default.replication.factor') as number;
+    if (numPartitions === -1) numPartitions = broker.config.get('num.partitions');
+    if (replicationFactor === -1) replicationFactor = broker.config.get('default.replication.factor');
     if (numPartitions <= 0) return fail(t.name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     if (replicationFactor <= 0) return fail(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
     if (replicationFactor > brokerCount) {

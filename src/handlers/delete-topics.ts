@@ -1,7 +1,17 @@
 // DeleteTopics: by name (v0-5) or by name-or-id (v6+).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
-import type { Broker } from '../broker.js';
+import type { TopicLookup } from '../cluster/cluster-view.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { Logger } from '../logging/logger.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What DeleteTopics needs: topics, their deletion, delete.topic.enable, ACLs. */
+export interface DeleteTopicsDeps extends TopicLookup, HasAuthorizer {
+  config: Pick<BrokerConfig, 'get'>;
+  deleteTopic(name: string): Promise<void>;
+  logger: Logger;
+}
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler } from '../network/request-context.js';
@@ -13,7 +23,7 @@ interface Result {
   errorMessage: string | null;
 }
 
-export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequest> {
+export function deleteTopicsHandler(broker: DeleteTopicsDeps): ApiHandler<DeleteTopicsRequest> {
   return {
     apiKey: 20,
     minVersion: 0,
@@ -21,7 +31,7 @@ export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequ
     async handle(ctx, req): Promise<DeleteTopicsResponse> {
       const v = ctx.header.apiVersion;
       const wanted = v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
-      const enabled = broker.config.get('delete.topic.enable') as boolean;
+      const enabled = broker.config.get('delete.topic.enable');
       const results: Result[] = [];
       for (const w of wanted) {
         const byId = w.topicId !== ZERO_UUID;

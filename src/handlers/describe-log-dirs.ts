@@ -11,13 +11,22 @@ import type {
   DescribeLogDirsResponse,
   DescribeLogDirsResponseDescribeLogDirsResult as LogDirResult,
 } from '../../protocol/generated/describe-log-dirs.js';
-import type { PartitionLog } from '../../storage/log/partition-log.js';
-import type { Broker } from '../broker.js';
+import type { LogDirState, PartitionManager } from '../cluster/partition-manager.js';
+import { tpKey } from '../cluster/topic-partition.js';
+import type { Logger } from '../logging/logger.js';
 import type { ApiHandler } from '../network/request-context.js';
+import type { TierManager } from '../tier/tier-manager.js';
+
+/** What DescribeLogDirs needs: the partition layer's log dirs and the tier's remote sizes. */
+export interface DescribeLogDirsDeps {
+  partitionManager: Pick<PartitionManager, 'describeLogDirs'>;
+  tier: Pick<TierManager, 'status'>;
+  logger: Logger;
+}
 
 const UNKNOWN_BYTES = -1;
 
-export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDirsRequest> {
+export function describeLogDirsHandler(broker: DescribeLogDirsDeps): ApiHandler<DescribeLogDirsRequest> {
   return {
     apiKey: 35,
     minVersion: 0,
@@ -25,11 +34,11 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
     async handle(_ctx, req): Promise<DescribeLogDirsResponse> {
       let wanted: ((log: { topic: string; partition: number }) => boolean) | null = null;
       if (req.topics !== null) {
-        const set = new Set(req.topics.flatMap((t) => t.partitions.map((p) => `${p}:${t.topic}`)));
-        wanted = (log) => set.has(`${log.partition}:${log.topic}`);
+        const set = new Set(req.topics.flatMap((t) => t.partitions.map((p) => tpKey(t.topic, p))));
+        wanted = (log) => set.has(tpKey(log.topic, log.partition));
       }
       const results: LogDirResult[] = [];
-      for (const d of broker.logManager.describeLogDirs()) {
+      for (const d of broker.partitionManager.describeLogDirs()) {
         if (!d.online) {
           results.push({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: d.dir, topics: [], totalBytes: UNKNOWN_BYTES, usableBytes: UNKNOWN_BYTES, isCordoned: false });
           continue;
@@ -42,8 +51,8 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
           results.push({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, logDir: d.dir, topics: [], totalBytes: UNKNOWN_BYTES, usableBytes: UNKNOWN_BYTES, isCordoned: false });
           continue;
         }
-        const byTopic = new Map<string, PartitionLog[]>();
-        for (const log of d.logs) {
+        const byTopic = new Map<string, LogDirState['partitions']>();
+        for (const log of d.partitions) {
           const list = byTopic.get(log.topic);
           if (list) list.push(log);
           else byTopic.set(log.topic, [log]);
@@ -55,7 +64,7 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
             .sort((a, b) => a.partition - b.partition)
             .map((log) => ({
               partitionIndex: log.partition,
-              partitionSize: log.size(),
+              partitionSize: log.size,
               // Kafka: max(HW - LEO, 0) for a current log, i.e. 0 for a leader.
               offsetLag: Math.max(log.highWatermark - log.logEndOffset, 0),
               isFutureKey: false,
@@ -87,7 +96,7 @@ function clampBytes(n: number): number {
  * more "log dir" (named `remote:<store>`) whose partition sizes are the bytes held remotely.
  * Admin tools then show local and remote sizes side by side; it appears only when data is tiered.
  */
-function remoteTierResult(broker: Broker, wanted: ((log: { topic: string; partition: number }) => boolean) | null): LogDirResult | null {
+function remoteTierResult(broker: DescribeLogDirsDeps, wanted: ((log: { topic: string; partition: number }) => boolean) | null): LogDirResult | null {
   const status = broker.tier.status();
   const parts = status.partitions.filter((p) => p.remoteBytes > 0 && (wanted === null || wanted(p)));
   if (parts.length === 0) return null;

@@ -1,11 +1,15 @@
 // DescribeProducers (v0): the active producers of partitions (id, epoch, last sequence and
 // timestamp, coordinator epoch, start offset of the open transaction), from the producer state.
-import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/generated/describe-producers.js';
-import type { Broker } from '../broker.js';
+import type { PartitionManager } from '../cluster/partition-manager.js';
 import type { ApiHandler } from '../network/request-context.js';
 
-export function describeProducersHandler(broker: Broker): ApiHandler<DescribeProducersRequest> {
+/** What DescribeProducers needs: the partition layer's producer state view. */
+export interface DescribeProducersDeps {
+  partitionManager: Pick<PartitionManager, 'describeProducers'>;
+}
+
+export function describeProducersHandler(broker: DescribeProducersDeps): ApiHandler<DescribeProducersRequest> {
   return {
     apiKey: 61,
     minVersion: 0,
@@ -25,9 +29,8 @@ export function describeProducersHandler(broker: Broker): ApiHandler<DescribePro
         topics: req.topics.map((t) => ({
           name: t.name,
           partitions: t.partitionIndexes.map((partitionIndex) => {
-            const p = broker.partition(t.name, partitionIndex);
-            if (!p) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
-            return { partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: p.log.producers.describe() };
+            const r = broker.partitionManager.describeProducers(t.name, partitionIndex);
+            return { partitionIndex, errorCode: r.errorCode, errorMessage: null, activeProducers: r.activeProducers };
           }),
         })),
       };

@@ -15,7 +15,14 @@ import type {
   DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition as PartitionInfo,
   DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic as TopicInfo,
 } from '../../protocol/generated/describe-topic-partitions.js';
-import type { Broker } from '../broker.js';
+import type { TopicLookup } from '../cluster/cluster-view.js';
+import type { PartitionManager } from '../cluster/partition-manager.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What DescribeTopicPartitions needs: topics, partition leadership, ACLs. */
+export interface DescribeTopicPartitionsDeps extends TopicLookup, HasAuthorizer {
+  partitionManager: Pick<PartitionManager, 'partition'>;
+}
 import { invalidTopicNameReason, isInternalTopic } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -30,7 +37,7 @@ const MAX_PARTITIONS_PER_RESPONSE = 2000;
  */
 export const TOPIC_AUTHORIZED_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 
-export function describeTopicPartitionsHandler(broker: Broker): ApiHandler<DescribeTopicPartitionsRequest> {
+export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDeps): ApiHandler<DescribeTopicPartitionsRequest> {
   return {
     apiKey: 75,
     minVersion: 0,
@@ -96,8 +103,8 @@ export function describeTopicPartitionsHandler(broker: Broker): ApiHandler<Descr
   };
 }
 
-function partitionInfo(broker: Broker, t: TopicRecord, index: number): PartitionInfo {
-  const part = broker.partition(t.name, index);
+function partitionInfo(broker: DescribeTopicPartitionsDeps, t: TopicRecord, index: number): PartitionInfo {
+  const part = broker.partitionManager.partition(t.name, index);
   return {
     errorCode: ErrorCode.NONE,
     partitionIndex: index,

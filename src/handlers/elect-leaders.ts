@@ -7,14 +7,18 @@
 //   election type other than 0/1         INVALID_REQUEST for the request and each named partition
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ElectLeadersRequest, ElectLeadersResponse, ElectLeadersResponsePartitionResult as PartitionResult } from '../../protocol/generated/elect-leaders.js';
-import type { Broker } from '../broker.js';
+import type { TopicLookup } from '../cluster/cluster-view.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What ElectLeaders needs: topics and ACLs (every partition already has its only leader). */
+export interface ElectLeadersDeps extends TopicLookup, HasAuthorizer {}
 import type { ApiHandler } from '../network/request-context.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
 const NOT_NEEDED_MESSAGE = 'Leader election not needed for topic partition.';
 
-export function electLeadersHandler(broker: Broker): ApiHandler<ElectLeadersRequest> {
+export function electLeadersHandler(broker: ElectLeadersDeps): ApiHandler<ElectLeadersRequest> {
   return {
     apiKey: 43,
     minVersion: 0,

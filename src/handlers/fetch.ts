@@ -1,19 +1,29 @@
-// Fetch: sessions (KIP-227), long polling (max.wait.ms / min.bytes woken by appends), byte
-// budgets, read_committed bounded by the LSO, and message down-conversion for v0-3 clients.
+// Fetch: sessions (KIP-227, state machine in fetch/fetch-session-cache.ts), long polling
+// (max.wait.ms / min.bytes woken by appends), byte budgets, read_committed bounded by the LSO, and
+// message down-conversion for v0-3 clients (fetch/fetch-reader.ts, which reads through the
+// partition layer).
 // v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
 // use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.js';
-import type { Broker } from '../broker.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
-import { authorized } from '../auth/acl/request-authz.js';
-import { FetchSession, sessionPartitionKey, type SessionPartition } from '../fetch/fetch-session-cache.js';
-import { readPartitions, type PartitionFetch, type PartitionFetchResult } from '../fetch/fetch-reader.js';
+import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
+import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { beginFetch, FINAL_EPOCH, markSent, type FetchSessionCache, type SessionPartition } from '../fetch/fetch-session-cache.js';
+import { readPartitions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler } from '../network/request-context.js';
 
-const INITIAL_EPOCH = 0;
-const FINAL_EPOCH = -1;
+/** What Fetch needs: the partition layer (reads and long-poll waiters), sessions, topic names and ids, ACLs. */
+export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer {
+  topics: { get(name: string): TopicRecord | undefined; getById(id: string): TopicRecord | undefined };
+  fetchSessions: FetchSessionCache;
+  waiters: Pick<AppendWaiters, 'watch'>;
+  config: Pick<BrokerConfig, 'get'>;
+  readonly isClosing: boolean;
+}
 
 type Topic = FetchRequest['topics'][number];
 
@@ -21,7 +31,7 @@ function topLevelError(errorCode: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] } as unknown as FetchResponse;
 }
 
-export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
+export function fetchHandler(broker: FetchDeps): ApiHandler<FetchRequest> {
   return {
     apiKey: 1,
     minVersion: 0,
@@ -41,58 +51,15 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
       const sessionId = v >= 7 ? req.sessionId : 0;
       const sessionEpoch = v >= 7 ? req.sessionEpoch : FINAL_EPOCH;
 
-      // Resolve the session and the list of partitions this fetch covers.
-      let session: FetchSession | null = null;
-      let incremental = false;
       const requested = resolveRequested(broker, req.topics, useIds);
-      if (sessionId === 0 && sessionEpoch === INITIAL_EPOCH) {
-        session = broker.fetchSessions.create();
-      } else if (sessionId !== 0) {
-        if (sessionEpoch === FINAL_EPOCH || sessionEpoch === INITIAL_EPOCH) {
-          broker.fetchSessions.remove(sessionId);
-          if (sessionEpoch === INITIAL_EPOCH) session = broker.fetchSessions.create();
-        } else {
-          const s = broker.fetchSessions.get(sessionId);
-          if (!s) return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
-          if (s.nextEpoch !== sessionEpoch) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
-          session = s;
-          incremental = true;
-        }
-      } else if (sessionEpoch !== FINAL_EPOCH) {
-        // sessionId 0 with an epoch other than 0/-1 makes no sense.
-        return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
-      }
-
-      let fetches: SessionPartition[];
-      if (session) {
-        if (!incremental) session.partitions.clear();
-        for (const p of requested) {
-          const key = sessionPartitionKey(useIds ? p.topicId : p.topic, p.partition);
-          const prev = session.partitions.get(key);
-          if (prev) {
-            // Keep what the client was last sent; only its fetch position and limits change.
-            prev.fetchOffset = p.fetchOffset;
-            prev.partitionMaxBytes = p.partitionMaxBytes;
-            prev.currentLeaderEpoch = p.currentLeaderEpoch;
-          } else {
-            session.partitions.set(key, p);
-          }
-        }
-        for (const f of v >= 7 ? req.forgottenTopicsData : []) {
-          for (const part of f.partitions) {
-            session.partitions.delete(sessionPartitionKey(useIds ? f.topicId : f.topic, part));
-          }
-        }
-        session.nextEpoch = sessionEpoch === INITIAL_EPOCH || !incremental ? 1 : sessionEpoch + 1;
-        if (session.nextEpoch > 0x7fffffff) session.nextEpoch = 1;
-        fetches = [...session.partitions.values()];
-      } else {
-        fetches = requested;
-      }
+      const forgotten = v >= 7 ? req.forgottenTopicsData.flatMap((f) => f.partitions.map((partition) => ({ topicKey: useIds ? f.topicId : f.topic, partition }))) : [];
+      const step = beginFetch(broker.fetchSessions, sessionId, sessionEpoch, requested, forgotten, useIds);
+      if ('errorCode' in step) return topLevelError(step.errorCode);
+      const { session, incremental, fetches } = step;
 
       const magic = v <= 1 ? 0 : v <= 3 ? 1 : 2;
       // Kafka caps every fetch at fetch.max.bytes (still returning at least one whole batch).
-      const fetchMaxBytes = broker.config.get('fetch.max.bytes') as number;
+      const fetchMaxBytes = broker.config.get('fetch.max.bytes');
       const opts = { maxBytes: Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchMaxBytes), isolationLevel: v >= 4 ? req.isolationLevel : 0, magic, allowZstd: v >= 10 } as const;
       const all: PartitionFetch[] = fetches.map((f) => ({ ...f, topic: currentName(broker, f, useIds) }));
       // Consumers need READ on each topic (KafkaApis); refused partitions are answered
@@ -125,10 +92,7 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
       for (let i = 0; i < fetches.length; i++) {
         const f = fetches[i]!;
         const r = results[i]!;
-        if (incremental && !changed(f, r)) continue;
-        f.sentHighWatermark = r.highWatermark;
-        f.sentLogStartOffset = r.logStartOffset;
-        f.sentLastStableOffset = r.lastStableOffset;
+        if (!markSent(f, r, incremental)) continue;
         const key = useIds ? f.topicId : f.topic;
         let t = byTopic.get(key);
         if (!t) byTopic.set(key, (t = { topic: f.topic, topicId: f.topicId, partitions: [] }));
@@ -144,7 +108,7 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest> {
   };
 }
 
-function resolveRequested(broker: Broker, topics: Topic[], useIds: boolean): SessionPartition[] {
+function resolveRequested(broker: Pick<FetchDeps, 'topics'>, topics: Topic[], useIds: boolean): SessionPartition[] {
   const out: SessionPartition[] = [];
   for (const t of topics) {
     const record = useIds ? broker.topics.getById(t.topicId) : broker.topics.get(t.topic);
@@ -168,7 +132,7 @@ function resolveRequested(broker: Broker, topics: Topic[], useIds: boolean): Ses
 }
 
 /** Topic names can change meaning when a topic is deleted and recreated: re-resolve ids each time. */
-function currentName(broker: Broker, f: SessionPartition, useIds: boolean): string {
+function currentName(broker: Pick<FetchDeps, 'topics'>, f: SessionPartition, useIds: boolean): string {
   if (!useIds) return f.topic;
   return broker.topics.getById(f.topicId)?.name ?? '\u0000unknown';
 }
@@ -189,16 +153,6 @@ const REFUSED: PartitionFetchResult = {
   leaderId: -1,
   leaderEpoch: -1,
 };
-
-function changed(f: SessionPartition, r: PartitionFetchResult): boolean {
-  return (
-    r.records.length > 0 ||
-    r.errorCode !== ErrorCode.NONE ||
-    r.highWatermark !== f.sentHighWatermark ||
-    r.logStartOffset !== f.sentLogStartOffset ||
-    r.lastStableOffset !== f.sentLastStableOffset
-  );
-}
 
 function partitionData(partition: number, r: PartitionFetchResult, v: number): object {
   const errorCode = v >= 13 && r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? ErrorCode.UNKNOWN_TOPIC_ID : r.errorCode;

@@ -1,23 +1,24 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4), latest tiered
-// (-5), earliest pending upload (-6) and lookups by timestamp through the time index; isolation
-// level bounds "latest". Timestamp lookups that may read remote storage are bounded by the
-// request's TimeoutMs (v10+, KIP-1075) or remote.list.offsets.request.timeout.ms.
+// (-5), earliest pending upload (-6) and lookups by timestamp, answered by the partition layer
+// (src/cluster/offset-lookup.ts); isolation level bounds "latest". Timestamp lookups that may read
+// remote storage are bounded by the request's TimeoutMs (v10+, KIP-1075) or
+// remote.list.offsets.request.timeout.ms. Here: ACLs, duplicate partitions, the response shape.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
-import { decodeRecordBatch } from '../../protocol/records/record-codec.js';
-import type { Broker } from '../broker.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
-import { authorized } from '../auth/acl/request-authz.js';
-import type { Partition } from '../cluster/partition.js';
+import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
+import type { PartitionManager } from '../cluster/partition-manager.js';
+import { tpKey } from '../cluster/topic-partition.js';
+import type { BrokerConfig } from '../config/broker-config.js';
 import type { ApiHandler } from '../network/request-context.js';
 
-const LATEST = -1;
-const EARLIEST = -2;
-const MAX_TIMESTAMP = -3;
-const EARLIEST_LOCAL = -4;
-const LATEST_TIERED = -5;
-const EARLIEST_PENDING_UPLOAD = -6;
 const READ_COMMITTED = 1;
+
+/** What ListOffsets needs: the partition layer's offset lookup, the remote lookup timeout, ACLs. */
+export interface ListOffsetsDeps extends HasAuthorizer {
+  partitionManager: Pick<PartitionManager, 'fetchOffsetForTimestamp'>;
+  config: Pick<BrokerConfig, 'get'>;
+}
 
 interface PartitionResult {
   partitionIndex: number;
@@ -28,7 +29,7 @@ interface PartitionResult {
   leaderEpoch: number;
 }
 
-export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsRequest> {
+export function listOffsetsHandler(broker: ListOffsetsDeps): ApiHandler<ListOffsetsRequest> {
   return {
     apiKey: 2,
     minVersion: 0,
@@ -48,7 +49,7 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
       // Kafka (v1+): every entry of a partition named more than once, even under two entries of the
       // same topic, gets INVALID_REQUEST; the other partitions are answered normally.
       const duplicated = v >= 1 ? duplicatePartitions(req) : EMPTY_SET;
-      const remoteTimeoutMs = v >= 10 ? req.timeoutMs : (broker.config.get('remote.list.offsets.request.timeout.ms') as number);
+      const remoteTimeoutMs = v >= 10 ? req.timeoutMs : broker.config.get('remote.list.offsets.request.timeout.ms');
       const topics = [];
       for (const t of req.topics) {
         const partitions: PartitionResult[] = [];
@@ -60,74 +61,17 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
             partitions.push(fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
-          if (duplicated.size > 0 && duplicated.has(partitionKey(t.name, p.partitionIndex))) {
+          if (duplicated.size > 0 && duplicated.has(tpKey(t.name, p.partitionIndex))) {
             partitions.push(fail(ErrorCode.INVALID_REQUEST));
-            continue;
-          }
-          const partition = broker.partition(t.name, p.partitionIndex);
-          if (!partition) {
-            partitions.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
             continue;
           }
           const cur = v >= 4 ? p.currentLeaderEpoch : -1;
-          if (cur !== -1 && cur !== partition.leaderEpoch) {
-            partitions.push(fail(cur > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH));
+          const found = await broker.partitionManager.fetchOffsetForTimestamp(t.name, p.partitionIndex, p.timestamp, isolation === READ_COMMITTED ? 'read_committed' : 'read_uncommitted', cur, remoteTimeoutMs);
+          if (found.errorCode !== ErrorCode.NONE) {
+            partitions.push(fail(found.errorCode));
             continue;
           }
-          const log = partition.log;
-          const upper = isolation === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
-          let offset = -1;
-          let timestamp = -1;
-          let leaderEpoch = partition.leaderEpoch;
-          if (p.timestamp === LATEST) {
-            offset = upper;
-          } else if (p.timestamp === EARLIEST) {
-            // Includes data in remote storage (tiered topics).
-            offset = log.logStartOffset;
-          } else if (p.timestamp === EARLIEST_LOCAL) {
-            offset = log.localLogStartOffset;
-          } else if (p.timestamp === LATEST_TIERED) {
-            // The highest offset copied to remote storage; -1 (and epoch -1) when nothing is, as in Kafka.
-            const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
-            offset = copiedEnd > 0 ? copiedEnd - 1 : -1;
-            if (offset < 0) leaderEpoch = -1;
-          } else if (p.timestamp === EARLIEST_PENDING_UPLOAD) {
-            // KIP-1023: the first offset not yet copied to remote storage (Kafka's
-            // UnifiedLog.fetchEarliestPendingUploadOffset): -1 for topics that are not tiered, and
-            // while nothing is copied, the log start offset unless local retention already moved
-            // the local start past it.
-            const copiedEnd = log.remoteTier?.copiedEndOffset() ?? -1;
-            // Tiered by config, not by attachment: a new topic's tier is attached by the next
-            // tiering pass, and until then nothing is copied.
-            if (log.config.remoteStorageEnable !== true) offset = -1;
-            else if (copiedEnd > 0) offset = Math.max(copiedEnd, log.logStartOffset);
-            else offset = log.localLogStartOffset === log.logStartOffset ? log.logStartOffset : -1;
-            if (offset < 0) leaderEpoch = -1;
-          } else if (p.timestamp === MAX_TIMESTAMP) {
-            const m = log.maxTimestampAndOffset();
-            if (m.offset >= 0 && m.offset < upper) {
-              const exact = await recordAtTimestamp(partition, m.offset, m.timestamp, upper, true);
-              offset = exact?.offset ?? m.offset;
-              timestamp = exact?.timestamp ?? m.timestamp;
-            }
-          } else if (p.timestamp >= 0) {
-            const lookup = lookupTimestamp(partition, p.timestamp, upper);
-            const exact = log.remoteTier ? await withTimeout(lookup, remoteTimeoutMs) : await lookup;
-            if (exact === TIMED_OUT) {
-              partitions.push(fail(ErrorCode.REQUEST_TIMED_OUT));
-              continue;
-            }
-            if (exact) {
-              offset = exact.offset;
-              timestamp = exact.timestamp;
-            }
-          } else {
-            partitions.push(fail(ErrorCode.INVALID_REQUEST));
-            continue;
-          }
-          // Kafka answers "no such offset" (a timestamp after every record, max timestamp of an
-          // empty log) with leader epoch -1 too, which clients read as "no epoch".
-          if (offset < 0) leaderEpoch = -1;
+          const { offset, timestamp, leaderEpoch } = found;
           partitions.push({
             partitionIndex: p.partitionIndex,
             errorCode: ErrorCode.NONE,
@@ -147,65 +91,16 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
 
-function partitionKey(topic: string, partition: number): string {
-  return `${partition}:${topic}`;
-}
-
 /** Kafka's ListOffsetsRequest.duplicatePartitions: topic-partitions named more than once. */
 function duplicatePartitions(req: ListOffsetsRequest): ReadonlySet<string> {
   const seen = new Set<string>();
   const dups = new Set<string>();
   for (const t of req.topics) {
     for (const p of t.partitions) {
-      const key = partitionKey(t.name, p.partitionIndex);
+      const key = tpKey(t.name, p.partitionIndex);
       if (seen.has(key)) dups.add(key);
       else seen.add(key);
     }
   }
   return dups;
-}
-
-async function lookupTimestamp(partition: Partition, target: number, upper: number): Promise<{ offset: number; timestamp: number } | null> {
-  const found = await partition.log.offsetForTimestamp(target);
-  if (!found || found.offset >= upper) return null;
-  return recordAtTimestamp(partition, found.offset, target, upper, false);
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-/** Kafka answers REQUEST_TIMED_OUT when a remote lookup outlives the timeout; the read itself finishes in the background. */
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(ms, 0))));
-  p.catch(() => {}); // a late failure after the timeout must not surface as an unhandled rejection
-  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The index finds the batch; Kafka answers with the record inside it: the first record whose
- * timestamp is >= `target` (or, for MAX_TIMESTAMP, equal to it). Only this one batch is decoded.
- */
-async function recordAtTimestamp(
-  partition: Partition,
-  batchOffset: number,
-  target: number,
-  upper: number,
-  exactMatch: boolean,
-): Promise<{ offset: number; timestamp: number } | null> {
-  let offset = batchOffset;
-  // The index may point at a batch that ends before any qualifying record; walk forward a little.
-  for (let hops = 0; hops < 64 && offset < upper; hops++) {
-    const read = await partition.log.read(offset, 1, upper, true);
-    if (read.error || read.records.length === 0) return null;
-    // Lenient: an uncompressed batch is only header-checked on produce; use the records that decode.
-    const batch = decodeRecordBatch(read.records, 0, { lenient: true });
-    for (const r of batch.records) {
-      if (r.offset >= upper) return null;
-      if (r.offset >= offset && (exactMatch ? r.timestamp === target : r.timestamp >= target)) {
-        return { offset: r.offset, timestamp: r.timestamp };
-      }
-    }
-    offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-  }
-  return null;
 }

@@ -4,10 +4,9 @@
 // out, as Kafka's ReplicationControlManager.listPartitionReassignments does.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../protocol/generated/list-partition-reassignments.js';
-import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../network/request-context.js';
 
-export function listPartitionReassignmentsHandler(_broker: Broker): ApiHandler<ListPartitionReassignmentsRequest> {
+export function listPartitionReassignmentsHandler(_deps?: unknown): ApiHandler<ListPartitionReassignmentsRequest> {
   return {
     apiKey: 46,
     minVersion: 0,

@@ -3,7 +3,19 @@
 // Metadata is the only path that auto-creates: Produce and FindCoordinator never do.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
-import type { Broker } from '../broker.js';
+import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
+import type { PartitionManager } from '../cluster/partition-manager.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { Logger } from '../logging/logger.js';
+import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+
+/** What Metadata needs: brokers, topics, partition leadership, auto-creation, ACLs. */
+export interface MetadataDeps extends ClusterView, TopicLookup, HasAuthorizer {
+  partitionManager: Pick<PartitionManager, 'partition'>;
+  config: Pick<BrokerConfig, 'get'>;
+  autoCreateTopic(name: string): Promise<TopicRecord>;
+  logger: Logger;
+}
 import { invalidTopicNameReason, isBrokerOwnedTopic, isInternalTopic, unifyCollisionChars } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -13,10 +25,10 @@ import { authorized } from '../auth/acl/request-authz.js';
 
 const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
 
-export function topicMetadata(broker: Broker, t: TopicRecord): MetadataResponseTopic {
+export function topicMetadata(broker: Pick<MetadataDeps, 'partitionManager'>, t: TopicRecord): MetadataResponseTopic {
   const partitions = [];
   for (let p = 0; p < t.partitions; p++) {
-    const part = broker.partition(t.name, p);
+    const part = broker.partitionManager.partition(t.name, p);
     partitions.push({
       errorCode: part ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p,
@@ -48,7 +60,7 @@ function errorTopic(name: string | null, topicId: string, errorCode: number): Me
   } as MetadataResponseTopic;
 }
 
-export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
+export function metadataHandler(broker: MetadataDeps): ApiHandler<MetadataRequest> {
   return {
     apiKey: 3,
     minVersion: 0,
@@ -74,7 +86,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest> {
       const v = ctx.header.apiVersion;
       // v0: an empty list means "all topics"; v1+: null means all, empty means none.
       const all = req.topics === null || (v === 0 && req.topics.length === 0);
-      const allowAutoCreate = (v < 4 || req.allowAutoTopicCreation) && (broker.config.get('auto.create.topics.enable') as boolean);
+      const allowAutoCreate = (v < 4 || req.allowAutoTopicCreation) && broker.config.get('auto.create.topics.enable');
       const topics: MetadataResponseTopic[] = [];
       // As KafkaApis: topics the caller may not DESCRIBE are left out of "all topics" and answered
       // TOPIC_AUTHORIZATION_FAILED when named (whether or not they exist); auto-creation needs

@@ -5,11 +5,15 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceRequest } from '../../protocol/generated/produce.js';
 import { isTransactionalBatch, readBatchHeader } from '../../protocol/records/batch-header.js';
-import type { Broker } from '../broker.js';
+import { tpKey } from '../cluster/topic-partition.js';
+import type { TransactionCoordinator } from '../coordinator/txn/txn-coordinator.js';
 import { produceTxnError } from '../coordinator/txn/txn-verify.js';
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 
 export const TXN_V2_PRODUCE_SINCE = 12;
+
+/** The coordinator call Produce v12 makes on the producer's behalf. */
+export type TxnPartitionAdder = Pick<TransactionCoordinator, 'addPartitions'>;
 /** Magic byte offset and the smallest v2 batch (its header). */
 const MAGIC_OFFSET = 16;
 const BATCH_HEADER_SIZE = 61;
@@ -21,13 +25,13 @@ const BATCH_HEADER_SIZE = 61;
  * verifies them. `names[i]` is the resolved name of topicData[i] (undefined: unknown topic id).
  */
 export async function addProducePartitionsToTxn(
-  broker: Broker,
+  tc: TxnPartitionAdder | null,
+  partitions: { partition(topic: string, index: number): unknown },
   transactionalId: string,
   topicData: ProduceRequest['topicData'],
   names: (string | undefined)[],
   version: number,
 ): Promise<Map<string, number> | null> {
-  const tc = broker.txnCoordinator;
   if (!tc) return null;
   let producerId = -1;
   let producerEpoch = -1;
@@ -40,7 +44,7 @@ export async function addProducePartitionsToTxn(
       if (rec === null || rec.length < BATCH_HEADER_SIZE || rec[MAGIC_OFFSET] !== 2) continue;
       const h = readBatchHeader(rec, 0);
       if (!isTransactionalBatch(h.attributes) || h.producerId < 0) continue;
-      if (broker.partition(topic, p.index) === undefined) continue;
+      if (partitions.partition(topic, p.index) === undefined) continue;
       producerId = h.producerId;
       producerEpoch = h.producerEpoch;
       parts.push({ topic, partition: p.index });
@@ -50,5 +54,5 @@ export async function addProducePartitionsToTxn(
   const code = await tc.addPartitions(transactionalId, producerId, producerEpoch, parts, 2);
   if (code === ErrorCode.NONE) return null;
   const err = produceTxnError(code, version);
-  return new Map(parts.map((p) => [`${p.topic}\u0000${p.partition}`, err]));
+  return new Map(parts.map((p) => [tpKey(p.topic, p.partition), err]));
 }

@@ -4,12 +4,18 @@
 // checked against the producer state (stale producer or coordinator epochs are rejected).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.js';
-import { appendTxnMarker } from '../../storage/log/producer-state/append-with-state.js';
-import type { Broker } from '../broker.js';
+import type { PartitionManager } from '../cluster/partition-manager.js';
 import { OFFSETS_TOPIC } from '../coordinator/common/internal-topics.js';
+import type { TransactionCoordinator } from '../coordinator/txn/txn-coordinator.js';
 import type { ApiHandler } from '../network/request-context.js';
 
-export function writeTxnMarkersHandler(broker: Broker): ApiHandler<WriteTxnMarkersRequest> {
+/** What WriteTxnMarkers needs: the partition layer's marker append, and the coordinator told of offsets-topic markers. */
+export interface WriteTxnMarkersDeps {
+  partitionManager: Pick<PartitionManager, 'appendTxnMarker'>;
+  txnCoordinator: Pick<TransactionCoordinator, 'offsets'> | null;
+}
+
+export function writeTxnMarkersHandler(broker: WriteTxnMarkersDeps): ApiHandler<WriteTxnMarkersRequest> {
   return {
     apiKey: 27,
     minVersion: 0,
@@ -30,23 +36,16 @@ export function writeTxnMarkersHandler(broker: Broker): ApiHandler<WriteTxnMarke
           name: t.name,
           partitions: t.partitionIndexes.map((partitionIndex) => {
             const out = { partitionIndex, errorCode: ErrorCode.NONE as number };
-            const p = broker.partition(t.name, partitionIndex);
-            if (!p) {
-              out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-              return out;
-            }
             const spec = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, committed: m.transactionResult };
-            const r = appendTxnMarker(p.log, spec, p.leaderEpoch);
-            if (r.errorCode !== ErrorCode.NONE) out.errorCode = r.errorCode;
-            else if (r.result!.error) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+            const r = broker.partitionManager.appendTxnMarker(t.name, partitionIndex, spec);
+            // A marker the log itself failed to take (e.g. a batch-size limit) is a storage error here, as before.
+            if (r.errorCode !== ErrorCode.NONE) out.errorCode = r.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.KAFKA_STORAGE_ERROR : r.errorCode;
             else {
               pending.push(
-                r.result!.written.then(
-                  () => {
-                    if (t.name === OFFSETS_TOPIC) broker.txnCoordinator?.offsets.onMarker(partitionIndex, m.producerId, m.transactionResult);
-                  },
-                  () => void (out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR),
-                ),
+                r.completion!.then(() => {
+                  if (r.errorCode !== ErrorCode.NONE) out.errorCode = r.errorCode;
+                  else if (t.name === OFFSETS_TOPIC) broker.txnCoordinator?.offsets.onMarker(partitionIndex, m.producerId, m.transactionResult);
+                }),
               );
             }
             return out;

@@ -3,7 +3,19 @@
 // LogStartOffset / LogEndOffset / NumLogSegments, plus the high watermark), tiered storage
 // (TierManager.metrics), the aggregation stage (AggregationManager.metrics) and the process.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Broker } from '../broker.js';
+import type { LogManager } from '../../storage/log/log-manager.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
+
+/** What a scrape reads: identity, connections, topics, per-log gauges, tier and aggregation metrics. */
+export interface MetricsSource {
+  readonly clusterId: string;
+  readonly nodeId: number;
+  readonly connectionCount: number;
+  readonly topics: { all(): TopicRecord[] };
+  readonly logManager: Pick<LogManager, 'allLogs'>;
+  readonly tier: { metrics(): Sample[] };
+  readonly aggregations: { metrics(): Sample[] } | null;
+}
 import { describeMetric, type Sample } from './prometheus-text.js';
 
 describeMetric('tributary_broker_info', 'Constant 1, labelled with the cluster id, node id and version.');
@@ -27,7 +39,7 @@ export class BrokerMetrics {
   private readonly loop: IntervalHistogram;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: MetricsSource,
     private readonly version: string,
   ) {
     this.loop = monitorEventLoopDelay({ resolution: 10 });

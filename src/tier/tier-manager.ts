@@ -26,6 +26,7 @@ import { RemoteReader } from '../../storage/tier/remote-reader.js';
 import { Semaphore, delay } from '../../storage/tier/retry.js';
 import type { PartitionTierStatus, TierStatus } from '../../storage/tier/tier-status.js';
 import type { BrokerConfig } from '../config/broker-config.js';
+import { tpKey } from '../cluster/topic-partition.js';
 import type { Logger } from '../logging/logger.js';
 import { PendingDeletes, type PendingDelete } from './pending-deletes.js';
 import { TIER_STATUS_FILE } from './status-file.js';
@@ -47,7 +48,6 @@ export interface TierMetric {
   value: number;
 }
 
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class TierManager {
   readonly settings: TierSettings;
@@ -123,7 +123,7 @@ export class TierManager {
     const deleting = new Set(this.pending.all().map((p) => p.topic));
     const logs = this.deps.logManager
       .allLogs()
-      .filter((l) => l.config.remoteStorageEnable === true && !this.partitions.has(key(l.topic, l.partition)) && !deleting.has(l.topic));
+      .filter((l) => l.config.remoteStorageEnable === true && !this.partitions.has(tpKey(l.topic, l.partition)) && !deleting.has(l.topic));
     if (logs.length === 0) return;
     const store = await this.openStore();
     for (const log of logs) this.attach(log, store);
@@ -139,13 +139,13 @@ export class TierManager {
       logger: this.logger.child({ component: 'tier', topic: log.topic, partition: log.partition }),
     });
     log.remoteTier = rp;
-    this.partitions.set(key(log.topic, log.partition), rp);
+    this.partitions.set(tpKey(log.topic, log.partition), rp);
     return rp;
   }
 
   /** The RemotePartition of a log (tests, status). */
   partition(topic: string, partition: number): RemotePartition | undefined {
-    return this.partitions.get(key(topic, partition));
+    return this.partitions.get(tpKey(topic, partition));
   }
 
   /** One round of the background task (also what tests call instead of waiting for the timer). */
@@ -264,7 +264,7 @@ export class TierManager {
 
   /** Local and remote bytes of one partition (DescribeLogDirs / DescribeConfigs). */
   partitionSizes(topic: string, partition: number): { localBytes: number; remoteBytes: number } | undefined {
-    const rp = this.partitions.get(key(topic, partition));
+    const rp = this.partitions.get(tpKey(topic, partition));
     if (!rp) return undefined;
     const s = rp.status();
     return { localBytes: s.localBytes, remoteBytes: s.remoteBytes };

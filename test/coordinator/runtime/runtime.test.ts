@@ -1,4 +1,4 @@
-// The coordinator runtime over real partition logs (through LegacyPartitionAccess, the adapter
+// The coordinator runtime over real partition logs (through LogPartitionAccess, the test adapter
 // the partition layer replaces): open/create, append + replay (transactional records at their
 // marker), the one storage-error mapping, and load/unload of a coordinator's partitions with the
 // answers a client sees meanwhile (COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR).
@@ -13,7 +13,7 @@ import { partitionForGroup } from '../../../src/coordinator/common/partition-for
 import { DEFAULT_GROUP_CONFIG } from '../../../src/coordinator/group/group-config.js';
 import { GroupCoordinator } from '../../../src/coordinator/group/group-coordinator.js';
 import { CoordinatorRuntime } from '../../../src/coordinator/runtime/coordinator-runtime.js';
-import { LegacyPartitionAccess } from '../../../src/coordinator/runtime/legacy-partition-access.js';
+import { LogPartitionAccess } from '../../helpers/log-partition-access.js';
 import { PartitionStates } from '../../../src/coordinator/runtime/partition-states.js';
 import { coordinatorWriteError, offsetCommitWriteError } from '../../../src/coordinator/runtime/write-errors.js';
 import type { TopicRecord } from '../../../src/metadata/topic-registry.js';
@@ -60,7 +60,7 @@ let runtime: CoordinatorRuntime;
 beforeEach(async () => {
   tmp = await tempDir('tributary-runtime-');
   topics = new LocalTopics(tmp.path);
-  access = new GatedAccess(new LegacyPartitionAccess(topics));
+  access = new GatedAccess(new LogPartitionAccess(topics));
   runtime = new CoordinatorRuntime({ access, topics, logger: SILENT });
 });
 

@@ -7,7 +7,7 @@ import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { ProducerIdManager } from '../../../src/coordinator/txn/producer-ids.js';
 import { DEFAULT_TXN_CONFIG, type TxnCoordinatorConfig } from '../../../src/coordinator/txn/txn-config.js';
 import { TransactionCoordinator } from '../../../src/coordinator/txn/txn-coordinator.js';
-import { LegacyPartitionAccess } from '../../../src/coordinator/runtime/legacy-partition-access.js';
+import { LogPartitionAccess } from '../../helpers/log-partition-access.js';
 import type { CoordinatorRecord as TxnLogRecord, CoordinatorRecordLog as TxnRecordLog } from '../../../src/coordinator/runtime/record-log.js';
 import { openLog, tempDir } from '../../storage/helpers/temp-log.js';
 
@@ -68,7 +68,7 @@ export async function harness(overrides: Partial<TxnCoordinatorConfig> = {}, par
       config,
       openLog: async () => txnLog,
       producerIds: await ProducerIdManager.load(join(tmp.path, 'producer-ids.json')),
-      partitions: new LegacyPartitionAccess({
+      partitions: new LogPartitionAccess({
         partition: (topic, index) => {
           const log = logs.get(`${topic}-${index}`);
           return log ? { log, leaderEpoch: 0 } : undefined;

@@ -4,7 +4,7 @@ import { ATTR_TRANSACTIONAL, Compression, batchCompression, batchCrcMatches, rea
 import { decodeRecordBatch } from '../../../protocol/records/record-codec.js';
 import { recompressBatches } from '../../../protocol/records/recompress.js';
 import { RecordsError } from '../../../protocol/records/records-error.js';
-import { applyTopicCompression } from '../../../src/handlers/produce-compression.js';
+import { applyTopicCompression } from '../../../src/cluster/topic-compression.js';
 
 const records = Array.from({ length: 50 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`value ${i} `.repeat(10)), timestamp: 1_700_000_000_000 + i }));
 

@@ -1,12 +1,12 @@
-// TEMPORARY (issue 12): InternalPartitionAccess and InternalTopics over today's Broker partition
-// map, until the partition layer (src/cluster/) implements them; the lead deletes this file at
-// merge. It uses the storage functions exactly as the coordinators did before the runtime:
+// Test adapter: InternalPartitionAccess over bare PartitionLogs, so coordinator unit tests run the
+// coordinator runtime without a broker (the broker wires src/cluster/partition-manager.ts). It
+// uses the storage functions as the partition layer does:
 // appendCoordinatorBatch for coordinator batches (epoch-checked when they carry a producer id),
 // appendTxnMarker for markers, log.read up to the high watermark for replays.
-import { ErrorCode } from '../../../protocol/errors.js';
-import { appendCoordinatorBatch, appendTxnMarker, type ProducerAppend } from '../../../storage/log/producer-state/append-with-state.js';
-import type { PartitionLog } from '../../../storage/log/partition-log.js';
-import type { InternalAppendResult, InternalPartitionAccess, InternalReadResult, MarkerSpec, PartitionOffsets, TopicPartition } from '../../cluster/partition-api.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { appendCoordinatorBatch, appendTxnMarker, type ProducerAppend } from '../../storage/log/producer-state/append-with-state.js';
+import type { PartitionLog } from '../../storage/log/partition-log.js';
+import type { InternalAppendResult, InternalPartitionAccess, InternalReadResult, MarkerSpec, PartitionOffsets, TopicPartition } from '../../src/cluster/partition-api.js';
 
 /** What the adapter needs of the broker: its local partitions by name. */
 export interface LocalPartitions {
@@ -34,7 +34,7 @@ async function settle(r: ProducerAppend): Promise<InternalAppendResult> {
   return { errorCode: ErrorCode.NONE, baseOffset: res.baseOffset, lastOffset: res.lastOffset };
 }
 
-export class LegacyPartitionAccess implements InternalPartitionAccess {
+export class LogPartitionAccess implements InternalPartitionAccess {
   constructor(private readonly local: LocalPartitions) {}
 
   appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {

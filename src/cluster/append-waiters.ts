@@ -1,7 +1,7 @@
 // Long-polling fetches park here until one of their partitions gets new data (its high
 // watermark advances) or their max.wait.ms expires. A watch is registered before the first read,
 // so an append landing between "read found nothing" and "start waiting" is not missed.
-import { partitionKey } from '../cluster/partition.js';
+import { tpKey } from './topic-partition.js';
 
 export class AppendWatch {
   /** Set when any watched partition was appended to since the last wait(). */
@@ -45,7 +45,7 @@ export class AppendWaiters {
   private readonly byPartition = new Map<string, Set<AppendWatch>>();
 
   watch(partitions: { topic: string; partition: number }[]): AppendWatch {
-    const keys = [...new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))];
+    const keys = [...new Set(partitions.map((p) => tpKey(p.topic, p.partition)))];
     const watch = new AppendWatch(() => {
       for (const k of keys) {
         const set = this.byPartition.get(k);
@@ -63,7 +63,7 @@ export class AppendWaiters {
   }
 
   notify(topic: string, partition: number): void {
-    const set = this.byPartition.get(partitionKey(topic, partition));
+    const set = this.byPartition.get(tpKey(topic, partition));
     if (!set) return;
     for (const w of set) w.notify();
   }

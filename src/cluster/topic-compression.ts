@@ -25,15 +25,15 @@ export type RecompressOutcome = { data: Buffer; batches: BatchInfo[] } | { error
 
 /** The codec the topic stores, or null for compression.type=producer. */
 export function topicTargetCodec(cfg: Pick<ResolvedTopicConfig, 'get'>): Compression | null {
-  return TARGET_CODECS[cfg.get('compression.type') as string] ?? null;
+  return TARGET_CODECS[cfg.get('compression.type')] ?? null;
 }
 
 function levelFor(cfg: Pick<ResolvedTopicConfig, 'get'>, codec: Compression): number | undefined {
   if (codec === Compression.Gzip) {
-    const level = cfg.get('compression.gzip.level') as number;
+    const level = cfg.get('compression.gzip.level');
     return level === -1 ? undefined : level; // -1 = Deflater's default (6)
   }
-  if (codec === Compression.Zstd) return cfg.get('compression.zstd.level') as number;
+  if (codec === Compression.Zstd) return cfg.get('compression.zstd.level');
   return undefined;
 }
 

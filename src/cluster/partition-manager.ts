@@ -1,0 +1,460 @@
+// The partition layer (issue 12; Kafka's ReplicaManager in our terms): the ONLY way anything
+// appends to or reads from a partition. Produce, Fetch, ListOffsets, WriteTxnMarkers,
+// DeleteRecords, OffsetForLeaderEpoch, DescribeProducers/LogDirs, the coordinators
+// (InternalPartitionAccess) and the aggregation stage all come through here; none of them touches
+// a PartitionLog. What lives here, once:
+//
+//   check                              | answer                         | applies to
+//   -----------------------------------+--------------------------------+---------------------------
+//   acks not in {-1, 0, 1}             | INVALID_REQUIRED_ACKS          | append (client)
+//   no such partition here             | UNKNOWN_TOPIC_OR_PARTITION     | everything
+//   partition led by another broker    | NOT_LEADER_OR_FOLLOWER         | append, read, offsets
+//   currentLeaderEpoch given, != ours  | FENCED / UNKNOWN_LEADER_EPOCH  | read, offsets
+//   client writing an internal topic   | INVALID_TOPIC_EXCEPTION        | append (client)
+//   acks=-1 and |ISR| < min.insync     | NOT_ENOUGH_REPLICAS            | append (client)
+//   producer state (sequence, epoch)   | as Kafka                       | append (client, coordinator), markers
+//   KIP-890 transaction verification   | via the injected verifier      | append (client)
+//
+// It owns the Partition objects (leader id, leader epoch, replicas, ISR — today always this
+// broker alone), so replication changes who advances the high watermark and the ISR, not the
+// callers. Reads are bounded by reader kind: consumers up to the HW (LSO for read_committed),
+// followers up to the log end, internal readers up to the HW.
+//
+// Hot path: append and read do a map lookup and a few integer checks per partition; uncompressed
+// well-formed client batches are never decoded (client-records.ts).
+import { ErrorCode } from '../../protocol/errors.js';
+import { scanBatches } from '../../protocol/records/batch-header.js';
+import type { LogManager } from '../../storage/log/log-manager.js';
+import { LogError, type AppendResult } from '../../storage/log/partition-log.js';
+import { appendClientRecords, appendCoordinatorBatch, appendTxnMarker, type ProducerAppend } from '../../storage/log/producer-state/append-with-state.js';
+import type { LogConfig } from '../../storage/log/log-config.js';
+import type { ResolvedTopicConfig } from '../config/topic-config.js';
+import type { Logger } from '../logging/logger.js';
+import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
+import { AppendWaiters } from './append-waiters.js';
+import { validateClientRecords } from './client-records.js';
+import { endOffsetForEpoch } from './leader-epoch.js';
+import { lookupOffset, offsetLookupError, type OffsetLookupResult } from './offset-lookup.js';
+import { Partition } from './partition.js';
+import type {
+  AppendOrigin,
+  InternalAppendResult,
+  InternalPartitionAccess,
+  InternalReadResult,
+  IsolationLevel,
+  MarkerSpec,
+  PartitionOffsets,
+  ReaderKind,
+  TopicPartition,
+} from './partition-api.js';
+import type { RecordError } from './record-checks.js';
+import { tpKey } from './topic-partition.js';
+
+/** KIP-890: NONE when the coordinator has the partition in the producer's open transaction, else the produce error. */
+export type TransactionVerifier = (
+  transactionalId: string | null,
+  producerId: number,
+  producerEpoch: number,
+  topic: string,
+  partition: number,
+  produceVersion: number,
+) => number;
+
+export interface PartitionManagerOptions {
+  nodeId: number;
+  logManager: LogManager;
+  /** The topic's resolved config (the topic manager's cache). */
+  topicConfig(topic: string): ResolvedTopicConfig;
+  logger: Logger;
+}
+
+export interface AppendOptions {
+  /** Client appends: the Produce request's version and transactional id. */
+  produceVersion?: number;
+  transactionalId?: string | null;
+}
+
+/** One partition's answer to an append, in Produce's partition-response terms. */
+export interface AppendOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  lastOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordErrors: RecordError[];
+  /**
+   * Null when nothing was written. Otherwise settles once the append is acknowledged as
+   * requiredAcks asks (today: bytes in the OS; with replication, acks=-1 waits for the ISR).
+   * On a write failure it first sets errorCode = KAFKA_STORAGE_ERROR and baseOffset = -1 here.
+   * Never rejects.
+   */
+  completion: Promise<void> | null;
+}
+
+export interface ReadOptions {
+  reader: ReaderKind;
+  isolation: IsolationLevel;
+  /** -1 when the reader names no epoch. */
+  currentLeaderEpoch: number;
+  /** KIP-74: return at least one whole batch even beyond maxBytes. */
+  minOneMessage: boolean;
+}
+
+export interface PartitionReadResult {
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  records: Buffer;
+  /** Null unless read_committed: the aborted transactions overlapping the returned range. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+/** What handlers may see of a partition: its replica state, never its log. */
+export interface PartitionState {
+  readonly topic: string;
+  readonly index: number;
+  readonly topicId: string;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly replicas: number[];
+  readonly isr: number[];
+}
+
+/** One log dir as DescribeLogDirs reports it. */
+export interface LogDirState {
+  dir: string;
+  online: boolean;
+  partitions: { topic: string; partition: number; size: number; highWatermark: number; logEndOffset: number }[];
+}
+
+const EMPTY = Buffer.alloc(0);
+const NO_RECORD_ERRORS: RecordError[] = [];
+/**
+ * Coordinator writes wait for the local write only, as they always have here. Kafka's
+ * coordinators append with acks=-1; with replication this becomes -1 (and min.insync applies).
+ */
+const INTERNAL_REQUIRED_ACKS = 1;
+
+function appendFailed(errorCode: number, errorMessage: string | null = null, recordErrors: RecordError[] = NO_RECORD_ERRORS): AppendOutcome {
+  return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, completion: null };
+}
+
+function readFailed(errorCode: number): PartitionReadResult {
+  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY, abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
+}
+
+/** The log's own append error as the Kafka code clients get. */
+function logAppendError(error: NonNullable<AppendResult['error']>): number {
+  return error === 'RECORD_BATCH_TOO_LARGE' ? ErrorCode.RECORD_LIST_TOO_LARGE : ErrorCode.KAFKA_STORAGE_ERROR;
+}
+
+export class PartitionManager implements InternalPartitionAccess {
+  /** Long-polling fetches wait here for a partition's high watermark to move. */
+  readonly waiters = new AppendWaiters();
+  private readonly partitions = new Map<string, Partition>();
+  private verifyTxn: TransactionVerifier | null = null;
+
+  constructor(private readonly opts: PartitionManagerOptions) {}
+
+  /** The transaction coordinator is created after this layer (it appends through it). */
+  setTransactionVerifier(verify: TransactionVerifier | null): void {
+    this.verifyTxn = verify;
+  }
+
+  // ---- partition ownership (the topic manager calls these) ----
+
+  /** Opens (or re-configures) the logs of partitions [from, record.partitions) and leads them. */
+  async openPartitions(record: TopicRecord, from: number, logConfig: LogConfig): Promise<void> {
+    const { logManager, nodeId } = this.opts;
+    for (let p = from; p < record.partitions; p++) {
+      let log = logManager.getLog(record.name, p);
+      if (log) log.updateConfig(logConfig);
+      else log = await logManager.createLog(record.name, p, record.id, logConfig);
+      const partition = new Partition(record.name, p, record.id, log, nodeId);
+      log.onHighWatermark = () => this.waiters.notify(record.name, p);
+      this.partitions.set(tpKey(record.name, p), partition);
+    }
+  }
+
+  /** Forgets and deletes the logs of partitions [0, count) of `topic`; parked fetches wake up. */
+  async deletePartitions(topic: string, count: number): Promise<void> {
+    for (let p = 0; p < count; p++) {
+      this.partitions.delete(tpKey(topic, p));
+      await this.opts.logManager.deleteLog(topic, p);
+      this.waiters.notify(topic, p);
+    }
+  }
+
+  updateLogConfig(topic: string, count: number, logConfig: LogConfig): void {
+    for (let p = 0; p < count; p++) this.partitions.get(tpKey(topic, p))?.log.updateConfig(logConfig);
+  }
+
+  /** The replica state of a partition hosted here (undefined when there is none). */
+  partition(topic: string, index: number): PartitionState | undefined {
+    return this.partitions.get(tpKey(topic, index));
+  }
+
+  /**
+   * The Partition object with its log, for the parts of the broker that manage logs rather than
+   * read or write records (tiering, metrics, the legacy coordinator paths until they move onto
+   * InternalPartitionAccess). Never for the data path.
+   */
+  hostedPartition(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(tpKey(topic, index));
+  }
+
+  // ---- leadership ----
+
+  /** UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER, else the partition. */
+  private leaderOrError(topic: string, index: number): Partition | number {
+    const p = this.partitions.get(tpKey(topic, index));
+    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (p.leaderId !== this.opts.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p;
+  }
+
+  /** As above, plus the reader's epoch (KIP-320): -1 means unchecked. */
+  private leaderAtEpochOrError(topic: string, index: number, currentLeaderEpoch: number): Partition | number {
+    const p = this.leaderOrError(topic, index);
+    if (typeof p === 'number' || currentLeaderEpoch === -1 || currentLeaderEpoch === p.leaderEpoch) return p;
+    return currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+  }
+
+  /**
+   * Kafka's Partition.appendRecordsToLeader check: acks=-1 needs at least min.insync.replicas in
+   * the ISR. The one place it is decided; replication only changes `isr`.
+   */
+  private notEnoughReplicas(partition: Partition, requiredAcks: number): AppendOutcome | null {
+    if (requiredAcks !== -1) return null;
+    const minIsr = this.opts.topicConfig(partition.topic).get('min.insync.replicas');
+    if (minIsr <= partition.isr.length) return null;
+    return appendFailed(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${partition.isr.length} is insufficient to satisfy the min.isr requirement`);
+  }
+
+  // ---- append ----
+
+  /**
+   * Appends to a partition this broker leads. Offsets are assigned synchronously, so appends to
+   * one partition land in call order. `records`: for 'client', the Produce request's bytes (any
+   * magic, validated here); for 'coordinator' and 'admin', exactly one v2 batch built by the broker.
+   */
+  append(origin: AppendOrigin, topic: string, index: number, records: Buffer | null, requiredAcks: number, options: AppendOptions = {}): AppendOutcome {
+    if (requiredAcks !== 0 && requiredAcks !== 1 && requiredAcks !== -1) return appendFailed(ErrorCode.INVALID_REQUIRED_ACKS);
+    const partition = this.leaderOrError(topic, index);
+    if (typeof partition === 'number') return appendFailed(partition);
+    if (origin === 'replication') {
+      // A leader never takes follower writes; followers arrive with the multi-broker issue.
+      return appendFailed(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.opts.nodeId} leads ${topic}-${index}: replication appends go to followers`);
+    }
+    if (origin === 'client') {
+      // Clients may not write to internal topics; only the coordinators append there.
+      if (isBrokerOwnedTopic(topic)) return appendFailed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+    }
+    const short = this.notEnoughReplicas(partition, requiredAcks);
+    if (short) return short;
+    if (origin === 'client') return this.appendClient(partition, records, options.produceVersion ?? 3, options.transactionalId ?? null);
+    if (records === null) return appendFailed(ErrorCode.INVALID_RECORD, 'no records');
+    return this.guarded(partition, () => appendInternalBatches(partition, records));
+  }
+
+  private appendClient(partition: Partition, records: Buffer | null, produceVersion: number, transactionalId: string | null): AppendOutcome {
+    const { topic, index } = partition;
+    const checked = validateClientRecords(records, produceVersion, this.opts.topicConfig(topic), topic, index);
+    if (!checked.ok) return appendFailed(checked.errorCode, checked.errorMessage, checked.recordErrors);
+    const verify = this.verifyTxn;
+    // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors
+    // are answered as Kafka does; a producer's first transactional write here is verified with the
+    // transaction coordinator (KIP-890).
+    return this.guarded(partition, () =>
+      appendClientRecords(partition.log, checked.data, checked.batches, partition.leaderEpoch, {
+        verifyTxn: verify ? (pid, epoch) => verify(transactionalId, pid, epoch, topic, index, produceVersion) : undefined,
+      }),
+    );
+  }
+
+  /** A COMMIT/ABORT control batch, checked against the producer state (stale epochs refused). */
+  appendTxnMarker(topic: string, index: number, marker: MarkerSpec): AppendOutcome {
+    const partition = this.leaderOrError(topic, index);
+    if (typeof partition === 'number') return appendFailed(partition);
+    return this.guarded(partition, () => appendTxnMarker(partition.log, marker, partition.leaderEpoch));
+  }
+
+  /** Runs a producer-state append and turns every way it can fail into a Kafka error code. */
+  private guarded(partition: Partition, run: () => ProducerAppend): AppendOutcome {
+    let r: ProducerAppend;
+    try {
+      r = run();
+    } catch (err) {
+      this.opts.logger.error('append failed', { topic: partition.topic, partition: partition.index, error: (err as Error).message });
+      return appendFailed(ErrorCode.KAFKA_STORAGE_ERROR);
+    }
+    if (r.errorCode !== ErrorCode.NONE) return appendFailed(r.errorCode, r.errorMessage);
+    const result = r.result!;
+    if (result.error) return appendFailed(logAppendError(result.error));
+    const out: AppendOutcome = {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: result.baseOffset,
+      lastOffset: result.lastOffset,
+      logAppendTimeMs: result.logAppendTime,
+      logStartOffset: result.logStartOffset,
+      recordErrors: NO_RECORD_ERRORS,
+      completion: null,
+    };
+    out.completion = result.written.then(undefined, (err: Error) => {
+      this.opts.logger.error('write failed', { topic: partition.topic, partition: partition.index, error: err.message });
+      out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      out.baseOffset = -1;
+    });
+    return out;
+  }
+
+  // ---- read ----
+
+  /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
+  async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
+    const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
+    if (typeof partition === 'number') return partition === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.notLeader(topic, index) : readFailed(partition);
+    const log = partition.log;
+    const committed = opts.reader === 'consumer' && opts.isolation === 'read_committed';
+    const maxOffset = opts.reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
+    let read;
+    try {
+      read = await log.read(fetchOffset, maxBytes, maxOffset, opts.minOneMessage);
+    } catch (err) {
+      this.opts.logger.error('fetch read failed', { topic, partition: index, error: (err as Error).message });
+      return readFailed(ErrorCode.KAFKA_STORAGE_ERROR);
+    }
+    // Damage met by a read answers CORRUPT_MESSAGE (see fetch-reader.ts for why not KAFKA_STORAGE_ERROR).
+    if (read.error) return readFailed(ErrorCode[read.error]);
+    return {
+      errorCode: ErrorCode.NONE,
+      highWatermark: log.highWatermark,
+      lastStableOffset: log.lastStableOffset,
+      logStartOffset: log.logStartOffset,
+      records: read.records,
+      // read_committed: the aborted transactions overlapping what is returned (from the txn index).
+      abortedTransactions: committed ? log.producers.abortedTransactionsForRead(fetchOffset, read.records) : null,
+      leaderId: partition.leaderId,
+      leaderEpoch: partition.leaderEpoch,
+    };
+  }
+
+  /** As Kafka's Fetch v12+: NOT_LEADER_OR_FOLLOWER names the leader this broker knows (currentLeader). */
+  private notLeader(topic: string, index: number): PartitionReadResult {
+    const r = readFailed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const p = this.partitions.get(tpKey(topic, index))!;
+    r.leaderId = p.leaderId;
+    r.leaderEpoch = p.leaderEpoch;
+    return r;
+  }
+
+  // ---- offsets and admin operations ----
+
+  /** ListOffsets for one partition: `target` is a timestamp or one of the special values (offset-lookup.ts). */
+  async fetchOffsetForTimestamp(topic: string, index: number, target: number, isolation: IsolationLevel, currentLeaderEpoch: number, remoteTimeoutMs: number): Promise<OffsetLookupResult> {
+    const partition = this.leaderAtEpochOrError(topic, index, currentLeaderEpoch);
+    if (typeof partition === 'number') return offsetLookupError(partition);
+    const upper = isolation === 'read_committed' ? partition.log.lastStableOffset : partition.log.highWatermark;
+    return lookupOffset(partition, target, upper, remoteTimeoutMs);
+  }
+
+  /** OffsetForLeaderEpoch: (epoch, end offset), or (-1, -1) when the epoch is unknown. */
+  lastOffsetForLeaderEpoch(topic: string, index: number, requestedEpoch: number, currentLeaderEpoch: number): { errorCode: number; epoch: number; endOffset: number } {
+    const partition = this.leaderAtEpochOrError(topic, index, currentLeaderEpoch);
+    if (typeof partition === 'number') return { errorCode: partition, epoch: -1, endOffset: -1 };
+    return { errorCode: ErrorCode.NONE, ...endOffsetForEpoch(partition, requestedEpoch) };
+  }
+
+  /**
+   * DeleteRecords (Kafka's Partition.deleteRecordsOnLeader): `offset` -1 means the HW; beyond
+   * the HW is OFFSET_OUT_OF_RANGE; topics without cleanup.policy=delete answer POLICY_VIOLATION.
+   */
+  async deleteRecordsBefore(topic: string, index: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const partition = this.leaderOrError(topic, index);
+    if (typeof partition === 'number') return { errorCode: partition, lowWatermark: -1 };
+    if (!this.opts.topicConfig(topic).get('cleanup.policy').includes('delete')) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1 };
+    const log = partition.log;
+    if (offset !== -1 && (offset < 0 || offset > log.highWatermark)) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    try {
+      const lowWatermark = await log.deleteRecordsBefore(offset);
+      this.opts.logger.info('records deleted', { topic, partition: index, logStartOffset: lowWatermark });
+      return { errorCode: ErrorCode.NONE, lowWatermark };
+    } catch (err) {
+      if (err instanceof LogError) return { errorCode: ErrorCode[err.code], lowWatermark: -1 };
+      this.opts.logger.error('delete records failed', { topic, partition: index, error: (err as Error).message });
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+    }
+  }
+
+  /** Makes moved log start offsets durable now (after DeleteRecords), not at the next periodic checkpoint. */
+  checkpoint(): Promise<void> {
+    return this.opts.logManager.checkpoint();
+  }
+
+  /** DescribeProducers: the active producers of a partition this broker leads. */
+  describeProducers(topic: string, index: number): { errorCode: number; activeProducers: ReturnType<Partition['log']['producers']['describe']> } {
+    const partition = this.leaderOrError(topic, index);
+    if (typeof partition === 'number') return { errorCode: partition, activeProducers: [] };
+    return { errorCode: ErrorCode.NONE, activeProducers: partition.log.producers.describe() };
+  }
+
+  /** DescribeLogDirs: every log dir with the partitions it holds. */
+  describeLogDirs(): LogDirState[] {
+    return this.opts.logManager.describeLogDirs().map((d) => ({
+      dir: d.dir,
+      online: d.online,
+      partitions: d.logs.map((log) => ({ topic: log.topic, partition: log.partition, size: log.size(), highWatermark: log.highWatermark, logEndOffset: log.logEndOffset })),
+    }));
+  }
+
+  // ---- InternalPartitionAccess (coordinators, aggregation stage) ----
+
+  async appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
+    return internalResult(this.append('coordinator', tp.topic, tp.partition, records, INTERNAL_REQUIRED_ACKS));
+  }
+
+  async appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {
+    return internalResult(this.appendTxnMarker(tp.topic, tp.partition, marker));
+  }
+
+  async readInternal(tp: TopicPartition, fetchOffset: number, maxBytes: number): Promise<InternalReadResult> {
+    const r = await this.read(tp.topic, tp.partition, fetchOffset, maxBytes, INTERNAL_READ);
+    return { errorCode: r.errorCode, records: r.records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+  }
+
+  offsets(tp: TopicPartition): PartitionOffsets | undefined {
+    const p = this.partitions.get(tpKey(tp.topic, tp.partition));
+    if (!p) return undefined;
+    return { logStartOffset: p.log.logStartOffset, highWatermark: p.log.highWatermark, logEndOffset: p.log.logEndOffset, leaderEpoch: p.leaderEpoch };
+  }
+}
+
+/**
+ * Batches built by a coordinator: one batch with a producer id (TxnOffsetCommit) is checked
+ * against that producer's epoch; batches without one go straight to the log.
+ */
+function appendInternalBatches(partition: Partition, records: Buffer): ProducerAppend {
+  const scan = scanBatches(records, 0, records.length, false);
+  if (scan.error !== null || scan.batches.length === 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'internal append: not whole record batches', result: null, duplicate: false };
+  if (scan.batches.length === 1) return appendCoordinatorBatch(partition.log, records, partition.leaderEpoch);
+  if (scan.batches.some((b) => b.producerId >= 0)) {
+    return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'a coordinator batch with a producer id must be appended alone', result: null, duplicate: false };
+  }
+  return { errorCode: ErrorCode.NONE, errorMessage: null, result: partition.log.append(records, scan.batches, partition.leaderEpoch), duplicate: false };
+}
+
+const INTERNAL_READ: ReadOptions = { reader: 'internal', isolation: 'read_uncommitted', currentLeaderEpoch: -1, minOneMessage: true };
+
+async function internalResult(out: AppendOutcome): Promise<InternalAppendResult> {
+  if (out.completion) await out.completion;
+  if (out.errorCode !== ErrorCode.NONE) {
+    return out.errorMessage === null ? { errorCode: out.errorCode, baseOffset: -1, lastOffset: -1 } : { errorCode: out.errorCode, baseOffset: -1, lastOffset: -1, errorMessage: out.errorMessage };
+  }
+  return { errorCode: ErrorCode.NONE, baseOffset: out.baseOffset, lastOffset: out.lastOffset };
+}

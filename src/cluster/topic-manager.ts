@@ -1,0 +1,118 @@
+// Topic lifecycle (issue 12, moved out of broker.ts): create (and auto-create), delete, add
+// partitions, alter configs, and the cache of resolved topic configs. The topic registry is the
+// record of which topics exist; the partition manager opens and deletes their logs. Method names
+// are the ones Broker had, so narrow interfaces over them fit both.
+import type { BrokerConfig } from '../config/broker-config.js';
+import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from '../config/topic-config.js';
+import type { Logger } from '../logging/logger.js';
+import type { TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
+import { randomUuid } from '../metadata/uuid.js';
+import type { PartitionManager } from './partition-manager.js';
+
+/** Told after a topic is gone (tiered data, committed offsets); failures are the listener's to log. */
+export type TopicDeletedListener = (record: TopicRecord) => Promise<void> | void;
+
+export interface TopicManagerOptions {
+  config: BrokerConfig;
+  topics: TopicRegistry;
+  partitions: PartitionManager;
+  logger: Logger;
+  /** Tiering turned off on a topic (KIP-950): its remote data goes. */
+  onRemoteStorageDisabled(topic: string, topicId: string): Promise<void>;
+}
+
+export class TopicManager {
+  readonly topics: TopicRegistry;
+  private readonly configCache = new Map<string, ResolvedTopicConfig>();
+  private readonly creating = new Map<string, Promise<TopicRecord>>();
+  private readonly deletedListeners: TopicDeletedListener[] = [];
+
+  constructor(private readonly opts: TopicManagerOptions) {
+    this.topics = opts.topics;
+  }
+
+  /** Listeners run in registration order after the topic's logs are deleted. */
+  onTopicDeleted(listener: TopicDeletedListener): void {
+    this.deletedListeners.push(listener);
+  }
+
+  /** At start-up, after the registry and the log manager are loaded: leads every registered partition. */
+  async openAll(): Promise<void> {
+    for (const t of this.topics.all()) await this.openPartitions(t, 0);
+  }
+
+  topicConfig(topic: string): ResolvedTopicConfig {
+    let c = this.configCache.get(topic);
+    if (!c) {
+      c = resolveTopicConfig(this.opts.config, this.topics.get(topic)?.configs ?? {});
+      this.configCache.set(topic, c);
+    }
+    return c;
+  }
+
+  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+    const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
+    // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
+    // registered topic without its logs.
+    await this.openPartitions(record, 0);
+    await this.topics.put(record);
+    this.opts.logger.info('topic created', { topic: name, partitions: numPartitions, topicId: record.id });
+    return record;
+  }
+
+  /**
+   * Creates `name` with the broker defaults unless it exists; concurrent callers share one
+   * creation (several clients' Metadata requests can race to auto-create the same topic).
+   */
+  autoCreateTopic(name: string): Promise<TopicRecord> {
+    const existing = this.topics.get(name);
+    if (existing) return Promise.resolve(existing);
+    let p = this.creating.get(name);
+    if (!p) {
+      const { config } = this.opts;
+      p = this.createTopic(name, config.get('num.partitions'), config.get('default.replication.factor'), {}).finally(() => this.creating.delete(name));
+      this.creating.set(name, p);
+    }
+    return p;
+  }
+
+  async createPartitions(name: string, newTotal: number): Promise<void> {
+    const t = this.topics.get(name)!;
+    const updated = { ...t, partitions: newTotal };
+    await this.openPartitions(updated, t.partitions);
+    await this.topics.put(updated);
+    this.opts.logger.info('partitions added', { topic: name, partitions: newTotal });
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const t = this.topics.get(name);
+    if (!t) return;
+    await this.topics.remove(name);
+    this.configCache.delete(name);
+    await this.opts.partitions.deletePartitions(name, t.partitions);
+    for (const listener of this.deletedListeners) await listener(t);
+    this.opts.logger.info('topic deleted', { topic: name, topicId: t.id });
+  }
+
+  /** Re-resolves every topic's config after a broker-level default changed (dynamic broker configs). */
+  refreshTopicConfigs(): void {
+    this.configCache.clear();
+    for (const t of this.topics.all()) this.opts.partitions.updateLogConfig(t.name, t.partitions, toLogConfig(this.topicConfig(t.name)));
+  }
+
+  async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    const t = this.topics.get(name)!;
+    const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
+    await this.topics.put({ ...t, configs });
+    this.configCache.delete(name);
+    const resolved = this.topicConfig(name);
+    this.opts.partitions.updateLogConfig(name, t.partitions, toLogConfig(resolved));
+    // KIP-950: turning tiering off (allowed only with remote.log.delete.on.disable=true, see
+    // remote-storage-rules.ts) deletes the topic's remote data.
+    if (wasTiered && resolved.get('remote.storage.enable') !== true) await this.opts.onRemoteStorageDisabled(name, t.id);
+  }
+
+  private openPartitions(t: TopicRecord, from: number): Promise<void> {
+    return this.opts.partitions.openPartitions(t, from, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)));
+  }
+}

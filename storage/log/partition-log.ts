@@ -32,6 +32,7 @@ import { findOffsetForTimestamp, floorSegment, maxTimestampOf, readSegment } fro
 import { SegmentCorruptError } from './segment-read.js';
 import { countDeletable } from './log-retention.js';
 import { WriteQueue } from './write-queue.js';
+import { leaseOf } from '../../protocol/wire/buffer-pool.js';
 import { ProducerStateManager } from './producer-state/producer-state-manager.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -411,6 +412,16 @@ export class PartitionLog {
       offset = batchLast + 1;
     }
     written = this.queue.enqueueData(seg, records.subarray(runStart, runEnd), pos - (runEnd - runStart), offset);
+    // A pooled request frame (protocol/wire/buffer-pool.ts) is not reused before its bytes are in
+    // the file, whatever the connection does meanwhile (acks=0 answers before the write).
+    const lease = leaseOf(records);
+    if (lease !== undefined) {
+      lease.retain();
+      written.then(
+        () => lease.release(),
+        () => lease.release(),
+      );
+    }
     this.leo = offset;
     if (!follower && leaderEpoch >= 0 && leaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(leaderEpoch, baseOffset);
     this.unflushedRecords += recordCount;

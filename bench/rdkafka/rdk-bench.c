@@ -4,7 +4,7 @@
  * gcc against Debian's librdkafka-dev; prints one JSON object on stdout.
  *
  *   rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>
- *   rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes>
+ *   rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]
  *
  * produce: records as fast as librdkafka takes them (a static payload, no copy: the client
  * spends its CPU on the protocol, not on memcpy), one partition (0), no compression; counts
@@ -12,7 +12,8 @@
  * delivery report.
  * consume: the legacy (group-less) consumer from offset 0 of partition 0, so it needs only
  * Metadata and Fetch (the null sink answers nothing else); stops after total-bytes of record
- * values or at the end of the partition. Time runs from the first record to the last.
+ * values or at the end of the partition (with `follow` 1: it keeps waiting for more, for a consumer
+ * that keeps up with a producer running beside it). Time runs from the first record to the last.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -132,7 +133,7 @@ static void consume_cb(rd_kafka_message_t *m, void *opaque) {
   last_msg = now_sec();
 }
 
-static int consume(const char *bootstrap, const char *topic, long long total, const char *fetch_bytes) {
+static int consume(const char *bootstrap, const char *topic, long long total, const char *fetch_bytes, long long start, int follow) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstrap);
@@ -150,13 +151,15 @@ static int consume(const char *bootstrap, const char *topic, long long total, co
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
   want_bytes = total;
   double cpu0 = cpu_sec();
-  if (rd_kafka_consume_start(rkt, 0, 0) == -1) {
+  if (rd_kafka_consume_start(rkt, 0, start) == -1) {
     fprintf(stderr, "consume_start: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
     return 2;
   }
   double deadline = now_sec() + 120;
-  while (!eof && consumed_bytes < want_bytes && !consume_error && now_sec() < deadline) {
+  while ((follow || !eof) && consumed_bytes < want_bytes && !consume_error && now_sec() < deadline) {
     rd_kafka_consume_callback(rkt, 0, 100, consume_cb, NULL);
+    /* follow: the producer has finished once nothing has come for 2 s. */
+    if (follow && consumed_msgs > 0 && now_sec() - last_msg > 2.0) break;
   }
   double secs = last_msg - first_msg;
   double cpu = cpu_sec() - cpu0;
@@ -171,8 +174,9 @@ static int consume(const char *bootstrap, const char *topic, long long total, co
 
 int main(int argc, char **argv) {
   if (argc == 8 && strcmp(argv[1], "produce") == 0) return produce(argv[2], argv[3], argv[4], atoll(argv[5]), atoi(argv[6]), argv[7]);
-  if (argc == 6 && strcmp(argv[1], "consume") == 0) return consume(argv[2], argv[3], atoll(argv[4]), argv[5]);
+  if (argc >= 6 && argc <= 8 && strcmp(argv[1], "consume") == 0)
+    return consume(argv[2], argv[3], atoll(argv[4]), argv[5], argc >= 7 ? atoll(argv[6]) : 0, argc == 8 && atoi(argv[7]) == 1);
   fprintf(stderr, "usage: rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>\n"
-                  "       rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes>\n");
+                  "       rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]\n");
   return 2;
 }

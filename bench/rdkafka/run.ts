@@ -4,7 +4,12 @@
 //
 //   produce 1 KiB records, acks=1     ~1 MB Produce requests (batch.size = message.max.bytes)
 //   produce 1 KiB records, acks=all
-//   consume from offset 0             legacy consumer, 1 MiB per fetch (librdkafka's default)
+//   consume from offset 0             legacy consumer, 1 MiB per fetch (librdkafka's default):
+//                                     older data (a consumer catching up)
+//   tail: produce acks=1 + consume    a producer and a consumer that keeps up with it, side by
+//                                     side (topic rdk-e2e-tail: the null sink keeps "e2e" topics
+//                                     in memory, so its consumer gets real data too); the rate
+//                                     is the consumer's
 //
 // One partition, as a user's first benchmark would be. Throughput is the best round per target
 // (disturbance only lowers it); broker CPU and, with --trace-gc, the broker's Mark-Compact and
@@ -21,7 +26,9 @@
 //   --base-root DIR         a second broker from another checkout (e.g. `git archive` of the
 //                           commit before a change, with node_modules linked), target "base":
 //                           before/after in the same run
-//   --variant k=v           a third target "variant": this tree with these overrides (repeatable)
+//   --root name=DIR         more brokers from other checkouts, target "name" (repeatable; e.g. a
+//                           copy of this tree with one constant changed, to measure it both ways)
+//   --variant k=v           a target "variant": this tree with these overrides (repeatable)
 //   --broker-override k=v   extra config for every broker (repeatable)
 //   --targets a,b           subset of null,broker,base,variant (default: all that are configured)
 //   --no-save               print only
@@ -45,6 +52,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'base-root': { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
+    root: { type: 'string', multiple: true, default: [] },
     'broker-override': { type: 'string', multiple: true, default: [] },
     targets: { type: 'string' },
     'no-save': { type: 'boolean', default: false },
@@ -57,10 +65,11 @@ const CONSUME_BYTES = Number(args['consume-bytes']);
 const REQUEST_BYTES = Number(args['request-bytes']);
 const RECORD_BYTES = Number(args['record-bytes']);
 const TOPIC = 'rdk-1k';
+const TAIL_TOPIC = 'rdk-e2e-tail';
 const RUN_TIMEOUT_MS = 180_000;
 
-type Workload = 'produce acks=1' | 'produce acks=all' | 'consume';
-const WORKLOADS: Workload[] = ['produce acks=1', 'produce acks=all', 'consume'];
+type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume';
+const WORKLOADS: Workload[] = ['produce acks=1', 'produce acks=all', 'consume', 'tail: produce + consume'];
 
 interface RunResult {
   target: string;
@@ -75,6 +84,8 @@ interface RunResult {
   markCompacts?: number;
   scavenges?: number;
   error: string | null;
+  /** tail: the producer's rate beside the consumer. */
+  producerMbPerSec?: number;
 }
 
 function compile(workDir: string): string {
@@ -123,7 +134,7 @@ async function main(): Promise<void> {
   const gcFlags = args['trace-gc'] ? ['--trace-gc'] : [];
   const logs = new Map<string, string>();
   const targets = new Map<string, Target>();
-  const wanted = new Set((args.targets ?? 'null,broker,base,variant').split(','));
+  const wanted = new Set((args.targets ?? ['null', 'broker', 'base', 'variant'].join(',')).split(','));
   try {
     if (wanted.has('null')) {
       const f = path.join(workDir, 'null-sink.log');
@@ -146,16 +157,23 @@ async function main(): Promise<void> {
     if (wanted.has('broker')) await brokerTarget('broker', null, []);
     if (args['base-root'] && wanted.has('base')) await brokerTarget('base', path.resolve(args['base-root']), []);
     if (args.variant!.length > 0 && wanted.has('variant')) await brokerTarget('variant', null, args.variant!);
+    for (const spec of args.root!) {
+      const eq = spec.indexOf('=');
+      await brokerTarget(spec.slice(0, eq), path.resolve(spec.slice(eq + 1)), []);
+    }
 
     for (const [name, t] of targets) {
       const conn = await BenchConnection.connect(t.host, t.port);
-      await createTopics(conn, [{ name: TOPIC, partitions: 1 }]);
-      if (name !== 'null') await waitForLeaders(conn, [{ name: TOPIC, partitions: 1 }]);
+      const topics = [TOPIC, TAIL_TOPIC].map((n) => ({ name: n, partitions: 1 }));
+      await createTopics(conn, topics);
+      if (name !== 'null') await waitForLeaders(conn, topics);
       conn.close();
     }
 
     const results: RunResult[] = [];
     const names = [...targets.keys()];
+    /** Records in each target's tail topic so far: where the next tail consumer starts. */
+    const tailEnd = new Map<string, number>(names.map((n) => [n, 0]));
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate the order so that neither target always runs first (page cache, other load).
       const order = round % 2 === 0 ? names : [...names].reverse();
@@ -170,7 +188,19 @@ async function main(): Promise<void> {
             workload === 'consume'
               ? ['consume', bootstrap, TOPIC, String(CONSUME_BYTES), '1048576']
               : ['produce', bootstrap, TOPIC, workload.endsWith('all') ? 'all' : '1', String(PRODUCE_BYTES), String(RECORD_BYTES), String(REQUEST_BYTES)];
-          const r = await runClient(bin, argv);
+          let r: Record<string, unknown>;
+          let producerMbPerSec: number | undefined;
+          if (workload.startsWith('tail')) {
+            const start = tailEnd.get(name)!;
+            const consumer = runClient(bin, ['consume', bootstrap, TAIL_TOPIC, String(Math.floor(PRODUCE_BYTES / RECORD_BYTES) * RECORD_BYTES), '1048576', String(start), '1']);
+            await new Promise((res) => setTimeout(res, 500)); // the consumer is connected and polling
+            const p = await runClient(bin, ['produce', bootstrap, TAIL_TOPIC, '1', String(PRODUCE_BYTES), String(RECORD_BYTES), String(REQUEST_BYTES)]);
+            r = await consumer;
+            tailEnd.set(name, start + Number(p.records));
+            producerMbPerSec = Number(p.mbPerSec);
+          } else {
+            r = await runClient(bin, argv);
+          }
           const cpu = t.cpuSeconds() - cpu0;
           await new Promise((res) => setTimeout(res, 200)); // let the log pipe catch up
           const gc = args['trace-gc'] && name !== 'null' ? gcCounts(logFile, gcFrom) : null;
@@ -187,11 +217,13 @@ async function main(): Promise<void> {
             targetCores: seconds > 0 ? Math.round((cpu / seconds) * 100) / 100 : NaN,
             ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges } : {}),
             error: (r.error as string | null) ?? null,
+            ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
           };
           results.push(res);
           console.log(
             `round ${round} ${workload.padEnd(16)} ${name.padEnd(8)} ${res.mbPerSec.toFixed(0).padStart(5)} MB/s  ` +
               `${(res.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s, target ${res.targetCores} cores` +
+              (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
               (gc ? `, Mark-Compact ${gc.markCompacts}, Scavenge ${gc.scavenges}` : '') +
               (res.error ? `, ERROR ${res.error}` : ''),
           );
@@ -237,6 +269,7 @@ async function main(): Promise<void> {
         traceGc: args['trace-gc'],
         baseRoot: args['base-root'] ?? null,
         variant: args.variant,
+        roots: args.root,
         brokerOverrides: args['broker-override'],
       },
       summary,

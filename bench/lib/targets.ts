@@ -172,6 +172,8 @@ export interface BrokerOptions {
   env?: Record<string, string>;
   /** The listeners value, given the PLAINTEXT port the readiness check uses (default: just that). */
   listeners?: (plaintextPort: number) => string;
+  /** Another checkout to run the broker from (before/after comparisons); default this one. */
+  root?: string;
 }
 
 export async function startBroker(o: BrokerOptions): Promise<Target> {
@@ -180,7 +182,7 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
   const args = [
     '--max-semi-space-size=64',
     ...(o.nodeFlags ?? []),
-    path.join(REPO_ROOT, 'bin', 'tributary.js'),
+    path.join(o.root ?? REPO_ROOT, 'bin', 'tributary.js'),
     'start',
     '--override',
     `listeners=${o.listeners ? o.listeners(port) : `PLAINTEXT://${HOST}:${port}`}`,
@@ -188,7 +190,7 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
     `log.dirs=${o.logDir}`,
     ...o.overrides.flatMap((kv) => ['--override', kv]),
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+  const child = spawn(process.execPath, args, { cwd: o.root ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const t0 = performance.now();

@@ -14,7 +14,7 @@
 // loop (an uncaught exception exits the broker). Every entry point -- socket data, drain, budget
 // wake-ups, async handler completions -- ends in `failed()`, which logs once and closes only this
 // connection.
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Reader } from '../../protocol/wire/reader.js';
 import { Writer } from '../../protocol/wire/writer.js';
@@ -23,6 +23,8 @@ import { API_CODECS, requestHeaderVersion, responseHeaderVersion } from '../../p
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { FrameDecoder, InvalidFrameSizeError } from './frame-decoder.js';
+import { FrameReader } from './frame-reader.js';
+import { takeLentView, type BufferLease } from '../../protocol/wire/buffer-pool.js';
 import type { BudgetWaiter, NetworkBudgets } from './shared-budget.js';
 import type { SaslSession } from '../auth/sasl-session.js';
 import {
@@ -67,7 +69,8 @@ interface Slot {
 
 export class Connection implements BudgetWaiter {
   readonly info: ConnectionInfo;
-  private readonly decoder: FrameDecoder;
+  /** Plain TCP: FrameReader (reused read memory, pooled Produce frames); TLS: FrameDecoder. */
+  private readonly decoder: FrameDecoder | FrameReader;
   private readonly pending: Slot[] = [];
   private paused = false;
   /** Set once the connection is only finishing its last responses before closing. */
@@ -94,7 +97,9 @@ export class Connection implements BudgetWaiter {
     security: ConnectionSecurity = {},
   ) {
     this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: security.principal ?? 'User:ANONYMOUS' };
-    this.decoder = new FrameDecoder(limits.maxRequestBytes);
+    const reader = new FrameReader(limits.maxRequestBytes);
+    const userBuffer = FrameReader.attach(socket, net, reader, () => this.processFrames());
+    this.decoder = userBuffer ? reader : new FrameDecoder(limits.maxRequestBytes);
     if (security.sasl) {
       const sasl = security.sasl((principal) => {
         this.info.principal = principal;
@@ -122,16 +127,20 @@ export class Connection implements BudgetWaiter {
         this.close();
       });
     }
-    socket.on('data', (chunk: Buffer) => {
-      this.decoder.push(chunk);
-      this.processFrames();
-    });
+    if (!userBuffer) {
+      const decoder = this.decoder as FrameDecoder;
+      socket.on('data', (chunk: Buffer) => {
+        decoder.push(chunk);
+        this.processFrames();
+      });
+    }
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.logger.debug('socket error', { connection: this.info.remoteAddress, error: err.message }));
     socket.on('close', () => {
       this.closed = true;
       this.budgets.requests.release(this.pending.length);
       this.pending.length = 0;
+      if (this.decoder instanceof FrameReader) this.decoder.dispose();
       this.releaseReservation();
       this.budgets.requests.forget(this);
       this.budgets.receiveBytes.forget(this);
@@ -218,7 +227,19 @@ export class Connection implements BudgetWaiter {
           return;
         }
         if (this.reservedBytes > 0) this.releaseReservation();
-        this.handleFrame(frame);
+        const lease = this.decoder instanceof FrameReader ? this.decoder.lastLease : null;
+        if (lease === null) {
+          this.handleFrame(frame);
+        } else {
+          // The frame's pooled buffer goes back once the request is answered (or failed); storage
+          // holds its own reference while it still needs the bytes (buffer-pool.ts).
+          let settled = false;
+          try {
+            settled = !this.handleFrame(frame, lease);
+          } finally {
+            if (settled) lease.release();
+          }
+        }
       }
     } catch (err) {
       this.failed(err);
@@ -275,14 +296,15 @@ export class Connection implements BudgetWaiter {
     this.close();
   }
 
-  private handleFrame(frame: Buffer): void {
+  /** Returns true when the handler continues asynchronously and will release `lease` itself. */
+  private handleFrame(frame: Buffer, lease: BufferLease | null = null): boolean {
     if (this.info.sasl?.rawTokens) {
       this.handleRawSaslToken(this.info.sasl, frame);
-      return;
+      return false;
     }
     if (frame.length < 8) {
       this.protocolViolation('request shorter than its header');
-      return;
+      return false;
     }
     const header: RequestHeader = {
       apiKey: frame.readInt16BE(0),
@@ -294,17 +316,17 @@ export class Connection implements BudgetWaiter {
     const codec = API_CODECS.get(header.apiKey);
     if (!handler || !codec) {
       this.protocolViolation(`unsupported API key ${header.apiKey}`);
-      return;
+      return false;
     }
     const versionOk = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!versionOk && header.apiKey !== API_VERSIONS_KEY) {
       this.protocolViolation(`unsupported version ${header.apiVersion} of API key ${header.apiKey}`);
-      return;
+      return false;
     }
     const refusal = this.info.sasl?.admit(header.apiKey, versionOk) ?? null;
     if (refusal !== null) {
       this.protocolViolation(refusal);
-      return;
+      return false;
     }
     const slot: Slot = { correlationId: header.correlationId, done: false, chunks: null };
     this.pending.push(slot);
@@ -314,7 +336,7 @@ export class Connection implements BudgetWaiter {
       // client can pick a version it shares with us.
       const body = { ...this.handlers.apiVersionsFallback(), errorCode: ErrorCode.UNSUPPORTED_VERSION };
       this.complete(slot, { ...header, apiVersion: 0 }, body);
-      return;
+      return false;
     }
     let request: unknown;
     try {
@@ -327,12 +349,12 @@ export class Connection implements BudgetWaiter {
       if (err instanceof DecodeError && header.apiKey === API_VERSIONS_KEY && header.apiVersion >= 3) {
         // Kafka answers an unparseable ApiVersions v3+ body with INVALID_REQUEST instead of closing.
         this.complete(slot, { ...header, apiVersion: 0 }, { ...this.handlers.apiVersionsFallback(), errorCode: ErrorCode.INVALID_REQUEST });
-        return;
+        return false;
       }
       this.pending.pop();
       this.budgets.requests.release(1);
       this.protocolViolation(`malformed request (api ${header.apiKey} v${header.apiVersion}): ${(err as Error).message}`);
-      return;
+      return false;
     }
     const ctx: RequestContext = { header, connection: this.info, receivedAt: performance.now() };
     let outcome: HandlerOutcome | Promise<HandlerOutcome>;
@@ -340,7 +362,7 @@ export class Connection implements BudgetWaiter {
       outcome = handler.handle(ctx, request);
     } catch (err) {
       this.handlerFailed(slot, header, handler, request, err);
-      return;
+      return false;
     }
     if (outcome instanceof Promise) {
       outcome.then(
@@ -349,6 +371,8 @@ export class Connection implements BudgetWaiter {
             this.finish(slot, header, o);
           } catch (err) {
             this.failed(err);
+          } finally {
+            lease?.release();
           }
         },
         (err) => {
@@ -356,12 +380,15 @@ export class Connection implements BudgetWaiter {
             this.handlerFailed(slot, header, handler, request, err);
           } catch (err2) {
             this.failed(err2);
+          } finally {
+            lease?.release();
           }
         },
       );
-    } else {
-      this.finish(slot, header, outcome);
+      return true;
     }
+    this.finish(slot, header, outcome);
+    return false;
   }
 
   private finish(slot: Slot, header: RequestHeader, outcome: HandlerOutcome): void {
@@ -457,7 +484,12 @@ export class Connection implements BudgetWaiter {
         socket.cork();
         corked = true;
       }
-      for (const c of slot.chunks) socket.write(c);
+      for (const c of slot.chunks) {
+        // A view of a pooled buffer lent by storage: give its reference back once it is sent.
+        const lease = takeLentView(c);
+        if (lease === undefined) socket.write(c);
+        else socket.write(c, () => lease.release());
+      }
     }
     if (corked) socket.uncork();
     this.maybeResume();

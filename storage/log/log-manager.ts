@@ -10,6 +10,7 @@
 //   cleaner-offset-checkpoint          topic partition offset  (below it the log is compacted)
 //   <topic>-<p>/                       one PartitionLog
 //   <topic>-<p>.<uuid>-delete/         deleted logs, removed in the background
+import { DEFAULT_TAIL_CACHE_BYTES, TailCacheBudget } from './tail-cache.js';
 import { access, mkdir, readdir, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { readOffsetCheckpoint, writeOffsetCheckpoint, type TopicPartitionOffset } from './checkpoint-file.js';
@@ -56,6 +57,11 @@ export interface LogManagerOptions {
   validateAllOnStart?: boolean;
   /** Logs loaded concurrently per dir at startup (default 4). */
   recoveryConcurrency?: number;
+  /**
+   * Memory for the tail cache of recent appends shared by all partitions (tail-cache.ts;
+   * tributary.log.tail.cache.bytes, default 64 MiB); 0 disables it.
+   */
+  tailCacheBytes?: number;
   /** The log cleaner (log.cleaner.enable, default on) and its settings. */
   cleaner?: { enabled?: boolean } & Omit<LogCleanerOptions, 'logDirs' | 'logs' | 'logger'>;
 }
@@ -85,11 +91,14 @@ export class LogManager {
   private started = false;
   private stopped = false;
   private cleanerInstance: LogCleaner | null = null;
+  /** Shared by every log of this manager (tail-cache.ts). */
+  readonly tailCache: TailCacheBudget;
 
   constructor(private readonly opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log dir');
     this.logDirs = opts.logDirs.map((d) => resolve(d));
     this.logger = opts.logger ?? SILENT_LOGGER;
+    this.tailCache = new TailCacheBudget(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
   }
 
   // ---- startup ---------------------------------------------------------------------------------
@@ -147,6 +156,7 @@ export class LogManager {
           validateAll: this.opts.validateAllOnStart ?? false,
           autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
           logger: this.logger,
+          tailCache: this.tailCache,
         });
         if (this.logs.has(k)) {
           this.logger.error('duplicate log directory; ignoring the second copy', { topic, partition, dir: log.dir });
@@ -353,6 +363,7 @@ export class LogManager {
       hadCleanShutdown: true,
       autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
       logger: this.logger,
+      tailCache: this.tailCache,
     });
     await fsyncDir(dir);
     this.register(log);

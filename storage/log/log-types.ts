@@ -1,5 +1,6 @@
 // Result and option types of PartitionLog (kept apart so handlers can import them cheaply).
 import type { StorageLogger } from './logger.js';
+import type { TailCacheBudget } from './tail-cache.js';
 
 export type AppendError = 'RECORD_BATCH_TOO_LARGE' | 'KAFKA_STORAGE_ERROR' | 'OFFSET_OUT_OF_ORDER';
 
@@ -47,6 +48,11 @@ export interface PartitionLogOptions {
   /** Single replica: HW follows the written end of the log (default true). */
   autoAdvanceHighWatermark?: boolean;
   logger?: StorageLogger;
+  /**
+   * Budget of the tail cache this log joins (tail-cache.ts); null disables it. Default: a budget
+   * shared by every log created without one (DEFAULT_TAIL_CACHE_BYTES).
+   */
+  tailCache?: TailCacheBudget | null;
 }
 
 /** A programming-contract or range error from a non-hot-path operation. */

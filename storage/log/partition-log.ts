@@ -32,6 +32,8 @@ import { findOffsetForTimestamp, floorSegment, maxTimestampOf, readSegment } fro
 import { SegmentCorruptError } from './segment-read.js';
 import { countDeletable } from './log-retention.js';
 import { WriteQueue } from './write-queue.js';
+import { leaseOf } from '../../protocol/wire/buffer-pool.js';
+import { PartitionTail, sharedTailCache } from './tail-cache.js';
 import { ProducerStateManager } from './producer-state/producer-state-manager.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -101,6 +103,8 @@ export class PartitionLog {
   /** Segment positions whose damage was already logged (see reportCorruption). */
   private readonly reportedCorruption = new Set<string>();
   private readonly logger: StorageLogger;
+  /** Recent appends kept in memory for reads that keep up (tail-cache.ts); null when disabled. */
+  private readonly tail: PartitionTail | null;
   /** Background removal of the directory after delete(). */
   removal: Promise<void> | null = null;
 
@@ -123,6 +127,8 @@ export class PartitionLog {
     this.leo = this.writtenEnd = loaded.logEndOffset;
     this.recoveryPt = loaded.recoveryPoint;
     this.autoAdvanceHighWatermark = opts.autoAdvanceHighWatermark ?? true;
+    const tailBudget = opts.tailCache === undefined ? sharedTailCache() : opts.tailCache;
+    this.tail = tailBudget && tailBudget.maxBytes > 0 ? new PartitionTail(tailBudget, { live: (seg) => !seg.deleted && !this.replaced.has(seg) }) : null;
     this.hw = this.autoAdvanceHighWatermark
       ? this.leo
       : Math.min(Math.max(opts.highWatermark ?? this.lso, this.lso), this.leo);
@@ -284,6 +290,7 @@ export class PartitionLog {
 
   /** Everything past the last successful write group is forgotten; see the diagram above. */
   private async rollbackUnwritten(): Promise<void> {
+    this.tail?.clear();
     await this.queue.whenIdle(); // groups queued behind the failed one have been rejected
     // Back to the end of the last write group that succeeded (the HW when it follows the written
     // end): a group answered with an error leaves nothing behind, so a retry cannot duplicate it.
@@ -379,6 +386,7 @@ export class PartitionLog {
     const interval = cfg.indexIntervalBytes;
     let offset = baseOffset;
     let pos = seg.size;
+    const startPos = pos;
     let runStart = first.position;
     let runEnd = runStart;
     let written: Promise<void> = RESOLVED;
@@ -411,6 +419,17 @@ export class PartitionLog {
       offset = batchLast + 1;
     }
     written = this.queue.enqueueData(seg, records.subarray(runStart, runEnd), pos - (runEnd - runStart), offset);
+    // A pooled request frame (protocol/wire/buffer-pool.ts) is not reused before its bytes are in
+    // the file, whatever the connection does meanwhile (acks=0 answers before the write).
+    this.tail?.add(seg, startPos, records, batches, baseOffset, follower);
+    const lease = leaseOf(records);
+    if (lease !== undefined) {
+      lease.retain();
+      written.then(
+        () => lease.release(),
+        () => lease.release(),
+      );
+    }
     this.leo = offset;
     if (!follower && leaderEpoch >= 0 && leaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(leaderEpoch, baseOffset);
     this.unflushedRecords += recordCount;
@@ -488,6 +507,10 @@ export class PartitionLog {
       return { records: EMPTY, highWatermark: this.hw, logStartOffset: lso, error: 'OFFSET_OUT_OF_RANGE' };
     }
     const bound = Math.min(maxOffset, this.writtenEnd);
+    if (this.tail !== null) {
+      const hit = this.tail.read(fetchOffset, maxBytes, bound, minOneMessage);
+      if (hit !== null) return { records: hit, highWatermark: this.hw, logStartOffset: lso };
+    }
     let segs = this.segments;
     let i = floorSegment(segs, fetchOffset);
     let retries = 0;
@@ -779,6 +802,7 @@ export class PartitionLog {
   }
 
   private async truncateToNow(offset: number): Promise<void> {
+    this.tail?.clear();
     await this.queue.whenIdle();
     await this.queue.runTask(async () => {
       if (offset < this.segments[0]!.baseOffset) {
@@ -805,6 +829,7 @@ export class PartitionLog {
   }
 
   private async truncateFullyNow(offset: number): Promise<void> {
+    this.tail?.clear();
     const fresh = LogSegment.createNew(this.dir, offset, Date.now());
     await fresh.handle();
     const old = this.segments;
@@ -847,6 +872,7 @@ export class PartitionLog {
   }
 
   private async closeInternal(sync: boolean): Promise<void> {
+    this.tail?.clear();
     if (this.closed) return;
     this.closed = true;
     await this.deletionChain; // an in-flight retention delete or cleaner swap finishes first

@@ -66,8 +66,13 @@ function newGroup(): Group {
 }
 
 /** writev with partial-write handling and IOV_MAX chunking. */
-/** Writes up to this size are issued synchronously (see writevFully). */
-const SYNC_WRITE_MAX_BYTES = 256 * 1024;
+/**
+ * Writes up to this size are issued synchronously (see writevFully). 4 MiB covers a coalesced
+ * group of ~1 MB Produce requests: measured with bench:rdkafka against 256 KiB in the same run
+ * (bench/README.md change log), the thread-pool round trip cost more than the loop time of a
+ * synchronous copy into the page cache (~0.3 ms per MiB here).
+ */
+const SYNC_WRITE_MAX_BYTES = 4 * 1024 * 1024;
 
 export async function writevFully(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
   let pos = position;
@@ -79,8 +84,8 @@ export async function writevFully(fh: FileHandle, bufs: Buffer[], position: numb
     for (const b of slice) total += b.length;
     // Hot path: a write into the page cache of up to a few hundred KiB costs a few µs when done
     // synchronously, but 25-40 µs of CPU when handed to the libuv thread pool and back (measured
-    // on 2-vCPU machines). Kafka also appends on its request thread. Large writes stay async so
-    // the event loop is never held for long.
+    // on 2-vCPU machines). Kafka also appends on its request thread. Larger writes stay async so
+    // the event loop is never held for more than a few ms.
     const bytesWritten =
       total <= SYNC_WRITE_MAX_BYTES
         ? fs.writevSync(fh.fd, slice, pos)

@@ -1,0 +1,182 @@
+/*
+ * A full-speed librdkafka client for bench/rdkafka/run.ts: the workload a user benchmarking with a
+ * real client runs (1 KiB records, one partition, ~1 MB Produce requests). Compiled by run.ts with
+ * gcc against Debian's librdkafka-dev; prints one JSON object on stdout.
+ *
+ *   rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>
+ *   rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]
+ *
+ * produce: records as fast as librdkafka takes them (a static payload, no copy: the client
+ * spends its CPU on the protocol, not on memcpy), one partition (0), no compression; counts
+ * bytes whose delivery report succeeded. Time runs from the first produce call to the last
+ * delivery report.
+ * consume: the legacy (group-less) consumer from offset 0 of partition 0, so it needs only
+ * Metadata and Fetch (the null sink answers nothing else); stops after total-bytes of record
+ * values or at the end of the partition (with `follow` 1: it keeps waiting for more, for a consumer
+ * that keeps up with a producer running beside it). Time runs from the first record to the last.
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static long long delivered_bytes = 0, delivered_msgs = 0, failed_msgs = 0;
+static const char *first_error = NULL;
+static double last_dr = 0;
+
+static double now_sec(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_sec(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) {
+    fprintf(stderr, "config %s=%s: %s\n", k, v, err);
+    exit(2);
+  }
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  if (m->err) {
+    failed_msgs++;
+    if (!first_error) first_error = strdup(rd_kafka_err2str(m->err));
+  } else {
+    delivered_msgs++;
+    delivered_bytes += (long long)m->len;
+  }
+  last_dr = now_sec();
+}
+
+static int produce(const char *bootstrap, const char *topic, const char *acks, long long total, int record, const char *request) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "acks", acks);
+  set(conf, "compression.codec", "none");
+  set(conf, "linger.ms", "5");
+  /* One MessageSet per partition per request, up to this size: ~1 MB requests. */
+  set(conf, "batch.size", request);
+  set(conf, "message.max.bytes", request);
+  set(conf, "queue.buffering.max.kbytes", "262144");
+  set(conf, "queue.buffering.max.messages", "1000000");
+  set(conf, "enable.idempotence", "false");
+  rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "rd_kafka_new: %s\n", err);
+    return 2;
+  }
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  char *payload = malloc(record);
+  for (int i = 0; i < record; i++) payload[i] = (char)('a' + i % 26);
+  long long n = total / record;
+  /* Metadata first, so connection setup is not in the window. */
+  const struct rd_kafka_metadata *md;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "metadata failed\n");
+    return 2;
+  }
+  rd_kafka_metadata_destroy(md);
+  double cpu0 = cpu_sec();
+  double t0 = now_sec();
+  for (long long i = 0; i < n; i++) {
+    while (rd_kafka_produce(rkt, 0, 0, payload, record, NULL, 0, NULL) == -1) {
+      if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
+        return 2;
+      }
+      rd_kafka_poll(rk, 1);
+    }
+    if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+  }
+  while (rd_kafka_outq_len(rk) > 0) rd_kafka_poll(rk, 10);
+  double secs = (last_dr > t0 ? last_dr : now_sec()) - t0;
+  double cpu = cpu_sec() - cpu0;
+  printf("{\"op\":\"produce\",\"acks\":\"%s\",\"records\":%lld,\"bytes\":%lld,\"failed\":%lld,\"seconds\":%.6f,\"mbPerSec\":%.3f,\"clientCpuSec\":%.3f,\"error\":%s%s%s}\n",
+         acks, delivered_msgs, delivered_bytes, failed_msgs, secs, delivered_bytes / secs / 1e6, cpu,
+         first_error ? "\"" : "", first_error ? first_error : "null", first_error ? "\"" : "");
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return failed_msgs ? 1 : 0;
+}
+
+static long long consumed_bytes = 0, consumed_msgs = 0, want_bytes = 0;
+static double first_msg = 0, last_msg = 0;
+static int eof = 0;
+static const char *consume_error = NULL;
+
+static void consume_cb(rd_kafka_message_t *m, void *opaque) {
+  (void)opaque;
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    eof = 1;
+    return;
+  }
+  if (m->err) {
+    if (!consume_error) consume_error = strdup(rd_kafka_message_errstr(m));
+    return;
+  }
+  if (consumed_msgs == 0) first_msg = now_sec();
+  consumed_msgs++;
+  consumed_bytes += (long long)m->len;
+  last_msg = now_sec();
+}
+
+static int consume(const char *bootstrap, const char *topic, long long total, const char *fetch_bytes, long long start, int follow) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "enable.partition.eof", "true");
+  set(conf, "fetch.message.max.bytes", fetch_bytes);
+  set(conf, "fetch.max.bytes", fetch_bytes);
+  set(conf, "receive.message.max.bytes", "104857600");
+  set(conf, "queued.max.messages.kbytes", "262144");
+  set(conf, "fetch.wait.max.ms", "100");
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "rd_kafka_new: %s\n", err);
+    return 2;
+  }
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  want_bytes = total;
+  double cpu0 = cpu_sec();
+  if (rd_kafka_consume_start(rkt, 0, start) == -1) {
+    fprintf(stderr, "consume_start: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
+    return 2;
+  }
+  double deadline = now_sec() + 120;
+  while ((follow || !eof) && consumed_bytes < want_bytes && !consume_error && now_sec() < deadline) {
+    rd_kafka_consume_callback(rkt, 0, 100, consume_cb, NULL);
+    /* follow: the producer has finished once nothing has come for 2 s. */
+    if (follow && consumed_msgs > 0 && now_sec() - last_msg > 2.0) break;
+  }
+  double secs = last_msg - first_msg;
+  double cpu = cpu_sec() - cpu0;
+  rd_kafka_consume_stop(rkt, 0);
+  printf("{\"op\":\"consume\",\"records\":%lld,\"bytes\":%lld,\"seconds\":%.6f,\"mbPerSec\":%.3f,\"clientCpuSec\":%.3f,\"eof\":%s,\"error\":%s%s%s}\n",
+         consumed_msgs, consumed_bytes, secs, secs > 0 ? consumed_bytes / secs / 1e6 : 0.0, cpu, eof ? "true" : "false",
+         consume_error ? "\"" : "", consume_error ? consume_error : "null", consume_error ? "\"" : "");
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return consume_error ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 8 && strcmp(argv[1], "produce") == 0) return produce(argv[2], argv[3], argv[4], atoll(argv[5]), atoi(argv[6]), argv[7]);
+  if (argc >= 6 && argc <= 8 && strcmp(argv[1], "consume") == 0)
+    return consume(argv[2], argv[3], atoll(argv[4]), argv[5], argc >= 7 ? atoll(argv[6]) : 0, argc == 8 && atoi(argv[7]) == 1);
+  fprintf(stderr, "usage: rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>\n"
+                  "       rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]\n");
+  return 2;
+}

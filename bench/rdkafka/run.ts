@@ -1,0 +1,294 @@
+// `npm run bench:rdkafka [-- options]`: a real librdkafka client (bench/rdkafka/rdk-bench.c,
+// compiled here with gcc against Debian's librdkafka-dev) at full speed against the null sink and
+// the broker in the same run, alternating rounds (order null, broker, broker, null, ...):
+//
+//   produce 1 KiB records, acks=1     ~1 MB Produce requests (batch.size = message.max.bytes)
+//   produce 1 KiB records, acks=all
+//   consume from offset 0             legacy consumer, 1 MiB per fetch (librdkafka's default):
+//                                     older data (a consumer catching up)
+//   tail: produce acks=1 + consume    a producer and a consumer that keeps up with it, side by
+//                                     side (topic rdk-e2e-tail: the null sink keeps "e2e" topics
+//                                     in memory, so its consumer gets real data too); the rate
+//                                     is the consumer's
+//
+// One partition, as a user's first benchmark would be. Throughput is the best round per target
+// (disturbance only lowers it); broker CPU and, with --trace-gc, the broker's Mark-Compact and
+// scavenge counts are per workload. Writes bench/results/rdkafka-<time>.json and
+// rdkafka-latest.json.
+//
+//   --rounds N              rounds per target (default 2)
+//   --produce-bytes N       bytes per produce run (default 1e9)
+//   --consume-bytes N       bytes per consume run (default 512 MiB; also the null sink's log size)
+//   --request-bytes N       librdkafka batch.size / message.max.bytes (default 1000000)
+//   --record-bytes N        value size (default 1024)
+//   --trace-gc              start the brokers with --trace-gc and count collections per workload
+//   --profile               start the broker with --cpu-prof (profiles in bench/results/profiles/)
+//   --base-root DIR         a second broker from another checkout (e.g. `git archive` of the
+//                           commit before a change, with node_modules linked), target "base":
+//                           before/after in the same run
+//   --root name=DIR         more brokers from other checkouts, target "name" (repeatable; e.g. a
+//                           copy of this tree with one constant changed, to measure it both ways)
+//   --variant k=v           a target "variant": this tree with these overrides (repeatable)
+//   --broker-override k=v   extra config for every broker (repeatable)
+//   --targets a,b           subset of null,broker,base,variant (default: all that are configured)
+//   --no-save               print only
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BenchConnection } from '../load-generator.js';
+import { createTopics, waitForLeaders } from '../lib/kafka-calls.js';
+import { REPO_ROOT, startBroker, startNullSink, type Target } from '../lib/targets.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    'produce-bytes': { type: 'string', default: String(1e9) },
+    'consume-bytes': { type: 'string', default: String(512 * 1024 * 1024) },
+    'request-bytes': { type: 'string', default: '1000000' },
+    'record-bytes': { type: 'string', default: '1024' },
+    'trace-gc': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'base-root': { type: 'string' },
+    variant: { type: 'string', multiple: true, default: [] },
+    root: { type: 'string', multiple: true, default: [] },
+    'broker-override': { type: 'string', multiple: true, default: [] },
+    targets: { type: 'string' },
+    'no-save': { type: 'boolean', default: false },
+  },
+});
+
+const ROUNDS = Number(args.rounds);
+const PRODUCE_BYTES = Number(args['produce-bytes']);
+const CONSUME_BYTES = Number(args['consume-bytes']);
+const REQUEST_BYTES = Number(args['request-bytes']);
+const RECORD_BYTES = Number(args['record-bytes']);
+const TOPIC = 'rdk-1k';
+const TAIL_TOPIC = 'rdk-e2e-tail';
+const RUN_TIMEOUT_MS = 180_000;
+
+type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume';
+const WORKLOADS: Workload[] = ['produce acks=1', 'produce acks=all', 'consume', 'tail: produce + consume'];
+
+interface RunResult {
+  target: string;
+  round: number;
+  workload: Workload;
+  mbPerSec: number;
+  bytes: number;
+  seconds: number;
+  clientCpuSec: number;
+  targetCpuSec: number;
+  targetCores: number;
+  markCompacts?: number;
+  scavenges?: number;
+  error: string | null;
+  /** tail: the producer's rate beside the consumer. */
+  producerMbPerSec?: number;
+}
+
+function compile(workDir: string): string {
+  const bin = path.join(workDir, 'rdk-bench');
+  try {
+    execFileSync('gcc', ['-O2', '-Wall', '-o', bin, path.join(REPO_ROOT, 'bench', 'rdkafka', 'rdk-bench.c'), '-lrdkafka'], { stdio: 'inherit' });
+  } catch {
+    throw new Error('compiling bench/rdkafka/rdk-bench.c failed: needs gcc and librdkafka-dev (apt-get install librdkafka-dev)');
+  }
+  return bin;
+}
+
+function runClient(bin: string, argv: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`rdk-bench ${argv[0]} exited ${code}: ${err.slice(-2000)}${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/** Mark-Compact and Scavenge lines --trace-gc wrote to the target's log since `from`. */
+function gcCounts(logFile: string, from: number): { markCompacts: number; scavenges: number; size: number } {
+  const text = readFileSync(logFile, 'latin1').slice(from);
+  return {
+    markCompacts: (text.match(/Mark-Compact/g) ?? []).length,
+    scavenges: (text.match(/Scavenge/g) ?? []).length,
+    size: from + text.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'tributary-rdk-'));
+  const bin = compile(workDir);
+  const gcFlags = args['trace-gc'] ? ['--trace-gc'] : [];
+  const logs = new Map<string, string>();
+  const targets = new Map<string, Target>();
+  const wanted = new Set((args.targets ?? ['null', 'broker', 'base', 'variant'].join(',')).split(','));
+  try {
+    if (wanted.has('null')) {
+      const f = path.join(workDir, 'null-sink.log');
+      targets.set('null', await startNullSink({ partitions: 1, fetchBatchBytes: REQUEST_BYTES, fetchLogBytes: CONSUME_BYTES, logFile: f }));
+      logs.set('null', f);
+    }
+    const brokerTarget = async (name: string, root: string | null, overrides: string[]) => {
+      const f = path.join(workDir, `${name}.log`);
+      const profile = args.profile && name === 'broker' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(REPO_ROOT, 'bench', 'results', 'profiles')}`] : [];
+      const t = await startBroker({
+        logDir: path.join(workDir, `${name}-data`),
+        logFile: f,
+        overrides: [...args['broker-override']!, ...overrides],
+        nodeFlags: [...gcFlags, ...profile],
+        root: root ?? undefined,
+      });
+      targets.set(name, t);
+      logs.set(name, f);
+    };
+    if (wanted.has('broker')) await brokerTarget('broker', null, []);
+    if (args['base-root'] && wanted.has('base')) await brokerTarget('base', path.resolve(args['base-root']), []);
+    if (args.variant!.length > 0 && wanted.has('variant')) await brokerTarget('variant', null, args.variant!);
+    for (const spec of args.root!) {
+      const eq = spec.indexOf('=');
+      await brokerTarget(spec.slice(0, eq), path.resolve(spec.slice(eq + 1)), []);
+    }
+
+    for (const [name, t] of targets) {
+      const conn = await BenchConnection.connect(t.host, t.port);
+      const topics = [TOPIC, TAIL_TOPIC].map((n) => ({ name: n, partitions: 1 }));
+      await createTopics(conn, topics);
+      if (name !== 'null') await waitForLeaders(conn, topics);
+      conn.close();
+    }
+
+    const results: RunResult[] = [];
+    const names = [...targets.keys()];
+    /** Records in each target's tail topic so far: where the next tail consumer starts. */
+    const tailEnd = new Map<string, number>(names.map((n) => [n, 0]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate the order so that neither target always runs first (page cache, other load).
+      const order = round % 2 === 0 ? names : [...names].reverse();
+      for (const workload of WORKLOADS) {
+        for (const name of order) {
+          const t = targets.get(name)!;
+          const bootstrap = `${t.host}:${t.port}`;
+          const logFile = logs.get(name)!;
+          const gcFrom = statSync(logFile).size;
+          const cpu0 = t.cpuSeconds();
+          const argv =
+            workload === 'consume'
+              ? ['consume', bootstrap, TOPIC, String(CONSUME_BYTES), '1048576']
+              : ['produce', bootstrap, TOPIC, workload.endsWith('all') ? 'all' : '1', String(PRODUCE_BYTES), String(RECORD_BYTES), String(REQUEST_BYTES)];
+          let r: Record<string, unknown>;
+          let producerMbPerSec: number | undefined;
+          if (workload.startsWith('tail')) {
+            const start = tailEnd.get(name)!;
+            const consumer = runClient(bin, ['consume', bootstrap, TAIL_TOPIC, String(Math.floor(PRODUCE_BYTES / RECORD_BYTES) * RECORD_BYTES), '1048576', String(start), '1']);
+            await new Promise((res) => setTimeout(res, 500)); // the consumer is connected and polling
+            const p = await runClient(bin, ['produce', bootstrap, TAIL_TOPIC, '1', String(PRODUCE_BYTES), String(RECORD_BYTES), String(REQUEST_BYTES)]);
+            r = await consumer;
+            tailEnd.set(name, start + Number(p.records));
+            producerMbPerSec = Number(p.mbPerSec);
+          } else {
+            r = await runClient(bin, argv);
+          }
+          const cpu = t.cpuSeconds() - cpu0;
+          await new Promise((res) => setTimeout(res, 200)); // let the log pipe catch up
+          const gc = args['trace-gc'] && name !== 'null' ? gcCounts(logFile, gcFrom) : null;
+          const seconds = Number(r.seconds);
+          const res: RunResult = {
+            target: name,
+            round,
+            workload,
+            mbPerSec: Number(r.mbPerSec),
+            bytes: Number(r.bytes),
+            seconds,
+            clientCpuSec: Number(r.clientCpuSec),
+            targetCpuSec: Math.round(cpu * 100) / 100,
+            targetCores: seconds > 0 ? Math.round((cpu / seconds) * 100) / 100 : NaN,
+            ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges } : {}),
+            error: (r.error as string | null) ?? null,
+            ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
+          };
+          results.push(res);
+          console.log(
+            `round ${round} ${workload.padEnd(16)} ${name.padEnd(8)} ${res.mbPerSec.toFixed(0).padStart(5)} MB/s  ` +
+              `${(res.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s, target ${res.targetCores} cores` +
+              (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
+              (gc ? `, Mark-Compact ${gc.markCompacts}, Scavenge ${gc.scavenges}` : '') +
+              (res.error ? `, ERROR ${res.error}` : ''),
+          );
+        }
+      }
+    }
+
+    const summary = WORKLOADS.map((w) => {
+      const best: Record<string, number> = {};
+      for (const name of names) {
+        const rs = results.filter((r) => r.workload === w && r.target === name && !r.error);
+        best[name] = rs.length ? Math.max(...rs.map((r) => r.mbPerSec)) : NaN;
+      }
+      const ratios: Record<string, number> = {};
+      if (best.null) for (const name of names) if (name !== 'null') ratios[`${name}/null`] = Math.round((best[name]! / best.null) * 100) / 100;
+      if (best.base && best.broker) ratios['broker/base'] = Math.round((best.broker / best.base) * 100) / 100;
+      return { workload: w, bestMbPerSec: best, ratios };
+    });
+    console.log('\n| workload | ' + names.map((n) => `${n} MB/s`).join(' | ') + ' | ratios |');
+    console.log('| --- | ' + names.map(() => '---').join(' | ') + ' | --- |');
+    for (const s of summary) {
+      console.log(
+        `| ${s.workload} | ` +
+          names.map((n) => s.bestMbPerSec[n]!.toFixed(0)).join(' | ') +
+          ' | ' +
+          Object.entries(s.ratios)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') +
+          ' |',
+      );
+    }
+    const report = {
+      meta: {
+        date: new Date().toISOString(),
+        commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT }).toString().trim(),
+        node: process.version,
+        loadAvg: os.loadavg(),
+        rounds: ROUNDS,
+        produceBytes: PRODUCE_BYTES,
+        consumeBytes: CONSUME_BYTES,
+        requestBytes: REQUEST_BYTES,
+        recordBytes: RECORD_BYTES,
+        traceGc: args['trace-gc'],
+        baseRoot: args['base-root'] ?? null,
+        variant: args.variant,
+        roots: args.root,
+        brokerOverrides: args['broker-override'],
+      },
+      summary,
+      runs: results,
+    };
+    if (!args['no-save']) {
+      const dir = path.join(REPO_ROOT, 'bench', 'results');
+      mkdirSync(dir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      writeFileSync(path.join(dir, `rdkafka-${stamp}.json`), JSON.stringify(report, null, 2));
+      writeFileSync(path.join(dir, 'rdkafka-latest.json'), JSON.stringify(report, null, 2));
+    }
+  } finally {
+    for (const t of targets.values()) await t.stop().catch(() => {});
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

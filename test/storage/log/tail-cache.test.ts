@@ -1,0 +1,104 @@
+// The tail cache must be invisible to PartitionLog.read callers: every read of a log with the cache
+// returns byte for byte what the same read of the same log without it returns (the file), for
+// random offsets, byte limits, bounds (HW / LSO) and minOneMessage, across segment rolls,
+// truncation and eviction. And it must actually serve reads that keep up, within its budget.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TailCacheBudget } from '../../../storage/log/tail-cache.js';
+import type { PartitionLog } from '../../../storage/log/partition-log.js';
+import { buildTestBatch, produceRequest } from '../helpers/batches.js';
+import { openLog, SMALL, tempDir } from '../helpers/temp-log.js';
+import { rng as prng } from '../../protocol/records/random-data.js';
+
+let dirs: { path: string; cleanup: () => Promise<void> }[] = [];
+beforeEach(async () => {
+  dirs = [await tempDir(), await tempDir()];
+});
+afterEach(async () => {
+  for (const d of dirs) await d.cleanup();
+});
+
+/** The same appends on both logs (each gets its own copy of the bytes). */
+async function appendBoth(logs: PartitionLog[], rand: () => number, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const batches = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, k) =>
+      buildTestBatch({ count: 1 + Math.floor(rand() * 5), valueSize: 10 + Math.floor(rand() * 200), fill: (i + k) & 0xff, timestamp: 1000 + i }),
+    );
+    const results = logs.map((log) => {
+      const { records, batches: infos } = produceRequest(...batches.map((b) => Buffer.from(b)));
+      return log.append(records, infos, 0);
+    });
+    expect(results[0]!.baseOffset).toBe(results[1]!.baseOffset);
+    if (rand() < 0.5) await Promise.all(results.map((r) => r.written));
+  }
+  await Promise.all(logs.map((l) => l.flush()));
+}
+
+async function compareReads(cached: PartitionLog, plain: PartitionLog, rand: () => number, count: number): Promise<void> {
+  const end = plain.logEndOffset;
+  for (let k = 0; k < count; k++) {
+    // Half the reads near the end, where the cache is: consumers that keep up.
+    const span = rand() < 0.5 ? end + 2 : Math.max(2, Math.floor(end / 10));
+    const offset = Math.max(plain.logStartOffset, end + 1 - Math.floor(rand() * span));
+    const maxBytes = [1, 100, 700, 2000, 100_000][Math.floor(rand() * 5)]!;
+    // A bound (HW or LSO) below the end, often just above the offset: reads must stop before it.
+    const bound = rand() < 0.4 ? Math.min(end, offset + Math.floor(rand() * 12)) : plain.highWatermark;
+    const minOne = rand() < 0.7;
+    const a = await cached.read(offset, maxBytes, bound, minOne);
+    const b = await plain.read(offset, maxBytes, bound, minOne);
+    expect({ offset, maxBytes, bound, minOne, error: a.error, hw: a.highWatermark }).toEqual({ offset, maxBytes, bound, minOne, error: b.error, hw: b.highWatermark });
+    expect(a.records.equals(b.records), `read(${offset}, ${maxBytes}, ${bound}, ${minOne})`).toBe(true);
+  }
+}
+
+describe('tail cache', () => {
+  it('answers every read exactly as the file does, across rolls, truncation and eviction', async () => {
+    const budget = new TailCacheBudget(6000); // a few segments' worth: eviction happens all the time
+    const cached = await openLog(dirs[0]!.path, SMALL, { tailCache: budget });
+    const plain = await openLog(dirs[1]!.path, SMALL, { tailCache: null });
+    const rand = prng(7);
+    await appendBoth([cached, plain], rand, 150);
+    expect(cached.segmentInfos().length).toBeGreaterThan(3);
+    await compareReads(cached, plain, rand, 600);
+    expect(budget.hits).toBeGreaterThan(50);
+    expect(budget.usedBytes).toBeLessThanOrEqual(6000);
+
+    // Truncation (a follower cutting back its log) forgets the cache; new appends reuse offsets.
+    const cut = Math.floor(plain.logEndOffset / 2);
+    await cached.truncateTo(cut);
+    await plain.truncateTo(cut);
+    await appendBoth([cached, plain], rand, 60);
+    await compareReads(cached, plain, rand, 400);
+    await cached.close();
+    await plain.close();
+  });
+
+  it('serves a consumer that keeps up from memory, and nothing beyond the written end', async () => {
+    const budget = new TailCacheBudget(1024 * 1024);
+    const log = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 1024 * 1024 }, { tailCache: budget });
+    let next = 0;
+    for (let i = 0; i < 50; i++) {
+      const { records, batches } = produceRequest(buildTestBatch({ count: 3, valueSize: 100, fill: i }));
+      const r = log.append(records, batches, 0);
+      // Before the write completes the bytes are not readable, from the cache either.
+      expect((await log.read(next, 10_000, log.highWatermark, true)).records.length).toBe(0);
+      await r.written;
+      const hitsBefore = budget.hits;
+      const got = await log.read(next, 10_000, log.highWatermark, true);
+      expect(budget.hits).toBe(hitsBefore + 1);
+      expect(got.records.equals(records)).toBe(true); // the appended bytes, offsets assigned in place
+      next = r.lastOffset + 1;
+    }
+    await log.close();
+  });
+
+  it('with a zero budget stores nothing', async () => {
+    const budget = new TailCacheBudget(0);
+    const log = await openLog(dirs[0]!.path, SMALL, { tailCache: budget });
+    const { records, batches } = produceRequest(buildTestBatch({ count: 3 }));
+    await log.append(records, batches, 0).written;
+    expect((await log.read(0, 10_000, log.highWatermark, true)).records.length).toBeGreaterThan(0);
+    expect(budget.hits + budget.misses).toBe(0);
+    expect(budget.usedBytes).toBe(0);
+    await log.close();
+  });
+});

@@ -132,6 +132,7 @@ export class Broker {
       },
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       validateAllOnStart: config.get('tributary.log.recover.on.start'),
+      tailCacheBytes: config.get('tributary.log.tail.cache.bytes'),
       // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
       recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms') || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms'), 2 ** 31 - 1),

@@ -291,6 +291,8 @@ export const BROKER_KEYS = {
   'tributary.aggregation.retry.backoff.ms': int(500, { min: 1, doc: 'First backoff after a failed source fetch or step; doubles up to the max.' }),
   'tributary.aggregation.retry.backoff.max.ms': int(10000, { min: 1, doc: 'Largest backoff between retries of a source or a failed aggregation.' }),
 
+  'tributary.log.tail.cache.bytes': long(64 * 1024 * 1024, { min: 0, importance: 'medium', doc: 'Memory for the tail cache of recent appends (consumers that keep up are served from memory), shared by all partitions; 0 disables it.' }),
+
   // ---- log recovery ----
   'tributary.log.recover.on.start': bool(false, {
     doc:

@@ -31,6 +31,7 @@ import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 import type { ListenerSpec } from './network/server.js';
+import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quotas)
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -47,6 +48,8 @@ export class Broker {
   readonly scramCredentials: ScramCredentialStore;
   /** ACLs (CreateAcls/DeleteAcls), persisted in the first log dir. */
   readonly acls: AclStore;
+  /** Client quotas (AlterClientQuotas), persisted in the first log dir; enforced by the handler table. */
+  readonly quotaStore: QuotaStore;
   /** Enforces the ACLs; null when authorizer.class.name is empty (everything allowed). */
   readonly authorizer: Authorizer | null;
   readonly logManager: LogManager;
@@ -115,6 +118,7 @@ export class Broker {
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
     this.scramCredentials = ScramCredentialStore.inLogDir(logDirs[0]!);
     this.acls = AclStore.inLogDir(logDirs[0]!);
+    this.quotaStore = QuotaStore.inLogDir(logDirs[0]!);
     this.authorizer = createAuthorizer(config, this.acls);
     this.logManager = new LogManager({
       logDirs,
@@ -208,6 +212,7 @@ export class Broker {
     await this.topics.load();
     await this.scramCredentials.load();
     await this.acls.load();
+    await this.quotaStore.load();
     // OAUTHBEARER with JWKS: the keys must be there before the first login.
     for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;

@@ -32,6 +32,7 @@ import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 import type { ListenerSpec } from './network/server.js';
 import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quotas)
+import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -168,6 +169,7 @@ export class Broker {
   }
 
   private async bindPorts(listeners: ListenerSpec[]): Promise<void> {
+    const connectionRate = ipConnectionRate(this.quotaStore, this.config); // client quotas (fix-quotas)
     this.server = new NetworkServer(
       null,
       {
@@ -183,6 +185,7 @@ export class Broker {
           maxConnections: this.config.get('max.connections') as number,
           maxConnectionsPerIp: this.config.get('max.connections.per.ip') as number,
           perIpOverrides: this.config.get('max.connections.per.ip.overrides') as string,
+          admitConnection: (address: string) => connectionRate.admit(address),
         }),
         queuedMaxRequests: this.config.get('queued.max.requests') as number,
         queuedMaxRequestBytes: this.config.get('queued.max.request.bytes') as number,

@@ -170,7 +170,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
     // Per item where Kafka authorizes per item (src/auth/acl/per-item-guards.ts); those APIs'
     // whole-request guards are replaced.
     const perItem = perItemGuards(deps);
-    for (const [apiKey, guard] of apiGuards(deps, (id) => deps.topics.getById(id)?.name)) {
+    for (const [apiKey, guard] of apiGuards(deps)) {
       const h = table.get(apiKey);
       if (h && !perItem.has(apiKey)) table.set(apiKey, guarded(h, guard));
     }

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const k = new Kafka({ brokers: [`127.0.0.1:${saslPort()}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'plain', username: 'admin', password: USERS.admin } });
   const a = k.admin();
   await a.connect();
-  await a.createTopics({ topics: ['acl-in', 'acl-out', 'acl-secret', 'acl-del'].map((topic) => ({ topic, numPartitions: 1 })) });
+  await a.createTopics({ topics: ['acl-in', 'acl-out', 'acl-secret', 'acl-del', 'acl-grow', 'acl-trim'].map((topic) => ({ topic, numPartitions: 1 })) });
   await a.createAcls({
     acl: [
       allow(AclResourceTypes.TOPIC, 'acl-in', AclOperationTypes.READ),
@@ -60,6 +60,9 @@ beforeAll(async () => {
       allow(AclResourceTypes.TOPIC, 'ghost', AclOperationTypes.DESCRIBE),
       allow(AclResourceTypes.GROUP, 'g-alice', AclOperationTypes.READ),
       allow(AclResourceTypes.TRANSACTIONAL_ID, 'tx-alice', AclOperationTypes.WRITE),
+      allow(AclResourceTypes.GROUP, 'g-del', AclOperationTypes.DELETE),
+      allow(AclResourceTypes.TOPIC, 'acl-grow', AclOperationTypes.ALTER),
+      allow(AclResourceTypes.TOPIC, 'acl-trim', AclOperationTypes.DELETE),
     ],
   });
   await a.disconnect();
@@ -171,6 +174,31 @@ describe('per-item authorization', () => {
     expect(codes['acl-in']).not.toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED); // served by the coordinator
     const otherGroup = await alice.send(28, 3, { ...{ transactionalId: 'tx-alice', groupId: 'g-other', producerId: init.producerId, producerEpoch: init.producerEpoch, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null }, topics: [{ name: 'acl-in', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
     expect(otherGroup.topics[0].partitions[0].errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  });
+});
+
+describe('per-item authorization: groups, transactions, partitions, records', () => {
+  it('DeleteGroups and DescribeTransactions per item; ListTransactions lists describable ids only', async () => {
+    const del = await alice.send(42, 2, { groupsNames: ['g-del', 'g-alice'] });
+    expect(del.results.map((r: any) => [r.groupId, r.errorCode])).toEqual([['g-del', ErrorCode.GROUP_ID_NOT_FOUND], ['g-alice', ErrorCode.GROUP_AUTHORIZATION_FAILED]]);
+    const adminTxn = await admin.send(22, 4, { transactionalId: 'tx-admin', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    expect(adminTxn.errorCode).toBe(0);
+    const aliceTxn = await alice.send(22, 4, { transactionalId: 'tx-alice', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    expect(aliceTxn.errorCode).toBe(0);
+    const d = await alice.send(65, 0, { transactionalIds: ['tx-alice', 'tx-admin'] });
+    expect(d.transactionStates.map((t: any) => [t.transactionalId, t.errorCode])).toEqual([['tx-alice', 0], ['tx-admin', ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]]);
+    const listed = await alice.send(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1 });
+    expect(listed.errorCode).toBe(0);
+    expect(listed.transactionStates.map((t: any) => t.transactionalId)).toEqual(['tx-alice']);
+    const all = await admin.send(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1 });
+    expect(all.transactionStates.map((t: any) => t.transactionalId).sort()).toEqual(['tx-admin', 'tx-alice']);
+  });
+
+  it('CreatePartitions (ALTER) and DeleteRecords (DELETE) per topic', async () => {
+    const grow = await alice.send(37, 3, { topics: [{ name: 'acl-grow', count: 2, assignments: null }, { name: 'acl-secret', count: 2, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    expect(grow.results.map((r: any) => [r.name, r.errorCode])).toEqual([['acl-grow', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    const trim = await alice.send(21, 2, { topics: [{ name: 'acl-trim', partitions: [{ partitionIndex: 0, offset: 0 }] }, { name: 'acl-secret', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 5000 });
+    expect(trim.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['acl-trim', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
   });
 });
 

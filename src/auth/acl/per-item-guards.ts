@@ -14,6 +14,9 @@
 //   TxnOffsetCommit    WRITE on the transactional id, READ on the group, READ per topic
 //   Describe/Alter/IncrementalAlterConfigs  DESCRIBE_CONFIGS / ALTER_CONFIGS per resource: topic,
 //                      group, or the cluster for broker and broker-logger resources
+//   DeleteGroups       DELETE per group;  DescribeTransactions  DESCRIBE per transactional id
+//   ListTransactions   lists only the transactional ids the principal may DESCRIBE
+//   CreatePartitions   ALTER per topic;   DeleteRecords  DELETE per topic
 import { ErrorCode } from '../../../protocol/errors.js';
 import { Api } from '../../../protocol/generated/apis.js';
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult } from '../../../protocol/generated/add-partitions-to-txn.js';
@@ -267,7 +270,54 @@ export function perItemGuards(deps: PerItemDeps): Map<number, Wrap> {
       };
     });
 
+  /**
+   * APIs whose request is a list of named items answered one result per item: refused items get
+   * `refused(item)`, the others the handler's result of the same name.
+   */
+  const perName = <Item, Result>(
+    listField: string,
+    resultField: string,
+    nameOf: (i: Item) => string,
+    resultName: (r: Result) => string,
+    allowed: (ctx: RequestContext, name: string) => boolean,
+    refused: (i: Item) => Result,
+  ): Wrap => (h) =>
+    split<Record<string, unknown>, Record<string, unknown> & { throttleTimeMs: number }>(h, (ctx, req) => {
+      const items = req[listField] as Item[];
+      const ok = items.map((i) => allowed(ctx, nameOf(i)));
+      const kept = items.filter((_, i) => ok[i]);
+      return {
+        allowed: kept.length ? { ...req, [listField]: kept } : null,
+        merge(res) {
+          const byName = new Map(((res?.[resultField] as Result[] | undefined) ?? []).map((r) => [resultName(r), r]));
+          return { ...(res ?? { throttleTimeMs: 0 }), [resultField]: items.map((item, i) => (ok[i] ? byName.get(nameOf(item)) : undefined) ?? refused(item)) };
+        },
+      };
+    });
+
+  const listTransactions: Wrap = (h) => ({
+    ...h,
+    handle(ctx, req) {
+      const filter = (o: HandlerOutcome): HandlerOutcome => {
+        if (typeof o !== 'object' || o === null || !('transactionStates' in o)) return o;
+        const res = o as { transactionStates: { transactionalId: string }[] };
+        return { ...res, transactionStates: res.transactionStates.filter((t) => can(ctx, Op.DESCRIBE, R.TRANSACTIONAL_ID, t.transactionalId)) };
+      };
+      const out = h.handle(ctx, req);
+      return out instanceof Promise ? out.then(filter) : filter(out);
+    },
+  });
+
   return new Map<number, Wrap>([
+    [Api.DeleteGroups.apiKey, perName<string, { groupId: string }>('groupsNames', 'results', (g) => g, (r) => r.groupId, (ctx, g) => can(ctx, Op.DELETE, R.GROUP, g), (groupId) => ({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null }))],
+    [Api.DescribeTransactions.apiKey, perName<string, { transactionalId: string }>('transactionalIds', 'transactionStates', (t) => t, (r) => r.transactionalId, (ctx, t) => can(ctx, Op.DESCRIBE, R.TRANSACTIONAL_ID, t), (transactionalId) => ({
+      errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [],
+    }))],
+    [Api.ListTransactions.apiKey, listTransactions],
+    [Api.CreatePartitions.apiKey, perName<{ name: string }, { name: string }>('topics', 'results', (t) => t.name, (r) => r.name, (ctx, t) => can(ctx, Op.ALTER, R.TOPIC, t), (t) => ({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null }))],
+    [Api.DeleteRecords.apiKey, perName<{ name: string; partitions: { partitionIndex: number }[] }, { name: string }>('topics', 'topics', (t) => t.name, (r) => r.name, (ctx, t) => can(ctx, Op.DELETE, R.TOPIC, t), (t) => ({
+      name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+    }))],
     [Api.OffsetFetch.apiKey, offsetFetch],
     [Api.DescribeGroups.apiKey, describeGroups],
     [Api.ConsumerGroupDescribe.apiKey, consumerGroupDescribe],

@@ -61,6 +61,7 @@ beforeAll(async () => {
       allow(AclResourceTypes.GROUP, 'g-alice', AclOperationTypes.READ),
       allow(AclResourceTypes.TRANSACTIONAL_ID, 'tx-alice', AclOperationTypes.WRITE),
       allow(AclResourceTypes.GROUP, 'g-del', AclOperationTypes.DELETE),
+      allow(AclResourceTypes.GROUP, 'g-off', AclOperationTypes.DELETE),
       allow(AclResourceTypes.TOPIC, 'acl-grow', AclOperationTypes.ALTER),
       allow(AclResourceTypes.TOPIC, 'acl-trim', AclOperationTypes.DELETE),
     ],
@@ -71,8 +72,10 @@ beforeAll(async () => {
   // Committed offsets of g-alice for a topic alice may read and one she may not (by the admin).
   const commit = (topic: string) => ({ groupId: 'g-alice', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
   for (const t of ['acl-in', 'acl-secret']) {
-    const r = await admin.send(8, 8, commit(t));
-    expect(r.topics[0].partitions[0].errorCode).toBe(0);
+    for (const groupId of ['g-alice', 'g-off']) {
+      const r = await admin.send(8, 8, { ...commit(t), groupId });
+      expect(r.topics[0].partitions[0].errorCode).toBe(0);
+    }
   }
 });
 afterAll(async () => {
@@ -199,6 +202,20 @@ describe('per-item authorization: groups, transactions, partitions, records', ()
     expect(grow.results.map((r: any) => [r.name, r.errorCode])).toEqual([['acl-grow', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
     const trim = await alice.send(21, 2, { topics: [{ name: 'acl-trim', partitions: [{ partitionIndex: 0, offset: 0 }] }, { name: 'acl-secret', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 5000 });
     expect(trim.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['acl-trim', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+  });
+});
+
+describe('per-item authorization: offsets, producers, leader epochs', () => {
+  it('OffsetDelete (group DELETE, topic READ), DescribeProducers (READ), OffsetForLeaderEpoch (DESCRIBE)', async () => {
+    const topicsOf = (names: string[]) => names.map((name) => ({ name, partitions: [{ partitionIndex: 0 }] }));
+    expect((await alice.send(47, 0, { groupId: 'g-alice', topics: topicsOf(['acl-in']) })).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const del = await alice.send(47, 0, { groupId: 'g-off', topics: topicsOf(['acl-in', 'acl-secret']) });
+    expect(del.errorCode).toBe(0);
+    expect(del.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['acl-in', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    const producers = await alice.send(61, 0, { topics: ['acl-in', 'acl-secret'].map((name) => ({ name, partitionIndexes: [0] })) });
+    expect(producers.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['acl-in', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    const epochs = await alice.send(23, 4, { replicaId: -1, topics: ['acl-in', 'acl-secret'].map((topic) => ({ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] })) });
+    expect(epochs.topics.map((t: any) => [t.topic, t.partitions[0].errorCode])).toEqual([['acl-in', 0], ['acl-secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
   });
 });
 

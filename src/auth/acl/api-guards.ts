@@ -4,8 +4,8 @@
 // Produce, Fetch, Metadata, ListOffsets, OffsetCommit, CreateTopics and ListGroups check inside their handlers instead, per
 // topic / group, as KafkaApis does; OffsetFetch, DescribeGroups, ConsumerGroupDescribe,
 // DeleteTopics, AddPartitionsToTxn, TxnOffsetCommit, the config APIs, DeleteGroups,
-// Describe/ListTransactions, CreatePartitions and DeleteRecords per item around their handlers
-// (per-item-guards.ts).
+// Describe/ListTransactions, CreatePartitions, DeleteRecords, OffsetDelete, DescribeProducers and
+// OffsetForLeaderEpoch per item around their handlers (per-item-guards.ts).
 //
 // "all-or-nothing" below: Kafka answers these per item (a refused topic among allowed ones);
 // here one refused item refuses the request, which never allows more than Kafka would.
@@ -36,7 +36,6 @@ export function apiGuards(broker: HasAuthorizer): Map<number, Guard> {
     [13, group(Op.READ)], // LeaveGroup
     [14, group(Op.READ)], // SyncGroup
     [68, group(Op.READ)], // ConsumerGroupHeartbeat (subscribed topics are filtered by the assignment)
-    [47, (ctx, req) => group(Op.DELETE)(ctx, req) ?? topics(Op.READ, (r) => r.topics.map((t: any) => t.name))(ctx, req)], // OffsetDelete
     // InitProducerId: WRITE on the transactional id, or for idempotence IDEMPOTENT_WRITE on the
     // cluster or WRITE on any topic (KIP-679).
     [22, (ctx, req) => req.transactionalId !== null ? txn(ctx, req.transactionalId)
@@ -44,8 +43,6 @@ export function apiGuards(broker: HasAuthorizer): Map<number, Guard> {
     [25, (ctx, req) => txn(ctx, req.transactionalId) ?? (can(ctx, Op.READ, R.GROUP, req.groupId) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED)], // AddOffsetsToTxn
     [26, (ctx, req) => txn(ctx, req.transactionalId)], // EndTxn
     [27, cluster(Op.CLUSTER_ACTION)], // WriteTxnMarkers
-    [61, topics(Op.READ, (r) => r.topics.map((t: any) => t.name))], // DescribeProducers
-    [23, (ctx, req) => (req.replicaId >= 0 ? cluster(Op.CLUSTER_ACTION)(ctx, req) : topics(Op.DESCRIBE, (r) => r.topics.map((t: any) => t.topic))(ctx, req))], // OffsetForLeaderEpoch
     [75, topics(Op.DESCRIBE, (r) => r.topics.map((t: any) => t.name))], // DescribeTopicPartitions
     [35, cluster(Op.DESCRIBE)], // DescribeLogDirs
     [43, cluster(Op.ALTER)], // ElectLeaders

@@ -17,6 +17,8 @@
 //   DeleteGroups       DELETE per group;  DescribeTransactions  DESCRIBE per transactional id
 //   ListTransactions   lists only the transactional ids the principal may DESCRIBE
 //   CreatePartitions   ALTER per topic;   DeleteRecords  DELETE per topic
+//   OffsetDelete       DELETE on the group, READ per topic;  DescribeProducers  READ per topic
+//   OffsetForLeaderEpoch  DESCRIBE per topic (consumers; a follower needs CLUSTER_ACTION)
 import { ErrorCode } from '../../../protocol/errors.js';
 import { Api } from '../../../protocol/generated/apis.js';
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult } from '../../../protocol/generated/add-partitions-to-txn.js';
@@ -281,6 +283,8 @@ export function perItemGuards(deps: PerItemDeps): Map<number, Wrap> {
     resultName: (r: Result) => string,
     allowed: (ctx: RequestContext, name: string) => boolean,
     refused: (i: Item) => Result,
+    /** The response fields besides the list, when no item is left for the handler. */
+    empty: Record<string, unknown> = {},
   ): Wrap => (h) =>
     split<Record<string, unknown>, Record<string, unknown> & { throttleTimeMs: number }>(h, (ctx, req) => {
       const items = req[listField] as Item[];
@@ -290,7 +294,7 @@ export function perItemGuards(deps: PerItemDeps): Map<number, Wrap> {
         allowed: kept.length ? { ...req, [listField]: kept } : null,
         merge(res) {
           const byName = new Map(((res?.[resultField] as Result[] | undefined) ?? []).map((r) => [resultName(r), r]));
-          return { ...(res ?? { throttleTimeMs: 0 }), [resultField]: items.map((item, i) => (ok[i] ? byName.get(nameOf(item)) : undefined) ?? refused(item)) };
+          return { ...(res ?? { throttleTimeMs: 0, ...empty }), [resultField]: items.map((item, i) => (ok[i] ? byName.get(nameOf(item)) : undefined) ?? refused(item)) };
         },
       };
     });
@@ -308,7 +312,35 @@ export function perItemGuards(deps: PerItemDeps): Map<number, Wrap> {
     },
   });
 
+  /** A whole-request check in front of a per-item wrapper: `code` refuses everything. */
+  const first = (check: (ctx: RequestContext, req: any) => number | null, inner: Wrap): Wrap => (h) => {
+    const wrapped = inner(h);
+    return {
+      ...wrapped,
+      handle(ctx, req) {
+        const code = check(ctx, req);
+        return code === null ? wrapped.handle(ctx, req) : refuse(h, req, code, ctx.header.apiVersion);
+      },
+    };
+  };
+  type Partitioned = { name: string; partitions: { partitionIndex: number }[] };
+
   return new Map<number, Wrap>([
+    [Api.OffsetDelete.apiKey, first(
+      (ctx, req) => (can(ctx, Op.DELETE, R.GROUP, req.groupId) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED),
+      perName<Partitioned, { name: string }>('topics', 'topics', (t) => t.name, (r) => r.name, (ctx, t) => can(ctx, Op.READ, R.TOPIC, t), (t) => ({
+        name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+      }), { errorCode: ErrorCode.NONE }),
+    )],
+    [Api.DescribeProducers.apiKey, perName<{ name: string; partitionIndexes: number[] }, { name: string }>('topics', 'topics', (t) => t.name, (r) => r.name, (ctx, t) => can(ctx, Op.READ, R.TOPIC, t), (t) => ({
+      name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] })),
+    }))],
+    [Api.OffsetForLeaderEpoch.apiKey, first(
+      (ctx, req) => (req.replicaId >= 0 && !can(ctx, Op.CLUSTER_ACTION, R.CLUSTER, CLUSTER_NAME) ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED : null),
+      perName<{ topic: string; partitions: { partition: number }[] }, { topic: string }>('topics', 'topics', (t) => t.topic, (r) => r.topic, (ctx, t) => can(ctx, Op.DESCRIBE, R.TOPIC, t), (t) => ({
+        topic: t.topic, partitions: t.partitions.map((p) => ({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1 })),
+      })),
+    )],
     [Api.DeleteGroups.apiKey, perName<string, { groupId: string }>('groupsNames', 'results', (g) => g, (r) => r.groupId, (ctx, g) => can(ctx, Op.DELETE, R.GROUP, g), (groupId) => ({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null }))],
     [Api.DescribeTransactions.apiKey, perName<string, { transactionalId: string }>('transactionalIds', 'transactionStates', (t) => t, (r) => r.transactionalId, (ctx, t) => can(ctx, Op.DESCRIBE, R.TRANSACTIONAL_ID, t), (transactionalId) => ({
       errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [],

@@ -52,7 +52,7 @@ export function quotaEnforced(h: ApiHandler, q: QuotaEnforcer): ApiHandler {
       const syncMs = performance.now() - start;
       const settle = (o: HandlerOutcome): HandlerOutcome => {
         const handlerMs = isFetch ? syncMs : performance.now() - start;
-        return throttled(ctx, o, measureBytes ? bytesKey : null, measureTime ? handlerMs : null, q);
+        return throttled(ctx, o, isFetch && bytesKey !== null, measureBytes ? bytesKey : null, measureTime ? handlerMs : null, q);
       };
       return outcome instanceof Promise ? outcome.then(settle) : settle(outcome);
     },
@@ -75,14 +75,14 @@ function fromFollower(req: FetchRequest): boolean {
   return req.replicaId >= 0 || (req.replicaState?.replicaId ?? -1) >= 0;
 }
 
-function throttled(ctx: RequestContext, o: HandlerOutcome, bytesKey: string | null, handlerMs: number | null, q: QuotaEnforcer): HandlerOutcome {
+function throttled(ctx: RequestContext, o: HandlerOutcome, consumerFetch: boolean, bytesKey: string | null, handlerMs: number | null, q: QuotaEnforcer): HandlerOutcome {
   const user = quotaUser(ctx.connection.principal);
   const clientId = ctx.header.clientId ?? '';
   const now = performance.now();
   let bytes = 0;
   let bandwidthMs = 0;
   if (bytesKey !== null) {
-    bytes = bytesKey === PRODUCER_BYTE_RATE ? (ctx.requestBytes ?? 0) : typeof o === 'object' && 'responses' in o ? fetchResponseBytes(o as FetchResponse) : 0;
+    bytes = bytesKey === PRODUCER_BYTE_RATE ? (ctx.requestBytes ?? 0) : typeof o === 'object' && o !== null && 'responses' in o ? fetchResponseBytes(o as FetchResponse) : 0;
     bandwidthMs = q.manager.recordAndGetThrottleTimeMs(bytesKey, user, clientId, bytes, now);
   }
   const requestMs = handlerMs === null ? 0 : q.manager.recordAndGetThrottleTimeMs(REQUEST_PERCENTAGE, user, clientId, handlerMs * MS_TO_PERCENTAGE, now, q.windowMs);
@@ -91,9 +91,10 @@ function throttled(ctx: RequestContext, o: HandlerOutcome, bytesKey: string | nu
   ctx.connection.throttle?.(throttleMs);
   if (typeof o !== 'object' || o === null || !('throttleTimeMs' in o)) return o; // no response (acks=0), or one without the field
   let body = o as { throttleTimeMs: number };
-  if (bytesKey === CONSUMER_BYTE_RATE) {
-    // KafkaApis: a throttled fetch returns no data, and the bytes it would have sent do not count.
-    q.manager.unrecord(bytesKey, user, clientId, bytes);
+  if (consumerFetch) {
+    // KafkaApis: a consumer fetch throttled for either quota returns no data, and the bytes it
+    // would have sent do not count.
+    if (bytesKey !== null) q.manager.unrecord(bytesKey, user, clientId, bytes);
     body = { ...(o as FetchResponse), responses: [] } as FetchResponse;
   }
   return { ...body, throttleTimeMs: Math.max(body.throttleTimeMs ?? 0, throttleMs) };

@@ -39,6 +39,8 @@ import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 import type { ListenerSpec } from './network/server.js';
 import type { BrokerEndpoint } from './cluster/cluster-view.js';
+import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quotas)
+import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
 
 export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
@@ -50,6 +52,8 @@ export class Broker {
   readonly scramCredentials: ScramCredentialStore;
   /** ACLs (CreateAcls/DeleteAcls), persisted in the first log dir. */
   readonly acls: AclStore;
+  /** Client quotas (AlterClientQuotas), persisted in the first log dir; enforced by the handler table. */
+  readonly quotaStore: QuotaStore;
   /** Enforces the ACLs; null when authorizer.class.name is empty (everything allowed). */
   readonly authorizer: Authorizer | null;
   readonly logManager: LogManager;
@@ -120,6 +124,7 @@ export class Broker {
     this.dynamicConfigs = DynamicConfigStore.inLogDir(logDirs[0]!);
     this.scramCredentials = ScramCredentialStore.inLogDir(logDirs[0]!);
     this.acls = AclStore.inLogDir(logDirs[0]!);
+    this.quotaStore = QuotaStore.inLogDir(logDirs[0]!);
     this.authorizer = createAuthorizer(config, this.acls);
     this.logManager = new LogManager({
       logDirs,
@@ -189,6 +194,7 @@ export class Broker {
   }
 
   private async bindPorts(listeners: ListenerSpec[]): Promise<void> {
+    const connectionRate = ipConnectionRate(this.quotaStore, this.config); // client quotas (fix-quotas)
     this.server = new NetworkServer(
       null,
       {
@@ -204,6 +210,7 @@ export class Broker {
           maxConnections: this.config.get('max.connections'),
           maxConnectionsPerIp: this.config.get('max.connections.per.ip'),
           perIpOverrides: this.config.get('max.connections.per.ip.overrides'),
+          admitConnection: (address: string) => connectionRate.admit(address),
         }),
         queuedMaxRequests: this.config.get('queued.max.requests'),
         queuedMaxRequestBytes: this.config.get('queued.max.request.bytes'),
@@ -233,6 +240,7 @@ export class Broker {
     await this.topics.load();
     await this.scramCredentials.load();
     await this.acls.load();
+    await this.quotaStore.load();
     // OAUTHBEARER with JWKS: the keys must be there before the first login.
     for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;

@@ -1,10 +1,11 @@
-// `tributary configs ...`: SCRAM users, with kafka-configs.sh's flags and output, so the commands
-// people already run against Kafka work here too:
+// `tributary configs ...`: SCRAM users and client quotas (configs-quotas.ts), with
+// kafka-configs.sh's flags and output, so the commands people already run against Kafka work here too:
 //
 //   tributary configs --bootstrap-server 127.0.0.1:9092 --alter --entity-type users --entity-name alice \
 //     --add-config 'SCRAM-SHA-256=[iterations=8192,password=alice-secret],SCRAM-SHA-512=[password=alice-secret]'
 //   tributary configs ... --alter --entity-type users --entity-name alice --delete-config SCRAM-SHA-512
 //   tributary configs ... --describe --entity-type users [--entity-name alice]
+//   tributary configs ... --alter --entity-type users --entity-name alice --add-config producer_byte_rate=1024
 //
 // As the Java admin client, the password is salted and hashed here (PBKDF2 = SCRAM's Hi()) and
 // only salt + salted password travel (AlterUserScramCredentials); the broker keeps derived keys.
@@ -13,11 +14,12 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { alterUserScramCredentialsV0, Connection, describeUserScramCredentialsV0 } from '@platformatic/kafka';
 import { scramMechanism, type ScramMechanismInfo } from '../auth/scram.js';
 import { bootstrapList, parseFlags } from './cli-args.js';
+import { alterQuotas, describeAltered, describeQuotas, QUOTA_KEYS, quotaEntityFromFlags, quotaValues } from './configs-quotas.js';
 import { clientSecurityFromFile } from './client-security.js';
 import type { CliDeps } from './main.js';
 
 export const CONFIGS_USAGE =
-  "configs --bootstrap-server host:port [--command-config client.properties] (--describe | --alter) --entity-type users [--entity-name NAME] [--add-config 'SCRAM-SHA-256=[iterations=N,password=P]'] [--delete-config SCRAM-SHA-256]";
+  "configs --bootstrap-server host:port [--command-config client.properties] (--describe | --alter) (--entity-type users|clients|ips [--entity-name NAME | --entity-default] | --user NAME --client NAME | --user-defaults | --client-defaults | --ip NAME) [--add-config 'SCRAM-SHA-256=[iterations=N,password=P],producer_byte_rate=1024'] [--delete-config SCRAM-SHA-256,producer_byte_rate]";
 
 const DEFAULT_ITERATIONS = 4096;
 
@@ -77,8 +79,8 @@ function saltedUpsertion(name: string, m: ScramMechanismInfo, password: string, 
 
 export async function runConfigsCommand(args: readonly string[], deps: CliDeps): Promise<number> {
   const parsed = parseFlags(args, {
-    values: ['bootstrap-server', 'command-config', 'entity-type', 'entity-name', 'add-config', 'delete-config'],
-    booleans: ['describe', 'alter'],
+    values: ['bootstrap-server', 'command-config', 'entity-type', 'entity-name', 'add-config', 'delete-config', 'user', 'client', 'ip'],
+    booleans: ['describe', 'alter', 'entity-default', 'user-defaults', 'client-defaults', 'ip-defaults'],
   });
   const usage = (msg: string) => {
     deps.stderr(`tributary configs: ${msg}\nUsage: tributary ${CONFIGS_USAGE}\n`);
@@ -88,23 +90,36 @@ export async function runConfigsCommand(args: readonly string[], deps: CliDeps):
   const describe = parsed.booleans.has('describe');
   const alter = parsed.booleans.has('alter');
   if (describe === alter) return usage('exactly one of --describe and --alter is required');
-  if (parsed.flags.get('entity-type') !== 'users') return usage("--entity-type users is required (SCRAM credentials are the only configs this command manages)");
-  const user = parsed.flags.get('entity-name');
+  const entity = quotaEntityFromFlags(parsed);
+  if ('error' in entity) return usage(entity.error);
+  // SCRAM credentials belong to one named user; quotas to any user / client-id / ip entity.
+  const scramUser = entity.length === 1 && entity[0]![0] === 'user' && typeof entity[0]![1] === 'string' ? entity[0]![1] : null;
+  const user = scramUser ?? undefined;
   const add = parsed.flags.get('add-config');
   const del = parsed.flags.get('delete-config');
-  if (alter && (!user || (!add && !del))) return usage('--alter needs --entity-name and --add-config and/or --delete-config');
+  if (alter && !add && !del) return usage('--alter needs --add-config and/or --delete-config');
 
   let upsertions: Upsertion[] = [];
   let deletions: { name: string; mechanism: number }[] = [];
+  let quotaSets = new Map<string, number>();
+  let quotaRemovals: string[] = [];
   try {
-    if (add) upsertions = scramUpsertions(user!, add);
-    if (del) {
-      deletions = splitConfigList(del).map((name) => {
-        const m = scramMechanism(name);
-        if (!m) throw new Error(`unknown config '${name}' for --delete-config`);
-        return { name: user!, mechanism: m.type };
-      });
+    const isQuota = (entry: string) => QUOTA_KEYS.has(entry.split('=')[0]!.trim());
+    const addEntries = add ? splitConfigList(add) : [];
+    const delEntries = del ? splitConfigList(del) : [];
+    quotaSets = quotaValues(addEntries.filter(isQuota));
+    quotaRemovals = delEntries.filter(isQuota);
+    const scramAdd = addEntries.filter((e) => !isQuota(e));
+    const scramDel = delEntries.filter((e) => !isQuota(e));
+    if ((scramAdd.length > 0 || scramDel.length > 0) && scramUser === null) {
+      return usage(`unknown config '${(scramAdd[0] ?? scramDel[0])!.split('=')[0]}': only quotas (${[...QUOTA_KEYS].join(', ')}) apply to this entity`);
     }
+    if (scramAdd.length > 0) upsertions = scramUpsertions(user!, scramAdd.join(','));
+    deletions = scramDel.map((name) => {
+      const m = scramMechanism(name);
+      if (!m) throw new Error(`unknown config '${name}' for --delete-config`);
+      return { name: user!, mechanism: m.type };
+    });
   } catch (err) {
     return usage((err as Error).message);
   }
@@ -115,6 +130,17 @@ export async function runConfigsCommand(args: readonly string[], deps: CliDeps):
   try {
     conn = new Connection('tributary-configs', { ...clientSecurityFromFile(parsed.flags.get('command-config')), connectTimeout: 10_000 });
     await conn.connect(first!.slice(0, colon), Number(first!.slice(colon + 1)));
+    if (alter && (quotaSets.size > 0 || quotaRemovals.length > 0)) {
+      const error = await alterQuotas(conn, entity, quotaSets, quotaRemovals);
+      if (error !== null) {
+        deps.stderr(`Error while updating quotas of ${describeAltered(entity)}: ${error}\n`);
+        return 1;
+      }
+      if (upsertions.length === 0 && deletions.length === 0) {
+        deps.stdout(`Completed updating config for ${describeAltered(entity)}.\n`);
+        return 0;
+      }
+    }
     if (alter) {
       // One request per change: Kafka refuses to alter one user twice in the same request, and
       // `--add-config 'SCRAM-SHA-256=[...],SCRAM-SHA-512=[...]'` names two credentials of one user.
@@ -130,6 +156,9 @@ export async function runConfigsCommand(args: readonly string[], deps: CliDeps):
       deps.stdout(`Completed updating config for user ${user}.\n`);
       return 0;
     }
+    for (const line of await describeQuotas(conn, entity)) deps.stdout(`${line}\n`);
+    // SCRAM credentials: users only (one named user, or all of them).
+    if (!(entity.length === 1 && entity[0]![0] === 'user' && entity[0]![1] !== null)) return 0;
     const res = await withErrors(describeUserScramCredentialsV0.api.async(conn, user ? [{ name: user }] : []));
     if (res.errorCode !== 0) throw new Error(res.errorMessage ?? `error code ${res.errorCode}`);
     for (const r of res.results) {

@@ -190,7 +190,7 @@ const COMMANDS: readonly Command[] = [
   {
     name: 'configs',
     usage: CONFIGS_USAGE,
-    summary: 'SCRAM users of a running broker, with kafka-configs.sh flags (--alter/--describe --entity-type users)',
+    summary: 'SCRAM users and client quotas of a running broker, with kafka-configs.sh flags (--alter/--describe --entity-type users|clients|ips)',
     run: runConfigsCommand,
   },
   {

@@ -222,6 +222,9 @@ export const BROKER_KEYS = {
     mode: 'cluster-wide',
     doc: 'Per-IP (or host name) exceptions to max.connections.per.ip, e.g. "127.0.0.1:200,10.0.0.7:5".',
   }),
+  // ---- client quotas (src/quota) ----
+  'quota.window.num': int(11, { min: 1, doc: 'Samples retained for client quota rates (Kafka default 11).' }),
+  'quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each client quota rate sample, in seconds.' }),
   'queued.max.requests': int(500, {
     min: 1,
     doc: 'Requests read but not yet answered, across all connections, before the broker stops reading from sockets until some are answered.',

@@ -49,6 +49,14 @@ import { describeAclsHandler } from './describe-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
 import { apiGuards, type Guard } from '../auth/acl/api-guards.js';
 import { REFUSAL_RESPONSES } from '../auth/acl/refusal-responses.js';
+import { perItemGuards } from '../auth/acl/per-item-guards.js';
+import { authorizedOperationsFillers } from '../auth/acl/authorized-operations.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
+import type { QuotaDeps } from './handler-deps-quotas.js';
+import { quotaEnforced } from '../quota/quota-enforcement.js';
+import { quotaEnforcer } from '../quota/quota-config.js';
+import type { QuotaStore } from '../quota/quota-store.js';
 
 /** The handler, answering a refused request with an error response instead of running it. */
 function guarded(h: ApiHandler, guard: Guard): ApiHandler {
@@ -95,6 +103,7 @@ export type HandlerDeps = DataPathDeps &
   ConfigAdmin &
   ConfigView &
   AclDeps &
+  QuotaDeps & { readonly quotaStore: QuotaStore } &
   EndpointDirectory &
   NodeIdentity &
   BrokerIdentity & {
@@ -153,13 +162,32 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   add(createAclsHandler(deps));
   add(describeAclsHandler(deps));
   add(deleteAclsHandler(deps));
+  // Client quotas (src/quota).
+  add(describeClientQuotasHandler(deps));
+  add(alterClientQuotasHandler(deps));
   // ACL checks of whole requests (src/auth/acl/api-guards.ts), only when an authorizer is set.
   if (deps.authorizer) {
-    for (const [apiKey, guard] of apiGuards(deps, (id) => deps.topics.getById(id)?.name)) {
+    // Per item where Kafka authorizes per item (src/auth/acl/per-item-guards.ts); those APIs'
+    // whole-request guards are replaced.
+    const perItem = perItemGuards(deps);
+    for (const [apiKey, guard] of apiGuards(deps)) {
       const h = table.get(apiKey);
-      if (h) table.set(apiKey, guarded(h, guard));
+      if (h && !perItem.has(apiKey)) table.set(apiKey, guarded(h, guard));
+    }
+    for (const [apiKey, wrap] of perItem) {
+      const h = table.get(apiKey);
+      if (h) table.set(apiKey, wrap(h));
     }
   }
+  // authorizedOperations fields (KIP-430) from the ACLs, when the client asks for them.
+  for (const [apiKey, fill] of authorizedOperationsFillers(deps)) {
+    const h = table.get(apiKey);
+    if (h) table.set(apiKey, fill(h));
+  }
+  // Client quotas (src/quota/quota-enforcement.ts): measured around every handler, after the ACL
+  // checks, so a refused request still counts against request_percentage.
+  const quotas = quotaEnforcer(deps.quotaStore, deps.config);
+  for (const [apiKey, h] of table) table.set(apiKey, quotaEnforced(h, quotas));
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

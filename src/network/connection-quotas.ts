@@ -16,6 +16,8 @@ export interface QuotaSettings {
   maxConnectionsPerIp: number;
   /** Raw max.connections.per.ip.overrides ("host:n,host:n", "" for none). */
   perIpOverrides: string;
+  /** Client quotas' connection_creation_rate per IP (src/quota): null admits, else the reason. */
+  admitConnection?(address: string): string | null;
 }
 
 /** How often a rejected connection is logged at most; the line carries the count since the last one. */
@@ -50,6 +52,8 @@ export class ConnectionQuotas {
     const limit = this.limitFor(address, s);
     const current = this.perIp.get(address) ?? 0;
     if (current >= limit) return this.reject(`max.connections.per.ip (${limit}) reached for ${address}`, address);
+    const rateRefusal = s.admitConnection?.(address) ?? null;
+    if (rateRefusal !== null) return this.reject(rateRefusal, address);
     this.total++;
     this.perIp.set(address, current + 1);
     return null;

@@ -27,6 +27,7 @@ import { FrameReader } from './frame-reader.js';
 import { takeLentView, type BufferLease } from '../../protocol/wire/buffer-pool.js';
 import type { BudgetWaiter, NetworkBudgets } from './shared-budget.js';
 import type { SaslSession } from '../auth/sasl-session.js';
+import { ChannelMute } from './channel-mute.js';
 import {
   CLOSE_CONNECTION,
   NO_RESPONSE,
@@ -84,6 +85,8 @@ export class Connection implements BudgetWaiter {
   /** Slow-sender watchdog (checkStalledReceive): when the current partial frame was first seen. */
   private partialSince = 0;
   private partialFrameIndex = -1;
+  /** Client quotas (KIP-219): reading stops while the last response's throttle time runs. */
+  private readonly mute = new ChannelMute(() => this.maybeResume());
 
   constructor(
     socket: Socket,
@@ -100,6 +103,7 @@ export class Connection implements BudgetWaiter {
     const reader = new FrameReader(limits.maxRequestBytes);
     const userBuffer = FrameReader.attach(socket, net, reader, () => this.processFrames());
     this.decoder = userBuffer ? reader : new FrameDecoder(limits.maxRequestBytes);
+    this.info.throttle = (ms) => this.mute.mute(ms);
     if (security.sasl) {
       const sasl = security.sasl((principal) => {
         this.info.principal = principal;
@@ -138,6 +142,7 @@ export class Connection implements BudgetWaiter {
     socket.on('error', (err) => this.logger.debug('socket error', { connection: this.info.remoteAddress, error: err.message }));
     socket.on('close', () => {
       this.closed = true;
+      this.mute.dispose();
       this.budgets.requests.release(this.pending.length);
       this.pending.length = 0;
       if (this.decoder instanceof FrameReader) this.decoder.dispose();
@@ -198,6 +203,7 @@ export class Connection implements BudgetWaiter {
 
   private overloaded(): boolean {
     return (
+      this.mute.muted ||
       this.pending.length >= this.limits.maxInflightRequests ||
       this.info.socket.writableLength >= this.limits.maxUnsentResponseBytes ||
       this.budgets.requests.exhausted
@@ -356,7 +362,7 @@ export class Connection implements BudgetWaiter {
       this.protocolViolation(`malformed request (api ${header.apiKey} v${header.apiVersion}): ${(err as Error).message}`);
       return false;
     }
-    const ctx: RequestContext = { header, connection: this.info, receivedAt: performance.now() };
+    const ctx: RequestContext = { header, connection: this.info, receivedAt: performance.now(), requestBytes: frame.length };
     let outcome: HandlerOutcome | Promise<HandlerOutcome>;
     try {
       outcome = handler.handle(ctx, request);

@@ -22,6 +22,8 @@ export interface ConnectionInfo {
   principal: string;
   /** SASL state on SASL_PLAINTEXT / SASL_SSL listeners; absent elsewhere. */
   sasl?: SaslSession;
+  /** KIP-219 quota throttling: read no further request for `ms` (src/network/channel-mute.ts). */
+  throttle?(ms: number): void;
 }
 
 export interface RequestContext {
@@ -29,6 +31,8 @@ export interface RequestContext {
   connection: ConnectionInfo;
   /** Monotonic receive time (performance.now()). */
   receivedAt: number;
+  /** Size of the request frame (producer_byte_rate quotas are on request bytes). */
+  requestBytes?: number;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -106,7 +106,8 @@ describe('ConsumerGroupHeartbeat over the wire', () => {
     expect(d.groups[0]).toMatchObject({ errorCode: 0, groupId: 'raw-g', groupState: 'Stable', groupEpoch: 3, assignmentEpoch: 3, assignorName: 'uniform' });
     expect(d.groups[0].members).toHaveLength(3);
     expect(d.groups[0].members[0].assignment.topicPartitions[0].topicName).toBe('raw');
-    expect(d.groups[0].authorizedOperations).toBe((1 << 3) | (1 << 6) | (1 << 8));
+    // Kafka 4.1's AclEntry.supportedOperations(GROUP): READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
+    expect(d.groups[0].authorizedOperations).toBe((1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11));
     expect(d.groups[1]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group nope not found.' });
     // v0 has no member type on the wire (decodes as unknown, -1); v1 (KIP-1099) says CONSUMER (1).
     expect(d.groups[0].members.map((m: { memberType: number }) => m.memberType)).toEqual([-1, -1, -1]);

@@ -1,0 +1,49 @@
+// connection_creation_rate per IP (KIP-612): a new connection from an address over its rate is
+// closed at once, as Kafka's ConnectionQuotas does for an IP quota violation, and is taken back
+// from the rate (it was never created). The quota is the address's own (ip=<addr>) or the
+// default (ip=<default>); addresses without one are not measured.
+import type { BrokerConfig } from '../config/broker-config.js';
+import { CONNECTION_CREATION_RATE, IP } from './quota-entity.js';
+import type { QuotaStore } from './quota-store.js';
+import { SampledRate, type RateWindows } from './sampled-rate.js';
+
+/** Rates kept before idle ones are dropped (addresses come from the network: bounded). */
+const MAX_TRACKED = 10_000;
+
+export class IpConnectionRate {
+  private readonly rates = new Map<string, { rate: SampledRate; lastMs: number }>();
+
+  constructor(
+    private readonly store: Pick<QuotaStore, 'get' | 'size'>,
+    private readonly windows: RateWindows,
+  ) {}
+
+  /** Null to accept a new connection from `address`, or why it is refused. */
+  admit(address: string, nowMs = Date.now()): string | null {
+    if (this.store.size === 0) return null;
+    const own = this.store.get(new Map([[IP, address]])).get(CONNECTION_CREATION_RATE);
+    const quota = own ?? this.store.get(new Map([[IP, null]])).get(CONNECTION_CREATION_RATE);
+    if (quota === undefined) return null;
+    let r = this.rates.get(address);
+    if (!r) {
+      if (this.rates.size >= MAX_TRACKED) this.sweep(nowMs);
+      r = { rate: new SampledRate(this.windows), lastMs: nowMs };
+      this.rates.set(address, r);
+    }
+    r.lastMs = nowMs;
+    r.rate.record(1, nowMs);
+    if (r.rate.rate(nowMs) <= quota) return null;
+    r.rate.unrecord(1);
+    return `connection_creation_rate (${quota}/s) exceeded for ${address}`;
+  }
+
+  private sweep(nowMs: number): void {
+    const idle = this.windows.samples * this.windows.windowMs;
+    for (const [k, r] of this.rates) if (nowMs - r.lastMs >= idle) this.rates.delete(k);
+    if (this.rates.size >= MAX_TRACKED) this.rates.clear();
+  }
+}
+
+export function ipConnectionRate(store: QuotaStore, config: BrokerConfig): IpConnectionRate {
+  return new IpConnectionRate(store, { samples: config.get('quota.window.num') as number, windowMs: (config.get('quota.window.size.seconds') as number) * 1000 });
+}

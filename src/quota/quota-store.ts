@@ -1,0 +1,89 @@
+// Client quotas, one JSON file in the first data directory (__tributary_client_quotas.json),
+// written atomically like the ACL store: one write at a time, and the in-memory state changes
+// only once the write succeeded. `version` moves on every change so resolvers can drop caches.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../../storage/log/log-files.js';
+import { entityFromKey, entityKey, type QuotaEntity } from './quota-entity.js';
+
+export const QUOTA_FILE = '__tributary_client_quotas.json';
+
+/** One alteration: `null` removes the key. */
+export interface QuotaAlteration {
+  entity: QuotaEntity;
+  values: ReadonlyMap<string, number | null>;
+}
+
+interface QuotaDoc {
+  version: 1;
+  entities: { entity: [string, string | null][]; quotas: Record<string, number> }[];
+}
+
+export class QuotaStore {
+  /** entityKey -> key -> value */
+  private readonly entries = new Map<string, Map<string, number>>();
+  private chain: Promise<void> = Promise.resolve();
+  version = 0;
+
+  constructor(readonly file: string) {}
+
+  static inLogDir(dir: string): QuotaStore {
+    return new QuotaStore(path.join(dir, QUOTA_FILE));
+  }
+
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const doc = JSON.parse(text) as QuotaDoc;
+    if (doc.version !== 1 || !Array.isArray(doc.entities)) throw new Error(`${this.file}: unsupported format`);
+    this.entries.clear();
+    for (const e of doc.entities) this.entries.set(entityKey(new Map(e.entity)), new Map(Object.entries(e.quotas)));
+    this.version++;
+  }
+
+  /** The quotas of exactly this entity (empty when none). */
+  get(entity: QuotaEntity): ReadonlyMap<string, number> {
+    return this.entries.get(entityKey(entity)) ?? new Map();
+  }
+
+  /** Every entity with at least one quota. */
+  all(): { entity: QuotaEntity; quotas: ReadonlyMap<string, number> }[] {
+    return [...this.entries].map(([k, quotas]) => ({ entity: entityFromKey(k), quotas }));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Applies the alterations in one persisted step. */
+  alter(alterations: readonly QuotaAlteration[]): Promise<void> {
+    const run = this.chain.then(async () => {
+      const next = new Map([...this.entries].map(([k, v]) => [k, new Map(v)]));
+      for (const a of alterations) {
+        const k = entityKey(a.entity);
+        const quotas = next.get(k) ?? new Map<string, number>();
+        for (const [key, value] of a.values) {
+          if (value === null) quotas.delete(key);
+          else quotas.set(key, value);
+        }
+        if (quotas.size === 0) next.delete(k);
+        else next.set(k, quotas);
+      }
+      const doc: QuotaDoc = {
+        version: 1,
+        entities: [...next].map(([k, q]) => ({ entity: [...entityFromKey(k)], quotas: Object.fromEntries(q) })),
+      };
+      await writeFileAtomic(this.file, JSON.stringify(doc, null, 1), path.dirname(this.file));
+      this.entries.clear();
+      for (const [k, v] of next) this.entries.set(k, v);
+      this.version++;
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+}

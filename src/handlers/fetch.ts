@@ -5,7 +5,8 @@
 // v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
 // use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.js';
+import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/generated/fetch.js';
+import { Api } from '../../protocol/generated/apis.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
@@ -14,7 +15,7 @@ import { beginFetch, FINAL_EPOCH, markSent, type FetchSessionCache, type Session
 import { readPartitions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** What Fetch needs: the partition layer (reads and long-poll waiters), sessions, topic names and ids, ACLs. */
 export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer {
@@ -28,22 +29,19 @@ export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer {
 type Topic = FetchRequest['topics'][number];
 
 function topLevelError(errorCode: number): FetchResponse {
-  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] } as unknown as FetchResponse;
+  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
 }
 
-export function fetchHandler(broker: FetchDeps): ApiHandler<FetchRequest> {
-  return {
-    apiKey: 1,
-    minVersion: 0,
-    maxVersion: 18,
-    errorResponse(req, errorCode, version) {
+export function fetchHandler(broker: FetchDeps) {
+  return defineHandler(Api.Fetch, {
+    errorResponse(req, errorCode, version): FetchResponse {
       // As Kafka's FetchRequest.getErrorResponse: the error on every requested partition (and at
       // the top level where v7+ has one), so each client sees it whichever field it reads.
-      const failed = { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
+      const failed: PartitionFetchResult = { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
       return {
         ...topLevelError(errorCode),
         responses: req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => partitionData(p.partition, failed, version)) })),
-      } as unknown as FetchResponse;
+      };
     },
     async handle(ctx, req): Promise<FetchResponse> {
       const v = ctx.header.apiVersion;
@@ -88,7 +86,7 @@ export function fetchHandler(broker: FetchDeps): ApiHandler<FetchRequest> {
       if (refused) results = mergeRefused(refused, results);
 
       // Group back into topics, keeping only what an incremental response must carry.
-      const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>();
+      const byTopic = new Map<string, FetchResponseFetchableTopicResponse>();
       for (let i = 0; i < fetches.length; i++) {
         const f = fetches[i]!;
         const r = results[i]!;
@@ -103,9 +101,9 @@ export function fetchHandler(broker: FetchDeps): ApiHandler<FetchRequest> {
         errorCode: ErrorCode.NONE,
         sessionId: session?.id ?? 0,
         responses: [...byTopic.values()],
-      } as unknown as FetchResponse;
+      };
     },
-  };
+  });
 }
 
 function resolveRequested(broker: Pick<FetchDeps, 'topics'>, topics: Topic[], useIds: boolean): SessionPartition[] {
@@ -154,9 +152,9 @@ const REFUSED: PartitionFetchResult = {
   leaderEpoch: -1,
 };
 
-function partitionData(partition: number, r: PartitionFetchResult, v: number): object {
+function partitionData(partition: number, r: PartitionFetchResult, v: number): FetchResponsePartitionData {
   const errorCode = v >= 13 && r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? ErrorCode.UNKNOWN_TOPIC_ID : r.errorCode;
-  const out: Record<string, unknown> = {
+  const out: FetchResponsePartitionData = {
     partitionIndex: partition,
     errorCode,
     highWatermark: r.highWatermark,

@@ -9,13 +9,15 @@
 // producer's transaction itself (produce-txn-v2.ts), no AddPartitionsToTxn needed. v13 (KIP-516)
 // names topics by id: an id no topic has answers UNKNOWN_TOPIC_ID, and the answer carries ids.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
+import type { ProduceResponse, ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/generated/produce.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { AppendOutcome, PartitionManager } from '../cluster/partition-manager.js';
 import { tpKey } from '../cluster/topic-partition.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE, type TxnPartitionAdder } from './produce-txn-v2.js';
-import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
+import { CLOSE_CONNECTION, defineHandler, NO_RESPONSE, type HandlerOutcome } from '../network/request-context.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 
@@ -27,15 +29,7 @@ export interface ProduceDeps extends HasAuthorizer {
   logger: Logger;
 }
 
-interface PartitionResult {
-  index: number;
-  errorCode: number;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
-  errorMessage: string | null;
-}
+type PartitionResult = ProduceResponsePartitionProduceResponse;
 
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
@@ -43,8 +37,8 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 
 const TOPIC_IDS_SINCE = 13;
 
-function response(topics: { name: string; topicId?: string; partitionResponses: PartitionResult[] }[]): ProduceResponse {
-  return { responses: topics, throttleTimeMs: 0 } as unknown as ProduceResponse;
+function response(topics: ProduceResponseTopicProduceResponse[]): ProduceResponse {
+  return { responses: topics, throttleTimeMs: 0 };
 }
 
 /** The partition response; read after the append's completion settled (it may turn into KAFKA_STORAGE_ERROR). */
@@ -52,16 +46,13 @@ function answered(index: number, r: AppendOutcome): PartitionResult {
   return { index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: r.recordErrors, errorMessage: r.errorMessage };
 }
 
-export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest> {
+export function produceHandler(deps: ProduceDeps) {
   const layer = deps.partitionManager;
-  return {
-    apiKey: 0,
-    minVersion: 0,
-    maxVersion: 13,
+  return defineHandler(Api.Produce, {
     errorResponse(req, errorCode) {
       return response(req.topicData.map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })));
     },
-    async handle(ctx, req): Promise<HandlerOutcome> {
+    async handle(ctx, req): Promise<HandlerOutcome<ProduceResponse>> {
       const version = ctx.header.apiVersion;
       const acks = req.acks;
       const pending: Promise<void>[] = [];
@@ -119,9 +110,9 @@ export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest> {
       return response(
         topics.map(({ t, outcomes }) => {
           const partitionResponses = outcomes.map((o, i) => ('index' in o ? o : answered(t.partitionData[i]!.index, o)));
-          return version >= TOPIC_IDS_SINCE ? { name: '', topicId: t.topicId, partitionResponses } : { name: t.name, partitionResponses };
+          return version >= TOPIC_IDS_SINCE ? { name: '', topicId: t.topicId, partitionResponses } : { name: t.name, topicId: ZERO_UUID, partitionResponses };
         }),
       );
     },
-  };
+  });
 }

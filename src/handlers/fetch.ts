@@ -10,6 +10,8 @@ import { Api } from '../../protocol/generated/apis.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import { LEADER_HINTS_SINCE_FETCH, leaderEndpoints, NODE_ENDPOINTS_SINCE_FETCH } from '../cluster/leader-endpoints.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { beginFetch, FINAL_EPOCH, markSent, type FetchSessionCache, type SessionPartition } from '../fetch/fetch-session-cache.js';
 import { readPartitions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
@@ -18,7 +20,7 @@ import { ZERO_UUID } from '../metadata/uuid.js';
 import { defineHandler } from '../network/request-context.js';
 
 /** What Fetch needs: the partition layer (reads and long-poll waiters), sessions, topic names and ids, ACLs. */
-export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer {
+export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer, Pick<ClusterView, 'brokersFor'> {
   topics: { get(name: string): TopicRecord | undefined; getById(id: string): TopicRecord | undefined };
   fetchSessions: FetchSessionCache;
   waiters: Pick<AppendWaiters, 'watch'>;
@@ -87,21 +89,26 @@ export function fetchHandler(broker: FetchDeps) {
 
       // Group back into topics, keeping only what an incremental response must carry.
       const byTopic = new Map<string, FetchResponseFetchableTopicResponse>();
+      let leaders: number[] | null = null;
       for (let i = 0; i < fetches.length; i++) {
         const f = fetches[i]!;
         const r = results[i]!;
         if (!markSent(f, r, incremental)) continue;
+        if (r.errorCode !== ErrorCode.NONE && v >= NODE_ENDPOINTS_SINCE_FETCH && namesLeader(r.errorCode) && r.leaderId >= 0) (leaders ??= []).push(r.leaderId);
         const key = useIds ? f.topicId : f.topic;
         let t = byTopic.get(key);
         if (!t) byTopic.set(key, (t = { topic: f.topic, topicId: f.topicId, partitions: [] }));
         t.partitions.push(partitionData(f.partition, r, v));
       }
-      return {
+      const res: FetchResponse = {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         sessionId: session?.id ?? 0,
         responses: [...byTopic.values()],
       };
+      // KIP-951 (v16+): the endpoints of the leaders named by currentLeader.
+      if (leaders) res.nodeEndpoints = leaderEndpoints(broker, ctx.connection.listenerName, leaders);
+      return res;
     },
   });
 }
@@ -164,8 +171,13 @@ function partitionData(partition: number, r: PartitionFetchResult, v: number): F
     preferredReadReplica: -1,
     records: r.records,
   };
-  if (v >= 12 && (errorCode === ErrorCode.FENCED_LEADER_EPOCH || errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER)) {
+  if (v >= LEADER_HINTS_SINCE_FETCH && namesLeader(errorCode)) {
     out.currentLeader = { leaderId: r.leaderId, leaderEpoch: r.leaderEpoch };
   }
   return out;
+}
+
+/** The errors whose answer names the current leader (KIP-951). */
+function namesLeader(errorCode: number): boolean {
+  return errorCode === ErrorCode.FENCED_LEADER_EPOCH || errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }

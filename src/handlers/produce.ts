@@ -11,6 +11,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceResponse, ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/generated/produce.js';
 import { Api } from '../../protocol/generated/apis.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import { leaderEndpoints, LEADER_HINTS_SINCE_PRODUCE } from '../cluster/leader-endpoints.js';
 import type { AppendOutcome, PartitionManager } from '../cluster/partition-manager.js';
 import { tpKey } from '../cluster/topic-partition.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -22,7 +24,7 @@ import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 
 /** What Produce needs: the partition layer's append, topic ids, ACLs and (v12) the transaction coordinator. */
-export interface ProduceDeps extends HasAuthorizer {
+export interface ProduceDeps extends HasAuthorizer, Pick<ClusterView, 'brokersFor'> {
   partitionManager: Pick<PartitionManager, 'append' | 'partition'>;
   topics: { getById(id: string): TopicRecord | undefined };
   txnCoordinator: TxnPartitionAdder | null;
@@ -41,9 +43,20 @@ function response(topics: ProduceResponseTopicProduceResponse[]): ProduceRespons
   return { responses: topics, throttleTimeMs: 0 };
 }
 
+/** KIP-951 (v10+): a NOT_LEADER_OR_FOLLOWER answer names the leader, whose endpoint the response carries. */
+function withLeaderHints(res: ProduceResponse, version: number, outcomes: (AppendOutcome | PartitionResult)[], deps: ProduceDeps, listener: string): ProduceResponse {
+  if (version < LEADER_HINTS_SINCE_PRODUCE) return res;
+  const leaders: number[] = [];
+  for (const o of outcomes) if ('currentLeader' in o && o.currentLeader && !('index' in o)) leaders.push(o.currentLeader.leaderId);
+  if (leaders.length > 0) res.nodeEndpoints = leaderEndpoints(deps, listener, leaders);
+  return res;
+}
+
 /** The partition response; read after the append's completion settled (it may turn into KAFKA_STORAGE_ERROR). */
-function answered(index: number, r: AppendOutcome): PartitionResult {
-  return { index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: r.recordErrors, errorMessage: r.errorMessage };
+function answered(index: number, r: AppendOutcome, version: number): PartitionResult {
+  const out: PartitionResult = { index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: r.recordErrors, errorMessage: r.errorMessage };
+  if (r.currentLeader && version >= LEADER_HINTS_SINCE_PRODUCE) out.currentLeader = r.currentLeader;
+  return out;
 }
 
 export function produceHandler(deps: ProduceDeps) {
@@ -107,12 +120,13 @@ export function produceHandler(deps: ProduceDeps) {
         return anyError ? CLOSE_CONNECTION : NO_RESPONSE;
       }
       await Promise.all(pending);
-      return response(
+      const res = response(
         topics.map(({ t, outcomes }) => {
-          const partitionResponses = outcomes.map((o, i) => ('index' in o ? o : answered(t.partitionData[i]!.index, o)));
+          const partitionResponses = outcomes.map((o, i) => ('index' in o ? o : answered(t.partitionData[i]!.index, o, version)));
           return version >= TOPIC_IDS_SINCE ? { name: '', topicId: t.topicId, partitionResponses } : { name: t.name, topicId: ZERO_UUID, partitionResponses };
         }),
       );
+      return anyError ? withLeaderHints(res, version, topics.flatMap((x) => x.outcomes), deps, ctx.connection.listenerName) : res;
     },
   });
 }

@@ -258,7 +258,7 @@ export class Broker {
       config: coordinatorConfig,
       logDir: this.config.logDirs[0]!,
       offsetsPartitions: () => this.topics.get(OFFSETS_TOPIC)?.partitions ?? this.config.get('offsets.topic.num.partitions'),
-      logs: () => this.logManager.allLogs(),
+      producerUpkeep: this.partitionManager,
       groups: () => this.groupCoordinator,
       logger: this.logger.child({ component: 'txn-coordinator' }),
     });

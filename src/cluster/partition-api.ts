@@ -70,6 +70,15 @@ export interface InternalPartitionAccess {
   offsets(tp: TopicPartition): PartitionOffsets | undefined;
 }
 
+/**
+ * The transaction coordinator's periodic producer-state upkeep (producer.id.expiration.ms):
+ * producers idle past the expiration are forgotten on every local partition, as Kafka's
+ * ProducerStateManager.removeExpiredProducers; returns how many were forgotten.
+ */
+export interface ProducerStateUpkeep {
+  expireProducers(now: number, expirationMs: number): number;
+}
+
 /** What coordinators need of topic lifecycle: find or create their internal topics. */
 export interface InternalTopics {
   topics: { get(name: string): TopicRecord | undefined };

@@ -45,9 +45,11 @@ import type {
   IsolationLevel,
   MarkerSpec,
   PartitionOffsets,
+  ProducerStateUpkeep,
   ReaderKind,
   TopicPartition,
 } from './partition-api.js';
+import { runProducerMaintenance } from './producer-maintenance.js';
 import type { RecordError } from './record-checks.js';
 import { tpKey } from './topic-partition.js';
 
@@ -75,6 +77,12 @@ export interface AppendOptions {
   transactionalId?: string | null;
 }
 
+/** The leader a NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH answer names (KIP-951). */
+export interface LeaderHint {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
 /** One partition's answer to an append, in Produce's partition-response terms. */
 export interface AppendOutcome {
   errorCode: number;
@@ -84,6 +92,8 @@ export interface AppendOutcome {
   logAppendTimeMs: number;
   logStartOffset: number;
   recordErrors: RecordError[];
+  /** NOT_LEADER_OR_FOLLOWER: the leader this broker knows (KIP-951, Produce v10+ currentLeader). */
+  currentLeader?: LeaderHint;
   /**
    * Null when nothing was written. Otherwise settles once the append is acknowledged as
    * requiredAcks asks (today: bytes in the OS; with replication, acks=-1 waits for the ISR).
@@ -153,7 +163,7 @@ function logAppendError(error: NonNullable<AppendResult['error']>): number {
   return error === 'RECORD_BATCH_TOO_LARGE' ? ErrorCode.RECORD_LIST_TOO_LARGE : ErrorCode.KAFKA_STORAGE_ERROR;
 }
 
-export class PartitionManager implements InternalPartitionAccess {
+export class PartitionManager implements InternalPartitionAccess, ProducerStateUpkeep {
   /** Long-polling fetches wait here for a partition's high watermark to move. */
   readonly waiters = new AppendWaiters();
   private readonly partitions = new Map<string, Partition>();
@@ -246,7 +256,11 @@ export class PartitionManager implements InternalPartitionAccess {
   append(origin: AppendOrigin, topic: string, index: number, records: Buffer | null, requiredAcks: number, options: AppendOptions = {}): AppendOutcome {
     if (requiredAcks !== 0 && requiredAcks !== 1 && requiredAcks !== -1) return appendFailed(ErrorCode.INVALID_REQUIRED_ACKS);
     const partition = this.leaderOrError(topic, index);
-    if (typeof partition === 'number') return appendFailed(partition);
+    if (typeof partition === 'number') {
+      const failed = appendFailed(partition);
+      if (partition === ErrorCode.NOT_LEADER_OR_FOLLOWER) failed.currentLeader = this.leaderHint(topic, index);
+      return failed;
+    }
     if (origin === 'replication') {
       // A leader never takes follower writes; followers arrive with the multi-broker issue.
       return appendFailed(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.opts.nodeId} leads ${topic}-${index}: replication appends go to followers`);
@@ -319,7 +333,11 @@ export class PartitionManager implements InternalPartitionAccess {
   /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
   async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
     const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
-    if (typeof partition === 'number') return partition === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.notLeader(topic, index) : readFailed(partition);
+    if (typeof partition === 'number') {
+      const failed = readFailed(partition);
+      if (partition === ErrorCode.NOT_LEADER_OR_FOLLOWER || partition === ErrorCode.FENCED_LEADER_EPOCH) Object.assign(failed, this.leaderHint(topic, index));
+      return failed;
+    }
     const log = partition.log;
     const committed = opts.reader === 'consumer' && opts.isolation === 'read_committed';
     const maxOffset = opts.reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
@@ -345,13 +363,13 @@ export class PartitionManager implements InternalPartitionAccess {
     };
   }
 
-  /** As Kafka's Fetch v12+: NOT_LEADER_OR_FOLLOWER names the leader this broker knows (currentLeader). */
-  private notLeader(topic: string, index: number): PartitionReadResult {
-    const r = readFailed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  /**
+   * As Kafka's KafkaApis (KIP-951): NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH name the leader
+   * this broker knows, so a client can go there without a Metadata round trip.
+   */
+  private leaderHint(topic: string, index: number): LeaderHint {
     const p = this.partitions.get(tpKey(topic, index))!;
-    r.leaderId = p.leaderId;
-    r.leaderEpoch = p.leaderEpoch;
-    return r;
+    return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
   }
 
   // ---- offsets and admin operations ----
@@ -402,6 +420,11 @@ export class PartitionManager implements InternalPartitionAccess {
     const partition = this.leaderOrError(topic, index);
     if (typeof partition === 'number') return { errorCode: partition, activeProducers: [] };
     return { errorCode: ErrorCode.NONE, activeProducers: partition.log.producers.describe() };
+  }
+
+  /** Producer-id expiration and index pruning over every local log (ProducerStateUpkeep). */
+  expireProducers(now: number, expirationMs: number): number {
+    return runProducerMaintenance(this.opts.logManager.allLogs(), now, expirationMs);
   }
 
   /** DescribeLogDirs: every log dir with the partitions it holds. */

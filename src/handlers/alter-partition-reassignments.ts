@@ -14,18 +14,29 @@ import type {
   AlterPartitionReassignmentsResponse,
   AlterPartitionReassignmentsResponseReassignablePartitionResponse as PartitionResponse,
 } from '../../protocol/generated/alter-partition-reassignments.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
 
 /** What AlterPartitionReassignments needs: topics, the brokers, ACLs. */
 export interface AlterPartitionReassignmentsDeps extends TopicLookup, Pick<ClusterView, 'brokersFor'>, HasAuthorizer {}
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function alterPartitionReassignmentsHandler(broker: AlterPartitionReassignmentsDeps): ApiHandler<AlterPartitionReassignmentsRequest> {
-  return {
-    apiKey: 45,
-    minVersion: 0,
-    maxVersion: 1,
+export function alterPartitionReassignmentsHandler(broker: AlterPartitionReassignmentsDeps) {
+  return defineHandler(Api.AlterPartitionReassignments, {
+    // As Kafka's AlterPartitionReassignmentsRequest.getErrorResponse: the error on the request and every named partition.
+    errorResponse(req, errorCode): AlterPartitionReassignmentsResponse {
+      return {
+        throttleTimeMs: 0,
+        allowReplicationFactorChange: req.allowReplicationFactorChange,
+        errorCode,
+        errorMessage: null,
+        responses: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: null })),
+        })),
+      };
+    },
     handle(ctx, req): AlterPartitionReassignmentsResponse {
       const allowReplicationFactorChange = ctx.header.apiVersion >= 1 ? req.allowReplicationFactorChange : true;
       const responses = req.topics.map((t) => ({
@@ -37,7 +48,7 @@ export function alterPartitionReassignmentsHandler(broker: AlterPartitionReassig
       }));
       return { throttleTimeMs: 0, allowReplicationFactorChange, errorCode: ErrorCode.NONE, errorMessage: null, responses };
     },
-  };
+  });
 }
 
 function reassign(broker: AlterPartitionReassignmentsDeps, topic: string, index: number, replicas: number[] | null, allowReplicationFactorChange: boolean): { code: number; message: string } | null {

@@ -1,6 +1,7 @@
 // CreatePartitions: grow a topic's partition count (never shrink), optionally validate only.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
+import type { CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { TopicLookup } from '../cluster/cluster-view.js';
 import type { Logger } from '../logging/logger.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
@@ -11,13 +12,13 @@ export interface CreatePartitionsDeps extends TopicLookup, HasAuthorizer {
   createPartitions(name: string, newTotal: number): Promise<void>;
   logger: Logger;
 }
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function createPartitionsHandler(broker: CreatePartitionsDeps): ApiHandler<CreatePartitionsRequest> {
-  return {
-    apiKey: 37,
-    minVersion: 0,
-    maxVersion: 3,
+export function createPartitionsHandler(broker: CreatePartitionsDeps) {
+  return defineHandler(Api.CreatePartitions, {
+    errorResponse(req, errorCode): CreatePartitionsResponse {
+      return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+    },
     async handle(_ctx, req): Promise<CreatePartitionsResponse> {
       const counts = new Map<string, number>();
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
@@ -65,7 +66,7 @@ export function createPartitionsHandler(broker: CreatePartitionsDeps): ApiHandle
           results.push(r(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message));
         }
       }
-      return { throttleTimeMs: 0, results } as unknown as CreatePartitionsResponse;
+      return { throttleTimeMs: 0, results };
     },
-  };
+  });
 }

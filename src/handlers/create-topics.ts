@@ -1,7 +1,8 @@
 // CreateTopics: name, partition count, replication factor, assignment and config validation with
 // Kafka's error codes; validateOnly answers as if created without creating.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
+import type { CreateTopicsRequest, CreateTopicsResponse, CreateTopicsResponseCreatableTopicConfigs } from '../../protocol/generated/create-topics.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../logging/logger.js';
@@ -22,7 +23,7 @@ import { noEffectTopicWarnings } from '../config/no-effect-keys.js';
 import { ignoredTopicMessageFormatWarning } from '../config/message-format-version.js';
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 import { describeTopicConfigEntries } from './config-entries.js';
 
 type Creatable = CreateTopicsRequest['topics'][number];
@@ -34,19 +35,16 @@ interface Result {
   errorMessage: string | null;
   numPartitions: number;
   replicationFactor: number;
-  configs: object[] | null;
+  configs: CreateTopicsResponseCreatableTopicConfigs[] | null;
 }
 
 function fail(name: string, errorCode: number, errorMessage: string | null): Result {
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-export function createTopicsHandler(broker: CreateTopicsDeps): ApiHandler<CreateTopicsRequest> {
-  return {
-    apiKey: 19,
-    minVersion: 0,
-    maxVersion: 7,
-    errorResponse(req, errorCode) {
+export function createTopicsHandler(broker: CreateTopicsDeps) {
+  return defineHandler(Api.CreateTopics, {
+    errorResponse(req, errorCode): CreateTopicsResponse {
       return { throttleTimeMs: 0, topics: req.topics.map((t) => fail(t.name, errorCode, null)) };
     },
     async handle(ctx, req): Promise<CreateTopicsResponse> {
@@ -67,9 +65,9 @@ export function createTopicsHandler(broker: CreateTopicsDeps): ApiHandler<Create
         }
         results.push(await createOne(broker, t, v >= 1 && req.validateOnly));
       }
-      return { throttleTimeMs: 0, topics: results } as unknown as CreateTopicsResponse;
+      return { throttleTimeMs: 0, topics: results };
     },
-  };
+  });
 }
 
 async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: boolean): Promise<Result> {

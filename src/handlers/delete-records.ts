@@ -7,10 +7,11 @@
 //   unknown topic or partition                    UNKNOWN_TOPIC_OR_PARTITION
 // An offset below the current start changes nothing and answers the current start.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/generated/delete-records.js';
+import type { DeleteRecordsResponse } from '../../protocol/generated/delete-records.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
 import type { Logger } from '../logging/logger.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** What DeleteRecords needs: the partition layer's deleteRecordsBefore and checkpoint. */
 export interface DeleteRecordsDeps {
@@ -24,11 +25,14 @@ interface PartitionResult {
   errorCode: number;
 }
 
-export function deleteRecordsHandler(broker: DeleteRecordsDeps): ApiHandler<DeleteRecordsRequest> {
-  return {
-    apiKey: 21,
-    minVersion: 0,
-    maxVersion: 2,
+export function deleteRecordsHandler(broker: DeleteRecordsDeps) {
+  return defineHandler(Api.DeleteRecords, {
+    errorResponse(req, errorCode): DeleteRecordsResponse {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode })) })),
+      };
+    },
     async handle(_ctx, req): Promise<DeleteRecordsResponse> {
       const topics = [];
       let moved = false;
@@ -46,5 +50,5 @@ export function deleteRecordsHandler(broker: DeleteRecordsDeps): ApiHandler<Dele
       if (moved) await broker.partitionManager.checkpoint().catch((err: Error) => broker.logger.warn('log start checkpoint failed', { error: err.message }));
       return { throttleTimeMs: 0, topics };
     },
-  };
+  });
 }

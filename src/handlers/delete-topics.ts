@@ -1,6 +1,7 @@
 // DeleteTopics: by name (v0-5) or by name-or-id (v6+).
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
+import type { DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { TopicLookup } from '../cluster/cluster-view.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../logging/logger.js';
@@ -14,7 +15,7 @@ export interface DeleteTopicsDeps extends TopicLookup, HasAuthorizer {
 }
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 interface Result {
   name: string | null;
@@ -23,11 +24,12 @@ interface Result {
   errorMessage: string | null;
 }
 
-export function deleteTopicsHandler(broker: DeleteTopicsDeps): ApiHandler<DeleteTopicsRequest> {
-  return {
-    apiKey: 20,
-    minVersion: 0,
-    maxVersion: 6,
+export function deleteTopicsHandler(broker: DeleteTopicsDeps) {
+  return defineHandler(Api.DeleteTopics, {
+    errorResponse(req, errorCode, version): DeleteTopicsResponse {
+      const named = version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+      return { throttleTimeMs: 0, responses: named.map((t) => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage: null })) };
+    },
     async handle(ctx, req): Promise<DeleteTopicsResponse> {
       const v = ctx.header.apiVersion;
       const wanted = v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
@@ -65,7 +67,7 @@ export function deleteTopicsHandler(broker: DeleteTopicsDeps): ApiHandler<Delete
           results.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: (err as Error).message });
         }
       }
-      return { throttleTimeMs: 0, responses: results } as unknown as DeleteTopicsResponse;
+      return { throttleTimeMs: 0, responses: results };
     },
-  };
+  });
 }

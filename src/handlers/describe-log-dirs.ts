@@ -7,14 +7,14 @@
 import fs from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
-  DescribeLogDirsRequest,
   DescribeLogDirsResponse,
   DescribeLogDirsResponseDescribeLogDirsResult as LogDirResult,
 } from '../../protocol/generated/describe-log-dirs.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { LogDirState, PartitionManager } from '../cluster/partition-manager.js';
 import { tpKey } from '../cluster/topic-partition.js';
 import type { Logger } from '../logging/logger.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 import type { TierManager } from '../tier/tier-manager.js';
 
 /** What DescribeLogDirs needs: the partition layer's log dirs and the tier's remote sizes. */
@@ -26,11 +26,12 @@ export interface DescribeLogDirsDeps {
 
 const UNKNOWN_BYTES = -1;
 
-export function describeLogDirsHandler(broker: DescribeLogDirsDeps): ApiHandler<DescribeLogDirsRequest> {
-  return {
-    apiKey: 35,
-    minVersion: 0,
+export function describeLogDirsHandler(broker: DescribeLogDirsDeps) {
+  return defineHandler(Api.DescribeLogDirs, {
     maxVersion: 4,
+    errorResponse(_req, errorCode): DescribeLogDirsResponse {
+      return { throttleTimeMs: 0, errorCode, results: [] };
+    },
     async handle(_ctx, req): Promise<DescribeLogDirsResponse> {
       let wanted: ((log: { topic: string; partition: number }) => boolean) | null = null;
       if (req.topics !== null) {
@@ -83,7 +84,7 @@ export function describeLogDirsHandler(broker: DescribeLogDirsDeps): ApiHandler<
       if (remote) results.push(remote);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
     },
-  };
+  });
 }
 
 /** Byte counts beyond 2^53 cannot be exact in a JS number; cap them like Kafka caps overflow at Long.MAX_VALUE. */

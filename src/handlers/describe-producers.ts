@@ -1,19 +1,17 @@
 // DescribeProducers (v0): the active producers of partitions (id, epoch, last sequence and
 // timestamp, coordinator epoch, start offset of the open transaction), from the producer state.
-import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/generated/describe-producers.js';
+import type { DescribeProducersResponse } from '../../protocol/generated/describe-producers.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** What DescribeProducers needs: the partition layer's producer state view. */
 export interface DescribeProducersDeps {
   partitionManager: Pick<PartitionManager, 'describeProducers'>;
 }
 
-export function describeProducersHandler(broker: DescribeProducersDeps): ApiHandler<DescribeProducersRequest> {
-  return {
-    apiKey: 61,
-    minVersion: 0,
-    maxVersion: 0,
+export function describeProducersHandler(broker: DescribeProducersDeps) {
+  return defineHandler(Api.DescribeProducers, {
     errorResponse(req, errorCode): DescribeProducersResponse {
       return {
         throttleTimeMs: 0,
@@ -35,5 +33,5 @@ export function describeProducersHandler(broker: DescribeProducersDeps): ApiHand
         })),
       };
     },
-  };
+  });
 }

@@ -9,12 +9,12 @@
 //  - a cursor naming a topic that is not in the request's list is an INVALID_REQUEST.
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
-  DescribeTopicPartitionsRequest,
   DescribeTopicPartitionsResponse,
   DescribeTopicPartitionsResponseCursor as Cursor,
   DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition as PartitionInfo,
   DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic as TopicInfo,
 } from '../../protocol/generated/describe-topic-partitions.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { TopicLookup } from '../cluster/cluster-view.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
@@ -26,10 +26,13 @@ export interface DescribeTopicPartitionsDeps extends TopicLookup, HasAuthorizer 
 import { invalidTopicNameReason, isInternalTopic } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** Kafka's max.request.partition.size.limit default: the cap on responsePartitionLimit. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
+
+/** Kafka's "authorized operations not computed" sentinel (Integer.MIN_VALUE). */
+const UNKNOWN_OPERATIONS = -2147483648;
 
 /**
  * With no authorizer Kafka reports every operation a TOPIC supports: READ 3, WRITE 4, CREATE 5,
@@ -37,11 +40,11 @@ const MAX_PARTITIONS_PER_RESPONSE = 2000;
  */
 export const TOPIC_AUTHORIZED_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 
-export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDeps): ApiHandler<DescribeTopicPartitionsRequest> {
-  return {
-    apiKey: 75,
-    minVersion: 0,
-    maxVersion: 0,
+export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDeps) {
+  return defineHandler(Api.DescribeTopicPartitions, {
+    errorResponse(req, errorCode): DescribeTopicPartitionsResponse {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => errorTopic(t.name, errorCode, UNKNOWN_OPERATIONS)), nextCursor: null };
+    },
     handle(_ctx, req): DescribeTopicPartitionsResponse {
       const fetchAll = req.topics.length === 0;
       const cursor = req.cursor;
@@ -56,7 +59,7 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
           // Kafka throws InvalidRequestException; the error response repeats every requested topic.
           return {
             throttleTimeMs: 0,
-            topics: req.topics.map((t) => errorTopic(t.name, ErrorCode.INVALID_REQUEST, -2147483648)),
+            topics: req.topics.map((t) => errorTopic(t.name, ErrorCode.INVALID_REQUEST, UNKNOWN_OPERATIONS)),
             nextCursor: null,
           };
         }
@@ -100,7 +103,7 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
       }
       return { throttleTimeMs: 0, topics, nextCursor };
     },
-  };
+  });
 }
 
 function partitionInfo(broker: DescribeTopicPartitionsDeps, t: TopicRecord, index: number): PartitionInfo {

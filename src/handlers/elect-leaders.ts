@@ -7,22 +7,31 @@
 //   election type other than 0/1         INVALID_REQUEST for the request and each named partition
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ElectLeadersRequest, ElectLeadersResponse, ElectLeadersResponsePartitionResult as PartitionResult } from '../../protocol/generated/elect-leaders.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { TopicLookup } from '../cluster/cluster-view.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
 
 /** What ElectLeaders needs: topics and ACLs (every partition already has its only leader). */
 export interface ElectLeadersDeps extends TopicLookup, HasAuthorizer {}
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
 const NOT_NEEDED_MESSAGE = 'Leader election not needed for topic partition.';
 
-export function electLeadersHandler(broker: ElectLeadersDeps): ApiHandler<ElectLeadersRequest> {
-  return {
-    apiKey: 43,
-    minVersion: 0,
-    maxVersion: 2,
+export function electLeadersHandler(broker: ElectLeadersDeps) {
+  return defineHandler(Api.ElectLeaders, {
+    // As Kafka's ElectLeadersRequest.getErrorResponse: the error on the request and on every named partition.
+    errorResponse(req, errorCode): ElectLeadersResponse {
+      return {
+        throttleTimeMs: 0,
+        errorCode,
+        replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+          topic: t.topic,
+          partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode, errorMessage: null })),
+        })),
+      };
+    },
     handle(ctx, req): ElectLeadersResponse {
       const electionType = ctx.header.apiVersion >= 1 ? req.electionType : PREFERRED;
       if (electionType !== PREFERRED && electionType !== UNCLEAN) {
@@ -57,5 +66,5 @@ export function electLeadersHandler(broker: ElectLeadersDeps): ApiHandler<ElectL
       }));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
     },
-  };
+  });
 }

@@ -5,19 +5,22 @@
 // v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
 // use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.js';
+import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/generated/fetch.js';
+import { Api } from '../../protocol/generated/apis.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import { LEADER_HINTS_SINCE_FETCH, leaderEndpoints, NODE_ENDPOINTS_SINCE_FETCH } from '../cluster/leader-endpoints.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { beginFetch, FINAL_EPOCH, markSent, type FetchSessionCache, type SessionPartition } from '../fetch/fetch-session-cache.js';
 import { readPartitions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** What Fetch needs: the partition layer (reads and long-poll waiters), sessions, topic names and ids, ACLs. */
-export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer {
+export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer, Pick<ClusterView, 'brokersFor'> {
   topics: { get(name: string): TopicRecord | undefined; getById(id: string): TopicRecord | undefined };
   fetchSessions: FetchSessionCache;
   waiters: Pick<AppendWaiters, 'watch'>;
@@ -28,22 +31,19 @@ export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer {
 type Topic = FetchRequest['topics'][number];
 
 function topLevelError(errorCode: number): FetchResponse {
-  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] } as unknown as FetchResponse;
+  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
 }
 
-export function fetchHandler(broker: FetchDeps): ApiHandler<FetchRequest> {
-  return {
-    apiKey: 1,
-    minVersion: 0,
-    maxVersion: 18,
-    errorResponse(req, errorCode, version) {
+export function fetchHandler(broker: FetchDeps) {
+  return defineHandler(Api.Fetch, {
+    errorResponse(req, errorCode, version): FetchResponse {
       // As Kafka's FetchRequest.getErrorResponse: the error on every requested partition (and at
       // the top level where v7+ has one), so each client sees it whichever field it reads.
-      const failed = { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
+      const failed: PartitionFetchResult = { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
       return {
         ...topLevelError(errorCode),
         responses: req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => partitionData(p.partition, failed, version)) })),
-      } as unknown as FetchResponse;
+      };
     },
     async handle(ctx, req): Promise<FetchResponse> {
       const v = ctx.header.apiVersion;
@@ -88,24 +88,29 @@ export function fetchHandler(broker: FetchDeps): ApiHandler<FetchRequest> {
       if (refused) results = mergeRefused(refused, results);
 
       // Group back into topics, keeping only what an incremental response must carry.
-      const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>();
+      const byTopic = new Map<string, FetchResponseFetchableTopicResponse>();
+      let leaders: number[] | null = null;
       for (let i = 0; i < fetches.length; i++) {
         const f = fetches[i]!;
         const r = results[i]!;
         if (!markSent(f, r, incremental)) continue;
+        if (r.errorCode !== ErrorCode.NONE && v >= NODE_ENDPOINTS_SINCE_FETCH && namesLeader(r.errorCode) && r.leaderId >= 0) (leaders ??= []).push(r.leaderId);
         const key = useIds ? f.topicId : f.topic;
         let t = byTopic.get(key);
         if (!t) byTopic.set(key, (t = { topic: f.topic, topicId: f.topicId, partitions: [] }));
         t.partitions.push(partitionData(f.partition, r, v));
       }
-      return {
+      const res: FetchResponse = {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         sessionId: session?.id ?? 0,
         responses: [...byTopic.values()],
-      } as unknown as FetchResponse;
+      };
+      // KIP-951 (v16+): the endpoints of the leaders named by currentLeader.
+      if (leaders) res.nodeEndpoints = leaderEndpoints(broker, ctx.connection.listenerName, leaders);
+      return res;
     },
-  };
+  });
 }
 
 function resolveRequested(broker: Pick<FetchDeps, 'topics'>, topics: Topic[], useIds: boolean): SessionPartition[] {
@@ -154,9 +159,9 @@ const REFUSED: PartitionFetchResult = {
   leaderEpoch: -1,
 };
 
-function partitionData(partition: number, r: PartitionFetchResult, v: number): object {
+function partitionData(partition: number, r: PartitionFetchResult, v: number): FetchResponsePartitionData {
   const errorCode = v >= 13 && r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? ErrorCode.UNKNOWN_TOPIC_ID : r.errorCode;
-  const out: Record<string, unknown> = {
+  const out: FetchResponsePartitionData = {
     partitionIndex: partition,
     errorCode,
     highWatermark: r.highWatermark,
@@ -166,8 +171,13 @@ function partitionData(partition: number, r: PartitionFetchResult, v: number): o
     preferredReadReplica: -1,
     records: r.records,
   };
-  if (v >= 12 && (errorCode === ErrorCode.FENCED_LEADER_EPOCH || errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER)) {
+  if (v >= LEADER_HINTS_SINCE_FETCH && namesLeader(errorCode)) {
     out.currentLeader = { leaderId: r.leaderId, leaderEpoch: r.leaderEpoch };
   }
   return out;
+}
+
+/** The errors whose answer names the current leader (KIP-951). */
+function namesLeader(errorCode: number): boolean {
+  return errorCode === ErrorCode.FENCED_LEADER_EPOCH || errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }

@@ -5,12 +5,13 @@
 // remote.list.offsets.request.timeout.ms. Here: ACLs, duplicate partitions, the response shape.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
+import { Api } from '../../protocol/generated/apis.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
 import { tpKey } from '../cluster/topic-partition.js';
 import type { BrokerConfig } from '../config/broker-config.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 const READ_COMMITTED = 1;
 
@@ -29,11 +30,8 @@ interface PartitionResult {
   leaderEpoch: number;
 }
 
-export function listOffsetsHandler(broker: ListOffsetsDeps): ApiHandler<ListOffsetsRequest> {
-  return {
-    apiKey: 2,
-    minVersion: 0,
-    maxVersion: 11,
+export function listOffsetsHandler(broker: ListOffsetsDeps) {
+  return defineHandler(Api.ListOffsets, {
     errorResponse(req, errorCode): ListOffsetsResponse {
       return {
         throttleTimeMs: 0,
@@ -41,7 +39,7 @@ export function listOffsetsHandler(broker: ListOffsetsDeps): ApiHandler<ListOffs
           name: t.name,
           partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
         })),
-      } as unknown as ListOffsetsResponse;
+      };
     },
     async handle(ctx, req): Promise<ListOffsetsResponse> {
       const v = ctx.header.apiVersion;
@@ -84,9 +82,9 @@ export function listOffsetsHandler(broker: ListOffsetsDeps): ApiHandler<ListOffs
         }
         topics.push({ name: t.name, partitions });
       }
-      return { throttleTimeMs: 0, topics } as unknown as ListOffsetsResponse;
+      return { throttleTimeMs: 0, topics };
     },
-  };
+  });
 }
 
 const EMPTY_SET: ReadonlySet<string> = new Set();

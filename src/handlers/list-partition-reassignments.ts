@@ -3,16 +3,17 @@
 // progress: the answer is an empty list. Topics or partitions that do not exist are simply left
 // out, as Kafka's ReplicationControlManager.listPartitionReassignments does.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../protocol/generated/list-partition-reassignments.js';
-import type { ApiHandler } from '../network/request-context.js';
+import type { ListPartitionReassignmentsResponse } from '../../protocol/generated/list-partition-reassignments.js';
+import { Api } from '../../protocol/generated/apis.js';
+import { defineHandler } from '../network/request-context.js';
 
-export function listPartitionReassignmentsHandler(_deps?: unknown): ApiHandler<ListPartitionReassignmentsRequest> {
-  return {
-    apiKey: 46,
-    minVersion: 0,
-    maxVersion: 0,
+export function listPartitionReassignmentsHandler(_deps?: unknown) {
+  return defineHandler(Api.ListPartitionReassignments, {
+    errorResponse(_req, errorCode): ListPartitionReassignmentsResponse {
+      return { throttleTimeMs: 0, errorCode, errorMessage: null, topics: [] };
+    },
     handle(): ListPartitionReassignmentsResponse {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] };
     },
-  };
+  });
 }

@@ -2,7 +2,8 @@
 // auto.create.topics.enable (and the request's allowAutoTopicCreation from v4; v0-3 always ask).
 // Metadata is the only path that auto-creates: Produce and FindCoordinator never do.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
+import type { MetadataResponse, MetadataResponseMetadataResponseTopic as MetadataResponseTopic } from '../../protocol/generated/metadata.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -19,7 +20,7 @@ export interface MetadataDeps extends ClusterView, TopicLookup, HasAuthorizer {
 import { invalidTopicNameReason, isBrokerOwnedTopic, isInternalTopic, unifyCollisionChars } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
 
@@ -46,7 +47,7 @@ export function topicMetadata(broker: Pick<MetadataDeps, 'partitionManager'>, t:
     isInternal: isInternalTopic(t.name),
     partitions,
     topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
-  } as MetadataResponseTopic;
+  };
 }
 
 function errorTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseTopic {
@@ -57,14 +58,11 @@ function errorTopic(name: string | null, topicId: string, errorCode: number): Me
     isInternal: false,
     partitions: [],
     topicAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
-  } as MetadataResponseTopic;
+  };
 }
 
-export function metadataHandler(broker: MetadataDeps): ApiHandler<MetadataRequest> {
-  return {
-    apiKey: 3,
-    minVersion: 0,
-    maxVersion: 13,
+export function metadataHandler(broker: MetadataDeps) {
+  return defineHandler(Api.Metadata, {
     errorResponse(req, errorCode, version): MetadataResponse {
       // The error on every requested topic (every existing topic for an all-topics request); the
       // broker list stays, so clients can keep retrying against it.
@@ -80,7 +78,9 @@ export function metadataHandler(broker: MetadataDeps): ApiHandler<MetadataReques
         controllerId: broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
-      } as MetadataResponse;
+        // Kafka's MetadataRequest.getErrorResponse reports the error per topic, not at the top.
+        errorCode: ErrorCode.NONE,
+      };
     },
     async handle(ctx, req): Promise<MetadataResponse> {
       const v = ctx.header.apiVersion;
@@ -158,7 +158,7 @@ export function metadataHandler(broker: MetadataDeps): ApiHandler<MetadataReques
         // v13 (KIP-1102): a top-level error such as REBOOTSTRAP_REQUIRED tells the client to
         // rebootstrap; like Kafka's broker, this one always knows its own metadata.
         errorCode: ErrorCode.NONE,
-      } as MetadataResponse;
+      };
     },
-  };
+  });
 }

@@ -3,6 +3,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { Api } from '../../protocol/generated/apis.js';
 import type { OffsetDeleteResponse } from '../../protocol/generated/offset-delete.js';
+import { tpKey } from '../cluster/topic-partition.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { defineHandler } from '../network/request-context.js';
 import type { PartitionPresence } from './handler-deps.js';
@@ -19,7 +20,7 @@ export function offsetDeleteHandler(partitions: PartitionPresence, coordinator: 
       const r = await coordinator.deleteOffsets(req.groupId, known);
       if (r.errorCode !== ErrorCode.NONE) return { errorCode: r.errorCode, throttleTimeMs: 0, topics: [] };
       const results = new Map<string, number>();
-      for (const t of r.topics) for (const p of t.partitions) results.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
+      for (const t of r.topics) for (const p of t.partitions) results.set(tpKey(t.name, p.partitionIndex), p.errorCode);
       return {
         errorCode: ErrorCode.NONE,
         throttleTimeMs: 0,
@@ -27,7 +28,7 @@ export function offsetDeleteHandler(partitions: PartitionPresence, coordinator: 
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
-            errorCode: results.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorCode: results.get(tpKey(t.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           })),
         })),
       };

@@ -12,12 +12,12 @@
 //
 // The current epoch is an implicit last entry starting at the LEO (see leader-epoch.ts).
 import type {
-  OffsetForLeaderEpochRequest,
   OffsetForLeaderEpochResponse,
   OffsetForLeaderEpochResponseEpochEndOffset as EpochEndOffset,
 } from '../../protocol/generated/offset-for-leader-epoch.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 const NO_EPOCH = -1;
 
@@ -26,11 +26,17 @@ export interface OffsetForLeaderEpochDeps {
   partitionManager: Pick<PartitionManager, 'lastOffsetForLeaderEpoch'>;
 }
 
-export function offsetForLeaderEpochHandler(broker: OffsetForLeaderEpochDeps): ApiHandler<OffsetForLeaderEpochRequest> {
-  return {
-    apiKey: 23,
-    minVersion: 0,
-    maxVersion: 4,
+export function offsetForLeaderEpochHandler(broker: OffsetForLeaderEpochDeps) {
+  return defineHandler(Api.OffsetForLeaderEpoch, {
+    errorResponse(req, errorCode): OffsetForLeaderEpochResponse {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => ({ errorCode, partition: p.partition, leaderEpoch: NO_EPOCH, endOffset: -1 })),
+        })),
+      };
+    },
     handle(ctx, req): OffsetForLeaderEpochResponse {
       const v = ctx.header.apiVersion;
       const topics = req.topics.map((t) => ({
@@ -43,5 +49,5 @@ export function offsetForLeaderEpochHandler(broker: OffsetForLeaderEpochDeps): A
       }));
       return { throttleTimeMs: 0, topics };
     },
-  };
+  });
 }

@@ -9,33 +9,29 @@
 // producer's transaction itself (produce-txn-v2.ts), no AddPartitionsToTxn needed. v13 (KIP-516)
 // names topics by id: an id no topic has answers UNKNOWN_TOPIC_ID, and the answer carries ids.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
+import type { ProduceResponse, ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/generated/produce.js';
+import { Api } from '../../protocol/generated/apis.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import { leaderEndpoints, LEADER_HINTS_SINCE_PRODUCE } from '../cluster/leader-endpoints.js';
 import type { AppendOutcome, PartitionManager } from '../cluster/partition-manager.js';
 import { tpKey } from '../cluster/topic-partition.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE, type TxnPartitionAdder } from './produce-txn-v2.js';
-import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type HandlerOutcome } from '../network/request-context.js';
+import { CLOSE_CONNECTION, defineHandler, NO_RESPONSE, type HandlerOutcome } from '../network/request-context.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 
 /** What Produce needs: the partition layer's append, topic ids, ACLs and (v12) the transaction coordinator. */
-export interface ProduceDeps extends HasAuthorizer {
+export interface ProduceDeps extends HasAuthorizer, Pick<ClusterView, 'brokersFor'> {
   partitionManager: Pick<PartitionManager, 'append' | 'partition'>;
   topics: { getById(id: string): TopicRecord | undefined };
   txnCoordinator: TxnPartitionAdder | null;
   logger: Logger;
 }
 
-interface PartitionResult {
-  index: number;
-  errorCode: number;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
-  errorMessage: string | null;
-}
+type PartitionResult = ProduceResponsePartitionProduceResponse;
 
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
@@ -43,25 +39,33 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 
 const TOPIC_IDS_SINCE = 13;
 
-function response(topics: { name: string; topicId?: string; partitionResponses: PartitionResult[] }[]): ProduceResponse {
-  return { responses: topics, throttleTimeMs: 0 } as unknown as ProduceResponse;
+function response(topics: ProduceResponseTopicProduceResponse[]): ProduceResponse {
+  return { responses: topics, throttleTimeMs: 0 };
+}
+
+/** KIP-951 (v10+): a NOT_LEADER_OR_FOLLOWER answer names the leader, whose endpoint the response carries. */
+function withLeaderHints(res: ProduceResponse, version: number, outcomes: (AppendOutcome | PartitionResult)[], deps: ProduceDeps, listener: string): ProduceResponse {
+  if (version < LEADER_HINTS_SINCE_PRODUCE) return res;
+  const leaders: number[] = [];
+  for (const o of outcomes) if ('currentLeader' in o && o.currentLeader && !('index' in o)) leaders.push(o.currentLeader.leaderId);
+  if (leaders.length > 0) res.nodeEndpoints = leaderEndpoints(deps, listener, leaders);
+  return res;
 }
 
 /** The partition response; read after the append's completion settled (it may turn into KAFKA_STORAGE_ERROR). */
-function answered(index: number, r: AppendOutcome): PartitionResult {
-  return { index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: r.recordErrors, errorMessage: r.errorMessage };
+function answered(index: number, r: AppendOutcome, version: number): PartitionResult {
+  const out: PartitionResult = { index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: r.recordErrors, errorMessage: r.errorMessage };
+  if (r.currentLeader && version >= LEADER_HINTS_SINCE_PRODUCE) out.currentLeader = r.currentLeader;
+  return out;
 }
 
-export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest> {
+export function produceHandler(deps: ProduceDeps) {
   const layer = deps.partitionManager;
-  return {
-    apiKey: 0,
-    minVersion: 0,
-    maxVersion: 13,
+  return defineHandler(Api.Produce, {
     errorResponse(req, errorCode) {
       return response(req.topicData.map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })));
     },
-    async handle(ctx, req): Promise<HandlerOutcome> {
+    async handle(ctx, req): Promise<HandlerOutcome<ProduceResponse>> {
       const version = ctx.header.apiVersion;
       const acks = req.acks;
       const pending: Promise<void>[] = [];
@@ -116,12 +120,13 @@ export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest> {
         return anyError ? CLOSE_CONNECTION : NO_RESPONSE;
       }
       await Promise.all(pending);
-      return response(
+      const res = response(
         topics.map(({ t, outcomes }) => {
-          const partitionResponses = outcomes.map((o, i) => ('index' in o ? o : answered(t.partitionData[i]!.index, o)));
-          return version >= TOPIC_IDS_SINCE ? { name: '', topicId: t.topicId, partitionResponses } : { name: t.name, partitionResponses };
+          const partitionResponses = outcomes.map((o, i) => ('index' in o ? o : answered(t.partitionData[i]!.index, o, version)));
+          return version >= TOPIC_IDS_SINCE ? { name: '', topicId: t.topicId, partitionResponses } : { name: t.name, topicId: ZERO_UUID, partitionResponses };
         }),
       );
+      return anyError ? withLeaderHints(res, version, topics.flatMap((x) => x.outcomes), deps, ctx.connection.listenerName) : res;
     },
-  };
+  });
 }

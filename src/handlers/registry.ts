@@ -48,7 +48,6 @@ import { createAclsHandler } from './create-acls.js';
 import { describeAclsHandler } from './describe-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
 import { apiGuards, type Guard } from '../auth/acl/api-guards.js';
-import { REFUSAL_RESPONSES } from '../auth/acl/refusal-responses.js';
 import { perItemGuards } from '../auth/acl/per-item-guards.js';
 import { authorizedOperationsFillers } from '../auth/acl/authorized-operations.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
@@ -60,7 +59,7 @@ import type { QuotaStore } from '../quota/quota-store.js';
 
 /** The handler, answering a refused request with an error response instead of running it. */
 function guarded(h: ApiHandler, guard: Guard): ApiHandler {
-  const refusal = h.errorResponse ?? REFUSAL_RESPONSES.get(h.apiKey);
+  const refusal = h.errorResponse;
   if (!refusal) throw new Error(`API ${h.apiKey} has an ACL guard but no way to answer a refusal`);
   return {
     ...h,

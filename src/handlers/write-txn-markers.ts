@@ -3,11 +3,12 @@
 // handler gives the same path to tools and tests: per partition a COMMIT/ABORT control batch,
 // checked against the producer state (stale producer or coordinator epochs are rejected).
 import { ErrorCode } from '../../protocol/errors.js';
-import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.js';
+import type { WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.js';
+import { Api } from '../../protocol/generated/apis.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
 import { OFFSETS_TOPIC } from '../coordinator/common/internal-topics.js';
 import type { TransactionCoordinator } from '../coordinator/txn/txn-coordinator.js';
-import type { ApiHandler } from '../network/request-context.js';
+import { defineHandler } from '../network/request-context.js';
 
 /** What WriteTxnMarkers needs: the partition layer's marker append, and the coordinator told of offsets-topic markers. */
 export interface WriteTxnMarkersDeps {
@@ -15,10 +16,8 @@ export interface WriteTxnMarkersDeps {
   txnCoordinator: Pick<TransactionCoordinator, 'offsets'> | null;
 }
 
-export function writeTxnMarkersHandler(broker: WriteTxnMarkersDeps): ApiHandler<WriteTxnMarkersRequest> {
-  return {
-    apiKey: 27,
-    minVersion: 0,
+export function writeTxnMarkersHandler(broker: WriteTxnMarkersDeps) {
+  return defineHandler(Api.WriteTxnMarkers, {
     maxVersion: 1,
     errorResponse(req, errorCode): WriteTxnMarkersResponse {
       return {
@@ -55,5 +54,5 @@ export function writeTxnMarkersHandler(broker: WriteTxnMarkersDeps): ApiHandler<
       await Promise.all(pending);
       return { markers };
     },
-  };
+  });
 }

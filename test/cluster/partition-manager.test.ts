@@ -154,4 +154,41 @@ describe('partition layer', () => {
       p.leaderId = tb.broker.nodeId;
     }
   });
+
+  it('KIP-951 on the wire: Produce v10 names the leader of a partition led elsewhere; Fetch v16 FENCED_LEADER_EPOCH names the leader and carries its endpoint', async () => {
+    await tb.broker.createTopic('hints', 2, 1, {});
+    const elsewhere = pm.hostedPartition('hints', 1)!;
+    const here = pm.hostedPartition('hints', 0)!;
+    const epochBefore = here.leaderEpoch;
+    const topicId = tb.broker.topics.get('hints')!.id;
+    elsewhere.leaderId = tb.broker.nodeId + 1;
+    const c = await RawClient.connect(tb.port);
+    try {
+      const produced = await c.send(0, 10, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 'hints', partitionData: [{ index: 0, records: batch('a') }, { index: 1, records: batch('b') }] }],
+      });
+      const [p0, p1] = produced.responses[0].partitionResponses;
+      expect(p0.errorCode).toBe(ErrorCode.NONE);
+      expect(p0.currentLeader).toBeUndefined();
+      expect(p1.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(p1.currentLeader).toEqual({ leaderId: tb.broker.nodeId + 1, leaderEpoch: elsewhere.leaderEpoch });
+
+      here.leaderEpoch = epochBefore + 5; // a newer epoch than the fetcher knows: it is fenced
+      const fetched = await c.send(1, 16, {
+        replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+        topics: [{ topic: '', topicId, partitions: [{ partition: 0, currentLeaderEpoch: epochBefore + 4, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+      });
+      const f0 = fetched.responses[0].partitions[0];
+      expect(f0.errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+      expect(f0.currentLeader).toEqual({ leaderId: tb.broker.nodeId, leaderEpoch: here.leaderEpoch });
+      expect(fetched.nodeEndpoints).toEqual([expect.objectContaining({ nodeId: tb.broker.nodeId, port: tb.port })]);
+    } finally {
+      c.close();
+      elsewhere.leaderId = tb.broker.nodeId;
+      here.leaderEpoch = epochBefore;
+    }
+  });
 });

@@ -13,6 +13,7 @@
 //          where the ranges allow; this one recomputes ranges, which is what users of "range"
 //          usually expect).
 import { add, size, type Assignment } from './assignment.js';
+import { tpKey } from '../../cluster/topic-partition.js';
 
 export interface AssignmentMemberSpec {
   memberId: string;
@@ -57,7 +58,6 @@ export class UniformAssignor implements PartitionAssignor {
     const partitions = subscribedPartitions(spec);
     const caps = this.shares(members, partitions);
     const taken = new Set<string>();
-    const key = (t: string, p: number) => `${t}\u0000${p}`;
 
     // 1. Stickiness: members keep previous partitions that are still valid, up to their share.
     //    Members holding more get to keep the "extra" slots first, which minimises movement.
@@ -70,9 +70,9 @@ export class UniformAssignor implements PartitionAssignor {
         if (!m.topics.has(topicId)) continue;
         const n = spec.topics.get(topicId) ?? 0;
         for (const p of [...m.previous.get(topicId)!].sort((x, y) => x - y)) {
-          if (kept >= cap || p >= n || taken.has(key(topicId, p))) continue;
+          if (kept >= cap || p >= n || taken.has(tpKey(topicId, p))) continue;
           add(mine, topicId, p);
-          taken.add(key(topicId, p));
+          taken.add(tpKey(topicId, p));
           kept++;
         }
       }
@@ -80,7 +80,7 @@ export class UniformAssignor implements PartitionAssignor {
 
     // 2. The rest go to the least-loaded subscribed member (ties by member id).
     for (const { topicId, partition } of partitions) {
-      if (taken.has(key(topicId, partition))) continue;
+      if (taken.has(tpKey(topicId, partition))) continue;
       let best: AssignmentMemberSpec | null = null;
       let bestCount = Infinity;
       for (const m of members) {

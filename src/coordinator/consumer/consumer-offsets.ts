@@ -9,6 +9,7 @@
 //
 // Also here: DeleteGroups, OffsetDelete, offsets expiry and topic deletion for consumer groups.
 import { ErrorCode } from '../../../protocol/errors.js';
+import { tpKey } from '../../cluster/topic-partition.js';
 import type { CommittedOffset } from '../group/classic-group.js';
 import { offsetWriteError, tombstoneTopicOffsets, writeOffsetCommits, type FetchedOffsets, type FetchedPartition, type OffsetCommitParams, type OffsetDeleteOutcome, type TopicErrors } from '../group/offset-ops.js';
 import type { CoordinatorRecord } from '../runtime/record-log.js';
@@ -17,7 +18,6 @@ import type { ConsumerCore } from './consumer-core.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import { toLogRecord, type ConsumerGroupRecord } from './consumer-records.js';
 
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 function allFailed(p: OffsetCommitParams, errorCode: number): TopicErrors[] {
   return p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));

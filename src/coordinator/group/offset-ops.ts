@@ -2,6 +2,7 @@
 // __consumer_offsets partition and applied to memory once written, so an OffsetCommit response
 // (sent after the write) is always followed by OffsetFetch answers that include it.
 import { ErrorCode } from '../../../protocol/errors.js';
+import { tpKey } from '../../cluster/topic-partition.js';
 import { ClassicGroup, CONSUMER_PROTOCOL_TYPE, type CommittedOffset } from './classic-group.js';
 import type { CoordinatorCore, CoordinatorLogger } from './coordinator-core.js';
 import { offsetCommitWriteError } from '../runtime/write-errors.js';
@@ -47,7 +48,6 @@ export interface FetchedOffsets {
   topics: { name: string; partitions: FetchedPartition[] }[];
 }
 
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Kafka's offset-commit flavour of appendGroupMetadataErrorToResponseError. */
 /** Storage outcomes of offset writes as OffsetCommit errors (the runtime's one mapping). */

@@ -4,6 +4,7 @@
 // member gets a fresh session timeout: members that reconnect keep consuming without a
 // rebalance, the others expire and trigger one.
 import { ClassicGroup, type CommittedOffset } from './classic-group.js';
+import { tpKey } from '../../cluster/topic-partition.js';
 import type { CoordinatorCore } from './coordinator-core.js';
 import { GroupMember } from './group-member.js';
 import { decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsRecordKey, type GroupMetadataValue } from '../common/offsets-records.js';
@@ -28,7 +29,7 @@ export async function loadPartition(core: CoordinatorCore, partition: number): P
       } else {
         let g = loaded.offsets.get(key.group);
         if (!g) loaded.offsets.set(key.group, (g = new Map()));
-        g.set(`${key.topic}\u0000${key.partition}`, { topic: key.topic, partition: key.partition, value: rec.value === null ? null : decodeOffsetCommitValue(rec.value) });
+        g.set(tpKey(key.topic, key.partition), { topic: key.topic, partition: key.partition, value: rec.value === null ? null : decodeOffsetCommitValue(rec.value) });
       }
     } catch {
       skipped++;

@@ -59,7 +59,8 @@ export function readTxnConfig(get: (key: string) => unknown): TxnCoordinatorConf
       continue;
     }
     if (v === undefined || v === null) continue;
-    (cfg as unknown as Record<string, unknown>)[field] = v;
+    // The broker config validated the key's type; the field takes that key's value as is.
+    Object.assign(cfg, { [field]: v });
   }
   return cfg;
 }

@@ -15,12 +15,11 @@
 // request flows and txn-offsets.ts for TxnOffsetCommit.
 import path from 'node:path';
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import type { ConfigGetter } from '../common/config-getter.js';
 import { TXN_STATE_TOPIC, txnStateTopicSpec } from '../common/internal-topics.js';
 import type { CoordinatorRuntime, CoordinatorShard } from '../runtime/coordinator-runtime.js';
 import { ProducerIdManager, PRODUCER_IDS_FILE } from './producer-ids.js';
-import { runProducerMaintenance } from './producer-maintenance.js';
+import type { ProducerStateUpkeep } from '../../cluster/partition-api.js';
 import { readTxnConfig } from './txn-config.js';
 import type { CoordinatorRecordLog } from '../runtime/record-log.js';
 import { TxnCore, type TxnCoreOptions } from './txn-core.js';
@@ -50,8 +49,8 @@ export interface ListedTransaction {
 }
 
 export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onOffsetsMarker'> {
-  /** Every local partition log (producer-id expiration and index pruning). */
-  logs?: () => Iterable<PartitionLog>;
+  /** The partition layer's producer-state upkeep (producer-id expiration and index pruning). */
+  producerUpkeep?: ProducerStateUpkeep;
   /** The group coordinator, when the broker runs one (TxnOffsetCommit). */
   groups?: GroupCoordinatorLookup;
 }
@@ -78,10 +77,8 @@ export class TransactionCoordinator implements CoordinatorShard {
     const cfg = this.core.config;
     this.every(cfg.abortTimedOutIntervalMs, () => abortTimedOutTransactions(this.core));
     this.every(cfg.removeExpiredIntervalMs, () => removeExpiredTransactionalIds(this.core));
-    if (this.opts.logs) {
-      const logs = this.opts.logs;
-      this.every(cfg.producerIdExpirationCheckIntervalMs, () => runProducerMaintenance(logs(), this.core.now(), cfg.producerIdExpirationMs));
-    }
+    const upkeep = this.opts.producerUpkeep;
+    if (upkeep) this.every(cfg.producerIdExpirationCheckIntervalMs, () => upkeep.expireProducers(this.core.now(), cfg.producerIdExpirationMs));
     this.core.logger.info('transaction coordinator started', { transactionalIds: loaded });
   }
 
@@ -278,8 +275,8 @@ export interface TxnCoordinatorDeps {
   logDir: string;
   /** __consumer_offsets partition count (AddOffsetsToTxn, before the group coordinator answers). */
   offsetsPartitions(): number;
-  /** Every local partition log (producer-id expiration and index pruning). */
-  logs(): Iterable<PartitionLog>;
+  /** The partition layer's producer-state upkeep (producer-id expiration and index pruning). */
+  producerUpkeep: ProducerStateUpkeep;
   /** The group coordinator (TxnOffsetCommit), through the narrow interface it implements. */
   groups: GroupCoordinatorLookup;
   logger: TxnCoreOptions['logger'];
@@ -299,7 +296,7 @@ export async function createTransactionCoordinator(runtime: CoordinatorRuntime, 
     openLog: (create) => runtime.open(txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
     partitions: runtime.access,
     offsetsPartitions: deps.offsetsPartitions,
-    logs: deps.logs,
+    producerUpkeep: deps.producerUpkeep,
     groups: deps.groups,
     logger: deps.logger,
   });

@@ -8,6 +8,7 @@
 //   pending: producerId → groupId → "topic\0partition" → offset
 import { ErrorCode } from '../../../protocol/errors.js';
 import { buildRecordBatch } from '../../../protocol/records/batch-builder.js';
+import { tpKey } from '../../cluster/topic-partition.js';
 import type { CommittedOffset } from '../common/committed-offset.js';
 import type { PendingTxnOffsets, TxnOffsetsGroups } from '../common/group-txn-links.js';
 import { OFFSETS_TOPIC } from '../common/internal-topics.js';
@@ -49,7 +50,6 @@ interface PendingOffset {
   value: CommittedOffset;
 }
 
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Coordinator and storage outcomes as TxnOffsetCommit error codes (retriable ones stay retriable). */
 function commitError(code: number): number {

@@ -2,7 +2,8 @@
 // producers idle longer than producer.id.expiration.ms and without an open transaction are
 // forgotten, aborted-index entries below the log start and producer snapshots below the local
 // log start are dropped.
-import type { PartitionLog } from '../../../storage/log/partition-log.js';
+// Owned by the partition layer (PartitionManager.expireProducers): no coordinator touches a log.
+import type { PartitionLog } from '../../storage/log/partition-log.js';
 
 export function runProducerMaintenance(logs: Iterable<PartitionLog>, now: number, expirationMs: number): number {
   let expired = 0;

@@ -1,11 +1,11 @@
 // producer.id.expiration.ms: idle producers are forgotten by the periodic maintenance pass, except
 // those with an open transaction (their transaction still bounds the LSO).
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runProducerMaintenance } from '../../../src/coordinator/txn/producer-maintenance.js';
-import { appendClientRecords } from '../../../storage/log/producer-state/append-with-state.js';
-import type { PartitionLog } from '../../../storage/log/partition-log.js';
-import { openLog, tempDir } from '../../storage/helpers/temp-log.js';
-import { producerBatch } from '../../storage/producer-state/helpers.js';
+import { runProducerMaintenance } from '../../src/cluster/producer-maintenance.js';
+import { appendClientRecords } from '../../storage/log/producer-state/append-with-state.js';
+import type { PartitionLog } from '../../storage/log/partition-log.js';
+import { openLog, tempDir } from '../storage/helpers/temp-log.js';
+import { producerBatch } from '../storage/producer-state/helpers.js';
 
 let tmp: { path: string; cleanup: () => Promise<void> };
 let log: PartitionLog;

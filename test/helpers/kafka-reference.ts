@@ -60,7 +60,7 @@ process.once('exit', () => {
 });
 
 /** Folder of the resolved jars ('broker' or 'clients'); resolves with Maven on first use. */
-export function resolveKafkaJars(kind: 'broker' | 'clients' | 'streams'): string {
+export function resolveKafkaJars(kind: 'broker' | 'clients' | 'streams' | 'share'): string {
   const r = spawnSync('bash', [RESOLVE, kind], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`test/reference/resolve.sh ${kind} failed (exit ${r.status}):\n${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!;

@@ -5,7 +5,13 @@ import { shareAcknowledgeHandler } from './share-acknowledge.js';
 import { shareFetchHandler } from './share-fetch.js';
 import { shareGroupDescribeHandler } from './share-group-describe.js';
 import { shareGroupHeartbeatHandler } from './share-group-heartbeat.js';
+import { alterShareGroupOffsetsHandler, deleteShareGroupOffsetsHandler, describeShareGroupOffsetsHandler } from './share-group-offsets.js';
 
 export function shareHandlers(share: ShareService): ApiHandler[] {
-  return [shareGroupHeartbeatHandler(share), shareGroupDescribeHandler(share), shareFetchHandler(share), shareAcknowledgeHandler(share)];
+  return [
+    shareGroupHeartbeatHandler(share), shareGroupDescribeHandler(share), shareFetchHandler(share), shareAcknowledgeHandler(share),
+    describeShareGroupOffsetsHandler(share),
+    alterShareGroupOffsetsHandler(share),
+    deleteShareGroupOffsetsHandler(share),
+  ];
 }

@@ -168,6 +168,17 @@ export class ShareGroupCoordinator {
     return ErrorCode.NONE;
   }
 
+  /** AlterShareGroupOffsets: an unknown id becomes an empty share group (as in Kafka); NON_EMPTY_GROUP with members. */
+  ensureEmptyOrNew(groupId: string): number {
+    const g = this.groups.get(groupId);
+    if (!g) {
+      if (this.deps.otherGroupExists(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+      this.groups.set(groupId, { groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '' });
+      return ErrorCode.NONE;
+    }
+    return g.members.size === 0 ? ErrorCode.NONE : ErrorCode.NON_EMPTY_GROUP;
+  }
+
   isMember(groupId: string, memberId: string): boolean {
     return this.groups.get(groupId)?.members.has(memberId) ?? false;
   }

@@ -102,6 +102,13 @@ export class SharePartition {
     return this.endOffset - this.startOffset;
   }
 
+  /** In-flight records already done (acknowledged or archived) above the SPSO: not part of the lag. */
+  get completedInFlight(): number {
+    let n = 0;
+    for (const r of this.inFlight.values()) if (r.state === RecordState.ACKNOWLEDGED || r.state === RecordState.ARCHIVED) n++;
+    return n;
+  }
+
   /** Room for new records before the in-flight limit. */
   get room(): number {
     return Math.max(0, this.limits.maxInFlight() - this.inFlightCount);

@@ -5,6 +5,7 @@ import type { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
 import type { CoordinatorLogger } from '../group/coordinator-core.js';
 import type { ConfigGetter } from '../common/config-getter.js';
 import { readShareGroupConfig, type ShareGroupConfig } from './share-config.js';
+import { ShareAdmin } from './share-admin.js';
 import { ShareGroupCoordinator, type ShareTopicsView } from './share-group-coordinator.js';
 import { SharePartitionManager, type ShareReadDeps } from './share-partition-manager.js';
 import { ShareStateStore } from './share-state-store.js';
@@ -25,6 +26,7 @@ export class ShareService {
   readonly groups: ShareGroupCoordinator;
   readonly partitions: SharePartitionManager;
   readonly store: ShareStateStore | null;
+  readonly admin: ShareAdmin;
   private cfg: ShareGroupConfig;
 
   private constructor(deps: ShareServiceDeps, store: ShareStateStore | null) {
@@ -47,6 +49,10 @@ export class ShareService {
       otherGroupExists: deps.otherGroupExists,
       onMemberRemoved: (g, m) => this.partitions.memberRemoved(g, m),
     });
+    this.admin = new ShareAdmin({ groups: this.groups, partitions: this.partitions, store, topics: deps.topics, offsets: deps.offsets });
+    // Membership is not persisted: groups with persisted share-partition state come back empty
+    // (so the admin APIs and ListGroups see them until their members re-join).
+    for (const id of store?.groupIds() ?? []) this.groups.ensureEmptyOrNew(id);
   }
 
   static async start(deps: ShareServiceDeps): Promise<ShareService> {

@@ -55,6 +55,27 @@ export class ShareStateStore implements CoordinatorShard {
     return this.saved.get(shareCoordinatorKey(groupId, topicId, partition));
   }
 
+  /** Groups with persisted state ("groupId:topicId:partition" keys; topic ids have no ':'). */
+  groupIds(): string[] {
+    const ids = new Set<string>();
+    for (const k of this.saved.keys()) ids.add(k.slice(0, k.lastIndexOf(':', k.lastIndexOf(':') - 1)));
+    return [...ids];
+  }
+
+  /** (topicId, partition) of every share partition of `groupId` with persisted state. */
+  partitionsOf(groupId: string): { topicId: string; partition: number }[] {
+    const out: { topicId: string; partition: number }[] = [];
+    const prefix = `${groupId}:`;
+    for (const k of this.saved.keys()) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      const i = rest.lastIndexOf(':');
+      if (i < 0 || rest.slice(0, i).includes(':')) continue; // a longer group id sharing the prefix
+      out.push({ topicId: rest.slice(0, i), partition: Number(rest.slice(i + 1)) });
+    }
+    return out;
+  }
+
   /** A share partition changed: its snapshot is written on the next tick (several changes, one record). */
   changed(groupId: string, topicId: string, partition: number, sp: SharePartition | null): void {
     this.dirty.set(shareCoordinatorKey(groupId, topicId, partition), { groupId, topicId, partition, sp });

@@ -5,6 +5,7 @@ import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../
 import type { Logger } from '../../logging/logger.js';
 import type { ConfigGetter } from '../common/config-getter.js';
 import type { TopicsView } from '../consumer/consumer-core.js';
+import type { ShareGroupHooks } from '../group/group-coordinator.js';
 import type { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
 import { ShareService } from './share-service.js';
 
@@ -15,7 +16,7 @@ export interface ShareWiringSource {
   readonly topics: TopicsView;
   readonly logger: Logger;
   readonly waiters: { watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void } };
-  readonly groupCoordinator: { group(groupId: string): object | undefined };
+  readonly groupCoordinator: { group(groupId: string): object | undefined; shareGroups: ShareGroupHooks | null };
   readonly consumerGroupCoordinator: { owns(groupId: string): boolean } | null;
 }
 
@@ -24,7 +25,7 @@ export type ReadSource = (fetches: PartitionFetch[], opts: FetchReadOptions) => 
 
 export async function startShareService(b: ShareWiringSource, config: ConfigGetter, readSource: ReadSource): Promise<ShareService> {
   const runtime = b.coordinatorRuntime;
-  return ShareService.start({
+  const service = await ShareService.start({
     config,
     topics: b.topics,
     otherGroupExists: (id) => b.groupCoordinator.group(id) !== undefined || (b.consumerGroupCoordinator?.owns(id) ?? false),
@@ -34,4 +35,11 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     runtime,
     logger: b.logger.child({ component: 'share-coordinator' }),
   });
+  // ListGroups / DeleteGroups / the classic APIs see share groups through the group coordinator.
+  b.groupCoordinator.shareGroups = {
+    owns: (id) => service.groups.owns(id),
+    list: () => service.groups.list(),
+    deleteGroup: (id) => service.admin.deleteGroup(id),
+  };
+  return service;
 }

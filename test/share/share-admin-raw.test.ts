@@ -89,6 +89,8 @@ describe('share-group admin APIs', () => {
     expect(classicOnly.groups.map((g: { groupId: string }) => g.groupId)).not.toContain('gl');
     const joinGroup = await client.send(11, 9, { groupId: 'gl', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null });
     expect(joinGroup.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const cgh = await client.send(68, 1, { groupId: 'gl', memberId: 'c1', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000, subscribedTopicNames: ['sa'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] });
+    expect(cgh.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect((await client.send(42, 2, { groupsNames: ['gl'] })).results[0].errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
     await client.send(76, 1, { groupId: 'gl', memberId: 'm1', memberEpoch: -1, rackId: null, subscribedTopicNames: null });
     expect((await client.send(42, 2, { groupsNames: ['gl'] })).results[0].errorCode).toBe(0);

@@ -71,6 +71,8 @@ const EMPTY = Buffer.alloc(0);
 export class SharePartitionManager {
   private readonly partitions = new Map<string, SharePartition>();
   readonly sessions = new ShareSessions(() => MAX_SHARE_SESSIONS);
+  /** Bytes per record last seen per topic: sizes the log reads to the record budget. */
+  private readonly bytesPerRecord = new Map<string, number>();
   /** Fetches parked until records come back (release, lock expiry). */
   private readonly releaseWaiters = new Set<() => void>();
 
@@ -269,9 +271,18 @@ export class SharePartitionManager {
       }
       // New records past the SPEO, bounded by the in-flight window.
       if (taken < budgetRecords && sp.room > 0 && offsets && sp.endOffset < offsets.highWatermark) {
-        const res = await this.read(topic.name, w.topicId, w.partition, sp.endOffset, budgetBytes);
+        // Read about what the record budget will take (bytes per record learnt from earlier
+        // reads), not the whole byte budget: a fetch capped at 500 records must not read 50 MiB.
+        const wantRecords = Math.min(budgetRecords - taken, sp.room);
+        const perRecord = this.bytesPerRecord.get(w.topicId) ?? 1024;
+        const readBytes = Math.min(budgetBytes, Math.max(16384, Math.ceil(wantRecords * perRecord * 1.1)));
+        const res = await this.read(topic.name, w.topicId, w.partition, sp.endOffset, readBytes);
         if (res.errorCode === ErrorCode.NONE && res.records.length > 0) {
           const spans = batchSpans(res.records);
+          if (spans.length > 0) {
+            const n = spans[spans.length - 1]!.span.lastOffset - spans[0]!.span.baseOffset + 1;
+            this.bytesPerRecord.set(w.topicId, Math.max(16, spans[spans.length - 1]!.end / n));
+          }
           const fresh = sp.acquireNew(p.memberId, spans.map((s) => s.span), budgetRecords - taken);
           for (const r of fresh) {
             ranges.push(r);

@@ -12,13 +12,13 @@ export function shareAcknowledgeHandler(share: ShareService) {
     errorResponse(_req, errorCode): ShareAcknowledgeResponse {
       return { throttleTimeMs: 0, errorCode, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
     },
-    handle(ctx, req): ShareAcknowledgeResponse {
+    async handle(ctx, req): Promise<ShareAcknowledgeResponse> {
       const renewAllowed = ctx.header.apiVersion >= 2 && req.isRenewAck;
       const hasRenew = req.topics.some((t) => t.partitions.some((p) => p.acknowledgementBatches.some((b) => b.acknowledgeTypes.includes(4))));
       if (hasRenew && !renewAllowed) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Renew acknowledgements need IsRenewAck.', acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
       }
-      const r = share.partitions.acknowledge({ groupId: req.groupId ?? '', memberId: req.memberId ?? '', shareSessionEpoch: req.shareSessionEpoch, topics: req.topics });
+      const r = await share.partitions.acknowledge({ groupId: req.groupId ?? '', memberId: req.memberId ?? '', shareSessionEpoch: req.shareSessionEpoch, topics: req.topics });
       return {
         throttleTimeMs: 0,
         errorCode: r.errorCode,

@@ -24,6 +24,8 @@ export interface ShareReadDeps {
   loadState?: (groupId: string, topicId: string, partition: number) => { startOffset: number; stateBatches: StateBatch[] } | undefined;
   /** Called after a share partition's state changed (persist it). */
   stateChanged?: (groupId: string, topicId: string, partition: number, sp: SharePartition) => void;
+  /** Resolves once every state change so far is written: acknowledgements are answered after it, as in Kafka. */
+  persisted?: () => Promise<void>;
 }
 
 export interface AckBatch {
@@ -151,6 +153,7 @@ export class SharePartitionManager {
         if (part.acknowledgementBatches.length > 0) ackErrors.set(`${t.topicId}:${part.partitionIndex}`, this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches));
       }
     }
+    if (ackErrors.size > 0) await this.deps.persisted?.();
     if (final) {
       this.closeSession(p.groupId, p.memberId);
       return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses: this.ackOnlyResponses(p, ackErrors) };
@@ -186,7 +189,7 @@ export class SharePartitionManager {
     }
   }
 
-  acknowledge(p: { groupId: string; memberId: string; shareSessionEpoch: number; topics: { topicId: string; partitions: { partitionIndex: number; acknowledgementBatches: AckBatch[] }[] }[] }): ShareAckOutcome {
+  async acknowledge(p: { groupId: string; memberId: string; shareSessionEpoch: number; topics: { topicId: string; partitions: { partitionIndex: number; acknowledgementBatches: AckBatch[] }[] }[] }): Promise<ShareAckOutcome> {
     const lockMs = this.deps.config().recordLockDurationMs;
     const fail = (errorCode: number, errorMessage: string): ShareAckOutcome => ({ errorCode, errorMessage, acquisitionLockTimeoutMs: lockMs, responses: [] });
     if (!p.groupId || !p.memberId) return fail(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
@@ -201,6 +204,7 @@ export class SharePartitionManager {
       }),
     }));
     if (p.shareSessionEpoch === FINAL_EPOCH) this.closeSession(p.groupId, p.memberId);
+    await this.deps.persisted?.();
     return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses };
   }
 

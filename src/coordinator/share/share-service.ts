@@ -42,6 +42,7 @@ export class ShareService {
       watch: deps.watch,
       loadState: store ? (g, t, p) => store.get(g, t, p) : undefined,
       stateChanged: store ? (g, t, p, sp) => store.changed(g, t, p, sp) : undefined,
+      persisted: store ? () => store.flush() : undefined,
     });
     this.groups = new ShareGroupCoordinator({
       config,

@@ -10,6 +10,17 @@ import { defineHandler } from '../network/request-context.js';
 /** Leader id/epoch are only meaningful with NOT_LEADER_OR_FOLLOWER; -1 otherwise, as Kafka. */
 export const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
+const watched = new WeakMap<object, Set<string>>();
+
+function watchConnection(socket: { once(event: 'close', fn: () => void): unknown }, share: ShareService, groupId: string, memberId: string): void {
+  let keys = watched.get(socket);
+  if (!keys) watched.set(socket, (keys = new Set()));
+  const key = `${groupId}\u0000${memberId}`;
+  if (keys.has(key)) return;
+  keys.add(key);
+  socket.once('close', () => share.partitions.connectionClosed(groupId, memberId));
+}
+
 export function shareFetchHandler(share: ShareService) {
   return defineHandler(Api.ShareFetch, {
     errorResponse(_req, errorCode): ShareFetchResponse {
@@ -22,6 +33,9 @@ export function shareFetchHandler(share: ShareService) {
       if (hasRenew && !renewAllowed) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Renew acknowledgements need IsRenewAck.', acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
       }
+      // Kafka drops a member's share session when its connection closes, releasing what it holds
+      // (ShareSessionCache's connection-disconnect listener): watch the socket that opened it.
+      if (req.shareSessionEpoch === 0 && req.groupId && req.memberId) watchConnection(ctx.connection.socket, share, req.groupId, req.memberId);
       const r = await share.partitions.fetch({
         groupId: req.groupId ?? '',
         memberId: req.memberId ?? '',

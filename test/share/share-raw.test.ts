@@ -215,6 +215,22 @@ describe('share groups over the raw protocol', () => {
     expect(acquired(await b.fetch(id))).toEqual([{ firstOffset: 0, lastOffset: 1, deliveryCount: 2 }]);
   });
 
+  it('a member whose connection drops releases its records at once', async () => {
+    const id = await topic('sg-drop');
+    await produce('sg-drop', 1);
+    const other = await RawClient.connect(tb.port);
+    const r = await other.send<ShareFetchResponse>(FETCH, 2, { groupId: 'g-drop', memberId: 'gone', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10, topics: [{ topicId: id, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+    expect(acquired(r)).toEqual([{ firstOffset: 0, lastOffset: 0, deliveryCount: 1 }]);
+    other.close();
+    const sp = tb.broker.shareService!.partitions.sharePartition('g-drop', id, 0)!;
+    // Proof of the release first (the 1 s lock would also free it, so it must come sooner).
+    const t0 = Date.now();
+    while (sp.stateOf(0)?.memberId === 'gone') await new Promise((res) => setTimeout(res, 10));
+    expect(Date.now() - t0).toBeLessThan(900);
+    const b = new Member('g-drop', 'b');
+    expect(acquired(await b.fetch(id))).toEqual([{ firstOffset: 0, lastOffset: 0, deliveryCount: 2 }]);
+  });
+
   it('a classic group id is not a share group', async () => {
     await topic('sg-conflict');
     // A classic group with committed offsets (a simple-consumer commit, generation -1).

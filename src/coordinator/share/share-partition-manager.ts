@@ -127,6 +127,11 @@ export class SharePartitionManager {
     this.partitions.delete(k);
   }
 
+  /** The connection that opened the member's share session closed: as a member leaving. */
+  connectionClosed(groupId: string, memberId: string): void {
+    if (this.sessions.get(groupId, memberId)) this.closeSession(groupId, memberId);
+  }
+
   /** A member left the group: its records go back, its session ends. */
   memberRemoved(groupId: string, memberId: string): void {
     this.sessions.close(groupId, memberId);

@@ -2,7 +2,8 @@
 // test/compat/java-share/ShareSession.java) against an in-process broker: several members share
 // a topic and together receive every record once; a released record is redelivered to another
 // member; a member that crashed (JVM halted) loses its records to the next member; the
-// delivery-count limit archives a poison record (lock expiry is covered by share-raw.test.ts); the share-partition start offset survives a broker restart.
+// delivery-count limit archives a poison record (lock expiry is covered by share-raw.test.ts);
+// the share-partition start offset survives a broker restart.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';

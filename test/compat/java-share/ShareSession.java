@@ -1,6 +1,8 @@
 // One KafkaShareConsumer (KIP-932) member in explicit acknowledgement mode. Prints every delivery
 // it saw (partition, offset, value, delivery count) as a transcript.
-// Usage: ShareSession <bootstrap> <group> <topic> <mode> <stopAfter> <timeoutMs>
+// Usage: ShareSession <bootstrap> <group> <topic> <mode> <stopAfter> <timeoutMs> [set-earliest]
+//   set-earliest: first set the group config share.auto.offset.reset=earliest with the Admin
+//   client (Apache Kafka; Tributary takes it from group.share.auto.offset.reset)
 //   accept   accept every record; stop once <stopAfter> deliveries were seen in all (or timeout)
 //   release  release records on their first delivery, accept the redeliveries
 //   poison   release every record every time (the delivery-count limit must archive them)
@@ -8,6 +10,11 @@
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,6 +38,15 @@ public final class ShareSession {
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put("share.acknowledgement.mode", "explicit");
+    if (args.length > 6 && args[6].equals("set-earliest")) {
+      Properties ap = new Properties();
+      ap.put("bootstrap.servers", bootstrap);
+      try (Admin admin = Admin.create(ap)) {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.GROUP, group);
+        AlterConfigOp op = new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);
+        admin.incrementalAlterConfigs(Map.of(r, List.of(op))).all().get();
+      }
+    }
     List<Object> deliveries = new ArrayList<>();
     long deadline = System.currentTimeMillis() + timeoutMs;
     try (KafkaShareConsumer<String, String> c = new KafkaShareConsumer<>(p)) {

@@ -44,7 +44,8 @@ export function shareFetchHandler(share: ShareService) {
         maxWaitMs: req.isRenewAck ? 0 : req.maxWaitMs,
         minBytes: req.minBytes,
         maxBytes: req.maxBytes,
-        maxRecords: req.isRenewAck ? 0 : req.maxRecords,
+        maxRecords: req.maxRecords,
+        acquire: !req.isRenewAck,
         topics: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions })),
         forgotten: req.forgottenTopicsData,
       });

@@ -203,6 +203,22 @@ describe('share groups over the raw protocol', () => {
     expect(acquired(await a.fetch(id))).toEqual([]);
   });
 
+  it('renew (v2, IsRenewAck) extends the acquisition lock', async () => {
+    const id = await topic('sg-renew');
+    await produce('sg-renew', 1);
+    const a = new Member('g-renew', 'a');
+    await a.join(['sg-renew']);
+    const t0 = Date.now();
+    expect(acquired(await a.fetch(id))).toEqual([{ firstOffset: 0, lastOffset: 0, deliveryCount: 1 }]);
+    await new Promise((res) => setTimeout(res, 600));
+    const renew = await a.fetch(id, { isRenewAck: true }, [{ firstOffset: 0, lastOffset: 0, acknowledgeTypes: [4] }]);
+    expect(renew.errorCode).toBe(0);
+    expect(acquired(renew)).toEqual([]);
+    // Past the first lock's 1 s: still a's to accept.
+    await new Promise((res) => setTimeout(res, Math.max(0, t0 + 1300 - Date.now())));
+    expect((await a.ack(id, 0, 0, ACCEPT)).responses[0]!.partitions[0]!.errorCode).toBe(0);
+  });
+
   it('a member leaving releases what it holds', async () => {
     const id = await topic('sg-leave');
     await produce('sg-leave', 2);

@@ -47,6 +47,8 @@ export interface ShareFetchParams {
   minBytes: number;
   maxBytes: number;
   maxRecords: number;
+  /** False for a renew-only request (v2 IsRenewAck): acknowledge, acquire nothing. */
+  acquire?: boolean;
   topics: { topicId: string; partitions: SharePartitionRequest[] }[];
   forgotten: { topicId: string; partitions: number[] }[];
 }
@@ -159,8 +161,8 @@ export class SharePartitionManager {
       }
     }
     if (ackErrors.size > 0) await this.deps.persisted?.();
-    if (final) {
-      this.closeSession(p.groupId, p.memberId);
+    if (final || p.acquire === false) {
+      if (final) this.closeSession(p.groupId, p.memberId);
       return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses: this.ackOnlyResponses(p, ackErrors) };
     }
     for (const f of p.forgotten) for (const idx of f.partitions) session.partitions.delete(`${f.topicId}:${idx}`);

@@ -32,6 +32,7 @@ import { TierManager } from './tier/tier-manager.js';
 import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
+import { startShareService, type ShareService } from './coordinator/share/share-wiring.js';
 import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
@@ -77,6 +78,8 @@ export class Broker {
   groupCoordinator!: GroupCoordinator;
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); null when group.coordinator.rebalance.protocols leaves "consumer" out. */
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
+  /** Share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ...); set by start(). */
+  shareService: ShareService | null = null;
   private bound: BoundListener[] = [];
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
@@ -272,6 +275,8 @@ export class Broker {
     await this.groupCoordinator.startup();
     await this.consumerGroupCoordinator?.startup();
     await this.txnCoordinator.startup();
+    // Share groups (KIP-932), after the group coordinators: they share the group-id namespace.
+    this.shareService = await startShareService(this, coordinatorConfig, (fetches, opts) => readPartitions(this, fetches, opts));
     // After the coordinators, before listeners: clients must find the definitions topic compacted.
     if (this.config.get('tributary.aggregations.enable')) {
       // The stage runs on the coordinator runtime (owner of the definitions topic), with narrow deps.
@@ -295,6 +300,7 @@ export class Broker {
     await quietly(this.server?.close(0));
     await quietly(this.aggregations?.stop());
     await quietly(this.txnCoordinator?.shutdown());
+    await quietly(this.shareService?.shutdown());
     await quietly(this.consumerGroupCoordinator?.shutdown());
     await quietly(this.groupCoordinator?.shutdown());
     await quietly(this.tier.stop());
@@ -394,6 +400,7 @@ export class Broker {
     await this.aggregations?.stop();
     // Release parked JoinGroups first so in-flight requests can finish within the grace period.
     await this.txnCoordinator?.shutdown();
+    await this.shareService?.shutdown();
     await this.consumerGroupCoordinator?.shutdown();
     await this.groupCoordinator?.shutdown();
     await this.server?.close();

@@ -24,6 +24,8 @@ import { groupHandlers, type GroupHandlerDeps } from './group-handlers.js';
 import type { AclDeps, EndpointDirectory, NodeIdentity, PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handler-deps.js';
 import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
 import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
+import type { ShareService } from '../coordinator/share/share-service.js';
+import { shareHandlers } from './share-handlers.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { listOffsetsHandler } from './list-offsets.js';
@@ -110,6 +112,8 @@ export type HandlerDeps = DataPathDeps &
     /** KIP-848 consumer groups; null unless group.coordinator.rebalance.protocols has "consumer". */
     readonly consumerGroupCoordinator: ConsumerGroupCoordinator | null;
     readonly scramCredentials: ScramCredentialStore;
+    /** Share groups (KIP-932); null until started. */
+    readonly shareService: ShareService | null;
   };
 
 export function buildHandlers(deps: HandlerDeps): HandlerLookup {
@@ -132,6 +136,8 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
     add(consumerGroupHeartbeatHandler(deps.consumerGroupCoordinator));
     add(consumerGroupDescribeHandler(deps.consumerGroupCoordinator));
   }
+  // Share groups (KIP-932): ShareGroupHeartbeat/Describe, ShareFetch, ShareAcknowledge, share admin APIs.
+  if (deps.shareService) for (const h of shareHandlers(deps.shareService)) add(h);
   // Admin surface: configs, records, log dirs, leader epochs, leadership and reassignment.
   add(alterConfigsHandler(deps));
   add(incrementalAlterConfigsHandler(deps));

@@ -18,6 +18,8 @@ const ADVERTISED: [number, number, number][] = [
   [31, 1, 3], [32, 0, 4], [33, 0, 2], [35, 0, 4], [36, 0, 2], [37, 0, 3], [42, 0, 3], [43, 0, 2], [44, 0, 1],
   [45, 0, 1], [46, 0, 0], [47, 0, 0], [48, 0, 1], [49, 0, 1], [50, 0, 0], [51, 0, 0], [60, 0, 2], [61, 0, 0], [65, 0, 0], [66, 0, 2],
   [68, 0, 1], [69, 0, 1], [75, 0, 0],
+  // Share groups (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, Describe/Alter/DeleteShareGroupOffsets.
+  [76, 1, 1], [77, 1, 1], [78, 1, 2], [79, 1, 2], [90, 0, 1], [91, 0, 0], [92, 0, 0],
 ];
 
 const descriptors = new Map<number, ApiDescriptor>(Object.values(Api).map((d) => [d.apiKey, d]));

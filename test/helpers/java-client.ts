@@ -22,24 +22,32 @@ export function javaClasspath(): string {
   return compiledClasspath('clients', JAVA_DIR);
 }
 
+export const SHARE_DIR = path.join(REPO_ROOT, 'test/compat/java-share');
+
+/** The share-group sessions in test/compat/java-share/ (kafka-clients 4.4, KafkaShareConsumer), with ../java/Transcript.java. */
+export function shareClasspath(): string {
+  return compiledClasspath('share', SHARE_DIR, [path.join(JAVA_DIR, 'Transcript.java')]);
+}
+
 /** The same for the Kafka Streams application in test/compat/streams/ (kafka-streams jars). */
 export function streamsClasspath(): string {
   return compiledClasspath('streams', STREAMS_DIR);
 }
 
-function compiledClasspath(kind: 'clients' | 'streams', dir: string): string {
+function compiledClasspath(kind: 'clients' | 'streams' | 'share', dir: string, extra: string[] = []): string {
   const known = classpaths.get(kind);
   if (known) return known;
   const jars = resolveKafkaJars(kind);
   const sources = fs.readdirSync(dir).filter((f) => f.endsWith('.java')).sort();
   const h = createHash('sha256').update(jars);
   for (const f of sources) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  for (const f of extra) h.update(f).update(fs.readFileSync(f));
   const cache = process.env.TRIBUTARY_CACHE_DIR ?? path.join(os.homedir(), '.cache/tributary');
   const classes = path.join(cache, 'java-classes', h.digest('hex').slice(0, 16));
   if (!fs.existsSync(path.join(classes, '.complete'))) {
     fs.mkdirSync(path.dirname(classes), { recursive: true });
     const tmp = fs.mkdtempSync(`${classes}.tmp-`);
-    const r = spawnSync('javac', ['-nowarn', '-encoding', 'UTF-8', '-d', tmp, '-cp', `${jars}/*`, ...sources.map((f) => path.join(dir, f))], {
+    const r = spawnSync('javac', ['-nowarn', '-encoding', 'UTF-8', '-d', tmp, '-cp', `${jars}/*`, ...sources.map((f) => path.join(dir, f)), ...extra], {
       encoding: 'utf8',
       timeout: 300_000,
     });
@@ -66,8 +74,7 @@ export interface Step {
 }
 
 /** Runs `java <main> <args>` and parses its transcript. */
-export async function runJava(main: string, args: string[], timeoutMs = 90_000): Promise<Step[]> {
-  const cp = javaClasspath();
+export async function runJava(main: string, args: string[], timeoutMs = 90_000, cp = javaClasspath()): Promise<Step[]> {
   const r = await run(
     'java',
     ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', cp, main, ...args],

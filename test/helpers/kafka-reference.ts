@@ -27,6 +27,8 @@ export interface KafkaReferenceOptions {
    * goal), for benchmarks that compare against Kafka as shipped; heapMb then defaults to 1024.
    */
   jvm?: 'lean' | 'stock';
+  /** Feature levels set at format time (`kafka-storage format --feature name=level`), e.g. share.version=1. */
+  features?: Record<string, number>;
 }
 
 export interface KafkaReferenceNode {
@@ -60,7 +62,7 @@ process.once('exit', () => {
 });
 
 /** Folder of the resolved jars ('broker' or 'clients'); resolves with Maven on first use. */
-export function resolveKafkaJars(kind: 'broker' | 'clients' | 'streams'): string {
+export function resolveKafkaJars(kind: 'broker' | 'clients' | 'streams' | 'share'): string {
   const r = spawnSync('bash', [RESOLVE, kind], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`test/reference/resolve.sh ${kind} failed (exit ${r.status}):\n${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!;
@@ -164,8 +166,9 @@ function serverProperties(o: {
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 }
 
-function runFormat(jars: string, dir: string, config: string, id: string): void {
-  const r = spawnSync('java', [...jvmArgs(jars, dir, 256), 'kafka.tools.StorageTool', 'format', `--cluster-id=${id}`, '--config', config], {
+function runFormat(jars: string, dir: string, config: string, id: string, features: Record<string, number> = {}): void {
+  const featureArgs = Object.entries(features).flatMap(([k, v]) => ['--feature', `${k}=${v}`]);
+  const r = spawnSync('java', [...jvmArgs(jars, dir, 256), 'kafka.tools.StorageTool', 'format', `--cluster-id=${id}`, '--config', config, ...featureArgs], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -213,7 +216,7 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
     configs.push(config);
   }
   // Formatting is one short JVM per node; run them one after another to spare the two cores.
-  for (const c of configs) runFormat(jars, dir, c, id);
+  for (const c of configs) runFormat(jars, dir, c, id, opts.features);
 
   let output = '';
   const append = (s: string) => {

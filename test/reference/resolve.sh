@@ -6,6 +6,7 @@
 #   test/reference/resolve.sh clients   # kafka-clients + slf4j-simple (test/compat/java/pom.xml)
 #   test/reference/resolve.sh tools     # kafka-tools: Kafka's perf-test classes (bench/vs-kafka/pom.xml)
 #   test/reference/resolve.sh streams   # kafka-streams + slf4j-simple (test/compat/streams/pom.xml)
+#   test/reference/resolve.sh share     # kafka-clients 4.4 for KafkaShareConsumer (test/compat/java-share/pom.xml)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 case "${1:-}" in
@@ -13,7 +14,8 @@ case "${1:-}" in
   clients) pom=$here/../compat/java/pom.xml ;;
   tools) pom=$here/../../bench/vs-kafka/pom.xml ;;
   streams) pom=$here/../compat/streams/pom.xml ;;
-  *) echo "usage: $0 broker|clients|tools|streams" >&2; exit 2 ;;
+  share) pom=$here/../compat/java-share/pom.xml ;;
+  *) echo "usage: $0 broker|clients|tools|streams|share" >&2; exit 2 ;;
 esac
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$pom" | head -1)
 hash=$(sha256sum "$pom" | cut -c1-12)

@@ -114,6 +114,8 @@ function validate(core: ConsumerCore, p: ConsumerHeartbeatParams): void {
 function groupFor(core: ConsumerCore, groupId: string, create: boolean): { group: ConsumerGroup; fromClassic: boolean } {
   const existing = core.groups.get(groupId);
   if (existing) return { group: existing, fromClassic: false };
+  // A share group (KIP-932) owns the id: Kafka answers GROUP_ID_NOT_FOUND, as for a classic group.
+  if (core.classic.shareGroups?.owns(groupId)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
   const classic = core.classicState(groupId);
   if (classic === 'active' || (classic === 'empty' && !create)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
   if (!create) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`);

@@ -63,6 +63,18 @@ export interface ModernGroupHooks {
   partitionUnloaded(partition: number): void;
 }
 
+/**
+ * Share groups (KIP-932, src/coordinator/share/) in the one group-id namespace: classic APIs on a
+ * share group id answer as Kafka does (JoinGroup INCONSISTENT_GROUP_PROTOCOL, the others
+ * GROUP_ID_NOT_FOUND), and ListGroups / DeleteGroups cover share groups. Set by the share service.
+ */
+export interface ShareGroupHooks {
+  owns(groupId: string): boolean;
+  list(): ListedGroup[];
+  /** DeleteGroups of a share group: NON_EMPTY_GROUP while it has members. */
+  deleteGroup(groupId: string): Promise<number>;
+}
+
 export interface DescribedGroup {
   errorCode: number;
   /** DescribeGroups v6+ (KIP-1043): why a group could not be described. */
@@ -92,6 +104,8 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
   private expiryTimer: NodeJS.Timeout | null = null;
   /** Set by the consumer group coordinator (see ModernGroupHooks). */
   modernGroups: ModernGroupHooks | null = null;
+  /** Set by the share service (see ShareGroupHooks). */
+  shareGroups: ShareGroupHooks | null = null;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.core = new CoordinatorCore(opts.config, opts.log, opts.logger);
@@ -181,22 +195,23 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
   }
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupOutcome> {
+    if (this.shareGroups?.owns(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     if (this.modernGroups && !this.modernGroups.yieldToClassic(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     return joinGroup(this.core, p);
   }
 
   syncGroup(p: SyncGroupParams): Promise<SyncGroupOutcome> {
-    if (this.modernGroups?.owns(p.groupId)) return Promise.resolve(syncError(ErrorCode.GROUP_ID_NOT_FOUND));
+    if (this.modernGroups?.owns(p.groupId) || this.shareGroups?.owns(p.groupId)) return Promise.resolve(syncError(ErrorCode.GROUP_ID_NOT_FOUND));
     return syncGroup(this.core, p);
   }
 
   heartbeat(p: HeartbeatParams): number {
-    if (this.modernGroups?.owns(p.groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (this.modernGroups?.owns(p.groupId) || this.shareGroups?.owns(p.groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
     return heartbeat(this.core, p);
   }
 
   leaveGroup(groupId: string, members: LeaveMember[]): LeaveGroupOutcome {
-    if (this.modernGroups?.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, members: [] };
+    if (this.modernGroups?.owns(groupId) || this.shareGroups?.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, members: [] };
     return leaveGroup(this.core, groupId, members);
   }
 
@@ -239,7 +254,7 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
     const g = this.core.groups.get(groupId);
     if (!g || (apiVersion >= 6 && g.is('Dead'))) {
       if (apiVersion < 6) return { ...none, errorCode: ErrorCode.NONE, groupState: 'Dead' };
-      const errorMessage = this.modernGroups?.owns(groupId) ? `Group ${groupId} is not a classic group.` : `Group ${groupId} not found.`;
+      const errorMessage = this.modernGroups?.owns(groupId) || this.shareGroups?.owns(groupId) ? `Group ${groupId} is not a classic group.` : `Group ${groupId} not found.`;
       return { ...none, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage, groupState: 'Dead' };
     }
     const stable = g.is('Stable');
@@ -273,6 +288,9 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
     const states = new Set(statesFilter.map(norm));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const groups: ListedGroup[] = this.modernGroups?.listGroups(states, types) ?? [];
+    for (const g of this.shareGroups?.list() ?? []) {
+      if ((types.size === 0 || types.has(g.groupType)) && (states.size === 0 || states.has(norm(g.groupState)))) groups.push(g);
+    }
     if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups };
     for (const g of this.core.groups.values()) {
       if (g.is('Dead')) continue;
@@ -295,6 +313,10 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
       const unavailable = this.core.groupError(groupId);
       if (unavailable !== ErrorCode.NONE) {
         pending.push(Promise.resolve({ groupId, errorCode: unavailable }));
+        continue;
+      }
+      if (this.shareGroups?.owns(groupId)) {
+        pending.push(this.shareGroups.deleteGroup(groupId).then((errorCode) => ({ groupId, errorCode })));
         continue;
       }
       if (this.modernGroups?.owns(groupId)) {

@@ -1,0 +1,122 @@
+// The share-group admin APIs (KIP-932): DescribeShareGroupOffsets (SPSO and lag per partition),
+// AlterShareGroupOffsets (move the SPSO of an empty group), DeleteShareGroupOffsets (forget the
+// state of topics of an empty group), and DeleteGroups of a share group.
+import { ErrorCode } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/wire/defaults.js';
+import type { ShareGroupCoordinator, ShareTopicsView } from './share-group-coordinator.js';
+import type { SharePartitionManager } from './share-partition-manager.js';
+import type { ShareStateStore } from './share-state-store.js';
+
+export interface DescribedShareOffsets {
+  errorCode: number;
+  errorMessage: string | null;
+  topics: { topicName: string; topicId: string; partitions: { partitionIndex: number; startOffset: number; leaderEpoch: number; lag: number; errorCode: number; errorMessage: string | null }[] }[];
+}
+
+export interface ShareAdminDeps {
+  groups: ShareGroupCoordinator;
+  partitions: SharePartitionManager;
+  store: ShareStateStore | null;
+  topics: ShareTopicsView;
+  offsets(topic: string, partition: number): { logStartOffset: number; highWatermark: number } | undefined;
+}
+
+export class ShareAdmin {
+  constructor(private readonly d: ShareAdminDeps) {}
+
+  /** Partitions of the group with state, in memory or persisted. */
+  private statePartitions(groupId: string): Map<string, number[]> {
+    const byTopic = new Map<string, Set<number>>();
+    const add = (topicId: string, p: number) => {
+      if (!byTopic.has(topicId)) byTopic.set(topicId, new Set());
+      byTopic.get(topicId)!.add(p);
+    };
+    for (const { topicId, partition } of this.d.partitions.groupPartitions(groupId)) add(topicId, partition);
+    for (const { topicId, partition } of this.d.store?.partitionsOf(groupId) ?? []) add(topicId, partition);
+    return new Map([...byTopic].map(([t, s]) => [t, [...s].sort((a, b) => a - b)]));
+  }
+
+  describeOffsets(groupId: string, topics: { topicName: string; partitions: number[] }[] | null): DescribedShareOffsets {
+    if (!this.d.groups.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, topics: [] };
+    const state = this.statePartitions(groupId);
+    const wanted = topics ?? [...state].flatMap(([topicId, partitions]) => {
+      const t = this.d.topics.getById(topicId);
+      return t ? [{ topicName: t.name, partitions }] : [];
+    });
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      topics: wanted.map((w) => {
+        const t = this.d.topics.get(w.topicName);
+        return {
+          topicName: w.topicName,
+          topicId: t?.id ?? ZERO_UUID,
+          partitions: w.partitions.map((p) => {
+            const none = { partitionIndex: p, startOffset: -1, leaderEpoch: -1, lag: -1, errorCode: ErrorCode.NONE, errorMessage: null };
+            if (!t || p < 0 || p >= t.partitions) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+            // Uninitialized share partitions answer startOffset -1, as in Kafka.
+            if (!state.get(t.id)?.includes(p)) return none;
+            const sp = this.d.partitions.sharePartition(groupId, t.id, p)!;
+            const hw = this.d.offsets(t.name, p)?.highWatermark ?? sp.startOffset;
+            return { ...none, startOffset: sp.startOffset, leaderEpoch: 0, lag: Math.max(0, hw - sp.startOffset - sp.completedInFlight) };
+          }),
+        };
+      }),
+    };
+  }
+
+  alterOffsets(groupId: string, topics: { topicName: string; partitions: { partitionIndex: number; startOffset: number }[] }[]): { errorCode: number; errorMessage: string | null; responses: { topicName: string; topicId: string; partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[] } {
+    const ok = this.d.groups.ensureEmptyOrNew(groupId);
+    if (ok !== ErrorCode.NONE) return { errorCode: ok, errorMessage: ok === ErrorCode.NON_EMPTY_GROUP ? 'The group has active members.' : `Group ${groupId} is not a share group.`, responses: [] };
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      responses: topics.map((tr) => {
+        const t = this.d.topics.get(tr.topicName);
+        return {
+          topicName: tr.topicName,
+          topicId: t?.id ?? ZERO_UUID,
+          partitions: tr.partitions.map((pr) => {
+            if (!t || pr.partitionIndex < 0 || pr.partitionIndex >= t.partitions) return { partitionIndex: pr.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+            if (pr.startOffset < 0) return { partitionIndex: pr.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'StartOffset must be non-negative.' };
+            const sp = this.d.partitions.sharePartition(groupId, t.id, pr.partitionIndex);
+            if (!sp) return { partitionIndex: pr.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+            const offsets = this.d.offsets(t.name, pr.partitionIndex);
+            sp.reset(Math.max(pr.startOffset, offsets?.logStartOffset ?? 0));
+            this.d.store?.changed(groupId, t.id, pr.partitionIndex, sp);
+            return { partitionIndex: pr.partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null };
+          }),
+        };
+      }),
+    };
+  }
+
+  deleteOffsets(groupId: string, topicNames: string[]): { errorCode: number; errorMessage: string | null; responses: { topicName: string; topicId: string; errorCode: number; errorMessage: string | null }[] } {
+    if (!this.d.groups.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, responses: [] };
+    if (!this.d.groups.isEmpty(groupId)) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group has active members.', responses: [] };
+    const state = this.statePartitions(groupId);
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      responses: topicNames.map((name) => {
+        const t = this.d.topics.get(name);
+        if (!t) return { topicName: name, topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+        for (const p of state.get(t.id) ?? []) this.forget(groupId, t.id, p);
+        return { topicName: name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null };
+      }),
+    };
+  }
+
+  async deleteGroup(groupId: string): Promise<number> {
+    const code = this.d.groups.delete(groupId);
+    if (code !== ErrorCode.NONE) return code;
+    for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) this.forget(groupId, topicId, p);
+    await this.d.store?.flush();
+    return ErrorCode.NONE;
+  }
+
+  private forget(groupId: string, topicId: string, partition: number): void {
+    this.d.partitions.drop(groupId, topicId, partition);
+    this.d.store?.changed(groupId, topicId, partition, null);
+  }
+}

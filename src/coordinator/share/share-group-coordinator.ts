@@ -1,0 +1,244 @@
+// Share group membership (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe and the share side of
+// ListGroups / DescribeGroups / DeleteGroups. Share groups have no reconciliation: a partition may
+// be assigned to many members at once, so every member gets its target assignment at once and
+// its epoch jumps to the group epoch (Kafka's GroupMetadataManager.shareGroupHeartbeat).
+//
+// Membership is kept in memory: after a broker restart members re-join (their next heartbeat
+// answers UNKNOWN_MEMBER_ID and the Java client re-joins with epoch 0); what must survive, the
+// share-partition state, is persisted by share-state-store.ts.
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ShareGroupDescribeResponseDescribedGroup } from '../../../protocol/generated/share-group-describe.js';
+import type { ShareGroupHeartbeatResponseAssignment } from '../../../protocol/generated/share-group-heartbeat.js';
+import type { TopicInfo } from '../consumer/consumer-core.js';
+import { simpleAssign } from './share-assignor.js';
+import type { ShareGroupConfig } from './share-config.js';
+
+export const SHARE_GROUP_TYPE = 'share';
+
+export interface ShareTopicsView {
+  get(name: string): TopicInfo | undefined;
+  getById(id: string): TopicInfo | undefined;
+}
+
+interface ShareMember {
+  memberId: string;
+  memberEpoch: number;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  assignment: Map<string, number[]>;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface ShareGroup {
+  groupId: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  members: Map<string, ShareMember>;
+  /** Subscribed topics' partition counts at the last assignment: a change (new partitions) reassigns. */
+  topicsKey: string;
+}
+
+export interface ShareHeartbeatParams {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  rackId: string | null;
+  subscribedTopicNames: string[] | null;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ShareHeartbeatOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: ShareGroupHeartbeatResponseAssignment | null;
+}
+
+export interface ShareGroupDeps {
+  config: () => ShareGroupConfig;
+  topics: ShareTopicsView;
+  /** Whether a classic or KIP-848 consumer group of this id exists (the id namespace is shared). */
+  otherGroupExists: (groupId: string) => boolean;
+  /** A member left or was fenced: its acquired records go back (share-partition-manager). */
+  onMemberRemoved: (groupId: string, memberId: string) => void;
+}
+
+export class ShareGroupCoordinator {
+  readonly groups = new Map<string, ShareGroup>();
+
+  constructor(private readonly deps: ShareGroupDeps) {}
+
+  owns(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
+  heartbeat(p: ShareHeartbeatParams): ShareHeartbeatOutcome {
+    const cfg = this.deps.config();
+    const fail = (errorCode: number, errorMessage: string): ShareHeartbeatOutcome => ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
+    if (p.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
+    // v1 clients generate their member id (KIP-1082); Kafka rejects an empty one.
+    if (p.memberId === '') return fail(ErrorCode.INVALID_REQUEST, 'MemberId can not be empty.');
+    if (p.memberEpoch === 0 && (!p.subscribedTopicNames || p.subscribedTopicNames.length === 0)) {
+      return fail(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in first request.');
+    }
+    if (p.memberEpoch < -1) return fail(ErrorCode.INVALID_REQUEST, 'MemberEpoch is invalid.');
+    let group = this.groups.get(p.groupId);
+    if (!group && this.deps.otherGroupExists(p.groupId)) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a share group.`);
+    if (p.memberEpoch === -1) {
+      const m = group?.members.get(p.memberId);
+      if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
+      this.removeMember(group, m);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+    }
+    let member = group?.members.get(p.memberId);
+    if (p.memberEpoch === 0) {
+      if (!group) this.groups.set(p.groupId, (group = { groupId: p.groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '' }));
+      if (!member && group.members.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${cfg.maxSize} members.`);
+      if (!member) {
+        member = { memberId: p.memberId, memberEpoch: 0, rackId: p.rackId, clientId: p.clientId, clientHost: p.clientHost, subscribedTopicNames: [], assignment: new Map(), timer: null };
+        group.members.set(p.memberId, member);
+        group.groupEpoch++;
+      }
+    } else {
+      if (!group || !member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
+      if (p.memberEpoch !== member.memberEpoch) return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${p.memberEpoch}) than the one known by the group coordinator (${member.memberEpoch}).`);
+    }
+    if (p.rackId !== null) member.rackId = p.rackId;
+    if (p.subscribedTopicNames && !sameSet(p.subscribedTopicNames, member.subscribedTopicNames)) {
+      member.subscribedTopicNames = [...p.subscribedTopicNames];
+      group.groupEpoch++;
+    }
+    this.touch(group, member);
+    this.maybeReassign(group);
+    // The assignment goes out on join, when it changed, and whenever the client sent its subscription.
+    const sendAssignment = p.memberEpoch === 0 || group.assignmentEpoch !== p.memberEpoch || p.subscribedTopicNames !== null;
+    member.memberEpoch = group.assignmentEpoch;
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+      assignment: sendAssignment ? toAssignment(member.assignment) : null,
+    };
+  }
+
+  describe(groupId: string): Omit<ShareGroupDescribeResponseDescribedGroup, 'authorizedOperations'> {
+    const g = this.groups.get(groupId);
+    if (!g) {
+      const other = this.deps.otherGroupExists(groupId);
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: other ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.`, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      groupId,
+      groupState: stateOf(g),
+      groupEpoch: g.groupEpoch,
+      assignmentEpoch: g.assignmentEpoch,
+      assignorName: 'simple',
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: [...m.subscribedTopicNames],
+        assignment: { topicPartitions: [...m.assignment].map(([topicId, partitions]) => ({ topicId, topicName: this.deps.topics.getById(topicId)?.name ?? '', partitions: [...partitions] })) },
+      })),
+    };
+  }
+
+  /** ListGroups rows: Kafka lists share groups with protocol type "share" and states Empty/Stable. */
+  list(): { groupId: string; protocolType: string; groupState: string; groupType: string }[] {
+    return [...this.groups.values()].map((g) => ({ groupId: g.groupId, protocolType: SHARE_GROUP_TYPE, groupState: stateOf(g), groupType: SHARE_GROUP_TYPE }));
+  }
+
+  /** DeleteGroups of a share group: NON_EMPTY_GROUP while it has members. */
+  delete(groupId: string): number {
+    const g = this.groups.get(groupId);
+    if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  /** AlterShareGroupOffsets: an unknown id becomes an empty share group (as in Kafka); NON_EMPTY_GROUP with members. */
+  ensureEmptyOrNew(groupId: string): number {
+    const g = this.groups.get(groupId);
+    if (!g) {
+      if (this.deps.otherGroupExists(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+      this.groups.set(groupId, { groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '' });
+      return ErrorCode.NONE;
+    }
+    return g.members.size === 0 ? ErrorCode.NONE : ErrorCode.NON_EMPTY_GROUP;
+  }
+
+  isMember(groupId: string, memberId: string): boolean {
+    return this.groups.get(groupId)?.members.has(memberId) ?? false;
+  }
+
+  isEmpty(groupId: string): boolean {
+    return (this.groups.get(groupId)?.members.size ?? 0) === 0;
+  }
+
+  shutdown(): void {
+    for (const g of this.groups.values()) for (const m of g.members.values()) if (m.timer) clearTimeout(m.timer);
+  }
+
+  private touch(group: ShareGroup, member: ShareMember): void {
+    if (member.timer) clearTimeout(member.timer);
+    member.timer = setTimeout(() => {
+      if (group.members.get(member.memberId) === member) this.removeMember(group, member);
+    }, this.deps.config().sessionTimeoutMs);
+    member.timer.unref?.();
+  }
+
+  private removeMember(group: ShareGroup, member: ShareMember): void {
+    if (member.timer) clearTimeout(member.timer);
+    group.members.delete(member.memberId);
+    group.groupEpoch++;
+    this.maybeReassign(group);
+    this.deps.onMemberRemoved(group.groupId, member.memberId);
+  }
+
+  /** Recomputes the target assignment when the group epoch moved or a subscribed topic grew. */
+  private maybeReassign(group: ShareGroup): void {
+    const subscribed = new Set<string>();
+    for (const m of group.members.values()) for (const t of m.subscribedTopicNames) subscribed.add(t);
+    const topicsKey = [...subscribed].sort().map((t) => `${t}:${this.deps.topics.get(t)?.partitions ?? 0}`).join(',');
+    if (topicsKey !== group.topicsKey && group.assignmentEpoch === group.groupEpoch) group.groupEpoch++;
+    group.topicsKey = topicsKey;
+    if (group.assignmentEpoch === group.groupEpoch) return;
+    const assignment = simpleAssign(
+      [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        topics: m.subscribedTopicNames.flatMap((name) => {
+          const t = this.deps.topics.get(name);
+          return t ? [{ id: t.id, partitions: t.partitions }] : [];
+        }),
+      })),
+    );
+    for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? new Map();
+    group.assignmentEpoch = group.groupEpoch;
+  }
+}
+
+function stateOf(g: ShareGroup): string {
+  return g.members.size === 0 ? 'Empty' : 'Stable';
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(b);
+  return a.every((x) => s.has(x));
+}
+
+function toAssignment(a: Map<string, number[]>): ShareGroupHeartbeatResponseAssignment {
+  return { topicPartitions: [...a.entries()].map(([topicId, partitions]) => ({ topicId, partitions: [...partitions] })) };
+}

@@ -1,0 +1,364 @@
+// The broker side of share consumption (Kafka's SharePartitionManager): ShareFetch and
+// ShareAcknowledge over share sessions and share partitions. Reads go through the Fetch path's
+// reader (whole batches, no decoding); acquired ranges go back beside them (AcquiredRecords)
+// and the client skips what it did not acquire.
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { ShareFetchResponseAcquiredRecords, ShareFetchResponsePartitionData } from '../../../protocol/generated/share-fetch.js';
+import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../../fetch/fetch-reader.js';
+import { batchSpans } from './batch-spans.js';
+import type { ShareGroupConfig } from './share-config.js';
+import { SharePartition, type AcquiredRange, type StateBatch } from './share-partition.js';
+import { FINAL_EPOCH, ShareSessions } from './share-sessions.js';
+
+export interface ShareReadDeps {
+  config: () => ShareGroupConfig;
+  topics: { getById(id: string): { name: string; id: string; partitions: number } | undefined };
+  /** The Fetch path's reader (src/fetch/fetch-reader.ts readPartitions), read_uncommitted. */
+  readSource(fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }>;
+  offsets(topic: string, partition: number): { logStartOffset: number; highWatermark: number } | undefined;
+  /** Wakes when any of the partitions gets new data (AppendWaiters.watch). */
+  watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void };
+  /** share.auto.offset.reset of a group (group config), or null for the broker default. */
+  autoOffsetReset?: (groupId: string) => 'earliest' | 'latest' | null;
+  /** Persisted state of a share partition, if any (share-state-store.ts). */
+  loadState?: (groupId: string, topicId: string, partition: number) => { startOffset: number; stateBatches: StateBatch[] } | undefined;
+  /** Called after a share partition's state changed (persist it). */
+  stateChanged?: (groupId: string, topicId: string, partition: number, sp: SharePartition) => void;
+  /** Resolves once every state change so far is written: acknowledgements are answered after it, as in Kafka. */
+  persisted?: () => Promise<void>;
+}
+
+export interface AckBatch {
+  firstOffset: number;
+  lastOffset: number;
+  acknowledgeTypes: number[];
+}
+
+export interface SharePartitionRequest {
+  partitionIndex: number;
+  acknowledgementBatches: AckBatch[];
+}
+
+export interface ShareFetchParams {
+  groupId: string;
+  memberId: string;
+  shareSessionEpoch: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  maxRecords: number;
+  /** False for a renew-only request (v2 IsRenewAck): acknowledge, acquire nothing. */
+  acquire?: boolean;
+  topics: { topicId: string; partitions: SharePartitionRequest[] }[];
+  forgotten: { topicId: string; partitions: number[] }[];
+}
+
+export type PartitionData = Omit<ShareFetchResponsePartitionData, 'currentLeader'>;
+
+export interface ShareFetchOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
+  responses: { topicId: string; partitions: PartitionData[] }[];
+}
+
+export interface ShareAckOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
+  responses: { topicId: string; partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[];
+}
+
+const MAX_SHARE_SESSIONS = 1000;
+const EMPTY = Buffer.alloc(0);
+
+export class SharePartitionManager {
+  private readonly partitions = new Map<string, SharePartition>();
+  readonly sessions = new ShareSessions(() => MAX_SHARE_SESSIONS);
+  /** Bytes per record last seen per topic: sizes the log reads to the record budget. */
+  private readonly bytesPerRecord = new Map<string, number>();
+  /** Fetches parked until records come back (release, lock expiry). */
+  private readonly releaseWaiters = new Set<() => void>();
+
+  constructor(private readonly deps: ShareReadDeps) {}
+
+  /** The share partition of (group, topic, partition), created at its start offset on first use. */
+  sharePartition(groupId: string, topicId: string, partition: number): SharePartition | undefined {
+    const k = spKey(groupId, topicId, partition);
+    let sp = this.partitions.get(k);
+    if (sp) return sp;
+    const topic = this.deps.topics.getById(topicId);
+    if (!topic || partition < 0 || partition >= topic.partitions) return undefined;
+    const offsets = this.deps.offsets(topic.name, partition);
+    if (!offsets) return undefined;
+    const cfg = this.deps.config;
+    sp = new SharePartition(0, {
+      lockDurationMs: () => cfg().recordLockDurationMs,
+      deliveryCountLimit: () => cfg().deliveryCountLimit,
+      maxInFlight: () => cfg().partitionMaxRecordLocks,
+    });
+    const saved = this.deps.loadState?.(groupId, topicId, partition);
+    if (saved && saved.startOffset >= 0) sp.restore(Math.max(saved.startOffset, offsets.logStartOffset), saved.stateBatches);
+    else {
+      const reset = this.deps.autoOffsetReset?.(groupId) ?? cfg().autoOffsetReset;
+      sp.reset(reset === 'earliest' ? offsets.logStartOffset : offsets.highWatermark);
+    }
+    const s = sp;
+    sp.onChange = () => {
+      for (const w of [...this.releaseWaiters]) w();
+    };
+    this.partitions.set(k, sp);
+    this.deps.stateChanged?.(groupId, topicId, partition, s);
+    return sp;
+  }
+
+  /** Existing share partitions of a group (admin APIs, member removal). */
+  *groupPartitions(groupId: string): Iterable<{ topicId: string; partition: number; sp: SharePartition }> {
+    const prefix = `${groupId}\u0000`;
+    for (const [k, sp] of this.partitions) {
+      if (!k.startsWith(prefix)) continue;
+      const [, topicId, p] = k.split('\u0000');
+      yield { topicId: topicId!, partition: Number(p), sp };
+    }
+  }
+
+  /** Forgets a share partition's state (DeleteShareGroupOffsets, group deletion). */
+  drop(groupId: string, topicId: string, partition: number): void {
+    const k = spKey(groupId, topicId, partition);
+    this.partitions.get(k)?.close();
+    this.partitions.delete(k);
+  }
+
+  /** The connection that opened the member's share session closed: as a member leaving. */
+  connectionClosed(groupId: string, memberId: string): void {
+    if (this.sessions.get(groupId, memberId)) this.closeSession(groupId, memberId);
+  }
+
+  /** A member left the group: its records go back, its session ends. */
+  memberRemoved(groupId: string, memberId: string): void {
+    this.sessions.close(groupId, memberId);
+    for (const { topicId, partition, sp } of this.groupPartitions(groupId)) {
+      if (sp.releaseMember(memberId) > 0) this.deps.stateChanged?.(groupId, topicId, partition, sp);
+    }
+  }
+
+  async fetch(p: ShareFetchParams): Promise<ShareFetchOutcome> {
+    const lockMs = this.deps.config().recordLockDurationMs;
+    const fail = (errorCode: number, errorMessage: string): ShareFetchOutcome => ({ errorCode, errorMessage, acquisitionLockTimeoutMs: lockMs, responses: [] });
+    if (!p.groupId || !p.memberId) return fail(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
+    const final = p.shareSessionEpoch === FINAL_EPOCH;
+    // The final request of a session may only acknowledge (Kafka: INVALID_REQUEST otherwise).
+    if (final && p.topics.some((t) => t.partitions.some((x) => x.acknowledgementBatches.length === 0))) {
+      return fail(ErrorCode.INVALID_REQUEST, 'The final share fetch request of a session can only acknowledge.');
+    }
+    const { errorCode, session } = this.sessions.advance(p.groupId, p.memberId, p.shareSessionEpoch, true);
+    if (errorCode !== ErrorCode.NONE || !session) return fail(errorCode, 'Share session epoch check failed.');
+    // Acknowledgements first (piggybacked on the fetch), then the session's partition set.
+    const ackErrors = new Map<string, number>();
+    for (const t of p.topics) {
+      for (const part of t.partitions) {
+        if (part.acknowledgementBatches.length > 0) ackErrors.set(`${t.topicId}:${part.partitionIndex}`, this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches));
+      }
+    }
+    if (ackErrors.size > 0) await this.deps.persisted?.();
+    if (final || p.acquire === false) {
+      if (final) this.closeSession(p.groupId, p.memberId);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses: this.ackOnlyResponses(p, ackErrors) };
+    }
+    for (const f of p.forgotten) for (const idx of f.partitions) session.partitions.delete(`${f.topicId}:${idx}`);
+    for (const t of p.topics) for (const part of t.partitions) session.partitions.set(`${t.topicId}:${part.partitionIndex}`, { topicId: t.topicId, partition: part.partitionIndex });
+
+    const wanted = [...session.partitions.values()];
+    const deadline = Date.now() + Math.max(0, p.maxWaitMs);
+    const watch = this.deps.watch(wanted.flatMap((w) => {
+      const t = this.deps.topics.getById(w.topicId);
+      return t ? [{ topic: t.name, partition: w.partition }] : [];
+    }));
+    try {
+      for (;;) {
+        const results = await this.acquireAll(p, wanted);
+        const bytes = results.reduce((n, r) => n + (r.records?.length ?? 0), 0);
+        const acquired = results.some((r) => r.acquiredRecords.length > 0 || r.errorCode !== ErrorCode.NONE);
+        const remaining = deadline - Date.now();
+        if (acquired && bytes >= Math.min(p.minBytes, 1)) return this.respond(p, results, ackErrors, lockMs);
+        if (remaining <= 0 || wanted.length === 0) return this.respond(p, results, ackErrors, lockMs);
+        // Park until new data, a release or a lock expiry, or the wait runs out.
+        let wake: () => void = () => {};
+        const released = new Promise<boolean>((resolve) => {
+          wake = () => resolve(true);
+          this.releaseWaiters.add(wake);
+        });
+        await Promise.race([watch.wait(remaining), released]);
+        this.releaseWaiters.delete(wake);
+      }
+    } finally {
+      watch.close();
+    }
+  }
+
+  async acknowledge(p: { groupId: string; memberId: string; shareSessionEpoch: number; topics: { topicId: string; partitions: { partitionIndex: number; acknowledgementBatches: AckBatch[] }[] }[] }): Promise<ShareAckOutcome> {
+    const lockMs = this.deps.config().recordLockDurationMs;
+    const fail = (errorCode: number, errorMessage: string): ShareAckOutcome => ({ errorCode, errorMessage, acquisitionLockTimeoutMs: lockMs, responses: [] });
+    if (!p.groupId || !p.memberId) return fail(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
+    // ShareAcknowledge cannot open a session (Kafka: INVALID_SHARE_SESSION_EPOCH for epoch 0).
+    const { errorCode } = this.sessions.advance(p.groupId, p.memberId, p.shareSessionEpoch, false);
+    if (errorCode !== ErrorCode.NONE) return fail(errorCode, 'Share session epoch check failed.');
+    const responses = p.topics.map((t) => ({
+      topicId: t.topicId,
+      partitions: t.partitions.map((part) => {
+        const code = this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches);
+        return { partitionIndex: part.partitionIndex, errorCode: code, errorMessage: null };
+      }),
+    }));
+    if (p.shareSessionEpoch === FINAL_EPOCH) this.closeSession(p.groupId, p.memberId);
+    await this.deps.persisted?.();
+    return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses };
+  }
+
+  shutdown(): void {
+    for (const sp of this.partitions.values()) sp.close();
+    for (const w of [...this.releaseWaiters]) w();
+    this.sessions.clear();
+  }
+
+  /** Session closed: what the member still holds is released (Kafka releases on session close). */
+  private closeSession(groupId: string, memberId: string): void {
+    this.sessions.close(groupId, memberId);
+    for (const { topicId, partition, sp } of this.groupPartitions(groupId)) {
+      if (sp.releaseMember(memberId) > 0) this.deps.stateChanged?.(groupId, topicId, partition, sp);
+    }
+  }
+
+  private ack(groupId: string, memberId: string, topicId: string, partition: number, batches: AckBatch[]): number {
+    if (!this.deps.topics.getById(topicId)) return ErrorCode.UNKNOWN_TOPIC_ID;
+    const sp = this.sharePartition(groupId, topicId, partition);
+    if (!sp) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    let code: number = ErrorCode.NONE;
+    for (const b of batches) {
+      const c = sp.acknowledge(memberId, b.firstOffset, b.lastOffset, b.acknowledgeTypes);
+      if (c !== ErrorCode.NONE) code = c;
+    }
+    this.deps.stateChanged?.(groupId, topicId, partition, sp);
+    return code;
+  }
+
+  private async acquireAll(p: ShareFetchParams, wanted: { topicId: string; partition: number }[]): Promise<(PartitionData & { topicId: string })[]> {
+    const out: (PartitionData & { topicId: string })[] = [];
+    let budgetRecords = p.maxRecords > 0 ? p.maxRecords : 500;
+    let budgetBytes = p.maxBytes > 0 ? p.maxBytes : 52428800;
+    for (const w of wanted) {
+      const base: PartitionData & { topicId: string } = { topicId: w.topicId, partitionIndex: w.partition, errorCode: ErrorCode.NONE, errorMessage: null, acknowledgeErrorCode: 0, acknowledgeErrorMessage: null, records: null, acquiredRecords: [] };
+      const topic = this.deps.topics.getById(w.topicId);
+      if (!topic) {
+        out.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
+        continue;
+      }
+      const sp = this.sharePartition(p.groupId, w.topicId, w.partition);
+      if (!sp) {
+        out.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        continue;
+      }
+      if (budgetRecords <= 0 || budgetBytes <= 0) {
+        out.push(base);
+        continue;
+      }
+      const offsets = this.deps.offsets(topic.name, w.partition);
+      // The log start moved past the SPSO (retention, DeleteRecords): those records are gone.
+      if (offsets && offsets.logStartOffset > sp.startOffset) sp.restore(offsets.logStartOffset, sp.stateBatches());
+      const ranges: AcquiredRange[] = sp.acquireAvailable(p.memberId, budgetRecords);
+      const chunks: { base: number; buf: Buffer }[] = [];
+      let taken = ranges.reduce((n, r) => n + r.lastOffset - r.firstOffset + 1, 0);
+      // Batches of redelivered records, read again from the log.
+      for (const r of ranges) {
+        let from = r.firstOffset;
+        while (from <= r.lastOffset) {
+          const res = await this.read(topic.name, w.topicId, w.partition, from, budgetBytes);
+          if (res.errorCode !== ErrorCode.NONE || res.records.length === 0) break;
+          const spans = batchSpans(res.records);
+          if (spans.length === 0) break;
+          for (const s of spans) if (s.span.lastOffset >= from && s.span.baseOffset <= r.lastOffset) chunks.push({ base: s.span.baseOffset, buf: res.records.subarray(s.start, s.end) });
+          from = spans[spans.length - 1]!.span.lastOffset + 1;
+        }
+      }
+      // New records past the SPEO, bounded by the in-flight window.
+      if (taken < budgetRecords && sp.room > 0 && offsets && sp.endOffset < offsets.highWatermark) {
+        // Read about what the record budget will take (bytes per record learnt from earlier
+        // reads), not the whole byte budget: a fetch capped at 500 records must not read 50 MiB.
+        const wantRecords = Math.min(budgetRecords - taken, sp.room);
+        const perRecord = this.bytesPerRecord.get(w.topicId) ?? 1024;
+        const readBytes = Math.min(budgetBytes, Math.max(16384, Math.ceil(wantRecords * perRecord * 1.1)));
+        const res = await this.read(topic.name, w.topicId, w.partition, sp.endOffset, readBytes);
+        if (res.errorCode === ErrorCode.NONE && res.records.length > 0) {
+          const spans = batchSpans(res.records);
+          if (spans.length > 0) {
+            const n = spans[spans.length - 1]!.span.lastOffset - spans[0]!.span.baseOffset + 1;
+            this.bytesPerRecord.set(w.topicId, Math.max(16, spans[spans.length - 1]!.end / n));
+          }
+          const fresh = sp.acquireNew(p.memberId, spans.map((s) => s.span), budgetRecords - taken);
+          for (const r of fresh) {
+            ranges.push(r);
+            taken += r.lastOffset - r.firstOffset + 1;
+          }
+          for (const s of spans) {
+            if (s.span.isControl) continue;
+            if (fresh.some((r) => s.span.lastOffset >= r.firstOffset && s.span.baseOffset <= r.lastOffset)) chunks.push({ base: s.span.baseOffset, buf: res.records.subarray(s.start, s.end) });
+          }
+        } else if (res.errorCode !== ErrorCode.NONE) {
+          out.push({ ...base, errorCode: res.errorCode });
+          continue;
+        }
+      }
+      if (ranges.length > 0) this.deps.stateChanged?.(p.groupId, w.topicId, w.partition, sp);
+      const seen = new Set<number>();
+      const ordered = chunks.sort((a, b) => a.base - b.base).filter((c) => !seen.has(c.base) && seen.add(c.base));
+      const records = ordered.length ? Buffer.concat(ordered.map((c) => c.buf)) : EMPTY;
+      budgetRecords -= taken;
+      budgetBytes -= records.length;
+      const acquiredRecords: ShareFetchResponseAcquiredRecords[] = ranges.sort((a, b) => a.firstOffset - b.firstOffset).map((r) => ({ firstOffset: r.firstOffset, lastOffset: r.lastOffset, deliveryCount: r.deliveryCount }));
+      out.push({ ...base, records, acquiredRecords });
+    }
+    return out;
+  }
+
+  private async read(topic: string, topicId: string, partition: number, fetchOffset: number, maxBytes: number): Promise<PartitionFetchResult> {
+    const { results } = await this.deps.readSource(
+      [{ topic, topicId, partition, fetchOffset, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1 }],
+      { maxBytes, isolationLevel: 0, magic: 2, allowZstd: true },
+    );
+    return results[0]!;
+  }
+
+  private respond(p: ShareFetchParams, results: (PartitionData & { topicId: string })[], ackErrors: Map<string, number>, lockMs: number): ShareFetchOutcome {
+    const byTopic = new Map<string, PartitionData[]>();
+    const seen = new Set<string>();
+    for (const r of results) {
+      const k = `${r.topicId}:${r.partitionIndex}`;
+      seen.add(k);
+      const { topicId, ...data } = r;
+      data.acknowledgeErrorCode = ackErrors.get(k) ?? 0;
+      // Kafka answers only partitions with records, errors or acknowledgements in the response.
+      if (data.acquiredRecords.length === 0 && data.errorCode === 0 && !ackErrors.has(k)) continue;
+      if (!byTopic.has(topicId)) byTopic.set(topicId, []);
+      byTopic.get(topicId)!.push(data);
+    }
+    for (const [k, code] of ackErrors) {
+      if (seen.has(k)) continue;
+      const [topicId, idx] = k.split(':');
+      if (!byTopic.has(topicId!)) byTopic.set(topicId!, []);
+      byTopic.get(topicId!)!.push({ partitionIndex: Number(idx), errorCode: 0, errorMessage: null, acknowledgeErrorCode: code, acknowledgeErrorMessage: null, records: null, acquiredRecords: [] });
+    }
+    void p;
+    return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses: [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions })) };
+  }
+
+  private ackOnlyResponses(p: ShareFetchParams, ackErrors: Map<string, number>): ShareFetchOutcome['responses'] {
+    return p.topics.map((t) => ({
+      topicId: t.topicId,
+      partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: 0, errorMessage: null, acknowledgeErrorCode: ackErrors.get(`${t.topicId}:${x.partitionIndex}`) ?? 0, acknowledgeErrorMessage: null, records: null, acquiredRecords: [] })),
+    }));
+  }
+}
+
+function spKey(groupId: string, topicId: string, partition: number): string {
+  return `${groupId}\u0000${topicId}\u0000${partition}`;
+}

@@ -1,0 +1,45 @@
+// How the broker builds the share service from what it has (kept out of broker.ts, which others
+// are refactoring): the Fetch path's reader, the append waiters for long polls, partition offsets
+// through the runtime's partition access, and the other group coordinators for id conflicts.
+import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../../fetch/fetch-reader.js';
+import type { Logger } from '../../logging/logger.js';
+import type { ConfigGetter } from '../common/config-getter.js';
+import type { TopicsView } from '../consumer/consumer-core.js';
+import type { ShareGroupHooks } from '../group/group-coordinator.js';
+import type { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
+import { ShareService } from './share-service.js';
+
+export type { ShareService };
+
+export interface ShareWiringSource {
+  readonly coordinatorRuntime: CoordinatorRuntime | null;
+  readonly topics: TopicsView;
+  readonly logger: Logger;
+  readonly waiters: { watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void } };
+  readonly groupCoordinator: { group(groupId: string): object | undefined; shareGroups: ShareGroupHooks | null };
+  readonly consumerGroupCoordinator: { owns(groupId: string): boolean } | null;
+}
+
+/** The Fetch path's reader (readPartitions bound to the broker). */
+export type ReadSource = (fetches: PartitionFetch[], opts: FetchReadOptions) => Promise<{ results: PartitionFetchResult[]; bytes: number }>;
+
+export async function startShareService(b: ShareWiringSource, config: ConfigGetter, readSource: ReadSource): Promise<ShareService> {
+  const runtime = b.coordinatorRuntime;
+  const service = await ShareService.start({
+    config,
+    topics: b.topics,
+    otherGroupExists: (id) => b.groupCoordinator.group(id) !== undefined || (b.consumerGroupCoordinator?.owns(id) ?? false),
+    readSource,
+    offsets: (topic, partition) => runtime?.access.offsets({ topic, partition }),
+    watch: (parts) => b.waiters.watch(parts),
+    runtime,
+    logger: b.logger.child({ component: 'share-coordinator' }),
+  });
+  // ListGroups / DeleteGroups / the classic APIs see share groups through the group coordinator.
+  b.groupCoordinator.shareGroups = {
+    owns: (id) => service.groups.owns(id),
+    list: () => service.groups.list(),
+    deleteGroup: (id) => service.admin.deleteGroup(id),
+  };
+  return service;
+}

@@ -59,6 +59,7 @@ beforeAll(async () => {
       allow(AclResourceTypes.TOPIC, 'acl-del', AclOperationTypes.DELETE),
       allow(AclResourceTypes.TOPIC, 'ghost', AclOperationTypes.DESCRIBE),
       allow(AclResourceTypes.GROUP, 'g-alice', AclOperationTypes.READ),
+      allow(AclResourceTypes.GROUP, 'g-share', AclOperationTypes.READ),
       allow(AclResourceTypes.TRANSACTIONAL_ID, 'tx-alice', AclOperationTypes.WRITE),
       allow(AclResourceTypes.GROUP, 'g-del', AclOperationTypes.DELETE),
       allow(AclResourceTypes.GROUP, 'g-off', AclOperationTypes.DELETE),
@@ -232,5 +233,26 @@ describe('authorizedOperations from the ACLs', () => {
     const CLUSTER_ALL = [5, 7, 8, 9, 10, 11, 12].reduce((b, op) => b | (1 << op), 0);
     expect((await admin.send(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations).toBe(CLUSTER_ALL);
     expect((await alice.send(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations).toBe(0);
+  });
+});
+
+describe('share groups (KIP-932) are authorized as KafkaApis does', () => {
+  it('ShareGroupHeartbeat needs group READ and DESCRIBE on subscribed topics; ShareGroupDescribe DESCRIBE; ShareFetch topic READ', async () => {
+    const hb = (groupId: string, subscribedTopicNames: string[] | null) =>
+      alice.send(76, 1, { groupId, memberId: `m-${groupId}-${subscribedTopicNames?.join('_') ?? 'none'}-aaaaaaaa`, memberEpoch: 0, rackId: null, subscribedTopicNames });
+    expect((await hb('g-nope', ['acl-in'])).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    expect((await hb('g-share', ['acl-in', 'acl-secret'])).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    const ok = await hb('g-share', ['acl-in']);
+    expect(ok.errorCode).toBe(0);
+    const described = await alice.send(77, 1, { groupIds: ['g-nope'], includeAuthorizedOperations: false });
+    expect(described.groups[0].errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    // ShareFetch names topics by id: READ on acl-in is allowed, acl-secret refused.
+    const ids = await admin.send(3, 12, { topics: [{ name: 'acl-in', topicId: ZERO_UUID }, { name: 'acl-secret', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const secretId = ids.topics.find((t: any) => t.name === 'acl-secret').topicId;
+    const fetch = await alice.send(78, 1, {
+      groupId: 'g-share', memberId: ok.memberId, shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10, shareAcquireMode: 0, isRenewAck: false,
+      topics: [{ topicId: secretId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [],
+    });
+    expect(fetch.errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   });
 });

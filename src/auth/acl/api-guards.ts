@@ -16,12 +16,21 @@ import { authorized, authorizedForAny, type HasAuthorizer } from './request-auth
 
 export type Guard = (ctx: RequestContext, req: any) => number | null;
 
-export function apiGuards(broker: HasAuthorizer): Map<number, Guard> {
+/** Topic ids to names, for the share APIs that name topics by id (unknown ids are left to the handler). */
+export interface TopicIds {
+  topics: { getById(id: string): { name: string } | undefined };
+}
+
+export function apiGuards(broker: HasAuthorizer & TopicIds): Map<number, Guard> {
   const can = (ctx: RequestContext, op: number, type: number, name: string) => authorized(broker, ctx, op, type, name);
   const cluster = (op: number): Guard => (ctx) => (can(ctx, op, R.CLUSTER, CLUSTER_NAME) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   const group = (op: number, field = 'groupId'): Guard => (ctx, req) => (can(ctx, op, R.GROUP, req[field]) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const topics = (op: number, list: (req: any) => string[]): Guard => (ctx, req) =>
     list(req).every((t) => can(ctx, op, R.TOPIC, t)) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  const topicNamesById = (list: { topicId: string }[]) => list.flatMap((t) => {
+    const name = broker.topics.getById(t.topicId)?.name;
+    return name === undefined ? [] : [name];
+  });
   const txn = (ctx: RequestContext, id: string) => (can(ctx, Op.WRITE, R.TRANSACTIONAL_ID, id) ? null : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   return new Map<number, Guard>([
     // FindCoordinator: DESCRIBE on the group or transactional id behind each key.
@@ -50,5 +59,13 @@ export function apiGuards(broker: HasAuthorizer): Map<number, Guard> {
     [46, cluster(Op.DESCRIBE)], // ListPartitionReassignments
     [50, cluster(Op.DESCRIBE)], // DescribeUserScramCredentials
     [51, cluster(Op.ALTER)], // AlterUserScramCredentials
+    // Share groups (KIP-932), as KafkaApis checks them; topics all-or-nothing (see above).
+    [76, (ctx, req) => group(Op.READ)(ctx, req) ?? (req.subscribedTopicNames ? topics(Op.DESCRIBE, () => req.subscribedTopicNames)(ctx, req) : null)], // ShareGroupHeartbeat
+    [77, (ctx, req) => (req.groupIds.every((g: string) => can(ctx, Op.DESCRIBE, R.GROUP, g)) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED)], // ShareGroupDescribe
+    [78, (ctx, req) => (req.groupId === null ? null : group(Op.READ)(ctx, req)) ?? topics(Op.READ, (r) => topicNamesById(r.topics))(ctx, req)], // ShareFetch
+    [79, (ctx, req) => (req.groupId === null ? null : group(Op.READ)(ctx, req)) ?? topics(Op.READ, (r) => topicNamesById(r.topics))(ctx, req)], // ShareAcknowledge
+    [90, (ctx, req) => req.groups.every((g: any) => can(ctx, Op.DESCRIBE, R.GROUP, g.groupId)) ? topics(Op.DESCRIBE, (r) => r.groups.flatMap((g: any) => (g.topics ?? []).map((t: any) => t.topicName)))(ctx, req) : ErrorCode.GROUP_AUTHORIZATION_FAILED], // DescribeShareGroupOffsets
+    [91, (ctx, req) => group(Op.READ)(ctx, req) ?? topics(Op.READ, (r) => r.topics.map((t: any) => t.topicName))(ctx, req)], // AlterShareGroupOffsets
+    [92, (ctx, req) => group(Op.DELETE)(ctx, req) ?? topics(Op.READ, (r) => r.topics.map((t: any) => t.topicName))(ctx, req)], // DeleteShareGroupOffsets
   ]);
 }

@@ -94,20 +94,8 @@ export function assertNoDuplicateVersions(history: OutputRecord[]): void {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+// The shared waitForValue under the name these tests use: waitFor(what, fn, timeoutMs).
+export { waitForValue as waitFor } from '../helpers/wait.js';
 
 function parseOrText(s: string): Record<string, any> {
   try {

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { fetchAll } from '../helpers/fetch-all.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker;
 let kafka: Kafka;
@@ -17,14 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('log compaction through real clients', () => {
   it('keeps the latest value per key at its original offset', async () => {

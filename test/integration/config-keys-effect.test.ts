@@ -8,20 +8,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker | null = null;
 afterEach(async () => {
   await tb?.cleanup();
   tb = null;
 });
-
-async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('keys that take effect', () => {
   it('fetch.max.bytes caps a fetch whatever the request asks (at least one whole batch)', async () => {
@@ -51,7 +44,7 @@ describe('keys that take effect', () => {
     await c.send(3, 4, { topics: [{ name: 'ckpt-topic' }], allowAutoTopicCreation: true });
     c.close();
     const file = path.join(tb.dataDir, 'recovery-point-offset-checkpoint');
-    await until(async () => (await fs.readFile(file, 'utf8').catch(() => '')).includes('ckpt-topic 0 '), 'the checkpoint to list the new topic');
+    await waitFor(async () => (await fs.readFile(file, 'utf8').catch(() => '')).includes('ckpt-topic 0 '), 'the checkpoint to list the new topic');
   });
 });
 

@@ -4,6 +4,7 @@
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGroupsBroker, type GroupsBroker } from './groups-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 let gb: GroupsBroker;
 
@@ -16,14 +17,6 @@ afterAll(async () => {
 });
 
 const kafka = () => new Kafka({ clientId: 'groups-kj', brokers: [gb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function createTopic(topic: string, numPartitions: number): Promise<void> {
   const admin = kafka().admin();

@@ -4,6 +4,7 @@
 import { Admin, Consumer, Producer, type MessagesStream } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGroupsBroker, type GroupsBroker } from './groups-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 let gb: GroupsBroker;
 
@@ -13,14 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Member {
   consumer: Consumer;

@@ -4,6 +4,7 @@
 import { Admin, Consumer, Producer, type MessagesStream } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 const OVERRIDES = { 'group.consumer.heartbeat.interval.ms': '300', 'offsets.topic.num.partitions': '3' };
 let tb: TestBroker;
@@ -14,14 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Member {
   consumer: Consumer;

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -19,14 +20,6 @@ afterAll(async () => {
 
 const kafkaFor = (bootstrap: string) =>
   new Kafka({ clientId: 'txn-crash', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
-
-async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Reads every partition of `topic` with a read_committed consumer for `quietMs` after the last record. */
 async function readCommitted(bootstrap: string, topic: string, expected: number): Promise<string[]> {

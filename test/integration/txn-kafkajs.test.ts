@@ -5,6 +5,7 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker;
 
@@ -28,14 +29,6 @@ async function createTopic(topic: string, numPartitions = 1): Promise<void> {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions }] });
   await admin.disconnect();
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Reads `topic` from the beginning with a read_committed consumer until `expected` records or a quiet period. */

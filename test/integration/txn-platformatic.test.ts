@@ -4,6 +4,7 @@
 import { Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker;
 
@@ -17,14 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Values read by a read_committed (isolationLevel 1) consumer from the start of `topic`. */
 async function readCommitted(topic: string, expected: number): Promise<string[]> {

@@ -13,6 +13,7 @@ import type { PartitionTierStatus } from '../../../storage/tier/tier-status.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { fetchAll } from '../../helpers/fetch-all.js';
 import { tierStoreOverrides, type S3Server } from '../../helpers/s3-servers.js';
+import { waitForValue as waitFor } from '../../helpers/wait.js';
 
 export const FAST_TIER: Record<string, string> = {
   'remote.log.manager.task.interval.ms': '100',
@@ -96,20 +97,8 @@ export async function rawBytes(log: PartitionLog, from = 0): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+// The shared waitForValue under the name these tests use: waitFor(what, fn, timeoutMs).
+export { waitFor };
 
 export function tierStatus(tb: TestBroker, topic: string): PartitionTierStatus | undefined {
   return tb.broker.tier.status().partitions.find((p) => p.topic === topic && p.partition === 0);

@@ -4,6 +4,7 @@
 import { Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { readCommittedPlatformatic } from '../helpers/clients.js';
 import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker;
@@ -19,21 +20,8 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-/** Values read by a read_committed (isolationLevel 1) consumer from the start of `topic`. */
-async function readCommitted(topic: string, expected: number): Promise<string[]> {
-  const consumer = new Consumer({ clientId: 'pk-rc', groupId: `pk-rc-${topic}-${Date.now()}`, bootstrapBrokers: [tb.bootstrap], maxWaitTime: 100 });
-  const seen: string[] = [];
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100, isolationLevel: 1 });
-  stream.on('data', (m) => void seen.push(m.value.toString()));
-  try {
-    await waitFor(() => seen.length >= expected, `${expected} committed records of ${topic}`);
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    await stream.close();
-    await consumer.close();
-  }
-  return seen;
-}
+/** Everything committed in `topic`, read until the stream is past every partition's last stable offset. */
+const readCommitted = (topic: string, expected: number) => readCommittedPlatformatic(tb.bootstrap, topic, expected);
 
 describe('@platformatic/kafka transactions', () => {
   it('commits and aborts; read_committed sees only committed records', async () => {

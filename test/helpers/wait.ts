@@ -51,37 +51,54 @@ export async function waitForValue<T>(
 }
 
 export interface CallCounter {
-  /** Calls of the method that have completed (resolved) since the counter was installed. */
+  /** Counted calls since the counter was installed. */
   readonly count: number;
   /** Waits until `n` more calls than now have completed: proof that a pass started after this point finished. */
   more(n: number, what: string, options?: WaitOptions | number): Promise<void>;
+  /** Waits until `n` calls in all have been counted since the counter was installed. */
+  reach(n: number, what: string, options?: WaitOptions | number): Promise<void>;
   restore(): void;
 }
 
+export interface CountOptions {
+  /** 'completions' (default) counts calls whose promise resolved; 'calls' counts calls as they start. */
+  count?: 'calls' | 'completions';
+  /** Counts only calls this accepts: the receiver (to tell instances apart), the arguments, the result if completed. */
+  filter?: (self: any, args: unknown[], result?: any) => boolean;
+}
+
 /**
- * Counts completed calls of `target[method]` (an object's method or a class prototype's), to prove
- * that a background pass (retention, a source poll, a loop iteration) ran before asserting that it
+ * Counts calls of `target[method]` (an object's method or a class prototype's), to prove that a
+ * background pass (retention, a source poll, a loop iteration) ran before asserting that it
  * changed nothing. Throws if the method does not exist, so a rename fails the test loudly.
  */
-export function countCalls<T extends object>(target: T, method: string): CallCounter {
+export function countCalls<T extends object>(target: T, method: string, options: CountOptions = {}): CallCounter {
   const t = target as Record<string, unknown>;
   const original = t[method];
   if (typeof original !== 'function') throw new Error(`countCalls: ${method} is not a method of the target`);
   const hadOwn = Object.prototype.hasOwnProperty.call(target, method);
+  const accept = options.filter ?? (() => true);
   let count = 0;
   t[method] = function (this: unknown, ...args: unknown[]) {
+    if (options.count === 'calls' && accept(this, args)) count += 1;
     const r = (original as (...a: unknown[]) => unknown).apply(this, args);
-    if (r instanceof Promise) return r.then((v) => ((count += 1), v));
-    count += 1;
-    return r;
+    if (options.count === 'calls') return r;
+    const done = (v: unknown) => {
+      if (accept(this, args, v)) count += 1;
+      return v;
+    };
+    return r instanceof Promise ? r.then(done) : done(r);
   };
   return {
     get count() {
       return count;
     },
-    async more(n, what, options) {
-      const target = count + n;
-      await waitFor(() => count >= target, what, options);
+    async more(n, what, waitOptions) {
+      const goal = count + n;
+      await waitFor(() => count >= goal, what, waitOptions);
+    },
+    async reach(n, what, waitOptions) {
+      await waitFor(() => count >= n, what, waitOptions);
     },
     restore() {
       if (hadOwn) t[method] = original;

@@ -101,11 +101,13 @@ describe('tiered storage under store faults', () => {
     try {
       await coldClient.metadata({ topics: [topic] });
       await hotClient.metadata({ topics: [topic] });
+      const stalledBefore = proxy.stats.byFault.stall ?? 0;
       const cold = fetchOnce(coldClient, 0n).then((p) => {
         order.push('cold');
         return p;
       });
-      await new Promise((r) => setTimeout(r, 100));
+      // The cold read is in flight, stalled at the object store, before the hot fetch goes out.
+      await waitFor('the cold fetch to stall at the object store', () => (proxy.stats.byFault.stall ?? 0) > stalledBefore);
       const hot = await fetchOnce(hotClient, BigInt(st.localLogStartOffset));
       order.push('hot');
       expect(hot.errorCode).toBe(0);

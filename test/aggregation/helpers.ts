@@ -1,8 +1,8 @@
 // Shared helpers of the aggregation tests: a spend definition, producing contributions with a
 // real client, reading output history, and polling.
-import { Producer } from '@platformatic/kafka';
 import type { Broker } from '../../src/broker.js';
 import { headerValue, readLocal } from '../../src/aggregation/local-log.js';
+import { pkProducer } from '../helpers/clients.js';
 
 export function spendDefinition(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -36,7 +36,7 @@ export function contributionKey(c: { partner: string; category: string; month: s
 
 /** Sends records (value null = tombstone; a string value is sent as-is) with acks=all. */
 export async function produce(bootstrap: string, topic: string, records: { key: string | null; value: Contribution | string | null; partition?: number }[]): Promise<void> {
-  const producer = new Producer({ clientId: 'agg-test', bootstrapBrokers: [bootstrap], acks: -1, retries: 3 });
+  const producer = pkProducer(bootstrap, { clientId: 'agg-test', acks: -1, retries: 3 });
   try {
     await producer.send({
       messages: records.map((r) => ({

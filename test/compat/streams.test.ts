@@ -17,10 +17,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamsClasspath } from '../helpers/java-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { kafkajs } from '../helpers/clients.js';
 
 const APP = 'region-totals-app';
 const PARTITIONS = 2;
@@ -101,7 +102,7 @@ async function killApp(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function kafka(): Kafka {
-  return new Kafka({ clientId: 'streams-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  return kafkajs(broker.bootstrap, { clientId: 'streams-test', retry: { retries: 10 } });
 }
 
 async function newProducer(): Promise<Producer> {

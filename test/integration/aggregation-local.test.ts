@@ -8,6 +8,7 @@ import { AggregationProcessor } from '../../src/aggregation/processor.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { countCalls } from '../helpers/wait.js';
 import { assertNoDuplicateVersions, contributionKey, latest, produce, readHistory, spendDefinition, waitFor, type Contribution } from '../aggregation/helpers.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 const OVERRIDES = { 'tributary.aggregation.status.interval.ms': '200', 'tributary.aggregation.retry.backoff.ms': '100', 'log.cleaner.enable': 'false' };
@@ -132,8 +133,7 @@ describe('aggregation stage, local source', () => {
   });
 
   it("clients cannot write to or delete the stage's changelog and status topics", async () => {
-    const { Kafka, logLevel } = await import('kafkajs');
-    const kafka = new Kafka({ clientId: 'intruder', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'intruder', retry: { retries: 0 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     const admin = kafka.admin();
     await producer.connect();

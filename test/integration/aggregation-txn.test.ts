@@ -1,7 +1,7 @@
 // Transactional input is read read_committed, from a local source (the Fetch path's reader, LSO
 // and aborted-transaction list) and from a remote one (@platformatic/kafka Fetch, isolation level
 // 1): aborted contributions never count, and records behind an open transaction wait for it.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregationProcessor } from '../../src/aggregation/processor.js';
 import { LocalSourceReader } from '../../src/aggregation/sources/local-source.js';
@@ -9,6 +9,7 @@ import { RemoteSourceReader } from '../../src/aggregation/sources/remote-source.
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { countCalls } from '../helpers/wait.js';
 import { contributionKey, latest, readHistory, spendDefinition, waitFor, type Contribution } from '../aggregation/helpers.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let shared: TestBroker;
 let partner: TestBroker;
@@ -56,7 +57,7 @@ for (const target of ['local', 'remote'] as const) {
       const topic = target === 'local' ? 'tx-in' : 'tx-remote';
       const name = `tx-${target}`;
       const outTopic = `${name}-out`;
-      const kafka = new Kafka({ clientId: `agg-${target}`, brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } });
+      const kafka = kafkajs(tb.bootstrap, { clientId: `agg-${target}`, retry: { retries: 8, initialRetryTime: 50 } });
       const producer: Producer = kafka.producer({ transactionalId: `agg-${target}`, maxInFlightRequests: 1, idempotent: true });
       const plain = kafka.producer();
       await producer.connect();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliDeps } from '../../src/cli/main.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { makeCerts, PLAIN_USERS, securityOverrides, type TestCerts } from './auth-setup.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let certs: TestCerts;
 let tb: TestBroker;
@@ -116,7 +117,7 @@ describe('tributary start --generate-tls', () => {
       const listening = c.out.logs.split('\n').filter((l) => l.includes('"listening"')).map((l) => JSON.parse(l));
       const ssl = listening.find((l) => l.listener === 'SSL');
       expect(ssl).toBeDefined();
-      const k = new Kafka({ brokers: [`localhost:${ssl.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ssl: { ca: [fs.readFileSync(caFile, 'utf8')] } });
+      const k = kafkajs(`localhost:${ssl.port}`, { retry: { retries: 0 }, ssl: { ca: [fs.readFileSync(caFile, 'utf8')] } });
       const admin = k.admin();
       await admin.connect();
       expect((await admin.describeCluster()).brokers[0]!.port).toBe(ssl.port);

@@ -3,12 +3,13 @@
 // served) or a startup warning (keys Kafka could ignore on a single broker, no-effect-keys.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker | null = null;
 afterEach(async () => {
@@ -19,7 +20,7 @@ afterEach(async () => {
 describe('keys that take effect', () => {
   it('fetch.max.bytes caps a fetch whatever the request asks (at least one whole batch)', async () => {
     tb = await startTestBroker({ 'fetch.max.bytes': '1024' });
-    const kafka = new Kafka({ clientId: 'fmb', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'fmb' });
     const producer = kafka.producer();
     await producer.connect();
     for (let i = 0; i < 3; i++) await producer.send({ topic: 'fetch-cap', messages: [{ value: Buffer.alloc(2000, i) }] });
@@ -68,7 +69,7 @@ describe('keys accepted for compatibility', () => {
   it('topic keys with no effect warn when CreateTopics or AlterConfigs sets them', async () => {
     tb = await startTestBroker();
     const warn = vi.spyOn(tb.broker.logger, 'warn');
-    const admin = new Kafka({ clientId: 'noeff', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    const admin = kafkajs(tb.bootstrap, { clientId: 'noeff' }).admin();
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic: 'noeff', configEntries: [{ name: 'preallocate', value: 'true' }, { name: 'retention.ms', value: '1000' }] }] });

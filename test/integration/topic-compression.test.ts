@@ -1,7 +1,7 @@
 // compression.type as a topic config (Kafka's LogValidator recompression): the batches on disk are
 // in the topic's codec whatever the producer sent, consumers read the same records, idempotent
 // dedup and transactional flags survive the rewrite, and DescribeConfigs reports the value.
-import { CompressionTypes, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { CompressionTypes, ConfigResourceTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { Compression } from '../../protocol/records/batch-header.js';
@@ -10,6 +10,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { describeBatches, readPartitionBatches } from '../compat/support/segment-batches.js';
 import { expectStoredAs } from '../compat/support/proof.js';
 import { explain, requireCommand, run } from '../compat/support/tools.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -25,7 +26,7 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-const kafka = () => new Kafka({ clientId: 'topic-codec', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
+const kafka = () => kafkajs(tb.bootstrap, { clientId: 'topic-codec', retry: { retries: 5, initialRetryTime: 50 } });
 
 async function createTopic(topic: string, config: Record<string, string>): Promise<void> {
   const admin = kafka().admin();
@@ -101,7 +102,7 @@ describe('topic compression.type', () => {
   it('applies the broker-level compression.type to topics without an override', async () => {
     const other = await startTestBroker({ 'compression.type': 'gzip' });
     try {
-      const producer = new Kafka({ clientId: 'broker-codec', brokers: [other.bootstrap], logLevel: logLevel.NOTHING }).producer();
+      const producer = kafkajs(other.bootstrap, { clientId: 'broker-codec' }).producer();
       await producer.connect();
       await producer.send({ topic: 'auto-created', compression: CompressionTypes.None, messages: [{ key: 'k', value: value(7) }] });
       await producer.disconnect();

@@ -4,13 +4,14 @@
 //     ones); the open transaction times out, is aborted, and the LSO reaches the log end;
 //   - a transaction whose PrepareCommit/PrepareAbort is in __transaction_state but whose markers
 //     were never written (the state a crash between the two leaves) completes after the restart.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { readCommittedKafkajs } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 const kafkaFor = (bootstrap: string) =>
-  new Kafka({ clientId: 'txn-crash', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+  kafkajs(bootstrap, { clientId: 'txn-crash', retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
 
 /** Everything committed in `topic`, read until the consumer is past every partition's last stable offset. */
 const readCommitted = (bootstrap: string, topic: string, expected: number) => readCommittedKafkajs(kafkaFor(bootstrap), topic, expected);

@@ -2,11 +2,12 @@
 // through a read_committed consumer, a consume-transform-produce loop with sendOffsets whose
 // group offsets appear only on commit, zombie fencing by transactional id, the timeout abort of
 // an abandoned transaction, and the idempotent producer.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { readCommittedKafkajs } from '../helpers/clients.js';
 import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -23,7 +24,7 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-const kafka = () => new Kafka({ clientId: 'txn-kj', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } });
+const kafka = () => kafkajs(tb.bootstrap, { clientId: 'txn-kj', retry: { retries: 8, initialRetryTime: 50 } });
 
 async function createTopic(topic: string, numPartitions = 1): Promise<void> {
   const admin = kafka().admin();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, expect, it } from 'vitest';
 import { ConfigError, startBroker, type TributaryBroker } from '../../src/index.js';
+import { kafkajs } from '../helpers/clients.js';
 
 const dirs: string[] = [];
 const brokers: TributaryBroker[] = [];
@@ -31,7 +32,7 @@ it('starts a broker from typed Kafka keys that kafkajs can produce to and consum
   expect(broker.bootstrap).toBe(`127.0.0.1:${broker.port}`);
   expect(broker.port).toBeGreaterThan(0);
 
-  const kafka = new Kafka({ clientId: 'lib-api', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(broker.bootstrap, { clientId: 'lib-api' });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'lib' }] });

@@ -6,8 +6,7 @@
 // (IncrementalAlterConfigs).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Admin } from '@platformatic/kafka';
-import { ConfigResourceTypes, Kafka } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { DYNAMIC_CONFIG_FILE } from '../../src/metadata/dynamic-config-store.js';

@@ -2,7 +2,6 @@
 // APIs against an in-process broker. With a single broker every partition is led by its only,
 // preferred replica: elections are never needed, the only valid reassignment is a no-op and none
 // is ever in progress. Driven by the raw client and kafkajs (reassignments).
-import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { TOPIC_AUTHORIZED_OPERATIONS } from '../../src/handlers/describe-topic-partitions.js';

@@ -5,8 +5,6 @@
 // Driven by the raw client, kafkajs (deleteTopicRecords, fetchTopicOffsets) and
 // @platformatic/kafka (deleteRecords, describeLogDirs).
 import path from 'node:path';
-import { Admin } from '@platformatic/kafka';
-import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';

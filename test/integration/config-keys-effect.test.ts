@@ -3,13 +3,12 @@
 // served) or a startup warning (keys Kafka could ignore on a single broker, no-effect-keys.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
-import { kafkajs } from '../helpers/clients.js';
+import { kafkajs, kafkajsAdmin } from '../helpers/clients.js';
 
 let tb: TestBroker | null = null;
 afterEach(async () => {
@@ -69,8 +68,7 @@ describe('keys accepted for compatibility', () => {
   it('topic keys with no effect warn when CreateTopics or AlterConfigs sets them', async () => {
     tb = await startTestBroker();
     const warn = vi.spyOn(tb.broker.logger, 'warn');
-    const admin = kafkajs(tb.bootstrap, { clientId: 'noeff' }).admin();
-    await admin.connect();
+    const admin = await kafkajsAdmin(tb.bootstrap, { clientId: 'noeff' });
     try {
       await admin.createTopics({ topics: [{ topic: 'noeff', configEntries: [{ name: 'preallocate', value: 'true' }, { name: 'retention.ms', value: '1000' }] }] });
       await admin.alterConfigs({

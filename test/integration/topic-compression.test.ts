@@ -1,16 +1,15 @@
 // compression.type as a topic config (Kafka's LogValidator recompression): the batches on disk are
 // in the topic's codec whatever the producer sent, consumers read the same records, idempotent
 // dedup and transactional flags survive the rewrite, and DescribeConfigs reports the value.
-import { CompressionTypes, ConfigResourceTypes, Kafka } from 'kafkajs';
+import { CompressionTypes, ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
-import { Compression } from '../../protocol/records/batch-header.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { describeBatches, readPartitionBatches } from '../compat/support/segment-batches.js';
 import { expectStoredAs } from '../compat/support/proof.js';
 import { explain, requireCommand, run } from '../compat/support/tools.js';
-import { kafkajs } from '../helpers/clients.js';
+import { kafkajs, kafkajsProducer } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -102,8 +101,7 @@ describe('topic compression.type', () => {
   it('applies the broker-level compression.type to topics without an override', async () => {
     const other = await startTestBroker({ 'compression.type': 'gzip' });
     try {
-      const producer = kafkajs(other.bootstrap, { clientId: 'broker-codec' }).producer();
-      await producer.connect();
+      const producer = await kafkajsProducer(other.bootstrap, {}, { clientId: 'broker-codec' });
       await producer.send({ topic: 'auto-created', compression: CompressionTypes.None, messages: [{ key: 'k', value: value(7) }] });
       await producer.disconnect();
       await expectStoredAs(other.dataDir, 'auto-created', 0, 'gzip', [{ key: Buffer.from('k'), value: Buffer.from(value(7)) }]);

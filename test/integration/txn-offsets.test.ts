@@ -2,7 +2,6 @@
 // transaction commits, are dropped when it aborts, and survive a broker restart in both states:
 // an open transaction's offsets come back as pending (and unstable for require_stable fetchers),
 // a committed one's are applied from the log.
-import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';

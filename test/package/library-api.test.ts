@@ -3,10 +3,9 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, expect, it } from 'vitest';
 import { ConfigError, startBroker, type TributaryBroker } from '../../src/index.js';
-import { kafkajs } from '../helpers/clients.js';
+import { kafkajs, kafkajsConsumer, kafkajsProducer } from '../helpers/clients.js';
 
 const dirs: string[] = [];
 const brokers: TributaryBroker[] = [];
@@ -40,12 +39,10 @@ it('starts a broker from typed Kafka keys that kafkajs can produce to and consum
   expect(meta.topics[0]!.partitions).toHaveLength(2); // num.partitions from the typed config
   await admin.disconnect();
 
-  const producer = kafka.producer();
-  await producer.connect();
+  const producer = await kafkajsProducer(broker.bootstrap, {}, { clientId: 'lib-api' });
   await producer.send({ topic: 'lib', messages: [{ key: 'k', value: 'hello', partition: 0 }] });
   await producer.disconnect();
-  const consumer = kafka.consumer({ groupId: 'lib-g' });
-  await consumer.connect();
+  const consumer = await kafkajsConsumer(broker.bootstrap, { groupId: 'lib-g' }, { clientId: 'lib-api' });
   await consumer.subscribe({ topic: 'lib', fromBeginning: true });
   const got = await new Promise<string>((resolve) => void consumer.run({ eachMessage: async ({ message }) => resolve(message.value!.toString()) }));
   expect(got).toBe('hello');

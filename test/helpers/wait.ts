@@ -53,7 +53,7 @@ export async function waitForValue<T>(
 export interface CallCounter {
   /** Counted calls since the counter was installed. */
   readonly count: number;
-  /** Waits until `n` more calls than now have completed: proof that a pass started after this point finished. */
+  /** Waits for `n` more counted calls than now (with completions: the n-th of them started after this point). */
   more(n: number, what: string, options?: WaitOptions | number): Promise<void>;
   /** Waits until `n` calls in all have been counted since the counter was installed. */
   reach(n: number, what: string, options?: WaitOptions | number): Promise<void>;

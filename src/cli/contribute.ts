@@ -5,10 +5,10 @@
 //   3. read the global results from the shared output topic and print (and optionally chart) the
 //      partner's averages beside the peer group's
 import { readFile, writeFile } from 'node:fs/promises';
-import { renderHtml, renderSvg } from '../aggregation/contribute/chart.js';
-import { compare, formatComparison, readGlobalResults, type ComparisonRow } from '../aggregation/contribute/compare.js';
-import { DEFAULT_COLUMNS, computeLocalMetrics, type LocalContribution } from '../aggregation/contribute/local-metrics.js';
-import { publishContributions } from '../aggregation/contribute/publish.js';
+import { renderHtml, renderSvg } from '../../contribute/chart.js';
+import { compare, formatComparison, readGlobalResults, type ComparisonRow } from '../../contribute/compare.js';
+import { DEFAULT_COLUMNS, computeLocalMetrics, type LocalContribution } from '../../contribute/local-metrics.js';
+import { publishContributions } from '../../contribute/publish.js';
 import { clientSettings, errorText } from '../aggregation/kafka-client.js';
 import { bootstrapList, intFlag, parseFlags } from './cli-args.js';
 import type { CliDeps } from './main.js';

@@ -184,7 +184,7 @@ function withGeneratedTls(config: BrokerConfig, deps: CliDeps): string[] {
     listeners = [...listeners, ssl];
     const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
     overrides.push(`listeners=${listeners.map((l) => `${l.name}://${hostPart(l.host)}:${l.port}`).join(',')}`);
-    const map = config.get('listener.security.protocol.map') as string[];
+    const map = config.get('listener.security.protocol.map');
     if (!map.some((e) => e.toUpperCase().startsWith('SSL:'))) overrides.push(`listener.security.protocol.map=${[...map, 'SSL:SSL'].join(',')}`);
   }
   let tls;

@@ -24,12 +24,12 @@ export function remoteStorageChangeError(broker: BrokerConfig, current: Readonly
     );
   }
   if (enabled && after.get('remote.log.copy.disable') === true) {
-    const localBytes = after.get('local.retention.bytes') as number;
-    if (localBytes !== -2 && localBytes !== (after.get('retention.bytes') as number)) {
+    const localBytes = after.get('local.retention.bytes');
+    if (localBytes !== -2 && localBytes !== after.get('retention.bytes')) {
       return 'When `remote.log.copy.disable` is set to true, the `local.retention.bytes` and `retention.bytes` must be set to the identical value because there will be no more logs copied to the remote storage.';
     }
-    const localMs = after.get('local.retention.ms') as number;
-    if (localMs !== -2 && localMs !== (after.get('retention.ms') as number)) {
+    const localMs = after.get('local.retention.ms');
+    if (localMs !== -2 && localMs !== after.get('retention.ms')) {
       return 'When `remote.log.copy.disable` is set to true, the `local.retention.ms` and `retention.ms` must be set to the identical value because there will be no more logs copied to the remote storage.';
     }
   }

@@ -177,7 +177,7 @@ export function toLogConfig(resolved: ResolvedTopicConfig): LogConfig {
     flushMs: resolved.get('flush.ms'),
     fileDeleteDelayMs: resolved.get('file.delete.delay.ms'),
     messageTimestampType: resolved.get('message.timestamp.type') as LogConfig['messageTimestampType'],
-    cleanupPolicy: [...new Set(resolved.get('cleanup.policy') as string[])].sort() as LogConfig['cleanupPolicy'],
+    cleanupPolicy: [...new Set(resolved.get('cleanup.policy'))].sort() as LogConfig['cleanupPolicy'],
     deleteRetentionMs: resolved.get('delete.retention.ms'),
     minCleanableDirtyRatio: resolved.get('min.cleanable.dirty.ratio'),
     minCompactionLagMs: resolved.get('min.compaction.lag.ms'),

@@ -1,8 +1,8 @@
 // Shared helpers of the aggregation tests: a spend definition, producing contributions with a
 // real client, reading output history, and polling.
-import { Producer } from '@platformatic/kafka';
 import type { Broker } from '../../src/broker.js';
 import { headerValue, readLocal } from '../../src/aggregation/local-log.js';
+import { pkProducer } from '../helpers/clients.js';
 
 export function spendDefinition(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -36,7 +36,7 @@ export function contributionKey(c: { partner: string; category: string; month: s
 
 /** Sends records (value null = tombstone; a string value is sent as-is) with acks=all. */
 export async function produce(bootstrap: string, topic: string, records: { key: string | null; value: Contribution | string | null; partition?: number }[]): Promise<void> {
-  const producer = new Producer({ clientId: 'agg-test', bootstrapBrokers: [bootstrap], acks: -1, retries: 3 });
+  const producer = pkProducer(bootstrap, { clientId: 'agg-test', acks: -1, retries: 3 });
   try {
     await producer.send({
       messages: records.map((r) => ({
@@ -94,20 +94,8 @@ export function assertNoDuplicateVersions(history: OutputRecord[]): void {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+// The shared waitForValue under the name these tests use: waitFor(what, fn, timeoutMs).
+export { waitForValue as waitFor } from '../helpers/wait.js';
 
 function parseOrText(s: string): Record<string, any> {
   try {

@@ -6,9 +6,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { kafkajs } from '../helpers/clients.js';
 
 const javaMurmur2 = createRequire(import.meta.url)('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -95,7 +95,7 @@ describe('tributary topic / produce / consume / group', () => {
     expect(r.stdout).toBe('{"n":4}\n');
 
     // An application's group (kafkajs) reads everything and commits.
-    const kafka = new Kafka({ clientId: 'cli-test', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'cli-test' });
     const consumer = kafka.consumer({ groupId: 'billing' });
     await consumer.connect();
     await consumer.subscribe({ topic: 'orders', fromBeginning: true });

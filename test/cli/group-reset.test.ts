@@ -1,14 +1,14 @@
 // reset-offsets targets and the consume start positions that need record timestamps, run
 // in-process (runCli) against an in-process broker; kafkajs writes records with set timestamps.
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliDeps } from '../../src/cli/main.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 beforeAll(async () => {
   tb = await startTestBroker();
-  const kafka = new Kafka({ clientId: 'reset-test', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(tb.bootstrap, { clientId: 'reset-test' });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'timed', numPartitions: 1 }] });

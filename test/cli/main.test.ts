@@ -8,6 +8,7 @@ import { BROKER_KEY_NAMES, TOPIC_KEY_NAMES } from '../../src/config/definitions.
 import { helpText, runCli, type CliDeps } from '../../src/cli/main.js';
 import { parseStartArgs } from '../../src/cli/start.js';
 import { PARENT_EXITED } from '../../src/cli/parent-watch.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/tributary.js');
@@ -175,7 +176,7 @@ describe('start lifecycle', () => {
       return { port: 1234, close: async () => void closed++ };
     });
     const done = runCli(['start', '--override', 'num.partitions=3', '--override', 'tributary.log.format=json'], h.deps);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => h.handlers.size > 0, 'the broker to start and install its signal handlers');
     expect(seenPartitions).toBe(3);
     expect(h.handlers.size).toBe(1);
     h.signal('SIGTERM');
@@ -190,7 +191,7 @@ describe('start lifecycle', () => {
   it('a second signal forces exit while close() hangs', async () => {
     const h = harness(async () => ({ port: 1, close: () => new Promise<void>(() => {}) }));
     void runCli(['--override', 'tributary.log.format=json'], h.deps);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => h.handlers.size > 0, 'the broker to start and install its signal handlers');
     h.signal('SIGINT');
     expect(h.exits).toEqual([]);
     h.signal('SIGINT');
@@ -201,7 +202,7 @@ describe('start lifecycle', () => {
     let release!: () => void;
     const h = harness(async () => ({ port: 1, close: () => new Promise<void>((r) => (release = r)) }));
     const done = runCli(['--override', 'tributary.log.format=json'], h.deps);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => h.handlers.size > 0, 'the broker to start and install its signal handlers');
     h.signal('SIGINT');
     h.signal(PARENT_EXITED);
     expect(h.exits).toEqual([]);
@@ -232,7 +233,7 @@ describe('start lifecycle', () => {
     expect(await runCli(['version'], h.deps)).toBe(0);
     expect(started).toBe(false);
     const done = runCli([], h.deps);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => h.handlers.size > 0, 'the broker to start and install its signal handlers');
     expect(started).toBe(true);
     h.signal('SIGTERM');
     expect(await done).toBe(0);

@@ -13,6 +13,7 @@ import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { createScramUsers, makeCerts, PLAIN_USERS, SCRAM_USERS, securityOverrides, type TestCerts } from '../integration/auth-setup.js';
 import { explain, PYTHON, requireCommand, requirePythonModule, run, uniqueTopic } from './support/tools.js';
 import { buildSaramaSmoke } from './support/sarama.js';
+import { waitFor } from '../helpers/wait.js';
 
 let certs: TestCerts;
 let broker: SpawnedBroker;
@@ -39,8 +40,7 @@ beforeAll(async () => {
     },
   });
   // One "listening" line per listener, all logged before "broker started".
-  const deadline = Date.now() + 10_000;
-  while (!broker.logs().includes('broker started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => broker.logs().includes('broker started'), "the 'broker started' log line", 10_000);
   for (const line of broker.logs().split('\n')) {
     if (!line.includes('"listening"')) continue;
     const o = JSON.parse(line);

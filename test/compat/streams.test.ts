@@ -17,10 +17,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkajs } from '../helpers/clients.js';
 import { streamsClasspath } from '../helpers/java-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 const APP = 'region-totals-app';
 const PARTITIONS = 2;
@@ -101,7 +103,7 @@ async function killApp(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function kafka(): Kafka {
-  return new Kafka({ clientId: 'streams-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  return kafkajs(broker.bootstrap, { clientId: 'streams-test', retry: { retries: 10 } });
 }
 
 async function newProducer(): Promise<Producer> {
@@ -117,9 +119,19 @@ async function produceOrders(p: Producer, from: number, to: number): Promise<voi
 }
 
 /** A read_committed (or read_uncommitted) reader of region-totals from the beginning. */
-async function readOutput(readUncommitted = false): Promise<{ records: Array<[string, string]>; consumer: Consumer }> {
+async function readOutput(readUncommitted = false): Promise<{ records: Array<[string, string]>; consumer: Consumer; passedLastStableOffsets: () => Promise<void> }> {
   const records: Array<[string, string]> = [];
   const consumer = kafka().consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}`, readUncommitted, maxWaitTimeInMs: 200 });
+  // Next offset per partition after each processed batch (control and aborted-only batches too).
+  const position = new Map<number, number>();
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => void position.set(payload.partition, Number(payload.lastOffset) + 1));
+  /** Resolves once this reader is past the last stable offset every partition has now: all committed so far is read. */
+  const passedLastStableOffsets = async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets('region-totals').finally(() => admin.disconnect());
+    await waitFor(() => ends.every((p) => (position.get(p.partition) ?? 0) >= Number(p.offset)), 'the region-totals reader to pass the last stable offsets', 30_000);
+  };
   await consumer.connect();
   await consumer.subscribe({ topic: 'region-totals', fromBeginning: true });
   const seen = new Set<string>();
@@ -134,7 +146,7 @@ async function readOutput(readUncommitted = false): Promise<{ records: Array<[st
       records.push([message.key!.toString(), message.value!.toString()]);
     },
   });
-  return { records, consumer };
+  return { records, consumer, passedLastStableOffsets };
 }
 
 function lastPerKey(records: Array<[string, string]>): Map<string, string> {
@@ -146,7 +158,7 @@ function lastPerKey(records: Array<[string, string]>): Map<string, string> {
 /** Waits until the committed output's last values are the expected aggregates; returns the records. */
 async function awaitAggregates(n: number, timeoutMs: number): Promise<Array<[string, string]>> {
   const want = expected(n);
-  const { records, consumer } = await readOutput();
+  const { records, consumer, passedLastStableOffsets } = await readOutput();
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
@@ -161,8 +173,8 @@ async function awaitAggregates(n: number, timeoutMs: number): Promise<Array<[str
       }
       await sleep(200);
     }
-    // Everything committed so far has been read once more settled: nothing beyond the expected.
-    await sleep(1_500);
+    // Everything committed up to now has been read (proof, not a pause): nothing beyond the expected.
+    await passedLastStableOffsets();
     return [...records];
   } finally {
     await consumer.disconnect();

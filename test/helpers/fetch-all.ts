@@ -1,7 +1,7 @@
 // Reads a partition from `from` to its high watermark with @platformatic/kafka's raw Fetch
 // (no consumer group needed), decoding records with the client's own parser.
-import { Consumer } from '@platformatic/kafka';
 import { expect } from 'vitest';
+import { pkConsumer } from './clients.js';
 
 export interface Fetched {
   offset: bigint;
@@ -13,7 +13,7 @@ export interface Fetched {
 }
 
 export async function fetchAll(bootstrap: string, topic: string, partition: number, from = 0n): Promise<Fetched[]> {
-  const consumer = new Consumer({ groupId: 'unused', clientId: 'fetcher', bootstrapBrokers: [bootstrap] });
+  const consumer = pkConsumer(bootstrap, { clientId: 'fetcher' });
   try {
     const md = await consumer.metadata({ topics: [topic] });
     const t = md.topics.get(topic)!;

@@ -4,9 +4,10 @@
 // everything else is refused with Kafka's error codes: produce, fetch, groups, transactions and
 // admin. Changes apply to open connections and survive a restart.
 import fs from 'node:fs';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type Producer } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { kafkajs } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ACL_FILE } from '../../src/auth/acl/acl-store.js';
 import { explain, requireCommand, run } from '../compat/support/tools.js';
@@ -16,13 +17,7 @@ let tb: TestBroker;
 const saslPort = () => tb.broker.boundListeners.find((l) => l.name === 'SASL_PLAINTEXT')!.boundPort;
 
 const kafka = (user: keyof typeof USERS) =>
-  new Kafka({
-    clientId: `acl-${user}`,
-    brokers: [`127.0.0.1:${saslPort()}`],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-    sasl: { mechanism: 'plain', username: user, password: USERS[user] },
-  });
+  kafkajs(`127.0.0.1:${saslPort()}`, { clientId: `acl-${user}`, retry: { retries: 0 }, sasl: { mechanism: 'plain', username: user, password: USERS[user] } });
 
 const acl = (resourceType: AclResourceTypes, resourceName: string, operation: AclOperationTypes, permissionType = AclPermissionTypes.ALLOW, principal = 'User:alice') => ({
   resourceType,

@@ -9,6 +9,7 @@ import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { decodeRecordBatches } from '../../protocol/records/record-codec.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { countCalls, waitFor } from '../helpers/wait.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -79,11 +80,6 @@ async function readAll(topicId: string) {
   }
 }
 
-/** Polls until `cond` holds (retention runs on a timer); fails with `what` if it never does. */
-async function eventually(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(cond(), what).toBe(true);
-}
 
 const logOf = (topic: string) => tb.broker.partition(topic, 0)!.log;
 
@@ -92,12 +88,19 @@ describe('topic configs altered at runtime take effect', () => {
     const id = await createTopic('fx-retention-ms', { 'segment.bytes': '1024' });
     await produceOk('fx-retention-ms', 6, 600, HOUR_AGO);
     expect(logOf('fx-retention-ms').segmentInfos().length).toBeGreaterThanOrEqual(3);
-    await new Promise((r) => setTimeout(r, 200)); // several retention passes under the 7-day default
+    // Proof that retention looked at this log under the 7-day default before asserting it kept
+    // everything: two completed passes over it (the first may have started before the produce).
+    const passes = countCalls(logOf('fx-retention-ms'), 'enforceRetention');
+    try {
+      await passes.more(2, 'two retention passes over fx-retention-ms', 5_000);
+    } finally {
+      passes.restore();
+    }
     expect(logOf('fx-retention-ms').logStartOffset).toBe(0);
 
     await alter(TOPIC, 'fx-retention-ms', 'retention.ms', '60000');
     // Every batch is an hour old: all of it goes, the active segment included.
-    await eventually('log start reaches the end', () => logOf('fx-retention-ms').logStartOffset === 6);
+    await waitFor(() => logOf('fx-retention-ms').logStartOffset === 6, 'log start reaches the end', 5_000);
     expect((await fetchFrom(id, 0)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     const earliest = await c.send(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'fx-retention-ms', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2 }] }] });
     expect(earliest.topics[0].partitions[0].offset).toBe(6);
@@ -110,7 +113,7 @@ describe('topic configs altered at runtime take effect', () => {
     const before = log.size();
     expect(log.logStartOffset).toBe(0);
     await alter(TOPIC, 'fx-retention-bytes', 'retention.bytes', '2000');
-    await eventually('old segments deleted', () => log.logStartOffset > 0);
+    await waitFor(() => log.logStartOffset > 0, 'old segments deleted', 5_000);
     expect(log.size()).toBeLessThan(before);
     // Kafka's rule: a segment goes only while the rest still holds at least retention.bytes.
     expect(log.size() - log.segmentInfos()[0]!.size).toBeLessThan(2000);
@@ -172,8 +175,15 @@ describe('topic configs altered at runtime take effect', () => {
     await produceOk('fx-own-retention', 4, 600, HOUR_AGO);
     await alter(BROKER, '', 'log.retention.ms', '60000');
     try {
-      await eventually('default-retention topic emptied', () => logOf('fx-default-retention').logStartOffset === 4);
-      await new Promise((r) => setTimeout(r, 150)); // a few more retention passes
+      await waitFor(() => logOf('fx-default-retention').logStartOffset === 4, 'default-retention topic emptied', 5_000);
+      // Two completed passes over the topic with its own retention.ms=-1 after the default took
+      // effect elsewhere: at least one of them saw the new default, and it kept everything.
+      const passes = countCalls(logOf('fx-own-retention'), 'enforceRetention');
+      try {
+        await passes.more(2, 'two retention passes over fx-own-retention', 5_000);
+      } finally {
+        passes.restore();
+      }
       expect(logOf('fx-own-retention').logStartOffset).toBe(0);
     } finally {
       await alter(BROKER, '', 'log.retention.ms', null);

@@ -6,13 +6,13 @@
 // (IncrementalAlterConfigs).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Admin } from '@platformatic/kafka';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { DYNAMIC_CONFIG_FILE } from '../../src/metadata/dynamic-config-store.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkajs, pkAdmin } from '../helpers/clients.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -145,7 +145,7 @@ describe('IncrementalAlterConfigs on topics', () => {
 
   it('works from @platformatic/kafka Admin.incrementalAlterConfigs', async () => {
     await createTopic('iac-pk');
-    const admin = new Admin({ clientId: 'pk-admin', bootstrapBrokers: [tb.bootstrap] });
+    const admin = pkAdmin(tb.bootstrap, { clientId: 'pk-admin' });
     try {
       await admin.incrementalAlterConfigs({
         resources: [
@@ -191,7 +191,7 @@ describe('AlterConfigs (legacy) on topics', () => {
 
   it('works from kafkajs admin.alterConfigs / describeConfigs', async () => {
     await createTopic('ac-kafkajs');
-    const kafka = new Kafka({ clientId: 'kj-configs', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'kj-configs', retry: { retries: 0 } });
     const admin = kafka.admin();
     await admin.connect();
     try {

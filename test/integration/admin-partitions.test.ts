@@ -2,13 +2,13 @@
 // APIs against an in-process broker. With a single broker every partition is led by its only,
 // preferred replica: elections are never needed, the only valid reassignment is a no-op and none
 // is ever in progress. Driven by the raw client and kafkajs (reassignments).
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { TOPIC_AUTHORIZED_OPERATIONS } from '../../src/handlers/describe-topic-partitions.js';
 import { ZERO_UUID } from '../../src/metadata/uuid.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 let c: RawClient;
@@ -184,7 +184,7 @@ describe('partition reassignments', () => {
   });
 
   it('works from kafkajs alterPartitionReassignments / listPartitionReassignments', async () => {
-    const kafka = new Kafka({ clientId: 'kj-reassign', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'kj-reassign', retry: { retries: 0 } });
     const admin = kafka.admin();
     await admin.connect();
     try {

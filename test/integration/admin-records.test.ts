@@ -5,13 +5,12 @@
 // Driven by the raw client, kafkajs (deleteTopicRecords, fetchTopicOffsets) and
 // @platformatic/kafka (deleteRecords, describeLogDirs).
 import path from 'node:path';
-import { Admin } from '@platformatic/kafka';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkajs, pkAdmin } from '../helpers/clients.js';
 
 let tb: TestBroker;
 let c: RawClient;
@@ -108,7 +107,7 @@ describe('DeleteRecords', () => {
     await createTopic('dr-kafkajs', 2);
     await produce('dr-kafkajs', 10, 0);
     await produce('dr-kafkajs', 4, 1);
-    const kafka = new Kafka({ clientId: 'kj-dr', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'kj-dr', retry: { retries: 0 } });
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -129,7 +128,7 @@ describe('DeleteRecords', () => {
   it('works from @platformatic/kafka Admin.deleteRecords', async () => {
     await createTopic('dr-pk');
     await produce('dr-pk', 8);
-    const admin = new Admin({ clientId: 'pk-dr', bootstrapBrokers: [tb.bootstrap] });
+    const admin = pkAdmin(tb.bootstrap, { clientId: 'pk-dr' });
     try {
       const res = await admin.deleteRecords({ topics: [{ name: 'dr-pk', partitions: [{ partition: 0, offset: 5n }] }] });
       expect(res).toEqual([{ name: 'dr-pk', partitions: [{ partition: 0, lowWatermark: 5n }] }]);
@@ -170,7 +169,7 @@ describe('DescribeLogDirs', () => {
   });
 
   it('works from @platformatic/kafka Admin.describeLogDirs', async () => {
-    const admin = new Admin({ clientId: 'pk-dld', bootstrapBrokers: [tb.bootstrap] });
+    const admin = pkAdmin(tb.bootstrap, { clientId: 'pk-dld' });
     try {
       const res = await admin.describeLogDirs({ topics: [{ name: 'dld-a', partitions: [0, 1] }] });
       expect(res).toHaveLength(1);

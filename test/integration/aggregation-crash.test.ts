@@ -89,7 +89,7 @@ describe('exactly-once under kill -9 and partner outages', () => {
           await sendBatch('beta');
         }
       })();
-      await waitFor('progress', async () => (await recordsIn()) > before, 20_000, 20);
+      await waitFor('progress', async () => (await recordsIn()) > before, { timeoutMs: 20_000, intervalMs: 20 });
       await pause(Math.floor(r() * 100));
       shared = await shared.restart({ signal: 'SIGKILL' });
       await stream;

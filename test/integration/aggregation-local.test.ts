@@ -4,8 +4,11 @@
 // from the changelog across a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changelogTopic } from '../../src/aggregation/changelog.js';
+import { AggregationProcessor } from '../../src/aggregation/processor.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { countCalls } from '../helpers/wait.js';
 import { assertNoDuplicateVersions, contributionKey, latest, produce, readHistory, spendDefinition, waitFor, type Contribution } from '../aggregation/helpers.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 const OVERRIDES = { 'tributary.aggregation.status.interval.ms': '200', 'tributary.aggregation.retry.backoff.ms': '100', 'log.cleaner.enable': 'false' };
@@ -130,8 +133,7 @@ describe('aggregation stage, local source', () => {
   });
 
   it("clients cannot write to or delete the stage's changelog and status topics", async () => {
-    const { Kafka, logLevel } = await import('kafkajs');
-    const kafka = new Kafka({ clientId: 'intruder', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'intruder', retry: { retries: 0 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     const admin = kafka.admin();
     await producer.connect();
@@ -173,8 +175,20 @@ describe('aggregation stage, local source', () => {
     expect(await m.setTargetState('spend', 'PAUSED')).toBe(true);
     await waitFor('paused', () => m.status('spend')!.state === 'paused');
     const inWhilePaused = m.status('spend')!.recordsIn;
-    await send([contrib('epsilon', 'fuel', '2024-02', 5, 1)]);
-    await new Promise((r) => setTimeout(r, 300));
+    // Proof that the paused processor had the record and went round its loop without folding it:
+    // its reader buffered new data (onData -> signal; nothing else signals a paused processor
+    // here), and the loop then went back to waiting. Spies on the processor's methods.
+    const spend = (self: { def: { name: string } }) => self.def.name === 'spend';
+    const signals = countCalls(AggregationProcessor.prototype, 'signal', { count: 'calls', filter: spend });
+    const turns = countCalls(AggregationProcessor.prototype, 'waitForSignal', { count: 'calls', filter: (self) => spend(self) && signals.count > 0 });
+    try {
+      await send([contrib('epsilon', 'fuel', '2024-02', 5, 1)]);
+      await signals.reach(1, "spend's reader to buffer the new record");
+      await turns.reach(1, "spend's paused loop to turn after the record arrived");
+    } finally {
+      signals.restore();
+      turns.restore();
+    }
     expect(m.status('spend')!.recordsIn).toBe(inWhilePaused); // nothing folded while paused
     await m.setTargetState('spend', 'RUNNING');
     await waitFor('resumed', () => m.status('spend')!.recordsIn === inWhilePaused + 1);

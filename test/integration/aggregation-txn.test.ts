@@ -1,10 +1,15 @@
 // Transactional input is read read_committed, from a local source (the Fetch path's reader, LSO
 // and aborted-transaction list) and from a remote one (@platformatic/kafka Fetch, isolation level
 // 1): aborted contributions never count, and records behind an open transaction wait for it.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AggregationProcessor } from '../../src/aggregation/processor.js';
+import { LocalSourceReader } from '../../src/aggregation/sources/local-source.js';
+import { RemoteSourceReader } from '../../src/aggregation/sources/remote-source.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { countCalls } from '../helpers/wait.js';
 import { contributionKey, latest, readHistory, spendDefinition, waitFor, type Contribution } from '../aggregation/helpers.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let shared: TestBroker;
 let partner: TestBroker;
@@ -24,6 +29,24 @@ afterAll(async () => {
   await Promise.all([shared?.cleanup(), partner?.cleanup()]);
 });
 
+/**
+ * Waits until two polls of the aggregation's source reader have completed from now, and then for two
+ * more turns of the processor's loop (each turn takes what is buffered and steps it before waiting
+ * again). Spies on the classes' methods; a rename fails here loudly.
+ */
+async function processedAfterNewPolls(target: 'local' | 'remote', aggregation: string): Promise<void> {
+  const reader = target === 'local' ? LocalSourceReader.prototype : RemoteSourceReader.prototype;
+  const polls = countCalls(reader, 'poll', { filter: (self) => self.name === target });
+  const turns = countCalls(AggregationProcessor.prototype, 'waitForSignal', { count: 'calls', filter: (self) => self.def.name === aggregation });
+  try {
+    await polls.more(2, `two polls of the ${target} source`);
+    await turns.more(2, `two turns of ${aggregation}'s loop after those polls`);
+  } finally {
+    polls.restore();
+    turns.restore();
+  }
+}
+
 const c = (partner: string, category: string, sum: number, count: number): Contribution => ({ partner, category, month: '2024-01', sum, count });
 const msg = (x: Contribution) => ({ key: contributionKey(x), value: JSON.stringify(x) });
 
@@ -34,7 +57,7 @@ for (const target of ['local', 'remote'] as const) {
       const topic = target === 'local' ? 'tx-in' : 'tx-remote';
       const name = `tx-${target}`;
       const outTopic = `${name}-out`;
-      const kafka = new Kafka({ clientId: `agg-${target}`, brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } });
+      const kafka = kafkajs(tb.bootstrap, { clientId: `agg-${target}`, retry: { retries: 8, initialRetryTime: 50 } });
       const producer: Producer = kafka.producer({ transactionalId: `agg-${target}`, maxInFlightRequests: 1, idempotent: true });
       const plain = kafka.producer();
       await producer.connect();
@@ -52,7 +75,10 @@ for (const target of ['local', 'remote'] as const) {
 
         const out = async () => new Map([...latest(await readHistory(shared.broker, outTopic))].map(([k, r]) => [k, r.value]));
         await waitFor('committed food', async () => (await out()).get('food|2024-01')?.measures.sum === 10);
-        await new Promise((r) => setTimeout(r, 300));
+        // Proof that the stage looked past the open transaction before asserting it saw nothing
+        // there: two source polls that started after delta's append completed, then the processor
+        // went idle twice (so anything those polls returned has been stepped and written).
+        await processedAfterNewPolls(target, name);
         expect((await out()).has('fuel|2024-01')).toBe(false); // not past the last stable offset
         expect(shared.broker.aggregations!.status(name)!.sources[0]!.lag).toBe(0); // lag counts to the LSO
 

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliDeps } from '../../src/cli/main.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { makeCerts, PLAIN_USERS, securityOverrides, type TestCerts } from './auth-setup.js';
+import { kafkajs } from '../helpers/clients.js';
+import { waitFor } from '../helpers/wait.js';
 
 let certs: TestCerts;
 let tb: TestBroker;
@@ -108,15 +110,16 @@ describe('tributary start --generate-tls', () => {
     const c = captureDeps();
     const run = runCli(['start', '--generate-tls', '--override', `log.dirs=${dir}`, '--override', 'listeners=PLAINTEXT://127.0.0.1:0'], c.deps);
     try {
-      const deadline = Date.now() + 20_000;
-      while (!c.out.logs.includes('tributary started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // The CLI logs "ready" once the broker serves (the loop here used to wait for a 'tributary started'
+      // line that is never logged, so it always ran into its 20 s bound).
+      await waitFor(() => c.out.logs.includes('"msg":"ready"'), 'the CLI to log "ready"');
       const caFile = path.join(dir, 'tls', 'ca.pem');
       expect(c.out.stdout).toContain(`security.protocol=SSL ssl.ca.location=${caFile}`);
       expect(c.out.stdout).toContain(`ssl.truststore.type=PEM ssl.truststore.location=${caFile}`);
       const listening = c.out.logs.split('\n').filter((l) => l.includes('"listening"')).map((l) => JSON.parse(l));
       const ssl = listening.find((l) => l.listener === 'SSL');
       expect(ssl).toBeDefined();
-      const k = new Kafka({ brokers: [`localhost:${ssl.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ssl: { ca: [fs.readFileSync(caFile, 'utf8')] } });
+      const k = kafkajs(`localhost:${ssl.port}`, { retry: { retries: 0 }, ssl: { ca: [fs.readFileSync(caFile, 'utf8')] } });
       const admin = k.admin();
       await admin.connect();
       expect((await admin.describeCluster()).brokers[0]!.port).toBe(ssl.port);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { makeCerts, PLAIN_USERS, securityOverrides, type TestCerts } from './auth-setup.js';
+import { waitFor } from '../helpers/wait.js';
 
 let certs: TestCerts;
 let tb: TestBroker;
@@ -54,8 +55,10 @@ describe('authentication deadline', () => {
   });
 
   it('does not apply to PLAINTEXT listeners', async () => {
+    // A SASL connection opened just after it shows the deadline has passed and was enforced.
     const c = await RawClient.connect(port(tb, 'PLAINTEXT'));
-    await new Promise((r) => setTimeout(r, 600));
+    const idle = await RawClient.connect(port(tb, 'SASL_PLAINTEXT'));
+    await idle.closedPromise;
     expect((await c.send(3, 1, { topics: null })).brokers).toHaveLength(1);
     c.close();
   });
@@ -101,8 +104,7 @@ describe('ssl.principal.mapping.rules', () => {
     try {
       const s = tls.connect({ host: '127.0.0.1', port: b.port, ca: certs.ca, key: certs.clientKey, cert: certs.clientCert });
       await new Promise((r) => s.on('secureConnect', r));
-      const deadline = Date.now() + 5000;
-      while (!principalsOf(b).includes('User:ALICE') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => principalsOf(b).includes('User:ALICE'), 'the mapped principal User:ALICE', 5000);
       expect(principalsOf(b)).toEqual(['User:ALICE']);
       s.destroy();
     } finally {

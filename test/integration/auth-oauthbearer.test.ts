@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Producer } from '@platformatic/kafka';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { kafkajs } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -65,12 +65,7 @@ async function rawLogin(listener: string, token: string) {
 describe('OAUTHBEARER, unsecured validator', () => {
   it('kafkajs logs in with an unsecured token and is User:<sub>', async () => {
     const token = unsecured({ sub: 'svc-orders', exp: now() + 600, iat: now(), scope: 'kafka other' });
-    const k = new Kafka({
-      brokers: [`127.0.0.1:${port('DEV')}`],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
-      sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) },
-    });
+    const k = kafkajs(`127.0.0.1:${port('DEV')}`, { retry: { retries: 0 }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) } });
     const admin = k.admin();
     await admin.connect();
     expect(principals()).toContain('User:svc-orders');

@@ -22,6 +22,7 @@ import {
   securityOverrides,
   type TestCerts,
 } from './auth-setup.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let certs: TestCerts;
 let tb: TestBroker;
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 function kafka(listener: string, extra: Partial<KafkaConfig>): Kafka {
-  return new Kafka({ clientId: 'auth-test', brokers: [`127.0.0.1:${port(listener)}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...extra });
+  return kafkajs(`127.0.0.1:${port(listener)}`, { clientId: 'auth-test', retry: { retries: 0 }, ...extra });
 }
 
 async function roundTrip(k: Kafka, topic: string): Promise<string[]> {

@@ -1,10 +1,12 @@
 // Log compaction end to end: kafkajs produces many updates per key to a cleanup.policy=compact
 // topic with small segments, the broker's background cleaner compacts it, and @platformatic/kafka's
 // raw fetch reads back the latest value per key at the offsets the producer was given.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { fetchAll } from '../helpers/fetch-all.js';
+import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 let kafka: Kafka;
@@ -12,19 +14,11 @@ let kafka: Kafka;
 beforeAll(async () => {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   tb = await startTestBroker({ 'num.partitions': '1', 'log.cleaner.backoff.ms': '100' });
-  kafka = new Kafka({ clientId: 'compaction-test', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  kafka = kafkajs(tb.bootstrap, { clientId: 'compaction-test', retry: { retries: 2 } });
 });
 afterAll(async () => {
   await tb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('log compaction through real clients', () => {
   it('keeps the latest value per key at its original offset', async () => {

@@ -3,11 +3,12 @@
 // served) or a startup warning (keys Kafka could ignore on a single broker, no-effect-keys.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitFor } from '../helpers/wait.js';
+import { kafkajs, kafkajsAdmin } from '../helpers/clients.js';
 
 let tb: TestBroker | null = null;
 afterEach(async () => {
@@ -15,18 +16,10 @@ afterEach(async () => {
   tb = null;
 });
 
-async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('keys that take effect', () => {
   it('fetch.max.bytes caps a fetch whatever the request asks (at least one whole batch)', async () => {
     tb = await startTestBroker({ 'fetch.max.bytes': '1024' });
-    const kafka = new Kafka({ clientId: 'fmb', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = kafkajs(tb.bootstrap, { clientId: 'fmb' });
     const producer = kafka.producer();
     await producer.connect();
     for (let i = 0; i < 3; i++) await producer.send({ topic: 'fetch-cap', messages: [{ value: Buffer.alloc(2000, i) }] });
@@ -51,7 +44,7 @@ describe('keys that take effect', () => {
     await c.send(3, 4, { topics: [{ name: 'ckpt-topic' }], allowAutoTopicCreation: true });
     c.close();
     const file = path.join(tb.dataDir, 'recovery-point-offset-checkpoint');
-    await until(async () => (await fs.readFile(file, 'utf8').catch(() => '')).includes('ckpt-topic 0 '), 'the checkpoint to list the new topic');
+    await waitFor(async () => (await fs.readFile(file, 'utf8').catch(() => '')).includes('ckpt-topic 0 '), 'the checkpoint to list the new topic');
   });
 });
 
@@ -75,8 +68,7 @@ describe('keys accepted for compatibility', () => {
   it('topic keys with no effect warn when CreateTopics or AlterConfigs sets them', async () => {
     tb = await startTestBroker();
     const warn = vi.spyOn(tb.broker.logger, 'warn');
-    const admin = new Kafka({ clientId: 'noeff', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
+    const admin = await kafkajsAdmin(tb.bootstrap, { clientId: 'noeff' });
     try {
       await admin.createTopics({ topics: [{ topic: 'noeff', configEntries: [{ name: 'preallocate', value: 'true' }, { name: 'retention.ms', value: '1000' }] }] });
       await admin.alterConfigs({

@@ -10,9 +10,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { kafkajs } from '../helpers/clients.js';
 
 const TOPIC = 'full-disk';
 const RECORD_BYTES = 1024;
@@ -41,7 +42,7 @@ afterAll(async () => {
 const value = (i: number) => `record-${String(i).padStart(8, '0')}-`.padEnd(RECORD_BYTES, 'x');
 
 function client(b: SpawnedBroker): Kafka {
-  return new Kafka({ clientId: 'disk-full', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  return kafkajs(b.bootstrap, { clientId: 'disk-full', retry: { retries: 0 } });
 }
 
 /** The Kafka error code in a kafkajs error chain, if any. */

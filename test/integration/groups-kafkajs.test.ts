@@ -1,9 +1,11 @@
 // kafkajs consumer groups and group admin against an in-process broker: partitions split
 // between members, takeover when one leaves, committed offsets across a broker restart, and
 // listGroups/describeGroups/fetchOffsets/setOffsets/deleteGroups.
-import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { type Consumer, type EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGroupsBroker, type GroupsBroker } from './groups-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let gb: GroupsBroker;
 
@@ -15,15 +17,7 @@ afterAll(async () => {
   await gb?.cleanup();
 });
 
-const kafka = () => new Kafka({ clientId: 'groups-kj', brokers: [gb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const kafka = () => kafkajs(gb.bootstrap, { clientId: 'groups-kj', retry: { retries: 5, initialRetryTime: 100 } });
 
 async function createTopic(topic: string, numPartitions: number): Promise<void> {
   const admin = kafka().admin();

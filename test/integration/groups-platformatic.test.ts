@@ -1,9 +1,11 @@
 // @platformatic/kafka consumer groups (JoinGroup v9, SyncGroup v5, Heartbeat v4, LeaveGroup v5,
 // OffsetCommit/OffsetFetch v9) and its group admin (ListGroups v5, DescribeGroups v5,
 // DeleteGroups v2, OffsetDelete, multi-group OffsetFetch) against an in-process broker.
-import { Admin, Consumer, Producer, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, type MessagesStream } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGroupsBroker, type GroupsBroker } from './groups-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { pkAdmin, pkProducer } from '../helpers/clients.js';
 
 let gb: GroupsBroker;
 
@@ -13,14 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Member {
   consumer: Consumer;
@@ -59,10 +53,10 @@ async function leave(m: Member): Promise<void> {
 }
 
 async function setup(topic: string, partitions: number, values: string[][]): Promise<void> {
-  const admin = new Admin({ clientId: 'pk-admin', bootstrapBrokers: [gb.bootstrap] });
+  const admin = pkAdmin(gb.bootstrap, { clientId: 'pk-admin' });
   await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   await admin.close();
-  const producer = new Producer({ clientId: 'pk-producer', bootstrapBrokers: [gb.bootstrap] });
+  const producer = pkProducer(gb.bootstrap, { clientId: 'pk-producer' });
   await producer.send({ messages: values.flatMap((vs, partition) => vs.map((v) => ({ topic, partition, value: Buffer.from(v) }))) });
   await producer.close();
 }
@@ -82,7 +76,7 @@ describe('@platformatic/kafka consumer groups', () => {
       await waitFor(() => m1.partitions().length === 2 && m2.partitions().length === 2, 'a 2/2 split');
       expect([...m1.partitions(), ...m2.partitions()].sort()).toEqual([0, 1, 2, 3]);
       // m2 starts from the committed offsets: nothing is read twice.
-      const producer = new Producer({ clientId: 'pk-producer', bootstrapBrokers: [gb.bootstrap] });
+      const producer = pkProducer(gb.bootstrap, { clientId: 'pk-producer' });
       await producer.send({ messages: [0, 1, 2, 3].map((partition) => ({ topic, partition, value: Buffer.from(`b${partition}`) })) });
       await producer.close();
       // Each member reads the new records of its own partitions. m2 starts from the committed
@@ -93,7 +87,7 @@ describe('@platformatic/kafka consumer groups', () => {
       expect(m2.seen.every((x) => x.value.startsWith('b') && m2.partitions().includes(x.partition))).toBe(true);
       expect(m2.seen).toHaveLength(2);
 
-      const admin = new Admin({ clientId: 'pk-admin', bootstrapBrokers: [gb.bootstrap] });
+      const admin = pkAdmin(gb.bootstrap, { clientId: 'pk-admin' });
       try {
         const groups = await admin.listGroups({ states: ['STABLE'], types: ['classic'] });
         expect(groups.get('pk-split')).toMatchObject({ id: 'pk-split', protocolType: 'consumer', groupType: 'classic' });
@@ -127,7 +121,7 @@ describe('@platformatic/kafka group admin', () => {
     await setup(topic, 2, [['x', 'y'], ['z']]);
     const m = await join('pk-adm', topic);
     await waitFor(() => m.seen.length === 3, 'three records');
-    const admin = new Admin({ clientId: 'pk-admin', bootstrapBrokers: [gb.bootstrap] });
+    const admin = pkAdmin(gb.bootstrap, { clientId: 'pk-admin' });
     try {
       await expect(admin.deleteGroups({ groups: ['pk-adm'] })).rejects.toThrow();
       await leave(m);

@@ -1,12 +1,12 @@
 // Zero duplicates: idempotent producers (kafkajs, and librdkafka through confluent-kafka-python)
 // write through a proxy that keeps cutting connections after the broker processed a request and
 // before its answer arrives. Every record must be in the log exactly once, in order.
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordBatches } from '../../protocol/records/record-codec.js';
 import type { PartitionLog } from '../../storage/log/partition-log.js';
 import { explain, PYTHON, requirePythonModule, run } from '../compat/support/tools.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { kafkajs } from '../helpers/clients.js';
 import { ChaosProxy } from './txn-chaos-proxy.js';
 
 let tb: TestBroker;
@@ -56,7 +56,7 @@ describe('idempotent producers over a connection-cutting proxy', () => {
     proxy.enabled = false;
     await tb.broker.createTopic(topic, 1, 1, {});
     const dups = countDuplicates(tb.broker.partition(topic, 0)!.log);
-    const kafka = new Kafka({ clientId: 'chaos', brokers: [`127.0.0.1:${proxy.port}`], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 20, maxRetryTime: 200 } });
+    const kafka = kafkajs(`127.0.0.1:${proxy.port}`, { clientId: 'chaos', retry: { retries: 30, initialRetryTime: 20, maxRetryTime: 200 } });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     proxy.enabled = true;

@@ -1,10 +1,11 @@
 // kafkajs against an in-process broker: admin (topics, partitions, configs, offsets) and the
 // producer with keys, headers, null values, timestamps, gzip and every acks mode. Records are read
 // back with @platformatic/kafka's raw fetch (kafkajs only consumes through consumer groups).
-import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { fetchAll } from '../helpers/fetch-all.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 let kafka: Kafka;
@@ -12,7 +13,7 @@ let kafka: Kafka;
 beforeAll(async () => {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   tb = await startTestBroker({ 'num.partitions': '1' });
-  kafka = new Kafka({ clientId: 'kafkajs-test', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  kafka = kafkajs(tb.bootstrap, { clientId: 'kafkajs-test', retry: { retries: 2 } });
 });
 afterAll(async () => {
   await tb?.cleanup();

@@ -1,9 +1,11 @@
 // KIP-848 consumer groups with a real client: @platformatic/kafka consumers with
 // groupProtocol 'consumer' (ConsumerGroupHeartbeat v1, OffsetCommit/OffsetFetch v9 with member
 // epochs) against an in-process broker.
-import { Admin, Consumer, Producer, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, type MessagesStream } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { pkAdmin, pkProducer } from '../helpers/clients.js';
 
 const OVERRIDES = { 'group.consumer.heartbeat.interval.ms': '300', 'offsets.topic.num.partitions': '3' };
 let tb: TestBroker;
@@ -14,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.cleanup();
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Member {
   consumer: Consumer;
@@ -59,14 +53,14 @@ async function leave(m: Member): Promise<void> {
 }
 
 async function setup(topic: string, partitions: number, perPartition: number, prefix: string): Promise<void> {
-  const admin = new Admin({ clientId: 'kip848-admin', bootstrapBrokers: [tb.bootstrap] });
+  const admin = pkAdmin(tb.bootstrap, { clientId: 'kip848-admin' });
   if (!tb.broker.topics.get(topic)) await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   await admin.close();
   await produce(topic, partitions, perPartition, prefix);
 }
 
 async function produce(topic: string, partitions: number, perPartition: number, prefix: string): Promise<void> {
-  const producer = new Producer({ clientId: 'kip848-producer', bootstrapBrokers: [tb.bootstrap] });
+  const producer = pkProducer(tb.bootstrap, { clientId: 'kip848-producer' });
   const messages = [];
   for (let p = 0; p < partitions; p++) for (let i = 0; i < perPartition; i++) messages.push({ topic, partition: p, value: Buffer.from(`${prefix}${p}-${i}`) });
   await producer.send({ messages });
@@ -112,7 +106,7 @@ describe('@platformatic/kafka with groupProtocol consumer', () => {
     await waitFor(() => m1.partitions().length + m2.partitions().length === 5 && m1.partitions().length > 0 && m2.partitions().length > 0, 'a range split');
     const sizes = [m1.partitions(), m2.partitions()].sort((a, b) => b.length - a.length);
     expect(sizes).toEqual([[0, 1, 2], [3, 4]]);
-    const admin = new Admin({ clientId: 'kip848-admin', bootstrapBrokers: [tb.bootstrap] });
+    const admin = pkAdmin(tb.bootstrap, { clientId: 'kip848-admin' });
     const groups = await admin.listGroups({ types: ['consumer'] });
     await admin.close();
     expect(groups.get('k-range')).toMatchObject({ groupType: 'consumer', protocolType: 'consumer', state: 'STABLE' });

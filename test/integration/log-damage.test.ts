@@ -4,7 +4,7 @@
 // and `tributary log check` run through the CLI entry point.
 import { open, readdir, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { startBroker } from '../../src/broker.js';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { explain, requireCommand, run } from '../compat/support/tools.js';
+import { kafkajs } from '../helpers/clients.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -82,7 +83,7 @@ const value = (i: number) => `value-${i}-`.padEnd(150, 'x');
 
 /** Creates the topic and produces `n` records one send (= one batch) at a time; returns the producer. */
 async function produceRecords(b: RunningBroker, topic: string, n: number): Promise<void> {
-  const kafka = new Kafka({ clientId: 'log-damage', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(b.bootstrap, { clientId: 'log-damage' });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
@@ -97,7 +98,7 @@ async function produceRecords(b: RunningBroker, topic: string, n: number): Promi
 }
 
 async function produceOne(b: RunningBroker, topic: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'log-damage-after', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(b.bootstrap, { clientId: 'log-damage-after' });
   const producer: Producer = kafka.producer();
   await producer.connect();
   try {

@@ -8,7 +8,6 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { startTestBroker } from '../helpers/broker.js';
@@ -16,6 +15,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { Broker } from '../../src/broker.js';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { kafkajs } from '../helpers/clients.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -42,7 +42,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 }
 
 async function produceAndCount(bootstrap: string, topic: string, n: number): Promise<number> {
-  const kafka = new Kafka({ clientId: 'lock-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(bootstrap, { clientId: 'lock-test' });
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   await producer.connect();
   try {

@@ -1,10 +1,11 @@
 // message.format.version (topic) / log.message.format.version (broker): Kafka 3.x accepts and
 // validates them, then ignores them; librdkafka's own tests set them through AlterConfigs.
-import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkajsAdmin } from '../helpers/clients.js';
 
 const SOURCE = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
 
@@ -13,8 +14,7 @@ let admin: Admin;
 
 beforeAll(async () => {
   tb = await startTestBroker({ 'log.message.format.version': '2.8' });
-  admin = new Kafka({ clientId: 'mfv', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  await admin.connect();
+  admin = await kafkajsAdmin(tb.bootstrap, { clientId: 'mfv', retry: { retries: 0 } });
 });
 afterAll(async () => {
   await admin?.disconnect();

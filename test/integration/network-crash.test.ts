@@ -3,10 +3,10 @@
 // process. Each bad stream must close only its own connection, be logged once, and leave the
 // broker serving a real client (kafkajs) afterwards.
 import net from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let broker: SpawnedBroker;
 
@@ -73,7 +73,7 @@ describe('a spawned broker survives hostile frame sizes', () => {
   }
 
   it('still serves a real client, and logged each bad connection once', async () => {
-    const kafka = new Kafka({ clientId: 'crash-survivor', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    const kafka = kafkajs(broker.bootstrap, { clientId: 'crash-survivor', retry: { retries: 2 } });
     const producer = kafka.producer();
     await producer.connect();
     const [result] = await producer.send({ topic: 'after-crash', messages: [{ value: 'still here' }] });

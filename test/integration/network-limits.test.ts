@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker | null = null;
 const sockets: net.Socket[] = [];
@@ -44,14 +45,6 @@ function expectClosedByBroker(port: number, localAddress?: string): Promise<numb
   });
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('max.connections', () => {
   it('closes the 6th connection at once while the first five keep being answered, and admits again after one closes', async () => {
     tb = await startTestBroker({ 'max.connections': '5' });
@@ -60,7 +53,7 @@ describe('max.connections', () => {
     await expectClosedByBroker(tb.port);
     for (const c of five) await apiVersionsOk(c);
     five[0]!.close();
-    await until(() => tb!.broker.connectionCount === 4, 'the broker to count the closed connection');
+    await waitFor(() => tb!.broker.connectionCount === 4, 'the broker to count the closed connection');
     await apiVersionsOk(await client(tb.port));
   });
 
@@ -100,7 +93,7 @@ describe('queued.max.requests', () => {
     const setup = await client(tb.port);
     await setup.send(3, 4, { topics: [{ name: 'queued-max' }], allowAutoTopicCreation: true });
     setup.close();
-    await until(() => tb!.broker.connectionCount === 0, 'the setup connection to close');
+    await waitFor(() => tb!.broker.connectionCount === 0, 'the setup connection to close');
     const conns = await Promise.all([1, 2, 3, 4, 5].map(() => client(tb!.port)));
     const started = performance.now();
     const arrivals = await Promise.all(
@@ -140,15 +133,15 @@ describe('queued.max.request.bytes', () => {
     const ra = a.expect(fa.correlationId, 18, 0).then((r) => order.push('a') && r);
     const rb = b.expect(fb.correlationId, 18, 0).then((r) => order.push('b') && r);
     a.writeRaw(fa.out.subarray(0, 1000));
-    await until(() => tb!.broker.networkStats!.partialRequestBytes === 100000, 'a to hold its reservation');
+    await waitFor(() => tb!.broker.networkStats!.partialRequestBytes === 100000, 'a to hold its reservation');
     b.writeRaw(fb.out.subarray(0, 1000));
-    await until(() => tb!.broker.networkStats!.waitingForReceiveBytes === 1, 'b to wait for room');
+    await waitFor(() => tb!.broker.networkStats!.waitingForReceiveBytes === 1, 'b to wait for room');
     b.writeRaw(fb.out.subarray(1000));
     a.writeRaw(fa.out.subarray(1000));
     expect((await ra).errorCode).toBe(0);
     expect((await rb).errorCode).toBe(0);
     expect(order).toEqual(['a', 'b']);
-    await until(() => tb!.broker.networkStats!.partialRequestBytes === 0, 'reservations to be released');
+    await waitFor(() => tb!.broker.networkStats!.partialRequestBytes === 0, 'reservations to be released');
   });
 
   it('must be -1 or at least socket.request.max.bytes', async () => {

@@ -1,10 +1,10 @@
 // @platformatic/kafka against an in-process broker: produce with every codec the client has on
 // Node 20 (none, gzip, snappy, lz4), read back by partition with raw Fetch, list offsets,
 // admin topics, and everything survives a restart.
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { fetchAll } from '../helpers/fetch-all.js';
+import { pkAdmin, pkConsumer, pkProducer } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe('@platformatic/kafka', () => {
   it('creates, describes and deletes topics', async () => {
-    const admin = new Admin({ clientId: 'admin', bootstrapBrokers: [tb.bootstrap] });
+    const admin = pkAdmin(tb.bootstrap, { clientId: 'admin' });
     try {
       await admin.createTopics({ topics: ['pk-admin'], partitions: 3, replicas: 1 });
       const md = await admin.metadata({ topics: ['pk-admin'] });
@@ -34,10 +34,10 @@ describe('@platformatic/kafka', () => {
   for (const compression of ['none', 'gzip', 'snappy', 'lz4'] as const) {
     it(`produces and fetches with ${compression}`, async () => {
       const topic = `pk-${compression}`;
-      const admin = new Admin({ clientId: 'admin', bootstrapBrokers: [tb.bootstrap] });
+      const admin = pkAdmin(tb.bootstrap, { clientId: 'admin' });
       await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
       await admin.close();
-      const producer = new Producer({ clientId: 'p', bootstrapBrokers: [tb.bootstrap], compression, acks: -1 });
+      const producer = pkProducer(tb.bootstrap, { clientId: 'p', compression, acks: -1 });
       const ts = 1_700_000_000_000n;
       const messages = Array.from({ length: 20 }, (_, i) => ({
         topic,
@@ -72,13 +72,13 @@ describe('@platformatic/kafka', () => {
 
   it('lists earliest, latest and by-timestamp offsets', async () => {
     const topic = 'pk-offsets';
-    const producer = new Producer({ clientId: 'p', bootstrapBrokers: [tb.bootstrap], autocreateTopics: true });
+    const producer = pkProducer(tb.bootstrap, { clientId: 'p', autocreateTopics: true });
     const base = 1_700_000_000_000n; // in the past: Kafka 4 refuses CreateTime more than message.timestamp.after.max.ms (1 h) ahead
     for (let i = 0; i < 5; i++) {
       await producer.send({ messages: [{ topic, partition: 0, key: Buffer.from('k'), value: Buffer.from(`v${i}`), timestamp: base + BigInt(i * 1000) }] as any });
     }
     await producer.close();
-    const consumer = new Consumer({ groupId: 'unused', clientId: 'c', bootstrapBrokers: [tb.bootstrap] });
+    const consumer = pkConsumer(tb.bootstrap, { clientId: 'c' });
     try {
       const latest = await consumer.listOffsets({ topics: [topic], partitions: { [topic]: [0] } });
       expect(latest.get(topic)![0]).toBe(5n);
@@ -95,7 +95,7 @@ describe('@platformatic/kafka', () => {
 
   it('keeps everything across a restart', async () => {
     const topic = 'pk-restart';
-    const producer = new Producer({ clientId: 'p', bootstrapBrokers: [tb.bootstrap], autocreateTopics: true });
+    const producer = pkProducer(tb.bootstrap, { clientId: 'p', autocreateTopics: true });
     await producer.send({ messages: Array.from({ length: 30 }, (_, i) => ({ topic, partition: 0, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) as any });
     await producer.close();
     const before = await fetchAll(tb.bootstrap, topic, 0);

@@ -18,6 +18,7 @@ import {
   waitTiered,
   withAdmin,
 } from '../storage/tier/broker-scenario.js';
+import { pkConsumer } from '../helpers/clients.js';
 
 const KAFKA_STORAGE_ERROR = 56;
 
@@ -60,7 +61,7 @@ async function fetchOnce(consumer: Consumer, offset: bigint) {
 
 /** Reads every record from 0, retrying fetches the broker answers with a retriable storage error. */
 async function consumeAll(count: number): Promise<void> {
-  const consumer = new Consumer({ groupId: 'unused', clientId: 'faults', bootstrapBrokers: [tb.bootstrap], timeout: 30_000 });
+  const consumer = pkConsumer(tb.bootstrap, { clientId: 'faults', timeout: 30_000 });
   try {
     let offset = 0n;
     let storageErrors = 0;
@@ -96,16 +97,18 @@ describe('tiered storage under store faults', () => {
     // Every store request stalls now: a cold fetch waits (and retries) while hot data flows.
     proxy.setFaults(1, ['stall']);
     const order: string[] = [];
-    const coldClient = new Consumer({ groupId: 'unused', clientId: 'cold', bootstrapBrokers: [tb.bootstrap], timeout: 60_000 });
-    const hotClient = new Consumer({ groupId: 'unused', clientId: 'hot', bootstrapBrokers: [tb.bootstrap] });
+    const coldClient = pkConsumer(tb.bootstrap, { clientId: 'cold', timeout: 60_000 });
+    const hotClient = pkConsumer(tb.bootstrap, { clientId: 'hot' });
     try {
       await coldClient.metadata({ topics: [topic] });
       await hotClient.metadata({ topics: [topic] });
+      const stalledBefore = proxy.stats.byFault.stall ?? 0;
       const cold = fetchOnce(coldClient, 0n).then((p) => {
         order.push('cold');
         return p;
       });
-      await new Promise((r) => setTimeout(r, 100));
+      // The cold read is in flight, stalled at the object store, before the hot fetch goes out.
+      await waitFor('the cold fetch to stall at the object store', () => (proxy.stats.byFault.stall ?? 0) > stalledBefore);
       const hot = await fetchOnce(hotClient, BigInt(st.localLogStartOffset));
       order.push('hot');
       expect(hot.errorCode).toBe(0);
@@ -141,7 +144,7 @@ describe('tiered storage under store faults', () => {
     expect(during.copiedEndOffset).toBe(before.copiedEndOffset);
     expect((await localSegmentFiles(tb, topic)).length).toBeGreaterThanOrEqual(4);
     // Hot data is still served while the store is down; cold data answers a retriable error.
-    const client = new Consumer({ groupId: 'unused', clientId: 'outage', bootstrapBrokers: [tb.bootstrap] });
+    const client = pkConsumer(tb.bootstrap, { clientId: 'outage' });
     try {
       const hot = await fetchOnce(client, BigInt(during.localLogStartOffset));
       expect(hot.errorCode).toBe(0);

@@ -1,15 +1,15 @@
 // compression.type as a topic config (Kafka's LogValidator recompression): the batches on disk are
 // in the topic's codec whatever the producer sent, consumers read the same records, idempotent
 // dedup and transactional flags survive the rewrite, and DescribeConfigs reports the value.
-import { CompressionTypes, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { CompressionTypes, ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
-import { Compression } from '../../protocol/records/batch-header.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { describeBatches, readPartitionBatches } from '../compat/support/segment-batches.js';
 import { expectStoredAs } from '../compat/support/proof.js';
 import { explain, requireCommand, run } from '../compat/support/tools.js';
+import { kafkajs, kafkajsProducer } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -25,7 +25,7 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-const kafka = () => new Kafka({ clientId: 'topic-codec', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
+const kafka = () => kafkajs(tb.bootstrap, { clientId: 'topic-codec', retry: { retries: 5, initialRetryTime: 50 } });
 
 async function createTopic(topic: string, config: Record<string, string>): Promise<void> {
   const admin = kafka().admin();
@@ -101,8 +101,7 @@ describe('topic compression.type', () => {
   it('applies the broker-level compression.type to topics without an override', async () => {
     const other = await startTestBroker({ 'compression.type': 'gzip' });
     try {
-      const producer = new Kafka({ clientId: 'broker-codec', brokers: [other.bootstrap], logLevel: logLevel.NOTHING }).producer();
-      await producer.connect();
+      const producer = await kafkajsProducer(other.bootstrap, {}, { clientId: 'broker-codec' });
       await producer.send({ topic: 'auto-created', compression: CompressionTypes.None, messages: [{ key: 'k', value: value(7) }] });
       await producer.disconnect();
       await expectStoredAs(other.dataDir, 'auto-created', 0, 'gzip', [{ key: Buffer.from('k'), value: Buffer.from(value(7)) }]);

@@ -1,11 +1,12 @@
 // The transaction admin and inter-broker APIs over the wire (raw requests at exact versions):
 // DescribeProducers, DescribeTransactions, ListTransactions and WriteTxnMarkers, against an open
 // kafkajs transaction.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 let client: RawClient;
@@ -17,7 +18,7 @@ beforeAll(async () => {
   tb = await startTestBroker({ 'transaction.state.log.num.partitions': '2', 'offsets.topic.num.partitions': '2' });
   await tb.broker.createTopic(topic, 2, 1, {});
   client = await RawClient.connect(tb.port);
-  const kafka = new Kafka({ clientId: 'txn-admin', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(tb.bootstrap, { clientId: 'txn-admin' });
   producer = kafka.producer({ transactionalId: 'admin-1', maxInFlightRequests: 1, idempotent: true });
   await producer.connect();
   const t = await producer.transaction();

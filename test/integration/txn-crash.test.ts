@@ -4,11 +4,14 @@
 //     ones); the open transaction times out, is aborted, and the LSO reaches the log end;
 //   - a transaction whose PrepareCommit/PrepareAbort is in __transaction_state but whose markers
 //     were never written (the state a crash between the two leaves) completes after the restart.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { readCommittedKafkajs } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -18,31 +21,10 @@ afterAll(async () => {
 });
 
 const kafkaFor = (bootstrap: string) =>
-  new Kafka({ clientId: 'txn-crash', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+  kafkajs(bootstrap, { clientId: 'txn-crash', retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
 
-async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Reads every partition of `topic` with a read_committed consumer for `quietMs` after the last record. */
-async function readCommitted(bootstrap: string, topic: string, expected: number): Promise<string[]> {
-  const consumer = kafkaFor(bootstrap).consumer({ groupId: `rc-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 100, readUncommitted: false });
-  const seen: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-  try {
-    await waitFor(() => seen.length >= expected, `${expected} committed records`);
-    await new Promise((r) => setTimeout(r, 500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
+/** Everything committed in `topic`, read until the consumer is past every partition's last stable offset. */
+const readCommitted = (bootstrap: string, topic: string, expected: number) => readCommittedKafkajs(kafkaFor(bootstrap), topic, expected);
 
 /** Latest offsets of `topic`'s partitions by ListOffsets with each isolation level (raw v5 requests). */
 async function offsets(port: number, topic: string, partitions = 2): Promise<{ committed: number[]; latest: number[] }> {

@@ -2,9 +2,12 @@
 // through a read_committed consumer, a consume-transform-produce loop with sendOffsets whose
 // group offsets appear only on commit, zombie fencing by transactional id, the timeout abort of
 // an abandoned transaction, and the idempotent producer.
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { readCommittedKafkajs } from '../helpers/clients.js';
+import { waitFor } from '../helpers/wait.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -21,7 +24,7 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-const kafka = () => new Kafka({ clientId: 'txn-kj', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } });
+const kafka = () => kafkajs(tb.bootstrap, { clientId: 'txn-kj', retry: { retries: 8, initialRetryTime: 50 } });
 
 async function createTopic(topic: string, numPartitions = 1): Promise<void> {
   const admin = kafka().admin();
@@ -30,29 +33,8 @@ async function createTopic(topic: string, numPartitions = 1): Promise<void> {
   await admin.disconnect();
 }
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Reads `topic` from the beginning with a read_committed consumer until `expected` records or a quiet period. */
-async function readCommitted(topic: string, expected: number): Promise<string[]> {
-  const consumer: Consumer = kafka().consumer({ groupId: `rc-${topic}-${Math.random()}`, maxWaitTimeInMs: 100, readUncommitted: false });
-  const seen: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-  try {
-    await waitFor(() => seen.length >= expected, `${expected} records of ${topic}`);
-    await new Promise((r) => setTimeout(r, 300)); // anything extra (aborted data) would show up now
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
+/** Everything committed in `topic`, read until the consumer is past every partition's last stable offset. */
+const readCommitted = (topic: string, expected: number) => readCommittedKafkajs(kafka(), topic, expected);
 
 describe('kafkajs transactions', () => {
   it('delivers committed transactions and hides aborted ones from read_committed consumers', async () => {

@@ -2,11 +2,11 @@
 // transaction commits, are dropped when it aborts, and survive a broker restart in both states:
 // an open transaction's offsets come back as pending (and unstable for require_stable fetchers),
 // a committed one's are applied from the log.
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { hbParams } from '../coordinator/consumer/helpers.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let tb: TestBroker;
 const input = 'offsets-in';
@@ -20,7 +20,7 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-const kafka = () => new Kafka({ clientId: 'txn-offsets', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+const kafka = () => kafkajs(tb.bootstrap, { clientId: 'txn-offsets' });
 
 function committedOffset(group: string): number {
   return tb.broker.groupCoordinator.fetchOffsets(group, [{ name: input, partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset;

@@ -1,9 +1,11 @@
 // @platformatic/kafka transactions (InitProducerId v5, batched AddPartitionsToTxn v5,
 // AddOffsetsToTxn v4, TxnOffsetCommit v4, EndTxn v4) against an in-process broker: commit and
 // abort read back through read_committed fetches, and offsets committed inside a transaction.
-import { Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { readCommittedPlatformatic } from '../helpers/clients.js';
+import { waitFor } from '../helpers/wait.js';
+import { pkConsumer, pkProducer } from '../helpers/clients.js';
 
 let tb: TestBroker;
 
@@ -18,35 +20,14 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Values read by a read_committed (isolationLevel 1) consumer from the start of `topic`. */
-async function readCommitted(topic: string, expected: number): Promise<string[]> {
-  const consumer = new Consumer({ clientId: 'pk-rc', groupId: `pk-rc-${topic}-${Date.now()}`, bootstrapBrokers: [tb.bootstrap], maxWaitTime: 100 });
-  const seen: string[] = [];
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100, isolationLevel: 1 });
-  stream.on('data', (m) => void seen.push(m.value.toString()));
-  try {
-    await waitFor(() => seen.length >= expected, `${expected} committed records of ${topic}`);
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    await stream.close();
-    await consumer.close();
-  }
-  return seen;
-}
+/** Everything committed in `topic`, read until the stream is past every partition's last stable offset. */
+const readCommitted = (topic: string, expected: number) => readCommittedPlatformatic(tb.bootstrap, topic, expected);
 
 describe('@platformatic/kafka transactions', () => {
   it('commits and aborts; read_committed sees only committed records', async () => {
     const topic = 'pk-txn';
     await tb.broker.createTopic(topic, 2, 1, {});
-    const producer = new Producer({ clientId: 'pk-txn', bootstrapBrokers: [tb.bootstrap], transactionalId: 'pk-txn-id', idempotent: true, acks: -1 });
+    const producer = pkProducer(tb.bootstrap, { clientId: 'pk-txn', transactionalId: 'pk-txn-id', idempotent: true, acks: -1 });
     try {
       let t = await producer.beginTransaction();
       await t.send({ messages: [{ topic, partition: 0, value: Buffer.from('c1') }, { topic, partition: 1, value: Buffer.from('c2') }] });
@@ -71,12 +52,12 @@ describe('@platformatic/kafka transactions', () => {
     const group = 'pk-ctp-group';
     await tb.broker.createTopic(input, 1, 1, {});
     await tb.broker.createTopic(output, 1, 1, {});
-    const plain = new Producer({ clientId: 'pk-plain', bootstrapBrokers: [tb.bootstrap] });
+    const plain = pkProducer(tb.bootstrap, { clientId: 'pk-plain' });
     await plain.send({ messages: Array.from({ length: 5 }, (_, i) => ({ topic: input, partition: 0, value: Buffer.from(`in-${i}`) })) });
     await plain.close();
 
-    const producer = new Producer({ clientId: 'pk-ctp', bootstrapBrokers: [tb.bootstrap], transactionalId: 'pk-ctp-id', idempotent: true, acks: -1 });
-    const consumer = new Consumer({ clientId: 'pk-ctp-c', groupId: group, bootstrapBrokers: [tb.bootstrap], maxWaitTime: 100, heartbeatInterval: 300 });
+    const producer = pkProducer(tb.bootstrap, { clientId: 'pk-ctp', transactionalId: 'pk-ctp-id', idempotent: true, acks: -1 });
+    const consumer = pkConsumer(tb.bootstrap, { clientId: 'pk-ctp-c', groupId: group, maxWaitTime: 100, heartbeatInterval: 300 });
     const stream = await consumer.consume({ topics: [input], mode: 'committed', fallbackMode: 'earliest', autocommit: false, maxWaitTime: 100, isolationLevel: 1 });
     let done = 0;
     let failure: unknown = null;

@@ -3,9 +3,9 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, expect, it } from 'vitest';
 import { ConfigError, startBroker, type TributaryBroker } from '../../src/index.js';
+import { kafkajs, kafkajsConsumer, kafkajsProducer } from '../helpers/clients.js';
 
 const dirs: string[] = [];
 const brokers: TributaryBroker[] = [];
@@ -31,7 +31,7 @@ it('starts a broker from typed Kafka keys that kafkajs can produce to and consum
   expect(broker.bootstrap).toBe(`127.0.0.1:${broker.port}`);
   expect(broker.port).toBeGreaterThan(0);
 
-  const kafka = new Kafka({ clientId: 'lib-api', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = kafkajs(broker.bootstrap, { clientId: 'lib-api' });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'lib' }] });
@@ -39,12 +39,10 @@ it('starts a broker from typed Kafka keys that kafkajs can produce to and consum
   expect(meta.topics[0]!.partitions).toHaveLength(2); // num.partitions from the typed config
   await admin.disconnect();
 
-  const producer = kafka.producer();
-  await producer.connect();
+  const producer = await kafkajsProducer(broker.bootstrap, {}, { clientId: 'lib-api' });
   await producer.send({ topic: 'lib', messages: [{ key: 'k', value: 'hello', partition: 0 }] });
   await producer.disconnect();
-  const consumer = kafka.consumer({ groupId: 'lib-g' });
-  await consumer.connect();
+  const consumer = await kafkajsConsumer(broker.bootstrap, { groupId: 'lib-g' }, { clientId: 'lib-api' });
   await consumer.subscribe({ topic: 'lib', fromBeginning: true });
   const got = await new Promise<string>((resolve) => void consumer.run({ eachMessage: async ({ message }) => resolve(message.value!.toString()) }));
   expect(got).toBe('hello');

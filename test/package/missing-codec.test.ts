@@ -8,6 +8,7 @@ import { Compression } from '../../protocol/records/batch-header.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { REPO_ROOT, spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 let broker: SpawnedBroker;
 let client: RawClient;
@@ -52,6 +53,6 @@ it('answers zstd and lz4 batches with UNSUPPORTED_COMPRESSION_TYPE naming the co
   // responses: wait (bounded) for the second warning before comparing.
   const warningCodecs = () =>
     broker.logs().split('\n').filter((l) => l.includes('compression is unavailable')).map((l) => JSON.parse(l).codec as string);
-  for (let i = 0; i < 100 && warningCodecs().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => warningCodecs().length >= 2, 'both codec warnings in the broker log', 5000);
   expect(warningCodecs()).toEqual(['zstd', 'lz4']);
 });

@@ -59,7 +59,7 @@ it('npm pack -> npm install <tarball> -> npx tributary and import("tributary") w
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info[0]!.files.map((f) => f.path);
   // What runs, and nothing else: no tests, benchmarks, CI scripts or TypeScript sources.
-  for (const f of ['bin/tributary.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/testing.js', 'dist/src/testing.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/console/static/index.html', 'dist/src/cli/console/static/app.js', 'config/server.properties', 'package.json', 'README.md']) {
+  for (const f of ['bin/tributary.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/testing.js', 'dist/src/testing.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/console/static/index.html', 'dist/src/cli/console/static/app.js', 'dist/contribute/local-metrics.js', 'config/server.properties', 'package.json', 'README.md']) {
     expect(files).toContain(f);
   }
   expect(files.filter((f) => /^(test|bench|\.ci|examples|src|protocol|storage)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);

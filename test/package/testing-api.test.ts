@@ -3,11 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { createTestCluster, type TestCluster } from '../../src/testing.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkajs } from '../helpers/clients.js';
 
 let cluster: TestCluster;
 let kafka: Kafka;
@@ -15,7 +16,7 @@ let producer: Producer;
 
 beforeAll(async () => {
   cluster = await createTestCluster({ brokers: 1, topics: [{ name: 'orders', partitions: 3 }, { name: 'compacted', config: { 'cleanup.policy': 'compact' } }] });
-  kafka = new Kafka({ clientId: 'testing-api', brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 5 } });
+  kafka = kafkajs(cluster.bootstrap, { clientId: 'testing-api', retry: { initialRetryTime: 50, retries: 5 } });
   producer = kafka.producer();
   await producer.connect();
 });

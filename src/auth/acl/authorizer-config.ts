@@ -7,14 +7,14 @@ import { Authorizer, KAFKA_AUTHORIZER_CLASSES } from './authorizer.js';
 export { Authorizer };
 
 export function createAuthorizer(config: BrokerConfig, store: AclStore): Authorizer | null {
-  const cls = ((config.get('authorizer.class.name') as string | null) ?? '').trim();
+  const cls = (config.get('authorizer.class.name') ?? '').trim();
   if (cls === '') return null;
   if (!(KAFKA_AUTHORIZER_CLASSES as readonly string[]).includes(cls)) {
     throw ConfigError.invalid('authorizer.class.name', cls, `Unknown authorizer; use one of ${KAFKA_AUTHORIZER_CLASSES.join(', ')}`);
   }
-  const superUsers = ((config.get('super.users') as string | null) ?? '')
+  const superUsers = (config.get('super.users') ?? '')
     .split(';')
     .map((s) => s.trim())
     .filter(Boolean);
-  return new Authorizer(store, { superUsers, allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found') as boolean });
+  return new Authorizer(store, { superUsers, allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found') });
 }

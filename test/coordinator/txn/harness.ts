@@ -10,6 +10,7 @@ import { TransactionCoordinator } from '../../../src/coordinator/txn/txn-coordin
 import { LogPartitionAccess } from '../../helpers/log-partition-access.js';
 import type { CoordinatorRecord as TxnLogRecord, CoordinatorRecordLog as TxnRecordLog } from '../../../src/coordinator/runtime/record-log.js';
 import { openLog, tempDir } from '../../storage/helpers/temp-log.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -110,11 +111,5 @@ export async function harness(overrides: Partial<TxnCoordinatorConfig> = {}, par
   return h;
 }
 
-/** Waits until `cond` holds (background marker writes). */
-export async function until(cond: () => boolean, what = 'condition', timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** The shared waitFor, polling every 5 ms (these coordinators run on timers of a few ms). */
+export const until = (cond: () => boolean, what = 'condition', timeoutMs = 5_000): Promise<void> => waitFor(cond, what, { timeoutMs, intervalMs: 5 });

@@ -8,6 +8,7 @@ import { LogManager } from '../../../storage/log/log-manager.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { tempDir } from '../helpers/temp-log.js';
 import { COMPACT, TestClock, cleanerFor, expectStrictlyIncreasing, latestByKey, openCompacted, produce, readAll, type Rec } from './cleaner-helpers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let tmp: { path: string; cleanup: () => Promise<void> };
 const opened: PartitionLog[] = [];
@@ -27,14 +28,6 @@ async function fill(log: PartitionLog, keys: number, rounds: number, written = n
     }
   }
   return written;
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('cleaning concurrently with reads and appends', () => {

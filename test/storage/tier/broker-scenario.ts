@@ -3,8 +3,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Consumer } from '@platformatic/kafka';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, type Admin } from 'kafkajs';
 import { expect } from 'vitest';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { listAll } from '../../../storage/tier/object-store.js';
@@ -13,6 +12,8 @@ import type { PartitionTierStatus } from '../../../storage/tier/tier-status.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { fetchAll } from '../../helpers/fetch-all.js';
 import { tierStoreOverrides, type S3Server } from '../../helpers/s3-servers.js';
+import { waitForValue as waitFor } from '../../helpers/wait.js';
+import { kafkajs, pkConsumer } from '../../helpers/clients.js';
 
 export const FAST_TIER: Record<string, string> = {
   'remote.log.manager.task.interval.ms': '100',
@@ -32,7 +33,7 @@ export const TOPIC_CONFIGS: Record<string, string> = {
 
 export function kafkaClient(bootstrap: string): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  return new Kafka({ clientId: 'tier-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  return kafkajs(bootstrap, { clientId: 'tier-test', retry: { retries: 8, initialRetryTime: 100 } });
 }
 
 export function storeFor(server: S3Server, endpoint = server.endpoint, prefix = 'tier-test'): S3ObjectStore {
@@ -96,20 +97,8 @@ export async function rawBytes(log: PartitionLog, from = 0): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+// The shared waitForValue under the name these tests use: waitFor(what, fn, timeoutMs).
+export { waitFor };
 
 export function tierStatus(tb: TestBroker, topic: string): PartitionTierStatus | undefined {
   return tb.broker.tier.status().partitions.find((p) => p.topic === topic && p.partition === 0);
@@ -201,7 +190,7 @@ export async function kafkajsConsumeAll(bootstrap: string, topic: string, count:
 }
 
 export async function listOffset(bootstrap: string, topic: string, timestamp: bigint): Promise<bigint> {
-  const consumer = new Consumer({ groupId: 'unused', clientId: 'tier-offsets', bootstrapBrokers: [bootstrap] });
+  const consumer = pkConsumer(bootstrap, { clientId: 'tier-offsets' });
   try {
     const offsets = await consumer.listOffsets({ topics: [topic], timestamp });
     return offsets.get(topic)![0]!;

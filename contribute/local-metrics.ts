@@ -1,6 +1,6 @@
 // Phase one, at a partner: raw transactions (CSV: date, category, amount) become monthly sum and
 // count per category. Only these contributions leave the partner; the raw rows never do.
-import { parseCsvLine } from '../record-format.js';
+import { parseCsvLine } from '../src/aggregation/record-format.js';
 
 export interface LocalContribution {
   partner: string;

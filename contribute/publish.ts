@@ -2,7 +2,7 @@
 // aggregation replaces rather than adds; a rerun first reads what this partner published before
 // and sends only what changed, plus tombstones for contributions that no longer exist (a month
 // removed from the raw data is withdrawn, not left behind).
-import { type ClientSettings, closeClient, isUnknownTopic, loadKafka, readTopicToEnd } from '../kafka-client.js';
+import { type ClientSettings, closeClient, isUnknownTopic, loadKafka, readTopicToEnd } from '../src/aggregation/kafka-client.js';
 import type { LocalContribution } from './local-metrics.js';
 
 export interface PublishSummary {

@@ -1,6 +1,6 @@
 // The peer-group comparison a partner sees: its own monthly average per category beside the
 // global figure from the aggregation's output topic, and the difference in percent.
-import { type ClientSettings, closeClient, loadKafka, readTopicToEnd } from '../kafka-client.js';
+import { type ClientSettings, closeClient, loadKafka, readTopicToEnd } from '../src/aggregation/kafka-client.js';
 import type { LocalContribution } from './local-metrics.js';
 
 export interface GlobalResult {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { commandHelpText, configReferenceText, usageText, type CommandSummary } from './help.js';
 import { runStart, type StartBroker } from './start.js';
-import { runTierCommand } from '../tier/tier-cli.js';
+import { runTierCommand } from './tier-command.js';
 import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';

@@ -54,82 +54,10 @@ export const RULES: readonly Rule[] = [
 const key = (e: ImportEdge, rule: string) => `${e.from} -> ${e.specifier} [${rule}]`;
 
 /**
- * Violations that exist today and are being removed (issue 12). Format: `file -> specifier [rule]`.
- * Only delete lines from here; a new violation is fixed, not listed. At this commit: 68 entries, the
- * Broker imports (partition / handlers / coordrt engineers), the group<->txn circle (coordrt; direct
- * edges and the transitive check) and
- * src/tier/tier-cli.ts reaching into src/cli (the tier command's code lives beside the tier layer).
+ * Violations being removed. Empty since issue 12 landed: keep it so. Format: `file -> specifier [rule]`.
+ * Only delete lines from here; a new violation is fixed, not listed.
  */
-const PENDING: readonly string[] = [
-  'src/coordinator/group <-> src/coordinator/txn [no import cycle through other files either]',
-  'src/aggregation/changelog.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/aggregation/dead-letter.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/aggregation/local-log.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/aggregation/manager.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/aggregation/output-writer.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/aggregation/processor.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/aggregation/sources/local-source.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/coordinator/consumer/consumer-coordinator.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/coordinator/group/group-coordinator.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/coordinator/group/offsets-log.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/coordinator/group/offsets-log.ts -> ../txn/txn-offsets-replay.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-coordinator.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/coordinator/txn/txn-coordinator.ts -> ../group/offsets-log.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-end.ts -> ../group/offsets-log.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-log.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/coordinator/txn/txn-log.ts -> ../group/partition-for.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-offsets.ts -> ../group/classic-group.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-offsets.ts -> ../group/group-coordinator.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-offsets.ts -> ../group/offsets-log.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-offsets.ts -> ../group/offsets-records.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-offsets.ts -> ../group/partition-for.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-partitions.ts -> ../group/offsets-log.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-partitions.ts -> ../group/partition-for.js [no import cycle between src/coordinator/group and src/coordinator/txn]',
-  'src/coordinator/txn/txn-verify.ts -> ../../broker.js [only the wiring files import src/broker.ts]',
-  'src/fetch/fetch-reader.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/add-offsets-to-txn.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/add-partitions-to-txn.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/alter-configs.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/alter-partition-reassignments.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/config-entries.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/create-acls.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/create-partitions.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/create-topics.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/delete-acls.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/delete-records.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/delete-topics.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-acls.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-cluster.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-configs.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-log-dirs.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-producers.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-topic-partitions.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/describe-transactions.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/elect-leaders.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/end-txn.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/fetch.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/find-coordinator.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/group-handlers.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/incremental-alter-configs.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/init-producer-id.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/list-offsets.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/list-partition-reassignments.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/list-transactions.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/metadata.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/offset-commit.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/offset-delete.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/offset-for-leader-epoch.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/produce-txn-v2.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/produce.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/registry.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/txn-offset-commit.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/handlers/write-txn-markers.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/metrics/broker-metrics.ts -> ../broker.js [only the wiring files import src/broker.ts]',
-  'src/tier/tier-cli.ts -> ../cli/cli-args.js [only bin/ and src/cli import src/cli]',
-  'src/tier/tier-cli.ts -> ../cli/client/common.js [only bin/ and src/cli import src/cli]',
-  'src/tier/tier-cli.ts -> ../cli/main.js [only bin/ and src/cli import src/cli]',
-  'src/tier/tier-cli.ts -> ../cli/start.js [only bin/ and src/cli import src/cli]',
-];
+const PENDING: readonly string[] = [];
 
 /**
  * A path of imports from a file under `fromDir` to one under `toDir`, through any files but the

@@ -11,11 +11,11 @@ import path from 'node:path';
 import type { TierStatus } from '../../storage/tier/tier-status.js';
 import { loadBrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/errors.js';
-import { parseStartArgs } from '../cli/start.js';
-import type { CliDeps } from '../cli/main.js';
-import { TIER_STATUS_FILE, formatTierStatus } from './status-file.js';
-import { parseFlags } from '../cli/cli-args.js';
-import { baseOptions, errorText, loadKafka } from '../cli/client/common.js';
+import { parseStartArgs } from './start.js';
+import type { CliDeps } from './main.js';
+import { TIER_STATUS_FILE, formatTierStatus } from '../tier/status-file.js';
+import { parseFlags } from './cli-args.js';
+import { baseOptions, errorText, loadKafka } from './client/common.js';
 
 const TIER_STATUS_KEY = 'tributary.tier.status';
 

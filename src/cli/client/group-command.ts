@@ -5,7 +5,7 @@ import type { ParsedArgs } from '../cli-args.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
 import { describeConsumerGroup } from '../console/group-describe.js';
-import { BOOTSTRAP_HELP, JSON_HELP, UsageError, errorText, type Kafka, printJson, runClientCommand, table, withAdmin } from './common.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, JSON_HELP, UsageError, errorText, type Kafka, printJson, runClientCommand, table, withAdmin } from './common.js';
 
 type Admin = import('@platformatic/kafka').Admin;
 
@@ -30,6 +30,7 @@ export function groupHelp(): string {
       ['--shift-by N', 'reset-offsets: move the committed offset by N (may be negative)'],
       ['--execute', 'reset-offsets: commit the plan (default: dry run)'],
       BOOTSTRAP_HELP,
+      ...SECURITY_HELP,
       JSON_HELP,
     ],
     notes: ['Exit codes: 0 ok, 1 error (from the cluster, or a reset refused because the group has members), 2 usage.'],

@@ -8,12 +8,12 @@
 //
 // As the Java admin client, the password is salted and hashed here (PBKDF2 = SCRAM's Hi()) and
 // only salt + salted password travel (AlterUserScramCredentials); the broker keeps derived keys.
-// --command-config FILE gives the client's security settings (see client-security.ts).
+// --command-config FILE or --tls/--ca/--user/... give the client's security settings (see client-security.ts).
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { alterUserScramCredentialsV0, Connection, describeUserScramCredentialsV0 } from '@platformatic/kafka';
 import { scramMechanism, type ScramMechanismInfo } from '../auth/scram.js';
 import { bootstrapList, parseFlags } from './cli-args.js';
-import { clientSecurityFromFile } from './client-security.js';
+import { clientSecurityFromFlags, SECURITY_BOOLEANS, SECURITY_VALUES } from './client-security.js';
 import type { CliDeps } from './main.js';
 
 export const CONFIGS_USAGE =
@@ -77,8 +77,8 @@ function saltedUpsertion(name: string, m: ScramMechanismInfo, password: string, 
 
 export async function runConfigsCommand(args: readonly string[], deps: CliDeps): Promise<number> {
   const parsed = parseFlags(args, {
-    values: ['bootstrap-server', 'command-config', 'entity-type', 'entity-name', 'add-config', 'delete-config'],
-    booleans: ['describe', 'alter'],
+    values: ['bootstrap-server', ...SECURITY_VALUES, 'entity-type', 'entity-name', 'add-config', 'delete-config'],
+    booleans: ['describe', 'alter', ...SECURITY_BOOLEANS],
   });
   const usage = (msg: string) => {
     deps.stderr(`tributary configs: ${msg}\nUsage: tributary ${CONFIGS_USAGE}\n`);
@@ -113,7 +113,7 @@ export async function runConfigsCommand(args: readonly string[], deps: CliDeps):
   const colon = first!.lastIndexOf(':');
   let conn: Connection | null = null;
   try {
-    conn = new Connection('tributary-configs', { ...clientSecurityFromFile(parsed.flags.get('command-config')), connectTimeout: 10_000 });
+    conn = new Connection('tributary-configs', { ...clientSecurityFromFlags(parsed, deps.env), connectTimeout: 10_000 });
     await conn.connect(first!.slice(0, colon), Number(first!.slice(colon + 1)));
     if (alter) {
       // One request per change: Kafka refuses to alter one user twice in the same request, and

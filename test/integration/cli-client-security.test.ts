@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientSecurityFromFlags } from '../../src/cli/client-security.js';
+import { startConsole } from '../../src/cli/console/console-server.js';
 import { runCli, type CliDeps } from '../../src/cli/main.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { createScramUsers, makeCerts, SCRAM_USERS, securityOverrides, type TestCerts } from './auth-setup.js';
@@ -100,4 +102,16 @@ describe('client commands over SASL_SSL (SCRAM) and mutual TLS', () => {
     r = await cli(['topic', 'list', ...bootstrap, '--tls', '--ca', certs.caFile]);
     expect(r.code).toBe(1);
   }, 60_000);
+
+  it('the console reaches the SASL_SSL listener with the same flags', async () => {
+    const flags = new Map([['ca', certs.caFile], ['sasl-mechanism', 'SCRAM-SHA-512'], ['user', 'scram512'], ['password', SCRAM_USERS.scram512]]);
+    const console = await startConsole({ bootstrap: `127.0.0.1:${port('SASL_SSL')}`, port: 0, security: clientSecurityFromFlags({ flags, booleans: new Set() }, {}) });
+    try {
+      const res = await fetch(new URL('api/topics', console.url));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(JSON.stringify(await res.json())).toContain('secured');
+    } finally {
+      await console.close();
+    }
+  }, 30_000);
 });

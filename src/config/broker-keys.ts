@@ -319,8 +319,8 @@ export const BROKER_KEYS = {
   'tributary.shutdown.timeout.ms': int(30000, { min: 0, doc: 'How long a graceful shutdown may take before the process exits anyway.' }),
   'tributary.log.level': str('info', { oneOf: LOG_LEVELS, doc: 'Level of the broker log (env TRIBUTARY_LOG_LEVEL).' }),
   'tributary.log.format': str('auto', {
-    oneOf: ['auto', 'json', 'pretty'],
-    doc: 'Broker log format: JSON lines, human-readable, or auto (pretty on a TTY; env TRIBUTARY_LOG_FORMAT).',
+    oneOf: ['auto', 'json', 'text', 'pretty'],
+    doc: 'Broker log format: json (one object per line), text (one readable line; pretty is an alias), or auto (text on a TTY, else json; env TRIBUTARY_LOG_FORMAT).',
   }),
 } as const;
 

@@ -5,6 +5,7 @@ import type { ConsumerGroupCoordinator } from '../coordinator/consumer/consumer-
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ScramCredentialStore } from '../auth/scram-store.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { HandlerLookup } from '../network/connection.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { alterConfigsHandler, type ConfigAdmin } from './alter-configs.js';
@@ -102,6 +103,8 @@ export type HandlerDeps = DataPathDeps &
     /** KIP-848 consumer groups; null unless group.coordinator.rebalance.protocols has "consumer". */
     readonly consumerGroupCoordinator: ConsumerGroupCoordinator | null;
     readonly scramCredentials: ScramCredentialStore;
+    /** Request rate and latency per API (src/metrics); absent: handlers are not timed. */
+    readonly requestMetrics?: RequestMetrics;
   };
 
 export function buildHandlers(deps: HandlerDeps): HandlerLookup {
@@ -160,6 +163,8 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
       if (h) table.set(apiKey, guarded(h, guard));
     }
   }
+  // Request rate and latency per API, timed around the whole handler (ACL guard included).
+  if (deps.requestMetrics) for (const [apiKey, h] of table) table.set(apiKey, deps.requestMetrics.wrap(h));
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

@@ -50,6 +50,7 @@ export class BrokerMetrics {
     per('tributary_log_end_offset', (l) => l.logEndOffset);
     per('tributary_log_high_watermark', (l) => l.highWatermark);
     per('tributary_log_segments', (l) => l.segmentInfos().length);
+    out.push(...b.requestMetrics.samples());
     out.push(...b.tier.metrics());
     if (b.aggregations) out.push(...b.aggregations.metrics());
     const mem = process.memoryUsage();

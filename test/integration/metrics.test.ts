@@ -71,4 +71,30 @@ describe('metrics endpoint', () => {
     // Closed with the broker.
     await expect(fetch(`http://127.0.0.1:${tb.broker.metricsPort ?? 1}/metrics`)).rejects.toThrow();
   }, 30_000);
+
+  it('counts requests and their latency per API after real client traffic', async () => {
+    const tb = await startTestBroker({ 'tributary.metrics.port': '0' });
+    try {
+      const topic = 'timed';
+      await withAdmin(tb.bootstrap, (a) => a.createTopics({ topics: [{ topic, numPartitions: 1 }] }));
+      await produceRange(tb.bootstrap, topic, 0, 20);
+      const text = await (await fetch(`http://127.0.0.1:${tb.broker.metricsPort}/metrics`)).text();
+      expect(text).toContain('# TYPE tributary_request_latency_seconds histogram');
+      expect(text).toContain('# TYPE tributary_requests_total counter');
+      const m = parse(text);
+      const produced = m.get('tributary_requests_total{api="Produce"}')!;
+      expect(produced).toBeGreaterThanOrEqual(1);
+      expect(m.get('tributary_requests_total{api="CreateTopics"}')).toBe(1);
+      expect(m.get('tributary_requests_total{api="Metadata"}')).toBeGreaterThanOrEqual(1);
+      expect(m.get('tributary_request_failures_total{api="Produce"}')).toBe(0);
+      expect(m.get('tributary_request_latency_seconds_count{api="Produce"}')).toBe(produced);
+      expect(m.get('tributary_request_latency_seconds_bucket{api="Produce",le="+Inf"}')).toBe(produced);
+      expect(m.get('tributary_request_latency_seconds_sum{api="Produce"}')).toBeGreaterThan(0);
+      // Buckets are cumulative.
+      const buckets = [...m].filter(([k]) => k.startsWith('tributary_request_latency_seconds_bucket{api="Produce"')).map(([, v]) => v);
+      expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    } finally {
+      await tb.cleanup();
+    }
+  });
 });

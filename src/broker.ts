@@ -200,7 +200,7 @@ export class Broker {
     if (metricsPort >= 0) {
       let collector: BrokerMetrics | null = null;
       const exporter = await MetricsExporter.start(this.config.get('tributary.metrics.host') as string, metricsPort, () => {
-        collector ??= this.server && this.handlers ? new BrokerMetrics(this, version()) : null;
+        collector ??= this.server && this.handlers ? new BrokerMetrics(this, version(), this.config.get('tributary.metrics.internal.topics') as boolean) : null;
         if (!collector) throw new Error('the broker is still starting');
         return collector.collect();
       });

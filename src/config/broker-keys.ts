@@ -302,6 +302,7 @@ export const BROKER_KEYS = {
   // ---- metrics ----
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
   'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),
+  'tributary.metrics.internal.topics': bool(false, { doc: 'Report per-partition series of internal topics (__consumer_offsets, ...) too; off by default so they do not flood a scrape.' }),
 
   // ---- web console (src/cli/console, started by `tributary start`) ----
   'tributary.console.port': int(-1, { min: -1, max: 65535, doc: 'Port of the web console beside the broker (also `start --console[=PORT]`); -1 = off, 0 = any free port.' }),

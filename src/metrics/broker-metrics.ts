@@ -4,6 +4,7 @@
 // (TierManager.metrics), the aggregation stage (AggregationManager.metrics) and the process.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Broker } from '../broker.js';
+import { groupLagSamples } from './group-lag.js';
 import { describeMetric, type Sample } from './prometheus-text.js';
 
 describeMetric('tributary_broker_info', 'Constant 1, labelled with the cluster id, node id and version.');
@@ -29,6 +30,8 @@ export class BrokerMetrics {
   constructor(
     private readonly broker: Broker,
     private readonly version: string,
+    /** Per-partition series of internal topics (__consumer_offsets has 50 partitions): off by default. */
+    private readonly internalTopics = false,
   ) {
     this.loop = monitorEventLoopDelay({ resolution: 10 });
     this.loop.enable();
@@ -41,7 +44,7 @@ export class BrokerMetrics {
       { name: 'tributary_connections', labels: {}, value: b.connectionCount },
       { name: 'tributary_topics', labels: {}, value: b.topics.all().length },
     ];
-    const logs = b.logManager.allLogs();
+    const logs = b.logManager.allLogs().filter((l) => this.internalTopics || !l.topic.startsWith('__'));
     const per = (name: string, value: (l: (typeof logs)[number]) => number) => {
       for (const l of logs) out.push({ name, labels: { topic: l.topic, partition: String(l.partition) }, value: value(l) });
     };
@@ -51,6 +54,7 @@ export class BrokerMetrics {
     per('tributary_log_high_watermark', (l) => l.highWatermark);
     per('tributary_log_segments', (l) => l.segmentInfos().length);
     out.push(...b.requestMetrics.samples());
+    out.push(...groupLagSamples(b.groupCoordinator, b.logManager));
     out.push(...b.tier.metrics());
     if (b.aggregations) out.push(...b.aggregations.metrics());
     const mem = process.memoryUsage();

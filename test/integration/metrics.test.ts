@@ -97,4 +97,30 @@ describe('metrics endpoint', () => {
       await tb.cleanup();
     }
   });
+
+  it('reports consumer-group lag per partition; internal topics only when asked', async () => {
+    const tb = await startTestBroker({ 'tributary.metrics.port': '0', 'group.initial.rebalance.delay.ms': '0' });
+    try {
+      const topic = 'lagged';
+      await withAdmin(tb.bootstrap, (a) => a.createTopics({ topics: [{ topic, numPartitions: 1 }] }));
+      await produceRange(tb.bootstrap, topic, 0, 30);
+      // A group that committed offset 12 of 30: lag 18.
+      await withAdmin(tb.bootstrap, (a) => a.setOffsets({ groupId: 'billing', topic, partitions: [{ partition: 0, offset: '12' }] }));
+      const m = parse(await (await fetch(`http://127.0.0.1:${tb.broker.metricsPort}/metrics`)).text());
+      const p = `{group="billing",topic="${topic}",partition="0"}`;
+      expect(m.get(`tributary_consumer_group_committed_offset${p}`)).toBe(12);
+      expect(m.get(`tributary_consumer_group_lag${p}`)).toBe(18);
+      expect(m.get(`tributary_log_end_offset{topic="${topic}",partition="0"}`)).toBe(30);
+      expect([...m.keys()].filter((k) => k.includes('topic="__consumer_offsets"'))).toEqual([]);
+    } finally {
+      await tb.cleanup();
+    }
+    const all = await startTestBroker({ 'tributary.metrics.port': '0', 'tributary.metrics.internal.topics': 'true' });
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${all.broker.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/tributary_log_end_offset\{topic="__consumer_offsets",partition="0"\}/);
+    } finally {
+      await all.cleanup();
+    }
+  });
 });

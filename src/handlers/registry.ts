@@ -164,7 +164,10 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
     }
   }
   // Request rate and latency per API, timed around the whole handler (ACL guard included).
-  if (deps.requestMetrics) for (const [apiKey, h] of table) table.set(apiKey, deps.requestMetrics.wrap(h));
+  if (deps.requestMetrics) {
+    deps.requestMetrics.topicName = (id) => deps.topics.getById(id)?.name;
+    for (const [apiKey, h] of table) table.set(apiKey, deps.requestMetrics.wrap(h));
+  }
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

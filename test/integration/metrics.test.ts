@@ -2,7 +2,8 @@
 // reports live log, tier, aggregation and process figures in the text format.
 import { describe, expect, it } from 'vitest';
 import { startTestBroker } from '../helpers/broker.js';
-import { FAST_TIER, TOPIC_CONFIGS, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { FAST_TIER, TOPIC_CONFIGS, kafkaClient, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
 
 function parse(text: string): Map<string, number> {
   const m = new Map<string, number>();
@@ -90,6 +91,27 @@ describe('metrics endpoint', () => {
       expect(m.get('tributary_request_latency_seconds_count{api="Produce"}')).toBe(produced);
       expect(m.get('tributary_request_latency_seconds_bucket{api="Produce",le="+Inf"}')).toBe(produced);
       expect(m.get('tributary_request_latency_seconds_sum{api="Produce"}')).toBeGreaterThan(0);
+      // Bytes in and out per topic: a consumer reads back what was produced.
+      const consumer = kafkaClient(tb.bootstrap).consumer({ groupId: 'reader' });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      let seen = 0;
+      await consumer.run({ eachMessage: async () => void seen++ });
+      while (seen < 20) await new Promise((r) => setTimeout(r, 50));
+      await consumer.disconnect();
+      // A Produce to a partition the topic does not have: counted by its Kafka error code.
+      const raw = await RawClient.connect(tb.port);
+      try {
+        const res = await raw.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 9, records: Buffer.alloc(0) }] }] });
+        expect(res.responses[0].partitionResponses[0].errorCode).toBe(3);
+      } finally {
+        raw.close();
+      }
+      const after = parse(await (await fetch(`http://127.0.0.1:${tb.broker.metricsPort}/metrics`)).text());
+      const bytesIn = after.get(`tributary_topic_bytes_in_total{topic="${topic}"}`)!;
+      expect(bytesIn).toBeGreaterThan(20 * 10);
+      expect(after.get(`tributary_topic_bytes_out_total{topic="${topic}"}`)).toBeGreaterThanOrEqual(bytesIn);
+      expect(after.get('tributary_partition_errors_total{api="Produce",error="UNKNOWN_TOPIC_OR_PARTITION"}')).toBe(1);
       // Buckets are cumulative.
       const buckets = [...m].filter(([k]) => k.startsWith('tributary_request_latency_seconds_bucket{api="Produce"')).map(([, v]) => v);
       expect(buckets).toEqual([...buckets].sort((a, b) => a - b));

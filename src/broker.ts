@@ -23,6 +23,7 @@ import { RequestControls } from './network/request-control.js';
 import { onCodecLoadFailure } from '../protocol/records/optional-codecs.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsExporter } from './metrics/http-exporter.js';
+import { RequestMetrics } from './metrics/request-metrics.js';
 import { version } from './version.js';
 import { buildHandlers } from './handlers/registry.js';
 import type { HandlerLookup } from './network/connection.js';
@@ -84,6 +85,8 @@ export class Broker {
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
   private metrics: { collector: () => BrokerMetrics | null; exporter: MetricsExporter } | null = null;
+  /** Request rate and latency per API (issue 16), timed by buildHandlers' wrapper; always on, it costs two clock reads a request. */
+  readonly requestMetrics = new RequestMetrics();
   /** The request handlers, set once the broker is ready (connections wait for them). */
   private handlers: HandlerLookup | null = null;
   /** One per log dir, held from the first step of start() until close() is done. */
@@ -226,7 +229,7 @@ export class Broker {
     if (metricsPort >= 0) {
       let collector: BrokerMetrics | null = null;
       const exporter = await MetricsExporter.start(this.config.get('tributary.metrics.host'), metricsPort, () => {
-        collector ??= this.server && this.handlers ? new BrokerMetrics(this, version()) : null;
+        collector ??= this.server && this.handlers ? new BrokerMetrics(this, version(), this.config.get('tributary.metrics.internal.topics')) : null;
         if (!collector) throw new Error('the broker is still starting');
         return collector.collect();
       });

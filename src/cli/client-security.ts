@@ -13,6 +13,48 @@ import type { ConnectionOptions } from '@platformatic/kafka';
 import { parseJaasConfig } from '../auth/jaas.js';
 import { parseProperties } from '../config/properties.js';
 
+/** Value flags of every client command: --command-config plus the short forms. */
+export const SECURITY_VALUES = ['command-config', 'ca', 'cert', 'key', 'sasl-mechanism', 'user', 'password'] as const;
+export const SECURITY_BOOLEANS = ['tls'] as const;
+
+export const SECURITY_HELP: readonly (readonly [string, string])[] = [
+  ['--command-config FILE', 'Client properties (security.protocol, ssl.*, sasl.*), as Kafka tools take them'],
+  ['--tls', 'Connect with TLS (also implied by --ca, --cert)'],
+  ['--ca FILE', 'PEM file of the CA(s) to trust (default: the system CAs)'],
+  ['--cert FILE / --key FILE', 'PEM client certificate and key (mutual TLS)'],
+  ['--sasl-mechanism M', 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default PLAIN with --user)'],
+  ['--user U / --password P', 'SASL credentials (env TRIBUTARY_SASL_PASSWORD for the password)'],
+];
+
+/**
+ * The file's properties with the short flags on top: a flag wins over the same setting in the
+ * file, and the protocol follows what is asked for (--ca means TLS, --user means SASL).
+ */
+export function clientSecurityFromFlags(parsed: { flags: ReadonlyMap<string, string>; booleans: ReadonlySet<string> }, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
+  const { flags } = parsed;
+  const file = flags.get('command-config');
+  const p = new Map(file === undefined ? [] : parseProperties(fs.readFileSync(file, 'utf8'), file));
+  const set = (key: string, flag: string) => {
+    const v = flags.get(flag);
+    if (v !== undefined) p.set(key, v);
+  };
+  set('ssl.ca.location', 'ca');
+  set('ssl.certificate.location', 'cert');
+  set('ssl.key.location', 'key');
+  set('sasl.mechanism', 'sasl-mechanism');
+  set('sasl.username', 'user');
+  set('sasl.password', 'password');
+  if (flags.has('user') && !flags.has('password') && env.TRIBUTARY_SASL_PASSWORD !== undefined) p.set('sasl.password', env.TRIBUTARY_SASL_PASSWORD);
+  if (flags.has('cert') !== flags.has('key')) throw new Error('--cert and --key go together');
+  // Flags given on the command line beat the same settings inside sasl.jaas.config.
+  if (flags.has('user') || flags.has('password')) p.delete('sasl.jaas.config');
+  const current = (p.get('security.protocol') ?? 'PLAINTEXT').toUpperCase();
+  const tls = parsed.booleans.has('tls') || flags.has('ca') || flags.has('cert') || current.endsWith('SSL');
+  const sasl = flags.has('sasl-mechanism') || flags.has('user') || current.startsWith('SASL');
+  p.set('security.protocol', sasl ? (tls ? 'SASL_SSL' : 'SASL_PLAINTEXT') : tls ? 'SSL' : current);
+  return clientSecurity(p);
+}
+
 export function clientSecurityFromFile(file: string | undefined): ConnectionOptions {
   if (file === undefined) return {};
   return clientSecurity(parseProperties(fs.readFileSync(file, 'utf8'), file));

@@ -9,13 +9,13 @@
 //
 // As the Java admin client, the password is salted and hashed here (PBKDF2 = SCRAM's Hi()) and
 // only salt + salted password travel (AlterUserScramCredentials); the broker keeps derived keys.
-// --command-config FILE gives the client's security settings (see client-security.ts).
+// --command-config FILE or --tls/--ca/--user/... give the client's security settings (see client-security.ts).
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { alterUserScramCredentialsV0, Connection, describeUserScramCredentialsV0 } from '@platformatic/kafka';
 import { scramMechanism, type ScramMechanismInfo } from '../auth/scram.js';
 import { bootstrapList, parseFlags } from './cli-args.js';
 import { alterQuotas, describeAltered, describeQuotas, QUOTA_KEYS, quotaEntityFromFlags, quotaValues } from './configs-quotas.js';
-import { clientSecurityFromFile } from './client-security.js';
+import { clientSecurityFromFlags, SECURITY_BOOLEANS, SECURITY_VALUES } from './client-security.js';
 import type { CliDeps } from './main.js';
 
 export const CONFIGS_USAGE =
@@ -79,8 +79,10 @@ function saltedUpsertion(name: string, m: ScramMechanismInfo, password: string, 
 
 export async function runConfigsCommand(args: readonly string[], deps: CliDeps): Promise<number> {
   const parsed = parseFlags(args, {
-    values: ['bootstrap-server', 'command-config', 'entity-type', 'entity-name', 'add-config', 'delete-config', 'user', 'client', 'ip'],
-    booleans: ['describe', 'alter', 'entity-default', 'user-defaults', 'client-defaults', 'ip-defaults'],
+    // --user/--client/--ip name quota entities here, as in kafka-configs; SASL credentials come from
+    // --command-config (or --sasl-mechanism with --password and the file's username).
+    values: ['bootstrap-server', ...SECURITY_VALUES.filter((f) => f !== 'user'), 'entity-type', 'entity-name', 'add-config', 'delete-config', 'user', 'client', 'ip'],
+    booleans: ['describe', 'alter', 'entity-default', 'user-defaults', 'client-defaults', 'ip-defaults', ...SECURITY_BOOLEANS],
   });
   const usage = (msg: string) => {
     deps.stderr(`tributary configs: ${msg}\nUsage: tributary ${CONFIGS_USAGE}\n`);
@@ -128,7 +130,8 @@ export async function runConfigsCommand(args: readonly string[], deps: CliDeps):
   const colon = first!.lastIndexOf(':');
   let conn: Connection | null = null;
   try {
-    conn = new Connection('tributary-configs', { ...clientSecurityFromFile(parsed.flags.get('command-config')), connectTimeout: 10_000 });
+    const securityFlags = { flags: new Map([...parsed.flags].filter(([k]) => k !== 'user')), booleans: parsed.booleans };
+    conn = new Connection('tributary-configs', { ...clientSecurityFromFlags(securityFlags, deps.env), connectTimeout: 10_000 });
     await conn.connect(first!.slice(0, colon), Number(first!.slice(colon + 1)));
     if (alter && (quotaSets.size > 0 || quotaRemovals.length > 0)) {
       const error = await alterQuotas(conn, entity, quotaSets, quotaRemovals);

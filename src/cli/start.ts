@@ -4,7 +4,7 @@
 // tributary.shutdown.timeout.ms); a second one exits at once.
 import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/errors.js';
-import { createLogger, type Logger } from '../logging/logger.js';
+import { createLogger, type LogFormat, type Logger } from '../logging/logger.js';
 import type { CliDeps } from './main.js';
 import { clientSettingsText, generateTls } from '../auth/generate-tls.js';
 import { PARENT_EXITED } from './parent-watch.js';
@@ -87,7 +87,7 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
 
   const logger = createLogger({
     level: config.get('tributary.log.level'),
-    format: config.get('tributary.log.format') as 'auto' | 'json' | 'pretty',
+    format: config.get('tributary.log.format') as LogFormat,
     env: deps.env,
     stream: deps.logStream,
   });

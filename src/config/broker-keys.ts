@@ -315,6 +315,7 @@ export const BROKER_KEYS = {
   // ---- metrics ----
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
   'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),
+  'tributary.metrics.internal.topics': bool(false, { doc: 'Report per-partition series of internal topics (__consumer_offsets, ...) too; off by default so they do not flood a scrape.' }),
 
   // ---- web console (src/cli/console, started by `tributary start`) ----
   'tributary.console.port': int(-1, { min: -1, max: 65535, doc: 'Port of the web console beside the broker (also `start --console[=PORT]`); -1 = off, 0 = any free port.' }),
@@ -332,8 +333,8 @@ export const BROKER_KEYS = {
   'tributary.shutdown.timeout.ms': int(30000, { min: 0, doc: 'How long a graceful shutdown may take before the process exits anyway.' }),
   'tributary.log.level': str('info', { oneOf: LOG_LEVELS, doc: 'Level of the broker log (env TRIBUTARY_LOG_LEVEL).' }),
   'tributary.log.format': str('auto', {
-    oneOf: ['auto', 'json', 'pretty'],
-    doc: 'Broker log format: JSON lines, human-readable, or auto (pretty on a TTY; env TRIBUTARY_LOG_FORMAT).',
+    oneOf: ['auto', 'json', 'text', 'pretty'],
+    doc: 'Broker log format: json (one object per line), text (one readable line; pretty is an alias), or auto (text on a TTY, else json; env TRIBUTARY_LOG_FORMAT).',
   }),
 } as const;
 

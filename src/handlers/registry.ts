@@ -5,6 +5,7 @@ import type { ConsumerGroupCoordinator } from '../coordinator/consumer/consumer-
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ScramCredentialStore } from '../auth/scram-store.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { HandlerLookup } from '../network/connection.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { alterConfigsHandler, type ConfigAdmin } from './alter-configs.js';
@@ -114,6 +115,8 @@ export type HandlerDeps = DataPathDeps &
     readonly scramCredentials: ScramCredentialStore;
     /** Share groups (KIP-932); null until started. */
     readonly shareService: ShareService | null;
+    /** Request rate and latency per API (src/metrics); absent: handlers are not timed. */
+    readonly requestMetrics?: RequestMetrics;
   };
 
 export function buildHandlers(deps: HandlerDeps): HandlerLookup {
@@ -193,6 +196,11 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   // checks, so a refused request still counts against request_percentage.
   const quotas = quotaEnforcer(deps.quotaStore, deps.config);
   for (const [apiKey, h] of table) table.set(apiKey, quotaEnforced(h, quotas));
+  // Request rate and latency per API, timed around the whole handler (ACL guard included).
+  if (deps.requestMetrics) {
+    deps.requestMetrics.topicName = (id) => deps.topics.getById(id)?.name;
+    for (const [apiKey, h] of table) table.set(apiKey, deps.requestMetrics.wrap(h));
+  }
   return {
     get: (apiKey) => table.get(apiKey),
     apiVersionsFallback: () => apiVersionsBody(table.values()),

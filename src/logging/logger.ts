@@ -1,17 +1,24 @@
-// A small structured logger: one JSON object per line on stderr
-//   {"ts":"2026-01-01T00:00:00.000Z","level":"info","msg":"listening","listener":"PLAINTEXT","port":9092}
-// or, when stderr is a TTY (format 'auto'), a human-readable line
-//   12:00:00.000 INFO  listening listener=PLAINTEXT port=9092
+// The broker's logger: the project's small `Logger` interface (call sites never see pino),
+// implemented on pino. One JSON object per line on stderr
+//   {"level":"info","ts":"2026-01-01T00:00:00.000Z","listener":"PLAINTEXT","port":9092,"msg":"listening"}
+// or, in text format (the default when stderr is a TTY), one readable line from pino-pretty
+//   [12:00:00.000] INFO: listening {"listener":"PLAINTEXT","port":9092}
+// pino-pretty is loaded only for text, and used in-process as a formatter (no worker thread), so
+// a JSON broker starts no slower and every line is written synchronously (nothing is lost or
+// repeated at shutdown).
 //
 // NEVER log record keys, values or headers: they are user data and may be secrets. Log sizes,
 // offsets, topic/partition names and error messages instead. As a safety net, Buffer and typed
 // array fields are written as "<N bytes>", never their contents.
 //
 // Level: opts.level, else env TRIBUTARY_LOG_LEVEL, else 'info'. 'silent' logs nothing (tests).
+// Format (tributary.log.format / TRIBUTARY_LOG_FORMAT): text | json | auto ('pretty' = text).
+import { createRequire } from 'node:module';
+import { pino, type Logger as PinoLogger } from 'pino';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogLevelSetting = LogLevel | 'silent';
-export type LogFormat = 'json' | 'pretty' | 'auto';
+export type LogFormat = 'json' | 'text' | 'pretty' | 'auto';
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
@@ -57,25 +64,58 @@ export function createLogger(opts: CreateLoggerOptions = {}): Logger {
   const level: LogLevelSetting = isLogLevel(requested) ? requested : 'info';
   const stream = opts.stream ?? process.stderr;
   const formatSetting = opts.format ?? (env.TRIBUTARY_LOG_FORMAT as LogFormat | undefined) ?? 'auto';
-  const pretty = formatSetting === 'pretty' || (formatSetting === 'auto' && stream.isTTY === true);
-  const color = pretty && stream.isTTY === true && !env.NO_COLOR;
+  const text = formatSetting === 'text' || formatSetting === 'pretty' || (formatSetting === 'auto' && stream.isTTY === true);
+  const color = text && stream.isTTY === true && !env.NO_COLOR;
   const now = opts.now ?? (() => new Date());
-  const logger = new LineLogger(level, { stream, pretty, color, now }, opts.fields ?? {});
+  const format = text ? textFormatter(color) : (line: string) => line;
+  const destination = {
+    write(line: string): void {
+      try {
+        stream.write(format(line));
+      } catch {
+        // A closed stderr must never take the broker down.
+      }
+    },
+  };
+  const root = pino(
+    {
+      level,
+      base: null,
+      messageKey: 'msg',
+      // Fields arrive already serialized (toJsonable); pino's err serializer would re-wrap them.
+      serializers: { err: (e: unknown) => e },
+      timestamp: () => `,"ts":"${now().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  const logger = new PinoBackedLogger(level, root, toFields(opts.fields ?? {}));
   if (requested !== level) logger.warn('unknown log level, using info', { requested });
   return logger;
 }
 
-interface Output {
-  stream: LogSink;
-  pretty: boolean;
-  color: boolean;
-  now: () => Date;
+/** pino-pretty's formatter, required on first use so JSON logging never loads it. */
+function textFormatter(colorize: boolean): (line: string) => string {
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  const pretty = prettyFactory({ colorize, singleLine: true, messageKey: 'msg', timestampKey: 'ts', translateTime: 'UTC:HH:MM:ss.l' });
+  return (line) => pretty(line);
 }
 
-class LineLogger implements Logger {
+/** Fields made JSON-safe; the names pino writes itself (ts, level, msg) are renamed field.<name>. */
+function toFields(src: LogFields | undefined, into: LogFields = {}): LogFields {
+  if (!src) return into;
+  for (const [k, v] of Object.entries(src)) {
+    if (v === undefined) continue;
+    into[RESERVED.has(k) ? `field.${k}` : k] = toJsonable(v);
+  }
+  return into;
+}
+
+class PinoBackedLogger implements Logger {
   constructor(
     readonly level: LogLevelSetting,
-    private readonly out: Output,
+    private readonly pino: PinoLogger,
+    /** Already JSON-safe. Merged here rather than pino child bindings so a call field replaces a bound one instead of repeating the key. */
     private readonly bound: LogFields,
   ) {}
 
@@ -93,7 +133,7 @@ class LineLogger implements Logger {
   }
 
   child(fields: LogFields): Logger {
-    return new LineLogger(this.level, this.out, { ...this.bound, ...fields });
+    return new PinoBackedLogger(this.level, this.pino, toFields(fields, { ...this.bound }));
   }
 
   isLevelEnabled(level: LogLevel): boolean {
@@ -102,29 +142,15 @@ class LineLogger implements Logger {
 
   private log(level: LogLevel, msg: string, fields: LogFields | undefined): void {
     if (RANK[level] < RANK[this.level]) return;
-    const record: LogFields = { ts: this.out.now().toISOString(), level, msg };
-    for (const src of [this.bound, fields]) {
-      if (!src) continue;
-      for (const [k, v] of Object.entries(src)) {
-        if (v === undefined) continue;
-        record[RESERVED.has(k) ? `field.${k}` : k] = toJsonable(v);
-      }
-    }
-    let line: string;
     try {
-      line = this.out.pretty ? prettyLine(record, this.out.color) : JSON.stringify(record);
+      this.pino[level](toFields(fields, { ...this.bound }), msg);
     } catch {
-      line = JSON.stringify({ ts: record.ts, level, msg, logError: 'fields not serializable' });
-    }
-    try {
-      this.out.stream.write(line + '\n');
-    } catch {
-      // A closed stderr must never take the broker down.
+      this.pino[level]({ logError: 'fields not serializable' }, msg);
     }
   }
 }
 
-// Defined after LineLogger: a module-level instance needs the class initialised.
+// Defined after PinoBackedLogger: a module-level instance needs the class initialised.
 /** A logger that drops everything. */
 export const silentLogger: Logger = createLogger({ level: 'silent', stream: { write: () => true }, env: {} });
 
@@ -165,24 +191,4 @@ function toJsonable(v: unknown, depth = 0): unknown {
     return out;
   }
   return String(v);
-}
-
-const COLORS: Record<string, string> = { debug: '\x1b[90m', info: '\x1b[36m', warn: '\x1b[33m', error: '\x1b[31m' };
-
-function prettyLine(record: LogFields, color: boolean): string {
-  const { ts, level, msg, ...rest } = record;
-  const time = (ts as string).slice(11, 23);
-  const lvl = (level as string).toUpperCase().padEnd(5);
-  const head = color ? `${COLORS[level as string]}${lvl}\x1b[0m` : lvl;
-  let line = `${time} ${head} ${msg as string}`;
-  let stack: string | undefined;
-  for (const [k, v] of Object.entries(rest)) {
-    if (v !== null && typeof v === 'object' && 'stack' in v && typeof v.stack === 'string') {
-      stack = v.stack;
-      line += ` ${k}=${JSON.stringify((v as { message?: unknown }).message)}`;
-      continue;
-    }
-    line += ` ${k}=${typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`;
-  }
-  return stack ? `${line}\n${stack}` : line;
 }

@@ -5,6 +5,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { LogManager } from '../../storage/log/log-manager.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
+import { groupLagSamples, type CommittedOffsetsView, type HighWatermarks } from './group-lag.js';
+import type { RequestMetrics } from './request-metrics.js';
 
 /** What a scrape reads: identity, connections, topics, per-log gauges, tier and aggregation metrics. */
 export interface MetricsSource {
@@ -12,7 +14,9 @@ export interface MetricsSource {
   readonly nodeId: number;
   readonly connectionCount: number;
   readonly topics: { all(): TopicRecord[] };
-  readonly logManager: Pick<LogManager, 'allLogs'>;
+  readonly logManager: Pick<LogManager, 'allLogs'> & HighWatermarks;
+  readonly groupCoordinator: CommittedOffsetsView;
+  readonly requestMetrics: Pick<RequestMetrics, 'samples'>;
   readonly tier: { metrics(): Sample[] };
   readonly aggregations: { metrics(): Sample[] } | null;
 }
@@ -41,6 +45,8 @@ export class BrokerMetrics {
   constructor(
     private readonly broker: MetricsSource,
     private readonly version: string,
+    /** Per-partition series of internal topics (__consumer_offsets has 50 partitions): off by default. */
+    private readonly internalTopics = false,
   ) {
     this.loop = monitorEventLoopDelay({ resolution: 10 });
     this.loop.enable();
@@ -53,7 +59,7 @@ export class BrokerMetrics {
       { name: 'tributary_connections', labels: {}, value: b.connectionCount },
       { name: 'tributary_topics', labels: {}, value: b.topics.all().length },
     ];
-    const logs = b.logManager.allLogs();
+    const logs = b.logManager.allLogs().filter((l) => this.internalTopics || !l.topic.startsWith('__'));
     const per = (name: string, value: (l: (typeof logs)[number]) => number) => {
       for (const l of logs) out.push({ name, labels: { topic: l.topic, partition: String(l.partition) }, value: value(l) });
     };
@@ -62,6 +68,8 @@ export class BrokerMetrics {
     per('tributary_log_end_offset', (l) => l.logEndOffset);
     per('tributary_log_high_watermark', (l) => l.highWatermark);
     per('tributary_log_segments', (l) => l.segmentInfos().length);
+    out.push(...b.requestMetrics.samples());
+    out.push(...groupLagSamples(b.groupCoordinator, b.logManager));
     out.push(...b.tier.metrics());
     if (b.aggregations) out.push(...b.aggregations.metrics());
     const mem = process.memoryUsage();

@@ -9,10 +9,10 @@ function sink(isTTY = false): LogSink & { lines: string[] } {
 const fixed = () => new Date('2026-01-02T03:04:05.678Z');
 
 describe('createLogger', () => {
-  it('writes one JSON object per line with ts, level, msg, then fields', () => {
+  it('writes one JSON object per line with level, ts, fields and msg (pino)', () => {
     const out = sink();
     createLogger({ stream: out, env: {}, now: fixed }).info('listening', { port: 9092, host: '127.0.0.1' });
-    expect(out.lines).toEqual(['{"ts":"2026-01-02T03:04:05.678Z","level":"info","msg":"listening","port":9092,"host":"127.0.0.1"}\n']);
+    expect(out.lines).toEqual(['{"level":"info","ts":"2026-01-02T03:04:05.678Z","port":9092,"host":"127.0.0.1","msg":"listening"}\n']);
   });
 
   it('filters by level, from options or TRIBUTARY_LOG_LEVEL', () => {
@@ -55,16 +55,18 @@ describe('createLogger', () => {
     expect(JSON.stringify(line)).not.toContain('secret');
   });
 
-  it('pretty format is human readable', () => {
-    const out = sink();
-    createLogger({ stream: out, format: 'pretty', env: {}, now: fixed }).warn('slow disk', { dir: '/data', ms: 12 });
-    expect(out.lines[0]).toBe('03:04:05.678 WARN  slow disk dir=/data ms=12\n');
+  it('text format is one human-readable line (pretty is its old name)', () => {
+    for (const format of ['text', 'pretty'] as const) {
+      const out = sink();
+      createLogger({ stream: out, format, env: {}, now: fixed }).warn('slow disk', { dir: '/data', ms: 12 });
+      expect(out.lines).toEqual(['[03:04:05.678] WARN: slow disk {"dir":"/data","ms":12}\n']);
+    }
   });
 
-  it('auto format is pretty on a TTY and JSON otherwise', () => {
+  it('auto format is text on a TTY and JSON otherwise', () => {
     const tty = sink(true);
     createLogger({ stream: tty, env: { NO_COLOR: '1' }, now: fixed }).info('hi');
-    expect(tty.lines[0]).toBe('03:04:05.678 INFO  hi\n');
+    expect(tty.lines[0]).toBe('[03:04:05.678] INFO: hi\n');
     const pipe = sink(false);
     createLogger({ stream: pipe, env: {}, now: fixed }).info('hi');
     expect(JSON.parse(pipe.lines[0]!).msg).toBe('hi');

@@ -42,7 +42,8 @@ async function signalNpmOnly(command: string, args: string[], signal: NodeJS.Sig
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${stderr}`)), 60_000);
     const onData = () => {
-      const m = /"msg":"ready".*?"bootstrap":"127\.0\.0\.1:(\d+)"/.exec(stderr);
+      // pino writes fields before msg: find the ready line, then its bootstrap address.
+      const m = /"bootstrap":"127\.0\.0\.1:(\d+)"[^\n]*"msg":"ready"/.exec(stderr);
       if (m) {
         clearTimeout(timer);
         child.stderr!.off('data', onData);

@@ -2,7 +2,8 @@
 // reports live log, tier, aggregation and process figures in the text format.
 import { describe, expect, it } from 'vitest';
 import { startTestBroker } from '../helpers/broker.js';
-import { FAST_TIER, TOPIC_CONFIGS, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { FAST_TIER, TOPIC_CONFIGS, kafkaClient, produceRange, waitTiered, withAdmin } from '../storage/tier/broker-scenario.js';
 
 function parse(text: string): Map<string, number> {
   const m = new Map<string, number>();
@@ -71,4 +72,77 @@ describe('metrics endpoint', () => {
     // Closed with the broker.
     await expect(fetch(`http://127.0.0.1:${tb.broker.metricsPort ?? 1}/metrics`)).rejects.toThrow();
   }, 30_000);
+
+  it('counts requests and their latency per API after real client traffic', async () => {
+    const tb = await startTestBroker({ 'tributary.metrics.port': '0' });
+    try {
+      const topic = 'timed';
+      await withAdmin(tb.bootstrap, (a) => a.createTopics({ topics: [{ topic, numPartitions: 1 }] }));
+      await produceRange(tb.bootstrap, topic, 0, 20);
+      const text = await (await fetch(`http://127.0.0.1:${tb.broker.metricsPort}/metrics`)).text();
+      expect(text).toContain('# TYPE tributary_request_latency_seconds histogram');
+      expect(text).toContain('# TYPE tributary_requests_total counter');
+      const m = parse(text);
+      const produced = m.get('tributary_requests_total{api="Produce"}')!;
+      expect(produced).toBeGreaterThanOrEqual(1);
+      expect(m.get('tributary_requests_total{api="CreateTopics"}')).toBe(1);
+      expect(m.get('tributary_requests_total{api="Metadata"}')).toBeGreaterThanOrEqual(1);
+      expect(m.get('tributary_request_failures_total{api="Produce"}')).toBe(0);
+      expect(m.get('tributary_request_latency_seconds_count{api="Produce"}')).toBe(produced);
+      expect(m.get('tributary_request_latency_seconds_bucket{api="Produce",le="+Inf"}')).toBe(produced);
+      expect(m.get('tributary_request_latency_seconds_sum{api="Produce"}')).toBeGreaterThan(0);
+      // Bytes in and out per topic: a consumer reads back what was produced.
+      const consumer = kafkaClient(tb.bootstrap).consumer({ groupId: 'reader' });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      let seen = 0;
+      await consumer.run({ eachMessage: async () => void seen++ });
+      while (seen < 20) await new Promise((r) => setTimeout(r, 50));
+      await consumer.disconnect();
+      // A Produce to a partition the topic does not have: counted by its Kafka error code.
+      const raw = await RawClient.connect(tb.port);
+      try {
+        const res = await raw.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 9, records: Buffer.alloc(0) }] }] });
+        expect(res.responses[0].partitionResponses[0].errorCode).toBe(3);
+      } finally {
+        raw.close();
+      }
+      const after = parse(await (await fetch(`http://127.0.0.1:${tb.broker.metricsPort}/metrics`)).text());
+      const bytesIn = after.get(`tributary_topic_bytes_in_total{topic="${topic}"}`)!;
+      expect(bytesIn).toBeGreaterThan(20 * 10);
+      expect(after.get(`tributary_topic_bytes_out_total{topic="${topic}"}`)).toBeGreaterThanOrEqual(bytesIn);
+      expect(after.get('tributary_partition_errors_total{api="Produce",error="UNKNOWN_TOPIC_OR_PARTITION"}')).toBe(1);
+      // Buckets are cumulative.
+      const buckets = [...m].filter(([k]) => k.startsWith('tributary_request_latency_seconds_bucket{api="Produce"')).map(([, v]) => v);
+      expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    } finally {
+      await tb.cleanup();
+    }
+  });
+
+  it('reports consumer-group lag per partition; internal topics only when asked', async () => {
+    const tb = await startTestBroker({ 'tributary.metrics.port': '0', 'group.initial.rebalance.delay.ms': '0' });
+    try {
+      const topic = 'lagged';
+      await withAdmin(tb.bootstrap, (a) => a.createTopics({ topics: [{ topic, numPartitions: 1 }] }));
+      await produceRange(tb.bootstrap, topic, 0, 30);
+      // A group that committed offset 12 of 30: lag 18.
+      await withAdmin(tb.bootstrap, (a) => a.setOffsets({ groupId: 'billing', topic, partitions: [{ partition: 0, offset: '12' }] }));
+      const m = parse(await (await fetch(`http://127.0.0.1:${tb.broker.metricsPort}/metrics`)).text());
+      const p = `{group="billing",topic="${topic}",partition="0"}`;
+      expect(m.get(`tributary_consumer_group_committed_offset${p}`)).toBe(12);
+      expect(m.get(`tributary_consumer_group_lag${p}`)).toBe(18);
+      expect(m.get(`tributary_log_end_offset{topic="${topic}",partition="0"}`)).toBe(30);
+      expect([...m.keys()].filter((k) => k.includes('topic="__consumer_offsets"'))).toEqual([]);
+    } finally {
+      await tb.cleanup();
+    }
+    const all = await startTestBroker({ 'tributary.metrics.port': '0', 'tributary.metrics.internal.topics': 'true' });
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${all.broker.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/tributary_log_end_offset\{topic="__consumer_offsets",partition="0"\}/);
+    } finally {
+      await all.cleanup();
+    }
+  });
 });

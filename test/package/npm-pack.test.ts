@@ -27,7 +27,8 @@ function waitListening(child: ReturnType<typeof spawn>, timeoutMs: number): Prom
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {
       err += s;
-      const m = /"msg":"listening".*?"port":(\d+)/.exec(err);
+      // pino writes fields before msg.
+      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(err);
       if (m) {
         clearTimeout(timer);
         resolve({ port: Number(m[1]), ms: performance.now() - t0 });

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { ParsedArgs } from '../cli-args.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
-import { BOOTSTRAP_HELP, UsageError, baseOptions, durationOption, errorText, intOption, loadKafka, printJson, runClientCommand } from '../client/common.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, UsageError, baseOptions, durationOption, errorText, intOption, loadKafka, printJson, runClientCommand } from '../client/common.js';
 import { parseAcks, parseCompression } from '../client/produce-command.js';
 import { BenchStats, type IntervalStats, type LatencyMs } from './bench-stats.js';
 import { renderHtmlReport, renderSvgReport } from './bench-report.js';
@@ -36,6 +36,7 @@ export function benchHelp(): string {
       ['--compression TYPE', 'none|gzip|snappy|lz4|zstd (default none)'],
       ['--report FILE', 'Write an .html or .svg report (latency over time, percentiles)'],
       BOOTSTRAP_HELP,
+      ...SECURITY_HELP,
       ['--json', 'Print the result as JSON instead of the summary line'],
     ],
     notes: ['Exit codes: 0 ok, 1 errors during the run or a cluster error, 2 usage.'],

@@ -1,7 +1,7 @@
 // `tributary cluster info`: cluster id, controller, brokers and topic count (rpk cluster info).
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
-import { BOOTSTRAP_HELP, JSON_HELP, UsageError, printJson, runClientCommand, table, withAdmin } from './common.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, JSON_HELP, UsageError, printJson, runClientCommand, table, withAdmin } from './common.js';
 
 export const CLUSTER_USAGE = 'cluster info [--bootstrap-server host:port] [--json]';
 
@@ -9,7 +9,7 @@ export function clusterHelp(): string {
   return commandHelpText({
     usage: CLUSTER_USAGE,
     description: 'Cluster id, controller, every broker (id, host, port, rack) and the number of topics, from a Metadata request.',
-    options: [BOOTSTRAP_HELP, JSON_HELP],
+    options: [BOOTSTRAP_HELP, ...SECURITY_HELP, JSON_HELP],
     notes: ['Exit codes: 0 ok, 1 error (from the cluster or the connection), 2 usage.'],
   });
 }

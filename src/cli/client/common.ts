@@ -4,7 +4,9 @@
 //
 // Exit codes, the same for every command: 0 ok, 1 failure (including an error from the
 // cluster), 2 usage.
+import type { ConnectionOptions } from '@platformatic/kafka';
 import { bootstrapList, parseFlags, type ParsedArgs } from '../cli-args.js';
+import { clientSecurityFromFlags, SECURITY_BOOLEANS, SECURITY_VALUES } from '../client-security.js';
 import type { CliDeps } from '../main.js';
 
 export type Kafka = typeof import('@platformatic/kafka');
@@ -12,12 +14,15 @@ export const loadKafka = (): Promise<Kafka> => import('@platformatic/kafka');
 
 export const BOOTSTRAP_HELP = ['--bootstrap-server host:port', 'Broker(s) to talk to, comma-separated (env TRIBUTARY_BOOTSTRAP_SERVER; default 127.0.0.1:9092)'] as const;
 export const JSON_HELP = ['--json', 'Print JSON instead of a table'] as const;
+export { SECURITY_HELP } from '../client-security.js';
 
 /** Thrown for a usage mistake found after parsing (exit code 2). */
 export class UsageError extends Error {}
 
-export function baseOptions(p: ParsedArgs, env: NodeJS.ProcessEnv, clientId: string) {
+export function baseOptions(p: ParsedArgs, env: NodeJS.ProcessEnv, clientId: string): ConnectionOptions & { clientId: string; bootstrapBrokers: string[]; timeout: number; retries: number } {
   return {
+    // TLS / SASL from --command-config and the short flags (--tls, --ca, --user, ...).
+    ...clientSecurityFromFlags(p, env),
     clientId,
     bootstrapBrokers: bootstrapList(p.flags.get('bootstrap-server'), env),
     connectTimeout: 5_000,
@@ -40,6 +45,12 @@ export function errorText(e: unknown): string {
     if (t && !parts.includes(t)) parts.push(t);
   }
   if (parts.length === 0 && err?.cause) return errorText(err.cause);
+  // 'Connection to host:port failed.' says where; its cause says why (TLS handshake, SASL
+  // authentication failed, ECONNREFUSED).
+  if (err?.cause && /^Connection to .* failed/.test(err.message ?? '')) {
+    const why = errorText(err.cause);
+    if (why && !parts.includes(why)) parts.push(why);
+  }
   return parts.join('; ') || String(e);
 }
 
@@ -67,9 +78,15 @@ export async function runClientCommand(
       repeated.get(flag)!.push(v);
     } else rest.push(a);
   }
-  const parsed = parseFlags(rest, { values: ['bootstrap-server', ...spec.values], booleans: ['json', ...spec.booleans] });
+  const parsed = parseFlags(rest, { values: ['bootstrap-server', ...SECURITY_VALUES, ...spec.values], booleans: ['json', ...SECURITY_BOOLEANS, ...spec.booleans] });
   if ('error' in parsed) return usageExit(deps, name, usage, parsed.error);
   try {
+    // Bad security settings are a usage mistake (exit 2), found before connecting.
+    try {
+      clientSecurityFromFlags(parsed, deps.env);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     return await body(parsed, repeated);
   } catch (e) {
     if (e instanceof UsageError) return usageExit(deps, name, usage, e.message);

@@ -5,7 +5,7 @@
 import type { ParsedArgs } from '../cli-args.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
-import { BOOTSTRAP_HELP, UsageError, baseOptions, intOption, loadKafka, runClientCommand } from './common.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, UsageError, baseOptions, intOption, loadKafka, runClientCommand } from './common.js';
 
 export const CONSUME_USAGE = 'consume TOPIC [--from-beginning|--offset N|--timestamp T] [--partition N] [--group G] [--num N] [--follow] [--format text|json|TEMPLATE]';
 
@@ -25,6 +25,7 @@ export function consumeHelp(): string {
       ['--format F', 'text (the value), json (one object per line) or a template: %t topic, %p partition, %o offset, %k key, %v value, %h headers, %T timestamp, \\n \\t'],
       ['--isolation read_committed', 'Skip aborted transactional records (default read_uncommitted)'],
       BOOTSTRAP_HELP,
+      ...SECURITY_HELP,
     ],
     notes: ['Exit codes: 0 ok, 1 error (from the cluster or the connection), 2 usage.'],
   });

@@ -4,7 +4,8 @@
 import type { ParsedArgs } from '../cli-args.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
-import { BOOTSTRAP_HELP, JSON_HELP, UsageError, errorText, printJson, runClientCommand, table, withAdmin } from './common.js';
+import { describeConsumerGroup } from '../console/group-describe.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, JSON_HELP, UsageError, errorText, type Kafka, printJson, runClientCommand, table, withAdmin } from './common.js';
 
 type Admin = import('@platformatic/kafka').Admin;
 
@@ -29,6 +30,7 @@ export function groupHelp(): string {
       ['--shift-by N', 'reset-offsets: move the committed offset by N (may be negative)'],
       ['--execute', 'reset-offsets: commit the plan (default: dry run)'],
       BOOTSTRAP_HELP,
+      ...SECURITY_HELP,
       JSON_HELP,
     ],
     notes: ['Exit codes: 0 ok, 1 error (from the cluster, or a reset refused because the group has members), 2 usage.'],
@@ -51,13 +53,13 @@ export async function runGroupCommand(args: readonly string[], deps: CliDeps): P
     (p, rep) => {
       const groups = p.positional;
       if (sub !== 'list' && sub !== 'ls' && groups.length === 0) throw new UsageError(`${sub} needs a group id`);
-      return withAdmin(p, deps, async (admin) => {
+      return withAdmin(p, deps, async (admin, kafka) => {
         switch (sub) {
           case 'list':
           case 'ls':
             return list(admin, p, deps);
           case 'describe':
-            return describe(admin, groups, p, deps);
+            return describe(admin, kafka, groups, p, deps);
           case 'reset-offsets':
             if (groups.length !== 1) throw new UsageError('reset-offsets takes one group id');
             return resetOffsets(admin, groups[0]!, rep.get('topic')!, p, deps);
@@ -70,7 +72,9 @@ export async function runGroupCommand(args: readonly string[], deps: CliDeps): P
 }
 
 async function list(admin: Admin, p: ParsedArgs, deps: CliDeps): Promise<number> {
-  const groups = [...(await admin.listGroups()).values()].sort((a, b) => a.id.localeCompare(b.id));
+  // The client's default filter lists classic groups only; no type filter lists KIP-848
+  // (consumer) groups too, as kafka-consumer-groups.sh does.
+  const groups = [...(await admin.listGroups({ types: [] })).values()].sort((a, b) => a.id.localeCompare(b.id));
   const rows = groups.map((g) => ({ group: g.id, state: g.state, protocolType: g.protocolType, type: g.groupType }));
   if (p.booleans.has('json')) printJson(deps, rows);
   else deps.stdout(table(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'TYPE'], rows.map((r) => [r.group, r.state, r.protocolType || '-', r.type || '-'])));
@@ -110,19 +114,39 @@ export async function logOffsets(admin: Admin, parts: readonly (readonly [string
   return out;
 }
 
-async function describe(admin: Admin, groups: string[], p: ParsedArgs, deps: CliDeps): Promise<number> {
-  const described = await admin.describeGroups({ groups });
+/** State, assignor and members of a group of either protocol (KIP-848 groups do not answer DescribeGroups). */
+async function describeAny(admin: Admin, kafka: Kafka, id: string, consumerGroups: ReadonlySet<string>) {
+  if (consumerGroups.has(id)) {
+    const d = await describeConsumerGroup(admin, kafka, id);
+    return { state: d.state, protocol: d.protocol ?? '', members: d.members.map((m) => ({ id: m.memberId, clientId: m.clientId, host: m.host, assignments: m.assignments })) };
+  }
+  const g = (await admin.describeGroups({ groups: [id] })).get(id);
+  return {
+    state: g?.state ?? 'DEAD',
+    protocol: g?.protocol ?? '',
+    members: [...(g?.members.values() ?? [])].map((m) => ({
+      id: m.id,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignments: [...(m.assignments ?? [])].map(([topic, a]) => ({ topic, partitions: [...a.partitions] })),
+    })),
+  };
+}
+
+async function describe(admin: Admin, kafka: Kafka, groups: string[], p: ParsedArgs, deps: CliDeps): Promise<number> {
+  const listed = await admin.listGroups({ types: [] });
+  const consumerGroups = new Set([...listed.values()].filter((g) => g.groupType === 'consumer').map((g) => g.id));
   const out = [];
   let missing = 0;
   for (const id of groups) {
-    const g = described.get(id);
+    const g = await describeAny(admin, kafka, id, consumerGroups);
     const owner = new Map<string, { memberId: string; clientId: string; host: string }>();
     const assigned: [string, number][] = [];
-    for (const m of g?.members.values() ?? []) {
-      for (const [topic, a] of m.assignments ?? []) {
+    for (const m of g.members) {
+      for (const a of m.assignments) {
         for (const partition of a.partitions) {
-          owner.set(`${topic}:${partition}`, { memberId: m.id, clientId: m.clientId, host: m.clientHost });
-          assigned.push([topic, partition]);
+          owner.set(`${a.topic}:${partition}`, { memberId: m.id, clientId: m.clientId, host: m.host });
+          assigned.push([a.topic, partition]);
         }
       }
     }
@@ -139,9 +163,9 @@ async function describe(admin: Admin, groups: string[], p: ParsedArgs, deps: Cli
         return { ...r, lag: r.committedOffset === null ? null : Math.max(0, r.logEndOffset - r.committedOffset), memberId: o?.memberId ?? null, clientId: o?.clientId ?? null, host: o?.host ?? null };
       })
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    const state = g?.state ?? 'DEAD';
-    if (state === 'DEAD' && rows.length === 0) missing++;
-    out.push({ group: id, state, protocol: g?.protocol ?? '', members: g?.members.size ?? 0, totalLag: rows.reduce((s, r) => s + (r.lag ?? 0), 0), partitions: rows });
+    const state = g.state;
+    if (/^dead$/i.test(state) && rows.length === 0) missing++;
+    out.push({ group: id, state, protocol: g.protocol, members: g.members.length, totalLag: rows.reduce((s, r) => s + (r.lag ?? 0), 0), partitions: rows });
   }
   if (p.booleans.has('json')) printJson(deps, out);
   else

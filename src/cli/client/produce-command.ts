@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { ParsedArgs } from '../cli-args.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
-import { BOOTSTRAP_HELP, UsageError, baseOptions, intOption, keyValue, loadKafka, printJson, runClientCommand } from './common.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, UsageError, baseOptions, intOption, keyValue, loadKafka, printJson, runClientCommand } from './common.js';
 
 export const PRODUCE_USAGE = 'produce TOPIC [--key-separator SEP] [-H key=value ...] [--format text|json] [options]';
 
@@ -26,6 +26,7 @@ export function produceHelp(): string {
       ['--acks all|1|0', 'Acknowledgements to wait for (default all)'],
       ['--compression TYPE', 'none|gzip|snappy|lz4|zstd (default none)'],
       BOOTSTRAP_HELP,
+      ...SECURITY_HELP,
       ['--json', 'Print the result (count, offsets per partition) as JSON'],
     ],
     notes: ['Exit codes: 0 every record acknowledged, 1 an error (from the cluster or a malformed JSON line), 2 usage.'],

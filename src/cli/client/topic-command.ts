@@ -3,7 +3,7 @@
 import type { ParsedArgs } from '../cli-args.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
-import { BOOTSTRAP_HELP, JSON_HELP, UsageError, intOption, keyValue, printJson, runClientCommand, table, withAdmin } from './common.js';
+import { BOOTSTRAP_HELP, SECURITY_HELP, JSON_HELP, UsageError, intOption, keyValue, printJson, runClientCommand, table, withAdmin } from './common.js';
 
 export const TOPIC_USAGE = 'topic <create|list|describe|alter-config|delete> [NAME ...] [options]';
 
@@ -26,6 +26,7 @@ export function topicHelp(): string {
       ['-a, --all', 'list: include internal topics'],
       ['--if-not-exists', 'create: an existing topic is not an error'],
       BOOTSTRAP_HELP,
+      ...SECURITY_HELP,
       JSON_HELP,
     ],
     notes: ['Exit codes: 0 ok, 1 error (from the cluster or the connection), 2 usage.'],

@@ -16,10 +16,13 @@ export class ClusterClients {
   private consumerC: Consumer | null = null;
   private closed = false;
 
-  constructor(readonly bootstrap: string[]) {}
+  constructor(
+    readonly bootstrap: string[],
+    private readonly security: import('@platformatic/kafka').ConnectionOptions = {},
+  ) {}
 
   private options(clientId: string) {
-    return { clientId, bootstrapBrokers: this.bootstrap, connectTimeout: 5_000, timeout: 10_000, retries: 1 };
+    return { ...this.security, clientId, bootstrapBrokers: this.bootstrap, connectTimeout: 5_000, timeout: 10_000, retries: 1 };
   }
 
   kafka(): Promise<Kafka> {

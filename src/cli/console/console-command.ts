@@ -2,6 +2,7 @@
 // any Kafka-compatible cluster, until SIGINT/SIGTERM. `tributary start --console[=PORT]` runs the
 // same server beside the broker (see ../start.ts).
 import { bootstrapList, parseFlags } from '../cli-args.js';
+import { clientSecurityFromFlags, SECURITY_BOOLEANS, SECURITY_HELP, SECURITY_VALUES } from '../client-security.js';
 import { commandHelpText } from '../help.js';
 import type { CliDeps } from '../main.js';
 import { startConsole } from './console-server.js';
@@ -17,6 +18,7 @@ export function consoleHelp(): string {
       ['--bootstrap host:port', 'The cluster, comma-separated (also --bootstrap-server; env TRIBUTARY_BOOTSTRAP_SERVER; default 127.0.0.1:9092)'],
       ['--port N', 'HTTP port (default 8080; 0 picks a free one)'],
       ['--host ADDR', 'Address to listen on (default 127.0.0.1: only this machine). The console has no login: expose it only behind your own access control'],
+      ...SECURITY_HELP,
     ],
     notes: ['Exit codes: 0 stopped by a signal, 1 the port could not be bound, 2 usage.'],
   });
@@ -29,7 +31,7 @@ export function parsePort(v: string | undefined, dflt: number): number | null {
 }
 
 export async function runConsoleCommand(args: readonly string[], deps: CliDeps): Promise<number> {
-  const parsed = parseFlags(args, { values: ['bootstrap', 'bootstrap-server', 'port', 'host'], booleans: [] });
+  const parsed = parseFlags(args, { values: ['bootstrap', 'bootstrap-server', 'port', 'host', ...SECURITY_VALUES], booleans: [...SECURITY_BOOLEANS] });
   const usage = (msg: string) => {
     deps.stderr(`tributary console: ${msg}\nUsage: tributary ${CONSOLE_USAGE}\n`);
     return 2;
@@ -39,9 +41,15 @@ export async function runConsoleCommand(args: readonly string[], deps: CliDeps):
   const port = parsePort(parsed.flags.get('port'), 8080);
   if (port === null) return usage('--port must be an integer from 0 to 65535');
   const bootstrap = bootstrapList(parsed.flags.get('bootstrap') ?? parsed.flags.get('bootstrap-server'), deps.env).join(',');
+  let security;
+  try {
+    security = clientSecurityFromFlags(parsed, deps.env);
+  } catch (e) {
+    return usage((e as Error).message);
+  }
   let server;
   try {
-    server = await startConsole({ bootstrap, port, host: parsed.flags.get('host') ?? '127.0.0.1' });
+    server = await startConsole({ bootstrap, port, host: parsed.flags.get('host') ?? '127.0.0.1', security });
   } catch (e) {
     deps.stderr(`tributary console: cannot listen: ${(e as Error).message}\n`);
     return 1;

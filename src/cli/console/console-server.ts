@@ -26,6 +26,8 @@ export interface ConsoleOptions {
   host?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
+  /** TLS / SASL settings of the console's clients (see client-security.ts). */
+  security?: import('@platformatic/kafka').ConnectionOptions;
 }
 
 export interface ConsoleServer {
@@ -163,7 +165,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   if (bootstrap.length === 0) throw new Error('the console needs a bootstrap address (host:port)');
   const dir = new URL('./static/', import.meta.url);
   const files = new Map(Object.values(STATIC).map((s) => [s.file, fs.readFileSync(new URL(s.file, dir))]));
-  const clients = new ClusterClients(bootstrap);
+  const clients = new ClusterClients(bootstrap, opts.security);
   let inFlight = 0;
   const host = opts.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK.test(host);

@@ -131,7 +131,7 @@ export async function listAllGroups(c: ClusterClients) {
 export async function describeGroup(c: ClusterClients, id: string): Promise<DescribedGroup> {
   const admin = await c.admin();
   const listed = (await listAllGroups(c)).get(id);
-  if (listed?.groupType === 'consumer') return describeConsumerGroup(c, id);
+  if (listed?.groupType === 'consumer') return describeConsumerGroup(admin, await c.kafka(), id);
   const g = (await admin.describeGroups({ groups: [id] })).get(id);
   return {
     state: kafkaGroupState(g?.state ?? 'DEAD'),
@@ -148,9 +148,8 @@ export async function describeGroup(c: ClusterClients, id: string): Promise<Desc
   };
 }
 
-async function describeConsumerGroup(c: ClusterClients, id: string): Promise<DescribedGroup> {
-  const admin = await c.admin();
-  const kafka = await c.kafka();
+/** A KIP-848 group through ConsumerGroupDescribe v0 at its coordinator (used by the CLI too). */
+export async function describeConsumerGroup(admin: import('@platformatic/kafka').Admin, kafka: Kafka, id: string): Promise<DescribedGroup> {
   const [coordinator] = await admin.findCoordinator({ keyType: kafka.FindCoordinatorKeyTypes.GROUP, keys: [id] });
   const connection = (await admin.connectToBrokers([coordinator!.nodeId])).get(coordinator!.nodeId)!;
   consumerGroupDescribeV0 ??= defineApi(kafka);

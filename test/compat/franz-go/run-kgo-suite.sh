@@ -41,7 +41,7 @@ cleanup() { kill -9 "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null ||
 trap 'cleanup; rm -rf "${src:-}"' EXIT
 port=""
 for _ in $(seq 1 300); do
-  port="$(sed -n 's/.*"msg":"listening".*"port":\([0-9][0-9]*\).*/\1/p' "$results/broker.log" | head -1)"
+  port="$(sed -n 's/.*"port":\([0-9][0-9]*\).*"msg":"listening".*/\1/p' "$results/broker.log" | head -1)"
   [ -n "$port" ] && break
   kill -0 "$broker" 2>/dev/null || { cat "$results/broker.log"; echo "broker exited"; exit 2; }
   sleep 0.1

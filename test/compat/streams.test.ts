@@ -60,6 +60,8 @@ function startApp(): StreamsProcess {
   const child = spawn(
     'java',
     ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      // STREAMS_JVM_OPTS: extra -D flags, e.g. a logger at info for a look at a failed run.
+      ...(process.env.STREAMS_JVM_OPTS ? process.env.STREAMS_JVM_OPTS.split(' ').filter(Boolean) : []),
       ...(process.env.STREAMS_GUARANTEE ? [`-Dguarantee=${process.env.STREAMS_GUARANTEE}`] : []),
       '-cp', streamsClasspath(), 'StreamsApp', broker.bootstrap, APP, stateDir],
     { stdio: ['ignore', 'pipe', 'pipe'] },

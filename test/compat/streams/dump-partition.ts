@@ -5,7 +5,7 @@
 //   npx tsx test/compat/streams/dump-partition.ts <data dir>/<topic>-<partition> [grep]
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeControlRecord, decodeRecordBatches } from '../../../protocol/records/record-codec.js';
+import { decodeControlRecord, decodeRecordBatches, type DecodedBatch } from '../../../protocol/records/record-codec.js';
 import { decodeOffsetCommitValue, decodeOffsetsRecordKey } from '../../../src/coordinator/common/offsets-records.js';
 
 const dir = process.argv[2]!;
@@ -14,7 +14,7 @@ const offsetsTopic = path.basename(dir).startsWith('__consumer_offsets');
 for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
   let buf = fs.readFileSync(path.join(dir, f));
   // A torn tail (kill -9 mid-write) ends the file.
-  let batches;
+  let batches: DecodedBatch[];
   for (;;) {
     try {
       batches = decodeRecordBatches(buf, { verifyCrc: false });

@@ -62,6 +62,8 @@ function startApp(): StreamsProcess {
   const child = spawn(
     'java',
     ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      // STREAMS_JVM_OPTS: extra -D flags, e.g. a logger at info for a look at a failed run.
+      ...(process.env.STREAMS_JVM_OPTS ? process.env.STREAMS_JVM_OPTS.split(' ').filter(Boolean) : []),
       ...(process.env.STREAMS_GUARANTEE ? [`-Dguarantee=${process.env.STREAMS_GUARANTEE}`] : []),
       '-cp', streamsClasspath(), 'StreamsApp', broker.bootstrap, APP, stateDir],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -247,6 +249,37 @@ async function awaitWindowOf(i: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * The orders in the input topic, by order index (its timestamp is unique): every index must be
+ * there exactly once. The producer is idempotent, so a duplicate would be the broker's fault.
+ */
+async function inputDuplicates(n: number, from: number): Promise<{ dups: number[]; missing: number[] }> {
+  const seen = new Map<number, number>();
+  const consumer = kafka().consumer({ groupId: `input-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+  const offsets = new Set<string>();
+  let total = 0;
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const at = `${partition}:${message.offset}`;
+      if (offsets.has(at)) return;
+      offsets.add(at);
+      total++;
+      const i = (Number(message.timestamp) - BASE) / ORDER_SPACING_MS;
+      seen.set(i, (seen.get(i) ?? 0) + 1);
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while (total < n && Date.now() < deadline) await sleep(100);
+  await sleep(500);
+  await consumer.disconnect();
+  const dups = [...seen].filter(([i, c]) => i >= from && c > 1).map(([i]) => i).sort((a, b) => a - b);
+  const missing = Array.from({ length: n - from }, (_, k) => k + from).filter((i) => !seen.has(i));
+  return { dups, missing };
+}
+
 /** Counts the records of region-totals visible without read_committed (aborted ones included). */
 async function uncommittedCount(atLeast: number): Promise<number> {
   const { records, consumer } = await readOutput(true);
@@ -278,6 +311,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killApp('SIGKILL');
+  // STREAMS_KEEP=<dir> keeps the broker's data dir and log there for a look afterwards.
+  if (process.env.STREAMS_KEEP && broker) {
+    await broker.stop('SIGKILL');
+    fs.mkdirSync(process.env.STREAMS_KEEP, { recursive: true });
+    fs.cpSync(broker.dataDir, path.join(process.env.STREAMS_KEEP, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(process.env.STREAMS_KEEP, 'broker.log'), broker.logs());
+  }
   await broker?.cleanup();
   if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
 });
@@ -382,6 +422,9 @@ describe('Kafka Streams 4.1 with exactly_once_v2 against Tributary', () => {
     paced.resume(p);
     await paced.finished;
     await p.disconnect();
+    // The input itself is exact (the test's producer is idempotent): nothing to count twice.
+    const input = await inputDuplicates(1000, 0);
+    expect(input, `orders in the input topic (broker killed at order ${killedAt})`).toEqual({ dups: [], missing: [] });
     const records = await awaitAggregates(1000, 150_000);
     assertExactlyOnce(records, 1000);
     // The same Streams process did it: it was never restarted by the test.

@@ -1,12 +1,15 @@
 // Offsets committed inside a transaction (TxnOffsetCommit) stay invisible to OffsetFetch until the
 // transaction commits, are dropped when it aborts, and survive a broker restart in both states:
 // an open transaction's offsets come back as pending (and unstable for require_stable fetchers),
-// a committed one's are applied from the log.
+// a committed one's are applied from the log. Of two records of one offset key the one written
+// later wins, whatever order the markers come in (Kafka's replayEndTransactionMarker compares
+// record offsets), live and after a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { hbParams } from '../coordinator/consumer/helpers.js';
 import { kafkajs } from '../helpers/clients.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 let tb: TestBroker;
 const input = 'offsets-in';
@@ -100,5 +103,57 @@ describe('transactional offset commits', () => {
     await a.producer.disconnect();
     expect(committedOffset(group)).toBe(7);
     expect(tb.broker.groupCoordinator.core.groups.has(group), 'no classic group shadows the consumer group').toBe(false);
+  });
+
+  // Kafka keeps whichever record of a key has the higher log offset: a plain commit written after
+  // a transactional one, or another producer's transactional one written after it and committed
+  // first, is not overwritten by the older record's COMMIT marker — neither live nor on replay.
+  it('the later-written record wins over an older transactional one committed after it', async () => {
+    // A plain OffsetCommit (v8, no generation: a group without members), on the wire.
+    const raw = await RawClient.connect(tb.broker.port);
+    const plainCommit = async (group: string, offset: number) => {
+      const r = await raw.send(8, 8, {
+        groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+        topics: [{ name: input, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
+      });
+      expect(r.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+    };
+    try {
+      // Plain commit after the transactional one; the transaction commits live.
+      const a = await openTxnWithOffsets('later-a', 'g-later-live', 5);
+      await plainCommit('g-later-live', 7);
+      expect(committedOffset('g-later-live')).toBe(7);
+      await a.t.commit();
+      await a.producer.disconnect();
+      expect(committedOffset('g-later-live'), 'plain commit written after the transactional one').toBe(7);
+
+      // Two producers: B writes after A and commits first; A's later COMMIT does not win.
+      const b1 = await openTxnWithOffsets('later-b1', 'g-later-two', 3);
+      const b2 = await openTxnWithOffsets('later-b2', 'g-later-two', 9);
+      await b2.t.commit();
+      await b1.t.commit();
+      await b1.producer.disconnect();
+      await b2.producer.disconnect();
+      expect(committedOffset('g-later-two'), 'the later transactional record').toBe(9);
+
+      // Still open at the restart: the replay must know the plain commit came later.
+      const c = await openTxnWithOffsets('later-c', 'g-later-open', 4);
+      await plainCommit('g-later-open', 6);
+      await c.producer.disconnect().catch(() => {});
+    } finally {
+      raw.close();
+    }
+    tb = await tb.restart();
+    // Replayed with their COMMIT markers in the log.
+    expect(committedOffset('g-later-live')).toBe(7);
+    expect(committedOffset('g-later-two')).toBe(9);
+    // The open one is pending again; its COMMIT after the restart leaves the later plain commit.
+    expect(committedOffset('g-later-open')).toBe(6);
+    const tc = tb.broker.txnCoordinator!;
+    expect(tc.offsets.hasPending('g-later-open', input, 0)).toBe(true);
+    const d = tc.describe(['later-c'])[0]!;
+    expect(d.transactionState).toBe('Ongoing');
+    expect(await tc.endTxn('later-c', d.producerId, d.producerEpoch, true)).toBe(ErrorCode.NONE);
+    expect(committedOffset('g-later-open'), 'plain commit written after the restored transactional one').toBe(6);
   });
 });

@@ -14,7 +14,7 @@ import { ClassicGroup } from './classic-group.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 import { EMPTY_BYTES, GroupMember, joinError, syncError, type JoinGroupOutcome } from './group-member.js';
 import { heartbeatKey, joinKey, KeyedTimers, syncKey } from './keyed-timers.js';
-import { encodeGroupMetadataKey, encodeGroupMetadataValue } from '../common/offsets-records.js';
+import { decodeOffsetsRecordKey, encodeGroupMetadataKey, encodeGroupMetadataValue } from '../common/offsets-records.js';
 import type { PendingTxnOffsets } from '../common/group-txn-links.js';
 import { partitionForGroup } from '../common/partition-for.js';
 import { PartitionStates } from '../runtime/partition-states.js';
@@ -22,6 +22,18 @@ import type { CoordinatorRecordLog } from '../runtime/record-log.js';
 import { coordinatorWriteError } from '../runtime/write-errors.js';
 
 export type CoordinatorLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+function supersedeTxnOffsets(pending: PendingTxnOffsets, records: { key: Buffer }[], before: number): void {
+  for (const r of records) {
+    let key: ReturnType<typeof decodeOffsetsRecordKey>;
+    try {
+      key = decodeOffsetsRecordKey(r.key);
+    } catch {
+      continue;
+    }
+    if (key?.type === 'offset') pending.supersede(key.group, key.topic, key.partition, before);
+  }
+}
 
 export class CoordinatorCore {
   readonly groups = new Map<string, ClassicGroup>();
@@ -59,12 +71,22 @@ export class CoordinatorCore {
     return this.states.errorFor(this.partitionFor(groupId));
   }
 
-  /** Appends to the group's partition; tracked so shutdown can wait for it. */
+  /**
+   * Appends to the group's partition; tracked so shutdown can wait for it. Once written, plain
+   * offset commits and tombstones supersede the transactional offsets of their keys written before
+   * them (the later record wins, as in Kafka).
+   */
   append(groupId: string, records: { key: Buffer; value: Buffer | null }[]): Promise<number> {
+    const pending = this.pendingTxnOffsets;
+    const before = pending?.position() ?? 0;
     const p = this.log.append(this.partitionFor(groupId), records);
     this.inflightWrites.add(p);
     void p.finally(() => this.inflightWrites.delete(p));
-    return p;
+    if (!pending) return p;
+    return p.then((code) => {
+      if (code === ErrorCode.NONE) supersedeTxnOffsets(pending, records, before);
+      return code;
+    });
   }
 
   async drainWrites(): Promise<void> {

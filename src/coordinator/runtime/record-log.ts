@@ -8,8 +8,16 @@ export interface CoordinatorRecord {
   value: Buffer | null;
 }
 
+/** A transactional record replayed without its marker yet. */
+export interface HeldRecord extends CoordinatorRecord {
+  /** Its log offset: of two records of one key, the higher offset wins (see txn-replay.ts). */
+  offset: number;
+  /** A later record of its key already took effect: its COMMIT must not apply it. */
+  superseded: boolean;
+}
+
 /** Transactional records (TxnOffsetCommit) replayed without a marker yet: producer id → records in log order. */
-export type OpenTransactions = Map<number, CoordinatorRecord[]>;
+export type OpenTransactions = Map<number, HeldRecord[]>;
 
 export interface CoordinatorRecordLog {
   readonly numPartitions: number;

@@ -4,6 +4,11 @@
 // become the group's committed offsets only when the COMMIT marker reaches that partition; an
 // ABORT marker drops them. After a restart the group coordinator's replay applies committed ones
 // at their marker and hands the still-open ones back here (restoreRecords).
+// Of two records of one offset key the one written later wins, whatever the marker order (Kafka's
+// OffsetMetadataManager.replayEndTransactionMarker compares record offsets): every pending offset
+// carries its write position (`seq`, in append order; restored ones below every live one, in log
+// order), and one written before a plain commit, a tombstone or another producer's applied
+// transactional offset of its key is superseded — its COMMIT no longer applies it.
 //
 //   pending: producerId → groupId → "topic\0partition" → offset
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -11,6 +16,7 @@ import { buildRecordBatch } from '../../../protocol/records/batch-builder.js';
 import { tpKey } from '../../cluster/topic-partition.js';
 import type { CommittedOffset } from '../common/committed-offset.js';
 import type { PendingTxnOffsets, TxnOffsetsGroups } from '../common/group-txn-links.js';
+import type { HeldRecord } from '../runtime/record-log.js';
 import { OFFSETS_TOPIC } from '../common/internal-topics.js';
 import { decodeOffsetCommitValue, decodeOffsetsRecordKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../common/offsets-records.js';
 import { partitionForGroup } from '../common/partition-for.js';
@@ -48,8 +54,14 @@ interface PendingOffset {
   topic: string;
   partition: number;
   value: CommittedOffset;
+  /** Write position: appends are ordered, so a lower seq is a lower log offset in the same partition. */
+  seq: number;
+  /** A later record of its key took effect first: its COMMIT does not apply it. */
+  superseded: boolean;
 }
 
+/** Restored (replayed) offsets sit below every live write position, in log-offset order. */
+const RESTORED_SEQ_BASE = -(2 ** 52);
 
 /** Coordinator and storage outcomes as TxnOffsetCommit error codes (retriable ones stay retriable). */
 function commitError(code: number): number {
@@ -68,6 +80,8 @@ function commitError(code: number): number {
 export class TxnOffsets implements PendingTxnOffsets {
   private readonly pending = new Map<number, Map<string, Map<string, PendingOffset>>>();
   private core: TxnCore | null = null;
+  /** Next write position (see PendingOffset.seq). */
+  private seq = 0;
 
   constructor(private readonly groups: GroupCoordinatorLookup) {}
 
@@ -114,7 +128,7 @@ export class TxnOffsets implements PendingTxnOffsets {
           return;
         }
         const value: CommittedOffset = { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch ?? -1, metadata, commitTimestamp: now, expireTimestamp: null };
-        staged.push({ topic: t.name, partition: x.partitionIndex, value });
+        staged.push({ topic: t.name, partition: x.partitionIndex, value, seq: -1, superseded: false });
         records.push({ key: encodeOffsetCommitKey(p.groupId, t.name, x.partitionIndex), value: encodeOffsetCommitValue(value), timestamp: now });
       }),
     );
@@ -124,6 +138,7 @@ export class TxnOffsets implements PendingTxnOffsets {
     // same tick on, so a marker appended after it always finds them. A rejected or failed append
     // puts back what was pending before (its answer comes back before any later marker's write).
     const written = core.opts.partitions.appendInternal({ topic: OFFSETS_TOPIC, partition: offsetsPartition }, batch);
+    for (const s of staged) s.seq = this.seq++;
     const previous = staged.map((s) => this.stage(p.producerId, p.groupId, s));
     const r = await written;
     if (r.errorCode !== ErrorCode.NONE) {
@@ -166,18 +181,33 @@ export class TxnOffsets implements PendingTxnOffsets {
       if (this.offsetsPartitionFor(groupId) !== offsetsPartition) continue;
       byGroup.delete(groupId);
       if (!committed || !gc) continue;
-      gc.applyTxnOffsets(groupId, offsets.values());
+      const applied = [...offsets.values()].filter((o) => !o.superseded);
+      // What other producers wrote for these keys before this commit's records loses to them.
+      for (const o of applied) this.supersede(groupId, o.topic, o.partition, o.seq);
+      if (applied.length > 0) gc.applyTxnOffsets(groupId, applied);
     }
     if (byGroup.size === 0) this.pending.delete(producerId);
   }
 
+  position(): number {
+    return this.seq;
+  }
+
+  supersede(groupId: string, topic: string, partition: number, before: number): void {
+    const k = tpKey(topic, partition);
+    for (const byGroup of this.pending.values()) {
+      const o = byGroup.get(groupId)?.get(k);
+      if (o && o.seq < before) o.superseded = true;
+    }
+  }
+
   /** Offsets of transactions still open when a __consumer_offsets partition was replayed (group load). */
-  restoreRecords(producerId: number, records: { key: Buffer; value: Buffer | null }[]): void {
+  restoreRecords(producerId: number, records: HeldRecord[]): void {
     for (const rec of records) {
       const key = decodeOffsetsRecordKey(rec.key);
       if (key === null || key.type !== 'offset' || rec.value === null) continue;
       const v = decodeOffsetCommitValue(rec.value);
-      this.stage(producerId, key.group, { topic: key.topic, partition: key.partition, value: v });
+      this.stage(producerId, key.group, { topic: key.topic, partition: key.partition, value: v, seq: RESTORED_SEQ_BASE + rec.offset, superseded: rec.superseded });
     }
   }
 

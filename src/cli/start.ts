@@ -111,12 +111,12 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
   const bootstrap = broker.bootstrap ?? `127.0.0.1:${broker.port}`;
   // The web console talks to the broker over the Kafka protocol like any other client.
   let consoleServer: ConsoleServer | null = null;
-  const configuredPort = config.get('tributary.console.port') as number;
+  const configuredPort = config.get('tributary.console.port');
   const consolePort = parsed.consolePort ?? (configuredPort >= 0 ? configuredPort : null);
   if (consolePort !== null) {
     try {
       const { startConsole } = await import('./console/console-server.js');
-      consoleServer = await startConsole({ bootstrap, port: consolePort, host: config.get('tributary.console.host') as string });
+      consoleServer = await startConsole({ bootstrap, port: consolePort, host: config.get('tributary.console.host') });
     } catch (err) {
       logger.error('web console failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
       await broker.close().catch(() => undefined);

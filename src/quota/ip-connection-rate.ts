@@ -45,5 +45,5 @@ export class IpConnectionRate {
 }
 
 export function ipConnectionRate(store: QuotaStore, config: BrokerConfig): IpConnectionRate {
-  return new IpConnectionRate(store, { samples: config.get('quota.window.num') as number, windowMs: (config.get('quota.window.size.seconds') as number) * 1000 });
+  return new IpConnectionRate(store, { samples: config.get('quota.window.num'), windowMs: config.get('quota.window.size.seconds') * 1000 });
 }

@@ -6,7 +6,7 @@ import type { QuotaEnforcer } from './quota-enforcement.js';
 import type { QuotaStore } from './quota-store.js';
 
 export function quotaEnforcer(store: QuotaStore, config: BrokerConfig): QuotaEnforcer {
-  const windowMs = (config.get('quota.window.size.seconds') as number) * 1000;
-  const samples = config.get('quota.window.num') as number;
+  const windowMs = config.get('quota.window.size.seconds') * 1000;
+  const samples = config.get('quota.window.num');
   return { manager: new ClientQuotaManager(store, { samples, windowMs }), windowMs, samples };
 }

@@ -131,7 +131,7 @@ export async function loadLog(
       const active = segments[segments.length - 1]!;
       let why: string | null = null;
       if (!hasIndexFiles(active)) why = 'index file missing';
-      else if (!(await active.loadIndexesIfValid())) why = 'index does not match the log file';
+      else if (!(await active.loadIndexesIfValid(true))) why = 'index does not match the log file';
       else {
         const err = await active.loadActive();
         if (err !== null) why = `tail after the last index entry unreadable (${err})`;

@@ -183,11 +183,11 @@ export class LogSegment {
    * Loads both index files if they exist and check out against the log file's size; false (and
    * nothing loaded) otherwise. Startup uses it to tell a trustworthy segment from one to recover.
    */
-  async loadIndexesIfValid(): Promise<boolean> {
-    const [offData, timeData] = await Promise.all([
-      IndexFile.readIndexFile(this.indexPath),
-      IndexFile.readIndexFile(this.timeIndexPath),
-    ]);
+  async loadIndexesIfValid(readSync = false): Promise<boolean> {
+    // readSync: the loader at start-up (see IndexFile.readIndexFileSync); reads serving clients stay async.
+    const [offData, timeData] = readSync
+      ? [IndexFile.readIndexFileSync(this.indexPath), IndexFile.readIndexFileSync(this.timeIndexPath)]
+      : await Promise.all([IndexFile.readIndexFile(this.indexPath), IndexFile.readIndexFile(this.timeIndexPath)]);
     const ok =
       offData !== null &&
       timeData !== null &&

@@ -98,9 +98,13 @@ async function swapEndOffset(path: string, base: number): Promise<number> {
   }
 }
 
-/** Loader step 0: finish or discard cleaner swaps interrupted by a crash (see the header). */
-export async function recoverSwapFiles(dir: string, logger: StorageLogger): Promise<{ completed: number; discarded: number }> {
-  const names = await readdir(dir);
+/**
+ * Loader step 0: finish or discard cleaner swaps interrupted by a crash (see the header).
+ * `names` is the dir's listing when the caller has it (the loader lists the dir once at start-up;
+ * when this returns nothing completed or discarded, that listing is still exact).
+ */
+export async function recoverSwapFiles(dir: string, logger: StorageLogger, names?: string[]): Promise<{ completed: number; discarded: number }> {
+  names ??= await readdir(dir);
   let discarded = 0;
   for (const n of names) {
     if (n.endsWith(CLEANED_SUFFIX)) {

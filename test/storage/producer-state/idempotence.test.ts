@@ -100,6 +100,23 @@ describe('idempotent appends', () => {
     expect((await produce(log, { pid: 7, seq: 240 })).result!.baseOffset).toBe(240);
   });
 
+  it('loading keeps the newest 3 producer snapshots and prunes older ones (pruning only runs when there are more)', async () => {
+    for (let s = 0; s < 60; s++) await produce(log, { pid: 7, seq: s * 4, count: 4, tag: 'x'.repeat(40) });
+    await log.close();
+    const { readdir, copyFile } = await import('node:fs/promises');
+    const snaps = (await readdir(dir.path)).filter((f) => f.endsWith('.snapshot')).sort();
+    expect(snaps.length).toBeGreaterThan(0);
+    // Older copies of the newest snapshot under lower offsets: 5 files in all.
+    const newest = snaps[snaps.length - 1]!;
+    for (let i = 1; i <= 5; i++) await copyFile(`${dir.path}/${newest}`, `${dir.path}/${String(i).padStart(20, '0')}.snapshot`);
+    log = await openLog(dir.path);
+    await log.producers.store.idle();
+    const left = (await readdir(dir.path)).filter((f) => f.endsWith('.snapshot')).sort();
+    expect(left.length).toBe(3);
+    expect(left[left.length - 1]).toBe(newest);
+    expect((await produce(log, { pid: 7, seq: 236, count: 4, tag: 'x'.repeat(40) })).duplicate).toBe(true);
+  });
+
   it('rebuilds from the log alone when every snapshot is gone', async () => {
     await produce(log, { pid: 3, seq: 0, count: 2 });
     await log.close();

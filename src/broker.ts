@@ -39,6 +39,7 @@ import { AclStore } from './auth/acl/acl-store.js';
 import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.js';
 import type { ListenerSpec } from './network/server.js';
 import type { BrokerEndpoint } from './cluster/cluster-view.js';
+import { ClusterNode } from './cluster/cluster-node.js';
 
 export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
@@ -73,6 +74,8 @@ export class Broker {
   groupCoordinator!: GroupCoordinator;
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); null when group.coordinator.rebalance.protocols leaves "consumer" out. */
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
+  /** Cluster mode (tributary.metadata.store set): this broker's membership; null on a single broker. */
+  cluster: ClusterNode | null = null;
   private bound: BoundListener[] = [];
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
@@ -238,6 +241,7 @@ export class Broker {
     this.logManagerStarted = true;
     await this.logManager.startup();
     await this.topicManager.openAll();
+    if (this.config.get('tributary.metadata.store') !== '') await this.joinCluster();
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
@@ -279,6 +283,59 @@ export class Broker {
     this.handlers = this.requestControls.wrap(buildHandlers(this));
   }
 
+  /**
+   * Cluster mode: register with the metadata store and campaign for controller; the store's
+   * topics and partition states become local topics and Partition leadership (cluster-node.ts).
+   */
+  private async joinCluster(): Promise<void> {
+    const nodeId = this.nodeId;
+    this.partitionManager.clustered = true;
+    this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a) });
+    const topicReplicas = new Map<string, number[][]>();
+    this.cluster = new ClusterNode({
+      storeUrl: this.config.get('tributary.metadata.store'),
+      root: this.config.get('tributary.metadata.root'),
+      sessionTtlMs: this.config.get('tributary.metadata.session.timeout.ms'),
+      uncleanLeaderElectionEnable: this.config.get('unclean.leader.election.enable'),
+      registration: {
+        brokerId: nodeId,
+        rack: this.config.get('broker.rack') ?? null,
+        listeners: this.config.advertisedListeners.map((l) => {
+          const e = this.endpointFor(l.name);
+          return { name: l.name, host: e.host, port: e.port, securityProtocol: l.securityProtocol };
+        }),
+      },
+      logger: this.logger.child({ component: 'cluster' }),
+      onTopic: async (t) => {
+        topicReplicas.set(t.name, t.replicas);
+        await this.topicManager.applyClusterTopic(t);
+      },
+      onTopicDeleted: async (name) => {
+        topicReplicas.delete(name);
+        await this.topicManager.deleteTopic(name);
+      },
+      onPartition: (v) => {
+        const t = this.topics.get(v.topic);
+        this.partitionManager.applyClusterState({
+          topic: v.topic,
+          index: v.partition,
+          topicId: t?.id ?? '',
+          leaderId: v.state.leader,
+          leaderEpoch: v.state.leaderEpoch,
+          replicas: topicReplicas.get(v.topic)?.[v.partition] ?? [],
+          isr: v.state.isr,
+          partitionEpoch: v.state.partitionEpoch,
+        });
+      },
+    });
+    this.clusterId = await this.cluster.start(this.clusterId);
+  }
+
+  /** The controller's id (this broker on a single broker). */
+  get controllerId(): number {
+    return this.cluster ? this.cluster.currentControllerId : this.nodeId;
+  }
+
   /** Undoes a start that failed part-way: ports closed, logs closed (if opened), dir locks released. */
   private async abortStart(): Promise<void> {
     const quietly = (p: Promise<unknown> | undefined) => p?.catch((e) => this.logger.warn('cleanup after failed start', { error: String(e) }));
@@ -289,6 +346,7 @@ export class Broker {
     await quietly(this.txnCoordinator?.shutdown());
     await quietly(this.consumerGroupCoordinator?.shutdown());
     await quietly(this.groupCoordinator?.shutdown());
+    await quietly(this.cluster?.stop());
     await quietly(this.tier.stop());
     if (this.logManagerStarted) await quietly(this.logManager.shutdown());
     for (const l of this.dirLocks) await l.release();
@@ -316,6 +374,12 @@ export class Broker {
 
   /** All brokers of the cluster as seen through `listenerName`. One today; replication adds more. */
   brokersFor(listenerName: string): BrokerEndpoint[] {
+    if (this.cluster) {
+      return this.cluster.liveBrokers().map((b) => {
+        const l = b.listeners.find((x) => x.name === listenerName) ?? b.listeners[0]!;
+        return { nodeId: b.brokerId, host: l.host, port: l.port, rack: b.rack };
+      });
+    }
     return [this.endpointFor(listenerName)];
   }
 
@@ -359,6 +423,15 @@ export class Broker {
     return this.topicManager.alterTopicConfigs(name, configs);
   }
 
+  /**
+   * Cluster mode, for failover drills: stops as kill -9 would as far as the cluster can tell (the
+   * lease is left to expire, no controlled shutdown), then closes the logs.
+   */
+  async crash(): Promise<void> {
+    await this.cluster?.crash();
+    await this.close();
+  }
+
   get isClosing(): boolean {
     return this.closing !== null;
   }
@@ -389,6 +462,8 @@ export class Broker {
     await this.consumerGroupCoordinator?.shutdown();
     await this.groupCoordinator?.shutdown();
     await this.server?.close();
+    // Leaving the cluster revokes the lease: the controller moves leadership at once.
+    await this.cluster?.stop();
     this.waiters.notifyAll();
     await this.tier.stop();
     await this.logManager.shutdown();

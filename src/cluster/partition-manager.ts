@@ -125,6 +125,18 @@ export interface PartitionState {
   readonly isr: number[];
 }
 
+/** A partition's replica state from the cluster metadata store. */
+export interface ClusterPartitionState extends PartitionState {
+  readonly partitionEpoch: number;
+}
+
+function applyState(p: Partition, s: ClusterPartitionState): void {
+  p.leaderId = s.leaderId;
+  p.leaderEpoch = s.leaderEpoch;
+  p.replicas = s.replicas;
+  p.isr = s.isr;
+}
+
 /** One log dir as DescribeLogDirs reports it. */
 export interface LogDirState {
   dir: string;
@@ -157,7 +169,15 @@ export class PartitionManager implements InternalPartitionAccess {
   /** Long-polling fetches wait here for a partition's high watermark to move. */
   readonly waiters = new AppendWaiters();
   private readonly partitions = new Map<string, Partition>();
+  /**
+   * Cluster mode only: every partition's replica state as the metadata store has it (leader,
+   * epoch, replicas, ISR), hosted here or not; Metadata answers from it and a non-replica is
+   * answered NOT_LEADER_OR_FOLLOWER. Empty on a single broker.
+   */
+  private readonly clusterStates = new Map<string, ClusterPartitionState>();
   private verifyTxn: TransactionVerifier | null = null;
+  /** Set once by the broker in cluster mode: partitions lead only when the store says so. */
+  clustered = false;
 
   constructor(private readonly opts: PartitionManagerOptions) {}
 
@@ -169,13 +189,17 @@ export class PartitionManager implements InternalPartitionAccess {
   // ---- partition ownership (the topic manager calls these) ----
 
   /** Opens (or re-configures) the logs of partitions [from, record.partitions) and leads them. */
-  async openPartitions(record: TopicRecord, from: number, logConfig: LogConfig): Promise<void> {
+  async openPartitions(record: TopicRecord, from: number, logConfig: LogConfig, hosted: (p: number) => boolean = () => true): Promise<void> {
     const { logManager, nodeId } = this.opts;
     for (let p = from; p < record.partitions; p++) {
+      if (!hosted(p)) continue;
       let log = logManager.getLog(record.name, p);
       if (log) log.updateConfig(logConfig);
       else log = await logManager.createLog(record.name, p, record.id, logConfig);
       const partition = new Partition(record.name, p, record.id, log, nodeId);
+      const known = this.clusterStates.get(tpKey(record.name, p));
+      if (known) applyState(partition, known);
+      else if (this.clustered && !isBrokerOwnedTopic(record.name)) applyState(partition, { ...partition, leaderId: -1, replicas: [], isr: [], partitionEpoch: -1 });
       log.onHighWatermark = () => this.waiters.notify(record.name, p);
       this.partitions.set(tpKey(record.name, p), partition);
     }
@@ -185,6 +209,7 @@ export class PartitionManager implements InternalPartitionAccess {
   async deletePartitions(topic: string, count: number): Promise<void> {
     for (let p = 0; p < count; p++) {
       this.partitions.delete(tpKey(topic, p));
+      this.clusterStates.delete(tpKey(topic, p));
       await this.opts.logManager.deleteLog(topic, p);
       this.waiters.notify(topic, p);
     }
@@ -196,7 +221,18 @@ export class PartitionManager implements InternalPartitionAccess {
 
   /** The replica state of a partition hosted here (undefined when there is none). */
   partition(topic: string, index: number): PartitionState | undefined {
-    return this.partitions.get(tpKey(topic, index));
+    const key = tpKey(topic, index);
+    return this.partitions.get(key) ?? this.clusterStates.get(key);
+  }
+
+  /** Cluster mode: the store's state of a partition (hosted here or not) becomes this broker's view. */
+  applyClusterState(state: ClusterPartitionState): void {
+    const key = tpKey(state.topic, state.index);
+    this.clusterStates.set(key, state);
+    const hosted = this.partitions.get(key);
+    if (hosted) applyState(hosted, state);
+    // Parked fetches re-check leadership (a leader that lost the partition answers NOT_LEADER_OR_FOLLOWER).
+    this.waiters.notify(state.topic, state.index);
   }
 
   /**
@@ -212,8 +248,10 @@ export class PartitionManager implements InternalPartitionAccess {
 
   /** UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER, else the partition. */
   private leaderOrError(topic: string, index: number): Partition | number {
-    const p = this.partitions.get(tpKey(topic, index));
-    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const key = tpKey(topic, index);
+    const p = this.partitions.get(key);
+    // Cluster mode: a partition this broker does not host is led elsewhere.
+    if (!p) return this.clusterStates.has(key) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (p.leaderId !== this.opts.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     return p;
   }
@@ -348,7 +386,7 @@ export class PartitionManager implements InternalPartitionAccess {
   /** As Kafka's Fetch v12+: NOT_LEADER_OR_FOLLOWER names the leader this broker knows (currentLeader). */
   private notLeader(topic: string, index: number): PartitionReadResult {
     const r = readFailed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const p = this.partitions.get(tpKey(topic, index))!;
+    const p = this.partition(topic, index)!;
     r.leaderId = p.leaderId;
     r.leaderEpoch = p.leaderEpoch;
     return r;

@@ -302,6 +302,12 @@ export const BROKER_KEYS = {
   }),
 
   // ---- metrics ----
+  'tributary.metadata.store': str('', {
+    importance: 'high',
+    doc: 'Cluster metadata store: empty = a single broker (no cluster); "memory:NAME" = brokers in one process sharing an in-memory store; "etcd://host:2379[,host2:2379…]" = etcd (v3 API).',
+  }),
+  'tributary.metadata.session.timeout.ms': int(6000, { min: 1000, importance: 'high', doc: "Lease TTL of this broker's registration in the metadata store: a broker that stops renewing it for this long is declared dead and its partitions get new leaders (Kafka's zookeeper.session.timeout.ms)." }),
+  'tributary.metadata.root': str('/tributary/', { doc: 'Key prefix in the metadata store (one etcd can hold several clusters).' }),
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
   'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),
 

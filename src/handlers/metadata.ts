@@ -77,7 +77,7 @@ export function metadataHandler(broker: MetadataDeps): ApiHandler<MetadataReques
         throttleTimeMs: 0,
         brokers: broker.brokersFor(listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId ?? broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
       } as MetadataResponse;
@@ -152,7 +152,7 @@ export function metadataHandler(broker: MetadataDeps): ApiHandler<MetadataReques
         throttleTimeMs: 0,
         brokers: brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId ?? broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
         // v13 (KIP-1102): a top-level error such as REBOOTSTRAP_REQUIRED tells the client to

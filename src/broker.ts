@@ -40,6 +40,8 @@ import { createAuthorizer, type Authorizer } from './auth/acl/authorizer-config.
 import type { ListenerSpec } from './network/server.js';
 import type { BrokerEndpoint } from './cluster/cluster-view.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
+import { isBrokerOwnedTopic } from './metadata/topic-name.js';
 
 export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
@@ -76,6 +78,7 @@ export class Broker {
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   /** Cluster mode (tributary.metadata.store set): this broker's membership; null on a single broker. */
   cluster: ClusterNode | null = null;
+  private replicaFetchers: ReplicaFetchers | null = null;
   private bound: BoundListener[] = [];
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
@@ -136,6 +139,8 @@ export class Broker {
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       validateAllOnStart: config.get('tributary.log.recover.on.start'),
       tailCacheBytes: config.get('tributary.log.tail.cache.bytes'),
+      // Cluster mode: replication moves the HW of replicated topics (internal topics stay local).
+      autoAdvanceHighWatermark: config.get('tributary.metadata.store') === '' ? true : (topic) => isBrokerOwnedTopic(topic),
       // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
       recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms') || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms'), 2 ** 31 - 1),
@@ -292,6 +297,22 @@ export class Broker {
     this.partitionManager.clustered = true;
     this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a) });
     const topicReplicas = new Map<string, number[][]>();
+    const fetchers = new ReplicaFetchers({
+      nodeId,
+      endpointOf: (id) => this.cluster?.endpointOf(id),
+      partitionMaxBytes: this.config.get('replica.fetch.max.bytes'),
+      responseMaxBytes: this.config.get('replica.fetch.response.max.bytes'),
+      maxWaitMs: this.config.get('replica.fetch.wait.max.ms'),
+      backoffMs: this.config.get('replica.fetch.backoff.ms'),
+      logger: this.logger.child({ component: 'replica-fetcher' }),
+    });
+    this.replicaFetchers = fetchers;
+    this.partitionManager.setReplication({
+      follow: (p) => fetchers.follow(p),
+      unfollow: (p) => fetchers.unfollow(p),
+      alterIsr: (p, isr) => void this.cluster?.alterIsr(p.topic, p.index, p.leaderEpoch, isr),
+      lagTimeMaxMs: this.config.get('replica.lag.time.max.ms'),
+    });
     this.cluster = new ClusterNode({
       storeUrl: this.config.get('tributary.metadata.store'),
       root: this.config.get('tributary.metadata.root'),
@@ -331,6 +352,11 @@ export class Broker {
     this.clusterId = await this.cluster.start(this.clusterId);
   }
 
+  private stopReplication(): void {
+    this.replicaFetchers?.stop();
+    this.partitionManager.stopReplication();
+  }
+
   /** The controller's id (this broker on a single broker). */
   get controllerId(): number {
     return this.cluster ? this.cluster.currentControllerId : this.nodeId;
@@ -346,6 +372,7 @@ export class Broker {
     await quietly(this.txnCoordinator?.shutdown());
     await quietly(this.consumerGroupCoordinator?.shutdown());
     await quietly(this.groupCoordinator?.shutdown());
+    this.stopReplication();
     await quietly(this.cluster?.stop());
     await quietly(this.tier.stop());
     if (this.logManagerStarted) await quietly(this.logManager.shutdown());
@@ -428,6 +455,7 @@ export class Broker {
    * lease is left to expire, no controlled shutdown), then closes the logs.
    */
   async crash(): Promise<void> {
+    this.stopReplication();
     await this.cluster?.crash();
     await this.close();
   }
@@ -461,6 +489,7 @@ export class Broker {
     await this.txnCoordinator?.shutdown();
     await this.consumerGroupCoordinator?.shutdown();
     await this.groupCoordinator?.shutdown();
+    this.stopReplication();
     await this.server?.close();
     // Leaving the cluster revokes the lease: the controller moves leadership at once.
     await this.cluster?.stop();

@@ -53,6 +53,7 @@ export class ClusterNode {
   private readonly unwatches: Unwatch[] = [];
   private controllerId = -1;
   private closed = false;
+  private readonly isrInFlight = new Set<string>();
   /** Store events are applied one at a time, in revision order (topics before their partitions). */
   private applying: Promise<void> = Promise.resolve();
 
@@ -148,6 +149,35 @@ export class ClusterNode {
     } finally {
       await admin.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * The leader changes a partition's ISR (Kafka's ZooKeeper-era Partition.updateIsr): a
+   * compare-and-swap on the partition state, only while the store still names this broker as
+   * leader at `leaderEpoch`. The new state comes back through the partition watch.
+   */
+  async alterIsr(topic: string, partition: number, leaderEpoch: number, newIsr: number[]): Promise<void> {
+    const store = this.store;
+    const key = `${topic}\0${partition}`;
+    if (!store || this.closed || this.isrInFlight.has(key) || this.member?.sessionLost) return;
+    this.isrInFlight.add(key);
+    try {
+      const cur = await store.getPartition(topic, partition);
+      if (!cur || cur.state.leader !== this.brokerId || cur.state.leaderEpoch !== leaderEpoch) return;
+      if (cur.state.isr.length === newIsr.length && cur.state.isr.every((id) => newIsr.includes(id))) return;
+      const r = await store.casPartition(cur, { leader: this.brokerId, leaderEpoch, isr: newIsr });
+      this.opts.logger.info(r.ok ? 'ISR changed' : 'ISR change lost a race', { topic, partition, isr: newIsr, from: cur.state.isr });
+    } catch (err) {
+      this.opts.logger.warn('ISR change failed', { topic, partition, error: (err as Error).message });
+    } finally {
+      this.isrInFlight.delete(key);
+    }
+  }
+
+  /** Where a live broker is (its first listener). */
+  endpointOf(brokerId: number): { host: string; port: number } | undefined {
+    const l = this.brokers.get(brokerId)?.listeners[0];
+    return l ? { host: l.host, port: l.port } : undefined;
   }
 
   /** Leaves as Kafka's controlled shutdown does not yet: the lease is revoked, so the controller reacts at once. */

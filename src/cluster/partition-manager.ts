@@ -50,6 +50,19 @@ import type {
 } from './partition-api.js';
 import type { RecordError } from './record-checks.js';
 import { tpKey } from './topic-partition.js';
+import { LeaderState } from './replication/leader-state.js';
+
+/** Cluster mode: what the partition layer asks of replication (the broker wires these). */
+export interface ReplicationHooks {
+  /** This broker follows the partition now (leader and epoch are on it). */
+  follow(partition: Partition): void;
+  /** This broker no longer follows the partition. */
+  unfollow(partition: Partition): void;
+  /** The leader changes the ISR (Kafka's ZooKeeper-era ISR update: a CAS on the partition state). */
+  alterIsr(partition: Partition, newIsr: number[]): void;
+  /** replica.lag.time.max.ms */
+  lagTimeMaxMs: number;
+}
 
 /** KIP-890: NONE when the coordinator has the partition in the producer's open transaction, else the produce error. */
 export type TransactionVerifier = (
@@ -73,7 +86,12 @@ export interface AppendOptions {
   /** Client appends: the Produce request's version and transactional id. */
   produceVersion?: number;
   transactionalId?: string | null;
+  /** acks=-1 on a replicated partition: how long to wait for the ISR (the Produce request's timeout). */
+  timeoutMs?: number;
 }
+
+/** acks=-1 waits at most this long for the ISR when the caller names no timeout (Kafka's request.timeout.ms default). */
+const DEFAULT_REPLICATION_TIMEOUT_MS = 30_000;
 
 /** One partition's answer to an append, in Produce's partition-response terms. */
 export interface AppendOutcome {
@@ -100,6 +118,8 @@ export interface ReadOptions {
   currentLeaderEpoch: number;
   /** KIP-74: return at least one whole batch even beyond maxBytes. */
   minOneMessage: boolean;
+  /** Follower fetches: the fetching replica's node id (its fetch offset is its log end offset). */
+  replicaId?: number;
 }
 
 export interface PartitionReadResult {
@@ -178,6 +198,8 @@ export class PartitionManager implements InternalPartitionAccess {
   private verifyTxn: TransactionVerifier | null = null;
   /** Set once by the broker in cluster mode: partitions lead only when the store says so. */
   clustered = false;
+  private replication: ReplicationHooks | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: PartitionManagerOptions) {}
 
@@ -198,16 +220,23 @@ export class PartitionManager implements InternalPartitionAccess {
       else log = await logManager.createLog(record.name, p, record.id, logConfig);
       const partition = new Partition(record.name, p, record.id, log, nodeId);
       const known = this.clusterStates.get(tpKey(record.name, p));
+      partition.replicated = this.clustered && !isBrokerOwnedTopic(record.name);
       if (known) applyState(partition, known);
-      else if (this.clustered && !isBrokerOwnedTopic(record.name)) applyState(partition, { ...partition, leaderId: -1, replicas: [], isr: [], partitionEpoch: -1 });
+      else if (partition.replicated) applyState(partition, { ...partition, leaderId: -1, replicas: [], isr: [], partitionEpoch: -1 });
       log.onHighWatermark = () => this.waiters.notify(record.name, p);
       this.partitions.set(tpKey(record.name, p), partition);
+      if (partition.replicated) this.onRoleChange(partition);
     }
   }
 
   /** Forgets and deletes the logs of partitions [0, count) of `topic`; parked fetches wake up. */
   async deletePartitions(topic: string, count: number): Promise<void> {
     for (let p = 0; p < count; p++) {
+      const hosted = this.partitions.get(tpKey(topic, p));
+      if (hosted?.replicated) {
+        hosted.leaderState?.failAll();
+        this.replication?.unfollow(hosted);
+      }
       this.partitions.delete(tpKey(topic, p));
       this.clusterStates.delete(tpKey(topic, p));
       await this.opts.logManager.deleteLog(topic, p);
@@ -230,7 +259,10 @@ export class PartitionManager implements InternalPartitionAccess {
     const key = tpKey(state.topic, state.index);
     this.clusterStates.set(key, state);
     const hosted = this.partitions.get(key);
-    if (hosted) applyState(hosted, state);
+    if (hosted) {
+      applyState(hosted, state);
+      if (hosted.replicated) this.onRoleChange(hosted);
+    }
     // Parked fetches re-check leadership (a leader that lost the partition answers NOT_LEADER_OR_FOLLOWER).
     this.waiters.notify(state.topic, state.index);
   }
@@ -242,6 +274,115 @@ export class PartitionManager implements InternalPartitionAccess {
    */
   hostedPartition(topic: string, index: number): Partition | undefined {
     return this.partitions.get(tpKey(topic, index));
+  }
+
+  // ---- replication (cluster mode) ----
+
+  /** Wires replication in; starts the ISR shrink check (every half of replica.lag.time.max.ms). */
+  setReplication(hooks: ReplicationHooks): void {
+    this.replication = hooks;
+    const every = Math.max(50, Math.floor(hooks.lagTimeMaxMs / 2));
+    this.lagTimer = setInterval(() => this.shrinkIsrs(), every);
+    this.lagTimer.unref();
+  }
+
+  stopReplication(): void {
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.lagTimer = null;
+    for (const p of this.partitions.values()) {
+      p.leaderState?.failAll();
+      p.leaderState = null;
+      if (p.replicated) this.replication?.unfollow(p);
+    }
+    this.replication = null;
+  }
+
+  /** After the store changed a hosted partition's state: lead (fresh follower state per epoch) or follow. */
+  private onRoleChange(p: Partition): void {
+    const self = this.opts.nodeId;
+    if (p.leaderId === self) {
+      if (!p.leaderState || p.leaderState.leaderEpoch !== p.leaderEpoch) {
+        p.leaderState?.failAll();
+        p.leaderState = new LeaderState(p.leaderEpoch, p.replicas, self, Date.now());
+        this.replication?.unfollow(p);
+      }
+      this.advanceHighWatermark(p);
+      return;
+    }
+    if (p.leaderState) {
+      p.leaderState.failAll();
+      p.leaderState = null;
+    }
+    if (p.leaderId >= 0 && p.replicas.includes(self)) this.replication?.follow(p);
+    else this.replication?.unfollow(p);
+  }
+
+  /** Leader: HW = the lowest log end offset in the ISR; parked acks=all produces below it complete. */
+  private advanceHighWatermark(p: Partition): void {
+    const st = p.leaderState;
+    if (!st) return;
+    const log = p.log;
+    log.setHighWatermark(st.highWatermark(log.writtenEndOffset, p.isr, this.opts.nodeId));
+    st.release(log.highWatermark);
+  }
+
+  /** A follower's Fetch: its position, lag clock and (when caught up to the HW) its way back into the ISR. */
+  private followerFetched(p: Partition, replicaId: number, fetchOffset: number): void {
+    const st = p.leaderState;
+    if (!st || !p.replicas.includes(replicaId)) return;
+    const f = st.followers.get(replicaId) ?? { leo: -1, caughtUpAtMs: Date.now() };
+    f.leo = fetchOffset;
+    if (fetchOffset >= p.log.writtenEndOffset) f.caughtUpAtMs = Date.now();
+    st.followers.set(replicaId, f);
+    this.advanceHighWatermark(p);
+    if (!p.isr.includes(replicaId) && fetchOffset >= p.log.highWatermark) {
+      this.replication?.alterIsr(p, [...p.isr, replicaId].sort((a, b) => a - b));
+    }
+  }
+
+  /** Kafka's maybeShrinkIsr: followers not caught up within replica.lag.time.max.ms leave the ISR. */
+  private shrinkIsrs(): void {
+    const hooks = this.replication;
+    if (!hooks) return;
+    const now = Date.now();
+    for (const p of this.partitions.values()) {
+      const st = p.leaderState;
+      if (!st) continue;
+      const out = p.isr.filter((id) => {
+        if (id === this.opts.nodeId) return false;
+        const f = st.followers.get(id);
+        // Caught up right now counts as caught up (an idle partition has no lag).
+        if (f && f.leo >= p.log.writtenEndOffset) return false;
+        return !f || now - f.caughtUpAtMs > hooks.lagTimeMaxMs;
+      });
+      if (out.length > 0) hooks.alterIsr(p, p.isr.filter((id) => !out.includes(id)));
+    }
+  }
+
+  /**
+   * acks=-1 on a replicated partition: the outcome completes once the HW passes the append (every
+   * ISR member has it). NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below
+   * min.insync.replicas meanwhile; REQUEST_TIMED_OUT / NOT_LEADER_OR_FOLLOWER when it never does.
+   */
+  private awaitReplication(p: Partition, out: AppendOutcome, requiredAcks: number, timeoutMs: number): void {
+    const written = out.completion;
+    if (!written) return;
+    const st = p.leaderState;
+    out.completion = written.then(async () => {
+      if (out.errorCode !== ErrorCode.NONE) return;
+      // Followers parked on this partition may fetch now; the leader's own write may move the HW.
+      this.waiters.notify(p.topic, p.index);
+      this.advanceHighWatermark(p);
+      if (requiredAcks !== -1 || !st) return;
+      const reached = await st.waitFor(out.lastOffset + 1, timeoutMs);
+      let error: number = ErrorCode.NONE;
+      if (!reached) error = p.leaderState === st ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      else if (p.isr.length < this.opts.topicConfig(p.topic).get('min.insync.replicas')) error = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+      if (error !== ErrorCode.NONE) {
+        out.errorCode = error;
+        out.baseOffset = -1;
+      }
+    });
   }
 
   // ---- leadership ----
@@ -295,9 +436,15 @@ export class PartitionManager implements InternalPartitionAccess {
     }
     const short = this.notEnoughReplicas(partition, requiredAcks);
     if (short) return short;
-    if (origin === 'client') return this.appendClient(partition, records, options.produceVersion ?? 3, options.transactionalId ?? null);
+    if (origin === 'client') {
+      const out = this.appendClient(partition, records, options.produceVersion ?? 3, options.transactionalId ?? null);
+      if (partition.replicated) this.awaitReplication(partition, out, requiredAcks, options.timeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS);
+      return out;
+    }
     if (records === null) return appendFailed(ErrorCode.INVALID_RECORD, 'no records');
-    return this.guarded(partition, () => appendInternalBatches(partition, records));
+    const out = this.guarded(partition, () => appendInternalBatches(partition, records));
+    if (partition.replicated) this.awaitReplication(partition, out, requiredAcks, options.timeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS);
+    return out;
   }
 
   private appendClient(partition: Partition, records: Buffer | null, produceVersion: number, transactionalId: string | null): AppendOutcome {
@@ -359,8 +506,11 @@ export class PartitionManager implements InternalPartitionAccess {
     const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
     if (typeof partition === 'number') return partition === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.notLeader(topic, index) : readFailed(partition);
     const log = partition.log;
-    const committed = opts.reader === 'consumer' && opts.isolation === 'read_committed';
-    const maxOffset = opts.reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
+    // A replica id on a partition that is not replicated (a single broker) reads as a consumer.
+    const reader = opts.reader === 'follower' && !partition.replicated ? 'consumer' : opts.reader;
+    if (reader === 'follower' && opts.replicaId !== undefined) this.followerFetched(partition, opts.replicaId, fetchOffset);
+    const committed = reader === 'consumer' && opts.isolation === 'read_committed';
+    const maxOffset = reader === 'follower' ? log.writtenEndOffset : committed ? log.lastStableOffset : log.highWatermark;
     let read;
     try {
       read = await log.read(fetchOffset, maxBytes, maxOffset, opts.minOneMessage);

@@ -241,6 +241,10 @@ export const BROKER_KEYS = {
   'num.replica.fetchers': int(1, { mode: 'cluster-wide', importance: 'high', doc: 'Replica fetcher threads (accepted, informational).' }),
   'fetch.max.bytes': int(57671680, { min: 1024, doc: 'Maximum bytes returned by one Fetch request.' }),
   'replica.fetch.max.bytes': int(1048576, { min: 0, doc: 'Bytes per partition a follower fetch asks for.' }),
+  'replica.fetch.wait.max.ms': int(500, { min: 0, doc: 'How long a follower fetch waits at the leader for new records.' }),
+  'replica.fetch.min.bytes': int(1, { min: 1, doc: 'Bytes a follower fetch waits for (informational: followers ask for 1).' }),
+  'replica.fetch.response.max.bytes': int(10485760, { min: 0, doc: 'Bytes one follower fetch response may carry in all.' }),
+  'replica.fetch.backoff.ms': int(1000, { min: 0, doc: 'How long a follower waits after a failed fetch before the next.' }),
   'replica.lag.time.max.ms': long(30000, { doc: 'A follower that has not caught up in this time leaves the ISR.' }),
   'max.incremental.fetch.session.cache.slots': int(1000, { min: 0, doc: 'Incremental fetch sessions the broker keeps.' }),
 

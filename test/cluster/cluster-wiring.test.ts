@@ -37,6 +37,8 @@ describe('three brokers over one metadata store', () => {
       expect(tooMany.topics[0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
 
       for (const id of [1, 2, 3]) {
+        // Metadata reaches each broker through the store's watch, as Kafka's UpdateMetadata does: asynchronously.
+        await cluster.waitFor(`rf3 on broker ${id}`, () => cluster.byId(id).broker.topics.get('rf3') !== undefined);
         const m = await metadata(id, 'rf3');
         expect(m.brokers.map((b: { nodeId: number }) => b.nodeId).sort()).toEqual([1, 2, 3]);
         expect([1, 2, 3]).toContain(m.controllerId);

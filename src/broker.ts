@@ -330,6 +330,7 @@ export class Broker {
       onTopic: async (t) => {
         topicReplicas.set(t.name, t.replicas);
         await this.topicManager.applyClusterTopic(t);
+        this.partitionManager.setClusterReplicas(t.name, t.replicas);
       },
       onTopicDeleted: async (name) => {
         topicReplicas.delete(name);

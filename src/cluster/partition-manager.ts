@@ -254,6 +254,17 @@ export class PartitionManager implements InternalPartitionAccess {
     return this.partitions.get(key) ?? this.clusterStates.get(key);
   }
 
+  /**
+   * Cluster mode: a topic's assignment (from its topic record). Topic and partition-state events
+   * come from separate watches, so a state may have arrived before its topic's replicas.
+   */
+  setClusterReplicas(topic: string, replicas: number[][]): void {
+    for (let i = 0; i < replicas.length; i++) {
+      const known = this.clusterStates.get(tpKey(topic, i));
+      if (known && known.replicas.join() !== replicas[i]!.join()) this.applyClusterState({ ...known, replicas: replicas[i]! });
+    }
+  }
+
   /** Cluster mode: the store's state of a partition (hosted here or not) becomes this broker's view. */
   applyClusterState(state: ClusterPartitionState): void {
     const key = tpKey(state.topic, state.index);
@@ -506,11 +517,12 @@ export class PartitionManager implements InternalPartitionAccess {
     const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
     if (typeof partition === 'number') return partition === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.notLeader(topic, index) : readFailed(partition);
     const log = partition.log;
-    // A replica id on a partition that is not replicated (a single broker) reads as a consumer.
-    const reader = opts.reader === 'follower' && !partition.replicated ? 'consumer' : opts.reader;
-    if (reader === 'follower' && opts.replicaId !== undefined) this.followerFetched(partition, opts.replicaId, fetchOffset);
+    // A Fetch naming a replica id on a partition that is not replicated (a single broker) reads as a consumer.
+    const fromWire = opts.reader === 'follower' && opts.replicaId !== undefined;
+    const reader = fromWire && !partition.replicated ? 'consumer' : opts.reader;
+    if (fromWire && reader === 'follower') this.followerFetched(partition, opts.replicaId!, fetchOffset);
     const committed = reader === 'consumer' && opts.isolation === 'read_committed';
-    const maxOffset = reader === 'follower' ? log.writtenEndOffset : committed ? log.lastStableOffset : log.highWatermark;
+    const maxOffset = reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
     let read;
     try {
       read = await log.read(fetchOffset, maxBytes, maxOffset, opts.minOneMessage);

@@ -30,7 +30,8 @@ export function topicMetadata(broker: Pick<MetadataDeps, 'partitionManager'>, t:
   for (let p = 0; p < t.partitions; p++) {
     const part = broker.partitionManager.partition(t.name, p);
     partitions.push({
-      errorCode: part ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      // Cluster mode: a partition whose state has not arrived yet, or with no live leader, has no leader to name.
+      errorCode: part && part.leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p,
       leaderId: part ? part.leaderId : -1,
       leaderEpoch: part ? part.leaderEpoch : -1,

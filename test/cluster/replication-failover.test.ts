@@ -6,7 +6,10 @@
 import { Producer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../protocol/errors.js';
+import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 let cluster: TestCluster;
 const TOPIC = 'replicated';
@@ -40,7 +43,13 @@ describe('replication with RF 3 and min.insync.replicas=2', () => {
   it('acks=all from kafkajs and @platformatic/kafka is replicated to every follower', async () => {
     const admin = kafka().admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        { topic: TOPIC, numPartitions: 3, replicationFactor: 3 },
+        { topic: 'strict', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '3' }] },
+      ],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
     await cluster.waitFor('topic on every broker', () => [1, 2, 3].every((id) => stateOn(id, 2)?.leaderId !== undefined && stateOn(id, 2)!.leaderId >= 0));
 
@@ -131,5 +140,23 @@ describe('replication with RF 3 and min.insync.replicas=2', () => {
     // Each acknowledged record is at the offset it was acknowledged with.
     for (const a of acked) expect(seen.get(`${a.partition}:${a.offset}`)).toBe(a.value);
     expect(ackedAfterKill).toBe(30);
+  });
+
+  it('acks=all below min.insync.replicas is NOT_ENOUGH_REPLICAS once the dead broker left the ISR; acks=1 still works', async () => {
+    const live = [1, 2, 3].find((id) => cluster.brokers[id - 1] !== undefined)!;
+    await cluster.waitFor('the dead broker out of the ISR of strict-0', () => {
+      const s = cluster.byId(live).broker.partitionManager.partition('strict', 0);
+      return s !== undefined && s.leaderId >= 0 && s.isr.length === 2;
+    });
+    const leader = cluster.byId(live).broker.partitionManager.partition('strict', 0)!.leaderId;
+    const c = await RawClient.connect(cluster.byId(leader).port);
+    try {
+      const records = buildRecordBatch({ records: [{ key: null, value: Buffer.from('x'), timestamp: Date.now() }] });
+      const produce = (acks: number) => c.send(0, 9, { transactionalId: null, acks, timeoutMs: 5000, topicData: [{ name: 'strict', partitionData: [{ index: 0, records }] }] });
+      expect((await produce(-1)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+      expect((await produce(1)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      c.close();
+    }
   });
 });

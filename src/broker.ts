@@ -336,6 +336,7 @@ export class Broker {
         topicReplicas.delete(name);
         await this.topicManager.deleteTopic(name);
       },
+      onSessionLost: () => this.partitionManager.resignLeadership(),
       onPartition: (v) => {
         const t = this.topics.get(v.topic);
         this.partitionManager.applyClusterState({

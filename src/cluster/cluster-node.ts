@@ -39,6 +39,8 @@ export interface ClusterNodeOptions {
   onTopicDeleted(name: string): Promise<void>;
   /** A partition's leader, epoch or ISR changed in the store. */
   onPartition(state: VersionedPartitionState): void;
+  /** The lease is lost (store unreachable for the session timeout): stop acting as leader at once. */
+  onSessionLost(): void;
 }
 
 export interface ClusterCreateResult {
@@ -54,6 +56,8 @@ export class ClusterNode {
   private controllerId = -1;
   private closed = false;
   private readonly isrInFlight = new Set<string>();
+  /** memory:NAME only: this broker's own link to the shared store (tests cut it to simulate a partition). */
+  private memoryLink: MemoryKvConnection | undefined;
   /** Store events are applied one at a time, in revision order (topics before their partitions). */
   private applying: Promise<void> = Promise.resolve();
 
@@ -67,7 +71,8 @@ export class ClusterNode {
     const { storeUrl, root } = this.opts;
     const memory = /^memory:(.+)$/.exec(storeUrl.trim());
     // Each broker gets its own connection to a shared in-memory store, so one can be cut alone.
-    this.store = memory ? new KvMetadataStore(new MemoryKvConnection(sharedMemoryKv(memory[1]!)), root, false) : await openMetadataStore(storeUrl, { root });
+    if (memory) this.memoryLink = new MemoryKvConnection(sharedMemoryKv(memory[1]!));
+    this.store = this.memoryLink ? new KvMetadataStore(this.memoryLink, root, false) : await openMetadataStore(storeUrl, { root });
     const store = this.store;
     const clusterId = await store.ensureClusterId(proposedClusterId);
     const log = this.opts.logger;
@@ -79,7 +84,20 @@ export class ClusterNode {
       log: (msg, fields) => log.info(msg, fields),
     });
     this.member.on('elected', () => log.info('elected controller', { nodeId: this.brokerId }));
-    this.member.on('sessionLost', (reason) => log.warn('metadata store session lost', { reason }));
+    this.member.on('sessionLost', (reason) => {
+      // No split brain: another broker may be elected leader once our lease can have expired.
+      log.warn('metadata store session lost: no longer leading any partition', { reason });
+      this.opts.onSessionLost();
+    });
+    // Back with a new session: the partition states are read again (they may not have changed,
+    // e.g. when no other broker could take over, and the watch only reports changes).
+    this.member.on('rejoined', () => {
+      log.info('rejoined the cluster');
+      this.serially(async () => {
+        const parts = await this.store!.listPartitions();
+        for (const p of parts.items) this.opts.onPartition(p);
+      });
+    });
     await this.member.start();
 
     const brokers = await store.listBrokers();
@@ -172,6 +190,11 @@ export class ClusterNode {
     } finally {
       this.isrInFlight.delete(key);
     }
+  }
+
+  /** memory:NAME only, for tests: cut (false) or restore (true) this broker's link to the store. */
+  setStoreReachable(reachable: boolean): void {
+    this.memoryLink?.setConnected(reachable);
   }
 
   /** Where a live broker is (its first listener). */

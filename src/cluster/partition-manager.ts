@@ -254,6 +254,13 @@ export class PartitionManager implements InternalPartitionAccess {
     return this.partitions.get(key) ?? this.clusterStates.get(key);
   }
 
+  /** Cluster mode, lease lost: every partition led here stops being led (NOT_LEADER_OR_FOLLOWER) until the store says otherwise. */
+  resignLeadership(): void {
+    for (const known of this.clusterStates.values()) {
+      if (known.leaderId === this.opts.nodeId) this.applyClusterState({ ...known, leaderId: -1 });
+    }
+  }
+
   /**
    * Cluster mode: a topic's assignment (from its topic record). Topic and partition-state events
    * come from separate watches, so a state may have arrived before its topic's replicas.

@@ -93,8 +93,10 @@ describe('replication with RF 3 and min.insync.replicas=2', () => {
     let killed = false;
     let ackedAfterKill = 0;
     let n = 0;
+    // Bounded: a producer that cannot get 30 acknowledgements after the kill fails the test below.
+    const deadline = Date.now() + 40_000;
     const run = (async () => {
-      while (ackedAfterKill < 30) {
+      while (ackedAfterKill < 30 && Date.now() < deadline) {
         const value = `fo-${n++}`;
         const partition = n % 3;
         try {

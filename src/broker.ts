@@ -43,6 +43,9 @@ import type { ListenerSpec } from './network/server.js';
 import type { BrokerEndpoint } from './cluster/cluster-view.js';
 import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quotas)
 import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
+import { ClusterNode } from './cluster/cluster-node.js';
+import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
+import { isBrokerOwnedTopic } from './metadata/topic-name.js';
 
 export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
@@ -81,6 +84,9 @@ export class Broker {
   consumerGroupCoordinator: ConsumerGroupCoordinator | null = null;
   /** Share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ...); set by start(). */
   shareService: ShareService | null = null;
+  /** Cluster mode (tributary.metadata.store set): this broker's membership; null on a single broker. */
+  cluster: ClusterNode | null = null;
+  private replicaFetchers: ReplicaFetchers | null = null;
   private bound: BoundListener[] = [];
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
@@ -144,6 +150,8 @@ export class Broker {
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       validateAllOnStart: config.get('tributary.log.recover.on.start'),
       tailCacheBytes: config.get('tributary.log.tail.cache.bytes'),
+      // Cluster mode: replication moves the HW of replicated topics (internal topics stay local).
+      autoAdvanceHighWatermark: config.get('tributary.metadata.store') === '' ? true : (topic) => isBrokerOwnedTopic(topic),
       // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
       recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms') || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms'), 2 ** 31 - 1),
@@ -252,6 +260,7 @@ export class Broker {
     this.logManagerStarted = true;
     await this.logManager.startup();
     await this.topicManager.openAll();
+    if (this.config.get('tributary.metadata.store') !== '') await this.joinCluster();
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
@@ -295,6 +304,82 @@ export class Broker {
     this.handlers = this.requestControls.wrap(buildHandlers(this));
   }
 
+  /**
+   * Cluster mode: register with the metadata store and campaign for controller; the store's
+   * topics and partition states become local topics and Partition leadership (cluster-node.ts).
+   */
+  private async joinCluster(): Promise<void> {
+    const nodeId = this.nodeId;
+    this.partitionManager.clustered = true;
+    this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a) });
+    const topicReplicas = new Map<string, number[][]>();
+    const fetchers = new ReplicaFetchers({
+      nodeId,
+      endpointOf: (id) => this.cluster?.endpointOf(id),
+      partitionMaxBytes: this.config.get('replica.fetch.max.bytes'),
+      responseMaxBytes: this.config.get('replica.fetch.response.max.bytes'),
+      maxWaitMs: this.config.get('replica.fetch.wait.max.ms'),
+      backoffMs: this.config.get('replica.fetch.backoff.ms'),
+      logger: this.logger.child({ component: 'replica-fetcher' }),
+    });
+    this.replicaFetchers = fetchers;
+    this.partitionManager.setReplication({
+      follow: (p) => fetchers.follow(p),
+      unfollow: (p) => fetchers.unfollow(p),
+      alterIsr: (p, isr) => void this.cluster?.alterIsr(p.topic, p.index, p.leaderEpoch, isr),
+      lagTimeMaxMs: this.config.get('replica.lag.time.max.ms'),
+    });
+    this.cluster = new ClusterNode({
+      storeUrl: this.config.get('tributary.metadata.store'),
+      root: this.config.get('tributary.metadata.root'),
+      sessionTtlMs: this.config.get('tributary.metadata.session.timeout.ms'),
+      uncleanLeaderElectionEnable: this.config.get('unclean.leader.election.enable'),
+      registration: {
+        brokerId: nodeId,
+        rack: this.config.get('broker.rack') ?? null,
+        listeners: this.config.advertisedListeners.map((l) => {
+          const e = this.endpointFor(l.name);
+          return { name: l.name, host: e.host, port: e.port, securityProtocol: l.securityProtocol };
+        }),
+      },
+      logger: this.logger.child({ component: 'cluster' }),
+      onTopic: async (t) => {
+        topicReplicas.set(t.name, t.replicas);
+        await this.topicManager.applyClusterTopic(t);
+        this.partitionManager.setClusterReplicas(t.name, t.replicas);
+      },
+      onTopicDeleted: async (name) => {
+        topicReplicas.delete(name);
+        await this.topicManager.deleteTopic(name);
+      },
+      onSessionLost: () => this.partitionManager.resignLeadership(),
+      onPartition: (v) => {
+        const t = this.topics.get(v.topic);
+        this.partitionManager.applyClusterState({
+          topic: v.topic,
+          index: v.partition,
+          topicId: t?.id ?? '',
+          leaderId: v.state.leader,
+          leaderEpoch: v.state.leaderEpoch,
+          replicas: topicReplicas.get(v.topic)?.[v.partition] ?? [],
+          isr: v.state.isr,
+          partitionEpoch: v.state.partitionEpoch,
+        });
+      },
+    });
+    this.clusterId = await this.cluster.start(this.clusterId);
+  }
+
+  private stopReplication(): void {
+    this.replicaFetchers?.stop();
+    this.partitionManager.stopReplication();
+  }
+
+  /** The controller's id (this broker on a single broker). */
+  get controllerId(): number {
+    return this.cluster ? this.cluster.currentControllerId : this.nodeId;
+  }
+
   /** Undoes a start that failed part-way: ports closed, logs closed (if opened), dir locks released. */
   private async abortStart(): Promise<void> {
     const quietly = (p: Promise<unknown> | undefined) => p?.catch((e) => this.logger.warn('cleanup after failed start', { error: String(e) }));
@@ -306,6 +391,8 @@ export class Broker {
     await quietly(this.shareService?.shutdown());
     await quietly(this.consumerGroupCoordinator?.shutdown());
     await quietly(this.groupCoordinator?.shutdown());
+    this.stopReplication();
+    await quietly(this.cluster?.stop());
     await quietly(this.tier.stop());
     if (this.logManagerStarted) await quietly(this.logManager.shutdown());
     for (const l of this.dirLocks) await l.release();
@@ -333,6 +420,12 @@ export class Broker {
 
   /** All brokers of the cluster as seen through `listenerName`. One today; replication adds more. */
   brokersFor(listenerName: string): BrokerEndpoint[] {
+    if (this.cluster) {
+      return this.cluster.liveBrokers().map((b) => {
+        const l = b.listeners.find((x) => x.name === listenerName) ?? b.listeners[0]!;
+        return { nodeId: b.brokerId, host: l.host, port: l.port, rack: b.rack };
+      });
+    }
     return [this.endpointFor(listenerName)];
   }
 
@@ -376,6 +469,16 @@ export class Broker {
     return this.topicManager.alterTopicConfigs(name, configs);
   }
 
+  /**
+   * Cluster mode, for failover drills: stops as kill -9 would as far as the cluster can tell (the
+   * lease is left to expire, no controlled shutdown), then closes the logs.
+   */
+  async crash(): Promise<void> {
+    this.stopReplication();
+    await this.cluster?.crash();
+    await this.close();
+  }
+
   get isClosing(): boolean {
     return this.closing !== null;
   }
@@ -406,7 +509,10 @@ export class Broker {
     await this.shareService?.shutdown();
     await this.consumerGroupCoordinator?.shutdown();
     await this.groupCoordinator?.shutdown();
+    this.stopReplication();
     await this.server?.close();
+    // Leaving the cluster revokes the lease: the controller moves leadership at once.
+    await this.cluster?.stop();
     this.waiters.notifyAll();
     await this.tier.stop();
     await this.logManager.shutdown();

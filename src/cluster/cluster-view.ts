@@ -16,6 +16,8 @@ export interface ClusterView {
   /** All brokers of the cluster as seen through `listenerName`. */
   brokersFor(listenerName: string): BrokerEndpoint[];
   readonly boundListeners: readonly { name: string }[];
+  /** The controller's id (cluster mode); absent means this broker. */
+  readonly controllerId?: number;
 }
 
 /** Which topics exist (the topic registry's read side). */

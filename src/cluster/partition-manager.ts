@@ -52,6 +52,19 @@ import type {
 import { runProducerMaintenance } from './producer-maintenance.js';
 import type { RecordError } from './record-checks.js';
 import { tpKey } from './topic-partition.js';
+import { LeaderState } from './replication/leader-state.js';
+
+/** Cluster mode: what the partition layer asks of replication (the broker wires these). */
+export interface ReplicationHooks {
+  /** This broker follows the partition now (leader and epoch are on it). */
+  follow(partition: Partition): void;
+  /** This broker no longer follows the partition. */
+  unfollow(partition: Partition): void;
+  /** The leader changes the ISR (Kafka's ZooKeeper-era ISR update: a CAS on the partition state). */
+  alterIsr(partition: Partition, newIsr: number[]): void;
+  /** replica.lag.time.max.ms */
+  lagTimeMaxMs: number;
+}
 
 /** KIP-890: NONE when the coordinator has the partition in the producer's open transaction, else the produce error. */
 export type TransactionVerifier = (
@@ -75,6 +88,8 @@ export interface AppendOptions {
   /** Client appends: the Produce request's version and transactional id. */
   produceVersion?: number;
   transactionalId?: string | null;
+  /** acks=-1 on a replicated partition: how long to wait for the ISR (the Produce request's timeout). */
+  timeoutMs?: number;
 }
 
 /** The leader a NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH answer names (KIP-951). */
@@ -82,6 +97,8 @@ export interface LeaderHint {
   leaderId: number;
   leaderEpoch: number;
 }
+/** acks=-1 waits at most this long for the ISR when the caller names no timeout (Kafka's request.timeout.ms default). */
+const DEFAULT_REPLICATION_TIMEOUT_MS = 30_000;
 
 /** One partition's answer to an append, in Produce's partition-response terms. */
 export interface AppendOutcome {
@@ -110,6 +127,8 @@ export interface ReadOptions {
   currentLeaderEpoch: number;
   /** KIP-74: return at least one whole batch even beyond maxBytes. */
   minOneMessage: boolean;
+  /** Follower fetches: the fetching replica's node id (its fetch offset is its log end offset). */
+  replicaId?: number;
 }
 
 export interface PartitionReadResult {
@@ -133,6 +152,18 @@ export interface PartitionState {
   readonly leaderEpoch: number;
   readonly replicas: number[];
   readonly isr: number[];
+}
+
+/** A partition's replica state from the cluster metadata store. */
+export interface ClusterPartitionState extends PartitionState {
+  readonly partitionEpoch: number;
+}
+
+function applyState(p: Partition, s: ClusterPartitionState): void {
+  p.leaderId = s.leaderId;
+  p.leaderEpoch = s.leaderEpoch;
+  p.replicas = s.replicas;
+  p.isr = s.isr;
 }
 
 /** One log dir as DescribeLogDirs reports it. */
@@ -167,7 +198,17 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   /** Long-polling fetches wait here for a partition's high watermark to move. */
   readonly waiters = new AppendWaiters();
   private readonly partitions = new Map<string, Partition>();
+  /**
+   * Cluster mode only: every partition's replica state as the metadata store has it (leader,
+   * epoch, replicas, ISR), hosted here or not; Metadata answers from it and a non-replica is
+   * answered NOT_LEADER_OR_FOLLOWER. Empty on a single broker.
+   */
+  private readonly clusterStates = new Map<string, ClusterPartitionState>();
   private verifyTxn: TransactionVerifier | null = null;
+  /** Set once by the broker in cluster mode: partitions lead only when the store says so. */
+  clustered = false;
+  private replication: ReplicationHooks | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: PartitionManagerOptions) {}
 
@@ -179,22 +220,34 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   // ---- partition ownership (the topic manager calls these) ----
 
   /** Opens (or re-configures) the logs of partitions [from, record.partitions) and leads them. */
-  async openPartitions(record: TopicRecord, from: number, logConfig: LogConfig): Promise<void> {
+  async openPartitions(record: TopicRecord, from: number, logConfig: LogConfig, hosted: (p: number) => boolean = () => true): Promise<void> {
     const { logManager, nodeId } = this.opts;
     for (let p = from; p < record.partitions; p++) {
+      if (!hosted(p)) continue;
       let log = logManager.getLog(record.name, p);
       if (log) log.updateConfig(logConfig);
       else log = await logManager.createLog(record.name, p, record.id, logConfig);
       const partition = new Partition(record.name, p, record.id, log, nodeId);
+      const known = this.clusterStates.get(tpKey(record.name, p));
+      partition.replicated = this.clustered && !isBrokerOwnedTopic(record.name);
+      if (known) applyState(partition, known);
+      else if (partition.replicated) applyState(partition, { ...partition, leaderId: -1, replicas: [], isr: [], partitionEpoch: -1 });
       log.onHighWatermark = () => this.waiters.notify(record.name, p);
       this.partitions.set(tpKey(record.name, p), partition);
+      if (partition.replicated) this.onRoleChange(partition);
     }
   }
 
   /** Forgets and deletes the logs of partitions [0, count) of `topic`; parked fetches wake up. */
   async deletePartitions(topic: string, count: number): Promise<void> {
     for (let p = 0; p < count; p++) {
+      const hosted = this.partitions.get(tpKey(topic, p));
+      if (hosted?.replicated) {
+        hosted.leaderState?.failAll();
+        this.replication?.unfollow(hosted);
+      }
       this.partitions.delete(tpKey(topic, p));
+      this.clusterStates.delete(tpKey(topic, p));
       await this.opts.logManager.deleteLog(topic, p);
       this.waiters.notify(topic, p);
     }
@@ -206,7 +259,39 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 
   /** The replica state of a partition hosted here (undefined when there is none). */
   partition(topic: string, index: number): PartitionState | undefined {
-    return this.partitions.get(tpKey(topic, index));
+    const key = tpKey(topic, index);
+    return this.partitions.get(key) ?? this.clusterStates.get(key);
+  }
+
+  /** Cluster mode, lease lost: every partition led here stops being led (NOT_LEADER_OR_FOLLOWER) until the store says otherwise. */
+  resignLeadership(): void {
+    for (const known of this.clusterStates.values()) {
+      if (known.leaderId === this.opts.nodeId) this.applyClusterState({ ...known, leaderId: -1 });
+    }
+  }
+
+  /**
+   * Cluster mode: a topic's assignment (from its topic record). Topic and partition-state events
+   * come from separate watches, so a state may have arrived before its topic's replicas.
+   */
+  setClusterReplicas(topic: string, replicas: number[][]): void {
+    for (let i = 0; i < replicas.length; i++) {
+      const known = this.clusterStates.get(tpKey(topic, i));
+      if (known && known.replicas.join() !== replicas[i]!.join()) this.applyClusterState({ ...known, replicas: replicas[i]! });
+    }
+  }
+
+  /** Cluster mode: the store's state of a partition (hosted here or not) becomes this broker's view. */
+  applyClusterState(state: ClusterPartitionState): void {
+    const key = tpKey(state.topic, state.index);
+    this.clusterStates.set(key, state);
+    const hosted = this.partitions.get(key);
+    if (hosted) {
+      applyState(hosted, state);
+      if (hosted.replicated) this.onRoleChange(hosted);
+    }
+    // Parked fetches re-check leadership (a leader that lost the partition answers NOT_LEADER_OR_FOLLOWER).
+    this.waiters.notify(state.topic, state.index);
   }
 
   /**
@@ -218,12 +303,123 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     return this.partitions.get(tpKey(topic, index));
   }
 
+  // ---- replication (cluster mode) ----
+
+  /** Wires replication in; starts the ISR shrink check (every half of replica.lag.time.max.ms). */
+  setReplication(hooks: ReplicationHooks): void {
+    this.replication = hooks;
+    const every = Math.max(50, Math.floor(hooks.lagTimeMaxMs / 2));
+    this.lagTimer = setInterval(() => this.shrinkIsrs(), every);
+    this.lagTimer.unref();
+  }
+
+  stopReplication(): void {
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.lagTimer = null;
+    for (const p of this.partitions.values()) {
+      p.leaderState?.failAll();
+      p.leaderState = null;
+      if (p.replicated) this.replication?.unfollow(p);
+    }
+    this.replication = null;
+  }
+
+  /** After the store changed a hosted partition's state: lead (fresh follower state per epoch) or follow. */
+  private onRoleChange(p: Partition): void {
+    const self = this.opts.nodeId;
+    if (p.leaderId === self) {
+      if (!p.leaderState || p.leaderState.leaderEpoch !== p.leaderEpoch) {
+        p.leaderState?.failAll();
+        p.leaderState = new LeaderState(p.leaderEpoch, p.replicas, self, Date.now());
+        this.replication?.unfollow(p);
+      }
+      this.advanceHighWatermark(p);
+      return;
+    }
+    if (p.leaderState) {
+      p.leaderState.failAll();
+      p.leaderState = null;
+    }
+    if (p.leaderId >= 0 && p.replicas.includes(self)) this.replication?.follow(p);
+    else this.replication?.unfollow(p);
+  }
+
+  /** Leader: HW = the lowest log end offset in the ISR; parked acks=all produces below it complete. */
+  private advanceHighWatermark(p: Partition): void {
+    const st = p.leaderState;
+    if (!st) return;
+    const log = p.log;
+    log.setHighWatermark(st.highWatermark(log.writtenEndOffset, p.isr, this.opts.nodeId));
+    st.release(log.highWatermark);
+  }
+
+  /** A follower's Fetch: its position, lag clock and (when caught up to the HW) its way back into the ISR. */
+  private followerFetched(p: Partition, replicaId: number, fetchOffset: number): void {
+    const st = p.leaderState;
+    if (!st || !p.replicas.includes(replicaId)) return;
+    const f = st.followers.get(replicaId) ?? { leo: -1, caughtUpAtMs: Date.now() };
+    f.leo = fetchOffset;
+    if (fetchOffset >= p.log.writtenEndOffset) f.caughtUpAtMs = Date.now();
+    st.followers.set(replicaId, f);
+    this.advanceHighWatermark(p);
+    if (!p.isr.includes(replicaId) && fetchOffset >= p.log.highWatermark) {
+      this.replication?.alterIsr(p, [...p.isr, replicaId].sort((a, b) => a - b));
+    }
+  }
+
+  /** Kafka's maybeShrinkIsr: followers not caught up within replica.lag.time.max.ms leave the ISR. */
+  private shrinkIsrs(): void {
+    const hooks = this.replication;
+    if (!hooks) return;
+    const now = Date.now();
+    for (const p of this.partitions.values()) {
+      const st = p.leaderState;
+      if (!st) continue;
+      const out = p.isr.filter((id) => {
+        if (id === this.opts.nodeId) return false;
+        const f = st.followers.get(id);
+        // Caught up right now counts as caught up (an idle partition has no lag).
+        if (f && f.leo >= p.log.writtenEndOffset) return false;
+        return !f || now - f.caughtUpAtMs > hooks.lagTimeMaxMs;
+      });
+      if (out.length > 0) hooks.alterIsr(p, p.isr.filter((id) => !out.includes(id)));
+    }
+  }
+
+  /**
+   * acks=-1 on a replicated partition: the outcome completes once the HW passes the append (every
+   * ISR member has it). NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below
+   * min.insync.replicas meanwhile; REQUEST_TIMED_OUT / NOT_LEADER_OR_FOLLOWER when it never does.
+   */
+  private awaitReplication(p: Partition, out: AppendOutcome, requiredAcks: number, timeoutMs: number): void {
+    const written = out.completion;
+    if (!written) return;
+    const st = p.leaderState;
+    out.completion = written.then(async () => {
+      if (out.errorCode !== ErrorCode.NONE) return;
+      // Followers parked on this partition may fetch now; the leader's own write may move the HW.
+      this.waiters.notify(p.topic, p.index);
+      this.advanceHighWatermark(p);
+      if (requiredAcks !== -1 || !st) return;
+      const reached = await st.waitFor(out.lastOffset + 1, timeoutMs);
+      let error: number = ErrorCode.NONE;
+      if (!reached) error = p.leaderState === st ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      else if (p.isr.length < this.opts.topicConfig(p.topic).get('min.insync.replicas')) error = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+      if (error !== ErrorCode.NONE) {
+        out.errorCode = error;
+        out.baseOffset = -1;
+      }
+    });
+  }
+
   // ---- leadership ----
 
   /** UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER, else the partition. */
   private leaderOrError(topic: string, index: number): Partition | number {
-    const p = this.partitions.get(tpKey(topic, index));
-    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const key = tpKey(topic, index);
+    const p = this.partitions.get(key);
+    // Cluster mode: a partition this broker does not host is led elsewhere.
+    if (!p) return this.clusterStates.has(key) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (p.leaderId !== this.opts.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     return p;
   }
@@ -271,9 +467,15 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     }
     const short = this.notEnoughReplicas(partition, requiredAcks);
     if (short) return short;
-    if (origin === 'client') return this.appendClient(partition, records, options.produceVersion ?? 3, options.transactionalId ?? null);
+    if (origin === 'client') {
+      const out = this.appendClient(partition, records, options.produceVersion ?? 3, options.transactionalId ?? null);
+      if (partition.replicated) this.awaitReplication(partition, out, requiredAcks, options.timeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS);
+      return out;
+    }
     if (records === null) return appendFailed(ErrorCode.INVALID_RECORD, 'no records');
-    return this.guarded(partition, () => appendInternalBatches(partition, records));
+    const out = this.guarded(partition, () => appendInternalBatches(partition, records));
+    if (partition.replicated) this.awaitReplication(partition, out, requiredAcks, options.timeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS);
+    return out;
   }
 
   private appendClient(partition: Partition, records: Buffer | null, produceVersion: number, transactionalId: string | null): AppendOutcome {
@@ -339,8 +541,12 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       return failed;
     }
     const log = partition.log;
-    const committed = opts.reader === 'consumer' && opts.isolation === 'read_committed';
-    const maxOffset = opts.reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
+    // A Fetch naming a replica id on a partition that is not replicated (a single broker) reads as a consumer.
+    const fromWire = opts.reader === 'follower' && opts.replicaId !== undefined;
+    const reader = fromWire && !partition.replicated ? 'consumer' : opts.reader;
+    if (fromWire && reader === 'follower') this.followerFetched(partition, opts.replicaId!, fetchOffset);
+    const committed = reader === 'consumer' && opts.isolation === 'read_committed';
+    const maxOffset = reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
     let read;
     try {
       read = await log.read(fetchOffset, maxBytes, maxOffset, opts.minOneMessage);

@@ -3,12 +3,17 @@
 // and ISR are kept explicit so replication changes them (and who advances the high watermark)
 // without changing how produce and fetch work.
 import type { PartitionLog } from '../../storage/log/partition-log.js';
+import type { LeaderState } from './replication/leader-state.js';
 
 export class Partition {
   leaderId: number;
   leaderEpoch = 0;
   replicas: number[];
   isr: number[];
+  /** Cluster mode: the HW follows the ISR (replication), not the local write. */
+  replicated = false;
+  /** While this broker leads a replicated partition: its followers and parked acks=all produces. */
+  leaderState: LeaderState | null = null;
 
   constructor(
     readonly topic: string,

@@ -2,12 +2,34 @@
 // partitions, alter configs, and the cache of resolved topic configs. The topic registry is the
 // record of which topics exist; the partition manager opens and deletes their logs. Method names
 // are the ones Broker had, so narrow interfaces over them fit both.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from '../config/topic-config.js';
 import type { Logger } from '../logging/logger.js';
 import type { TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
 import { randomUuid } from '../metadata/uuid.js';
+import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import type { PartitionManager } from './partition-manager.js';
+import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js';
+
+/** Cluster mode: where topic creation goes (the controller, see cluster-node.ts). */
+export interface ClusterTopicRouter {
+  nodeId: number;
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
+}
+
+/** A topic the controller refused (the Kafka error code for CreateTopics). */
+export class ClusterTopicError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a created topic may take to reach this broker through the store's watch. */
+const CLUSTER_TOPIC_WAIT_MS = 10_000;
 
 /** Told after a topic is gone (tiered data, committed offsets); failures are the listener's to log. */
 export type TopicDeletedListener = (record: TopicRecord) => Promise<void> | void;
@@ -26,6 +48,9 @@ export class TopicManager {
   private readonly configCache = new Map<string, ResolvedTopicConfig>();
   private readonly creating = new Map<string, Promise<TopicRecord>>();
   private readonly deletedListeners: TopicDeletedListener[] = [];
+  /** Cluster mode (null on a single broker): topics other than the broker-owned ones are the controller's. */
+  private cluster: ClusterTopicRouter | null = null;
+  private readonly appeared: { name: string; resolve: () => void }[] = [];
 
   constructor(private readonly opts: TopicManagerOptions) {
     this.topics = opts.topics;
@@ -38,7 +63,8 @@ export class TopicManager {
 
   /** At start-up, after the registry and the log manager are loaded: leads every registered partition. */
   async openAll(): Promise<void> {
-    for (const t of this.topics.all()) await this.openPartitions(t, 0);
+    // Cluster mode: the store's topics are opened as they are listed (applyClusterTopic).
+    for (const t of this.topics.all()) if (!this.cluster || isBrokerOwnedTopic(t.name)) await this.openPartitions(t, 0);
   }
 
   topicConfig(topic: string): ResolvedTopicConfig {
@@ -50,7 +76,56 @@ export class TopicManager {
     return c;
   }
 
+  setCluster(router: ClusterTopicRouter): void {
+    this.cluster = router;
+  }
+
+  /**
+   * Cluster mode: a topic record from the store. Registers it locally and opens the logs of the
+   * partitions assigned to this broker (the store's partition states then set their leaders).
+   */
+  async applyClusterTopic(t: StoreTopicRecord): Promise<void> {
+    const nodeId = this.cluster!.nodeId;
+    const existing = this.topics.get(t.name);
+    if (existing && existing.id !== t.topicId) await this.deleteTopic(t.name);
+    const from = existing && existing.id === t.topicId ? existing.partitions : 0;
+    const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, configs: t.configs, createdAt: existing?.createdAt ?? Date.now() };
+    await this.opts.partitions.openPartitions(record, from, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    await this.topics.put(record);
+    this.configCache.delete(t.name);
+    for (let i = this.appeared.length - 1; i >= 0; i--) {
+      if (this.appeared[i]!.name === t.name) this.appeared.splice(i, 1)[0]!.resolve();
+    }
+  }
+
+  private async createInCluster(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+    const arrived = new Promise<void>((resolve) => this.appeared.push({ name, resolve }));
+    const r = await this.cluster!.createTopic(name, numPartitions, replicationFactor, configs);
+    // TOPIC_ALREADY_EXISTS from a racing auto-creation: the topic still arrives.
+    if (r.errorCode !== 0 && !(r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && this.creating.has(name))) {
+      this.dropWaiter(name);
+      throw new ClusterTopicError(r.errorCode, r.errorMessage ?? `topic creation failed with error ${r.errorCode}`);
+    }
+    if (!this.topics.get(name)) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLUSTER_TOPIC_WAIT_MS)));
+      await Promise.race([arrived, timedOut]);
+      clearTimeout(timer);
+    }
+    this.dropWaiter(name);
+    const t = this.topics.get(name);
+    if (!t) throw new ClusterTopicError(ErrorCode.REQUEST_TIMED_OUT, `topic ${name} was created but has not reached broker ${this.cluster!.nodeId} yet`);
+    return t;
+  }
+
+  private dropWaiter(name: string): void {
+    const i = this.appeared.findIndex((w) => w.name === name);
+    if (i >= 0) this.appeared.splice(i, 1);
+  }
+
   async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+    // Internal topics stay local to each broker in this slice (coordinators do not follow leadership yet).
+    if (this.cluster && !isBrokerOwnedTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs);
     const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
     // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
     // registered topic without its logs.

@@ -418,8 +418,9 @@ export function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): BrokerConf
         'version is greater or equal than 3.0. This configuration is deprecated and it will be removed in Apache Kafka 4.0.',
     );
   }
+  const clustered = String(settings.get('tributary.metadata.store')?.value ?? '').trim() !== '';
   for (const [key, setting] of settings) {
-    const w = noEffectWarning(key, setting.where);
+    const w = noEffectWarning(key, setting.where, clustered);
     if (w !== null) warn(w);
   }
 

@@ -244,6 +244,10 @@ export const BROKER_KEYS = {
   'num.replica.fetchers': int(1, { mode: 'cluster-wide', importance: 'high', doc: 'Replica fetcher threads (accepted, informational).' }),
   'fetch.max.bytes': int(57671680, { min: 1024, doc: 'Maximum bytes returned by one Fetch request.' }),
   'replica.fetch.max.bytes': int(1048576, { min: 0, doc: 'Bytes per partition a follower fetch asks for.' }),
+  'replica.fetch.wait.max.ms': int(500, { min: 0, doc: 'How long a follower fetch waits at the leader for new records.' }),
+  'replica.fetch.min.bytes': int(1, { min: 1, doc: 'Bytes a follower fetch waits for (informational: followers ask for 1).' }),
+  'replica.fetch.response.max.bytes': int(10485760, { min: 0, doc: 'Bytes one follower fetch response may carry in all.' }),
+  'replica.fetch.backoff.ms': int(1000, { min: 0, doc: 'How long a follower waits after a failed fetch before the next.' }),
   'replica.lag.time.max.ms': long(30000, { doc: 'A follower that has not caught up in this time leaves the ISR.' }),
   'max.incremental.fetch.session.cache.slots': int(1000, { min: 0, doc: 'Incremental fetch sessions the broker keeps.' }),
 
@@ -313,6 +317,12 @@ export const BROKER_KEYS = {
   }),
 
   // ---- metrics ----
+  'tributary.metadata.store': str('', {
+    importance: 'high',
+    doc: 'Cluster metadata store: empty = a single broker (no cluster); "memory:NAME" = brokers in one process sharing an in-memory store; "etcd://host:2379[,host2:2379…]" = etcd (v3 API).',
+  }),
+  'tributary.metadata.session.timeout.ms': int(6000, { min: 1000, importance: 'high', doc: "Lease TTL of this broker's registration in the metadata store: a broker that stops renewing it for this long is declared dead and its partitions get new leaders (Kafka's zookeeper.session.timeout.ms)." }),
+  'tributary.metadata.root': str('/tributary/', { doc: 'Key prefix in the metadata store (one etcd can hold several clusters).' }),
   'tributary.metrics.port': int(-1, { min: -1, max: 65535, doc: 'Port of the Prometheus metrics endpoint (GET /metrics); -1 = off, 0 = any free port.' }),
   'tributary.metrics.host': str('127.0.0.1', { doc: 'Address the metrics endpoint binds to.' }),
   'tributary.metrics.internal.topics': bool(false, { doc: 'Report per-partition series of internal topics (__consumer_offsets, ...) too; off by default so they do not flood a scrape.' }),

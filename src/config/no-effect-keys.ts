@@ -48,7 +48,11 @@ export function noEffectTopicWarnings(topic: string, current: Readonly<Record<st
   return out;
 }
 
-export function noEffectWarning(key: string, where: string | undefined): string | null {
+/** Keys that do act in cluster mode (tributary.metadata.store set): replication and leader election. */
+const CLUSTER_KEYS = new Set(['replica.fetch.max.bytes', 'replica.lag.time.max.ms', 'unclean.leader.election.enable']);
+
+export function noEffectWarning(key: string, where: string | undefined, clustered = false): string | null {
+  if (clustered && CLUSTER_KEYS.has(key)) return null;
   const why = NO_EFFECT_KEYS[key];
   if (why === undefined) return null;
   return `The configuration '${key}' is accepted for compatibility but has no effect in Tributary: ${why}${where ? ` (from ${where})` : ''}`;

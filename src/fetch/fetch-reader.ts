@@ -73,6 +73,8 @@ export interface FetchReadOptions {
   allowZstd: boolean;
   /** 'consumer' unless said otherwise (followers arrive with replication). */
   reader?: ReaderKind;
+  /** Follower fetches: the replica's node id (the leader records its position). */
+  replicaId?: number;
 }
 
 export async function readPartitions(deps: PartitionReaderDeps, fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }> {
@@ -84,7 +86,7 @@ export async function readPartitions(deps: PartitionReaderDeps, fetches: Partiti
   let bytes = 0;
   for (const f of fetches) {
     const budget = Math.min(remaining, Math.max(0, f.partitionMaxBytes));
-    const readOpts: ReadOptions = { reader, isolation, currentLeaderEpoch: f.currentLeaderEpoch, minOneMessage: bytes === 0 };
+    const readOpts: ReadOptions = { reader, isolation, currentLeaderEpoch: f.currentLeaderEpoch, minOneMessage: bytes === 0, replicaId: opts.replicaId };
     const read = await layer.read(f.topic, f.partition, f.fetchOffset, budget, readOpts);
     if (read.errorCode !== ErrorCode.NONE) {
       results.push(read);

@@ -1,5 +1,6 @@
 // CreateTopics: name, partition count, replication factor, assignment and config validation with
 // Kafka's error codes; validateOnly answers as if created without creating.
+import { ClusterTopicError } from '../cluster/topic-manager.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse, CreateTopicsResponseCreatableTopicConfigs } from '../../protocol/generated/create-topics.js';
 import { Api } from '../../protocol/generated/apis.js';
@@ -134,6 +135,8 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
     try {
       topicId = (await broker.createTopic(t.name, numPartitions, replicationFactor, configs)).id;
     } catch (err) {
+      // Cluster mode: the controller's answer (e.g. INVALID_REPLICATION_FACTOR, TOPIC_ALREADY_EXISTS).
+      if (err instanceof ClusterTopicError) return fail(t.name, err.errorCode, err.message);
       broker.logger.error('create topic failed', { topic: t.name, error: (err as Error).message });
       return fail(t.name, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
     }

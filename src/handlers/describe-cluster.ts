@@ -33,7 +33,7 @@ export function describeClusterHandler(broker: EndpointDirectory & NodeIdentity)
         errorMessage: null,
         endpointType,
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId ?? broker.nodeId,
         brokers: brokers.map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
         clusterAuthorizedOperations: -2147483648,
       };

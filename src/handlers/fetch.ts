@@ -14,7 +14,7 @@ import type { ClusterView } from '../cluster/cluster-view.js';
 import { LEADER_HINTS_SINCE_FETCH, leaderEndpoints, NODE_ENDPOINTS_SINCE_FETCH } from '../cluster/leader-endpoints.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { beginFetch, FINAL_EPOCH, markSent, type FetchSessionCache, type SessionPartition } from '../fetch/fetch-session-cache.js';
-import { readPartitions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
+import { readPartitions, type FetchReadOptions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import { defineHandler } from '../network/request-context.js';
@@ -60,7 +60,18 @@ export function fetchHandler(broker: FetchDeps) {
       const magic = v <= 1 ? 0 : v <= 3 ? 1 : 2;
       // Kafka caps every fetch at fetch.max.bytes (still returning at least one whole batch).
       const fetchMaxBytes = broker.config.get('fetch.max.bytes');
-      const opts = { maxBytes: Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchMaxBytes), isolationLevel: v >= 4 ? req.isolationLevel : 0, magic, allowZstd: v >= 10 } as const;
+      // A replica id (v0-14 field, v15+ ReplicaState) marks a follower: it reads up to the log end
+      // and the leader records its position (only on replicated partitions, see
+      // PartitionManager.read; consumers send -1).
+      const replicaId = v >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
+      const follower = replicaId >= 0;
+      const opts: FetchReadOptions = {
+        maxBytes: Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchMaxBytes),
+        isolationLevel: v >= 4 ? req.isolationLevel : 0,
+        magic,
+        allowZstd: v >= 10,
+        ...(follower ? { reader: 'follower' as const, replicaId } : {}),
+      };
       const all: PartitionFetch[] = fetches.map((f) => ({ ...f, topic: currentName(broker, f, useIds) }));
       // Consumers need READ on each topic (KafkaApis); refused partitions are answered
       // TOPIC_AUTHORIZATION_FAILED and never read. Decisions are cached per topic by the authorizer.

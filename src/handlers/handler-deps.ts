@@ -39,6 +39,8 @@ export interface HasLogger {
 export interface NodeIdentity {
   readonly nodeId: number;
   readonly clusterId: string;
+  /** The controller's id in cluster mode; absent means this broker. */
+  readonly controllerId?: number;
 }
 
 /** How clients reach a broker through one listener. */

@@ -31,7 +31,8 @@ export function topicMetadata(broker: Pick<MetadataDeps, 'partitionManager'>, t:
   for (let p = 0; p < t.partitions; p++) {
     const part = broker.partitionManager.partition(t.name, p);
     partitions.push({
-      errorCode: part ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      // Cluster mode: a partition whose state has not arrived yet, or with no live leader, has no leader to name.
+      errorCode: part && part.leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p,
       leaderId: part ? part.leaderId : -1,
       leaderEpoch: part ? part.leaderEpoch : -1,
@@ -75,7 +76,7 @@ export function metadataHandler(broker: MetadataDeps) {
         throttleTimeMs: 0,
         brokers: broker.brokersFor(listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId ?? broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
         // Kafka's MetadataRequest.getErrorResponse reports the error per topic, not at the top.
@@ -152,7 +153,7 @@ export function metadataHandler(broker: MetadataDeps) {
         throttleTimeMs: 0,
         brokers: brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId ?? broker.nodeId,
         topics,
         clusterAuthorizedOperations: UNKNOWN_AUTHORIZED_OPERATIONS,
         // v13 (KIP-1102): a top-level error such as REBOOTSTRAP_REQUIRED tells the client to

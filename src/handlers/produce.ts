@@ -90,7 +90,8 @@ export function produceHandler(deps: ProduceDeps) {
         version >= TXN_V2_PRODUCE_SINCE && transactionalId !== null && allowed.length > 0
           ? await addProducePartitionsToTxn(deps.txnCoordinator, layer, transactionalId, allowed, allowedNames, version)
           : null;
-      const appendOptions = { produceVersion: version, transactionalId };
+      // timeoutMs bounds how long acks=-1 waits for the ISR (replicated partitions).
+      const appendOptions = { produceVersion: version, transactionalId, timeoutMs: Math.max(0, req.timeoutMs) };
       const topics = req.topicData.map((t, ti) => {
         const name = names[ti];
         const refusal = refusals[ti]!;

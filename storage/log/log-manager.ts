@@ -42,8 +42,11 @@ export interface LogManagerOptions {
   logger?: StorageLogger;
   /** Topic-level config overrides applied to logs loaded at startup (defaults otherwise). */
   topicConfig?: (topic: string) => LogConfig | undefined;
-  /** Passed to every PartitionLog (default true: single replica). */
-  autoAdvanceHighWatermark?: boolean;
+  /**
+   * Passed to every PartitionLog (default true: single replica). A function decides per topic
+   * (replicated topics leave the HW to the replication layer, local internal topics do not).
+   */
+  autoAdvanceHighWatermark?: boolean | ((topic: string) => boolean);
   /** Called when a log dir goes offline after an I/O error. */
   onLogDirFailure?: (dir: string, err: unknown) => void;
   /** How often a full log dir is checked for free space again (default 1000 ms). */
@@ -154,7 +157,7 @@ export class LogManager {
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
           validateAll: this.opts.validateAllOnStart ?? false,
-          autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
+          autoAdvanceHighWatermark: this.autoAdvanceFor(topic),
           logger: this.logger,
           tailCache: this.tailCache,
         });
@@ -172,6 +175,11 @@ export class LogManager {
     } catch (e) {
       this.markOffline(dir, e);
     }
+  }
+
+  private autoAdvanceFor(topic: string): boolean | undefined {
+    const a = this.opts.autoAdvanceHighWatermark;
+    return typeof a === 'function' ? a(topic) : a;
   }
 
   private configFor(topic: string): LogConfig {
@@ -361,7 +369,7 @@ export class LogManager {
     const log = await PartitionLog.open(join(dir, partitionDirName(topic, partition)), topic, partition, config, {
       topicId,
       hadCleanShutdown: true,
-      autoAdvanceHighWatermark: this.opts.autoAdvanceHighWatermark,
+      autoAdvanceHighWatermark: this.autoAdvanceFor(topic),
       logger: this.logger,
       tailCache: this.tailCache,
     });

@@ -1,0 +1,240 @@
+// Follower side of replication (Kafka's ReplicaFetcherManager / ReplicaFetcherThread): one fetcher
+// per leader broker, over one TCP connection, sending Fetch with this broker's node id as replica
+// id. Before fetching a partition under a new leader epoch it asks the leader, with
+// OffsetForLeaderEpoch, where its own latest epoch ends there and truncates to that (KIP-101), so
+// a follower never keeps records the new leader does not have. Fetched batches are appended as
+// they are (offsets and epochs from the leader: PartitionLog.appendAsFollower) and the follower's
+// high watermark follows the leader's.
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { FetchResponse } from '../../../protocol/generated/fetch.js';
+import type { OffsetForLeaderEpochResponse } from '../../../protocol/generated/offset-for-leader-epoch.js';
+import { scanBatches } from '../../../protocol/records/batch-header.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Partition } from '../partition.js';
+import { tpKey } from '../topic-partition.js';
+import { BrokerConnection } from './broker-connection.js';
+
+const FETCH_VERSION = 12; // topic names, replica id in the request, currentLeaderEpoch / lastFetchedEpoch
+const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
+
+export interface ReplicaFetcherOptions {
+  nodeId: number;
+  /** Where a broker is (from the live registrations). */
+  endpointOf(brokerId: number): { host: string; port: number } | undefined;
+  /** replica.fetch.max.bytes: per partition. */
+  partitionMaxBytes: number;
+  /** replica.fetch.response.max.bytes */
+  responseMaxBytes: number;
+  /** replica.fetch.wait.max.ms */
+  maxWaitMs: number;
+  /** replica.fetch.backoff.ms: after an error. */
+  backoffMs: number;
+  logger: Logger;
+}
+
+interface Followed {
+  partition: Partition;
+  /** The leader epoch this entry follows; a new epoch means truncating first. */
+  epoch: number;
+  truncated: boolean;
+  removed: boolean;
+}
+
+export class ReplicaFetchers {
+  private readonly fetchers = new Map<number, LeaderFetcher>();
+  private readonly followed = new Map<string, { leaderId: number; entry: Followed }>();
+  private stopped = false;
+
+  constructor(private readonly opts: ReplicaFetcherOptions) {}
+
+  /** Follow `p` from its current leader (a new leader or epoch starts with truncation). */
+  follow(p: Partition): void {
+    if (this.stopped) return;
+    const key = tpKey(p.topic, p.index);
+    const cur = this.followed.get(key);
+    if (cur && cur.leaderId === p.leaderId && cur.entry.epoch === p.leaderEpoch) return;
+    if (cur) this.remove(key, cur);
+    const entry: Followed = { partition: p, epoch: p.leaderEpoch, truncated: false, removed: false };
+    this.followed.set(key, { leaderId: p.leaderId, entry });
+    let f = this.fetchers.get(p.leaderId);
+    if (!f) {
+      f = new LeaderFetcher(p.leaderId, this.opts, () => this.fetchers.delete(p.leaderId));
+      this.fetchers.set(p.leaderId, f);
+    }
+    f.add(key, entry);
+  }
+
+  unfollow(p: Partition): void {
+    const key = tpKey(p.topic, p.index);
+    const cur = this.followed.get(key);
+    if (cur) this.remove(key, cur);
+  }
+
+  private remove(key: string, cur: { leaderId: number; entry: Followed }): void {
+    cur.entry.removed = true;
+    this.followed.delete(key);
+    this.fetchers.get(cur.leaderId)?.delete(key);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const f of this.fetchers.values()) f.stop();
+    this.fetchers.clear();
+    this.followed.clear();
+  }
+}
+
+class LeaderFetcher {
+  private readonly entries = new Map<string, Followed>();
+  private conn: BrokerConnection | null = null;
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    private readonly leaderId: number,
+    private readonly opts: ReplicaFetcherOptions,
+    private readonly onIdle: () => void,
+  ) {}
+
+  add(key: string, e: Followed): void {
+    this.entries.set(key, e);
+    if (!this.running) void this.run();
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.conn?.close();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.stopped && this.entries.size > 0) {
+        try {
+          const conn = await this.connection();
+          await this.truncatePending(conn);
+          await this.fetchOnce(conn);
+        } catch (err) {
+          if (this.stopped) break;
+          this.opts.logger.debug('replica fetch failed', { leader: this.leaderId, error: (err as Error).message });
+          this.conn?.close();
+          this.conn = null;
+          await delay(this.opts.backoffMs);
+        }
+      }
+    } finally {
+      this.running = false;
+      this.conn?.close();
+      this.conn = null;
+      if (this.entries.size === 0 || this.stopped) this.onIdle();
+    }
+  }
+
+  private async connection(): Promise<BrokerConnection> {
+    if (this.conn && !this.conn.closed) return this.conn;
+    const ep = this.opts.endpointOf(this.leaderId);
+    if (!ep) throw new Error(`leader ${this.leaderId} is not registered`);
+    this.conn = await BrokerConnection.connect(ep.host, ep.port, `tributary-replica-fetcher-${this.opts.nodeId}`);
+    return this.conn;
+  }
+
+  /** KIP-101: truncate to where the follower's latest epoch ends on the leader. */
+  private async truncatePending(conn: BrokerConnection): Promise<void> {
+    const pending = [...this.entries.values()].filter((e) => !e.truncated);
+    if (pending.length === 0) return;
+    const byTopic = new Map<string, { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]>();
+    const skip: Followed[] = [];
+    for (const e of pending) {
+      const latest = e.partition.log.latestEpoch();
+      if (latest < 0 || e.partition.log.logEndOffset === 0) {
+        skip.push(e);
+        continue;
+      }
+      let list = byTopic.get(e.partition.topic);
+      if (!list) byTopic.set(e.partition.topic, (list = []));
+      list.push({ partition: e.partition.index, currentLeaderEpoch: e.epoch, leaderEpoch: latest });
+    }
+    for (const e of skip) e.truncated = true;
+    if (byTopic.size === 0) return;
+    const r = await conn.send<OffsetForLeaderEpochResponse>(23, OFFSET_FOR_LEADER_EPOCH_VERSION, {
+      replicaId: this.opts.nodeId,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    for (const t of r.topics) {
+      for (const p of t.partitions) {
+        const e = this.entries.get(tpKey(t.topic, p.partition));
+        if (!e || e.removed) continue;
+        if (p.errorCode !== ErrorCode.NONE) continue; // the leader has not caught up with the new epoch yet: retried
+        const log = e.partition.log;
+        if (p.endOffset >= 0 && p.endOffset < log.logEndOffset) {
+          this.opts.logger.info('follower truncating to the leader epoch end offset', { topic: t.topic, partition: p.partition, from: log.logEndOffset, to: p.endOffset, leader: this.leaderId });
+          await log.truncateTo(p.endOffset);
+        }
+        e.truncated = true;
+      }
+    }
+    if (pending.some((e) => !e.truncated && !e.removed)) await delay(this.opts.backoffMs);
+  }
+
+  private async fetchOnce(conn: BrokerConnection): Promise<void> {
+    const ready = [...this.entries.values()].filter((e) => e.truncated && !e.removed);
+    if (ready.length === 0) return;
+    const byTopic = new Map<string, object[]>();
+    for (const e of ready) {
+      const log = e.partition.log;
+      let list = byTopic.get(e.partition.topic);
+      if (!list) byTopic.set(e.partition.topic, (list = []));
+      list.push({ partition: e.partition.index, currentLeaderEpoch: e.epoch, fetchOffset: log.logEndOffset, lastFetchedEpoch: -1, logStartOffset: log.logStartOffset, partitionMaxBytes: this.opts.partitionMaxBytes });
+    }
+    const r = await conn.send<FetchResponse>(1, FETCH_VERSION, {
+      replicaId: this.opts.nodeId,
+      maxWaitMs: this.opts.maxWaitMs,
+      minBytes: 1,
+      maxBytes: this.opts.responseMaxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    let failed = false;
+    for (const t of r.responses) {
+      for (const p of t.partitions) {
+        const e = this.entries.get(tpKey(t.topic, p.partitionIndex));
+        if (!e || e.removed) continue;
+        if (p.errorCode !== ErrorCode.NONE) {
+          // NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH: the store's next
+          // state moves this partition; until then, back off.
+          failed = true;
+          continue;
+        }
+        const log = e.partition.log;
+        const records = p.records;
+        if (records && records.length > 0) {
+          const scan = scanBatches(records, 0, records.length, true);
+          // A fetch may end in a partial batch (byte budget): keep the whole ones.
+          if (scan.batches.length > 0) {
+            const result = log.appendAsFollower(records, scan.batches);
+            if (result.error) {
+              this.opts.logger.warn('follower append failed', { topic: t.topic, partition: p.partitionIndex, error: result.error });
+              failed = true;
+              continue;
+            }
+            await result.written;
+          }
+        }
+        log.setHighWatermark(Math.min(p.highWatermark, log.writtenEndOffset));
+      }
+    }
+    if (failed) await delay(this.opts.backoffMs);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

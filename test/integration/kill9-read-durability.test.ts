@@ -5,6 +5,7 @@
 // offset read, and every batch read before the kill must come back byte for byte. (With one
 // replica Kafka only exposes what reached the log; the page cache survives a process kill.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { scanBatches } from '../../protocol/records/batch-header.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -31,9 +32,9 @@ afterAll(async () => {
 });
 
 /** A sessionless Fetch v13 of `positions` (partition → fetch offset). */
-function fetchBody(positions: [number, number][], maxWaitMs: number) {
+function fetchBody(positions: [number, number][], maxWaitMs: number, sessionId = 0, sessionEpoch = -1) {
   return {
-    maxWaitMs, minBytes: 1, maxBytes: 4 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    maxWaitMs, minBytes: 1, maxBytes: 4 << 20, isolationLevel: 0, sessionId, sessionEpoch,
     topics: [{ topicId, partitions: positions.map(([partition, fetchOffset]) => ({ partition, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 })) }],
     forgottenTopicsData: [], rackId: '',
   };
@@ -94,6 +95,12 @@ describe('kill -9 while producing and consuming', () => {
       expect(positions.every((p, i) => p > start[i]!)).toBe(true);
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
 
+      // A fetch session opened before the kill (sessions live in memory only).
+      const sessionClient = await RawClient.connect(port);
+      const opened = await sessionClient.send(1, 13, fetchBody([[0, 0]], 0, 0, 0));
+      sessionClient.close();
+      expect(opened.sessionId).toBeGreaterThan(0);
+
       await broker.stop('SIGKILL');
       consuming = false;
       for (const p of producers) p.stop();
@@ -104,6 +111,12 @@ describe('kill -9 while producing and consuming', () => {
 
       // Read everything back from the restarted broker: the log end and every byte seen survive.
       const check = await RawClient.connect(broker.port);
+      // The restarted broker knows no session: incremental → FETCH_SESSION_ID_NOT_FOUND; a full
+      // fetch naming the old id starts a new one.
+      expect((await check.send(1, 13, fetchBody([], 0, opened.sessionId, 1))).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+      const reopened = await check.send(1, 13, fetchBody([[0, 0]], 0, opened.sessionId, 0));
+      expect(reopened.errorCode).toBe(0);
+      expect(reopened.sessionId).toBeGreaterThan(0);
       let compared = 0;
       for (let partition = 0; partition < PARTITIONS; partition++) {
         let at = 0;

@@ -7,11 +7,16 @@
 //   (S, -1)                      close S, full fetch without a session
 //   (S,  0)                      close S, full fetch, create a new session
 //   (S,  N>0)                    incremental: S must exist (FETCH_SESSION_ID_NOT_FOUND) and N must be
-//                                the epoch we expect (INVALID_FETCH_SESSION_EPOCH); the request lists
-//                                only changed partitions, the response only partitions with news.
+//                                the epoch we expect (INVALID_FETCH_SESSION_EPOCH), and it must name
+//                                topics the way the session was built: by id (v13+) or by name
+//                                (FETCH_SESSION_TOPIC_ID_ERROR otherwise, as Kafka's FetchManager);
+//                                the request lists only changed partitions, the response only
+//                                partitions with news.
 //
 // A session holds every partition the client fetches, keyed by tpKey(topic id (v13+) or name,
-// partition). A full fetch (epoch 0, or no session) replaces the set; an incremental one updates
+// partition); the keys of one session are all ids or all names, never both: a partition
+// keyed both ways would be fetched twice, the stale copy at a position the client left behind
+// (answered OFFSET_OUT_OF_RANGE once DeleteRecords passes it, issue 11). A full fetch (epoch 0, or no session) replaces the set; an incremental one updates
 // the fetch position and limits of the partitions it lists (keeping what was last sent), adds new
 // ones and drops the forgotten ones. After each request the expected epoch moves on by one
 // (wrapping to 1 past 2^31-1). An incremental response carries only the partitions with news:
@@ -45,7 +50,8 @@ export class FetchSession {
   lastUsed = Date.now();
   readonly partitions = new Map<string, SessionPartition>();
 
-  constructor(readonly id: number) {}
+  /** Whether its partitions are keyed by topic id (built by a v13+ fetch) or by name. */
+  constructor(readonly id: number, readonly usesTopicIds: boolean) {}
 }
 
 
@@ -60,7 +66,7 @@ export class FetchSessionCache {
   }
 
   /** A new session, or null when sessions are disabled (0 slots). */
-  create(): FetchSession | null {
+  create(usesTopicIds: boolean): FetchSession | null {
     if (this.maxSlots <= 0) return null;
     if (this.sessions.size >= this.maxSlots) this.evictLeastRecentlyUsed();
     let id: number;
@@ -68,7 +74,7 @@ export class FetchSessionCache {
       this.lastId = this.lastId >= 0x7fffffff ? 1 : this.lastId + 1;
       id = this.lastId;
     } while (this.sessions.has(id));
-    const s = new FetchSession(id);
+    const s = new FetchSession(id, usesTopicIds);
     this.sessions.set(id, s);
     return s;
   }
@@ -121,15 +127,17 @@ export function beginFetch(
   let session: FetchSession | null = null;
   let incremental = false;
   if (sessionId === 0 && sessionEpoch === INITIAL_EPOCH) {
-    session = cache.create();
+    session = cache.create(useIds);
   } else if (sessionId !== 0) {
     if (sessionEpoch === FINAL_EPOCH || sessionEpoch === INITIAL_EPOCH) {
       cache.remove(sessionId);
-      if (sessionEpoch === INITIAL_EPOCH) session = cache.create();
+      if (sessionEpoch === INITIAL_EPOCH) session = cache.create(useIds);
     } else {
       const s = cache.get(sessionId);
       if (!s) return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
       if (s.nextEpoch !== sessionEpoch) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+      // The session stays (Kafka keeps it too); the client answers this error with a full fetch.
+      if (s.usesTopicIds !== useIds) return { errorCode: ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR };
       session = s;
       incremental = true;
     }

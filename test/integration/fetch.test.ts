@@ -184,4 +184,78 @@ describe('fetch sessions (KIP-227)', () => {
     expect(closed.sessionId).toBe(0);
     expect((await c.send(1, 13, fetchBody(id, [], { sessionId: sid, sessionEpoch: 5 }))).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   });
+
+  // Issue 11: a Streams consumer was told a valid position was OUT OF RANGE. A session built by
+  // topic id (v13+) and continued by name (v12) held the partition twice; the stale id-keyed copy
+  // kept its old position and failed once DeleteRecords moved the log start past it.
+  it('refuses to switch a session between topic ids and names (FETCH_SESSION_TOPIC_ID_ERROR)', async () => {
+    const topic = 'fx-session-ids';
+    const id = await createTopic(topic);
+    await produce(topic, 0, ['a', 'b', 'c', 'd']);
+    const byName = (fetchOffset: number | null, extra: Record<string, unknown>) => ({
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0,
+      topics: fetchOffset === null ? [] : [{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 }] }],
+      forgottenTopicsData: [], rackId: '', ...extra,
+    });
+
+    const full = await c.send(1, 13, fetchBody(id, [{ partition: 0, fetchOffset: 0 }], { sessionId: 0, sessionEpoch: 0 }));
+    expect(full.errorCode).toBe(0);
+    const sid = full.sessionId;
+    expect(sid).toBeGreaterThan(0);
+    // The client consumed everything, then Streams-style purges up to its position.
+    const trim = await c.send(21, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 4 }] }], timeoutMs: 5000 });
+    expect(trim.topics[0].partitions[0].errorCode).toBe(0);
+
+    // Continuing the id-keyed session by name: Kafka refuses; the session survives for the right kind.
+    const switched = await c.send(1, 12, byName(4, { sessionId: sid, sessionEpoch: 1 }));
+    expect(switched.errorCode).toBe(ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
+    expect(switched.responses).toEqual([]);
+    const sameKind = await c.send(1, 13, fetchBody(id, [{ partition: 0, fetchOffset: 4 }], { sessionId: sid, sessionEpoch: 1 }));
+    expect(sameKind.errorCode).toBe(0);
+    expect(sameKind.responses.flatMap((t: any) => t.partitions.map((p: any) => p.errorCode))).toEqual([0]);
+
+    // A full fetch by name with the old id replaces it with a name-keyed session, which an id-keyed
+    // incremental may not continue either.
+    const fullByName = await c.send(1, 12, byName(4, { sessionId: sid, sessionEpoch: 0 }));
+    expect(fullByName.errorCode).toBe(0);
+    const sid2 = fullByName.sessionId;
+    expect(sid2).toBeGreaterThan(0);
+    expect(sid2).not.toBe(sid);
+    expect(fullByName.responses[0].partitions[0].errorCode).toBe(0);
+    expect(fullByName.responses[0].partitions[0].logStartOffset).toBe(4);
+    expect((await c.send(1, 13, fetchBody(id, [], { sessionId: sid2, sessionEpoch: 1 }))).errorCode).toBe(ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
+    const inc = await c.send(1, 12, byName(null, { sessionId: sid2, sessionEpoch: 1 }));
+    expect(inc.errorCode).toBe(0);
+    expect(inc.responses).toEqual([]);
+    // The replaced session is gone.
+    expect((await c.send(1, 13, fetchBody(id, [], { sessionId: sid, sessionEpoch: 2 }))).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+  });
+
+  it('a full fetch (epoch 0) with an unknown session id starts a new session', async () => {
+    const id = await createTopic('fx-session-stale');
+    const r = await c.send(1, 13, fetchBody(id, [{ partition: 0, fetchOffset: 0 }], { sessionId: 424242, sessionEpoch: 0 }));
+    expect(r.errorCode).toBe(0);
+    expect(r.sessionId).toBeGreaterThan(0);
+    expect(r.sessionId).not.toBe(424242);
+    expect(r.responses[0].partitions[0].errorCode).toBe(0);
+  });
+
+  it('a session partition whose topic was deleted and recreated answers UNKNOWN_TOPIC_ID, not the new topic', async () => {
+    const topic = 'fx-session-recreated';
+    const oldId = await createTopic(topic);
+    await produce(topic, 0, ['old']);
+    const full = await c.send(1, 13, fetchBody(oldId, [{ partition: 0, fetchOffset: 1 }], { sessionId: 0, sessionEpoch: 0 }));
+    expect(full.responses[0].partitions[0].errorCode).toBe(0);
+    const del = await c.send(20, 6, { topics: [{ name: null, topicId: oldId }], topicNames: [], timeoutMs: 5000 });
+    expect(del.responses[0].errorCode).toBe(0);
+    const newId = await createTopic(topic);
+    expect(newId).not.toBe(oldId);
+    await produce(topic, 0, ['new']);
+    const inc = await c.send(1, 13, fetchBody(oldId, [], { sessionId: full.sessionId, sessionEpoch: 1 }));
+    expect(inc.errorCode).toBe(0);
+    expect(inc.responses).toHaveLength(1);
+    expect(inc.responses[0].topicId).toBe(oldId);
+    expect(inc.responses[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
+    expect(inc.responses[0].partitions[0].records.length).toBe(0);
+  });
 });

@@ -117,7 +117,9 @@ class LeaderFetcher {
         try {
           const conn = await this.connection();
           await this.truncatePending(conn);
-          await this.fetchOnce(conn);
+          // Nothing to fetch (every entry removed or awaiting truncation): wait instead of looping
+          // on already-resolved promises, which would starve timers and I/O (a busy microtask loop).
+          if (!(await this.fetchOnce(conn))) await delay(this.opts.backoffMs);
         } catch (err) {
           if (this.stopped) break;
           this.opts.logger.debug('replica fetch failed', { leader: this.leaderId, error: (err as Error).message });
@@ -180,9 +182,10 @@ class LeaderFetcher {
     if (pending.some((e) => !e.truncated && !e.removed)) await delay(this.opts.backoffMs);
   }
 
-  private async fetchOnce(conn: BrokerConnection): Promise<void> {
+  /** One Fetch to the leader for every ready partition; false when none was ready (nothing sent). */
+  private async fetchOnce(conn: BrokerConnection): Promise<boolean> {
     const ready = [...this.entries.values()].filter((e) => e.truncated && !e.removed);
-    if (ready.length === 0) return;
+    if (ready.length === 0) return false;
     const byTopic = new Map<string, object[]>();
     for (const e of ready) {
       const log = e.partition.log;
@@ -232,6 +235,7 @@ class LeaderFetcher {
       }
     }
     if (failed) await delay(this.opts.backoffMs);
+    return true;
   }
 }
 

@@ -1,8 +1,9 @@
 // SCRAM credentials of this broker (Describe/AlterUserScramCredentials), one JSON file in the first
 // data directory. Only salt, StoredKey, ServerKey and iterations are kept, never a password. The
 // file is written atomically (temp file, fsync, rename) with mode 0600, one write at a time.
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonFile } from '../metadata/json-file.js';
 import type { ScramCredential, ScramMechanismName } from './scram.js';
 
 export const SCRAM_FILE = '__tributary_scram_credentials.json';
@@ -34,14 +35,8 @@ export class ScramCredentialStore {
   }
 
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    const doc = JSON.parse(text) as { version: number; credentials: StoredEntry[] };
+    const doc = await readJsonFile<{ version: number; credentials: StoredEntry[] }>(this.file);
+    if (doc === null) return;
     if (doc.version !== 1 || !Array.isArray(doc.credentials)) throw new Error(`${this.file}: unsupported format`);
     this.byKey.clear();
     for (const e of doc.credentials) {

@@ -1,8 +1,8 @@
 // Client quotas, one JSON file in the first data directory (__tributary_client_quotas.json),
 // written atomically like the ACL store: one write at a time, and the in-memory state changes
 // only once the write succeeded. `version` moves on every change so resolvers can drop caches.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonFile } from '../metadata/json-file.js';
 import { writeFileAtomic } from '../../storage/log/log-files.js';
 import { entityFromKey, entityKey, type QuotaEntity } from './quota-entity.js';
 
@@ -32,14 +32,8 @@ export class QuotaStore {
   }
 
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    const doc = JSON.parse(text) as QuotaDoc;
+    const doc = await readJsonFile<QuotaDoc>(this.file);
+    if (doc === null) return;
     if (doc.version !== 1 || !Array.isArray(doc.entities)) throw new Error(`${this.file}: unsupported format`);
     this.entries.clear();
     for (const e of doc.entities) this.entries.set(entityKey(new Map(e.entity)), new Map(Object.entries(e.quotas)));

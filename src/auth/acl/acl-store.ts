@@ -1,7 +1,7 @@
 // The broker's ACLs, one JSON file in the first data directory (__tributary_acls.json), written
 // atomically; one write at a time, the in-memory set changes only once the write succeeded.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonFile } from '../../metadata/json-file.js';
 import { writeFileAtomic } from '../../../storage/log/log-files.js';
 import { bindingKey, type AclBinding } from './acl-model.js';
 
@@ -20,14 +20,8 @@ export class AclStore {
   }
 
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    const doc = JSON.parse(text) as { version: number; acls: AclBinding[] };
+    const doc = await readJsonFile<{ version: number; acls: AclBinding[] }>(this.file);
+    if (doc === null) return;
     if (doc.version !== 1 || !Array.isArray(doc.acls)) throw new Error(`${this.file}: unsupported format`);
     this.bindings.clear();
     for (const b of doc.acls) this.bindings.set(bindingKey(b), b);

@@ -38,3 +38,12 @@ export function isBrokerOwnedTopic(name: string): boolean {
   if (!name.startsWith('__tributary_aggregation_')) return false;
   return name === '__tributary_aggregation_status' || name.endsWith('_changelog');
 }
+
+/**
+ * Cluster mode: the broker-owned topics each broker keeps to itself (the aggregation stage's
+ * bookkeeping). Kafka's internal topics (__consumer_offsets, __transaction_state) are real cluster
+ * topics, created through the controller and replicated; their coordinators follow leadership.
+ */
+export function isBrokerLocalTopic(name: string): boolean {
+  return isBrokerOwnedTopic(name) && !isInternalTopic(name);
+}

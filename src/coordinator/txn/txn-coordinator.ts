@@ -22,7 +22,7 @@ import { ProducerIdManager, PRODUCER_IDS_FILE } from './producer-ids.js';
 import type { ProducerStateUpkeep } from '../../cluster/partition-api.js';
 import { readTxnConfig } from './txn-config.js';
 import type { CoordinatorRecordLog } from '../runtime/record-log.js';
-import { TxnCore, type TxnCoreOptions } from './txn-core.js';
+import { TxnCore, type TxnCoreOptions, type TxnPartitionWrites } from './txn-core.js';
 import { abortTimedOutTransactions, completeTransaction, endTxn, endTxnV2, removeExpiredTransactionalIds, type EndTxnV2Result } from './txn-end.js';
 import { initProducerId, type InitProducerIdResult } from './txn-init.js';
 import { TxnMetadata } from './txn-metadata.js';
@@ -53,6 +53,10 @@ export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onO
   producerUpkeep?: ProducerStateUpkeep;
   /** The group coordinator, when the broker runs one (TxnOffsetCommit). */
   groups?: GroupCoordinatorLookup;
+  /** Cluster mode: startup loads nothing; the runtime loads the partitions this broker leads. */
+  followLeadership?: boolean;
+  /** Cluster mode: the inter-broker marker connections, closed at shutdown. */
+  markerChannel?: { close(): void } | undefined;
 }
 
 export class TransactionCoordinator implements CoordinatorShard {
@@ -70,9 +74,17 @@ export class TransactionCoordinator implements CoordinatorShard {
     return this.core.active;
   }
 
+  /** Cluster mode: this broker coordinates only the ids of the __transaction_state partitions it leads. */
+  get followsLeadership(): boolean {
+    return this.opts.followLeadership === true;
+  }
+
   async startup(): Promise<void> {
     this.core.active = true; // ids of partitions still loading answer COORDINATOR_LOAD_IN_PROGRESS
-    const loaded = await this.load();
+    // Cluster mode: the (lazily created) topic's partitions are loaded one by one as this broker
+    // becomes their leader; ids of partitions it does not lead answer NOT_COORDINATOR.
+    if (this.opts.followLeadership) this.core.log = await this.core.opts.openLog(false);
+    const loaded = this.opts.followLeadership ? 0 : await this.load();
     for (const md of this.core.txns.values()) if (isPreparing(md.state)) void completeTransaction(this.core, md);
     const cfg = this.core.config;
     this.every(cfg.abortTimedOutIntervalMs, () => abortTimedOutTransactions(this.core));
@@ -87,6 +99,7 @@ export class TransactionCoordinator implements CoordinatorShard {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     await this.core.drain();
+    this.opts.markerChannel?.close();
     this.core.active = false;
     this.core.states.clear();
   }
@@ -271,6 +284,10 @@ export class TransactionCoordinator implements CoordinatorShard {
 
 export interface TxnCoordinatorDeps {
   config: ConfigGetter;
+  /** Cluster mode: this broker's id (producer ids come from its own range). */
+  nodeId?: number;
+  /** Cluster mode: marker writes routed to each partition's leader (closed at shutdown). */
+  markers?: { appendMarker: TxnPartitionWrites['appendMarker']; close(): void };
   /** The first log directory (the producer-id block file lives there). */
   logDir: string;
   /** __consumer_offsets partition count (AddOffsetsToTxn, before the group coordinator answers). */
@@ -289,12 +306,16 @@ export interface TxnCoordinatorDeps {
  */
 export async function createTransactionCoordinator(runtime: CoordinatorRuntime, deps: TxnCoordinatorDeps): Promise<TransactionCoordinator> {
   const config = readTxnConfig(deps.config);
-  const producerIds = await ProducerIdManager.load(path.join(deps.logDir, PRODUCER_IDS_FILE));
+  const producerIds = await ProducerIdManager.load(path.join(deps.logDir, PRODUCER_IDS_FILE), deps.nodeId);
   const tc = new TransactionCoordinator({
     config,
     producerIds,
-    openLog: (create) => runtime.open(txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
-    partitions: runtime.access,
+    openLog: (create) =>
+      runtime.open(runtime.clustered ? txnStateTopicSpec(config.numPartitions, config.segmentBytes, config.replicationFactor, config.minIsr) : txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
+    followLeadership: runtime.clustered,
+    // Cluster mode: markers for partitions led elsewhere go to their leaders (WriteTxnMarkers).
+    partitions: deps.markers ? { appendInternal: (tp, r) => runtime.access.appendInternal(tp, r), appendMarker: deps.markers.appendMarker } : runtime.access,
+    markerChannel: deps.markers,
     offsetsPartitions: deps.offsetsPartitions,
     producerUpkeep: deps.producerUpkeep,
     groups: deps.groups,

@@ -403,7 +403,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       this.waiters.notify(p.topic, p.index);
       this.advanceHighWatermark(p);
       if (requiredAcks !== -1 || !st) return;
-      const reached = await st.waitFor(out.lastOffset + 1, timeoutMs);
+      // Already there (an ISR of this broker alone: the HW moved with the write above) — nothing would release a waiter.
+      const reached = p.log.highWatermark > out.lastOffset || (await st.waitFor(out.lastOffset + 1, timeoutMs));
       let error: number = ErrorCode.NONE;
       if (!reached) error = p.leaderState === st ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
       else if (p.isr.length < this.opts.topicConfig(p.topic).get('min.insync.replicas')) error = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;

@@ -7,12 +7,17 @@
 // the leader up again), REQUEST_TIMED_OUT when it does not answer in time — so a transaction
 // completes only once every marker is written by the partition's current leader.
 import { ErrorCode } from '../../protocol/errors.js';
+import type { AddPartitionsToTxnResponse } from '../../protocol/generated/add-partitions-to-txn.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.js';
 import type { Logger } from '../logging/logger.js';
 import type { InternalAppendResult, MarkerSpec, TopicPartition } from './partition-api.js';
 import type { PartitionState } from './partition-manager.js';
 import { BrokerConnection } from './replication/broker-connection.js';
 
+const ADD_PARTITIONS_TO_TXN = 24;
+/** v5: broker-to-broker batched form; verifyOnly false adds the partitions (Produce v12's implicit add, transactions v2). */
+const ADD_PARTITIONS_TO_TXN_VERSION = 5;
+const TXN_STATE_TOPIC = '__transaction_state';
 const WRITE_TXN_MARKERS = 27;
 const WRITE_TXN_MARKERS_VERSION = 1;
 /** A leader that has not answered a marker request in this long is treated as gone (the marker is retried). */
@@ -49,6 +54,62 @@ export class TxnMarkerSender {
     if (state.leaderId < 0) return Promise.resolve(failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${tp.topic}-${tp.partition} has no leader`));
     return this.sendTo(state.leaderId, tp, marker);
   };
+
+  /**
+   * Produce v12 on a partition leader whose producer's coordinator is another broker (the leader of
+   * `__transaction_state`-`txnPartition`): AddPartitionsToTxn v5 to it, as Kafka's
+   * AddPartitionsToTxnManager does. Answers the coordinator's error code; NOT_COORDINATOR when
+   * the coordinator is unknown or unreachable (the produce is answered with a retriable error).
+   */
+  async addPartitionsToTxn(
+    txnPartition: number,
+    txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartition[] },
+  ): Promise<number> {
+    const leaderId = this.opts.local.partition(TXN_STATE_TOPIC, txnPartition)?.leaderId ?? -1;
+    if (leaderId < 0 || leaderId === this.opts.nodeId) return ErrorCode.NOT_COORDINATOR;
+    const topics = new Map<string, number[]>();
+    for (const tp of txn.parts) {
+      let list = topics.get(tp.topic);
+      if (!list) topics.set(tp.topic, (list = []));
+      list.push(tp.partition);
+    }
+    const req = {
+      transactions: [{ transactionalId: txn.transactionalId, producerId: txn.producerId, producerEpoch: txn.producerEpoch, verifyOnly: false, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }],
+      v3AndBelowTransactionalId: '',
+      v3AndBelowProducerId: -1,
+      v3AndBelowProducerEpoch: -1,
+      v3AndBelowTopics: [],
+    };
+    const r = await this.request<AddPartitionsToTxnResponse>(leaderId, ADD_PARTITIONS_TO_TXN, ADD_PARTITIONS_TO_TXN_VERSION, req);
+    if (typeof r === 'number') return r === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : r;
+    if (r.errorCode !== ErrorCode.NONE) return r.errorCode;
+    for (const t of r.resultsByTransaction[0]?.topicResults ?? []) {
+      for (const p of t.resultsByPartition) if (p.partitionErrorCode !== ErrorCode.NONE) return p.partitionErrorCode;
+    }
+    return r.resultsByTransaction.length === 0 ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.NONE;
+  }
+
+  /** One request to a broker: its decoded answer, or the error code to retry with. */
+  private async request<T>(brokerId: number, apiKey: number, version: number, body: object): Promise<T | number> {
+    let conn: BrokerConnection;
+    try {
+      conn = await this.connection(brokerId);
+    } catch {
+      return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
+    try {
+      const r = await Promise.race([conn.send<T>(apiKey, version, body), timeout]);
+      if (r !== 'timeout') return r;
+      conn.close();
+      return ErrorCode.REQUEST_TIMED_OUT;
+    } catch {
+      return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   private async sendTo(leaderId: number, tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {
     let conn: BrokerConnection;

@@ -13,7 +13,7 @@ import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 export const TXN_V2_PRODUCE_SINCE = 12;
 
 /** The coordinator call Produce v12 makes on the producer's behalf. */
-export type TxnPartitionAdder = Pick<TransactionCoordinator, 'addPartitions'>;
+export type TxnPartitionAdder = Pick<TransactionCoordinator, 'addPartitionsForProduce'>;
 /** Magic byte offset and the smallest v2 batch (its header). */
 const MAGIC_OFFSET = 16;
 const BATCH_HEADER_SIZE = 61;
@@ -51,7 +51,7 @@ export async function addProducePartitionsToTxn(
     }
   });
   if (parts.length === 0) return null;
-  const code = await tc.addPartitions(transactionalId, producerId, producerEpoch, parts, 2);
+  const code = await tc.addPartitionsForProduce(transactionalId, producerId, producerEpoch, parts);
   if (code === ErrorCode.NONE) return null;
   const err = produceTxnError(code, version);
   return new Map(parts.map((p) => [tpKey(p.topic, p.partition), err]));

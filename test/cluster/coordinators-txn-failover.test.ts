@@ -8,6 +8,7 @@
 import { logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
+import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { kafkajs } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -70,7 +71,46 @@ async function readCommitted(group: string, until: string[]): Promise<string[]> 
   return seen.sort();
 }
 
+async function send(nodeId: number, apiKey: number, version: number, body: object): Promise<any> {
+  const c = await RawClient.connect(cluster.byId(nodeId).port);
+  try {
+    return await c.send(apiKey, version, body);
+  } finally {
+    c.close();
+  }
+}
+
 describe('transactions in a cluster', () => {
+  it('transactions v2: Produce v12 on a leader that is not the coordinator adds the partition there (AddPartitionsToTxn v5)', async () => {
+    const topic = 'tv2-data';
+    const tid = 'tv2-remote';
+    const created = await send(1, 19, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+    let coordinator = -1;
+    await cluster.waitFor('the coordinator of the id', async () => {
+      const r = await send(1, 10, 4, { keyType: 1, coordinatorKeys: [tid] });
+      coordinator = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
+      return coordinator > 0 && [0, 1, 2].every((p) => (cluster.byId(1).broker.partitionManager.partition(topic, p)?.leaderId ?? -1) > 0);
+    });
+    const partition = [0, 1, 2].find((p) => cluster.byId(1).broker.partitionManager.partition(topic, p)!.leaderId !== coordinator)!;
+    const leader = cluster.byId(1).broker.partitionManager.partition(topic, partition)!.leaderId;
+    let init: any;
+    await cluster.waitFor('InitProducerId', async () => (init = await send(coordinator, 22, 5, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })).errorCode === ErrorCode.NONE);
+    const records = buildRecordBatch({ producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, transactional: true, records: [{ key: null, value: Buffer.from('tv2'), timestamp: Date.now() }] });
+    const produced = await send(leader, 0, 12, { transactionalId: tid, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+    expect(produced.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
+    // The coordinator (another broker) has the partition in the transaction.
+    const described = await send(coordinator, 65, 0, { transactionalIds: [tid] });
+    expect(described.transactionStates[0]).toMatchObject({ transactionState: 'Ongoing', topics: [{ topic, partitions: [partition] }] });
+    const ended = await send(coordinator, 26, 5, { transactionalId: tid, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true });
+    expect(ended.errorCode).toBe(ErrorCode.NONE);
+    // The COMMIT marker reached the leader: the LSO passed it.
+    await cluster.waitFor('the marker on the leader', () => {
+      const o = cluster.byId(leader).broker.partition(topic, partition)!.log;
+      return o.lastStableOffset === 2 && o.highWatermark === 2;
+    });
+  });
+
   it('commits and aborts across partitions led by different brokers, and survives the loss of the coordinator', async () => {
     const admin = client('txn-admin').admin();
     await admin.connect();

@@ -55,8 +55,14 @@ export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onO
   groups?: GroupCoordinatorLookup;
   /** Cluster mode: startup loads nothing; the runtime loads the partitions this broker leads. */
   followLeadership?: boolean;
-  /** Cluster mode: the inter-broker marker connections, closed at shutdown. */
-  markerChannel?: { close(): void } | undefined;
+  /** Cluster mode: the inter-broker channel (markers, Produce v12's remote add), closed at shutdown. */
+  markerChannel?: InterBrokerTxnChannel | undefined;
+}
+
+/** Cluster mode: what the coordinator asks of other brokers (src/cluster/txn-marker-sender.ts). */
+export interface InterBrokerTxnChannel {
+  addPartitionsToTxn?(txnPartition: number, txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartitionRef[] }): Promise<number>;
+  close(): void;
 }
 
 export class TransactionCoordinator implements CoordinatorShard {
@@ -198,6 +204,17 @@ export class TransactionCoordinator implements CoordinatorShard {
     return addPartitions(this.core, transactionalId, producerId, producerEpoch, parts, clientTransactionVersion);
   }
 
+  /**
+   * Produce v12's implicit add (transactions v2). Cluster mode: a producer coordinated by another
+   * broker has its partitions added there (AddPartitionsToTxn v5 over the inter-broker channel).
+   */
+  async addPartitionsForProduce(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
+    const code = await this.addPartitions(transactionalId, producerId, producerEpoch, parts, 2);
+    const channel = this.opts.markerChannel;
+    if (code !== ErrorCode.NOT_COORDINATOR || !this.followsLeadership || !channel?.addPartitionsToTxn) return code;
+    return channel.addPartitionsToTxn(this.core.partitionFor(transactionalId), { transactionalId, producerId, producerEpoch, parts });
+  }
+
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): { errorCode: number; partitions: number[] } {
     return verifyPartitions(this.core, transactionalId, producerId, producerEpoch, parts);
   }
@@ -287,7 +304,7 @@ export interface TxnCoordinatorDeps {
   /** Cluster mode: this broker's id (producer ids come from its own range). */
   nodeId?: number;
   /** Cluster mode: marker writes routed to each partition's leader (closed at shutdown). */
-  markers?: { appendMarker: TxnPartitionWrites['appendMarker']; close(): void };
+  markers?: InterBrokerTxnChannel & { appendMarker: TxnPartitionWrites['appendMarker'] };
   /** The first log directory (the producer-id block file lives there). */
   logDir: string;
   /** __consumer_offsets partition count (AddOffsetsToTxn, before the group coordinator answers). */

@@ -15,15 +15,10 @@ import { parseStartArgs } from './start.js';
 import type { CliDeps } from './main.js';
 import { TIER_STATUS_FILE, formatTierStatus } from '../tier/status-file.js';
 import { SECURITY_VALUES } from './client-security.js';
+import { queryTierStatus, TIER_STATUS_KEY } from './tier-status-query.js';
 import { runClientCommand, UsageError, withAdmin } from './client/common.js';
 
-export const TIER_STATUS_KEY = 'tributary.tier.status';
 export const TIER_USAGE = 'tier status [--bootstrap-server host:port] [--command-config FILE] [--offline [server.properties] [--override key=value ...]] [--json]';
-
-/** Every broker reports its own partitions: one status for the cluster. */
-export function mergeTierStatuses(all: TierStatus[]): TierStatus {
-  return { ...all[0]!, partitions: all.flatMap((s) => s.partitions), pendingTopicDeletes: [...new Set(all.flatMap((s) => s.pendingTopicDeletes))] };
-}
 
 /** Asks every broker of the cluster for its tier status and merges their partitions. */
 function networkStatus(args: readonly string[], deps: CliDeps): Promise<number> {
@@ -31,16 +26,11 @@ function networkStatus(args: readonly string[], deps: CliDeps): Promise<number> 
   return runClientCommand('tier status', TIER_USAGE, args, deps, { values: [], booleans: [] }, async (p) => {
     if (p.positional.length > 0) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
     return withAdmin(p, deps, async (admin, kafka) => {
-      const meta = await admin.metadata({ topics: [] });
-      const described = await admin.describeConfigs({
-        resources: [...meta.brokers.keys()].map((id) => ({ resourceType: kafka.ConfigResourceTypes.BROKER, resourceName: String(id), configurationKeys: [TIER_STATUS_KEY] })),
-      });
-      const statuses = described.map((d) => d.configs.find((c) => c.name === TIER_STATUS_KEY)?.value).filter((v): v is string => typeof v === 'string');
-      if (statuses.length === 0) {
+      const status = await queryTierStatus(admin, kafka);
+      if (!status) {
         deps.stderr(`tributary tier status: the cluster does not report ${TIER_STATUS_KEY} (not a Tributary broker?); try --offline on the broker's machine\n`);
         return 1;
       }
-      const status = mergeTierStatuses(statuses.map((s) => JSON.parse(s) as TierStatus));
       deps.stdout(p.booleans.has('json') ? JSON.stringify(status, null, 2) + '\n' : formatTierStatus(status, Date.now()));
       return 0;
     });

@@ -47,6 +47,8 @@ export interface ShareFetchParams {
   minBytes: number;
   maxBytes: number;
   maxRecords: number;
+  /** ShareAcquireMode 1 (KIP-1206 record_limit): never acquire more than maxRecords, splitting batches. */
+  recordLimit?: boolean;
   /** False for a renew-only request (v2 IsRenewAck): acknowledge, acquire nothing. */
   acquire?: boolean;
   topics: { topicId: string; partitions: SharePartitionRequest[] }[];
@@ -294,7 +296,7 @@ export class SharePartitionManager {
             const n = spans[spans.length - 1]!.span.lastOffset - spans[0]!.span.baseOffset + 1;
             this.bytesPerRecord.set(w.topicId, Math.max(16, spans[spans.length - 1]!.end / n));
           }
-          const fresh = sp.acquireNew(p.memberId, spans.map((s) => s.span), budgetRecords - taken);
+          const fresh = sp.acquireNew(p.memberId, spans.map((s) => s.span), budgetRecords - taken, p.recordLimit ?? false);
           for (const r of fresh) {
             ranges.push(r);
             taken += r.lastOffset - r.firstOffset + 1;

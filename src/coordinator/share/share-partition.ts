@@ -132,27 +132,31 @@ export class SharePartition {
   }
 
   /**
-   * Acquires new records from the log, given the batch headers read at `endOffset`. Whole
-   * batches (Kafka's batch-optimized mode may exceed maxRecords to keep batch boundaries);
-   * control batches are archived at once (consumers never see them).
+   * Acquires new records from the log, given the batch headers read at `endOffset`. In
+   * batch-optimized mode (ShareAcquireMode 0) whole batches, which may exceed `max` to keep batch
+   * boundaries; in record-limit mode (1, KIP-1206) exactly up to `max` records, ending inside a
+   * batch if need be (the SPEO stops there; the rest of the batch is acquired later). Control
+   * batches are archived at once (consumers never see them).
    */
-  acquireNew(memberId: string, batches: BatchSpan[], max: number): AcquiredRange[] {
+  acquireNew(memberId: string, batches: BatchSpan[], max: number, recordLimit = false): AcquiredRange[] {
     const out: AcquiredRange[] = [];
     let taken = 0;
     for (const b of batches) {
       if (taken >= max || this.room === 0) break;
       if (b.lastOffset < this.endOffset) continue;
       const from = Math.max(b.baseOffset, this.endOffset);
-      for (let o = from; o <= b.lastOffset; o++) {
+      let o = from;
+      for (; o <= b.lastOffset; o++) {
         if (b.isControl) {
           this.inFlight.set(o, { state: RecordState.ARCHIVED, deliveryCount: 0, memberId: null, lock: null });
         } else {
+          if (recordLimit && taken >= max) break;
           this.inFlight.set(o, { state: RecordState.ACQUIRED, deliveryCount: 1, memberId, lock: null });
           push(out, o, 1);
           taken++;
         }
       }
-      this.endOffset = b.lastOffset + 1;
+      this.endOffset = o;
     }
     this.lockRanges(out);
     this.advanceStart();

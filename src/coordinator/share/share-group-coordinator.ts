@@ -60,7 +60,8 @@ export interface ShareHeartbeatOutcome {
 }
 
 export interface ShareGroupDeps {
-  config: () => ShareGroupConfig;
+  /** The settings of a group (broker group.share.* with its share.* group configs over them). */
+  config: (groupId: string) => ShareGroupConfig;
   topics: ShareTopicsView;
   /** Whether a classic or KIP-848 consumer group of this id exists (the id namespace is shared). */
   otherGroupExists: (groupId: string) => boolean;
@@ -78,7 +79,7 @@ export class ShareGroupCoordinator {
   }
 
   heartbeat(p: ShareHeartbeatParams): ShareHeartbeatOutcome {
-    const cfg = this.deps.config();
+    const cfg = this.deps.config(p.groupId);
     const fail = (errorCode: number, errorMessage: string): ShareHeartbeatOutcome => ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
     if (p.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
     // v1 clients generate their member id (KIP-1082); Kafka rejects an empty one.
@@ -195,7 +196,7 @@ export class ShareGroupCoordinator {
     if (member.timer) clearTimeout(member.timer);
     member.timer = setTimeout(() => {
       if (group.members.get(member.memberId) === member) this.removeMember(group, member);
-    }, this.deps.config().sessionTimeoutMs);
+    }, this.deps.config(group.groupId).sessionTimeoutMs);
     member.timer.unref?.();
   }
 

@@ -45,12 +45,18 @@ export interface BatchSpan {
   baseOffset: number;
   lastOffset: number;
   isControl: boolean;
+  isTransactional?: boolean;
+  producerId?: number;
+  /** A batch of an aborted transaction, read under read_committed: archived like a control batch. */
+  aborted?: boolean;
 }
 
 export interface SharePartitionLimits {
   lockDurationMs: () => number;
   deliveryCountLimit: () => number;
   maxInFlight: () => number;
+  /** share.renew.acknowledge.enable of the group. */
+  renewEnabled: () => boolean;
 }
 
 /** The persisted form (ShareSnapshot/ShareUpdate state batches): runs of equal state from SPSO. */
@@ -147,7 +153,7 @@ export class SharePartition {
       const from = Math.max(b.baseOffset, this.endOffset);
       let o = from;
       for (; o <= b.lastOffset; o++) {
-        if (b.isControl) {
+        if (b.isControl || b.aborted) {
           this.inFlight.set(o, { state: RecordState.ARCHIVED, deliveryCount: 0, memberId: null, lock: null });
         } else {
           if (recordLimit && taken >= max) break;
@@ -170,6 +176,8 @@ export class SharePartition {
   acknowledge(memberId: string, firstOffset: number, lastOffset: number, types: number[]): number {
     if (lastOffset < firstOffset || (types.length !== 1 && types.length !== lastOffset - firstOffset + 1)) return ErrorCode.INVALID_REQUEST;
     if (types.some((t) => t < AckType.GAP || t > AckType.RENEW)) return ErrorCode.INVALID_REQUEST;
+    // Kafka: "Renewing acquisition locks is not enabled for the group." (share.renew.acknowledge.enable=false).
+    if (types.includes(AckType.RENEW) && !this.limits.renewEnabled()) return ErrorCode.INVALID_RECORD_STATE;
     for (let o = firstOffset; o <= lastOffset; o++) {
       const r = this.inFlight.get(o);
       if (!r || r.state !== RecordState.ACQUIRED || r.memberId !== memberId) return ErrorCode.INVALID_RECORD_STATE;

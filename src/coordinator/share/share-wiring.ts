@@ -12,6 +12,10 @@ import { ShareService } from './share-service.js';
 export type { ShareService };
 
 export interface ShareWiringSource {
+  readonly config: { readonly logDirs: string[]; isSet(key: never): boolean };
+  readonly partitionManager: {
+    fetchOffsetForTimestamp(topic: string, index: number, target: number, isolation: 'read_uncommitted', currentLeaderEpoch: number, remoteTimeoutMs: number): Promise<{ errorCode: number; offset: number }>;
+  };
   readonly coordinatorRuntime: CoordinatorRuntime | null;
   readonly topics: TopicsView;
   readonly logger: Logger;
@@ -27,6 +31,13 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
   const runtime = b.coordinatorRuntime;
   const service = await ShareService.start({
     config,
+    brokerSettings: { get: (key) => safely(() => config(key)), isSet: (key) => safely(() => b.config.isSet(key as never)) === true },
+    groupConfigDir: b.config.logDirs[0] ?? null,
+    // share.auto.offset.reset=by_duration: ListOffsets by timestamp; no record at or after it = latest (-1).
+    offsetForTimestamp: async (topic, partition, timestamp) => {
+      const r = await b.partitionManager.fetchOffsetForTimestamp(topic, partition, timestamp, 'read_uncommitted', -1, 30000);
+      return r.errorCode === 0 ? r.offset : -1;
+    },
     topics: b.topics,
     otherGroupExists: (id) => b.groupCoordinator.group(id) !== undefined || (b.consumerGroupCoordinator?.owns(id) ?? false),
     readSource,
@@ -42,4 +53,13 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     deleteGroup: (id) => service.admin.deleteGroup(id),
   };
   return service;
+}
+
+/** A config lookup that throws for keys this broker does not define: undefined instead. */
+function safely<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }

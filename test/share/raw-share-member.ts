@@ -28,6 +28,10 @@ export class RawShareMember {
     return r;
   }
 
+  leave(): Promise<ShareGroupHeartbeatResponse> {
+    return this.client().send(HEARTBEAT, 1, { groupId: this.groupId, memberId: this.memberId, memberEpoch: -1, rackId: null, subscribedTopicNames: null });
+  }
+
   async heartbeat(): Promise<ShareGroupHeartbeatResponse> {
     const r = await this.client().send<ShareGroupHeartbeatResponse>(HEARTBEAT, 1, { groupId: this.groupId, memberId: this.memberId, memberEpoch: this.epoch, rackId: null, subscribedTopicNames: null });
     if (r.errorCode === 0) this.epoch = r.memberEpoch;

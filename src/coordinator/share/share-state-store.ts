@@ -94,6 +94,18 @@ export class ShareStateStore implements CoordinatorShard {
     return out;
   }
 
+  /** (groupId, partition) of every share partition of `topicId` with persisted state (topic deletion). */
+  partitionsOfTopic(topicId: string): { groupId: string; partition: number }[] {
+    const out: { groupId: string; partition: number }[] = [];
+    const infix = `:${topicId}:`;
+    for (const k of this.saved.keys()) {
+      const at = k.lastIndexOf(infix);
+      if (at < 0 || k.indexOf(':', at + infix.length) >= 0) continue;
+      out.push({ groupId: k.slice(0, at), partition: Number(k.slice(at + infix.length)) });
+    }
+    return out;
+  }
+
   /** A share partition changed: its snapshot is written on the next tick (several changes, one record). */
   changed(groupId: string, topicId: string, partition: number, sp: SharePartition | null): void {
     this.dirty.set(shareCoordinatorKey(groupId, topicId, partition), { groupId, topicId, partition, sp });

@@ -17,6 +17,7 @@ export interface ShareWiringSource {
     fetchOffsetForTimestamp(topic: string, index: number, target: number, isolation: 'read_uncommitted', currentLeaderEpoch: number, remoteTimeoutMs: number): Promise<{ errorCode: number; offset: number }>;
   };
   readonly coordinatorRuntime: CoordinatorRuntime | null;
+  readonly topicManager: { onTopicDeleted(listener: (t: { name: string; id: string }) => Promise<void> | void): void };
   readonly topics: TopicsView;
   readonly logger: Logger;
   readonly waiters: { watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void } };
@@ -45,6 +46,15 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     watch: (parts) => b.waiters.watch(parts),
     runtime,
     logger: b.logger.child({ component: 'share-coordinator' }),
+  });
+  // A deleted topic's share-partition state goes with it (Kafka deletes it through the share coordinator).
+  b.topicManager.onTopicDeleted(async (t) => {
+    try {
+      const n = await service.admin.topicDeleted(t.id);
+      if (n > 0) b.logger.info('share-partition state of a deleted topic removed', { topic: t.name, topicId: t.id, sharePartitions: n });
+    } catch (err) {
+      b.logger.warn('removing share state of a deleted topic failed', { topic: t.name, error: (err as Error).message });
+    }
   });
   // ListGroups / DeleteGroups / the classic APIs see share groups through the group coordinator.
   b.groupCoordinator.shareGroups = {

@@ -108,7 +108,7 @@ export class ShareAdmin {
   }
 
   async deleteGroup(groupId: string): Promise<number> {
-    const code = this.d.groups.delete(groupId);
+    const code = await this.d.groups.delete(groupId);
     if (code !== ErrorCode.NONE) return code;
     for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) this.forget(groupId, topicId, p);
     await this.d.store?.flush();

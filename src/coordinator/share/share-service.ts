@@ -7,6 +7,7 @@ import type { ConfigGetter } from '../common/config-getter.js';
 import { readShareGroupConfig, type ShareGroupConfig } from './share-config.js';
 import { ShareAdmin } from './share-admin.js';
 import { ShareGroupConfigs, type BrokerSettings } from './share-group-configs.js';
+import type { ShareGroupLog } from './share-group-log.js';
 import { ShareGroupCoordinator, type ShareTopicsView } from './share-group-coordinator.js';
 import { SharePartitionManager, type ShareReadDeps } from './share-partition-manager.js';
 import { ShareStateStore } from './share-state-store.js';
@@ -25,6 +26,8 @@ export interface ShareServiceDeps {
   watch: ShareReadDeps['watch'];
   /** Null: state kept in memory only (unit tests). */
   runtime: CoordinatorRuntime | null;
+  /** Membership records in __consumer_offsets (replayed by the group coordinator's load); null: memory only. */
+  groupLog?: ShareGroupLog | null;
   logger: CoordinatorLogger;
 }
 
@@ -60,10 +63,13 @@ export class ShareService {
       topics: deps.topics,
       otherGroupExists: deps.otherGroupExists,
       onMemberRemoved: (g, m) => this.partitions.memberRemoved(g, m),
+      log: deps.groupLog ?? null,
+      warn: (msg, fields) => deps.logger.warn(msg, fields),
     });
+    if (deps.groupLog) this.groups.restore(deps.groupLog.restore());
     this.admin = new ShareAdmin({ groups: this.groups, partitions: this.partitions, store, topics: deps.topics, offsets: deps.offsets });
-    // Membership is not persisted: groups with persisted share-partition state come back empty
-    // (so the admin APIs and ListGroups see them until their members re-join).
+    // Groups with share-partition state but no membership records (emptied, or written before
+    // membership was persisted) come back empty, so the admin APIs and ListGroups see them.
     for (const id of store?.groupIds() ?? []) this.groups.ensureEmptyOrNew(id);
   }
 

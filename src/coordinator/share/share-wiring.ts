@@ -7,6 +7,10 @@ import type { ConfigGetter } from '../common/config-getter.js';
 import type { TopicsView } from '../consumer/consumer-core.js';
 import type { ShareGroupHooks } from '../group/group-coordinator.js';
 import type { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
+import { coordinatorWriteError } from '../runtime/write-errors.js';
+import type { CoordinatorRecord } from '../runtime/record-log.js';
+import { isShareGroupKey } from './share-group-records.js';
+import { ShareGroupLog } from './share-group-log.js';
 import { ShareService } from './share-service.js';
 
 export type { ShareService };
@@ -28,7 +32,28 @@ export interface ShareWiringSource {
 /** The Fetch path's reader (readPartitions bound to the broker). */
 export type ReadSource = (fetches: PartitionFetch[], opts: FetchReadOptions) => Promise<{ results: PartitionFetchResult[]; bytes: number }>;
 
-export async function startShareService(b: ShareWiringSource, config: ConfigGetter, readSource: ReadSource): Promise<ShareService> {
+/** The group coordinator as the share-group membership records need it. */
+export interface GroupRecordsSource {
+  readonly core: {
+    foreignRecords: ((rec: CoordinatorRecord) => void) | null;
+    append(groupId: string, records: CoordinatorRecord[]): Promise<number>;
+  };
+}
+
+/**
+ * Call before the group coordinator replays __consumer_offsets (and after the KIP-848 coordinator
+ * hooked its records): share-group records (types 10-15) go to the returned log, every other
+ * foreign record where it went before. Hand the log to startShareService.
+ */
+export function captureShareGroupRecords(groupCoordinator: GroupRecordsSource): ShareGroupLog {
+  const core = groupCoordinator.core;
+  const log = new ShareGroupLog(async (groupId, records) => coordinatorWriteError(await core.append(groupId, records)));
+  const previous = core.foreignRecords;
+  core.foreignRecords = (rec) => (isShareGroupKey(rec.key) ? log.replay(rec) : previous?.(rec));
+  return log;
+}
+
+export async function startShareService(b: ShareWiringSource, config: ConfigGetter, readSource: ReadSource, groupLog: ShareGroupLog | null = null): Promise<ShareService> {
   const runtime = b.coordinatorRuntime;
   const service = await ShareService.start({
     config,
@@ -45,6 +70,7 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     offsets: (topic, partition) => runtime?.access.offsets({ topic, partition }),
     watch: (parts) => b.waiters.watch(parts),
     runtime,
+    groupLog,
     logger: b.logger.child({ component: 'share-coordinator' }),
   });
   // A deleted topic's share-partition state goes with it (Kafka deletes it through the share coordinator).

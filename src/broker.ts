@@ -33,7 +33,7 @@ import { TierManager } from './tier/tier-manager.js';
 import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
-import { startShareService, type ShareService } from './coordinator/share/share-wiring.js';
+import { captureShareGroupRecords, startShareService, type ShareService } from './coordinator/share/share-wiring.js';
 import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
@@ -288,13 +288,15 @@ export class Broker {
       { config: coordinatorConfig, topics: this.topics, logger: this.logger.child({ component: 'consumer-group-coordinator' }) },
       this.groupCoordinator,
     );
+    // Share-group membership records are replayed with the rest of __consumer_offsets.
+    const shareGroupLog = captureShareGroupRecords(this.groupCoordinator);
     await this.groupCoordinator.startup();
     await this.consumerGroupCoordinator?.startup();
     await this.txnCoordinator.startup();
     // Cluster mode: from here on the coordinators load the partitions this broker leads (and unload lost ones).
     if (this.cluster) this.coordinatorRuntime.followLeadership();
     // Share groups (KIP-932), after the group coordinators: they share the group-id namespace.
-    this.shareService = await startShareService(this, coordinatorConfig, (fetches, opts) => readPartitions(this, fetches, opts));
+    this.shareService = await startShareService(this, coordinatorConfig, (fetches, opts) => readPartitions(this, fetches, opts), shareGroupLog);
     // After the coordinators, before listeners: clients must find the definitions topic compacted.
     if (this.config.get('tributary.aggregations.enable')) {
       // The stage runs on the coordinator runtime (owner of the definitions topic), with narrow deps.

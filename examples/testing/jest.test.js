@@ -7,10 +7,12 @@ import { createTestCluster } from 'tributary/testing';
 let cluster;
 let kafka;
 
+// Starting the broker loads it first (jest's ES module loader is not quick): more than jest's
+// default 5 s hook timeout on a slow or busy machine.
 beforeAll(async () => {
   cluster = await createTestCluster({ topics: [{ name: 'orders' }] });
   kafka = new Kafka({ brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING, requestTimeout: 1000 });
-});
+}, 30_000);
 afterAll(() => cluster.close());
 
 test('a slow broker makes the request time out', async () => {

@@ -8,10 +8,11 @@ import { createTestCluster, type TestCluster } from 'tributary/testing';
 let cluster: TestCluster;
 let kafka: Kafka;
 
+// More than vitest's default 10 s hook timeout for a first start on a slow or busy machine.
 beforeAll(async () => {
   cluster = await createTestCluster({ topics: [{ name: 'orders', partitions: 3 }] });
   kafka = new Kafka({ brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 2 } });
-});
+}, 30_000);
 afterAll(() => cluster.close());
 
 it('surfaces an authorization failure to the caller', async () => {

@@ -9,57 +9,56 @@
 //   status [<name>]                counters, lag per source, last errors
 //   pause|resume|delete <name>
 // Options: --bootstrap-server host:port (env TRIBUTARY_BOOTSTRAP_SERVER, default 127.0.0.1:9092),
-//          --json, --timeout-ms N (confirmation wait, default 15000).
+//          --json, --timeout-ms N (confirmation wait, default 15000), and the TLS/SASL flags of
+//          every client command (--command-config FILE, --tls, --ca, --cert, --key,
+//          --sasl-mechanism, --user, --password).
 import { readFile } from 'node:fs/promises';
 import { AggregationAdmin } from '../aggregation/admin-client.js';
 import { redactDefinition, validateDefinition } from '../aggregation/definition.js';
-import { clientSettings, errorText } from '../aggregation/kafka-client.js';
+import { clientSettings, type ClientSettings } from '../aggregation/kafka-client.js';
 import { formatStatusTable, type AggregationStatus } from '../aggregation/status.js';
-import { bootstrapList, intFlag, parseFlags, type ParsedArgs } from './cli-args.js';
+import { bootstrapList, intFlag, type ParsedArgs } from './cli-args.js';
+import { clientSecurityFromFlags } from './client-security.js';
+import { runClientCommand, UsageError } from './client/common.js';
 import type { CliDeps } from './main.js';
 
-export const AGGREGATIONS_USAGE = 'aggregations <create|update|list|describe|status|pause|resume|delete> [name] [--file def.json] [--bootstrap-server host:port] [--json]';
+export const AGGREGATIONS_USAGE = 'aggregations <create|update|list|describe|status|pause|resume|delete> [name] [--file def.json] [--bootstrap-server host:port] [--command-config FILE] [--json]';
 
 const SUBCOMMANDS = ['create', 'update', 'list', 'describe', 'status', 'pause', 'resume', 'delete'] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
 export async function runAggregationsCommand(args: readonly string[], deps: CliDeps): Promise<number> {
-  const parsed = parseFlags(args, { values: ['bootstrap-server', 'file', 'timeout-ms'], booleans: ['json'] });
-  const usage = (msg: string) => {
-    deps.stderr(`tributary aggregations: ${msg}\nUsage: tributary ${AGGREGATIONS_USAGE}\n`);
-    return 2;
-  };
-  if ('error' in parsed) return usage(parsed.error);
-  const [sub, name] = parsed.positional as [Sub | undefined, string | undefined];
-  if (!sub || !SUBCOMMANDS.includes(sub)) return usage(sub ? `unknown subcommand '${sub}'` : 'a subcommand is required');
-  const needsName = sub === 'describe' || sub === 'pause' || sub === 'resume' || sub === 'delete';
-  if (needsName && !name) return usage(`${sub} needs an aggregation name`);
-  if ((sub === 'create' || sub === 'update') && !parsed.flags.has('file')) return usage(`${sub} needs --file`);
-  const timeout = intFlag(parsed, 'timeout-ms', 15_000);
-  if (typeof timeout !== 'number') return usage(timeout.error);
+  // The client commands' one parser: --bootstrap-server, --json and the TLS/SASL flags
+  // (--command-config, --tls, --ca, --cert, --key, --sasl-mechanism, --user, --password).
+  return runClientCommand('aggregations', AGGREGATIONS_USAGE, args, deps, { values: ['file', 'timeout-ms'], booleans: [] }, async (parsed) => {
+    const [sub, name] = parsed.positional as [Sub | undefined, string | undefined];
+    if (!sub || !SUBCOMMANDS.includes(sub)) throw new UsageError(sub ? `unknown subcommand '${sub}'` : 'a subcommand is required');
+    const needsName = sub === 'describe' || sub === 'pause' || sub === 'resume' || sub === 'delete';
+    if (needsName && !name) throw new UsageError(`${sub} needs an aggregation name`);
+    if ((sub === 'create' || sub === 'update') && !parsed.flags.has('file')) throw new UsageError(`${sub} needs --file`);
+    const timeout = intFlag(parsed, 'timeout-ms', 15_000);
+    if (typeof timeout !== 'number') throw new UsageError(timeout.error);
 
-  let admin: AggregationAdmin | null = null;
-  try {
-    admin = await AggregationAdmin.connect(clientSettings({ bootstrap: bootstrapList(parsed.flags.get('bootstrap-server'), deps.env) }, 'tributary-cli'));
-    switch (sub) {
-      case 'create':
-      case 'update':
-        return await putDefinitions(admin, sub, parsed, timeout, deps);
-      case 'list':
-        return await list(admin, parsed, deps);
-      case 'describe':
-        return await describe(admin, name!, parsed, deps);
-      case 'status':
-        return await status(admin, name, parsed, deps);
-      default:
-        return await control(admin, sub, name!, timeout, deps);
+    const settings = { ...clientSettings({ bootstrap: bootstrapList(parsed.flags.get('bootstrap-server'), deps.env) }, 'tributary-cli'), ...clientSecurityFromFlags(parsed, deps.env) } as ClientSettings;
+    const admin = await AggregationAdmin.connect(settings);
+    try {
+      switch (sub) {
+        case 'create':
+        case 'update':
+          return await putDefinitions(admin, sub, parsed, timeout, deps);
+        case 'list':
+          return await list(admin, parsed, deps);
+        case 'describe':
+          return await describe(admin, name!, parsed, deps);
+        case 'status':
+          return await status(admin, name, parsed, deps);
+        default:
+          return await control(admin, sub, name!, timeout, deps);
+      }
+    } finally {
+      await admin.close().catch(() => undefined);
     }
-  } catch (e) {
-    deps.stderr(`tributary aggregations ${sub}: ${errorText(e)}\n`);
-    return 1;
-  } finally {
-    await admin?.close().catch(() => undefined);
-  }
+  });
 }
 
 async function putDefinitions(admin: AggregationAdmin, sub: 'create' | 'update', p: ParsedArgs, timeout: number, deps: CliDeps): Promise<number> {

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import { commandHelpText, configReferenceText, usageText, type CommandSummary } from './help.js';
 import { runStart, type StartBroker } from './start.js';
-import { runTierCommand } from './tier-command.js';
+import { runTierCommand, TIER_USAGE } from './tier-command.js';
+import { SECURITY_HELP } from './client-security.js';
 import { version } from '../version.js';
 import { AGGREGATIONS_USAGE, runAggregationsCommand } from './aggregations.js';
 import { CONTRIBUTE_USAGE, runContributeCommand } from './contribute.js';
@@ -107,16 +108,17 @@ const COMMANDS: readonly Command[] = [
   },
   {
     name: 'tier',
-    usage: 'tier status [--bootstrap-server host:port] [--offline [server.properties] [--override key=value ...]] [--json]',
+    usage: TIER_USAGE,
     summary: 'Tiered storage status per partition (copied offsets, remote size, lag, last error)',
     run: runTierCommand,
     help: () =>
       commandHelpText({
-        usage: 'tier status [--bootstrap-server host:port] [--offline [server.properties] [--override key=value ...]] [--json]',
+        usage: TIER_USAGE,
         description:
           'Per-partition tiered storage status: offsets copied to the object store, remote size, lag and the last error. Asks the running brokers over the Kafka protocol; --offline instead reads <first log dir>/tier-status.json, which the broker rewrites after every tiering round, so it also works while the broker is down.',
         options: [
           BOOTSTRAP_OPTION,
+          ...SECURITY_HELP,
           ['--offline', 'Read the status file from the data dir instead'],
           ['server.properties', 'With --offline: the broker\'s properties file (to find log.dirs)'],
           ['--override key=value', 'With --offline: as for start; the environment is read too'],
@@ -148,6 +150,7 @@ const COMMANDS: readonly Command[] = [
           ['status [<name>]', 'Counters, lag per source, last errors'],
           ['pause|resume|delete <name>', 'Pause, resume or delete an aggregation'],
           BOOTSTRAP_OPTION,
+          ...SECURITY_HELP,
           ['--json', 'Print JSON instead of tables'],
           ['--timeout-ms N', 'How long to wait for the confirmation (default 15000)'],
         ],

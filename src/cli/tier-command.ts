@@ -1,6 +1,6 @@
 // `tributary tier status [--bootstrap-server host:port] [--json]`: per-partition tiered-storage
 // status, asked of the running brokers over the Kafka protocol (DescribeConfigs of each broker,
-// the read-only row `tributary.tier.status`).
+// the read-only row `tributary.tier.status`), with the TLS/SASL flags of every client command.
 //
 // `tributary tier status --offline [server.properties] [--override key=value ...]` reads the file
 // the broker writes instead (`<first log dir>/tier-status.json`, after every tiering round and at
@@ -14,51 +14,41 @@ import { ConfigError } from '../config/errors.js';
 import { parseStartArgs } from './start.js';
 import type { CliDeps } from './main.js';
 import { TIER_STATUS_FILE, formatTierStatus } from '../tier/status-file.js';
-import { parseFlags } from './cli-args.js';
-import { baseOptions, errorText, loadKafka } from './client/common.js';
+import { SECURITY_VALUES } from './client-security.js';
+import { queryTierStatus, TIER_STATUS_KEY } from './tier-status-query.js';
+import { runClientCommand, UsageError, withAdmin } from './client/common.js';
 
-const TIER_STATUS_KEY = 'tributary.tier.status';
+export const TIER_USAGE = 'tier status [--bootstrap-server host:port] [--command-config FILE] [--offline [server.properties] [--override key=value ...]] [--json]';
 
 /** Asks every broker of the cluster for its tier status and merges their partitions. */
-async function networkStatus(args: readonly string[], json: boolean, deps: CliDeps): Promise<number> {
-  const p = parseFlags(args, { values: ['bootstrap-server'], booleans: [] });
-  if ('error' in p) {
-    deps.stderr(`tributary tier status: ${p.error}\n`);
-    return 2;
-  }
-  const kafka = await loadKafka();
-  const admin = new kafka.Admin(baseOptions(p, deps.env, 'tributary-cli'));
-  try {
-    const meta = await admin.metadata({ topics: [] });
-    const described = await admin.describeConfigs({
-      resources: [...meta.brokers.keys()].map((id) => ({ resourceType: kafka.ConfigResourceTypes.BROKER, resourceName: String(id), configurationKeys: [TIER_STATUS_KEY] })),
+function networkStatus(args: readonly string[], deps: CliDeps): Promise<number> {
+  // The client commands' one parser: --bootstrap-server, --json and the TLS/SASL flags.
+  return runClientCommand('tier status', TIER_USAGE, args, deps, { values: [], booleans: [] }, async (p) => {
+    if (p.positional.length > 0) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
+    return withAdmin(p, deps, async (admin, kafka) => {
+      const status = await queryTierStatus(admin, kafka);
+      if (!status) {
+        deps.stderr(`tributary tier status: the cluster does not report ${TIER_STATUS_KEY} (not a Tributary broker?); try --offline on the broker's machine\n`);
+        return 1;
+      }
+      deps.stdout(p.booleans.has('json') ? JSON.stringify(status, null, 2) + '\n' : formatTierStatus(status, Date.now()));
+      return 0;
     });
-    const statuses = described.map((d) => d.configs.find((c) => c.name === TIER_STATUS_KEY)?.value).filter((v): v is string => typeof v === 'string');
-    if (statuses.length === 0) {
-      deps.stderr(`tributary tier status: the cluster does not report ${TIER_STATUS_KEY} (not a Tributary broker?); try --offline on the broker's machine\n`);
-      return 1;
-    }
-    const all = statuses.map((s) => JSON.parse(s) as TierStatus);
-    const status: TierStatus = { ...all[0]!, partitions: all.flatMap((s) => s.partitions), pendingTopicDeletes: [...new Set(all.flatMap((s) => s.pendingTopicDeletes))] };
-    deps.stdout(json ? JSON.stringify(status, null, 2) + '\n' : formatTierStatus(status, Date.now()));
-    return 0;
-  } catch (e) {
-    deps.stderr(`tributary tier status: ${errorText(e)}\n`);
-    return 1;
-  } finally {
-    await admin.close().catch(() => undefined);
-  }
+  });
 }
+
+/** The flags that take a value: their values are not a properties file (which means --offline). */
+const NETWORK_VALUE_FLAGS = new Set(['--bootstrap-server', ...SECURITY_VALUES.map((f) => `--${f}`)]);
 
 export async function runTierCommand(args: readonly string[], deps: CliDeps): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'status') {
-    deps.stderr(`tributary tier: expected 'status', got ${sub === undefined ? 'nothing' : `'${sub}'`}\nUsage: tributary tier status [server.properties] [--override key=value ...] [--json]\n`);
+    deps.stderr(`tributary tier: expected 'status', got ${sub === undefined ? 'nothing' : `'${sub}'`}\nUsage: tributary ${TIER_USAGE}\n`);
     return 2;
   }
   const json = rest.includes('--json');
-  const offline = rest.includes('--offline') || rest.some((a, i) => a.startsWith('--override') || (!a.startsWith('-') && rest[i - 1] !== '--bootstrap-server'));
-  if (!offline) return networkStatus(rest.filter((a) => a !== '--json'), json, deps);
+  const offline = rest.includes('--offline') || rest.some((a, i) => a.startsWith('--override') || (!a.startsWith('-') && !NETWORK_VALUE_FLAGS.has(rest[i - 1] ?? '')));
+  if (!offline) return networkStatus(rest, deps);
   const parsed = parseStartArgs(rest.filter((a) => a !== '--json' && a !== '--offline'));
   if ('error' in parsed) {
     deps.stderr(`tributary tier status: ${parsed.error}\n`);

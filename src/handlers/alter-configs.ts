@@ -25,7 +25,8 @@ import type { DynamicConfigStore, DynamicScope } from '../metadata/dynamic-confi
 import { invalidTopicNameReason } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { defineHandler } from '../network/request-context.js';
-import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.js';
+import type { ShareGroupConfigs } from '../coordinator/share/share-group-configs.js';
+import { RESOURCE_BROKER, RESOURCE_GROUP, RESOURCE_TOPIC } from './describe-configs.js';
 import type { ConfigReader, HasLogger } from './handler-deps.js';
 
 /** What altering TOPIC and BROKER configs touches (both alter APIs). */
@@ -37,6 +38,8 @@ export interface ConfigAdmin extends ConfigReader, HasLogger {
   alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
   /** Re-resolves every topic's config after broker-level defaults changed. */
   refreshTopicConfigs(): void;
+  /** GROUP resources (share.* group configs), served by the share service once it started. */
+  readonly shareService?: { readonly groupConfigs: Pick<ShareGroupConfigs, 'alter'> } | null;
 }
 
 export interface AlterOutcome {
@@ -54,7 +57,7 @@ export function failedResource(r: { resourceType: number; resourceName: string }
 }
 
 /** Which kind of resource a config set belongs to, for key lookups in the ops. */
-export type ConfigKind = 'topic' | 'broker';
+export type ConfigKind = 'topic' | 'broker' | 'group';
 
 /**
  * Computes the complete new config set of a resource from its current dynamic set, or says why
@@ -110,6 +113,7 @@ export async function alterConfigResource(
 ): Promise<AlterOutcome> {
   if (resourceType === RESOURCE_TOPIC) return alterTopic(broker, resourceName, next, validateOnly);
   if (resourceType === RESOURCE_BROKER) return alterBroker(broker, resourceName, next, validateOnly);
+  if (resourceType === RESOURCE_GROUP && broker.shareService) return broker.shareService.groupConfigs.alter(resourceName, (current) => next(current, 'group'), validateOnly);
   return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
 }
 

@@ -1,10 +1,12 @@
-// DescribeConfigs for TOPIC (2) and BROKER (4) resources; BROKER_LOGGER (8) lists the logger level.
+// DescribeConfigs for TOPIC (2) and BROKER (4) resources; BROKER_LOGGER (8) lists the logger level;
+// GROUP (32) the share.* group configs (src/coordinator/share/share-group-configs.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import { Api } from '../../protocol/generated/apis.js';
 import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/generated/describe-configs.js';
 import { defineHandler } from '../network/request-context.js';
 import type { LogManager } from '../../storage/log/log-manager.js';
 import type { DynamicConfigStore } from '../metadata/dynamic-config-store.js';
+import type { ShareGroupConfigs } from '../coordinator/share/share-group-configs.js';
 import type { TierManager } from '../tier/tier-manager.js';
 import { describeBrokerConfigEntries, describeTopicConfigEntries, type ConfigRow } from './config-entries.js';
 import type { ConfigReader, HasLogger, TopicLookup } from './handler-deps.js';
@@ -16,11 +18,14 @@ export interface ConfigView extends ConfigReader, HasLogger {
   readonly dynamicConfigs: Pick<DynamicConfigStore, 'values'>;
   readonly logManager: Pick<LogManager, 'getLog'>;
   readonly tier: Pick<TierManager, 'partitionSizes' | 'status'>;
+  /** Group configs live with the share service (null until it started). */
+  readonly shareService?: { readonly groupConfigs: Pick<ShareGroupConfigs, 'describe'> } | null;
 }
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
 export const RESOURCE_BROKER_LOGGER = 8;
+export const RESOURCE_GROUP = 32;
 
 type Resource = DescribeConfigsRequest['resources'][number];
 
@@ -80,6 +85,9 @@ function describeOne(broker: ConfigView, r: Resource, synonyms: boolean, docs: b
         documentation: null,
       },
     ];
+  } else if (r.resourceType === RESOURCE_GROUP && broker.shareService) {
+    // Any group id may be described (as Kafka): unset keys show the broker's values.
+    rows = broker.shareService.groupConfigs.describe(r.resourceName, synonyms, docs);
   } else {
     return result(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`, []);
   }

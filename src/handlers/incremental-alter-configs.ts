@@ -80,6 +80,7 @@ export function applyOps(
 }
 
 function keyDef(name: string, kind: ConfigKind): ConfigDef | undefined {
+  if (kind === 'group') return undefined; // no share.* group key is a LIST
   if (kind === 'topic') return isTopicKey(name) ? topicDef(name) : undefined;
   return isBrokerKey(name) ? brokerDef(name) : undefined;
 }

@@ -6,9 +6,7 @@ import { Api } from '../../protocol/generated/apis.js';
 import type { ShareFetchResponse } from '../../protocol/generated/share-fetch.js';
 import type { ShareService } from '../coordinator/share/share-service.js';
 import { defineHandler } from '../network/request-context.js';
-
-/** Leader id/epoch are only meaningful with NOT_LEADER_OR_FOLLOWER; -1 otherwise, as Kafka. */
-export const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+import { renewError, shareErrorResponse, shareResponse } from './share-responses.js';
 
 const watched = new WeakMap<object, Set<string>>();
 
@@ -23,16 +21,12 @@ function watchConnection(socket: { once(event: 'close', fn: () => void): unknown
 
 export function shareFetchHandler(share: ShareService) {
   return defineHandler(Api.ShareFetch, {
-    errorResponse(_req, errorCode): ShareFetchResponse {
-      return { throttleTimeMs: 0, errorCode, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
-    },
+    errorResponse: (_req, errorCode): ShareFetchResponse => shareErrorResponse(errorCode),
     async handle(ctx, req): Promise<ShareFetchResponse> {
-      // Renew acknowledgements (v2) only come with IsRenewAck; otherwise type 4 is invalid.
-      const renewAllowed = ctx.header.apiVersion >= 2 && req.isRenewAck;
-      const hasRenew = req.topics.some((t) => t.partitions.some((p) => p.acknowledgementBatches.some((b) => b.acknowledgeTypes.includes(4))));
-      if (hasRenew && !renewAllowed) {
-        return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Renew acknowledgements need IsRenewAck.', acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
-      }
+      const refused = renewError(ctx.header.apiVersion, req);
+      if (refused) return refused;
+      // ShareAcquireMode (v2, KIP-1206): 0 batch-optimized, 1 record-limit; Kafka knows no other.
+      if (req.shareAcquireMode !== 0 && req.shareAcquireMode !== 1) return shareErrorResponse(ErrorCode.INVALID_REQUEST, `Unknown ShareAcquireMode ${req.shareAcquireMode}.`);
       // Kafka drops a member's share session when its connection closes, releasing what it holds
       // (ShareSessionCache's connection-disconnect listener): watch the socket that opened it.
       if (req.shareSessionEpoch === 0 && req.groupId && req.memberId) watchConnection(ctx.connection.socket, share, req.groupId, req.memberId);
@@ -45,18 +39,12 @@ export function shareFetchHandler(share: ShareService) {
         minBytes: req.minBytes,
         maxBytes: req.maxBytes,
         maxRecords: req.maxRecords,
+        recordLimit: req.shareAcquireMode === 1,
         acquire: !req.isRenewAck,
         topics: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions })),
         forgotten: req.forgottenTopicsData,
       });
-      return {
-        throttleTimeMs: 0,
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage,
-        acquisitionLockTimeoutMs: r.acquisitionLockTimeoutMs,
-        responses: r.responses.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...p, currentLeader: NO_LEADER })) })),
-        nodeEndpoints: [],
-      };
+      return shareResponse(r);
     },
   });
 }

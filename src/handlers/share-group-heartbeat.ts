@@ -10,8 +10,8 @@ export function shareGroupHeartbeatHandler(share: ShareService) {
     errorResponse(_req, errorCode): ShareGroupHeartbeatResponse {
       return { throttleTimeMs: 0, errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     },
-    handle(ctx, req): ShareGroupHeartbeatResponse {
-      const r = share.groups.heartbeat({
+    async handle(ctx, req): Promise<ShareGroupHeartbeatResponse> {
+      const r = await share.groups.heartbeat({
         groupId: req.groupId,
         memberId: req.memberId,
         memberEpoch: req.memberEpoch,

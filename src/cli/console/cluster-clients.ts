@@ -2,6 +2,8 @@
 // for plain Fetch requests, never joining a group), made on first use and kept while the console
 // runs. Everything goes over the Kafka protocol, so the console works with any Kafka-compatible
 // cluster and needs nothing from the broker's internals.
+import { AggregationAdmin } from '../../aggregation/admin-client.js';
+import type { ClientSettings } from '../../aggregation/kafka-client.js';
 import { loadKafka, type Kafka } from '../client/common.js';
 import { ConsoleRequestError } from './console-errors.js';
 
@@ -14,6 +16,7 @@ export class ClusterClients {
   private adminC: Admin | null = null;
   private producerC: Producer | null = null;
   private consumerC: Consumer | null = null;
+  private aggregationsC: Promise<AggregationAdmin> | null = null;
   private closed = false;
 
   constructor(
@@ -53,10 +56,18 @@ export class ClusterClients {
     return this.consumerC;
   }
 
+  /** The reader of the aggregation stage's topics (definitions and status). */
+  async aggregations(): Promise<AggregationAdmin> {
+    if (this.closed) throw new Error('console is closing');
+    this.aggregationsC ??= AggregationAdmin.connect({ ...this.options('tributary-console-aggregations'), requestTimeout: 10_000 } as ClientSettings);
+    return this.aggregationsC;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const consumer = this.consumerC;
     await Promise.all([
+      this.aggregationsC?.then((a) => a.close()).catch(() => undefined),
       this.adminC?.close().catch(() => undefined),
       this.producerC?.close().catch(() => undefined),
       consumer ? new Promise<void>((resolve) => consumer.close(true, () => resolve())) : undefined,

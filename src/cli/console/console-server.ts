@@ -11,6 +11,9 @@ import { clusterOverview, groupDetail, groupList, topicDetail, topicList } from 
 import { createTopic, deleteTopic, produceRecord, resetGroupOffsets } from './cluster-write.js';
 import { ConsoleRequestError, toApiError } from './console-errors.js';
 import { browseMessages, browseTopic } from './message-browser.js';
+import { aggregationDetail, aggregationList } from './aggregations-read.js';
+import { tierOverview } from './tier-read.js';
+import { transactionOverview } from './transactions-read.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 /**
@@ -42,7 +45,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   // The page's ES modules (no bundler: the browser loads each).
   ...Object.fromEntries(
-    ['app.js', 'dom.js', 'refresh.js', 'charts.js', 'bytes.js', 'overview-page.js', 'topic-pages.js', 'group-pages.js'].map((file) => [`/${file}`, { file, type: 'text/javascript; charset=utf-8' }]),
+    ['app.js', 'dom.js', 'refresh.js', 'charts.js', 'bytes.js', 'overview-page.js', 'topic-pages.js', 'group-pages.js', 'transactions-page.js', 'tier-page.js', 'aggregation-pages.js'].map((file) => [`/${file}`, { file, type: 'text/javascript; charset=utf-8' }]),
   ),
 };
 
@@ -98,6 +101,10 @@ const ROUTES: Route[] = [
   },
   { method: 'POST', pattern: /^\/api\/topics\/([^/]+)\/messages$/, handler: (c, [name], _u, body) => produceRecord(c, name!, body), status: 201 },
   { method: 'GET', pattern: /^\/api\/groups$/, handler: (c) => groupList(c) },
+  { method: 'GET', pattern: /^\/api\/transactions$/, handler: (c) => transactionOverview(c) },
+  { method: 'GET', pattern: /^\/api\/tier$/, handler: (c) => tierOverview(c) },
+  { method: 'GET', pattern: /^\/api\/aggregations$/, handler: (c) => aggregationList(c) },
+  { method: 'GET', pattern: /^\/api\/aggregations\/([^/]+)$/, handler: (c, [name]) => aggregationDetail(c, name!) },
   { method: 'GET', pattern: /^\/api\/groups\/([^/]+)$/, handler: (c, [id]) => groupDetail(c, id!) },
   { method: 'POST', pattern: /^\/api\/groups\/([^/]+)\/reset-offsets$/, handler: (c, [id], _u, body) => resetGroupOffsets(c, id!, body) },
 ];

@@ -108,11 +108,27 @@ export class ShareAdmin {
   }
 
   async deleteGroup(groupId: string): Promise<number> {
-    const code = this.d.groups.delete(groupId);
+    const code = await this.d.groups.delete(groupId);
     if (code !== ErrorCode.NONE) return code;
     for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) this.forget(groupId, topicId, p);
     await this.d.store?.flush();
     return ErrorCode.NONE;
+  }
+
+  /**
+   * A topic was deleted: every group's state of it goes (tombstoned in __share_group_state) and no
+   * share session fetches it any more, so later fetches answer without errors for it; a request
+   * that still names its id gets UNKNOWN_TOPIC_ID. Members' assignments drop it at their next
+   * heartbeat (the subscribed topics changed).
+   */
+  async topicDeleted(topicId: string): Promise<number> {
+    const gone = new Map<string, { groupId: string; partition: number }>();
+    for (const g of this.d.groups.groups.keys()) for (const { topicId: t, partition } of this.d.partitions.groupPartitions(g)) if (t === topicId) gone.set(`${g}:${partition}`, { groupId: g, partition });
+    for (const x of this.d.store?.partitionsOfTopic(topicId) ?? []) gone.set(`${x.groupId}:${x.partition}`, x);
+    for (const { groupId, partition } of gone.values()) this.forget(groupId, topicId, partition);
+    this.d.partitions.sessions.forgetTopic(topicId);
+    await this.d.store?.flush();
+    return gone.size;
   }
 
   private forget(groupId: string, topicId: string, partition: number): void {

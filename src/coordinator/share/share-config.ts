@@ -1,6 +1,7 @@
 // The broker settings of share groups (KIP-932), read by Kafka key with Kafka's defaults as
 // fallbacks, like ../consumer/consumer-config.ts.
 import type { ConfigGetter } from '../common/config-getter.js';
+import type { AutoOffsetReset } from './share-group-configs.js';
 
 export interface ShareGroupConfig {
   /** group.share.record.lock.duration.ms: how long an acquired record stays locked to its member. */
@@ -16,7 +17,13 @@ export interface ShareGroupConfig {
   /** group.share.max.size: members per share group. */
   maxSize: number;
   /** share.auto.offset.reset default for groups without a group config: "latest" as in Kafka. */
-  autoOffsetReset: 'earliest' | 'latest';
+  autoOffsetReset: AutoOffsetReset;
+  /** share.isolation.level=read_committed (group config; Kafka's default is read_uncommitted). */
+  readCommitted: boolean;
+  /** share.renew.acknowledge.enable (group config; default true): renew acknowledgements allowed. */
+  renewAcknowledgeEnabled: boolean;
+  /** share.coordinator.snapshot.update.records.per.snapshot: ShareUpdate records between two ShareSnapshots. */
+  updatesPerSnapshot: number;
 }
 
 export const DEFAULT_SHARE_GROUP_CONFIG: ShareGroupConfig = {
@@ -27,6 +34,9 @@ export const DEFAULT_SHARE_GROUP_CONFIG: ShareGroupConfig = {
   heartbeatIntervalMs: 5000,
   maxSize: 200,
   autoOffsetReset: 'latest',
+  readCommitted: false,
+  renewAcknowledgeEnabled: true,
+  updatesPerSnapshot: 500,
 };
 
 export function readShareGroupConfig(get: ConfigGetter): ShareGroupConfig {
@@ -53,5 +63,8 @@ export function readShareGroupConfig(get: ConfigGetter): ShareGroupConfig {
     heartbeatIntervalMs: num('group.share.heartbeat.interval.ms', d.heartbeatIntervalMs),
     maxSize: num('group.share.max.size', d.maxSize),
     autoOffsetReset: reset === 'earliest' ? 'earliest' : 'latest',
+    readCommitted: false,
+    renewAcknowledgeEnabled: true,
+    updatesPerSnapshot: num('share.coordinator.snapshot.update.records.per.snapshot', d.updatesPerSnapshot),
   };
 }

@@ -3,15 +3,17 @@
 // be assigned to many members at once, so every member gets its target assignment at once and
 // its epoch jumps to the group epoch (Kafka's GroupMetadataManager.shareGroupHeartbeat).
 //
-// Membership is kept in memory: after a broker restart members re-join (their next heartbeat
-// answers UNKNOWN_MEMBER_ID and the Java client re-joins with epoch 0); what must survive, the
-// share-partition state, is persisted by share-state-store.ts.
+// Membership is written to __consumer_offsets in Kafka's share-group records (share-group-log.ts)
+// whenever an epoch, a member or an assignment changes, and rebuilt from them on load: after a
+// restart members go on heartbeating with the epochs they had. The share-partition state is
+// persisted by share-state-store.ts.
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ShareGroupDescribeResponseDescribedGroup } from '../../../protocol/generated/share-group-describe.js';
 import type { ShareGroupHeartbeatResponseAssignment } from '../../../protocol/generated/share-group-heartbeat.js';
 import type { TopicInfo } from '../consumer/consumer-core.js';
 import { simpleAssign } from './share-assignor.js';
 import type { ShareGroupConfig } from './share-config.js';
+import { topicsHash, type RestoredGroup, type ShareGroupLog } from './share-group-log.js';
 
 export const SHARE_GROUP_TYPE = 'share';
 
@@ -23,6 +25,7 @@ export interface ShareTopicsView {
 interface ShareMember {
   memberId: string;
   memberEpoch: number;
+  previousMemberEpoch: number;
   rackId: string | null;
   clientId: string;
   clientHost: string;
@@ -60,12 +63,16 @@ export interface ShareHeartbeatOutcome {
 }
 
 export interface ShareGroupDeps {
-  config: () => ShareGroupConfig;
+  /** The settings of a group (broker group.share.* with its share.* group configs over them). */
+  config: (groupId: string) => ShareGroupConfig;
   topics: ShareTopicsView;
   /** Whether a classic or KIP-848 consumer group of this id exists (the id namespace is shared). */
   otherGroupExists: (groupId: string) => boolean;
   /** A member left or was fenced: its acquired records go back (share-partition-manager). */
   onMemberRemoved: (groupId: string, memberId: string) => void;
+  /** Where membership is persisted (null: memory only, unit tests). */
+  log?: ShareGroupLog | null;
+  warn?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
 export class ShareGroupCoordinator {
@@ -77,8 +84,8 @@ export class ShareGroupCoordinator {
     return this.groups.has(groupId);
   }
 
-  heartbeat(p: ShareHeartbeatParams): ShareHeartbeatOutcome {
-    const cfg = this.deps.config();
+  async heartbeat(p: ShareHeartbeatParams): Promise<ShareHeartbeatOutcome> {
+    const cfg = this.deps.config(p.groupId);
     const fail = (errorCode: number, errorMessage: string): ShareHeartbeatOutcome => ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
     if (p.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
     // v1 clients generate their member id (KIP-1082); Kafka rejects an empty one.
@@ -93,14 +100,17 @@ export class ShareGroupCoordinator {
       const m = group?.members.get(p.memberId);
       if (!group || !m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
       this.removeMember(group, m);
+      const code = await this.persist(group);
+      if (code !== ErrorCode.NONE) return fail(code, 'The member left, but writing the group failed.');
       return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
     let member = group?.members.get(p.memberId);
+    const before = member ? `${group!.groupEpoch}:${group!.assignmentEpoch}:${member.memberEpoch}:${member.rackId}` : null;
     if (p.memberEpoch === 0) {
       if (!group) this.groups.set(p.groupId, (group = { groupId: p.groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '' }));
       if (!member && group.members.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${cfg.maxSize} members.`);
       if (!member) {
-        member = { memberId: p.memberId, memberEpoch: 0, rackId: p.rackId, clientId: p.clientId, clientHost: p.clientHost, subscribedTopicNames: [], assignment: new Map(), timer: null };
+        member = { memberId: p.memberId, memberEpoch: 0, previousMemberEpoch: 0, rackId: p.rackId, clientId: p.clientId, clientHost: p.clientHost, subscribedTopicNames: [], assignment: new Map(), timer: null };
         group.members.set(p.memberId, member);
         group.groupEpoch++;
       }
@@ -117,7 +127,15 @@ export class ShareGroupCoordinator {
     this.maybeReassign(group);
     // The assignment goes out on join, when it changed, and whenever the client sent its subscription.
     const sendAssignment = p.memberEpoch === 0 || group.assignmentEpoch !== p.memberEpoch || p.subscribedTopicNames !== null;
-    member.memberEpoch = group.assignmentEpoch;
+    if (member.memberEpoch !== group.assignmentEpoch) {
+      member.previousMemberEpoch = member.memberEpoch;
+      member.memberEpoch = group.assignmentEpoch;
+    }
+    // Written (and answered) only when something persisted changed: a plain heartbeat writes nothing.
+    if (before !== `${group.groupEpoch}:${group.assignmentEpoch}:${member.memberEpoch}:${member.rackId}`) {
+      const code = await this.persist(group);
+      if (code !== ErrorCode.NONE) return fail(code, 'Writing the share group failed.');
+    }
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -159,13 +177,29 @@ export class ShareGroupCoordinator {
     return [...this.groups.values()].map((g) => ({ groupId: g.groupId, protocolType: SHARE_GROUP_TYPE, groupState: stateOf(g), groupType: SHARE_GROUP_TYPE }));
   }
 
-  /** DeleteGroups of a share group: NON_EMPTY_GROUP while it has members. */
-  delete(groupId: string): number {
+  /** DeleteGroups of a share group: NON_EMPTY_GROUP while it has members; its records are tombstoned. */
+  async delete(groupId: string): Promise<number> {
     const g = this.groups.get(groupId);
     if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
     this.groups.delete(groupId);
-    return ErrorCode.NONE;
+    return (await this.deps.log?.sync(groupId, null)) ?? ErrorCode.NONE;
+  }
+
+  /** Groups rebuilt from their __consumer_offsets records (load): members get a fresh session. */
+  restore(groups: RestoredGroup[]): void {
+    for (const r of groups) {
+      const group: ShareGroup = { groupId: r.groupId, groupEpoch: r.groupEpoch, assignmentEpoch: r.assignmentEpoch, members: new Map(), topicsKey: '' };
+      for (const m of r.members) {
+        group.members.set(m.memberId, { memberId: m.memberId, memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, assignment: new Map(m.assignment), timer: null });
+      }
+      // Same topics as at the last assignment: no new one. Otherwise (partitions added while the
+      // broker was down) the next heartbeat reassigns.
+      const key = this.topicsKey(group);
+      if (topicsHash(key) === r.metadataHash) group.topicsKey = key;
+      this.groups.set(r.groupId, group);
+      for (const m of group.members.values()) this.touch(group, m);
+    }
   }
 
   /** AlterShareGroupOffsets: an unknown id becomes an empty share group (as in Kafka); NON_EMPTY_GROUP with members. */
@@ -194,9 +228,32 @@ export class ShareGroupCoordinator {
   private touch(group: ShareGroup, member: ShareMember): void {
     if (member.timer) clearTimeout(member.timer);
     member.timer = setTimeout(() => {
-      if (group.members.get(member.memberId) === member) this.removeMember(group, member);
-    }, this.deps.config().sessionTimeoutMs);
+      if (group.members.get(member.memberId) !== member) return;
+      this.removeMember(group, member);
+      void this.persist(group).then((code) => {
+        if (code !== ErrorCode.NONE) this.deps.warn?.('writing a share group after a session timeout failed', { group: group.groupId, errorCode: code });
+      });
+    }, this.deps.config(group.groupId).sessionTimeoutMs);
     member.timer.unref?.();
+  }
+
+  /** Writes the group's changed records (share-group-log.ts); a Kafka error code. */
+  private persist(group: ShareGroup): Promise<number> {
+    const log = this.deps.log;
+    if (!log) return Promise.resolve(ErrorCode.NONE);
+    return log.sync(group.groupId, {
+      groupId: group.groupId,
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch,
+      metadataHash: topicsHash(group.topicsKey),
+      members: group.members.values(),
+    });
+  }
+
+  private topicsKey(group: ShareGroup): string {
+    const subscribed = new Set<string>();
+    for (const m of group.members.values()) for (const t of m.subscribedTopicNames) subscribed.add(t);
+    return [...subscribed].sort().map((t) => `${t}:${this.deps.topics.get(t)?.partitions ?? 0}`).join(',');
   }
 
   private removeMember(group: ShareGroup, member: ShareMember): void {
@@ -209,9 +266,7 @@ export class ShareGroupCoordinator {
 
   /** Recomputes the target assignment when the group epoch moved or a subscribed topic grew. */
   private maybeReassign(group: ShareGroup): void {
-    const subscribed = new Set<string>();
-    for (const m of group.members.values()) for (const t of m.subscribedTopicNames) subscribed.add(t);
-    const topicsKey = [...subscribed].sort().map((t) => `${t}:${this.deps.topics.get(t)?.partitions ?? 0}`).join(',');
+    const topicsKey = this.topicsKey(group);
     if (topicsKey !== group.topicsKey && group.assignmentEpoch === group.groupEpoch) group.groupEpoch++;
     group.topicsKey = topicsKey;
     if (group.assignmentEpoch === group.groupEpoch) return;

@@ -5,21 +5,22 @@
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { ShareFetchResponseAcquiredRecords, ShareFetchResponsePartitionData } from '../../../protocol/generated/share-fetch.js';
 import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../../fetch/fetch-reader.js';
-import { batchSpans } from './batch-spans.js';
+import { batchSpans, markAborted } from './batch-spans.js';
 import type { ShareGroupConfig } from './share-config.js';
 import { SharePartition, type AcquiredRange, type StateBatch } from './share-partition.js';
 import { FINAL_EPOCH, ShareSessions } from './share-sessions.js';
 
 export interface ShareReadDeps {
-  config: () => ShareGroupConfig;
+  /** The settings of a group: the broker's group.share.* with the group's share.* configs over them. */
+  config: (groupId: string) => ShareGroupConfig;
   topics: { getById(id: string): { name: string; id: string; partitions: number } | undefined };
   /** The Fetch path's reader (src/fetch/fetch-reader.ts readPartitions), read_uncommitted. */
   readSource(fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }>;
   offsets(topic: string, partition: number): { logStartOffset: number; highWatermark: number } | undefined;
   /** Wakes when any of the partitions gets new data (AppendWaiters.watch). */
   watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void };
-  /** share.auto.offset.reset of a group (group config), or null for the broker default. */
-  autoOffsetReset?: (groupId: string) => 'earliest' | 'latest' | null;
+  /** ListOffsets by timestamp (share.auto.offset.reset=by_duration): the first offset at or after `timestamp`, -1 if none. */
+  offsetForTimestamp?: (topic: string, partition: number, timestamp: number) => Promise<number>;
   /** Persisted state of a share partition, if any (share-state-store.ts). */
   loadState?: (groupId: string, topicId: string, partition: number) => { startOffset: number; stateBatches: StateBatch[] } | undefined;
   /** Called after a share partition's state changed (persist it). */
@@ -47,6 +48,8 @@ export interface ShareFetchParams {
   minBytes: number;
   maxBytes: number;
   maxRecords: number;
+  /** ShareAcquireMode 1 (KIP-1206 record_limit): never acquire more than maxRecords, splitting batches. */
+  recordLimit?: boolean;
   /** False for a renew-only request (v2 IsRenewAck): acknowledge, acquire nothing. */
   acquire?: boolean;
   topics: { topicId: string; partitions: SharePartitionRequest[] }[];
@@ -82,8 +85,12 @@ export class SharePartitionManager {
 
   constructor(private readonly deps: ShareReadDeps) {}
 
-  /** The share partition of (group, topic, partition), created at its start offset on first use. */
-  sharePartition(groupId: string, topicId: string, partition: number): SharePartition | undefined {
+  /**
+   * The share partition of (group, topic, partition), created on first use at its persisted state
+   * or else where the group's share.auto.offset.reset says (`initialOffset`: the offset a
+   * by_duration reset looked up, see initialize()).
+   */
+  sharePartition(groupId: string, topicId: string, partition: number, initialOffset?: number): SharePartition | undefined {
     const k = spKey(groupId, topicId, partition);
     let sp = this.partitions.get(k);
     if (sp) return sp;
@@ -91,17 +98,19 @@ export class SharePartitionManager {
     if (!topic || partition < 0 || partition >= topic.partitions) return undefined;
     const offsets = this.deps.offsets(topic.name, partition);
     if (!offsets) return undefined;
-    const cfg = this.deps.config;
+    const cfg = () => this.deps.config(groupId);
     sp = new SharePartition(0, {
       lockDurationMs: () => cfg().recordLockDurationMs,
       deliveryCountLimit: () => cfg().deliveryCountLimit,
       maxInFlight: () => cfg().partitionMaxRecordLocks,
+      renewEnabled: () => cfg().renewAcknowledgeEnabled,
     });
     const saved = this.deps.loadState?.(groupId, topicId, partition);
     if (saved && saved.startOffset >= 0) sp.restore(Math.max(saved.startOffset, offsets.logStartOffset), saved.stateBatches);
     else {
-      const reset = this.deps.autoOffsetReset?.(groupId) ?? cfg().autoOffsetReset;
-      sp.reset(reset === 'earliest' ? offsets.logStartOffset : offsets.highWatermark);
+      const reset = cfg().autoOffsetReset;
+      const start = reset === 'earliest' ? offsets.logStartOffset : initialOffset !== undefined && initialOffset >= 0 ? initialOffset : offsets.highWatermark;
+      sp.reset(Math.min(Math.max(start, offsets.logStartOffset), offsets.highWatermark));
     }
     const s = sp;
     sp.onChange = () => {
@@ -143,7 +152,7 @@ export class SharePartitionManager {
   }
 
   async fetch(p: ShareFetchParams): Promise<ShareFetchOutcome> {
-    const lockMs = this.deps.config().recordLockDurationMs;
+    const lockMs = this.deps.config(p.groupId).recordLockDurationMs;
     const fail = (errorCode: number, errorMessage: string): ShareFetchOutcome => ({ errorCode, errorMessage, acquisitionLockTimeoutMs: lockMs, responses: [] });
     if (!p.groupId || !p.memberId) return fail(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
     const final = p.shareSessionEpoch === FINAL_EPOCH;
@@ -197,7 +206,7 @@ export class SharePartitionManager {
   }
 
   async acknowledge(p: { groupId: string; memberId: string; shareSessionEpoch: number; topics: { topicId: string; partitions: { partitionIndex: number; acknowledgementBatches: AckBatch[] }[] }[] }): Promise<ShareAckOutcome> {
-    const lockMs = this.deps.config().recordLockDurationMs;
+    const lockMs = this.deps.config(p.groupId).recordLockDurationMs;
     const fail = (errorCode: number, errorMessage: string): ShareAckOutcome => ({ errorCode, errorMessage, acquisitionLockTimeoutMs: lockMs, responses: [] });
     if (!p.groupId || !p.memberId) return fail(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
     // ShareAcknowledge cannot open a session (Kafka: INVALID_SHARE_SESSION_EPOCH for epoch 0).
@@ -253,7 +262,7 @@ export class SharePartitionManager {
         out.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
         continue;
       }
-      const sp = this.sharePartition(p.groupId, w.topicId, w.partition);
+      const sp = this.sharePartition(p.groupId, w.topicId, w.partition, await this.initialOffset(p.groupId, topic.name, w.topicId, w.partition));
       if (!sp) {
         out.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
         continue;
@@ -287,14 +296,17 @@ export class SharePartitionManager {
         const wantRecords = Math.min(budgetRecords - taken, sp.room);
         const perRecord = this.bytesPerRecord.get(w.topicId) ?? 1024;
         const readBytes = Math.min(budgetBytes, Math.max(16384, Math.ceil(wantRecords * perRecord * 1.1)));
-        const res = await this.read(topic.name, w.topicId, w.partition, sp.endOffset, readBytes);
+        const readCommitted = this.deps.config(p.groupId).readCommitted;
+        const res = await this.read(topic.name, w.topicId, w.partition, sp.endOffset, readBytes, readCommitted);
         if (res.errorCode === ErrorCode.NONE && res.records.length > 0) {
           const spans = batchSpans(res.records);
+          // share.isolation.level=read_committed: reads stop at the LSO and aborted transactions are archived.
+          if (readCommitted) markAborted(spans.map((s) => s.span), res.abortedTransactions);
           if (spans.length > 0) {
             const n = spans[spans.length - 1]!.span.lastOffset - spans[0]!.span.baseOffset + 1;
             this.bytesPerRecord.set(w.topicId, Math.max(16, spans[spans.length - 1]!.end / n));
           }
-          const fresh = sp.acquireNew(p.memberId, spans.map((s) => s.span), budgetRecords - taken);
+          const fresh = sp.acquireNew(p.memberId, spans.map((s) => s.span), budgetRecords - taken, p.recordLimit ?? false);
           for (const r of fresh) {
             ranges.push(r);
             taken += r.lastOffset - r.firstOffset + 1;
@@ -320,12 +332,25 @@ export class SharePartitionManager {
     return out;
   }
 
-  private async read(topic: string, topicId: string, partition: number, fetchOffset: number, maxBytes: number): Promise<PartitionFetchResult> {
+  private async read(topic: string, topicId: string, partition: number, fetchOffset: number, maxBytes: number, readCommitted = false): Promise<PartitionFetchResult> {
     const { results } = await this.deps.readSource(
       [{ topic, topicId, partition, fetchOffset, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1 }],
-      { maxBytes, isolationLevel: 0, magic: 2, allowZstd: true },
+      { maxBytes, isolationLevel: readCommitted ? 1 : 0, magic: 2, allowZstd: true },
     );
     return results[0]!;
+  }
+
+  /**
+   * Where a share partition without state starts under share.auto.offset.reset=by_duration:<d>
+   * (Kafka: the offset of the first record at or after now - d, else the latest offset). Undefined
+   * when the partition exists, has persisted state or the reset is earliest/latest.
+   */
+  private async initialOffset(groupId: string, topic: string, topicId: string, partition: number): Promise<number | undefined> {
+    if (this.partitions.has(spKey(groupId, topicId, partition))) return undefined;
+    const reset = this.deps.config(groupId).autoOffsetReset;
+    if (typeof reset === 'string' || !this.deps.offsetForTimestamp) return undefined;
+    if (this.deps.loadState?.(groupId, topicId, partition)) return undefined;
+    return this.deps.offsetForTimestamp(topic, partition, Date.now() - reset.byDurationMs);
   }
 
   private respond(p: ShareFetchParams, results: (PartitionData & { topicId: string })[], ackErrors: Map<string, number>, lockMs: number): ShareFetchOutcome {

@@ -45,12 +45,18 @@ export interface BatchSpan {
   baseOffset: number;
   lastOffset: number;
   isControl: boolean;
+  isTransactional?: boolean;
+  producerId?: number;
+  /** A batch of an aborted transaction, read under read_committed: archived like a control batch. */
+  aborted?: boolean;
 }
 
 export interface SharePartitionLimits {
   lockDurationMs: () => number;
   deliveryCountLimit: () => number;
   maxInFlight: () => number;
+  /** share.renew.acknowledge.enable of the group. */
+  renewEnabled: () => boolean;
 }
 
 /** The persisted form (ShareSnapshot/ShareUpdate state batches): runs of equal state from SPSO. */
@@ -132,27 +138,31 @@ export class SharePartition {
   }
 
   /**
-   * Acquires new records from the log, given the batch headers read at `endOffset`. Whole
-   * batches (Kafka's batch-optimized mode may exceed maxRecords to keep batch boundaries);
-   * control batches are archived at once (consumers never see them).
+   * Acquires new records from the log, given the batch headers read at `endOffset`. In
+   * batch-optimized mode (ShareAcquireMode 0) whole batches, which may exceed `max` to keep batch
+   * boundaries; in record-limit mode (1, KIP-1206) exactly up to `max` records, ending inside a
+   * batch if need be (the SPEO stops there; the rest of the batch is acquired later). Control
+   * batches are archived at once (consumers never see them).
    */
-  acquireNew(memberId: string, batches: BatchSpan[], max: number): AcquiredRange[] {
+  acquireNew(memberId: string, batches: BatchSpan[], max: number, recordLimit = false): AcquiredRange[] {
     const out: AcquiredRange[] = [];
     let taken = 0;
     for (const b of batches) {
       if (taken >= max || this.room === 0) break;
       if (b.lastOffset < this.endOffset) continue;
       const from = Math.max(b.baseOffset, this.endOffset);
-      for (let o = from; o <= b.lastOffset; o++) {
-        if (b.isControl) {
+      let o = from;
+      for (; o <= b.lastOffset; o++) {
+        if (b.isControl || b.aborted) {
           this.inFlight.set(o, { state: RecordState.ARCHIVED, deliveryCount: 0, memberId: null, lock: null });
         } else {
+          if (recordLimit && taken >= max) break;
           this.inFlight.set(o, { state: RecordState.ACQUIRED, deliveryCount: 1, memberId, lock: null });
           push(out, o, 1);
           taken++;
         }
       }
-      this.endOffset = b.lastOffset + 1;
+      this.endOffset = o;
     }
     this.lockRanges(out);
     this.advanceStart();
@@ -166,6 +176,8 @@ export class SharePartition {
   acknowledge(memberId: string, firstOffset: number, lastOffset: number, types: number[]): number {
     if (lastOffset < firstOffset || (types.length !== 1 && types.length !== lastOffset - firstOffset + 1)) return ErrorCode.INVALID_REQUEST;
     if (types.some((t) => t < AckType.GAP || t > AckType.RENEW)) return ErrorCode.INVALID_REQUEST;
+    // Kafka: "Renewing acquisition locks is not enabled for the group." (share.renew.acknowledge.enable=false).
+    if (types.includes(AckType.RENEW) && !this.limits.renewEnabled()) return ErrorCode.INVALID_RECORD_STATE;
     for (let o = firstOffset; o <= lastOffset; o++) {
       const r = this.inFlight.get(o);
       if (!r || r.state !== RecordState.ACQUIRED || r.memberId !== memberId) return ErrorCode.INVALID_RECORD_STATE;

@@ -93,3 +93,11 @@ export function snapshotRecord(key: Omit<ShareStateKey, 'type'>, v: ShareStateVa
 export function tombstone(key: Omit<ShareStateKey, 'type'>): CoordinatorRecord {
   return { key: encodeShareKey({ ...key, type: SHARE_SNAPSHOT }), value: null };
 }
+
+export function updateRecord(key: Omit<ShareStateKey, 'type'>, v: ShareStateValue): CoordinatorRecord {
+  return { key: encodeShareKey({ ...key, type: SHARE_UPDATE }), value: encodeShareValue(SHARE_UPDATE, v) };
+}
+
+export function updateTombstone(key: Omit<ShareStateKey, 'type'>): CoordinatorRecord {
+  return { key: encodeShareKey({ ...key, type: SHARE_UPDATE }), value: null };
+}

@@ -46,6 +46,11 @@ export class ShareSessions {
     this.sessions.delete(key(groupId, memberId));
   }
 
+  /** A topic was deleted: no session fetches it any more. */
+  forgetTopic(topicId: string): void {
+    for (const s of this.sessions.values()) for (const [k, v] of s.partitions) if (v.topicId === topicId) s.partitions.delete(k);
+  }
+
   clear(): void {
     this.sessions.clear();
   }

@@ -7,12 +7,21 @@ import type { ConfigGetter } from '../common/config-getter.js';
 import type { TopicsView } from '../consumer/consumer-core.js';
 import type { ShareGroupHooks } from '../group/group-coordinator.js';
 import type { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
+import { coordinatorWriteError } from '../runtime/write-errors.js';
+import type { CoordinatorRecord } from '../runtime/record-log.js';
+import { isShareGroupKey } from './share-group-records.js';
+import { ShareGroupLog } from './share-group-log.js';
 import { ShareService } from './share-service.js';
 
 export type { ShareService };
 
 export interface ShareWiringSource {
+  readonly config: { readonly logDirs: string[]; isSet(key: never): boolean };
+  readonly partitionManager: {
+    fetchOffsetForTimestamp(topic: string, index: number, target: number, isolation: 'read_uncommitted', currentLeaderEpoch: number, remoteTimeoutMs: number): Promise<{ errorCode: number; offset: number }>;
+  };
   readonly coordinatorRuntime: CoordinatorRuntime | null;
+  readonly topicManager: { onTopicDeleted(listener: (t: { name: string; id: string }) => Promise<void> | void): void };
   readonly topics: TopicsView;
   readonly logger: Logger;
   readonly waiters: { watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void } };
@@ -23,17 +32,55 @@ export interface ShareWiringSource {
 /** The Fetch path's reader (readPartitions bound to the broker). */
 export type ReadSource = (fetches: PartitionFetch[], opts: FetchReadOptions) => Promise<{ results: PartitionFetchResult[]; bytes: number }>;
 
-export async function startShareService(b: ShareWiringSource, config: ConfigGetter, readSource: ReadSource): Promise<ShareService> {
+/** The group coordinator as the share-group membership records need it. */
+export interface GroupRecordsSource {
+  readonly core: {
+    foreignRecords: ((rec: CoordinatorRecord) => void) | null;
+    append(groupId: string, records: CoordinatorRecord[]): Promise<number>;
+  };
+}
+
+/**
+ * Call before the group coordinator replays __consumer_offsets (and after the KIP-848 coordinator
+ * hooked its records): share-group records (types 10-15) go to the returned log, every other
+ * foreign record where it went before. Hand the log to startShareService.
+ */
+export function captureShareGroupRecords(groupCoordinator: GroupRecordsSource): ShareGroupLog {
+  const core = groupCoordinator.core;
+  const log = new ShareGroupLog(async (groupId, records) => coordinatorWriteError(await core.append(groupId, records)));
+  const previous = core.foreignRecords;
+  core.foreignRecords = (rec) => (isShareGroupKey(rec.key) ? log.replay(rec) : previous?.(rec));
+  return log;
+}
+
+export async function startShareService(b: ShareWiringSource, config: ConfigGetter, readSource: ReadSource, groupLog: ShareGroupLog | null = null): Promise<ShareService> {
   const runtime = b.coordinatorRuntime;
   const service = await ShareService.start({
     config,
+    brokerSettings: { get: (key) => safely(() => config(key)), isSet: (key) => safely(() => b.config.isSet(key as never)) === true },
+    groupConfigDir: b.config.logDirs[0] ?? null,
+    // share.auto.offset.reset=by_duration: ListOffsets by timestamp; no record at or after it = latest (-1).
+    offsetForTimestamp: async (topic, partition, timestamp) => {
+      const r = await b.partitionManager.fetchOffsetForTimestamp(topic, partition, timestamp, 'read_uncommitted', -1, 30000);
+      return r.errorCode === 0 ? r.offset : -1;
+    },
     topics: b.topics,
     otherGroupExists: (id) => b.groupCoordinator.group(id) !== undefined || (b.consumerGroupCoordinator?.owns(id) ?? false),
     readSource,
     offsets: (topic, partition) => runtime?.access.offsets({ topic, partition }),
     watch: (parts) => b.waiters.watch(parts),
     runtime,
+    groupLog,
     logger: b.logger.child({ component: 'share-coordinator' }),
+  });
+  // A deleted topic's share-partition state goes with it (Kafka deletes it through the share coordinator).
+  b.topicManager.onTopicDeleted(async (t) => {
+    try {
+      const n = await service.admin.topicDeleted(t.id);
+      if (n > 0) b.logger.info('share-partition state of a deleted topic removed', { topic: t.name, topicId: t.id, sharePartitions: n });
+    } catch (err) {
+      b.logger.warn('removing share state of a deleted topic failed', { topic: t.name, error: (err as Error).message });
+    }
   });
   // ListGroups / DeleteGroups / the classic APIs see share groups through the group coordinator.
   b.groupCoordinator.shareGroups = {
@@ -42,4 +89,13 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     deleteGroup: (id) => service.admin.deleteGroup(id),
   };
   return service;
+}
+
+/** A config lookup that throws for keys this broker does not define: undefined instead. */
+function safely<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }

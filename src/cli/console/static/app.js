@@ -1,11 +1,15 @@
 // The Tributary web console: plain JavaScript modules, no framework and no build step. This file
-// routes between pages (#/, #/topics, #/topics/NAME, #/groups, #/groups/ID) and refreshes the one
+// routes between pages (#/, #/topics, #/topics/NAME, #/groups, #/groups/ID, #/transactions, #/tier,
+// #/aggregations, #/aggregations/NAME) and refreshes the one
 // shown every 5 s.
 import { el, showError } from './dom.js';
 import { groupPage, groupsPage } from './group-pages.js';
 import { overviewPage } from './overview-page.js';
 import { onRefresh } from './refresh.js';
 import { topicPage, topicsPage } from './topic-pages.js';
+import { aggregationPage, aggregationsPage } from './aggregation-pages.js';
+import { tierPage } from './tier-page.js';
+import { transactionsPage } from './transactions-page.js';
 
 const REFRESH_MS = 5000;
 const view = document.getElementById('view');
@@ -27,6 +31,10 @@ function route() {
   if (parts[0] === 'topics') return { nav: 'topics', make: topicsPage };
   if (parts[0] === 'groups' && parts[1]) return { nav: 'groups', make: (r) => groupPage(r, dec(parts.slice(1).join('/'))) };
   if (parts[0] === 'groups') return { nav: 'groups', make: groupsPage };
+  if (parts[0] === 'transactions') return { nav: 'transactions', make: transactionsPage };
+  if (parts[0] === 'tier') return { nav: 'tier', make: tierPage };
+  if (parts[0] === 'aggregations' && parts[1]) return { nav: 'aggregations', make: (r) => aggregationPage(r, dec(parts.slice(1).join('/'))) };
+  if (parts[0] === 'aggregations') return { nav: 'aggregations', make: aggregationsPage };
   return { nav: 'overview', make: overviewPage };
 }
 

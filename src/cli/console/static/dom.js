@@ -108,3 +108,20 @@ export function actionForm(attrs, fields, label, fn, buttonClass) {
 }
 
 export const field = (label, input) => el('label', {}, label, input);
+
+/** 1234 ms -> '1.2 s', 95000 -> '1 min 35 s', 7200000 -> '2 h 0 min'. */
+export function fmtDuration(ms) {
+  if (ms === null || ms === undefined) return '–';
+  if (ms < 1000) return ms + ' ms';
+  const s = ms / 1000;
+  if (s < 60) return s.toFixed(1) + ' s';
+  const m = Math.floor(s / 60);
+  if (m < 60) return m + ' min ' + Math.floor(s % 60) + ' s';
+  return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+}
+
+/** A time as the local clock shows it, with how long ago. */
+export function fmtAgo(ms, now = Date.now()) {
+  if (!ms) return '–';
+  return new Date(ms).toLocaleTimeString() + ' (' + fmtDuration(Math.max(0, now - ms)) + ' ago)';
+}

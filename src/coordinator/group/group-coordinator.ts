@@ -170,12 +170,14 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
    * The runtime's load (failover made this broker leader of __consumer_offsets-`partition`):
    * replays it; meanwhile its groups answer COORDINATOR_LOAD_IN_PROGRESS.
    */
-  async loadPartition(partition: number): Promise<void> {
+  async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     if (!Number.isInteger(partition) || partition < 0 || partition >= this.core.log.numPartitions) throw new RangeError(`no partition ${partition} of ${OFFSETS_TOPIC}`);
     if (!this.core.active) return; // not started (startup loads every partition) or shut down
     let groups = 0;
     const loaded = await this.core.states.load(partition, async () => {
+      if (ready && !(await ready())) return false;
       groups = await loadPartition(this.core, partition);
+      return true;
     });
     if (!loaded) return;
     this.modernGroups?.partitionLoaded(partition);

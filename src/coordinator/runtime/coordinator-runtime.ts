@@ -28,8 +28,12 @@ export interface InternalTopicSpec {
 
 /** A coordinator's side of load/unload: called by the runtime for each partition of its topic. */
 export interface CoordinatorShard {
-  /** Replays `partition` into memory and starts serving it. */
-  loadPartition(partition: number): Promise<void>;
+  /**
+   * Replays `partition` into memory and starts serving it. Cluster mode passes `ready`: the
+   * partition is loading (COORDINATOR_LOAD_IN_PROGRESS) from the call on, the replay starts once
+   * `ready` resolves true, and false means leadership moved on (the partition stays unloaded).
+   */
+  loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void>;
   /** Stops serving `partition` and drops its state (parked requests get NOT_COORDINATOR). */
   unloadPartition(partition: number): Promise<void>;
 }
@@ -141,12 +145,12 @@ export class CoordinatorRuntime {
     if (this.shards.get(topic) === shard) this.shards.delete(topic);
   }
 
-  /** Failover: this broker became leader of `topic`-`partition`. */
-  async load(topic: string, partition: number): Promise<void> {
+  /** Failover: this broker became leader of `topic`-`partition` (`ready`: see CoordinatorShard.loadPartition). */
+  async load(topic: string, partition: number, ready?: () => Promise<boolean>): Promise<void> {
     const shard = this.shards.get(topic);
     if (!shard) throw new Error(`no coordinator registered for ${topic}`);
     this.deps.logger.info('loading coordinator partition', { topic, partition });
-    await shard.loadPartition(partition);
+    await shard.loadPartition(partition, ready);
   }
 
   /** Failover: this broker is no longer leader of `topic`-`partition`. */
@@ -207,8 +211,8 @@ export class CoordinatorRuntime {
           await this.unload(topic, partition);
           return;
         }
-        if (!(await this.caughtUp(topic, partition))) return;
-        if (this.isLeading(topic, partition)) await this.load(topic, partition);
+        // Loading from here on (requests: COORDINATOR_LOAD_IN_PROGRESS); the replay waits for the catch-up.
+        await this.load(topic, partition, async () => (await this.caughtUp(topic, partition)) && this.isLeading(topic, partition));
       })
       .catch((err: Error) => this.deps.logger.error('coordinator partition transition failed', { topic, partition, error: err.message }));
     this.transitions.set(key, run);

@@ -114,14 +114,16 @@ export class TransactionCoordinator implements CoordinatorShard {
    * The runtime's load (failover made this broker leader of __transaction_state-`partition`):
    * replays it, then resumes its Prepare* transactions as startup does.
    */
-  async loadPartition(partition: number): Promise<void> {
+  async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     const log = this.core.log;
     if (log && (!Number.isInteger(partition) || partition < 0 || partition >= log.numPartitions)) throw new RangeError(`no partition ${partition} of ${TXN_STATE_TOPIC}`);
     // No topic yet (created, all partitions loaded, on the first transactional InitProducerId), or not running.
     if (!log || !this.core.active || this.core.stopping) return;
     let maxPid = -1;
     const loaded = await this.core.states.load(partition, async () => {
+      if (ready && !(await ready())) return false;
       maxPid = await this.replayPartition(log, partition);
+      return true;
     });
     if (!loaded) return;
     if (maxPid >= 0) await this.core.opts.producerIds.ensureAbove(maxPid);

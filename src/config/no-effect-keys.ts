@@ -48,8 +48,15 @@ export function noEffectTopicWarnings(topic: string, current: Readonly<Record<st
   return out;
 }
 
-/** Keys that do act in cluster mode (tributary.metadata.store set): replication and leader election. */
-const CLUSTER_KEYS = new Set(['replica.fetch.max.bytes', 'replica.lag.time.max.ms', 'unclean.leader.election.enable']);
+/** Keys that do act in cluster mode (tributary.metadata.store set): replication, leader election, the internal topics' replicas. */
+const CLUSTER_KEYS = new Set([
+  'replica.fetch.max.bytes',
+  'replica.lag.time.max.ms',
+  'unclean.leader.election.enable',
+  'offsets.topic.replication.factor',
+  'transaction.state.log.replication.factor',
+  'transaction.state.log.min.isr',
+]);
 
 export function noEffectWarning(key: string, where: string | undefined, clustered = false): string | null {
   if (clustered && CLUSTER_KEYS.has(key)) return null;

@@ -5,6 +5,7 @@
 // COORDINATOR_NOT_AVAILABLE while fewer brokers are alive than the replication factor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
+import { noEffectWarning } from '../../src/config/no-effect-keys.js';
 import { partitionForGroup } from '../../src/coordinator/common/partition-for.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -116,6 +117,15 @@ describe('FindCoordinator with fewer live brokers than the replication factor', 
       }
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('the internal topics\' replication keys', () => {
+  it('act in cluster mode (no "has no effect" warning there), not on a single broker', () => {
+    for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr']) {
+      expect(noEffectWarning(key, undefined, true)).toBeNull();
+      expect(noEffectWarning(key, undefined, false)).toContain('no effect');
     }
   });
 });

@@ -49,7 +49,7 @@ describe('share-group state in cluster mode', () => {
     expect(got).toEqual([{ firstOffset: 0, lastOffset: 2, deliveryCount: 1 }]);
     await broker.shareService!.store!.flush();
 
-    expect(broker.partitionManager.partition(SHARE_STATE_TOPIC, 0)?.replicated).toBe(false);
+    expect(broker.partitionManager.hostedPartition(SHARE_STATE_TOPIC, 0)?.replicated).toBe(false);
     const log = (await broker.coordinatorRuntime!.open({ name: SHARE_STATE_TOPIC, numPartitions: 1, configs: {} }, false))!;
     const records: CoordinatorRecord[] = [];
     await log.replay(0, (r) => records.push(r));

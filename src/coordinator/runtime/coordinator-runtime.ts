@@ -229,19 +229,22 @@ export class CoordinatorRuntime {
    */
   private async caughtUp(topic: string, partition: number): Promise<boolean> {
     const tp = { topic, partition };
-    const target = this.deps.access.offsets(tp)?.logEndOffset;
-    if (target === undefined) return false;
+    // The partition's state can arrive before its topic (etcd watches deliver them separately):
+    // until the partition is open here there is no log end to reach yet.
+    let target: number | undefined;
     const warnAt = Date.now() + CATCH_UP_WAIT_MS;
     let warned = false;
     for (;;) {
       if (!this.isLeading(topic, partition)) return false;
       const o = this.deps.access.offsets(tp);
-      if (!o) return false;
-      if (o.highWatermark >= target) return true;
+      if (o) {
+        target ??= o.logEndOffset;
+        if (o.highWatermark >= target) return true;
+      }
       // A lagging ISR member holds the HW back until the ISR shrinks (replica.lag.time.max.ms): keep waiting.
       if (!warned && Date.now() > warnAt) {
         warned = true;
-        this.deps.logger.warn('coordinator partition waits for its high watermark to reach the log end', { topic, partition, highWatermark: o.highWatermark, logEndOffset: target });
+        this.deps.logger.warn('coordinator partition waits for its high watermark to reach the log end', { topic, partition, highWatermark: o?.highWatermark ?? -1, logEndOffset: target ?? -1 });
       }
       await new Promise((r) => setTimeout(r, CATCH_UP_POLL_MS));
     }

@@ -252,4 +252,37 @@ describe('cluster mode: coordinators follow leadership', () => {
       await gc.shutdown();
     }
   });
+
+  it('leadership that arrives before the partition is open here (etcd delivers the state before the topic) loads once it opens', async () => {
+    const log = (await runtime.open(offsetsTopicSpec(3, 1 << 20)))!;
+    const before = new GroupCoordinator({ config: { ...DEFAULT_GROUP_CONFIG, offsetsTopicNumPartitions: 3 }, log, logger: SILENT });
+    runtime.register(OFFSETS_TOPIC, before);
+    await before.startup();
+    expect((await commit(before, 7))[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    await before.shutdown();
+
+    let open = false;
+    const notYet: InternalPartitionAccess = {
+      appendInternal: (tp, r) => access.appendInternal(tp, r),
+      appendMarker: (tp, m) => access.appendMarker(tp, m),
+      readInternal: (tp, f, m) => access.readInternal(tp, f, m),
+      offsets: (tp) => (open ? access.offsets(tp) : undefined),
+    };
+    const clustered = new CoordinatorRuntime({ access: notYet, topics, logger: SILENT, clustered: true });
+    const gc = new GroupCoordinator({ config: { ...DEFAULT_GROUP_CONFIG, offsetsTopicNumPartitions: 3 }, log: (await clustered.open(offsetsTopicSpec(3, 1 << 20)))!, logger: SILENT, followLeadership: true });
+    clustered.register(OFFSETS_TOPIC, gc);
+    await gc.startup();
+    clustered.followLeadership();
+    try {
+      clustered.leadershipChanged(OFFSETS_TOPIC, partitionForGroup(GROUP, 3), true);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(fetch(gc).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      open = true;
+      for (let i = 0; i < 500 && fetch(gc).errorCode !== ErrorCode.NONE; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(fetch(gc).topics[0]!.partitions[0]!.committedOffset).toBe(7);
+    } finally {
+      await clustered.stopFollowing();
+      await gc.shutdown();
+    }
+  });
 });

@@ -13,9 +13,10 @@ import type { Logger } from '../logging/logger.js';
 import type { InternalAppendResult, MarkerSpec, TopicPartition } from './partition-api.js';
 import type { PartitionState } from './partition-manager.js';
 import { BrokerConnection } from './replication/broker-connection.js';
+import { tpKey } from './topic-partition.js';
 
 const ADD_PARTITIONS_TO_TXN = 24;
-/** v5: broker-to-broker batched form; verifyOnly false adds the partitions (Produce v12's implicit add, transactions v2). */
+/** v5: broker-to-broker batched form; verifyOnly false adds the partitions (Produce v12's implicit add, transactions v2), true verifies them (KIP-890). */
 const ADD_PARTITIONS_TO_TXN_VERSION = 5;
 const TXN_STATE_TOPIC = '__transaction_state';
 const WRITE_TXN_MARKERS = 27;
@@ -67,19 +68,7 @@ export class TxnMarkerSender {
   ): Promise<number> {
     const leaderId = this.opts.local.partition(TXN_STATE_TOPIC, txnPartition)?.leaderId ?? -1;
     if (leaderId < 0 || leaderId === this.opts.nodeId) return ErrorCode.NOT_COORDINATOR;
-    const topics = new Map<string, number[]>();
-    for (const tp of txn.parts) {
-      let list = topics.get(tp.topic);
-      if (!list) topics.set(tp.topic, (list = []));
-      list.push(tp.partition);
-    }
-    const req = {
-      transactions: [{ transactionalId: txn.transactionalId, producerId: txn.producerId, producerEpoch: txn.producerEpoch, verifyOnly: false, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }],
-      v3AndBelowTransactionalId: '',
-      v3AndBelowProducerId: -1,
-      v3AndBelowProducerEpoch: -1,
-      v3AndBelowTopics: [],
-    };
+    const req = addPartitionsRequest(txn, false);
     const r = await this.request<AddPartitionsToTxnResponse>(leaderId, ADD_PARTITIONS_TO_TXN, ADD_PARTITIONS_TO_TXN_VERSION, req);
     if (typeof r === 'number') return r === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : r;
     if (r.errorCode !== ErrorCode.NONE) return r.errorCode;
@@ -87,6 +76,32 @@ export class TxnMarkerSender {
       for (const p of t.resultsByPartition) if (p.partitionErrorCode !== ErrorCode.NONE) return p.partitionErrorCode;
     }
     return r.resultsByTransaction.length === 0 ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.NONE;
+  }
+
+  /**
+   * KIP-890 verification on a partition leader whose producer's coordinator is another broker:
+   * AddPartitionsToTxn v5 with verifyOnly, as Kafka's AddPartitionsToTxnManager. Answers the
+   * coordinator's code per partition ("topic\0partition"); every partition gets NOT_COORDINATOR
+   * when the coordinator is unknown or unreachable.
+   */
+  async verifyPartitionsInTxn(
+    txnPartition: number,
+    txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartition[] },
+  ): Promise<Map<string, number>> {
+    const all = (code: number) => new Map(txn.parts.map((tp) => [tpKey(tp.topic, tp.partition), code]));
+    const leaderId = this.opts.local.partition(TXN_STATE_TOPIC, txnPartition)?.leaderId ?? -1;
+    if (leaderId < 0 || leaderId === this.opts.nodeId) return all(ErrorCode.NOT_COORDINATOR);
+    const r = await this.request<AddPartitionsToTxnResponse>(leaderId, ADD_PARTITIONS_TO_TXN, ADD_PARTITIONS_TO_TXN_VERSION, addPartitionsRequest(txn, true));
+    if (typeof r === 'number') return all(r === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : r);
+    if (r.errorCode !== ErrorCode.NONE) return all(r.errorCode);
+    const out = all(ErrorCode.UNKNOWN_SERVER_ERROR);
+    for (const t of r.resultsByTransaction[0]?.topicResults ?? []) {
+      for (const p of t.resultsByPartition) {
+        const key = tpKey(t.name, p.partitionIndex);
+        if (out.has(key)) out.set(key, p.partitionErrorCode);
+      }
+    }
+    return out;
   }
 
   /** One request to a broker: its decoded answer, or the error code to retry with. */
@@ -171,6 +186,23 @@ export class TxnMarkerSender {
     for (const p of this.connections.values()) void p.then((c) => c.close(), () => undefined);
     this.connections.clear();
   }
+}
+
+/** AddPartitionsToTxn v4+ (broker to broker) for one transaction. */
+function addPartitionsRequest(txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartition[] }, verifyOnly: boolean) {
+  const topics = new Map<string, number[]>();
+  for (const tp of txn.parts) {
+    let list = topics.get(tp.topic);
+    if (!list) topics.set(tp.topic, (list = []));
+    list.push(tp.partition);
+  }
+  return {
+    transactions: [{ transactionalId: txn.transactionalId, producerId: txn.producerId, producerEpoch: txn.producerEpoch, verifyOnly, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }],
+    v3AndBelowTransactionalId: '',
+    v3AndBelowProducerId: -1,
+    v3AndBelowProducerEpoch: -1,
+    v3AndBelowTopics: [],
+  };
 }
 
 /** The broker's wiring: markers routed by this broker's view of partition leadership. */

@@ -111,6 +111,37 @@ describe('transactions in a cluster', () => {
     });
   });
 
+  it('KIP-890 before Produce v12: a leader that is not the coordinator verifies a new partition there (AddPartitionsToTxn verifyOnly)', async () => {
+    const topic = 'verify-data';
+    const tid = 'tx-verify-remote';
+    const created = await send(1, 19, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+    let coordinator = -1;
+    await cluster.waitFor('the coordinator of the id', async () => {
+      const r = await send(1, 10, 4, { keyType: 1, coordinatorKeys: [tid] });
+      coordinator = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
+      return coordinator > 0 && [0, 1, 2].every((p) => (cluster.byId(1).broker.partitionManager.partition(topic, p)?.leaderId ?? -1) > 0);
+    });
+    const partition = [0, 1, 2].find((p) => cluster.byId(1).broker.partitionManager.partition(topic, p)!.leaderId !== coordinator)!;
+    const leader = cluster.byId(1).broker.partitionManager.partition(topic, partition)!.leaderId;
+    let init: any;
+    await cluster.waitFor('InitProducerId', async () => (init = await send(coordinator, 22, 4, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })).errorCode === ErrorCode.NONE);
+    const batch = (seq: number) => buildRecordBatch({ producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: seq, transactional: true, records: [{ key: null, value: Buffer.from(`v${seq}`), timestamp: Date.now() }] });
+    const produce = async (seq: number) =>
+      (await send(leader, 0, 9, { transactionalId: tid, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch(seq) }] }] })).responses[0].partitionResponses[0];
+    // Not added to the transaction: refused (Kafka: INVALID_TXN_STATE before Produce v11), nothing written.
+    expect((await produce(0)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(cluster.byId(leader).broker.partitionManager.offsets({ topic, partition })!.logEndOffset).toBe(0);
+    const added = await send(coordinator, 24, 3, { v3AndBelowTransactionalId: tid, v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [partition] }] });
+    expect(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.NONE);
+    const ok = await produce(0);
+    expect(ok.errorCode).toBe(ErrorCode.NONE);
+    expect((await produce(1)).errorCode).toBe(ErrorCode.NONE);
+    const ended = await send(coordinator, 26, 3, { transactionalId: tid, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: false });
+    expect(ended.errorCode).toBe(ErrorCode.NONE);
+    await cluster.waitFor('the ABORT marker on the leader', () => cluster.byId(leader).broker.partition(topic, partition)!.log.lastStableOffset === 3);
+  });
+
   it('commits and aborts across partitions led by different brokers, and survives the loss of the coordinator', async () => {
     const admin = client('txn-admin').admin();
     await admin.connect();

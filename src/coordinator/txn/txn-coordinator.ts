@@ -62,6 +62,8 @@ export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onO
 /** Cluster mode: what the coordinator asks of other brokers (src/cluster/txn-marker-sender.ts). */
 export interface InterBrokerTxnChannel {
   addPartitionsToTxn?(txnPartition: number, txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartitionRef[] }): Promise<number>;
+  /** KIP-890 verification at the coordinator: its answer per "topic\0partition". */
+  verifyPartitionsInTxn?(txnPartition: number, txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartitionRef[] }): Promise<Map<string, number>>;
   close(): void;
 }
 
@@ -215,6 +217,19 @@ export class TransactionCoordinator implements CoordinatorShard {
     const channel = this.opts.markerChannel;
     if (code !== ErrorCode.NOT_COORDINATOR || !this.followsLeadership || !channel?.addPartitionsToTxn) return code;
     return channel.addPartitionsToTxn(this.core.partitionFor(transactionalId), { transactionalId, producerId, producerEpoch, parts });
+  }
+
+  /**
+   * Cluster mode, Produce before v12: partitions a transactional producer starts writing to on
+   * this leader are verified at its coordinator when that is another broker (the append path's
+   * own check, verifyForProduce, can only ask the local coordinator). Null when the coordinator
+   * is this broker or verification is off (the append path checks); else the code per "topic\0partition".
+   */
+  async verifyAtRemoteCoordinator(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<Map<string, number> | null> {
+    const channel = this.opts.markerChannel;
+    if (!this.followsLeadership || !this.core.config.partitionVerification || !channel?.verifyPartitionsInTxn) return null;
+    if (this.core.unavailable(transactionalId) !== ErrorCode.NOT_COORDINATOR) return null;
+    return channel.verifyPartitionsInTxn(this.core.partitionFor(transactionalId), { transactionalId, producerId, producerEpoch, parts });
   }
 
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): { errorCode: number; partitions: number[] } {

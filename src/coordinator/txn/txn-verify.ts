@@ -25,8 +25,8 @@ export function verifyTxnPartition(
   if (!tc || !tc.core.config.partitionVerification) return ErrorCode.NONE;
   const code = tc.verifyForProduce(transactionalId, producerId, producerEpoch, topic, partition);
   // Cluster mode: the producer's coordinator is another broker. The append path is synchronous and
-  // cannot ask it, so the partition is not verified here (as with verification disabled); the
-  // markers and the producer state still fence stale epochs.
+  // cannot ask it: the produce handler verified the partition there just before
+  // (verifyProducePartitionsRemotely, AddPartitionsToTxn verifyOnly).
   if (code === ErrorCode.NOT_COORDINATOR && tc.followsLeadership) return ErrorCode.NONE;
   return produceTxnError(code, produceVersion);
 }

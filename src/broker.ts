@@ -45,7 +45,8 @@ import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quota
 import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
 import { ClusterNode } from './cluster/cluster-node.js';
 import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
-import { isBrokerOwnedTopic } from './metadata/topic-name.js';
+import { isBrokerLocalTopic, isInternalTopic } from './metadata/topic-name.js';
+import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
 
 export type { BrokerEndpoint } from './cluster/cluster-view.js';
 
@@ -151,7 +152,7 @@ export class Broker {
       validateAllOnStart: config.get('tributary.log.recover.on.start'),
       tailCacheBytes: config.get('tributary.log.tail.cache.bytes'),
       // Cluster mode: replication moves the HW of replicated topics (internal topics stay local).
-      autoAdvanceHighWatermark: config.get('tributary.metadata.store') === '' ? true : (topic) => isBrokerOwnedTopic(topic),
+      autoAdvanceHighWatermark: config.get('tributary.metadata.store') === '' ? true : (topic) => isBrokerLocalTopic(topic),
       // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
       recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms') || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms'), 2 ** 31 - 1),
@@ -260,7 +261,10 @@ export class Broker {
     this.logManagerStarted = true;
     await this.logManager.startup();
     await this.topicManager.openAll();
-    if (this.config.get('tributary.metadata.store') !== '') await this.joinCluster();
+    // Before joining: in cluster mode the store's partition states tell it which coordinator partitions to load.
+    const clustered = this.config.get('tributary.metadata.store') !== '';
+    this.coordinatorRuntime = new CoordinatorRuntime({ access: this.partitionManager, topics: this.topicManager, logger: this.logger.child({ component: 'coordinator-runtime' }), clustered });
+    if (clustered) await this.joinCluster();
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
@@ -268,9 +272,9 @@ export class Broker {
     // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
     // The coordinators and the aggregation stage run on one runtime over the partition layer.
     const coordinatorConfig = (key: string) => this.config.get(key as never);
-    this.coordinatorRuntime = new CoordinatorRuntime({ access: this.partitionManager, topics: this.topicManager, logger: this.logger.child({ component: 'coordinator-runtime' }) });
     this.txnCoordinator = await createTransactionCoordinator(this.coordinatorRuntime, {
       config: coordinatorConfig,
+      ...(this.cluster ? { nodeId: this.nodeId, markers: remoteMarkerWriter(this.partitionManager, this.cluster, this.logger.child({ component: 'txn-markers' })) } : {}),
       logDir: this.config.logDirs[0]!,
       offsetsPartitions: () => this.topics.get(OFFSETS_TOPIC)?.partitions ?? this.config.get('offsets.topic.num.partitions'),
       producerUpkeep: this.partitionManager,
@@ -289,6 +293,8 @@ export class Broker {
     await this.groupCoordinator.startup();
     await this.consumerGroupCoordinator?.startup();
     await this.txnCoordinator.startup();
+    // Cluster mode: from here on the coordinators load the partitions this broker leads (and unload lost ones).
+    if (this.cluster) this.coordinatorRuntime.followLeadership();
     // Share groups (KIP-932), after the group coordinators: they share the group-id namespace.
     this.shareService = await startShareService(this, coordinatorConfig, (fetches, opts) => readPartitions(this, fetches, opts), shareGroupLog);
     // After the coordinators, before listeners: clients must find the definitions topic compacted.
@@ -354,7 +360,10 @@ export class Broker {
         topicReplicas.delete(name);
         await this.topicManager.deleteTopic(name);
       },
-      onSessionLost: () => this.partitionManager.resignLeadership(),
+      onSessionLost: () => {
+        this.partitionManager.resignLeadership();
+        this.coordinatorRuntime?.resignAll();
+      },
       onPartition: (v) => {
         const t = this.topics.get(v.topic);
         this.partitionManager.applyClusterState({
@@ -367,6 +376,8 @@ export class Broker {
           isr: v.state.isr,
           partitionEpoch: v.state.partitionEpoch,
         });
+        // Coordinators follow the leadership of their internal-topic partitions.
+        if (isInternalTopic(v.topic)) this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);
@@ -507,6 +518,7 @@ export class Broker {
     // Processors append to local logs: stop them while the logs are open.
     await this.aggregations?.stop();
     // Release parked JoinGroups first so in-flight requests can finish within the grace period.
+    await this.coordinatorRuntime?.stopFollowing();
     await this.txnCoordinator?.shutdown();
     await this.shareService?.shutdown();
     await this.consumerGroupCoordinator?.shutdown();

@@ -30,7 +30,7 @@ import { appendClientRecords, appendCoordinatorBatch, appendTxnMarker, type Prod
 import type { LogConfig } from '../../storage/log/log-config.js';
 import type { ResolvedTopicConfig } from '../config/topic-config.js';
 import type { Logger } from '../logging/logger.js';
-import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import { isBrokerLocalTopic, isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { AppendWaiters } from './append-waiters.js';
 import { validateClientRecords } from './client-records.js';
@@ -180,6 +180,8 @@ const NO_RECORD_ERRORS: RecordError[] = [];
  * coordinators append with acks=-1; with replication this becomes -1 (and min.insync applies).
  */
 const INTERNAL_REQUIRED_ACKS = 1;
+/** Replicated coordinator writes wait this long for the ISR (Kafka's offsets.commit.timeout.ms default). */
+const INTERNAL_REPLICATION_TIMEOUT_MS = 5_000;
 
 function appendFailed(errorCode: number, errorMessage: string | null = null, recordErrors: RecordError[] = NO_RECORD_ERRORS): AppendOutcome {
   return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, completion: null };
@@ -229,7 +231,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       else log = await logManager.createLog(record.name, p, record.id, logConfig);
       const partition = new Partition(record.name, p, record.id, log, nodeId);
       const known = this.clusterStates.get(tpKey(record.name, p));
-      partition.replicated = this.clustered && !isBrokerOwnedTopic(record.name);
+      partition.replicated = this.clustered && !isBrokerLocalTopic(record.name);
       if (known) applyState(partition, known);
       else if (partition.replicated) applyState(partition, { ...partition, leaderId: -1, replicas: [], isr: [], partitionEpoch: -1 });
       log.onHighWatermark = () => this.waiters.notify(record.name, p);
@@ -401,7 +403,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       this.waiters.notify(p.topic, p.index);
       this.advanceHighWatermark(p);
       if (requiredAcks !== -1 || !st) return;
-      const reached = await st.waitFor(out.lastOffset + 1, timeoutMs);
+      // Already there (an ISR of this broker alone: the HW moved with the write above) — nothing would release a waiter.
+      const reached = p.log.highWatermark > out.lastOffset || (await st.waitFor(out.lastOffset + 1, timeoutMs));
       let error: number = ErrorCode.NONE;
       if (!reached) error = p.leaderState === st ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
       else if (p.isr.length < this.opts.topicConfig(p.topic).get('min.insync.replicas')) error = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
@@ -497,7 +500,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   appendTxnMarker(topic: string, index: number, marker: MarkerSpec): AppendOutcome {
     const partition = this.leaderOrError(topic, index);
     if (typeof partition === 'number') return appendFailed(partition);
-    return this.guarded(partition, () => appendTxnMarker(partition.log, marker, partition.leaderEpoch));
+    const out = this.guarded(partition, () => appendTxnMarker(partition.log, marker, partition.leaderEpoch));
+    // Kafka writes markers with acks=-1: a transaction is complete only once every ISR member has them.
+    if (partition.replicated) this.awaitReplication(partition, out, -1, DEFAULT_REPLICATION_TIMEOUT_MS);
+    return out;
   }
 
   /** Runs a producer-state append and turns every way it can fail into a Kafka error code. */
@@ -645,7 +651,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   // ---- InternalPartitionAccess (coordinators, aggregation stage) ----
 
   async appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
-    return internalResult(this.append('coordinator', tp.topic, tp.partition, records, INTERNAL_REQUIRED_ACKS));
+    // Replicated (cluster mode): acks=-1 as Kafka's coordinators, waiting for the ISR (min.insync applies).
+    const replicated = this.partitions.get(tpKey(tp.topic, tp.partition))?.replicated === true;
+    const acks = replicated ? -1 : INTERNAL_REQUIRED_ACKS;
+    return internalResult(this.append('coordinator', tp.topic, tp.partition, records, acks, replicated ? { timeoutMs: INTERNAL_REPLICATION_TIMEOUT_MS } : {}));
   }
 
   async appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {

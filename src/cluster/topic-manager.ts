@@ -8,7 +8,7 @@ import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from '../co
 import type { Logger } from '../logging/logger.js';
 import type { TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
 import { randomUuid } from '../metadata/uuid.js';
-import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import { isBrokerLocalTopic } from '../metadata/topic-name.js';
 import type { PartitionManager } from './partition-manager.js';
 import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js';
 
@@ -64,7 +64,7 @@ export class TopicManager {
   /** At start-up, after the registry and the log manager are loaded: leads every registered partition. */
   async openAll(): Promise<void> {
     // Cluster mode: the store's topics are opened as they are listed (applyClusterTopic).
-    for (const t of this.topics.all()) if (!this.cluster || isBrokerOwnedTopic(t.name)) await this.openPartitions(t, 0);
+    for (const t of this.topics.all()) if (!this.cluster || isBrokerLocalTopic(t.name)) await this.openPartitions(t, 0);
   }
 
   topicConfig(topic: string): ResolvedTopicConfig {
@@ -124,8 +124,8 @@ export class TopicManager {
   }
 
   async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
-    // Internal topics stay local to each broker in this slice (coordinators do not follow leadership yet).
-    if (this.cluster && !isBrokerOwnedTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs);
+    // The aggregation stage's bookkeeping stays local to each broker; Kafka's internal topics are cluster topics.
+    if (this.cluster && !isBrokerLocalTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs);
     const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
     // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
     // registered topic without its logs.

@@ -18,7 +18,7 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   'offsets.topic.replication.factor': '__consumer_offsets has one replica on a single broker',
   'transaction.state.log.replication.factor': '__transaction_state has one replica on a single broker',
   'transaction.state.log.min.isr': 'the ISR of __transaction_state is its one replica',
-  'offsets.commit.timeout.ms': 'offset commits are written locally and never wait for replicas',
+  'offsets.commit.timeout.ms': 'a single broker has no replicas to wait for; in a cluster coordinator writes wait for the ISR at most Kafka\'s default 5 s',
   'inter.broker.listener.name': 'a single broker talks to no other broker',
   'unclean.leader.election.enable': 'a single broker has no out-of-sync replica to elect',
   'remote.log.storage.system.enable': 'every topic with remote.storage.enable=true is tiered',
@@ -48,8 +48,15 @@ export function noEffectTopicWarnings(topic: string, current: Readonly<Record<st
   return out;
 }
 
-/** Keys that do act in cluster mode (tributary.metadata.store set): replication and leader election. */
-const CLUSTER_KEYS = new Set(['replica.fetch.max.bytes', 'replica.lag.time.max.ms', 'unclean.leader.election.enable']);
+/** Keys that do act in cluster mode (tributary.metadata.store set): replication, leader election, the internal topics' replicas. */
+const CLUSTER_KEYS = new Set([
+  'replica.fetch.max.bytes',
+  'replica.lag.time.max.ms',
+  'unclean.leader.election.enable',
+  'offsets.topic.replication.factor',
+  'transaction.state.log.replication.factor',
+  'transaction.state.log.min.isr',
+]);
 
 export function noEffectWarning(key: string, where: string | undefined, clustered = false): string | null {
   if (clustered && CLUSTER_KEYS.has(key)) return null;

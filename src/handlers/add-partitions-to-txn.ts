@@ -46,7 +46,9 @@ async function handleOne(
     let i = 0;
     return txn.topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: r.partitions[i++]! })) }));
   }
-  const code = await tc.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, parts);
+  // v5 adding (not verifying) comes from a partition leader doing Produce v12's implicit add for a
+  // transactions-v2 producer (Kafka's AddPartitionsToTxnManager): the transaction is a v2 one.
+  const code = await tc.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, parts, v >= 5 ? 2 : undefined);
   return uniform(txn.topics, fenced(code));
 }
 

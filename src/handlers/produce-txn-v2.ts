@@ -12,8 +12,8 @@ import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 
 export const TXN_V2_PRODUCE_SINCE = 12;
 
-/** The coordinator call Produce v12 makes on the producer's behalf. */
-export type TxnPartitionAdder = Pick<TransactionCoordinator, 'addPartitions'>;
+/** The coordinator calls Produce makes on the producer's behalf (v12: add; before, in a cluster: verify). */
+export type TxnPartitionAdder = Pick<TransactionCoordinator, 'addPartitionsForProduce' | 'verifyAtRemoteCoordinator' | 'followsLeadership'>;
 /** Magic byte offset and the smallest v2 batch (its header). */
 const MAGIC_OFFSET = 16;
 const BATCH_HEADER_SIZE = 61;
@@ -24,15 +24,12 @@ const BATCH_HEADER_SIZE = 61;
  * those that could not be added; partitions not listed go on to the normal append, which still
  * verifies them. `names[i]` is the resolved name of topicData[i] (undefined: unknown topic id).
  */
-export async function addProducePartitionsToTxn(
-  tc: TxnPartitionAdder | null,
+/** The transactional batches of a request: their producer and the partitions they go to. */
+function transactionalParts(
   partitions: { partition(topic: string, index: number): unknown },
-  transactionalId: string,
   topicData: ProduceRequest['topicData'],
   names: (string | undefined)[],
-  version: number,
-): Promise<Map<string, number> | null> {
-  if (!tc) return null;
+): { producerId: number; producerEpoch: number; parts: { topic: string; partition: number }[] } {
   let producerId = -1;
   let producerEpoch = -1;
   const parts: { topic: string; partition: number }[] = [];
@@ -50,8 +47,51 @@ export async function addProducePartitionsToTxn(
       parts.push({ topic, partition: p.index });
     }
   });
+  return { producerId, producerEpoch, parts };
+}
+
+/**
+ * Cluster mode, Produce before v12 (KIP-890 part 1, Kafka's AddPartitionsToTxnManager): a
+ * partition led here that the producer has no open transaction in yet is verified at the
+ * producer's coordinator when that is another broker (AddPartitionsToTxn verifyOnly) — a batch
+ * of a transaction the coordinator does not know would otherwise leave the partition's LSO stuck.
+ * Returns the produce error per "topic\0partition" of the partitions refused.
+ */
+export async function verifyProducePartitionsRemotely(
+  tc: TxnPartitionAdder | null,
+  partitions: { partition(topic: string, index: number): unknown; hostedPartition(topic: string, index: number): { log: { producers: { inTransaction(producerId: number): boolean } } } | undefined },
+  transactionalId: string,
+  topicData: ProduceRequest['topicData'],
+  names: (string | undefined)[],
+  version: number,
+): Promise<Map<string, number> | null> {
+  if (!tc?.followsLeadership) return null; // one broker: the append path verifies at the local coordinator
+  const { producerId, producerEpoch, parts } = transactionalParts(partitions, topicData, names);
+  // Only a transaction's first batch in a partition is verified (as Kafka: later ones find it open).
+  const unverified = parts.filter((p) => partitions.hostedPartition(p.topic, p.partition)?.log.producers.inTransaction(producerId) === false);
+  if (unverified.length === 0) return null;
+  const codes = await tc.verifyAtRemoteCoordinator(transactionalId, producerId, producerEpoch, unverified);
+  if (!codes) return null;
+  let errors: Map<string, number> | null = null;
+  for (const [key, code] of codes) {
+    if (code === ErrorCode.NONE) continue;
+    (errors ??= new Map()).set(key, produceTxnError(code, version));
+  }
+  return errors;
+}
+
+export async function addProducePartitionsToTxn(
+  tc: TxnPartitionAdder | null,
+  partitions: { partition(topic: string, index: number): unknown },
+  transactionalId: string,
+  topicData: ProduceRequest['topicData'],
+  names: (string | undefined)[],
+  version: number,
+): Promise<Map<string, number> | null> {
+  if (!tc) return null;
+  const { producerId, producerEpoch, parts } = transactionalParts(partitions, topicData, names);
   if (parts.length === 0) return null;
-  const code = await tc.addPartitions(transactionalId, producerId, producerEpoch, parts, 2);
+  const code = await tc.addPartitionsForProduce(transactionalId, producerId, producerEpoch, parts);
   if (code === ErrorCode.NONE) return null;
   const err = produceTxnError(code, version);
   return new Map(parts.map((p) => [tpKey(p.topic, p.partition), err]));

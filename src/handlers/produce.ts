@@ -18,14 +18,14 @@ import { tpKey } from '../cluster/topic-partition.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
-import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE, type TxnPartitionAdder } from './produce-txn-v2.js';
+import { addProducePartitionsToTxn, TXN_V2_PRODUCE_SINCE, verifyProducePartitionsRemotely, type TxnPartitionAdder } from './produce-txn-v2.js';
 import { CLOSE_CONNECTION, defineHandler, NO_RESPONSE, type HandlerOutcome } from '../network/request-context.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
 
 /** What Produce needs: the partition layer's append, topic ids, ACLs and (v12) the transaction coordinator. */
 export interface ProduceDeps extends HasAuthorizer, Pick<ClusterView, 'brokersFor'> {
-  partitionManager: Pick<PartitionManager, 'append' | 'partition'>;
+  partitionManager: Pick<PartitionManager, 'append' | 'partition' | 'hostedPartition'>;
   topics: { getById(id: string): TopicRecord | undefined };
   txnCoordinator: TxnPartitionAdder | null;
   logger: Logger;
@@ -86,10 +86,13 @@ export function produceHandler(deps: ProduceDeps) {
       const allowed = req.topicData.filter((_, ti) => refusals[ti] === ErrorCode.NONE);
       const allowedNames = names.filter((_, ti) => refusals[ti] === ErrorCode.NONE);
       // Transaction version 2: the partitions join the transaction before anything is appended.
+      // Before v12, in a cluster: a producer coordinated elsewhere has new partitions verified there.
       const addErrors =
-        version >= TXN_V2_PRODUCE_SINCE && transactionalId !== null && allowed.length > 0
-          ? await addProducePartitionsToTxn(deps.txnCoordinator, layer, transactionalId, allowed, allowedNames, version)
-          : null;
+        transactionalId === null || allowed.length === 0
+          ? null
+          : version >= TXN_V2_PRODUCE_SINCE
+            ? await addProducePartitionsToTxn(deps.txnCoordinator, layer, transactionalId, allowed, allowedNames, version)
+            : await verifyProducePartitionsRemotely(deps.txnCoordinator, layer, transactionalId, allowed, allowedNames, version);
       // timeoutMs bounds how long acks=-1 waits for the ISR (replicated partitions).
       const appendOptions = { produceVersion: version, transactionalId, timeoutMs: Math.max(0, req.timeoutMs) };
       const topics = req.topicData.map((t, ti) => {

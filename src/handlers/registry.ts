@@ -93,7 +93,8 @@ type DataPathDeps = Parameters<typeof produceHandler>[0] &
   Parameters<typeof listPartitionReassignmentsHandler>[0] &
   Parameters<typeof alterPartitionReassignmentsHandler>[0] &
   Parameters<typeof writeTxnMarkersHandler>[0] &
-  Parameters<typeof describeProducersHandler>[0];
+  Parameters<typeof describeProducersHandler>[0] &
+  Parameters<typeof findCoordinatorHandler>[0];
 
 /** Everything the handler table is built from, as the narrow views its handlers declare. */
 export type HandlerDeps = DataPathDeps &

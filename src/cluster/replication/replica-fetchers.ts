@@ -3,8 +3,8 @@
 // id. Before fetching a partition under a new leader epoch it asks the leader, with
 // OffsetForLeaderEpoch, where its own latest epoch ends there and truncates to that (KIP-101), so
 // a follower never keeps records the new leader does not have. Fetched batches are appended as
-// they are (offsets and epochs from the leader: PartitionLog.appendAsFollower) and the follower's
-// high watermark follows the leader's.
+// they are (offsets and epochs from the leader: PartitionLog.appendAsFollower), their producer
+// state applied (follower-producer-state.ts), and the follower's high watermark follows the leader's.
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { FetchResponse } from '../../../protocol/generated/fetch.js';
 import type { OffsetForLeaderEpochResponse } from '../../../protocol/generated/offset-for-leader-epoch.js';
@@ -13,6 +13,7 @@ import type { Logger } from '../../logging/logger.js';
 import type { Partition } from '../partition.js';
 import { tpKey } from '../topic-partition.js';
 import { BrokerConnection } from './broker-connection.js';
+import { applyReplicatedBatches } from './follower-producer-state.js';
 
 const FETCH_VERSION = 12; // topic names, replica id in the request, currentLeaderEpoch / lastFetchedEpoch
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
@@ -228,6 +229,8 @@ class LeaderFetcher {
               failed = true;
               continue;
             }
+            // Same tick as the append: producer state (idempotence, open transactions, LSO) follows the log.
+            applyReplicatedBatches(log.producers, records, scan.batches);
             await result.written;
           }
         }

@@ -13,6 +13,8 @@ export interface GroupCoordinatorConfig {
   offsetsTopicNumPartitions: number;
   /** offsets.topic.segment.bytes: its segment size. */
   offsetsTopicSegmentBytes: number;
+  /** offsets.topic.replication.factor: replicas of __consumer_offsets (cluster mode). */
+  offsetsTopicReplicationFactor: number;
   /** offsets.retention.minutes, in ms. */
   offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms. */
@@ -32,6 +34,7 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   maxSize: INT_MAX,
   offsetsTopicNumPartitions: 50,
   offsetsTopicSegmentBytes: 104857600,
+  offsetsTopicReplicationFactor: 3,
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600000,
   offsetMetadataMaxBytes: 4096,
@@ -62,6 +65,7 @@ export function readGroupConfig(get: (key: string) => unknown): GroupCoordinator
     maxSize: num('group.max.size', d.maxSize),
     offsetsTopicNumPartitions: num('offsets.topic.num.partitions', d.offsetsTopicNumPartitions),
     offsetsTopicSegmentBytes: num('offsets.topic.segment.bytes', d.offsetsTopicSegmentBytes),
+    offsetsTopicReplicationFactor: num('offsets.topic.replication.factor', d.offsetsTopicReplicationFactor),
     offsetsRetentionMs: num('offsets.retention.minutes', d.offsetsRetentionMs / 60_000) * 60_000,
     offsetsRetentionCheckIntervalMs: num('offsets.retention.check.interval.ms', d.offsetsRetentionCheckIntervalMs),
     offsetMetadataMaxBytes: num('offset.metadata.max.bytes', d.offsetMetadataMaxBytes),

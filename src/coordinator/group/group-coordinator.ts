@@ -97,6 +97,8 @@ export interface GroupCoordinatorOptions {
   config: GroupCoordinatorConfig;
   log: CoordinatorRecordLog;
   logger: CoordinatorLogger;
+  /** Cluster mode: startup loads nothing; the runtime loads the partitions this broker leads. */
+  followLeadership?: boolean;
 }
 
 export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
@@ -107,8 +109,12 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
   /** Set by the share service (see ShareGroupHooks). */
   shareGroups: ShareGroupHooks | null = null;
 
+  /** Cluster mode: partitions are loaded as this broker becomes their leader (the runtime), not all at startup. */
+  private readonly followLeadership: boolean;
+
   constructor(opts: GroupCoordinatorOptions) {
     this.core = new CoordinatorCore(opts.config, opts.log, opts.logger);
+    this.followLeadership = opts.followLeadership === true;
   }
 
   get config(): GroupCoordinatorConfig {
@@ -137,7 +143,7 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
   async startup(): Promise<void> {
     this.core.active = true;
     let groups = 0;
-    for (let p = 0; p < this.core.log.numPartitions; p++) {
+    for (let p = 0; p < this.core.log.numPartitions && !this.followLeadership; p++) {
       await this.core.states.load(p, async () => {
         groups += await loadPartition(this.core, p);
       });
@@ -164,12 +170,14 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
    * The runtime's load (failover made this broker leader of __consumer_offsets-`partition`):
    * replays it; meanwhile its groups answer COORDINATOR_LOAD_IN_PROGRESS.
    */
-  async loadPartition(partition: number): Promise<void> {
+  async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     if (!Number.isInteger(partition) || partition < 0 || partition >= this.core.log.numPartitions) throw new RangeError(`no partition ${partition} of ${OFFSETS_TOPIC}`);
     if (!this.core.active) return; // not started (startup loads every partition) or shut down
     let groups = 0;
     const loaded = await this.core.states.load(partition, async () => {
+      if (ready && !(await ready())) return false;
       groups = await loadPartition(this.core, partition);
+      return true;
     });
     if (!loaded) return;
     this.modernGroups?.partitionLoaded(partition);
@@ -391,8 +399,8 @@ export interface GroupCoordinatorDeps {
  */
 export async function createGroupCoordinator(runtime: CoordinatorRuntime, deps: GroupCoordinatorDeps): Promise<GroupCoordinator> {
   const config = readGroupConfig(deps.config);
-  const log = await runtime.open(offsetsTopicSpec(config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes));
-  const gc = new GroupCoordinator({ config, log: log!, logger: deps.logger });
+  const log = await runtime.open(offsetsTopicSpec(config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, runtime.clustered ? config.offsetsTopicReplicationFactor : 1));
+  const gc = new GroupCoordinator({ config, log: log!, logger: deps.logger, followLeadership: runtime.clustered });
   runtime.register(OFFSETS_TOPIC, gc);
   return gc;
 }

@@ -37,22 +37,24 @@ export class PartitionStates {
 
   /**
    * Marks `partition` loading, runs `replay`, then marks it loaded — unless it was unloaded (or
-   * loaded again) meanwhile. A failed replay leaves it unloaded and rethrows. Loading a loaded
-   * partition does nothing.
+   * loaded again) meanwhile. A failed replay leaves it unloaded and rethrows; a replay answering
+   * false gave up (cluster mode: leadership moved on before the log was ready) and leaves it
+   * unloaded too. Loading a loaded partition does nothing.
    */
-  async load(partition: number, replay: () => Promise<void>): Promise<boolean> {
+  async load(partition: number, replay: () => Promise<void | boolean>): Promise<boolean> {
     if (this.state(partition) !== 'unloaded') return false;
     const epoch = this.bump(partition);
     this.states.set(partition, 'loading');
+    let done: void | boolean;
     try {
-      await replay();
+      done = await replay();
     } catch (e) {
       if (this.epochs.get(partition) === epoch) this.states.set(partition, 'unloaded');
       throw e;
     }
     if (this.epochs.get(partition) !== epoch) return false;
-    this.states.set(partition, 'loaded');
-    return true;
+    this.states.set(partition, done === false ? 'unloaded' : 'loaded');
+    return done !== false;
   }
 
   /** Marks `partition` unloaded; false when it was not loaded or loading. */

@@ -126,8 +126,9 @@ export class ShareStateStore implements CoordinatorShard {
     await this.writing;
   }
 
-  async loadPartition(partition: number): Promise<void> {
+  async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     if (!this.log) return;
+    if (ready && !(await ready())) return;
     await this.log.replay(partition, (rec) => {
       let key;
       try {

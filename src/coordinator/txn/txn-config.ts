@@ -7,6 +7,10 @@ export interface TxnCoordinatorConfig {
   numPartitions: number;
   /** transaction.state.log.segment.bytes. */
   segmentBytes: number;
+  /** transaction.state.log.replication.factor (cluster mode). */
+  replicationFactor: number;
+  /** transaction.state.log.min.isr: min.insync.replicas of __transaction_state (cluster mode). */
+  minIsr: number;
   /** transactional.id.expiration.ms: an idle transactional id is removed after this long. */
   transactionalIdExpirationMs: number;
   /** transaction.abort.timed.out.transaction.cleanup.interval.ms. */
@@ -27,6 +31,8 @@ export const DEFAULT_TXN_CONFIG: TxnCoordinatorConfig = {
   maxTimeoutMs: 900_000,
   numPartitions: 50,
   segmentBytes: 104_857_600,
+  replicationFactor: 3,
+  minIsr: 2,
   transactionalIdExpirationMs: 604_800_000,
   abortTimedOutIntervalMs: 10_000,
   removeExpiredIntervalMs: 3_600_000,
@@ -40,6 +46,8 @@ const KEYS: Record<Exclude<keyof TxnCoordinatorConfig, 'retryBackoffMs'>, string
   maxTimeoutMs: 'transaction.max.timeout.ms',
   numPartitions: 'transaction.state.log.num.partitions',
   segmentBytes: 'transaction.state.log.segment.bytes',
+  replicationFactor: 'transaction.state.log.replication.factor',
+  minIsr: 'transaction.state.log.min.isr',
   transactionalIdExpirationMs: 'transactional.id.expiration.ms',
   abortTimedOutIntervalMs: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
   removeExpiredIntervalMs: 'transaction.remove.expired.transaction.cleanup.interval.ms',

@@ -22,7 +22,7 @@ import { ProducerIdManager, PRODUCER_IDS_FILE } from './producer-ids.js';
 import type { ProducerStateUpkeep } from '../../cluster/partition-api.js';
 import { readTxnConfig } from './txn-config.js';
 import type { CoordinatorRecordLog } from '../runtime/record-log.js';
-import { TxnCore, type TxnCoreOptions } from './txn-core.js';
+import { TxnCore, type TxnCoreOptions, type TxnPartitionWrites } from './txn-core.js';
 import { abortTimedOutTransactions, completeTransaction, endTxn, endTxnV2, removeExpiredTransactionalIds, type EndTxnV2Result } from './txn-end.js';
 import { initProducerId, type InitProducerIdResult } from './txn-init.js';
 import { TxnMetadata } from './txn-metadata.js';
@@ -53,6 +53,18 @@ export interface TransactionCoordinatorOptions extends Omit<TxnCoreOptions, 'onO
   producerUpkeep?: ProducerStateUpkeep;
   /** The group coordinator, when the broker runs one (TxnOffsetCommit). */
   groups?: GroupCoordinatorLookup;
+  /** Cluster mode: startup loads nothing; the runtime loads the partitions this broker leads. */
+  followLeadership?: boolean;
+  /** Cluster mode: the inter-broker channel (markers, Produce v12's remote add), closed at shutdown. */
+  markerChannel?: InterBrokerTxnChannel | undefined;
+}
+
+/** Cluster mode: what the coordinator asks of other brokers (src/cluster/txn-marker-sender.ts). */
+export interface InterBrokerTxnChannel {
+  addPartitionsToTxn?(txnPartition: number, txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartitionRef[] }): Promise<number>;
+  /** KIP-890 verification at the coordinator: its answer per "topic\0partition". */
+  verifyPartitionsInTxn?(txnPartition: number, txn: { transactionalId: string; producerId: number; producerEpoch: number; parts: readonly TopicPartitionRef[] }): Promise<Map<string, number>>;
+  close(): void;
 }
 
 export class TransactionCoordinator implements CoordinatorShard {
@@ -70,9 +82,17 @@ export class TransactionCoordinator implements CoordinatorShard {
     return this.core.active;
   }
 
+  /** Cluster mode: this broker coordinates only the ids of the __transaction_state partitions it leads. */
+  get followsLeadership(): boolean {
+    return this.opts.followLeadership === true;
+  }
+
   async startup(): Promise<void> {
     this.core.active = true; // ids of partitions still loading answer COORDINATOR_LOAD_IN_PROGRESS
-    const loaded = await this.load();
+    // Cluster mode: the (lazily created) topic's partitions are loaded one by one as this broker
+    // becomes their leader; ids of partitions it does not lead answer NOT_COORDINATOR.
+    if (this.opts.followLeadership) this.core.log = await this.core.opts.openLog(false);
+    const loaded = this.opts.followLeadership ? 0 : await this.load();
     for (const md of this.core.txns.values()) if (isPreparing(md.state)) void completeTransaction(this.core, md);
     const cfg = this.core.config;
     this.every(cfg.abortTimedOutIntervalMs, () => abortTimedOutTransactions(this.core));
@@ -87,6 +107,7 @@ export class TransactionCoordinator implements CoordinatorShard {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     await this.core.drain();
+    this.opts.markerChannel?.close();
     this.core.active = false;
     this.core.states.clear();
   }
@@ -95,14 +116,16 @@ export class TransactionCoordinator implements CoordinatorShard {
    * The runtime's load (failover made this broker leader of __transaction_state-`partition`):
    * replays it, then resumes its Prepare* transactions as startup does.
    */
-  async loadPartition(partition: number): Promise<void> {
+  async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     const log = this.core.log;
     if (log && (!Number.isInteger(partition) || partition < 0 || partition >= log.numPartitions)) throw new RangeError(`no partition ${partition} of ${TXN_STATE_TOPIC}`);
     // No topic yet (created, all partitions loaded, on the first transactional InitProducerId), or not running.
     if (!log || !this.core.active || this.core.stopping) return;
     let maxPid = -1;
     const loaded = await this.core.states.load(partition, async () => {
+      if (ready && !(await ready())) return false;
       maxPid = await this.replayPartition(log, partition);
+      return true;
     });
     if (!loaded) return;
     if (maxPid >= 0) await this.core.opts.producerIds.ensureAbove(maxPid);
@@ -183,6 +206,30 @@ export class TransactionCoordinator implements CoordinatorShard {
   /** `clientTransactionVersion` 2: added by Produce v12 / TxnOffsetCommit v5 on the producer's behalf. */
   addPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[], clientTransactionVersion?: number): Promise<number> {
     return addPartitions(this.core, transactionalId, producerId, producerEpoch, parts, clientTransactionVersion);
+  }
+
+  /**
+   * Produce v12's implicit add (transactions v2). Cluster mode: a producer coordinated by another
+   * broker has its partitions added there (AddPartitionsToTxn v5 over the inter-broker channel).
+   */
+  async addPartitionsForProduce(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<number> {
+    const code = await this.addPartitions(transactionalId, producerId, producerEpoch, parts, 2);
+    const channel = this.opts.markerChannel;
+    if (code !== ErrorCode.NOT_COORDINATOR || !this.followsLeadership || !channel?.addPartitionsToTxn) return code;
+    return channel.addPartitionsToTxn(this.core.partitionFor(transactionalId), { transactionalId, producerId, producerEpoch, parts });
+  }
+
+  /**
+   * Cluster mode, Produce before v12: partitions a transactional producer starts writing to on
+   * this leader are verified at its coordinator when that is another broker (the append path's
+   * own check, verifyForProduce, can only ask the local coordinator). Null when the coordinator
+   * is this broker or verification is off (the append path checks); else the code per "topic\0partition".
+   */
+  async verifyAtRemoteCoordinator(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): Promise<Map<string, number> | null> {
+    const channel = this.opts.markerChannel;
+    if (!this.followsLeadership || !this.core.config.partitionVerification || !channel?.verifyPartitionsInTxn) return null;
+    if (this.core.unavailable(transactionalId) !== ErrorCode.NOT_COORDINATOR) return null;
+    return channel.verifyPartitionsInTxn(this.core.partitionFor(transactionalId), { transactionalId, producerId, producerEpoch, parts });
   }
 
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, parts: TopicPartitionRef[]): { errorCode: number; partitions: number[] } {
@@ -271,6 +318,10 @@ export class TransactionCoordinator implements CoordinatorShard {
 
 export interface TxnCoordinatorDeps {
   config: ConfigGetter;
+  /** Cluster mode: this broker's id (producer ids come from its own range). */
+  nodeId?: number;
+  /** Cluster mode: marker writes routed to each partition's leader (closed at shutdown). */
+  markers?: InterBrokerTxnChannel & { appendMarker: TxnPartitionWrites['appendMarker'] };
   /** The first log directory (the producer-id block file lives there). */
   logDir: string;
   /** __consumer_offsets partition count (AddOffsetsToTxn, before the group coordinator answers). */
@@ -289,12 +340,16 @@ export interface TxnCoordinatorDeps {
  */
 export async function createTransactionCoordinator(runtime: CoordinatorRuntime, deps: TxnCoordinatorDeps): Promise<TransactionCoordinator> {
   const config = readTxnConfig(deps.config);
-  const producerIds = await ProducerIdManager.load(path.join(deps.logDir, PRODUCER_IDS_FILE));
+  const producerIds = await ProducerIdManager.load(path.join(deps.logDir, PRODUCER_IDS_FILE), deps.nodeId);
   const tc = new TransactionCoordinator({
     config,
     producerIds,
-    openLog: (create) => runtime.open(txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
-    partitions: runtime.access,
+    openLog: (create) =>
+      runtime.open(runtime.clustered ? txnStateTopicSpec(config.numPartitions, config.segmentBytes, config.replicationFactor, config.minIsr) : txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
+    followLeadership: runtime.clustered,
+    // Cluster mode: markers for partitions led elsewhere go to their leaders (WriteTxnMarkers).
+    partitions: deps.markers ? { appendInternal: (tp, r) => runtime.access.appendInternal(tp, r), appendMarker: deps.markers.appendMarker } : runtime.access,
+    markerChannel: deps.markers,
     offsetsPartitions: deps.offsetsPartitions,
     producerUpkeep: deps.producerUpkeep,
     groups: deps.groups,

@@ -23,7 +23,12 @@ export function verifyTxnPartition(
 ): number {
   const tc = broker.txnCoordinator;
   if (!tc || !tc.core.config.partitionVerification) return ErrorCode.NONE;
-  return produceTxnError(tc.verifyForProduce(transactionalId, producerId, producerEpoch, topic, partition), produceVersion);
+  const code = tc.verifyForProduce(transactionalId, producerId, producerEpoch, topic, partition);
+  // Cluster mode: the producer's coordinator is another broker. The append path is synchronous and
+  // cannot ask it: the produce handler verified the partition there just before
+  // (verifyProducePartitionsRemotely, AddPartitionsToTxn verifyOnly).
+  if (code === ErrorCode.NOT_COORDINATOR && tc.followsLeadership) return ErrorCode.NONE;
+  return produceTxnError(code, produceVersion);
 }
 
 /** A coordinator answer (verify, or Produce v12's implicit add) as the produce error Kafka gives. */

@@ -188,3 +188,101 @@ describe('group coordinator on the runtime', () => {
     }
   });
 });
+
+describe('cluster mode: coordinators follow leadership', () => {
+  const GROUP = 'g-leader';
+  const commit = (gc: GroupCoordinator, offset: number) =>
+    gc.commitOffsets({ apiVersion: 8, groupId: GROUP, generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null, commitTimestamp: -1 }] }] });
+  const fetch = (gc: GroupCoordinator) => gc.fetchOffsets(GROUP, [{ name: 't', partitionIndexes: [0] }]);
+
+  it('a new leader answers COORDINATOR_LOAD_IN_PROGRESS until its high watermark reaches the log end, then serves the replayed state; losing leadership unloads', async () => {
+    // Written by a previous coordinator (the log a new leader inherits).
+    const log = (await runtime.open(offsetsTopicSpec(3, 1 << 20)))!;
+    const before = new GroupCoordinator({ config: { ...DEFAULT_GROUP_CONFIG, offsetsTopicNumPartitions: 3 }, log, logger: SILENT });
+    runtime.register(OFFSETS_TOPIC, before);
+    await before.startup();
+    expect((await commit(before, 42))[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    await before.shutdown();
+
+    // The new leader's high watermark lags its log end until its followers fetched (held here).
+    let held = true;
+    const lagging: InternalPartitionAccess = {
+      appendInternal: (tp, r) => access.appendInternal(tp, r),
+      appendMarker: (tp, m) => access.appendMarker(tp, m),
+      readInternal: (tp, f, m) => access.readInternal(tp, f, m),
+      offsets: (tp) => {
+        const o = access.offsets(tp);
+        return o && held ? { ...o, highWatermark: 0 } : o;
+      },
+    };
+    const clustered = new CoordinatorRuntime({ access: lagging, topics, logger: SILENT, clustered: true });
+    const gc = new GroupCoordinator({ config: { ...DEFAULT_GROUP_CONFIG, offsetsTopicNumPartitions: 3 }, log: (await clustered.open(offsetsTopicSpec(3, 1 << 20)))!, logger: SILENT, followLeadership: true });
+    clustered.register(OFFSETS_TOPIC, gc);
+    await gc.startup();
+    clustered.followLeadership();
+    const until = async (what: string, check: () => boolean) => {
+      for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+      if (!check()) throw new Error(`timed out: ${what}`);
+    };
+    try {
+      const p = partitionForGroup(GROUP, 3);
+      expect(fetch(gc).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+
+      // Leadership lost again before the log was ready: back to NOT_COORDINATOR, nothing loaded.
+      clustered.leadershipChanged(OFFSETS_TOPIC, p, true);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(fetch(gc).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      clustered.leadershipChanged(OFFSETS_TOPIC, p, false);
+      await until('unloaded', () => fetch(gc).errorCode === ErrorCode.NOT_COORDINATOR);
+      expect(gc.group(GROUP)).toBeUndefined();
+
+      clustered.leadershipChanged(OFFSETS_TOPIC, p, true);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(fetch(gc).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      expect((await commit(gc, 43))[0]!.partitions[0]!.errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      held = false;
+      await until('loaded', () => fetch(gc).errorCode === ErrorCode.NONE);
+      expect(fetch(gc).topics[0]!.partitions[0]!.committedOffset).toBe(42);
+
+      clustered.leadershipChanged(OFFSETS_TOPIC, p, false);
+      await until('unloaded after the move', () => fetch(gc).errorCode === ErrorCode.NOT_COORDINATOR);
+      expect(gc.group(GROUP)).toBeUndefined();
+    } finally {
+      await clustered.stopFollowing();
+      await gc.shutdown();
+    }
+  });
+
+  it('leadership that arrives before the partition is open here (etcd delivers the state before the topic) loads once it opens', async () => {
+    const log = (await runtime.open(offsetsTopicSpec(3, 1 << 20)))!;
+    const before = new GroupCoordinator({ config: { ...DEFAULT_GROUP_CONFIG, offsetsTopicNumPartitions: 3 }, log, logger: SILENT });
+    runtime.register(OFFSETS_TOPIC, before);
+    await before.startup();
+    expect((await commit(before, 7))[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    await before.shutdown();
+
+    let open = false;
+    const notYet: InternalPartitionAccess = {
+      appendInternal: (tp, r) => access.appendInternal(tp, r),
+      appendMarker: (tp, m) => access.appendMarker(tp, m),
+      readInternal: (tp, f, m) => access.readInternal(tp, f, m),
+      offsets: (tp) => (open ? access.offsets(tp) : undefined),
+    };
+    const clustered = new CoordinatorRuntime({ access: notYet, topics, logger: SILENT, clustered: true });
+    const gc = new GroupCoordinator({ config: { ...DEFAULT_GROUP_CONFIG, offsetsTopicNumPartitions: 3 }, log: (await clustered.open(offsetsTopicSpec(3, 1 << 20)))!, logger: SILENT, followLeadership: true });
+    clustered.register(OFFSETS_TOPIC, gc);
+    await gc.startup();
+    clustered.followLeadership();
+    try {
+      clustered.leadershipChanged(OFFSETS_TOPIC, partitionForGroup(GROUP, 3), true);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(fetch(gc).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      open = true;
+      for (let i = 0; i < 500 && fetch(gc).errorCode !== ErrorCode.NONE; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(fetch(gc).topics[0]!.partitions[0]!.committedOffset).toBe(7);
+    } finally {
+      await clustered.stopFollowing();
+      await gc.shutdown();
+    }
+  });
+});

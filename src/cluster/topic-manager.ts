@@ -16,6 +16,7 @@ import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js'
 export interface ClusterTopicRouter {
   nodeId: number;
   createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
+  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
 }
 
 /** A topic the controller refused (the Kafka error code for CreateTopics). */
@@ -88,11 +89,21 @@ export class TopicManager {
     const nodeId = this.cluster!.nodeId;
     const existing = this.topics.get(t.name);
     if (existing && existing.id !== t.topicId) await this.deleteTopic(t.name);
-    const from = existing && existing.id === t.topicId ? existing.partitions : 0;
+    const same = existing !== undefined && existing.id === t.topicId;
+    const wasTiered = same && this.topicConfig(t.name).get('remote.storage.enable') === true;
+    // A reassignment that completed without this broker: its copies go (Kafka's StopReplica with delete).
+    if (same) {
+      for (let p = 0; p < Math.min(existing.partitions, t.replicas.length); p++) {
+        if (!t.replicas[p]!.includes(nodeId) && this.opts.partitions.hostedPartition(t.name, p)) await this.opts.partitions.dropReplica(t.name, p);
+      }
+    }
+    // Opens partitions assigned here and not yet open (new topic, CreatePartitions, a reassignment
+    // adding this broker); hosted ones take the (possibly altered) configs.
     const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, configs: t.configs, createdAt: existing?.createdAt ?? Date.now() };
-    await this.opts.partitions.openPartitions(record, from, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    await this.opts.partitions.openPartitions(record, 0, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
     await this.topics.put(record);
     this.configCache.delete(t.name);
+    if (wasTiered && this.topicConfig(t.name).get('remote.storage.enable') !== true) await this.opts.onRemoteStorageDisabled(t.name, t.topicId);
     for (let i = this.appeared.length - 1; i >= 0; i--) {
       if (this.appeared[i]!.name === t.name) this.appeared.splice(i, 1)[0]!.resolve();
     }
@@ -176,6 +187,7 @@ export class TopicManager {
   }
 
   async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    if (this.cluster && !isBrokerOwnedTopic(name)) return this.alterInCluster(name, configs);
     const t = this.topics.get(name)!;
     const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
     await this.topics.put({ ...t, configs });
@@ -185,6 +197,23 @@ export class TopicManager {
     // KIP-950: turning tiering off (allowed only with remote.log.delete.on.disable=true, see
     // remote-storage-rules.ts) deletes the topic's remote data.
     if (wasTiered && resolved.get('remote.storage.enable') !== true) await this.opts.onRemoteStorageDisabled(name, t.id);
+  }
+
+  /**
+   * Cluster mode: the controller writes the new overrides to the store and every broker applies
+   * them from its watch; this broker waits (bounded) until it has, so a DescribeConfigs sent to it
+   * right after sees the change.
+   */
+  private async alterInCluster(name: string, configs: Record<string, string>): Promise<void> {
+    const r = await this.cluster!.alterTopicConfigs(name, configs);
+    if (r.errorCode !== ErrorCode.NONE) throw new ClusterTopicError(r.errorCode, r.errorMessage ?? `altering the configs of ${name} failed with error ${r.errorCode}`);
+    const wanted = JSON.stringify(Object.entries(configs).sort());
+    const deadline = Date.now() + CLUSTER_TOPIC_WAIT_MS;
+    while (Date.now() < deadline) {
+      const t = this.topics.get(name);
+      if (!t || JSON.stringify(Object.entries(t.configs).sort()) === wanted) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   private openPartitions(t: TopicRecord, from: number): Promise<void> {

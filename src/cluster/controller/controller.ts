@@ -87,6 +87,7 @@ export class Controller {
   private queued = 0;
   private unwatch: Unwatch | undefined;
   private stopped = false;
+  private rebalanceTimer: NodeJS.Timeout | undefined;
   private fencedReason: string | undefined;
   private readonly fencedListeners: ((reason: string) => void)[] = [];
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
@@ -146,6 +147,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
     await this.unwatch?.();
     await this.queue.catch(() => undefined);
   }
@@ -356,6 +358,9 @@ export class Controller {
       if (added.length !== totalCount - current) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Increasing the number of partitions by ${totalCount - current} but ${added.length} assignments provided.` };
       }
+      if (added.some((r) => r.length !== rf)) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Inconsistent replication factor between partitions, partition 0 has ${rf}.` };
+      }
       const bad = this.validateAssignment(added);
       if (bad) return bad;
       const res = await this.store.addPartitions(name, current, added, added.map((r) => this.initialState(r)), this.fence);
@@ -372,6 +377,21 @@ export class Controller {
       if (res === 'fenced') this.markFenced();
       if (res === 'missing') return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
       return { errorCode: ErrorCode.NONE };
+    }, (r) => r);
+  }
+
+  /** AlterConfigs / IncrementalAlterConfigs on a topic: `configs` become its whole override set (topic record CAS). */
+  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<ControllerResult> {
+    return this.request<ControllerResult>(async () => {
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const vt = await this.store.getTopicVersioned(name);
+        if (!vt) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+        const res = await this.store.updateTopic(vt.revision, { ...vt.topic, configs: { ...configs } }, this.fence);
+        if (res === 'fenced') this.markFenced();
+        if (res === 'missing') return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+        if (res === 'ok') return { errorCode: ErrorCode.NONE };
+      }
+      return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'the topic changed concurrently too often' };
     }, (r) => r);
   }
 
@@ -513,6 +533,48 @@ export class Controller {
       // Not (or no longer) the controller: every partition gets the same error.
       (r) => (partitions ?? []).map((p) => ({ ...p, ...r })),
     );
+  }
+
+  /**
+   * auto.leader.rebalance.enable (Kafka's checkAndTriggerAutoLeaderRebalance): every
+   * `intervalMs`, a broker whose share of preferred-replica partitions led by someone else is above
+   * `imbalancePercent` gets them back by preferred election (where it is alive and in the ISR).
+   */
+  startAutoLeaderRebalance(intervalMs: number, imbalancePercent: number): void {
+    if (this.rebalanceTimer) return;
+    this.rebalanceTimer = setInterval(() => {
+      if (!this.isActive || this.queued > 0) return;
+      this.enqueue(() => this.rebalanceLeaders(imbalancePercent)).catch((err: Error) => this.log('auto leader rebalance failed', { error: err.message }));
+    }, Math.max(100, intervalMs));
+    this.rebalanceTimer.unref();
+  }
+
+  private async rebalanceLeaders(imbalancePercent: number): Promise<void> {
+    const topics = await this.topicMap();
+    const { items } = await this.store.listPartitions();
+    const byPreferred = new Map<number, { total: number; misplaced: VersionedPartitionState[] }>();
+    for (const p of items) {
+      const t = topics.get(p.topic);
+      const preferred = t?.replicas[p.partition]?.[0];
+      if (preferred === undefined || t!.reassigning?.[String(p.partition)]) continue;
+      const e = byPreferred.get(preferred) ?? { total: 0, misplaced: [] };
+      e.total++;
+      if (p.state.leader !== preferred) e.misplaced.push(p);
+      byPreferred.set(preferred, e);
+    }
+    for (const [broker, e] of byPreferred) {
+      if (!this.live.has(broker) || this.shuttingDown.has(broker) || e.misplaced.length === 0) continue;
+      if ((e.misplaced.length * 100) / e.total <= imbalancePercent) continue;
+      for (const p of e.misplaced) {
+        const replicas = topics.get(p.topic)!.replicas[p.partition]!;
+        await this.updatePartition(p.topic, p.partition, (cur) => {
+          if (cur.state.leader === replicas[0]) return undefined;
+          const leader = preferredReplicaLeader(replicas, cur.state.isr, this.liveSet());
+          return leader === undefined ? undefined : { leader, leaderEpoch: cur.state.leaderEpoch + 1, isr: cur.state.isr };
+        });
+      }
+      this.log('auto leader rebalance', { brokerId: broker, partitions: e.misplaced.length });
+    }
   }
 
   // ---- reassignment (AlterPartitionReassignments / ListPartitionReassignments) -----------

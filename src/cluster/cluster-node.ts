@@ -342,7 +342,7 @@ export class ClusterNode {
         const controller = this.member?.controller;
         if (controller) {
           const r = await controller.controlledShutdown(this.brokerId, brokerEpoch);
-          done = r.errorCode === ErrorCode.NONE && r.remaining.length === 0;
+          done = r.errorCode === ErrorCode.NONE && r.waitable === 0;
           if (!done) log.info('controlled shutdown: partitions still led here', { errorCode: r.errorCode, remaining: r.remaining.length });
         } else {
           const res = await this.channel.send<BrokerHeartbeatResponse>(

@@ -21,7 +21,7 @@ export function brokerHeartbeatHandler(broker: { readonly cluster: ClusterContro
       if (!controller) return answer(ErrorCode.NOT_CONTROLLER);
       if (!req.wantShutDown) return answer(controller.liveBrokerIds().includes(req.brokerId) ? ErrorCode.NONE : ErrorCode.BROKER_ID_NOT_REGISTERED);
       const r = await controller.controlledShutdown(req.brokerId, req.brokerEpoch);
-      return answer(r.errorCode, r.errorCode === ErrorCode.NONE && r.remaining.length === 0);
+      return answer(r.errorCode, r.errorCode === ErrorCode.NONE && r.waitable === 0);
     },
   });
 }

@@ -462,16 +462,22 @@ export class Controller {
    * ISRs it follows in. Partitions with nobody else to lead stay (returned as remaining); the
    * broker retries or shuts down anyway, as in Kafka.
    */
-  controlledShutdown(brokerId: number, brokerEpoch = -1): Promise<ControllerResult & { remaining: { topic: string; partition: number }[] }> {
-    type Result = ControllerResult & { remaining: { topic: string; partition: number }[] };
+  controlledShutdown(brokerId: number, brokerEpoch = -1): Promise<ControllerResult & { remaining: { topic: string; partition: number }[]; waitable: number }> {
+    /**
+     * remaining: partitions still led by the broker (Kafka's answer); waitable: how many of them
+     * another live replica may still take over once it catches up (worth a retry; the others go
+     * leaderless when the broker leaves, as in KRaft).
+     */
+    type Result = ControllerResult & { remaining: { topic: string; partition: number }[]; waitable: number };
     return this.request<Result>(async () => {
       const reg = this.live.get(brokerId);
-      if (!reg) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, remaining: [] };
-      if (brokerEpoch >= 0 && reg.brokerEpoch !== undefined && reg.brokerEpoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] };
+      if (!reg) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, remaining: [], waitable: 0 };
+      if (brokerEpoch >= 0 && reg.brokerEpoch !== undefined && reg.brokerEpoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [], waitable: 0 };
       this.shuttingDown.add(brokerId);
       const topics = await this.topicMap();
       const { items } = await this.store.listPartitions();
       const remaining: { topic: string; partition: number }[] = [];
+      let waitable = 0;
       for (const p of items) {
         if (p.state.leader !== brokerId && !p.state.isr.includes(brokerId)) continue;
         const replicas = topics.get(p.topic)?.replicas[p.partition] ?? [];
@@ -485,10 +491,16 @@ export class Controller {
           if (!s.isr.includes(brokerId)) return undefined;
           return { leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr.filter((id) => id !== brokerId) };
         });
-        if (after && after.state.leader === brokerId) remaining.push({ topic: p.topic, partition: p.partition });
+        // Still led here: worth waiting for only if another live replica (not shutting down) may
+        // catch up into the ISR and take over; a partition nobody else can ever lead goes
+        // leaderless when the broker's registration ends, as in KRaft.
+        if (after && after.state.leader === brokerId) {
+          remaining.push({ topic: p.topic, partition: p.partition });
+          if (replicas.some((id) => id !== brokerId && this.live.has(id) && !this.shuttingDown.has(id))) waitable++;
+        }
       }
-      return { errorCode: ErrorCode.NONE, remaining };
-    }, (r) => ({ ...r, remaining: [] }));
+      return { errorCode: ErrorCode.NONE, remaining, waitable };
+    }, (r) => ({ ...r, remaining: [], waitable: 0 }));
   }
 
   /**

@@ -430,6 +430,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       if (error !== ErrorCode.NONE) {
         out.errorCode = error;
         out.baseOffset = -1;
+        // Leadership moved while the append waited (failover, controlled shutdown): name the new leader (KIP-951).
+        if (error === ErrorCode.NOT_LEADER_OR_FOLLOWER) out.currentLeader = this.leaderHint(p.topic, p.index);
       }
     });
   }

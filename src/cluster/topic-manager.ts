@@ -65,7 +65,10 @@ export class TopicManager {
   /** At start-up, after the registry and the log manager are loaded: leads every registered partition. */
   async openAll(): Promise<void> {
     // Cluster mode: the store's topics are opened as they are listed (applyClusterTopic).
-    for (const t of this.topics.all()) if (!this.cluster || isBrokerOwnedTopic(t.name)) await this.openPartitions(t, 0);
+    // (Runs before the broker joins the cluster, hence the config check: a replicated partition
+    // opened here would lead locally, unreplicated.)
+    const clustered = this.cluster !== null || this.opts.config.get('tributary.metadata.store') !== '';
+    for (const t of this.topics.all()) if (!clustered || isBrokerOwnedTopic(t.name)) await this.openPartitions(t, 0);
   }
 
   topicConfig(topic: string): ResolvedTopicConfig {
@@ -101,6 +104,8 @@ export class TopicManager {
     // adding this broker); hosted ones take the (possibly altered) configs.
     const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, configs: t.configs, createdAt: existing?.createdAt ?? Date.now() };
     await this.opts.partitions.openPartitions(record, 0, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    // Before and after: the registry may show the new record while put() persists it.
+    this.configCache.delete(t.name);
     await this.topics.put(record);
     this.configCache.delete(t.name);
     if (wasTiered && this.topicConfig(t.name).get('remote.storage.enable') !== true) await this.opts.onRemoteStorageDisabled(t.name, t.topicId);

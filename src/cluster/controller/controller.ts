@@ -290,7 +290,10 @@ export class Controller {
       const unclean = await this.uncleanEnabled(p.topic);
       await this.updatePartition(p.topic, p.partition, (cur) => {
         if (cur.state.leader !== NO_LEADER && this.live.has(cur.state.leader)) return undefined;
-        const elected = offlinePartitionLeader(replicas, cur.state.isr, this.liveSet(), unclean);
+        // A partition created while none of its replicas was live has an empty ISR: nothing was
+        // ever written to it, so any live replica may lead it cleanly.
+        const neverLed = cur.state.isr.length === 0 && cur.state.leader === NO_LEADER;
+        const elected = offlinePartitionLeader(replicas, neverLed ? replicas : cur.state.isr, this.liveSet(), unclean);
         if (!elected) {
           // A dead leader still named (e.g. it died while no controller ran): mark it leaderless.
           if (cur.state.leader === NO_LEADER) return undefined;
@@ -396,7 +399,8 @@ export class Controller {
   }
 
   private assign(nPartitions: number, rf: number, startPartitionId: number, fixedStartIndex = -1): number[][] {
-    const brokers = [...this.live.values()].map((b) => ({ id: b.brokerId, rack: b.rack }));
+    // Brokers in controlled shutdown get no new replicas (as Kafka).
+    const brokers = [...this.live.values()].filter((b) => !this.shuttingDown.has(b.brokerId)).map((b) => ({ id: b.brokerId, rack: b.rack }));
     return assignReplicasToBrokers(brokers, nPartitions, rf, { startPartitionId, fixedStartIndex });
   }
 

@@ -175,4 +175,17 @@ describe('topic changes through the controller', () => {
     // Nothing changed: the ISR is still all three.
     for (const id of IDS) expect([...stateOn(id, 'isr', 0)!.isr].sort()).toEqual(IDS);
   });
+
+  it('Produce to a broker that is not even a replica answers NOT_LEADER_OR_FOLLOWER naming the leader and its endpoint (KIP-951)', async () => {
+    await createTopic('single', 1, 1);
+    const leader = stateOn(1, 'single', 0)!.leaderId;
+    const other = IDS.find((id) => id !== leader)!;
+    expect(cluster.byId(other).broker.logManager.getLog('single', 0)).toBeUndefined();
+    const records = buildRecordBatch({ records: [{ key: null, value: Buffer.from('x'), timestamp: Date.now() }] });
+    const r = await raw(other, 0, 11, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'single', partitionData: [{ index: 0, records }] }] });
+    const pr = r.responses[0].partitionResponses[0];
+    expect(pr.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(pr.currentLeader).toEqual({ leaderId: leader, leaderEpoch: stateOn(1, 'single', 0)!.leaderEpoch });
+    expect(r.nodeEndpoints.map((e: { nodeId: number; port: number }) => [e.nodeId, e.port])).toEqual([[leader, cluster.byId(leader).port]]);
+  });
 });

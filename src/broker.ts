@@ -453,8 +453,8 @@ export class Broker {
     return this.topicManager.topicConfig(topic);
   }
 
-  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
-    return this.topicManager.createTopic(name, numPartitions, replicationFactor, configs);
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
+    return this.topicManager.createTopic(name, numPartitions, replicationFactor, configs, assignment);
   }
 
   autoCreateTopic(name: string): Promise<TopicRecord> {

@@ -5,11 +5,11 @@
 // and Partition leadership. Topic creation goes to the controller: directly when this broker is
 // the controller, otherwise forwarded over the Kafka protocol (CreateTopics) to the controller's
 // listener, as Kafka forwards it (KIP-590).
-import { Admin } from '@platformatic/kafka';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition.js';
 import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs.js';
+import type { CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat.js';
 import { ClusterMember } from './controller/cluster-member.js';
 import type { Controller } from './controller/controller.js';
@@ -23,6 +23,7 @@ import type { BrokerRegistration, ClusterMetadataStore, PartitionState, TopicRec
 const ALTER_PARTITION = { key: 56, version: 2 };
 const BROKER_HEARTBEAT = { key: 63, version: 0 };
 const ALTER_CONFIGS = { key: 33, version: 2 };
+const CREATE_TOPICS = { key: 19, version: 7 };
 const RESOURCE_TOPIC = 2;
 /** How long a broker-to-controller request may take, retries to a new controller included. */
 const CONTROLLER_REQUEST_TIMEOUT_MS = 15_000;
@@ -226,25 +227,36 @@ export class ClusterNode {
     return this.member?.controller ? this.brokerId : this.controllerId;
   }
 
-  /** CreateTopics through the controller (rack-aware assignment over the live brokers). */
-  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<ClusterCreateResult> {
+  /**
+   * CreateTopics through the controller (rack-aware assignment over the live brokers, or the
+   * manual `assignment`): directly when this broker is the controller, else forwarded as
+   * CreateTopics (re-sent to a new controller when an election races it).
+   */
+  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<ClusterCreateResult> {
     const controller = this.member?.controller;
     if (controller) {
-      const r = await controller.createTopic(name, numPartitions, replicationFactor, configs);
+      const r = await controller.createTopic(name, numPartitions, replicationFactor, configs, assignment);
       return r.errorMessage === undefined ? { errorCode: r.errorCode } : { errorCode: r.errorCode, errorMessage: r.errorMessage };
     }
-    const target = this.brokers.get(this.controllerId);
-    if (!target || target.listeners.length === 0) return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'No controller is available.' };
-    const l = target.listeners[0]!;
-    const admin = new Admin({ clientId: `tributary-broker-${this.brokerId}`, bootstrapBrokers: [`${l.host}:${l.port}`], retries: 0 });
     try {
-      await admin.createTopics({ topics: [name], partitions: numPartitions, replicas: replicationFactor, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) });
-      return { errorCode: ErrorCode.NONE };
+      const res = await this.forward<CreateTopicsResponse>(CREATE_TOPICS.key, CREATE_TOPICS.version, {
+        topics: [
+          {
+            name,
+            numPartitions: assignment ? -1 : numPartitions,
+            replicationFactor: assignment ? -1 : replicationFactor,
+            assignments: (assignment ?? []).map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })),
+            configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })),
+          },
+        ],
+        timeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
+        validateOnly: false,
+      });
+      const t = res.topics[0];
+      if (!t) return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
+      return t.errorMessage ? { errorCode: t.errorCode, errorMessage: t.errorMessage } : { errorCode: t.errorCode };
     } catch (err) {
-      const code = errorCodeOf(err);
-      return { errorCode: code ?? ErrorCode.NOT_CONTROLLER, errorMessage: (err as Error).message };
-    } finally {
-      await admin.close().catch(() => undefined);
+      return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: (err as Error).message };
     }
   }
 
@@ -402,27 +414,4 @@ export class ClusterNode {
     for (const u of this.unwatches.splice(0)) await u().catch(() => undefined);
     await this.member?.crash();
   }
-}
-
-/** The Kafka error code inside a @platformatic/kafka error (its ResponseError carries the per-topic errors). */
-function errorCodeOf(err: unknown): number | undefined {
-  const seen = new Set<unknown>();
-  const walk = (e: unknown): number | undefined => {
-    if (!e || typeof e !== 'object' || seen.has(e)) return undefined;
-    seen.add(e);
-    const o = e as Record<string, unknown>;
-    if (typeof o.apiCode === 'number' && o.apiCode !== 0) return o.apiCode;
-    if (typeof o.errorCode === 'number' && o.errorCode !== 0) return o.errorCode;
-    for (const k of ['errors', 'cause', 'response']) {
-      const v = o[k];
-      if (Array.isArray(v)) for (const x of v) { const c = walk(x); if (c !== undefined) return c; }
-      else if (v && typeof v === 'object') {
-        const c = walk(v);
-        if (c !== undefined) return c;
-        for (const x of Object.values(v)) { const c2 = walk(x); if (c2 !== undefined) return c2; }
-      }
-    }
-    return undefined;
-  };
-  return walk(err);
 }

@@ -423,7 +423,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       this.waiters.notify(p.topic, p.index);
       this.advanceHighWatermark(p);
       if (requiredAcks !== -1 || !st) return;
-      const reached = await st.waitFor(out.lastOffset + 1, timeoutMs);
+      // The leader's own write may already have moved the HW past it (an ISR of the leader alone).
+      const reached = p.log.highWatermark > out.lastOffset || (await st.waitFor(out.lastOffset + 1, timeoutMs));
       let error: number = ErrorCode.NONE;
       if (!reached) error = p.leaderState === st ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
       else if (p.isr.length < this.opts.topicConfig(p.topic).get('min.insync.replicas')) error = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;

@@ -15,7 +15,7 @@ import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js'
 /** Cluster mode: where topic creation goes (the controller, see cluster-node.ts). */
 export interface ClusterTopicRouter {
   nodeId: number;
-  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<{ errorCode: number; errorMessage?: string }>;
   alterTopicConfigs(name: string, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
 }
 
@@ -114,9 +114,9 @@ export class TopicManager {
     }
   }
 
-  private async createInCluster(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+  private async createInCluster(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
     const arrived = new Promise<void>((resolve) => this.appeared.push({ name, resolve }));
-    const r = await this.cluster!.createTopic(name, numPartitions, replicationFactor, configs);
+    const r = await this.cluster!.createTopic(name, numPartitions, replicationFactor, configs, assignment);
     // TOPIC_ALREADY_EXISTS from a racing auto-creation: the topic still arrives.
     if (r.errorCode !== 0 && !(r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && this.creating.has(name))) {
       this.dropWaiter(name);
@@ -139,9 +139,10 @@ export class TopicManager {
     if (i >= 0) this.appeared.splice(i, 1);
   }
 
-  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+  /** `assignment` (manual placement) matters in cluster mode only: a single broker holds every replica. */
+  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
     // Internal topics stay local to each broker in this slice (coordinators do not follow leadership yet).
-    if (this.cluster && !isBrokerOwnedTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs);
+    if (this.cluster && !isBrokerOwnedTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs, assignment);
     const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
     // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
     // registered topic without its logs.

@@ -187,5 +187,10 @@ describe('topic changes through the controller', () => {
     expect(pr.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     expect(pr.currentLeader).toEqual({ leaderId: leader, leaderEpoch: stateOn(1, 'single', 0)!.leaderEpoch });
     expect(r.nodeEndpoints.map((e: { nodeId: number; port: number }) => [e.nodeId, e.port])).toEqual([[leader, cluster.byId(leader).port]]);
+    // The leader, alone in the ISR, acknowledges acks=all as soon as it has written.
+    const started = Date.now();
+    const ok = await raw(leader, 0, 11, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'single', partitionData: [{ index: 0, records }] }] });
+    expect(ok.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 });

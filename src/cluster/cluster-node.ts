@@ -8,7 +8,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition.js';
-import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs.js';
+import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/incremental-alter-configs.js';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat.js';
 import { ClusterMember } from './controller/cluster-member.js';
@@ -19,10 +19,12 @@ import { MemoryKv, MemoryKvConnection } from './metadata-store/memory-kv.js';
 import { openMetadataStore } from './metadata-store/open-store.js';
 import type { BrokerRegistration, ClusterMetadataStore, PartitionState, TopicRecord, Unwatch, VersionedPartitionState } from './metadata-store/types.js';
 
-/** API keys and versions of the broker-to-controller requests (Kafka's: AlterPartition, BrokerHeartbeat, AlterConfigs). */
+/** API keys and versions of the broker-to-controller requests (Kafka's: AlterPartition, BrokerHeartbeat; forwarded admin requests). */
 const ALTER_PARTITION = { key: 56, version: 2 };
 const BROKER_HEARTBEAT = { key: 63, version: 0 };
-const ALTER_CONFIGS = { key: 33, version: 2 };
+const INCREMENTAL_ALTER_CONFIGS = { key: 44, version: 1 };
+const OP_SET = 0;
+const OP_DELETE = 1;
 const CREATE_TOPICS = { key: 19, version: 7 };
 const RESOURCE_TOPIC = 2;
 /** How long a broker-to-controller request may take, retries to a new controller included. */
@@ -314,18 +316,23 @@ export class ClusterNode {
   }
 
   /**
-   * AlterConfigs on a topic in cluster mode: `configs` become the topic's overrides in the store
-   * (directly when this broker is the controller, else forwarded as AlterConfigs).
+   * AlterConfigs / IncrementalAlterConfigs on a topic in cluster mode: `set` and `remove` change
+   * the topic's overrides in the store (directly when this broker is the controller, else
+   * forwarded as IncrementalAlterConfigs SET/DELETE, which carries exactly that delta).
    */
-  async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<ClusterCreateResult> {
+  async alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<ClusterCreateResult> {
     const controller = this.member?.controller;
     if (controller) {
-      const r = await controller.alterTopicConfigs(name, configs);
+      const r = await controller.alterTopicConfigs(name, set, remove);
       return r.errorMessage === undefined ? { errorCode: r.errorCode } : { errorCode: r.errorCode, errorMessage: r.errorMessage };
     }
     try {
-      const res = await this.forward<AlterConfigsResponse>(ALTER_CONFIGS.key, ALTER_CONFIGS.version, {
-        resources: [{ resourceType: RESOURCE_TOPIC, resourceName: name, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+      const ops = [
+        ...Object.entries(set).map(([n, value]) => ({ name: n, configOperation: OP_SET, value })),
+        ...remove.map((n) => ({ name: n, configOperation: OP_DELETE, value: null })),
+      ];
+      const res = await this.forward<IncrementalAlterConfigsResponse>(INCREMENTAL_ALTER_CONFIGS.key, INCREMENTAL_ALTER_CONFIGS.version, {
+        resources: [{ resourceType: RESOURCE_TOPIC, resourceName: name, configs: ops }],
         validateOnly: false,
       });
       const r = res.responses[0];

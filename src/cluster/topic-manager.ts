@@ -16,7 +16,8 @@ import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js'
 export interface ClusterTopicRouter {
   nodeId: number;
   createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<{ errorCode: number; errorMessage?: string }>;
-  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
+  /** Sets `set` and removes `remove` among a topic's overrides (a delta: concurrent alters of other keys survive). */
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<{ errorCode: number; errorMessage?: string }>;
 }
 
 /** A topic the controller refused (the Kafka error code for CreateTopics). */
@@ -206,18 +207,23 @@ export class TopicManager {
   }
 
   /**
-   * Cluster mode: the controller writes the new overrides to the store and every broker applies
-   * them from its watch; this broker waits (bounded) until it has, so a DescribeConfigs sent to it
-   * right after sees the change.
+   * Cluster mode: the controller applies the change to the store's overrides and every broker
+   * applies them from its watch; this broker waits (bounded) until it has, so a DescribeConfigs
+   * sent to it right after sees the change. What goes to the controller is the difference from
+   * the overrides this broker knows (read in the same tick as the handler computed `configs`), so
+   * concurrent alters of other keys through other brokers are not overwritten.
    */
   private async alterInCluster(name: string, configs: Record<string, string>): Promise<void> {
-    const r = await this.cluster!.alterTopicConfigs(name, configs);
+    const current = this.topics.get(name)?.configs ?? {};
+    const set: Record<string, string> = {};
+    for (const [k, v] of Object.entries(configs)) if (current[k] !== v) set[k] = v;
+    const remove = Object.keys(current).filter((k) => !(k in configs));
+    const r = await this.cluster!.alterTopicConfigs(name, set, remove);
     if (r.errorCode !== ErrorCode.NONE) throw new ClusterTopicError(r.errorCode, r.errorMessage ?? `altering the configs of ${name} failed with error ${r.errorCode}`);
-    const wanted = JSON.stringify(Object.entries(configs).sort());
     const deadline = Date.now() + CLUSTER_TOPIC_WAIT_MS;
     while (Date.now() < deadline) {
       const t = this.topics.get(name);
-      if (!t || JSON.stringify(Object.entries(t.configs).sort()) === wanted) return;
+      if (!t || (Object.entries(set).every(([k, v]) => t.configs[k] === v) && remove.every((k) => !(k in t.configs)))) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

@@ -153,6 +153,27 @@ describe('topic changes through the controller', () => {
     expect(missing.responses[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  it('concurrent IncrementalAlterConfigs of different keys through different brokers keep every key', async () => {
+    await createTopic('conf2', 1, 3);
+    const keys: [string, string][] = [['retention.ms', '3600000'], ['segment.ms', '7200000'], ['max.message.bytes', '200000']];
+    const answers = await Promise.all(
+      IDS.map((id, i) =>
+        raw(id, 44, 1, { resources: [{ resourceType: 2, resourceName: 'conf2', configs: [{ name: keys[i]![0], configOperation: 0, value: keys[i]![1] }] }], validateOnly: false }),
+      ),
+    );
+    for (const a of answers) expect(a.responses[0].errorCode).toBe(ErrorCode.NONE);
+    for (const id of IDS) {
+      for (const [k, v] of keys) await cluster.waitFor(`${k} on broker ${id}`, async () => (await describeTopicConfig(id, 'conf2', k)) === v);
+    }
+    // DELETE through a non-controller removes just that key.
+    const del = await raw(nonController(), 44, 1, { resources: [{ resourceType: 2, resourceName: 'conf2', configs: [{ name: 'segment.ms', configOperation: 1, value: null }] }], validateOnly: false });
+    expect(del.responses[0].errorCode).toBe(ErrorCode.NONE);
+    for (const id of IDS) {
+      await cluster.waitFor(`segment.ms back to its default on broker ${id}`, () => cluster.byId(id).broker.topics.get('conf2')!.configs['segment.ms'] === undefined);
+      expect(cluster.byId(id).broker.topics.get('conf2')!.configs).toEqual({ 'retention.ms': '3600000', 'max.message.bytes': '200000' });
+    }
+  });
+
   it('AlterPartition is validated by the controller (partition epoch, leader epoch, leader) and refused elsewhere', async () => {
     await createTopic('isr', 1, 3);
     const s = stateOn(1, 'isr', 0)!;

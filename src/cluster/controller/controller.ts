@@ -383,13 +383,18 @@ export class Controller {
     }, (r) => r);
   }
 
-  /** AlterConfigs / IncrementalAlterConfigs on a topic: `configs` become its whole override set (topic record CAS). */
-  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<ControllerResult> {
+  /**
+   * AlterConfigs / IncrementalAlterConfigs on a topic: `set` and `remove` applied to the overrides
+   * the store holds now (topic record CAS), so concurrent changes of other keys are kept.
+   */
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: string[] = []): Promise<ControllerResult> {
     return this.request<ControllerResult>(async () => {
       for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
         const vt = await this.store.getTopicVersioned(name);
         if (!vt) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
-        const res = await this.store.updateTopic(vt.revision, { ...vt.topic, configs: { ...configs } }, this.fence);
+        const configs = { ...vt.topic.configs, ...set };
+        for (const k of remove) delete configs[k];
+        const res = await this.store.updateTopic(vt.revision, { ...vt.topic, configs }, this.fence);
         if (res === 'fenced') this.markFenced();
         if (res === 'missing') return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
         if (res === 'ok') return { errorCode: ErrorCode.NONE };

@@ -81,6 +81,15 @@ describe('elections and reassignments the controller cannot finish at once', () 
     await second.stop();
     cluster.brokers[1] = undefined;
     for (const id of [1, 3]) await cluster.waitFor(`unc ISR = [1] on broker ${id}`, () => stateOn(id, 'unc', 0)!.isr.join() === '1');
+    // The leader may not put broker 2 back while it is not registered (INELIGIBLE_REPLICA, KIP-903).
+    const ctl = controllerId();
+    const known = (cluster.byId(ctl).broker.cluster as unknown as { partitionStates: Map<string, { partitionEpoch: number; leaderEpoch: number }> }).partitionStates.get('unc\0' + '0')!;
+    const alter = await raw(ctl, 56, 2, {
+      brokerId: 1,
+      brokerEpoch: -1,
+      topics: [{ topicId: cluster.byId(1).broker.topics.get('unc')!.id, partitions: [{ partitionIndex: 0, leaderEpoch: known.leaderEpoch, newIsr: [1, 2], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: known.partitionEpoch }] }],
+    });
+    expect(alter.topics[0].partitions[0].errorCode).toBe(ErrorCode.INELIGIBLE_REPLICA);
     // acks=all with the leader alone in the ISR completes at once (it used to wait for a follower fetch that never came).
     await producer.send({ topic: 'unc', acks: -1, messages: [{ value: 'lost', partition: 0 }] });
     await producer.disconnect();

@@ -93,7 +93,7 @@ const MESSAGES: Record<number, string> = {
 
 /**
  * Cluster mode, on the controller: the election runs (Kafka's ReplicationControlManager.electLeaders).
- * "All partitions" (null) reports only the partitions whose leader changed, as Kafka does.
+ * "All partitions" (null) leaves out the ELECTION_NOT_NEEDED ones, as Kafka does.
  */
 async function electInCluster(controller: Controller, req: ElectLeadersRequest, type: 'preferred' | 'unclean'): Promise<ElectLeadersResponse> {
   const named = req.topicPartitions?.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
@@ -101,7 +101,9 @@ async function electInCluster(controller: Controller, req: ElectLeadersRequest, 
   const byTopic = new Map<string, PartitionResult[]>();
   for (const t of req.topicPartitions ?? []) if (!byTopic.has(t.topic)) byTopic.set(t.topic, []);
   for (const r of results) {
-    if (named === undefined && r.errorCode !== ErrorCode.NONE) continue;
+    // Kafka (ReplicationControlManager.electLeaders): asked for every partition, it leaves out only
+    // those that already have the desired leader; other failures are reported.
+    if (named === undefined && r.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));
     list.push({ partitionId: r.partition, errorCode: r.errorCode, errorMessage: r.errorCode === ErrorCode.NONE ? null : (r.errorMessage ?? MESSAGES[r.errorCode] ?? null) });

@@ -105,6 +105,11 @@ describe('elections and reassignments the controller cannot finish at once', () 
     const preferred = await raw(2, 43, 2, { electionType: PREFERRED, topicPartitions: [{ topic: 'unc', partitions: [0] }, { topic: 'ok', partitions: [0] }], timeoutMs: 5000 });
     expect(electionCodes(preferred)).toEqual({ 'unc-0': ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, 'ok-0': ErrorCode.ELECTION_NOT_NEEDED });
     expect(stateOn(3, 'unc', 0)!.leaderId).toBe(-1);
+    // Every partition (null): those already led by their preferred replica are left out, failures are not.
+    const all = electionCodes(await raw(3, 43, 2, { electionType: PREFERRED, topicPartitions: null, timeoutMs: 5000 }));
+    expect(all['unc-0']).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    expect(all['solo-0']).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    expect(all['ok-0']).toBeUndefined();
 
     const unclean = await raw(2, 43, 2, {
       electionType: UNCLEAN,

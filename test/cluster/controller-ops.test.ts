@@ -75,6 +75,24 @@ describe('topic changes through the controller', () => {
     }
   });
 
+  it('CreateTopics with a manual assignment, sent to a non-controller, places the replicas as asked', async () => {
+    const via = nonController();
+    const create = (name: string, replicas: number[][]) =>
+      raw(via, 19, 7, {
+        topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: replicas.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+    expect((await create('manual', [[3, 1], [2, 3]])).topics[0].errorCode).toBe(ErrorCode.NONE);
+    for (const id of IDS) {
+      await cluster.waitFor(`manual placed on broker ${id}`, () => stateOn(id, 'manual', 0)?.leaderId === 3 && stateOn(id, 'manual', 1)?.leaderId === 2);
+      expect([stateOn(id, 'manual', 0)!.replicas, stateOn(id, 'manual', 1)!.replicas]).toEqual([[3, 1], [2, 3]]);
+    }
+    expect(cluster.byId(1).broker.logManager.getLog('manual', 1)).toBeUndefined();
+    const unknown = await create('manual-bad', [[1, 9]]);
+    expect(unknown.topics[0].errorCode).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+  });
+
   it('CreatePartitions adds replicated partitions (assigned over the brokers) that accept produce and consume', async () => {
     await createTopic('grow', 2, 3, { 'min.insync.replicas': '2' });
     const via = nonController();

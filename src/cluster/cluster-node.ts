@@ -31,6 +31,8 @@ const RESOURCE_TOPIC = 2;
 const CONTROLLER_REQUEST_TIMEOUT_MS = 15_000;
 /** ISR changes are retried by the leader's next check anyway: one attempt is bounded tighter. */
 const ALTER_PARTITION_TIMEOUT_MS = 5_000;
+/** A replica refused as INELIGIBLE_REPLICA is not proposed for that partition's ISR again before this. */
+const INELIGIBLE_BACKOFF_MS = 1_000;
 
 /** In-process stores by name (`memory:NAME`): several brokers in one process share one. */
 const sharedMemoryStores = new Map<string, MemoryKv>();
@@ -78,6 +80,12 @@ export class ClusterNode {
   private controllerId = -1;
   private closed = false;
   private readonly isrInFlight = new Set<string>();
+  /**
+   * Replicas the controller refused into an ISR (INELIGIBLE_REPLICA: shutting down, not
+   * registered), by partition: not proposed again before the time noted, as Kafka's leader skips
+   * ineligible replicas instead of asking on every follower fetch.
+   */
+  private readonly ineligible = new Map<string, { ids: number[]; untilMs: number }>();
   /** memory:NAME only: this broker's own link to the shared store (tests cut it to simulate a partition). */
   private memoryLink: MemoryKvConnection | undefined;
   /** Store events are applied one at a time, in revision order (topics before their partitions). */
@@ -209,6 +217,7 @@ export class ClusterNode {
 
   private forgetPartitions(topic: string): void {
     for (const key of this.partitionStates.keys()) if (key.startsWith(`${topic}\0`)) this.partitionStates.delete(key);
+    for (const key of this.ineligible.keys()) if (key.startsWith(`${topic}\0`)) this.ineligible.delete(key);
   }
 
   private serially(work: () => Promise<void>): void {
@@ -275,6 +284,12 @@ export class ClusterNode {
     if (!this.store || this.closed || this.isrInFlight.has(key) || this.member?.sessionLost || !known) return;
     if (known.leader !== this.brokerId || known.leaderEpoch !== leaderEpoch) return;
     if (known.isr.length === newIsr.length && known.isr.every((id) => newIsr.includes(id))) return;
+    const added = newIsr.filter((id) => !known.isr.includes(id));
+    const refused = this.ineligible.get(key);
+    if (refused) {
+      if (refused.untilMs <= Date.now()) this.ineligible.delete(key);
+      else if (added.some((id) => refused.ids.includes(id))) return;
+    }
     this.isrInFlight.add(key);
     const log = this.opts.logger;
     try {
@@ -306,6 +321,7 @@ export class ClusterNode {
           this.serially(async () => this.applyPartition({ topic, partition, state, revision: -1 }));
         }
       }
+      if (errorCode === ErrorCode.INELIGIBLE_REPLICA && added.length > 0) this.ineligible.set(key, { ids: added, untilMs: Date.now() + INELIGIBLE_BACKOFF_MS });
       if (errorCode === ErrorCode.NONE) log.info('ISR changed', { topic, partition, isr: newIsr, from: known.isr });
       else log.info('ISR change refused by the controller', { topic, partition, isr: newIsr, errorCode });
     } catch (err) {

@@ -319,7 +319,7 @@ export class Broker {
   private async joinCluster(): Promise<void> {
     const nodeId = this.nodeId;
     this.partitionManager.clustered = true;
-    this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a) });
+    this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a), alterTopicConfigs: (...a) => this.cluster!.alterTopicConfigs(...a) });
     const topicReplicas = new Map<string, number[][]>();
     const fetchers = new ReplicaFetchers({
       nodeId,
@@ -342,6 +342,14 @@ export class Broker {
       root: this.config.get('tributary.metadata.root'),
       sessionTtlMs: this.config.get('tributary.metadata.session.timeout.ms'),
       uncleanLeaderElectionEnable: this.config.get('unclean.leader.election.enable'),
+      ...(this.config.get('auto.leader.rebalance.enable')
+        ? { autoLeaderRebalance: { intervalMs: this.config.get('leader.imbalance.check.interval.seconds') * 1000, imbalancePercent: this.config.get('leader.imbalance.per.broker.percentage') } }
+        : {}),
+      controlledShutdown: {
+        enable: this.config.get('controlled.shutdown.enable'),
+        maxRetries: this.config.get('controlled.shutdown.max.retries'),
+        backoffMs: this.config.get('controlled.shutdown.retry.backoff.ms'),
+      },
       registration: {
         brokerId: nodeId,
         rack: this.config.get('broker.rack') ?? null,
@@ -458,8 +466,8 @@ export class Broker {
     return this.topicManager.topicConfig(topic);
   }
 
-  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
-    return this.topicManager.createTopic(name, numPartitions, replicationFactor, configs);
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
+    return this.topicManager.createTopic(name, numPartitions, replicationFactor, configs, assignment);
   }
 
   autoCreateTopic(name: string): Promise<TopicRecord> {
@@ -512,6 +520,9 @@ export class Broker {
 
   private async shutdownServices(): Promise<void> {
     this.logger.info('shutting down');
+    // Cluster mode: leadership moves off this broker while it still serves (clients get
+    // NOT_LEADER_OR_FOLLOWER naming the new leader, not a timeout).
+    await this.cluster?.controlledShutdown().catch((e) => this.logger.warn('controlled shutdown failed', { error: String(e) }));
     this.metrics?.collector()?.close();
     await this.metrics?.exporter.close();
     for (const j of this.jwks) j.stop();

@@ -226,6 +226,12 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     const { logManager, nodeId } = this.opts;
     for (let p = from; p < record.partitions; p++) {
       if (!hosted(p)) continue;
+      const open = this.partitions.get(tpKey(record.name, p));
+      // Cluster mode: a topic record changed (configs, reassignment) while the partition is hosted.
+      if (open && open.topicId === record.id) {
+        open.log.updateConfig(logConfig);
+        continue;
+      }
       let log = logManager.getLog(record.name, p);
       if (log) log.updateConfig(logConfig);
       else log = await logManager.createLog(record.name, p, record.id, logConfig);
@@ -253,6 +259,22 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       await this.opts.logManager.deleteLog(topic, p);
       this.waiters.notify(topic, p);
     }
+  }
+
+  /**
+   * Cluster mode: this broker is no longer a replica of the partition (a reassignment removed
+   * it): its log is deleted; the partition's state stays known (Metadata, leader hints).
+   */
+  async dropReplica(topic: string, index: number): Promise<void> {
+    const key = tpKey(topic, index);
+    const hosted = this.partitions.get(key);
+    if (!hosted) return;
+    hosted.leaderState?.failAll();
+    hosted.leaderState = null;
+    this.replication?.unfollow(hosted);
+    this.partitions.delete(key);
+    await this.opts.logManager.deleteLog(topic, index);
+    this.waiters.notify(topic, index);
   }
 
   updateLogConfig(topic: string, count: number, logConfig: LogConfig): void {
@@ -411,6 +433,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       if (error !== ErrorCode.NONE) {
         out.errorCode = error;
         out.baseOffset = -1;
+        // Leadership moved while the append waited (failover, controlled shutdown): name the new leader (KIP-951).
+        if (error === ErrorCode.NOT_LEADER_OR_FOLLOWER) out.currentLeader = this.leaderHint(p.topic, p.index);
       }
     });
   }
@@ -580,8 +604,9 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
    * this broker knows, so a client can go there without a Metadata round trip.
    */
   private leaderHint(topic: string, index: number): LeaderHint {
-    const p = this.partitions.get(tpKey(topic, index))!;
-    return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
+    // Cluster mode: a partition not hosted here is known only by its store state.
+    const p = this.partitions.get(tpKey(topic, index)) ?? this.clusterStates.get(tpKey(topic, index));
+    return p ? { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 };
   }
 
   // ---- offsets and admin operations ----

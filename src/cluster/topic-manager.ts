@@ -15,7 +15,9 @@ import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js'
 /** Cluster mode: where topic creation goes (the controller, see cluster-node.ts). */
 export interface ClusterTopicRouter {
   nodeId: number;
-  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<{ errorCode: number; errorMessage?: string }>;
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<{ errorCode: number; errorMessage?: string }>;
+  /** Sets `set` and removes `remove` among a topic's overrides (a delta: concurrent alters of other keys survive). */
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<{ errorCode: number; errorMessage?: string }>;
 }
 
 /** A topic the controller refused (the Kafka error code for CreateTopics). */
@@ -64,7 +66,10 @@ export class TopicManager {
   /** At start-up, after the registry and the log manager are loaded: leads every registered partition. */
   async openAll(): Promise<void> {
     // Cluster mode: the store's topics are opened as they are listed (applyClusterTopic).
-    for (const t of this.topics.all()) if (!this.cluster || isBrokerLocalTopic(t.name)) await this.openPartitions(t, 0);
+    // (Runs before the broker joins the cluster, hence the config check: a replicated partition
+    // opened here would lead locally, unreplicated.)
+    const clustered = this.cluster !== null || this.opts.config.get('tributary.metadata.store') !== '';
+    for (const t of this.topics.all()) if (!clustered || isBrokerLocalTopic(t.name)) await this.openPartitions(t, 0);
   }
 
   topicConfig(topic: string): ResolvedTopicConfig {
@@ -88,19 +93,31 @@ export class TopicManager {
     const nodeId = this.cluster!.nodeId;
     const existing = this.topics.get(t.name);
     if (existing && existing.id !== t.topicId) await this.deleteTopic(t.name);
-    const from = existing && existing.id === t.topicId ? existing.partitions : 0;
+    const same = existing !== undefined && existing.id === t.topicId;
+    const wasTiered = same && this.topicConfig(t.name).get('remote.storage.enable') === true;
+    // A reassignment that completed without this broker: its copies go (Kafka's StopReplica with delete).
+    if (same) {
+      for (let p = 0; p < Math.min(existing.partitions, t.replicas.length); p++) {
+        if (!t.replicas[p]!.includes(nodeId) && this.opts.partitions.hostedPartition(t.name, p)) await this.opts.partitions.dropReplica(t.name, p);
+      }
+    }
+    // Opens partitions assigned here and not yet open (new topic, CreatePartitions, a reassignment
+    // adding this broker); hosted ones take the (possibly altered) configs.
     const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, configs: t.configs, createdAt: existing?.createdAt ?? Date.now() };
-    await this.opts.partitions.openPartitions(record, from, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    await this.opts.partitions.openPartitions(record, 0, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    // Before and after: the registry may show the new record while put() persists it.
+    this.configCache.delete(t.name);
     await this.topics.put(record);
     this.configCache.delete(t.name);
+    if (wasTiered && this.topicConfig(t.name).get('remote.storage.enable') !== true) await this.opts.onRemoteStorageDisabled(t.name, t.topicId);
     for (let i = this.appeared.length - 1; i >= 0; i--) {
       if (this.appeared[i]!.name === t.name) this.appeared.splice(i, 1)[0]!.resolve();
     }
   }
 
-  private async createInCluster(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+  private async createInCluster(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
     const arrived = new Promise<void>((resolve) => this.appeared.push({ name, resolve }));
-    const r = await this.cluster!.createTopic(name, numPartitions, replicationFactor, configs);
+    const r = await this.cluster!.createTopic(name, numPartitions, replicationFactor, configs, assignment);
     // TOPIC_ALREADY_EXISTS from a racing auto-creation: the topic still arrives.
     if (r.errorCode !== 0 && !(r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && this.creating.has(name))) {
       this.dropWaiter(name);
@@ -123,9 +140,10 @@ export class TopicManager {
     if (i >= 0) this.appeared.splice(i, 1);
   }
 
-  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord> {
+  /** `assignment` (manual placement) matters in cluster mode only: a single broker holds every replica. */
+  async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
     // The aggregation stage's bookkeeping stays local to each broker; Kafka's internal topics are cluster topics.
-    if (this.cluster && !isBrokerLocalTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs);
+    if (this.cluster && !isBrokerLocalTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs, assignment);
     const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
     // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
     // registered topic without its logs.
@@ -176,6 +194,7 @@ export class TopicManager {
   }
 
   async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    if (this.cluster && !isBrokerLocalTopic(name)) return this.alterInCluster(name, configs);
     const t = this.topics.get(name)!;
     const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
     await this.topics.put({ ...t, configs });
@@ -185,6 +204,28 @@ export class TopicManager {
     // KIP-950: turning tiering off (allowed only with remote.log.delete.on.disable=true, see
     // remote-storage-rules.ts) deletes the topic's remote data.
     if (wasTiered && resolved.get('remote.storage.enable') !== true) await this.opts.onRemoteStorageDisabled(name, t.id);
+  }
+
+  /**
+   * Cluster mode: the controller applies the change to the store's overrides and every broker
+   * applies them from its watch; this broker waits (bounded) until it has, so a DescribeConfigs
+   * sent to it right after sees the change. What goes to the controller is the difference from
+   * the overrides this broker knows (read in the same tick as the handler computed `configs`), so
+   * concurrent alters of other keys through other brokers are not overwritten.
+   */
+  private async alterInCluster(name: string, configs: Record<string, string>): Promise<void> {
+    const current = this.topics.get(name)?.configs ?? {};
+    const set: Record<string, string> = {};
+    for (const [k, v] of Object.entries(configs)) if (current[k] !== v) set[k] = v;
+    const remove = Object.keys(current).filter((k) => !(k in configs));
+    const r = await this.cluster!.alterTopicConfigs(name, set, remove);
+    if (r.errorCode !== ErrorCode.NONE) throw new ClusterTopicError(r.errorCode, r.errorMessage ?? `altering the configs of ${name} failed with error ${r.errorCode}`);
+    const deadline = Date.now() + CLUSTER_TOPIC_WAIT_MS;
+    while (Date.now() < deadline) {
+      const t = this.topics.get(name);
+      if (!t || (Object.entries(set).every(([k, v]) => t.configs[k] === v) && remove.every((k) => !(k in t.configs)))) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   private openPartitions(t: TopicRecord, from: number): Promise<void> {

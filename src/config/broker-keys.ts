@@ -117,6 +117,12 @@ export const BROKER_KEYS = {
   'delete.topic.enable': bool(true, { importance: 'high', doc: 'Allow DeleteTopics; when false it is refused.' }),
   'min.insync.replicas': int(1, { min: 1, mode: 'cluster-wide', importance: 'high', doc: 'Minimum in-sync replicas for an acks=all write to succeed.' }),
   'unclean.leader.election.enable': bool(false, { mode: 'cluster-wide', importance: 'high', doc: 'Allow out-of-sync replicas to become leader (may lose data).' }),
+  'auto.leader.rebalance.enable': bool(true, { importance: 'high', doc: 'Cluster mode: the controller periodically gives partitions back to their preferred leader when a broker is imbalanced.' }),
+  'leader.imbalance.check.interval.seconds': long(300, { min: 1, importance: 'high', doc: 'Cluster mode: how often the controller checks leader imbalance.' }),
+  'leader.imbalance.per.broker.percentage': int(10, { min: 0, importance: 'high', doc: 'Cluster mode: share of a broker\'s preferred partitions led elsewhere above which they are moved back.' }),
+  'controlled.shutdown.enable': bool(true, { importance: 'medium', doc: 'Cluster mode: a broker closing cleanly first asks the controller to move its leadership away.' }),
+  'controlled.shutdown.max.retries': int(3, { min: 0, importance: 'medium', doc: 'Cluster mode: controlled shutdown attempts while partitions are still led here.' }),
+  'controlled.shutdown.retry.backoff.ms': long(5000, { min: 0, importance: 'medium', doc: 'Cluster mode: wait between controlled shutdown attempts.' }),
   'compression.type': str('producer', {
     oneOf: COMPRESSION_TYPES,
     mode: 'cluster-wide',

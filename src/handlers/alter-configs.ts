@@ -13,6 +13,7 @@
 //   bad / read-only / per-broker-only broker key    INVALID_REQUEST 42    validateBrokerConfigChange wraps
 //                                                                         every failure (KAFKA-13609)
 //   BROKER name not this node                       INVALID_REQUEST 42
+import { ClusterTopicError } from '../cluster/topic-manager.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Api } from '../../protocol/generated/apis.js';
 import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs.js';
@@ -137,6 +138,8 @@ async function alterTopic(broker: ConfigAdmin, name: string, next: NextConfigs, 
     // topic cannot lose each other's keys.
     await broker.alterTopicConfigs(name, overrides);
   } catch (err) {
+    // Cluster mode: the controller's answer (UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER, ...).
+    if (err instanceof ClusterTopicError) return fail(err.errorCode, err.message);
     broker.logger.error('altering topic configs failed', { topic: name, error: (err as Error).message });
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
   }

@@ -1,25 +1,31 @@
 // CreatePartitions: grow a topic's partition count (never shrink), optionally validate only.
 import { ErrorCode } from '../../protocol/errors.js';
-import type { CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
 import { Api } from '../../protocol/generated/apis.js';
 import type { TopicLookup } from '../cluster/cluster-view.js';
 import type { Logger } from '../logging/logger.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
 
 /** What CreatePartitions needs: topics, adding partitions, this broker's id, ACLs. */
-export interface CreatePartitionsDeps extends TopicLookup, HasAuthorizer {
+export interface CreatePartitionsDeps extends TopicLookup, HasAuthorizer, Partial<HasClusterControl> {
   readonly nodeId: number;
   createPartitions(name: string, newTotal: number): Promise<void>;
   logger: Logger;
 }
 import { defineHandler } from '../network/request-context.js';
+import { onController, type HasClusterControl } from '../cluster/controller/cluster-control.js';
 
 export function createPartitionsHandler(broker: CreatePartitionsDeps) {
   return defineHandler(Api.CreatePartitions, {
-    errorResponse(req, errorCode): CreatePartitionsResponse {
-      return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
-    },
-    async handle(_ctx, req): Promise<CreatePartitionsResponse> {
+    errorResponse: refusal,
+    async handle(ctx, req): Promise<CreatePartitionsResponse> {
+      // Cluster mode: the controller assigns the new partitions (rack-aware) and writes them to
+      // the store; every broker opens its replicas from the store's watch.
+      const cluster = broker.cluster;
+      if (cluster && !cluster.controller) {
+        return onController(cluster, Api.CreatePartitions.apiKey, ctx.header.apiVersion, req, () => Promise.reject(new Error('unreachable')), (errorCode) => refusal(req, errorCode));
+      }
+      const controller = cluster?.controller;
       const counts = new Map<string, number>();
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
       const results = [];
@@ -30,6 +36,20 @@ export function createPartitionsHandler(broker: CreatePartitionsDeps) {
           continue;
         }
         const topic = broker.topics.get(t.name);
+        if (controller && topic && t.count > topic.partitions) {
+          const added = t.count - topic.partitions;
+          if (t.assignments !== null && t.assignments.length !== added) {
+            results.push(r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${added} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`));
+            continue;
+          }
+          if (req.validateOnly) {
+            results.push(r(ErrorCode.NONE, null));
+            continue;
+          }
+          const res = await controller.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds));
+          results.push(r(res.errorCode, res.errorCode === ErrorCode.NONE ? null : (res.errorMessage ?? null)));
+          continue;
+        }
         if (!topic) {
           results.push(r(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
           continue;
@@ -69,4 +89,8 @@ export function createPartitionsHandler(broker: CreatePartitionsDeps) {
       return { throttleTimeMs: 0, results };
     },
   });
+}
+
+function refusal(req: CreatePartitionsRequest, errorCode: number): CreatePartitionsResponse {
+  return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
 }

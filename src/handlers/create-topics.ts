@@ -13,7 +13,8 @@ import type { HasAuthorizer } from '../auth/acl/request-authz.js';
 /** What CreateTopics needs: topics and their creation, broker count and defaults, ACLs. */
 export interface CreateTopicsDeps extends Pick<ClusterView, 'nodeId' | 'brokersFor'>, TopicLookup, HasAuthorizer {
   config: BrokerConfig;
-  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): Promise<TopicRecord>;
+  /** `assignment`: manual replica placement (partition p on assignment[p], the first replica preferred). */
+  createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord>;
   logger: Logger;
 }
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
@@ -82,6 +83,7 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
   const brokerCount = broker.brokersFor('').length;
   let numPartitions = t.numPartitions;
   let replicationFactor = t.replicationFactor;
+  let assignment: number[][] | undefined;
   if (t.assignments.length > 0) {
     if (numPartitions !== -1 || replicationFactor !== -1) {
       return fail(t.name, ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
@@ -91,6 +93,8 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
       return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
     }
     const rf = t.assignments[0]!.brokerIds.length;
+    // The registered brokers (this one alone on a single broker; every live one in cluster mode).
+    const known = new Set(broker.brokersFor('').map((b) => b.nodeId));
     for (const a of t.assignments) {
       if (a.brokerIds.length !== rf || a.brokerIds.length === 0) {
         return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas');
@@ -98,11 +102,12 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
       if (new Set(a.brokerIds).size !== a.brokerIds.length) {
         return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${a.brokerIds.join(', ')}`);
       }
-      const unknown = a.brokerIds.find((id) => id !== broker.nodeId);
+      const unknown = a.brokerIds.find((id) => !known.has(id));
       if (unknown !== undefined) return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${unknown} in replica assignment`);
     }
     numPartitions = t.assignments.length;
     replicationFactor = rf;
+    assignment = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => [...a.brokerIds]);
   } else {
     if (numPartitions === -1) numPartitions = broker.config.get('num.partitions');
     if (replicationFactor === -1) replicationFactor = broker.config.get('default.replication.factor');
@@ -133,7 +138,7 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
   let topicId = ZERO_UUID;
   if (!validateOnly) {
     try {
-      topicId = (await broker.createTopic(t.name, numPartitions, replicationFactor, configs)).id;
+      topicId = (await broker.createTopic(t.name, numPartitions, replicationFactor, configs, assignment)).id;
     } catch (err) {
       // Cluster mode: the controller's answer (e.g. INVALID_REPLICATION_FACTOR, TOPIC_ALREADY_EXISTS).
       if (err instanceof ClusterTopicError) return fail(t.name, err.errorCode, err.message);

@@ -10,6 +10,8 @@ import type { HandlerLookup } from '../network/connection.js';
 import type { ApiHandler } from '../network/request-context.js';
 import { alterConfigsHandler, type ConfigAdmin } from './alter-configs.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { alterPartitionHandler } from './alter-partition.js';
+import { brokerHeartbeatHandler } from './broker-heartbeat.js';
 import { apiVersionsBody, apiVersionsHandler, type BrokerIdentity } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -152,6 +154,12 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   add(electLeadersHandler(deps));
   add(listPartitionReassignmentsHandler(deps));
   add(alterPartitionReassignmentsHandler(deps));
+  // Cluster mode: broker-to-controller requests (ISR changes, controlled shutdown).
+  const cluster = deps.cluster;
+  if (cluster) {
+    add(alterPartitionHandler({ topics: deps.topics, cluster }));
+    add(brokerHeartbeatHandler({ cluster }));
+  }
   // Idempotence and transactions (transaction coordinator).
   add(initProducerIdHandler(deps));
   add(addPartitionsToTxnHandler(deps));

@@ -20,6 +20,8 @@ export const LEADER_EPOCH_FILE = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_FILE = 'log-start-offset-checkpoint';
+/** Kafka's replication-offset-checkpoint: the high watermark of each replicated log (cluster mode). */
+export const HIGH_WATERMARK_FILE = 'replication-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 
 /** 20-digit zero-padded base offset, as Kafka names segment files. */

@@ -18,6 +18,7 @@ import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import type { LogConfig } from './log-config.js';
 import {
   CLEAN_SHUTDOWN_FILE,
+  HIGH_WATERMARK_FILE,
   LOG_START_OFFSET_FILE,
   RECOVERY_POINT_FILE,
   fsyncDir,
@@ -39,6 +40,8 @@ export interface LogManagerOptions {
   flushSchedulerIntervalMs?: number;
   /** How often recovery points and log start offsets are checkpointed (default 60000). */
   recoveryPointCheckpointIntervalMs?: number;
+  /** With replicated logs: how often high watermarks are checkpointed (default 5000). */
+  highWatermarkCheckpointIntervalMs?: number;
   logger?: StorageLogger;
   /** Topic-level config overrides applied to logs loaded at startup (defaults otherwise). */
   topicConfig?: (topic: string) => LogConfig | undefined;
@@ -138,6 +141,7 @@ export class LogManager {
       const hadCleanShutdown = await exists(marker);
       const recoveryPoints = toMap(await readOffsetCheckpoint(join(dir, RECOVERY_POINT_FILE)));
       const startOffsets = toMap(await readOffsetCheckpoint(join(dir, LOG_START_OFFSET_FILE)));
+      const highWatermarks = toMap(await readOffsetCheckpoint(join(dir, HIGH_WATERMARK_FILE)));
       const entries = await readdir(dir, { withFileTypes: true });
       const toLoad: { name: string; topic: string; partition: number }[] = [];
       for (const e of entries) {
@@ -156,6 +160,8 @@ export class LogManager {
           hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
+          // Replicated logs: the HW as checkpointed (not the log start), until the leader moves it.
+          highWatermark: highWatermarks.get(k),
           validateAll: this.opts.validateAllOnStart ?? false,
           autoAdvanceHighWatermark: this.autoAdvanceFor(topic),
           logger: this.logger,
@@ -175,6 +181,12 @@ export class LogManager {
     } catch (e) {
       this.markOffline(dir, e);
     }
+  }
+
+  /** Some logs leave their HW to replication (cluster mode): their HWs are checkpointed. */
+  private get replicated(): boolean {
+    const a = this.opts.autoAdvanceHighWatermark;
+    return a !== undefined && a !== true;
   }
 
   private autoAdvanceFor(topic: string): boolean | undefined {
@@ -265,6 +277,10 @@ export class LogManager {
     every(this.opts.retentionCheckIntervalMs, async () => void (await this.runRetention(Date.now())));
     every(this.opts.flushSchedulerIntervalMs ?? 1000, () => this.runFlush(Date.now()));
     every(this.opts.recoveryPointCheckpointIntervalMs ?? 60_000, () => this.checkpoint());
+    // Kafka's replica.high.watermark.checkpoint.interval.ms (5 s): replicated logs only.
+    if (this.replicated) {
+      every(this.opts.highWatermarkCheckpointIntervalMs ?? 5_000, () => this.checkpoint());
+    }
     every(this.opts.diskFullProbeIntervalMs ?? 1000, () => this.probeFullDirs());
   }
 
@@ -308,9 +324,11 @@ export class LogManager {
       const logs = [...this.logs.values()].filter((l) => dirname(l.dir) === dir && !l.failed);
       const rp: TopicPartitionOffset[] = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint }));
       const lso: TopicPartitionOffset[] = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.localLogStartOffset }));
+      const hw: TopicPartitionOffset[] = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.highWatermark }));
       try {
         await writeOffsetCheckpoint(join(dir, RECOVERY_POINT_FILE), rp);
         await writeOffsetCheckpoint(join(dir, LOG_START_OFFSET_FILE), lso);
+        if (this.replicated) await writeOffsetCheckpoint(join(dir, HIGH_WATERMARK_FILE), hw);
       } catch (e) {
         // Checkpoints are replaced atomically: on a full disk the previous ones stay, which only
         // means a longer recovery after a crash.

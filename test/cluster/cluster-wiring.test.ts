@@ -38,7 +38,11 @@ describe('three brokers over one metadata store', () => {
 
       for (const id of [1, 2, 3]) {
         // Metadata reaches each broker through the store's watch, as Kafka's UpdateMetadata does: asynchronously.
-        await cluster.waitFor(`rf3 on broker ${id}`, () => cluster.byId(id).broker.topics.get('rf3') !== undefined);
+        // (The topic record and the partition states come through separate watches: wait for both.)
+        await cluster.waitFor(`rf3 on broker ${id}`, () => {
+          const b = cluster.byId(id).broker;
+          return b.topics.get('rf3') !== undefined && [0, 1, 2].every((p) => (b.partitionManager.partition('rf3', p)?.isr.length ?? 0) === 3);
+        });
         const m = await metadata(id, 'rf3');
         expect(m.brokers.map((b: { nodeId: number }) => b.nodeId).sort()).toEqual([1, 2, 3]);
         expect([1, 2, 3]).toContain(m.controllerId);

@@ -52,6 +52,8 @@ export function apiGuards(broker: HasAuthorizer & TopicIds): Map<number, Guard> 
     [25, (ctx, req) => txn(ctx, req.transactionalId) ?? (can(ctx, Op.READ, R.GROUP, req.groupId) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED)], // AddOffsetsToTxn
     [26, (ctx, req) => txn(ctx, req.transactionalId)], // EndTxn
     [27, cluster(Op.CLUSTER_ACTION)], // WriteTxnMarkers
+    [56, cluster(Op.CLUSTER_ACTION)], // AlterPartition (cluster mode, broker to controller)
+    [63, cluster(Op.CLUSTER_ACTION)], // BrokerHeartbeat (cluster mode: controlled shutdown)
     [75, topics(Op.DESCRIBE, (r) => r.topics.map((t: any) => t.name))], // DescribeTopicPartitions
     [35, cluster(Op.DESCRIBE)], // DescribeLogDirs
     [43, cluster(Op.ALTER)], // ElectLeaders

@@ -17,6 +17,8 @@ export interface ClusterMemberOptions {
   /** Lease TTL (Kafka's zookeeper.session.timeout.ms in spirit). */
   sessionTtlMs: number;
   uncleanLeaderElectionEnable?: boolean;
+  /** auto.leader.rebalance.enable: the controller's periodic preferred-leader check (off when absent). */
+  autoLeaderRebalance?: { intervalMs: number; imbalancePercent: number };
   /** Give up registering after this long (the id stays taken by a live broker). */
   registerTimeoutMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -152,6 +154,8 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
         await this.opts.store.resign(res.fence).catch(() => undefined);
         throw err;
       }
+      const rebalance = this.opts.autoLeaderRebalance;
+      if (rebalance) controller.startAutoLeaderRebalance(rebalance.intervalMs, rebalance.imbalancePercent);
       this.emit('elected', controller);
     } catch (err) {
       this.log('campaign failed', { error: (err as Error).message });

@@ -87,6 +87,7 @@ export class Controller {
   private queued = 0;
   private unwatch: Unwatch | undefined;
   private stopped = false;
+  private rebalanceTimer: NodeJS.Timeout | undefined;
   private fencedReason: string | undefined;
   private readonly fencedListeners: ((reason: string) => void)[] = [];
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
@@ -146,6 +147,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
     await this.unwatch?.();
     await this.queue.catch(() => undefined);
   }
@@ -288,7 +290,10 @@ export class Controller {
       const unclean = await this.uncleanEnabled(p.topic);
       await this.updatePartition(p.topic, p.partition, (cur) => {
         if (cur.state.leader !== NO_LEADER && this.live.has(cur.state.leader)) return undefined;
-        const elected = offlinePartitionLeader(replicas, cur.state.isr, this.liveSet(), unclean);
+        // A partition created while none of its replicas was live has an empty ISR: nothing was
+        // ever written to it, so any live replica may lead it cleanly.
+        const neverLed = cur.state.isr.length === 0 && cur.state.leader === NO_LEADER;
+        const elected = offlinePartitionLeader(replicas, neverLed ? replicas : cur.state.isr, this.liveSet(), unclean);
         if (!elected) {
           // A dead leader still named (e.g. it died while no controller ran): mark it leaderless.
           if (cur.state.leader === NO_LEADER) return undefined;
@@ -356,6 +361,9 @@ export class Controller {
       if (added.length !== totalCount - current) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Increasing the number of partitions by ${totalCount - current} but ${added.length} assignments provided.` };
       }
+      if (added.some((r) => r.length !== rf)) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Inconsistent replication factor between partitions, partition 0 has ${rf}.` };
+      }
       const bad = this.validateAssignment(added);
       if (bad) return bad;
       const res = await this.store.addPartitions(name, current, added, added.map((r) => this.initialState(r)), this.fence);
@@ -375,8 +383,29 @@ export class Controller {
     }, (r) => r);
   }
 
+  /**
+   * AlterConfigs / IncrementalAlterConfigs on a topic: `set` and `remove` applied to the overrides
+   * the store holds now (topic record CAS), so concurrent changes of other keys are kept.
+   */
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: string[] = []): Promise<ControllerResult> {
+    return this.request<ControllerResult>(async () => {
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const vt = await this.store.getTopicVersioned(name);
+        if (!vt) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+        const configs = { ...vt.topic.configs, ...set };
+        for (const k of remove) delete configs[k];
+        const res = await this.store.updateTopic(vt.revision, { ...vt.topic, configs }, this.fence);
+        if (res === 'fenced') this.markFenced();
+        if (res === 'missing') return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` };
+        if (res === 'ok') return { errorCode: ErrorCode.NONE };
+      }
+      return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'the topic changed concurrently too often' };
+    }, (r) => r);
+  }
+
   private assign(nPartitions: number, rf: number, startPartitionId: number, fixedStartIndex = -1): number[][] {
-    const brokers = [...this.live.values()].map((b) => ({ id: b.brokerId, rack: b.rack }));
+    // Brokers in controlled shutdown get no new replicas (as Kafka).
+    const brokers = [...this.live.values()].filter((b) => !this.shuttingDown.has(b.brokerId)).map((b) => ({ id: b.brokerId, rack: b.rack }));
     return assignReplicasToBrokers(brokers, nPartitions, rf, { startPartitionId, fixedStartIndex });
   }
 
@@ -442,16 +471,22 @@ export class Controller {
    * ISRs it follows in. Partitions with nobody else to lead stay (returned as remaining); the
    * broker retries or shuts down anyway, as in Kafka.
    */
-  controlledShutdown(brokerId: number, brokerEpoch = -1): Promise<ControllerResult & { remaining: { topic: string; partition: number }[] }> {
-    type Result = ControllerResult & { remaining: { topic: string; partition: number }[] };
+  controlledShutdown(brokerId: number, brokerEpoch = -1): Promise<ControllerResult & { remaining: { topic: string; partition: number }[]; waitable: number }> {
+    /**
+     * remaining: partitions still led by the broker (Kafka's answer); waitable: how many of them
+     * another live replica may still take over once it catches up (worth a retry; the others go
+     * leaderless when the broker leaves, as in KRaft).
+     */
+    type Result = ControllerResult & { remaining: { topic: string; partition: number }[]; waitable: number };
     return this.request<Result>(async () => {
       const reg = this.live.get(brokerId);
-      if (!reg) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, remaining: [] };
-      if (brokerEpoch >= 0 && reg.brokerEpoch !== undefined && reg.brokerEpoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] };
+      if (!reg) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, remaining: [], waitable: 0 };
+      if (brokerEpoch >= 0 && reg.brokerEpoch !== undefined && reg.brokerEpoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [], waitable: 0 };
       this.shuttingDown.add(brokerId);
       const topics = await this.topicMap();
       const { items } = await this.store.listPartitions();
       const remaining: { topic: string; partition: number }[] = [];
+      let waitable = 0;
       for (const p of items) {
         if (p.state.leader !== brokerId && !p.state.isr.includes(brokerId)) continue;
         const replicas = topics.get(p.topic)?.replicas[p.partition] ?? [];
@@ -465,10 +500,16 @@ export class Controller {
           if (!s.isr.includes(brokerId)) return undefined;
           return { leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr.filter((id) => id !== brokerId) };
         });
-        if (after && after.state.leader === brokerId) remaining.push({ topic: p.topic, partition: p.partition });
+        // Still led here: worth waiting for only if another live replica (not shutting down) may
+        // catch up into the ISR and take over; a partition nobody else can ever lead goes
+        // leaderless when the broker's registration ends, as in KRaft.
+        if (after && after.state.leader === brokerId) {
+          remaining.push({ topic: p.topic, partition: p.partition });
+          if (replicas.some((id) => id !== brokerId && this.live.has(id) && !this.shuttingDown.has(id))) waitable++;
+        }
       }
-      return { errorCode: ErrorCode.NONE, remaining };
-    }, (r) => ({ ...r, remaining: [] }));
+      return { errorCode: ErrorCode.NONE, remaining, waitable };
+    }, (r) => ({ ...r, remaining: [], waitable: 0 }));
   }
 
   /**
@@ -513,6 +554,48 @@ export class Controller {
       // Not (or no longer) the controller: every partition gets the same error.
       (r) => (partitions ?? []).map((p) => ({ ...p, ...r })),
     );
+  }
+
+  /**
+   * auto.leader.rebalance.enable (Kafka's checkAndTriggerAutoLeaderRebalance): every
+   * `intervalMs`, a broker whose share of preferred-replica partitions led by someone else is above
+   * `imbalancePercent` gets them back by preferred election (where it is alive and in the ISR).
+   */
+  startAutoLeaderRebalance(intervalMs: number, imbalancePercent: number): void {
+    if (this.rebalanceTimer) return;
+    this.rebalanceTimer = setInterval(() => {
+      if (!this.isActive || this.queued > 0) return;
+      this.enqueue(() => this.rebalanceLeaders(imbalancePercent)).catch((err: Error) => this.log('auto leader rebalance failed', { error: err.message }));
+    }, Math.max(100, intervalMs));
+    this.rebalanceTimer.unref();
+  }
+
+  private async rebalanceLeaders(imbalancePercent: number): Promise<void> {
+    const topics = await this.topicMap();
+    const { items } = await this.store.listPartitions();
+    const byPreferred = new Map<number, { total: number; misplaced: VersionedPartitionState[] }>();
+    for (const p of items) {
+      const t = topics.get(p.topic);
+      const preferred = t?.replicas[p.partition]?.[0];
+      if (preferred === undefined || t!.reassigning?.[String(p.partition)]) continue;
+      const e = byPreferred.get(preferred) ?? { total: 0, misplaced: [] };
+      e.total++;
+      if (p.state.leader !== preferred) e.misplaced.push(p);
+      byPreferred.set(preferred, e);
+    }
+    for (const [broker, e] of byPreferred) {
+      if (!this.live.has(broker) || this.shuttingDown.has(broker) || e.misplaced.length === 0) continue;
+      if ((e.misplaced.length * 100) / e.total <= imbalancePercent) continue;
+      for (const p of e.misplaced) {
+        const replicas = topics.get(p.topic)!.replicas[p.partition]!;
+        await this.updatePartition(p.topic, p.partition, (cur) => {
+          if (cur.state.leader === replicas[0]) return undefined;
+          const leader = preferredReplicaLeader(replicas, cur.state.isr, this.liveSet());
+          return leader === undefined ? undefined : { leader, leaderEpoch: cur.state.leaderEpoch + 1, isr: cur.state.isr };
+        });
+      }
+      this.log('auto leader rebalance', { brokerId: broker, partitions: e.misplaced.length });
+    }
   }
 
   // ---- reassignment (AlterPartitionReassignments / ListPartitionReassignments) -----------

@@ -1,0 +1,38 @@
+// What the admin handlers need of cluster mode: this broker's controller when it is the
+// controller, and KIP-590 forwarding of a whole request to the controller when it is not.
+import type { Controller } from './controller.js';
+
+export interface ClusterControl {
+  /** This broker's active controller; undefined when another broker is the controller. */
+  readonly controller: Controller | undefined;
+  /** Sends the request, as decoded, to the controller and returns its decoded answer (throws when no controller answers in time). */
+  forward<T>(apiKey: number, version: number, body: object, timeoutMs?: number): Promise<T>;
+  /** The live broker ids (reassignment targets are checked against them). */
+  liveBrokers(): { brokerId: number }[];
+}
+
+/** Handler deps in cluster mode: `cluster` is null on a single broker. */
+export interface HasClusterControl {
+  readonly cluster: ClusterControl | null;
+}
+
+/**
+ * Runs `local` when this broker is the controller; otherwise forwards the request to the
+ * controller. When no controller answers, `refuse(NOT_CONTROLLER)` (clients retry it).
+ */
+export async function onController<Req extends object, Res>(
+  cluster: ClusterControl,
+  apiKey: number,
+  version: number,
+  req: Req,
+  local: (controller: Controller) => Promise<Res>,
+  refuse: (errorCode: number, message: string) => Res,
+): Promise<Res> {
+  const controller = cluster.controller;
+  if (controller) return local(controller);
+  try {
+    return await cluster.forward<Res>(apiKey, version, req);
+  } catch (err) {
+    return refuse(41 /* NOT_CONTROLLER */, (err as Error).message);
+  }
+}

@@ -1,0 +1,96 @@
+// A broker's requests to the controller when the controller is another broker (Kafka's
+// BrokerToControllerChannelManager, KIP-590 forwarding): one connection to the current
+// controller, re-resolved whenever the controller changes, the connection breaks, or the answer
+// says NOT_CONTROLLER (an election raced the request). Retries until the deadline; every retry
+// goes to whoever the store names as controller by then.
+import { ErrorCode } from '../../../protocol/errors.js';
+import { BrokerConnection } from '../replication/broker-connection.js';
+
+export interface ControllerLocator {
+  /** The controller's id and where it listens, or undefined while there is none. */
+  current(): { brokerId: number; host: string; port: number } | undefined;
+}
+
+const RETRY_BACKOFF_MS = 50;
+
+export class ControllerUnavailableError extends Error {}
+
+export class ControllerChannel {
+  private conn: { brokerId: number; host: string; port: number; conn: BrokerConnection } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly locator: ControllerLocator,
+    private readonly clientId: string,
+  ) {}
+
+  /**
+   * Sends `body` as `apiKey`/`version` to the controller. `retriable(response)` says whether the
+   * answer is NOT_CONTROLLER-like (then the request goes again, to the new controller).
+   */
+  async send<T>(apiKey: number, version: number, body: object, timeoutMs: number, retriable: (res: T) => boolean = (r) => hasNotController(r)): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError = 'no controller is available';
+    while (!this.closed) {
+      const target = this.locator.current();
+      if (target) {
+        try {
+          const conn = await this.connection(target);
+          const res = await withTimeout(conn.send<T>(apiKey, version, body), Math.max(1, deadline - Date.now()));
+          if (!retriable(res) || Date.now() >= deadline) return res;
+          lastError = `broker ${target.brokerId} is no longer the controller`;
+        } catch (err) {
+          lastError = (err as Error).message;
+          this.drop();
+        }
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));
+    }
+    throw new ControllerUnavailableError(lastError);
+  }
+
+  private async connection(target: { brokerId: number; host: string; port: number }): Promise<BrokerConnection> {
+    const c = this.conn;
+    if (c && !c.conn.closed && c.brokerId === target.brokerId && c.host === target.host && c.port === target.port) return c.conn;
+    this.drop();
+    const conn = await BrokerConnection.connect(target.host, target.port, this.clientId);
+    if (this.closed) {
+      conn.close();
+      throw new ControllerUnavailableError('channel closed');
+    }
+    this.conn = { ...target, conn };
+    return conn;
+  }
+
+  private drop(): void {
+    this.conn?.conn.close();
+    this.conn = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.drop();
+  }
+}
+
+/** Whether any error code in a decoded response is NOT_CONTROLLER. */
+export function hasNotController(res: unknown, depth = 0): boolean {
+  if (!res || typeof res !== 'object' || depth > 6) return false;
+  const o = res as Record<string, unknown>;
+  if (o.errorCode === ErrorCode.NOT_CONTROLLER) return true;
+  for (const v of Object.values(o)) {
+    if (Array.isArray(v)) {
+      for (const x of v) if (hasNotController(x, depth + 1)) return true;
+    } else if (v && typeof v === 'object' && hasNotController(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from the controller within ${ms} ms`)), ms))),
+  ]);
+}

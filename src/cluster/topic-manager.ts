@@ -88,9 +88,11 @@ export class TopicManager {
     const nodeId = this.cluster!.nodeId;
     const existing = this.topics.get(t.name);
     if (existing && existing.id !== t.topicId) await this.deleteTopic(t.name);
-    const from = existing && existing.id === t.topicId ? existing.partitions : 0;
     const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, configs: t.configs, createdAt: existing?.createdAt ?? Date.now() };
-    await this.opts.partitions.openPartitions(record, from, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    // Every assigned partition not open yet: after a restart the topic is known from disk but its
+    // logs are not opened at load in cluster mode, so "already known" must not mean "already open".
+    const open = (p: number) => this.opts.partitions.hostedPartition(t.name, p) !== undefined;
+    await this.opts.partitions.openPartitions(record, 0, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId) && !open(p));
     await this.topics.put(record);
     this.configCache.delete(t.name);
     for (let i = this.appeared.length - 1; i >= 0; i--) {

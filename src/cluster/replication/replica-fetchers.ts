@@ -13,6 +13,7 @@ import type { Logger } from '../../logging/logger.js';
 import type { Partition } from '../partition.js';
 import { tpKey } from '../topic-partition.js';
 import { BrokerConnection } from './broker-connection.js';
+import { applyReplicatedProducerState } from './follower-producer-state.js';
 
 const FETCH_VERSION = 12; // topic names, replica id in the request, currentLeaderEpoch / lastFetchedEpoch
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
@@ -228,6 +229,8 @@ class LeaderFetcher {
               failed = true;
               continue;
             }
+            // Same tick as the append: nothing may read the producer state in between.
+            applyReplicatedProducerState(log, records, scan.batches);
             await result.written;
           }
         }

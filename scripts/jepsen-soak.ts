@@ -37,11 +37,15 @@ const figures = {
   abortedSeenUncommitted: report.abortedSeenUncommitted,
   electionMs: { p50: pct(report.cycles.map((c) => c.electionMs), 50), p99: pct(report.cycles.map((c) => c.electionMs), 99) },
   failoverToAckMs: { p50: pct(report.cycles.map((c) => c.firstAckMs), 50), p99: pct(report.cycles.map((c) => c.firstAckMs), 99) },
+  startMs: { p50: pct(report.cycles.map((c) => c.startMs ?? -1), 50), p99: pct(report.cycles.map((c) => c.startMs ?? -1), 99) },
   rejoinMs: { p50: pct(report.cycles.map((c) => c.rejoinMs), 50), p99: pct(report.cycles.map((c) => c.rejoinMs), 99) },
   victims: report.cycles.reduce<Record<number, number>>((m, c) => ((m[c.victim] = (m[c.victim] ?? 0) + 1), m), {}),
 };
 console.log(JSON.stringify(figures, null, 2));
 console.log(summarize(report.result));
+// With transactions on, a run in which none completed checked nothing about them: a failure.
+const txnsChecked = process.argv.includes('--no-txn') || report.txns.committed + report.txns.aborted > 0;
+if (!txnsChecked) console.log(`no transaction completed; the transactional producer's first errors:\n${report.txnErrors.join('\n')}`);
 const out = arg('--json');
-if (out) fs.writeFileSync(out, JSON.stringify({ figures, result: report.result }, null, 2));
-process.exit(report.result.ok ? 0 : 1);
+if (out) fs.writeFileSync(out, JSON.stringify({ figures, result: report.result, txnErrors: report.txnErrors }, null, 2));
+process.exit(report.result.ok && txnsChecked ? 0 : 1);

@@ -260,9 +260,12 @@ export class Broker {
     for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;
     await this.logManager.startup();
+    // Cluster mode is known before the logs are opened: a restarted broker must not open its
+    // replicated topics from disk as single-broker partitions (they would never follow a leader).
+    const clustered = this.config.get('tributary.metadata.store') !== '';
+    if (clustered) this.enterClusterMode();
     await this.topicManager.openAll();
     // Before joining: in cluster mode the store's partition states tell it which coordinator partitions to load.
-    const clustered = this.config.get('tributary.metadata.store') !== '';
     this.coordinatorRuntime = new CoordinatorRuntime({ access: this.partitionManager, topics: this.topicManager, logger: this.logger.child({ component: 'coordinator-runtime' }), clustered });
     if (clustered) await this.joinCluster();
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
@@ -316,10 +319,13 @@ export class Broker {
    * Cluster mode: register with the metadata store and campaign for controller; the store's
    * topics and partition states become local topics and Partition leadership (cluster-node.ts).
    */
+  private enterClusterMode(): void {
+    this.partitionManager.clustered = true;
+    this.topicManager.setCluster({ nodeId: this.nodeId, createTopic: (...a) => this.cluster!.createTopic(...a), alterTopicConfigs: (...a) => this.cluster!.alterTopicConfigs(...a) });
+  }
+
   private async joinCluster(): Promise<void> {
     const nodeId = this.nodeId;
-    this.partitionManager.clustered = true;
-    this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a), alterTopicConfigs: (...a) => this.cluster!.alterTopicConfigs(...a) });
     const topicReplicas = new Map<string, number[][]>();
     const fetchers = new ReplicaFetchers({
       nodeId,

@@ -43,7 +43,7 @@ interface Followed {
 
 export class ReplicaFetchers {
   private readonly fetchers = new Map<number, LeaderFetcher>();
-  private readonly followed = new Map<string, { leaderId: number; entry: Followed }>();
+  private readonly followed = new Map<string, { leaderId: number; entry: Followed; fetcher: LeaderFetcher }>();
   private stopped = false;
 
   constructor(private readonly opts: ReplicaFetcherOptions) {}
@@ -56,12 +56,19 @@ export class ReplicaFetchers {
     if (cur && cur.leaderId === p.leaderId && cur.entry.epoch === p.leaderEpoch) return;
     if (cur) this.remove(key, cur);
     const entry: Followed = { partition: p, epoch: p.leaderEpoch, truncated: false, removed: false };
-    this.followed.set(key, { leaderId: p.leaderId, entry });
-    let f = this.fetchers.get(p.leaderId);
+    const leaderId = p.leaderId;
+    let f = this.fetchers.get(leaderId);
     if (!f) {
-      f = new LeaderFetcher(p.leaderId, this.opts, () => this.fetchers.delete(p.leaderId));
-      this.fetchers.set(p.leaderId, f);
+      // The fetcher's own leader id, captured now: `p.leaderId` changes with the partition, and a
+      // fetcher going idle must not drop another leader's fetcher from the map (that one would
+      // then never be stopped, and a second fetcher would be started for its leader).
+      const created: LeaderFetcher = new LeaderFetcher(leaderId, this.opts, () => {
+        if (this.fetchers.get(leaderId) === created) this.fetchers.delete(leaderId);
+      });
+      f = created;
+      this.fetchers.set(leaderId, f);
     }
+    this.followed.set(key, { leaderId, entry, fetcher: f });
     f.add(key, entry);
   }
 
@@ -71,10 +78,11 @@ export class ReplicaFetchers {
     if (cur) this.remove(key, cur);
   }
 
-  private remove(key: string, cur: { leaderId: number; entry: Followed }): void {
+  private remove(key: string, cur: { leaderId: number; entry: Followed; fetcher: LeaderFetcher }): void {
     cur.entry.removed = true;
     this.followed.delete(key);
-    this.fetchers.get(cur.leaderId)?.delete(key);
+    // From the fetcher that holds the entry (not whichever is mapped to the leader id now).
+    cur.fetcher.delete(key, cur.entry);
   }
 
   stop(): void {
@@ -102,8 +110,8 @@ class LeaderFetcher {
     if (!this.running) void this.run();
   }
 
-  delete(key: string): void {
-    this.entries.delete(key);
+  delete(key: string, e: Followed): void {
+    if (this.entries.get(key) === e) this.entries.delete(key);
   }
 
   stop(): void {

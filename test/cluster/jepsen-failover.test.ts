@@ -1,0 +1,67 @@
+// Jepsen-style failover check (issue 13; jepsen-workload.ts has the workload, jepsen-checker.ts
+// the rules): three broker processes over a real etcd, RF 3, min.insync.replicas=2, acks=all
+// producers (idempotent and not) recording every acknowledged record; the leader of the busiest
+// partition is kill -9'd and restarted 20 times; then a read_committed consumer reads everything:
+// no acknowledged record lost or moved, no duplicate from the idempotent producer, no reordering
+// within a partition. scripts/jepsen-soak.ts runs the same for more cycles, with a transactional
+// producer as well (read_committed must never show aborted data). Transactions stay out of this
+// test until the transaction coordinator follows __transaction_state leadership in cluster mode:
+// today every broker answers FindCoordinator with itself, so a kafkajs transactional producer gets
+// INVALID_PRODUCER_ID_MAPPING from the broker it did not init with (the soak reports it).
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ETCD_BIN } from '../helpers/etcd.js';
+import { check, summarize } from './jepsen-checker.js';
+import { runWorkload } from './jepsen-workload.js';
+
+const CYCLES = Number(process.env.JEPSEN_CYCLES ?? 20);
+
+describe('the checker', () => {
+  it('flags a lost, a moved, a duplicated and a reordered record, and aborted data shown', () => {
+    const acks = [
+      { producer: 'idem', seq: 0, value: 'idem-0', partition: 0, offset: 0 },
+      { producer: 'idem', seq: 1, value: 'idem-1', partition: 0, offset: 1 },
+      { producer: 'idem', seq: 2, value: 'idem-2', partition: 0, offset: 2 },
+      { producer: 'idem', seq: 3, value: 'idem-3', partition: 1, offset: 0 },
+      { producer: 'idem', seq: 5, value: 'idem-5', partition: 0, offset: 5 },
+    ];
+    const reads = [
+      { partition: 0, offset: 0, value: 'idem-0' },
+      { partition: 0, offset: 1, value: 'idem-2' }, // idem-2 before idem-1 (reordered)...
+      { partition: 0, offset: 2, value: 'plain-9' }, // ...not where it was acknowledged (moved)...
+      { partition: 0, offset: 3, value: 'idem-2' }, // ...and twice (duplicate)
+      { partition: 0, offset: 4, value: 'idem-1' }, // idem-1 moved; idem-5 lost
+      { partition: 1, offset: 0, value: 'idem-3' },
+    ];
+    const ok = check({ acks: acks.filter((a) => a.partition === 1), idempotent: new Set(['idem']), reads: reads.filter((r) => r.partition === 1) });
+    expect(ok.ok).toBe(true);
+    const r = check({
+      acks,
+      idempotent: new Set(['idem']),
+      reads,
+      txns: [{ id: 't0', values: ['txa-t0-0', 'txa-t0-1'], outcome: 'aborted' }, { id: 't1', values: ['txc-t1-0', 'txc-t1-1'], outcome: 'committed' }],
+      txnReads: [{ partition: 0, offset: 0, value: 'txa-t0-0' }, { partition: 0, offset: 3, value: 'txc-t1-0' }],
+    });
+    expect(r.ok).toBe(false);
+    expect(r.lost.map((a) => a.value)).toEqual(['idem-5']);
+    expect(r.moved.map((m) => m.ack.value)).toEqual(['idem-1', 'idem-2']);
+    expect(r.duplicates).toEqual([{ value: 'idem-2', count: 2, at: ['0:1', '0:3'] }]);
+    expect(r.reordered).toEqual([{ partition: 0, producer: 'idem', before: 'idem-2', after: 'idem-1' }]);
+    expect(r.abortedVisible).toEqual(['txa-t0-0']);
+    expect(r.committedMissing).toEqual(['txc-t1-1']);
+    expect(r.partialTxns).toEqual(['t0', 't1']);
+  });
+});
+
+describe.skipIf(!fs.existsSync(ETCD_BIN))(`kill -9 the busiest leader ${CYCLES} times (3 processes over etcd)`, () => {
+  it('loses no acknowledged record, duplicates nothing with idempotence, reorders nothing', async () => {
+    const report = await runWorkload({ cycles: CYCLES, transactions: false });
+    console.log(JSON.stringify({ cycles: report.cycles, acked: report.acked, failedSends: report.failedSends, reads: report.reads, durationMs: report.durationMs }));
+    expect(report.cycles).toHaveLength(CYCLES);
+    // Every kill moved leadership and the producers went on.
+    expect(report.acked.byProducer.idem).toBeGreaterThan(CYCLES);
+    expect(report.acked.byProducer.plain).toBeGreaterThan(CYCLES);
+    expect(report.reads).toBeGreaterThanOrEqual(report.acked.total);
+    expect(report.result.ok, summarize(report.result)).toBe(true);
+  }, 600_000);
+});

@@ -259,8 +259,13 @@ export class Broker {
     for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;
     await this.logManager.startup();
+    const clustered = this.config.get('tributary.metadata.store') !== '';
+    // Cluster mode is known before the logs open: a restarted broker's registry lists the store's
+    // topics, whose partitions must open replicated (as followers until the store says otherwise),
+    // not as single-broker partitions led here.
+    if (clustered) this.enterClusterMode();
     await this.topicManager.openAll();
-    if (this.config.get('tributary.metadata.store') !== '') await this.joinCluster();
+    if (clustered) await this.joinCluster();
     // Before listeners open: the first Fetch/ListOffsets must already see remote data.
     await this.tier.start();
     // Created before the group coordinator replays __consumer_offsets (which hands it the offsets
@@ -308,10 +313,13 @@ export class Broker {
    * Cluster mode: register with the metadata store and campaign for controller; the store's
    * topics and partition states become local topics and Partition leadership (cluster-node.ts).
    */
+  private enterClusterMode(): void {
+    this.partitionManager.clustered = true;
+    this.topicManager.setCluster({ nodeId: this.nodeId, createTopic: (...a) => this.cluster!.createTopic(...a) });
+  }
+
   private async joinCluster(): Promise<void> {
     const nodeId = this.nodeId;
-    this.partitionManager.clustered = true;
-    this.topicManager.setCluster({ nodeId, createTopic: (...a) => this.cluster!.createTopic(...a) });
     const topicReplicas = new Map<string, number[][]>();
     const fetchers = new ReplicaFetchers({
       nodeId,

@@ -88,9 +88,13 @@ export class TopicManager {
     const nodeId = this.cluster!.nodeId;
     const existing = this.topics.get(t.name);
     if (existing && existing.id !== t.topicId) await this.deleteTopic(t.name);
-    const from = existing && existing.id === t.topicId ? existing.partitions : 0;
+    const same = existing !== undefined && existing.id === t.topicId;
     const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, configs: t.configs, createdAt: existing?.createdAt ?? Date.now() };
-    await this.opts.partitions.openPartitions(record, from, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), (p) => t.replicas[p]!.includes(nodeId));
+    // A partition already hosted under this topic id keeps its Partition (leader state, follower
+    // fetch). After a restart the registry knows the topic but none of its partitions is open yet
+    // (openAll leaves store topics to this method), so every assigned one is opened here.
+    const open = (p: number) => t.replicas[p]!.includes(nodeId) && !(same && this.opts.partitions.hostedPartition(t.name, p));
+    await this.opts.partitions.openPartitions(record, 0, toLogConfig(resolveTopicConfig(this.opts.config, t.configs)), open);
     await this.topics.put(record);
     this.configCache.delete(t.name);
     for (let i = this.appeared.length - 1; i >= 0; i--) {

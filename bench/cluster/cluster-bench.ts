@@ -37,6 +37,7 @@ const CONCURRENCY = 4;
 const RECORDS = 16;
 const RECORD_BYTES = 1024;
 const PARTITIONS = 3;
+const FAILOVER_METADATA_MAX_AGE_MS = 100;
 
 interface DevCluster {
   bootstrap: string[];
@@ -236,7 +237,11 @@ async function main(): Promise<void> {
     const base = throughput[0]!.medianMbPerSec;
     for (const t of throughput) console.log(`${t.case.padEnd(14)} median ${t.medianMbPerSec.toFixed(1)} MB/s (${(t.medianMbPerSec / base).toFixed(2)}x of RF 1 acks=1), p50 ${t.medianP50Ms.toFixed(1)} ms, p99 ${t.medianP99Ms.toFixed(1)} ms`);
 
-    const producer = new Producer({ clientId: 'cluster-bench-failover', bootstrapBrokers: dc.bootstrap, idempotent: false, acks: -1, autocreateTopics: false, retries: 0, timeout: 2000 });
+    // metadataMaxAge: @platformatic/kafka keeps its cached metadata through connection errors
+    // until it is metadataMaxAge old (default 5 s), so with the default every failover measured
+    // ~4.5 s, stop and kill alike: the client's cache age, not the cluster. Kafka's Java client
+    // asks for new metadata on disconnection; refreshing every 100 ms comes close to that.
+    const producer = new Producer({ clientId: 'cluster-bench-failover', bootstrapBrokers: dc.bootstrap, idempotent: false, acks: -1, autocreateTopics: false, retries: 0, timeout: 2000, metadataMaxAge: FAILOVER_METADATA_MAX_AGE_MS });
     await producer.send({ messages: [{ topic: 'failover', partition: 0, value: Buffer.from('warm') }] });
     const failover: Record<'kill' | 'stop', number[]> = { kill: [], stop: [] };
     const commandMs: Record<'kill' | 'stop', number[]> = { kill: [], stop: [] };
@@ -256,7 +261,7 @@ async function main(): Promise<void> {
     const result = {
       started: started.toISOString(),
       machine: { cpus: os.cpus().length, loadavg: os.loadavg(), note: 'shared 2-core machine, other engineers running builds and tests at the same time: compare ratios within this run, not absolute figures' },
-      setup: { brokers: 3, process: 'one dev-cluster child process (3 brokers on one event loop)', client: '@platformatic/kafka in the bench process', recordBytes: RECORD_BYTES, recordsPerPartitionPerSend: RECORDS, partitions: PARTITIONS, concurrency: CONCURRENCY, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, rounds: ROUNDS, sessionTimeoutMs: SESSION_MS, minInsyncReplicas: 2 },
+      setup: { brokers: 3, process: 'one dev-cluster child process (3 brokers on one event loop)', client: '@platformatic/kafka in the bench process', recordBytes: RECORD_BYTES, recordsPerPartitionPerSend: RECORDS, partitions: PARTITIONS, concurrency: CONCURRENCY, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, rounds: ROUNDS, sessionTimeoutMs: SESSION_MS, minInsyncReplicas: 2, failoverClientMetadataMaxAgeMs: FAILOVER_METADATA_MAX_AGE_MS },
       throughput,
       failover: {
         kill: { ...summary(failover.kill), samplesMs: failover.kill.map(Math.round), commandMs: commandMs.kill.map(Math.round) },

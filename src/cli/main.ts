@@ -22,6 +22,7 @@ import { GROUP_USAGE, groupHelp, runGroupCommand } from './client/group-command.
 import { BENCH_USAGE, benchHelp, runBenchCommand } from './bench/bench-command.js';
 import { CLUSTER_USAGE, clusterHelp, runClusterCommand } from './client/cluster-command.js';
 import { CONSOLE_USAGE, consoleHelp, runConsoleCommand } from './console/console-command.js';
+import { DEV_CLUSTER_USAGE, devClusterHelp, runDevClusterCommand } from './dev-cluster/dev-cluster-command.js';
 
 /** Everything the CLI touches outside itself, injectable for tests. */
 export interface CliDeps {
@@ -56,6 +57,13 @@ const COMMANDS: readonly Command[] = [
     usage: 'start [server.properties] [--override key=value ...] [--generate-tls] [--console[=PORT]]',
     summary: 'Run the broker until SIGINT/SIGTERM (the default command)',
     run: runStart,
+  },
+  {
+    name: 'dev-cluster',
+    usage: DEV_CLUSTER_USAGE,
+    summary: 'Run a local cluster of several brokers (default 3) until Ctrl-C; stop, kill or restart one',
+    run: runDevClusterCommand,
+    help: devClusterHelp,
   },
   {
     name: 'topic',

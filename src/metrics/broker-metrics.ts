@@ -7,9 +7,10 @@ import type { LogManager } from '../../storage/log/log-manager.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { groupLagSamples, type CommittedOffsetsView, type HighWatermarks } from './group-lag.js';
 import type { RequestMetrics } from './request-metrics.js';
+import { replicationSamples, type ReplicationSource } from './replication-metrics.js';
 
 /** What a scrape reads: identity, connections, topics, per-log gauges, tier and aggregation metrics. */
-export interface MetricsSource {
+export interface MetricsSource extends ReplicationSource {
   readonly clusterId: string;
   readonly nodeId: number;
   readonly connectionCount: number;
@@ -68,6 +69,7 @@ export class BrokerMetrics {
     per('tributary_log_end_offset', (l) => l.logEndOffset);
     per('tributary_log_high_watermark', (l) => l.highWatermark);
     per('tributary_log_segments', (l) => l.segmentInfos().length);
+    out.push(...replicationSamples(b));
     out.push(...b.requestMetrics.samples());
     out.push(...groupLagSamples(b.groupCoordinator, b.logManager));
     out.push(...b.tier.metrics());

@@ -38,8 +38,11 @@ describe('createTestCluster', () => {
     await admin.disconnect();
   });
 
-  it('refuses several brokers and bad topics before creating anything', async () => {
-    await expect(createTestCluster({ brokers: 3 })).rejects.toThrow(/brokers: 3 is not supported yet/);
+  it('refuses a bad broker count and bad topics before creating anything', async () => {
+    await expect(createTestCluster({ brokers: 0 })).rejects.toThrow(/brokers must be an integer from 1 to 16, got 0/);
+    await expect(createTestCluster({ brokers: 2, topics: [{ name: 't', replicationFactor: 3 }] })).rejects.toThrow(/replicationFactor from 1 to 2/);
+    await expect(createTestCluster({ brokers: 2, config: { 'log.dirs': '/tmp/x' } })).rejects.toThrow(/'log.dirs' is set per broker/);
+    await expect(cluster.kill(1)).rejects.toThrow(/needs a cluster of several brokers/);
     await expect(createTestCluster({ topics: [{ name: 'bad name' }] })).rejects.toThrow(/invalid topic name 'bad name'/);
     await expect(createTestCluster({ topics: [{ name: 't', config: { 'cleanup.polcy': 'compact' } }] })).rejects.toThrow(/Unknown topic config name: cleanup.polcy/);
   });

@@ -1,0 +1,68 @@
+// Cluster mode only (tributary.metadata.store set): the replication health gauges Kafka operators
+// alert on, read from the partition states this broker mirrors from the metadata store at scrape
+// time. Kafka's names in brackets:
+//   tributary_under_replicated_partitions  led here, ISR smaller than the replica set (ReplicaManager UnderReplicatedPartitions)
+//   tributary_under_min_isr_partitions     led here, ISR below min.insync.replicas: acks=all fails (UnderMinIsrPartitionCount)
+//   tributary_leader_partitions            led here (LeaderCount)
+//   tributary_offline_partitions           no live leader; reported by the active controller only, 0 elsewhere, as Kafka's
+//                                          OfflinePartitionsCount, so a sum over brokers counts each partition once
+//   tributary_active_controller            1 on the controller (ActiveControllerCount)
+import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import { describeMetric, type Sample } from './prometheus-text.js';
+
+describeMetric('tributary_under_replicated_partitions', 'Partitions led by this broker whose ISR is smaller than their replica set.');
+describeMetric('tributary_under_min_isr_partitions', 'Partitions led by this broker whose ISR is below min.insync.replicas (acks=all produces fail).');
+describeMetric('tributary_leader_partitions', 'Partitions led by this broker.');
+describeMetric('tributary_offline_partitions', 'Partitions without a live leader (reported by the active controller, 0 on other brokers).');
+describeMetric('tributary_active_controller', '1 on the broker that is the active controller, else 0.');
+
+interface ReplicaState {
+  leaderId: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+}
+
+export interface ReplicationSource {
+  readonly nodeId: number;
+  readonly controllerId: number;
+  /** Present in cluster mode only. */
+  readonly cluster: { liveBrokers(): readonly { brokerId: number }[] } | null;
+  readonly topics: { all(): readonly { name: string; partitions: number }[] };
+  readonly partitionManager: { partition(topic: string, index: number): ReplicaState | undefined };
+  topicConfig(topic: string): { get(key: 'min.insync.replicas'): number };
+}
+
+export function replicationSamples(b: ReplicationSource): Sample[] {
+  if (!b.cluster) return [];
+  const live = new Set(b.cluster.liveBrokers().map((x) => x.brokerId));
+  const isController = b.controllerId === b.nodeId;
+  let underReplicated = 0;
+  let underMinIsr = 0;
+  let leader = 0;
+  let offline = 0;
+  for (const t of b.topics.all()) {
+    // Internal topics are still each broker's own in cluster mode (one replica, never in the store).
+    if (isBrokerOwnedTopic(t.name)) continue;
+    let minIsr: number | null = null;
+    for (let p = 0; p < t.partitions; p++) {
+      const st = b.partitionManager.partition(t.name, p);
+      if (!st) continue;
+      if (st.leaderId < 0 || !live.has(st.leaderId)) {
+        offline++;
+        continue;
+      }
+      if (st.leaderId !== b.nodeId) continue;
+      leader++;
+      if (st.isr.length < st.replicas.length) underReplicated++;
+      minIsr ??= b.topicConfig(t.name).get('min.insync.replicas');
+      if (st.isr.length < minIsr) underMinIsr++;
+    }
+  }
+  return [
+    { name: 'tributary_under_replicated_partitions', labels: {}, value: underReplicated },
+    { name: 'tributary_under_min_isr_partitions', labels: {}, value: underMinIsr },
+    { name: 'tributary_leader_partitions', labels: {}, value: leader },
+    { name: 'tributary_offline_partitions', labels: {}, value: isController ? offline : 0 },
+    { name: 'tributary_active_controller', labels: {}, value: isController ? 1 : 0 },
+  ];
+}

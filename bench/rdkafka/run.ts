@@ -31,6 +31,8 @@
 //   --variant k=v           a target "variant": this tree with these overrides (repeatable)
 //   --broker-override k=v   extra config for every broker (repeatable)
 //   --targets a,b           subset of null,broker,base,variant (default: all that are configured)
+//   --workloads a,b         subset of produce1,produceall,consume,tail (default: all; consume reads
+//                           what the produce workloads of the same round wrote, so keep one of them)
 //   --no-save               print only
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,7 @@ const { values: args } = parseArgs({
     root: { type: 'string', multiple: true, default: [] },
     'broker-override': { type: 'string', multiple: true, default: [] },
     targets: { type: 'string' },
+    workloads: { type: 'string' },
     'no-save': { type: 'boolean', default: false },
   },
 });
@@ -69,7 +72,14 @@ const TAIL_TOPIC = 'rdk-e2e-tail';
 const RUN_TIMEOUT_MS = 180_000;
 
 type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume';
-const WORKLOADS: Workload[] = ['produce acks=1', 'produce acks=all', 'consume', 'tail: produce + consume'];
+const WORKLOAD_NAMES: Record<string, Workload> = { produce1: 'produce acks=1', produceall: 'produce acks=all', consume: 'consume', tail: 'tail: produce + consume' };
+const WORKLOADS: Workload[] = args.workloads
+  ? args.workloads.split(',').map((w) => {
+      const workload = WORKLOAD_NAMES[w];
+      if (!workload) throw new Error(`unknown workload ${w} (one of ${Object.keys(WORKLOAD_NAMES).join(', ')})`);
+      return workload;
+    })
+  : Object.values(WORKLOAD_NAMES);
 
 interface RunResult {
   target: string;

@@ -426,8 +426,8 @@ export class LogSegment {
     this.readEndNext = (i + 1) % READ_END_SLOTS;
   }
 
-  /** The file's bytes changed below writtenSize (truncation, rebuild): no remembered position holds. */
-  private forgetReadPositions(): void {
+  /** The file's bytes changed below writtenSize (truncation, rebuild): no remembered position holds. Public for tests. */
+  forgetReadPositions(): void {
     this.readEndGeneration++;
     this.readEndOffsets.length = 0;
     this.readEndPositions.length = 0;

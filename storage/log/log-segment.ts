@@ -8,12 +8,14 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readInt64 } from '../../protocol/records/batch-header.js';
 import { framePool } from '../../protocol/wire/buffer-pool.js';
+import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
+import { SegmentReadAheads, sharedReadAheadBudget } from './read-ahead.js';
 import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound, isDiskFullError } from './log-files.js';
 import { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 import { readAt, scanFile, type FileScanResult } from './segment-scan.js';
-import { HeaderCursor, SegmentCorruptError, walkToOffset, walkRange, walkToTimestamp } from './segment-read.js';
+import { HeaderCursor, LEND_MIN_BYTES, SegmentCorruptError, walkToOffset, walkRange, walkToTimestamp } from './segment-read.js';
 
 const INT32_MAX = 0x7fffffff;
 /** Remembered read positions per segment: one per consumer reading it sequentially, roughly. */
@@ -79,6 +81,8 @@ export class LogSegment {
   private readEndNext = 0;
   /** Bumped by every forget: a read that began before one (it raced a truncation) remembers nothing. */
   private readEndGeneration = 0;
+  /** Ranges read ahead for readers reading on (read-ahead.ts); created on first use. */
+  private readAheads: SegmentReadAheads | null = null;
 
   private constructor(readonly dir: string, readonly baseOffset: number, now: number, isNew: boolean) {
     const p = segmentPaths(dir, baseOffset);
@@ -395,6 +399,12 @@ export class LogSegment {
     const firstChunk = Math.max(16 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + (entry === null ? 0 : intervalBytes + 2048));
     const cursor = new HeaderCursor(fh, limit, firstChunk, this, framePool);
     try {
+      const ahead = entry === null ? (this.readAheads?.take(fetchOffset, start, generation) ?? null) : null;
+      if (ahead !== null) {
+        const n = await ahead.done;
+        if (n >= BATCH_HEADER_SIZE) cursor.adopt(ahead.lease, ahead.lease.buffer.subarray(0, n), start);
+        else ahead.lease.release();
+      }
       const expectLast = entry !== null && entry.position > 0 ? entry.offset : -1;
       const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage, expectLast);
       if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };
@@ -405,6 +415,12 @@ export class LogSegment {
       const records = await cursor.take(range.start, range.end);
       if (records.length !== range.end - range.start) throw new SegmentCorruptError(this.baseOffset, range.start, 'short read');
       this.rememberReadPosition(generation, range.nextOffset, range.end);
+      // A reader reading on (this read started where one ended): read its next range ahead.
+      const rest = this.writtenSize - range.end;
+      if (entry === null && rest >= LEND_MIN_BYTES && generation === this.readEndGeneration && !this.deleted) {
+        this.readAheads ??= new SegmentReadAheads(sharedReadAheadBudget(framePool));
+        this.readAheads.start(fh, range.nextOffset, range.end, Math.min(firstChunk, rest), generation, () => this.acquire(), () => this.release());
+      }
       return { records, nextOffset: range.nextOffset, found: true };
     } finally {
       cursor.close();
@@ -428,10 +444,16 @@ export class LogSegment {
 
   /** The file's bytes changed below writtenSize (truncation, rebuild): no remembered position holds. Public for tests. */
   forgetReadPositions(): void {
+    this.readAheads?.clear();
     this.readEndGeneration++;
     this.readEndOffsets.length = 0;
     this.readEndPositions.length = 0;
     this.readEndNext = 0;
+  }
+
+  /** Read-aheads not yet taken (tests). */
+  get pendingReadAheads(): number {
+    return this.readAheads?.pending ?? 0;
   }
 
   /** How many read positions are remembered (tests). */
@@ -554,7 +576,9 @@ export class LogSegment {
 
   /** Waits for readers, persists indexes, closes the file. */
   async close(sync: boolean): Promise<void> {
+    this.readAheads?.clear();
     await this.whenIdle();
+    this.readAheads?.clear(); // one started by a read that was still running
     if (this.fh && sync) await this.fh.sync();
     if (!this.deleted) await this.persistIndexesIfSpace(sync);
     const fh = this.fh ?? (this.fhOpening ? await this.fhOpening.catch(() => null) : null);
@@ -566,6 +590,7 @@ export class LogSegment {
   /** Step 1 of Kafka's async delete: rename files to *.deleted (open handles keep working). */
   async markDeleted(): Promise<void> {
     this.deleted = true;
+    this.readAheads?.clear();
     // Let in-flight index writes finish under the old names (a later one would recreate the file).
     await Promise.all([this.offIdx?.idle(), this.timeIdx?.idle()]);
     const renames: [string, string][] = [
@@ -584,6 +609,7 @@ export class LogSegment {
   /** Step 2: after file.delete.delay.ms, close (once readers are done) and unlink. */
   async destroy(): Promise<void> {
     this.deleted = true;
+    this.readAheads?.clear();
     await this.whenIdle();
     this.destroyed = true;
     await this.close(false);

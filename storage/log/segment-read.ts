@@ -98,6 +98,15 @@ export class HeaderCursor {
     return lease.buffer.subarray(0, n);
   }
 
+  /** Starts from bytes already read at `pos` (a read-ahead), whose lease passes to the cursor. */
+  adopt(lease: BufferLease, bytes: Buffer, pos: number): void {
+    this.close();
+    this.lease = lease;
+    this.buf = bytes;
+    this.bufPos = pos;
+    this.nextChunk = NEXT_CHUNK_BYTES;
+  }
+
   get current(): Buffer {
     return this.buf!;
   }

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { framePool, leaseOf, takeLentView } from '../../../protocol/wire/buffer-pool.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
+import { sharedReadAheadBudget } from '../../../storage/log/read-ahead.js';
 import { LEND_MIN_BYTES } from '../../../storage/log/segment-read.js';
 import { buildTestBatch, produceRequest } from '../helpers/batches.js';
 import { openLog, tempDir } from '../helpers/temp-log.js';
@@ -123,6 +124,8 @@ describe('segment reads of older data', () => {
     const fh = await open(dirs[1]!.path + '/probe', 'w');
     const read = vi.spyOn(Object.getPrototypeOf(fh) as { read: (...a: unknown[]) => unknown }, 'read');
     await fh.close();
+    const budget = sharedReadAheadBudget(framePool);
+    const taken0 = budget.taken;
     try {
       let offset = 0;
       let fetches = 0;
@@ -135,7 +138,20 @@ describe('segment reads of older data', () => {
       }
       expect(fetches).toBe(12);
       // The first fetch starts at the log start; each later one where the previous one ended.
+      // From the third on, the bytes were read ahead while the previous answer was out.
       expect(read.mock.calls.length).toBe(fetches);
+      expect(budget.taken - taken0).toBe(fetches - 2);
+
+      // A reader that stops leaves a read-ahead behind; truncation and close give it back.
+      await log.read(0, 256 * 1024, log.highWatermark, true).then((r) => takeLentView(r.records)?.release());
+      const r1 = await log.read(batchesIn((await log.read(0, 1, log.highWatermark, true)).records), 256 * 1024, log.highWatermark, true);
+      takeLentView(r1.records)?.release();
+      const seg = log.segmentList()[0]!;
+      expect(seg.pendingReadAheads).toBe(1);
+      expect(budget.usedBytes).toBeGreaterThan(0);
+      await log.truncateTo(log.logEndOffset - 1);
+      expect(seg.pendingReadAheads).toBe(0);
+      expect(budget.usedBytes).toBe(0);
     } finally {
       read.mockRestore();
       await log.close();

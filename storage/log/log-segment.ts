@@ -83,6 +83,8 @@ export class LogSegment {
   private readEndGeneration = 0;
   /** Ranges read ahead for readers reading on (read-ahead.ts); created on first use. */
   private readAheads: SegmentReadAheads | null = null;
+  /** close() has begun: nothing new is read ahead. */
+  private closing = false;
 
   private constructor(readonly dir: string, readonly baseOffset: number, now: number, isNew: boolean) {
     const p = segmentPaths(dir, baseOffset);
@@ -418,13 +420,18 @@ export class LogSegment {
       // A reader reading on (this read started where one ended): read its next range ahead.
       const rest = this.writtenSize - range.end;
       if (entry === null && rest >= LEND_MIN_BYTES && generation === this.readEndGeneration && !this.deleted) {
-        this.readAheads ??= new SegmentReadAheads(sharedReadAheadBudget(framePool));
+        this.readAheads ??= new SegmentReadAheads(sharedReadAheadBudget(framePool), (g) => this.readableEnd(g), LEND_MIN_BYTES);
         this.readAheads.start(fh, range.nextOffset, range.end, Math.min(firstChunk, rest), generation, () => this.acquire(), () => this.release());
       }
       return { records, nextOffset: range.nextOffset, found: true };
     } finally {
       cursor.close();
     }
+  }
+
+  /** Where bytes read in `generation` may still be read ahead up to, or -1 (see read-ahead.ts). */
+  private readableEnd(generation: number): number {
+    return generation === this.readEndGeneration && !this.deleted && !this.closing ? this.writtenSize : -1;
   }
 
   /** File position a walk for `offset` may start at (a batch boundary, every batch before it ends below `offset`), or -1. */
@@ -576,6 +583,7 @@ export class LogSegment {
 
   /** Waits for readers, persists indexes, closes the file. */
   async close(sync: boolean): Promise<void> {
+    this.closing = true;
     this.readAheads?.clear();
     await this.whenIdle();
     this.readAheads?.clear(); // one started by a read that was still running

@@ -463,6 +463,11 @@ export class LogSegment {
     return this.readAheads?.pending ?? 0;
   }
 
+  /** Read-aheads not yet taken whose read is over (tests). */
+  get pendingReadAheadsRead(): number {
+    return this.readAheads?.pendingRead ?? 0;
+  }
+
   /** How many read positions are remembered (tests). */
   get rememberedReadPositions(): number {
     return this.readEndOffsets.length;

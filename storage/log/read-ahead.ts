@@ -138,6 +138,11 @@ export class SegmentReadAheads {
     return this.entries.length;
   }
 
+  /** Pending read-aheads whose read is over (tests). */
+  get pendingRead(): number {
+    return this.entries.filter((e) => e.readBytes !== null).length;
+  }
+
   /**
    * Starts reading `length` bytes at `position` for a reader expected to ask for `offset` next,
    * and, once read, the range after it. When that range is already being read (chained from the
@@ -160,18 +165,22 @@ export class SegmentReadAheads {
     this.budget.add(r);
   }
 
-  /** @internal `r` is read: read the range a reader taking it will ask for next (once). */
+  /**
+   * @internal `r` is read: read the range a reader taking it will ask for next (once). Only for
+   * a reader two whole ranges behind the readable end (catching up): nearer the end, a bound
+   * below it (the high watermark, the LSO) may cut `r`'s range short, and the guess would be a
+   * wasted read per fetch.
+   */
   chain(r: ReadAhead): void {
     r.chain = false;
     const n = r.readBytes;
-    if (n === null || n <= 0) return;
+    if (n === null || n < r.length) return;
     const next = rangeEnd(r.lease.buffer, n, r.length);
     if (next === null) return;
     const position = r.position + next.bytes;
     const end = this.readableEnd(r.generation);
-    const rest = end - position;
-    if (end < 0 || rest < this.minBytes) return;
-    this.start(r.fh, next.nextOffset, position, Math.min(r.length, rest), r.generation, r.hold, r.unhold, false);
+    if (end < 0 || end - position < Math.max(r.length, this.minBytes)) return;
+    this.start(r.fh, next.nextOffset, position, r.length, r.generation, r.hold, r.unhold, false);
   }
 
   /** The read-ahead for `offset` at `position` made in `generation`, now the caller's (it owns the lease), or null. */

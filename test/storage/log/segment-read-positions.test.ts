@@ -195,6 +195,31 @@ describe('segment reads of older data', () => {
     }
   });
 
+  it('reads only one range ahead of a reader less than two ranges from the end (a bound there could cut its range short)', async () => {
+    const log = await openLog(dirs[0]!.path, { ...CFG, segmentBytes: 8 * 1024 * 1024 }, { tailCache: null });
+    for (let i = 0; i < 8; i++) {
+      const { records, batches } = produceRequest(buildTestBatch({ count: 15, valueSize: 3000, fill: i })); // ~45 KiB: two per 100 kB range
+      await log.append(records, batches, 0).written;
+    }
+    log.setHighWatermark(log.logEndOffset);
+    const seg = log.segmentList()[0]!;
+    try {
+      let offset = 0;
+      for (let i = 0; i < 2; i++) {
+        const r = await log.read(offset, 100_000, log.highWatermark, true);
+        offset = batchesIn(r.records);
+        takeLentView(r.records)?.release();
+      }
+      expect(offset).toBeGreaterThan(0);
+      // Four of eight batches read: the next range (batches 5-6) is read ahead; the one after it
+      // (7-8) is less than a whole range before the end, so it is not guessed.
+      await vi.waitFor(() => expect(seg.pendingReadAheadsRead).toBe(1), { timeout: 5000, interval: 2 });
+      expect(seg.pendingReadAheads).toBe(1);
+    } finally {
+      await log.close();
+    }
+  });
+
   it('answers large reads with views of pooled buffers that go back to the pool once sent, small ones with copies', async () => {
     const log = await openLog(dirs[0]!.path, { ...CFG, segmentBytes: 8 * 1024 * 1024 }, { tailCache: null });
     for (let i = 0; i < 8; i++) {

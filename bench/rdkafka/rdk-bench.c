@@ -5,6 +5,7 @@
  *
  *   rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>
  *   rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]
+ *   rdk-bench latency <bootstrap> <topic> <acks> <msgs-per-sec> <seconds> <record-bytes>
  *
  * produce: records as fast as librdkafka takes them (a static payload, no copy: the client
  * spends its CPU on the protocol, not on memcpy), one partition (0), no compression; counts
@@ -14,8 +15,12 @@
  * Metadata and Fetch (the null sink answers nothing else); stops after total-bytes of record
  * values or at the end of the partition (with `follow` 1: it keeps waiting for more, for a consumer
  * that keeps up with a producer running beside it). Time runs from the first record to the last.
+ * latency: one record at a time on a fixed schedule (open loop: a late send does not delay the
+ * next ones), linger.ms 0, and the time from each produce call to its delivery report (the
+ * produce-ack latency issue 14's aim is about); prints p50 / p99 / p99.9 / max in ms.
  */
 #include <librdkafka/rdkafka.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,11 +177,100 @@ static int consume(const char *bootstrap, const char *topic, long long total, co
   return consume_error ? 1 : 0;
 }
 
+
+static double *sent_at = NULL, *lat_ms = NULL;
+static long long lat_n = 0;
+
+static void lat_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  double t = now_sec();
+  if (m->err) {
+    failed_msgs++;
+    if (!first_error) first_error = strdup(rd_kafka_err2str(m->err));
+    return;
+  }
+  long long i = (long long)(intptr_t)m->_private;
+  lat_ms[lat_n++] = (t - sent_at[i]) * 1e3;
+  delivered_msgs++;
+  delivered_bytes += (long long)m->len;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(double p) {
+  if (lat_n == 0) return 0;
+  long long i = (long long)(p * (lat_n - 1) + 0.5);
+  return lat_ms[i];
+}
+
+static int latency(const char *bootstrap, const char *topic, const char *acks, double rate, double seconds, int record) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "acks", acks);
+  set(conf, "compression.codec", "none");
+  set(conf, "linger.ms", "0");
+  set(conf, "enable.idempotence", "false");
+  set(conf, "queue.buffering.max.messages", "1000000");
+  rd_kafka_conf_set_dr_msg_cb(conf, lat_dr_cb);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "rd_kafka_new: %s\n", err);
+    return 2;
+  }
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  char *payload = malloc(record);
+  for (int i = 0; i < record; i++) payload[i] = (char)('a' + i % 26);
+  long long n = (long long)(rate * seconds);
+  sent_at = calloc(n, sizeof(double));
+  lat_ms = calloc(n, sizeof(double));
+  const struct rd_kafka_metadata *md;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "metadata failed\n");
+    return 2;
+  }
+  rd_kafka_metadata_destroy(md);
+  double cpu0 = cpu_sec();
+  double t0 = now_sec();
+  /* Every ~100 us: send what is due (sleeping, not spinning: the broker shares these 2 vCPUs). */
+  long long i = 0;
+  while (i < n) {
+    double t = now_sec();
+    for (; i < n && t0 + i / rate <= t; i++) {
+      sent_at[i] = t;
+      if (rd_kafka_produce(rkt, 0, 0, payload, record, NULL, 0, (void *)(intptr_t)i) == -1) {
+        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
+        return 2;
+      }
+    }
+    rd_kafka_poll(rk, 0);
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
+  }
+  while (rd_kafka_outq_len(rk) > 0) rd_kafka_poll(rk, 10);
+  double secs = now_sec() - t0;
+  double cpu = cpu_sec() - cpu0;
+  qsort(lat_ms, lat_n, sizeof(double), cmp_double);
+  printf("{\"op\":\"latency\",\"acks\":\"%s\",\"records\":%lld,\"bytes\":%lld,\"failed\":%lld,\"seconds\":%.6f,\"mbPerSec\":%.3f,\"clientCpuSec\":%.3f,"
+         "\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"p999Ms\":%.3f,\"maxMs\":%.3f,\"error\":%s%s%s}\n",
+         acks, delivered_msgs, delivered_bytes, failed_msgs, secs, delivered_bytes / secs / 1e6, cpu, pct(0.5), pct(0.99), pct(0.999),
+         lat_n ? lat_ms[lat_n - 1] : 0.0, first_error ? "\"" : "", first_error ? first_error : "null", first_error ? "\"" : "");
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return failed_msgs ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 8 && strcmp(argv[1], "produce") == 0) return produce(argv[2], argv[3], argv[4], atoll(argv[5]), atoi(argv[6]), argv[7]);
   if (argc >= 6 && argc <= 8 && strcmp(argv[1], "consume") == 0)
     return consume(argv[2], argv[3], atoll(argv[4]), argv[5], argc >= 7 ? atoll(argv[6]) : 0, argc == 8 && atoi(argv[7]) == 1);
+  if (argc == 8 && strcmp(argv[1], "latency") == 0) return latency(argv[2], argv[3], argv[4], atof(argv[5]), atof(argv[6]), atoi(argv[7]));
   fprintf(stderr, "usage: rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>\n"
-                  "       rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]\n");
+                  "       rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]\n"
+                  "       rdk-bench latency <bootstrap> <topic> <acks> <msgs-per-sec> <seconds> <record-bytes>\n");
   return 2;
 }

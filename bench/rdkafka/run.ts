@@ -6,6 +6,9 @@
 //   produce 1 KiB records, acks=all
 //   consume from offset 0             legacy consumer, 1 MiB per fetch (librdkafka's default):
 //                                     older data (a consumer catching up)
+//   latency acks=all (opt-in)  one 1 KiB record at a time on a fixed schedule (--latency-rate
+//                                     records/s for --latency-seconds), linger.ms 0: produce-ack
+//                                     latency p50 / p99 / p99.9 per record (issue 14's latency aim)
 //   tail: produce acks=1 + consume    a producer and a consumer that keeps up with it, side by
 //                                     side (topic rdk-e2e-tail: the null sink keeps "e2e" topics
 //                                     in memory, so its consumer gets real data too); the rate
@@ -31,6 +34,11 @@
 //   --variant k=v           a target "variant": this tree with these overrides (repeatable)
 //   --broker-override k=v   extra config for every broker (repeatable)
 //   --targets a,b           subset of null,broker,base,variant (default: all that are configured)
+//   --workloads a,b         of produce1,produceall,consume,tail,latency (default: all but latency;
+//                           consume reads what the produce workloads of the same round wrote, so
+//                           keep one of them)
+//   --latency-rate N        latency: records per second (default 40000, ~40 MB/s of 1 KiB)
+//   --latency-seconds N     latency: seconds per run (default 10)
 //   --no-save               print only
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -55,6 +63,9 @@ const { values: args } = parseArgs({
     root: { type: 'string', multiple: true, default: [] },
     'broker-override': { type: 'string', multiple: true, default: [] },
     targets: { type: 'string' },
+    workloads: { type: 'string' },
+    'latency-rate': { type: 'string', default: '40000' },
+    'latency-seconds': { type: 'string', default: '10' },
     'no-save': { type: 'boolean', default: false },
   },
 });
@@ -68,8 +79,22 @@ const TOPIC = 'rdk-1k';
 const TAIL_TOPIC = 'rdk-e2e-tail';
 const RUN_TIMEOUT_MS = 180_000;
 
-type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume';
-const WORKLOADS: Workload[] = ['produce acks=1', 'produce acks=all', 'consume', 'tail: produce + consume'];
+type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume' | 'latency acks=all';
+const WORKLOAD_NAMES: Record<string, Workload> = {
+  produce1: 'produce acks=1',
+  produceall: 'produce acks=all',
+  consume: 'consume',
+  tail: 'tail: produce + consume',
+  latency: 'latency acks=all',
+};
+const WORKLOADS: Workload[] = args.workloads
+  ? args.workloads.split(',').map((w) => {
+      const workload = WORKLOAD_NAMES[w];
+      if (!workload) throw new Error(`unknown workload ${w} (one of ${Object.keys(WORKLOAD_NAMES).join(', ')})`);
+      return workload;
+    })
+  : Object.values(WORKLOAD_NAMES).filter((w) => w !== 'latency acks=all');
+const LATENCY_TOPIC = 'rdk-latency';
 
 interface RunResult {
   target: string;
@@ -86,6 +111,11 @@ interface RunResult {
   error: string | null;
   /** tail: the producer's rate beside the consumer. */
   producerMbPerSec?: number;
+  /** latency: produce-ack latency percentiles, ms. */
+  p50Ms?: number;
+  p99Ms?: number;
+  p999Ms?: number;
+  maxMs?: number;
 }
 
 function compile(workDir: string): string {
@@ -164,7 +194,7 @@ async function main(): Promise<void> {
 
     for (const [name, t] of targets) {
       const conn = await BenchConnection.connect(t.host, t.port);
-      const topics = [TOPIC, TAIL_TOPIC].map((n) => ({ name: n, partitions: 1 }));
+      const topics = [TOPIC, TAIL_TOPIC, LATENCY_TOPIC].map((n) => ({ name: n, partitions: 1 }));
       await createTopics(conn, topics);
       if (name !== 'null') await waitForLeaders(conn, topics);
       conn.close();
@@ -198,6 +228,8 @@ async function main(): Promise<void> {
             r = await consumer;
             tailEnd.set(name, start + Number(p.records));
             producerMbPerSec = Number(p.mbPerSec);
+          } else if (workload.startsWith('latency')) {
+            r = await runClient(bin, ['latency', bootstrap, LATENCY_TOPIC, 'all', args['latency-rate']!, args['latency-seconds']!, String(RECORD_BYTES)]);
           } else {
             r = await runClient(bin, argv);
           }
@@ -218,12 +250,14 @@ async function main(): Promise<void> {
             ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges } : {}),
             error: (r.error as string | null) ?? null,
             ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
+            ...(r.op === 'latency' ? { p50Ms: Number(r.p50Ms), p99Ms: Number(r.p99Ms), p999Ms: Number(r.p999Ms), maxMs: Number(r.maxMs) } : {}),
           };
           results.push(res);
           console.log(
             `round ${round} ${workload.padEnd(16)} ${name.padEnd(8)} ${res.mbPerSec.toFixed(0).padStart(5)} MB/s  ` +
               `${(res.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s, target ${res.targetCores} cores` +
               (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
+              (res.p99Ms !== undefined ? `, ack latency p50 ${res.p50Ms} / p99 ${res.p99Ms} / p99.9 ${res.p999Ms} / max ${res.maxMs} ms` : '') +
               (gc ? `, Mark-Compact ${gc.markCompacts}, Scavenge ${gc.scavenges}` : '') +
               (res.error ? `, ERROR ${res.error}` : ''),
           );
@@ -240,6 +274,17 @@ async function main(): Promise<void> {
       const ratios: Record<string, number> = {};
       if (best.null) for (const name of names) if (name !== 'null') ratios[`${name}/null`] = Math.round((best[name]! / best.null) * 100) / 100;
       if (best.base && best.broker) ratios['broker/base'] = Math.round((best.broker / best.base) * 100) / 100;
+      if (w.startsWith('latency')) {
+        // Lowest p99 per target (disturbance only raises it); ratios are p99 over the null sink's.
+        const p99: Record<string, number> = {};
+        for (const name of names) {
+          const rs = results.filter((r) => r.workload === w && r.target === name && !r.error && r.p99Ms !== undefined);
+          p99[name] = rs.length ? Math.min(...rs.map((r) => r.p99Ms!)) : NaN;
+        }
+        const p99Ratios: Record<string, number> = {};
+        if (p99.null) for (const name of names) if (name !== 'null') p99Ratios[`${name}/null p99`] = Math.round((p99[name]! / p99.null) * 100) / 100;
+        return { workload: w, bestMbPerSec: best, ratios: p99Ratios, bestP99Ms: p99 };
+      }
       return { workload: w, bestMbPerSec: best, ratios };
     });
     console.log('\n| workload | ' + names.map((n) => `${n} MB/s`).join(' | ') + ' | ratios |');

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Compression, batchCompression, scanBatches } from '../../protocol/records/batch-header.js';
 import { downConvertBatches } from '../../protocol/records/legacy.js';
 import { RecordsError } from '../../protocol/records/records-error.js';
+import { takeLentView } from '../../protocol/wire/buffer-pool.js';
 import type { PartitionManager, ReadOptions } from '../cluster/partition-manager.js';
 import type { ReaderKind } from '../cluster/partition-api.js';
 import type { Logger } from '../logging/logger.js';
@@ -117,4 +118,12 @@ export async function readPartitions(deps: PartitionReaderDeps, fetches: Partiti
 
 function containsZstd(records: Buffer): boolean {
   return scanBatches(records, 0, records.length, false).batches.some((b) => batchCompression(b.attributes) === Compression.Zstd);
+}
+
+/**
+ * Results that will not be sent (a long poll reads again): the pooled buffers their records were
+ * lent from (segment reads, the tail cache) go back now instead of waiting for the collector.
+ */
+export function releaseResults(results: PartitionFetchResult[]): void {
+  for (const r of results) takeLentView(r.records)?.release();
 }

@@ -14,7 +14,7 @@ import type { ClusterView } from '../cluster/cluster-view.js';
 import { LEADER_HINTS_SINCE_FETCH, leaderEndpoints, NODE_ENDPOINTS_SINCE_FETCH } from '../cluster/leader-endpoints.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { beginFetch, FINAL_EPOCH, markSent, type FetchSessionCache, type SessionPartition } from '../fetch/fetch-session-cache.js';
-import { readPartitions, type FetchReadOptions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
+import { readPartitions, releaseResults, type FetchReadOptions, type PartitionFetch, type PartitionFetchResult, type PartitionReaderDeps } from '../fetch/fetch-reader.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import { defineHandler } from '../network/request-context.js';
@@ -89,6 +89,7 @@ export function fetchHandler(broker: FetchDeps) {
           while (bytes < req.minBytes && !results.some((r) => r.errorCode !== ErrorCode.NONE)) {
             const left = deadline - Date.now();
             if (left <= 0 || !(await watch.wait(left)) || broker.isClosing) break;
+            releaseResults(results); // read again below: these bytes are never sent
             ({ results, bytes } = await readPartitions(broker, toRead, opts));
           }
         }

@@ -7,14 +7,19 @@
 // `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readInt64 } from '../../protocol/records/batch-header.js';
+import { framePool } from '../../protocol/wire/buffer-pool.js';
+import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
+import { SegmentReadAheads, sharedReadAheadBudget } from './read-ahead.js';
 import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound, isDiskFullError } from './log-files.js';
 import { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 import { readAt, scanFile, type FileScanResult } from './segment-scan.js';
-import { HeaderCursor, SegmentCorruptError, walkToOffset, walkRange, walkToTimestamp } from './segment-read.js';
+import { HeaderCursor, LEND_MIN_BYTES, SegmentCorruptError, walkToOffset, walkRange, walkToTimestamp } from './segment-read.js';
 
 const INT32_MAX = 0x7fffffff;
+/** Remembered read positions per segment: one per consumer reading it sequentially, roughly. */
+const READ_END_SLOTS = 16;
 
 export interface IndexingConfig {
   indexIntervalBytes: number;
@@ -62,6 +67,24 @@ export class LogSegment {
   private createOnOpen: boolean;
   private readers = 0;
   private idleWaiters: (() => void)[] = [];
+  /**
+   * Where recent reads ended (offset after the last returned batch → file position of the next
+   * batch), READ_END_SLOTS of them, oldest overwritten first. A consumer's next fetch asks for
+   * exactly that offset and starts its walk there, as Kafka keeps a fetch's position: from the
+   * offset index it would start at the batch *before* (an index entry names a batch by its last
+   * offset), i.e. a whole batch earlier with large batches, which cost a second read per fetch.
+   * Only bytes below writtenSize are ever remembered, and those change only by truncation or an
+   * index rebuild, which forget them all (forgetReadPositions).
+   */
+  private readonly readEndOffsets: number[] = [];
+  private readonly readEndPositions: number[] = [];
+  private readEndNext = 0;
+  /** Bumped by every forget: a read that began before one (it raced a truncation) remembers nothing. */
+  private readEndGeneration = 0;
+  /** Ranges read ahead for readers reading on (read-ahead.ts); created on first use. */
+  private readAheads: SegmentReadAheads | null = null;
+  /** close() has begun: nothing new is read ahead. */
+  private closing = false;
 
   private constructor(readonly dir: string, readonly baseOffset: number, now: number, isNew: boolean) {
     const p = segmentPaths(dir, baseOffset);
@@ -245,6 +268,7 @@ export class LogSegment {
     intervalBytes = 4096,
     onBatch?: (epoch: number, baseOffset: number) => void,
   ): Promise<FileScanResult> {
+    this.forgetReadPositions();
     const off = this.offIdx ?? new OffsetIndex(this.indexPath, this.baseOffset);
     const time = this.timeIdx ?? new TimeIndex(this.timeIndexPath, this.baseOffset);
     off.reset();
@@ -272,6 +296,7 @@ export class LogSegment {
       expected = last + 1;
       return true;
     });
+    this.forgetReadPositions();
     if (result.error === null || checkCrc) {
       this.size = this.writtenSize = result.validEnd;
       this.nextOffset = expected;
@@ -365,19 +390,87 @@ export class LogSegment {
   async read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, intervalBytes: number): Promise<SegmentRead> {
     await this.ensureIndexes();
     const limit = this.writtenSize;
-    const entry = this.offIdx!.lookup(fetchOffset);
-    const start = entry.position;
+    const generation = this.readEndGeneration;
+    const known = this.readPositionOf(fetchOffset);
+    const entry = known < 0 ? this.offIdx!.lookup(fetchOffset) : null;
+    const start = entry === null ? known : entry.position;
     if (start >= limit) return { records: EMPTY, nextOffset: fetchOffset, found: false };
     const fh = await this.handle();
-    // Index gap (≤ interval + one batch) plus the byte budget: usually the whole answer in one read.
-    const firstChunk = Math.max(16 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + intervalBytes + 2048);
-    const cursor = new HeaderCursor(fh, limit, firstChunk, this);
-    const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage, entry.position > 0 ? entry.offset : -1);
-    if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };
-    if (range.end === range.start) return { records: EMPTY, nextOffset: fetchOffset, found: true };
-    const records = cursor.slice(range.start, range.end) ?? (await readAt(fh, range.start, range.end - range.start));
-    if (records.length !== range.end - range.start) throw new SegmentCorruptError(this.baseOffset, range.start, 'short read');
-    return { records, nextOffset: range.nextOffset, found: true };
+    // From a remembered position the byte budget is the whole answer; from an index entry add
+    // the gap to the wanted batch (≤ interval + one batch; a whole batch costs a second read).
+    const firstChunk = Math.max(16 * 1024, Math.min(maxBytes, 4 * 1024 * 1024) + (entry === null ? 0 : intervalBytes + 2048));
+    const cursor = new HeaderCursor(fh, limit, firstChunk, this, framePool);
+    try {
+      const ahead = entry === null ? (this.readAheads?.take(fetchOffset, start, generation) ?? null) : null;
+      if (ahead !== null) {
+        const n = await ahead.done;
+        if (n >= BATCH_HEADER_SIZE) cursor.adopt(ahead.lease, ahead.lease.buffer.subarray(0, n), start);
+        else ahead.lease.release();
+      }
+      const expectLast = entry !== null && entry.position > 0 ? entry.offset : -1;
+      const range = await walkRange(cursor, start, fetchOffset, maxBytes, maxOffset, minOneMessage, expectLast);
+      if (!range.found) return { records: EMPTY, nextOffset: fetchOffset, found: false };
+      if (range.end === range.start) {
+        this.rememberReadPosition(generation, fetchOffset, range.start); // the next poll asks for the same offset
+        return { records: EMPTY, nextOffset: fetchOffset, found: true };
+      }
+      const records = await cursor.take(range.start, range.end);
+      if (records.length !== range.end - range.start) throw new SegmentCorruptError(this.baseOffset, range.start, 'short read');
+      this.rememberReadPosition(generation, range.nextOffset, range.end);
+      // A reader reading on (this read started where one ended): read its next range ahead.
+      const rest = this.writtenSize - range.end;
+      if (entry === null && rest >= LEND_MIN_BYTES && generation === this.readEndGeneration && !this.deleted) {
+        this.readAheads ??= new SegmentReadAheads(sharedReadAheadBudget(framePool), (g) => this.readableEnd(g), LEND_MIN_BYTES);
+        this.readAheads.start(fh, range.nextOffset, range.end, Math.min(firstChunk, rest), generation, () => this.acquire(), () => this.release());
+      }
+      return { records, nextOffset: range.nextOffset, found: true };
+    } finally {
+      cursor.close();
+    }
+  }
+
+  /** Where bytes read in `generation` may still be read ahead up to, or -1 (see read-ahead.ts). */
+  private readableEnd(generation: number): number {
+    return generation === this.readEndGeneration && !this.deleted && !this.closing ? this.writtenSize : -1;
+  }
+
+  /** File position a walk for `offset` may start at (a batch boundary, every batch before it ends below `offset`), or -1. */
+  private readPositionOf(offset: number): number {
+    const offsets = this.readEndOffsets;
+    for (let i = 0; i < offsets.length; i++) if (offsets[i] === offset) return this.readEndPositions[i]!;
+    return -1;
+  }
+
+  private rememberReadPosition(generation: number, offset: number, position: number): void {
+    if (generation !== this.readEndGeneration || position > this.writtenSize || this.readPositionOf(offset) >= 0) return;
+    const i = this.readEndNext;
+    this.readEndOffsets[i] = offset;
+    this.readEndPositions[i] = position;
+    this.readEndNext = (i + 1) % READ_END_SLOTS;
+  }
+
+  /** The file's bytes changed below writtenSize (truncation, rebuild): no remembered position holds. Public for tests. */
+  forgetReadPositions(): void {
+    this.readAheads?.clear();
+    this.readEndGeneration++;
+    this.readEndOffsets.length = 0;
+    this.readEndPositions.length = 0;
+    this.readEndNext = 0;
+  }
+
+  /** Read-aheads not yet taken (tests). */
+  get pendingReadAheads(): number {
+    return this.readAheads?.pending ?? 0;
+  }
+
+  /** Read-aheads not yet taken whose read is over (tests). */
+  get pendingReadAheadsRead(): number {
+    return this.readAheads?.pendingRead ?? 0;
+  }
+
+  /** How many read positions are remembered (tests). */
+  get rememberedReadPositions(): number {
+    return this.readEndOffsets.length;
   }
 
   /** First batch (at or after startingOffset) whose max timestamp >= target, among written bytes. */
@@ -409,8 +502,10 @@ export class LogSegment {
     if (!t) return 0;
     const removed = this.size - t.position;
     const fh = await this.handle();
+    this.forgetReadPositions();
     await fh.truncate(t.position);
     this.size = this.writtenSize = t.position;
+    this.forgetReadPositions(); // again: a read that was walking during the cut
     this.nextOffset = t.position === 0 ? this.baseOffset : t.baseOffset;
     this.offIdx!.truncateToPosition(t.position);
     this.timeIdx!.truncateToOffset(t.baseOffset);
@@ -431,9 +526,11 @@ export class LogSegment {
     // Batches of the failed write group may have reached the file before the error: they go too
     // (their producers were told the write failed), so cut at endOffset's batch if it is written.
     const t = this.writtenSize > 0 ? await this.translateOffset(endOffset) : null;
+    this.forgetReadPositions();
     if (t) this.writtenSize = t.position;
     const fh = this.fileCreated ? await this.handle() : null;
     if (fh) await fh.truncate(this.writtenSize); // shrinking needs no free space
+    this.forgetReadPositions();
     if (this.size === this.writtenSize && this.nextOffset === endOffset) return;
     this.size = this.writtenSize;
     this.nextOffset = this.writtenSize === 0 ? this.baseOffset : endOffset;
@@ -491,7 +588,10 @@ export class LogSegment {
 
   /** Waits for readers, persists indexes, closes the file. */
   async close(sync: boolean): Promise<void> {
+    this.closing = true;
+    this.readAheads?.clear();
     await this.whenIdle();
+    this.readAheads?.clear(); // one started by a read that was still running
     if (this.fh && sync) await this.fh.sync();
     if (!this.deleted) await this.persistIndexesIfSpace(sync);
     const fh = this.fh ?? (this.fhOpening ? await this.fhOpening.catch(() => null) : null);
@@ -503,6 +603,7 @@ export class LogSegment {
   /** Step 1 of Kafka's async delete: rename files to *.deleted (open handles keep working). */
   async markDeleted(): Promise<void> {
     this.deleted = true;
+    this.readAheads?.clear();
     // Let in-flight index writes finish under the old names (a later one would recreate the file).
     await Promise.all([this.offIdx?.idle(), this.timeIdx?.idle()]);
     const renames: [string, string][] = [
@@ -521,6 +622,7 @@ export class LogSegment {
   /** Step 2: after file.delete.delay.ms, close (once readers are done) and unlink. */
   async destroy(): Promise<void> {
     this.deleted = true;
+    this.readAheads?.clear();
     await this.whenIdle();
     this.destroyed = true;
     await this.close(false);

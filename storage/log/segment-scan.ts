@@ -25,13 +25,20 @@ export interface FileScanResult {
 /** Reads exactly `length` bytes at `position` unless the file ends first (then returns fewer). */
 export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
+  const done = await readInto(fh, buf, position);
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/** Fills `buf` from the file at `position` unless the file ends first; returns the bytes read. */
+export async function readInto(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
+  const length = buf.length;
   let done = 0;
   while (done < length) {
     const { bytesRead } = await fh.read(buf, done, length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  return done === length ? buf : buf.subarray(0, done);
+  return done;
 }
 
 /**

@@ -153,27 +153,42 @@ export class TxnCore {
     if (code !== ErrorCode.NONE) this.logger.warn('deferred transaction state write failed', { transactionalId: md.transactionalId, error: code });
   }
 
-  private readonly deferred = new Map<TxnMetadata, NodeJS.Timeout>();
+  /**
+   * Deferred writes, in due order (one delay for all, so insertion order is due order), served by
+   * one timer: a transaction end costs a map entry, not a timer of its own.
+   */
+  private readonly deferred = new Map<TxnMetadata, { version: number; due: number }>();
+  private deferTimer: NodeJS.Timeout | null = null;
 
   /** Writes the applied state of `md` after `delayMs` (writeApplied), or at shutdown, whichever comes first. */
   deferWrite(md: TxnMetadata, delayMs: number): void {
-    const version = md.version;
-    const prev = this.deferred.get(md);
-    if (prev) clearTimeout(prev);
-    const timer = setTimeout(() => {
-      if (this.deferred.get(md) === timer) this.deferred.delete(md);
-      void this.track(this.writeApplied(md, version));
-    }, delayMs);
-    timer.unref?.();
-    this.deferred.set(md, timer);
+    this.deferred.delete(md); // re-inserted last: due order
+    this.deferred.set(md, { version: md.version, due: Date.now() + delayMs });
+    if (!this.deferTimer) this.armDeferTimer(delayMs);
+  }
+
+  private armDeferTimer(ms: number): void {
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = null;
+      this.writeDue();
+    }, ms);
+    this.deferTimer.unref?.();
+  }
+
+  private writeDue(): void {
+    const now = Date.now();
+    for (const [md, d] of this.deferred) {
+      if (d.due > now) return this.armDeferTimer(d.due - now);
+      this.deferred.delete(md);
+      void this.track(this.writeApplied(md, d.version));
+    }
   }
 
   /** Writes every deferred state now (clean shutdown: the next start has nothing to redo). */
   flushDeferred(): void {
-    for (const [md, timer] of this.deferred) {
-      clearTimeout(timer);
-      void this.track(this.writeApplied(md, md.version));
-    }
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    for (const md of this.deferred.keys()) void this.track(this.writeApplied(md, md.version));
     this.deferred.clear();
   }
 
@@ -210,8 +225,6 @@ export class TxnCore {
   /** Forgets `md` (its partition was unloaded): a pending deferred write is dropped, not written. */
   forget(md: TxnMetadata): void {
     if (this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
-    const t = this.deferred.get(md);
-    if (t) clearTimeout(t);
     this.deferred.delete(md);
   }
 

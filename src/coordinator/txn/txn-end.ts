@@ -36,10 +36,22 @@ interface Completion {
 /** The completion in progress per transactional id (EndTxn, a fence, a timeout or a restart starts one). */
 const completions = new WeakMap<TxnMetadata, Completion>();
 
+/**
+ * A promise that resolves COMPLETION_WAIT_MS to COMPLETION_WAIT_MS + CAP_BUCKET_MS from now,
+ * shared by every wait that starts within the same CAP_BUCKET_MS: one timer per bucket instead
+ * of a timer set and cleared per EndTxn (whose markers are written within microseconds).
+ */
+const CAP_BUCKET_MS = 1_000;
+let capBucket = -1;
+let capPromise: Promise<void> = Promise.resolve();
+
 function capped(p: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<void>((r) => (timer = setTimeout(r, COMPLETION_WAIT_MS)));
-  return Promise.race([p, cap]).finally(() => clearTimeout(timer));
+  const bucket = Math.floor(Date.now() / CAP_BUCKET_MS);
+  if (bucket !== capBucket) {
+    capBucket = bucket;
+    capPromise = new Promise<void>((r) => setTimeout(r, COMPLETION_WAIT_MS + CAP_BUCKET_MS).unref?.());
+  }
+  return Promise.race([p, capPromise]);
 }
 
 /** Waits (bounded) for a completion of `md` in progress, if any, so the caller sees the settled state. */

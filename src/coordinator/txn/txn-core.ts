@@ -89,31 +89,44 @@ export class TxnCore {
    * the id is left as it was. Resolves with a client-facing error code; never rejects.
    */
   persist(md: TxnMetadata, t: TxnTransit): Promise<number> {
-    const run: Promise<number> = (async () => {
-      let code: number;
-      try {
-        const log = await this.ensureLog();
-        const value = t.state === 'Dead' ? null : encodeTxnLogValue(md.toLogValue(t));
-        code = coordinatorWriteError(await log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]));
-      } catch (e) {
+    // With the log open (every request but the first transactional InitProducerId) the record is
+    // appended in this synchronous stretch, so its offset follows the caller's check and
+    // prepareTransition directly; one promise chain per write, no async frames around it (this
+    // runs two or three times per transaction).
+    const log = this.log;
+    const written = log ? this.appendState(log, md, t) : this.ensureLog().then((l) => this.appendState(l, md, t));
+    const run: Promise<number> = written.then(
+      (code) => this.applyWritten(md, t, code, run),
+      (e: unknown) => {
         this.logger.error('transaction state write failed', { transactionalId: md.transactionalId, err: String(e) });
-        code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-      if (code === ErrorCode.NONE) {
-        md.completeTransition(t);
-        md.unpersisted = false; // the record just written carries the whole state
-        if (t.state === 'Dead' && this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
-      } else {
-        md.abortTransition();
-      }
-      return code;
-    })();
+        return this.applyWritten(md, t, ErrorCode.COORDINATOR_NOT_AVAILABLE, run);
+      },
+    );
     this.writing.set(md, run);
-    void run.then(() => {
-      if (this.writing.get(md) === run) this.writing.delete(md);
-    });
     this.track(run);
     return run;
+  }
+
+  private appendState(log: CoordinatorRecordLog, md: TxnMetadata, t: TxnTransit): Promise<number> {
+    try {
+      const value = t.state === 'Dead' ? null : encodeTxnLogValue(md.toLogValue(t));
+      return log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]).then(coordinatorWriteError);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Applies `t` once written (or drops it); the client-facing code. */
+  private applyWritten(md: TxnMetadata, t: TxnTransit, code: number, run: Promise<number>): number {
+    if (this.writing.get(md) === run) this.writing.delete(md);
+    if (code === ErrorCode.NONE) {
+      md.completeTransition(t);
+      md.unpersisted = false; // the record just written carries the whole state
+      if (t.state === 'Dead' && this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
+    } else {
+      md.abortTransition();
+    }
+    return code;
   }
 
   /** The transition of `md` being written, if any (see persist). */
@@ -194,7 +207,8 @@ export class TxnCore {
 
   track<T>(p: Promise<T>): Promise<T> {
     this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p)).catch(() => {});
+    const forget = () => void this.inflight.delete(p);
+    p.then(forget, forget);
     return p;
   }
 

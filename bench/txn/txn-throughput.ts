@@ -5,7 +5,7 @@
 //   npx tsx bench/txn/txn-throughput.ts [--seconds 6] [--producers 4] [--sizes 10,100,1000]
 //                                       [--record-bytes 1024] [--rounds 2] [--no-save] [--profile]
 //                                       [--only plain,txn-100] [--broker-override key=value ...]
-//                                       [--rdkafka] [--base-root DIR]
+//                                       [--rdkafka] [--base-root DIR] [--tv2]
 //
 // Each producer is one connection owning one partition of the scenario's topic (acks=-1):
 //   plain        Produce only, batches of 100 records, up to 5 requests in flight
@@ -14,6 +14,10 @@
 //                ceil(N/100) batches of min(N,100) records (pipelined, up to 5 in flight),
 //                EndTxn(commit) (wait) — what a Java/librdkafka transactional producer does.
 //                Records count once their transaction's EndTxn succeeded.
+//   txn2-N       the same with transaction version 2 (KIP-890 part 2, what Kafka 4 Java clients
+//                use): no AddPartitionsToTxn — Produce v12 adds the partition — and EndTxn v5,
+//                which bumps the epoch (the next transaction uses the id/epoch it returns,
+//                sequences from 0). One round trip per transaction fewer.
 // Requests are raw (no client library): batches are patched from one pre-built template per
 // size (producer id, epoch, sequence, CRC), so the generator spends little CPU per record. The
 // best round per scenario is kept (disturbance only lowers throughput). Results are printed and
@@ -60,6 +64,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     rdkafka: { type: 'boolean', default: false },
     'base-root': { type: 'string' },
+    /** Adds txn2-N scenarios (transaction version 2) for every size (also when --only names one). */
+    tv2: { type: 'boolean', default: false },
   },
 });
 
@@ -87,10 +93,10 @@ function body(encode: (w: Writer) => void): Buffer {
  * one copy of a pre-built template with producer id, epoch, sequence and CRC patched in. Every
  * scenario builds its bodies this way, so the generator's cost per record is the same in all.
  */
-function bodyTemplate(partition: number, n: number, transactional: boolean, transactionalId: string | null) {
+function bodyTemplate(partition: number, n: number, transactional: boolean, transactionalId: string | null, version = PRODUCE_VERSION) {
   const value = Buffer.alloc(RECORD_BYTES, 0x61);
   const batch = buildRecordBatch({ producerId: 0, producerEpoch: 0, baseSequence: 0, transactional, records: Array.from({ length: n }, () => ({ key: null, value })) });
-  const whole = body((w) => encodeProduceRequest(w, PRODUCE_VERSION, { transactionalId, acks: -1, timeoutMs: 30_000, topicData: [{ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: partition, records: batch }] }] }));
+  const whole = body((w) => encodeProduceRequest(w, version, { transactionalId, acks: -1, timeoutMs: 30_000, topicData: [{ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: partition, records: batch }] }] }));
   const at = whole.indexOf(batch.subarray(0, 64));
   if (at < 0) throw new Error('batch not found in its produce body');
   return {
@@ -118,7 +124,11 @@ async function initProducerId(conn: BenchConnection, transactionalId: string | n
 
 // ---- one producer loop ------------------------------------------------------------------------
 
-type Mode = { kind: 'plain' } | { kind: 'idempotent' } | { kind: 'txn'; perTxn: number } | { kind: 'rdk'; perTxn: number | null };
+type Mode = { kind: 'plain' } | { kind: 'idempotent' } | { kind: 'txn'; perTxn: number; tv2?: boolean } | { kind: 'rdk'; perTxn: number | null };
+
+/** Transaction version 2 (KIP-890 part 2): the Produce that adds the partition, the EndTxn that bumps the epoch. */
+const TV2_PRODUCE_VERSION = 12;
+const TV2_END_TXN_VERSION = 5;
 
 interface Counter {
   records: number;
@@ -128,14 +138,14 @@ interface Counter {
 }
 
 /** Produces batches on `conn` until `stop()`, keeping up to MAX_INFLIGHT requests in flight; resolves when all are answered. */
-function pipeline(conn: BenchConnection, total: number, next: () => Buffer, done: (ok: boolean) => void, stop: () => boolean): Promise<void> {
+function pipeline(conn: BenchConnection, total: number, next: () => Buffer, done: (ok: boolean) => void, stop: () => boolean, version = PRODUCE_VERSION): Promise<void> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = 0;
     const pump = () => {
       while (sent < total && conn.inflight < MAX_INFLIGHT && !stop()) {
         sent++;
-        conn.send(0, PRODUCE_VERSION, next(), (r) => {
+        conn.send(0, version, next(), (r) => {
           answered++;
           const errs = produceResponseErrors(r);
           if (errs.length > 0) return reject(new Error(`produce: ${errs.join(',')}`));
@@ -166,10 +176,32 @@ async function runProducer(conn: BenchConnection, index: number, mode: Mode, cou
   }
   if (mode.kind !== 'txn') throw new Error(`${mode.kind} is not a generator scenario`);
   const txnId = `bench-${mode.perTxn}-${index}-${Date.now()}`;
-  const { pid, epoch } = await initProducerId(conn, txnId);
+  let { pid, epoch } = await initProducerId(conn, txnId);
   const perBatch = Math.min(mode.perTxn, MAX_BATCH_RECORDS);
-  const tpl = bodyTemplate(partition, perBatch, true, txnId);
   const batches = Math.ceil(mode.perTxn / perBatch);
+  if (mode.tv2) {
+    const tpl = bodyTemplate(partition, perBatch, true, txnId, TV2_PRODUCE_VERSION);
+    while (!stop()) {
+      const t1 = performance.now();
+      let seq = 0;
+      await pipeline(conn, batches, () => tpl.stamp(pid, epoch, (seq += perBatch) - perBatch), () => {}, () => false, TV2_PRODUCE_VERSION);
+      const t2 = performance.now();
+      const endBody = body((w) => encodeEndTxnRequest(w, TV2_END_TXN_VERSION, { transactionalId: txnId, producerId: pid, producerEpoch: epoch, committed: true }));
+      const end = await send(conn, 26, TV2_END_TXN_VERSION, endBody, decodeEndTxnResponse);
+      if (end.errorCode !== 0) throw new Error(`EndTxn v5: ${errorName(end.errorCode)}`);
+      ({ producerId: pid, producerEpoch: epoch } = end); // the next transaction's id and epoch
+      const t3 = performance.now();
+      counter.records += batches * perBatch;
+      counter.txns++;
+      if (counter.phases) {
+        counter.phases.add.push(0);
+        counter.phases.produce.push(t2 - t1);
+        counter.phases.end.push(t3 - t2);
+      }
+    }
+    return;
+  }
+  const tpl = bodyTemplate(partition, perBatch, true, txnId);
   const addBody = body((w) =>
     encodeAddPartitionsToTxnRequest(w, 3, { transactions: [], v3AndBelowTransactionalId: txnId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: epoch, v3AndBelowTopics: [{ name: TOPIC, partitions: [partition] }] }),
   );
@@ -352,6 +384,7 @@ async function main(): Promise<void> {
       ['plain', { kind: 'plain' }],
       ['idempotent', { kind: 'idempotent' }],
       ...SIZES.map((n): [string, Mode] => [`txn-${n}`, { kind: 'txn', perTxn: n }]),
+      ...(args.tv2 || args.only?.includes('txn2-') ? SIZES.map((n): [string, Mode] => [`txn2-${n}`, { kind: 'txn', perTxn: n, tv2: true }]) : []),
       ...(args.rdkafka ? [['rdk-plain', { kind: 'rdk', perTxn: null }] as [string, Mode], ...SIZES.map((n): [string, Mode] => [`rdk-txn-${n}`, { kind: 'rdk', perTxn: n }])] : []),
     ];
     const only = args.only ? new Set(args.only.split(',')) : null;
@@ -397,7 +430,7 @@ async function main(): Promise<void> {
       cpus: os.cpus().length,
       results: rows,
     };
-    const name = args.only || args['broker-override']!.length > 0 || PRODUCERS !== 4 || args['base-root'] || args.rdkafka ? `run-${Date.now()}.json` : 'latest.json';
+    const name = args.only || args['broker-override']!.length > 0 || PRODUCERS !== 4 || args['base-root'] || args.rdkafka || args.tv2 ? `run-${Date.now()}.json` : 'latest.json';
     writeFileSync(path.join(dir, name), JSON.stringify(report, null, 2) + '\n');
   }
 }

@@ -3,8 +3,9 @@
 // EndTxn(commit) — through the handlers of another checkout against this one (same shape as
 // bench/ab/handler-ab.ts). Each side runs its own in-process broker (temp dir); the sides take
 // turns in chunks of 25 transactions (order flipped per chunk); prints mean wall µs per
-// transaction and per phase, and the file writes per transaction (pwrite/writev counted with
-// strace when --strace is given is not needed: the log's own write count is read instead).
+// transaction and per phase, then this checkout's CPU per call against a plain Produce of the
+// same records. (Writes per transaction: count them with `strace -f -c -e trace=pwrite64,pwritev`
+// around a loop of transactions; bench/txn/README.md has the figure.)
 // No network and no load generator: what is left is the broker's own cost per transaction. Run
 // it with this checkout on both sides (an A/A run) to see the machine's noise first.
 import fs from 'node:fs/promises';

@@ -95,6 +95,7 @@ export class TierManager {
       readAheadChunks: this.settings.readAheadChunks,
       retry: this.settings.readRequest,
       limiter: this.readLimiter,
+      readAhead: readAheadLimits(this.settings.chunkBytes, this.settings.cacheBytes),
     });
     return this.reader;
   }
@@ -320,6 +321,17 @@ export class TierManager {
     if (this.partitions.size > 0) await this.writeStatusFile(true);
     for (const p of this.partitions.values()) p.log.remoteTier = null;
     this.partitions.clear();
+    this.reader?.close();
     await this.store?.close().catch(() => {});
   }
+}
+
+/**
+ * Read-ahead may hold at most half the chunk cache in prefetched, unread chunks (so it cannot
+ * evict what it fetched before the consumer gets there), and one sequential consumer may use all
+ * of that: with 1 MiB chunks and the 64 MiB default cache, a window of up to 32 MiB.
+ */
+export function readAheadLimits(chunkBytes: number, cacheBytes: number): { budgetBytes: number; maxChunks: number } {
+  const budgetBytes = Math.floor(cacheBytes / 2);
+  return { budgetBytes, maxChunks: Math.max(0, Math.floor(budgetBytes / chunkBytes)) };
 }

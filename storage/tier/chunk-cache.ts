@@ -62,6 +62,39 @@ export class ChunkCache {
     return p;
   }
 
+  /**
+   * Registers `p` as the load of `key` (read-ahead: one ranged GET feeds several chunk keys), so a
+   * get() meanwhile shares it. Ignored when the key is cached or already loading.
+   */
+  load(key: string, p: Promise<Buffer>): void {
+    if (this.has(key)) return;
+    const tracked = p.then(
+      (buf) => {
+        if (this.loading.get(key) === tracked) {
+          this.loading.delete(key);
+          this.put(key, buf);
+        }
+        return buf;
+      },
+      (e) => {
+        if (this.loading.get(key) === tracked) this.loading.delete(key);
+        throw e;
+      },
+    );
+    tracked.catch(() => {});
+    this.loading.set(key, tracked);
+  }
+
+  /** Forgets `key`: its cached value, and a load in flight (which then is not cached). */
+  drop(key: string): void {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.used -= v.length;
+      this.map.delete(key);
+    }
+    this.loading.delete(key);
+  }
+
   put(key: string, buf: Buffer): void {
     const old = this.map.get(key);
     if (old) {

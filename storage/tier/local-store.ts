@@ -37,7 +37,8 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+  async get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer> {
+    signal?.throwIfAborted();
     const path = this.pathOf(key, 'get');
     let fh;
     try {

@@ -26,8 +26,11 @@ export interface ObjectStore {
   readonly description: string;
   /** Whole-object write; atomic for readers (they see the old object, the new one, or none). */
   put(key: string, body: PutBody): Promise<void>;
-  /** Bytes [start, end) of an object (end exclusive, clamped to the object size); whole object without a range. */
-  get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
+  /**
+   * Bytes [start, end) of an object (end exclusive, clamped to the object size); whole object
+   * without a range. `signal` aborts it (read-ahead no longer wanted); the promise then rejects.
+   */
+  get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer>;
   /** Size of an object, or null if it does not exist. */
   head(key: string): Promise<ObjectInfo | null>;
   /** One page of keys starting with `prefix`, in lexicographic order. */

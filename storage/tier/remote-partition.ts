@@ -378,10 +378,11 @@ export class RemotePartition implements RemoteLogTier {
         const keys = this.keysOf(seg);
         this.readers.set(seg.id, (this.readers.get(seg.id) ?? 0) + 1);
         try {
-          const r = await this.deps.reader.read(seg, keys, fetchOffset, maxBytes, maxOffset, minOneMessage);
+          // The read-ahead stream of this partition may continue into the next remote segment.
+          const after = segs[i + 1];
+          const next = () => (after && after.baseOffset < localStart ? { seg: after, keys: this.keysOf(after) } : null);
+          const r = await this.deps.reader.read(seg, keys, fetchOffset, maxBytes, maxOffset, minOneMessage, { stream: this.prefix, next });
           if (!r.found) continue;
-          const next = segs[i + 1];
-          if (r.nextOffset >= seg.nextOffset && next && next.baseOffset < localStart) this.deps.reader.readAhead(next, this.keysOf(next), 0);
           return answer(r.records);
         } catch (e) {
           if (isNotFound(e) && seg.state !== 'COPY_FINISHED') {
@@ -466,6 +467,7 @@ export class RemotePartition implements RemoteLogTier {
   /** Stops new work; waits (bounded) for the running task. */
   async close(maxWaitMs = 5_000): Promise<void> {
     this.closed = true;
+    this.deps.reader.readAhead.forget(this.prefix);
     await Promise.race([this.chain, delay(maxWaitMs)]);
   }
 }

@@ -6,7 +6,10 @@
 //   3. the byte range [start, end) of whole batches is cut from the chunks, and every batch in it is
 //      CRC-checked: bytes that do not verify are dropped from the cache and fetched once more, then
 //      reported as an error — never served;
-//   4. the chunks after the returned range are prefetched (read-ahead for sequential consumers).
+//   4. the chunks after the returned range are prefetched: with a stream key (remote-partition.ts
+//      passes the partition), by read-ahead.ts — a window that grows while the consumer reads
+//      sequentially, crosses into the next segment, is bounded in memory and cancelled on a seek
+//      or when the consumer stops; without one, `readAheadChunks` chunks of this segment.
 // Nothing here holds a lock the local log uses; a slow store only delays the fetch that needs it.
 import {
   BATCH_HEADER_SIZE,
@@ -27,6 +30,21 @@ import { ObjectStoreError } from './object-store.js';
 import type { SegmentKeys } from './remote-keys.js';
 import { Semaphore, withRetry, type RetryPolicy } from './retry.js';
 import { decodeIndexes } from './segment-indexes.js';
+import { ReadAhead, type ReadAheadOptions, type ReadAheadStats, type SegmentRef } from './read-ahead.js';
+
+/** A prefetch GET that was aborted (its stream was cancelled); never retried, never an I/O error. */
+export class ReadAheadCancelled extends Error {
+  constructor() {
+    super('read-ahead cancelled');
+    this.name = 'ReadAheadCancelled';
+  }
+}
+
+/** What a read tells the read-ahead: which stream (partition) it belongs to and the segment after this one. */
+export interface ReadContext {
+  stream: string;
+  next: () => SegmentRef | null;
+}
 
 export interface RemoteReadResult {
   records: Buffer;
@@ -41,7 +59,11 @@ export interface RemoteReaderOptions {
   retry: RetryPolicy;
   /** Bounds concurrent GETs (shared across partitions). */
   limiter: Semaphore;
+  /** Streamed read-ahead (reads with a ReadContext); defaults in DEFAULT_READ_AHEAD. */
+  readAhead?: Partial<Omit<ReadAheadOptions, 'chunkBytes' | 'initialChunks'>>;
 }
+
+export const DEFAULT_READ_AHEAD = Object.freeze({ maxChunks: 32, budgetBytes: 32 * 1024 * 1024, getChunks: 4, maxGetsPerStream: 4, idleMs: 2_000 });
 
 export interface ReaderStats {
   reads: number;
@@ -60,24 +82,47 @@ interface Header {
 
 export class RemoteReader {
   readonly stats: ReaderStats = { reads: 0, bytesServed: 0, getRequests: 0, bytesFetched: 0, crcFailures: 0 };
+  readonly readAhead: ReadAhead;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly cache: ChunkCache,
     private readonly opts: RemoteReaderOptions,
-  ) {}
+  ) {
+    this.readAhead = new ReadAhead(cache, (ref, start, end, signal) => this.fetch(ref.keys.log, { start, end }, signal), {
+      ...DEFAULT_READ_AHEAD,
+      ...opts.readAhead,
+      chunkBytes: opts.chunkBytes,
+      initialChunks: opts.readAheadChunks,
+    });
+  }
 
-  private async fetch(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+  private async fetch(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer> {
     return this.opts.limiter.run(() =>
-      withRetry(async () => {
-        this.stats.getRequests++;
-        const b = await this.store.get(key, range);
-        const want = range ? range.end - range.start : undefined;
-        if (want !== undefined && b.length !== want) throw new ObjectStoreError('retriable', `short read of ${key}: ${b.length} of ${want} bytes`, 'get', key);
-        this.stats.bytesFetched += b.length;
-        return b;
-      }, this.opts.retry),
+      withRetry(
+        async () => {
+          if (signal?.aborted) throw new ReadAheadCancelled();
+          this.stats.getRequests++;
+          let b: Buffer;
+          try {
+            b = await this.store.get(key, range, signal);
+          } catch (e) {
+            if (signal?.aborted) throw new ReadAheadCancelled();
+            throw e;
+          }
+          const want = range ? range.end - range.start : undefined;
+          if (want !== undefined && b.length !== want) throw new ObjectStoreError('retriable', `short read of ${key}: ${b.length} of ${want} bytes`, 'get', key);
+          this.stats.bytesFetched += b.length;
+          return b;
+        },
+        this.opts.retry,
+        { signal },
+      ),
     );
+  }
+
+  readAheadStats(): ReadAheadStats {
+    return this.readAhead.stats();
   }
 
   async indexes(seg: RemoteSegment, keys: SegmentKeys): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
@@ -90,9 +135,17 @@ export class RemoteReader {
     return { offsets: new OffsetIndex('', seg.baseOffset, ix.offsetIndex), times: new TimeIndex('', seg.baseOffset, ix.timeIndex) };
   }
 
-  private chunk(seg: RemoteSegment, keys: SegmentKeys, i: number): Promise<Buffer> {
+  private async chunk(seg: RemoteSegment, keys: SegmentKeys, i: number): Promise<Buffer> {
     const c = this.opts.chunkBytes;
-    return this.cache.get(`${seg.id}:${i}`, () => this.fetch(keys.log, { start: i * c, end: Math.min(seg.size, (i + 1) * c) }));
+    const load = () => this.fetch(keys.log, { start: i * c, end: Math.min(seg.size, (i + 1) * c) });
+    // Joining a prefetch that then gets cancelled is not an error: load the chunk ourselves.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cache.get(`${seg.id}:${i}`, load);
+      } catch (e) {
+        if (!(e instanceof ReadAheadCancelled) || attempt >= 3) throw e;
+      }
+    }
   }
 
   /** Bytes [start, end) of the segment, from cached or fetched chunks. */
@@ -131,8 +184,32 @@ export class RemoteReader {
   }
 
   /** Whole batches from the one containing fetchOffset; see PartitionLog.read for the rules. */
-  async read(seg: RemoteSegment, keys: SegmentKeys, fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<RemoteReadResult> {
+  async read(seg: RemoteSegment, keys: SegmentKeys, fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, ctx?: ReadContext): Promise<RemoteReadResult> {
     this.stats.reads++;
+    const stream = ctx ? this.readAhead.begin(ctx.stream, fetchOffset) : null;
+    try {
+      return await this.readStreamed(seg, keys, fetchOffset, maxBytes, maxOffset, minOneMessage, ctx, stream);
+    } finally {
+      if (stream) this.readAhead.end(stream);
+    }
+  }
+
+  private async readStreamed(
+    seg: RemoteSegment,
+    keys: SegmentKeys,
+    fetchOffset: number,
+    maxBytes: number,
+    maxOffset: number,
+    minOneMessage: boolean,
+    ctx: ReadContext | undefined,
+    stream: ReturnType<ReadAhead['begin']>,
+  ): Promise<RemoteReadResult> {
+    // Crossing into the next segment: its indexes are loaded too, for the read that gets there.
+    const next = (): SegmentRef | null => {
+      const n = ctx?.next() ?? null;
+      if (n) void this.indexes(n.seg, n.keys).catch(() => {});
+      return n;
+    };
     const { offsets } = await this.indexes(seg, keys);
     let pos = offsets.lookup(fetchOffset).position;
     let start = -1;
@@ -144,7 +221,10 @@ export class RemoteReader {
           pos += h.size;
           continue;
         }
-        if (h.lastOffset >= maxOffset || (h.size > maxBytes && !minOneMessage)) return { records: Buffer.alloc(0), nextOffset, found: true };
+        if (h.lastOffset >= maxOffset || (h.size > maxBytes && !minOneMessage)) {
+          if (stream) this.readAhead.advance(stream, { seg, keys }, pos, nextOffset, next);
+          return { records: Buffer.alloc(0), nextOffset, found: true };
+        }
         start = pos;
       } else if (h.lastOffset >= maxOffset || pos + h.size - start > maxBytes) {
         break;
@@ -161,13 +241,14 @@ export class RemoteReader {
       records = await this.bytes(seg, keys, start, pos);
       if (!verified(records)) throw corrupt(seg, start, 'CRC mismatch in remote data');
     }
-    this.readAhead(seg, keys, pos);
+    if (stream) this.readAhead.advance(stream, { seg, keys }, pos, nextOffset, next);
+    else this.prefetch(seg, keys, pos);
     this.stats.bytesServed += records.length;
     return { records, nextOffset, found: true };
   }
 
-  /** Starts loading the chunks after `pos` (and the segment's indexes) without waiting. */
-  readAhead(seg: RemoteSegment, keys: SegmentKeys, pos: number): void {
+  /** Starts loading `readAheadChunks` chunks from `pos` (and the segment's indexes) without waiting (reads without a stream). */
+  prefetch(seg: RemoteSegment, keys: SegmentKeys, pos: number): void {
     const c = this.opts.chunkBytes;
     if (pos === 0) void this.indexes(seg, keys).catch(() => {});
     const from = Math.floor(pos / c);
@@ -192,6 +273,10 @@ export class RemoteReader {
 
   forget(seg: RemoteSegment): void {
     this.cache.invalidate(`${seg.id}:`);
+  }
+
+  close(): void {
+    this.readAhead.close();
   }
 }
 

@@ -158,9 +158,9 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+  async get(key: string, range?: { start: number; end: number }, abort?: AbortSignal): Promise<Buffer> {
     if (range && range.end <= range.start) return Buffer.alloc(0);
-    const signal = this.signal();
+    const signal = abort ? AbortSignal.any([this.signal(), abort]) : this.signal();
     try {
       const res = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.k(key), Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined }),

@@ -89,31 +89,44 @@ export class TxnCore {
    * the id is left as it was. Resolves with a client-facing error code; never rejects.
    */
   persist(md: TxnMetadata, t: TxnTransit): Promise<number> {
-    const run: Promise<number> = (async () => {
-      let code: number;
-      try {
-        const log = await this.ensureLog();
-        const value = t.state === 'Dead' ? null : encodeTxnLogValue(md.toLogValue(t));
-        code = coordinatorWriteError(await log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]));
-      } catch (e) {
+    // With the log open (every request but the first transactional InitProducerId) the record is
+    // appended in this synchronous stretch, so its offset follows the caller's check and
+    // prepareTransition directly; one promise chain per write, no async frames around it (this
+    // runs two or three times per transaction).
+    const log = this.log;
+    const written = log ? this.appendState(log, md, t) : this.ensureLog().then((l) => this.appendState(l, md, t));
+    const run: Promise<number> = written.then(
+      (code) => this.applyWritten(md, t, code, run),
+      (e: unknown) => {
         this.logger.error('transaction state write failed', { transactionalId: md.transactionalId, err: String(e) });
-        code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-      if (code === ErrorCode.NONE) {
-        md.completeTransition(t);
-        md.unpersisted = false; // the record just written carries the whole state
-        if (t.state === 'Dead' && this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
-      } else {
-        md.abortTransition();
-      }
-      return code;
-    })();
+        return this.applyWritten(md, t, ErrorCode.COORDINATOR_NOT_AVAILABLE, run);
+      },
+    );
     this.writing.set(md, run);
-    void run.then(() => {
-      if (this.writing.get(md) === run) this.writing.delete(md);
-    });
     this.track(run);
     return run;
+  }
+
+  private appendState(log: CoordinatorRecordLog, md: TxnMetadata, t: TxnTransit): Promise<number> {
+    try {
+      const value = t.state === 'Dead' ? null : encodeTxnLogValue(md.toLogValue(t));
+      return log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]).then(coordinatorWriteError);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Applies `t` once written (or drops it); the client-facing code. */
+  private applyWritten(md: TxnMetadata, t: TxnTransit, code: number, run: Promise<number>): number {
+    if (this.writing.get(md) === run) this.writing.delete(md);
+    if (code === ErrorCode.NONE) {
+      md.completeTransition(t);
+      md.unpersisted = false; // the record just written carries the whole state
+      if (t.state === 'Dead' && this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
+    } else {
+      md.abortTransition();
+    }
+    return code;
   }
 
   /** The transition of `md` being written, if any (see persist). */
@@ -153,33 +166,49 @@ export class TxnCore {
     if (code !== ErrorCode.NONE) this.logger.warn('deferred transaction state write failed', { transactionalId: md.transactionalId, error: code });
   }
 
-  private readonly deferred = new Map<TxnMetadata, NodeJS.Timeout>();
+  /**
+   * Deferred writes, in due order (one delay for all, so insertion order is due order), served by
+   * one timer: a transaction end costs a map entry, not a timer of its own.
+   */
+  private readonly deferred = new Map<TxnMetadata, { version: number; due: number }>();
+  private deferTimer: NodeJS.Timeout | null = null;
 
   /** Writes the applied state of `md` after `delayMs` (writeApplied), or at shutdown, whichever comes first. */
   deferWrite(md: TxnMetadata, delayMs: number): void {
-    const version = md.version;
-    const prev = this.deferred.get(md);
-    if (prev) clearTimeout(prev);
-    const timer = setTimeout(() => {
-      if (this.deferred.get(md) === timer) this.deferred.delete(md);
-      void this.track(this.writeApplied(md, version));
-    }, delayMs);
-    timer.unref?.();
-    this.deferred.set(md, timer);
+    this.deferred.delete(md); // re-inserted last: due order
+    this.deferred.set(md, { version: md.version, due: Date.now() + delayMs });
+    if (!this.deferTimer) this.armDeferTimer(delayMs);
+  }
+
+  private armDeferTimer(ms: number): void {
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = null;
+      this.writeDue();
+    }, ms);
+    this.deferTimer.unref?.();
+  }
+
+  private writeDue(): void {
+    const now = Date.now();
+    for (const [md, d] of this.deferred) {
+      if (d.due > now) return this.armDeferTimer(d.due - now);
+      this.deferred.delete(md);
+      void this.track(this.writeApplied(md, d.version));
+    }
   }
 
   /** Writes every deferred state now (clean shutdown: the next start has nothing to redo). */
   flushDeferred(): void {
-    for (const [md, timer] of this.deferred) {
-      clearTimeout(timer);
-      void this.track(this.writeApplied(md, md.version));
-    }
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    for (const md of this.deferred.keys()) void this.track(this.writeApplied(md, md.version));
     this.deferred.clear();
   }
 
   track<T>(p: Promise<T>): Promise<T> {
     this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p)).catch(() => {});
+    const forget = () => void this.inflight.delete(p);
+    p.then(forget, forget);
     return p;
   }
 
@@ -210,8 +239,6 @@ export class TxnCore {
   /** Forgets `md` (its partition was unloaded): a pending deferred write is dropped, not written. */
   forget(md: TxnMetadata): void {
     if (this.txns.get(md.transactionalId) === md) this.txns.delete(md.transactionalId);
-    const t = this.deferred.get(md);
-    if (t) clearTimeout(t);
     this.deferred.delete(md);
   }
 

@@ -36,23 +36,54 @@ interface Completion {
 /** The completion in progress per transactional id (EndTxn, a fence, a timeout or a restart starts one). */
 const completions = new WeakMap<TxnMetadata, Completion>();
 
+/**
+ * Bounded waits without a timer per wait: every wait started within the same CAP_BUCKET_MS joins
+ * one bucket whose single timer releases it COMPLETION_WAIT_MS (+ up to CAP_BUCKET_MS) later. A
+ * wait that ends normally (markers written within microseconds) leaves its bucket at once, so
+ * nothing of it is kept until the timer fires (a Promise.race against one shared promise would
+ * keep a reaction per EndTxn alive for the whole bucket).
+ */
+const CAP_BUCKET_MS = 1_000;
+let capBucketId = -1;
+let capBucket = new Set<() => void>();
+
 function capped(p: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<void>((r) => (timer = setTimeout(r, COMPLETION_WAIT_MS)));
-  return Promise.race([p, cap]).finally(() => clearTimeout(timer));
+  const id = Math.floor(Date.now() / CAP_BUCKET_MS);
+  if (id !== capBucketId) {
+    capBucketId = id;
+    const bucket = (capBucket = new Set());
+    setTimeout(() => {
+      for (const release of bucket) release();
+      bucket.clear();
+    }, COMPLETION_WAIT_MS + CAP_BUCKET_MS).unref?.();
+  }
+  const bucket = capBucket;
+  return new Promise<void>((resolve) => {
+    bucket.add(resolve);
+    const done = () => {
+      bucket.delete(resolve);
+      resolve();
+    };
+    p.then(done, done);
+  });
 }
 
-/** Waits (bounded) for a completion of `md` in progress, if any, so the caller sees the settled state. */
-export async function settle(md: TxnMetadata | undefined): Promise<void> {
+/**
+ * Waits (bounded) for a completion of `md` in progress, if any, so the caller sees the settled
+ * state. Undefined when there is none: callers then go on in the same synchronous stretch
+ * (`const s = settle(md); if (s) await s;`), without an await per request.
+ */
+export function settle(md: TxnMetadata | undefined): Promise<void> | undefined {
   const c = md && completions.get(md);
-  if (c) await capped(c.done);
+  return c ? capped(c.done) : undefined;
 }
 
 export async function endTxn(core: TxnCore, transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
   const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
-  await settle(md);
+  const settling = settle(md);
+  if (settling) await settling;
   if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   if (producerEpoch !== md.producerEpoch) return ErrorCode.PRODUCER_FENCED;
   if (md.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
@@ -98,7 +129,8 @@ export async function endTxnV2(core: TxnCore, transactionalId: string, producerI
   const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return fail(unavailable);
   const md = core.txns.get(transactionalId);
-  await settle(md);
+  const settling = settle(md);
+  if (settling) await settling;
   if (!md) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
   const retryOnOverflow = md.lastProducerId === producerId && producerId !== md.producerId && producerEpoch === SHORT_MAX - 1 && md.producerEpoch === 0;
   const retryOnEpochBump = md.producerId === producerId && md.producerEpoch === producerEpoch + 1;

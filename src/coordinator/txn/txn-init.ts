@@ -63,7 +63,8 @@ export async function initProducerId(
       core.txns.set(transactionalId, md);
     }
   }
-  await settle(md);
+  const settling = settle(md);
+  if (settling) await settling;
   if (md.pending) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
   if (expected && !md.isValidProducerId(expected.producerId, expected.epoch)) return fail(ErrorCode.PRODUCER_FENCED);
 

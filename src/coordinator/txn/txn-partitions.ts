@@ -36,7 +36,8 @@ export async function addPartitions(
   const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return unavailable;
   const md = core.txns.get(transactionalId);
-  await settle(md); // the previous transaction's Complete* may still be being written
+  const settling = settle(md); // the previous transaction's Complete* may still be being written
+  if (settling) await settling;
   // Added on the producer's behalf (Produce v12, TxnOffsetCommit v5): pipelined requests of the
   // same producer race to add partitions; a later one waits for the add in flight instead of
   // failing with CONCURRENT_TRANSACTIONS (each add is one quick __transaction_state write).

@@ -1,7 +1,7 @@
 // Transactions from AddPartitions to Complete*: the producer checks, EndTxn in every state, the
 // markers written to each partition, verify-only, timeouts, id expiration, and recovery of
 // __transaction_state (including Prepare* transactions whose markers must still be written).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { decodeTxnLogValue, encodeTxnLogKey, encodeTxnLogValue } from '../../../src/coordinator/txn/txn-records.js';
 import { harness, until, type Harness } from './harness.js';
@@ -81,6 +81,49 @@ describe('EndTxn', () => {
     }, 20);
     expect(await next).toBe(ErrorCode.NONE);
     expect(h.tc.core.txns.get('x')!.state).toBe('Ongoing');
+  });
+});
+
+describe('bounded waits for markers', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers EndTxn after about 5 s when a marker write stalls, and completes once it lands', async () => {
+    const r = await begin();
+    const parts = h.tc.core.opts.partitions as { appendMarker: (...a: never[]) => Promise<unknown> };
+    const appendMarker = parts.appendMarker.bind(parts);
+    let release!: () => void;
+    const stalled = new Promise<void>((res) => (release = res));
+    parts.appendMarker = async (...a: never[]) => {
+      await stalled;
+      return appendMarker(...a);
+    };
+    // A fresh wait bucket: the fake clock is an hour ahead of any bucket a real timer serves.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(Date.now() + 3_600_000);
+    try {
+      let answered: number | null = null;
+      const end = h.tc.endTxn('x', r.producerId, r.producerEpoch, true).then((c) => (answered = c));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(h.tc.core.txns.get('x')!.state).toBe('PrepareCommit'); // written; the markers are stalled
+      let nextAnswer: number | null = null;
+      void h.tc.addPartitions('x', r.producerId, r.producerEpoch, [both[0]!]).then((c) => (nextAnswer = c));
+      await vi.advanceTimersByTimeAsync(4_900);
+      expect(answered).toBeNull(); // still waiting for the markers (the wait is at least 5 s)
+      expect(nextAnswer).toBeNull(); // waits behind the completion too
+      await vi.advanceTimersByTimeAsync(1_200);
+      await end;
+      expect(answered).toBe(ErrorCode.NONE);
+      // The request that waited behind the completion gets the state it found: still preparing.
+      expect(nextAnswer).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+      expect(h.tc.core.txns.get('x')!.state).toBe('PrepareCommit');
+    } finally {
+      vi.useRealTimers();
+      release();
+    }
+    await until(() => h.tc.core.txns.get('x')!.state === 'CompleteCommit', 'CompleteCommit once the markers land');
+    expect((await h.markers('t', 0)).map((m) => m.committed)).toEqual([true]);
   });
 });
 

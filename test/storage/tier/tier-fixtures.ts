@@ -38,8 +38,8 @@ export function setConfig(log: PartitionLog, cfg: Partial<LogConfig>): void {
   log.updateConfig(logConfig({ ...TIERED, ...cfg }));
 }
 
-export function makeRemote(log: PartitionLog, store: ObjectStore, opts: { retry?: RetryPolicy; chunkBytes?: number; cacheBytes?: number } = {}): RemotePartition {
-  const reader = new RemoteReader(store, new ChunkCache(opts.cacheBytes ?? 1 << 20), {
+export function makeRemote(log: PartitionLog, store: ObjectStore, opts: { retry?: RetryPolicy; chunkBytes?: number; cacheBytes?: number; reader?: RemoteReader } = {}): RemotePartition {
+  const reader = opts.reader ?? new RemoteReader(store, new ChunkCache(opts.cacheBytes ?? 1 << 20), {
     chunkBytes: opts.chunkBytes ?? 1024,
     readAheadChunks: 1,
     retry: opts.retry ?? FAST_RETRY,

@@ -44,6 +44,7 @@ import type { BrokerEndpoint } from './cluster/cluster-view.js';
 import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quotas)
 import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
 import { ClusterNode } from './cluster/cluster-node.js';
+import { mirrorSecurityMetadata } from './cluster/security-metadata.js';
 import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
 import { isBrokerOwnedTopic } from './metadata/topic-name.js';
 
@@ -368,6 +369,8 @@ export class Broker {
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);
+    // ACLs, SCRAM credentials and client quotas from the store, before any client is served.
+    await this.cluster.watchStore((store) => mirrorSecurityMetadata(store, { acls: this.acls, scram: this.scramCredentials, client_quotas: this.quotaStore }));
   }
 
   private stopReplication(): void {

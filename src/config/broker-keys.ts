@@ -225,6 +225,8 @@ export const BROKER_KEYS = {
   // ---- client quotas (src/quota) ----
   'quota.window.num': int(11, { min: 1, doc: 'Samples retained for client quota rates (Kafka default 11).' }),
   'quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each client quota rate sample, in seconds.' }),
+  'controller.quota.window.num': int(11, { min: 1, doc: 'Samples of the controller_mutation_rate quota: its token bucket holds quota x samples x window size (KIP-599).' }),
+  'controller.quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each controller_mutation_rate sample, in seconds.' }),
   'queued.max.requests': int(500, {
     min: 1,
     doc: 'Requests read but not yet answered, across all connections, before the broker stops reading from sockets until some are answered.',

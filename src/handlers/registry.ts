@@ -59,6 +59,7 @@ import type { QuotaDeps } from './handler-deps-quotas.js';
 import { quotaEnforced } from '../quota/quota-enforcement.js';
 import { quotaEnforcer } from '../quota/quota-config.js';
 import type { QuotaStore } from '../quota/quota-store.js';
+import { ControllerMutationQuota } from '../quota/controller-mutation-quota.js';
 
 /** The handler, answering a refused request with an error response instead of running it. */
 function guarded(h: ApiHandler, guard: Guard): ApiHandler {
@@ -194,6 +195,12 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   }
   // Client quotas (src/quota/quota-enforcement.ts): measured around every handler, after the ACL
   // checks, so a refused request still counts against request_percentage.
+  // controller_mutation_rate (KIP-599) on CreateTopics / CreatePartitions / DeleteTopics, inside
+  // the ACL checks (a refused topic is not a mutation).
+  for (const [apiKey, wrap] of new ControllerMutationQuota(deps).wrappers()) {
+    const h = table.get(apiKey);
+    if (h) table.set(apiKey, wrap(h));
+  }
   const quotas = quotaEnforcer(deps.quotaStore, deps.config);
   for (const [apiKey, h] of table) table.set(apiKey, quotaEnforced(h, quotas));
   // Request rate and latency per API, timed around the whole handler (ACL guard included).

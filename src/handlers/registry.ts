@@ -47,6 +47,8 @@ import { saslHandshakeHandler } from './sasl-handshake.js';
 import { saslAuthenticateHandler } from './sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { delegationTokenHandlers } from './delegation-tokens.js';
+import type { DelegationTokenStore } from '../auth/delegation-token-store.js';
 import { createAclsHandler } from './create-acls.js';
 import { describeAclsHandler } from './describe-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
@@ -114,6 +116,7 @@ export type HandlerDeps = DataPathDeps &
     /** KIP-848 consumer groups; null unless group.coordinator.rebalance.protocols has "consumer". */
     readonly consumerGroupCoordinator: ConsumerGroupCoordinator | null;
     readonly scramCredentials: ScramCredentialStore;
+    readonly delegationTokens: DelegationTokenStore;
     /** Share groups (KIP-932); null until started. */
     readonly shareService: ShareService | null;
     /** Request rate and latency per API (src/metrics); absent: handlers are not timed. */
@@ -167,6 +170,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   add(saslAuthenticateHandler());
   add(describeUserScramCredentialsHandler(deps.scramCredentials));
   add(alterUserScramCredentialsHandler(deps.scramCredentials));
+  for (const h of delegationTokenHandlers(deps)) add(h);
   // ACLs (src/auth/acl).
   add(createAclsHandler(deps));
   add(describeAclsHandler(deps));

@@ -80,7 +80,7 @@ export type ConfigResourceType = 'topic' | 'broker';
  * ACLs, SCRAM credentials, client quotas — what Kafka's ZooKeeper-era brokers kept under /config
  * and /kafka-acl and every broker applied through a watch.
  */
-export type SecuritySection = 'acls' | 'scram' | 'client_quotas';
+export type SecuritySection = 'acls' | 'scram' | 'client_quotas' | 'delegation_tokens';
 
 export interface SectionEntry {
   key: string;

@@ -2,11 +2,12 @@
 // (user = token id, password = base64 of the HMAC, extension tokenauth=true, as Kafka's
 // ScramLoginModule sends it): Create / Renew / Expire / Describe with Kafka's rules and errors,
 // the token owner as the logged-in principal, token ACLs, expiry and max lifetime.
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { tokenLogin as scramTokenLogin } from './scram-token-login.js';
 
 const SECRET = 'token-secret-key';
 const USERS = { admin: 'admin-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
@@ -21,28 +22,7 @@ async function plain(user: keyof typeof USERS, b = tb): Promise<RawClient> {
 }
 
 const hmacPassword = (hmac: Buffer) => hmac.toString('base64');
-const H = (data: Buffer) => createHash('sha256').update(data).digest();
-const HMAC = (key: Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-
-/** A SCRAM-SHA-256 login with a delegation token; resolves with the connection, or the error code. */
-async function tokenLogin(tokenId: string, password: string): Promise<RawClient | number> {
-  const c = await RawClient.connect(saslPort());
-  expect((await c.send(17, 1, { mechanism: 'SCRAM-SHA-256' })).errorCode).toBe(0);
-  const gs2 = 'n,,';
-  const bare = `n=${tokenId},r=${randomBytes(12).toString('base64url')},tokenauth=true`;
-  const first = await c.send(36, 2, { authBytes: Buffer.from(gs2 + bare) });
-  if (first.errorCode !== 0) return (c.close(), first.errorCode);
-  const serverFirst = first.authBytes.toString();
-  const { r: nonce, s: salt, i } = Object.fromEntries(serverFirst.split(',').map((kv: string) => [kv[0], kv.slice(2)]));
-  const salted = pbkdf2Sync(password, Buffer.from(salt!, 'base64'), Number(i), 32, 'sha256');
-  const clientKey = HMAC(salted, 'Client Key');
-  const withoutProof = `c=${Buffer.from(gs2).toString('base64')},r=${nonce}`;
-  const signature = HMAC(H(clientKey), `${bare},${serverFirst},${withoutProof}`);
-  const proof = Buffer.from(clientKey.map((b, k) => b ^ signature[k]!));
-  const final = await c.send(36, 2, { authBytes: Buffer.from(`${withoutProof},p=${proof.toString('base64')}`) });
-  if (final.errorCode !== 0) return (c.close(), final.errorCode);
-  return c;
-}
+const tokenLogin = (tokenId: string, password: string) => scramTokenLogin(saslPort(), tokenId, password);
 
 const create = (c: RawClient, body: { owner?: string; renewers?: string[]; maxLifetimeMs?: number } = {}) =>
   c.send(38, 3, {

@@ -1,4 +1,4 @@
-// Cluster mode (issue 15): ACLs, SCRAM credentials and client quotas live in the cluster metadata
+// Cluster mode (issue 15): ACLs, SCRAM credentials, client quotas and delegation tokens live in the cluster metadata
 // store, so a change sent to any broker is enforced by every broker — on connections already open.
 // Three in-process brokers on one memory store; clients authenticate with SASL on each broker's
 // SASL_PLAINTEXT listener (PLAINTEXT is the inter-broker listener, its ANONYMOUS a super user).
@@ -8,6 +8,7 @@ import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { kafkajs } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { alterScram, scramUpsertion } from '../integration/auth-setup.js';
+import { tokenLogin } from '../auth/scram-token-login.js';
 
 const USERS = { admin: 'admin-pw', alice: 'alice-pw', carol: 'carol-pw' };
 let cluster: TestCluster;
@@ -48,6 +49,7 @@ beforeAll(async () => {
     'super.users': 'User:admin;User:ANONYMOUS',
     'quota.window.num': '2',
     'quota.window.size.seconds': '1',
+    'delegation.token.secret.key': 'cluster-token-secret',
   });
   const c = await RawClient.connect(cluster.byId(1).port);
   try {
@@ -155,5 +157,29 @@ describe('security metadata in the cluster store', () => {
     } finally {
       carol3.close();
     }
+  });
+
+  it('a delegation token created on broker 1 logs in on broker 2; expired on broker 3, it no longer does', async () => {
+    const alice1 = await rawAs(1, 'alice');
+    const token = await alice1.send(38, 3, { ownerPrincipalType: null, ownerPrincipalName: null, renewers: [], maxLifetimeMs: -1 });
+    alice1.close();
+    expect(token.errorCode).toBe(0);
+    const password = token.hmac.toString('base64');
+    await cluster.waitFor('the token on broker 2', async () => {
+      const c = await tokenLogin(saslPort(2), token.tokenId, password);
+      if (typeof c === 'number') return false;
+      c.close();
+      return true;
+    });
+    const alice3 = await rawAs(3, 'alice');
+    const expired = await alice3.send(40, 2, { hmac: token.hmac, expiryTimePeriodMs: -1 });
+    alice3.close();
+    expect(expired.errorCode).toBe(0);
+    await cluster.waitFor('the token refused on broker 2', async () => {
+      const c = await tokenLogin(saslPort(2), token.tokenId, password);
+      if (typeof c === 'number') return c === ErrorCode.SASL_AUTHENTICATION_FAILED;
+      c.close();
+      return false;
+    });
   });
 });

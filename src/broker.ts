@@ -45,6 +45,7 @@ import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quota
 import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
 import { ClusterNode } from './cluster/cluster-node.js';
 import { mirrorSecurityMetadata } from './cluster/security-metadata.js';
+import { mirrorDynamicBrokerConfigs } from './cluster/dynamic-broker-configs.js';
 import { DelegationTokenStore } from './auth/delegation-token-store.js';
 import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
 import { isBrokerOwnedTopic } from './metadata/topic-name.js';
@@ -376,6 +377,16 @@ export class Broker {
     this.clusterId = await this.cluster.start(this.clusterId);
     // ACLs, SCRAM credentials and client quotas from the store, before any client is served.
     await this.cluster.watchStore((store) => mirrorSecurityMetadata(store, { acls: this.acls, scram: this.scramCredentials, client_quotas: this.quotaStore, delegation_tokens: this.delegationTokens }));
+    // Dynamic broker configs (cluster default and this broker's own) from the store as well.
+    await this.cluster.watchStore((store) =>
+      mirrorDynamicBrokerConfigs(store, {
+        nodeId,
+        config: this.config,
+        dynamicConfigs: this.dynamicConfigs,
+        onChanged: () => this.refreshTopicConfigs(),
+        warn: (msg, fields) => this.logger.warn(msg, fields),
+      }),
+    );
   }
 
   private stopReplication(): void {

@@ -1,4 +1,4 @@
-// Cluster mode (issue 15): ACLs, SCRAM credentials, client quotas and delegation tokens live in the cluster metadata
+// Cluster mode (issue 15): ACLs, SCRAM credentials, client quotas, delegation tokens and dynamic broker configs live in the cluster metadata
 // store, so a change sent to any broker is enforced by every broker — on connections already open.
 // Three in-process brokers on one memory store; clients authenticate with SASL on each broker's
 // SASL_PLAINTEXT listener (PLAINTEXT is the inter-broker listener, its ANONYMOUS a super user).
@@ -181,5 +181,23 @@ describe('security metadata in the cluster store', () => {
       c.close();
       return false;
     });
+  });
+
+  it('a cluster-wide dynamic broker config set on broker 1 takes effect on broker 3', async () => {
+    const c = await RawClient.connect(cluster.byId(1).port);
+    const res = await c.send(44, 1, {
+      resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '3600000' }] }],
+      validateOnly: false,
+    });
+    c.close();
+    expect(res.responses[0].errorCode).toBe(0);
+    await cluster.waitFor('log.retention.ms on broker 3', () => cluster.byId(3).broker.config.get('log.retention.ms') === 3_600_000);
+    // Broker 3 describes the cluster default as a dynamic value, as broker 1 does.
+    const d = await RawClient.connect(cluster.byId(3).port);
+    const described = await d.send(32, 4, { resources: [{ resourceType: 4, resourceName: '', configurationKeys: ['log.retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
+    d.close();
+    expect(described.results[0].configs.map((r: { name: string; value: string }) => [r.name, r.value])).toEqual([['log.retention.ms', '3600000']]);
+    // A topic without its own retention follows the new default on broker 3.
+    await cluster.waitFor('sec-t retention on broker 3', () => cluster.byId(3).broker.topicManager.topicConfig('sec-t').get('retention.ms') === 3_600_000);
   });
 });

@@ -375,7 +375,7 @@ export class Broker {
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);
-    // ACLs, SCRAM credentials and client quotas from the store, before any client is served.
+    // ACLs, SCRAM credentials, client quotas and delegation tokens from the store, before any client is served.
     await this.cluster.watchStore((store) => mirrorSecurityMetadata(store, { acls: this.acls, scram: this.scramCredentials, client_quotas: this.quotaStore, delegation_tokens: this.delegationTokens }));
     // Dynamic broker configs (cluster default and this broker's own) from the store as well.
     await this.cluster.watchStore((store) =>

@@ -199,8 +199,8 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   }
   // Client quotas (src/quota/quota-enforcement.ts): measured around every handler, after the ACL
   // checks, so a refused request still counts against request_percentage.
-  // controller_mutation_rate (KIP-599) on CreateTopics / CreatePartitions / DeleteTopics, inside
-  // the ACL checks (a refused topic is not a mutation).
+  // controller_mutation_rate (KIP-599) on CreateTopics / CreatePartitions / DeleteTopics, around
+  // the ACL checks: a topic they (or the handler) refuse is not a mutation and gives its tokens back.
   for (const [apiKey, wrap] of new ControllerMutationQuota(deps).wrappers()) {
     const h = table.get(apiKey);
     if (h) table.set(apiKey, wrap(h));

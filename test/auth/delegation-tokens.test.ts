@@ -3,11 +3,14 @@
 // ScramLoginModule sends it): Create / Renew / Expire / Describe with Kafka's rules and errors,
 // the token owner as the logged-in principal, token ACLs, expiry and max lifetime.
 import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tokenLogin as scramTokenLogin } from './scram-token-login.js';
+import { TOKEN_FILE } from '../../src/auth/delegation-token-store.js';
 
 const SECRET = 'token-secret-key';
 const USERS = { admin: 'admin-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
@@ -152,6 +155,23 @@ describe('delegation tokens', () => {
     } finally {
       alice.close();
     }
+  });
+
+  it('tokens survive a restart (the HMAC and SCRAM keys are derived again from the secret, never stored)', async () => {
+    const alice = await plain('alice');
+    const token = await create(alice, { renewers: ['User:bob'] });
+    alice.close();
+    expect(token.errorCode).toBe(0);
+    tb = await tb.restart();
+    const stored = fs.readFileSync(path.join(tb.broker.config.logDirs[0]!, TOKEN_FILE), 'utf8');
+    expect(stored).toContain(token.tokenId);
+    expect(stored).not.toContain(token.hmac.toString('base64'));
+    const login = await tokenLogin(token.tokenId, hmacPassword(token.hmac));
+    if (typeof login === 'number') throw new Error(`token login after restart failed: ${login}`);
+    login.close();
+    const bob = await plain('bob');
+    expect((await bob.send(39, 2, { hmac: token.hmac, renewPeriodMs: 1000 })).errorCode).toBe(0);
+    bob.close();
   });
 
   it('without delegation.token.secret.key tokens are disabled', async () => {

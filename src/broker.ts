@@ -44,6 +44,9 @@ import type { BrokerEndpoint } from './cluster/cluster-view.js';
 import { QuotaStore } from './quota/quota-store.js'; // client quotas (fix-quotas)
 import { ipConnectionRate } from './quota/ip-connection-rate.js'; // connection_creation_rate (fix-quotas)
 import { ClusterNode } from './cluster/cluster-node.js';
+import { mirrorSecurityMetadata } from './cluster/security-metadata.js';
+import { mirrorDynamicBrokerConfigs } from './cluster/dynamic-broker-configs.js';
+import { DelegationTokenStore } from './auth/delegation-token-store.js';
 import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
 import { isBrokerLocalTopic, isInternalTopic } from './metadata/topic-name.js';
 import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
@@ -60,6 +63,8 @@ export class Broker {
   readonly acls: AclStore;
   /** Client quotas (AlterClientQuotas), persisted in the first log dir; enforced by the handler table. */
   readonly quotaStore: QuotaStore;
+  /** Delegation tokens (KIP-48), enabled by delegation.token.secret.key. */
+  readonly delegationTokens: DelegationTokenStore;
   /** Enforces the ACLs; null when authorizer.class.name is empty (everything allowed). */
   readonly authorizer: Authorizer | null;
   readonly logManager: LogManager;
@@ -138,6 +143,7 @@ export class Broker {
     this.scramCredentials = ScramCredentialStore.inLogDir(logDirs[0]!);
     this.acls = AclStore.inLogDir(logDirs[0]!);
     this.quotaStore = QuotaStore.inLogDir(logDirs[0]!);
+    this.delegationTokens = DelegationTokenStore.inLogDir(logDirs[0]!, config.get('delegation.token.secret.key') ?? config.get('delegation.token.master.key') ?? null);
     this.authorizer = createAuthorizer(config, this.acls);
     this.logManager = new LogManager({
       logDirs,
@@ -194,7 +200,7 @@ export class Broker {
    */
   async start(): Promise<void> {
     // First: bad TLS/SASL settings (missing key file, bad JAAS) fail before anything is opened.
-    const listeners = listenerSpecs(this.config, this.scramCredentials, (msg) => this.logger.warn(msg));
+    const listeners = listenerSpecs(this.config, this.scramCredentials, (msg) => this.logger.warn(msg), this.delegationTokens);
     this.jwks.push(...jwksFetchers(listeners));
     try {
       this.dirLocks = await lockLogDirs(this.config.logDirs);
@@ -256,6 +262,7 @@ export class Broker {
     await this.scramCredentials.load();
     await this.acls.load();
     await this.quotaStore.load();
+    await this.delegationTokens.load();
     // OAUTHBEARER with JWKS: the keys must be there before the first login.
     for (const jwks of this.jwks) await jwks.start();
     this.logManagerStarted = true;
@@ -395,6 +402,18 @@ export class Broker {
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);
+    // ACLs, SCRAM credentials, client quotas and delegation tokens from the store, before any client is served.
+    await this.cluster.watchStore((store) => mirrorSecurityMetadata(store, { acls: this.acls, scram: this.scramCredentials, client_quotas: this.quotaStore, delegation_tokens: this.delegationTokens }));
+    // Dynamic broker configs (cluster default and this broker's own) from the store as well.
+    await this.cluster.watchStore((store) =>
+      mirrorDynamicBrokerConfigs(store, {
+        nodeId,
+        config: this.config,
+        dynamicConfigs: this.dynamicConfigs,
+        onChanged: () => this.refreshTopicConfigs(),
+        warn: (msg, fields) => this.logger.warn(msg, fields),
+      }),
+    );
   }
 
   private stopReplication(): void {

@@ -6,6 +6,8 @@ import type { ListenerSpec } from '../network/server.js';
 import { resolveListenerSecurity } from './listener-security.js';
 import { SaslSession } from './sasl-session.js';
 import type { ScramCredentialStore } from './scram-store.js';
+import type { DelegationTokenStore } from './delegation-token-store.js';
+import type { ScramMechanismName } from './scram.js';
 import type { OAuthJwks } from './oauthbearer.js';
 
 /** The OAUTHBEARER JWKS fetchers of the listeners: started (first fetch awaited) before binding. */
@@ -13,7 +15,16 @@ export function jwksFetchers(specs: readonly ListenerSpec[]): OAuthJwks[] {
   return specs.flatMap((s) => (s as ListenerSpec & { jwks?: OAuthJwks | null }).jwks ?? []);
 }
 
-export function listenerSpecs(config: BrokerConfig, scram: ScramCredentialStore, warn: (msg: string) => void): ListenerSpec[] {
+export function listenerSpecs(config: BrokerConfig, scram: ScramCredentialStore, warn: (msg: string) => void, tokens?: DelegationTokenStore): ListenerSpec[] {
+  // A token logs in only while it lives (Kafka drops expired ones from its cache periodically).
+  const delegationToken = tokens?.enabled
+    ? (tokenId: string, mechanism: ScramMechanismName) => {
+        const t = tokens.get(tokenId);
+        const credential = tokens.scramCredential(tokenId, mechanism);
+        const now = Date.now();
+        return t && credential && t.expiryTimestamp >= now && t.maxTimestamp >= now ? { credential, owner: t.owner } : undefined;
+      }
+    : undefined;
   return config.listeners.map((l) => {
     const security = resolveListenerSecurity(config, l, warn);
     const sasl = security.sasl;
@@ -25,7 +36,7 @@ export function listenerSpecs(config: BrokerConfig, scram: ScramCredentialStore,
       tls: security.tls,
       sasl: sasl
         ? (onAuthenticated: (principal: string) => void) =>
-            new SaslSession(sasl, { scramCredential: (user, mechanism) => scram.get(user, mechanism), onAuthenticated })
+            new SaslSession(sasl, { scramCredential: (user, mechanism) => scram.get(user, mechanism), delegationToken, onAuthenticated })
         : null,
     };
   });

@@ -7,6 +7,10 @@ export interface SaslServerMechanism {
   readonly complete: boolean;
   /** The authenticated user name, once complete. */
   readonly user: string | null;
+  /** The principal when it is not User:<user>: a delegation token's owner (SCRAM tokenauth=true). */
+  readonly principal?: string | null;
+  /** Authenticated with a delegation token (such a connection may not manage tokens). */
+  readonly tokenAuthenticated?: boolean;
 }
 
 /**

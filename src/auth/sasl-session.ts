@@ -41,6 +41,8 @@ export interface SaslAuthenticateOutcome {
 
 export interface SaslSessionDeps {
   scramCredential(user: string, mechanism: ScramMechanismName): ScramCredential | undefined;
+  /** A live delegation token's SCRAM credential and owner (absent: delegation tokens disabled). */
+  delegationToken?(tokenId: string, mechanism: ScramMechanismName): { credential: ScramCredential; owner: string } | undefined;
   /** Called when (re-)authentication completes, with "User:<name>". */
   onAuthenticated(principal: string): void;
   now?: () => number;
@@ -53,6 +55,8 @@ export class SaslSession {
   private server: SaslServerMechanism | null = null;
   private mechanismName: string | null = null;
   principal: string | null = null;
+  /** Logged in with a delegation token (KafkaPrincipal.tokenAuthenticated): no token requests allowed. */
+  tokenAuthenticated = false;
   private expiresAt: number | null = null;
   private lastReauthStart = -Infinity;
   /** Set while re-authenticating: the mechanism and principal that must not change. */
@@ -162,7 +166,7 @@ export class SaslSession {
       const reply = server.evaluate(token);
       let lifetimeMs = 0;
       if (server.complete) {
-        const principal = `User:${server.user}`;
+        const principal = server.principal ?? `User:${server.user}`;
         if (this.previous && this.previous.principal !== principal) {
           throw new SaslFailure(
             `Cannot change principals during re-authentication from ${this.previous.principal.replace(':', '.')}: ${principal.replace(':', '.')}`,
@@ -172,6 +176,7 @@ export class SaslSession {
         lifetimeMs = this.config.reauthMs;
         this.expiresAt = lifetimeMs > 0 ? this.now() + lifetimeMs : null;
         this.principal = principal;
+        this.tokenAuthenticated = server.tokenAuthenticated === true;
         this.previous = null;
         this.server = null;
         this.state = 'complete';
@@ -192,6 +197,7 @@ export class SaslSession {
     if (mechanism === 'PLAIN') return new PlainServer(this.config.plainUsers);
     if (mechanism === 'OAUTHBEARER') return new OAuthBearerServer(this.config.oauth!);
     const scram = scramMechanism(mechanism)!;
-    return new ScramServer(scram, (user) => this.deps.scramCredential(user, scram.name));
+    const tokens = this.deps.delegationToken;
+    return new ScramServer(scram, (user) => this.deps.scramCredential(user, scram.name), tokens && ((id) => tokens(id, scram.name)));
   }
 }

@@ -5,6 +5,8 @@ import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile } from '../metadata/json-file.js';
 import type { ScramCredential, ScramMechanismName } from './scram.js';
+import { KeyRevisions, type MirroredStore, type SectionWriter } from '../cluster/security-metadata.js';
+import type { SectionChange, SectionEntry } from '../cluster/metadata-store/types.js';
 
 export const SCRAM_FILE = '__tributary_scram_credentials.json';
 
@@ -24,9 +26,12 @@ export interface ScramChange {
   credential: ScramCredential | null;
 }
 
-export class ScramCredentialStore {
+export class ScramCredentialStore implements MirroredStore {
   private readonly byKey = new Map<string, ScramCredential>();
   private chain: Promise<void> = Promise.resolve();
+  /** Cluster mode: credentials live in the metadata store (src/cluster/security-metadata.ts), hashed as here. */
+  private cluster: SectionWriter | null = null;
+  private readonly revisions = new KeyRevisions();
 
   constructor(readonly file: string) {}
 
@@ -39,14 +44,20 @@ export class ScramCredentialStore {
     if (doc === null) return;
     if (doc.version !== 1 || !Array.isArray(doc.credentials)) throw new Error(`${this.file}: unsupported format`);
     this.byKey.clear();
-    for (const e of doc.credentials) {
-      this.byKey.set(key(e.user, e.mechanism), {
-        salt: Buffer.from(e.salt, 'base64'),
-        storedKey: Buffer.from(e.storedKey, 'base64'),
-        serverKey: Buffer.from(e.serverKey, 'base64'),
-        iterations: e.iterations,
-      });
-    }
+    for (const e of doc.credentials) this.byKey.set(key(e.user, e.mechanism), decode(e));
+  }
+
+  useCluster(writer: SectionWriter, entries: readonly SectionEntry[]): void {
+    this.cluster = writer;
+    this.byKey.clear();
+    this.revisions.clear();
+    for (const e of entries) this.applyRemote(e, e.revision);
+  }
+
+  applyRemote(change: SectionChange, revision: number): void {
+    if (!this.revisions.advance(change.key, revision)) return;
+    if (change.value === null) this.byKey.delete(change.key);
+    else this.byKey.set(change.key, decode(JSON.parse(change.value) as StoredEntry));
   }
 
   get(user: string, mechanism: ScramMechanismName): ScramCredential | undefined {
@@ -67,6 +78,17 @@ export class ScramCredentialStore {
 
   /** Applies all changes, then persists; in-memory state changes only if the write succeeds. */
   apply(changes: readonly ScramChange[]): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster) {
+      const out: SectionChange[] = changes.map((c) => ({
+        key: key(c.user, c.mechanism),
+        value: c.credential === null ? null : JSON.stringify(encode(c.user, c.mechanism, c.credential)),
+      }));
+      return cluster.write(out).then((rev) => {
+        const last = new Map(out.map((c) => [c.key, c.value]));
+        for (const [k, value] of last) this.applyRemote({ key: k, value }, rev);
+      });
+    }
     const run = this.chain.then(async () => {
       const next = new Map(this.byKey);
       for (const c of changes) {
@@ -82,13 +104,10 @@ export class ScramCredentialStore {
   }
 
   private async write(entries: Map<string, ScramCredential>): Promise<void> {
-    const credentials: StoredEntry[] = [...entries].map(([k, c]) => ({
-      ...splitKey(k),
-      salt: c.salt.toString('base64'),
-      storedKey: c.storedKey.toString('base64'),
-      serverKey: c.serverKey.toString('base64'),
-      iterations: c.iterations,
-    }));
+    const credentials: StoredEntry[] = [...entries].map(([k, c]) => {
+      const { user, mechanism } = splitKey(k);
+      return encode(user, mechanism, c);
+    });
     const tmp = `${this.file}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
     try {
@@ -112,4 +131,24 @@ const key = (user: string, mechanism: string) => `${mechanism}\u0000${user}`;
 function splitKey(k: string): { user: string; mechanism: ScramMechanismName } {
   const i = k.indexOf('\u0000');
   return { mechanism: k.slice(0, i) as ScramMechanismName, user: k.slice(i + 1) };
+}
+
+function encode(user: string, mechanism: ScramMechanismName, c: ScramCredential): StoredEntry {
+  return {
+    user,
+    mechanism,
+    salt: c.salt.toString('base64'),
+    storedKey: c.storedKey.toString('base64'),
+    serverKey: c.serverKey.toString('base64'),
+    iterations: c.iterations,
+  };
+}
+
+function decode(e: StoredEntry): ScramCredential {
+  return {
+    salt: Buffer.from(e.salt, 'base64'),
+    storedKey: Buffer.from(e.storedKey, 'base64'),
+    serverKey: Buffer.from(e.serverKey, 'base64'),
+    iterations: e.iterations,
+  };
 }

@@ -69,10 +69,15 @@ export class ScramServer implements SaslServerMechanism {
   private nonce = '';
   private clientNonce = '';
   private credential: ScramCredential | null = null;
+  /** With tokenauth=true: the token owner, who becomes the connection's principal. */
+  principal: string | null = null;
+  tokenAuthenticated = false;
 
   constructor(
     private readonly mechanism: ScramMechanismInfo,
     private readonly lookup: (user: string) => ScramCredential | undefined,
+    /** A live delegation token's credential and owner, by token id (absent: tokens disabled). */
+    private readonly tokenLookup?: (tokenId: string) => { credential: ScramCredential; owner: string } | undefined,
   ) {}
 
   get name(): string {
@@ -101,14 +106,18 @@ export class ScramServer implements SaslServerMechanism {
     const [, cbind, authzidRaw, bare, saslName, clientNonce, extensions] = m;
     const username = decodeSaslName(saslName!);
     if (username === null || username.length === 0) throw new SaslFailure('Invalid SCRAM user name', false);
-    // Delegation tokens (tokenauth=true) are not supported: no token store.
+    // Delegation tokens (KIP-48): user = token id, password = base64(HMAC), principal = owner.
+    let credential: ScramCredential | undefined;
     if (extensions !== undefined && /(^|,)tokenauth=true(,|$)/i.test(extensions)) {
-      throw new SaslFailure('Token Authentication failed: delegation tokens are not supported', false);
-    }
-    const credential = this.lookup(username);
+      const token = this.tokenLookup?.(username);
+      if (!token) throw new SaslFailure(`Token Authentication failed: Invalid tokenId : ${username}`, false);
+      credential = token.credential;
+      this.principal = token.owner;
+      this.tokenAuthenticated = true;
+    } else credential = this.lookup(username);
     if (!credential) throw new SaslFailure('Authentication failed: Invalid user credentials', false);
     const authzid = authzidRaw === undefined ? '' : decodeSaslName(authzidRaw);
-    if (authzid !== '' && authzid !== username) {
+    if (authzid !== '' && authzid !== username && !this.tokenAuthenticated) {
       throw new SaslFailure('Authentication failed: Client requested an authorization id that is different from username', true);
     }
     if (credential.iterations < this.mechanism.minIterations) {

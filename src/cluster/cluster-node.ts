@@ -229,6 +229,12 @@ export class ClusterNode {
     return this.applying;
   }
 
+  /** Extra watches over the store (security metadata: security-metadata.ts), ended with this node. */
+  async watchStore(start: (store: ClusterMetadataStore) => Promise<Unwatch[]>): Promise<void> {
+    if (!this.store) throw new Error('cluster node not started');
+    this.unwatches.push(...(await start(this.store)));
+  }
+
   /** The live brokers, by id. */
   liveBrokers(): BrokerRegistration[] {
     return [...this.brokers.values()].sort((a, b) => a.brokerId - b.brokerId);

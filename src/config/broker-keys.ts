@@ -100,6 +100,12 @@ export const BROKER_KEYS = {
   }),
   'super.users': str(null, { importance: 'low', doc: 'Principals that bypass ACLs, separated by semicolons: User:admin;User:ops.' }),
   'allow.everyone.if.no.acl.found': bool(false, { importance: 'low', doc: 'With an authorizer: a resource no ACL names is open to everyone (default: closed).' }),
+  // ---- delegation tokens (KIP-48; src/auth/delegation-token-*.ts) ----
+  'delegation.token.secret.key': password(null, { importance: 'medium', doc: 'Secret that signs delegation tokens (HMAC-SHA512 of the token id); tokens are enabled only when it is set, and it must be the same on every broker.' }),
+  'delegation.token.master.key': password(null, { importance: 'low', doc: 'Deprecated name of delegation.token.secret.key (used when that one is not set).' }),
+  'delegation.token.max.lifetime.ms': long(604800000, { min: 1, doc: 'Longest a delegation token can live, renewals included (7 days).' }),
+  'delegation.token.expiry.time.ms': long(86400000, { min: 1, doc: 'Default renewal period of a delegation token (1 day): it expires unless renewed within it.' }),
+  'delegation.token.expiry.check.interval.ms': long(3600000, { min: 1, doc: 'How often expired delegation tokens are removed.' }),
   'connections.max.reauth.ms': long(0, { min: 0, doc: 'SASL session lifetime (KIP-368): clients must re-authenticate within it; 0 = unlimited.' }),
 
   // ---- storage layout ----
@@ -231,6 +237,8 @@ export const BROKER_KEYS = {
   // ---- client quotas (src/quota) ----
   'quota.window.num': int(11, { min: 1, doc: 'Samples retained for client quota rates (Kafka default 11).' }),
   'quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each client quota rate sample, in seconds.' }),
+  'controller.quota.window.num': int(11, { min: 1, doc: 'Samples of the controller_mutation_rate quota: its token bucket holds quota x samples x window size (KIP-599).' }),
+  'controller.quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each controller_mutation_rate sample, in seconds.' }),
   'queued.max.requests': int(500, {
     min: 1,
     doc: 'Requests read but not yet answered, across all connections, before the broker stops reading from sockets until some are answered.',

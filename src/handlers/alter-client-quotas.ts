@@ -9,7 +9,8 @@ import type { AlterClientQuotasResponse, AlterClientQuotasResponseEntryData } fr
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized } from '../auth/acl/request-authz.js';
 import { defineHandler } from '../network/request-context.js';
-import { describeEntity, entityKey, invalidQuotaValue, parseEntity } from '../quota/quota-entity.js';
+import { describeEntity, entityKey, invalidQuotaValue, IP, parseEntity } from '../quota/quota-entity.js';
+import { resolveIpEntity, unresolvableIpMessage } from '../quota/ip-entity.js';
 import type { QuotaAlteration } from '../quota/quota-store.js';
 import type { QuotaDeps } from './handler-deps-quotas.js';
 
@@ -33,6 +34,11 @@ export function alterClientQuotasHandler(deps: QuotaDeps) {
         const entity = parseEntity(e.entity);
         if (typeof entity === 'string') {
           fail(entity);
+          continue;
+        }
+        const ip = entity.get(IP);
+        if (ip != null && (await resolveIpEntity(ip)) === null) {
+          fail(unresolvableIpMessage(ip));
           continue;
         }
         const key = entityKey(entity);

@@ -7,6 +7,9 @@
 //  - topics asked for by name that do not exist answer UNKNOWN_TOPIC_OR_PARTITION (or
 //    INVALID_TOPIC_EXCEPTION for an illegal name); with "all topics" they are just skipped;
 //  - a cursor naming a topic that is not in the request's list is an INVALID_REQUEST.
+//  - with an authorizer, DESCRIBE per topic: unauthorized topics are left out before pagination;
+//    named ones are answered TOPIC_AUTHORIZATION_FAILED (zero topic id, no partitions) after the
+//    authorized ones, whether or not they exist; topicAuthorizedOperations comes from the ACLs.
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   DescribeTopicPartitionsResponse,
@@ -17,7 +20,9 @@ import type {
 import { Api } from '../../protocol/generated/apis.js';
 import type { TopicLookup } from '../cluster/cluster-view.js';
 import type { PartitionManager } from '../cluster/partition-manager.js';
-import type { HasAuthorizer } from '../auth/acl/request-authz.js';
+import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
+import { authorizedOperations } from '../auth/acl/authorized-operations.js';
+import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 
 /** What DescribeTopicPartitions needs: topics, partition leadership, ACLs. */
 export interface DescribeTopicPartitionsDeps extends TopicLookup, HasAuthorizer {
@@ -45,7 +50,7 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
     errorResponse(req, errorCode): DescribeTopicPartitionsResponse {
       return { throttleTimeMs: 0, topics: req.topics.map((t) => errorTopic(t.name, errorCode, UNKNOWN_OPERATIONS)), nextCursor: null };
     },
-    handle(_ctx, req): DescribeTopicPartitionsResponse {
+    handle(ctx, req): DescribeTopicPartitionsResponse {
       const fetchAll = req.topics.length === 0;
       const cursor = req.cursor;
       const names = new Set<string>();
@@ -65,10 +70,24 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
         }
       }
 
-      let remaining = Math.min(MAX_PARTITIONS_PER_RESPONSE, req.responsePartitionLimit);
+      if (cursor && cursor.partitionIndex < 0) {
+        return { throttleTimeMs: 0, topics: req.topics.map((t) => errorTopic(t.name, ErrorCode.INVALID_REQUEST, UNKNOWN_OPERATIONS)), nextCursor: null };
+      }
+
+      // Kafka does not disclose whether an undescribable topic exists: it is refused by name only.
+      const refused: TopicInfo[] = [];
+      const allowed = [...names].sort().filter((name) => {
+        if (authorized(broker, ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) return true;
+        if (!fetchAll) refused.push(errorTopic(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, UNKNOWN_OPERATIONS, false));
+        return false;
+      });
+      const operations = (name: string) => (broker.authorizer ? authorizedOperations(broker, ctx, ResourceType.TOPIC, name) : TOPIC_AUTHORIZED_OPERATIONS);
+
+      // Kafka: max(min(max.request.partition.size.limit, responsePartitionLimit), 1).
+      let remaining = Math.max(Math.min(MAX_PARTITIONS_PER_RESPONSE, req.responsePartitionLimit), 1);
       const topics: TopicInfo[] = [];
       let nextCursor: Cursor | null = null;
-      for (const name of [...names].sort()) {
+      for (const name of allowed) {
         if (remaining === 0) {
           // Everything before this topic fitted exactly: continue from its first partition.
           nextCursor = { topicName: name, partitionIndex: 0 };
@@ -79,7 +98,7 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
         if (!t) {
           if (!fetchAll) {
             const code = invalidTopicNameReason(name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
-            topics.push(errorTopic(name, code, TOPIC_AUTHORIZED_OPERATIONS));
+            topics.push(errorTopic(name, code, operations(name)));
           }
           continue;
         }
@@ -93,7 +112,7 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
           topicId: t.id,
           isInternal: isInternalTopic(name),
           partitions,
-          topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+          topicAuthorizedOperations: operations(name),
         });
         if (upper < t.partitions) {
           nextCursor = { topicName: name, partitionIndex: upper };
@@ -101,7 +120,7 @@ export function describeTopicPartitionsHandler(broker: DescribeTopicPartitionsDe
         }
         remaining -= partitions.length;
       }
-      return { throttleTimeMs: 0, topics, nextCursor };
+      return { throttleTimeMs: 0, topics: [...topics, ...refused], nextCursor };
     },
   });
 }
@@ -122,6 +141,6 @@ function partitionInfo(broker: DescribeTopicPartitionsDeps, t: TopicRecord, inde
   };
 }
 
-function errorTopic(name: string, errorCode: number, authorizedOperations: number): TopicInfo {
-  return { errorCode, name, topicId: ZERO_UUID, isInternal: isInternalTopic(name), partitions: [], topicAuthorizedOperations: authorizedOperations };
+function errorTopic(name: string, errorCode: number, authorizedOps: number, isInternal = isInternalTopic(name)): TopicInfo {
+  return { errorCode, name, topicId: ZERO_UUID, isInternal, partitions: [], topicAuthorizedOperations: authorizedOps };
 }

@@ -49,6 +49,8 @@ import { saslHandshakeHandler } from './sasl-handshake.js';
 import { saslAuthenticateHandler } from './sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { delegationTokenHandlers } from './delegation-tokens.js';
+import type { DelegationTokenStore } from '../auth/delegation-token-store.js';
 import { createAclsHandler } from './create-acls.js';
 import { describeAclsHandler } from './describe-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
@@ -61,6 +63,7 @@ import type { QuotaDeps } from './handler-deps-quotas.js';
 import { quotaEnforced } from '../quota/quota-enforcement.js';
 import { quotaEnforcer } from '../quota/quota-config.js';
 import type { QuotaStore } from '../quota/quota-store.js';
+import { ControllerMutationQuota } from '../quota/controller-mutation-quota.js';
 
 /** The handler, answering a refused request with an error response instead of running it. */
 function guarded(h: ApiHandler, guard: Guard): ApiHandler {
@@ -116,6 +119,7 @@ export type HandlerDeps = DataPathDeps &
     /** KIP-848 consumer groups; null unless group.coordinator.rebalance.protocols has "consumer". */
     readonly consumerGroupCoordinator: ConsumerGroupCoordinator | null;
     readonly scramCredentials: ScramCredentialStore;
+    readonly delegationTokens: DelegationTokenStore;
     /** Share groups (KIP-932); null until started. */
     readonly shareService: ShareService | null;
     /** Request rate and latency per API (src/metrics); absent: handlers are not timed. */
@@ -175,6 +179,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   add(saslAuthenticateHandler());
   add(describeUserScramCredentialsHandler(deps.scramCredentials));
   add(alterUserScramCredentialsHandler(deps.scramCredentials));
+  for (const h of delegationTokenHandlers(deps)) add(h);
   // ACLs (src/auth/acl).
   add(createAclsHandler(deps));
   add(describeAclsHandler(deps));
@@ -203,6 +208,12 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   }
   // Client quotas (src/quota/quota-enforcement.ts): measured around every handler, after the ACL
   // checks, so a refused request still counts against request_percentage.
+  // controller_mutation_rate (KIP-599) on CreateTopics / CreatePartitions / DeleteTopics, around
+  // the ACL checks: a topic they (or the handler) refuse is not a mutation and gives its tokens back.
+  for (const [apiKey, wrap] of new ControllerMutationQuota(deps).wrappers()) {
+    const h = table.get(apiKey);
+    if (h) table.set(apiKey, wrap(h));
+  }
   const quotas = quotaEnforcer(deps.quotaStore, deps.config);
   for (const [apiKey, h] of table) table.set(apiKey, quotaEnforced(h, quotas));
   // Request rate and latency per API, timed around the whole handler (ACL guard included).

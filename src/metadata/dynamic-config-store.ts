@@ -29,6 +29,11 @@ interface Document {
 export class DynamicConfigStore {
   private state: Record<DynamicScope, Record<string, string>> = { broker: {}, cluster: {} };
   private writeChain: Promise<void> = Promise.resolve();
+  /**
+   * Cluster mode: the values live in the metadata store (src/cluster/dynamic-broker-configs.ts),
+   * written through it instead of the file; every broker applies them from a watch.
+   */
+  private cluster: ((scope: DynamicScope, values: Record<string, string>) => Promise<void>) | null = null;
 
   constructor(readonly file: string) {}
 
@@ -94,7 +99,7 @@ export class DynamicConfigStore {
     config.alterDynamic(scope, changes);
     this.state[scope] = canonical;
     try {
-      await this.persist();
+      await this.persist(scope);
     } catch (err) {
       const undo: Record<string, string | null> = {};
       for (const k of Object.keys(changes)) undo[k] = Object.hasOwn(before, k) ? before[k]! : null;
@@ -108,8 +113,53 @@ export class DynamicConfigStore {
     }
   }
 
+  /** Cluster mode: from now on `replace` writes through `writer`; the store's values replace the file's. */
+  useCluster(writer: (scope: DynamicScope, values: Record<string, string>) => Promise<void>): void {
+    this.cluster = writer;
+  }
+
+  /**
+   * Applies the complete set of values of `scope` seen in the store (a no-op when they are what
+   * is held). A value that does not validate here is dropped with a warning, as at load.
+   * Returns whether anything changed.
+   */
+  applyRemote(config: BrokerConfig, scope: DynamicScope, next: Record<string, string>, warn: (msg: string, fields: Record<string, unknown>) => void): boolean {
+    const before = this.state[scope];
+    const changes: Record<string, string | null> = {};
+    for (const k of Object.keys(before)) if (!Object.hasOwn(next, k)) changes[k] = null;
+    for (const [k, v] of Object.entries(next)) if (before[k] !== v) changes[k] = v;
+    if (Object.keys(changes).length === 0) return false;
+    try {
+      config.alterDynamic(scope, changes);
+      this.state[scope] = { ...next };
+      return true;
+    } catch {
+      // One key at a time below.
+    }
+    const kept: Record<string, string> = { ...before };
+    for (const [key, value] of Object.entries(changes)) {
+      try {
+        config.alterDynamic(scope, { [key]: value });
+        if (value === null) delete kept[key];
+        else kept[key] = value;
+      } catch (err) {
+        warn('ignoring invalid dynamic broker config from the cluster', { scope, key, error: (err as Error).message });
+      }
+    }
+    this.state[scope] = kept;
+    return true;
+  }
+
   /** Serialised writes: each persists the state current when it runs. */
-  private persist(): Promise<void> {
+  private persist(scope: DynamicScope): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster) {
+      // Only the scope that changed: another broker may be changing the other one meanwhile.
+      const values = { ...this.state[scope] };
+      const run = this.writeChain.then(() => cluster(scope, values));
+      this.writeChain = run.catch(() => {});
+      return run;
+    }
     const run = this.writeChain.then(() => this.writeNow());
     this.writeChain = run.catch(() => {});
     return run;

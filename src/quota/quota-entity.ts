@@ -44,10 +44,7 @@ export function parseEntity(pairs: readonly { entityType: string; entityName: st
     entity.set(entityType, entityName);
   }
   if (entity.has(IP) && entity.size > 1) return 'Invalid quota entity combination, IP entity should not be combined with User or ClientId';
-  if (entity.has(IP)) {
-    const ip = entity.get(IP);
-    if (ip != null && !isIpAddress(ip)) return `${ip} is not a valid IP or resolvable host.`;
-  }
+  // A host name is checked by resolving it (ip-entity.ts), which the handler does asynchronously.
   return entity;
 }
 
@@ -59,12 +56,6 @@ export function invalidQuotaValue(entity: QuotaEntity, key: string, value: numbe
   if (integral && Math.abs(Math.round(value) - value) > 1e-6) return `Configuration ${key} must be a ${key === CONNECTION_CREATION_RATE ? 'Int' : 'Long'} value`;
   if (value <= 0) return `Configuration ${key} must be positive`;
   return null;
-}
-
-/** Literal IPv4 / IPv6 addresses (this broker does not resolve host names for quotas). */
-function isIpAddress(s: string): boolean {
-  if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(s)) return s.split('.').every((p) => Number(p) <= 255);
-  return /^[0-9a-fA-F:]+(%\w+)?$/.test(s) && s.includes(':');
 }
 
 /** `user=alice, client-id=<default>` (log and CLI form). */

@@ -4,12 +4,17 @@ import path from 'node:path';
 import { readJsonFile } from '../../metadata/json-file.js';
 import { writeFileAtomic } from '../../../storage/log/log-files.js';
 import { bindingKey, type AclBinding } from './acl-model.js';
+import { KeyRevisions, type MirroredStore, type SectionWriter } from '../../cluster/security-metadata.js';
+import type { SectionChange, SectionEntry } from '../../cluster/metadata-store/types.js';
 
 export const ACL_FILE = '__tributary_acls.json';
 
-export class AclStore {
+export class AclStore implements MirroredStore {
   private readonly bindings = new Map<string, AclBinding>();
   private chain: Promise<void> = Promise.resolve();
+  /** Cluster mode: changes go through the metadata store, not the file (src/cluster/security-metadata.ts). */
+  private cluster: SectionWriter | null = null;
+  private readonly revisions = new KeyRevisions();
   /** Bumped on every change; the authorizer rebuilds its index when it moves. */
   version = 0;
 
@@ -32,8 +37,35 @@ export class AclStore {
     return [...this.bindings.values()];
   }
 
+  useCluster(writer: SectionWriter, entries: readonly SectionEntry[]): void {
+    this.cluster = writer;
+    this.bindings.clear();
+    this.revisions.clear();
+    for (const e of entries) this.applyRemote(e, e.revision);
+    this.version++;
+  }
+
+  applyRemote(change: SectionChange, revision: number): void {
+    if (!this.revisions.advance(change.key, revision)) return;
+    if (change.value === null) this.bindings.delete(change.key);
+    else this.bindings.set(change.key, JSON.parse(change.value) as AclBinding);
+    this.version++;
+  }
+
   /** Adds and removes bindings in one persisted step. */
   change(add: readonly AclBinding[], remove: readonly AclBinding[]): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster) {
+      const changes: SectionChange[] = [
+        ...remove.map((b) => ({ key: bindingKey(b), value: null })),
+        ...add.map((b) => ({ key: bindingKey(b), value: JSON.stringify(b) })),
+      ];
+      // Applied here at once (read-your-writes on this broker); the watch brings it to the others.
+      return cluster.write(changes).then((rev) => {
+        const last = new Map(changes.map((c) => [c.key, c.value]));
+        for (const [key, value] of last) this.applyRemote({ key, value }, rev);
+      });
+    }
     const run = this.chain.then(async () => {
       const next = new Map(this.bindings);
       for (const b of remove) next.delete(bindingKey(b));

@@ -1,7 +1,7 @@
 // Whole-request authorization for APIs whose Kafka check concerns one resource (JoinGroup: READ
 // on its group) or that this broker checks all-or-nothing. Registry wraps those handlers: a
 // refused request is answered with the handler's errorResponse carrying the Kafka error code.
-// Produce, Fetch, Metadata, ListOffsets, OffsetCommit, CreateTopics and ListGroups check inside their handlers instead, per
+// Produce, Fetch, Metadata, ListOffsets, OffsetCommit, CreateTopics, DescribeTopicPartitions and ListGroups check inside their handlers instead, per
 // topic / group, as KafkaApis does; OffsetFetch, DescribeGroups, ConsumerGroupDescribe,
 // DeleteTopics, AddPartitionsToTxn, TxnOffsetCommit, the config APIs, DeleteGroups,
 // Describe/ListTransactions, CreatePartitions, DeleteRecords, OffsetDelete, DescribeProducers and
@@ -54,7 +54,6 @@ export function apiGuards(broker: HasAuthorizer & TopicIds): Map<number, Guard> 
     [27, cluster(Op.CLUSTER_ACTION)], // WriteTxnMarkers
     [56, cluster(Op.CLUSTER_ACTION)], // AlterPartition (cluster mode, broker to controller)
     [63, cluster(Op.CLUSTER_ACTION)], // BrokerHeartbeat (cluster mode: controlled shutdown)
-    [75, topics(Op.DESCRIBE, (r) => r.topics.map((t: any) => t.name))], // DescribeTopicPartitions
     [35, cluster(Op.DESCRIBE)], // DescribeLogDirs
     [43, cluster(Op.ALTER)], // ElectLeaders
     [45, cluster(Op.ALTER)], // AlterPartitionReassignments

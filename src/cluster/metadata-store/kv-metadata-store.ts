@@ -13,6 +13,9 @@ import type {
   ControllerRecord,
   Listing,
   PartitionState,
+  SectionChange,
+  SectionEntry,
+  SecuritySection,
   TopicRecord,
   Unwatch,
   VersionedPartitionState,
@@ -297,6 +300,34 @@ export class KvMetadataStore implements ClusterMetadataStore {
     });
   }
 
+  // ---- security sections (ACLs, SCRAM credentials, client quotas) ------------------------
+
+  async listSection(section: SecuritySection): Promise<Listing<SectionEntry>> {
+    const prefix = this.k.section(section);
+    const { entries, revision } = await this.kv.range(prefix);
+    return { items: entries.map((e) => ({ key: decodeURIComponent(e.key.slice(prefix.length)), value: e.value, revision: e.modRevision })), revision };
+  }
+
+  async writeSection(section: SecuritySection, changes: readonly SectionChange[]): Promise<number> {
+    const prefix = this.k.section(section);
+    // Keys are arbitrary strings (user names, JSON): encoded so none can reach outside the section.
+    // etcd refuses a transaction naming one key twice: the last change of a key wins.
+    const last = new Map(changes.map((c) => [c.key, c.value]));
+    const ops: KvOp[] = [...last].map(([k, value]) => ({ key: k, value })).map((c) => {
+      const key = prefix + encodeURIComponent(c.key);
+      return c.value === null ? { type: 'delete', key } : { type: 'put', key, value: c.value };
+    });
+    const res = await this.kv.txn([], ops);
+    return res.revision;
+  }
+
+  watchSection(section: SecuritySection, afterRevision: number, listener: (ev: SectionChange & { revision: number }) => void): Promise<Unwatch> {
+    const prefix = this.k.section(section);
+    return this.kv.watch(prefix, afterRevision, (ev) => {
+      listener({ key: decodeURIComponent(ev.key.slice(prefix.length)), value: ev.type === 'put' ? ev.value! : null, revision: ev.revision });
+    });
+  }
+
   async close(): Promise<void> {
     if (this.ownsBackend) await this.kv.close();
   }
@@ -315,6 +346,8 @@ function keyLayout(root: string) {
     partition: (topic: string, p: number) => `${root}partitions/${topic}/${p}`,
     configsPrefix: `${root}configs/`,
     config: (type: ConfigResourceType, name: string) => `${root}configs/${type}/${name}`,
+    // Trailing slash: 'scram/' must not match a longer section name.
+    section: (section: SecuritySection) => `${root}security/${section}/`,
   };
 }
 

@@ -75,6 +75,26 @@ export interface VersionedPartitionState {
 
 export type ConfigResourceType = 'topic' | 'broker';
 
+/**
+ * A keyed section of cluster-wide records that any broker may write (last write wins per key):
+ * ACLs, SCRAM credentials, client quotas — what Kafka's ZooKeeper-era brokers kept under /config
+ * and /kafka-acl and every broker applied through a watch.
+ */
+export type SecuritySection = 'acls' | 'scram' | 'client_quotas' | 'delegation_tokens';
+
+export interface SectionEntry {
+  key: string;
+  value: string;
+  /** The store revision of this value: a watch event at or below it is already applied. */
+  revision: number;
+}
+
+/** One change of a section: `value: null` deletes the key. */
+export interface SectionChange {
+  key: string;
+  value: string | null;
+}
+
 export interface Listing<T> {
   items: T[];
   /** Watch from here to see every later change, without gap or repeat. */
@@ -140,6 +160,11 @@ export interface ClusterMetadataStore {
   /** Replaces the dynamic configs of a resource (an empty map deletes them). */
   setConfigs(type: ConfigResourceType, name: string, configs: Record<string, string>, fence?: ControllerFence): Promise<WriteResult>;
   watchConfigs(afterRevision: number, listener: (ev: WatchEvent<{ type: ConfigResourceType; name: string; configs: Record<string, string> }, { type: ConfigResourceType; name: string }>) => void): Promise<Unwatch>;
+
+  listSection(section: SecuritySection): Promise<Listing<SectionEntry>>;
+  /** Applies every change in one transaction; resolves with the revision it committed at. */
+  writeSection(section: SecuritySection, changes: readonly SectionChange[]): Promise<number>;
+  watchSection(section: SecuritySection, afterRevision: number, listener: (ev: SectionChange & { revision: number }) => void): Promise<Unwatch>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,92 @@
+// Differential test for ACLs and SCRAM users: test/compat/java/AclScramSession.java (AdminClient
+// CreateAcls/DescribeAcls/DeleteAcls with filters and pattern types, what a non-super user may do
+// then, Alter/DescribeUserScramCredentials incl. their errors, SCRAM logins) against Apache Kafka
+// 4.1 and against a spawned Tributary with the same security settings: an authorizer
+// (StandardAuthorizer), `super.users` = the session's admin (and ANONYMOUS, the principal of the
+// PLAINTEXT controller/inter-broker listener Kafka needs), and a SASL_PLAINTEXT listener with PLAIN
+// users and SCRAM-SHA-256/512. Differences that stay are in known-differences.ts with their reason.
+//
+// Its own Kafka JVM (the authorizer would change what the other sessions observe).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKafkaReference, type KafkaReference } from '../helpers/kafka-reference.js';
+import { javaClasspath, runJava } from '../helpers/java-client.js';
+import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { KNOWN_DIFFERENCES } from './known-differences.js';
+import { diffTranscripts, type Difference } from './transcript-diff.js';
+
+const SESSION = 'AclScramSession';
+const PLAIN_USERS = { admin: 'admin-secret', alice: 'alice-secret' };
+const SECURITY: Record<string, string> = {
+  'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  'super.users': 'User:admin;User:ANONYMOUS',
+};
+
+let kafka: KafkaReference;
+let tributary: SpawnedBroker;
+let tributarySasl: string;
+
+async function startTributary(): Promise<SpawnedBroker> {
+  const b = await spawnBroker({
+    // Starts beside a Kafka JVM on a shared 2-core machine.
+    startTimeoutMs: 120_000,
+    overrides: {
+      ...SECURITY,
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(PLAIN_USERS).map(([u, p]) => `user_${u}="${p}"`).join(' ')};`,
+    },
+  });
+  await waitFor(() => b.logs().includes('broker started'), "the 'broker started' log line", 10_000);
+  for (const line of b.logs().split('\n')) {
+    if (!line.includes('"listening"')) continue;
+    const o = JSON.parse(line);
+    const f = { ...o, ...(o.fields ?? {}) };
+    if (f.listener === 'SASL_PLAINTEXT') tributarySasl = `127.0.0.1:${f.port}`;
+  }
+  if (!tributarySasl) throw new Error(`no SASL_PLAINTEXT listener in the logs:\n${b.logs().slice(-4000)}`);
+  return b;
+}
+
+beforeAll(async () => {
+  javaClasspath();
+  [kafka, tributary] = await Promise.all([
+    startKafkaReference({ properties: SECURITY, sasl: { plainUsers: PLAIN_USERS } }),
+    startTributary(),
+  ]);
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([kafka?.stop(), tributary?.cleanup()]);
+}, 60_000);
+
+describe('ACL and SCRAM admin sessions observe the same on Apache Kafka and on Tributary', () => {
+  it(SESSION, async () => {
+    const [onKafka, onTributary] = await Promise.all([
+      runJava(SESSION, [kafka.saslBootstrap!, 'diff'], 180_000),
+      runJava(SESSION, [tributarySasl, 'diff'], 180_000),
+    ]);
+    // TRIBUTARY_REF_TRANSCRIPTS=<dir> keeps both transcripts (to read what Kafka answered).
+    const keep = process.env.TRIBUTARY_REF_TRANSCRIPTS;
+    if (keep) {
+      fs.mkdirSync(keep, { recursive: true });
+      fs.writeFileSync(path.join(keep, `${SESSION}.kafka.json`), JSON.stringify(onKafka, null, 1));
+      fs.writeFileSync(path.join(keep, `${SESSION}.tributary.json`), JSON.stringify(onTributary, null, 1));
+    }
+    // Proof the session ran as a super user on Kafka: its ACLs were created and read back.
+    expect(JSON.stringify(onKafka.find((s) => s.step === 'createAcls'))).toContain('"ok":9');
+    const seen = new Set<(typeof KNOWN_DIFFERENCES)[number]>();
+    const unexplained: Difference[] = [];
+    for (const d of diffTranscripts(onKafka, onTributary)) {
+      const known = KNOWN_DIFFERENCES.find((k) => k.session.test(SESSION) && k.path.test(d.path));
+      if (known) seen.add(known);
+      else unexplained.push(d);
+    }
+    expect(unexplained, `differences from Apache Kafka ${kafka.version} not in known-differences.ts`).toEqual([]);
+    const stale = KNOWN_DIFFERENCES.filter((k) => k.session.test(SESSION) && !seen.has(k)).map((k) => `${k.path}`);
+    expect(stale, 'listed differences that no longer occur').toEqual([]);
+  }, 240_000);
+});

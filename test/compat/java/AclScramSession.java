@@ -16,6 +16,10 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -23,6 +27,7 @@ import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.UserScramCredentialsDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
@@ -58,6 +63,14 @@ public final class AclScramSession {
         : "org.apache.kafka.common.security.scram.ScramLoginModule";
     p.put("sasl.jaas.config", module + " required username=\"" + user + "\" password=\"" + password + "\";");
     return p;
+  }
+
+  static List<String> ops(java.util.Set<AclOperation> set) {
+    if (set == null) return null;
+    List<String> out = new ArrayList<>();
+    for (AclOperation o : set) out.add(o.name());
+    out.sort(null);
+    return out;
   }
 
   static String show(AclBinding b) {
@@ -209,6 +222,35 @@ public final class AclScramSession {
       }));
       t.step("alice.describeHidden", "result", Transcript.attempt(() ->
           Transcript.await(alice.describeTopics(List.of(prefix + "-hidden")).allTopicNames()).size()));
+      t.step("alice.describeTopicOperations", "result", Transcript.attempt(() -> {
+        var d = Transcript.await(alice.describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames()).get(topic);
+        return ops(d.authorizedOperations());
+      }));
+      t.step("alice.describeClusterOperations", "result", Transcript.attempt(() ->
+          ops(Transcript.await(alice.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true)).authorizedOperations()))));
+      t.step("alice.describeBrokerConfigs", "result", Transcript.attempt(() -> {
+        String id = Transcript.await(alice.describeCluster().nodes()).iterator().next().idString();
+        ConfigResource r = new ConfigResource(ConfigResource.Type.BROKER, id);
+        return Transcript.await(alice.describeConfigs(List.of(r)).all()).get(r).get("num.partitions").value();
+      }));
+      t.step("alice.alterTopicConfig", "result", Transcript.attempt(() -> {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Transcript.await(alice.incrementalAlterConfigs(Map.of(r, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))).all());
+        return true;
+      }));
+      t.step("alice.deleteTopic", "result", Transcript.attempt(() -> {
+        Transcript.await(alice.deleteTopics(List.of(topic)).all());
+        return true;
+      }));
+      t.step("alice.groupOffsets", "result", Transcript.attempt(() ->
+          Transcript.await(alice.listConsumerGroupOffsets(prefix + "-g").partitionsToOffsetAndMetadata()).size()));
+      t.step("alice.otherGroupOffsets", "result", Transcript.attempt(() ->
+          Transcript.await(alice.listConsumerGroupOffsets(prefix + "-other").partitionsToOffsetAndMetadata()).size()));
+      t.step("alice.describeScram", "result", Transcript.attempt(() -> Transcript.await(alice.describeUserScramCredentials().all()).size()));
+      t.step("alice.alterScram", "result", Transcript.attempt(() -> {
+        Transcript.await(alice.alterUserScramCredentials(List.of(upsert(prefix + "-eve", ScramMechanism.SCRAM_SHA_256, 8192, "x"))).all());
+        return true;
+      }));
     }
 
     // DeleteAcls: each filter answers with the bindings it removed.
@@ -338,6 +380,24 @@ public final class AclScramSession {
     t.step("login.carol", "result", login(bootstrap, "SCRAM-SHA-512", carol, "carol-secret"));
     t.step("login.plainWrongPassword", "result", login(bootstrap, "PLAIN", "alice", "nope"));
 
+    // A SCRAM user's principal is User:<name>: ACLs for it apply to a SCRAM login.
+    t.step("bob.createTopicDenied", "result", Transcript.attempt(() -> {
+      try (Admin b = Admin.create(props(bootstrap, "SCRAM-SHA-512", bob, "bob-secret"))) {
+        Transcript.await(b.createTopics(List.of(new NewTopic(prefix + "-bobs", 1, (short) 1))).all());
+        return true;
+      }
+    }));
+    AclBinding bobAll = acl(ResourceType.TOPIC, prefix + "-bob", PatternType.PREFIXED, "User:" + bob, "*", AclOperation.ALL, AclPermissionType.ALLOW);
+    t.step("bob.grant", "result", Transcript.attempt(() -> { Transcript.await(admin.createAcls(List.of(bobAll)).all()); return true; }));
+    awaitState(() -> Transcript.await(admin.describeAcls(bobAll.toFilter()).values()).size(), n -> n == 1);
+    t.step("bob.createTopicAllowed", "result", Transcript.attempt(() -> {
+      try (Admin b = Admin.create(props(bootstrap, "SCRAM-SHA-512", bob, "bob-secret"))) {
+        Transcript.await(b.createTopics(List.of(new NewTopic(prefix + "-bobs", 1, (short) 1))).all());
+        List<String> names = new ArrayList<>(Transcript.await(b.listTopics().names()));
+        names.sort(null);
+        return names;
+      }
+    }));
     t.step("scram.delete", "result", alter(admin, List.of(new UserScramCredentialDeletion(bob, ScramMechanism.SCRAM_SHA_256))));
     awaitState(() -> Transcript.await(admin.describeUserScramCredentials(List.of(bob)).all()).get(bob).credentialInfos().size(), n -> n == 1);
     t.step("scram.describeAfterDelete", "result", users(admin, List.of(bob)));

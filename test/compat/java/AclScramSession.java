@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -128,7 +129,8 @@ public final class AclScramSession {
   static void acls(Admin admin, String bootstrap, String prefix, Transcript t) throws Exception {
     String topic = prefix + "-acl";
     t.step("createTopic", "result", Transcript.attempt(() -> {
-      Transcript.await(admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(prefix + "-hidden", 1, (short) 1))).all());
+      Transcript.await(admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(prefix + "-hidden", 1, (short) 1),
+          new NewTopic("other-" + prefix, 1, (short) 1))).all());
       return true;
     }));
     t.step("describeAcls.empty", "result", describe(admin, AclBindingFilter.ANY));
@@ -142,7 +144,9 @@ public final class AclScramSession {
         acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, "User:alice", "*", AclOperation.DESCRIBE_CONFIGS, AclPermissionType.ALLOW),
         acl(ResourceType.TRANSACTIONAL_ID, prefix + "-tx", PatternType.PREFIXED, "User:alice", "*", AclOperation.WRITE, AclPermissionType.ALLOW),
         acl(ResourceType.DELEGATION_TOKEN, "token-1", PatternType.LITERAL, "User:alice", "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW),
-        acl(ResourceType.USER, "User:carol", PatternType.LITERAL, "User:alice", "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
+        acl(ResourceType.USER, "User:carol", PatternType.LITERAL, "User:alice", "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW),
+        // DENY wins over the PREFIXED allow, for connections from this host only.
+        acl(ResourceType.TOPIC, prefix + "-hidden", PatternType.LITERAL, "User:alice", "127.0.0.1", AclOperation.DESCRIBE, AclPermissionType.DENY));
     t.step("createAcls", "result", Transcript.attempt(() -> {
       var r = admin.createAcls(good);
       Transcript.await(r.all());
@@ -226,6 +230,14 @@ public final class AclScramSession {
         var d = Transcript.await(alice.describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames()).get(topic);
         return ops(d.authorizedOperations());
       }));
+      t.step("alice.describeOutside", "result", Transcript.attempt(() ->
+          Transcript.await(alice.describeTopics(List.of("other-" + prefix)).allTopicNames()).size()));
+      t.step("alice.describeGroupOperations", "result", Transcript.attempt(() -> {
+        var g = Transcript.await(alice.describeConsumerGroups(List.of(prefix + "-g"), new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true)).all()).get(prefix + "-g");
+        return Transcript.map("state", g.groupState(), "operations", ops(g.authorizedOperations()));
+      }));
+      t.step("alice.describeOtherGroup", "result", Transcript.attempt(() ->
+          Transcript.await(alice.describeConsumerGroups(List.of(prefix + "-other")).all()).size()));
       t.step("alice.describeClusterOperations", "result", Transcript.attempt(() ->
           ops(Transcript.await(alice.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true)).authorizedOperations()))));
       t.step("alice.describeBrokerConfigs", "result", Transcript.attempt(() -> {
@@ -357,6 +369,8 @@ public final class AclScramSession {
     t.step("scram.describeEmptyList", "result", users(admin, List.of()));
 
     t.step("scram.iterationsTooLow", "result", alter(admin, List.of(upsert(prefix + "-low", ScramMechanism.SCRAM_SHA_256, 1000, "x"))));
+    t.step("scram.iterationsBounds", "result", alter(admin, List.of(upsert(prefix + "-max", ScramMechanism.SCRAM_SHA_512, 16384, "x"),
+        upsert(prefix + "-min", ScramMechanism.SCRAM_SHA_256, 4096, "x"))));
     t.step("scram.iterationsTooHigh", "result", alter(admin, List.of(upsert(prefix + "-high", ScramMechanism.SCRAM_SHA_256, 20000, "x"))));
     t.step("scram.emptyUser", "result", alter(admin, List.of(upsert("", ScramMechanism.SCRAM_SHA_256, 8192, "x"))));
     t.step("scram.emptyPassword", "result", alter(admin, List.of(upsert(prefix + "-nopw", ScramMechanism.SCRAM_SHA_256, 8192, ""))));
@@ -371,7 +385,7 @@ public final class AclScramSession {
     t.step("scram.deleteUnknownMechanism", "result", alter(admin, List.of(new UserScramCredentialDeletion(carol, ScramMechanism.SCRAM_SHA_256))));
     t.step("scram.unknownMechanism", "result", alter(admin, List.of(upsert(prefix + "-um", ScramMechanism.UNKNOWN, 8192, "x"))));
 
-    awaitState(() -> Transcript.await(admin.describeUserScramCredentials().all()), m -> m.containsKey(prefix + "-ok"));
+    awaitState(() -> Transcript.await(admin.describeUserScramCredentials().all()), m -> m.containsKey(prefix + "-ok") && m.containsKey(prefix + "-max"));
     t.step("scram.describeAfterErrors", "result", users(admin, null));
     t.step("login.bob256", "result", login(bootstrap, "SCRAM-SHA-256", bob, "bob-secret"));
     t.step("login.bob512", "result", login(bootstrap, "SCRAM-SHA-512", bob, "bob-secret"));

@@ -6,56 +6,32 @@
 // PLAINTEXT controller/inter-broker listener Kafka needs), and a SASL_PLAINTEXT listener with PLAIN
 // users and SCRAM-SHA-256/512. Differences that stay are in known-differences.ts with their reason.
 //
-// Its own Kafka JVM (the authorizer would change what the other sessions observe).
+// Settings: security-setup.ts. Its own Kafka JVM (the authorizer would change what the other
+// sessions observe). test/compat/java-acl-scram.test.ts runs the same session on Tributary alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafkaReference, type KafkaReference } from '../helpers/kafka-reference.js';
 import { javaClasspath, runJava } from '../helpers/java-client.js';
-import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
-import { waitFor } from '../helpers/wait.js';
+import type { SpawnedBroker } from '../helpers/spawned-broker.js';
+import { PLAIN_USERS, SECURITY, startSecuredTributary } from './security-setup.js';
 import { KNOWN_DIFFERENCES } from './known-differences.js';
 import { diffTranscripts, type Difference } from './transcript-diff.js';
 
 const SESSION = 'AclScramSession';
-const PLAIN_USERS = { admin: 'admin-secret', alice: 'alice-secret' };
-const SECURITY: Record<string, string> = {
-  'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-  'super.users': 'User:admin;User:ANONYMOUS',
-};
 
 let kafka: KafkaReference;
 let tributary: SpawnedBroker;
 let tributarySasl: string;
 
-async function startTributary(): Promise<SpawnedBroker> {
-  const b = await spawnBroker({
-    // Starts beside a Kafka JVM on a shared 2-core machine.
-    startTimeoutMs: 120_000,
-    overrides: {
-      ...SECURITY,
-      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
-      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(PLAIN_USERS).map(([u, p]) => `user_${u}="${p}"`).join(' ')};`,
-    },
-  });
-  await waitFor(() => b.logs().includes('broker started'), "the 'broker started' log line", 10_000);
-  for (const line of b.logs().split('\n')) {
-    if (!line.includes('"listening"')) continue;
-    const o = JSON.parse(line);
-    const f = { ...o, ...(o.fields ?? {}) };
-    if (f.listener === 'SASL_PLAINTEXT') tributarySasl = `127.0.0.1:${f.port}`;
-  }
-  if (!tributarySasl) throw new Error(`no SASL_PLAINTEXT listener in the logs:\n${b.logs().slice(-4000)}`);
-  return b;
-}
-
 beforeAll(async () => {
   javaClasspath();
   [kafka, tributary] = await Promise.all([
     startKafkaReference({ properties: SECURITY, sasl: { plainUsers: PLAIN_USERS } }),
-    startTributary(),
+    startSecuredTributary().then((t) => {
+      tributarySasl = t.sasl;
+      return t.broker;
+    }),
   ]);
 }, 240_000);
 

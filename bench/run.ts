@@ -12,7 +12,8 @@
 //   --kafka-property k=v    server.properties entry for that Kafka (repeatable; a tuned run)
 //   --tuned            with Kafka: two more targets in the same rounds, broker-tuned and
 //                      kafka-tuned, with the settings of bench/vs-kafka/tuned.ts (plus
-//                      --broker-tuned-override k=v / --kafka-tuned-property k=v, repeatable)
+//                      --broker-tuned-override k=v / --kafka-tuned-property k=v, repeatable);
+//                      writes latest-vs-kafka-tuned.json
 //   --only a,b         produce, fetch, latency, e2e, client (client = @platformatic/kafka
 //                      producer; part of full runs, not of --quick)
 //   --rounds N         rounds per scenario and target (default 2, quick 1)
@@ -238,7 +239,7 @@ function save(startedAt: Date): void {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const name = `${stamp}${quick ? '-quick' : ''}${partial ? '-partial' : ''}.json`;
   writeFileSync(path.join(dir, name), json);
-  const latest = withKafka ? `latest-vs-kafka${quick ? '-quick' : ''}.json` : quick ? 'latest-quick.json' : 'latest.json';
+  const latest = withKafka ? `latest-vs-kafka${targetNames.includes('kafka-tuned') ? '-tuned' : ''}${quick ? '-quick' : ''}.json` : quick ? 'latest-quick.json' : 'latest.json';
   const saveLatest = !partial || (withKafka && args.only === undefined);
   if (saveLatest) writeFileSync(path.join(dir, latest), json);
   console.log(`results: bench/results/${name}${saveLatest ? ` and ${latest}` : ''}`);

@@ -54,6 +54,16 @@ export function computeRatio(s: ScenarioRecord): void {
       s.ratio.vsKafkaCpuPerGiB = cpuSecondsPerGiB(b) / cpuSecondsPerGiB(k);
     }
   }
+  const bt = s.results['broker-tuned'];
+  const kt = s.results['kafka-tuned'];
+  if (ok(bt) && ok(kt)) {
+    if (s.kind === 'latency' || s.kind === 'e2e') {
+      s.ratio.tunedVsKafkaP50 = bt.latency.p50Us / kt.latency.p50Us;
+      s.ratio.tunedVsKafkaP99 = bt.latency.p99Us / kt.latency.p99Us;
+    } else {
+      s.ratio.tunedVsKafkaMibPerSec = bt.throughput.mibPerSec / kt.throughput.mibPerSec;
+    }
+  }
   if (!ok(n) || !ok(b)) return;
   if (s.kind === 'latency' || s.kind === 'e2e') {
     s.ratio.p50 = b.latency.p50Us / n.latency.p50Us;
@@ -160,6 +170,41 @@ export function vsKafkaTable(r: BenchReport): string {
   );
 }
 
+/** Default and tuned rows of both brokers side by side (`--tuned`), same rounds. */
+export function tunedTable(r: BenchReport): string {
+  const rows = r.scenarios
+    .filter((s) => s.results['kafka-tuned'] !== undefined)
+    .map((s) => {
+      const lat = s.kind === 'latency' || s.kind === 'e2e';
+      const main = (o: Outcome | undefined): string =>
+        !ok(o) ? '-' : lat ? `${ms(o.latency.p50Us)} / ${ms(o.latency.p99Us)} ms` : `${f1(o.throughput.mibPerSec)} MiB/s`;
+      const cpu = (o: Outcome | undefined): string => (!ok(o) ? '-' : lat ? `${Math.round(o.cpu.targetPct)} %` : `${f1(cpuSecondsPerGiB(o))} s`);
+      const b = s.results.broker;
+      const bt = s.results['broker-tuned'];
+      const k = s.results.kafka;
+      const kt = s.results['kafka-tuned'];
+      const ratio = lat
+        ? s.ratio.tunedVsKafkaP50 !== undefined ? `${f2(s.ratio.tunedVsKafkaP50)} / ${f2(s.ratio.tunedVsKafkaP99!)}` : '-'
+        : s.ratio.tunedVsKafkaMibPerSec !== undefined ? f2(s.ratio.tunedVsKafkaMibPerSec) : '-';
+      return [
+        s.title,
+        main(b),
+        main(bt),
+        main(k),
+        main(kt),
+        ratio,
+        `${cpu(bt)} / ${cpu(kt)}`,
+        [bt, kt].map((o) => (ok(o) && o.extra.targetRssMiB !== undefined ? String(o.extra.targetRssMiB) : '-')).join(' / '),
+        [b, bt, k, kt].map((o) => (ok(o) ? o.cpu.otherLoadCores.toFixed(1) : '-')).join(' / '),
+        [errorsOf(bt) && `tributary tuned: ${errorsOf(bt)}`, errorsOf(kt) && `kafka tuned: ${errorsOf(kt)}`].filter(Boolean).join('; '),
+      ];
+    });
+  return table(
+    ['scenario', 'Tributary', 'Tributary tuned', 'Kafka', 'Kafka tuned', 'tuned T/K (latency: p50 / p99)', 'CPU per GiB (latency: CPU%), tuned T / K', 'RSS MiB after, tuned T / K', 'other load, cores (T / T tuned / K / K tuned)', 'errors'],
+    rows,
+  );
+}
+
 export function renderReport(r: BenchReport): string {
   const out = [throughputTable(r), '', latencyTable(r), ''];
   if (r.scenarios.some((s) => s.results.kafka !== undefined)) {
@@ -167,6 +212,7 @@ export function renderReport(r: BenchReport): string {
     const st = r.meta.startMs as Record<string, number> | undefined;
     if (st?.broker !== undefined && st.kafka !== undefined) out.push(`start-up to first answer, ms: Tributary ${st.broker}, Kafka ${st.kafka} (incl. storage format)`, '');
   }
+  if (r.scenarios.some((s) => s.results['kafka-tuned'] !== undefined)) out.push(tunedTable(r), `tuned settings: ${JSON.stringify(r.meta.tuned)}`, '');
   if (r.aims.length) {
     out.push('Aims:');
     for (const a of r.aims) out.push(`  [${a.met === null ? ' ? ' : a.met ? 'met' : 'MISSED'}] ${a.text}`);

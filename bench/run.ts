@@ -10,6 +10,10 @@
 //                      writes latest-vs-kafka.json instead of latest.json (`npm run bench:vs-kafka`)
 //                      (and a produce-latency rate of 512 req/s instead of 2048 unless given)
 //   --kafka-property k=v    server.properties entry for that Kafka (repeatable; a tuned run)
+//   --tuned            with Kafka: two more targets in the same rounds, broker-tuned and
+//                      kafka-tuned, with the settings of bench/vs-kafka/tuned.ts (plus
+//                      --broker-tuned-override k=v / --kafka-tuned-property k=v, repeatable);
+//                      writes latest-vs-kafka-tuned.json
 //   --only a,b         produce, fetch, latency, e2e, client (client = @platformatic/kafka
 //                      producer; part of full runs, not of --quick)
 //   --rounds N         rounds per scenario and target (default 2, quick 1)
@@ -31,6 +35,7 @@ import { createTopics, waitForLeaders } from './lib/kafka-calls.js';
 import type { RunFigures } from './lib/meter.js';
 import { combineRounds, withoutHistograms } from './lib/rounds.js';
 import { REPO_ROOT, startBroker, startKafka, startNullSink, type Target, type TargetName } from './lib/targets.js';
+import { BROKER_TUNED_ENV, BROKER_TUNED_OVERRIDES, KAFKA_TUNED } from './vs-kafka/tuned.js';
 import { planScenarios, type Plan, type PlannedScenario } from './plan.js';
 import { runProduceThroughput } from './scenarios/produce-throughput.js';
 import { computeRatio, ok, renderReport, type BenchReport, type ScenarioRecord } from './report.js';
@@ -49,6 +54,9 @@ const { values: args } = parseArgs({
     'broker-env': { type: 'string', multiple: true, default: [] },
     'with-kafka': { type: 'boolean', default: false },
     'kafka-property': { type: 'string', multiple: true, default: [] },
+    tuned: { type: 'boolean', default: false },
+    'broker-tuned-override': { type: 'string', multiple: true, default: [] },
+    'kafka-tuned-property': { type: 'string', multiple: true, default: [] },
     render: { type: 'string' },
   },
 });
@@ -71,7 +79,14 @@ const partial = args.only !== undefined || args.target !== 'both';
 const withKafka = args['with-kafka']! || args.target!.split(',').includes('kafka');
 const targetNames: TargetName[] = args.target === 'both' ? ['null', 'broker'] : (args.target!.split(',') as TargetName[]);
 if (withKafka && !targetNames.includes('kafka')) targetNames.push('kafka');
-const kafkaProperties = Object.fromEntries(args['kafka-property']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const keyValues = (list: string[]): Record<string, string> => Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const kafkaProperties = keyValues(args['kafka-property']!);
+if (args.tuned && withKafka) for (const n of ['broker-tuned', 'kafka-tuned'] as const) if (!targetNames.includes(n)) targetNames.push(n);
+const tuned = {
+  kafkaProperties: { ...KAFKA_TUNED, ...keyValues(args['kafka-tuned-property']!) },
+  brokerOverrides: { ...BROKER_TUNED_OVERRIDES, ...keyValues(args['broker-tuned-override']!) },
+  brokerEnv: BROKER_TUNED_ENV,
+};
 const plan: Plan = planScenarios({
   quick,
   only: args.only?.split(','),
@@ -92,6 +107,16 @@ async function start(name: TargetName): Promise<Target | null> {
     const t =
       name === 'kafka'
         ? await startKafka({ logFile: path.join(workDir, 'kafka.log'), properties: kafkaProperties })
+        : name === 'kafka-tuned'
+        ? await startKafka({ name, logFile: path.join(workDir, 'kafka-tuned.log'), properties: tuned.kafkaProperties })
+        : name === 'broker-tuned'
+        ? await startBroker({
+            name,
+            logDir: path.join(workDir, 'broker-tuned-data'),
+            logFile: path.join(workDir, 'broker-tuned.log'),
+            overrides: Object.entries(tuned.brokerOverrides).map(([k, v]) => `${k}=${v}`),
+            env: tuned.brokerEnv,
+          })
         : name === 'null'
         ? await startNullSink({ partitions: plan.partitions, fetchBatchBytes: plan.fetchBatchBytes, fetchLogBytes: 16 * 1024 * 1024, logFile: path.join(workDir, 'null-sink.log') })
         : await startBroker({
@@ -171,7 +196,7 @@ async function runScenario(s: PlannedScenario): Promise<void> {
     else rec.results[name] = { failed: failures[name] ?? 'not run' };
     const r = rec.results[name]!;
     if (name !== 'broker') {
-      if (name === 'kafka' && failures.kafka) report.issues.push(`${s.title}: kafka ${failures.kafka.split('\n')[0]}`);
+      if (name !== 'null' && failures[name]) report.issues.push(`${s.title}: ${name} ${failures[name]!.split('\n')[0]}`);
       continue;
     }
     if (failures.broker) report.issues.push(`${s.title}: ${failures.broker.split('\n')[0]}`);
@@ -214,7 +239,7 @@ function save(startedAt: Date): void {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const name = `${stamp}${quick ? '-quick' : ''}${partial ? '-partial' : ''}.json`;
   writeFileSync(path.join(dir, name), json);
-  const latest = withKafka ? `latest-vs-kafka${quick ? '-quick' : ''}.json` : quick ? 'latest-quick.json' : 'latest.json';
+  const latest = withKafka ? `latest-vs-kafka${targetNames.includes('kafka-tuned') ? '-tuned' : ''}${quick ? '-quick' : ''}.json` : quick ? 'latest-quick.json' : 'latest.json';
   const saveLatest = !partial || (withKafka && args.only === undefined);
   if (saveLatest) writeFileSync(path.join(dir, latest), json);
   console.log(`results: bench/results/${name}${saveLatest ? ` and ${latest}` : ''}`);
@@ -238,6 +263,7 @@ async function main(): Promise<void> {
     brokerEnv: args['broker-env'],
     targets: targetNames,
     ...(withKafka ? { kafkaProperties, kafkaJvm: 'stock: -Xms1G -Xmx1G -XX:+UseG1GC -XX:MaxGCPauseMillis=20 (kafka-server-start.sh)' } : {}),
+    ...(targetNames.includes('kafka-tuned') ? { tuned } : {}),
     loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
   };
   console.log(`tributary bench (${quick ? 'quick' : 'full'}, ${plan.rounds} round(s) per target), work dir ${workDir}`);

@@ -18,7 +18,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const HOST = '127.0.0.1';
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks
 
-export type TargetName = 'null' | 'broker' | 'kafka';
+/** broker-tuned / kafka-tuned: the same brokers with the tuned settings of bench/vs-kafka/tuned.ts. */
+export type TargetName = 'null' | 'broker' | 'kafka' | 'broker-tuned' | 'kafka-tuned';
 
 export interface Target {
   name: TargetName;
@@ -176,7 +177,7 @@ export interface BrokerOptions {
   root?: string;
 }
 
-export async function startBroker(o: BrokerOptions): Promise<Target> {
+export async function startBroker(o: BrokerOptions & { name?: TargetName }): Promise<Target> {
   const port = await freePort();
   const log = createWriteStream(o.logFile);
   const args = [
@@ -194,7 +195,7 @@ export async function startBroker(o: BrokerOptions): Promise<Target> {
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const t0 = performance.now();
-  const t = wrap('broker', child, port, o.logFile);
+  const t = wrap(o.name ?? 'broker', child, port, o.logFile);
   await waitReady(port, t, 90_000);
   t.startMs = performance.now() - t0;
   return t;
@@ -204,6 +205,8 @@ export interface KafkaOptions {
   logFile: string;
   /** Extra server.properties entries (a tuned run); none = Kafka's defaults. */
   properties?: Record<string, string>;
+  /** 'kafka' (default) or 'kafka-tuned'. */
+  name?: TargetName;
 }
 
 /** Apache Kafka (the version test/reference/pom.xml pins), one combined broker+controller node. */
@@ -212,7 +215,7 @@ export async function startKafka(o: KafkaOptions): Promise<Target> {
   const { pid, port } = kafka.nodes[0]!;
   let gone: Target['exit'] = null;
   const t: Target = {
-    name: 'kafka',
+    name: o.name ?? 'kafka',
     host: HOST,
     port,
     pid,

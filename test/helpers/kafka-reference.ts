@@ -29,6 +29,12 @@ export interface KafkaReferenceOptions {
   jvm?: 'lean' | 'stock';
   /** Feature levels set at format time (`kafka-storage format --feature name=level`), e.g. share.version=1. */
   features?: Record<string, number>;
+  /**
+   * Adds a SASL_PLAINTEXT listener on its own port per node (PLAIN with these users, SCRAM-SHA-256
+   * and SCRAM-SHA-512 from the cluster's credentials); `saslBootstrap` names it. The PLAINTEXT
+   * listener stays for the controller and inter-broker traffic.
+   */
+  sasl?: { plainUsers: Record<string, string> };
 }
 
 export interface KafkaReferenceNode {
@@ -42,6 +48,8 @@ export interface KafkaReferenceNode {
 export interface KafkaReference {
   version: string;
   bootstrap: string;
+  /** The SASL_PLAINTEXT listeners (only with `sasl`). */
+  saslBootstrap?: string;
   nodes: KafkaReferenceNode[];
   dir: string;
   /** Wall time from format to the last node's "Kafka Server started". */
@@ -140,17 +148,29 @@ function serverProperties(o: {
   logDir: string;
   nodes: number;
   extra: Record<string, string>;
+  sasl?: { port: number; plainUsers: Record<string, string> };
 }): string {
   const rf = String(Math.min(3, o.nodes));
+  const sasl = o.sasl;
+  const saslProps: Record<string, string> = sasl
+    ? {
+        'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+        'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(sasl.plainUsers).map(([u, p]) => `user_${u}="${p}"`).join(' ')};`,
+        'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      }
+    : {};
+  const saslListener = sasl ? `,SASL_PLAINTEXT://127.0.0.1:${sasl.port}` : '';
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(o.nodeId),
     'controller.quorum.voters': o.voters,
-    listeners: `PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${o.port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}${saslListener}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${o.port}${saslListener}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    ...saslProps,
     'log.dirs': o.logDir,
     // Internal topics must fit the cluster; everything else keeps Kafka's defaults so the
     // differential tests compare against what a stock broker does.
@@ -195,7 +215,9 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
   await fs.writeFile(path.join(dir, 'log4j2.properties'), LOG4J2);
   const t0 = performance.now();
 
-  const ports = await freePorts(2 * n);
+  // One batch, so no two listeners get the same recently freed port.
+  const ports = await freePorts((opts.sasl ? 3 : 2) * n);
+  const saslPorts = opts.sasl ? ports.slice(2 * n) : [];
   const voters = Array.from({ length: n }, (_, i) => `${i + 1}@127.0.0.1:${ports[2 * i + 1]}`).join(',');
   const id = clusterId();
   const configs: string[] = [];
@@ -211,6 +233,7 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
         logDir: path.join(dir, `data-${i + 1}`),
         nodes: n,
         extra: opts.properties ?? {},
+        sasl: opts.sasl ? { port: saslPorts[i], plainUsers: opts.sasl.plainUsers } : undefined,
       }),
     );
     configs.push(config);
@@ -290,6 +313,7 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
   return {
     version: kafkaVersion(jars),
     bootstrap: Array.from({ length: n }, (_, i) => `127.0.0.1:${ports[2 * i]}`).join(','),
+    saslBootstrap: opts.sasl ? saslPorts.map((p) => `127.0.0.1:${p}`).join(',') : undefined,
     nodes: children.map((c, i) => ({ nodeId: i + 1, port: ports[2 * i], pid: c.pid!, rssBytes: () => rssOf(c.pid!) })),
     dir,
     startMs: performance.now() - t0,

@@ -234,6 +234,35 @@ describe('authorizedOperations from the ACLs', () => {
     expect((await admin.send(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations).toBe(CLUSTER_ALL);
     expect((await alice.send(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations).toBe(0);
   });
+
+  // Both found by the differential test against Kafka 4.1 (test/reference/differential-security.test.ts).
+  it('DescribeTopicPartitions (the Java admin client\'s describeTopics) reports the operations the ACLs allow', async () => {
+    const dtp = await alice.send(75, 0, { topics: [{ name: 'acl-in' }, { name: 'acl-out' }], responsePartitionLimit: 100, cursor: null });
+    expect(dtp.topics.map((t: any) => [t.name, t.errorCode, t.topicAuthorizedOperations])).toEqual([
+      ['acl-in', 0, READ | DESCRIBE | DESCRIBE_CONFIGS],
+      ['acl-out', 0, WRITE | DESCRIBE | DESCRIBE_CONFIGS | ALTER_CONFIGS],
+    ]);
+  });
+
+  it('cluster operations are listed only to a principal that may DESCRIBE the cluster (0 otherwise)', async () => {
+    const k = new Kafka({ brokers: [`127.0.0.1:${saslPort()}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'plain', username: 'admin', password: USERS.admin } });
+    const a = k.admin();
+    await a.connect();
+    const clusterAcl = (operation: AclOperationTypes) => allow(AclResourceTypes.CLUSTER, 'kafka-cluster', operation);
+    const clusterOps = async () => [
+      (await alice.send(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations,
+      (await alice.send(3, 10, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: false })).clusterAuthorizedOperations,
+    ];
+    try {
+      await a.createAcls({ acl: [clusterAcl(AclOperationTypes.DESCRIBE_CONFIGS)] });
+      expect(await clusterOps()).toEqual([0, 0]);
+      await a.createAcls({ acl: [clusterAcl(AclOperationTypes.DESCRIBE)] });
+      expect(await clusterOps()).toEqual([DESCRIBE | DESCRIBE_CONFIGS, DESCRIBE | DESCRIBE_CONFIGS]);
+    } finally {
+      await a.deleteAcls({ filters: [{ ...clusterAcl(AclOperationTypes.ANY), resourcePatternType: ResourcePatternTypes.LITERAL }] });
+      await a.disconnect();
+    }
+  });
 });
 
 describe('share groups (KIP-932) are authorized as KafkaApis does', () => {

@@ -62,7 +62,8 @@ describe('Java client sessions observe the same on Apache Kafka and on Tributary
   }
 
   it('every listed known difference still occurs (drop the entry once Tributary matches Kafka)', () => {
-    const stale = KNOWN_DIFFERENCES.filter((k) => !seen.has(k)).map((k) => `${k.session} ${k.path}`);
+    // Entries for sessions of other files (differential-security.test.ts) are checked there.
+    const stale = KNOWN_DIFFERENCES.filter((k) => !seen.has(k) && SESSIONS.some((s) => k.session.test(s.name))).map((k) => `${k.session} ${k.path}`);
     expect(stale).toEqual([]);
   });
 });

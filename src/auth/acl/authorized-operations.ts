@@ -2,10 +2,13 @@
 // authorizedOperations: every operation the resource type supports that the principal may do
 // (all of them without an authorizer), one bit per operation code; Int.MinValue when the client
 // did not ask. Filled in after the handler answered, for Metadata, DescribeGroups,
-// DescribeCluster and ConsumerGroupDescribe.
+// DescribeCluster, ConsumerGroupDescribe and DescribeTopicPartitions (which has no flag: Kafka's
+// DescribeTopicPartitionsRequestHandler always computes it, and the Java admin client's
+// describeTopics uses that API).
 import { Api } from '../../../protocol/generated/apis.js';
 import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from '../../../protocol/generated/consumer-group-describe.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../../protocol/generated/describe-cluster.js';
+import type { DescribeTopicPartitionsResponse } from '../../../protocol/generated/describe-topic-partitions.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../../protocol/generated/describe-groups.js';
 import type { MetadataRequest, MetadataResponse } from '../../../protocol/generated/metadata.js';
 import type { ApiHandler, HandlerOutcome, RequestContext } from '../../network/request-context.js';
@@ -43,17 +46,24 @@ export function afterResponse<Req, Res extends object>(h: ApiHandler, fill: (ctx
 /** api key -> wrapper filling that API's authorizedOperations fields. */
 export function authorizedOperationsFillers(deps: HasAuthorizer): Map<number, (h: ApiHandler) => ApiHandler> {
   const ops = (ctx: RequestContext, type: number, name: string) => authorizedOperations(deps, ctx, type, name);
+  // KafkaApis (Metadata, DescribeCluster) lists the cluster's operations only to a principal that
+  // may DESCRIBE the cluster, and answers 0 (none) to others, whatever else they may do.
+  const clusterOps = (ctx: RequestContext) => (authorized(deps, ctx, Op.DESCRIBE, R.CLUSTER, CLUSTER_NAME) ? ops(ctx, R.CLUSTER, CLUSTER_NAME) : 0);
   return new Map<number, (h: ApiHandler) => ApiHandler>([
     [Api.Metadata.apiKey, (h) => afterResponse<MetadataRequest, MetadataResponse>(h, (ctx, req, res) => ({
       ...res,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ops(ctx, R.CLUSTER, CLUSTER_NAME) : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterOps(ctx) : OPERATIONS_NOT_REQUESTED,
       topics: req.includeTopicAuthorizedOperations
         ? res.topics.map((t) => (t.errorCode === 0 && t.name ? { ...t, topicAuthorizedOperations: ops(ctx, R.TOPIC, t.name) } : t))
         : res.topics,
     }))],
     [Api.DescribeCluster.apiKey, (h) => afterResponse<DescribeClusterRequest, DescribeClusterResponse>(h, (ctx, req, res) => ({
       ...res,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ops(ctx, R.CLUSTER, CLUSTER_NAME) : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterOps(ctx) : OPERATIONS_NOT_REQUESTED,
+    }))],
+    [Api.DescribeTopicPartitions.apiKey, (h) => afterResponse<unknown, DescribeTopicPartitionsResponse>(h, (ctx, _req, res) => ({
+      ...res,
+      topics: res.topics.map((t) => (t.errorCode === 0 && t.name ? { ...t, topicAuthorizedOperations: ops(ctx, R.TOPIC, t.name) } : t)),
     }))],
     [Api.DescribeGroups.apiKey, (h) => afterResponse<DescribeGroupsRequest, DescribeGroupsResponse>(h, (ctx, req, res) => ({
       ...res,

@@ -140,7 +140,7 @@ describe('control', () => {
       for (const h of [h1, h2, h3, h4]) h.remove();
       client.close();
     }
-    expect(() => cluster.control('CreateDelegationToken', () => undefined)).toThrow(/not served by this broker/);
+    expect(() => cluster.control('Vote', () => undefined)).toThrow(/not served by this broker/);
     expect(() => cluster.control('NoSuchApi', () => undefined)).toThrow(/unknown API name/);
   });
 

@@ -4,15 +4,28 @@
 // (the test CA verifies the peer) with a SASL login: SCRAM-SHA-512 (credentials created through
 // the cluster store) in the first cluster, PLAIN with a wrong password in the second, where the
 // ISR shrinks to the leader and stays there until the follower gets the right password.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
+import { noEffectWarning } from '../../src/config/no-effect-keys.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { alterScram, makeCerts, scramUpsertion, type TestCerts } from '../integration/auth-setup.js';
 
 let certs: TestCerts;
+/** A broker keystore whose certificate serves both ends (serverAuth + clientAuth), for mTLS between brokers. */
+let dualUsePem: string;
 beforeAll(() => {
   certs = makeCerts();
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: certs.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'broker.key', '-out', 'broker.csr', '-subj', '/CN=localhost']);
+  fs.writeFileSync(path.join(certs.dir, 'broker.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n');
+  run(['x509', '-req', '-in', 'broker.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'broker.pem', '-days', '2', '-extfile', 'broker.ext']);
+  dualUsePem = path.join(certs.dir, 'broker-keystore.pem');
+  const read = (f: string) => fs.readFileSync(path.join(certs.dir, f), 'utf8');
+  fs.writeFileSync(dualUsePem, read('broker.key') + read('broker.pem') + read('ca.pem'));
 });
 
 const plainJaas = (password: string) =>
@@ -47,10 +60,18 @@ function controllerOf(cluster: TestCluster): number {
 
 const stateOn = (cluster: TestCluster, id: number, topic: string, p: number) => cluster.byId(id).broker.partitionManager.partition(topic, p);
 
-describe('inter-broker listener over SASL_SSL with SCRAM-SHA-512', () => {
+describe('inter-broker listener over SASL_SSL (mTLS) with SCRAM-SHA-512', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
-    cluster = await startCluster(3, overrides('SCRAM-SHA-512', { 'listener.name.internal.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-scram";' }));
+    cluster = await startCluster(
+      3,
+      overrides('SCRAM-SHA-512', {
+        'listener.name.internal.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-scram";',
+        // Peers must present a certificate from the trusted CA: the broker's keystore is its client certificate.
+        'ssl.keystore.location': dualUsePem,
+        'listener.name.internal.ssl.client.auth': 'required',
+      }),
+    );
   }, 30_000);
   afterAll(async () => {
     await cluster?.close();
@@ -141,5 +162,10 @@ describe('inter-broker listener config', () => {
     expect(() =>
       loadBrokerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'inter.broker.listener.name=PLAINTEXT', 'security.inter.broker.protocol=PLAINTEXT'], env: {} }),
     ).toThrow(/Only one of inter.broker.listener.name and security.inter.broker.protocol should be set/);
+  });
+
+  it('inter.broker.listener.name acts in cluster mode and is reported as no-effect on a single broker', () => {
+    expect(noEffectWarning('inter.broker.listener.name', undefined, true)).toBeNull();
+    expect(noEffectWarning('inter.broker.listener.name', undefined, false)).toMatch(/no effect/);
   });
 });

@@ -19,6 +19,7 @@ const SASL_AUTHENTICATE = 36;
 
 /** The peer refused our TLS handshake or SASL login: a configuration problem, logged loudly by callers. */
 export class InterBrokerAuthError extends Error {}
+const TLS_FAILURE = /certificate|SSL|TLS|handshake|self.signed|altname|alert/i;
 
 export class BrokerConnection {
   private buffered: Buffer = Buffer.alloc(0);
@@ -32,7 +33,8 @@ export class BrokerConnection {
   ) {
     socket.on('data', (d) => this.onData(d));
     socket.on('close', () => this.fail(new Error('connection closed')));
-    socket.on('error', (e) => this.fail(e));
+    // TLS 1.3 reports a refused client certificate only after the handshake, as an alert.
+    socket.on('error', (e) => this.fail(socket instanceof tls.TLSSocket && TLS_FAILURE.test(e.message) ? new InterBrokerAuthError(`TLS with the peer failed: ${e.message}`) : e));
   }
 
   static async connect(host: string, port: number, clientId: string, timeoutMs = 5_000, security?: InterBrokerSecurity | null): Promise<BrokerConnection> {
@@ -50,7 +52,7 @@ export class BrokerConnection {
       });
       s.once('error', (e) => {
         clearTimeout(timer);
-        const tlsFailure = useTls && /certificate|SSL|TLS|handshake|self.signed|altname/i.test(e.message);
+        const tlsFailure = useTls && TLS_FAILURE.test(e.message);
         reject(tlsFailure ? new InterBrokerAuthError(`TLS handshake with ${host}:${port} (listener ${security!.listenerName}) failed: ${e.message}`) : e);
       });
     });

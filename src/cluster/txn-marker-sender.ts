@@ -13,7 +13,7 @@ import type { Logger } from '../logging/logger.js';
 import type { InternalAppendResult, MarkerSpec, TopicPartition } from './partition-api.js';
 import type { PartitionState } from './partition-manager.js';
 import type { InterBrokerEndpoint } from './inter-broker-security.js';
-import { BrokerConnection } from './replication/broker-connection.js';
+import { BrokerConnection, InterBrokerAuthError } from './replication/broker-connection.js';
 import { tpKey } from './topic-partition.js';
 
 const ADD_PARTITIONS_TO_TXN = 24;
@@ -176,7 +176,9 @@ export class TxnMarkerSender {
     if (!ep) throw new Error(`broker ${brokerId} is not registered`);
     const p = BrokerConnection.connect(ep.host, ep.port, `tributary-txn-markers-${this.opts.nodeId}`, undefined, ep.security);
     this.connections.set(brokerId, p);
-    p.catch(() => {
+    p.catch((err) => {
+      // A refused login (TLS/SASL on the inter-broker listener) needs an operator, not a retry alone.
+      if (err instanceof InterBrokerAuthError) this.opts.logger.warn('inter-broker authentication failed; transaction markers cannot reach this broker', { broker: brokerId, error: err.message });
       if (this.connections.get(brokerId) === p) this.connections.delete(brokerId);
     });
     return p;

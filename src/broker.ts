@@ -47,7 +47,8 @@ import { ClusterNode } from './cluster/cluster-node.js';
 import { mirrorSecurityMetadata } from './cluster/security-metadata.js';
 import { mirrorDynamicBrokerConfigs } from './cluster/dynamic-broker-configs.js';
 import { DelegationTokenStore } from './auth/delegation-token-store.js';
-import { ReplicaFetchers } from './cluster/replication/replica-fetchers.js';
+import { ReplicaFetchers, type InterBrokerAuthStats } from './cluster/replication/replica-fetchers.js';
+import { resolveInterBrokerSecurity } from './cluster/inter-broker-security.js';
 import { isBrokerLocalTopic, isInternalTopic } from './metadata/topic-name.js';
 import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
 
@@ -113,6 +114,11 @@ export class Broker {
   /** Open client connections on all listeners. */
   get connectionCount(): number {
     return this.server?.connectionCount ?? 0;
+  }
+
+  /** Failed inter-broker logins of this broker's replica fetchers (cluster mode), null on a single broker. */
+  get interBrokerAuthStats(): InterBrokerAuthStats | null {
+    return this.replicaFetchers?.authStats ?? null;
   }
 
   /** Broker-wide network budgets as they stand (null before the listeners open). */
@@ -363,6 +369,7 @@ export class Broker {
         maxRetries: this.config.get('controlled.shutdown.max.retries'),
         backoffMs: this.config.get('controlled.shutdown.retry.backoff.ms'),
       },
+      interBroker: resolveInterBrokerSecurity(this.config),
       registration: {
         brokerId: nodeId,
         rack: this.config.get('broker.rack') ?? null,

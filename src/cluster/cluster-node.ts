@@ -17,6 +17,7 @@ import { ControllerChannel } from './controller/controller-channel.js';
 import { KvMetadataStore } from './metadata-store/kv-metadata-store.js';
 import { MemoryKv, MemoryKvConnection } from './metadata-store/memory-kv.js';
 import { openMetadataStore } from './metadata-store/open-store.js';
+import type { InterBrokerEndpoint, InterBrokerSecurity } from './inter-broker-security.js';
 import type { BrokerRegistration, ClusterMetadataStore, PartitionState, TopicRecord, Unwatch, VersionedPartitionState } from './metadata-store/types.js';
 
 /** API keys and versions of the broker-to-controller requests (Kafka's: AlterPartition, BrokerHeartbeat; forwarded admin requests). */
@@ -52,6 +53,8 @@ export interface ClusterNodeOptions {
   root: string;
   sessionTtlMs: number;
   registration: BrokerRegistration;
+  /** How to reach peers: their endpoint of the inter-broker listener, with its TLS/SASL (default: first listener, plain TCP). */
+  interBroker?: InterBrokerSecurity;
   uncleanLeaderElectionEnable: boolean;
   /** auto.leader.rebalance.enable with its interval and threshold (absent = off). */
   autoLeaderRebalance?: { intervalMs: number; imbalancePercent: number };
@@ -419,10 +422,12 @@ export class ClusterNode {
     this.memoryLink?.setConnected(reachable);
   }
 
-  /** Where a live broker is (its first listener). */
-  endpointOf(brokerId: number): { host: string; port: number } | undefined {
-    const l = this.brokers.get(brokerId)?.listeners[0];
-    return l ? { host: l.host, port: l.port } : undefined;
+  /** Where a live broker is: its endpoint of the inter-broker listener, and how to secure the connection. */
+  endpointOf(brokerId: number): InterBrokerEndpoint | undefined {
+    const listeners = this.brokers.get(brokerId)?.listeners;
+    const security = this.opts.interBroker;
+    const l = security ? listeners?.find((x) => x.name === security.listenerName) : listeners?.[0];
+    return l ? { host: l.host, port: l.port, security: security ?? null } : undefined;
   }
 
   /** Leaves the cluster (after controlledShutdown, when enabled): the lease is revoked, so the controller reacts at once. */

@@ -12,7 +12,8 @@ import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../prot
 import type { Logger } from '../logging/logger.js';
 import type { InternalAppendResult, MarkerSpec, TopicPartition } from './partition-api.js';
 import type { PartitionState } from './partition-manager.js';
-import { BrokerConnection } from './replication/broker-connection.js';
+import type { InterBrokerEndpoint } from './inter-broker-security.js';
+import { BrokerConnection, InterBrokerAuthError } from './replication/broker-connection.js';
 import { tpKey } from './topic-partition.js';
 
 const ADD_PARTITIONS_TO_TXN = 24;
@@ -32,7 +33,7 @@ export interface MarkerRouting {
     appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult>;
   };
   /** A live broker's first listener. */
-  endpointOf(brokerId: number): { host: string; port: number } | undefined;
+  endpointOf(brokerId: number): InterBrokerEndpoint | undefined;
   logger: Pick<Logger, 'debug' | 'warn'>;
 }
 
@@ -173,9 +174,11 @@ export class TxnMarkerSender {
     }
     const ep = this.opts.endpointOf(brokerId);
     if (!ep) throw new Error(`broker ${brokerId} is not registered`);
-    const p = BrokerConnection.connect(ep.host, ep.port, `tributary-txn-markers-${this.opts.nodeId}`);
+    const p = BrokerConnection.connect(ep.host, ep.port, `tributary-txn-markers-${this.opts.nodeId}`, undefined, ep.security);
     this.connections.set(brokerId, p);
-    p.catch(() => {
+    p.catch((err) => {
+      // A refused login (TLS/SASL on the inter-broker listener) needs an operator, not a retry alone.
+      if (err instanceof InterBrokerAuthError) this.opts.logger.warn('inter-broker authentication failed; transaction markers cannot reach this broker', { broker: brokerId, error: err.message });
       if (this.connections.get(brokerId) === p) this.connections.delete(brokerId);
     });
     return p;
@@ -208,7 +211,7 @@ function addPartitionsRequest(txn: { transactionalId: string; producerId: number
 /** The broker's wiring: markers routed by this broker's view of partition leadership. */
 export function remoteMarkerWriter(
   partitions: MarkerRouting['local'],
-  cluster: { brokerId: number; endpointOf(id: number): { host: string; port: number } | undefined },
+  cluster: { brokerId: number; endpointOf(id: number): InterBrokerEndpoint | undefined },
   logger: MarkerRouting['logger'],
 ): TxnMarkerSender {
   return new TxnMarkerSender({ nodeId: cluster.brokerId, local: partitions, endpointOf: (id) => cluster.endpointOf(id), logger });

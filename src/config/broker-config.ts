@@ -324,6 +324,10 @@ export class BrokerConfig {
     const advParsed = advRaw === null || advRaw.length === 0 ? null : parseListeners('advertised.listeners', advRaw, protocols);
     const advertised = deriveAdvertised(listeners, advParsed, (m) => this.warn(m));
     const ibl = this.get('inter.broker.listener.name');
+    if (ibl !== null && this.get('security.inter.broker.protocol') !== null) {
+      // Kafka's KafkaConfig refuses the pair with this ConfigException.
+      throw ConfigError.invalid('inter.broker.listener.name', ibl, 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    }
     if (ibl !== null && !listeners.some((l) => l.name === ibl.toUpperCase())) {
       throw ConfigError.invalid('inter.broker.listener.name', ibl, 'Must be the name of one of the listeners');
     }

@@ -54,7 +54,20 @@ export const BROKER_KEYS = {
     validValues: 'NAME:PROTOCOL,...',
     doc: 'Maps listener names to security protocols.',
   }),
-  'inter.broker.listener.name': str(null, { importance: 'medium', doc: 'Listener used between brokers; defaults to the first listener.' }),
+  'inter.broker.listener.name': str(null, {
+    importance: 'medium',
+    doc: 'Listener brokers of a cluster use to reach each other; defaults to the listener named by security.inter.broker.protocol (PLAINTEXT), else the first.',
+  }),
+  'security.inter.broker.protocol': str(null, {
+    oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
+    importance: 'medium',
+    doc: 'Alternative to inter.broker.listener.name: the listener named after this protocol (Kafka default PLAINTEXT). Setting both is an error.',
+  }),
+  'sasl.mechanism.inter.broker.protocol': str('PLAIN', {
+    oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    importance: 'medium',
+    doc: 'SASL mechanism brokers use on a SASL inter-broker listener (Kafka default GSSAPI, not implemented); credentials from listener.name.<l>.<mech>.sasl.jaas.config username/password.',
+  }),
 
   // ---- TLS and SASL (src/auth); each may also be set per listener as listener.name.<name>.<key> ----
   'ssl.keystore.type': str('PEM', { validate: pemOnly, importance: 'medium', doc: 'Keystore format: only PEM (Kafka default JKS; Node has no JKS).' }),

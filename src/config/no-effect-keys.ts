@@ -56,6 +56,7 @@ const CLUSTER_KEYS = new Set([
   'offsets.topic.replication.factor',
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
+  'inter.broker.listener.name',
 ]);
 
 export function noEffectWarning(key: string, where: string | undefined, clustered = false): string | null {

@@ -4,11 +4,12 @@
 // says NOT_CONTROLLER (an election raced the request). Retries until the deadline; every retry
 // goes to whoever the store names as controller by then.
 import { ErrorCode } from '../../../protocol/errors.js';
+import type { InterBrokerSecurity } from '../inter-broker-security.js';
 import { BrokerConnection } from '../replication/broker-connection.js';
 
 export interface ControllerLocator {
   /** The controller's id and where it listens, or undefined while there is none. */
-  current(): { brokerId: number; host: string; port: number } | undefined;
+  current(): { brokerId: number; host: string; port: number; security?: InterBrokerSecurity | null } | undefined;
 }
 
 const RETRY_BACKOFF_MS = 50;
@@ -50,11 +51,11 @@ export class ControllerChannel {
     throw new ControllerUnavailableError(lastError);
   }
 
-  private async connection(target: { brokerId: number; host: string; port: number }): Promise<BrokerConnection> {
+  private async connection(target: { brokerId: number; host: string; port: number; security?: InterBrokerSecurity | null }): Promise<BrokerConnection> {
     const c = this.conn;
     if (c && !c.conn.closed && c.brokerId === target.brokerId && c.host === target.host && c.port === target.port) return c.conn;
     this.drop();
-    const conn = await BrokerConnection.connect(target.host, target.port, this.clientId);
+    const conn = await BrokerConnection.connect(target.host, target.port, this.clientId, undefined, target.security);
     if (this.closed) {
       conn.close();
       throw new ControllerUnavailableError('channel closed');

@@ -1,13 +1,25 @@
 // A minimal inter-broker Kafka client over the generated codecs: one TCP connection, requests
-// pipelined by correlation id, responses decoded with the API's codec. Used by follower fetchers.
-// Every response frame is bounded (a leader cannot make a follower buffer without limit).
+// pipelined by correlation id, responses decoded with the API's codec. Used by follower fetchers,
+// the controller channel and the transaction marker sender. Every response frame is bounded (a
+// leader cannot make a follower buffer without limit). The connection speaks the inter-broker
+// listener's security protocol (inter-broker-security.ts): TLS first, then SASL (SaslHandshake
+// v1 + SaslAuthenticate v2) before it is handed out, so callers only ever see a ready connection.
 import net from 'node:net';
+import tls from 'node:tls';
+import { ScramClient } from '../../auth/scram-client.js';
+import type { InterBrokerSecurity } from '../inter-broker-security.js';
 import { API_CODECS, requestHeaderVersion, responseHeaderVersion } from '../../../protocol/generated/index.js';
 import { Reader } from '../../../protocol/wire/reader.js';
 import { Writer } from '../../../protocol/wire/writer.js';
 
 /** Largest response frame accepted (a fetch is bounded by the maxBytes we ask for, plus headers). */
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+const SASL_HANDSHAKE = 17;
+const SASL_AUTHENTICATE = 36;
+
+/** The peer refused our TLS handshake or SASL login: a configuration problem, logged loudly by callers. */
+export class InterBrokerAuthError extends Error {}
+const TLS_FAILURE = /certificate|SSL|TLS|handshake|self.signed|altname|alert/i;
 
 export class BrokerConnection {
   private buffered: Buffer = Buffer.alloc(0);
@@ -21,26 +33,75 @@ export class BrokerConnection {
   ) {
     socket.on('data', (d) => this.onData(d));
     socket.on('close', () => this.fail(new Error('connection closed')));
-    socket.on('error', (e) => this.fail(e));
+    // TLS 1.3 reports a refused client certificate only after the handshake, as an alert.
+    socket.on('error', (e) => this.fail(socket instanceof tls.TLSSocket && TLS_FAILURE.test(e.message) ? new InterBrokerAuthError(`TLS with the peer failed: ${e.message}`) : e));
   }
 
-  static connect(host: string, port: number, clientId: string, timeoutMs = 5_000): Promise<BrokerConnection> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
+  static async connect(host: string, port: number, clientId: string, timeoutMs = 5_000, security?: InterBrokerSecurity | null): Promise<BrokerConnection> {
+    const useTls = security?.tls ?? null;
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = useTls ? tls.connect({ ...useTls, host, port, ...(net.isIP(host) ? {} : { servername: host }) }) : net.connect({ host, port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error(`connect to ${host}:${port} timed out`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(useTls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.setNoDelay(true);
-        resolve(new BrokerConnection(s, clientId));
+        resolve(s);
       });
       s.once('error', (e) => {
         clearTimeout(timer);
-        reject(e);
+        const tlsFailure = useTls && TLS_FAILURE.test(e.message);
+        reject(tlsFailure ? new InterBrokerAuthError(`TLS handshake with ${host}:${port} (listener ${security!.listenerName}) failed: ${e.message}`) : e);
       });
     });
+    const conn = new BrokerConnection(socket, clientId);
+    if (security?.sasl) {
+      const timer = setTimeout(() => conn.close(), timeoutMs);
+      try {
+        await conn.authenticate(security.sasl, `${host}:${port} (listener ${security.listenerName})`);
+      } catch (err) {
+        conn.close();
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return conn;
+  }
+
+  /** SASL login: SaslHandshake v1, then SaslAuthenticate v2 round trips until the mechanism is done. */
+  private async authenticate(sasl: NonNullable<InterBrokerSecurity['sasl']>, peer: string): Promise<void> {
+    const hs = await this.send<{ errorCode: number; mechanisms: string[] }>(SASL_HANDSHAKE, 1, { mechanism: sasl.mechanism });
+    if (hs.errorCode !== 0) {
+      throw new InterBrokerAuthError(`SASL handshake with ${peer} failed: ${sasl.mechanism} is not enabled there (enabled: ${hs.mechanisms.join(', ') || 'none'})`);
+    }
+    const step = async (bytes: Buffer): Promise<Buffer> => {
+      const r = await this.send<{ errorCode: number; errorMessage: string | null; authBytes: Buffer }>(SASL_AUTHENTICATE, 2, { authBytes: bytes });
+      if (r.errorCode !== 0) {
+        throw new InterBrokerAuthError(`SASL ${sasl.mechanism} authentication of ${sasl.username} with ${peer} failed: ${r.errorMessage ?? `error ${r.errorCode}`}`);
+      }
+      return r.authBytes;
+    };
+    if (sasl.mechanism === 'PLAIN') {
+      await step(Buffer.from(`\u0000${sasl.username}\u0000${sasl.password}`));
+      return;
+    }
+    const scram = new ScramClient(sasl.mechanism, sasl.username, sasl.password);
+    const serverFirst = await step(scram.first());
+    let final: Buffer;
+    try {
+      final = scram.final(serverFirst);
+    } catch (err) {
+      throw new InterBrokerAuthError(`SASL ${sasl.mechanism} with ${peer}: ${(err as Error).message}`);
+    }
+    const serverFinal = await step(final);
+    try {
+      scram.verify(serverFinal);
+    } catch (err) {
+      throw new InterBrokerAuthError(`SASL ${sasl.mechanism} with ${peer}: ${(err as Error).message}`);
+    }
   }
 
   get closed(): boolean {

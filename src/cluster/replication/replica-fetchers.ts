@@ -12,7 +12,8 @@ import { scanBatches } from '../../../protocol/records/batch-header.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Partition } from '../partition.js';
 import { tpKey } from '../topic-partition.js';
-import { BrokerConnection } from './broker-connection.js';
+import type { InterBrokerEndpoint } from '../inter-broker-security.js';
+import { BrokerConnection, InterBrokerAuthError } from './broker-connection.js';
 import { applyReplicatedBatches } from './follower-producer-state.js';
 
 const FETCH_VERSION = 12; // topic names, replica id in the request, currentLeaderEpoch / lastFetchedEpoch
@@ -21,7 +22,7 @@ const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
 export interface ReplicaFetcherOptions {
   nodeId: number;
   /** Where a broker is (from the live registrations). */
-  endpointOf(brokerId: number): { host: string; port: number } | undefined;
+  endpointOf(brokerId: number): InterBrokerEndpoint | undefined;
   /** replica.fetch.max.bytes: per partition. */
   partitionMaxBytes: number;
   /** replica.fetch.response.max.bytes */
@@ -41,8 +42,15 @@ interface Followed {
   removed: boolean;
 }
 
+/** Failed inter-broker logins (TLS or SASL refused by a leader): a misconfiguration to surface. */
+export interface InterBrokerAuthStats {
+  failures: number;
+  lastError: string | null;
+}
+
 export class ReplicaFetchers {
   private readonly fetchers = new Map<number, LeaderFetcher>();
+  readonly authStats: InterBrokerAuthStats = { failures: 0, lastError: null };
   private readonly followed = new Map<string, { leaderId: number; entry: Followed; fetcher: LeaderFetcher }>();
   private stopped = false;
 
@@ -62,7 +70,7 @@ export class ReplicaFetchers {
       // The fetcher's own leader id, captured now: `p.leaderId` changes with the partition, and a
       // fetcher going idle must not drop another leader's fetcher from the map (that one would
       // then never be stopped, and a second fetcher would be started for its leader).
-      const created: LeaderFetcher = new LeaderFetcher(leaderId, this.opts, () => {
+      const created: LeaderFetcher = new LeaderFetcher(leaderId, this.opts, this.authStats, () => {
         if (this.fetchers.get(leaderId) === created) this.fetchers.delete(leaderId);
       });
       f = created;
@@ -102,6 +110,7 @@ class LeaderFetcher {
   constructor(
     private readonly leaderId: number,
     private readonly opts: ReplicaFetcherOptions,
+    private readonly authStats: InterBrokerAuthStats,
     private readonly onIdle: () => void,
   ) {}
 
@@ -121,19 +130,35 @@ class LeaderFetcher {
 
   private async run(): Promise<void> {
     this.running = true;
+    let authFailuresInARow = 0;
+    let lastAuthWarn = 0;
     try {
       while (!this.stopped && this.entries.size > 0) {
         try {
           const conn = await this.connection();
+          authFailuresInARow = 0;
           await this.truncatePending(conn);
           // Nothing to fetch (every entry removed or awaiting truncation): wait instead of looping
           // on already-resolved promises, which would starve timers and I/O (a busy microtask loop).
           if (!(await this.fetchOnce(conn))) await delay(this.opts.backoffMs);
         } catch (err) {
           if (this.stopped) break;
-          this.opts.logger.debug('replica fetch failed', { leader: this.leaderId, error: (err as Error).message });
           this.conn?.close();
           this.conn = null;
+          if (err instanceof InterBrokerAuthError) {
+            // Retrying cannot help until an operator fixes the credentials or certificates: say
+            // so at warn level (once, then every 30 s) and back off up to 5 s; never crash.
+            this.authStats.failures++;
+            this.authStats.lastError = err.message;
+            authFailuresInARow++;
+            if (Date.now() - lastAuthWarn >= 30_000) {
+              lastAuthWarn = Date.now();
+              this.opts.logger.warn('inter-broker authentication failed; replication from this leader is stalled until it succeeds', { leader: this.leaderId, error: err.message, failures: this.authStats.failures });
+            }
+            await delay(Math.min(5_000, this.opts.backoffMs * 2 ** Math.min(authFailuresInARow, 6)));
+            continue;
+          }
+          this.opts.logger.debug('replica fetch failed', { leader: this.leaderId, error: (err as Error).message });
           await delay(this.opts.backoffMs);
         }
       }
@@ -149,7 +174,7 @@ class LeaderFetcher {
     if (this.conn && !this.conn.closed) return this.conn;
     const ep = this.opts.endpointOf(this.leaderId);
     if (!ep) throw new Error(`leader ${this.leaderId} is not registered`);
-    this.conn = await BrokerConnection.connect(ep.host, ep.port, `tributary-replica-fetcher-${this.opts.nodeId}`);
+    this.conn = await BrokerConnection.connect(ep.host, ep.port, `tributary-replica-fetcher-${this.opts.nodeId}`, undefined, ep.security);
     return this.conn;
   }
 

@@ -31,6 +31,8 @@ beforeAll(async () => {
     'replica.lag.time.max.ms': '4000',
     'replica.fetch.backoff.ms': '100',
     'group.initial.rebalance.delay.ms': '0',
+    // A cluster's group coordinator must survive a broker (Kafka's default is 3; Tributary's 1 is for the single broker).
+    'offsets.topic.replication.factor': '3',
   });
 }, 60_000);
 afterAll(async () => {

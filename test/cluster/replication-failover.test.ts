@@ -20,8 +20,17 @@ beforeAll(async () => {
     'replica.lag.time.max.ms': '3000',
     'replica.fetch.backoff.ms': '100',
     'group.initial.rebalance.delay.ms': '0',
+    // A cluster's group coordinator must survive a broker (Kafka's default is 3; Tributary's 1 is for the single broker).
+    'offsets.topic.replication.factor': '3',
   });
-});
+  // The group coordinator's topic (__consumer_offsets, RF offsets.topic.replication.factor = 3) is
+  // created by the first FindCoordinator, which needs three live brokers (Kafka answers
+  // COORDINATOR_NOT_AVAILABLE until then): create it while all three are up, as a real cluster has it.
+  const admin = kafka().admin();
+  await admin.connect();
+  await admin.describeGroups(['repl-check']);
+  await admin.disconnect();
+}, 60_000);
 afterAll(async () => {
   await cluster?.close();
 });

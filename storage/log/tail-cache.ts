@@ -36,6 +36,13 @@ export class TailCacheBudget {
   private readonly fifo: Entry[] = [];
   private head = 0;
   private used = 0;
+  /**
+   * Entries per pooled buffer: an entry pins its whole pooled frame (a size class of up to
+   * 16 MiB, possibly holding other partitions' batches too), not just its own bytes, so the
+   * budget charges each pinned frame once, at its full size. Charging only the entries' bytes
+   * let 64 MiB of small entries pin a GiB of frames.
+   */
+  private readonly pinned = new Map<BufferLease, number>();
   hits = 0;
   misses = 0;
 
@@ -48,7 +55,7 @@ export class TailCacheBudget {
   /** @internal */
   add(e: Entry): void {
     this.fifo.push(e);
-    this.used += e.buf.length;
+    this.used += this.charge(e, 1);
     while (this.used > this.maxBytes && this.head < this.fifo.length) this.evict(this.fifo[this.head++]!);
     if (this.head > 1024 && this.head * 2 > this.fifo.length) {
       this.fifo.splice(0, this.head);
@@ -60,8 +67,18 @@ export class TailCacheBudget {
   drop(e: Entry): void {
     if (e.evicted) return;
     e.evicted = true;
-    this.used -= e.buf.length;
+    this.used -= this.charge(e, -1);
     e.lease?.release();
+  }
+
+  /** Bytes `e` adds to (delta 1) or takes from (delta -1) the budget: its pooled frame's size for the first / last entry pinning it, else nothing; an unpooled entry its own bytes. */
+  private charge(e: Entry, delta: 1 | -1): number {
+    const lease = e.lease;
+    if (lease === undefined) return e.buf.length;
+    const n = (this.pinned.get(lease) ?? 0) + delta;
+    if (n === 0) this.pinned.delete(lease);
+    else this.pinned.set(lease, n);
+    return (delta === 1 ? n === 1 : n === 0) ? lease.buffer.length : 0;
   }
 
   private evict(e: Entry): void {
@@ -114,6 +131,7 @@ export class PartitionTail {
     if (end - start > this.budget.maxBytes) return;
     const buf = records.subarray(start, end);
     const lease = leaseOf(buf);
+    if (lease !== undefined && lease.buffer.length > this.budget.maxBytes) return; // would evict everything
     lease?.retain();
     const e: Entry = { owner: this, seg, pos, buf, firstOffset: follower ? batches[0]!.baseOffset : firstOffset, lastOffsets, ends, lease, evicted: false };
     this.entries.push(e);

@@ -4,6 +4,7 @@
 // truncation and eviction. And it must actually serve reads that keep up, within its budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TailCacheBudget } from '../../../storage/log/tail-cache.js';
+import { BufferPool } from '../../../protocol/wire/buffer-pool.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { buildTestBatch, produceRequest } from '../helpers/batches.js';
 import { openLog, SMALL, tempDir } from '../helpers/temp-log.js';
@@ -89,6 +90,44 @@ describe('tail cache', () => {
       next = r.lastOffset + 1;
     }
     await log.close();
+  });
+
+  it('charges a pooled frame at its full size once, however many entries pin it, so the budget bounds the memory held', async () => {
+    const MiB = 1024 * 1024;
+    const budget = new TailCacheBudget(4 * MiB);
+    const log = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 8 * MiB }, { tailCache: budget });
+    const pool = new BufferPool(0);
+    const leases = [];
+    for (let i = 0; i < 8; i++) {
+      // A small batch received in a 1 MiB pooled frame (as a Produce frame with other partitions' data would be).
+      const { records, batches } = produceRequest(buildTestBatch({ count: 2, valueSize: 100, fill: i }));
+      const lease = pool.acquire(600 * 1024);
+      records.copy(lease.buffer);
+      await log.append(lease.buffer.subarray(0, records.length), batches, 0).written;
+      lease.release(); // the connection's reference: now only the cache holds the frame
+      leases.push(lease);
+    }
+    const pinned = leases.filter((l) => l.references > 0).length;
+    expect(pinned).toBeGreaterThan(0); // the cache kept some (the newest) ...
+    expect(pinned).toBeLessThanOrEqual(4); // ... but no more frames than the budget's 4 MiB
+    expect(budget.usedBytes).toBe(pinned * MiB);
+    // Two entries in one frame: charged once, released only when both are gone.
+    const a = produceRequest(buildTestBatch({ count: 1, valueSize: 50, fill: 1 }));
+    const b = produceRequest(buildTestBatch({ count: 1, valueSize: 50, fill: 2 }));
+    const shared = pool.acquire(600 * 1024);
+    a.records.copy(shared.buffer, 0);
+    b.records.copy(shared.buffer, a.records.length);
+    const bInfos = b.batches.map((x) => ({ ...x, position: x.position + a.records.length }));
+    const before = budget.usedBytes;
+    await log.append(shared.buffer.subarray(0, a.records.length), a.batches, 0).written;
+    await log.append(shared.buffer.subarray(0, a.records.length + b.records.length), bInfos, 0).written;
+    shared.release();
+    expect(shared.references).toBe(2);
+    expect(budget.usedBytes).toBeLessThanOrEqual(4 * MiB);
+    expect(budget.usedBytes - before).toBeLessThanOrEqual(MiB);
+    await log.close();
+    expect(shared.references).toBe(0);
+    expect(budget.usedBytes).toBe(0);
   });
 
   it('with a zero budget stores nothing', async () => {

@@ -3,11 +3,9 @@
 // producers (idempotent and not) recording every acknowledged record; the leader of the busiest
 // partition is kill -9'd and restarted 20 times; then a read_committed consumer reads everything:
 // no acknowledged record lost or moved, no duplicate from the idempotent producer, no reordering
-// within a partition. scripts/jepsen-soak.ts runs the same for more cycles, with a transactional
-// producer as well (read_committed must never show aborted data). Transactions stay out of this
-// test until the transaction coordinator follows __transaction_state leadership in cluster mode:
-// today every broker answers FindCoordinator with itself, so a kafkajs transactional producer gets
-// INVALID_PRODUCER_ID_MAPPING from the broker it did not init with (the soak reports it).
+// within a partition; and a transactional producer's transactions (committed and aborted) across
+// the same kills: read_committed never shows aborted data and shows every committed transaction
+// whole. scripts/jepsen-soak.ts runs the same for more cycles.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ETCD_BIN } from '../helpers/etcd.js';
@@ -54,14 +52,19 @@ describe('the checker', () => {
 });
 
 describe.skipIf(!fs.existsSync(ETCD_BIN))(`kill -9 the busiest leader ${CYCLES} times (3 processes over etcd)`, () => {
-  it('loses no acknowledged record, duplicates nothing with idempotence, reorders nothing', async () => {
-    const report = await runWorkload({ cycles: CYCLES, transactions: false });
+  it('loses no acknowledged record, duplicates nothing with idempotence, reorders nothing, shows no aborted transaction', async () => {
+    const report = await runWorkload({ cycles: CYCLES, transactions: true });
     console.log(JSON.stringify({ cycles: report.cycles, acked: report.acked, failedSends: report.failedSends, reads: report.reads, durationMs: report.durationMs }));
     expect(report.cycles).toHaveLength(CYCLES);
     // Every kill moved leadership and the producers went on.
     expect(report.acked.byProducer.idem).toBeGreaterThan(CYCLES);
     expect(report.acked.byProducer.plain).toBeGreaterThan(CYCLES);
     expect(report.reads).toBeGreaterThanOrEqual(report.acked.total);
+    // Transactions ran through the kills, both outcomes, and the read_uncommitted pass did see the
+    // aborted records (so the read_committed check had something to hide).
+    expect(report.txns.committed).toBeGreaterThan(CYCLES);
+    expect(report.txns.aborted).toBeGreaterThan(0);
+    expect(report.abortedSeenUncommitted).toBeGreaterThan(0);
     expect(report.result.ok, summarize(report.result)).toBe(true);
   }, 600_000);
 });

@@ -104,15 +104,19 @@ export class LocalCluster {
     return -1;
   }
 
+  /** A running broker stops: cleanly ('stopped') or as kill -9 would ('killed', no controlled shutdown). */
+  private async halt(b: LocalBroker, how: 'stopped' | 'killed'): Promise<void> {
+    if (b.state !== 'running') return;
+    const e = b.embedded!;
+    b.embedded = null;
+    b.state = how;
+    await (how === 'killed' ? e.broker.crash() : e.close());
+  }
+
   /** Clean shutdown of one broker: the lease is revoked, its partitions get new leaders at once. */
   stop(nodeId: number): Promise<LocalBroker> {
     return this.exclusive(nodeId, async (b) => {
-      if (b.state === 'running') {
-        const e = b.embedded!;
-        b.embedded = null;
-        b.state = 'stopped';
-        await e.close();
-      }
+      await this.halt(b, 'stopped');
       return b;
     });
   }
@@ -123,12 +127,7 @@ export class LocalCluster {
    */
   kill(nodeId: number): Promise<LocalBroker> {
     return this.exclusive(nodeId, async (b) => {
-      if (b.state === 'running') {
-        const e = b.embedded!;
-        b.embedded = null;
-        b.state = 'killed';
-        await e.broker.crash();
-      }
+      await this.halt(b, 'killed');
       return b;
     });
   }
@@ -136,12 +135,7 @@ export class LocalCluster {
   /** Stops the broker if it runs (clean shutdown), then starts it again on the same data dir and port. */
   restart(nodeId: number): Promise<LocalBroker> {
     return this.exclusive(nodeId, async (b) => {
-      if (b.state === 'running') {
-        const e = b.embedded!;
-        b.embedded = null;
-        b.state = 'stopped';
-        await e.close();
-      }
+      await this.halt(b, 'stopped');
       await this.startOne(b);
       return b;
     });

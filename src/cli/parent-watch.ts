@@ -36,13 +36,20 @@ function isShell(pid: number): boolean {
   }
 }
 
+// Taken when this module loads, at process start: the watch itself begins only after the broker
+// is ready, and npm may already be gone by then (a harness kills it as soon as it reads the ready
+// line). Reading the parent at that point would name the process we were re-parented to, and the
+// exit would never be seen.
+const STARTUP_PARENT = process.ppid;
+const STARTUP_GRANDPARENT = isShell(STARTUP_PARENT) ? parentOf(STARTUP_PARENT) : null;
+
 /**
- * Calls `onExit` once when our parent exits, or when our parent is a shell and the shell's
- * parent (npm) exits; returns a stop function.
+ * Calls `onExit` once when the parent we started under exits, or when that parent is a shell and
+ * the shell's parent (npm) exits; returns a stop function. An exit before the call counts too.
  */
 export function watchParent(onExit: () => void, intervalMs = 200): () => void {
-  const parent = process.ppid;
-  const grandparent = isShell(parent) ? parentOf(parent) : null;
+  const parent = STARTUP_PARENT;
+  const grandparent = STARTUP_GRANDPARENT;
   const timer = setInterval(() => {
     // Children are re-parented as soon as their parent exits (before it is reaped), so a changed
     // ppid is proof of exit even while the old parent is a zombie.

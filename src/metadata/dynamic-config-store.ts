@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../storage/log/log-files.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { brokerDef, isBrokerKey } from '../config/definitions.js';
 import { formatValue, parseValue } from '../config/parse-value.js';
+import { readJsonFile } from './json-file.js';
 
 export type DynamicScope = 'broker' | 'cluster';
 
@@ -52,13 +53,8 @@ export class DynamicConfigStore {
    * the broker, as Kafka logs and ignores invalid dynamic configs.
    */
   async load(config: BrokerConfig, warn: (msg: string, fields: Record<string, unknown>) => void): Promise<void> {
-    let doc: Partial<Document>;
-    try {
-      doc = JSON.parse(await fs.readFile(this.file, 'utf8')) as Partial<Document>;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
+    const doc = await readJsonFile<Partial<Document>>(this.file);
+    if (doc === null) return;
     // Cluster defaults first: per-broker values sit above them.
     for (const scope of ['cluster', 'broker'] as const) {
       const stored = Object.fromEntries(Object.entries(doc[scope] ?? {}).filter(([, v]) => typeof v === 'string'));

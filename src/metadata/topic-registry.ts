@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../storage/log/log-files.js';
+import { readJsonFile } from './json-file.js';
 import { unifyCollisionChars } from './topic-name.js';
 
 export interface TopicRecord {
@@ -29,14 +30,8 @@ export class TopicRegistry {
   constructor(private readonly file: string) {}
 
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    const doc = JSON.parse(text) as Document;
+    const doc = await readJsonFile<Document>(this.file);
+    if (doc === null) return;
     for (const t of doc.topics) this.index(t);
   }
 

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, type CliDeps } from '../../src/cli/main.js';
+import { runCli } from '../../src/cli/main.js';
+import { cliHarness } from '../helpers/cli-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 const dirs: string[] = [];
@@ -19,24 +20,7 @@ function tmpDir(): string {
   return d;
 }
 
-function harness() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const handlers = new Set<(s: string) => void>();
-  const deps: CliDeps = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: {},
-    onSignal: (h) => {
-      handlers.add(h);
-      return () => handlers.delete(h);
-    },
-    forceExit: () => undefined,
-    helpText: () => 'HELP\n',
-    logStream: { write: () => true },
-  };
-  return { deps, out, err, handlers, signal: (s: string) => [...handlers].forEach((h) => h(s)) };
-}
+const harness = () => cliHarness();
 
 describe('dev-cluster usage', () => {
   it.each([

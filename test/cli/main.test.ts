@@ -8,6 +8,7 @@ import { BROKER_KEY_NAMES, TOPIC_KEY_NAMES } from '../../src/config/definitions.
 import { helpText, runCli, type CliDeps } from '../../src/cli/main.js';
 import { parseStartArgs } from '../../src/cli/start.js';
 import { PARENT_EXITED } from '../../src/cli/parent-watch.js';
+import { cliHarness } from '../helpers/cli-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -143,29 +144,7 @@ describe('parseStartArgs', () => {
 });
 
 /** In-process CLI with a fake broker and fake signals (no broker is started). */
-function harness(startBroker?: CliDeps['startBroker']) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log: string[] = [];
-  const handlers = new Set<(s: string) => void>();
-  const exits: number[] = [];
-  const deps: CliDeps = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: {},
-    onSignal: (h) => {
-      handlers.add(h);
-      return () => handlers.delete(h);
-    },
-    forceExit: (code) => exits.push(code),
-    helpText: () => 'HELP\n',
-    startBroker,
-    logStream: { write: (l: string) => log.push(l) },
-  };
-  const signal = (s: string) => [...handlers].forEach((h) => h(s));
-  const messages = () => log.map((l) => JSON.parse(l) as { msg: string; level: string });
-  return { deps, out, err, handlers, exits, signal, messages };
-}
+const harness = (startBroker?: CliDeps['startBroker']) => cliHarness({ startBroker });
 
 describe('start lifecycle', () => {
   it('starts the broker with the loaded config, and SIGTERM closes it and exits 0', async () => {

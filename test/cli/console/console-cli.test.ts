@@ -7,7 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helpText, runCli, type CliDeps } from '../../../src/cli/main.js';
+import { helpText, runCli } from '../../../src/cli/main.js';
+import { cliHarness } from '../../helpers/cli-harness.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 
 let tb: TestBroker;
@@ -18,28 +19,7 @@ afterAll(async () => {
   await tb?.cleanup();
 });
 
-function harness() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log: string[] = [];
-  const handlers = new Set<(s: string) => void>();
-  const deps: CliDeps = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: {},
-    onSignal: (h) => {
-      handlers.add(h);
-      return () => handlers.delete(h);
-    },
-    forceExit: (code) => {
-      throw new Error(`forceExit(${code})`);
-    },
-    helpText,
-    logStream: { write: (l: string) => log.push(l) },
-  };
-  const signal = (s: string) => [...handlers].forEach((h) => h(s));
-  return { deps, out, err, log, handlers, signal };
-}
+const harness = () => cliHarness({ helpText, throwOnForceExit: true });
 
 async function until<T>(fn: () => T | undefined, what: string, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -8,7 +8,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 let cluster: TestCluster;
 const IDS = [1, 2, 3];
@@ -21,14 +20,7 @@ const live = () => IDS.filter((id) => cluster.brokers[id - 1] !== undefined);
 const stateOn = (id: number, topic: string, p: number) => cluster.byId(id).broker.partitionManager.partition(topic, p);
 const controllerId = () => cluster.byId(live()[0]!).broker.controllerId;
 
-async function raw<T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> {
-  const c = await RawClient.connect(cluster.byId(nodeId).port);
-  try {
-    return await c.send<T>(apiKey, version, body);
-  } finally {
-    c.close();
-  }
-}
+const raw = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
 
 /** CreateTopics with a manual assignment (partition p on `replicas[p]`, the first one preferred). */
 async function createAssigned(name: string, replicas: number[][]): Promise<void> {

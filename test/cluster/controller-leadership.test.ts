@@ -7,7 +7,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 let cluster: TestCluster;
 const IDS = [1, 2, 3];
@@ -18,14 +17,7 @@ const kafka = () =>
 const live = () => IDS.filter((id) => cluster.brokers[id - 1] !== undefined);
 const stateOn = (id: number, topic: string, p: number) => cluster.byId(id).broker.partitionManager.partition(topic, p);
 
-async function raw<T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> {
-  const c = await RawClient.connect(cluster.byId(nodeId).port);
-  try {
-    return await c.send<T>(apiKey, version, body);
-  } finally {
-    c.close();
-  }
-}
+const raw = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
 
 async function createTopic(name: string, partitions: number, rf: number): Promise<void> {
   const res = await raw(live()[0]!, 19, 7, {

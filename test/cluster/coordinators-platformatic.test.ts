@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { pkProducer, readCommittedPlatformatic } from '../helpers/clients.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 const TOPIC = 'pk-cluster-txn';
 const TXN_ID = 'pk-cluster-tx';
@@ -27,14 +26,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function send(nodeId: number, apiKey: number, version: number, body: object): Promise<any> {
-  const c = await RawClient.connect(cluster.byId(nodeId).port);
-  try {
-    return await c.send(apiKey, version, body);
-  } finally {
-    c.close();
-  }
-}
+const send = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
 
 async function txnCoordinator(via: number): Promise<number> {
   const r = await send(via, 10, 4, { keyType: 1, coordinatorKeys: [TXN_ID] });

@@ -11,7 +11,6 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { kafkajs } from '../helpers/clients.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 const OVERRIDES = {
   'offsets.topic.replication.factor': '3',
@@ -36,13 +35,8 @@ afterAll(async () => {
 const client = (id: string) => kafkajs(cluster.bootstrap().split(','), { clientId: id, logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
 
 async function txnCoordinator(via: number): Promise<number> {
-  const c = await RawClient.connect(cluster.byId(via).port);
-  try {
-    const r = await c.send(10, 4, { keyType: 1, coordinatorKeys: [TXN_ID] });
-    return r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
-  } finally {
-    c.close();
-  }
+  const r = await cluster.send(via, 10, 4, { keyType: 1, coordinatorKeys: [TXN_ID] });
+  return r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
 }
 
 /** One transaction writing `tag`-0..2 to partitions 0..2; committed or aborted. */
@@ -71,31 +65,33 @@ async function readCommitted(group: string, until: string[]): Promise<string[]> 
   return seen.sort();
 }
 
-async function send(nodeId: number, apiKey: number, version: number, body: object): Promise<any> {
-  const c = await RawClient.connect(cluster.byId(nodeId).port);
-  try {
-    return await c.send(apiKey, version, body);
-  } finally {
-    c.close();
-  }
+const send = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
+
+/**
+ * A 3-partition RF 3 topic, the coordinator of `tid`, a partition led by another broker, and a
+ * transactional producer id from InitProducerId (of `initVersion`) at that coordinator.
+ */
+async function remotePartition(topic: string, tid: string, initVersion: number) {
+  const created = await send(1, 19, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+  expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+  let coordinator = -1;
+  await cluster.waitFor('the coordinator of the id', async () => {
+    const r = await send(1, 10, 4, { keyType: 1, coordinatorKeys: [tid] });
+    coordinator = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
+    return coordinator > 0 && [0, 1, 2].every((p) => (cluster.byId(1).broker.partitionManager.partition(topic, p)?.leaderId ?? -1) > 0);
+  });
+  const partition = [0, 1, 2].find((p) => cluster.byId(1).broker.partitionManager.partition(topic, p)!.leaderId !== coordinator)!;
+  const leader = cluster.byId(1).broker.partitionManager.partition(topic, partition)!.leaderId;
+  let init: any;
+  await cluster.waitFor('InitProducerId', async () => (init = await send(coordinator, 22, initVersion, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })).errorCode === ErrorCode.NONE);
+  return { coordinator, partition, leader, init };
 }
 
 describe('transactions in a cluster', () => {
   it('transactions v2: Produce v12 on a leader that is not the coordinator adds the partition there (AddPartitionsToTxn v5)', async () => {
     const topic = 'tv2-data';
     const tid = 'tv2-remote';
-    const created = await send(1, 19, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
-    let coordinator = -1;
-    await cluster.waitFor('the coordinator of the id', async () => {
-      const r = await send(1, 10, 4, { keyType: 1, coordinatorKeys: [tid] });
-      coordinator = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
-      return coordinator > 0 && [0, 1, 2].every((p) => (cluster.byId(1).broker.partitionManager.partition(topic, p)?.leaderId ?? -1) > 0);
-    });
-    const partition = [0, 1, 2].find((p) => cluster.byId(1).broker.partitionManager.partition(topic, p)!.leaderId !== coordinator)!;
-    const leader = cluster.byId(1).broker.partitionManager.partition(topic, partition)!.leaderId;
-    let init: any;
-    await cluster.waitFor('InitProducerId', async () => (init = await send(coordinator, 22, 5, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })).errorCode === ErrorCode.NONE);
+    const { coordinator, partition, leader, init } = await remotePartition(topic, tid, 5);
     const records = buildRecordBatch({ producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, transactional: true, records: [{ key: null, value: Buffer.from('tv2'), timestamp: Date.now() }] });
     const produced = await send(leader, 0, 12, { transactionalId: tid, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
     expect(produced.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
@@ -114,18 +110,7 @@ describe('transactions in a cluster', () => {
   it('KIP-890 before Produce v12: a leader that is not the coordinator verifies a new partition there (AddPartitionsToTxn verifyOnly)', async () => {
     const topic = 'verify-data';
     const tid = 'tx-verify-remote';
-    const created = await send(1, 19, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
-    let coordinator = -1;
-    await cluster.waitFor('the coordinator of the id', async () => {
-      const r = await send(1, 10, 4, { keyType: 1, coordinatorKeys: [tid] });
-      coordinator = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
-      return coordinator > 0 && [0, 1, 2].every((p) => (cluster.byId(1).broker.partitionManager.partition(topic, p)?.leaderId ?? -1) > 0);
-    });
-    const partition = [0, 1, 2].find((p) => cluster.byId(1).broker.partitionManager.partition(topic, p)!.leaderId !== coordinator)!;
-    const leader = cluster.byId(1).broker.partitionManager.partition(topic, partition)!.leaderId;
-    let init: any;
-    await cluster.waitFor('InitProducerId', async () => (init = await send(coordinator, 22, 4, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })).errorCode === ErrorCode.NONE);
+    const { coordinator, partition, leader, init } = await remotePartition(topic, tid, 4);
     const batch = (seq: number) => buildRecordBatch({ producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: seq, transactional: true, records: [{ key: null, value: Buffer.from(`v${seq}`), timestamp: Date.now() }] });
     const produce = async (seq: number) =>
       (await send(leader, 0, 9, { transactionalId: tid, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch(seq) }] }] })).responses[0].partitionResponses[0];

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 const OFFSETS = '__consumer_offsets';
 const GROUP = 'g-acks-all';
@@ -25,14 +24,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function send(nodeId: number, apiKey: number, version: number, body: object): Promise<any> {
-  const c = await RawClient.connect(cluster.byId(nodeId).port);
-  try {
-    return await c.send(apiKey, version, body);
-  } finally {
-    c.close();
-  }
-}
+const send = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
 
 const commit = async (nodeId: number, offset: number): Promise<number> => {
   const r = await send(nodeId, 8, 8, {

@@ -2,6 +2,7 @@
 // (`tributary.metadata.store=memory:NAME`), each with its own temp data dir and port.
 import { randomBytes } from 'node:crypto';
 import { startTestBroker, type TestBroker } from './broker.js';
+import { RawClient } from './raw-client.js';
 
 export interface TestCluster {
   /** Index i holds node id i + 1; undefined once killed or stopped. */
@@ -12,6 +13,8 @@ export interface TestCluster {
   byId(nodeId: number): TestBroker;
   /** kill -9 as far as the cluster can tell: the lease is left to expire (no controlled shutdown). */
   kill(nodeId: number): Promise<void>;
+  /** One raw request to the live broker with this node id, on a connection of its own. */
+  send<T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T>;
   /** Waits until `check` holds (polling), or throws after `timeoutMs`. */
   waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +40,14 @@ export async function startCluster(n: number, overrides: Record<string, string> 
       const b = brokers[nodeId - 1];
       if (!b) throw new Error(`broker ${nodeId} is not running`);
       return b;
+    },
+    async send<T>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> {
+      const c = await RawClient.connect(cluster.byId(nodeId).port);
+      try {
+        return await c.send<T>(apiKey, version, body);
+      } finally {
+        c.close();
+      }
     },
     async kill(nodeId) {
       const b = brokers[nodeId - 1];

@@ -48,6 +48,7 @@ import { mirrorSecurityMetadata } from './cluster/security-metadata.js';
 import { mirrorDynamicBrokerConfigs } from './cluster/dynamic-broker-configs.js';
 import { DelegationTokenStore } from './auth/delegation-token-store.js';
 import { ReplicaFetchers, type InterBrokerAuthStats } from './cluster/replication/replica-fetchers.js';
+import { ReplicationQuotaManager, type ReplicationSide } from './cluster/replication/replication-quota.js';
 import { resolveInterBrokerSecurity } from './cluster/inter-broker-security.js';
 import { isBrokerLocalTopic, isInternalTopic } from './metadata/topic-name.js';
 import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
@@ -94,6 +95,8 @@ export class Broker {
   /** Cluster mode (tributary.metadata.store set): this broker's membership; null on a single broker. */
   cluster: ClusterNode | null = null;
   private replicaFetchers: ReplicaFetchers | null = null;
+  /** Cluster mode: KIP-73 replication quotas of this broker (leader and follower side). */
+  replicationQuotas: { leader: ReplicationQuotaManager; follower: ReplicationQuotaManager } | null = null;
   private bound: BoundListener[] = [];
   private readonly jwks: { start(): Promise<void>; stop(): void }[] = [];
   private server: NetworkServer | null = null;
@@ -337,10 +340,25 @@ export class Broker {
     this.topicManager.setCluster({ nodeId: this.nodeId, createTopic: (...a) => this.cluster!.createTopic(...a), alterTopicConfigs: (...a) => this.cluster!.alterTopicConfigs(...a) });
   }
 
+  /** KIP-73: one side's replication quota, reading the rate and the topics' lists live. */
+  private replicationQuota(side: ReplicationSide): ReplicationQuotaManager {
+    return new ReplicationQuotaManager({
+      brokerId: this.nodeId,
+      side,
+      windows: { samples: this.config.get('replication.quota.window.num'), windowMs: this.config.get('replication.quota.window.size.seconds') * 1000 },
+      rateBound: () => this.config.get(side === 'leader' ? 'leader.replication.throttled.rate' : 'follower.replication.throttled.rate'),
+      throttledReplicas: (topic) =>
+        this.topics.get(topic) ? this.topicManager.topicConfig(topic).get(side === 'leader' ? 'leader.replication.throttled.replicas' : 'follower.replication.throttled.replicas') : [],
+    });
+  }
+
   private async joinCluster(): Promise<void> {
     const nodeId = this.nodeId;
     const topicReplicas = new Map<string, number[][]>();
+    this.replicationQuotas = { leader: this.replicationQuota('leader'), follower: this.replicationQuota('follower') };
+    this.partitionManager.leaderReplicationQuota = this.replicationQuotas.leader;
     const fetchers = new ReplicaFetchers({
+      quota: this.replicationQuotas.follower,
       nodeId,
       endpointOf: (id) => this.cluster?.endpointOf(id),
       partitionMaxBytes: this.config.get('replica.fetch.max.bytes'),

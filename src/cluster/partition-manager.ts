@@ -53,6 +53,7 @@ import { runProducerMaintenance } from './producer-maintenance.js';
 import type { RecordError } from './record-checks.js';
 import { tpKey } from './topic-partition.js';
 import { LeaderState } from './replication/leader-state.js';
+import type { ReplicationQuotaManager } from './replication/replication-quota.js';
 
 /** Cluster mode: what the partition layer asks of replication (the broker wires these). */
 export interface ReplicationHooks {
@@ -209,6 +210,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   private verifyTxn: TransactionVerifier | null = null;
   /** Set once by the broker in cluster mode: partitions lead only when the store says so. */
   clustered = false;
+  /** KIP-73 leader-side replication quota (replication-quota.ts); null: never throttled. */
+  leaderReplicationQuota: ReplicationQuotaManager | null = null;
   private replication: ReplicationHooks | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
 
@@ -575,6 +578,13 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     const fromWire = opts.reader === 'follower' && opts.replicaId !== undefined;
     const reader = fromWire && !partition.replicated ? 'consumer' : opts.reader;
     if (fromWire && reader === 'follower') this.followerFetched(partition, opts.replicaId!, fetchOffset);
+    // KIP-73: a throttled partition's bytes count against the leader's rate; a follower outside the
+    // ISR gets none while the rate is above it (Kafka's shouldLeaderThrottle).
+    const quota = fromWire && reader === 'follower' ? this.leaderReplicationQuota : null;
+    const throttled = quota !== null && quota.isThrottled(topic, index);
+    if (throttled && quota.shouldThrottle(topic, index, partition.isr.includes(opts.replicaId!))) {
+      return { ...readFailed(ErrorCode.NONE), highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch };
+    }
     const committed = reader === 'consumer' && opts.isolation === 'read_committed';
     const maxOffset = reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
     let read;
@@ -586,6 +596,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     }
     // Damage met by a read answers CORRUPT_MESSAGE (see fetch-reader.ts for why not KAFKA_STORAGE_ERROR).
     if (read.error) return readFailed(ErrorCode[read.error]);
+    if (throttled) quota.record(read.records.length);
     return {
       errorCode: ErrorCode.NONE,
       highWatermark: log.highWatermark,

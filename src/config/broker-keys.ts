@@ -250,6 +250,23 @@ export const BROKER_KEYS = {
   // ---- client quotas (src/quota) ----
   'quota.window.num': int(11, { min: 1, doc: 'Samples retained for client quota rates (Kafka default 11).' }),
   'quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each client quota rate sample, in seconds.' }),
+  'replication.quota.window.num': int(11, { min: 1, doc: 'Samples retained for replication quota rates (KIP-73, Kafka default 11).' }),
+  'replication.quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each replication quota rate sample, in seconds.' }),
+  'leader.replication.throttled.rate': long(LONG_MAX, {
+    min: 0,
+    mode: 'cluster-wide',
+    doc: 'KIP-73: bytes/s a leader sends to followers for the partitions its topics list in leader.replication.throttled.replicas (replicas outside the ISR only).',
+  }),
+  'follower.replication.throttled.rate': long(LONG_MAX, {
+    min: 0,
+    mode: 'cluster-wide',
+    doc: 'KIP-73: bytes/s a follower fetches for the partitions its topics list in follower.replication.throttled.replicas (while not in sync).',
+  }),
+  'replica.alter.log.dirs.io.max.bytes.per.second': long(LONG_MAX, {
+    min: 0,
+    mode: 'cluster-wide',
+    doc: 'Bandwidth of moves between log dirs of one broker (accepted: Tributary never moves a replica between its log dirs).',
+  }),
   'controller.quota.window.num': int(11, { min: 1, doc: 'Samples of the controller_mutation_rate quota: its token bucket holds quota x samples x window size (KIP-599).' }),
   'controller.quota.window.size.seconds': int(1, { min: 1, doc: 'Length of each controller_mutation_rate sample, in seconds.' }),
   'queued.max.requests': int(500, {

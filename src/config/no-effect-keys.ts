@@ -23,6 +23,7 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   'unclean.leader.election.enable': 'a single broker has no out-of-sync replica to elect',
   'remote.log.storage.system.enable': 'every topic with remote.storage.enable=true is tiered',
   'compression.lz4.level': "lz4-napi's frame encoder has no level; lz4 output always uses its default level",
+  'replica.alter.log.dirs.io.max.bytes.per.second': 'a replica is never moved between the log dirs of one broker',
 };
 
 /**
@@ -37,10 +38,14 @@ export const NO_EFFECT_TOPIC_KEYS: Readonly<Record<string, string>> = {
   'compression.lz4.level': "lz4-napi's frame encoder has no level; lz4 output always uses its default level",
 };
 
+/** Topic keys that do act in cluster mode: the KIP-73 replication throttles. */
+const CLUSTER_TOPIC_KEYS = new Set(['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas']);
+
 /** Warnings for the no-effect keys `next` sets to a value other than the one in `current`. */
-export function noEffectTopicWarnings(topic: string, current: Readonly<Record<string, string>>, next: Readonly<Record<string, string | null>>): string[] {
+export function noEffectTopicWarnings(topic: string, current: Readonly<Record<string, string>>, next: Readonly<Record<string, string | null>>, clustered = false): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(next)) {
+    if (clustered && CLUSTER_TOPIC_KEYS.has(key)) continue;
     const why = NO_EFFECT_TOPIC_KEYS[key];
     if (why === undefined || value === null || value === current[key]) continue;
     out.push(`The topic configuration '${key}' of '${topic}' is accepted for compatibility but has no effect in Tributary: ${why}`);

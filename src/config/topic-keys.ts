@@ -4,6 +4,7 @@
 // synonym set anywhere, from the topic key's own default (which equals the broker default).
 import { bool, double, int, list, long, str, LONG_MAX } from './config-def.js';
 import type { BrokerKey } from './broker-keys.js';
+import { throttledReplicasValidator } from '../cluster/replication/throttled-replicas.js';
 import { DEFAULT_MESSAGE_FORMAT_VERSION, messageFormatVersionValidator } from './message-format-version.js';
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
@@ -22,9 +23,17 @@ export const TOPIC_KEYS = {
   'file.delete.delay.ms': long(60000, { min: 0, doc: 'Delay before a deleted segment file is removed from the file system.' }),
   'flush.messages': long(LONG_MAX, { min: 1, doc: 'Messages accumulated before an fsync.' }),
   'flush.ms': long(LONG_MAX, { min: 0, doc: 'Maximum time data stays unflushed.' }),
-  'follower.replication.throttled.replicas': list([], { doc: 'Replicas throttled on the follower side (accepted with a warning: a single broker has no followers).' }),
+  'follower.replication.throttled.replicas': list([], {
+    validate: throttledReplicasValidator('follower.replication.throttled.replicas'),
+    validValues: "[partitionId]:[brokerId],[partitionId]:[brokerId],... or '*'",
+    doc: 'KIP-73: replicas whose fetching is limited by follower.replication.throttled.rate on their (follower) broker; cluster mode.',
+  }),
   'index.interval.bytes': int(4096, { min: 0, doc: 'Bytes between entries of the sparse offset index.' }),
-  'leader.replication.throttled.replicas': list([], { doc: 'Replicas throttled on the leader side (accepted with a warning: a single broker has no followers).' }),
+  'leader.replication.throttled.replicas': list([], {
+    validate: throttledReplicasValidator('leader.replication.throttled.replicas'),
+    validValues: "[partitionId]:[brokerId],[partitionId]:[brokerId],... or '*'",
+    doc: 'KIP-73: replicas whose leader limits what it sends to followers to leader.replication.throttled.rate; cluster mode.',
+  }),
   'local.retention.bytes': long(-2, { min: -2, doc: 'Bytes kept locally for tiered topics; -2 = retention.bytes.' }),
   'local.retention.ms': long(-2, { min: -2, doc: 'Time kept locally for tiered topics; -2 = retention.ms.' }),
   'max.compaction.lag.ms': long(LONG_MAX, { min: 1, doc: 'Maximum time a record may stay uncompacted.' }),

@@ -144,7 +144,7 @@ async function alterTopic(broker: ConfigAdmin, name: string, next: NextConfigs, 
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
   }
   broker.logger.info('topic configs altered', { topic: name, configs: overrides });
-  for (const w of noEffectTopicWarnings(name, t.configs, overrides)) broker.logger.warn(w);
+  for (const w of noEffectTopicWarnings(name, t.configs, overrides, broker.config.get('tributary.metadata.store') !== '')) broker.logger.warn(w);
   const format = overrides['message.format.version'];
   if (format !== undefined && format !== null && format !== t.configs['message.format.version']) {
     broker.logger.warn(ignoredTopicMessageFormatWarning(name, format));

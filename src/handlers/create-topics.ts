@@ -134,7 +134,7 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
   if (remoteRule !== null) return fail(t.name, ErrorCode.INVALID_CONFIG, remoteRule);
   const format = configs['message.format.version'];
   if (format !== undefined && !validateOnly) broker.logger.warn(ignoredTopicMessageFormatWarning(t.name, format));
-  if (!validateOnly) for (const w of noEffectTopicWarnings(t.name, {}, configs)) broker.logger.warn(w);
+  if (!validateOnly) for (const w of noEffectTopicWarnings(t.name, {}, configs, broker.config.get('tributary.metadata.store') !== '')) broker.logger.warn(w);
   let topicId = ZERO_UUID;
   if (!validateOnly) {
     try {

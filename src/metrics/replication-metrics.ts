@@ -7,6 +7,9 @@
 //   tributary_offline_partitions           no live leader; reported by the active controller only, 0 elsewhere, as Kafka's
 //                                          OfflinePartitionsCount, so a sum over brokers counts each partition once
 //   tributary_active_controller            1 on the controller (ActiveControllerCount)
+//   tributary_replication_throttled_bytes_total{side}  KIP-73: bytes of throttled partitions replicated (leader: sent, follower: fetched)
+//   tributary_replication_byte_rate{side}   their rate over the replication quota windows (LeaderReplication / FollowerReplication byte-rate)
+//   tributary_replication_held_back_total{side}  partition fetches held back because the rate was above the bound
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { describeMetric, type Sample } from './prometheus-text.js';
 
@@ -15,6 +18,9 @@ describeMetric('tributary_under_min_isr_partitions', 'Partitions led by this bro
 describeMetric('tributary_leader_partitions', 'Partitions led by this broker.');
 describeMetric('tributary_offline_partitions', 'Partitions without a live leader (reported by the active controller, 0 on other brokers).');
 describeMetric('tributary_active_controller', '1 on the broker that is the active controller, else 0.');
+describeMetric('tributary_replication_throttled_bytes_total', 'KIP-73: bytes of partitions listed in *.replication.throttled.replicas moved by replication (side=leader: sent to followers, follower: fetched).');
+describeMetric('tributary_replication_byte_rate', 'KIP-73: bytes/s of throttled partitions over the replication quota windows (Kafka LeaderReplication / FollowerReplication byte-rate).');
+describeMetric('tributary_replication_held_back_total', 'KIP-73: partition fetches of out-of-sync replicas held back because the replication rate was above *.replication.throttled.rate.');
 
 interface ReplicaState {
   leaderId: number;
@@ -30,6 +36,14 @@ export interface ReplicationSource {
   readonly topics: { all(): readonly { name: string; partitions: number }[] };
   readonly partitionManager: { partition(topic: string, index: number): ReplicaState | undefined };
   topicConfig(topic: string): { get(key: 'min.insync.replicas'): number };
+  /** KIP-73 quotas (cluster mode). */
+  readonly replicationQuotas?: { leader: ReplicationQuotaView; follower: ReplicationQuotaView } | null;
+}
+
+interface ReplicationQuotaView {
+  readonly throttledBytes: number;
+  readonly heldBack: number;
+  byteRate(): number;
 }
 
 export function replicationSamples(b: ReplicationSource): Sample[] {
@@ -64,5 +78,15 @@ export function replicationSamples(b: ReplicationSource): Sample[] {
     { name: 'tributary_leader_partitions', labels: {}, value: leader },
     { name: 'tributary_offline_partitions', labels: {}, value: isController ? offline : 0 },
     { name: 'tributary_active_controller', labels: {}, value: isController ? 1 : 0 },
+    ...replicationQuotaSamples(b.replicationQuotas ?? null),
   ];
+}
+
+function replicationQuotaSamples(q: { leader: ReplicationQuotaView; follower: ReplicationQuotaView } | null): Sample[] {
+  if (!q) return [];
+  return (['leader', 'follower'] as const).flatMap((side) => [
+    { name: 'tributary_replication_throttled_bytes_total', labels: { side }, value: q[side].throttledBytes },
+    { name: 'tributary_replication_byte_rate', labels: { side }, value: q[side].byteRate() },
+    { name: 'tributary_replication_held_back_total', labels: { side }, value: q[side].heldBack },
+  ]);
 }

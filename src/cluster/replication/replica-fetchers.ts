@@ -15,6 +15,7 @@ import { tpKey } from '../topic-partition.js';
 import type { InterBrokerEndpoint } from '../inter-broker-security.js';
 import { BrokerConnection, InterBrokerAuthError } from './broker-connection.js';
 import { applyReplicatedBatches } from './follower-producer-state.js';
+import type { ReplicationQuotaManager } from './replication-quota.js';
 
 const FETCH_VERSION = 12; // topic names, replica id in the request, currentLeaderEpoch / lastFetchedEpoch
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
@@ -32,6 +33,8 @@ export interface ReplicaFetcherOptions {
   /** replica.fetch.backoff.ms: after an error. */
   backoffMs: number;
   logger: Logger;
+  /** KIP-73 follower-side replication quota (replication-quota.ts). */
+  quota?: ReplicationQuotaManager;
 }
 
 interface Followed {
@@ -40,6 +43,8 @@ interface Followed {
   epoch: number;
   truncated: boolean;
   removed: boolean;
+  /** KIP-73: the last response brought the log end up to the leader's high watermark (never throttled then). */
+  inSync?: boolean;
 }
 
 /** Failed inter-broker logins (TLS or SASL refused by a leader): a misconfiguration to surface. */
@@ -218,7 +223,9 @@ class LeaderFetcher {
 
   /** One Fetch to the leader for every ready partition; false when none was ready (nothing sent). */
   private async fetchOnce(conn: BrokerConnection): Promise<boolean> {
-    const ready = [...this.entries.values()].filter((e) => e.truncated && !e.removed);
+    const quota = this.opts.quota;
+    // KIP-73: a throttled partition not in sync sits out while the follower's rate is above its bound.
+    const ready = [...this.entries.values()].filter((e) => e.truncated && !e.removed && !quota?.shouldThrottle(e.partition.topic, e.partition.index, e.inSync === true));
     if (ready.length === 0) return false;
     const byTopic = new Map<string, object[]>();
     for (const e of ready) {
@@ -252,6 +259,7 @@ class LeaderFetcher {
         }
         const log = e.partition.log;
         const records = p.records;
+        if (records && records.length > 0 && quota?.isThrottled(t.topic, p.partitionIndex)) quota.record(records.length);
         if (records && records.length > 0) {
           const scan = scanBatches(records, 0, records.length, true);
           // A fetch may end in a partial batch (byte budget): keep the whole ones.
@@ -268,6 +276,7 @@ class LeaderFetcher {
           }
         }
         log.setHighWatermark(Math.min(p.highWatermark, log.writtenEndOffset));
+        e.inSync = log.logEndOffset >= p.highWatermark;
       }
     }
     if (failed) await delay(this.opts.backoffMs);

@@ -57,6 +57,9 @@ function start(nodeId: number, store: string, superUsers: string): Promise<TestB
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users': superUsers,
     'controlled.shutdown.enable': 'false',
+    // controller_mutation_rate burst of one second's worth, so one request can put the bucket in deficit.
+    'controller.quota.window.num': '1',
+    'controller.quota.window.size.seconds': '1',
   });
 }
 
@@ -173,4 +176,37 @@ describe('Envelope requests on the controller', () => {
     // The connection still serves: u is still there.
     expect(brokers[0]!.broker.topics.get('u')).toBeDefined();
   });
+});
+
+describe('quotas of forwarded requests', () => {
+  it("controller_mutation_rate is the client's, measured once on the controller whichever broker forwards", async () => {
+    const created = await admin.send(19, 7, { topics: [{ name: 'w', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(0);
+    expect((await admin.send(30, 3, {
+      creations: [{ resourceType: TOPIC, resourceName: 'w', resourcePatternType: LITERAL, principal: 'User:alice', host: '*', operation: Op.ALTER, permissionType: ALLOW }],
+    })).results[0].errorCode).toBe(0);
+    const quota = await admin.send(49, 1, {
+      entries: [{ entity: [{ entityType: 'user', entityName: 'alice' }], ops: [{ key: 'controller_mutation_rate', value: 1, remove: false }] }],
+      validateOnly: false,
+    });
+    expect(quota.entries[0].errorCode).toBe(0);
+    await waitFor('quota and ACL on the controller', () =>
+      brokers[0]!.broker.quotaStore.all().some((q) => q.quotas.get('controller_mutation_rate') === 1) && brokers[0]!.broker.authorizer!.authorize('User:alice', '127.0.0.1', Op.ALTER, TOPIC, 'w') && brokers[0]!.broker.topics.get('w') !== undefined);
+
+    // Through broker 2: 10 partitions at 1/s, accepted (a request is never split), the bucket is now in deficit.
+    const via2 = await login(saslPort(brokers[1]!), 'alice', 'alice-secret');
+    const via3 = await login(saslPort(brokers[2]!), 'alice', 'alice-secret');
+    try {
+      const first = await via2.send(37, 3, { topics: [{ name: 'w', count: 11, assignments: null }], timeoutMs: 10_000, validateOnly: false });
+      expect(first.results[0].errorCode).toBe(0);
+      // Through broker 3: the same client's bucket, on the controller, refuses the next one.
+      const second = await via3.send(37, 3, { topics: [{ name: 'w', count: 12, assignments: null }], timeoutMs: 10_000, validateOnly: false });
+      expect(second.results[0].errorCode).toBe(ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+      expect(second.throttleTimeMs).toBeGreaterThan(0);
+    } finally {
+      via2.close();
+      via3.close();
+    }
+    await waitFor('w has 11 partitions on broker 3', () => brokers[2]!.broker.topics.get('w')?.partitions === 11);
+  }, 30_000);
 });

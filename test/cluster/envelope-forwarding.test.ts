@@ -8,6 +8,8 @@
 // gets TOPIC_AUTHORIZATION_FAILED for u because the controller, which knows her only by her ACLs
 // (ALTER, ALTER_CONFIGS, DELETE on t), decided.
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { serializePrincipal } from '../../src/auth/principal-serde.js';
@@ -127,6 +129,50 @@ describe('admin requests on a broker that is not the controller', () => {
     await waitFor('t deleted on every broker', () => brokers.every((b) => b.broker.topics.get('t') === undefined));
     expect(brokers.every((b) => b.broker.topics.get('u') !== undefined)).toBe(true);
     expect(brokers.every((b) => b.broker.topics.get('v') === undefined)).toBe(true);
+  }, 30_000);
+});
+
+describe('a real client pinned to a broker that is not the controller', () => {
+  it('kafkajs alters configs and deletes topics as the client would on the controller', async () => {
+    const created = await admin.send(19, 7, {
+      topics: ['k', 'k2'].map((name) => ({ name, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] })),
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    expect(created.topics.map((t: any) => t.errorCode)).toEqual([0, 0]);
+    expect((await admin.send(30, 3, {
+      creations: [Op.ALTER_CONFIGS, Op.DELETE].map((operation) => ({ resourceType: TOPIC, resourceName: 'k', resourcePatternType: LITERAL, principal: 'User:alice', host: '*', operation, permissionType: ALLOW })),
+    })).results.map((r: any) => r.errorCode)).toEqual([0, 0]);
+    await waitFor('k, k2 and the ACLs on every broker', () =>
+      brokers.every((b) => b.broker.topics.get('k2') !== undefined && b.broker.authorizer!.authorize('User:alice', '127.0.0.1', Op.DELETE, TOPIC, 'k')));
+
+    // Every connection kafkajs opens, to whichever broker metadata names, lands on broker 2.
+    const pinned = saslPort(brokers[1]!);
+    const kafka = new Kafka({
+      clientId: 'envelope-kafkajs',
+      brokers: [`127.0.0.1:${pinned}`],
+      sasl: { mechanism: 'plain', username: 'alice', password: 'alice-secret' },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      socketFactory: ({ onConnect }) => {
+        const socket = net.connect({ host: '127.0.0.1', port: pinned }, onConnect);
+        socket.setKeepAlive(true, 30_000);
+        return socket;
+      },
+    });
+    const client = kafka.admin();
+    await client.connect();
+    try {
+      await client.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'k', configEntries: [{ name: 'retention.ms', value: '5151000' }] }] });
+      await waitFor("k's retention on the controller", () => brokers[0]!.broker.topics.get('k')?.configs['retention.ms'] === '5151000');
+      await expect(client.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'k2', configEntries: [{ name: 'retention.ms', value: '5151000' }] }] })).rejects.toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
+      await expect(client.deleteTopics({ topics: ['k2'] })).rejects.toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
+      await client.deleteTopics({ topics: ['k'] });
+      await waitFor('k deleted on every broker', () => brokers.every((b) => b.broker.topics.get('k') === undefined));
+      expect(brokers.every((b) => b.broker.topics.get('k2') !== undefined && b.broker.topics.get('k2')!.configs['retention.ms'] === undefined)).toBe(true);
+    } finally {
+      await client.disconnect();
+    }
   }, 30_000);
 });
 

@@ -74,7 +74,8 @@ async function forward(deps: EnvelopeForwardingDeps, h: ApiHandler, ctx: Request
       },
       (r) => r.errorCode === ErrorCode.NONE && r.responseData !== null && hasNotController(safeDecode(r.responseData, apiKey, apiVersion)),
     );
-  } catch (err) {
+  } catch {
+    // No controller answered in time (ControllerChannel retried until its deadline).
     return refuse(ErrorCode.NOT_CONTROLLER);
   }
   if (res.errorCode !== ErrorCode.NONE || res.responseData === null) {

@@ -18,7 +18,7 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" user_broker="broker-secret" user_alice="alice-secret";';
+const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" user_broker="broker-secret" user_alice="alice-secret" user_bob="bob-secret";';
 const TOPIC = 2;
 const LITERAL = 3;
 const ALLOW = 3;
@@ -37,8 +37,13 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 }
 
 /** A raw connection logged in with SASL PLAIN (handshake v1, SaslAuthenticate v2). */
-async function login(port: number, user: string, password: string): Promise<RawClient> {
-  const c = await RawClient.connect(port);
+function login(port: number, user: string, password: string): Promise<RawClient> {
+  return loginFrom(port, user, password);
+}
+
+/** The same from a chosen loopback address (any 127.x.y.z works on Linux). */
+async function loginFrom(port: number, user: string, password: string, localAddress?: string): Promise<RawClient> {
+  const c = await RawClient.connect(port, '127.0.0.1', localAddress);
   const hs = await c.send(17, 1, { mechanism: 'PLAIN' });
   expect(hs.errorCode).toBe(0);
   const auth = await c.send(36, 2, { authBytes: Buffer.from(`\u0000${user}\u0000${password}`) });
@@ -174,6 +179,28 @@ describe('a real client pinned to a broker that is not the controller', () => {
       await client.disconnect();
     }
   }, 30_000);
+});
+
+describe('the client address in the envelope', () => {
+  it("host ACLs on the controller see the client's address, not the forwarding broker's", async () => {
+    const created = await admin.send(19, 7, { topics: [{ name: 'h', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(0);
+    expect((await admin.send(30, 3, {
+      creations: [{ resourceType: TOPIC, resourceName: 'h', resourcePatternType: LITERAL, principal: 'User:bob', host: '127.0.0.5', operation: Op.ALTER_CONFIGS, permissionType: ALLOW }],
+    })).results[0].errorCode).toBe(0);
+    await waitFor('h and the ACL on the controller', () => brokers[0]!.broker.topics.get('h') !== undefined && brokers[0]!.broker.authorizer!.authorize('User:bob', '127.0.0.5', Op.ALTER_CONFIGS, TOPIC, 'h'));
+    const alter = (c: RawClient) => c.send(44, 1, { resources: [{ resourceType: TOPIC, resourceName: 'h', configs: [{ name: 'retention.ms', configOperation: 0, value: '3600000' }] }], validateOnly: false });
+    // bob from 127.0.0.5 through broker 2 (which reaches the controller from 127.0.0.1): allowed.
+    const from5 = await loginFrom(saslPort(brokers[1]!), 'bob', 'bob-secret', '127.0.0.5');
+    const from1 = await loginFrom(saslPort(brokers[1]!), 'bob', 'bob-secret', '127.0.0.1');
+    try {
+      expect((await alter(from5)).responses[0].errorCode).toBe(0);
+      expect((await alter(from1)).responses[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    } finally {
+      from5.close();
+      from1.close();
+    }
+  });
 });
 
 describe('Envelope requests on the controller', () => {

@@ -11,6 +11,7 @@ import type { AlterPartitionResponse } from '../../protocol/generated/alter-part
 import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/incremental-alter-configs.js';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat.js';
+import type { EnvelopeRequest, EnvelopeResponse } from '../../protocol/generated/envelope.js';
 import { ClusterMember } from './controller/cluster-member.js';
 import type { Controller } from './controller/controller.js';
 import { ControllerChannel } from './controller/controller-channel.js';
@@ -18,6 +19,7 @@ import { KvMetadataStore } from './metadata-store/kv-metadata-store.js';
 import { MemoryKv, MemoryKvConnection } from './metadata-store/memory-kv.js';
 import { openMetadataStore } from './metadata-store/open-store.js';
 import type { InterBrokerEndpoint, InterBrokerSecurity } from './inter-broker-security.js';
+import type { InterBrokerAuthStats } from './replication/replica-fetchers.js';
 import type { BrokerRegistration, ClusterMetadataStore, PartitionState, TopicRecord, Unwatch, VersionedPartitionState } from './metadata-store/types.js';
 
 /** API keys and versions of the broker-to-controller requests (Kafka's: AlterPartition, BrokerHeartbeat; forwarded admin requests). */
@@ -27,6 +29,7 @@ const INCREMENTAL_ALTER_CONFIGS = { key: 44, version: 1 };
 const OP_SET = 0;
 const OP_DELETE = 1;
 const CREATE_TOPICS = { key: 19, version: 7 };
+const ENVELOPE = { key: 58, version: 0 };
 const RESOURCE_TOPIC = 2;
 /** How long a broker-to-controller request may take, retries to a new controller included. */
 const CONTROLLER_REQUEST_TIMEOUT_MS = 15_000;
@@ -108,7 +111,22 @@ export class ClusterNode {
         },
       },
       `tributary-broker-${opts.registration.brokerId}`,
+      opts.logger,
     );
+  }
+
+  /** Failed logins of this broker's controller channel (TLS or SASL refused by the controller). */
+  get controllerAuthStats(): InterBrokerAuthStats {
+    return this.channel.authStats;
+  }
+
+  /** The inter-broker listener (the first listener when none is configured: tests). */
+  get interBrokerListenerName(): string {
+    return this.opts.interBroker?.listenerName ?? this.opts.registration.listeners[0]?.name ?? 'PLAINTEXT';
+  }
+
+  forwardEnvelope(envelope: EnvelopeRequest, innerNotController: (res: EnvelopeResponse) => boolean, timeoutMs = CONTROLLER_REQUEST_TIMEOUT_MS): Promise<EnvelopeResponse> {
+    return this.channel.send<EnvelopeResponse>(ENVELOPE.key, ENVELOPE.version, envelope, timeoutMs, (r) => r.errorCode === ErrorCode.NOT_CONTROLLER || innerNotController(r));
   }
 
   /** This broker's active controller, when it is the controller. */

@@ -1,7 +1,7 @@
 // How this broker reaches the other brokers of its cluster, as Kafka resolves it (KafkaConfig):
-// the listener is `inter.broker.listener.name`, else the one named after
-// `security.inter.broker.protocol`, else PLAINTEXT, else the first listener; setting both keys is
-// refused (broker-config.ts). Connections go to the peer's registered endpoint of that listener
+// the listener is `inter.broker.listener.name`, else the one named after an explicitly set
+// `security.inter.broker.protocol`, else PLAINTEXT (that key's default), else the first listener;
+// setting both keys explicitly is refused (broker-config.ts). Connections go to the peer's registered endpoint of that listener
 // and speak its security protocol: TLS with this broker's own ssl.* settings of the listener
 // (truststore to verify the peer, keystore as the client certificate for mTLS), SASL with
 // `sasl.mechanism.inter.broker.protocol` and the username/password of the listener's
@@ -32,8 +32,10 @@ export function interBrokerListenerName(config: BrokerConfig): string {
   const listeners = config.advertisedListeners;
   const ibl = config.get('inter.broker.listener.name');
   if (ibl !== null) return ibl.toUpperCase();
-  const protocol = config.get('security.inter.broker.protocol');
-  if (protocol !== null) {
+  // Only an explicit security.inter.broker.protocol names the listener: its default (PLAINTEXT)
+  // leaves the choice below, which falls back to the first listener when none is PLAINTEXT.
+  if (config.isSet('security.inter.broker.protocol')) {
+    const protocol = config.get('security.inter.broker.protocol');
     if (!listeners.some((l) => l.name === protocol)) {
       throw ConfigError.invalid('security.inter.broker.protocol', protocol, `No listener is named ${protocol}; name the inter-broker listener with inter.broker.listener.name instead`);
     }

@@ -324,8 +324,9 @@ export class BrokerConfig {
     const advParsed = advRaw === null || advRaw.length === 0 ? null : parseListeners('advertised.listeners', advRaw, protocols);
     const advertised = deriveAdvertised(listeners, advParsed, (m) => this.warn(m));
     const ibl = this.get('inter.broker.listener.name');
-    if (ibl !== null && this.get('security.inter.broker.protocol') !== null) {
-      // Kafka's KafkaConfig refuses the pair with this ConfigException.
+    if (ibl !== null && this.isSet('security.inter.broker.protocol')) {
+      // Kafka's KafkaConfig refuses the pair with this ConfigException, only when both were set
+      // (security.inter.broker.protocol has a default, PLAINTEXT, which does not count).
       throw ConfigError.invalid('inter.broker.listener.name', ibl, 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
     }
     if (ibl !== null && !listeners.some((l) => l.name === ibl.toUpperCase())) {

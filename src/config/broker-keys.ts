@@ -58,10 +58,10 @@ export const BROKER_KEYS = {
     importance: 'medium',
     doc: 'Listener brokers of a cluster use to reach each other; defaults to the listener named by security.inter.broker.protocol (PLAINTEXT), else the first.',
   }),
-  'security.inter.broker.protocol': str(null, {
+  'security.inter.broker.protocol': str('PLAINTEXT', {
     oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
     importance: 'medium',
-    doc: 'Alternative to inter.broker.listener.name: the listener named after this protocol (Kafka default PLAINTEXT). Setting both is an error.',
+    doc: 'Alternative to inter.broker.listener.name: the listener named after this protocol. Setting both explicitly is an error; left at its default (PLAINTEXT) it yields to inter.broker.listener.name, and without a PLAINTEXT listener the first listener is used.',
   }),
   'sasl.mechanism.inter.broker.protocol': str('PLAIN', {
     oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],

@@ -64,6 +64,8 @@ import { quotaEnforced } from '../quota/quota-enforcement.js';
 import { quotaEnforcer } from '../quota/quota-config.js';
 import type { QuotaStore } from '../quota/quota-store.js';
 import { ControllerMutationQuota } from '../quota/controller-mutation-quota.js';
+import { envelopeHandler } from './envelope.js';
+import { envelopeForwarding } from './envelope-forwarding.js';
 
 /** The handler, answering a refused request with an error response instead of running it. */
 function guarded(h: ApiHandler, guard: Guard): ApiHandler {
@@ -163,6 +165,8 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   if (cluster) {
     add(alterPartitionHandler({ topics: deps.topics, cluster }));
     add(brokerHeartbeatHandler({ cluster }));
+    // KIP-590: forwarded admin requests arrive wrapped with the client's principal.
+    add(envelopeHandler({ cluster, authorizer: deps.authorizer, logger: deps.logger, handlerFor: (apiKey) => table.get(apiKey) }));
   }
   // Idempotence and transactions (transaction coordinator).
   add(initProducerIdHandler(deps));
@@ -213,6 +217,15 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   for (const [apiKey, wrap] of new ControllerMutationQuota(deps).wrappers()) {
     const h = table.get(apiKey);
     if (h) table.set(apiKey, wrap(h));
+  }
+  // Cluster mode, on a broker that is not the controller: the admin APIs the controller decides go
+  // there in an Envelope with the client's principal, before any ACL or mutation-quota check here
+  // (the controller makes them, as the client: src/handlers/envelope-forwarding.ts).
+  if (cluster) {
+    for (const [apiKey, wrap] of envelopeForwarding({ cluster, logger: deps.logger })) {
+      const h = table.get(apiKey);
+      if (h) table.set(apiKey, wrap(h));
+    }
   }
   const quotas = quotaEnforcer(deps.quotaStore, deps.config);
   for (const [apiKey, h] of table) table.set(apiKey, quotaEnforced(h, quotas));

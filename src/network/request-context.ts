@@ -33,6 +33,11 @@ export interface RequestContext {
   receivedAt: number;
   /** Size of the request frame (producer_byte_rate quotas are on request bytes). */
   requestBytes?: number;
+  /**
+   * Set on a request unwrapped from an Envelope (KIP-590, src/handlers/envelope.ts): `connection`
+   * then names the client (principal, address) and the request is never forwarded again.
+   */
+  forwarded?: true;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -21,6 +21,9 @@ const REQUEST_QUOTA_EXEMPT = new Set<number>([
   Api.SaslHandshake.apiKey,
   Api.SaslAuthenticate.apiKey,
   Api.WriteTxnMarkers.apiKey,
+  // A forwarded request is measured as its client, inside (src/handlers/envelope.ts); the
+  // envelope itself would charge, and mute, the broker-to-controller connection all clients share.
+  Api.Envelope.apiKey,
 ]);
 
 /** Kafka's nanosToPercentage, from milliseconds: 1 s of handler time = 100 (one full thread). */

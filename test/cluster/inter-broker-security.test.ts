@@ -11,7 +11,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../../src/config/broker-config.js';
 import { noEffectWarning } from '../../src/config/no-effect-keys.js';
+import { interBrokerListenerName } from '../../src/cluster/inter-broker-security.js';
+import { startTestBroker } from '../helpers/broker.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { alterScram, makeCerts, scramUpsertion, type TestCerts } from '../integration/auth-setup.js';
 
 let certs: TestCerts;
@@ -126,6 +129,28 @@ describe('inter-broker login with a wrong password', () => {
     await cluster?.close();
   });
 
+  it('the controller channel counts and logs a refused login, like the replica fetchers', async () => {
+    const controller = controllerOf(cluster);
+    const other = [1, 2, 3].find((id) => id !== controller)!;
+    const node = cluster.byId(other).broker.cluster!;
+    const warnings: unknown[][] = [];
+    const logger = (node as unknown as { opts: { logger: { warn: (...a: unknown[]) => void } } }).opts.logger;
+    const warn = logger.warn;
+    logger.warn = (...a: unknown[]) => {
+      warnings.push(a);
+      warn.apply(logger, a);
+    };
+    try {
+      const before = node.controllerAuthStats.failures;
+      await expect(node.forward(19, 7, { topics: [], timeoutMs: 1000, validateOnly: false }, 1_000)).rejects.toThrow(/SASL PLAIN authentication of broker .* failed/);
+      expect(node.controllerAuthStats.failures).toBeGreaterThan(before);
+      expect(node.controllerAuthStats.lastError).toMatch(/SASL PLAIN authentication of broker .* failed/);
+      expect(warnings.some(([msg, fields]) => /requests to the controller fail/.test(String(msg)) && (fields as { controller: number }).controller === controller)).toBe(true);
+    } finally {
+      logger.warn = warn;
+    }
+  }, 20_000);
+
   it('the ISR shrinks to the leader and stays there, auth failures are counted, and the right password heals it', async () => {
     const controller = controllerOf(cluster);
     const admin = kafka(cluster, cluster.byId(controller).bootstrap).admin();
@@ -162,6 +187,32 @@ describe('inter-broker listener config', () => {
     expect(() =>
       loadBrokerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'inter.broker.listener.name=PLAINTEXT', 'security.inter.broker.protocol=PLAINTEXT'], env: {} }),
     ).toThrow(/Only one of inter.broker.listener.name and security.inter.broker.protocol should be set/);
+  });
+
+  it('security.inter.broker.protocol defaults to PLAINTEXT without choosing the listener or clashing with inter.broker.listener.name', async () => {
+    const load = (...o: string[]) => loadBrokerConfig({ overrides: o, env: {} });
+    const onlyInternal = load('listeners=INTERNAL://127.0.0.1:0', 'listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT');
+    expect(onlyInternal.get('security.inter.broker.protocol')).toBe('PLAINTEXT');
+    expect(onlyInternal.source('security.inter.broker.protocol')).toBe('DEFAULT_CONFIG');
+    // The default names no listener: still the first one when none is PLAINTEXT.
+    expect(interBrokerListenerName(onlyInternal)).toBe('INTERNAL');
+    expect(interBrokerListenerName(load('listeners=INTERNAL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0', 'listener.security.protocol.map=INTERNAL:SSL,PLAINTEXT:PLAINTEXT'))).toBe('PLAINTEXT');
+    // Only inter.broker.listener.name set: accepted, and it decides.
+    expect(interBrokerListenerName(load('listeners=PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0', 'listener.security.protocol.map=INTERNAL:SSL,PLAINTEXT:PLAINTEXT', 'inter.broker.listener.name=INTERNAL'))).toBe('INTERNAL');
+    // DescribeConfigs shows Kafka's default, marked as a default.
+    const b = await startTestBroker();
+    try {
+      const c = await RawClient.connect(b.port);
+      try {
+        const res = await c.send(32, 4, { resources: [{ resourceType: 4, resourceName: String(b.broker.nodeId), configurationKeys: ['security.inter.broker.protocol'] }], includeSynonyms: false, includeDocumentation: false });
+        const entry = res.results[0].configs[0];
+        expect(entry).toMatchObject({ name: 'security.inter.broker.protocol', value: 'PLAINTEXT', configSource: 5 });
+      } finally {
+        c.close();
+      }
+    } finally {
+      await b.cleanup();
+    }
   });
 
   it('inter.broker.listener.name acts in cluster mode and is reported as no-effect on a single broker', () => {

@@ -1,5 +1,6 @@
 // What the admin handlers need of cluster mode: this broker's controller when it is the
 // controller, and KIP-590 forwarding of a whole request to the controller when it is not.
+import type { EnvelopeRequest, EnvelopeResponse } from '../../../protocol/generated/envelope.js';
 import type { Controller } from './controller.js';
 
 export interface ClusterControl {
@@ -7,6 +8,15 @@ export interface ClusterControl {
   readonly controller: Controller | undefined;
   /** Sends the request, as decoded, to the controller and returns its decoded answer (throws when no controller answers in time). */
   forward<T>(apiKey: number, version: number, body: object, timeoutMs?: number): Promise<T>;
+  /**
+   * KIP-590 with the client's identity: sends `envelope` (the client's serialized request, its
+   * principal and address) to the controller as Envelope v0 on this broker's own connection, and
+   * returns the Envelope response (re-sent to a new controller on NOT_CONTROLLER; throws when no
+   * controller answers in time). `innerNotController` says whether the inner answer is NOT_CONTROLLER.
+   */
+  forwardEnvelope(envelope: EnvelopeRequest, innerNotController: (res: EnvelopeResponse) => boolean, timeoutMs?: number): Promise<EnvelopeResponse>;
+  /** The listener brokers reach each other on: the only one Envelope is accepted on. */
+  readonly interBrokerListenerName: string;
   /** The live broker ids (reassignment targets are checked against them). */
   liveBrokers(): { brokerId: number }[];
 }

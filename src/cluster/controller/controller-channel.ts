@@ -4,8 +4,10 @@
 // says NOT_CONTROLLER (an election raced the request). Retries until the deadline; every retry
 // goes to whoever the store names as controller by then.
 import { ErrorCode } from '../../../protocol/errors.js';
+import type { Logger } from '../../logging/logger.js';
 import type { InterBrokerSecurity } from '../inter-broker-security.js';
-import { BrokerConnection } from '../replication/broker-connection.js';
+import { BrokerConnection, InterBrokerAuthError } from '../replication/broker-connection.js';
+import type { InterBrokerAuthStats } from '../replication/replica-fetchers.js';
 
 export interface ControllerLocator {
   /** The controller's id and where it listens, or undefined while there is none. */
@@ -13,16 +15,25 @@ export interface ControllerLocator {
 }
 
 const RETRY_BACKOFF_MS = 50;
+/** A refused login is retried no faster than this grows to (as the replica fetchers back off). */
+const AUTH_BACKOFF_MAX_MS = 5_000;
+/** A refused login is logged at warn level once, then at most this often. */
+const AUTH_WARN_INTERVAL_MS = 30_000;
 
 export class ControllerUnavailableError extends Error {}
 
 export class ControllerChannel {
   private conn: { brokerId: number; host: string; port: number; conn: BrokerConnection } | undefined;
   private closed = false;
+  /** Logins the controller refused (TLS or SASL): a misconfiguration an operator must see. */
+  readonly authStats: InterBrokerAuthStats = { failures: 0, lastError: null };
+  private authFailuresInARow = 0;
+  private lastAuthWarn = 0;
 
   constructor(
     private readonly locator: ControllerLocator,
     private readonly clientId: string,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -37,16 +48,19 @@ export class ControllerChannel {
       if (target) {
         try {
           const conn = await this.connection(target);
+          this.authFailuresInARow = 0;
           const res = await withTimeout(conn.send<T>(apiKey, version, body), Math.max(1, deadline - Date.now()));
           if (!retriable(res) || Date.now() >= deadline) return res;
           lastError = `broker ${target.brokerId} is no longer the controller`;
         } catch (err) {
           lastError = (err as Error).message;
           this.drop();
+          if (err instanceof InterBrokerAuthError) this.loginRefused(target.brokerId, err);
         }
       }
       if (Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));
+      const backoff = this.authFailuresInARow > 0 ? Math.min(AUTH_BACKOFF_MAX_MS, RETRY_BACKOFF_MS * 2 ** Math.min(this.authFailuresInARow, 7)) : RETRY_BACKOFF_MS;
+      await new Promise((r) => setTimeout(r, Math.min(backoff, Math.max(1, deadline - Date.now()))));
     }
     throw new ControllerUnavailableError(lastError);
   }
@@ -62,6 +76,18 @@ export class ControllerChannel {
     }
     this.conn = { ...target, conn };
     return conn;
+  }
+
+  /** Counted and logged like the replica fetchers' refused logins: retrying cannot help until an operator fixes it. */
+  private loginRefused(controllerId: number, err: InterBrokerAuthError): void {
+    this.authStats.failures++;
+    this.authStats.lastError = err.message;
+    this.authFailuresInARow++;
+    const now = Date.now();
+    if (now - this.lastAuthWarn >= AUTH_WARN_INTERVAL_MS) {
+      this.lastAuthWarn = now;
+      this.logger?.warn('inter-broker authentication failed; requests to the controller fail until it succeeds', { controller: controllerId, error: err.message, failures: this.authStats.failures });
+    }
   }
 
   private drop(): void {

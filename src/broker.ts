@@ -29,7 +29,7 @@ import { buildHandlers } from './handlers/registry.js';
 import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
-import { TierManager } from './tier/tier-manager.js';
+import { TierManager, tierRole } from './tier/tier-manager.js';
 import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
@@ -195,7 +195,15 @@ export class Broker {
     this.topicManager.onTopicDeleted((t) => this.tier.onTopicDeleted(t.name, t.id, t.configs));
     this.topicManager.onTopicDeleted((t) => void this.groupCoordinator?.onTopicsDeleted([t.name]));
     this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots'));
-    this.tier = new TierManager({ config, logManager: this.logManager, topicIdOf: (t) => this.topics.get(t)?.id, logger: logger.child({ component: 'tier' }) });
+    const clustered = config.get('tributary.metadata.store') !== '';
+    this.tier = new TierManager({
+      config,
+      logManager: this.logManager,
+      topicIdOf: (t) => this.topics.get(t)?.id,
+      logger: logger.child({ component: 'tier' }),
+      // Cluster mode: only the partition leader uploads (fenced by leader epoch); the controller deletes deleted topics' data.
+      ...(clustered ? { role: (t: string, p: number) => tierRole(this.partitionManager.hostedPartition(t, p), this.nodeId), isController: () => this.cluster?.currentControllerId === this.nodeId } : {}),
+    });
   }
 
   /**

@@ -146,6 +146,14 @@ async function scenario(cluster: TestCluster, store: ObjectStore, topic: string)
   };
   expectAll(await kcatConsume(cluster.bootstrap(), topic));
   expectAll(await kafkajsConsume(seed(cluster), topic, 1600));
+
+  // Topic deletion: the controller deletes the remote data; every broker's queued deletion drains.
+  await withAdmin(seed(cluster), (a) => a.deleteTopics({ topics: [topic] }));
+  await cluster.waitFor(
+    `${topic}: remote data deleted`,
+    async () => (await listAll(store, `${topic}-`)).length === 0 && cluster.brokers.every((b) => !b || b.broker.tier.status().pendingTopicDeletes.length === 0),
+    30_000,
+  );
 }
 
 describe('tiered storage in a cluster', () => {

@@ -14,6 +14,7 @@ import { decodeManifest } from '../../storage/tier/manifest.js';
 import { listAll, type ObjectStore } from '../../storage/tier/object-store.js';
 import { segmentIdOfKey } from '../../storage/tier/remote-keys.js';
 import type { Partition } from '../../src/cluster/partition.js';
+import { startTestBroker } from '../helpers/broker.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { startS3rver, tierStoreOverrides, type S3Server } from '../helpers/s3-servers.js';
 import { FAST_TIER, TOPIC_CONFIGS, kafkajsConsume, kcatConsume, messageValue, produceRange, rawBytes, storeFor, withAdmin } from '../storage/tier/broker-scenario.js';
@@ -94,7 +95,7 @@ async function checkStore(store: ObjectStore, topic: string, leaderEpoch: number
   expect(m.segments[m.segments.length - 1]!.nextOffset).toBe(m.copiedEndOffset);
 }
 
-async function scenario(cluster: TestCluster, store: ObjectStore, topic: string): Promise<void> {
+async function scenario(cluster: TestCluster, store: ObjectStore, topic: string, overrides: Record<string, string>): Promise<void> {
   const configs = { ...TOPIC_CONFIGS, 'remote.storage.enable': 'true', 'min.insync.replicas': '2' };
   await withAdmin(seed(cluster), (a) =>
     a.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] }),
@@ -118,6 +119,9 @@ async function scenario(cluster: TestCluster, store: ObjectStore, topic: string)
   // A group read now also creates __consumer_offsets (RF 3 needs three live brokers, as in Kafka).
   expect((await kafkajsConsume(seed(cluster), topic, 800)).map((m) => m.offset)).toEqual([...Array(800).keys()]);
 
+  const killedDir = cluster.byId(first.id).dataDir;
+  const oldEnd = first.p.log.logEndOffset;
+  const restartOverrides = { ...overrides, 'tributary.metadata.store': cluster.byId(first.id).broker.config.get('tributary.metadata.store'), 'tributary.metadata.session.timeout.ms': '1500' };
   await cluster.kill(first.id);
   await cluster.waitFor(`${topic} has a new leader`, () => {
     const l = leaderOf(cluster, topic);
@@ -147,6 +151,29 @@ async function scenario(cluster: TestCluster, store: ObjectStore, topic: string)
   expectAll(await kcatConsume(cluster.bootstrap(), topic));
   expectAll(await kafkajsConsume(seed(cluster), topic, 1600));
 
+  // The old leader comes back as a follower: its log ends below the new leader's local log start,
+  // so it catches up from data the leader serves out of the store, rejoins the ISR, and trims its
+  // local copy only below the uploaded offset.
+  // (The case this covers: the new leader no longer holds locally where the old one stopped.)
+  expect(second.p.log.localLogStartOffset).toBeGreaterThan(oldEnd);
+  const dataDir = killedDir;
+  const restarted = await startTestBroker({ ...restartOverrides, 'node.id': String(first.id) }, dataDir);
+  cluster.brokers[first.id - 1] = restarted;
+  await cluster.waitFor(
+    `broker ${first.id} back in the ISR`,
+    () => {
+      const p = restarted.broker.partition(topic, 0);
+      const l = leaderOf(cluster, topic);
+      return p !== undefined && l !== undefined && l.p.isr.includes(first.id) && p.log.logEndOffset === l.p.log.logEndOffset;
+    },
+    30_000,
+  );
+  await cluster.waitFor(`broker ${first.id} learned the uploaded offset`, () => tierOf(cluster, first.id, topic)?.copiedEndOffset === copied2, 30_000);
+  const back = restarted.broker.partition(topic, 0)!.log;
+  expect(back.localLogStartOffset).toBeLessThanOrEqual(copied2);
+  expect(tierOf(cluster, first.id, topic)!.copiedSegmentsTotal).toBe(0);
+  expect((await rawBytes(back, 0)).equals(after)).toBe(true);
+
   // Topic deletion: the controller deletes the remote data; every broker's queued deletion drains.
   await withAdmin(seed(cluster), (a) => a.deleteTopics({ topics: [topic] }));
   await cluster.waitFor(
@@ -170,7 +197,7 @@ describe('tiered storage in a cluster', () => {
     });
 
     it('only the leader uploads; the new leader continues from the manifest; offset 0 reads byte-identical', async () => {
-      await scenario(cluster, new LocalObjectStore(dir), 'tiered-failover');
+      await scenario(cluster, new LocalObjectStore(dir), 'tiered-failover', { ...OVERRIDES, 'tributary.tier.local.dir': dir });
     }, 90_000);
   });
 
@@ -189,7 +216,7 @@ describe('tiered storage in a cluster', () => {
     it('the same on S3', async () => {
       const store = storeFor(server, server.endpoint, 'tier-cluster');
       try {
-        await scenario(cluster, store, 'tiered-failover-s3');
+        await scenario(cluster, store, 'tiered-failover-s3', { ...OVERRIDES, ...tierStoreOverrides(server, server.endpoint, 'tier-cluster') });
       } finally {
         await store.close();
       }

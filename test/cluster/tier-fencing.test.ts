@@ -13,7 +13,7 @@ import { Semaphore } from '../../storage/tier/retry.js';
 import { segmentIdOfKey } from '../../storage/tier/remote-keys.js';
 import type { PartitionLog } from '../../storage/log/partition-log.js';
 import { appendOne, tempDir } from '../storage/helpers/temp-log.js';
-import { FAST_RETRY, NO_BACKOFF, readAll, tieredLog } from '../storage/tier/tier-fixtures.js';
+import { FAST_RETRY, NO_BACKOFF, readAll, setConfig, tieredLog } from '../storage/tier/tier-fixtures.js';
 
 let dirs: { path: string; cleanup: () => Promise<void> }[] = [];
 const newDir = async () => {
@@ -64,6 +64,11 @@ describe('tiering roles (cluster mode)', () => {
     expect((await readAll(logB, 0)).equals(original)).toBe(true); // below its local start: from A's uploads
     const keys1 = (await listAll(store, '')).map((o) => o.key);
     expect(keys1.filter((k) => k.includes('/manifest'))).toEqual(['t-tid/0/manifest-0000000001.json']);
+    // Remote retention runs on the leader only: a follower past retention.ms deletes nothing remote.
+    setConfig(logB, { retentionMs: 1 });
+    expect(await b.enforceRetention(NOW)).toBe(0);
+    expect((await listAll(store, '')).map((o) => o.key)).toEqual(keys1);
+    setConfig(logB, {});
 
     // More data on both replicas; leadership moves to B at epoch 2, A has not heard of it yet.
     await appendMore(logA, 30);

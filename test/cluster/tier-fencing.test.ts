@@ -13,7 +13,7 @@ import { Semaphore } from '../../storage/tier/retry.js';
 import { segmentIdOfKey } from '../../storage/tier/remote-keys.js';
 import type { PartitionLog } from '../../storage/log/partition-log.js';
 import { appendOne, tempDir } from '../storage/helpers/temp-log.js';
-import { FAST_RETRY, NO_BACKOFF, readAll, setConfig, tieredLog } from '../storage/tier/tier-fixtures.js';
+import { FAST_RETRY, NO_BACKOFF, TIERED, readAll, setConfig, tieredLog } from '../storage/tier/tier-fixtures.js';
 
 let dirs: { path: string; cleanup: () => Promise<void> }[] = [];
 const newDir = async () => {
@@ -99,6 +99,46 @@ describe('tiering roles (cluster mode)', () => {
     await logA.enforceRetention(NOW);
     expect(logA.localLogStartOffset).toBeLessThanOrEqual(end2);
     expect((await readAll(logA, 0)).equals(await readAll(logB, 0))).toBe(true);
+    await logA.close();
+    await logB.close();
+  });
+
+  it('a new leader whose segment straddles the uploaded end uploads it whole; reads from 0 stay identical', async () => {
+    const store = new LocalObjectStore(await newDir());
+    // Same batches, different segment boundaries (replicas roll independently).
+    const logA = await tieredLog(await newDir());
+    const logB = await tieredLog(await newDir(), 40, { ...TIERED, segmentBytes: 3000 });
+    let roleA: TierRole = { leader: true, leaderEpoch: 1 };
+    let roleB: TierRole = { leader: false };
+    const a = replica(logA, store, () => roleA);
+    const b = replica(logB, store, () => roleB);
+    expect(await a.copyEligible()).toBeGreaterThan(0);
+    const end1 = a.copiedEndOffset();
+    await appendMore(logA, 30);
+    await appendMore(logB, 30);
+    const expected = await readAll(logA, 0);
+
+    roleA = { leader: false };
+    roleB = { leader: true, leaderEpoch: 2 };
+    a.syncRole();
+    b.syncRole();
+    expect(logB.segmentInfos().some((s) => s.baseOffset < end1 && s.nextOffset > end1)).toBe(true);
+    expect(await b.copyEligible()).toBeGreaterThan(0);
+    const segs = b.manifestSnapshot().segments;
+    const straddling = segs.find((s) => s.baseOffset < end1 && s.nextOffset > end1);
+    expect(straddling, 'the straddling segment is uploaded whole').toBeDefined();
+    for (let i = 1; i < segs.length; i++) {
+      expect(segs[i]!.baseOffset).toBeLessThanOrEqual(segs[i - 1]!.nextOffset);
+      expect(segs[i]!.nextOffset).toBeGreaterThan(segs[i - 1]!.nextOffset);
+    }
+    // Local copies trimmed below the uploaded end on both; every offset still reads the same bytes.
+    await a.refreshAsFollower();
+    await logA.enforceRetention(NOW);
+    await logB.enforceRetention(NOW);
+    expect(logB.localLogStartOffset).toBeGreaterThan(end1);
+    expect((await readAll(logB, 0)).equals(expected)).toBe(true);
+    expect((await readAll(logA, 0)).equals(expected)).toBe(true);
+    expect((await readAll(logB, 0, 100)).equals(expected)).toBe(true);
     await logA.close();
     await logB.close();
   });

@@ -29,12 +29,14 @@ import { buildHandlers } from './handlers/registry.js';
 import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
-import { TierManager } from './tier/tier-manager.js';
+import { TierManager, tierRole } from './tier/tier-manager.js';
+import { effectiveValue } from './config/cluster-defaults.js';
+import type { BrokerKey } from './config/broker-keys.js';
 import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
 import { captureShareGroupRecords, startShareService, type ShareService } from './coordinator/share/share-wiring.js';
-import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
 import { AclStore } from './auth/acl/acl-store.js';
@@ -183,6 +185,8 @@ export class Broker {
       logManager: this.logManager,
       topicConfig: (topic) => this.topicManager.topicConfig(topic),
       logger: logger.child({ component: 'partitions' }),
+      // Coordinator acks=all writes wait as Kafka's: offsets.commit.timeout.ms, request.timeout.ms for transactions.
+      internalWriteTimeoutMs: (topic) => (topic === TXN_STATE_TOPIC ? config.get('request.timeout.ms') : config.get('offsets.commit.timeout.ms')),
     });
     // KIP-890: a producer's first transactional write to a partition is checked with the
     // transaction coordinator (created in start(); until then nothing is verified).
@@ -198,7 +202,15 @@ export class Broker {
     this.topicManager.onTopicDeleted((t) => this.tier.onTopicDeleted(t.name, t.id, t.configs));
     this.topicManager.onTopicDeleted((t) => void this.groupCoordinator?.onTopicsDeleted([t.name]));
     this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots'));
-    this.tier = new TierManager({ config, logManager: this.logManager, topicIdOf: (t) => this.topics.get(t)?.id, logger: logger.child({ component: 'tier' }) });
+    const clustered = config.get('tributary.metadata.store') !== '';
+    this.tier = new TierManager({
+      config,
+      logManager: this.logManager,
+      topicIdOf: (t) => this.topics.get(t)?.id,
+      logger: logger.child({ component: 'tier' }),
+      // Cluster mode: only the partition leader uploads (fenced by leader epoch); the controller deletes deleted topics' data.
+      ...(clustered ? { role: (t: string, p: number) => tierRole(this.partitionManager.hostedPartition(t, p), this.nodeId), isController: () => this.cluster?.currentControllerId === this.nodeId } : {}),
+    });
   }
 
   /**
@@ -290,7 +302,8 @@ export class Broker {
     // of still-open transactions); started after, so it resumes transactions a crash left in
     // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
     // The coordinators and the aggregation stage run on one runtime over the partition layer.
-    const coordinatorConfig = (key: string) => this.config.get(key as never);
+    // Cluster mode: unset internal-topic replication factors take Kafka's default 3 (config/cluster-defaults.ts).
+    const coordinatorConfig = (key: string) => effectiveValue(this.config, key as BrokerKey, clustered);
     this.txnCoordinator = await createTransactionCoordinator(this.coordinatorRuntime, {
       config: coordinatorConfig,
       ...(this.cluster ? { nodeId: this.nodeId, markers: remoteMarkerWriter(this.partitionManager, this.cluster, this.logger.child({ component: 'txn-markers' })) } : {}),

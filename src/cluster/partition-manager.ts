@@ -83,6 +83,8 @@ export interface PartitionManagerOptions {
   /** The topic's resolved config (the topic manager's cache). */
   topicConfig(topic: string): ResolvedTopicConfig;
   logger: Logger;
+  /** Cluster mode: how long a coordinator's acks=all write to this internal topic waits for the ISR (default 5 s). */
+  internalWriteTimeoutMs?(topic: string): number;
 }
 
 export interface AppendOptions {
@@ -181,7 +183,7 @@ const NO_RECORD_ERRORS: RecordError[] = [];
  * coordinators append with acks=-1; with replication this becomes -1 (and min.insync applies).
  */
 const INTERNAL_REQUIRED_ACKS = 1;
-/** Replicated coordinator writes wait this long for the ISR (Kafka's offsets.commit.timeout.ms default). */
+/** Replicated coordinator writes wait this long for the ISR unless the broker says otherwise (Kafka's offsets.commit.timeout.ms default). */
 const INTERNAL_REPLICATION_TIMEOUT_MS = 5_000;
 
 function appendFailed(errorCode: number, errorMessage: string | null = null, recordErrors: RecordError[] = NO_RECORD_ERRORS): AppendOutcome {
@@ -690,7 +692,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     // Replicated (cluster mode): acks=-1 as Kafka's coordinators, waiting for the ISR (min.insync applies).
     const replicated = this.partitions.get(tpKey(tp.topic, tp.partition))?.replicated === true;
     const acks = replicated ? -1 : INTERNAL_REQUIRED_ACKS;
-    return internalResult(this.append('coordinator', tp.topic, tp.partition, records, acks, replicated ? { timeoutMs: INTERNAL_REPLICATION_TIMEOUT_MS } : {}));
+    return internalResult(this.append('coordinator', tp.topic, tp.partition, records, acks, replicated ? { timeoutMs: this.opts.internalWriteTimeoutMs?.(tp.topic) ?? INTERNAL_REPLICATION_TIMEOUT_MS } : {}));
   }
 
   async appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {

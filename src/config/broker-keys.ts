@@ -292,6 +292,7 @@ export const BROKER_KEYS = {
   'replica.fetch.min.bytes': int(1, { min: 1, doc: 'Bytes a follower fetch waits for (informational: followers ask for 1).' }),
   'replica.fetch.response.max.bytes': int(10485760, { min: 0, doc: 'Bytes one follower fetch response may carry in all.' }),
   'replica.fetch.backoff.ms': int(1000, { min: 0, doc: 'How long a follower waits after a failed fetch before the next.' }),
+  'request.timeout.ms': int(30000, { min: 1, doc: 'Cluster mode: how long a __transaction_state write waits for every in-sync replica (Kafka\'s transaction coordinator uses request.timeout.ms); then the client gets COORDINATOR_NOT_AVAILABLE.' }),
   'replica.lag.time.max.ms': long(30000, { doc: 'A follower that has not caught up in this time leaves the ISR.' }),
   'max.incremental.fetch.session.cache.slots': int(1000, { min: 0, doc: 'Incremental fetch sessions the broker keeps.' }),
 
@@ -336,16 +337,16 @@ export const BROKER_KEYS = {
   'share.coordinator.snapshot.update.records.per.snapshot': int(500, { min: 0, max: 500, doc: 'ShareUpdate records written to __share_group_state between two ShareSnapshot records of a share partition.' }),
   'group.share.auto.offset.reset': str('latest', { oneOf: ['earliest', 'latest'], doc: 'Tributary: where a new share partition starts when the group sets no share.auto.offset.reset (Kafka: latest).' }),
   'offsets.topic.num.partitions': int(50, { min: 1, importance: 'high', doc: 'Partitions of __consumer_offsets (fixed once created).' }),
-  'offsets.topic.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __consumer_offsets (Kafka default 3).' }),
+  'offsets.topic.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __consumer_offsets. A single broker uses 1; in cluster mode an unset key means Kafka\'s default 3.' }),
   'offsets.topic.segment.bytes': int(104857600, { min: 1, importance: 'high', doc: 'Segment size of __consumer_offsets.' }),
   'offsets.retention.minutes': int(10080, { min: 1, importance: 'high', doc: 'Committed offsets of an empty group are dropped after this long.' }),
   'offsets.retention.check.interval.ms': long(600000, { min: 1, importance: 'high', doc: 'How often stale offsets are looked for.' }),
-  'offsets.commit.timeout.ms': int(5000, { min: 1, importance: 'high', doc: 'Offset commits wait at most this long for the write.' }),
+  'offsets.commit.timeout.ms': int(5000, { min: 1, importance: 'high', doc: 'Cluster mode: how long a __consumer_offsets write (offset commit, group metadata) waits for every in-sync replica; then the client gets COORDINATOR_NOT_AVAILABLE, as from Kafka.' }),
 
   // ---- transactions & idempotence ----
   'transaction.max.timeout.ms': int(900000, { min: 1, importance: 'high', doc: 'Largest transaction timeout a producer may ask for.' }),
   'transaction.state.log.num.partitions': int(50, { min: 1, importance: 'high', doc: 'Partitions of __transaction_state.' }),
-  'transaction.state.log.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __transaction_state (Kafka default 3).' }),
+  'transaction.state.log.replication.factor': short(1, { min: 1, importance: 'high', doc: 'Replication of __transaction_state. A single broker uses 1; in cluster mode an unset key means Kafka\'s default 3.' }),
   'transaction.state.log.min.isr': int(1, { min: 1, importance: 'high', doc: 'min.insync.replicas of __transaction_state (Kafka default 2).' }),
   'transaction.state.log.segment.bytes': int(104857600, { min: 1, importance: 'high', doc: 'Segment size of __transaction_state.' }),
   'transactional.id.expiration.ms': int(604800000, { min: 1, importance: 'high', doc: 'A transactional id idle this long is expired.' }),

@@ -18,7 +18,8 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   'offsets.topic.replication.factor': '__consumer_offsets has one replica on a single broker',
   'transaction.state.log.replication.factor': '__transaction_state has one replica on a single broker',
   'transaction.state.log.min.isr': 'the ISR of __transaction_state is its one replica',
-  'offsets.commit.timeout.ms': 'a single broker has no replicas to wait for; in a cluster coordinator writes wait for the ISR at most Kafka\'s default 5 s',
+  'offsets.commit.timeout.ms': 'a single broker has no replicas to wait for',
+  'request.timeout.ms': 'a single broker has no replicas to wait for (in a cluster it bounds __transaction_state writes)',
   'inter.broker.listener.name': 'a single broker talks to no other broker',
   'unclean.leader.election.enable': 'a single broker has no out-of-sync replica to elect',
   'remote.log.storage.system.enable': 'every topic with remote.storage.enable=true is tiered',
@@ -61,6 +62,8 @@ const CLUSTER_KEYS = new Set([
   'offsets.topic.replication.factor',
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
+  'offsets.commit.timeout.ms',
+  'request.timeout.ms',
   'inter.broker.listener.name',
 ]);
 

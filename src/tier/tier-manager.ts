@@ -7,6 +7,11 @@
 //   - deletes the remote data of deleted topics (persisted queue, retried until done),
 //   - writes `tier-status.json` for `tributary tier status`.
 //
+// Cluster mode (`role` given): only each partition's leader copies and enforces remote retention
+// (fenced by leader epoch, see remote-partition.ts); followers re-read the leader's manifest every
+// round so their local retention deletes only what is uploaded. Remote data of a deleted topic is
+// deleted by the controller; the other brokers drop their queued deletion once the data is gone.
+//
 // Reads of remote data never wait for this task: a Fetch below the local log start goes from
 // PartitionLog.read straight to RemotePartition.read, which is plain async I/O (ranged GETs
 // through a shared chunk cache, bounded by remote.log.reader.threads). It holds no lock that local
@@ -20,7 +25,7 @@ import type { PartitionLog } from '../../storage/log/partition-log.js';
 import { ChunkCache } from '../../storage/tier/chunk-cache.js';
 import type { ObjectStore } from '../../storage/tier/object-store.js';
 import { topicPrefix } from '../../storage/tier/remote-keys.js';
-import { RemotePartition } from '../../storage/tier/remote-partition.js';
+import { RemotePartition, type TierRole } from '../../storage/tier/remote-partition.js';
 import { deleteRemoteData } from '../../storage/tier/remote-retention.js';
 import { RemoteReader } from '../../storage/tier/remote-reader.js';
 import { Semaphore, delay } from '../../storage/tier/retry.js';
@@ -40,6 +45,17 @@ export interface TierManagerDeps {
   logger: Logger;
   /** Tests inject a store (e.g. one behind a fault proxy). */
   store?: ObjectStore;
+  /** Cluster mode: this broker's role for a partition (undefined: not hosted / not known yet = follower). */
+  role?: (topic: string, partition: number) => TierRole | undefined;
+  /** Cluster mode: whether this broker is the controller (it deletes the remote data of deleted topics). */
+  isController?: () => boolean;
+}
+
+const FOLLOWER: TierRole = { leader: false };
+
+/** A hosted partition's role for tiering: the leader at its epoch, else a follower. */
+export function tierRole(p: { leaderId: number; leaderEpoch: number } | undefined, nodeId: number): TierRole {
+  return p && p.leaderId === nodeId ? { leader: true, leaderEpoch: p.leaderEpoch } : FOLLOWER;
 }
 
 export interface TierMetric {
@@ -138,6 +154,7 @@ export class TierManager {
       retry: this.settings.request,
       taskBackoff: this.settings.taskBackoff,
       logger: this.logger.child({ component: 'tier', topic: log.topic, partition: log.partition }),
+      ...(this.deps.role ? { role: () => this.deps.role!(log.topic, log.partition) ?? FOLLOWER } : {}),
     });
     log.remoteTier = rp;
     this.partitions.set(tpKey(log.topic, log.partition), rp);
@@ -168,12 +185,15 @@ export class TierManager {
         void rp.close();
       }
     }
+    // Cluster mode: leadership moved since the last round -> load again for the new role.
+    if (this.deps.role) for (const rp of this.partitions.values()) rp.syncRole();
     const now = Date.now();
     const rps = [...this.partitions.values()].filter((rp) => rp.due(now));
     await Promise.all(
       rps.map((rp) =>
         this.copyLimiter.run(async () => {
           if (this.stopped) return;
+          if (!rp.isWriter) return rp.refreshAsFollower();
           // remote.log.copy.disable (KIP-950): the tier turns read-only; retention still runs.
           if (rp.log.config.remoteStorageEnable === true && rp.log.config.remoteLogCopyDisable !== true) await rp.copyEligible(this.abort.signal);
           if (rp.isReady && !this.stopped) await rp.enforceRetention(Date.now());
@@ -235,7 +255,15 @@ export class TierManager {
       this.deleting.add(id);
       try {
         const store = await this.openStore();
-        const n = await deleteRemoteData(store, topicPrefix(item.topic, item.topicId), this.settings.request);
+        const prefix = topicPrefix(item.topic, item.topicId);
+        if (this.deps.isController && !this.deps.isController()) {
+          // Cluster mode: the controller deletes (once); this broker keeps the entry until the
+          // data is gone, so a controller change before the deletion finished still deletes it.
+          const left = await store.list(prefix, { maxKeys: 1 });
+          if (left.objects.length === 0) await this.pending.remove(item);
+          continue;
+        }
+        const n = await deleteRemoteData(store, prefix, this.settings.request);
         await this.pending.remove(item);
         this.logger.info('deleted remote data of deleted topic', { topic: item.topic, topicId: item.topicId, objects: n });
       } catch (e) {

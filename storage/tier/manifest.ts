@@ -48,8 +48,13 @@ export interface Manifest {
   logStartOffset: number;
   /** Exclusive end of the copied prefix of the log (-1: nothing copied yet); never decreases. */
   copiedEndOffset: number;
-  /** Sorted by baseOffset. */
+  /**
+   * Sorted by baseOffset. In a cluster a new leader's first segment may start below the previous
+   * segment's end (its own segment boundaries differ): overlapping entries hold the same batches.
+   */
   segments: RemoteSegment[];
+  /** Cluster mode: the leader epoch that wrote it (its key carries the same epoch). */
+  leaderEpoch?: number;
   updatedAt: number;
 }
 

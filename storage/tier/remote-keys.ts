@@ -1,7 +1,8 @@
 // Object keys of tiered data (Kafka's RemoteLogSegmentFileset layout, two objects per segment as
 // the Aiven plugin does: the data and one container of all its indexes):
 //
-//   <topic>-<topicId>/<partition>/manifest.json
+//   <topic>-<topicId>/<partition>/manifest.json                  (single broker)
+//   <topic>-<topicId>/<partition>/manifest-<leader epoch, 10 digits>.json   (cluster: one per leader epoch)
 //   <topic>-<topicId>/<partition>/<baseOffset, 20 digits>-<segment id, 32 hex>.log
 //   <topic>-<topicId>/<partition>/<baseOffset, 20 digits>-<segment id, 32 hex>.indexes
 //
@@ -20,6 +21,27 @@ export function topicPrefix(topic: string, topicId: string): string {
 
 export function manifestKey(topic: string, topicId: string, partition: number): string {
   return partitionPrefix(topic, topicId, partition) + MANIFEST_NAME;
+}
+
+/**
+ * Cluster mode: each leader epoch writes its own manifest key, so a deposed leader can only ever
+ * write the key of its own (older) epoch and never overwrites its successor's manifest; readers
+ * take the highest epoch (Kafka fences RemoteLogSegmentMetadata by leader epoch the same way).
+ */
+export function epochManifestKey(prefix: string, leaderEpoch: number): string {
+  return `${prefix}manifest-${String(leaderEpoch).padStart(10, '0')}.json`;
+}
+
+/** Every manifest key of a partition starts with this (list it to find the epochs). */
+export function manifestKeysPrefix(prefix: string): string {
+  return `${prefix}manifest`;
+}
+
+/** The leader epoch of a manifest key: -1 for the single-broker manifest.json, null for other keys. */
+export function manifestEpochOfKey(key: string): number | null {
+  if (key.endsWith(`/${MANIFEST_NAME}`)) return -1;
+  const m = /\/manifest-(\d{10})\.json$/.exec(key);
+  return m ? Number(m[1]) : null;
 }
 
 export interface SegmentKeys {

@@ -13,6 +13,16 @@
 //
 // All manifest mutations run one at a time on `chain`; reads never take it (they use the manifest
 // object current when they start and count themselves in `readers` so deletes wait for them).
+//
+// Cluster mode (`deps.role` given; Kafka's RemoteLogManager with leader epochs): only the
+// partition's leader writes. Each leader epoch has its own manifest key (remote-keys.ts), so a
+// deposed leader can never overwrite its successor's manifest, and before every manifest write the
+// writer checks that it still leads at its epoch and that the store holds no manifest of a newer
+// epoch (else TierFencedError: the write is not made). A new leader loads the newest manifest,
+// claims it under its own epoch, cleans up what the old leader left unfinished and carries on from
+// its copiedEndOffset (its own rolled segments need not start there: a segment straddling it is
+// uploaded whole, overlapping the previous one, as Kafka does). A follower never writes: it re-reads
+// the newest manifest each task round, so its local retention deletes only below what is uploaded.
 import type { StorageLogger } from '../log/logger.js';
 import type { PartitionLog, ReadResult, RemoteLogTier, SegmentInfo } from '../log/partition-log.js';
 import {
@@ -27,7 +37,17 @@ import {
   type RemoteSegment,
 } from './manifest.js';
 import { isNotFound, listAll, type ObjectStore } from './object-store.js';
-import { manifestKey, newSegmentId, partitionPrefix, segmentIdOfKey, segmentKeys, type SegmentKeys } from './remote-keys.js';
+import {
+  epochManifestKey,
+  manifestEpochOfKey,
+  manifestKey,
+  manifestKeysPrefix,
+  newSegmentId,
+  partitionPrefix,
+  segmentIdOfKey,
+  segmentKeys,
+  type SegmentKeys,
+} from './remote-keys.js';
 import type { RemoteReader } from './remote-reader.js';
 import { backoffMs, delay, withRetry, type RetryPolicy } from './retry.js';
 import { segmentExtras } from './segment-extras.js';
@@ -36,6 +56,17 @@ import { retentionVictims } from './remote-retention.js';
 import type { PartitionTierStatus } from './tier-status.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/** Cluster mode: this broker's role for the partition now (the metadata store's view). */
+export type TierRole = { leader: true; leaderEpoch: number } | { leader: false };
+
+/** A manifest write refused because this broker no longer leads the partition at its epoch. */
+export class TierFencedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TierFencedError';
+  }
+}
 
 export interface RemotePartitionDeps {
   store: ObjectStore;
@@ -48,12 +79,20 @@ export interface RemotePartitionDeps {
   /** Transaction index and producer snapshot to upload with a segment (default: segment-extras.ts). */
   segmentExtras?: (log: PartitionLog, seg: SegmentInfo) => Promise<{ txnIndex?: Buffer; producerSnapshot?: Buffer }>;
   now?: () => number;
+  /** Cluster mode: the role now (leader at an epoch, or follower). Absent: a single broker, always the writer. */
+  role?: () => TierRole;
 }
 
 export class RemotePartition implements RemoteLogTier {
   readonly prefix: string;
-  private readonly manifestKey: string;
+  private manifestKey: string;
   private manifest: Manifest;
+  /** The role the loaded state belongs to: 'single', 'L<epoch>' or 'F' (see syncRole). */
+  private roleKey: string;
+  /** Bumped on every role change: a load started under an older role does not mark this one ready. */
+  private generation = 0;
+  /** Cluster leader: the epoch whose manifest key this broker writes. */
+  private writerEpoch = -1;
   /** copiedEndOffset of the last manifest known to be stored: local retention stays below it. */
   private persistedCopiedEnd = -1;
   private dirty = false;
@@ -85,6 +124,66 @@ export class RemotePartition implements RemoteLogTier {
     this.manifestKey = manifestKey(log.topic, topicId, log.partition);
     this.manifest = emptyManifest(log.topic, topicId, log.partition);
     this.now = deps.now ?? Date.now;
+    this.roleKey = this.currentRoleKey();
+  }
+
+  private currentRoleKey(): string {
+    const r = this.deps.role?.();
+    if (!r) return 'single';
+    return r.leader ? `L${r.leaderEpoch}` : 'F';
+  }
+
+  /** Whether this broker writes to the store for the partition (single broker, or the cluster leader). */
+  get isWriter(): boolean {
+    return this.roleKey !== 'F';
+  }
+
+  /**
+   * Cluster mode, called by the tier task before its work: when leadership moved (to or from this
+   * broker, or to a new epoch) the state is loaded again for the new role. True when it changed.
+   */
+  syncRole(): boolean {
+    const key = this.currentRoleKey();
+    if (key === this.roleKey) return false;
+    this.deps.logger.info('tiered storage role changed', { topic: this.log.topic, partition: this.log.partition, from: this.roleKey, to: key });
+    this.roleKey = key;
+    this.generation++;
+    this.ready = false;
+    this.loading = null;
+    this.failures = 0;
+    this.nextAttemptAt = 0;
+    return true;
+  }
+
+  /** Throws TierFencedError unless this broker may write the manifest now (cluster: still the leader at its epoch). */
+  private checkWriter(): void {
+    const r = this.deps.role?.();
+    if (!r) return;
+    if (!r.leader || r.leaderEpoch !== this.writerEpoch || this.roleKey !== `L${this.writerEpoch}`) {
+      throw new TierFencedError(`${this.log.topic}-${this.log.partition}: not the leader at epoch ${this.writerEpoch} any more; manifest not written`);
+    }
+  }
+
+  /** The partition's manifest keys in the store with their leader epochs, oldest first. */
+  private async manifestKeys(): Promise<{ key: string; epoch: number }[]> {
+    const objects = await this.req(() => listAll(this.deps.store, manifestKeysPrefix(this.prefix)));
+    const out: { key: string; epoch: number }[] = [];
+    for (const o of objects) {
+      const epoch = manifestEpochOfKey(o.key);
+      if (epoch !== null) out.push({ key: o.key, epoch });
+    }
+    return out.sort((a, b) => a.epoch - b.epoch);
+  }
+
+  private async readManifest(key: string | undefined): Promise<Manifest> {
+    if (key === undefined) return emptyManifest(this.log.topic, this.topicId, this.log.partition);
+    try {
+      return decodeManifest(await this.req(() => this.deps.store.get(key)), key);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // Deleted between the listing and the GET: a newer leader superseded it.
+      throw new TierFencedError(`${key} disappeared while loading`);
+    }
   }
 
   get isReady(): boolean {
@@ -115,7 +214,10 @@ export class RemotePartition implements RemoteLogTier {
     this.lastErrorAt = this.now();
     this.failures++;
     this.nextAttemptAt = this.now() + backoffMs(this.deps.taskBackoff, this.failures);
-    this.deps.logger.warn('tiered storage task failed', { topic: this.log.topic, partition: this.log.partition, err: this.lastError });
+    const fields = { topic: this.log.topic, partition: this.log.partition, err: this.lastError };
+    // Losing leadership mid-task is expected in a cluster, not a fault.
+    if (e instanceof TierFencedError) this.deps.logger.info('tiered storage task fenced', fields);
+    else this.deps.logger.warn('tiered storage task failed', fields);
   }
 
   private noteSuccess(): void {
@@ -133,12 +235,14 @@ export class RemotePartition implements RemoteLogTier {
   /** Loads the manifest and finishes whatever a previous run left half done (shared, retried on failure). */
   ensureLoaded(): Promise<void> {
     if (this.ready) return Promise.resolve();
-    this.loading ??= this.mutate(() => this.load()).then(
+    const generation = this.generation;
+    const roleKey = this.roleKey;
+    this.loading ??= this.mutate(() => this.load(roleKey)).then(
       () => {
-        this.ready = true;
+        if (generation === this.generation) this.ready = true;
       },
       (e) => {
-        this.loading = null;
+        if (generation === this.generation) this.loading = null;
         this.noteError(e);
         throw e;
       },
@@ -146,7 +250,9 @@ export class RemotePartition implements RemoteLogTier {
     return this.loading;
   }
 
-  private async load(): Promise<void> {
+  private async load(roleKey: string): Promise<void> {
+    if (roleKey === 'F') return this.loadAsFollower();
+    if (roleKey !== 'single') return this.loadAsLeader(Number(roleKey.slice(1)));
     let m: Manifest;
     try {
       m = decodeManifest(await this.req(() => this.deps.store.get(this.manifestKey)), this.manifestKey);
@@ -159,6 +265,53 @@ export class RemotePartition implements RemoteLogTier {
     this.refresh();
     await this.finishUnfinished();
     await this.deleteOrphans();
+  }
+
+  /**
+   * A new leader at `epoch`: takes the newest manifest over under its own epoch's key (refused if
+   * the store already has a newer epoch's), then finishes what the previous leader left half done,
+   * deletes its orphans and the superseded manifests. Copying resumes from its copiedEndOffset.
+   */
+  private async loadAsLeader(epoch: number): Promise<void> {
+    const keys = await this.manifestKeys();
+    const newest = keys[keys.length - 1];
+    if (newest && newest.epoch > epoch) throw new TierFencedError(`${this.prefix}: the store has the manifest of leader epoch ${newest.epoch} > ${epoch}`);
+    const m = await this.readManifest(newest?.key);
+    this.writerEpoch = epoch;
+    this.manifestKey = epochManifestKey(this.prefix, epoch);
+    m.leaderEpoch = epoch;
+    this.manifest = m;
+    this.persistedCopiedEnd = m.copiedEndOffset;
+    this.dirty = true; // claim the epoch before anything else is written or deleted
+    await this.finishUnfinished();
+    await this.deleteOrphans();
+    const superseded = keys.filter((k) => k.key !== this.manifestKey).map((k) => k.key);
+    if (superseded.length) await this.req(() => this.deps.store.deleteMany(superseded));
+    this.deps.logger.info('tiered storage: leading partition', { topic: this.log.topic, partition: this.log.partition, leaderEpoch: epoch, copiedEndOffset: m.copiedEndOffset, segments: m.segments.length });
+  }
+
+  /** A follower: the newest manifest, read-only (it tells local retention what is uploaded). */
+  private async loadAsFollower(): Promise<void> {
+    const keys = await this.manifestKeys();
+    const m = await this.readManifest(keys[keys.length - 1]?.key);
+    this.manifest = m;
+    this.persistedCopiedEnd = m.copiedEndOffset;
+    this.refresh();
+  }
+
+  /** Cluster follower, every task round: re-reads the newest manifest the leader wrote. */
+  async refreshAsFollower(): Promise<void> {
+    if (this.isWriter) return;
+    try {
+      if (!this.ready) return await this.ensureLoaded();
+      const generation = this.generation;
+      await this.mutate(async () => {
+        if (generation === this.generation) await this.loadAsFollower();
+      });
+      this.noteSuccess();
+    } catch (e) {
+      this.noteError(e);
+    }
   }
 
   /** Deletes the objects of COPY_STARTED / DELETE_STARTED entries and drops the entries. */
@@ -194,6 +347,14 @@ export class RemotePartition implements RemoteLogTier {
   }
 
   private async save(): Promise<void> {
+    this.checkWriter();
+    if (this.deps.role) {
+      // Epoch fencing against the store as well as the local view of leadership (which may lag).
+      const keys = await this.manifestKeys();
+      const newest = keys[keys.length - 1];
+      if (newest && newest.epoch > this.writerEpoch) throw new TierFencedError(`${this.prefix}: leader epoch ${newest.epoch} wrote a manifest; epoch ${this.writerEpoch} is fenced`);
+      this.checkWriter();
+    }
     this.refresh();
     const m = this.manifest;
     m.seq++;
@@ -223,12 +384,13 @@ export class RemotePartition implements RemoteLogTier {
 
   /** Copies every eligible segment in order; returns how many were copied. Errors back the partition off. */
   async copyEligible(signal?: AbortSignal): Promise<number> {
+    if (!this.isWriter) return 0;
     try {
       await this.ensureLoaded();
       const n = await this.mutate(async () => {
         await this.finishUnfinished();
         let copied = 0;
-        for (let seg = this.nextToCopy(); seg && !this.closed && !signal?.aborted; seg = this.nextToCopy()) {
+        for (let seg = this.nextToCopy(); seg && !this.closed && !signal?.aborted && this.isWriter; seg = this.nextToCopy()) {
           if (!(await this.copySegment(seg))) break;
           copied++;
         }
@@ -301,6 +463,7 @@ export class RemotePartition implements RemoteLogTier {
 
   /** retention.ms / retention.bytes over the whole log, applied to remote segments. */
   async enforceRetention(now = this.now()): Promise<number> {
+    if (!this.isWriter) return 0;
     try {
       await this.ensureLoaded();
       const n = await this.mutate(async () => {

@@ -5,6 +5,7 @@
 import { hasDeletePolicy, type LogConfig } from '../log/log-config.js';
 import type { Manifest, RemoteSegment } from './manifest.js';
 import { listAll, type ObjectStore } from './object-store.js';
+import { manifestEpochOfKey } from './remote-keys.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 /** Segments to delete, in log order (always a prefix of the copied segments plus those below the log start). */
@@ -44,8 +45,8 @@ export async function deleteRemoteData(store: ObjectStore, prefix: string, retry
     const objects = await withRetry(() => listAll(store, prefix), retry);
     if (objects.length === 0) return deleted;
     const keys = objects.map((o) => o.key);
-    const data = keys.filter((k) => !k.endsWith('/manifest.json'));
-    const manifests = keys.filter((k) => k.endsWith('/manifest.json'));
+    const data = keys.filter((k) => manifestEpochOfKey(k) === null);
+    const manifests = keys.filter((k) => manifestEpochOfKey(k) !== null);
     if (data.length) await withRetry(() => store.deleteMany(data), retry);
     if (manifests.length) await withRetry(() => store.deleteMany(manifests), retry);
     deleted += keys.length;

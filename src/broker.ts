@@ -30,7 +30,7 @@ import type { HandlerLookup } from './network/connection.js';
 import { createGroupCoordinator, type GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { createConsumerGroupCoordinator, type ConsumerGroupCoordinator } from './coordinator/consumer/consumer-coordinator.js';
 import { TierManager, tierRole } from './tier/tier-manager.js';
-import { effectiveValue } from './config/cluster-defaults.js';
+import { applyClusterModeDefaults } from './config/cluster-defaults.js';
 import type { BrokerKey } from './config/broker-keys.js';
 import { startAggregationStage, type AggregationManager } from './aggregation/manager.js';
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
@@ -203,6 +203,8 @@ export class Broker {
     this.topicManager.onTopicDeleted((t) => void this.groupCoordinator?.onTopicsDeleted([t.name]));
     this.fetchSessions = new FetchSessionCache(config.get('max.incremental.fetch.session.cache.slots'));
     const clustered = config.get('tributary.metadata.store') !== '';
+    // Cluster mode: unset internal-topic replication factors (and min.isr) take Kafka's defaults.
+    if (clustered) applyClusterModeDefaults(config);
     this.tier = new TierManager({
       config,
       logManager: this.logManager,
@@ -302,8 +304,7 @@ export class Broker {
     // of still-open transactions); started after, so it resumes transactions a crash left in
     // PrepareCommit/PrepareAbort with the groups loaded and before clients connect.
     // The coordinators and the aggregation stage run on one runtime over the partition layer.
-    // Cluster mode: unset internal-topic replication factors take Kafka's default 3 (config/cluster-defaults.ts).
-    const coordinatorConfig = (key: string) => effectiveValue(this.config, key as BrokerKey, clustered);
+    const coordinatorConfig = (key: string) => this.config.get(key as BrokerKey);
     this.txnCoordinator = await createTransactionCoordinator(this.coordinatorRuntime, {
       config: coordinatorConfig,
       ...(this.cluster ? { nodeId: this.nodeId, markers: remoteMarkerWriter(this.partitionManager, this.cluster, this.logger.child({ component: 'txn-markers' })) } : {}),

@@ -115,6 +115,8 @@ export class BrokerConfig {
     static: new Map(),
   };
   private derived!: { nodeId: number; listeners: Listener[]; advertised: Listener[]; logDirs: string[] };
+  /** Defaults that differ by mode (cluster-defaults.ts), in place of the keys' own defaults. */
+  private readonly modeDefaults = new Map<BrokerKey, unknown>();
 
   /** Use loadBrokerConfig(); the constructor takes already-validated static settings. */
   constructor(
@@ -142,7 +144,20 @@ export class BrokerConfig {
       const s = this.layers[layer].get(key);
       if (s !== undefined) return s.value as BrokerValue<K>;
     }
-    return brokerDef(key).default as BrokerValue<K>;
+    return this.defaultOf(key) as BrokerValue<K>;
+  }
+
+  /** The key's default: its mode default when one applies, else the key's own. */
+  private defaultOf(key: BrokerKey): unknown {
+    return this.modeDefaults.has(key) ? this.modeDefaults.get(key) : brokerDef(key).default;
+  }
+
+  /**
+   * Replaces the defaults of some keys (cluster mode: Kafka's replication factors for internal
+   * topics). Set values are untouched; DescribeConfigs shows the new default as DEFAULT_CONFIG.
+   */
+  useModeDefaults(defaults: Readonly<Partial<Record<BrokerKey, unknown>>>): void {
+    for (const [key, value] of Object.entries(defaults)) this.modeDefaults.set(key as BrokerKey, value);
   }
 
   /** Where the effective value of `key` comes from, in DescribeConfigs terms. */
@@ -222,7 +237,7 @@ export class BrokerConfig {
       }
     }
     for (const name of names) {
-      const d = brokerDef(name).default;
+      const d = this.defaultOf(name);
       if (d !== null) push(name, d, 'DEFAULT_CONFIG');
     }
     if (dropUntil === undefined) return out;

@@ -9,11 +9,10 @@ import type { BrokerKey } from './broker-keys.js';
 export const CLUSTER_MODE_DEFAULTS: Readonly<Partial<Record<BrokerKey, number>>> = {
   'offsets.topic.replication.factor': 3,
   'transaction.state.log.replication.factor': 3,
+  'transaction.state.log.min.isr': 2,
 };
 
-/** A key's value as the broker acts on it: in cluster mode an unset key above takes Kafka's default. */
-export function effectiveValue(config: BrokerConfig, key: BrokerKey, clustered: boolean): unknown {
-  const clusterDefault = clustered ? CLUSTER_MODE_DEFAULTS[key] : undefined;
-  if (clusterDefault !== undefined && !config.isSet(key)) return clusterDefault;
-  return config.get(key);
+/** Cluster mode: the keys above take Kafka's defaults (shown so by DescribeConfigs too). */
+export function applyClusterModeDefaults(config: BrokerConfig): void {
+  config.useModeDefaults(CLUSTER_MODE_DEFAULTS);
 }

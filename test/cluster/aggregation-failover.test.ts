@@ -56,7 +56,7 @@ interface Out {
   partition: number;
   offset: number;
   key: string;
-  value: Record<string, number | string> | null;
+  value: { measures: { sum: number; count: number }; contributors: number; version: number } | null;
   version: number;
 }
 
@@ -107,6 +107,9 @@ describe('aggregation stage across a leader failover', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'contributions', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
 
+    // Every broker tries to create the definitions topic once 3 are alive; its leader starts the stage.
+    await cluster.waitFor('the stage runs on the leader of __tributary_aggregations-0', () => definitionsLeader() > 0 && cluster.byId(definitionsLeader()).broker.aggregations!.running, 20_000);
+    expect(cluster.brokers.filter((b) => b?.broker.aggregations?.running).length).toBe(1);
     const def = spendDefinition({ output: { topic: 'global-spend', partitions: 3 } });
     const aa = await AggregationAdmin.connect(clientSettings({ bootstrap: cluster.bootstrap().split(',') }, 'agg-test-admin'));
     try {
@@ -134,6 +137,7 @@ describe('aggregation stage across a leader failover', () => {
       }
     };
     const figuresMatch = async () => {
+      if (process.env.AGG_DEBUG) for (const r of runners('spend')) console.log(r, JSON.stringify(cluster.byId(r).broker.aggregations!.status('spend')));
       const latest = new Map<string, Out>();
       for (const r of await readOutput('global-spend')) latest.set(r.key, r);
       if (latest.size !== expected.size) return false;
@@ -141,7 +145,7 @@ describe('aggregation stage across a leader failover', () => {
         const r = latest.get(`${category}|2026-12`);
         const sum = [...partners.values()].reduce((s, p) => s + p.sum, 0);
         const count = [...partners.values()].reduce((s, p) => s + p.count, 0);
-        if (!r?.value || r.value.sum !== sum || r.value.count !== count) return false;
+        if (!r?.value || r.value.measures.sum !== sum || r.value.measures.count !== count || r.value.contributors !== partners.size) return false;
       }
       return true;
     };

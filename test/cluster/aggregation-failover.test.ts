@@ -7,12 +7,12 @@
 // exactly one broker running the aggregation at any time we look.
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliDeps } from '../../src/cli/main.js';
 import { AggregationAdmin } from '../../src/aggregation/admin-client.js';
-import { clientSettings, closeClient, loadKafka, readTopicToEnd } from '../../src/aggregation/kafka-client.js';
+import { clientSettings } from '../../src/aggregation/kafka-client.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { kafkajs } from '../helpers/clients.js';
 import { spendDefinition } from '../aggregation/helpers.js';
+import { clusterCli, definitionsLeader, readOutput, runners, type Out } from '../aggregation/cluster-helpers.js';
 
 const OVERRIDES = {
   'tributary.aggregation.status.interval.ms': '200',
@@ -34,63 +34,6 @@ afterAll(async () => {
 
 const kjs = () => kafkajs(cluster.bootstrap().split(','), { clientId: 'agg-failover', logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
 
-/** Live brokers on which the aggregation `name` has a processor that is not stopped. */
-function runners(name: string): number[] {
-  const out: number[] = [];
-  cluster.brokers.forEach((b, i) => {
-    const s = b?.broker.aggregations?.status(name);
-    if (s && s.state !== 'stopped' && s.state !== 'starting') out.push(i + 1);
-  });
-  return out;
-}
-
-function definitionsLeader(): number {
-  for (const b of cluster.brokers) {
-    const st = b?.broker.partitionManager.partition('__tributary_aggregations', 0);
-    if (st && st.leaderId >= 0) return st.leaderId;
-  }
-  return -1;
-}
-
-interface Out {
-  partition: number;
-  offset: number;
-  key: string;
-  value: { measures: { sum: number; count: number }; contributors: number; version: number } | null;
-  version: number;
-}
-
-async function readOutput(topic: string): Promise<Out[]> {
-  const { Consumer } = await loadKafka();
-  const consumer = new Consumer({ ...clientSettings({ bootstrap: cluster.bootstrap().split(',') }, 'agg-reader'), groupId: 'agg-reader', retries: 3 });
-  try {
-    return (await readTopicToEnd(consumer, topic)).map((r) => ({
-      partition: r.partition,
-      offset: r.offset,
-      key: r.key!.toString(),
-      value: r.value === null ? null : JSON.parse(r.value.toString()),
-      version: Number(r.headers.get('tributary.version')),
-    }));
-  } finally {
-    await closeClient(consumer);
-  }
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const deps: CliDeps = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    env: { TRIBUTARY_BOOTSTRAP_SERVER: cluster.bootstrap() },
-    onSignal: () => () => undefined,
-    forceExit: () => undefined,
-    helpText: () => 'HELP\n',
-  };
-  const code = await runCli(args, deps);
-  return { code, out, err };
-}
-
 const PARTNERS = ['p0', 'p1', 'p2', 'p3'];
 const CATEGORIES = ['food', 'rent', 'travel', 'fun', 'misc'];
 
@@ -108,7 +51,7 @@ describe('aggregation stage across a leader failover', () => {
     await admin.createTopics({ topics: [{ topic: 'contributions', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
 
     // Every broker tries to create the definitions topic once 3 are alive; its leader starts the stage.
-    await cluster.waitFor('the stage runs on the leader of __tributary_aggregations-0', () => definitionsLeader() > 0 && cluster.byId(definitionsLeader()).broker.aggregations!.running, 20_000);
+    await cluster.waitFor('the stage runs on the leader of __tributary_aggregations-0', () => definitionsLeader(cluster) > 0 && cluster.byId(definitionsLeader(cluster)).broker.aggregations!.running, 20_000);
     expect(cluster.brokers.filter((b) => b?.broker.aggregations?.running).length).toBe(1);
     const def = spendDefinition({ output: { topic: 'global-spend', partitions: 3 } });
     const aa = await AggregationAdmin.connect(clientSettings({ bootstrap: cluster.bootstrap().split(',') }, 'agg-test-admin'));
@@ -118,9 +61,9 @@ describe('aggregation stage across a leader failover', () => {
     } finally {
       await aa.close();
     }
-    await cluster.waitFor('one broker runs the aggregation', () => runners('spend').length === 1, 20_000);
-    const owner = runners('spend')[0]!;
-    expect(owner).toBe(definitionsLeader());
+    await cluster.waitFor('one broker runs the aggregation', () => runners(cluster, 'spend').length === 1, 20_000);
+    const owner = runners(cluster, 'spend')[0]!;
+    expect(owner).toBe(definitionsLeader(cluster));
 
     const producer = kjs().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -137,9 +80,9 @@ describe('aggregation stage across a leader failover', () => {
       }
     };
     const figuresMatch = async () => {
-      if (process.env.AGG_DEBUG) for (const r of runners('spend')) console.log(r, JSON.stringify(cluster.byId(r).broker.aggregations!.status('spend')));
+      if (process.env.AGG_DEBUG) for (const r of runners(cluster, 'spend')) console.log(r, JSON.stringify(cluster.byId(r).broker.aggregations!.status('spend')));
       const latest = new Map<string, Out>();
-      for (const r of await readOutput('global-spend')) latest.set(r.key, r);
+      for (const r of await readOutput(cluster, 'global-spend')) latest.set(r.key, r);
       if (latest.size !== expected.size) return false;
       for (const [category, partners] of expected) {
         const r = latest.get(`${category}|2026-12`);
@@ -160,12 +103,12 @@ describe('aggregation stage across a leader failover', () => {
     await rest;
     await producer.disconnect();
 
-    await cluster.waitFor('the aggregation runs on the new leader', () => runners('spend').length === 1 && definitionsLeader() !== owner && runners('spend')[0] === definitionsLeader(), 30_000);
+    await cluster.waitFor('the aggregation runs on the new leader', () => runners(cluster, 'spend').length === 1 && definitionsLeader(cluster) !== owner && runners(cluster, 'spend')[0] === definitionsLeader(cluster), 30_000);
     await cluster.waitFor('final figures published', figuresMatch, 40_000);
-    expect(runners('spend')).toEqual([definitionsLeader()]);
+    expect(runners(cluster, 'spend')).toEqual([definitionsLeader(cluster)]);
 
     // Versions per group strictly increase in the output history: one writer, nothing repeated.
-    const history = await readOutput('global-spend');
+    const history = await readOutput(cluster, 'global-spend');
     const lastVersion = new Map<string, number>();
     for (const r of history.sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
       expect(r.version).toBeGreaterThan(lastVersion.get(r.key) ?? 0);
@@ -175,16 +118,16 @@ describe('aggregation stage across a leader failover', () => {
     expect(lastVersion.size).toBe(CATEGORIES.length);
 
     // Every input record counted once across the failover (the counter lives in the changelog).
-    const newOwner = cluster.byId(runners('spend')[0]!);
+    const newOwner = cluster.byId(runners(cluster, 'spend')[0]!);
     await cluster.waitFor('every record read', () => newOwner.broker.aggregations!.status('spend')!.recordsIn === produced, 20_000);
     expect(newOwner.broker.aggregations!.status('spend')!.recordsIn).toBe(120);
 
     // The status view through the Kafka protocol (the status topic is a cluster topic).
     await cluster.waitFor('status topic shows every record', async () => {
-      const r = await cli('aggregations', 'status', 'spend', '--json');
+      const r = await clusterCli(cluster, 'aggregations', 'status', 'spend', '--json');
       return r.code === 0 && JSON.parse(r.out).recordsIn === 120;
     }, 20_000);
-    const list = await cli('aggregations', 'list');
+    const list = await clusterCli(cluster, 'aggregations', 'list');
     expect(list.code).toBe(0);
     expect(list.out).toContain('spend');
     await admin.disconnect();

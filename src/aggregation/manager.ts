@@ -13,7 +13,7 @@ import type { AggregationDeps } from './stage-deps.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConfigGetter } from '../coordinator/common/config-getter.js';
 import type { CoordinatorShard } from '../coordinator/runtime/coordinator-runtime.js';
-import { changelogTopic } from './changelog.js';
+import { Changelog, changelogTopic } from './changelog.js';
 import { type AggregationDefinition, incompatibleChanges, validateDefinition, isObject } from './definition.js';
 import { DEFINITIONS_TOPIC, STATUS_TOPIC, type TargetState, decodeDefinitionsRecord, definitionRecord, statusRecord, targetStateRecord } from './definitions-log.js';
 import { appendLocal, ensureTopic, readLocal } from './local-log.js';
@@ -316,7 +316,7 @@ export class AggregationManager implements CoordinatorShard {
       this.entries.delete(rec.name);
       await e.processor?.stop();
       // On the initial load a later record may create the name again: orphans are removed after it.
-      if (!initial && this.deps.topicAdmin.topics.get(changelogTopic(rec.name))) await this.deps.topicAdmin.deleteTopic(changelogTopic(rec.name));
+      if (!initial && this.deps.topicAdmin.topics.get(changelogTopic(rec.name))) await this.dropChangelog(changelogTopic(rec.name));
       this.lastStatus.delete(rec.name);
       await this.writeStatus([statusRecord(rec.name, null)]);
       this.logger.info('aggregation deleted', { aggregation: rec.name });
@@ -398,9 +398,21 @@ export class AggregationManager implements CoordinatorShard {
     for (const t of this.deps.topicAdmin.topics.all()) {
       if (t.name.startsWith('__tributary_aggregation_') && t.name.endsWith('_changelog') && !expected.has(t.name)) {
         this.logger.info('deleting the changelog of a deleted aggregation', { topic: t.name });
-        await this.deps.topicAdmin.deleteTopic(t.name);
+        await this.dropChangelog(t.name);
       }
     }
+  }
+
+  /**
+   * A deleted aggregation's changelog. Single broker: the topic is deleted. Cluster mode: a
+   * changelog is a cluster topic that only the controller deletes, and clients may not delete
+   * broker-owned topics; a reset record makes its replay start empty instead (a later aggregation
+   * of the same name starts from nothing), and compaction shrinks it to that record.
+   */
+  private async dropChangelog(topic: string): Promise<void> {
+    if (!this.deps.cluster) return this.deps.topicAdmin.deleteTopic(topic);
+    const res = await new Changelog(this.deps, topic).reset();
+    if (!res.ok) this.logger.warn('could not reset the changelog of a deleted aggregation', { topic, err: res.error });
   }
 
   private async applyConfigFile(file: string): Promise<void> {

@@ -67,7 +67,6 @@ describe('aggregation with a remote source across a leader failover', () => {
     const figures = async (round: number) => {
       const latest = new Map<string, { measures: { sum: number }; contributors: number }>();
       for (const r of await readOutput(cluster, 'global-spend')) if (r.value) latest.set(r.key, r.value);
-      if (process.env.AGG_DEBUG) console.log(JSON.stringify([...latest]), JSON.stringify(runners(cluster, 'spend').map((b) => cluster.byId(b).broker.aggregations!.status('spend'))));
       return ['food', 'rent'].every((c) => latest.get(`${c}|2026-12`)?.measures.sum === 100 * round + round && latest.get(`${c}|2026-12`)?.contributors === 2);
     };
 

@@ -16,8 +16,9 @@
 // twice; the fold of a replayed record is the same replacement). A crash after 2 loses only
 // output records, which recover re-emits from the state with the same version and value, and
 // only when the output topic lacks that version: the output history holds each (group, version)
-// once. The embedded stage can do this because it appends to its own broker's logs; once the
-// transaction coordinator lands, steps 1-3 can become one transaction instead (see README).
+// once. The embedded stage can do this because it appends to its own cluster's logs, one whole
+// batch per append (in cluster mode to each partition's leader, cluster-routing.ts); steps 1-3
+// could become one transaction instead (see README).
 import type { AggregationDeps } from './stage-deps.js';
 import type { Logger } from '../logging/logger.js';
 import { Changelog, changelogTopic } from './changelog.js';

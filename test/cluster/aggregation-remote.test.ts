@@ -1,5 +1,5 @@
 // Cluster mode (issue 13): an aggregation reading a cluster topic and a topic of another cluster
-// (a partner's single broker) keeps both across the failover of the broker running it. The
+// (a partner's single broker) keeps both when the broker running it stops (controlled shutdown). The
 // remote source's positions are in the replicated changelog, so the new leader resumes the
 // partner's topic where the last committed step left it: every partner record counted once.
 import { logLevel } from 'kafkajs';
@@ -76,7 +76,11 @@ describe('aggregation with a remote source across a leader failover', () => {
 
     const owner = runners(cluster, 'spend')[0]!;
     await sendPartner(2);
-    await cluster.kill(owner);
+    // A clean stop this time (the failover test kills): controlled shutdown moves the leadership
+    // first, the stage unloads here and loads on the new leader.
+    const stopping = cluster.brokers[owner - 1]!;
+    cluster.brokers[owner - 1] = undefined;
+    await stopping.cleanup();
     await sendLocal(2);
     await cluster.waitFor('a new broker runs the aggregation', () => runners(cluster, 'spend').length === 1 && runners(cluster, 'spend')[0] !== owner, 30_000);
     await cluster.waitFor('round 2 published', () => figures(2), 30_000);

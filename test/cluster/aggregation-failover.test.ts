@@ -148,6 +148,18 @@ describe('aggregation stage across a leader failover', () => {
     const firstVersion = new Map<string, number>();
     for (const r of second) if (!firstVersion.has(r.key)) firstVersion.set(r.key, r.version);
     expect([...firstVersion.values()]).toEqual(CATEGORIES.map(() => 1));
+
+    // The replicated changelog and status topics still refuse clients (only another broker's
+    // stage writes them, with Kafka's __admin_client id).
+    const intruder = kafkajs(cluster.bootstrap().split(','), { clientId: 'intruder', logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer({ allowAutoTopicCreation: false });
+    await intruder.connect();
+    try {
+      for (const topic of ['__tributary_aggregation_spend_changelog', '__tributary_aggregation_status']) {
+        await expect(intruder.send({ topic, acks: -1, messages: [{ key: 'x', value: 'forged' }] })).rejects.toMatchObject({ type: 'INVALID_TOPIC_EXCEPTION' });
+      }
+    } finally {
+      await intruder.disconnect();
+    }
     await admin.disconnect();
   }, 120_000);
 });

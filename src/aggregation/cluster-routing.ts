@@ -49,7 +49,7 @@ function failedFetch(errorCode: number): PartitionFetchResult {
   return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), abortedTransactions: null, leaderId: -1, leaderEpoch: -1 };
 }
 
-/** Offsets of the batches in a v2 record set: the last offset delta of each batch, summed as counts. */
+/** Records in a set of v2 batches (lastOffsetDelta + 1 each): the append's last offset is base + count - 1. */
 function recordCount(records: Buffer): number {
   let n = 0;
   for (let pos = 0; pos + 61 <= records.length; ) {
@@ -64,7 +64,6 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
   /** Offsets of partitions led elsewhere, as their leader last reported them. */
   private readonly remote = new Map<string, PartitionOffsets>();
   private readonly connections = new Map<number, Promise<BrokerConnection>>();
-  private closed = false;
 
   constructor(
     private readonly local: InternalPartitionAccess,
@@ -212,7 +211,6 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
   }
 
   private async connection(brokerId: number): Promise<BrokerConnection> {
-    if (this.closed) throw new Error('closed');
     const existing = this.connections.get(brokerId);
     if (existing) {
       const c = await existing.catch(() => null);
@@ -230,7 +228,7 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
     return p;
   }
 
-  /** Closes every inter-broker connection (the stage stops on this broker). */
+  /** Closes every inter-broker connection (the stage stops on this broker; a later load opens new ones). */
   close(): void {
     for (const p of this.connections.values()) void p.then((c) => c.close(), () => undefined);
     this.connections.clear();

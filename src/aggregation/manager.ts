@@ -99,7 +99,11 @@ export class AggregationManager implements CoordinatorShard {
 
   /** Cluster mode: this broker still leads __tributary_aggregations-0 and runs the stage. */
   private owns(): boolean {
-    if (this.stopping) return false;
+    return !this.stopping && this.leads();
+  }
+
+  /** This broker leads __tributary_aggregations-0 (always true on a single broker). */
+  private leads(): boolean {
     const c = this.deps.cluster;
     return !c || c.leaderOf(DEFINITIONS_TOPIC, 0) === c.nodeId;
   }
@@ -112,11 +116,32 @@ export class AggregationManager implements CoordinatorShard {
   async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     if (partition !== 0 || this.running || this.closed) return;
     if (ready && !(await ready())) return;
-    this.entries.clear();
-    this.lastStatus.clear();
-    this.applied = 0;
-    this.stopping = false;
-    await this.start();
+    // Cluster mode: a failed start is retried while this broker leads the partition (nobody else
+    // would run the stage until the leadership moves).
+    for (let backoff = this.opts.retryBackoffMs; ; backoff = Math.min(backoff * 2, this.opts.retryBackoffMaxMs)) {
+      this.entries.clear();
+      this.lastStatus.clear();
+      this.applied = 0;
+      this.stopping = false;
+      try {
+        await this.start();
+        return;
+      } catch (e) {
+        await this.abandonStart();
+        if (!this.deps.cluster || this.closed || !this.leads()) throw e;
+        this.logger.error('starting the aggregation stage failed; retrying', { err: String(e), backoffMs: backoff });
+        await new Promise((r) => setTimeout(r, backoff));
+        if (this.closed || !this.leads()) return;
+      }
+    }
+  }
+
+  /** Undoes a start that threw part-way: processors it started stop, nothing keeps running. */
+  private async abandonStart(): Promise<void> {
+    if (this.tail !== null) return this.halt();
+    this.stopping = true;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    await Promise.all([...this.entries.values()].map((e) => e.processor?.stop()));
   }
 
   /** The runtime's unload: processors stop (each keeps its changelog) until the next load. */

@@ -340,6 +340,8 @@ export class Broker {
         readSource: (fetches, opts) => readPartitions(this, fetches, opts),
         config: coordinatorConfig,
         logger: this.logger,
+        // Cluster mode: the stage runs on the leader of __tributary_aggregations-0 and reaches other leaders itself.
+        ...(this.cluster ? { cluster: { nodeId: this.nodeId, leaderOf: (t: string, p: number) => this.partitionManager.partition(t, p)?.leaderId ?? -1, endpointOf: (id: number) => this.cluster!.endpointOf(id) } } : {}),
       });
     }
     this.handlers = this.requestControls.wrap(buildHandlers(this));
@@ -437,7 +439,7 @@ export class Broker {
           partitionEpoch: v.state.partitionEpoch,
         });
         // Coordinators follow the leadership of their internal-topic partitions.
-        if (isInternalTopic(v.topic)) this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
+        if (isInternalTopic(v.topic) || v.topic === '__tributary_aggregations') this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);

@@ -8,6 +8,9 @@
 //   ["g", groupKey]                {"v": version, "t": updatedAtMs, "p": content|null}  -
 //   ["p"]                          {"positions": {source: {partition: next offset}},    -
 //                                   "counters": {...}, "dlqEnd": offset}
+//   ["r"]                          {"t": timeMs}: the aggregation was deleted;        -
+//                                   replay forgets everything before it (cluster mode,
+//                                   where the changelog is not deleted: see manager.ts)
 //
 // Replay applies records in order; the latest record per key wins, which is also all compaction
 // keeps, so a compacted changelog replays to the same state.
@@ -31,7 +34,8 @@ export interface Checkpoint {
 export type ChangelogEntry =
   | { type: 'contribution'; group: string; contributor: string; entry: ContributorEntry | null }
   | { type: 'group'; group: string; version: number; updatedAt: number; published: string | null }
-  | { type: 'checkpoint'; checkpoint: Checkpoint };
+  | { type: 'checkpoint'; checkpoint: Checkpoint }
+  | { type: 'reset' };
 
 export interface RawRecord {
   key: Buffer;
@@ -55,6 +59,10 @@ export function encodeGroup(group: string, version: number, updatedAt: number, p
 
 export function encodeCheckpoint(c: Checkpoint): RawRecord {
   return { key: Buffer.from('["p"]'), value: Buffer.from(JSON.stringify(c)) };
+}
+
+export function encodeReset(now: number): RawRecord {
+  return { key: Buffer.from('["r"]'), value: Buffer.from(JSON.stringify({ t: now })) };
 }
 
 /** Throws on a record this version does not understand (the caller counts and skips it). */
@@ -81,6 +89,8 @@ export function decodeChangelogRecord(key: Buffer, value: Buffer | null): Change
       const c = JSON.parse(value.toString('utf8')) as Checkpoint;
       return { type: 'checkpoint', checkpoint: { positions: c.positions ?? {}, counters: { ...emptyCounters(), ...c.counters }, dlqEnd: c.dlqEnd ?? 0 } };
     }
+    case 'r':
+      return { type: 'reset' };
     default:
       throw new Error(`unknown changelog record type ${String(k[0])}`);
   }

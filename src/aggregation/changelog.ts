@@ -1,6 +1,6 @@
 // An aggregation's changelog topic: append one step, and replay it into a fresh state.
 import type { AggregationDeps } from './stage-deps.js';
-import { type Checkpoint, type RawRecord, decodeChangelogRecord, emptyCounters } from './changelog-records.js';
+import { type Checkpoint, type RawRecord, decodeChangelogRecord, emptyCounters, encodeReset } from './changelog-records.js';
 import type { AggregationDefinition } from './definition.js';
 import { AggregationState } from './fold.js';
 import { decodeGroupKey } from './group-key.js';
@@ -34,8 +34,13 @@ export class Changelog {
     return appendLocal(this.deps.runtime.access, this.topic, 0, records, now);
   }
 
+  /** Cluster mode, the aggregation was deleted: replay from here on starts empty (the topic itself stays). */
+  reset(now = Date.now()): Promise<AppendOutcome> {
+    return appendLocal(this.deps.runtime.access, this.topic, 0, [encodeReset(now)], now);
+  }
+
   async replay(def: AggregationDefinition): Promise<Replayed> {
-    const state = new AggregationState(def);
+    let state = new AggregationState(def);
     let checkpoint: Checkpoint = { positions: {}, counters: emptyCounters(), dlqEnd: 0 };
     let records = 0;
     let skipped = 0;
@@ -45,7 +50,11 @@ export class Changelog {
       records++;
       try {
         const e = decodeChangelogRecord(r.key, r.value);
-        if (e.type === 'checkpoint') checkpoint = e.checkpoint;
+        if (e.type === 'reset') {
+          state = new AggregationState(def);
+          checkpoint = { positions: {}, counters: emptyCounters(), dlqEnd: 0 };
+          records = 0;
+        } else if (e.type === 'checkpoint') checkpoint = e.checkpoint;
         else if (e.type === 'contribution') state.restoreContribution(e.group, decodeGroupKey(e.group, n), e.contributor, e.entry);
         else state.restoreGroup(e.group, decodeGroupKey(e.group, n), { version: e.version, published: e.published, updatedAt: e.updatedAt });
       } catch {

@@ -47,28 +47,31 @@ export class DeadLetterWriter {
     await ensureTopic(this.deps, this.topic, 1, {});
   }
 
+  /** The topic's end as last seen: after `uncommitted` (recovery), then after each write. */
+  private end = 0;
+
   endOffset(): number {
-    return this.deps.runtime.access.offsets({ topic: this.topic, partition: 0 })?.logEndOffset ?? 0;
+    return Math.max(this.end, this.deps.runtime.access.offsets({ topic: this.topic, partition: 0 })?.logEndOffset ?? 0);
   }
 
   /** Ids of the dead letters at or after `committedEnd` (written by a step that did not commit). */
   async uncommitted(committedEnd: number): Promise<Set<string>> {
     const out = new Set<string>();
-    const o = this.deps.runtime.access.offsets({ topic: this.topic, partition: 0 });
-    if (!o || o.highWatermark <= committedEnd) return out;
-    await readLocal(this.deps.runtime.access, this.topic, 0, committedEnd, (r) => {
+    // Reads up to the high watermark (cluster mode: the leader's, wherever the partition is led).
+    const next = await readLocal(this.deps.runtime.access, this.topic, 0, committedEnd, (r) => {
       if (headerValue(r, 'tributary.dlq.aggregation') !== this.def.name) return;
       const source = headerValue(r, 'tributary.dlq.source');
       const partition = Number(headerValue(r, 'tributary.dlq.partition'));
       const offset = Number(headerValue(r, 'tributary.dlq.offset'));
       if (source !== null) out.add(deadLetterId(source, partition, offset));
     });
+    this.end = Math.max(committedEnd, next, this.deps.runtime.access.offsets({ topic: this.topic, partition: 0 })?.highWatermark ?? 0);
     return out;
   }
 
-  write(letters: DeadLetter[]): Promise<AppendOutcome> {
+  async write(letters: DeadLetter[]): Promise<AppendOutcome> {
     const h = (key: string, v: string) => ({ key, value: Buffer.from(v, 'utf8') });
-    return appendLocal(
+    const res = await appendLocal(
       this.deps.runtime.access,
       this.topic,
       0,
@@ -87,5 +90,7 @@ export class DeadLetterWriter {
         ],
       })),
     );
+    if (res.ok) this.end = Math.max(this.end, res.lastOffset + 1);
+    return res;
   }
 }

@@ -1,6 +1,7 @@
 // The stage's access to its internal topics, on the coordinator runtime (the same append and
 // replay every coordinator uses, over the partition layer): append records as one batch, read a
-// partition back from an offset, find or create a topic.
+// partition back from an offset, find or create a topic. In cluster mode the access is routed by
+// leadership (cluster-routing.ts), so "local" means "through this broker", not "led here".
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import type { RecordInput } from '../../protocol/records/batch-builder.js';
 import type { DecodedBatch, DecodedRecord } from '../../protocol/records/record-codec.js';
@@ -8,6 +9,7 @@ import type { InternalPartitionAccess } from '../cluster/partition-api.js';
 import { appendRecords } from '../coordinator/runtime/append-internal.js';
 import { readRecords } from '../coordinator/runtime/read-internal.js';
 import type { AggregationDeps } from './stage-deps.js';
+import { refreshOffsets } from './cluster-routing.js';
 
 export type AppendOutcome = { ok: true; baseOffset: number; lastOffset: number } | { ok: false; error: string };
 
@@ -28,13 +30,15 @@ export function ensureTopic(deps: Pick<AggregationDeps, 'runtime'>, name: string
  * (read_uncommitted: for the stage's own internal topics, which are not written transactionally).
  * Control batches are skipped. Returns the offset after the last record read.
  */
-export function readLocal(
+export async function readLocal(
   access: InternalPartitionAccess,
   topic: string,
   partition: number,
   from: number,
   onRecord: (r: DecodedRecord, batch: DecodedBatch) => void,
 ): Promise<number> {
+  // Cluster mode: a partition led elsewhere is read up to its leader's current high watermark.
+  await refreshOffsets(access, { topic, partition });
   return readRecords(access, { topic, partition }, from, onRecord);
 }
 

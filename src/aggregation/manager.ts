@@ -13,10 +13,11 @@ import type { AggregationDeps } from './stage-deps.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConfigGetter } from '../coordinator/common/config-getter.js';
 import type { CoordinatorShard } from '../coordinator/runtime/coordinator-runtime.js';
-import { changelogTopic } from './changelog.js';
+import { Changelog, changelogTopic } from './changelog.js';
 import { type AggregationDefinition, incompatibleChanges, validateDefinition, isObject } from './definition.js';
 import { DEFINITIONS_TOPIC, STATUS_TOPIC, type TargetState, decodeDefinitionsRecord, definitionRecord, statusRecord, targetStateRecord } from './definitions-log.js';
 import { appendLocal, ensureTopic, readLocal } from './local-log.js';
+import { RoutedPartitionAccess } from './cluster-routing.js';
 import { AggregationProcessor, type ProcessorOptions } from './processor.js';
 import { type AggregationMetric, type AggregationStatus, type ProcessorStatus, statusMetrics } from './status.js';
 
@@ -27,6 +28,8 @@ export interface AggregationManagerOptions {
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   onStepPhase?: ProcessorOptions['onStepPhase'];
+  /** Cluster mode: replicas of the stage's topics (tributary.aggregation.replication.factor). */
+  replicationFactor: number;
 }
 
 interface Entry {
@@ -50,6 +53,7 @@ export function readManagerOptions(get: ConfigGetter): AggregationManagerOptions
     maxRecordsPerStep: get('tributary.aggregation.max.records.per.step') as number,
     retryBackoffMs: get('tributary.aggregation.retry.backoff.ms') as number,
     retryBackoffMaxMs: get('tributary.aggregation.retry.backoff.max.ms') as number,
+    replicationFactor: get('tributary.aggregation.replication.factor') as number,
   };
 }
 
@@ -64,28 +68,89 @@ export class AggregationManager implements CoordinatorShard {
   private lastStatusAt = 0;
   private statusWrite: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
+  private readonly deps: AggregationDeps;
+  private readonly routed: RoutedPartitionAccess | null = null;
 
   constructor(
-    private readonly deps: AggregationDeps,
+    deps: AggregationDeps,
     private readonly opts: AggregationManagerOptions,
   ) {
     this.logger = deps.logger.child({ component: 'aggregation' });
+    const cluster = deps.cluster;
+    if (!cluster) this.deps = deps;
+    else {
+      // Cluster mode: every partition the stage touches is reached through its leader, and the
+      // stage's own topics are created replicated.
+      const runtime = deps.runtime;
+      const routed = new RoutedPartitionAccess(runtime.access, deps.readSource, cluster, this.logger);
+      this.routed = routed;
+      this.deps = {
+        ...deps,
+        runtime: {
+          access: routed,
+          ensureTopic: (spec) => runtime.ensureTopic({ ...spec, replicationFactor: opts.replicationFactor }),
+          register: (topic, shard) => runtime.register(topic, shard),
+          unregister: (topic, shard) => runtime.unregister(topic, shard),
+        },
+        readSource: routed.readSource,
+      };
+    }
   }
 
-  /** The runtime's load of __tributary_aggregations-0: (re)starts from the definitions topic. */
-  async loadPartition(partition: number): Promise<void> {
-    if (partition !== 0 || this.running) return;
-    this.entries.clear();
-    this.lastStatus.clear();
-    this.applied = 0;
-    this.stopping = false;
-    await this.start();
+  /** Cluster mode: this broker still leads __tributary_aggregations-0 and runs the stage. */
+  private owns(): boolean {
+    return !this.stopping && this.leads();
+  }
+
+  /** This broker leads __tributary_aggregations-0 (always true on a single broker). */
+  private leads(): boolean {
+    const c = this.deps.cluster;
+    return !c || c.leaderOf(DEFINITIONS_TOPIC, 0) === c.nodeId;
+  }
+
+  /**
+   * The runtime's load of __tributary_aggregations-0: (re)starts from the definitions topic.
+   * Cluster mode: on the partition's new leader, once `ready` says its replay holds every
+   * acknowledged write (false: leadership moved on meanwhile, nothing starts).
+   */
+  async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
+    if (partition !== 0 || this.running || this.closed) return;
+    if (ready && !(await ready())) return;
+    // Cluster mode: a failed start is retried while this broker leads the partition (nobody else
+    // would run the stage until the leadership moves).
+    for (let backoff = this.opts.retryBackoffMs; ; backoff = Math.min(backoff * 2, this.opts.retryBackoffMaxMs)) {
+      this.entries.clear();
+      this.lastStatus.clear();
+      this.applied = 0;
+      this.stopping = false;
+      try {
+        await this.start();
+        return;
+      } catch (e) {
+        await this.abandonStart();
+        if (!this.deps.cluster || this.closed || !this.leads()) throw e;
+        this.logger.error('starting the aggregation stage failed; retrying', { err: String(e), backoffMs: backoff });
+        await new Promise((r) => setTimeout(r, backoff));
+        if (this.closed || !this.leads()) return;
+      }
+    }
+  }
+
+  /** Undoes a start that threw part-way: processors it started stop, nothing keeps running. */
+  private async abandonStart(): Promise<void> {
+    if (this.tail !== null) return this.halt();
+    this.stopping = true;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    await Promise.all([...this.entries.values()].map((e) => e.processor?.stop()));
   }
 
   /** The runtime's unload: processors stop (each keeps its changelog) until the next load. */
   async unloadPartition(partition: number): Promise<void> {
-    if (partition === 0) await this.stop();
+    if (partition === 0) await this.halt();
   }
+
+  /** The broker is shutting down: no more loads. */
+  closed = false;
 
   /** Started and not stopped since. */
   get running(): boolean {
@@ -94,7 +159,7 @@ export class AggregationManager implements CoordinatorShard {
 
   async start(): Promise<void> {
     await ensureTopic(this.deps, DEFINITIONS_TOPIC, 1, { 'cleanup.policy': 'compact' });
-    await ensureTopic(this.deps, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    await this.ensureStatusTopic();
     if (this.opts.configFile) await this.applyConfigFile(this.opts.configFile);
 
     // Initial load: every record in log order (so a refused update is refused again), starting
@@ -113,16 +178,34 @@ export class AggregationManager implements CoordinatorShard {
     this.logger.info('aggregations started', { count: this.entries.size });
   }
 
+  /** The broker stops: processors stop, and this broker will not run the stage again. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
+    this.closed = true;
+    await this.halt();
+  }
+
+  private async halt(): Promise<void> {
+    if (this.stopping || this.tail === null) return;
     this.stopping = true;
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.deps.waiters.notify(DEFINITIONS_TOPIC, 0);
     await this.tail;
     await Promise.all([...this.entries.values()].map((e) => e.processor?.stop()));
-    await this.publishStatus();
+    // Cluster mode: the broker that runs the stage next reports; a last word from here could land after its first.
+    if (!this.deps.cluster) await this.publishStatus();
     await this.statusWrite;
+    this.routed?.close();
     this.tail = null;
+  }
+
+  /** Single broker: created at start. Cluster mode: may wait for enough live brokers (retried with each status write). */
+  private async ensureStatusTopic(): Promise<void> {
+    try {
+      await ensureTopic(this.deps, STATUS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    } catch (e) {
+      if (!this.deps.cluster) throw e;
+      this.logger.warn('aggregation status topic not created yet', { topic: STATUS_TOPIC, err: String(e) });
+    }
   }
 
   // ---- control (the CLI does the same through the Kafka protocol) ------------------------------
@@ -258,7 +341,7 @@ export class AggregationManager implements CoordinatorShard {
       this.entries.delete(rec.name);
       await e.processor?.stop();
       // On the initial load a later record may create the name again: orphans are removed after it.
-      if (!initial && this.deps.topicAdmin.topics.get(changelogTopic(rec.name))) await this.deps.topicAdmin.deleteTopic(changelogTopic(rec.name));
+      if (!initial && this.deps.topicAdmin.topics.get(changelogTopic(rec.name))) await this.dropChangelog(changelogTopic(rec.name));
       this.lastStatus.delete(rec.name);
       await this.writeStatus([statusRecord(rec.name, null)]);
       this.logger.info('aggregation deleted', { aggregation: rec.name });
@@ -330,6 +413,7 @@ export class AggregationManager implements CoordinatorShard {
       retryBackoffMaxMs: this.opts.retryBackoffMaxMs,
       logger: this.logger.child({ aggregation: e.name }),
       onStepPhase: this.opts.onStepPhase,
+      ...(this.deps.cluster ? { stillOwner: () => this.owns() } : {}),
     });
     e.processor.start(e.target === 'PAUSED');
   }
@@ -339,9 +423,21 @@ export class AggregationManager implements CoordinatorShard {
     for (const t of this.deps.topicAdmin.topics.all()) {
       if (t.name.startsWith('__tributary_aggregation_') && t.name.endsWith('_changelog') && !expected.has(t.name)) {
         this.logger.info('deleting the changelog of a deleted aggregation', { topic: t.name });
-        await this.deps.topicAdmin.deleteTopic(t.name);
+        await this.dropChangelog(t.name);
       }
     }
+  }
+
+  /**
+   * A deleted aggregation's changelog. Single broker: the topic is deleted. Cluster mode: a
+   * changelog is a cluster topic that only the controller deletes, and clients may not delete
+   * broker-owned topics; a reset record makes its replay start empty instead (a later aggregation
+   * of the same name starts from nothing), and compaction shrinks it to that record.
+   */
+  private async dropChangelog(topic: string): Promise<void> {
+    if (!this.deps.cluster) return this.deps.topicAdmin.deleteTopic(topic);
+    const res = await new Changelog(this.deps, topic).reset();
+    if (!res.ok) this.logger.warn('could not reset the changelog of a deleted aggregation', { topic, err: res.error });
   }
 
   private async applyConfigFile(file: string): Promise<void> {
@@ -394,15 +490,30 @@ export class AggregationManager implements CoordinatorShard {
   }
 
   private async writeStatus(records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
-    if (records.length === 0 || !this.deps.runtime.access.offsets({ topic: STATUS_TOPIC, partition: 0 })) return;
+    if (records.length === 0) return;
+    if (this.deps.cluster) {
+      if (!this.owns()) return;
+      if (!this.deps.topicAdmin.topics.get(STATUS_TOPIC)) await this.ensureStatusTopic();
+      if (!this.deps.topicAdmin.topics.get(STATUS_TOPIC)) return;
+    } else if (!this.deps.runtime.access.offsets({ topic: STATUS_TOPIC, partition: 0 })) return;
     const res = await appendLocal(this.deps.runtime.access, STATUS_TOPIC, 0, records);
     if (!res.ok) this.logger.warn('could not write aggregation status', { err: res.error });
   }
 }
 
-/** Builds the stage, registers it with the runtime as the definitions topic's owner, and starts it. */
+/**
+ * Builds the stage, registers it with the runtime as the definitions topic's owner, and starts it.
+ * Cluster mode: it starts on whichever broker leads __tributary_aggregations-0 (the runtime's
+ * load), like a coordinator; every broker keeps trying to create that topic until it exists.
+ */
 export async function startAggregationStage(deps: AggregationDeps): Promise<AggregationManager> {
-  const m = new AggregationManager(deps, readManagerOptions(deps.config));
+  const opts = readManagerOptions(deps.config);
+  const m = new AggregationManager(deps, opts);
+  if (deps.cluster) {
+    void createDefinitionsTopic(deps, opts, m);
+    deps.runtime.register(DEFINITIONS_TOPIC, m);
+    return m;
+  }
   deps.runtime.register(DEFINITIONS_TOPIC, m);
   try {
     await m.start();
@@ -411,4 +522,18 @@ export async function startAggregationStage(deps: AggregationDeps): Promise<Aggr
     throw e;
   }
   return m;
+}
+
+/** Cluster mode: creates __tributary_aggregations through the controller once enough brokers are alive. */
+async function createDefinitionsTopic(deps: AggregationDeps, opts: AggregationManagerOptions, m: AggregationManager): Promise<void> {
+  let warned = false;
+  while (!deps.topicAdmin.topics.get(DEFINITIONS_TOPIC) && !m.closed) {
+    try {
+      await deps.runtime.ensureTopic({ name: DEFINITIONS_TOPIC, numPartitions: 1, configs: { 'cleanup.policy': 'compact' }, replicationFactor: opts.replicationFactor });
+    } catch (e) {
+      if (!warned) deps.logger.info('aggregation definitions topic not created yet (waiting for enough live brokers)', { topic: DEFINITIONS_TOPIC, replicationFactor: opts.replicationFactor, err: String(e) });
+      warned = true;
+      await new Promise((r) => setTimeout(r, 1_000).unref());
+    }
+  }
 }

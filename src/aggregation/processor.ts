@@ -16,8 +16,9 @@
 // twice; the fold of a replayed record is the same replacement). A crash after 2 loses only
 // output records, which recover re-emits from the state with the same version and value, and
 // only when the output topic lacks that version: the output history holds each (group, version)
-// once. The embedded stage can do this because it appends to its own broker's logs; once the
-// transaction coordinator lands, steps 1-3 can become one transaction instead (see README).
+// once. The embedded stage can do this because it appends to its own cluster's logs, one whole
+// batch per append (in cluster mode to each partition's leader, cluster-routing.ts); steps 1-3
+// could become one transaction instead (see README).
 import type { AggregationDeps } from './stage-deps.js';
 import type { Logger } from '../logging/logger.js';
 import { Changelog, changelogTopic } from './changelog.js';
@@ -42,6 +43,12 @@ export interface ProcessorOptions {
   now?: () => number;
   /** Test hook: called between the commit points of a step ('dead-letters', 'changelog', 'output'). */
   onStepPhase?: (phase: 'dead-letters' | 'changelog' | 'output') => void | Promise<void>;
+  /**
+   * Cluster mode: whether this broker still runs the stage (leads __tributary_aggregations-0).
+   * Checked right before the commit point, so a broker that lost the leadership does not commit a
+   * step the new leader will do again (its uncommitted dead letters are deduplicated as after a crash).
+   */
+  stillOwner?: () => boolean;
 }
 
 /** Stands for an output value of an earlier incarnation; never equal to computed content. */
@@ -151,6 +158,7 @@ export class AggregationProcessor {
         backoff = this.opts.retryBackoffMs;
         await this.run();
       } catch (e) {
+        if (this.stopped) break;
         this.state = 'failed';
         this.noteError(`${(e as Error).message}`);
         this.opts.logger.warn('aggregation failed; recovering from its changelog', { aggregation: this.def.name, err: String(e) });
@@ -190,6 +198,7 @@ export class AggregationProcessor {
       if (last === undefined ? g.published !== null : last < g.version) missing.push(this.fold.currentEmission(g));
     }
     if (missing.length > 0) {
+      this.checkOwner();
       const res = await this.output.write(missing);
       if (res && !res.ok) throw new Error(`re-emitting output: ${res.error}`);
       this.opts.logger.info('re-emitted output records after recovery', { aggregation: this.def.name, count: missing.length });
@@ -326,15 +335,24 @@ export class AggregationProcessor {
       records.push(encodeGroup(e.group, e.version, e.updatedAt, g.published));
     }
     records.push(encodeCheckpoint(next));
+    // A stopping processor (leadership lost, broker shutting down) leaves the step uncommitted:
+    // whoever runs the aggregation next reads the step's input again from the committed positions.
+    this.checkOwner();
     const res = await this.changelog.append(records, this.now());
     if (!res.ok) throw new Error(`writing changelog: ${res.error}`);
     this.checkpoint = next;
     this.lastStepAt = this.now();
     await this.opts.onStepPhase?.('changelog');
 
+    // Committed: the output is re-emitted by whoever recovers next if this broker stops here.
+    this.checkOwner();
     const out = await this.output.write(emissions);
     if (out && !out.ok) throw new Error(`writing output: ${out.error}`);
     await this.opts.onStepPhase?.('output');
+  }
+
+  private checkOwner(): void {
+    if (this.stopped || (this.opts.stillOwner && !this.opts.stillOwner())) throw new Error('stopped (this broker no longer runs the aggregation)');
   }
 
   status(): ProcessorStatus {

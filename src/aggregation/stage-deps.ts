@@ -8,6 +8,7 @@ import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../fetch/fetch-reader.js';
 import type { ConfigGetter } from '../coordinator/common/config-getter.js';
 import type { CoordinatorRuntime } from '../coordinator/runtime/coordinator-runtime.js';
+import type { ClusterView } from './cluster-routing.js';
 
 export interface AggregationDeps {
   /** Internal-topic access: find/create topics, append, replay (src/coordinator/runtime/). */
@@ -23,4 +24,10 @@ export interface AggregationDeps {
   readSource(fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }>;
   config: ConfigGetter;
   logger: Logger;
+  /**
+   * Cluster mode: who leads which partition and how to reach it. The stage then runs only on the
+   * leader of __tributary_aggregations-0 and reaches partitions led elsewhere over the Kafka
+   * protocol (cluster-routing.ts); its topics are created replicated.
+   */
+  cluster?: ClusterView;
 }

@@ -93,6 +93,8 @@ export interface AppendOptions {
   transactionalId?: string | null;
   /** acks=-1 on a replicated partition: how long to wait for the ISR (the Produce request's timeout). */
   timeoutMs?: number;
+  /** Kafka's internalTopicsAllowed: a Produce from client id `__admin_client` (the aggregation stage of another broker) may write broker-owned topics. */
+  internalTopicsAllowed?: boolean;
 }
 
 /** The leader a NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH answer names (KIP-951). */
@@ -495,7 +497,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     }
     if (origin === 'client') {
       // Clients may not write to internal topics; only the coordinators append there.
-      if (isBrokerOwnedTopic(topic)) return appendFailed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+      if (isBrokerOwnedTopic(topic) && !options.internalTopicsAllowed) return appendFailed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     }
     const short = this.notEnoughReplicas(partition, requiredAcks);
     if (short) return short;

@@ -366,6 +366,7 @@ export const BROKER_KEYS = {
   'tributary.aggregation.max.records.per.step': int(5000, { min: 1, doc: 'Input records folded into one changelog batch (one atomic step) at most.' }),
   'tributary.aggregation.retry.backoff.ms': int(500, { min: 1, doc: 'First backoff after a failed source fetch or step; doubles up to the max.' }),
   'tributary.aggregation.retry.backoff.max.ms': int(10000, { min: 1, doc: 'Largest backoff between retries of a source or a failed aggregation.' }),
+  'tributary.aggregation.replication.factor': int(3, { min: 1, doc: 'Cluster mode: replicas of the topics the aggregation stage creates (__tributary_aggregations, __tributary_aggregation_status, changelogs, outputs, dead letters), as offsets.topic.replication.factor: they are created once this many brokers are alive. Ignored on a single broker (1).' }),
 
   'tributary.log.tail.cache.bytes': long(64 * 1024 * 1024, { min: 0, importance: 'medium', doc: 'Memory for the tail cache of recent appends (consumers that keep up are served from memory), shared by all partitions; 0 disables it.' }),
 

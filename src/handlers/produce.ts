@@ -94,7 +94,8 @@ export function produceHandler(deps: ProduceDeps) {
             ? await addProducePartitionsToTxn(deps.txnCoordinator, layer, transactionalId, allowed, allowedNames, version)
             : await verifyProducePartitionsRemotely(deps.txnCoordinator, layer, transactionalId, allowed, allowedNames, version);
       // timeoutMs bounds how long acks=-1 waits for the ISR (replicated partitions).
-      const appendOptions = { produceVersion: version, transactionalId, timeoutMs: Math.max(0, req.timeoutMs) };
+      // As KafkaApis: internal topics take Produce only from the admin client id (here: another broker's aggregation stage).
+      const appendOptions = { produceVersion: version, transactionalId, timeoutMs: Math.max(0, req.timeoutMs), internalTopicsAllowed: ctx.header.clientId === '__admin_client' };
       const topics = req.topicData.map((t, ti) => {
         const name = names[ti];
         const refusal = refusals[ti]!;

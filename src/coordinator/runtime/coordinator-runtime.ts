@@ -133,13 +133,19 @@ export class CoordinatorRuntime {
   async ensureTopic(spec: InternalTopicSpec): Promise<{ name: string; partitions: number }> {
     const existing = this.deps.topics.topics.get(spec.name);
     if (existing) return existing;
-    return this.deps.topics.createTopic(spec.name, spec.numPartitions, 1, spec.configs);
+    return this.deps.topics.createTopic(spec.name, spec.numPartitions, this.clustered ? (spec.replicationFactor ?? 1) : 1, spec.configs);
   }
 
   /** Registers the coordinator that owns `topic`'s partitions (one per topic). */
   register(topic: string, shard: CoordinatorShard): void {
     if (this.shards.has(topic)) throw new Error(`${topic} already has a coordinator`);
     this.shards.set(topic, shard);
+    // Registered after followLeadership (the aggregation stage): load what this broker already leads.
+    if (!this.following) return;
+    for (const [key, leader] of this.leading) {
+      const [t, partition] = key.split('\0') as [string, string];
+      if (leader && t === topic) this.transition(topic, Number(partition));
+    }
   }
 
   unregister(topic: string, shard: CoordinatorShard): void {

@@ -54,6 +54,7 @@ export function clusterDefaults(n: number): BrokerSettings {
     'offsets.topic.replication.factor': rf,
     'transaction.state.log.replication.factor': rf,
     'transaction.state.log.min.isr': minIsr,
+    'tributary.aggregation.replication.factor': rf,
   };
 }
 

@@ -6,12 +6,15 @@
 // The broker's own modules are reached by their file URLs after start-up (tsx has registered by
 // then; the ESM cache returns the broker's instances, so the figures are the live ones).
 import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 
 const file = process.env.TRIBUTARY_MEM_PROBE;
 if (file) {
   const every = Number(process.env.TRIBUTARY_MEM_PROBE_MS ?? 250);
-  const root = new URL('../../', import.meta.url);
+  // The checkout of the broker running here (bin/tributary.js), not necessarily this one.
+  const root = pathToFileURL(path.resolve(path.dirname(process.argv[1] ?? '.'), '..') + '/');
   let pool = null;
   setTimeout(() => {
     import(new URL('protocol/wire/buffer-pool.ts', root).href).then((m) => (pool = m.framePool), () => {});
@@ -41,6 +44,8 @@ if (file) {
       poolFree: pool?.retainedBytes,
       poolAllocated: pool?.allocated,
       poolReused: pool?.reused,
+      poolRefused: pool?.refused,
+      poolEvicted: pool?.evicted,
     };
     fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
   }, every).unref();

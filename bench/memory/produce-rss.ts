@@ -6,7 +6,7 @@
 //                                       [--probe] [--trim]
 //
 // Each variant is one broker process (bin/tributary.js start, temp log dir) with its own node
-// flags (`semi`: --max-semi-space-size in MiB, default 64 as bench/lib/targets.ts passes),
+// flags (`semi`: --max-semi-space-size in MiB; none by default, i.e. Node's 16 MiB, as users run it),
 // environment (`env`, repeatable) and checkout (`root`). Per round, variants in alternating
 // order, per batch size: the generator's closed-loop produce (bench/scenarios/produce-throughput:
 // 2 connections, 4 partitions, 5 in flight) for warmup + measure, then the broker idles for
@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
 
 interface Variant {
   name: string;
-  semi: number;
+  semi?: number;
   env: Record<string, string>;
   flags: string[];
   root?: string;
@@ -50,7 +50,7 @@ interface Variant {
 
 function parseVariant(spec: string): Variant {
   const [name, ...parts] = spec.split(';');
-  const v: Variant = { name: name!, semi: 64, env: {}, flags: [] };
+  const v: Variant = { name: name!, env: {}, flags: [] };
   for (const p of parts) {
     const k = p.slice(0, p.indexOf('='));
     const val = p.slice(p.indexOf('=') + 1);
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       logFile: path.join(workDir, `${v.name}.log`),
       overrides: [],
       env,
-      nodeFlags: [`--max-semi-space-size=${v.semi}`, ...v.flags],
+      nodeFlags: [...(v.semi !== undefined ? [`--max-semi-space-size=${v.semi}`] : []), ...v.flags],
       root: v.root,
     });
     brokers.set(v.name, { t, probeFile });

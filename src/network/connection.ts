@@ -493,6 +493,9 @@ export class Connection implements BudgetWaiter {
     this.flushQueued = true;
     process.nextTick(() => {
       this.flushQueued = false;
+      // Closed meanwhile (another request's failure): nothing more is written, as before this
+      // was deferred; the slots' budget goes back on 'close'.
+      if (this.closed) return;
       try {
         this.flush();
       } catch (err) {

@@ -5,11 +5,13 @@
 // checkout has src/ and tsx (a devDependency), and runs the sources through tsx instead, so
 // `npx tributary`, `npm start` and the tests never need a build step and never see a stale dist/.
 //
-// The semi-space bump avoids multi-ms GC stalls caused by native (napi) codec buffers.
+// No V8 heap flags here: --max-semi-space-size set at run time (v8.setFlagsFromString) never
+// resized the young generation, which V8 sizes when the isolate starts (measured on Node 20: 32 MiB
+// of new space with or without it, 128 MiB only with the flag on node's command line). The
+// broker has always run with Node's default, and bench/memory/produce-rss.ts found no reason to
+// change that: with pooled request frames the young generation stays small under large-batch
+// produce, and a 64 MiB semi-space only adds up to 96 MiB of RSS (bench/README.md, issue 14).
 import fs from 'node:fs';
-import v8 from 'node:v8';
-
-v8.setFlagsFromString('--max-semi-space-size=64');
 
 const sources = new URL('../src/cli/main.ts', import.meta.url);
 let register = null;

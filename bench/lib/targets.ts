@@ -1,7 +1,8 @@
 // Starts the two things the generator measures, each in its own process so neither shares the
 // generator's event loop: the null sink (forked through tsx) and the broker (the real CLI,
-// `node bin/tributary.js start --override ...`, data in a temp dir). Both get
-// --max-semi-space-size=64 (the broker's bin sets it too) so the comparison is like for like.
+// `node bin/tributary.js start --override ...`, data in a temp dir). Both run with Node's default
+// heap flags, as `npx tributary` does (bin/tributary.js sets none; until 2026-12-07 both got
+// --max-semi-space-size=64 here, which the broker run by users never had).
 // With --with-kafka, Apache Kafka itself (test/helpers/kafka-reference.ts: one KRaft node, its
 // shipped JVM flags and default config) is a third target, measured from /proc like the broker.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -142,7 +143,7 @@ export async function startNullSink(o: NullSinkOptions): Promise<Target> {
   const child = fork(
     path.join(REPO_ROOT, 'bench', 'null-sink.ts'),
     ['--port', '0', '--host', HOST, '--partitions', String(o.partitions), '--fetch-batch-bytes', String(o.fetchBatchBytes), '--fetch-log-bytes', String(o.fetchLogBytes)],
-    { cwd: REPO_ROOT, execArgv: ['--import', 'tsx', '--max-semi-space-size=64'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -181,7 +182,6 @@ export async function startBroker(o: BrokerOptions & { name?: TargetName }): Pro
   const port = await freePort();
   const log = createWriteStream(o.logFile);
   const args = [
-    '--max-semi-space-size=64',
     ...(o.nodeFlags ?? []),
     path.join(o.root ?? REPO_ROOT, 'bin', 'tributary.js'),
     'start',

@@ -13,10 +13,22 @@
 // (leaseOf) or copy. Buffers that never come back (a holder forgot to release) are simply
 // garbage-collected: the pool never tracks what it lent, it only keeps what it gets back, up to
 // `maxRetainedBytes`.
+//
+// Retention goes to the size classes in use. When the budget is full of buffers nobody takes
+// (the 1 MiB buffers of a 256 KiB-batch workload, say, once 4 MiB frames arrive), a buffer coming
+// back evicts such spare buffers of other classes instead of being refused. Spare: a class's free
+// list never went below that many during the previous SPARE_EPOCH acquires. Refusing it left the
+// class in use with no free buffers at all: every frame of it was a fresh allocation and every
+// one that came back went to the garbage collector, and V8 let a GiB of such dead ArrayBuffers
+// pile up before collecting them (issue 14: RSS 0.75-1.2 GiB after large-batch produce). A
+// buffer dropped to the collector costs memory until the next GC, so the pool drops as few as it
+// can: once the working set fits, none.
 
 /** Smallest and largest pooled size classes (powers of two); other sizes are not pooled. */
 export const POOL_MIN_BYTES = 64 * 1024;
 export const POOL_MAX_BYTES = 16 * 1024 * 1024;
+/** Acquires per epoch of the spare-buffer count (see above): 16 frames of 4 growth steps each. */
+export const SPARE_EPOCH = 64;
 
 const leases = new WeakMap<ArrayBuffer, BufferLease>();
 
@@ -58,13 +70,26 @@ export function leaseOf(b: Uint8Array): BufferLease | undefined {
 export class BufferPool {
   /** Free buffers per size class (index = log2(size / POOL_MIN_BYTES)). */
   private readonly free: Buffer[][] = [];
+  /** Per class: the fewest free buffers during the current epoch. */
+  private readonly lowWater: number[] = [];
+  /** Per class: free buffers nobody took during the whole previous epoch (evictable). */
+  private readonly spare: number[] = [];
+  private epochAcquires = 0;
   private retained = 0;
-  /** Counters for tests and the bench: buffers handed out fresh vs reused. */
+  /** Counters for tests and the bench: buffers handed out fresh vs reused, dropped to the GC. */
   allocated = 0;
   reused = 0;
+  /** Buffers returned but not kept (no room even after evicting spare buffers of other classes). */
+  refused = 0;
+  /** Spare free buffers dropped to make room for a returning buffer of another class. */
+  evicted = 0;
 
   constructor(public maxRetainedBytes: number) {
-    for (let s = POOL_MIN_BYTES; s <= POOL_MAX_BYTES; s *= 2) this.free.push([]);
+    for (let s = POOL_MIN_BYTES; s <= POOL_MAX_BYTES; s *= 2) {
+      this.free.push([]);
+      this.lowWater.push(0);
+      this.spare.push(0);
+    }
   }
 
   get retainedBytes(): number {
@@ -84,7 +109,10 @@ export class BufferPool {
     const c = BufferPool.classOf(size);
     if (c < 0) throw new Error(`BufferPool.acquire(${size}) above ${POOL_MAX_BYTES}`);
     const list = this.free[c]!;
+    if (++this.epochAcquires >= SPARE_EPOCH) this.newEpoch();
     const b = list.pop();
+    if (list.length < this.lowWater[c]!) this.lowWater[c] = list.length;
+    if (list.length < this.spare[c]!) this.spare[c] = list.length;
     if (b !== undefined) {
       this.retained -= b.length;
       this.reused++;
@@ -99,14 +127,45 @@ export class BufferPool {
   put(b: Buffer): void {
     const c = BufferPool.classOf(b.length);
     if (c < 0 || POOL_MIN_BYTES << c !== b.length) return;
-    if (this.retained + b.length > this.maxRetainedBytes) return; // let GC have it
+    if (this.retained + b.length > this.maxRetainedBytes && !this.makeRoom(c, b.length)) {
+      this.refused++;
+      return; // let GC have it
+    }
     this.retained += b.length;
     this.free[c]!.push(b);
+  }
+
+  /** Evicts spare buffers of other classes, largest first, until `bytes` more fit; false (nothing evicted) when they cannot make room. */
+  private makeRoom(c: number, bytes: number): boolean {
+    let available = 0;
+    for (let k = 0; k < this.free.length; k++) if (k !== c) available += this.spare[k]! * (POOL_MIN_BYTES << k);
+    if (this.retained + bytes - available > this.maxRetainedBytes) return false;
+    for (let k = this.free.length - 1; k >= 0 && this.retained + bytes > this.maxRetainedBytes; k--) {
+      if (k === c) continue;
+      const list = this.free[k]!;
+      while (this.spare[k]! > 0 && this.retained + bytes > this.maxRetainedBytes) {
+        this.retained -= list.pop()!.length;
+        this.spare[k]!--;
+        if (list.length < this.lowWater[k]!) this.lowWater[k] = list.length;
+        this.evicted++;
+      }
+    }
+    return true;
+  }
+
+  private newEpoch(): void {
+    this.epochAcquires = 0;
+    for (let k = 0; k < this.free.length; k++) {
+      this.spare[k] = this.lowWater[k]!;
+      this.lowWater[k] = this.free[k]!.length;
+    }
   }
 
   /** Drops every free buffer (tests; memory pressure). */
   clear(): void {
     for (const l of this.free) l.length = 0;
+    this.lowWater.fill(0);
+    this.spare.fill(0);
     this.retained = 0;
   }
 }

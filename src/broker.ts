@@ -34,6 +34,7 @@ import { startAggregationStage, type AggregationManager } from './aggregation/ma
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
 import { captureShareGroupRecords, startShareService, type ShareService } from './coordinator/share/share-wiring.js';
+import { SHARE_STATE_TOPIC } from './coordinator/share/share-state-store.js';
 import { OFFSETS_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
@@ -405,7 +406,7 @@ export class Broker {
           partitionEpoch: v.state.partitionEpoch,
         });
         // Coordinators follow the leadership of their internal-topic partitions.
-        if (isInternalTopic(v.topic)) this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
+        if (isInternalTopic(v.topic) || v.topic === SHARE_STATE_TOPIC) this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);

@@ -40,13 +40,11 @@ export function isBrokerOwnedTopic(name: string): boolean {
 }
 
 /**
- * Cluster mode: the topics each broker keeps to itself — the aggregation stage's bookkeeping, and
- * __share_group_state (each broker persists the share partitions it serves; share groups do not
- * follow leadership across brokers yet). Kafka's internal topics (__consumer_offsets,
- * __transaction_state) are real cluster topics, created through the controller and replicated;
- * their coordinators follow leadership.
+ * Cluster mode: the topics each broker keeps to itself — the aggregation stage's bookkeeping.
+ * Kafka's internal topics (__consumer_offsets, __transaction_state) and __share_group_state are
+ * real cluster topics, created through the controller and replicated; their coordinators follow
+ * leadership.
  */
 export function isBrokerLocalTopic(name: string): boolean {
-  if (name === '__share_group_state') return true;
   return isBrokerOwnedTopic(name) && !isInternalTopic(name);
 }

@@ -140,6 +140,13 @@ export class CoordinatorRuntime {
   register(topic: string, shard: CoordinatorShard): void {
     if (this.shards.has(topic)) throw new Error(`${topic} already has a coordinator`);
     this.shards.set(topic, shard);
+    // Registered after followLeadership() (the share coordinator starts after the others): load
+    // what this broker already leads.
+    if (!this.following) return;
+    for (const [key, leader] of this.leading) {
+      const [t, partition] = key.split('\0') as [string, string];
+      if (leader && t === topic) this.transition(topic, Number(partition));
+    }
   }
 
   unregister(topic: string, shard: CoordinatorShard): void {

@@ -55,7 +55,7 @@ export function writeShareGroupStateHandler(store: ShareStateStore) {
       const results = await perPartition(req.topics, async (topicId, p) => {
         const bad = p.stateBatches.find((b) => b.lastOffset < b.firstOffset || !WIRE_STATES.has(b.deliveryState) || b.deliveryCount < 0);
         if (bad) return { partition: p.partition, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Invalid state batch ${bad.firstOffset}-${bad.lastOffset}.` };
-        const code = await store.writeState(req.groupId, topicId, p.partition, { startOffset: p.startOffset, stateBatches: p.stateBatches, leaderEpoch: p.leaderEpoch });
+        const code = await store.writeState(req.groupId, topicId, p.partition, { startOffset: p.startOffset, stateBatches: p.stateBatches, leaderEpoch: p.leaderEpoch, stateEpoch: p.stateEpoch });
         return { partition: p.partition, errorCode: code, errorMessage: null };
       });
       return { results };

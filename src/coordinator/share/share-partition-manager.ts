@@ -88,6 +88,8 @@ export class SharePartitionManager {
   private readonly partitions = new Map<string, SharePartition>();
   /** Cluster mode: the data partition's leader epoch each share partition was built at. */
   private readonly builtAt = new Map<string, number>();
+  /** Cluster mode: the leader epoch whose persisted state ready() read, per share partition not built yet. */
+  private readonly readAt = new Map<string, number>();
   readonly sessions = new ShareSessions(() => MAX_SHARE_SESSIONS);
   /** Bytes per record last seen per topic: sizes the log reads to the record budget. */
   private readonly bytesPerRecord = new Map<string, number>();
@@ -109,6 +111,11 @@ export class SharePartitionManager {
     if (!topic || partition < 0 || partition >= topic.partitions) return undefined;
     const offsets = this.deps.offsets(topic.name, partition);
     if (!offsets) return undefined;
+    // Cluster mode: only the data partition's leader builds a share partition, and only from the
+    // state ready() read for its current leader epoch (never from nothing: that would persist an
+    // auto-offset-reset start over the real state).
+    const epoch = this.deps.leaderEpoch?.(topic.name, partition);
+    if (epoch !== undefined && (epoch < 0 || this.readAt.get(k) !== epoch)) return undefined;
     const cfg = () => this.deps.config(groupId);
     sp = new SharePartition(0, {
       lockDurationMs: () => cfg().recordLockDurationMs,
@@ -128,8 +135,8 @@ export class SharePartitionManager {
       for (const w of [...this.releaseWaiters]) w();
     };
     this.partitions.set(k, sp);
-    const epoch = this.deps.leaderEpoch?.(topic.name, partition);
     if (epoch !== undefined) this.builtAt.set(k, epoch);
+    this.readAt.delete(k);
     this.deps.stateChanged?.(groupId, topicId, partition, s);
     return sp;
   }
@@ -152,7 +159,8 @@ export class SharePartitionManager {
     if (epoch < 0) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (this.partitions.has(k)) return ErrorCode.NONE;
     const code = (await this.deps.prepareState?.(groupId, topicId, partition, epoch)) ?? ErrorCode.NONE;
-    // Leadership may have moved during the read: the next request sees it.
+    // Leadership may have moved during the read: the share partition is built only for the epoch read.
+    if (code === ErrorCode.NONE) this.readAt.set(k, epoch);
     return code;
   }
 
@@ -167,6 +175,7 @@ export class SharePartitionManager {
     this.partitions.get(k)?.close();
     this.partitions.delete(k);
     this.builtAt.delete(k);
+    this.readAt.delete(k);
     this.deps.forgetState?.(groupId, topicId, partition);
     for (const w of [...this.releaseWaiters]) w();
   }
@@ -186,6 +195,9 @@ export class SharePartitionManager {
     const k = spKey(groupId, topicId, partition);
     this.partitions.get(k)?.close();
     this.partitions.delete(k);
+    this.builtAt.delete(k);
+    this.readAt.delete(k);
+    this.deps.forgetState?.(groupId, topicId, partition);
   }
 
   /** The connection that opened the member's share session closed: as a member leaving. */

@@ -16,14 +16,31 @@
 // Retriable answers (the coordinator moving, loading or not yet elected) are retried with the
 // coordinator looked up again, for a bounded time.
 import { ErrorCode } from '../../../protocol/errors.js';
+import type { DeleteShareGroupStateResponse } from '../../../protocol/generated/delete-share-group-state.js';
+import type { InitializeShareGroupStateResponse } from '../../../protocol/generated/initialize-share-group-state.js';
 import type { ReadShareGroupStateResponse } from '../../../protocol/generated/read-share-group-state.js';
+import type { ReadShareGroupStateSummaryResponse } from '../../../protocol/generated/read-share-group-state-summary.js';
 import type { WriteShareGroupStateResponse } from '../../../protocol/generated/write-share-group-state.js';
 import type { CoordinatorLogger } from '../group/coordinator-core.js';
 import type { SharePartition, StateBatch } from './share-partition.js';
 import { shareCoordinatorKey, statePartitionFor, type SavedShareState, type ShareStateStore } from './share-state-store.js';
 
+export const INITIALIZE_SHARE_GROUP_STATE = 83;
 export const READ_SHARE_GROUP_STATE = 84;
 export const WRITE_SHARE_GROUP_STATE = 85;
+export const DELETE_SHARE_GROUP_STATE = 86;
+export const READ_SHARE_GROUP_STATE_SUMMARY = 87;
+
+/** What DescribeShareGroupOffsets needs of a share partition's state (ReadShareGroupStateSummary). */
+export interface ShareStateSummary {
+  errorCode: number;
+  /** -1: no state (uninitialized). */
+  startOffset: number;
+  stateEpoch: number;
+  leaderEpoch: number;
+  /** Offsets at or above the start whose delivery is complete (acknowledged or archived). */
+  deliveryCompleteCount: number;
+}
 
 /** How long a read or write keeps retrying a coordinator that is moving before it answers the error. */
 const RETRY_FOR_MS = 10_000;
@@ -126,6 +143,15 @@ export class ClusterSharePersister {
     this.dirty.clear();
   }
 
+  /** Shutdown: what changed is written if the coordinators answer within `graceMs`, then retries stop. */
+  async shutdown(graceMs = 2_000): Promise<void> {
+    const done = this.flush();
+    const timer = setTimeout(() => (this.closed = true), graceMs);
+    await done;
+    clearTimeout(timer);
+    this.close();
+  }
+
   private writeDirty(): void {
     this.scheduled = false;
     const batch = [...this.dirty.entries()];
@@ -138,12 +164,57 @@ export class ClusterSharePersister {
       this.writes.set(k, run);
       void run.then((code) => {
         if (this.writes.get(k) === run) this.writes.delete(k);
-        if (code === ErrorCode.FENCED_LEADER_EPOCH) {
+        if (code === ErrorCode.FENCED_LEADER_EPOCH || code === ErrorCode.FENCED_STATE_EPOCH) {
           this.forget(d.groupId, d.topicId, d.partition);
           this.onFenced(d.groupId, d.topicId, d.partition);
         } else if (code !== ErrorCode.NONE) this.deps.logger.warn('share state write failed', { groupId: d.groupId, topicId: d.topicId, partition: d.partition, errorCode: code });
       });
     }
+  }
+
+  /** ReadShareGroupStateSummary through the share partition's coordinator (DescribeShareGroupOffsets). */
+  summary(groupId: string, topicId: string, partition: number): Promise<ShareStateSummary> {
+    const none = (errorCode: number): ShareStateSummary => ({ errorCode, startOffset: -1, stateEpoch: 0, leaderEpoch: -1, deliveryCompleteCount: -1 });
+    return this.withCoordinator(groupId, topicId, partition, async (leader) => {
+      if (leader === this.deps.nodeId) {
+        const code = this.deps.store.coordinatorError(groupId, topicId, partition);
+        if (code !== ErrorCode.NONE) return none(code);
+        const s = this.deps.store.get(groupId, topicId, partition);
+        if (!s) return none(ErrorCode.NONE);
+        return { errorCode: ErrorCode.NONE, startOffset: s.startOffset, stateEpoch: s.stateEpoch, leaderEpoch: s.leaderEpoch ?? -1, deliveryCompleteCount: completeCount(s.startOffset, s.stateBatches) };
+      }
+      const r = await this.deps.request<ReadShareGroupStateSummaryResponse>(leader, READ_SHARE_GROUP_STATE_SUMMARY, 1, { groupId, topics: [{ topicId, partitions: [{ partition, leaderEpoch: -1 }] }] });
+      if (typeof r === 'number') return none(r);
+      const p = r.results[0]?.partitions[0];
+      if (!p) return none(ErrorCode.UNKNOWN_SERVER_ERROR);
+      return { errorCode: p.errorCode, startOffset: p.startOffset, stateEpoch: p.stateEpoch, leaderEpoch: p.leaderEpoch, deliveryCompleteCount: p.deliveryCompleteCount };
+    }, none);
+  }
+
+  /**
+   * AlterShareGroupOffsets: InitializeShareGroupState with the next state epoch, so the data
+   * leader's share partition built on the old state is fenced (FENCED_STATE_EPOCH) at its next
+   * write and rebuilt from the new one.
+   */
+  async initialize(groupId: string, topicId: string, partition: number, startOffset: number): Promise<number> {
+    const current = await this.summary(groupId, topicId, partition);
+    if (current.errorCode !== ErrorCode.NONE) return current.errorCode;
+    const stateEpoch = current.startOffset < 0 ? 0 : current.stateEpoch + 1;
+    return this.withCoordinator(groupId, topicId, partition, async (leader) => {
+      if (leader === this.deps.nodeId) return this.deps.store.initializeState(groupId, topicId, partition, stateEpoch, startOffset);
+      const r = await this.deps.request<InitializeShareGroupStateResponse>(leader, INITIALIZE_SHARE_GROUP_STATE, 0, { groupId, topics: [{ topicId, partitions: [{ partition, stateEpoch, startOffset }] }] });
+      return typeof r === 'number' ? r : (r.results[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    }, (code) => code);
+  }
+
+  /** DeleteShareGroupOffsets / DeleteGroups: DeleteShareGroupState through the coordinator. */
+  deleteState(groupId: string, topicId: string, partition: number): Promise<number> {
+    this.forget(groupId, topicId, partition);
+    return this.withCoordinator(groupId, topicId, partition, async (leader) => {
+      if (leader === this.deps.nodeId) return this.deps.store.deleteState(groupId, topicId, partition);
+      const r = await this.deps.request<DeleteShareGroupStateResponse>(leader, DELETE_SHARE_GROUP_STATE, 0, { groupId, topics: [{ topicId, partitions: [{ partition }] }] });
+      return typeof r === 'number' ? r : (r.results[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    }, (code) => code);
   }
 
   private async read(groupId: string, topicId: string, partition: number, leaderEpoch: number): Promise<{ errorCode: number; state: SavedShareState | null }> {
@@ -166,11 +237,12 @@ export class ClusterSharePersister {
       // record is persisted as available with its delivery count (a new leader redelivers it).
       const stateBatches: StateBatch[] = sp.stateBatches().map((b) => (b.deliveryState === ACQUIRED ? { ...b, deliveryState: AVAILABLE } : b));
       const startOffset = sp.startOffset;
-      if (leader === this.deps.nodeId) return this.deps.store.writeState(groupId, topicId, partition, { startOffset, stateBatches, leaderEpoch });
+      const stateEpoch = this.loaded.get(shareCoordinatorKey(groupId, topicId, partition))?.state?.stateEpoch ?? 0;
+      if (leader === this.deps.nodeId) return this.deps.store.writeState(groupId, topicId, partition, { startOffset, stateBatches, leaderEpoch, stateEpoch });
       const deliveryCompleteCount = stateBatches.reduce((n, b) => n + (b.deliveryState === AVAILABLE ? 0 : b.lastOffset - b.firstOffset + 1), 0);
       const r = await this.deps.request<WriteShareGroupStateResponse>(leader, WRITE_SHARE_GROUP_STATE, 1, {
         groupId,
-        topics: [{ topicId, partitions: [{ partition, stateEpoch: 0, leaderEpoch, startOffset, deliveryCompleteCount, stateBatches }] }],
+        topics: [{ topicId, partitions: [{ partition, stateEpoch, leaderEpoch, startOffset, deliveryCompleteCount, stateBatches }] }],
       });
       if (typeof r === 'number') return r;
       return r.results[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
@@ -196,4 +268,11 @@ export class ClusterSharePersister {
       await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));
     }
   }
+}
+
+/** Offsets at or above `start` whose delivery is complete (acknowledged or archived). */
+export function completeCount(start: number, batches: StateBatch[]): number {
+  let n = 0;
+  for (const b of batches) if (b.deliveryState !== AVAILABLE && b.deliveryState !== ACQUIRED && b.lastOffset >= start) n += b.lastOffset - Math.max(b.firstOffset, start) + 1;
+  return n;
 }

@@ -119,7 +119,7 @@ export class ShareService {
       warn: (msg, fields) => deps.logger.warn(msg, fields),
     });
     if (deps.groupLog) this.groups.restore(deps.groupLog.restore());
-    this.admin = new ShareAdmin({ groups: this.groups, partitions: this.partitions, store, topics: deps.topics, offsets: deps.offsets });
+    this.admin = new ShareAdmin({ groups: this.groups, partitions: this.partitions, store, topics: deps.topics, offsets: deps.offsets, remote: persister });
     // Groups with share-partition state but no membership records (emptied, or written before
     // membership was persisted) come back empty, so the admin APIs and ListGroups see them.
     for (const id of store?.groupIds() ?? []) this.groups.ensureEmptyOrNew(id);
@@ -138,8 +138,7 @@ export class ShareService {
   async shutdown(): Promise<void> {
     this.groups.shutdown();
     this.partitions.shutdown();
-    await this.persister?.flush();
-    this.persister?.close();
+    await this.persister?.shutdown();
     this.cluster?.close?.();
     await this.store?.flush();
   }

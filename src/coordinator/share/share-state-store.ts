@@ -53,6 +53,8 @@ export interface ShareStateWrite {
   startOffset: number;
   stateBatches: StateBatch[];
   leaderEpoch: number;
+  /** The state epoch the writer read (an older one than the state's: FENCED_STATE_EPOCH, the offsets were altered since). */
+  stateEpoch?: number;
 }
 
 /** What the writer keeps beside the saved state: updates since the snapshot and the offsets they touched. */
@@ -151,6 +153,7 @@ export class ShareStateStore implements CoordinatorShard {
     const k = shareCoordinatorKey(groupId, topicId, partition);
     const prev = this.saved.get(k);
     if (prev && w.leaderEpoch >= 0 && w.leaderEpoch < (prev.leaderEpoch ?? -1)) return ErrorCode.FENCED_LEADER_EPOCH;
+    if (prev && w.stateEpoch !== undefined && w.stateEpoch < prev.stateEpoch) return ErrorCode.FENCED_STATE_EPOCH;
     const start = w.startOffset >= 0 ? w.startOffset : (prev?.startOffset ?? 0);
     const stateBatches = prev ? overlay(prev.stateBatches, w.stateBatches, start) : w.stateBatches;
     const leaderEpoch = Math.max(w.leaderEpoch, prev?.leaderEpoch ?? -1);

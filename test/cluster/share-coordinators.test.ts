@@ -6,13 +6,16 @@
 //   - ShareFetch on a broker that does not lead the data partition: NOT_LEADER_OR_FOLLOWER.
 //   - Share-group membership follows its __consumer_offsets partition: after the group
 //     coordinator's broker is killed, the new coordinator knows the member and its epoch.
+//   - Describe / Alter / DeleteShareGroupOffsets on the group coordinator read and write the
+//     state through the share coordinators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { OFFSETS_TOPIC } from '../../src/coordinator/common/internal-topics.js';
 import { SHARE_STATE_TOPIC } from '../../src/coordinator/share/share-state-store.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { RawShareMember } from '../share/raw-share-member.js';
+import { kafkajs } from '../helpers/clients.js';
+import { ACCEPT, acquired, RawShareMember } from '../share/raw-share-member.js';
 
 const OVERRIDES = {
   'group.share.auto.offset.reset': 'earliest',
@@ -134,5 +137,47 @@ describe('share coordinators in a cluster', () => {
     expect(hb!.memberEpoch).toBe(epoch);
     const described = await via.send(77, 1, { groupIds: [GROUP], includeAuthorizedOperations: false });
     expect(described.groups[0].members.map((x: { memberId: string }) => x.memberId)).toContain('m-survivor');
+  }, 60_000);
+
+  it('describes, alters and deletes share-group offsets through the share coordinators', async () => {
+    const group = 'g-share-admin';
+    const producer = kafkajs(alive().map((id) => cluster.byId(id).bootstrap), { clientId: 'share-admin', retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } }).producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const base = 0; // nothing was produced to the topic before
+    for (let i = 0; i < 6; i++) await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: `a${i}` }] });
+    await producer.disconnect();
+
+    let gc = -1;
+    await cluster.waitFor('the group coordinator', async () => {
+      const r = await findCoordinator(0, group);
+      gc = r.errorCode === ErrorCode.NONE && alive().includes(r.nodeId) ? r.nodeId : -1;
+      return gc > 0;
+    }, 20_000);
+    let via = await client(gc);
+    const m = new RawShareMember(() => via, group, 'm-admin');
+    expect((await m.join([TOPIC])).errorCode).toBe(ErrorCode.NONE);
+    await cluster.waitFor('a data leader', () => leaderOf(TOPIC) > 0, 20_000);
+    via = await client(leaderOf(TOPIC));
+    let got: ReturnType<typeof acquired> = [];
+    await cluster.waitFor('records acquired', async () => (got = acquired(await m.fetch(topicId))).length > 0, 20_000);
+    expect(got[0]!.firstOffset).toBe(0);
+    const acked = await m.ack(topicId, 0, base + 2, ACCEPT);
+    expect(acked.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    via = await client(gc);
+    expect((await m.leave()).errorCode).toBe(ErrorCode.NONE);
+
+    const describe = async () => (await via.send(90, 1, { groups: [{ groupId: group, topics: [{ topicName: TOPIC, partitions: [0] }] }] })).groups[0].topics[0].partitions[0];
+    const d = await describe();
+    expect(d).toMatchObject({ errorCode: ErrorCode.NONE, startOffset: base + 3, lag: 3 });
+
+    const alter = await via.send(91, 0, { groupId: group, topics: [{ topicName: TOPIC, partitions: [{ partitionIndex: 0, startOffset: base + 1 }] }] });
+    expect(alter.errorCode).toBe(ErrorCode.NONE);
+    expect(alter.responses[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+    expect(await describe()).toMatchObject({ errorCode: ErrorCode.NONE, startOffset: base + 1, lag: 5 });
+
+    const del = await via.send(92, 0, { groupId: group, topics: [{ topicName: TOPIC }] });
+    expect(del.errorCode).toBe(ErrorCode.NONE);
+    expect(del.responses[0].errorCode).toBe(ErrorCode.NONE);
+    expect(await describe()).toMatchObject({ errorCode: ErrorCode.NONE, startOffset: -1 });
   }, 60_000);
 });

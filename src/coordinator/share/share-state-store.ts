@@ -158,13 +158,21 @@ export class ShareStateStore implements CoordinatorShard {
     const stateBatches = prev ? overlay(prev.stateBatches, w.stateBatches, start) : w.stateBatches;
     const leaderEpoch = Math.max(w.leaderEpoch, prev?.leaderEpoch ?? -1);
     const key = { groupId, topicId, partition };
+    const before = this.since.get(k);
+    const sinceBefore = before ? { updates: before.updates, touched: new Set(before.touched) } : undefined;
     const records = this.stateRecords(k, key, { startOffset: start, stateBatches }, leaderEpoch);
     if (records.length === 0) return ErrorCode.NONE;
     if (!this.log) this.log = await this.runtime.open(this.spec, true);
     const written = await this.log!.append(this.partitionOf(groupId, topicId, partition), records);
-    // A failed write leaves memory ahead of the log: reload from the log on the next load. The
-    // data-partition leader retries with its whole state, so nothing is lost meanwhile.
-    if (written !== ErrorCode.NONE) this.logger.warn('share state write failed', { groupId, topicId, partition, errorCode: written });
+    if (written !== ErrorCode.NONE) {
+      // Not in the log: memory goes back to what the log holds, so the writer's retry (it resends
+      // its whole state) is written rather than found unchanged.
+      if (prev) this.saved.set(k, prev);
+      else this.saved.delete(k);
+      if (sinceBefore) this.since.set(k, sinceBefore);
+      else this.since.delete(k);
+      this.logger.warn('share state write failed', { groupId, topicId, partition, errorCode: written });
+    }
     return written;
   }
 

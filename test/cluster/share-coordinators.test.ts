@@ -3,7 +3,8 @@
 //     partition leader; a malformed key is INVALID_REQUEST, an older version UNSUPPORTED_VERSION.
 //   - The share coordinator's RPCs answer NOT_COORDINATOR on other brokers; a write from an
 //     older leader epoch than the last read is FENCED_LEADER_EPOCH.
-//   - ShareFetch on a broker that does not lead the data partition: NOT_LEADER_OR_FOLLOWER.
+//   - ShareFetch on a broker that does not lead the data partition: NOT_LEADER_OR_FOLLOWER, with
+//     the leader in CurrentLeader and NodeEndpoints.
 //   - Share-group membership follows its __consumer_offsets partition: after the group
 //     coordinator's broker is killed, the new coordinator knows the member and its epoch.
 //   - Describe / Alter / DeleteShareGroupOffsets on the group coordinator read and write the
@@ -99,13 +100,23 @@ describe('share coordinators in a cluster', () => {
     const follower = alive().find((id) => id !== leaderOf(TOPIC))!;
     let via = await client(follower);
     const m = new RawShareMember(() => via, GROUP, 'm-follower');
-    const gc = (await findCoordinator(0, GROUP)).nodeId;
-    via = await client(gc);
-    expect((await m.join([TOPIC])).errorCode).toBe(ErrorCode.NONE);
+    let gc = -1;
+    // The coordinator may still be taking over __consumer_offsets (NOT_COORDINATOR / LOAD_IN_PROGRESS for a moment).
+    await cluster.waitFor('the member joined', async () => {
+      gc = (await findCoordinator(0, GROUP)).nodeId;
+      if (!alive().includes(gc)) return false;
+      via = await client(gc);
+      return (await m.join([TOPIC])).errorCode === ErrorCode.NONE;
+    });
     via = await client(follower);
     const f = await m.fetch(topicId);
     expect(f.errorCode).toBe(ErrorCode.NONE);
     expect(f.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Where the leader is, as Kafka says it (CurrentLeader and its NodeEndpoint).
+    const leader = leaderOf(TOPIC);
+    expect(f.responses[0]!.partitions[0]!.currentLeader.leaderId).toBe(leader);
+    expect(f.responses[0]!.partitions[0]!.currentLeader.leaderEpoch).toBe(cluster.byId(leader).broker.partitionManager.partition(TOPIC, 0)!.leaderEpoch);
+    expect(f.nodeEndpoints.map((e) => [e.nodeId, e.port])).toEqual([[leader, cluster.byId(leader).port]]);
     // A broker that is not the group's coordinator: NOT_COORDINATOR for the heartbeat.
     via = await client(alive().find((id) => id !== gc)!);
     expect((await m.heartbeat()).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
@@ -155,7 +166,7 @@ describe('share coordinators in a cluster', () => {
     }, 20_000);
     let via = await client(gc);
     const m = new RawShareMember(() => via, group, 'm-admin');
-    expect((await m.join([TOPIC])).errorCode).toBe(ErrorCode.NONE);
+    await cluster.waitFor('the member joined', async () => (await m.join([TOPIC])).errorCode === ErrorCode.NONE);
     await cluster.waitFor('a data leader', () => leaderOf(TOPIC) > 0, 20_000);
     via = await client(leaderOf(TOPIC));
     let got: ReturnType<typeof acquired> = [];
@@ -167,8 +178,10 @@ describe('share coordinators in a cluster', () => {
     expect((await m.leave()).errorCode).toBe(ErrorCode.NONE);
 
     const describe = async () => (await via.send(90, 1, { groups: [{ groupId: group, topics: [{ topicName: TOPIC, partitions: [0] }] }] })).groups[0].topics[0].partitions[0];
+    // The lag comes from this broker's replica of the data partition: its high watermark may trail the leader's for a moment.
+    await cluster.waitFor('the lag of 3', async () => (await describe()).lag === 3);
     const d = await describe();
-    expect(d).toMatchObject({ errorCode: ErrorCode.NONE, startOffset: base + 3, lag: 3 });
+    expect(d, JSON.stringify(d)).toMatchObject({ errorCode: ErrorCode.NONE, startOffset: base + 3, lag: 3 });
 
     const alter = await via.send(91, 0, { groupId: group, topics: [{ topicName: TOPIC, partitions: [{ partitionIndex: 0, startOffset: base + 1 }] }] });
     expect(alter.errorCode).toBe(ErrorCode.NONE);

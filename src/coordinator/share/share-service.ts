@@ -26,6 +26,10 @@ export interface ShareClusterDeps {
   request<T>(brokerId: number, apiKey: number, version: number, body: object): Promise<T | number>;
   /** Closes the inter-broker connections (shutdown). */
   close?(): void;
+  /** The leader and leader epoch of a partition as this broker knows it (NOT_LEADER_OR_FOLLOWER hints). */
+  leaderHint?(topic: string, partition: number): { leaderId: number; leaderEpoch: number } | null;
+  /** Every live broker's endpoint on a listener. */
+  endpoints?(listenerName: string): { nodeId: number; host: string; port: number; rack: string | null }[];
 }
 
 export interface ShareServiceDeps {
@@ -63,6 +67,7 @@ export class ShareService {
   /** Cluster mode: share-partition state read and written through the share coordinators. */
   readonly persister: ClusterSharePersister | null;
   private readonly cluster: ShareClusterDeps | null;
+  private readonly topics: ShareTopicsView;
 
   private constructor(deps: ShareServiceDeps, store: ShareStateStore | null, groupConfigs: ShareGroupConfigs) {
     this.cfg = readShareGroupConfig(deps.config);
@@ -86,6 +91,7 @@ export class ShareService {
       : null;
     this.persister = persister;
     this.cluster = cluster;
+    this.topics = deps.topics;
     this.partitions = new SharePartitionManager({
       config,
       offsetForTimestamp: deps.offsetForTimestamp,
@@ -129,6 +135,20 @@ export class ShareService {
     const store = deps.runtime ? await ShareStateStore.open(deps.runtime, deps.logger, () => readShareGroupConfig(deps.config).updatesPerSnapshot, deps.cluster?.stateTopic) : null;
     const groupConfigs = await ShareGroupConfigs.open(deps.groupConfigDir, deps.brokerSettings);
     return new ShareService(deps, store, groupConfigs);
+  }
+
+  /** Cluster mode: leader hints for ShareFetch / ShareAcknowledge answers on `listenerName`; null on a single broker. */
+  leaderHints(listenerName: string): { leader(topicId: string, partition: number): { leaderId: number; leaderEpoch: number } | null; endpoints(): { nodeId: number; host: string; port: number; rack: string | null }[] } | null {
+    const c = this.cluster;
+    if (!c?.leaderHint || !c.endpoints) return null;
+    const topics = this.topics;
+    return {
+      leader: (topicId, partition) => {
+        const t = topics.getById(topicId);
+        return t ? c.leaderHint!(t.name, partition) : null;
+      },
+      endpoints: () => c.endpoints!(listenerName),
+    };
   }
 
   get config(): ShareGroupConfig {

@@ -22,6 +22,7 @@ export interface ShareWiringSource {
   readonly nodeId: number;
   /** Cluster mode: the inter-broker endpoints of the other brokers. */
   readonly cluster: { endpointOf(brokerId: number): InterBrokerEndpoint | undefined } | null;
+  brokersFor(listenerName: string): { nodeId: number; host: string; port: number; rack: string | null }[];
   readonly partitionManager: {
     partition(topic: string, index: number): { readonly leaderId: number; readonly leaderEpoch: number } | undefined;
     fetchOffsetForTimestamp(topic: string, index: number, target: number, isolation: 'read_uncommitted', currentLeaderEpoch: number, remoteTimeoutMs: number): Promise<{ errorCode: number; offset: number }>;
@@ -126,6 +127,11 @@ function clusterDeps(b: ShareWiringSource, config: ConfigGetter, cluster: NonNul
     leaderOf: (topic, partition) => b.partitionManager.partition(topic, partition)?.leaderId ?? -1,
     request: (id, key, v, body) => channel.request(id, key, v, body),
     close: () => channel.close(),
+    leaderHint: (topic, partition) => {
+      const s = b.partitionManager.partition(topic, partition);
+      return s && s.leaderId >= 0 ? { leaderId: s.leaderId, leaderEpoch: s.leaderEpoch } : null;
+    },
+    endpoints: (listenerName) => b.brokersFor(listenerName),
   };
 }
 

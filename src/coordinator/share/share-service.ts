@@ -128,7 +128,9 @@ export class ShareService {
     this.admin = new ShareAdmin({ groups: this.groups, partitions: this.partitions, store, topics: deps.topics, offsets: deps.offsets, remote: persister });
     // Groups with share-partition state but no membership records (emptied, or written before
     // membership was persisted) come back empty, so the admin APIs and ListGroups see them.
-    for (const id of store?.groupIds() ?? []) this.groups.ensureEmptyOrNew(id);
+    // (Single broker only: in a cluster the state here is the share coordinator's, of groups
+    // coordinated anywhere.)
+    if (!persister) for (const id of store?.groupIds() ?? []) this.groups.ensureEmptyOrNew(id);
   }
 
   static async start(deps: ShareServiceDeps): Promise<ShareService> {

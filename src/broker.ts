@@ -36,6 +36,7 @@ import { startAggregationStage, type AggregationManager } from './aggregation/ma
 import { createTransactionCoordinator, type TransactionCoordinator } from './coordinator/txn/txn-coordinator.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
 import { captureShareGroupRecords, startShareService, type ShareService } from './coordinator/share/share-wiring.js';
+import { SHARE_STATE_TOPIC } from './coordinator/share/share-state-store.js';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from './coordinator/common/internal-topics.js';
 import { ScramCredentialStore } from './auth/scram-store.js';
 import { jwksFetchers, listenerSpecs } from './auth/listener-specs.js';
@@ -52,7 +53,7 @@ import { DelegationTokenStore } from './auth/delegation-token-store.js';
 import { ReplicaFetchers, type InterBrokerAuthStats } from './cluster/replication/replica-fetchers.js';
 import { ReplicationQuotaManager, type ReplicationSide } from './cluster/replication/replication-quota.js';
 import { resolveInterBrokerSecurity } from './cluster/inter-broker-security.js';
-import { isBrokerLocalTopic, isInternalTopic } from './metadata/topic-name.js';
+import { isInternalTopic } from './metadata/topic-name.js';
 import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
 
 export type { BrokerEndpoint } from './cluster/cluster-view.js';
@@ -168,8 +169,8 @@ export class Broker {
       retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
       validateAllOnStart: config.get('tributary.log.recover.on.start'),
       tailCacheBytes: config.get('tributary.log.tail.cache.bytes'),
-      // Cluster mode: replication moves the HW of replicated topics (internal topics stay local).
-      autoAdvanceHighWatermark: config.get('tributary.metadata.store') === '' ? true : (topic) => isBrokerLocalTopic(topic),
+      // Cluster mode: replication moves the high watermark of every topic.
+      autoAdvanceHighWatermark: config.get('tributary.metadata.store') === '',
       // Kafka runs the checkpoint task once when the period is 0; here 0 leaves only the shutdown checkpoint.
       recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms') || 2 ** 31 - 1,
       flushSchedulerIntervalMs: Math.min(config.get('log.flush.scheduler.interval.ms'), 2 ** 31 - 1),
@@ -439,7 +440,7 @@ export class Broker {
           partitionEpoch: v.state.partitionEpoch,
         });
         // Coordinators follow the leadership of their internal-topic partitions.
-        if (isInternalTopic(v.topic) || v.topic === '__tributary_aggregations') this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
+        if (isInternalTopic(v.topic) || v.topic === SHARE_STATE_TOPIC || v.topic === '__tributary_aggregations') this.coordinatorRuntime?.leadershipChanged(v.topic, v.partition, v.state.leader === nodeId);
       },
     });
     this.clusterId = await this.cluster.start(this.clusterId);

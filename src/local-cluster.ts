@@ -55,6 +55,8 @@ export function clusterDefaults(n: number): BrokerSettings {
     'transaction.state.log.replication.factor': rf,
     'transaction.state.log.min.isr': minIsr,
     'tributary.aggregation.replication.factor': rf,
+    'share.coordinator.state.topic.replication.factor': rf,
+    'share.coordinator.state.topic.min.isr': minIsr,
   };
 }
 

@@ -30,7 +30,7 @@ import { appendClientRecords, appendCoordinatorBatch, appendTxnMarker, type Prod
 import type { LogConfig } from '../../storage/log/log-config.js';
 import type { ResolvedTopicConfig } from '../config/topic-config.js';
 import type { Logger } from '../logging/logger.js';
-import { isBrokerLocalTopic, isBrokerOwnedTopic } from '../metadata/topic-name.js';
+import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import type { TopicRecord } from '../metadata/topic-registry.js';
 import { AppendWaiters } from './append-waiters.js';
 import { validateClientRecords } from './client-records.js';
@@ -244,7 +244,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       else log = await logManager.createLog(record.name, p, record.id, logConfig);
       const partition = new Partition(record.name, p, record.id, log, nodeId);
       const known = this.clusterStates.get(tpKey(record.name, p));
-      partition.replicated = this.clustered && !isBrokerLocalTopic(record.name);
+      partition.replicated = this.clustered;
       if (known) applyState(partition, known);
       else if (partition.replicated) applyState(partition, { ...partition, leaderId: -1, replicas: [], isr: [], partitionEpoch: -1 });
       log.onHighWatermark = () => this.waiters.notify(record.name, p);

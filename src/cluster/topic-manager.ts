@@ -8,7 +8,6 @@ import { resolveTopicConfig, toLogConfig, type ResolvedTopicConfig } from '../co
 import type { Logger } from '../logging/logger.js';
 import type { TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
 import { randomUuid } from '../metadata/uuid.js';
-import { isBrokerLocalTopic } from '../metadata/topic-name.js';
 import type { PartitionManager } from './partition-manager.js';
 import type { TopicRecord as StoreTopicRecord } from './metadata-store/types.js';
 
@@ -69,7 +68,7 @@ export class TopicManager {
     // (Runs before the broker joins the cluster, hence the config check: a replicated partition
     // opened here would lead locally, unreplicated.)
     const clustered = this.cluster !== null || this.opts.config.get('tributary.metadata.store') !== '';
-    for (const t of this.topics.all()) if (!clustered || isBrokerLocalTopic(t.name)) await this.openPartitions(t, 0);
+    if (!clustered) for (const t of this.topics.all()) await this.openPartitions(t, 0);
   }
 
   topicConfig(topic: string): ResolvedTopicConfig {
@@ -143,7 +142,7 @@ export class TopicManager {
   /** `assignment` (manual placement) matters in cluster mode only: a single broker holds every replica. */
   async createTopic(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
     // The aggregation stage's bookkeeping stays local to each broker; Kafka's internal topics are cluster topics.
-    if (this.cluster && !isBrokerLocalTopic(name)) return this.createInCluster(name, numPartitions, replicationFactor, configs, assignment);
+    if (this.cluster) return this.createInCluster(name, numPartitions, replicationFactor, configs, assignment);
     const record: TopicRecord = { name, id: randomUuid(), partitions: numPartitions, replicationFactor, configs, createdAt: Date.now() };
     // Logs first, then the registry: a crash in between leaves stray dirs (ignored), never a
     // registered topic without its logs.
@@ -194,7 +193,7 @@ export class TopicManager {
   }
 
   async alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
-    if (this.cluster && !isBrokerLocalTopic(name)) return this.alterInCluster(name, configs);
+    if (this.cluster) return this.alterInCluster(name, configs);
     const t = this.topics.get(name)!;
     const wasTiered = this.topicConfig(name).get('remote.storage.enable') === true;
     await this.topics.put({ ...t, configs });

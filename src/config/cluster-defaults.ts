@@ -10,6 +10,8 @@ export const CLUSTER_MODE_DEFAULTS: Readonly<Partial<Record<BrokerKey, number>>>
   'offsets.topic.replication.factor': 3,
   'transaction.state.log.replication.factor': 3,
   'transaction.state.log.min.isr': 2,
+  'share.coordinator.state.topic.replication.factor': 3,
+  'share.coordinator.state.topic.min.isr': 2,
 };
 
 /** Cluster mode: the keys above take Kafka's defaults (shown so by DescribeConfigs too). */

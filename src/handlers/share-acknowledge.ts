@@ -13,7 +13,7 @@ export function shareAcknowledgeHandler(share: ShareService) {
       const refused = renewError(ctx.header.apiVersion, req);
       if (refused) return refused;
       const r = await share.partitions.acknowledge({ groupId: req.groupId ?? '', memberId: req.memberId ?? '', shareSessionEpoch: req.shareSessionEpoch, topics: req.topics });
-      return shareResponse(r);
+      return shareResponse(r, share.leaderHints(ctx.connection.listenerName));
     },
   });
 }

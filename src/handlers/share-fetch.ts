@@ -44,7 +44,7 @@ export function shareFetchHandler(share: ShareService) {
         topics: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions })),
         forgotten: req.forgottenTopicsData,
       });
-      return shareResponse(r);
+      return shareResponse(r, share.leaderHints(ctx.connection.listenerName));
     },
   });
 }

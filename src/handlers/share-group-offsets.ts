@@ -12,8 +12,8 @@ export function describeShareGroupOffsetsHandler(share: ShareService) {
     errorResponse(req, errorCode): DescribeShareGroupOffsetsResponse {
       return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode, errorMessage: null })) };
     },
-    handle(_ctx, req): DescribeShareGroupOffsetsResponse {
-      return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, ...share.admin.describeOffsets(g.groupId, g.topics) })) };
+    async handle(_ctx, req): Promise<DescribeShareGroupOffsetsResponse> {
+      return { throttleTimeMs: 0, groups: await Promise.all(req.groups.map(async (g) => ({ groupId: g.groupId, ...(await share.admin.describeOffsets(g.groupId, g.topics)) }))) };
     },
   });
 }
@@ -23,8 +23,8 @@ export function alterShareGroupOffsetsHandler(share: ShareService) {
     errorResponse(_req, errorCode): AlterShareGroupOffsetsResponse {
       return { throttleTimeMs: 0, errorCode, errorMessage: null, responses: [] };
     },
-    handle(_ctx, req): AlterShareGroupOffsetsResponse {
-      return { throttleTimeMs: 0, ...share.admin.alterOffsets(req.groupId, req.topics) };
+    async handle(_ctx, req): Promise<AlterShareGroupOffsetsResponse> {
+      return { throttleTimeMs: 0, ...(await share.admin.alterOffsets(req.groupId, req.topics)) };
     },
   });
 }
@@ -34,8 +34,8 @@ export function deleteShareGroupOffsetsHandler(share: ShareService) {
     errorResponse(_req, errorCode): DeleteShareGroupOffsetsResponse {
       return { throttleTimeMs: 0, errorCode, errorMessage: null, responses: [] };
     },
-    handle(_ctx, req): DeleteShareGroupOffsetsResponse {
-      return { throttleTimeMs: 0, ...share.admin.deleteOffsets(req.groupId, req.topics.map((t) => t.topicName)) };
+    async handle(_ctx, req): Promise<DeleteShareGroupOffsetsResponse> {
+      return { throttleTimeMs: 0, ...(await share.admin.deleteOffsets(req.groupId, req.topics.map((t) => t.topicName))) };
     },
   });
 }

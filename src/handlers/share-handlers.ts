@@ -5,6 +5,7 @@ import { shareAcknowledgeHandler } from './share-acknowledge.js';
 import { shareFetchHandler } from './share-fetch.js';
 import { shareGroupDescribeHandler } from './share-group-describe.js';
 import { shareGroupHeartbeatHandler } from './share-group-heartbeat.js';
+import { shareStateHandlers } from './share-group-state.js';
 import { alterShareGroupOffsetsHandler, deleteShareGroupOffsetsHandler, describeShareGroupOffsetsHandler } from './share-group-offsets.js';
 
 export function shareHandlers(share: ShareService): ApiHandler[] {
@@ -13,5 +14,7 @@ export function shareHandlers(share: ShareService): ApiHandler[] {
     describeShareGroupOffsetsHandler(share),
     alterShareGroupOffsetsHandler(share),
     deleteShareGroupOffsetsHandler(share),
+    // The share coordinator's RPCs, between brokers in cluster mode (the persister's requests).
+    ...(share.store && share.store.clustered ? shareStateHandlers(share.store) : []),
   ];
 }

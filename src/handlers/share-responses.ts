@@ -22,19 +22,41 @@ export function renewError(apiVersion: number, req: AckRequest) {
   return hasRenew && !renewAllowed ? shareErrorResponse(ErrorCode.INVALID_REQUEST, 'Renew acknowledgements need IsRenewAck.') : null;
 }
 
-/** The service's outcome as the wire response: every partition gets the NO_LEADER marker. */
-export function shareResponse<P extends object>(r: {
-  errorCode: number;
-  errorMessage: string | null;
-  acquisitionLockTimeoutMs: number;
-  responses: { topicId: string; partitions: P[] }[];
-}) {
+/** Cluster mode: where a partition's leader is, for NOT_LEADER_OR_FOLLOWER answers (Kafka's CurrentLeader and NodeEndpoints). */
+export interface LeaderHints {
+  leader(topicId: string, partition: number): { leaderId: number; leaderEpoch: number } | null;
+  endpoints(): { nodeId: number; host: string; port: number; rack: string | null }[];
+}
+
+/**
+ * The service's outcome as the wire response: every partition gets the NO_LEADER marker, except
+ * one answered NOT_LEADER_OR_FOLLOWER, which names the leader this broker knows, its endpoint in
+ * NodeEndpoints (as Kafka, so the client goes there without a metadata round trip).
+ */
+export function shareResponse<P extends { partitionIndex: number; errorCode: number }>(
+  r: {
+    errorCode: number;
+    errorMessage: string | null;
+    acquisitionLockTimeoutMs: number;
+    responses: { topicId: string; partitions: P[] }[];
+  },
+  hints?: LeaderHints | null,
+) {
+  const leaders = new Set<number>();
+  const currentLeader = (topicId: string, p: P) => {
+    if (!hints || p.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return NO_LEADER;
+    const l = hints.leader(topicId, p.partitionIndex);
+    if (!l || l.leaderId < 0) return NO_LEADER;
+    leaders.add(l.leaderId);
+    return l;
+  };
+  const responses = r.responses.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...p, currentLeader: currentLeader(t.topicId, p) })) }));
   return {
     throttleTimeMs: 0,
     errorCode: r.errorCode,
     errorMessage: r.errorMessage,
     acquisitionLockTimeoutMs: r.acquisitionLockTimeoutMs,
-    responses: r.responses.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...p, currentLeader: NO_LEADER })) })),
-    nodeEndpoints: [],
+    responses,
+    nodeEndpoints: leaders.size > 0 && hints ? hints.endpoints().filter((e) => leaders.has(e.nodeId)) : [],
   };
 }

@@ -39,13 +39,3 @@ export function isBrokerOwnedTopic(name: string): boolean {
   return name === '__tributary_aggregation_status' || name.endsWith('_changelog');
 }
 
-/**
- * Cluster mode: the topics each broker keeps to itself — __share_group_state (each broker
- * persists the share partitions it serves; share groups do not follow leadership across brokers
- * yet). Kafka's internal topics (__consumer_offsets, __transaction_state) and the aggregation
- * stage's topics are real cluster topics, created through the controller and replicated; their
- * coordinators (and the stage) follow leadership.
- */
-export function isBrokerLocalTopic(name: string): boolean {
-  return name === '__share_group_state';
-}

@@ -1,6 +1,7 @@
-// Cluster mode: __share_group_state stays local to each broker (share groups do not follow
-// leadership across brokers yet), so the share partitions a broker serves persist their state
-// there instead of failing every write against a cluster topic nobody created.
+// Cluster mode: __share_group_state is a cluster topic (replicated, created through the
+// controller on first use, its partitions loaded with their leadership); a share partition's
+// state is written there through its share coordinator. One broker here: see
+// share-failover.test.ts for three and the failovers.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -15,7 +16,7 @@ let cluster: TestCluster;
 let client: RawClient;
 
 beforeAll(async () => {
-  cluster = await startCluster(1, { 'group.share.auto.offset.reset': 'earliest', 'offsets.topic.num.partitions': '1' });
+  cluster = await startCluster(1, { 'group.share.auto.offset.reset': 'earliest', 'offsets.topic.num.partitions': '1', 'share.coordinator.state.topic.num.partitions': '1' });
   client = await RawClient.connect(cluster.byId(1).port);
 });
 afterAll(async () => {
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('share-group state in cluster mode', () => {
-  it('is written to the broker\'s own __share_group_state and replays', async () => {
+  it('is written to the replicated __share_group_state cluster topic and replays', async () => {
     const broker = cluster.byId(1).broker;
     const admin = new Kafka({ clientId: 'share-cluster', brokers: [cluster.byId(1).bootstrap], logLevel: logLevel.NOTHING });
     const producer = admin.producer();
@@ -47,9 +48,9 @@ describe('share-group state in cluster mode', () => {
     let got: ReturnType<typeof acquired> = [];
     await cluster.waitFor('records acquired', async () => (got = acquired(await m.fetch(id))).length > 0);
     expect(got).toEqual([{ firstOffset: 0, lastOffset: 2, deliveryCount: 1 }]);
-    await broker.shareService!.store!.flush();
+    expect(await broker.shareService!.persister!.flush()).toBe(ErrorCode.NONE);
 
-    expect(broker.partitionManager.hostedPartition(SHARE_STATE_TOPIC, 0)?.replicated).toBe(false);
+    expect(broker.partitionManager.hostedPartition(SHARE_STATE_TOPIC, 0)?.replicated).toBe(true);
     const log = (await broker.coordinatorRuntime!.open({ name: SHARE_STATE_TOPIC, numPartitions: 1, configs: {} }, false))!;
     const records: CoordinatorRecord[] = [];
     await log.replay(0, (r) => records.push(r));

@@ -36,6 +36,8 @@ export function apiGuards(broker: HasAuthorizer & TopicIds): Map<number, Guard> 
     // FindCoordinator: DESCRIBE on the group or transactional id behind each key.
     [10, (ctx, req) => {
       const keys: string[] = req.coordinatorKeys?.length ? req.coordinatorKeys : [req.key];
+      // Share-coordinator keys are looked up by brokers (Kafka: CLUSTER_ACTION).
+      if (req.keyType === 2) return can(ctx, Op.CLUSTER_ACTION, R.CLUSTER, CLUSTER_NAME) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
       const txnKeys = req.keyType === 1;
       return keys.every((k) => can(ctx, Op.DESCRIBE, txnKeys ? R.TRANSACTIONAL_ID : R.GROUP, k)) ? null
         : txnKeys ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.GROUP_AUTHORIZATION_FAILED;
@@ -54,6 +56,12 @@ export function apiGuards(broker: HasAuthorizer & TopicIds): Map<number, Guard> 
     [27, cluster(Op.CLUSTER_ACTION)], // WriteTxnMarkers
     [56, cluster(Op.CLUSTER_ACTION)], // AlterPartition (cluster mode, broker to controller)
     [63, cluster(Op.CLUSTER_ACTION)], // BrokerHeartbeat (cluster mode: controlled shutdown)
+    // The share persister's RPCs, broker to share coordinator (cluster mode).
+    [83, cluster(Op.CLUSTER_ACTION)], // InitializeShareGroupState
+    [84, cluster(Op.CLUSTER_ACTION)], // ReadShareGroupState
+    [85, cluster(Op.CLUSTER_ACTION)], // WriteShareGroupState
+    [86, cluster(Op.CLUSTER_ACTION)], // DeleteShareGroupState
+    [87, cluster(Op.CLUSTER_ACTION)], // ReadShareGroupStateSummary
     [35, cluster(Op.DESCRIBE)], // DescribeLogDirs
     [43, cluster(Op.ALTER)], // ElectLeaders
     [45, cluster(Op.ALTER)], // AlterPartitionReassignments

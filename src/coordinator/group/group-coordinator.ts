@@ -73,6 +73,10 @@ export interface ShareGroupHooks {
   list(): ListedGroup[];
   /** DeleteGroups of a share group: NON_EMPTY_GROUP while it has members. */
   deleteGroup(groupId: string): Promise<number>;
+  /** __consumer_offsets-`partition` was replayed at run time (failover): its share groups start serving. */
+  partitionLoaded?(partition: number): void;
+  /** __consumer_offsets-`partition` was unloaded: its share groups go. */
+  partitionUnloaded?(partition: number): void;
 }
 
 export interface DescribedGroup {
@@ -181,6 +185,7 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
     });
     if (!loaded) return;
     this.modernGroups?.partitionLoaded(partition);
+    this.shareGroups?.partitionLoaded?.(partition);
     this.core.logger.info('loaded __consumer_offsets partition', { partition, groups });
   }
 
@@ -198,6 +203,7 @@ export class GroupCoordinator implements CoordinatorShard, TxnOffsetsGroups {
       groups++;
     }
     this.modernGroups?.partitionUnloaded(partition);
+    this.shareGroups?.partitionUnloaded?.(partition);
     this.core.pendingTxnOffsets?.dropPartition(partition);
     this.core.logger.info('unloaded __consumer_offsets partition', { partition, groups });
   }

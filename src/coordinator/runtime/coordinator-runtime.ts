@@ -11,7 +11,6 @@
 // answer COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR without knowing about the runtime.
 import type { InternalPartitionAccess, InternalTopics, MarkerSpec, InternalAppendResult, TopicPartition } from '../../cluster/partition-api.js';
 import type { Logger } from '../../logging/logger.js';
-import { isBrokerLocalTopic } from '../../metadata/topic-name.js';
 import { appendRecords } from './append-internal.js';
 import type { CoordinatorRecord, CoordinatorRecordLog, OpenTransactions } from './record-log.js';
 import { replayCoordinatorRecords } from './read-internal.js';
@@ -85,7 +84,7 @@ export class CoordinatorRuntime {
     this.specs.set(spec.name, spec);
     // Cluster mode: the topic is created by FindCoordinator (createInternalTopic) once enough
     // brokers are alive; until it arrives, keys hash over the configured partition count.
-    if (this.clustered && !isBrokerLocalTopic(spec.name)) return new InternalTopicLog(this.deps.access, spec.name, () => this.deps.topics.topics.get(spec.name)?.partitions ?? spec.numPartitions);
+    if (this.clustered) return new InternalTopicLog(this.deps.access, spec.name, () => this.deps.topics.topics.get(spec.name)?.partitions ?? spec.numPartitions);
     let topic = this.deps.topics.topics.get(spec.name);
     if (!topic) {
       if (!create) return null;
@@ -140,7 +139,8 @@ export class CoordinatorRuntime {
   register(topic: string, shard: CoordinatorShard): void {
     if (this.shards.has(topic)) throw new Error(`${topic} already has a coordinator`);
     this.shards.set(topic, shard);
-    // Registered after followLeadership (the aggregation stage): load what this broker already leads.
+    // Registered after followLeadership() (the aggregation stage, the share coordinator): load what
+    // this broker already leads.
     if (!this.following) return;
     for (const [key, leader] of this.leading) {
       const [t, partition] = key.split('\0') as [string, string];

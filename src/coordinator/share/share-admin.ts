@@ -5,6 +5,7 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/wire/defaults.js';
 import type { ShareGroupCoordinator, ShareTopicsView } from './share-group-coordinator.js';
 import type { SharePartitionManager } from './share-partition-manager.js';
+import type { ClusterSharePersister } from './share-persister.js';
 import type { ShareStateStore } from './share-state-store.js';
 
 export interface DescribedShareOffsets {
@@ -19,7 +20,12 @@ export interface ShareAdminDeps {
   store: ShareStateStore | null;
   topics: ShareTopicsView;
   offsets(topic: string, partition: number): { logStartOffset: number; highWatermark: number } | undefined;
+  /** Cluster mode: share-partition state lives with the share coordinators, reached through the persister. */
+  remote?: ClusterSharePersister | null;
 }
+
+type AlterOutcome = { errorCode: number; errorMessage: string | null; responses: { topicName: string; topicId: string; partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[] };
+type DeleteOutcome = { errorCode: number; errorMessage: string | null; responses: { topicName: string; topicId: string; errorCode: number; errorMessage: string | null }[] };
 
 export class ShareAdmin {
   constructor(private readonly d: ShareAdminDeps) {}
@@ -36,7 +42,8 @@ export class ShareAdmin {
     return new Map([...byTopic].map(([t, s]) => [t, [...s].sort((a, b) => a - b)]));
   }
 
-  describeOffsets(groupId: string, topics: { topicName: string; partitions: number[] }[] | null): DescribedShareOffsets {
+  describeOffsets(groupId: string, topics: { topicName: string; partitions: number[] }[] | null): DescribedShareOffsets | Promise<DescribedShareOffsets> {
+    if (this.d.remote && this.d.groups.owns(groupId)) return this.describeRemote(this.d.remote, groupId, topics);
     if (!this.d.groups.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, topics: [] };
     const state = this.statePartitions(groupId);
     const wanted = topics ?? [...state].flatMap(([topicId, partitions]) => {
@@ -65,8 +72,9 @@ export class ShareAdmin {
     };
   }
 
-  alterOffsets(groupId: string, topics: { topicName: string; partitions: { partitionIndex: number; startOffset: number }[] }[]): { errorCode: number; errorMessage: string | null; responses: { topicName: string; topicId: string; partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[] } {
+  alterOffsets(groupId: string, topics: { topicName: string; partitions: { partitionIndex: number; startOffset: number }[] }[]): AlterOutcome | Promise<AlterOutcome> {
     const ok = this.d.groups.ensureEmptyOrNew(groupId);
+    if (ok === ErrorCode.NONE && this.d.remote) return this.alterRemote(this.d.remote, groupId, topics);
     if (ok !== ErrorCode.NONE) return { errorCode: ok, errorMessage: ok === ErrorCode.NON_EMPTY_GROUP ? 'The group has active members.' : `Group ${groupId} is not a share group.`, responses: [] };
     return {
       errorCode: ErrorCode.NONE,
@@ -91,9 +99,10 @@ export class ShareAdmin {
     };
   }
 
-  deleteOffsets(groupId: string, topicNames: string[]): { errorCode: number; errorMessage: string | null; responses: { topicName: string; topicId: string; errorCode: number; errorMessage: string | null }[] } {
+  deleteOffsets(groupId: string, topicNames: string[]): DeleteOutcome | Promise<DeleteOutcome> {
     if (!this.d.groups.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, responses: [] };
     if (!this.d.groups.isEmpty(groupId)) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group has active members.', responses: [] };
+    if (this.d.remote) return this.deleteRemote(this.d.remote, groupId, topicNames);
     const state = this.statePartitions(groupId);
     return {
       errorCode: ErrorCode.NONE,
@@ -108,8 +117,18 @@ export class ShareAdmin {
   }
 
   async deleteGroup(groupId: string): Promise<number> {
+    // Cluster mode: the partitions with state are those of the topics its members subscribed to.
+    const subscribed = this.subscribedPartitions(groupId);
     const code = await this.d.groups.delete(groupId);
     if (code !== ErrorCode.NONE) return code;
+    if (this.d.remote) {
+      const remote = this.d.remote;
+      const all = new Map(subscribed.map((x) => [`${x.topicId}:${x.partition}`, x]));
+      for (const [topicId, parts] of this.statePartitions(groupId)) for (const partition of parts) all.set(`${topicId}:${partition}`, { topicId, partition });
+      for (const x of all.values()) this.d.partitions.drop(groupId, x.topicId, x.partition);
+      await Promise.all([...all.values()].map((x) => remote.deleteState(groupId, x.topicId, x.partition)));
+      return ErrorCode.NONE;
+    }
     for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) this.forget(groupId, topicId, p);
     await this.d.store?.flush();
     return ErrorCode.NONE;
@@ -133,6 +152,86 @@ export class ShareAdmin {
 
   private forget(groupId: string, topicId: string, partition: number): void {
     this.d.partitions.drop(groupId, topicId, partition);
-    this.d.store?.changed(groupId, topicId, partition, null);
+    // Cluster mode (topic deletion): every broker tombstones the state it coordinates.
+    if (this.d.remote) void this.d.store?.deleteState(groupId, topicId, partition);
+    else this.d.store?.changed(groupId, topicId, partition, null);
+  }
+
+  /** Every partition of the topics the group's members subscribe to. */
+  private subscribedPartitions(groupId: string): { topicId: string; partition: number }[] {
+    const names = new Set<string>();
+    for (const m of this.d.groups.groups.get(groupId)?.members.values() ?? []) for (const n of m.subscribedTopicNames) names.add(n);
+    return [...names].flatMap((n) => {
+      const t = this.d.topics.get(n);
+      return t ? Array.from({ length: t.partitions }, (_, partition) => ({ topicId: t.id, partition })) : [];
+    });
+  }
+
+  /** Cluster mode: each partition's start offset and completed count from its share coordinator (ReadShareGroupStateSummary). */
+  private async describeRemote(remote: ClusterSharePersister, groupId: string, topics: { topicName: string; partitions: number[] }[] | null): Promise<DescribedShareOffsets> {
+    let wanted = topics;
+    if (!wanted) {
+      const byTopic = new Map<string, Set<number>>();
+      const add = (topicId: string, p: number) => {
+        const t = this.d.topics.getById(topicId);
+        if (!t) return;
+        if (!byTopic.has(t.name)) byTopic.set(t.name, new Set());
+        byTopic.get(t.name)!.add(p);
+      };
+      for (const x of this.subscribedPartitions(groupId)) add(x.topicId, x.partition);
+      for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) add(topicId, p);
+      wanted = [...byTopic].map(([topicName, s]) => ({ topicName, partitions: [...s].sort((a, b) => a - b) }));
+    }
+    const out: DescribedShareOffsets['topics'] = [];
+    for (const w of wanted) {
+      const t = this.d.topics.get(w.topicName);
+      const partitions = await Promise.all(w.partitions.map(async (p) => {
+        const none = { partitionIndex: p, startOffset: -1, leaderEpoch: -1, lag: -1, errorCode: ErrorCode.NONE as number, errorMessage: null as string | null };
+        if (!t || p < 0 || p >= t.partitions) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+        const s = await remote.summary(groupId, t.id, p);
+        if (s.errorCode !== ErrorCode.NONE) return { ...none, errorCode: s.errorCode };
+        if (s.startOffset < 0) return none;
+        const hw = this.d.offsets(t.name, p)?.highWatermark;
+        return { ...none, startOffset: s.startOffset, leaderEpoch: Math.max(0, s.leaderEpoch), lag: hw === undefined ? -1 : Math.max(0, hw - s.startOffset - Math.max(0, s.deliveryCompleteCount)) };
+      }));
+      out.push({ topicName: w.topicName, topicId: t?.id ?? ZERO_UUID, partitions });
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, topics: out };
+  }
+
+  /** Cluster mode: InitializeShareGroupState at the new start offset through each partition's share coordinator. */
+  private async alterRemote(remote: ClusterSharePersister, groupId: string, topics: { topicName: string; partitions: { partitionIndex: number; startOffset: number }[] }[]): Promise<AlterOutcome> {
+    const responses: AlterOutcome['responses'] = [];
+    for (const tr of topics) {
+      const t = this.d.topics.get(tr.topicName);
+      const partitions = await Promise.all(tr.partitions.map(async (pr) => {
+        if (!t || pr.partitionIndex < 0 || pr.partitionIndex >= t.partitions) return { partitionIndex: pr.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION as number, errorMessage: null };
+        if (pr.startOffset < 0) return { partitionIndex: pr.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST as number, errorMessage: 'StartOffset must be non-negative.' };
+        const offsets = this.d.offsets(t.name, pr.partitionIndex);
+        this.d.partitions.drop(groupId, t.id, pr.partitionIndex);
+        const code = await remote.initialize(groupId, t.id, pr.partitionIndex, Math.max(pr.startOffset, offsets?.logStartOffset ?? 0));
+        return { partitionIndex: pr.partitionIndex, errorCode: code, errorMessage: null };
+      }));
+      responses.push({ topicName: tr.topicName, topicId: t?.id ?? ZERO_UUID, partitions });
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, responses };
+  }
+
+  /** Cluster mode: DeleteShareGroupState for every partition of each topic through its share coordinator. */
+  private async deleteRemote(remote: ClusterSharePersister, groupId: string, topicNames: string[]): Promise<DeleteOutcome> {
+    const responses: DeleteOutcome['responses'] = [];
+    for (const name of topicNames) {
+      const t = this.d.topics.get(name);
+      if (!t) {
+        responses.push({ topicName: name, topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
+        continue;
+      }
+      const codes = await Promise.all(Array.from({ length: t.partitions }, (_, p) => {
+        this.d.partitions.drop(groupId, t.id, p);
+        return remote.deleteState(groupId, t.id, p);
+      }));
+      responses.push({ topicName: name, topicId: t.id, errorCode: codes.find((c) => c !== ErrorCode.NONE) ?? ErrorCode.NONE, errorMessage: null });
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, responses };
   }
 }

@@ -70,6 +70,11 @@ export interface ShareGroupDeps {
   otherGroupExists: (groupId: string) => boolean;
   /** A member left or was fenced: its acquired records go back (share-partition-manager). */
   onMemberRemoved: (groupId: string, memberId: string) => void;
+  /**
+   * Whether this broker is the group's coordinator (the leader of its __consumer_offsets
+   * partition, loaded): ErrorCode.NONE, else NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS.
+   */
+  coordinatorError?: (groupId: string) => number;
   /** Where membership is persisted (null: memory only, unit tests). */
   log?: ShareGroupLog | null;
   warn?: (msg: string, fields: Record<string, unknown>) => void;
@@ -88,6 +93,8 @@ export class ShareGroupCoordinator {
     const cfg = this.deps.config(p.groupId);
     const fail = (errorCode: number, errorMessage: string): ShareHeartbeatOutcome => ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
     if (p.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can not be empty.');
+    const notHere = this.deps.coordinatorError?.(p.groupId) ?? ErrorCode.NONE;
+    if (notHere !== ErrorCode.NONE) return fail(notHere, 'This broker is not the coordinator of the group.');
     // v1 clients generate their member id (KIP-1082); Kafka rejects an empty one.
     if (p.memberId === '') return fail(ErrorCode.INVALID_REQUEST, 'MemberId can not be empty.');
     if (p.memberEpoch === 0 && (!p.subscribedTopicNames || p.subscribedTopicNames.length === 0)) {
@@ -147,6 +154,8 @@ export class ShareGroupCoordinator {
   }
 
   describe(groupId: string): Omit<ShareGroupDescribeResponseDescribedGroup, 'authorizedOperations'> {
+    const notHere = this.deps.coordinatorError?.(groupId) ?? ErrorCode.NONE;
+    if (notHere !== ErrorCode.NONE) return { errorCode: notHere, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
     const g = this.groups.get(groupId);
     if (!g) {
       const other = this.deps.otherGroupExists(groupId);
@@ -200,6 +209,18 @@ export class ShareGroupCoordinator {
       this.groups.set(r.groupId, group);
       for (const m of group.members.values()) this.touch(group, m);
     }
+  }
+
+  /** Failover: the groups whose __consumer_offsets partition left this broker leave memory (their members stay members on the new coordinator). */
+  dropGroups(which: (groupId: string) => boolean): string[] {
+    const gone: string[] = [];
+    for (const g of [...this.groups.values()]) {
+      if (!which(g.groupId)) continue;
+      for (const m of g.members.values()) if (m.timer) clearTimeout(m.timer);
+      this.groups.delete(g.groupId);
+      gone.push(g.groupId);
+    }
+    return gone;
   }
 
   /** AlterShareGroupOffsets: an unknown id becomes an empty share group (as in Kafka); NON_EMPTY_GROUP with members. */

@@ -86,6 +86,11 @@ export class ShareGroupLog {
     return records.length === 0 ? Promise.resolve(0) : this.append(groupId, records);
   }
 
+  /** The group left this broker (its partition was unloaded): a later load starts from the log again. */
+  forget(groupId: string): void {
+    this.written.delete(groupId);
+  }
+
   /** A share-group record met while __consumer_offsets was replayed. */
   replay(rec: CoordinatorRecord): void {
     this.replayed.set(rec.key.toString('hex'), rec);

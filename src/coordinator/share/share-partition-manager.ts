@@ -25,8 +25,17 @@ export interface ShareReadDeps {
   loadState?: (groupId: string, topicId: string, partition: number) => { startOffset: number; stateBatches: StateBatch[] } | undefined;
   /** Called after a share partition's state changed (persist it). */
   stateChanged?: (groupId: string, topicId: string, partition: number, sp: SharePartition) => void;
-  /** Resolves once every state change so far is written: acknowledgements are answered after it, as in Kafka. */
-  persisted?: () => Promise<void>;
+  /** Resolves once every state change so far is written: acknowledgements are answered after it, as in Kafka (a code: the first write that failed). */
+  persisted?: () => Promise<number | void>;
+  /**
+   * Cluster mode: the leader epoch of a data partition this broker leads, -1 when it does not
+   * lead it (ShareFetch / ShareAcknowledge: NOT_LEADER_OR_FOLLOWER). Unset on a single broker.
+   */
+  leaderEpoch?: (topic: string, partition: number) => number;
+  /** Cluster mode: reads the persisted state for this leader epoch (before loadState); a Kafka error code. */
+  prepareState?: (groupId: string, topicId: string, partition: number, leaderEpoch: number) => Promise<number>;
+  /** Cluster mode: the share partition left this broker (leadership moved); its state is read again next time. */
+  forgetState?: (groupId: string, topicId: string, partition: number) => void;
 }
 
 export interface AckBatch {
@@ -77,6 +86,10 @@ const EMPTY = Buffer.alloc(0);
 
 export class SharePartitionManager {
   private readonly partitions = new Map<string, SharePartition>();
+  /** Cluster mode: the data partition's leader epoch each share partition was built at. */
+  private readonly builtAt = new Map<string, number>();
+  /** Cluster mode: the leader epoch whose persisted state ready() read, per share partition not built yet. */
+  private readonly readAt = new Map<string, number>();
   readonly sessions = new ShareSessions(() => MAX_SHARE_SESSIONS);
   /** Bytes per record last seen per topic: sizes the log reads to the record budget. */
   private readonly bytesPerRecord = new Map<string, number>();
@@ -98,6 +111,11 @@ export class SharePartitionManager {
     if (!topic || partition < 0 || partition >= topic.partitions) return undefined;
     const offsets = this.deps.offsets(topic.name, partition);
     if (!offsets) return undefined;
+    // Cluster mode: only the data partition's leader builds a share partition, and only from the
+    // state ready() read for its current leader epoch (never from nothing: that would persist an
+    // auto-offset-reset start over the real state).
+    const epoch = this.deps.leaderEpoch?.(topic.name, partition);
+    if (epoch !== undefined && (epoch < 0 || this.readAt.get(k) !== epoch)) return undefined;
     const cfg = () => this.deps.config(groupId);
     sp = new SharePartition(0, {
       lockDurationMs: () => cfg().recordLockDurationMs,
@@ -117,8 +135,49 @@ export class SharePartitionManager {
       for (const w of [...this.releaseWaiters]) w();
     };
     this.partitions.set(k, sp);
+    if (epoch !== undefined) this.builtAt.set(k, epoch);
+    this.readAt.delete(k);
     this.deps.stateChanged?.(groupId, topicId, partition, s);
     return sp;
+  }
+
+  /**
+   * Cluster mode, before a share partition is used: NOT_LEADER_OR_FOLLOWER unless this broker
+   * leads the data partition. A share partition built under an older leader epoch (leadership
+   * moved away and back) is dropped, and a missing one gets its persisted state read first (a new
+   * leader resumes from it: what was acquired on the old leader is available again, delivery
+   * counts as persisted). ErrorCode.NONE on a single broker.
+   */
+  async ready(groupId: string, topicId: string, partition: number): Promise<number> {
+    if (!this.deps.leaderEpoch) return ErrorCode.NONE;
+    const topic = this.deps.topics.getById(topicId);
+    if (!topic) return ErrorCode.UNKNOWN_TOPIC_ID;
+    if (partition < 0 || partition >= topic.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const k = spKey(groupId, topicId, partition);
+    const epoch = this.deps.leaderEpoch(topic.name, partition);
+    if (this.partitions.has(k) && this.builtAt.get(k) !== epoch) this.leaderMoved(groupId, topicId, partition);
+    if (epoch < 0) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (this.partitions.has(k)) return ErrorCode.NONE;
+    const code = (await this.deps.prepareState?.(groupId, topicId, partition, epoch)) ?? ErrorCode.NONE;
+    // Leadership may have moved during the read: the share partition is built only for the epoch read.
+    if (code === ErrorCode.NONE) this.readAt.set(k, epoch);
+    return code;
+  }
+
+  /** The share partition's state coordinator refused this broker's write as from a deposed leader. */
+  fenced(groupId: string, topicId: string, partition: number): void {
+    if (this.partitions.has(spKey(groupId, topicId, partition))) this.leaderMoved(groupId, topicId, partition);
+  }
+
+  /** Leadership of the data partition moved: the in-memory share partition goes (its acquisitions with it, as in Kafka). */
+  private leaderMoved(groupId: string, topicId: string, partition: number): void {
+    const k = spKey(groupId, topicId, partition);
+    this.partitions.get(k)?.close();
+    this.partitions.delete(k);
+    this.builtAt.delete(k);
+    this.readAt.delete(k);
+    this.deps.forgetState?.(groupId, topicId, partition);
+    for (const w of [...this.releaseWaiters]) w();
   }
 
   /** Existing share partitions of a group (admin APIs, member removal). */
@@ -136,6 +195,9 @@ export class SharePartitionManager {
     const k = spKey(groupId, topicId, partition);
     this.partitions.get(k)?.close();
     this.partitions.delete(k);
+    this.builtAt.delete(k);
+    this.readAt.delete(k);
+    this.deps.forgetState?.(groupId, topicId, partition);
   }
 
   /** The connection that opened the member's share session closed: as a member leaving. */
@@ -166,10 +228,12 @@ export class SharePartitionManager {
     const ackErrors = new Map<string, number>();
     for (const t of p.topics) {
       for (const part of t.partitions) {
-        if (part.acknowledgementBatches.length > 0) ackErrors.set(`${t.topicId}:${part.partitionIndex}`, this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches));
+        if (part.acknowledgementBatches.length === 0) continue;
+        const ready = await this.ready(p.groupId, t.topicId, part.partitionIndex);
+        ackErrors.set(`${t.topicId}:${part.partitionIndex}`, ready !== ErrorCode.NONE ? ready : this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches));
       }
     }
-    if (ackErrors.size > 0) await this.deps.persisted?.();
+    if (ackErrors.size > 0) failUnpersisted(ackErrors, await this.deps.persisted?.());
     if (final || p.acquire === false) {
       if (final) this.closeSession(p.groupId, p.memberId);
       return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses: this.ackOnlyResponses(p, ackErrors) };
@@ -212,15 +276,19 @@ export class SharePartitionManager {
     // ShareAcknowledge cannot open a session (Kafka: INVALID_SHARE_SESSION_EPOCH for epoch 0).
     const { errorCode } = this.sessions.advance(p.groupId, p.memberId, p.shareSessionEpoch, false);
     if (errorCode !== ErrorCode.NONE) return fail(errorCode, 'Share session epoch check failed.');
-    const responses = p.topics.map((t) => ({
-      topicId: t.topicId,
-      partitions: t.partitions.map((part) => {
-        const code = this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches);
-        return { partitionIndex: part.partitionIndex, errorCode: code, errorMessage: null };
-      }),
-    }));
+    const responses: ShareAckOutcome['responses'] = [];
+    for (const t of p.topics) {
+      const partitions: ShareAckOutcome['responses'][number]['partitions'] = [];
+      for (const part of t.partitions) {
+        const ready = await this.ready(p.groupId, t.topicId, part.partitionIndex);
+        const code = ready !== ErrorCode.NONE ? ready : this.ack(p.groupId, p.memberId, t.topicId, part.partitionIndex, part.acknowledgementBatches);
+        partitions.push({ partitionIndex: part.partitionIndex, errorCode: code, errorMessage: null });
+      }
+      responses.push({ topicId: t.topicId, partitions });
+    }
     if (p.shareSessionEpoch === FINAL_EPOCH) this.closeSession(p.groupId, p.memberId);
-    await this.deps.persisted?.();
+    const persisted = await this.deps.persisted?.();
+    if (persisted) for (const t of responses) for (const x of t.partitions) if (x.errorCode === ErrorCode.NONE) x.errorCode = persisted;
     return { errorCode: ErrorCode.NONE, errorMessage: null, acquisitionLockTimeoutMs: lockMs, responses };
   }
 
@@ -260,6 +328,11 @@ export class SharePartitionManager {
       const topic = this.deps.topics.getById(w.topicId);
       if (!topic) {
         out.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
+        continue;
+      }
+      const ready = await this.ready(p.groupId, w.topicId, w.partition);
+      if (ready !== ErrorCode.NONE) {
+        out.push({ ...base, errorCode: ready });
         continue;
       }
       const sp = this.sharePartition(p.groupId, w.topicId, w.partition, await this.initialOffset(p.groupId, topic.name, w.topicId, w.partition));
@@ -382,6 +455,12 @@ export class SharePartitionManager {
       partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: 0, errorMessage: null, acknowledgeErrorCode: ackErrors.get(`${t.topicId}:${x.partitionIndex}`) ?? 0, acknowledgeErrorMessage: null, records: null, acquiredRecords: [] })),
     }));
   }
+}
+
+/** Acknowledgements answered NONE whose state could not be written get the write's error. */
+function failUnpersisted(ackErrors: Map<string, number>, code: number | void): void {
+  if (!code) return;
+  for (const [k, c] of ackErrors) if (c === ErrorCode.NONE) ackErrors.set(k, code);
 }
 
 function spKey(groupId: string, topicId: string, partition: number): string {

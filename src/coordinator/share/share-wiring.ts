@@ -11,13 +11,20 @@ import { coordinatorWriteError } from '../runtime/write-errors.js';
 import type { CoordinatorRecord } from '../runtime/record-log.js';
 import { isShareGroupKey } from './share-group-records.js';
 import { ShareGroupLog } from './share-group-log.js';
-import { ShareService } from './share-service.js';
+import type { InterBrokerEndpoint } from '../../cluster/inter-broker-security.js';
+import { ShareBrokerChannel } from './share-broker-channel.js';
+import { ShareService, type ShareClusterDeps } from './share-service.js';
 
 export type { ShareService };
 
 export interface ShareWiringSource {
   readonly config: { readonly logDirs: string[]; isSet(key: never): boolean };
+  readonly nodeId: number;
+  /** Cluster mode: the inter-broker endpoints of the other brokers. */
+  readonly cluster: { endpointOf(brokerId: number): InterBrokerEndpoint | undefined } | null;
+  brokersFor(listenerName: string): { nodeId: number; host: string; port: number; rack: string | null }[];
   readonly partitionManager: {
+    partition(topic: string, index: number): { readonly leaderId: number; readonly leaderEpoch: number } | undefined;
     fetchOffsetForTimestamp(topic: string, index: number, target: number, isolation: 'read_uncommitted', currentLeaderEpoch: number, remoteTimeoutMs: number): Promise<{ errorCode: number; offset: number }>;
   };
   readonly coordinatorRuntime: CoordinatorRuntime | null;
@@ -25,7 +32,7 @@ export interface ShareWiringSource {
   readonly topics: TopicsView;
   readonly logger: Logger;
   readonly waiters: { watch(partitions: { topic: string; partition: number }[]): { wait(ms: number): Promise<boolean>; close(): void } };
-  readonly groupCoordinator: { group(groupId: string): object | undefined; shareGroups: ShareGroupHooks | null };
+  readonly groupCoordinator: { group(groupId: string): object | undefined; groupError(groupId: string): number; partitionFor(groupId: string): number; shareGroups: ShareGroupHooks | null };
   readonly consumerGroupCoordinator: { owns(groupId: string): boolean } | null;
 }
 
@@ -66,12 +73,14 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     },
     topics: b.topics,
     otherGroupExists: (id) => b.groupCoordinator.group(id) !== undefined || (b.consumerGroupCoordinator?.owns(id) ?? false),
+    coordinatorError: (id) => b.groupCoordinator.groupError(id),
     readSource,
     offsets: (topic, partition) => runtime?.access.offsets({ topic, partition }),
     watch: (parts) => b.waiters.watch(parts),
     runtime,
     groupLog,
     logger: b.logger.child({ component: 'share-coordinator' }),
+    cluster: runtime?.clustered && b.cluster ? clusterDeps(b, config, b.cluster) : null,
   });
   // A deleted topic's share-partition state goes with it (Kafka deletes it through the share coordinator).
   b.topicManager.onTopicDeleted(async (t) => {
@@ -87,8 +96,43 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     owns: (id) => service.groups.owns(id),
     list: () => service.groups.list(),
     deleteGroup: (id) => service.admin.deleteGroup(id),
+    // Failover: share-group membership follows the leadership of the group's __consumer_offsets
+    // partition, as the other groups do (its records were replayed into groupLog by the load).
+    partitionLoaded: () => {
+      if (groupLog) service.groups.restore(groupLog.restore());
+    },
+    partitionUnloaded: (partition) => {
+      for (const id of service.groups.dropGroups((g) => b.groupCoordinator.partitionFor(g) === partition)) groupLog?.forget(id);
+    },
   };
+  // Partitions loaded while the service started (cluster mode) had their records replayed meanwhile.
+  if (groupLog) service.groups.restore(groupLog.restore());
   return service;
+}
+
+/** Cluster mode: share partitions follow their data partition's leader, their state the share coordinator. */
+function clusterDeps(b: ShareWiringSource, config: ConfigGetter, cluster: NonNullable<ShareWiringSource['cluster']>): ShareClusterDeps {
+  const channel = new ShareBrokerChannel(b.nodeId, (id) => cluster.endpointOf(id));
+  return {
+    nodeId: b.nodeId,
+    stateTopic: {
+      numPartitions: Number(config('share.coordinator.state.topic.num.partitions')),
+      replicationFactor: Number(config('share.coordinator.state.topic.replication.factor')),
+      minIsr: Number(config('share.coordinator.state.topic.min.isr')),
+    },
+    leaderEpoch: (topic, partition) => {
+      const s = b.partitionManager.partition(topic, partition);
+      return s && s.leaderId === b.nodeId ? s.leaderEpoch : -1;
+    },
+    leaderOf: (topic, partition) => b.partitionManager.partition(topic, partition)?.leaderId ?? -1,
+    request: (id, key, v, body) => channel.request(id, key, v, body),
+    close: () => channel.close(),
+    leaderHint: (topic, partition) => {
+      const s = b.partitionManager.partition(topic, partition);
+      return s && s.leaderId >= 0 ? { leaderId: s.leaderId, leaderEpoch: s.leaderEpoch } : null;
+    },
+    endpoints: (listenerName) => b.brokersFor(listenerName),
+  };
 }
 
 /** A config lookup that throws for keys this broker does not define: undefined instead. */

@@ -16,7 +16,15 @@ let cluster: TestCluster;
 let client: RawClient;
 
 beforeAll(async () => {
-  cluster = await startCluster(1, { 'group.share.auto.offset.reset': 'earliest', 'offsets.topic.num.partitions': '1', 'share.coordinator.state.topic.num.partitions': '1' });
+  // One broker: the internal topics need RF 1 set (in cluster mode they default to Kafka's 3).
+  cluster = await startCluster(1, {
+    'group.share.auto.offset.reset': 'earliest',
+    'offsets.topic.num.partitions': '1',
+    'offsets.topic.replication.factor': '1',
+    'share.coordinator.state.topic.num.partitions': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+  });
   client = await RawClient.connect(cluster.byId(1).port);
 });
 afterAll(async () => {

@@ -22,6 +22,8 @@ const OVERRIDES = {
   'offsets.topic.replication.factor': '3',
   'share.coordinator.state.topic.num.partitions': '1',
   'share.coordinator.state.topic.replication.factor': '3',
+  // Two of the three brokers are killed in turn: the last one must still take state writes.
+  'share.coordinator.state.topic.min.isr': '1',
   'replica.lag.time.max.ms': '3000',
 };
 const TOPIC = 'share-failover';

@@ -17,6 +17,11 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       'A Kafka 4.x KRaft cluster with eligible leader replicas (KIP-966) writes min.insync.replicas as a cluster-wide dynamic default at format time, so topics report source DYNAMIC_DEFAULT_BROKER_CONFIG; Tributary has no ELR and reports the static default (same value).',
   },
   {
+    session: /^ClusterSession$/,
+    path: /^describeConfigs\.broker\.result\.ok\.min\.insync\.replicas\.(source|isDefault)$/,
+    reason: 'The same cluster-wide min.insync.replicas default, seen by DescribeConfigs of a broker of the three-node cluster (see above).',
+  },
+  {
     session: /^FetchSession$/,
     path: /^describeConfigs\.broker\.result\.ok\.min\.insync\.replicas\.source$/,
     reason: 'The broker-level view of the same cluster-wide min.insync.replicas default (see above).',

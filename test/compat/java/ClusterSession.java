@@ -189,7 +189,8 @@ public final class ClusterSession {
       int total = 0;
       try (var consumer = new KafkaConsumer<byte[], byte[]>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         consumer.subscribe(List.of(topic));
-        long deadline = System.currentTimeMillis() + 30_000;
+        // Generous: on a loaded machine a three-node group takes a while to fetch from every leader.
+        long deadline = System.currentTimeMillis() + 90_000;
         while (total < expected && System.currentTimeMillis() < deadline) {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             counts.merge(r.partition(), 1, Integer::sum);
@@ -342,6 +343,51 @@ public final class ClusterSession {
         pi.leader() != null && pi.leader().id() != stopped && pi.isr().stream().noneMatch(n -> n.id() == stopped))));
     TopicDescription d = describe(admin, topic);
     t.step("stopped.metadata", "result", shape(d, stopped));
+    // Preferred elections while a preferred leader is down: per partition, the expected answer is
+    // PREFERRED_LEADER_NOT_AVAILABLE where the stopped broker is preferred, ELECTION_NOT_NEEDED elsewhere.
+    Object elected = elect(admin, ElectionType.PREFERRED, partitions(topic, PARTITIONS));
+    boolean asExpected = false;
+    if (elected instanceof Map<?, ?> m && m.get("ok") instanceof Map<?, ?> per) {
+      asExpected = true;
+      for (var e : per.entrySet()) {
+        int part = Integer.parseInt(String.valueOf(e.getKey()));
+        boolean preferredStopped = d.partitions().get(part).replicas().get(0).id() == stopped;
+        Object expected = preferredStopped ? "PreferredLeaderNotAvailableException" : "ElectionNotNeededException";
+        if (!expected.equals(e.getValue())) asExpected = false;
+      }
+    }
+    t.step("stopped.electPreferred", "asExpected", asExpected,
+        "outcomes", elected instanceof Map<?, ?> m && m.get("ok") instanceof Map<?, ?> per ? countValues(per).keySet() : elected);
+    t.step("stopped.createTopic.rf3", "result", Transcript.attempt(() -> {
+      var r = admin.createTopics(List.of(new NewTopic(topic + "-rf3-down", 1, (short) 3)));
+      Transcript.await(r.all());
+      return Transcript.await(r.replicationFactor(topic + "-rf3-down"));
+    }));
+    t.step("stopped.createTopic.rf2", "result", Transcript.attempt(() -> {
+      var r = admin.createTopics(List.of(new NewTopic(topic + "-rf2-down", 1, (short) 2)));
+      Transcript.await(r.all());
+      return Transcript.await(r.replicationFactor(topic + "-rf2-down"));
+    }));
+    // Reordering partition 1's replicas while one of them is down: the reassignment cannot finish
+    // before that replica is back in the ISR (checked in the restarted phase). The new order puts
+    // the stopped broker first (and differs from the current one), so the restarted phase knows it.
+    List<Integer> current1 = new ArrayList<>();
+    for (Node n : d.partitions().get(1).replicas()) current1.add(n.id());
+    List<Integer> others = new ArrayList<>(current1);
+    others.remove(Integer.valueOf(stopped));
+    if (current1.get(0) == stopped) java.util.Collections.reverse(others);
+    List<Integer> target1 = new ArrayList<>(List.of(stopped));
+    target1.addAll(others);
+    TopicPartition p1 = new TopicPartition(topic, 1);
+    t.step("stopped.reassign.reorder", "result", Transcript.attempt(() -> {
+      Transcript.await(admin.alterPartitionReassignments(Map.of(p1, Optional.of(new NewPartitionReassignment(target1)))).all());
+      return true;
+    }));
+    t.step("stopped.reassign.list", "result", Transcript.attempt(() -> {
+      var r = Transcript.await(admin.listPartitionReassignments(Set.of(p1)).reassignments());
+      return Transcript.map("ongoing", r.size(), "adding", r.isEmpty() ? null : r.get(p1).addingReplicas().size(),
+          "removing", r.isEmpty() ? null : r.get(p1).removingReplicas().size());
+    }));
     t.step("stopped.produce.minIsr2", "result", produceAll(bootstrap, topic, "all", true, PARTITIONS));
     t.step("stopped.alter.minIsr3", "result", alterTopic(admin, topic, "min.insync.replicas", "3"));
     // Config changes reach every broker asynchronously: retry until the broker refuses (30 s at most).
@@ -369,6 +415,15 @@ public final class ClusterSession {
   static void restarted(Admin admin, String bootstrap, String topic, int stopped, Transcript t) throws Exception {
     t.step("restarted.rejoined", "ok", waitFor(admin, topic, d -> allLed(d, 3)));
     t.step("restarted.describeCluster", "result", describeCluster(admin));
+    TopicPartition p1 = new TopicPartition(topic, 1);
+    boolean reassigned = false;
+    long until = System.currentTimeMillis() + 30_000;
+    while (!reassigned && System.currentTimeMillis() < until) {
+      reassigned = Transcript.await(admin.listPartitionReassignments(Set.of(p1)).reassignments()).isEmpty();
+      if (!reassigned) Thread.sleep(100);
+    }
+    t.step("restarted.reassign.completed", "ok", reassigned);
+    t.step("restarted.reassign.applied", "ok", waitFor(admin, topic, x -> x.partitions().get(1).replicas().get(0).id() == stopped));
     TopicDescription d = describe(admin, topic);
     t.step("restarted.metadata", "result", shape(d, stopped));
     // Leadership went back only through an election: exactly the partitions whose preferred leader

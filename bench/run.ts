@@ -23,6 +23,10 @@
 //   --broker-override k=v   extra broker config (repeatable), e.g. log.segment.bytes=268435456
 //   --broker-env K=V        extra environment for the broker process (repeatable), e.g.
 //                           MALLOC_MMAP_THRESHOLD_=33554432 (see README, "findings")
+//   --cluster          instead of the single-broker rows: three brokers each, a 3-node Kafka
+//                      KRaft cluster vs 3 Tributary brokers on etcd, produce acks=all RF 3 and
+//                      consume through Kafka's perf tools (bench/vs-kafka/cluster.ts; --rounds N,
+//                      --cluster-records N, --latency-rate N); writes vs-kafka-cluster-latest.json
 //   --render FILE      print the tables of a saved results JSON and exit
 //   --no-save          print only (partial runs -- --only / --target -- never replace latest*.json)
 import { execFileSync } from 'node:child_process';
@@ -58,8 +62,22 @@ const { values: args } = parseArgs({
     'broker-tuned-override': { type: 'string', multiple: true, default: [] },
     'kafka-tuned-property': { type: 'string', multiple: true, default: [] },
     render: { type: 'string' },
+    cluster: { type: 'boolean', default: false },
+    'cluster-records': { type: 'string' },
   },
 });
+
+if (args.cluster) {
+  const { runClusterBench } = await import('./vs-kafka/cluster.js');
+  await runClusterBench({
+    rounds: args.rounds ? Number(args.rounds) : 3,
+    records: args['cluster-records'] ? Number(args['cluster-records']) : 100_000,
+    rate: args['latency-rate'] ? Number(args['latency-rate']) : 1000,
+    latencySeconds: 6,
+    partitions: 6,
+  });
+  process.exit(0);
+}
 
 if (args.render) {
   // Re-print the tables of a saved run (used to refresh bench/README.md).

@@ -11,7 +11,7 @@ import type { Reader } from '../../protocol/wire/reader.js';
 import type { BenchConnection } from '../load-generator.js';
 import { CREATE_TOPICS_VERSION, encodeCreateTopicsBody, encodeListOffsetsBody, encodeMetadataBody, LIST_OFFSETS_VERSION, METADATA_VERSION, PRODUCE_VERSION, FETCH_VERSION } from './payloads.js';
 
-export async function createTopics(conn: BenchConnection, topics: { name: string; partitions: number }[]): Promise<void> {
+export async function createTopics(conn: BenchConnection, topics: { name: string; partitions: number; replicationFactor?: number; configs?: Record<string, string> }[]): Promise<void> {
   const res = await conn.request(19, CREATE_TOPICS_VERSION, encodeCreateTopicsBody(topics), decodeCreateTopicsResponse);
   for (const t of res.topics) {
     // 36 TOPIC_ALREADY_EXISTS is fine: a re-run against the same data dir.

@@ -127,10 +127,16 @@ export function encodeFetchBody(targets: FetchTarget[], maxWaitMs: number, minBy
   return finish(w);
 }
 
-export function encodeCreateTopicsBody(topics: { name: string; partitions: number }[]): Buffer {
+export function encodeCreateTopicsBody(topics: { name: string; partitions: number; replicationFactor?: number; configs?: Record<string, string> }[]): Buffer {
   const w = new Writer(256);
   encodeCreateTopicsRequest(w, CREATE_TOPICS_VERSION, {
-    topics: topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: 1, assignments: [], configs: [] })),
+    topics: topics.map((t) => ({
+      name: t.name,
+      numPartitions: t.partitions,
+      replicationFactor: t.replicationFactor ?? 1,
+      assignments: [],
+      configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+    })),
     timeoutMs: 30_000,
     validateOnly: false,
   });

@@ -13,7 +13,6 @@
 // medians over rounds; broker CPU comes from /proc/<pid>/stat over each tool run. The tools' JVM
 // shares the 2 cores with the broker, so absolute figures are low; the ratios are the point.
 // Writes bench/results/perf-test-<time>.json and perf-test-latest.json.
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { BenchConnection } from '../load-generator.js';
 import { createTopics, waitForLeaders } from '../lib/kafka-calls.js';
 import { REPO_ROOT, startBroker, startKafka, type Target } from '../lib/targets.js';
 import { parseConsumerSummary, parseProducerSummary } from './perf-output.js';
+import { TOOL_JVM, measured, median, runTool, toolsClasspath, type Usage } from './perf-tools.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,13 +38,9 @@ const RATE = Number(args['latency-rate']);
 const LAT_RECORDS = RATE * Number(args['latency-seconds']);
 const PARTITIONS = Number(args.partitions);
 const RECORD_BYTES = 1024;
-const TOOL_TIMEOUT_MS = 60_000;
-// What kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh run the tools with.
-const TOOL_JVM = ['-Xmx512M', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExplicitGCInvokesConcurrent', '-Djava.awt.headless=true'];
-
 type Broker = 'tributary' | 'kafka';
 
-interface Run {
+interface Run extends Usage {
   /** Tool figures: MB/s as the tool prints it (MB = 2^20 bytes in both tools). */
   mbPerSec: number;
   recordsPerSec: number;
@@ -52,56 +48,7 @@ interface Run {
   p99Ms?: number;
   p999Ms?: number;
   avgMs?: number;
-  /** Broker CPU seconds over the tool run, per GiB moved. */
-  brokerCpuSecPerGiB: number;
-  brokerCpuPct: number;
-  brokerRssMiB: number;
-  loadAvg1: number;
-  wallSec: number;
 }
-
-function toolsClasspath(): string {
-  const r = spawnSync('bash', [path.join(REPO_ROOT, 'test/reference/resolve.sh'), 'tools'], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`resolve.sh tools failed:\n${r.stderr}`);
-  return `${r.stdout.trim().split('\n').pop()!}/*`;
-}
-
-function runTool(cp: string, main: string, toolArgs: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', [...TOOL_JVM, '-cp', cp, main, ...toolArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), TOOL_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${main} ${signal ? `killed (${signal}, over ${TOOL_TIMEOUT_MS} ms)` : `exited ${code}`}:\n${out.slice(-2000)}\n${err}`));
-    });
-  });
-}
-
-async function measured(t: Target, bytes: () => number, body: () => Promise<void>): Promise<Omit<Run, 'mbPerSec' | 'recordsPerSec'>> {
-  const cpu0 = t.cpuSeconds();
-  const w0 = performance.now();
-  await body();
-  const wallSec = (performance.now() - w0) / 1000;
-  const cpu = t.cpuSeconds() - cpu0;
-  return {
-    brokerCpuSecPerGiB: cpu / (bytes() / 2 ** 30),
-    brokerCpuPct: (100 * cpu) / wallSec,
-    brokerRssMiB: Math.round(t.rssBytes() / 2 ** 20),
-    loadAvg1: os.loadavg()[0]!,
-    wallSec,
-  };
-}
-
-const median = (xs: number[]): number => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const startedAt = new Date();

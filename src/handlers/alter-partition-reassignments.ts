@@ -19,9 +19,12 @@ import type { ClusterView, TopicLookup } from '../cluster/cluster-view.js';
 import type { HasAuthorizer } from '../auth/acl/request-authz.js';
 import { onController, type HasClusterControl } from '../cluster/controller/cluster-control.js';
 import type { Controller } from '../cluster/controller/controller.js';
+import type { PartitionManager } from '../cluster/partition-manager.js';
 
-/** What AlterPartitionReassignments needs: topics, the brokers, ACLs; in cluster mode the controller. */
-export interface AlterPartitionReassignmentsDeps extends TopicLookup, Pick<ClusterView, 'brokersFor'>, HasAuthorizer, HasClusterControl {}
+/** What AlterPartitionReassignments needs: topics, the brokers, ACLs; in cluster mode the controller and the partitions' replicas. */
+export interface AlterPartitionReassignmentsDeps extends TopicLookup, Pick<ClusterView, 'brokersFor'>, HasAuthorizer, HasClusterControl {
+  readonly partitionManager: Pick<PartitionManager, 'partition'>;
+}
 import { defineHandler } from '../network/request-context.js';
 
 export function alterPartitionReassignmentsHandler(broker: AlterPartitionReassignmentsDeps) {
@@ -109,7 +112,9 @@ function reassign(broker: AlterPartitionReassignmentsDeps, topic: string, index:
   if (replicas.length === 0) {
     return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: 'The manual partition assignment includes an empty replica list.' };
   }
-  const known = new Set(broker.brokersFor('').map((b) => b.nodeId));
+  // Kafka accepts any registered broker, a stopped (fenced) one too. Registrations here end with
+  // the broker, so one that holds a replica of this partition counts as known while it is down.
+  const known = new Set([...broker.brokersFor('').map((b) => b.nodeId), ...(broker.partitionManager.partition(topic, index)?.replicas ?? [])]);
   let prev: number | null = null;
   for (const id of [...replicas].sort((a, b) => a - b)) {
     if (!known.has(id)) {

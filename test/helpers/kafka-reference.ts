@@ -56,6 +56,10 @@ export interface KafkaReference {
   startMs: number;
   /** What the JVMs printed (WARN and up, plus the start line). */
   logs(): string;
+  /** Controlled shutdown of one node (SIGTERM, SIGKILL after 20 s); its data dir stays. */
+  stopNode(nodeId: number): Promise<void>;
+  /** Starts a stopped node again on its data dir and ports; resolves on "Kafka Server started". */
+  startNode(nodeId: number): Promise<void>;
   /** Stops every node (SIGTERM, SIGKILL after 20 s) and deletes the data dir. */
   stop(): Promise<void>;
 }
@@ -250,19 +254,23 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
   const exits: Promise<void>[] = [];
   // Only the first node records an archive; the others use one if it exists.
   const cds = cdsArgs(jars);
-  const started = configs.map((config, i) => {
-    const cdsFlags = i === 0 || !cds.recorded ? cds.args : [];
+  /** Spawns node i + 1 (again, after stopNode); resolves on its "Kafka Server started". */
+  const launch = (i: number): Promise<void> => {
+    const config = configs[i];
+    // A restarted node never records (the first JVM may still be writing the archive).
+    const restart = children[i] !== undefined;
+    const cdsFlags = !restart && (i === 0 || !cds.recorded) ? cds.args : existsSync(cds.archive) ? [`-XX:SharedArchiveFile=${cds.archive}`] : [];
     const child = spawn('java', [...cdsFlags, ...jvmArgs(jars, dir, heapMb, jvm), 'kafka.Kafka', config], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);
-    children.push(child);
+    children[i] = child;
     const exited = new Promise<void>((resolve) => child.once('exit', () => {
       live.delete(child);
       resolve();
     }));
-    exits.push(exited);
+    exits[i] = exited;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', append);
     child.stdout!.setEncoding('utf8');
@@ -280,16 +288,25 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
       });
       void exited.then(() => reject(new Error(`Kafka node ${i + 1} exited before starting:\n${output.slice(-8000)}`)));
     });
-  });
+  };
+  const started = configs.map((_, i) => launch(i));
+  /** The first node's JVM, which may be recording the AppCDS archive (replaced children are not). */
+  const recorder = children[0];
+
+  /** SIGTERM (a controlled shutdown), SIGKILL after 20 s; resolves once the JVM exited. */
+  const halt = async (i: number) => {
+    const c = children[i];
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
+    await exits[i];
+    clearTimeout(timer);
+  };
 
   const stop = async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 20_000);
-    await Promise.all(exits);
-    clearTimeout(timer);
+    await Promise.all(children.map((_, i) => halt(i)));
     if (cds.recorded && existsSync(cds.recorded)) {
       // The JVM writes the archive as it exits; keep it only after a clean exit (not SIGKILL).
-      if (children[0].signalCode !== 'SIGKILL' && !existsSync(cds.archive)) renameSync(cds.recorded, cds.archive);
+      if (recorder.signalCode !== 'SIGKILL' && !existsSync(cds.archive)) renameSync(cds.recorded, cds.archive);
       else rmSync(cds.recorded, { force: true });
     }
     await fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
@@ -314,8 +331,29 @@ export async function startKafkaReference(opts: KafkaReferenceOptions = {}): Pro
     version: kafkaVersion(jars),
     bootstrap: Array.from({ length: n }, (_, i) => `127.0.0.1:${ports[2 * i]}`).join(','),
     saslBootstrap: opts.sasl ? saslPorts.map((p) => `127.0.0.1:${p}`).join(',') : undefined,
-    nodes: children.map((c, i) => ({ nodeId: i + 1, port: ports[2 * i], pid: c.pid!, rssBytes: () => rssOf(c.pid!) })),
+    nodes: children.map((_, i) => ({
+      nodeId: i + 1,
+      port: ports[2 * i],
+      get pid() {
+        return children[i].pid!;
+      },
+      rssBytes: () => rssOf(children[i].pid!),
+    })),
     dir,
+    async stopNode(nodeId) {
+      await halt(nodeId - 1);
+    },
+    async startNode(nodeId) {
+      const i = nodeId - 1;
+      if (children[i].exitCode === null && children[i].signalCode === null) return;
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([
+        launch(i),
+        new Promise((_, reject) => {
+          t = setTimeout(() => reject(new Error(`Kafka node ${nodeId} did not restart within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]).finally(() => clearTimeout(t));
+    },
     startMs: performance.now() - t0,
     logs: () => output,
     stop,

@@ -75,7 +75,11 @@ export async function reassignPartition(ctx: ReassignmentSteps, req: Reassignmen
       if (target.length === 0 || new Set(target).size !== target.length) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Invalid target replicas ${JSON.stringify(target)}.` };
       }
-      const unknown = target.filter((id) => !ctx.isLive(id));
+      // Kafka accepts any registered broker, a stopped (fenced) one too. Registrations here are
+      // leases that end with the broker, so a broker that already holds a replica of the
+      // partition counts as known while it is down (reordering around a stopped follower).
+      const known = new Set([...current, ...(existing?.original ?? [])]);
+      const unknown = target.filter((id) => !ctx.isLive(id) && !known.has(id));
       if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Unknown broker ids ${unknown.join(',')}.` };
       const plan = startReassignment(current, existing, target);
       replicas = plan.replicas;

@@ -35,7 +35,12 @@ export function stateMovedTo(s: PartitionState, to: number[], live: ReadonlySet<
   return { leader, leaderEpoch: s.leaderEpoch + 1, isr };
 }
 
-/** Complete when every target replica has caught up into the ISR. */
+/**
+ * Complete when every added replica has caught up into the ISR and some target replica is in it
+ * (KRaft's PartitionReassignmentReplicas.maybeCompleteReassignment). A target replica that was
+ * already a replica does not hold the move back while it is out of the ISR: reordering the
+ * replicas of a partition with a stopped follower completes at once, as on Kafka.
+ */
 export function reassignmentComplete(r: Reassignment, isr: readonly number[]): boolean {
-  return r.target.every((id) => isr.includes(id));
+  return addingReplicas(r).every((id) => isr.includes(id)) && r.target.some((id) => isr.includes(id));
 }

@@ -48,6 +48,7 @@ import { mirrorSecurityMetadata } from './cluster/security-metadata.js';
 import { mirrorDynamicBrokerConfigs } from './cluster/dynamic-broker-configs.js';
 import { DelegationTokenStore } from './auth/delegation-token-store.js';
 import { ReplicaFetchers, type InterBrokerAuthStats } from './cluster/replication/replica-fetchers.js';
+import { replicaSelectorFor } from './cluster/replica-selector.js';
 import { resolveInterBrokerSecurity } from './cluster/inter-broker-security.js';
 import { isBrokerLocalTopic, isInternalTopic } from './metadata/topic-name.js';
 import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
@@ -356,6 +357,9 @@ export class Broker {
       alterIsr: (p, isr) => void this.cluster?.alterIsr(p.topic, p.index, p.leaderEpoch, isr),
       lagTimeMaxMs: this.config.get('replica.lag.time.max.ms'),
     });
+    // KIP-392: with replica.selector.class set, leaders name a preferred read replica by rack.
+    const selector = replicaSelectorFor(this.config.get('replica.selector.class') ?? null);
+    if (selector) this.partitionManager.setReadReplicaSelection({ selector, rackOf: (id) => this.cluster?.liveBrokers().find((b) => b.brokerId === id)?.rack });
     this.cluster = new ClusterNode({
       storeUrl: this.config.get('tributary.metadata.store'),
       root: this.config.get('tributary.metadata.root'),

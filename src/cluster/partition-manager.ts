@@ -52,6 +52,7 @@ import type {
 import { runProducerMaintenance } from './producer-maintenance.js';
 import type { RecordError } from './record-checks.js';
 import { tpKey } from './topic-partition.js';
+import { newFollowerReadStats, preferredReadReplica, type ReadReplicaSelection } from './replica-selector.js';
 import { LeaderState } from './replication/leader-state.js';
 
 /** Cluster mode: what the partition layer asks of replication (the broker wires these). */
@@ -129,6 +130,12 @@ export interface ReadOptions {
   minOneMessage: boolean;
   /** Follower fetches: the fetching replica's node id (its fetch offset is its log end offset). */
   replicaId?: number;
+  /**
+   * KIP-392: set for consumers that sent client metadata (Fetch v11+, '' when no rack). As
+   * Kafka's FetchParams.fetchOnlyLeader: such a consumer may read from a follower (up to its HW),
+   * and the leader may answer with a preferred read replica instead of records.
+   */
+  clientRack?: string;
 }
 
 export interface PartitionReadResult {
@@ -141,6 +148,8 @@ export interface PartitionReadResult {
   abortedTransactions: { producerId: number; firstOffset: number }[] | null;
   leaderId: number;
   leaderEpoch: number;
+  /** KIP-392: the replica the consumer should fetch from instead (no records then); absent otherwise. */
+  preferredReadReplica?: number;
 }
 
 /** What handlers may see of a partition: its replica state, never its log. */
@@ -211,6 +220,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   clustered = false;
   private replication: ReplicationHooks | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
+  /** KIP-392: replica.selector.class with the brokers' racks (cluster mode); null = never redirect. */
+  private readReplicas: ReadReplicaSelection | null = null;
+  /** KIP-392 counters: consumer reads served here as a follower, redirects issued here as leader. */
+  readonly followerReads = newFollowerReadStats();
 
   constructor(private readonly opts: PartitionManagerOptions) {}
 
@@ -337,6 +350,11 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     this.lagTimer.unref();
   }
 
+  /** KIP-392: the leader redirects consumers that name a rack (replica.selector.class set). */
+  setReadReplicaSelection(selection: ReadReplicaSelection | null): void {
+    this.readReplicas = selection;
+  }
+
   stopReplication(): void {
     if (this.lagTimer) clearInterval(this.lagTimer);
     this.lagTimer = null;
@@ -459,6 +477,21 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   }
 
   /**
+   * Kafka's Partition.getLocalLog with requireLeader=false (KIP-392 consumer reads): the epoch is
+   * checked first, then any hosted replica will do, leader or follower.
+   */
+  private replicaAtEpochOrError(topic: string, index: number, currentLeaderEpoch: number): Partition | number {
+    const key = tpKey(topic, index);
+    const p = this.partitions.get(key);
+    // Unreplicated partitions (a single broker, broker-local topics) are read from their leader only, as before.
+    if (!p?.replicated) return this.leaderAtEpochOrError(topic, index, currentLeaderEpoch);
+    if (currentLeaderEpoch !== -1 && currentLeaderEpoch !== p.leaderEpoch) return currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+    // A hosted partition with no leader (offline) is not served.
+    if (p.leaderId < 0) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p;
+  }
+
+  /**
    * Kafka's Partition.appendRecordsToLeader check: acks=-1 needs at least min.insync.replicas in
    * the ISR. The one place it is decided; replication only changes `isr`.
    */
@@ -564,7 +597,9 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 
   /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
   async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
-    const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
+    // KIP-392: a consumer with client metadata may read from any replica hosting the partition.
+    const anyReplica = opts.reader === 'consumer' && opts.clientRack !== undefined;
+    const partition = anyReplica ? this.replicaAtEpochOrError(topic, index, opts.currentLeaderEpoch) : this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
     if (typeof partition === 'number') {
       const failed = readFailed(partition);
       if (partition === ErrorCode.NOT_LEADER_OR_FOLLOWER || partition === ErrorCode.FENCED_LEADER_EPOCH) Object.assign(failed, this.leaderHint(topic, index));
@@ -576,6 +611,17 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     const reader = fromWire && !partition.replicated ? 'consumer' : opts.reader;
     if (fromWire && reader === 'follower') this.followerFetched(partition, opts.replicaId!, fetchOffset);
     const committed = reader === 'consumer' && opts.isolation === 'read_committed';
+    if (anyReplica && partition.replicated) {
+      if (partition.leaderId === this.opts.nodeId) {
+        const preferred = this.readReplicas ? preferredReadReplica(partition, fetchOffset, opts.clientRack!, this.readReplicas, Date.now()) : -1;
+        if (preferred >= 0) {
+          this.followerReads.preferredReplicaRedirects++;
+          return { ...this.offsetsSnapshot(partition), records: EMPTY, abortedTransactions: null, preferredReadReplica: preferred };
+        }
+      } else {
+        this.followerReads.followerReads++;
+      }
+    }
     const maxOffset = reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
     let read;
     try {
@@ -586,6 +632,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     }
     // Damage met by a read answers CORRUPT_MESSAGE (see fetch-reader.ts for why not KAFKA_STORAGE_ERROR).
     if (read.error) return readFailed(ErrorCode[read.error]);
+    if (anyReplica && partition.leaderId !== this.opts.nodeId) this.followerReads.followerReadBytes += read.records.length;
     return {
       errorCode: ErrorCode.NONE,
       highWatermark: log.highWatermark,
@@ -607,6 +654,12 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     // Cluster mode: a partition not hosted here is known only by its store state.
     const p = this.partitions.get(tpKey(topic, index)) ?? this.clusterStates.get(tpKey(topic, index));
     return p ? { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 };
+  }
+
+  /** A preferred-read-replica answer carries the leader's offsets and no records (Kafka's fetchOffsetSnapshot). */
+  private offsetsSnapshot(p: Partition): Omit<PartitionReadResult, 'records' | 'abortedTransactions'> {
+    const log = p.log;
+    return { errorCode: ErrorCode.NONE, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
   }
 
   // ---- offsets and admin operations ----

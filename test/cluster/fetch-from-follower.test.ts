@@ -14,6 +14,7 @@ import { Partition } from '../../src/cluster/partition.js';
 import { LeaderState } from '../../src/cluster/replication/leader-state.js';
 import { preferredReadReplica, rackAwareReplicaSelector, replicaSelectorFor, RACK_AWARE_REPLICA_SELECTOR } from '../../src/cluster/replica-selector.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { runJava, stepOf } from '../helpers/java-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { requireCommand, run } from '../compat/support/tools.js';
 
@@ -268,6 +269,26 @@ describe('KIP-392 with RackAwareReplicaSelector (racks a, b, c)', () => {
     expect(got).toEqual(['c1-0', 'c1-1', 'c1-2', 'c2-0', 'c2-1', 'c2-2']);
     expect(c.byId(3).broker.partitionManager.followerReads.followerReadBytes).toBeGreaterThan(before);
   }, 120_000);
+
+  it('the Java consumer in rack c (client.rack) reads a partition led in rack a from broker 3, read_uncommitted and read_committed', async () => {
+    await createLedInRackA(c, 'fff-java');
+    await produce(c, 'fff-java', 60, 'j');
+    await followerCaughtUp(c, 'fff-java', 3);
+    const inC = c.byId(3).broker.partitionManager.followerReads;
+    const leader = c.byId(1).broker.partitionManager.followerReads;
+    const bytesBefore = inC.followerReadBytes;
+    const redirectsBefore = leader.preferredReplicaRedirects;
+    const consumed = stepOf(await runJava('RackConsumerSession', [c.bootstrap(), 'fff-java', 'c', '60', 'read_uncommitted'], 120_000), 'consumed');
+    expect(consumed.values).toEqual(Array.from({ length: 60 }, (_, i) => `j-${i}`));
+    expect(leader.preferredReplicaRedirects).toBeGreaterThan(redirectsBefore);
+    expect(inC.followerReadBytes - bytesBefore).toBeGreaterThanOrEqual(c.byId(3).broker.logManager.getLog('fff-java', 0)!.size());
+
+    // The transactional partition of the previous test: committed records only, again from rack c.
+    const txnBefore = inC.followerReadBytes;
+    const committed = stepOf(await runJava('RackConsumerSession', [c.bootstrap(), 'fff-txn', 'c', '6', 'read_committed'], 120_000), 'consumed');
+    expect(committed.values).toEqual(['c1-0', 'c1-1', 'c1-2', 'c2-0', 'c2-1', 'c2-2']);
+    expect(inC.followerReadBytes).toBeGreaterThan(txnBefore);
+  }, 240_000);
 });
 
 describe('KIP-392 without replica.selector.class', () => {

@@ -7,6 +7,9 @@
 //   tributary_offline_partitions           no live leader; reported by the active controller only, 0 elsewhere, as Kafka's
 //                                          OfflinePartitionsCount, so a sum over brokers counts each partition once
 //   tributary_active_controller            1 on the controller (ActiveControllerCount)
+//   tributary_follower_fetch_reads_total / _bytes_total, tributary_preferred_read_replica_redirects_total
+//                                          KIP-392: consumer reads served here as a follower, and
+//                                          fetches this broker as leader redirected to a preferred replica
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { describeMetric, type Sample } from './prometheus-text.js';
 
@@ -15,6 +18,9 @@ describeMetric('tributary_under_min_isr_partitions', 'Partitions led by this bro
 describeMetric('tributary_leader_partitions', 'Partitions led by this broker.');
 describeMetric('tributary_offline_partitions', 'Partitions without a live leader (reported by the active controller, 0 on other brokers).');
 describeMetric('tributary_active_controller', '1 on the broker that is the active controller, else 0.');
+describeMetric('tributary_follower_fetch_reads_total', 'KIP-392: partition reads this broker served to consumers as a follower.');
+describeMetric('tributary_follower_fetch_bytes_total', 'KIP-392: record bytes this broker served to consumers as a follower.');
+describeMetric('tributary_preferred_read_replica_redirects_total', 'KIP-392: consumer partition fetches this broker, as leader, answered with a preferred read replica.');
 
 interface ReplicaState {
   leaderId: number;
@@ -28,7 +34,10 @@ export interface ReplicationSource {
   /** Present in cluster mode only. */
   readonly cluster: { liveBrokers(): readonly { brokerId: number }[] } | null;
   readonly topics: { all(): readonly { name: string; partitions: number }[] };
-  readonly partitionManager: { partition(topic: string, index: number): ReplicaState | undefined };
+  readonly partitionManager: {
+    partition(topic: string, index: number): ReplicaState | undefined;
+    readonly followerReads?: { followerReads: number; followerReadBytes: number; preferredReplicaRedirects: number };
+  };
   topicConfig(topic: string): { get(key: 'min.insync.replicas'): number };
 }
 
@@ -64,5 +73,15 @@ export function replicationSamples(b: ReplicationSource): Sample[] {
     { name: 'tributary_leader_partitions', labels: {}, value: leader },
     { name: 'tributary_offline_partitions', labels: {}, value: isController ? offline : 0 },
     { name: 'tributary_active_controller', labels: {}, value: isController ? 1 : 0 },
+    ...followerReadSamples(b.partitionManager.followerReads),
+  ];
+}
+
+function followerReadSamples(f: { followerReads: number; followerReadBytes: number; preferredReplicaRedirects: number } | undefined): Sample[] {
+  if (!f) return [];
+  return [
+    { name: 'tributary_follower_fetch_reads_total', labels: {}, value: f.followerReads },
+    { name: 'tributary_follower_fetch_bytes_total', labels: {}, value: f.followerReadBytes },
+    { name: 'tributary_preferred_read_replica_redirects_total', labels: {}, value: f.preferredReplicaRedirects },
   ];
 }

@@ -48,6 +48,7 @@ async function startRacked(extra: Record<string, string>): Promise<Racked> {
         'tributary.metadata.session.timeout.ms': '1500',
         'replica.fetch.wait.max.ms': '100',
         'replica.fetch.backoff.ms': '100',
+        'tributary.metrics.port': '0',
         ...extra,
       }),
     );
@@ -126,6 +127,13 @@ function lastOffsetIn(records: Buffer | null): number {
   return b.length === 0 ? -1 : b[b.length - 1]!.baseOffset + b[b.length - 1]!.lastOffsetDelta;
 }
 
+async function scrape(b: TestBroker, metric: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${b.broker.metricsPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${metric} `));
+  if (!line) throw new Error(`${metric} missing from the metrics of broker ${b.broker.nodeId}`);
+  return Number(line.split(' ')[1]);
+}
+
 async function kcatRead(c: Racked, topic: string, rack: string, extraArgs: string[] = []): Promise<string[]> {
   const k = await run('kcat', ['-C', '-b', c.bootstrap(), '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\\n', '-X', `client.rack=${rack}`, ...extraArgs], { timeoutMs: 60_000 });
   expect(k.code, k.stderr).toBe(0);
@@ -159,6 +167,9 @@ describe('KIP-392 with RackAwareReplicaSelector (racks a, b, c)', () => {
     expect(inC.followerReadBytes - bytesBefore).toBeGreaterThanOrEqual(logBytes);
     // Broker 2 (rack b) was never chosen for a rack-c client.
     expect(c.byId(2).broker.partitionManager.followerReads.followerReads).toBe(0);
+    // What an operator sees: the counters on each broker's metrics endpoint.
+    expect(await scrape(c.byId(3), 'tributary_follower_fetch_bytes_total')).toBe(inC.followerReadBytes);
+    expect(await scrape(c.byId(1), 'tributary_preferred_read_replica_redirects_total')).toBe(leader.preferredReplicaRedirects);
   }, 120_000);
 
   it('on the wire: the leader names the rack-c replica (no records, its offsets), serves other racks and older versions itself', async () => {

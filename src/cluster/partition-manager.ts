@@ -8,7 +8,8 @@
 //   -----------------------------------+--------------------------------+---------------------------
 //   acks not in {-1, 0, 1}             | INVALID_REQUIRED_ACKS          | append (client)
 //   no such partition here             | UNKNOWN_TOPIC_OR_PARTITION     | everything
-//   partition led by another broker    | NOT_LEADER_OR_FOLLOWER         | append, read, offsets
+//   partition led by another broker    | NOT_LEADER_OR_FOLLOWER         | append, read, offsets (a
+//                                      |                                | follower serves v11+ consumers: KIP-392)
 //   currentLeaderEpoch given, != ours  | FENCED / UNKNOWN_LEADER_EPOCH  | read, offsets
 //   client writing an internal topic   | INVALID_TOPIC_EXCEPTION        | append (client)
 //   acks=-1 and |ISR| < min.insync     | NOT_ENOUGH_REPLICAS            | append (client)
@@ -611,15 +612,11 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     const reader = fromWire && !partition.replicated ? 'consumer' : opts.reader;
     if (fromWire && reader === 'follower') this.followerFetched(partition, opts.replicaId!, fetchOffset);
     const committed = reader === 'consumer' && opts.isolation === 'read_committed';
-    if (anyReplica && partition.replicated) {
-      if (partition.leaderId === this.opts.nodeId) {
-        const preferred = this.readReplicas ? preferredReadReplica(partition, fetchOffset, opts.clientRack!, this.readReplicas, Date.now()) : -1;
-        if (preferred >= 0) {
-          this.followerReads.preferredReplicaRedirects++;
-          return { ...this.offsetsSnapshot(partition), records: EMPTY, abortedTransactions: null, preferredReadReplica: preferred };
-        }
-      } else {
-        this.followerReads.followerReads++;
+    if (anyReplica && this.readReplicas && partition.replicated && partition.leaderId === this.opts.nodeId) {
+      const preferred = preferredReadReplica(partition, fetchOffset, opts.clientRack!, this.readReplicas, Date.now());
+      if (preferred >= 0) {
+        this.followerReads.preferredReplicaRedirects++;
+        return { ...this.offsetsSnapshot(partition), records: EMPTY, abortedTransactions: null, preferredReadReplica: preferred };
       }
     }
     const maxOffset = reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
@@ -632,7 +629,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     }
     // Damage met by a read answers CORRUPT_MESSAGE (see fetch-reader.ts for why not KAFKA_STORAGE_ERROR).
     if (read.error) return readFailed(ErrorCode[read.error]);
-    if (anyReplica && partition.leaderId !== this.opts.nodeId) this.followerReads.followerReadBytes += read.records.length;
+    if (anyReplica && partition.leaderId !== this.opts.nodeId) {
+      this.followerReads.followerReads++;
+      this.followerReads.followerReadBytes += read.records.length;
+    }
     return {
       errorCode: ErrorCode.NONE,
       highWatermark: log.highWatermark,

@@ -69,7 +69,8 @@ export interface ReadReplicaSelection {
  */
 export function preferredReadReplica(p: Partition, fetchOffset: number, clientRack: string, sel: ReadReplicaSelection, nowMs: number): number {
   const st = p.leaderState;
-  if (!st) return -1;
+  // No rack: both selectors answer the leader; skip building the views (every such fetch comes here).
+  if (!st || clientRack === '') return -1;
   const leaderRack = sel.rackOf(p.leaderId);
   const leader: ReplicaView = { brokerId: p.leaderId, rack: leaderRack ?? null, logEndOffset: p.log.logEndOffset, timeSinceLastCaughtUpMs: 0 };
   const replicas: ReplicaView[] = [leader];

@@ -72,20 +72,14 @@ describe('three brokers over one metadata store', () => {
       const r = await c.send(0, 10, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'rf3', partitionData: [{ index: 0, records }] }] });
       const pr = r.responses[0].partitionResponses[0];
       expect(pr.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      // Fetch v10 has no client metadata: leader only. v11+ consumers may read from a follower
-      // (KIP-392, Kafka's FetchParams.fetchOnlyLeader), so v13 is served here.
-      const f = await c.send(1, 10, {
-        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic: 'rf3', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1 }] }],
-        forgottenTopicsData: [],
-      });
-      expect(f.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      const f13 = await c.send(1, 13, {
+      const f = await c.send(1, 13, {
         maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
         topics: [{ topicId: m.topics[0].topicId, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 }] }],
         forgottenTopicsData: [], rackId: '',
       });
-      expect(f13.responses[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+      const fp = f.responses[0].partitions[0];
+      expect(fp.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(fp.currentLeader.leaderId).toBe(p0.leaderId);
     } finally {
       c.close();
     }

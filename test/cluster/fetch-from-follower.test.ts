@@ -321,12 +321,18 @@ describe('KIP-392 without replica.selector.class', () => {
     // kcat has read every record (above): none of it came from a follower, and nothing was redirected.
     for (const id of [1, 2, 3]) expect(c.byId(id).broker.partitionManager.followerReads).toEqual({ followerReads: 0, followerReadBytes: 0, preferredReplicaRedirects: 0 });
     const leader = await RawClient.connect(c.byId(1).port);
+    const follower = await RawClient.connect(c.byId(3).port);
     try {
       const p = (await leader.send(1, 12, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
       expect(p.preferredReadReplica).toBe(-1);
       expect(lastOffsetIn(p.records)).toBe(39);
+      // A follower keeps sending consumers to the leader, as before KIP-392 (Kafka would serve them).
+      const f = (await follower.send(1, 12, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
+      expect(f.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(f.currentLeader).toEqual({ leaderId: 1, leaderEpoch: c.byId(3).broker.partitionManager.partition('plain', 0)!.leaderEpoch });
     } finally {
       leader.close();
+      follower.close();
     }
   }, 120_000);
 });

@@ -52,6 +52,7 @@ import { mirrorDynamicBrokerConfigs } from './cluster/dynamic-broker-configs.js'
 import { DelegationTokenStore } from './auth/delegation-token-store.js';
 import { ReplicaFetchers, type InterBrokerAuthStats } from './cluster/replication/replica-fetchers.js';
 import { ReplicationQuotaManager, type ReplicationSide } from './cluster/replication/replication-quota.js';
+import { replicaSelectorFor } from './cluster/replica-selector.js';
 import { resolveInterBrokerSecurity } from './cluster/inter-broker-security.js';
 import { isInternalTopic } from './metadata/topic-name.js';
 import { remoteMarkerWriter } from './cluster/txn-marker-sender.js';
@@ -391,6 +392,9 @@ export class Broker {
       alterIsr: (p, isr) => void this.cluster?.alterIsr(p.topic, p.index, p.leaderEpoch, isr),
       lagTimeMaxMs: this.config.get('replica.lag.time.max.ms'),
     });
+    // KIP-392: with replica.selector.class set, leaders name a preferred read replica by rack.
+    const selector = replicaSelectorFor(this.config.get('replica.selector.class') ?? null);
+    if (selector) this.partitionManager.setReadReplicaSelection({ selector, rackOf: (id) => this.cluster?.liveBrokers().find((b) => b.brokerId === id)?.rack });
     this.cluster = new ClusterNode({
       storeUrl: this.config.get('tributary.metadata.store'),
       root: this.config.get('tributary.metadata.root'),

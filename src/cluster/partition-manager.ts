@@ -8,7 +8,8 @@
 //   -----------------------------------+--------------------------------+---------------------------
 //   acks not in {-1, 0, 1}             | INVALID_REQUIRED_ACKS          | append (client)
 //   no such partition here             | UNKNOWN_TOPIC_OR_PARTITION     | everything
-//   partition led by another broker    | NOT_LEADER_OR_FOLLOWER         | append, read, offsets
+//   partition led by another broker    | NOT_LEADER_OR_FOLLOWER         | append, read, offsets (a follower serves
+//                                      |                                | v11+ consumers with replica.selector.class set: KIP-392)
 //   currentLeaderEpoch given, != ours  | FENCED / UNKNOWN_LEADER_EPOCH  | read, offsets
 //   client writing an internal topic   | INVALID_TOPIC_EXCEPTION        | append (client)
 //   acks=-1 and |ISR| < min.insync     | NOT_ENOUGH_REPLICAS            | append (client)
@@ -52,6 +53,7 @@ import type {
 import { runProducerMaintenance } from './producer-maintenance.js';
 import type { RecordError } from './record-checks.js';
 import { tpKey } from './topic-partition.js';
+import { newFollowerReadStats, preferredReadReplica, type ReadReplicaSelection } from './replica-selector.js';
 import { LeaderState } from './replication/leader-state.js';
 import type { ReplicationQuotaManager } from './replication/replication-quota.js';
 
@@ -134,6 +136,12 @@ export interface ReadOptions {
   minOneMessage: boolean;
   /** Follower fetches: the fetching replica's node id (its fetch offset is its log end offset). */
   replicaId?: number;
+  /**
+   * KIP-392: set for consumers that sent client metadata (Fetch v11+, '' when no rack). As
+   * Kafka's FetchParams.fetchOnlyLeader: such a consumer may read from a follower (up to its HW),
+   * and the leader may answer with a preferred read replica instead of records.
+   */
+  clientRack?: string;
 }
 
 export interface PartitionReadResult {
@@ -146,6 +154,8 @@ export interface PartitionReadResult {
   abortedTransactions: { producerId: number; firstOffset: number }[] | null;
   leaderId: number;
   leaderEpoch: number;
+  /** KIP-392: the replica the consumer should fetch from instead (no records then); absent otherwise. */
+  preferredReadReplica?: number;
 }
 
 /** What handlers may see of a partition: its replica state, never its log. */
@@ -218,6 +228,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   leaderReplicationQuota: ReplicationQuotaManager | null = null;
   private replication: ReplicationHooks | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
+  /** KIP-392: replica.selector.class with the brokers' racks (cluster mode); null = never redirect. */
+  private readReplicas: ReadReplicaSelection | null = null;
+  /** KIP-392 counters: consumer reads served here as a follower, redirects issued here as leader. */
+  readonly followerReads = newFollowerReadStats();
 
   constructor(private readonly opts: PartitionManagerOptions) {}
 
@@ -344,6 +358,11 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     this.lagTimer.unref();
   }
 
+  /** KIP-392: the leader redirects consumers that name a rack (replica.selector.class set). */
+  setReadReplicaSelection(selection: ReadReplicaSelection | null): void {
+    this.readReplicas = selection;
+  }
+
   stopReplication(): void {
     if (this.lagTimer) clearInterval(this.lagTimer);
     this.lagTimer = null;
@@ -466,6 +485,21 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   }
 
   /**
+   * Kafka's Partition.getLocalLog with requireLeader=false (KIP-392 consumer reads): the epoch is
+   * checked first, then any hosted replica will do, leader or follower.
+   */
+  private replicaAtEpochOrError(topic: string, index: number, currentLeaderEpoch: number): Partition | number {
+    const key = tpKey(topic, index);
+    const p = this.partitions.get(key);
+    // Unreplicated partitions (a single broker, broker-local topics) are read from their leader only, as before.
+    if (!p?.replicated) return this.leaderAtEpochOrError(topic, index, currentLeaderEpoch);
+    if (currentLeaderEpoch !== -1 && currentLeaderEpoch !== p.leaderEpoch) return currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+    // A hosted partition with no leader (offline) is not served.
+    if (p.leaderId < 0) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p;
+  }
+
+  /**
    * Kafka's Partition.appendRecordsToLeader check: acks=-1 needs at least min.insync.replicas in
    * the ISR. The one place it is decided; replication only changes `isr`.
    */
@@ -571,7 +605,11 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 
   /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
   async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
-    const partition = this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
+    // KIP-392: with a replica selector configured, a consumer with client metadata may read from
+    // any replica hosting the partition (Kafka allows it even without a selector; here a follower
+    // keeps answering NOT_LEADER_OR_FOLLOWER then, so clusters without one behave as before).
+    const anyReplica = opts.reader === 'consumer' && opts.clientRack !== undefined && this.readReplicas !== null;
+    const partition = anyReplica ? this.replicaAtEpochOrError(topic, index, opts.currentLeaderEpoch) : this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
     if (typeof partition === 'number') {
       const failed = readFailed(partition);
       if (partition === ErrorCode.NOT_LEADER_OR_FOLLOWER || partition === ErrorCode.FENCED_LEADER_EPOCH) Object.assign(failed, this.leaderHint(topic, index));
@@ -590,6 +628,13 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       return { ...readFailed(ErrorCode.NONE), highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch };
     }
     const committed = reader === 'consumer' && opts.isolation === 'read_committed';
+    if (anyReplica && this.readReplicas && partition.replicated && partition.leaderId === this.opts.nodeId) {
+      const preferred = preferredReadReplica(partition, fetchOffset, opts.clientRack!, this.readReplicas, Date.now());
+      if (preferred >= 0) {
+        this.followerReads.preferredReplicaRedirects++;
+        return { ...this.offsetsSnapshot(partition), records: EMPTY, abortedTransactions: null, preferredReadReplica: preferred };
+      }
+    }
     const maxOffset = reader === 'follower' ? log.logEndOffset : committed ? log.lastStableOffset : log.highWatermark;
     let read;
     try {
@@ -601,6 +646,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     // Damage met by a read answers CORRUPT_MESSAGE (see fetch-reader.ts for why not KAFKA_STORAGE_ERROR).
     if (read.error) return readFailed(ErrorCode[read.error]);
     if (throttled) quota.record(read.records.length);
+    if (anyReplica && partition.leaderId !== this.opts.nodeId) {
+      this.followerReads.followerReads++;
+      this.followerReads.followerReadBytes += read.records.length;
+    }
     return {
       errorCode: ErrorCode.NONE,
       highWatermark: log.highWatermark,
@@ -622,6 +671,12 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     // Cluster mode: a partition not hosted here is known only by its store state.
     const p = this.partitions.get(tpKey(topic, index)) ?? this.clusterStates.get(tpKey(topic, index));
     return p ? { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 };
+  }
+
+  /** A preferred-read-replica answer carries the leader's offsets and no records (Kafka's fetchOffsetSnapshot). */
+  private offsetsSnapshot(p: Partition): Omit<PartitionReadResult, 'records' | 'abortedTransactions'> {
+    const log = p.log;
+    return { errorCode: ErrorCode.NONE, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
   }
 
   // ---- offsets and admin operations ----

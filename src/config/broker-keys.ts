@@ -22,6 +22,10 @@ const noDuplicates = (v: unknown) =>
 const atLeastOne = (v: unknown) => (v === null || (v as string[]).length > 0 ? null : 'List must not be empty');
 const dirList = (v: unknown) => atLeastOne(v) ?? noBlankEntries(v) ?? noDuplicates(v);
 const pemOnly = (v: unknown) => (v === null || v === 'PEM' ? null : 'Only PEM is supported (Node has no JKS/PKCS12 keystore support here); convert the store to PEM');
+// KIP-392: the two selectors Kafka ships (src/cluster/replica-selector.ts); Java classes cannot be loaded.
+const REPLICA_SELECTORS = ['org.apache.kafka.common.replica.RackAwareReplicaSelector', 'org.apache.kafka.common.replica.LeaderSelector'];
+const replicaSelector = (v: unknown) =>
+  v === null || REPLICA_SELECTORS.includes(v as string) ? null : `Only ${REPLICA_SELECTORS.join(' and ')} are supported`;
 const clusterId = (v: unknown) =>
   v === null || /^[\x21-\x7e]+$/.test(v as string) ? null : 'Cluster id must be non-empty printable ASCII without spaces';
 
@@ -293,6 +297,7 @@ export const BROKER_KEYS = {
   'replica.fetch.response.max.bytes': int(10485760, { min: 0, doc: 'Bytes one follower fetch response may carry in all.' }),
   'replica.fetch.backoff.ms': int(1000, { min: 0, doc: 'How long a follower waits after a failed fetch before the next.' }),
   'request.timeout.ms': int(30000, { min: 1, doc: 'Cluster mode: how long a __transaction_state write waits for every in-sync replica (Kafka\'s transaction coordinator uses request.timeout.ms); then the client gets COORDINATOR_NOT_AVAILABLE.' }),
+  'replica.selector.class': str(null, { validate: replicaSelector, importance: 'medium', doc: 'KIP-392: how a leader picks the replica a consumer with client.rack should fetch from (RackAwareReplicaSelector: one in its rack). Unset: always the leader.' }),
   'replica.lag.time.max.ms': long(30000, { doc: 'A follower that has not caught up in this time leaves the ISR.' }),
   'max.incremental.fetch.session.cache.slots': int(1000, { min: 0, doc: 'Incremental fetch sessions the broker keeps.' }),
 

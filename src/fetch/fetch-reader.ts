@@ -41,6 +41,8 @@ export interface PartitionFetchResult {
   abortedTransactions: { producerId: number; firstOffset: number }[] | null;
   leaderId: number;
   leaderEpoch: number;
+  /** KIP-392: the leader's answer naming the replica to fetch from instead (no records with it). */
+  preferredReadReplica?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -76,6 +78,8 @@ export interface FetchReadOptions {
   reader?: ReaderKind;
   /** Follower fetches: the replica's node id (the leader records its position). */
   replicaId?: number;
+  /** KIP-392: a consumer's rack from Fetch v11+ ('' when none); absent for older fetches and followers. */
+  clientRack?: string;
 }
 
 export async function readPartitions(deps: PartitionReaderDeps, fetches: PartitionFetch[], opts: FetchReadOptions): Promise<{ results: PartitionFetchResult[]; bytes: number }> {
@@ -87,7 +91,7 @@ export async function readPartitions(deps: PartitionReaderDeps, fetches: Partiti
   let bytes = 0;
   for (const f of fetches) {
     const budget = Math.min(remaining, Math.max(0, f.partitionMaxBytes));
-    const readOpts: ReadOptions = { reader, isolation, currentLeaderEpoch: f.currentLeaderEpoch, minOneMessage: bytes === 0, replicaId: opts.replicaId };
+    const readOpts: ReadOptions = { reader, isolation, currentLeaderEpoch: f.currentLeaderEpoch, minOneMessage: bytes === 0, replicaId: opts.replicaId, clientRack: opts.clientRack };
     const read = await layer.read(f.topic, f.partition, f.fetchOffset, budget, readOpts);
     if (read.errorCode !== ErrorCode.NONE) {
       results.push(read);

@@ -172,6 +172,7 @@ export interface SentState {
   highWatermark: number;
   logStartOffset: number;
   lastStableOffset: number;
+  preferredReadReplica?: number;
 }
 
 /**
@@ -189,6 +190,8 @@ export function markSent(f: SessionPartition, r: SentState, incremental: boolean
 function changed(f: SessionPartition, r: SentState): boolean {
   return (
     r.records.length > 0 ||
+    // KIP-392: a redirect to a preferred read replica must reach the client even with nothing else new.
+    (r.preferredReadReplica ?? -1) >= 0 ||
     r.errorCode !== ErrorCode.NONE ||
     r.highWatermark !== f.sentHighWatermark ||
     r.logStartOffset !== f.sentLogStartOffset ||

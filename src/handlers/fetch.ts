@@ -1,7 +1,8 @@
 // Fetch: sessions (KIP-227, state machine in fetch/fetch-session-cache.ts), long polling
 // (max.wait.ms / min.bytes woken by appends), byte budgets, read_committed bounded by the LSO, and
 // message down-conversion for v0-3 clients (fetch/fetch-reader.ts, which reads through the
-// partition layer).
+// partition layer). KIP-392: with replica.selector.class set, v11+ consumers may read from
+// followers and a leader may answer with a preferred read replica (cluster/replica-selector.ts).
 // v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
 // use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';
@@ -71,6 +72,9 @@ export function fetchHandler(broker: FetchDeps) {
         magic,
         allowZstd: v >= 10,
         ...(follower ? { reader: 'follower' as const, replicaId } : {}),
+        // KIP-392: v11+ consumers send client metadata (their rack); as Kafka's FetchParams, that
+        // lets a follower serve them and the leader name a preferred read replica.
+        ...(!follower && v >= 11 ? { clientRack: req.rackId ?? '' } : {}),
       };
       const all: PartitionFetch[] = fetches.map((f) => ({ ...f, topic: currentName(broker, f, useIds) }));
       // Consumers need READ on each topic (KafkaApis); refused partitions are answered
@@ -86,7 +90,8 @@ export function fetchHandler(broker: FetchDeps) {
         ({ results, bytes } = await readPartitions(broker, toRead, opts));
         if (watch) {
           const deadline = Date.now() + req.maxWaitMs;
-          while (bytes < req.minBytes && !results.some((r) => r.errorCode !== ErrorCode.NONE)) {
+          // As Kafka's fetchMessages: an error or a preferred read replica (KIP-392) answers at once.
+          while (bytes < req.minBytes && !results.some((r) => r.errorCode !== ErrorCode.NONE || (r.preferredReadReplica ?? -1) >= 0)) {
             const left = deadline - Date.now();
             if (left <= 0 || !(await watch.wait(left)) || broker.isClosing) break;
             releaseResults(results); // read again below: these bytes are never sent
@@ -180,7 +185,7 @@ function partitionData(partition: number, r: PartitionFetchResult, v: number): F
     lastStableOffset: r.lastStableOffset,
     logStartOffset: r.logStartOffset,
     abortedTransactions: r.abortedTransactions,
-    preferredReadReplica: -1,
+    preferredReadReplica: r.preferredReadReplica ?? -1,
     records: r.records,
   };
   if (v >= LEADER_HINTS_SINCE_FETCH && namesLeader(errorCode)) {

@@ -10,6 +10,9 @@
 //   tributary_replication_throttled_bytes_total{side}  KIP-73: bytes of throttled partitions replicated (leader: sent, follower: fetched)
 //   tributary_replication_byte_rate{side}   their rate over the replication quota windows (LeaderReplication / FollowerReplication byte-rate)
 //   tributary_replication_held_back_total{side}  partition fetches held back because the rate was above the bound
+//   tributary_follower_fetch_reads_total / _bytes_total, tributary_preferred_read_replica_redirects_total
+//                                          KIP-392: consumer reads served here as a follower, and
+//                                          fetches this broker as leader redirected to a preferred replica
 import { isBrokerOwnedTopic } from '../metadata/topic-name.js';
 import { describeMetric, type Sample } from './prometheus-text.js';
 
@@ -21,6 +24,9 @@ describeMetric('tributary_active_controller', '1 on the broker that is the activ
 describeMetric('tributary_replication_throttled_bytes_total', 'KIP-73: bytes of partitions listed in *.replication.throttled.replicas moved by replication (side=leader: sent to followers, follower: fetched).');
 describeMetric('tributary_replication_byte_rate', 'KIP-73: bytes/s of throttled partitions over the replication quota windows (Kafka LeaderReplication / FollowerReplication byte-rate).');
 describeMetric('tributary_replication_held_back_total', 'KIP-73: partition fetches of out-of-sync replicas held back because the replication rate was above *.replication.throttled.rate.');
+describeMetric('tributary_follower_fetch_reads_total', 'KIP-392: partition reads this broker served to consumers as a follower.');
+describeMetric('tributary_follower_fetch_bytes_total', 'KIP-392: record bytes this broker served to consumers as a follower.');
+describeMetric('tributary_preferred_read_replica_redirects_total', 'KIP-392: consumer partition fetches this broker, as leader, answered with a preferred read replica.');
 
 interface ReplicaState {
   leaderId: number;
@@ -34,7 +40,10 @@ export interface ReplicationSource {
   /** Present in cluster mode only. */
   readonly cluster: { liveBrokers(): readonly { brokerId: number }[] } | null;
   readonly topics: { all(): readonly { name: string; partitions: number }[] };
-  readonly partitionManager: { partition(topic: string, index: number): ReplicaState | undefined };
+  readonly partitionManager: {
+    partition(topic: string, index: number): ReplicaState | undefined;
+    readonly followerReads?: { followerReads: number; followerReadBytes: number; preferredReplicaRedirects: number };
+  };
   topicConfig(topic: string): { get(key: 'min.insync.replicas'): number };
   /** KIP-73 quotas (cluster mode). */
   readonly replicationQuotas?: { leader: ReplicationQuotaView; follower: ReplicationQuotaView } | null;
@@ -79,6 +88,16 @@ export function replicationSamples(b: ReplicationSource): Sample[] {
     { name: 'tributary_offline_partitions', labels: {}, value: isController ? offline : 0 },
     { name: 'tributary_active_controller', labels: {}, value: isController ? 1 : 0 },
     ...replicationQuotaSamples(b.replicationQuotas ?? null),
+    ...followerReadSamples(b.partitionManager.followerReads),
+  ];
+}
+
+function followerReadSamples(f: { followerReads: number; followerReadBytes: number; preferredReplicaRedirects: number } | undefined): Sample[] {
+  if (!f) return [];
+  return [
+    { name: 'tributary_follower_fetch_reads_total', labels: {}, value: f.followerReads },
+    { name: 'tributary_follower_fetch_bytes_total', labels: {}, value: f.followerReadBytes },
+    { name: 'tributary_preferred_read_replica_redirects_total', labels: {}, value: f.preferredReplicaRedirects },
   ];
 }
 

@@ -52,17 +52,19 @@ async function transaction(producer: Producer, tag: string, commit: boolean): Pr
  * after everything before it, so having seen them proves it read past all earlier transactions).
  */
 async function readCommitted(group: string, until: string[]): Promise<string[]> {
-  const seen: string[] = [];
+  // Keyed by position: a rebalance may hand the consumer a record twice (at-least-once delivery),
+  // while a record written twice by the broker sits at two offsets and still shows twice.
+  const seen = new Map<string, string>();
   const consumer = client(group).consumer({ groupId: group, readUncommitted: false, sessionTimeout: 6000, heartbeatInterval: 500 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-    await cluster.waitFor(`read_committed sees ${until.join(',')}`, () => until.every((v) => seen.includes(v)), 30_000);
+    await consumer.run({ eachMessage: async ({ partition, message }) => void seen.set(`${partition}@${message.offset}`, message.value!.toString()) });
+    await cluster.waitFor(`read_committed sees ${until.join(',')}`, () => until.every((v) => [...seen.values()].includes(v)), 30_000);
   } finally {
     await consumer.disconnect();
   }
-  return seen.sort();
+  return [...seen.values()].sort();
 }
 
 const send = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
@@ -138,7 +140,18 @@ describe('transactions in a cluster', () => {
     await producer.connect();
     let coordinator = -1;
     // The first FindCoordinator creates __transaction_state; its leaders are elected just after.
-    await cluster.waitFor('the transaction coordinator', async () => (coordinator = await txnCoordinator(1)) > 0);
+    // Wait until every broker names the same coordinator, so KIP-890 verification on the leaders
+    // has no transient failure to answer: after a retriable produce error on one broker, kafkajs
+    // 2.2 may re-send a batch whose request to another broker succeeded meanwhile, under the next
+    // sequence number (its retry reuses the broker list computed before that request finished),
+    // which any broker, Kafka's too, appends as a new record. (Verification used to refuse a
+    // partition with CONCURRENT_TRANSACTIONS while the producer's next AddPartitionsToTxn was being
+    // written, which made this test duplicate a record in about one run in three.)
+    await cluster.waitFor('the transaction coordinator, named alike by every broker', async () => {
+      const named = await Promise.all([1, 2, 3].map((id) => txnCoordinator(id)));
+      coordinator = named[0]!;
+      return coordinator > 0 && named.every((n) => n === coordinator);
+    });
 
     // Two of the three partitions are led elsewhere: their markers go over WriteTxnMarkers.
     await transaction(producer, 'c1', true);

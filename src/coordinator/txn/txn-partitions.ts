@@ -24,6 +24,20 @@ function checkProducer(md: TxnMetadata | undefined, producerId: number, producer
   return ErrorCode.NONE;
 }
 
+/**
+ * The producer check of KIP-890 verification (Kafka's handleVerifyPartitionsInTransaction): a
+ * pending transition is not CONCURRENT_TRANSACTIONS here, only a transaction being completed, as
+ * the append itself is validated again. Otherwise a leader verifying while the producer's next
+ * AddPartitionsToTxn is being written (clients add partitions per broker, in parallel) refused the
+ * batch with a retriable error for no reason.
+ */
+function checkVerifiable(md: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
+  if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+  if (md.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+  if (isPreparing(md.state)) return ErrorCode.CONCURRENT_TRANSACTIONS;
+  return ErrorCode.NONE;
+}
+
 /** Adds partitions to the producer's transaction (starting it if none is open). One error for all. */
 export async function addPartitions(
   core: TxnCore,
@@ -68,7 +82,7 @@ export function verifyPartitions(
   const unavailable = core.unavailable(transactionalId);
   if (unavailable !== null) return { errorCode: unavailable, partitions: [] };
   const md = core.txns.get(transactionalId);
-  const err = checkProducer(md, producerId, producerEpoch);
+  const err = checkVerifiable(md, producerId, producerEpoch);
   if (err !== ErrorCode.NONE) return { errorCode: err, partitions: [] };
   return {
     errorCode: ErrorCode.NONE,
@@ -81,7 +95,7 @@ export function verifyOne(core: TxnCore, transactionalId: string | null, produce
   const unavailable = core.unavailable(transactionalId ?? undefined);
   if (unavailable !== null) return unavailable;
   const md = transactionalId !== null ? core.txns.get(transactionalId) : core.byProducerId(producerId);
-  const err = checkProducer(md, producerId, producerEpoch);
+  const err = checkVerifiable(md, producerId, producerEpoch);
   if (err !== ErrorCode.NONE) return err;
   return md!.state === 'Ongoing' && md!.hasPartition(topic, partition) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
 }

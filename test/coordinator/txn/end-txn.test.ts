@@ -26,6 +26,25 @@ async function begin(id = 'x', timeoutMs = 60_000) {
 }
 
 describe('producer checks', () => {
+  it('verify-only is not refused while another AddPartitionsToTxn of the producer is being written (Kafka: pending state unchecked)', async () => {
+    const r = await h.tc.initProducerId('x', 60_000);
+    expect(await h.tc.addPartitions('x', r.producerId, r.producerEpoch, [both[0]!])).toBe(ErrorCode.NONE);
+    let open!: () => void;
+    h.txnLog.gate = new Promise<void>((res) => (open = res));
+    // A client adding its partitions per broker, in parallel: the second add is in flight.
+    const adding = h.tc.addPartitions('x', r.producerId, r.producerEpoch, [both[1]!]);
+    try {
+      // The leader of t-0 verifies meanwhile: t-0 is in the transaction, t-1 not yet.
+      expect(h.tc.verifyPartitions('x', r.producerId, r.producerEpoch, both)).toEqual({ errorCode: ErrorCode.NONE, partitions: [ErrorCode.NONE, ErrorCode.INVALID_TXN_STATE] });
+      expect(h.tc.verifyForProduce('x', r.producerId, r.producerEpoch, 't', 0)).toBe(ErrorCode.NONE);
+    } finally {
+      h.txnLog.gate = null;
+      open();
+    }
+    expect(await adding).toBe(ErrorCode.NONE);
+    expect(h.tc.verifyForProduce('x', r.producerId, r.producerEpoch, 't', 1)).toBe(ErrorCode.NONE);
+  });
+
   it('rejects unknown ids, other producer ids and stale epochs', async () => {
     const r = await h.tc.initProducerId('x', 60_000);
     expect(await h.tc.addPartitions('nope', r.producerId, 0, both)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);

@@ -35,6 +35,7 @@ const figures = {
   reads: report.reads,
   txns: report.txns,
   abortedSeenUncommitted: report.abortedSeenUncommitted,
+  committedMissingUncommitted: report.committedMissingUncommitted.length > 0 ? report.committedMissingUncommitted : undefined,
   electionMs: { p50: pct(report.cycles.map((c) => c.electionMs), 50), p99: pct(report.cycles.map((c) => c.electionMs), 99) },
   failoverToAckMs: { p50: pct(report.cycles.map((c) => c.firstAckMs), 50), p99: pct(report.cycles.map((c) => c.firstAckMs), 99) },
   startMs: { p50: pct(report.cycles.map((c) => c.startMs ?? -1), 50), p99: pct(report.cycles.map((c) => c.startMs ?? -1), 99) },

@@ -65,6 +65,6 @@ describe.skipIf(!fs.existsSync(ETCD_BIN))(`kill -9 the busiest leader ${CYCLES} 
     expect(report.txns.committed).toBeGreaterThan(CYCLES);
     expect(report.txns.aborted).toBeGreaterThan(0);
     expect(report.abortedSeenUncommitted).toBeGreaterThan(0);
-    expect(report.result.ok, summarize(report.result)).toBe(true);
+    expect(report.result.ok, `${summarize(report.result)}; read_uncommitted: ${report.committedMissingUncommitted.join('; ')}`).toBe(true);
   }, 600_000);
 });

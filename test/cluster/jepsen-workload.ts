@@ -47,6 +47,11 @@ export interface WorkloadReport {
   txns: { committed: number; aborted: number; unknown: number };
   /** Values of aborted transactions a read_uncommitted consumer saw (proves aborts hit the log). */
   abortedSeenUncommitted: number;
+  /**
+   * Diagnosis of committed values read_committed did not show: where read_uncommitted found each
+   * ("partition:offset", with the values just before and after it) or "absent" (data lost, not hidden).
+   */
+  committedMissingUncommitted: string[];
   /** The first errors of the transactional producer (for diagnosis). */
   txnErrors: string[];
   reads: number;
@@ -232,14 +237,16 @@ async function run(cluster: ProcessCluster, opts: WorkloadOptions, log: (m: stri
   const reads = await readAll(cluster, DATA_TOPIC, PARTITIONS, false, (got) => acks.every((a) => got.has(a.value)));
   let txnReads: Read[] = [];
   let abortedSeenUncommitted = 0;
+  let uncommittedReads: Read[] = [];
   if (withTxns) {
     const committed = txns.filter((t) => t.outcome === 'committed').flatMap((t) => t.values);
     txnReads = await readAll(cluster, TXN_TOPIC, 2, false, (got) => committed.every((v) => got.has(v)));
-    const uncommitted = await readAll(cluster, TXN_TOPIC, 2, true, (got) => committed.every((v) => got.has(v)));
+    const uncommitted = (uncommittedReads = await readAll(cluster, TXN_TOPIC, 2, true, (got) => committed.every((v) => got.has(v))));
     const abortedValues = new Set(txns.filter((t) => t.outcome === 'aborted').flatMap((t) => t.values));
     abortedSeenUncommitted = uncommitted.filter((r) => abortedValues.has(r.value)).length;
   }
   const result = check({ acks, idempotent: new Set(['idem']), reads, txns: withTxns ? txns : undefined, txnReads });
+  const committedMissingUncommitted = result.committedMissing.slice(0, 10).map((v) => locate(uncommittedReads, v));
   const byProducer: Record<string, number> = {};
   for (const a of acks) byProducer[a.producer] = (byProducer[a.producer] ?? 0) + 1;
   return {
@@ -254,10 +261,20 @@ async function run(cluster: ProcessCluster, opts: WorkloadOptions, log: (m: stri
       unknown: txns.filter((t) => t.outcome === 'unknown').length,
     },
     abortedSeenUncommitted,
+    committedMissingUncommitted,
     txnErrors,
     reads: reads.length,
     durationMs: Date.now() - started,
   };
+}
+
+/** "value at partition:offset (after …, before …)" in `reads`, or "value absent". */
+function locate(reads: Read[], value: string): string {
+  const at = reads.find((r) => r.value === value);
+  if (!at) return `${value} absent`;
+  const same = reads.filter((r) => r.partition === at.partition).sort((a, b) => a.offset - b.offset);
+  const i = same.indexOf(at);
+  return `${value} at ${at.partition}:${at.offset} (after ${same[i - 1]?.value ?? '-'}, before ${same[i + 1]?.value ?? '-'})`;
 }
 
 async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {

@@ -3,6 +3,7 @@
 // crash), and a data dir that survives a restart. The bound port comes from the JSON "listening"
 // log line on stderr; all stderr is kept so a failing test can show what the broker said.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,7 +88,19 @@ export async function spawnBroker(opts: SpawnBrokerOptions = {}): Promise<Spawne
   live.add(child);
   let stderr = '';
   let stdout = '';
+  // SPAWN_LOG_FILE=path: every broker's stderr also goes to that file, whole lines tagged with the
+  // pid (the in-memory copy keeps only the tail; a long soak's early events are needed to diagnose it).
+  const logFile = process.env.SPAWN_LOG_FILE;
+  let partialLine = '';
   const append = (s: string) => {
+    if (logFile) {
+      partialLine += s;
+      const cut = partialLine.lastIndexOf('\n');
+      if (cut >= 0) {
+        appendFileSync(logFile, partialLine.slice(0, cut).split('\n').map((l) => `[pid ${child.pid}] ${l}\n`).join(''));
+        partialLine = partialLine.slice(cut + 1);
+      }
+    }
     stderr += s;
     if (stderr.length > MAX_LOG_CHARS) stderr = stderr.slice(-MAX_LOG_CHARS);
   };

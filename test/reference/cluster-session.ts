@@ -36,7 +36,7 @@ export function unexplainedDifferences(kafka: Step[], tributary: Step[]): { unex
     if (known) seen.add(known);
     else unexplained.push(d);
   }
-  const stale = KNOWN_DIFFERENCES.filter((k) => k.session.test(SESSION) && !seen.has(k)).map((k) => `${k.session} ${k.path}`);
+  const stale = KNOWN_DIFFERENCES.filter((k) => k.session.test(SESSION) && !k.intermittent && !seen.has(k)).map((k) => `${k.session} ${k.path}`);
   return { unexplained, stale };
 }
 

@@ -106,6 +106,10 @@ interface RunResult {
   clientCpuSec: number;
   targetCpuSec: number;
   targetCores: number;
+  /** Target CPU seconds per GB moved (1e9 bytes), and its user / system parts. */
+  targetCpuSecPerGb?: number;
+  targetUserSecPerGb?: number;
+  targetSysSecPerGb?: number;
   markCompacts?: number;
   scavenges?: number;
   error: string | null;
@@ -116,6 +120,12 @@ interface RunResult {
   p99Ms?: number;
   p999Ms?: number;
   maxMs?: number;
+}
+
+function perGb(bytes: number, cpu: number, user: number, sys: number): Pick<RunResult, 'targetCpuSecPerGb' | 'targetUserSecPerGb' | 'targetSysSecPerGb'> {
+  if (!(bytes > 0) || !Number.isFinite(user)) return {};
+  const r = (x: number) => Math.round((x / (bytes / 1e9)) * 100) / 100;
+  return { targetCpuSecPerGb: r(cpu), targetUserSecPerGb: r(user), targetSysSecPerGb: r(sys) };
 }
 
 function compile(workDir: string): string {
@@ -146,6 +156,31 @@ function runClient(bin: string, argv: string[]): Promise<Record<string, unknown>
       }
     });
   });
+}
+
+/** User and system CPU seconds of `pid` so far (/proc): page-cache and socket copies are system time. */
+function cpuSplit(pid: number): [number, number] {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(f[11]) / 100, Number(f[12]) / 100]; // utime, stime in USER_HZ ticks
+  } catch {
+    return [NaN, NaN];
+  }
+}
+
+/**
+ * The workloads of one round in running order. produce acks=1 and acks=all swap places every
+ * other round: the first GB a round writes often lands on page-cache pages the VM has backed
+ * already, later ones on pages it must fault in (~2-3 CPU s per GB here), so a fixed order made
+ * whichever ran second look slower (acks=all, in the 17:17 quiet run).
+ */
+function roundWorkloads(round: number): Workload[] {
+  const w = [...WORKLOADS];
+  const a = w.indexOf('produce acks=1');
+  const b = w.indexOf('produce acks=all');
+  if (round % 2 === 1 && a >= 0 && b >= 0) [w[a], w[b]] = [w[b]!, w[a]!];
+  return w;
 }
 
 /** Mark-Compact and Scavenge lines --trace-gc wrote to the target's log since `from`. */
@@ -207,13 +242,14 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate the order so that neither target always runs first (page cache, other load).
       const order = round % 2 === 0 ? names : [...names].reverse();
-      for (const workload of WORKLOADS) {
+      for (const workload of roundWorkloads(round)) {
         for (const name of order) {
           const t = targets.get(name)!;
           const bootstrap = `${t.host}:${t.port}`;
           const logFile = logs.get(name)!;
           const gcFrom = statSync(logFile).size;
           const cpu0 = t.cpuSeconds();
+          const [user0, sys0] = cpuSplit(t.pid);
           const argv =
             workload === 'consume'
               ? ['consume', bootstrap, TOPIC, String(CONSUME_BYTES), '1048576']
@@ -234,6 +270,7 @@ async function main(): Promise<void> {
             r = await runClient(bin, argv);
           }
           const cpu = t.cpuSeconds() - cpu0;
+          const [user1, sys1] = cpuSplit(t.pid);
           await new Promise((res) => setTimeout(res, 200)); // let the log pipe catch up
           const gc = args['trace-gc'] && name !== 'null' ? gcCounts(logFile, gcFrom) : null;
           const seconds = Number(r.seconds);
@@ -247,6 +284,7 @@ async function main(): Promise<void> {
             clientCpuSec: Number(r.clientCpuSec),
             targetCpuSec: Math.round(cpu * 100) / 100,
             targetCores: seconds > 0 ? Math.round((cpu / seconds) * 100) / 100 : NaN,
+            ...perGb(Number(r.bytes), cpu, user1 - user0, sys1 - sys0),
             ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges } : {}),
             error: (r.error as string | null) ?? null,
             ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
@@ -256,6 +294,7 @@ async function main(): Promise<void> {
           console.log(
             `round ${round} ${workload.padEnd(16)} ${name.padEnd(8)} ${res.mbPerSec.toFixed(0).padStart(5)} MB/s  ` +
               `${(res.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s, target ${res.targetCores} cores` +
+              (res.targetCpuSecPerGb !== undefined ? `, ${res.targetCpuSecPerGb} CPU s/GB (user ${res.targetUserSecPerGb}, sys ${res.targetSysSecPerGb})` : '') +
               (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
               (res.p99Ms !== undefined ? `, ack latency p50 ${res.p50Ms} / p99 ${res.p99Ms} / p99.9 ${res.p999Ms} / max ${res.maxMs} ms` : '') +
               (gc ? `, Mark-Compact ${gc.markCompacts}, Scavenge ${gc.scavenges}` : '') +
@@ -285,7 +324,13 @@ async function main(): Promise<void> {
         if (p99.null) for (const name of names) if (name !== 'null') p99Ratios[`${name}/null p99`] = Math.round((p99[name]! / p99.null) * 100) / 100;
         return { workload: w, bestMbPerSec: best, ratios: p99Ratios, bestP99Ms: p99 };
       }
-      return { workload: w, bestMbPerSec: best, ratios };
+      // CPU per GB: median per target (load moves it less than MB/s; see roundWorkloads for why rounds differ).
+      const medianCpuSecPerGb: Record<string, number> = {};
+      for (const name of names) {
+        const xs = results.filter((r) => r.workload === w && r.target === name && !r.error && r.targetCpuSecPerGb !== undefined).map((r) => r.targetCpuSecPerGb!).sort((x, y) => x - y);
+        medianCpuSecPerGb[name] = xs.length ? xs[Math.floor((xs.length - 1) / 2)]! : NaN;
+      }
+      return { workload: w, bestMbPerSec: best, ratios, medianCpuSecPerGb };
     });
     console.log('\n| workload | ' + names.map((n) => `${n} MB/s`).join(' | ') + ' | ratios |');
     console.log('| --- | ' + names.map(() => '---').join(' | ') + ' | --- |');
@@ -299,6 +344,12 @@ async function main(): Promise<void> {
             .join(', ') +
           ' |',
       );
+    }
+    console.log('\n| workload | ' + names.map((n) => `${n} CPU s/GB (median)`).join(' | ') + ' |');
+    console.log('| --- | ' + names.map(() => '---').join(' | ') + ' |');
+    for (const s of summary) {
+      const cpu = 'medianCpuSecPerGb' in s ? s.medianCpuSecPerGb : undefined;
+      if (cpu) console.log(`| ${s.workload} | ` + names.map((n) => cpu[n]!.toFixed(2)).join(' | ') + ' |');
     }
     const report = {
       meta: {

@@ -33,12 +33,15 @@
 //                           copy of this tree with one constant changed, to measure it both ways)
 //   --variant k=v           a target "variant": this tree with these overrides (repeatable)
 //   --broker-override k=v   extra config for every broker (repeatable)
-//   --targets a,b           subset of null,broker,base,variant (default: all that are configured)
+//   --targets a,b           subset of null,nullfile,broker,base,variant (default: all that are configured)
 //   --workloads a,b         of produce1,produceall,consume,tail,latency (default: all but latency;
 //                           consume reads what the produce workloads of the same round wrote, so
 //                           keep one of them)
 //   --latency-rate N        latency: records per second (default 40000, ~40 MB/s of 1 KiB)
 //   --latency-seconds N     latency: seconds per run (default 10)
+//   --null-file             one more target, "nullfile": the null sink also appending each produced
+//                           partition's records to a file (one write per request), i.e. the ceiling
+//                           of a broker that keeps the bytes in the page cache; ratios broker/nullfile
 //   --no-save               print only
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -67,6 +70,7 @@ const { values: args } = parseArgs({
     'latency-rate': { type: 'string', default: '40000' },
     'latency-seconds': { type: 'string', default: '10' },
     'no-save': { type: 'boolean', default: false },
+    'null-file': { type: 'boolean', default: false },
   },
 });
 
@@ -199,12 +203,19 @@ async function main(): Promise<void> {
   const gcFlags = args['trace-gc'] ? ['--trace-gc'] : [];
   const logs = new Map<string, string>();
   const targets = new Map<string, Target>();
-  const wanted = new Set((args.targets ?? ['null', 'broker', 'base', 'variant'].join(',')).split(','));
+  const wanted = new Set((args.targets ?? ['null', 'nullfile', 'broker', 'base', 'variant'].join(',')).split(','));
   try {
     if (wanted.has('null')) {
       const f = path.join(workDir, 'null-sink.log');
       targets.set('null', await startNullSink({ partitions: 1, fetchBatchBytes: REQUEST_BYTES, fetchLogBytes: CONSUME_BYTES, logFile: f }));
       logs.set('null', f);
+    }
+    if (args['null-file'] && wanted.has('nullfile')) {
+      const f = path.join(workDir, 'nullfile-sink.log');
+      const writeDir = path.join(workDir, 'nullfile-data');
+      mkdirSync(writeDir);
+      targets.set('nullfile', await startNullSink({ partitions: 1, fetchBatchBytes: REQUEST_BYTES, fetchLogBytes: CONSUME_BYTES, logFile: f, writeDir }));
+      logs.set('nullfile', f);
     }
     const brokerTarget = async (name: string, root: string | null, overrides: string[]) => {
       const f = path.join(workDir, `${name}.log`);
@@ -231,7 +242,7 @@ async function main(): Promise<void> {
       const conn = await BenchConnection.connect(t.host, t.port);
       const topics = [TOPIC, TAIL_TOPIC, LATENCY_TOPIC].map((n) => ({ name: n, partitions: 1 }));
       await createTopics(conn, topics);
-      if (name !== 'null') await waitForLeaders(conn, topics);
+      if (!name.startsWith('null')) await waitForLeaders(conn, topics);
       conn.close();
     }
 
@@ -272,7 +283,7 @@ async function main(): Promise<void> {
           const cpu = t.cpuSeconds() - cpu0;
           const [user1, sys1] = cpuSplit(t.pid);
           await new Promise((res) => setTimeout(res, 200)); // let the log pipe catch up
-          const gc = args['trace-gc'] && name !== 'null' ? gcCounts(logFile, gcFrom) : null;
+          const gc = args['trace-gc'] && !name.startsWith('null') ? gcCounts(logFile, gcFrom) : null;
           const seconds = Number(r.seconds);
           const res: RunResult = {
             target: name,
@@ -312,6 +323,7 @@ async function main(): Promise<void> {
       }
       const ratios: Record<string, number> = {};
       if (best.null) for (const name of names) if (name !== 'null') ratios[`${name}/null`] = Math.round((best[name]! / best.null) * 100) / 100;
+      if (best.nullfile && best.broker) ratios['broker/nullfile'] = Math.round((best.broker / best.nullfile) * 100) / 100;
       if (best.base && best.broker) ratios['broker/base'] = Math.round((best.broker / best.base) * 100) / 100;
       if (w.startsWith('latency')) {
         // Lowest p99 per target (disturbance only raises it); ratios are p99 over the null sink's.

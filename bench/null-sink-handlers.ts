@@ -10,6 +10,8 @@
 //   Fetch         "e2e" topics: the stored batches. Other topics: a pre-built in-memory log of
 //                 batches (same batch size as the broker's fetch topic) returned as views, no
 //                 copy, so fetch throughput has a ceiling. Long-polls when there is nothing.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeApiVersionsRequest, encodeApiVersionsResponse } from '../protocol/generated/api-versions.js';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/generated/create-topics.js';
@@ -41,6 +43,8 @@ interface PartitionState {
   next: number;
   stored: StoredBatch[] | null; // only for "e2e" topics
   storedBytes: number;
+  /** writeDir: the file this partition's produced records are appended to. */
+  fd: number | null;
 }
 
 /** A finished response body, or a Fetch that must wait (long poll). */
@@ -55,6 +59,12 @@ export interface SinkOptions {
   defaultPartitions: number;
   fetchBatchBytes: number;
   fetchLogBytes: number;
+  /**
+   * When set, every produced partition's records are also appended (one synchronous write per
+   * partition per request) to a file per partition in this directory: the ceiling of a broker that
+   * keeps what it is sent in the page cache, beside the null sink that keeps nothing.
+   */
+  writeDir?: string;
 }
 
 export class SinkState {
@@ -88,7 +98,7 @@ export class SinkState {
     const key = `${topic}/${index}`;
     let p = this.partitions.get(key);
     if (!p) {
-      p = { next: 0, stored: topic.includes('e2e') ? [] : null, storedBytes: 0 };
+      p = { next: 0, stored: topic.includes('e2e') ? [] : null, storedBytes: 0, fd: this.opts.writeDir ? openSync(path.join(this.opts.writeDir, `${topic}-${index}.log`), 'a') : null };
       this.partitions.set(key, p);
     }
     return p;
@@ -177,6 +187,7 @@ export class SinkState {
           state.next += count;
           pos += size;
         }
+        if (state.fd !== null && records.length > 0) writeSync(state.fd, records);
         if (state.stored) woken(`${t.name}/${p.index}`);
         return { index: p.index, errorCode: 0, baseOffset, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null };
       }),

@@ -5,7 +5,7 @@
 //
 // Run as its own process (never in the generator's event loop):
 //   tsx bench/null-sink.ts --port 0 [--host 127.0.0.1] [--partitions 4]
-//        [--fetch-batch-bytes 262144] [--fetch-log-bytes 16777216]
+//        [--fetch-batch-bytes 262144] [--fetch-log-bytes 16777216] [--write-dir DIR]
 // It prints one JSON line {"port":N} on stdout once listening (and sends it over IPC if forked).
 //
 // Per connection, responses leave strictly in request order: each request takes a slot; a
@@ -206,6 +206,7 @@ async function main(): Promise<void> {
       partitions: { type: 'string', default: '4' },
       'fetch-batch-bytes': { type: 'string', default: String(256 * 1024) },
       'fetch-log-bytes': { type: 'string', default: String(16 * 1024 * 1024) },
+      'write-dir': { type: 'string' },
     },
   });
   const host = values.host!;
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
     defaultPartitions: Number(values.partitions),
     fetchBatchBytes: Number(values['fetch-batch-bytes']),
     fetchLogBytes: Number(values['fetch-log-bytes']),
+    writeDir: values['write-dir'],
   });
   const port = await sink.listen(host, Number(values.port));
   const msg = { port };

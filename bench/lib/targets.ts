@@ -136,13 +136,15 @@ export interface NullSinkOptions {
   fetchBatchBytes: number;
   fetchLogBytes: number;
   logFile: string;
+  /** Also append produced records to files in this directory (null-sink.ts --write-dir). */
+  writeDir?: string;
 }
 
 export async function startNullSink(o: NullSinkOptions): Promise<Target> {
   const log = createWriteStream(o.logFile);
   const child = fork(
     path.join(REPO_ROOT, 'bench', 'null-sink.ts'),
-    ['--port', '0', '--host', HOST, '--partitions', String(o.partitions), '--fetch-batch-bytes', String(o.fetchBatchBytes), '--fetch-log-bytes', String(o.fetchLogBytes)],
+    ['--port', '0', '--host', HOST, '--partitions', String(o.partitions), '--fetch-batch-bytes', String(o.fetchBatchBytes), '--fetch-log-bytes', String(o.fetchLogBytes), ...(o.writeDir ? ['--write-dir', o.writeDir] : [])],
     { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
   child.stdout!.pipe(log);

@@ -33,12 +33,15 @@
 //                           copy of this tree with one constant changed, to measure it both ways)
 //   --variant k=v           a target "variant": this tree with these overrides (repeatable)
 //   --broker-override k=v   extra config for every broker (repeatable)
-//   --targets a,b           subset of null,broker,base,variant (default: all that are configured)
+//   --targets a,b           subset of null,nullfile,broker,base,variant (default: all that are configured)
 //   --workloads a,b         of produce1,produceall,consume,tail,latency (default: all but latency;
 //                           consume reads what the produce workloads of the same round wrote, so
 //                           keep one of them)
 //   --latency-rate N        latency: records per second (default 40000, ~40 MB/s of 1 KiB)
 //   --latency-seconds N     latency: seconds per run (default 10)
+//   --null-file             one more target, "nullfile": the null sink also appending each produced
+//                           partition's records to a file (one write per request), i.e. the ceiling
+//                           of a broker that keeps the bytes in the page cache; ratios broker/nullfile
 //   --no-save               print only
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -67,6 +70,7 @@ const { values: args } = parseArgs({
     'latency-rate': { type: 'string', default: '40000' },
     'latency-seconds': { type: 'string', default: '10' },
     'no-save': { type: 'boolean', default: false },
+    'null-file': { type: 'boolean', default: false },
   },
 });
 
@@ -106,6 +110,10 @@ interface RunResult {
   clientCpuSec: number;
   targetCpuSec: number;
   targetCores: number;
+  /** Target CPU seconds per GB moved (1e9 bytes), and its user / system parts. */
+  targetCpuSecPerGb?: number;
+  targetUserSecPerGb?: number;
+  targetSysSecPerGb?: number;
   markCompacts?: number;
   scavenges?: number;
   error: string | null;
@@ -116,6 +124,12 @@ interface RunResult {
   p99Ms?: number;
   p999Ms?: number;
   maxMs?: number;
+}
+
+function perGb(bytes: number, cpu: number, user: number, sys: number): Pick<RunResult, 'targetCpuSecPerGb' | 'targetUserSecPerGb' | 'targetSysSecPerGb'> {
+  if (!(bytes > 0) || !Number.isFinite(user)) return {};
+  const r = (x: number) => Math.round((x / (bytes / 1e9)) * 100) / 100;
+  return { targetCpuSecPerGb: r(cpu), targetUserSecPerGb: r(user), targetSysSecPerGb: r(sys) };
 }
 
 function compile(workDir: string): string {
@@ -148,6 +162,31 @@ function runClient(bin: string, argv: string[]): Promise<Record<string, unknown>
   });
 }
 
+/** User and system CPU seconds of `pid` so far (/proc): page-cache and socket copies are system time. */
+function cpuSplit(pid: number): [number, number] {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(f[11]) / 100, Number(f[12]) / 100]; // utime, stime in USER_HZ ticks
+  } catch {
+    return [NaN, NaN];
+  }
+}
+
+/**
+ * The workloads of one round in running order. produce acks=1 and acks=all swap places every
+ * other round: the first GB a round writes often lands on page-cache pages the VM has backed
+ * already, later ones on pages it must fault in (~2-3 CPU s per GB here), so a fixed order made
+ * whichever ran second look slower (acks=all, in the 17:17 quiet run).
+ */
+function roundWorkloads(round: number): Workload[] {
+  const w = [...WORKLOADS];
+  const a = w.indexOf('produce acks=1');
+  const b = w.indexOf('produce acks=all');
+  if (round % 2 === 1 && a >= 0 && b >= 0) [w[a], w[b]] = [w[b]!, w[a]!];
+  return w;
+}
+
 /** Mark-Compact and Scavenge lines --trace-gc wrote to the target's log since `from`. */
 function gcCounts(logFile: string, from: number): { markCompacts: number; scavenges: number; size: number } {
   const text = readFileSync(logFile, 'latin1').slice(from);
@@ -164,12 +203,19 @@ async function main(): Promise<void> {
   const gcFlags = args['trace-gc'] ? ['--trace-gc'] : [];
   const logs = new Map<string, string>();
   const targets = new Map<string, Target>();
-  const wanted = new Set((args.targets ?? ['null', 'broker', 'base', 'variant'].join(',')).split(','));
+  const wanted = new Set((args.targets ?? ['null', 'nullfile', 'broker', 'base', 'variant'].join(',')).split(','));
   try {
     if (wanted.has('null')) {
       const f = path.join(workDir, 'null-sink.log');
       targets.set('null', await startNullSink({ partitions: 1, fetchBatchBytes: REQUEST_BYTES, fetchLogBytes: CONSUME_BYTES, logFile: f }));
       logs.set('null', f);
+    }
+    if (args['null-file'] && wanted.has('nullfile')) {
+      const f = path.join(workDir, 'nullfile-sink.log');
+      const writeDir = path.join(workDir, 'nullfile-data');
+      mkdirSync(writeDir);
+      targets.set('nullfile', await startNullSink({ partitions: 1, fetchBatchBytes: REQUEST_BYTES, fetchLogBytes: CONSUME_BYTES, logFile: f, writeDir }));
+      logs.set('nullfile', f);
     }
     const brokerTarget = async (name: string, root: string | null, overrides: string[]) => {
       const f = path.join(workDir, `${name}.log`);
@@ -196,7 +242,7 @@ async function main(): Promise<void> {
       const conn = await BenchConnection.connect(t.host, t.port);
       const topics = [TOPIC, TAIL_TOPIC, LATENCY_TOPIC].map((n) => ({ name: n, partitions: 1 }));
       await createTopics(conn, topics);
-      if (name !== 'null') await waitForLeaders(conn, topics);
+      if (!name.startsWith('null')) await waitForLeaders(conn, topics);
       conn.close();
     }
 
@@ -207,13 +253,14 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate the order so that neither target always runs first (page cache, other load).
       const order = round % 2 === 0 ? names : [...names].reverse();
-      for (const workload of WORKLOADS) {
+      for (const workload of roundWorkloads(round)) {
         for (const name of order) {
           const t = targets.get(name)!;
           const bootstrap = `${t.host}:${t.port}`;
           const logFile = logs.get(name)!;
           const gcFrom = statSync(logFile).size;
           const cpu0 = t.cpuSeconds();
+          const [user0, sys0] = cpuSplit(t.pid);
           const argv =
             workload === 'consume'
               ? ['consume', bootstrap, TOPIC, String(CONSUME_BYTES), '1048576']
@@ -234,8 +281,9 @@ async function main(): Promise<void> {
             r = await runClient(bin, argv);
           }
           const cpu = t.cpuSeconds() - cpu0;
+          const [user1, sys1] = cpuSplit(t.pid);
           await new Promise((res) => setTimeout(res, 200)); // let the log pipe catch up
-          const gc = args['trace-gc'] && name !== 'null' ? gcCounts(logFile, gcFrom) : null;
+          const gc = args['trace-gc'] && !name.startsWith('null') ? gcCounts(logFile, gcFrom) : null;
           const seconds = Number(r.seconds);
           const res: RunResult = {
             target: name,
@@ -247,6 +295,7 @@ async function main(): Promise<void> {
             clientCpuSec: Number(r.clientCpuSec),
             targetCpuSec: Math.round(cpu * 100) / 100,
             targetCores: seconds > 0 ? Math.round((cpu / seconds) * 100) / 100 : NaN,
+            ...perGb(Number(r.bytes), cpu, user1 - user0, sys1 - sys0),
             ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges } : {}),
             error: (r.error as string | null) ?? null,
             ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
@@ -256,6 +305,7 @@ async function main(): Promise<void> {
           console.log(
             `round ${round} ${workload.padEnd(16)} ${name.padEnd(8)} ${res.mbPerSec.toFixed(0).padStart(5)} MB/s  ` +
               `${(res.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s, target ${res.targetCores} cores` +
+              (res.targetCpuSecPerGb !== undefined ? `, ${res.targetCpuSecPerGb} CPU s/GB (user ${res.targetUserSecPerGb}, sys ${res.targetSysSecPerGb})` : '') +
               (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
               (res.p99Ms !== undefined ? `, ack latency p50 ${res.p50Ms} / p99 ${res.p99Ms} / p99.9 ${res.p999Ms} / max ${res.maxMs} ms` : '') +
               (gc ? `, Mark-Compact ${gc.markCompacts}, Scavenge ${gc.scavenges}` : '') +
@@ -273,6 +323,7 @@ async function main(): Promise<void> {
       }
       const ratios: Record<string, number> = {};
       if (best.null) for (const name of names) if (name !== 'null') ratios[`${name}/null`] = Math.round((best[name]! / best.null) * 100) / 100;
+      if (best.nullfile && best.broker) ratios['broker/nullfile'] = Math.round((best.broker / best.nullfile) * 100) / 100;
       if (best.base && best.broker) ratios['broker/base'] = Math.round((best.broker / best.base) * 100) / 100;
       if (w.startsWith('latency')) {
         // Lowest p99 per target (disturbance only raises it); ratios are p99 over the null sink's.
@@ -285,7 +336,13 @@ async function main(): Promise<void> {
         if (p99.null) for (const name of names) if (name !== 'null') p99Ratios[`${name}/null p99`] = Math.round((p99[name]! / p99.null) * 100) / 100;
         return { workload: w, bestMbPerSec: best, ratios: p99Ratios, bestP99Ms: p99 };
       }
-      return { workload: w, bestMbPerSec: best, ratios };
+      // CPU per GB: median per target (load moves it less than MB/s; see roundWorkloads for why rounds differ).
+      const medianCpuSecPerGb: Record<string, number> = {};
+      for (const name of names) {
+        const xs = results.filter((r) => r.workload === w && r.target === name && !r.error && r.targetCpuSecPerGb !== undefined).map((r) => r.targetCpuSecPerGb!).sort((x, y) => x - y);
+        medianCpuSecPerGb[name] = xs.length ? xs[Math.floor((xs.length - 1) / 2)]! : NaN;
+      }
+      return { workload: w, bestMbPerSec: best, ratios, medianCpuSecPerGb };
     });
     console.log('\n| workload | ' + names.map((n) => `${n} MB/s`).join(' | ') + ' | ratios |');
     console.log('| --- | ' + names.map(() => '---').join(' | ') + ' | --- |');
@@ -299,6 +356,12 @@ async function main(): Promise<void> {
             .join(', ') +
           ' |',
       );
+    }
+    console.log('\n| workload | ' + names.map((n) => `${n} CPU s/GB (median)`).join(' | ') + ' |');
+    console.log('| --- | ' + names.map(() => '---').join(' | ') + ' |');
+    for (const s of summary) {
+      const cpu = 'medianCpuSecPerGb' in s ? s.medianCpuSecPerGb : undefined;
+      if (cpu) console.log(`| ${s.workload} | ` + names.map((n) => cpu[n]!.toFixed(2)).join(' | ') + ' |');
     }
     const report = {
       meta: {

@@ -124,6 +124,18 @@ export class BufferPool {
     return new BufferLease(Buffer.allocUnsafeSlow(POOL_MIN_BYTES << c), this);
   }
 
+  /**
+   * A free buffer of the class for `size` bytes, or null when that class has none: never a fresh
+   * allocation. For callers that would otherwise start smaller and grow (FrameReader): memory that
+   * is resident and idle in the pool costs nothing to take, so a frame can take its whole size at
+   * once without committing new memory for bytes that have not arrived yet.
+   */
+  tryAcquireFree(size: number): BufferLease | null {
+    const c = BufferPool.classOf(size);
+    if (c < 0 || this.free[c]!.length === 0) return null;
+    return this.acquire(size);
+  }
+
   put(b: Buffer): void {
     const c = BufferPool.classOf(b.length);
     if (c < 0 || POOL_MIN_BYTES << c !== b.length) return;

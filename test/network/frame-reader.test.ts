@@ -89,6 +89,44 @@ describe('FrameReader', () => {
     expect(framePool.reused).toBeGreaterThanOrEqual(26);
   });
 
+  it('reads 1 MB Produce frames without growth copies once the pool has buffers of their size', () => {
+    framePool.clear();
+    const acquires = () => framePool.allocated + framePool.reused;
+    const before = acquires();
+    const r = new FrameReader(2_000_000);
+    const many = Buffer.concat(Array.from({ length: 30 }, (_, i) => frame(0, 1_000_000, i)));
+    const out = drive(r, many, () => 65536);
+    expect(out.error).toBeNull();
+    expect(out.frames).toHaveLength(30);
+    out.frames.forEach((f, i) => expect(f.equals(frame(0, 1_000_000, i).subarray(4))).toBe(true));
+    // One buffer per frame once warm (was three: 64 KiB, 256 KiB, 1 MiB, each a copy of the last).
+    expect(acquires() - before).toBeLessThanOrEqual(30 + 4);
+    // Only the first frames grow (64 KiB -> 256 KiB -> 1 MiB: 320 KiB copied each) while the pool
+    // has no free 1 MiB buffer yet; every later frame starts in one (was ~320 KiB per frame).
+    expect(r.grownBytes).toBeLessThanOrEqual(2 * 320 * 1024);
+  });
+
+  it('gives an incomplete frame its whole size up front only from buffers free in the pool', () => {
+    const declared = 4 * 1024 * 1024;
+    const head = Buffer.alloc(100, 7); // the first 100 bytes of a 4 MiB Produce frame
+    head.writeInt32BE(declared, 0);
+    head.writeInt16BE(0, 4);
+    framePool.clear();
+    const cold = new FrameReader(100 * 1024 * 1024);
+    cold.push(head);
+    expect(cold.nextReadBuffer().length).toBeLessThanOrEqual(256 * 1024); // nothing free: grow with the bytes
+    cold.dispose();
+    framePool.clear();
+    framePool.acquire(declared).release(); // one idle 4 MiB buffer in the pool
+    const allocated = framePool.allocated;
+    const warm = new FrameReader(100 * 1024 * 1024);
+    warm.push(head);
+    expect(warm.nextReadBuffer().length).toBe(declared - 100 + 4); // the rest of the frame, in one buffer
+    expect(framePool.allocated).toBe(allocated); // taken from the pool, not allocated
+    expect(framePool.retainedBytes).toBe(0);
+    warm.dispose();
+  });
+
   it('keeps a pooled frame out of the pool while someone still holds its lease', () => {
     framePool.clear();
     const r = new FrameReader(2_000_000);

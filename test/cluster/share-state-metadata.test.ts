@@ -9,14 +9,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { ClusterClients } from '../helpers/cluster-clients.js';
 import { RawShareMember } from '../share/raw-share-member.js';
 
 const G = 'g-meta';
 const H = 'h-meta';
 
 let cluster: TestCluster;
-const clients = new Map<number, RawClient>();
+const clients = new ClusterClients(() => cluster);
 beforeAll(async () => {
   cluster = await startCluster(3, {
     'offsets.topic.num.partitions': '1',
@@ -28,24 +28,18 @@ beforeAll(async () => {
   });
 }, 60_000);
 afterAll(async () => {
-  for (const c of clients.values()) c.close();
+  clients.close();
   await cluster?.close();
 });
 
-const alive = () => [1, 2, 3].filter((id) => cluster.brokers[id - 1] !== undefined);
-
-async function client(id: number): Promise<RawClient> {
-  let c = clients.get(id);
-  if (!c) clients.set(id, (c = await RawClient.connect(cluster.byId(id).port)));
-  return c;
-}
+const alive = () => clients.alive();
+const client = (id: number) => clients.client(id);
 
 /** The group coordinator of `group` once a live broker has it loaded. */
 async function groupCoordinator(group: string): Promise<number> {
   let gc = -1;
   await cluster.waitFor(`the coordinator of ${group}`, async () => {
-    const r = (await (await client(alive()[0]!)).send(10, 6, { keyType: 0, coordinatorKeys: [group] })).coordinators[0];
-    gc = r.errorCode === ErrorCode.NONE && alive().includes(r.nodeId) ? r.nodeId : -1;
+    gc = await clients.coordinatorOf(0, group);
     if (gc < 0) return false;
     const d = await (await client(gc)).send(90, 1, { groups: [{ groupId: group, topics: null }] });
     return d.groups[0].errorCode !== ErrorCode.NOT_COORDINATOR && d.groups[0].errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
@@ -95,8 +89,7 @@ describe('ShareGroupStatePartitionMetadata', () => {
     expect(alterH.responses[0].partitions.map((p: { errorCode: number }) => p.errorCode)).toEqual([0, 0]);
 
     await cluster.kill(gc);
-    clients.get(gc)?.close();
-    clients.delete(gc);
+    clients.drop(gc);
     const next = await groupCoordinator(G);
     expect(next).not.toBe(gc);
 

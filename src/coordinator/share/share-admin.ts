@@ -30,8 +30,11 @@ type DeleteOutcome = { errorCode: number; errorMessage: string | null; responses
 export class ShareAdmin {
   constructor(private readonly d: ShareAdminDeps) {}
 
-  /** Partitions of the group with state: recorded in its ShareGroupStatePartitionMetadata, in memory or persisted here. */
-  private statePartitions(groupId: string): Map<string, number[]> {
+  /**
+   * Partitions of the group with state: in memory or persisted here, and (`recorded`) those its
+   * ShareGroupStatePartitionMetadata lists, wherever their share coordinator is.
+   */
+  private statePartitions(groupId: string, recorded = true): Map<string, number[]> {
     const byTopic = new Map<string, Set<number>>();
     const add = (topicId: string, p: number) => {
       if (!byTopic.has(topicId)) byTopic.set(topicId, new Set());
@@ -40,15 +43,17 @@ export class ShareAdmin {
     for (const { topicId, partition } of this.d.partitions.groupPartitions(groupId)) add(topicId, partition);
     for (const { topicId, partition } of this.d.store?.partitionsOf(groupId) ?? []) add(topicId, partition);
     // ShareGroupStatePartitionMetadata: every partition that has state, wherever its coordinator is.
-    for (const [topicId, parts] of this.d.groups.statesOf(groupId)?.withState() ?? []) for (const p of parts) add(topicId, p);
+    if (recorded) for (const [topicId, parts] of this.d.groups.statesOf(groupId)?.withState() ?? []) for (const p of parts) add(topicId, p);
     return new Map([...byTopic].map(([t, s]) => [t, [...s].sort((a, b) => a - b)]));
   }
 
   describeOffsets(groupId: string, topics: { topicName: string; partitions: number[] }[] | null): DescribedShareOffsets | Promise<DescribedShareOffsets> {
     if (this.d.remote && this.d.groups.owns(groupId)) return this.describeRemote(this.d.remote, groupId, topics);
     if (!this.d.groups.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, topics: [] };
-    const state = this.statePartitions(groupId);
-    const wanted = topics ?? [...state].flatMap(([topicId, partitions]) => {
+    // Listed: every partition recorded with state; a partition assigned but never read has none
+    // yet (startOffset -1, as Kafka answers for one initialized without a start offset).
+    const state = this.statePartitions(groupId, false);
+    const wanted = topics ?? [...this.statePartitions(groupId)].flatMap(([topicId, partitions]) => {
       const t = this.d.topics.getById(topicId);
       return t ? [{ topicName: t.name, partitions }] : [];
     });

@@ -71,14 +71,18 @@ describe('ShareGroupStatePartitionMetadata', () => {
         return r.topics[0].errorCode === ErrorCode.NONE || r.topics[0].errorCode === ErrorCode.TOPIC_ALREADY_EXISTS;
       });
     }
-    const gc = await groupCoordinator(G);
-    expect(await groupCoordinator(H)).toBe(gc);
-    const via = await client(gc);
-
-    // G: a member was assigned every partition of meta-a, then left.
+    // G: a member was assigned every partition of meta-a, then left. Joined through whichever
+    // broker coordinates the group once it has loaded __consumer_offsets (it may still move).
+    let gc = -1;
+    let via = await client(alive()[0]!);
     const m = new RawShareMember(() => via, G, 'm-meta');
-    const joined = await m.join(['meta-a']);
-    expect(joined.errorCode).toBe(ErrorCode.NONE);
+    let joined!: Awaited<ReturnType<RawShareMember['join']>>;
+    await cluster.waitFor('the member joined', async () => {
+      gc = await groupCoordinator(G);
+      via = await client(gc);
+      return (joined = await m.join(['meta-a'])).errorCode === ErrorCode.NONE;
+    }, 30_000);
+    expect(await groupCoordinator(H)).toBe(gc);
     expect(joined.assignment!.topicPartitions[0]!.partitions.sort()).toEqual([0, 1, 2]);
     expect((await m.leave()).errorCode).toBe(ErrorCode.NONE);
     expect((await describeAll(gc, G)).offsets).toEqual({ 'meta-a': { 0: -1, 1: -1, 2: -1 } });

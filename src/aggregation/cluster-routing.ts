@@ -7,17 +7,24 @@
 // unknown, moved or unreachable); the stage's processor retries by recovering from its
 // changelog, so a request that failed after it was written is harmless (see processor.ts).
 //
+// Every write is fenced by the ownership epoch (stage-fencing.ts): the first read or write of a
+// partition under a new epoch writes an ABORT marker of the stage's producer there, and every
+// batch carries that producer, the epoch and its sequence.
+//
 // Writes to the stage's broker-owned topics (changelogs, status) use the client id
 // `__admin_client`: Kafka's rule (KafkaApis: internalTopicsAllowed) for appending to internal
 // topics over Produce.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchResponse } from '../../protocol/generated/fetch.js';
+import type { DescribeProducersResponse } from '../../protocol/generated/describe-producers.js';
 import type { ProduceResponse } from '../../protocol/generated/produce.js';
+import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.js';
 import type { InternalAppendResult, InternalPartitionAccess, InternalReadResult, MarkerSpec, PartitionOffsets, TopicPartition } from '../cluster/partition-api.js';
 import type { InterBrokerEndpoint } from '../cluster/inter-broker-security.js';
-import { BrokerConnection } from '../cluster/replication/broker-connection.js';
+import { BrokerConnection, sendWithin } from '../cluster/replication/broker-connection.js';
 import type { FetchReadOptions, PartitionFetch, PartitionFetchResult } from '../fetch/fetch-reader.js';
 import type { Logger } from '../logging/logger.js';
+import { MAX_STAGE_EPOCH, STAGE_PRODUCER_ID, stampBatches } from './stage-fencing.js';
 
 /** Kafka's AdminUtils.ADMIN_CLIENT_ID: Produce with it may write internal topics. */
 export const ADMIN_CLIENT_ID = '__admin_client';
@@ -25,6 +32,9 @@ const PRODUCE = 0;
 const PRODUCE_VERSION = 9;
 const FETCH = 1;
 const FETCH_VERSION = 12;
+const WRITE_TXN_MARKERS = 27;
+const WRITE_TXN_MARKERS_VERSION = 1;
+const DESCRIBE_PRODUCERS = 61;
 const REQUEST_TIMEOUT_MS = 15_000;
 /** acks=all: how long the leader waits for its ISR (the Produce request's timeout). */
 const PRODUCE_TIMEOUT_MS = 10_000;
@@ -64,6 +74,18 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
   /** Offsets of partitions led elsewhere, as their leader last reported them. */
   private readonly remote = new Map<string, PartitionOffsets>();
   private readonly connections = new Map<number, Promise<BrokerConnection>>();
+  /** The ownership epoch (leader epoch of __tributary_aggregations-0 at load); -1 before the first load. */
+  private epoch = -1;
+  /** Per partition, this ownership's fence (the marker write's error code). */
+  private readonly fences = new Map<string, Promise<number>>();
+  /** Per partition, the next sequence of the stage's producer under this ownership. */
+  private readonly sequences = new Map<string, number>();
+  /** Partitions where a write's outcome is unknown: the leader's producer state is asked before the next one. */
+  private readonly unsure = new Set<string>();
+  /** Appends in call order per partition. */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Tests: wraps every stamped append (e.g. to hold one in flight while ownership moves). */
+  appendHook: ((tp: TopicPartition, send: () => Promise<InternalAppendResult>) => Promise<InternalAppendResult>) | null = null;
 
   constructor(
     private readonly local: InternalPartitionAccess,
@@ -81,7 +103,64 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
     return l === this.view.nodeId || l < 0;
   }
 
-  async appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
+  /**
+   * A new ownership of the stage (the load of __tributary_aggregations-0 under `leaderEpoch`):
+   * every partition is fenced again before it is read or written, sequences restart at 0.
+   */
+  beginOwnership(leaderEpoch: number): void {
+    if (!Number.isInteger(leaderEpoch) || leaderEpoch < 0 || leaderEpoch > MAX_STAGE_EPOCH) {
+      throw new Error(`leader epoch ${leaderEpoch} of __tributary_aggregations-0 cannot be the stage's producer epoch (0..${MAX_STAGE_EPOCH})`);
+    }
+    this.epoch = leaderEpoch;
+    this.fences.clear();
+    this.sequences.clear();
+    this.unsure.clear();
+  }
+
+  /** Appends, in call order per partition, stamped with this ownership's producer epoch. */
+  appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
+    const k = key(tp);
+    const run = (this.chains.get(k) ?? Promise.resolve()).then(() => this.appendFenced(tp, records));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(k, tail);
+    void tail.then(() => {
+      if (this.chains.get(k) === tail) this.chains.delete(k);
+    });
+    return run;
+  }
+
+  private async appendFenced(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
+    const k = key(tp);
+    const epoch = this.epoch;
+    if (epoch < 0) return failedAppend(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the aggregation stage does not own __tributary_aggregations-0');
+    const fenced = await this.ensureFenced(tp);
+    if (fenced !== ErrorCode.NONE) return failedAppend(fenced, `fencing ${tp.topic}-${tp.partition} for epoch ${epoch}`);
+    for (let attempt = 0; ; attempt++) {
+      // Sequences matter where the leader checks them: a Produce to another broker (local appends
+      // are the coordinator's, checked for the epoch only).
+      if (this.unsure.has(k) && !this.isLocal(tp)) {
+        const synced = await this.resyncSequence(tp, epoch);
+        if (synced !== ErrorCode.NONE) return failedAppend(synced, `producer state of ${tp.topic}-${tp.partition}`);
+      }
+      const seq = this.sequences.get(k) ?? 0;
+      const stamped = stampBatches(records, epoch, seq);
+      const send = () => this.sendBatches(tp, stamped.bytes);
+      const r = await (this.appendHook ? this.appendHook(tp, send) : send());
+      if (this.epoch !== epoch) return r; // a new ownership began meanwhile: its own sequences
+      if (r.errorCode === ErrorCode.NONE) {
+        this.sequences.set(k, stamped.nextSequence);
+        return r;
+      }
+      // Unknown whether it was written (or, out of order, where the leader's sequence is): ask first.
+      this.unsure.add(k);
+      if (r.errorCode !== ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || attempt > 0) return r;
+    }
+  }
+
+  private async sendBatches(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
     if (this.isLocal(tp)) return this.local.appendInternal(tp, records);
     const leader = this.leader(tp);
     const r = await this.request<ProduceResponse>(leader, PRODUCE, PRODUCE_VERSION, {
@@ -101,11 +180,68 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
     return { errorCode: ErrorCode.NONE, baseOffset: p.baseOffset, lastOffset };
   }
 
+  /**
+   * The partition is fenced for this ownership: an ABORT marker of the stage's producer under the
+   * current epoch is written there (once per partition and epoch; retried after a failure).
+   */
+  private ensureFenced(tp: TopicPartition): Promise<number> {
+    const k = key(tp);
+    let p = this.fences.get(k);
+    if (!p) {
+      const epoch = this.epoch;
+      p = this.writeFence(tp, epoch);
+      this.fences.set(k, p);
+      const mine = p;
+      void mine.then((code) => {
+        if (code !== ErrorCode.NONE && this.fences.get(k) === mine) this.fences.delete(k);
+      });
+    }
+    return p;
+  }
+
+  private async writeFence(tp: TopicPartition, epoch: number): Promise<number> {
+    if (epoch < 0) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const marker: MarkerSpec = { producerId: STAGE_PRODUCER_ID, producerEpoch: epoch, coordinatorEpoch: epoch, committed: false };
+    if (this.isLocal(tp)) return (await this.local.appendMarker(tp, marker)).errorCode;
+    const req: WriteTxnMarkersRequest = {
+      markers: [{ producerId: STAGE_PRODUCER_ID, producerEpoch: epoch, transactionResult: false, coordinatorEpoch: epoch, transactionVersion: 0, topics: [{ name: tp.topic, partitionIndexes: [tp.partition] }] }],
+    };
+    const r = await this.request<WriteTxnMarkersResponse>(this.leader(tp), WRITE_TXN_MARKERS, WRITE_TXN_MARKERS_VERSION, req);
+    if (typeof r === 'number') return r;
+    return r.markers[0]?.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+  }
+
+  /**
+   * Where this ownership's sequence continues in a partition led elsewhere, from its leader's
+   * producer state. A leader that lost the fence (its marker was truncated) is fenced again.
+   */
+  private async resyncSequence(tp: TopicPartition, epoch: number): Promise<number> {
+    const k = key(tp);
+    const r = await this.request<DescribeProducersResponse>(this.leader(tp), DESCRIBE_PRODUCERS, 0, { topics: [{ name: tp.topic, partitionIndexes: [tp.partition] }] });
+    if (typeof r === 'number') return r;
+    const p = r.topics[0]?.partitions[0];
+    if (!p) return ErrorCode.UNKNOWN_SERVER_ERROR;
+    if (p.errorCode !== ErrorCode.NONE) return p.errorCode;
+    const mine = p.activeProducers.find((a) => a.producerId === STAGE_PRODUCER_ID);
+    if (mine && mine.producerEpoch > epoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (mine && mine.producerEpoch === epoch) this.sequences.set(k, mine.lastSequence + 1);
+    else {
+      this.fences.delete(k);
+      const fenced = await this.ensureFenced(tp);
+      if (fenced !== ErrorCode.NONE) return fenced;
+      this.sequences.set(k, 0);
+    }
+    this.unsure.delete(k);
+    return ErrorCode.NONE;
+  }
+
   appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {
     return this.local.appendMarker(tp, marker);
   }
 
   async readInternal(tp: TopicPartition, fetchOffset: number, maxBytes: number): Promise<InternalReadResult> {
+    const fenced = await this.ensureFenced(tp);
+    if (fenced !== ErrorCode.NONE) return { errorCode: fenced, records: Buffer.alloc(0), highWatermark: -1, logStartOffset: -1 };
     if (this.isLocal(tp)) return this.local.readInternal(tp, fetchOffset, maxBytes);
     const [r] = await this.fetchRemote(this.leader(tp), [{ topic: tp.topic, topicId: '', partition: tp.partition, fetchOffset, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1 }], 0, maxBytes);
     return { errorCode: r!.errorCode, records: r!.records, highWatermark: r!.highWatermark, logStartOffset: r!.logStartOffset };
@@ -116,8 +252,13 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
     return this.remote.get(key(tp));
   }
 
-  /** Asks a partition's leader for its current offsets (what `offsets` answers next for a partition led elsewhere). */
+  /**
+   * Fences the partition for this ownership (before it is read back), then asks a partition's
+   * leader for its current offsets (what `offsets` answers next for a partition led elsewhere).
+   */
   async refresh(tp: TopicPartition): Promise<void> {
+    const fenced = await this.ensureFenced(tp);
+    if (fenced !== ErrorCode.NONE) throw new Error(`fencing ${tp.topic}-${tp.partition} for epoch ${this.epoch}: error code ${fenced}`);
     if (this.isLocal(tp)) return;
     const [r] = await this.fetchRemote(this.leader(tp), [{ topic: tp.topic, topicId: '', partition: tp.partition, fetchOffset: 0, partitionMaxBytes: 1, currentLeaderEpoch: -1 }], 0, 1);
     if (r!.errorCode !== ErrorCode.NONE && r!.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) throw new Error(`offsets of ${tp.topic}-${tp.partition} from broker ${this.leader(tp)}: error code ${r!.errorCode}`);
@@ -195,18 +336,12 @@ export class RoutedPartitionAccess implements InternalPartitionAccess {
     } catch {
       return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
     try {
-      const r = await Promise.race([conn.send<T>(apiKey, version, body), timeout]);
-      if (r !== 'timeout') return r;
-      conn.close();
-      return ErrorCode.REQUEST_TIMED_OUT;
+      const r = await sendWithin<T>(conn, apiKey, version, body, REQUEST_TIMEOUT_MS);
+      return r === 'timeout' ? ErrorCode.REQUEST_TIMED_OUT : r;
     } catch (err) {
       this.logger.debug('aggregation request to a partition leader failed', { broker: brokerId, apiKey, error: (err as Error).message });
       return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

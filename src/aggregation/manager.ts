@@ -69,7 +69,8 @@ export class AggregationManager implements CoordinatorShard {
   private statusWrite: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
   private readonly deps: AggregationDeps;
-  private readonly routed: RoutedPartitionAccess | null = null;
+  /** Cluster mode: the stage's partition access routed by leadership and fenced by ownership. */
+  readonly routed: RoutedPartitionAccess | null = null;
 
   constructor(
     deps: AggregationDeps,
@@ -116,6 +117,13 @@ export class AggregationManager implements CoordinatorShard {
   async loadPartition(partition: number, ready?: () => Promise<boolean>): Promise<void> {
     if (partition !== 0 || this.running || this.closed) return;
     if (ready && !(await ready())) return;
+    // Cluster mode: this ownership's writes are fenced by the leader epoch it runs under, so a
+    // write an earlier owner still has in flight is refused once this one touched the partition.
+    if (this.routed) {
+      const epoch = this.deps.runtime.access.offsets({ topic: DEFINITIONS_TOPIC, partition: 0 })?.leaderEpoch ?? -1;
+      if (!this.leads()) return;
+      this.routed.beginOwnership(epoch);
+    }
     // Cluster mode: a failed start is retried while this broker leads the partition (nobody else
     // would run the stage until the leadership moves).
     for (let backoff = this.opts.retryBackoffMs; ; backoff = Math.min(backoff * 2, this.opts.retryBackoffMaxMs)) {

@@ -13,7 +13,7 @@ import type { Logger } from '../logging/logger.js';
 import type { InternalAppendResult, MarkerSpec, TopicPartition } from './partition-api.js';
 import type { PartitionState } from './partition-manager.js';
 import type { InterBrokerEndpoint } from './inter-broker-security.js';
-import { BrokerConnection, InterBrokerAuthError } from './replication/broker-connection.js';
+import { BrokerConnection, InterBrokerAuthError, sendWithin } from './replication/broker-connection.js';
 import { tpKey } from './topic-partition.js';
 
 const ADD_PARTITIONS_TO_TXN = 24;
@@ -113,17 +113,11 @@ export class TxnMarkerSender {
     } catch {
       return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
     try {
-      const r = await Promise.race([conn.send<T>(apiKey, version, body), timeout]);
-      if (r !== 'timeout') return r;
-      conn.close();
-      return ErrorCode.REQUEST_TIMED_OUT;
+      const r = await sendWithin<T>(conn, apiKey, version, body, REQUEST_TIMEOUT_MS);
+      return r === 'timeout' ? ErrorCode.REQUEST_TIMED_OUT : r;
     } catch {
       return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -146,22 +140,15 @@ export class TxnMarkerSender {
         },
       ],
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
     try {
-      const r = await Promise.race([conn.send<WriteTxnMarkersResponse>(WRITE_TXN_MARKERS, WRITE_TXN_MARKERS_VERSION, req), timeout]);
-      if (r === 'timeout') {
-        conn.close();
-        return failed(ErrorCode.REQUEST_TIMED_OUT, `leader ${leaderId} did not answer WriteTxnMarkers`);
-      }
+      const r = await sendWithin<WriteTxnMarkersResponse>(conn, WRITE_TXN_MARKERS, WRITE_TXN_MARKERS_VERSION, req, REQUEST_TIMEOUT_MS);
+      if (r === 'timeout') return failed(ErrorCode.REQUEST_TIMED_OUT, `leader ${leaderId} did not answer WriteTxnMarkers`);
       const code = r.markers[0]?.topics[0]?.partitions[0]?.errorCode;
       if (code === undefined) return failed(ErrorCode.UNKNOWN_SERVER_ERROR, 'WriteTxnMarkers answer without the partition');
       return code === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, baseOffset: -1, lastOffset: -1 } : failed(code);
     } catch (err) {
       this.opts.logger.debug('WriteTxnMarkers to leader failed', { leader: leaderId, topic: tp.topic, partition: tp.partition, error: (err as Error).message });
       return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, `leader ${leaderId}: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

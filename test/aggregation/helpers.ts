@@ -35,7 +35,7 @@ export function contributionKey(c: { partner: string; category: string; month: s
 }
 
 /** Sends records (value null = tombstone; a string value is sent as-is) with acks=all. */
-export async function produce(bootstrap: string, topic: string, records: { key: string | null; value: Contribution | string | null; partition?: number }[]): Promise<void> {
+export async function produce(bootstrap: string | readonly string[], topic: string, records: { key: string | null; value: Contribution | string | null; partition?: number }[]): Promise<void> {
   const producer = pkProducer(bootstrap, { clientId: 'agg-test', acks: -1, retries: 3 });
   try {
     await producer.send({

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { commitOffset, committedOffset, createTopic, logEnd, waitForCoordinator } from '../helpers/coordinator-writes.js';
 
 const OFFSETS = '__consumer_offsets';
 const GROUP = 'g-acks-all';
@@ -24,40 +25,18 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-const send = <T = any>(nodeId: number, apiKey: number, version: number, body: object): Promise<T> => cluster.send<T>(nodeId, apiKey, version, body);
-
-const commit = async (nodeId: number, offset: number): Promise<number> => {
-  const r = await send(nodeId, 8, 8, {
-    groupId: GROUP,
-    generationIdOrMemberEpoch: -1,
-    memberId: '',
-    groupInstanceId: null,
-    retentionTimeMs: -1,
-    topics: [{ name: 'data', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
-  });
-  return r.topics[0].partitions[0].errorCode;
-};
-
-const committed = async (nodeId: number): Promise<number> => {
-  const r = await send(nodeId, 9, 8, { groups: [{ groupId: GROUP, topics: [{ name: 'data', partitionIndexes: [0] }] }], requireStable: false });
-  return Number(r.groups[0].topics[0].partitions[0].committedOffset);
-};
+const commit = (nodeId: number, offset: number) => commitOffset(cluster, nodeId, GROUP, 'data', offset);
+const committed = (nodeId: number) => committedOffset(cluster, nodeId, GROUP, 'data');
 
 describe('coordinator writes in a cluster', () => {
   it('an offset commit is acknowledged once every ISR member has it; below min.insync it is refused with COORDINATOR_NOT_AVAILABLE', async () => {
-    const created = await send(1, 19, 7, { topics: [{ name: 'data', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
-    let coordinator = -1;
-    await cluster.waitFor('the group coordinator', async () => {
-      const r = await send(1, 10, 4, { keyType: 0, coordinatorKeys: [GROUP] });
-      coordinator = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
-      return coordinator > 0;
-    });
+    expect(await createTopic(cluster, 'data')).toBe(ErrorCode.NONE);
+    const coordinator = await waitForCoordinator(cluster, 0, GROUP);
     let code = -1;
     await cluster.waitFor('the first commit', async () => (code = await commit(coordinator, 42)) !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && code !== ErrorCode.NOT_COORDINATOR);
     expect(code).toBe(ErrorCode.NONE);
     // Answered: every replica already holds the commit record (acks=1 would answer before the followers fetched it).
-    const leo = (id: number) => cluster.byId(id).broker.partitionManager.offsets({ topic: OFFSETS, partition: 0 })!.logEndOffset;
+    const leo = (id: number) => logEnd(cluster, id, OFFSETS);
     const leaderEnd = leo(coordinator);
     expect(leaderEnd).toBeGreaterThan(0);
     for (const id of [1, 2, 3]) expect(leo(id)).toBe(leaderEnd);

@@ -14,7 +14,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { OFFSETS_TOPIC } from '../../src/coordinator/common/internal-topics.js';
 import { SHARE_STATE_TOPIC } from '../../src/coordinator/share/share-state-store.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { ClusterClients } from '../helpers/cluster-clients.js';
 import { kafkajs } from '../helpers/clients.js';
 import { ACCEPT, acquired, RawShareMember } from '../share/raw-share-member.js';
 
@@ -30,35 +30,20 @@ const TOPIC = 'share-coord';
 const GROUP = 'g-share-coord';
 
 let cluster: TestCluster;
-const clients = new Map<number, RawClient>();
+const clients = new ClusterClients(() => cluster);
 
 beforeAll(async () => {
   cluster = await startCluster(3, OVERRIDES);
 }, 60_000);
 afterAll(async () => {
-  for (const c of clients.values()) c.close();
+  clients.close();
   await cluster?.close();
 });
 
-const alive = () => [1, 2, 3].filter((id) => cluster.brokers[id - 1] !== undefined);
-
-async function client(id: number): Promise<RawClient> {
-  let c = clients.get(id);
-  if (!c) clients.set(id, (c = await RawClient.connect(cluster.byId(id).port)));
-  return c;
-}
-
-async function findCoordinator(keyType: number, key: string, version = 6): Promise<{ errorCode: number; nodeId: number }> {
-  const c = await client(alive()[0]!);
-  if (version >= 4) return (await c.send(10, version, { keyType, coordinatorKeys: [key] })).coordinators[0];
-  return c.send(10, version, { keyType, key });
-}
-
-function leaderOf(topic: string): number {
-  const live = alive();
-  const views = live.map((id) => cluster.byId(id).broker.partitionManager.partition(topic, 0)?.leaderId ?? -1);
-  return views.every((v) => v === views[0]) && live.includes(views[0]!) ? views[0]! : -1;
-}
+const alive = () => clients.alive();
+const client = (id: number) => clients.client(id);
+const findCoordinator = (keyType: number, key: string, version = 6) => clients.findCoordinator(keyType, key, version);
+const leaderOf = (topic: string) => clients.leaderOf(topic);
 
 describe('share coordinators in a cluster', () => {
   let topicId = '';
@@ -133,8 +118,7 @@ describe('share coordinators in a cluster', () => {
     expect(epoch).toBeGreaterThan(0);
 
     await cluster.kill(gc);
-    clients.get(gc)?.close();
-    clients.delete(gc);
+    clients.drop(gc);
     let hb: Awaited<ReturnType<RawShareMember['heartbeat']>> | undefined;
     await cluster.waitFor('the new group coordinator answering the member', async () => {
       const next = await findCoordinator(0, GROUP);

@@ -13,7 +13,8 @@ import type { ShareFetchResponse } from '../../protocol/generated/share-fetch.js
 import { SHARE_STATE_TOPIC } from '../../src/coordinator/share/share-state-store.js';
 import { kafkajs } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { ClusterClients } from '../helpers/cluster-clients.js';
+import type { RawClient } from '../helpers/raw-client.js';
 import { ACCEPT, RawShareMember, RELEASE } from '../share/raw-share-member.js';
 
 const OVERRIDES = {
@@ -30,13 +31,13 @@ const TOPIC = 'share-failover';
 const GROUP = 'g-share-failover';
 
 let cluster: TestCluster;
-const clients = new Map<number, RawClient>();
+const clients = new ClusterClients(() => cluster);
 
 beforeAll(async () => {
   cluster = await startCluster(3, OVERRIDES);
 }, 60_000);
 afterAll(async () => {
-  for (const c of clients.values()) c.close();
+  clients.close();
   await cluster?.close();
 });
 
@@ -44,27 +45,10 @@ const step = (what: string, fields: object = {}) => {
   if (process.env.SHARE_DEBUG) console.log(`[share-failover] ${new Date().toISOString().slice(11, 23)} ${what}`, JSON.stringify(fields));
 };
 
-const alive = () => [1, 2, 3].filter((id) => cluster.brokers[id - 1] !== undefined);
-
-async function client(id: number): Promise<RawClient> {
-  let c = clients.get(id);
-  if (!c) clients.set(id, (c = await RawClient.connect(cluster.byId(id).port)));
-  return c;
-}
-
-/** FindCoordinator v6 through a live broker: the coordinator's node id, or -1. */
-async function coordinatorOf(keyType: number, key: string): Promise<number> {
-  const r = await (await client(alive()[0]!)).send(10, 6, { keyType, coordinatorKeys: [key] });
-  const id = r.coordinators[0].errorCode === ErrorCode.NONE ? r.coordinators[0].nodeId : -1;
-  return alive().includes(id) ? id : -1;
-}
-
-/** The leader of partition 0 of `topic` as every live broker sees it (-1 until they agree). */
-function leaderOf(topic: string): number {
-  const live = alive();
-  const views = live.map((id) => cluster.byId(id).broker.partitionManager.partition(topic, 0)?.leaderId ?? -1);
-  return views.every((v) => v === views[0]) && live.includes(views[0]!) ? views[0]! : -1;
-}
+const alive = () => clients.alive();
+const client = (id: number) => clients.client(id);
+const coordinatorOf = (keyType: number, key: string) => clients.coordinatorOf(keyType, key);
+const leaderOf = (topic: string) => clients.leaderOf(topic);
 
 /** Offsets of the acquired records, with their delivery counts. */
 function deliveries(r: ShareFetchResponse): { offset: number; count: number }[] {
@@ -164,8 +148,7 @@ describe('share groups across broker failures', () => {
     // 1. The share coordinator's broker dies. The data leader keeps its share partition; its
     //    writes go to the new __share_group_state leader once that has loaded the partition.
     await cluster.kill(stateLeader);
-    clients.get(stateLeader)?.close();
-    clients.delete(stateLeader);
+    clients.drop(stateLeader);
     await cluster.waitFor('a new share coordinator', () => leaderOf(SHARE_STATE_TOPIC) > 0 && leaderOf(SHARE_STATE_TOPIC) !== stateLeader, 20_000);
     const stateLeader2 = leaderOf(SHARE_STATE_TOPIC);
     step('state leader moved', { stateLeader2 });
@@ -196,8 +179,7 @@ describe('share groups across broker failures', () => {
     const dataLeader2 = leaderOf(TOPIC);
     expect(dataLeader2).toBe(dataLeader);
     await cluster.kill(dataLeader);
-    clients.get(dataLeader)?.close();
-    clients.delete(dataLeader);
+    clients.drop(dataLeader);
     step('data leader killed', { dataLeader });
     if (groupCoordinator === dataLeader || stateLeader2 === dataLeader) await heartbeat();
     got = await fetchSome();

@@ -2,7 +2,7 @@
 // share a store. Only the leader writes; the follower learns the uploaded offset from the leader's
 // manifest; after leadership moves, the old leader — still believing it leads (a stale view of the
 // metadata store) — is fenced by the new epoch's manifest and writes nothing.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../storage/tier/local-store.js';
 import { decodeManifest } from '../../storage/tier/manifest.js';
 import { listAll } from '../../storage/tier/object-store.js';
@@ -12,21 +12,10 @@ import { ChunkCache } from '../../storage/tier/chunk-cache.js';
 import { Semaphore } from '../../storage/tier/retry.js';
 import { segmentIdOfKey } from '../../storage/tier/remote-keys.js';
 import type { PartitionLog } from '../../storage/log/partition-log.js';
-import { appendOne, tempDir } from '../storage/helpers/temp-log.js';
+import { appendOne, tempDirsPerTest } from '../storage/helpers/temp-log.js';
 import { FAST_RETRY, NO_BACKOFF, TIERED, readAll, setConfig, tieredLog } from '../storage/tier/tier-fixtures.js';
 
-let dirs: { path: string; cleanup: () => Promise<void> }[] = [];
-const newDir = async () => {
-  const d = await tempDir('tributary-tier-fence-');
-  dirs.push(d);
-  return d.path;
-};
-beforeEach(() => {
-  dirs = [];
-});
-afterEach(async () => {
-  for (const d of dirs) await d.cleanup();
-});
+const newDir = tempDirsPerTest('tributary-tier-fence-');
 
 const NOW = 10_000_000;
 

@@ -1,41 +1,21 @@
 // connection_creation_rate per IP (KIP-612), set with AlterClientQuotas: connections from the
 // quota'd address beyond its rate are closed at once, while another address (127.0.0.2, same
 // loopback) keeps connecting, and the quota'd address connects again once its window has passed.
-import net from 'node:net';
 import { Admin } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { apiVersionsAnswered, SHORT_QUOTA_WINDOWS } from '../helpers/connection-probe.js';
 
 let tb: TestBroker;
 
 beforeAll(async () => {
-  tb = await startTestBroker({ 'quota.window.num': '2', 'quota.window.size.seconds': '1' });
+  tb = await startTestBroker(SHORT_QUOTA_WINDOWS);
 });
 afterAll(async () => {
   await tb?.cleanup();
 });
 
-/** Connects from `localAddress` and asks ApiVersions v0: true if answered, false if closed first. */
-function answered(localAddress: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: tb.port, localAddress });
-    s.on('connect', () => {
-      const frame = Buffer.alloc(14);
-      frame.writeInt32BE(10, 0);
-      frame.writeInt16BE(18, 4); // ApiVersions
-      frame.writeInt16BE(0, 6);
-      frame.writeInt32BE(1, 8);
-      frame.writeInt16BE(-1, 12); // null client id
-      s.write(frame);
-    });
-    s.once('data', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => {});
-    s.on('close', () => resolve(false));
-  });
-}
+const answered = (localAddress: string) => apiVersionsAnswered(tb.port, localAddress);
 
 describe('connection_creation_rate per IP', () => {
   it('closes connections over the rate from that address only', async () => {

@@ -2,42 +2,22 @@
 // that resolves (and answers INVALID_REQUEST "<name> is not a valid IP or resolvable host." for
 // one that does not), Describe shows the name as given, and connection_creation_rate applies to
 // the address the name resolves to (localhost -> 127.0.0.1), not to other addresses.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { apiVersionsAnswered, SHORT_QUOTA_WINDOWS } from '../helpers/connection-probe.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let tb: TestBroker;
 
 beforeAll(async () => {
-  tb = await startTestBroker({ 'quota.window.num': '2', 'quota.window.size.seconds': '1' });
+  tb = await startTestBroker(SHORT_QUOTA_WINDOWS);
 });
 afterAll(async () => {
   await tb?.cleanup();
 });
 
-/** Connects from `localAddress` and asks ApiVersions v0: true if answered, false if closed first. */
-function answered(localAddress: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: tb.port, localAddress });
-    s.on('connect', () => {
-      const frame = Buffer.alloc(14);
-      frame.writeInt32BE(10, 0);
-      frame.writeInt16BE(18, 4);
-      frame.writeInt16BE(0, 6);
-      frame.writeInt32BE(1, 8);
-      frame.writeInt16BE(-1, 12);
-      s.write(frame);
-    });
-    s.once('data', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => {});
-    s.on('close', () => resolve(false));
-  });
-}
+const answered = (localAddress: string) => apiVersionsAnswered(tb.port, localAddress);
 
 const ipEntity = (name: string) => [{ entityType: 'ip', entityName: name }];
 

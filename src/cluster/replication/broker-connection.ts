@@ -163,3 +163,20 @@ export class BrokerConnection {
     }
   }
 }
+
+/**
+ * One request on `conn`, answered within `ms`: the decoded answer, or 'timeout' (the connection is
+ * then closed, so a late answer cannot be mistaken for the next request's and the next call
+ * reconnects). Rejects as `send` does when the connection fails.
+ */
+export async function sendWithin<T>(conn: BrokerConnection, apiKey: number, version: number, body: object, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    const r = await Promise.race([conn.send<T>(apiKey, version, body), timeout]);
+    if (r === 'timeout') conn.close();
+    return r;
+  } finally {
+    clearTimeout(timer);
+  }
+}

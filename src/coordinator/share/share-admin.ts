@@ -30,8 +30,11 @@ type DeleteOutcome = { errorCode: number; errorMessage: string | null; responses
 export class ShareAdmin {
   constructor(private readonly d: ShareAdminDeps) {}
 
-  /** Partitions of the group with state, in memory or persisted. */
-  private statePartitions(groupId: string): Map<string, number[]> {
+  /**
+   * Partitions of the group with state: in memory or persisted here, and (`recorded`) those its
+   * ShareGroupStatePartitionMetadata lists, wherever their share coordinator is.
+   */
+  private statePartitions(groupId: string, recorded = true): Map<string, number[]> {
     const byTopic = new Map<string, Set<number>>();
     const add = (topicId: string, p: number) => {
       if (!byTopic.has(topicId)) byTopic.set(topicId, new Set());
@@ -39,14 +42,18 @@ export class ShareAdmin {
     };
     for (const { topicId, partition } of this.d.partitions.groupPartitions(groupId)) add(topicId, partition);
     for (const { topicId, partition } of this.d.store?.partitionsOf(groupId) ?? []) add(topicId, partition);
+    // ShareGroupStatePartitionMetadata: every partition that has state, wherever its coordinator is.
+    if (recorded) for (const [topicId, parts] of this.d.groups.statesOf(groupId)?.withState() ?? []) for (const p of parts) add(topicId, p);
     return new Map([...byTopic].map(([t, s]) => [t, [...s].sort((a, b) => a - b)]));
   }
 
   describeOffsets(groupId: string, topics: { topicName: string; partitions: number[] }[] | null): DescribedShareOffsets | Promise<DescribedShareOffsets> {
     if (this.d.remote && this.d.groups.owns(groupId)) return this.describeRemote(this.d.remote, groupId, topics);
     if (!this.d.groups.owns(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, topics: [] };
-    const state = this.statePartitions(groupId);
-    const wanted = topics ?? [...state].flatMap(([topicId, partitions]) => {
+    // Listed: every partition recorded with state; a partition assigned but never read has none
+    // yet (startOffset -1, as Kafka answers for one initialized without a start offset).
+    const state = this.statePartitions(groupId, false);
+    const wanted = topics ?? [...this.statePartitions(groupId)].flatMap(([topicId, partitions]) => {
       const t = this.d.topics.getById(topicId);
       return t ? [{ topicName: t.name, partitions }] : [];
     });
@@ -76,7 +83,7 @@ export class ShareAdmin {
     const ok = this.d.groups.ensureEmptyOrNew(groupId);
     if (ok === ErrorCode.NONE && this.d.remote) return this.alterRemote(this.d.remote, groupId, topics);
     if (ok !== ErrorCode.NONE) return { errorCode: ok, errorMessage: ok === ErrorCode.NON_EMPTY_GROUP ? 'The group has active members.' : `Group ${groupId} is not a share group.`, responses: [] };
-    return {
+    const out: AlterOutcome = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       responses: topics.map((tr) => {
@@ -97,6 +104,20 @@ export class ShareAdmin {
         };
       }),
     };
+    return this.recordInitialized(groupId, out).then(() => out);
+  }
+
+  /** The partitions an AlterShareGroupOffsets initialized go into the group's ShareGroupStatePartitionMetadata. */
+  private async recordInitialized(groupId: string, out: AlterOutcome): Promise<void> {
+    const code = await this.d.groups.updateStates(groupId, (s) => {
+      let changed = false;
+      for (const r of out.responses) {
+        const parts = r.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => p.partitionIndex);
+        if (parts.length > 0 && s.markInitialized(r.topicId, r.topicName, parts)) changed = true;
+      }
+      return changed;
+    });
+    if (code !== ErrorCode.NONE) out.errorCode = code;
   }
 
   deleteOffsets(groupId: string, topicNames: string[]): DeleteOutcome | Promise<DeleteOutcome> {
@@ -104,7 +125,7 @@ export class ShareAdmin {
     if (!this.d.groups.isEmpty(groupId)) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group has active members.', responses: [] };
     if (this.d.remote) return this.deleteRemote(this.d.remote, groupId, topicNames);
     const state = this.statePartitions(groupId);
-    return {
+    const out: DeleteOutcome = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       responses: topicNames.map((name) => {
@@ -114,22 +135,36 @@ export class ShareAdmin {
         return { topicName: name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null };
       }),
     };
+    const deleted = out.responses.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => r.topicId);
+    return this.d.groups
+      .updateStates(groupId, (s) => {
+        let changed = false;
+        for (const id of deleted) {
+          if (s.startDeleting(id, '').length > 0) changed = true;
+          s.finishDeleting(id);
+        }
+        return changed;
+      })
+      .then((code) => (code === ErrorCode.NONE ? out : { ...out, errorCode: code }));
   }
 
   async deleteGroup(groupId: string): Promise<number> {
-    // Cluster mode: the partitions with state are those of the topics its members subscribed to.
-    const subscribed = this.subscribedPartitions(groupId);
+    // The partitions with state: the group's ShareGroupStatePartitionMetadata (replayed by this
+    // coordinator, whoever wrote it), with every partition of a topic whose deletion was under way.
+    const all = new Map<string, { topicId: string; partition: number }>();
+    for (const [topicId, parts] of this.statePartitions(groupId)) for (const partition of parts) all.set(`${topicId}:${partition}`, { topicId, partition });
+    for (const topicId of this.d.groups.statesOf(groupId)?.deleting.keys() ?? []) {
+      for (let partition = 0; partition < (this.d.topics.getById(topicId)?.partitions ?? 0); partition++) all.set(`${topicId}:${partition}`, { topicId, partition });
+    }
     const code = await this.d.groups.delete(groupId);
     if (code !== ErrorCode.NONE) return code;
     if (this.d.remote) {
       const remote = this.d.remote;
-      const all = new Map(subscribed.map((x) => [`${x.topicId}:${x.partition}`, x]));
-      for (const [topicId, parts] of this.statePartitions(groupId)) for (const partition of parts) all.set(`${topicId}:${partition}`, { topicId, partition });
       for (const x of all.values()) this.d.partitions.drop(groupId, x.topicId, x.partition);
       await Promise.all([...all.values()].map((x) => remote.deleteState(groupId, x.topicId, x.partition)));
       return ErrorCode.NONE;
     }
-    for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) this.forget(groupId, topicId, p);
+    for (const x of all.values()) this.forget(groupId, x.topicId, x.partition);
     await this.d.store?.flush();
     return ErrorCode.NONE;
   }
@@ -157,16 +192,6 @@ export class ShareAdmin {
     else this.d.store?.changed(groupId, topicId, partition, null);
   }
 
-  /** Every partition of the topics the group's members subscribe to. */
-  private subscribedPartitions(groupId: string): { topicId: string; partition: number }[] {
-    const names = new Set<string>();
-    for (const m of this.d.groups.groups.get(groupId)?.members.values() ?? []) for (const n of m.subscribedTopicNames) names.add(n);
-    return [...names].flatMap((n) => {
-      const t = this.d.topics.get(n);
-      return t ? Array.from({ length: t.partitions }, (_, partition) => ({ topicId: t.id, partition })) : [];
-    });
-  }
-
   /** Cluster mode: each partition's start offset and completed count from its share coordinator (ReadShareGroupStateSummary). */
   private async describeRemote(remote: ClusterSharePersister, groupId: string, topics: { topicName: string; partitions: number[] }[] | null): Promise<DescribedShareOffsets> {
     let wanted = topics;
@@ -178,7 +203,6 @@ export class ShareAdmin {
         if (!byTopic.has(t.name)) byTopic.set(t.name, new Set());
         byTopic.get(t.name)!.add(p);
       };
-      for (const x of this.subscribedPartitions(groupId)) add(x.topicId, x.partition);
       for (const [topicId, parts] of this.statePartitions(groupId)) for (const p of parts) add(topicId, p);
       wanted = [...byTopic].map(([topicName, s]) => ({ topicName, partitions: [...s].sort((a, b) => a - b) }));
     }
@@ -214,7 +238,26 @@ export class ShareAdmin {
       }));
       responses.push({ topicName: tr.topicName, topicId: t?.id ?? ZERO_UUID, partitions });
     }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, responses };
+    const out: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null, responses };
+    await this.recordInitialized(groupId, out);
+    return out;
+  }
+
+  /**
+   * Load of a __consumer_offsets partition (cluster mode): a DeleteShareGroupOffsets a failover
+   * interrupted (topics still `deleting` in a replayed ShareGroupStatePartitionMetadata) is
+   * finished, as Kafka's coordinator does on load.
+   */
+  async resumeDeletes(): Promise<void> {
+    const remote = this.d.remote;
+    if (!remote) return;
+    for (const [groupId, g] of [...this.d.groups.groups]) {
+      for (const topicId of [...g.states.deleting.keys()]) {
+        const t = this.d.topics.getById(topicId);
+        const codes = await Promise.all(Array.from({ length: t?.partitions ?? 0 }, (_, p) => remote.deleteState(groupId, topicId, p)));
+        if (codes.every((c) => c === ErrorCode.NONE)) await this.d.groups.updateStates(groupId, (s) => s.finishDeleting(topicId));
+      }
+    }
   }
 
   /** Cluster mode: DeleteShareGroupState for every partition of each topic through its share coordinator. */
@@ -226,11 +269,24 @@ export class ShareAdmin {
         responses.push({ topicName: name, topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
         continue;
       }
+      // Kafka's order: the topic is recorded as deleting, its state is deleted on the share
+      // coordinators, then the topic leaves the record (a failover in between deletes it again).
+      const marked = await this.d.groups.updateStates(groupId, (s) => {
+        s.startDeleting(t.id, t.name);
+        return true;
+      });
+      if (marked !== ErrorCode.NONE) {
+        responses.push({ topicName: name, topicId: t.id, errorCode: marked, errorMessage: null });
+        continue;
+      }
+      // Every partition of the topic: state a data leader created before the record knew of it goes too.
       const codes = await Promise.all(Array.from({ length: t.partitions }, (_, p) => {
         this.d.partitions.drop(groupId, t.id, p);
         return remote.deleteState(groupId, t.id, p);
       }));
-      responses.push({ topicName: name, topicId: t.id, errorCode: codes.find((c) => c !== ErrorCode.NONE) ?? ErrorCode.NONE, errorMessage: null });
+      const failed = codes.find((c) => c !== ErrorCode.NONE);
+      if (failed === undefined) await this.d.groups.updateStates(groupId, (s) => s.finishDeleting(t.id));
+      responses.push({ topicName: name, topicId: t.id, errorCode: failed ?? ErrorCode.NONE, errorMessage: null });
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, responses };
   }

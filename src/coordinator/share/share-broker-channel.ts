@@ -5,7 +5,7 @@
 // again), REQUEST_TIMED_OUT when it does not answer in time.
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { InterBrokerEndpoint } from '../../cluster/inter-broker-security.js';
-import { BrokerConnection } from '../../cluster/replication/broker-connection.js';
+import { BrokerConnection, sendWithin } from '../../cluster/replication/broker-connection.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -25,17 +25,11 @@ export class ShareBrokerChannel {
     } catch {
       return ErrorCode.NOT_COORDINATOR;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
     try {
-      const r = await Promise.race([conn.send<T>(apiKey, version, body), timeout]);
-      if (r !== 'timeout') return r;
-      conn.close();
-      return ErrorCode.REQUEST_TIMED_OUT;
+      const r = await sendWithin<T>(conn, apiKey, version, body, REQUEST_TIMEOUT_MS);
+      return r === 'timeout' ? ErrorCode.REQUEST_TIMED_OUT : r;
     } catch {
       return ErrorCode.NOT_COORDINATOR;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -14,6 +14,7 @@ import type { TopicInfo } from '../consumer/consumer-core.js';
 import { simpleAssign } from './share-assignor.js';
 import type { ShareGroupConfig } from './share-config.js';
 import { topicsHash, type RestoredGroup, type ShareGroupLog } from './share-group-log.js';
+import { ShareStatePartitions } from './share-state-partitions.js';
 
 export const SHARE_GROUP_TYPE = 'share';
 
@@ -41,6 +42,8 @@ export interface ShareGroup {
   members: Map<string, ShareMember>;
   /** Subscribed topics' partition counts at the last assignment: a change (new partitions) reassigns. */
   topicsKey: string;
+  /** The partitions with share state (ShareGroupStatePartitionMetadata). */
+  states: ShareStatePartitions;
 }
 
 export interface ShareHeartbeatParams {
@@ -114,7 +117,7 @@ export class ShareGroupCoordinator {
     let member = group?.members.get(p.memberId);
     const before = member ? `${group!.groupEpoch}:${group!.assignmentEpoch}:${member.memberEpoch}:${member.rackId}` : null;
     if (p.memberEpoch === 0) {
-      if (!group) this.groups.set(p.groupId, (group = { groupId: p.groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '' }));
+      if (!group) this.groups.set(p.groupId, (group = { groupId: p.groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '', states: new ShareStatePartitions() }));
       if (!member && group.members.size >= cfg.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${cfg.maxSize} members.`);
       if (!member) {
         member = { memberId: p.memberId, memberEpoch: 0, previousMemberEpoch: 0, rackId: p.rackId, clientId: p.clientId, clientHost: p.clientHost, subscribedTopicNames: [], assignment: new Map(), timer: null };
@@ -198,7 +201,7 @@ export class ShareGroupCoordinator {
   /** Groups rebuilt from their __consumer_offsets records (load): members get a fresh session. */
   restore(groups: RestoredGroup[]): void {
     for (const r of groups) {
-      const group: ShareGroup = { groupId: r.groupId, groupEpoch: r.groupEpoch, assignmentEpoch: r.assignmentEpoch, members: new Map(), topicsKey: '' };
+      const group: ShareGroup = { groupId: r.groupId, groupEpoch: r.groupEpoch, assignmentEpoch: r.assignmentEpoch, members: new Map(), topicsKey: '', states: ShareStatePartitions.from(r.statePartitions) };
       for (const m of r.members) {
         group.members.set(m.memberId, { memberId: m.memberId, memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, assignment: new Map(m.assignment), timer: null });
       }
@@ -228,7 +231,7 @@ export class ShareGroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g) {
       if (this.deps.otherGroupExists(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
-      this.groups.set(groupId, { groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '' });
+      this.groups.set(groupId, { groupId, groupEpoch: 0, assignmentEpoch: 0, members: new Map(), topicsKey: '', states: new ShareStatePartitions() });
       return ErrorCode.NONE;
     }
     return g.members.size === 0 ? ErrorCode.NONE : ErrorCode.NON_EMPTY_GROUP;
@@ -258,15 +261,36 @@ export class ShareGroupCoordinator {
     member.timer.unref?.();
   }
 
-  /** Writes the group's changed records (share-group-log.ts); a Kafka error code. */
+  /** The group's partitions with share state (ShareGroupStatePartitionMetadata), if the group exists here. */
+  statesOf(groupId: string): ShareStatePartitions | undefined {
+    return this.groups.get(groupId)?.states;
+  }
+
+  /** Changes the group's ShareGroupStatePartitionMetadata (`change` says whether it did) and writes it. */
+  async updateStates(groupId: string, change: (s: ShareStatePartitions) => boolean): Promise<number> {
+    const g = this.groups.get(groupId);
+    if (!g || !change(g.states)) return ErrorCode.NONE;
+    return this.persist(g);
+  }
+
+  /**
+   * Writes the group's changed records (share-group-log.ts); a Kafka error code. Every assigned
+   * partition is recorded as initialized first: the share coordinators create a partition's state
+   * at its first read by the data leader, at share.auto.offset.reset (what Kafka's
+   * InitializeShareGroupState with an unset start offset sets up).
+   */
   private persist(group: ShareGroup): Promise<number> {
     const log = this.deps.log;
     if (!log) return Promise.resolve(ErrorCode.NONE);
+    for (const m of group.members.values()) {
+      for (const [topicId, partitions] of m.assignment) group.states.markInitialized(topicId, this.deps.topics.getById(topicId)?.name ?? '', partitions);
+    }
     return log.sync(group.groupId, {
       groupId: group.groupId,
       groupEpoch: group.groupEpoch,
       assignmentEpoch: group.assignmentEpoch,
       metadataHash: topicsHash(group.topicsKey),
+      statePartitions: group.states.toValue(),
       members: group.members.values(),
     });
   }

@@ -14,6 +14,8 @@ import {
   memberRecord,
   metadataRecord,
   SHARE_RECORD,
+  statePartitionMetadataRecord,
+  type StatePartitionMetadata,
   targetMemberRecord,
   targetMetadataRecord,
   type CurrentAssignmentValue,
@@ -28,6 +30,8 @@ export interface PersistedGroup {
   assignmentEpoch: number;
   /** Hash of the subscribed topics' partition counts at the last assignment (ShareGroupMetadata MetadataHash). */
   metadataHash: number;
+  /** ShareGroupStatePartitionMetadata (type 15); null: none written. */
+  statePartitions: StatePartitionMetadata | null;
   members: Iterable<{
     memberId: string;
     memberEpoch: number;
@@ -52,6 +56,7 @@ export interface RestoredGroup {
   groupEpoch: number;
   assignmentEpoch: number;
   metadataHash: number;
+  statePartitions: StatePartitionMetadata | null;
   members: RestoredMember[];
 }
 
@@ -98,10 +103,10 @@ export class ShareGroupLog {
 
   /** The groups the replayed records describe (tombstoned ones gone); they count as written. */
   restore(): RestoredGroup[] {
-    const groups = new Map<string, { epoch: number; hash: number; assignmentEpoch: number; meta: Map<string, MemberMetadataValue>; target: Map<string, Partitions>; current: Map<string, CurrentAssignmentValue> }>();
+    const groups = new Map<string, { epoch: number; hash: number; assignmentEpoch: number; states: StatePartitionMetadata | null; meta: Map<string, MemberMetadataValue>; target: Map<string, Partitions>; current: Map<string, CurrentAssignmentValue> }>();
     const of = (id: string) => {
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { epoch: -1, hash: 0, assignmentEpoch: 0, meta: new Map(), target: new Map(), current: new Map() }));
+      if (!g) groups.set(id, (g = { epoch: -1, hash: 0, assignmentEpoch: 0, states: null, meta: new Map(), target: new Map(), current: new Map() }));
       return g;
     };
     for (const rec of this.replayed.values()) {
@@ -112,6 +117,7 @@ export class ShareGroupLog {
         g.epoch = r.value.epoch;
         g.hash = r.value.metadataHash;
       } else if (r.type === SHARE_RECORD.targetMetadata) g.assignmentEpoch = r.value.assignmentEpoch;
+      else if (r.type === SHARE_RECORD.statePartitionMetadata) g.states = r.value;
       else if (r.type === SHARE_RECORD.member) g.meta.set(r.key.memberId!, r.value);
       else if (r.type === SHARE_RECORD.targetMember) g.target.set(r.key.memberId!, r.value);
       else g.current.set(r.key.memberId!, r.value);
@@ -131,7 +137,7 @@ export class ShareGroupLog {
           assignment: current?.assigned ?? g.target.get(memberId) ?? new Map(),
         });
       }
-      out.push({ groupId, groupEpoch: g.epoch, assignmentEpoch: g.assignmentEpoch, metadataHash: g.hash, members });
+      out.push({ groupId, groupEpoch: g.epoch, assignmentEpoch: g.assignmentEpoch, metadataHash: g.hash, statePartitions: g.states, members });
     }
     // What was replayed is what the log holds: the next writes diff against it.
     for (const rec of this.replayed.values()) {
@@ -152,6 +158,7 @@ function imageOf(g: PersistedGroup): Map<string, CoordinatorRecord> {
   const put = (rec: CoordinatorRecord) => out.set(rec.key.toString('hex'), rec);
   put(metadataRecord(g.groupId, g.groupEpoch, g.metadataHash));
   put(targetMetadataRecord(g.groupId, g.assignmentEpoch));
+  if (g.statePartitions) put(statePartitionMetadataRecord(g.groupId, g.statePartitions));
   for (const m of g.members) {
     put(memberRecord(g.groupId, m.memberId, { rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames }));
     put(targetMemberRecord(g.groupId, m.memberId, m.assignment));
@@ -162,6 +169,7 @@ function imageOf(g: PersistedGroup): Map<string, CoordinatorRecord> {
 }
 
 const TOMBSTONE_ORDER: Record<number, number> = {
+  [SHARE_RECORD.statePartitionMetadata]: -1,
   [SHARE_RECORD.currentAssignment]: 0,
   [SHARE_RECORD.targetMember]: 1,
   [SHARE_RECORD.member]: 2,

@@ -12,7 +12,10 @@
 //   14   groupId, memberId   ShareGroupCurrentMemberAssignmentValue: int32 memberEpoch,
 //                              int32 previousMemberEpoch, int8 state, [topicId uuid, [int32 partitions]]
 //
-// A null value is a tombstone. Type 15 (ShareGroupStatePartitionMetadata) is read past.
+//   15   groupId             ShareGroupStatePartitionMetadataValue: [initializing: topicId uuid, topicName,
+//                              [int32 partitions]], [initialized: same], [deleting: topicId uuid, topicName]
+//
+// A null value is a tombstone.
 import { Reader } from '../../../protocol/wire/reader.js';
 import { Writer } from '../../../protocol/wire/writer.js';
 import type { CoordinatorRecord } from '../runtime/record-log.js';
@@ -44,12 +47,26 @@ export interface CurrentAssignmentValue {
   assigned: Partitions;
 }
 
+/** Type 15: the partitions whose share state is initializing / initialized, the topics whose state is being deleted. */
+export interface StatePartitionMetadata {
+  initializing: TopicPartitionsInfo[];
+  initialized: TopicPartitionsInfo[];
+  deleting: { topicId: string; topicName: string }[];
+}
+
+export interface TopicPartitionsInfo {
+  topicId: string;
+  topicName: string;
+  partitions: number[];
+}
+
 export type ShareGroupRecord =
   | { type: 10; key: ShareRecordKey; value: MemberMetadataValue | null }
   | { type: 11; key: ShareRecordKey; value: { epoch: number; metadataHash: number } | null }
   | { type: 12; key: ShareRecordKey; value: { assignmentEpoch: number } | null }
   | { type: 13; key: ShareRecordKey; value: Partitions | null }
-  | { type: 14; key: ShareRecordKey; value: CurrentAssignmentValue | null };
+  | { type: 14; key: ShareRecordKey; value: CurrentAssignmentValue | null }
+  | { type: 15; key: ShareRecordKey; value: StatePartitionMetadata | null };
 
 /** Whether a __consumer_offsets key is a share-group record (types 10-15), from its first two bytes. */
 export function isShareGroupKey(key: Buffer): boolean {
@@ -140,7 +157,50 @@ export function currentAssignmentRecord(groupId: string, memberId: string, v: Cu
   return { key: encodeKey(SHARE_RECORD.currentAssignment, groupId, memberId), value: done(w) };
 }
 
-/** The record, or null for type 15 (not used here). Throws on damaged bytes. */
+function byTopicId<T extends { topicId: string }>(list: T[]): T[] {
+  return [...list].sort((a, b) => (a.topicId < b.topicId ? -1 : a.topicId > b.topicId ? 1 : 0));
+}
+
+function writeTopicPartitionsInfo(w: Writer, list: TopicPartitionsInfo[]): void {
+  w.writeCompactArrayLength(list.length);
+  for (const t of byTopicId(list)) {
+    w.writeUuid(t.topicId);
+    w.writeCompactString(t.topicName);
+    w.writeCompactArrayLength(t.partitions.length);
+    for (const p of [...t.partitions].sort((a, b) => a - b)) w.writeInt32(p);
+    w.writeUnsignedVarint(0);
+  }
+}
+
+function readTopicPartitionsInfo(r: Reader): TopicPartitionsInfo[] {
+  const out: TopicPartitionsInfo[] = [];
+  const n = r.readCompactArrayLength(18);
+  for (let i = 0; i < n; i++) {
+    const topicId = r.readUuid();
+    const topicName = r.readCompactString();
+    const m = r.readCompactArrayLength(4);
+    const partitions: number[] = [];
+    for (let j = 0; j < m; j++) partitions.push(r.readInt32());
+    r.skipTaggedFields();
+    out.push({ topicId, topicName, partitions });
+  }
+  return out;
+}
+
+export function statePartitionMetadataRecord(groupId: string, v: StatePartitionMetadata): CoordinatorRecord {
+  const w = valueWriter();
+  writeTopicPartitionsInfo(w, v.initializing);
+  writeTopicPartitionsInfo(w, v.initialized);
+  w.writeCompactArrayLength(v.deleting.length);
+  for (const t of byTopicId(v.deleting)) {
+    w.writeUuid(t.topicId);
+    w.writeCompactString(t.topicName);
+    w.writeUnsignedVarint(0);
+  }
+  return { key: encodeKey(SHARE_RECORD.statePartitionMetadata, groupId), value: done(w) };
+}
+
+/** The record. Throws on damaged bytes. */
 export function decodeShareGroupRecord(rec: CoordinatorRecord): ShareGroupRecord | null {
   const k = new Reader(rec.key);
   const type = k.readInt16();
@@ -148,7 +208,7 @@ export function decodeShareGroupRecord(rec: CoordinatorRecord): ShareGroupRecord
   const memberId = HAS_MEMBER.has(type) ? k.readString() : null;
   const key = { type, groupId, memberId };
   if (rec.value === null) {
-    if (type >= SHARE_RECORD.member && type <= SHARE_RECORD.currentAssignment) return { type, key, value: null } as ShareGroupRecord;
+    if (type >= SHARE_RECORD.member && type <= SHARE_RECORD.statePartitionMetadata) return { type, key, value: null } as ShareGroupRecord;
     return null;
   }
   const r = new Reader(rec.value);
@@ -187,6 +247,20 @@ export function decodeShareGroupRecord(rec: CoordinatorRecord): ShareGroupRecord
       const assigned = readPartitions(r);
       r.skipTaggedFields();
       return { type, key, value: { memberEpoch, previousMemberEpoch, state, assigned } };
+    }
+    case SHARE_RECORD.statePartitionMetadata: {
+      const initializing = readTopicPartitionsInfo(r);
+      const initialized = readTopicPartitionsInfo(r);
+      const n = r.readCompactArrayLength(17);
+      const deleting: { topicId: string; topicName: string }[] = [];
+      for (let i = 0; i < n; i++) {
+        const topicId = r.readUuid();
+        const topicName = r.readCompactString();
+        r.skipTaggedFields();
+        deleting.push({ topicId, topicName });
+      }
+      r.skipTaggedFields();
+      return { type, key, value: { initializing, initialized, deleting } };
     }
     default:
       return null;

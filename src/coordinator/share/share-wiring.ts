@@ -100,6 +100,7 @@ export async function startShareService(b: ShareWiringSource, config: ConfigGett
     // partition, as the other groups do (its records were replayed into groupLog by the load).
     partitionLoaded: () => {
       if (groupLog) service.groups.restore(groupLog.restore());
+      void service.admin.resumeDeletes().catch((err: Error) => b.logger.warn('finishing an interrupted DeleteShareGroupOffsets failed', { error: err.message }));
     },
     partitionUnloaded: (partition) => {
       for (const id of service.groups.dropGroups((g) => b.groupCoordinator.partitionFor(g) === partition)) groupLog?.forget(id);

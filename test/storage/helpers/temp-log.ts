@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logConfig, type LogConfig } from '../../../storage/log/log-config.js';
@@ -8,6 +9,21 @@ import { buildTestBatch, produceRequest, type TestBatchOptions } from './batches
 export async function tempDir(prefix = 'tributary-storage-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Returns a maker of fresh temp dirs, every one removed after the test that made it (registers an afterEach). */
+export function tempDirsPerTest(prefix: string): () => Promise<string> {
+  let dirs: { cleanup: () => Promise<void> }[] = [];
+  afterEach(async () => {
+    const made = dirs;
+    dirs = [];
+    for (const d of made) await d.cleanup();
+  });
+  return async () => {
+    const d = await tempDir(prefix);
+    dirs.push(d);
+    return d.path;
+  };
 }
 
 /** Small segments and index interval so that tests exercise rolls and index lookups. */

@@ -1,22 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../../storage/tier/local-store.js';
 import { listAll } from '../../../storage/tier/object-store.js';
 import { manifestKey, segmentIdOfKey } from '../../../storage/tier/remote-keys.js';
-import { tempDir } from '../../storage/helpers/temp-log.js';
+import { tempDirsPerTest } from '../../storage/helpers/temp-log.js';
 import { FlakyStore, TIERED, batchesFrom, makeRemote, readAll, setConfig, tieredLog } from './tier-fixtures.js';
 
-let dirs: { path: string; cleanup: () => Promise<void> }[] = [];
-const newDir = async () => {
-  const d = await tempDir('tributary-tier-');
-  dirs.push(d);
-  return d.path;
-};
-beforeEach(() => {
-  dirs = [];
-});
-afterEach(async () => {
-  for (const d of dirs) await d.cleanup();
-});
+const newDir = tempDirsPerTest('tributary-tier-');
 
 const NOW = 10_000_000;
 

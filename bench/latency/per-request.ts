@@ -80,7 +80,7 @@ function gcSince(logFile: string, from: number): { scavenges: number; markCompac
 }
 
 async function waitForLine(logFile: string, from: number, line: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 3000; i++) {
     if (readFileSync(logFile, 'latin1').slice(from).includes(line)) return;
     await new Promise((r) => setTimeout(r, 20));
   }

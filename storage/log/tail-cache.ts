@@ -25,7 +25,7 @@
 import { framePool, leaseOf, lendView, POOL_MIN_BYTES, type BufferLease } from '../../protocol/wire/buffer-pool.js';
 import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import type { LogSegment } from './log-segment.js';
-import { LEND_MIN_BYTES } from './segment-read.js';
+import { RAW_REFERENCE_THRESHOLD } from '../../protocol/wire/writer.js';
 
 export const DEFAULT_TAIL_CACHE_BYTES = 64 * 1024 * 1024;
 /** Runs up to this size outside pooled frames are copied into chunks (larger ones are kept by reference). */
@@ -263,9 +263,10 @@ export class PartitionTail {
     }
     if (parts.length === 1) {
       const view = parts[0]!;
-      // As segment reads: a small answer is copied (the response encoder would copy it anyway, so
-      // a lent reference would never come back and the chunk or frame would be lost to the pool).
-      if (view.length < LEND_MIN_BYTES && leaseOf(view) !== undefined) return Buffer.from(view);
+      // An answer the response encoder would copy (below its by-reference threshold) is copied
+      // here: a lent reference only comes back when that very Buffer is written to the socket, so
+      // lending it would lose the chunk or frame to the pool.
+      if (view.length < RAW_REFERENCE_THRESHOLD && leaseOf(view) !== undefined) return Buffer.from(view);
       lendView(view);
       return view;
     }

@@ -4,7 +4,7 @@
 // truncation and eviction. And it must actually serve reads that keep up, within its budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TailCacheBudget } from '../../../storage/log/tail-cache.js';
-import { BufferPool, framePool } from '../../../protocol/wire/buffer-pool.js';
+import { BufferPool, framePool, leaseOf } from '../../../protocol/wire/buffer-pool.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { buildTestBatch, produceRequest } from '../helpers/batches.js';
 import { openLog, SMALL, tempDir } from '../helpers/temp-log.js';
@@ -159,6 +159,10 @@ describe('tail cache', () => {
     const end = log.logEndOffset;
     const got = await log.read(end - 3, 100_000, log.highWatermark, true);
     expect(budget.hits).toBe(hits + 1);
+    // Below the response encoder's by-reference threshold the hit is a copy: a view lent from the
+    // chunk would never be given back (the encoder copies it), and the chunk would leave the pool.
+    expect(got.records.length).toBeLessThan(4096);
+    expect(leaseOf(got.records)).toBeUndefined();
     await log.close();
     const plain = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 64 * MiB }, { tailCache: null });
     expect(got.records.equals((await plain.read(end - 3, 100_000, plain.highWatermark, true)).records)).toBe(true);

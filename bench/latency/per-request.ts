@@ -10,8 +10,11 @@
 // bench/lib/alloc-probe.mjs. A raw connection (bench/load-generator.ts: no client library in the
 // figures) keeps W one-record (1 KiB) acks=all Produce requests in flight, as a producer sending
 // one message at a time does. Per round and broker, alternating the order:
-//   warm-up   N requests (JIT, the tail cache filled to its steady state of chunk reuse)
-//   measured  N requests: CPU from /proc, GC lines from the broker's log
+//   warm-up   max(N, --warmup 70000) requests (JIT; the 64 MiB tail cache full, so the measured
+//             requests evict as a long run does)
+//   measured  N requests: CPU from /proc, GC lines (--trace-gc-nvp) from the broker's log:
+//             scavenges, Mark-Compacts, pauses, and bytes promoted to the old generation (what
+//             drives Mark-Compacts; load-independent, unlike the counts over a short run)
 //   sampled   N requests under V8's sampling heap profiler (objects freed since included):
 //             bytes allocated per request, and the allocation sites that dominate
 // Prints one line per round and target, and the top allocation sites of the last round.
@@ -27,6 +30,7 @@ import { REPO_ROOT, startBroker, type Target } from '../lib/targets.js';
 const { values: args } = parseArgs({
   options: {
     requests: { type: 'string', default: '20000' },
+    warmup: { type: 'string', default: '70000' },
     window: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
     'base-root': { type: 'string' },
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.requests);
 const WINDOW = Number(args.window);
+/** Enough 1 KiB requests to fill the default 64 MiB tail cache, so the measured ones evict. */
+const WARMUP = Math.max(N, Number(args.warmup));
 const TOPIC = 'per-request';
 const PROBE = path.join(REPO_ROOT, 'bench', 'lib', 'alloc-probe.mjs');
 
@@ -50,6 +56,7 @@ interface RoundResult {
   scavengesPer10k: number;
   markCompactsPer10k: number;
   gcPauseMsPer10k: number;
+  promotedBytesPerRequest: number;
   heapBytesPerRequest: number;
   sites: Site[];
 }
@@ -72,11 +79,24 @@ function produce(conn: BenchConnection, body: Buffer, n: number, window: number)
   });
 }
 
-function gcSince(logFile: string, from: number): { scavenges: number; markCompacts: number; pauseMs: number } {
+/** GC lines (--trace-gc-nvp: one `key=value` line per collection) since `from`. */
+function gcSince(logFile: string, from: number): { scavenges: number; markCompacts: number; pauseMs: number; promotedBytes: number } {
   const text = readFileSync(logFile, 'latin1').slice(from);
+  let scavenges = 0;
+  let markCompacts = 0;
   let pauseMs = 0;
-  for (const m of text.matchAll(/(?:Scavenge|Mark-Compact)[^\n]*? MB, ([0-9.]+) \//g)) pauseMs += Number(m[1]);
-  return { scavenges: (text.match(/Scavenge/g) ?? []).length, markCompacts: (text.match(/Mark-Compact/g) ?? []).length, pauseMs };
+  let promotedBytes = 0;
+  for (const line of text.split('\n')) {
+    const gc = / gc=(\w+) /.exec(line)?.[1];
+    if (gc === undefined) continue;
+    if (gc === 's') scavenges++;
+    else if (gc === 'mc' || gc === 'ms') markCompacts++;
+    else continue;
+    pauseMs += Number(/ pause=([0-9.]+)/.exec(line)?.[1] ?? 0);
+    // Bytes a scavenge moved into the old generation: what later costs Mark-Compacts.
+    if (gc === 's') promotedBytes += Number(/ promoted=([0-9]+)/.exec(line)?.[1] ?? 0);
+  }
+  return { scavenges, markCompacts, pauseMs, promotedBytes };
 }
 
 async function waitForLine(logFile: string, from: number, line: string): Promise<void> {
@@ -115,7 +135,7 @@ function sitesOf(profile: { head: ProfileNode }): { total: number; sites: Site[]
 async function measure(name: string, t: Target, logFile: string, profileFile: string, body: Buffer, round: number): Promise<RoundResult> {
   const conn = await BenchConnection.connect(t.host, t.port, 'per-request-bench');
   try {
-    await produce(conn, body, N, WINDOW); // warm-up
+    await produce(conn, body, WARMUP, WINDOW); // warm-up: JIT, and the tail cache full (its steady state)
     const gcFrom = statSync(logFile).size;
     const cpu0 = t.cpuSeconds();
     await produce(conn, body, N, WINDOW);
@@ -137,6 +157,7 @@ async function measure(name: string, t: Target, logFile: string, profileFile: st
       scavengesPer10k: Math.round((gc.scavenges / N) * 1e4 * 10) / 10,
       markCompactsPer10k: Math.round((gc.markCompacts / N) * 1e4 * 10) / 10,
       gcPauseMsPer10k: Math.round((gc.pauseMs / N) * 1e4 * 10) / 10,
+      promotedBytesPerRequest: Math.round((gc.promotedBytes / N) * 10) / 10,
       heapBytesPerRequest: Math.round(total / N),
       sites: sites.slice(0, Number(args.top)).map((s) => ({ ...s, bytes: Math.round(s.bytes / N) })),
     };
@@ -154,7 +175,7 @@ async function main(): Promise<void> {
     for (const [name, root] of roots) {
       const log = path.join(workDir, `${name}.log`);
       const profile = path.join(workDir, `${name}.heapprofile`);
-      const t = await startBroker({ logDir: path.join(workDir, `${name}-data`), logFile: log, overrides: [], nodeFlags: ['--trace-gc', '--import', PROBE], env: { TRIBUTARY_ALLOC_PROFILE: profile }, root });
+      const t = await startBroker({ logDir: path.join(workDir, `${name}-data`), logFile: log, overrides: [], nodeFlags: ['--trace-gc', '--trace-gc-nvp', '--import', PROBE], env: { TRIBUTARY_ALLOC_PROFILE: profile }, root });
       const conn = await BenchConnection.connect(t.host, t.port);
       await createTopics(conn, [{ name: TOPIC, partitions: 1 }]);
       await waitForLeaders(conn, [{ name: TOPIC, partitions: 1 }]);
@@ -171,6 +192,7 @@ async function main(): Promise<void> {
         results.push(r);
         console.log(
           `round ${round} ${name.padEnd(6)} ${N} requests (window ${WINDOW}): heap ${r.heapBytesPerRequest} B/request, CPU ${r.cpuUsPerRequest} µs/request, ` +
+            `promoted to the old generation ${r.promotedBytesPerRequest} B/request, ` +
             `per 10k requests: ${r.scavengesPer10k} scavenges, ${r.markCompactsPer10k} Mark-Compacts, ${r.gcPauseMsPer10k} ms GC pause (load ${os.loadavg()[0]!.toFixed(1)})`,
         );
       }

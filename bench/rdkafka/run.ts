@@ -25,6 +25,9 @@
 //   --request-bytes N       librdkafka batch.size / message.max.bytes (default 1000000)
 //   --record-bytes N        value size (default 1024)
 //   --trace-gc              start the brokers with --trace-gc and count collections per workload
+//                           (and their pause time: the atomic pause --trace-gc prints)
+//   --loop-delay            event-loop delay of each broker per workload (p50/p99/max, 1 ms
+//                           resolution; bench/lib/loop-delay-probe.mjs, bracketed by SIGUSR2)
 //   --profile               start the broker with --cpu-prof (profiles in bench/results/profiles/)
 //   --base-root DIR         a second broker from another checkout (e.g. `git archive` of the
 //                           commit before a change, with node_modules linked), target "base":
@@ -60,6 +63,7 @@ const { values: args } = parseArgs({
     'request-bytes': { type: 'string', default: '1000000' },
     'record-bytes': { type: 'string', default: '1024' },
     'trace-gc': { type: 'boolean', default: false },
+    'loop-delay': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'base-root': { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
@@ -116,6 +120,11 @@ interface RunResult {
   targetSysSecPerGb?: number;
   markCompacts?: number;
   scavenges?: number;
+  /** --trace-gc: summed atomic pauses, ms. */
+  markCompactMs?: number;
+  scavengeMs?: number;
+  /** --loop-delay: the broker's event-loop delay during the workload, ms. */
+  loopDelay?: { p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; samples: number };
   error: string | null;
   /** tail: the producer's rate beside the consumer. */
   producerMbPerSec?: number;
@@ -187,14 +196,32 @@ function roundWorkloads(round: number): Workload[] {
   return w;
 }
 
-/** Mark-Compact and Scavenge lines --trace-gc wrote to the target's log since `from`. */
-function gcCounts(logFile: string, from: number): { markCompacts: number; scavenges: number; size: number } {
+/** Mark-Compact and Scavenge lines --trace-gc wrote to the target's log since `from`, and their pauses. */
+function gcCounts(logFile: string, from: number): { markCompacts: number; scavenges: number; markCompactMs: number; scavengeMs: number; size: number } {
   const text = readFileSync(logFile, 'latin1').slice(from);
+  // "... Mark-Compact 21.5 (52.5) -> 12.6 (54.0) MB, 41.01 / 0.07 ms ...": the first figure is the pause.
+  const pauses = (kind: string) => [...text.matchAll(new RegExp(`${kind} [^\n]*? MB, ([0-9.]+) / `, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
   return {
     markCompacts: (text.match(/Mark-Compact/g) ?? []).length,
     scavenges: (text.match(/Scavenge/g) ?? []).length,
+    markCompactMs: Math.round(pauses('Mark-Compact')),
+    scavengeMs: Math.round(pauses('Scavenge')),
     size: from + text.length,
   };
+}
+
+const LOOP_PROBE = path.join(REPO_ROOT, 'bench', 'lib', 'loop-delay-probe.mjs');
+
+/** Asks the broker's probe for the loop delay since its last report; reads the line from its log. */
+async function loopDelay(pid: number, logFile: string): Promise<RunResult['loopDelay'] | undefined> {
+  const from = statSync(logFile).size;
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    await new Promise((res) => setTimeout(res, 20));
+    const m = /LOOP_DELAY (\{[^\n]*\})\n/.exec(readFileSync(logFile, 'latin1').slice(from));
+    if (m) return JSON.parse(m[1]!) as RunResult['loopDelay'];
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -224,7 +251,7 @@ async function main(): Promise<void> {
         logDir: path.join(workDir, `${name}-data`),
         logFile: f,
         overrides: [...args['broker-override']!, ...overrides],
-        nodeFlags: [...gcFlags, ...profile],
+        nodeFlags: [...gcFlags, ...profile, ...(args['loop-delay'] ? ['--import', LOOP_PROBE] : [])],
         root: root ?? undefined,
       });
       targets.set(name, t);
@@ -258,6 +285,7 @@ async function main(): Promise<void> {
           const t = targets.get(name)!;
           const bootstrap = `${t.host}:${t.port}`;
           const logFile = logs.get(name)!;
+          if (args['loop-delay'] && !name.startsWith('null')) await loopDelay(t.pid, logFile); // starts this workload's interval
           const gcFrom = statSync(logFile).size;
           const cpu0 = t.cpuSeconds();
           const [user0, sys0] = cpuSplit(t.pid);
@@ -284,6 +312,7 @@ async function main(): Promise<void> {
           const [user1, sys1] = cpuSplit(t.pid);
           await new Promise((res) => setTimeout(res, 200)); // let the log pipe catch up
           const gc = args['trace-gc'] && !name.startsWith('null') ? gcCounts(logFile, gcFrom) : null;
+          const loop = args['loop-delay'] && !name.startsWith('null') ? await loopDelay(t.pid, logFile) : undefined;
           const seconds = Number(r.seconds);
           const res: RunResult = {
             target: name,
@@ -296,7 +325,8 @@ async function main(): Promise<void> {
             targetCpuSec: Math.round(cpu * 100) / 100,
             targetCores: seconds > 0 ? Math.round((cpu / seconds) * 100) / 100 : NaN,
             ...perGb(Number(r.bytes), cpu, user1 - user0, sys1 - sys0),
-            ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges } : {}),
+            ...(gc ? { markCompacts: gc.markCompacts, scavenges: gc.scavenges, markCompactMs: gc.markCompactMs, scavengeMs: gc.scavengeMs } : {}),
+            ...(loop ? { loopDelay: loop } : {}),
             error: (r.error as string | null) ?? null,
             ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
             ...(r.op === 'latency' ? { p50Ms: Number(r.p50Ms), p99Ms: Number(r.p99Ms), p999Ms: Number(r.p999Ms), maxMs: Number(r.maxMs) } : {}),
@@ -308,7 +338,8 @@ async function main(): Promise<void> {
               (res.targetCpuSecPerGb !== undefined ? `, ${res.targetCpuSecPerGb} CPU s/GB (user ${res.targetUserSecPerGb}, sys ${res.targetSysSecPerGb})` : '') +
               (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
               (res.p99Ms !== undefined ? `, ack latency p50 ${res.p50Ms} / p99 ${res.p99Ms} / p99.9 ${res.p999Ms} / max ${res.maxMs} ms` : '') +
-              (gc ? `, Mark-Compact ${gc.markCompacts}, Scavenge ${gc.scavenges}` : '') +
+              (gc ? `, Mark-Compact ${gc.markCompacts} (${gc.markCompactMs} ms), Scavenge ${gc.scavenges} (${gc.scavengeMs} ms)` : '') +
+              (loop ? `, loop delay p99 ${loop.p99Ms} / max ${loop.maxMs} ms` : '') +
               (res.error ? `, ERROR ${res.error}` : ''),
           );
         }
@@ -334,6 +365,11 @@ async function main(): Promise<void> {
         }
         const p99Ratios: Record<string, number> = {};
         if (p99.null) for (const name of names) if (name !== 'null') p99Ratios[`${name}/null p99`] = Math.round((p99[name]! / p99.null) * 100) / 100;
+        // --loop-delay: each broker's lowest loop-delay p99 over the rounds, as for the ack p99.
+        for (const name of names) {
+          const ld = results.filter((r) => r.workload === w && r.target === name && r.loopDelay).map((r) => r.loopDelay!.p99Ms);
+          if (ld.length) p99Ratios[`${name} loop p99 ms`] = Math.min(...ld);
+        }
         return { workload: w, bestMbPerSec: best, ratios: p99Ratios, bestP99Ms: p99 };
       }
       // CPU per GB: median per target (load moves it less than MB/s; see roundWorkloads for why rounds differ).
@@ -375,6 +411,7 @@ async function main(): Promise<void> {
         requestBytes: REQUEST_BYTES,
         recordBytes: RECORD_BYTES,
         traceGc: args['trace-gc'],
+        loopDelay: args['loop-delay'],
         baseRoot: args['base-root'] ?? null,
         variant: args.variant,
         roots: args.root,

@@ -327,6 +327,35 @@ export class Writer {
     b[p + 3] = value;
   }
 
+  /**
+   * Empties the writer for the next message, keeping its buffer. Only for a writer whose bytes
+   * were copied out (copyOut), never one whose chunks were handed out as views.
+   */
+  reset(): void {
+    this.pos = 0;
+    this.start = 0;
+    this.flushed = 0;
+    this.chunks.length = 0;
+    this.external.length = 0;
+  }
+
+  /** True when everything written is one run of the writer's own bytes (no buffer kept by reference). */
+  get contiguous(): boolean {
+    return this.chunks.length === 0;
+  }
+
+  /** A copy of the encoded bytes, exactly their size (contiguous writers only). */
+  copyOut(): Buffer {
+    if (this.chunks.length !== 0) throw new Error('Writer.copyOut: bytes are in several chunks');
+    const n = this.pos - this.start;
+    const out = Buffer.allocUnsafe(n);
+    const b = this.buf;
+    // Most responses are tens of bytes: a byte loop allocates nothing (Buffer#copy makes a view).
+    if (n <= 128) for (let i = 0, p = this.start; i < n; i++) out[i] = b[p + i]!;
+    else b.copy(out, 0, this.start, this.pos);
+    return out;
+  }
+
   /** The encoded bytes as a list of buffers for writev (views; not copied). */
   toChunks(): Buffer[] {
     if (this.pos === this.start) return this.chunks.slice();

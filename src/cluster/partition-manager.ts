@@ -27,7 +27,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { scanBatches } from '../../protocol/records/batch-header.js';
 import type { LogManager } from '../../storage/log/log-manager.js';
 import { LogError, type AppendResult } from '../../storage/log/partition-log.js';
-import { appendClientRecords, appendCoordinatorBatch, appendTxnMarker, type ProducerAppend } from '../../storage/log/producer-state/append-with-state.js';
+import { appendClientRecords, appendCoordinatorBatch, appendTxnMarker, type ClientAppendOptions, type ProducerAppend } from '../../storage/log/producer-state/append-with-state.js';
 import type { LogConfig } from '../../storage/log/log-config.js';
 import type { ResolvedTopicConfig } from '../config/topic-config.js';
 import type { Logger } from '../logging/logger.js';
@@ -190,6 +190,7 @@ export interface LogDirState {
 
 const EMPTY = Buffer.alloc(0);
 const NO_RECORD_ERRORS: RecordError[] = [];
+const NO_CLIENT_APPEND_OPTIONS: ClientAppendOptions = {};
 /**
  * Coordinator writes wait for the local write only, as they always have here. Kafka's
  * coordinators append with acks=-1; with replication this becomes -1 (and min.insync applies).
@@ -551,14 +552,22 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     const checked = validateClientRecords(records, produceVersion, this.opts.topicConfig(topic), topic, index);
     if (!checked.ok) return appendFailed(checked.errorCode, checked.errorMessage, checked.recordErrors);
     const verify = this.verifyTxn;
+    const batches = checked.batches;
     // Idempotence and transactions: duplicates get their original offsets, sequence/epoch errors
     // are answered as Kafka does; a producer's first transactional write here is verified with the
-    // transaction coordinator (KIP-890).
-    return this.guarded(partition, () =>
-      appendClientRecords(partition.log, checked.data, checked.batches, partition.leaderEpoch, {
-        verifyTxn: verify ? (pid, epoch) => verify(transactionalId, pid, epoch, topic, index, produceVersion) : undefined,
-      }),
-    );
+    // transaction coordinator (KIP-890). Only a batch with a producer id can need that, so the
+    // closure is built for those alone (hot path: no per-request options for plain batches).
+    const opts =
+      verify && batches.length === 1 && batches[0]!.producerId >= 0
+        ? { verifyTxn: (pid: number, epoch: number) => verify(transactionalId, pid, epoch, topic, index, produceVersion) }
+        : NO_CLIENT_APPEND_OPTIONS;
+    let r: ProducerAppend;
+    try {
+      r = appendClientRecords(partition.log, checked.data, batches, partition.leaderEpoch, opts);
+    } catch (err) {
+      return this.appendThrew(partition, err);
+    }
+    return this.appendSettled(partition, r);
   }
 
   /** A COMMIT/ABORT control batch, checked against the producer state (stale epochs refused). */
@@ -577,9 +586,18 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     try {
       r = run();
     } catch (err) {
-      this.opts.logger.error('append failed', { topic: partition.topic, partition: partition.index, error: (err as Error).message });
-      return appendFailed(ErrorCode.KAFKA_STORAGE_ERROR);
+      return this.appendThrew(partition, err);
     }
+    return this.appendSettled(partition, r);
+  }
+
+  private appendThrew(partition: Partition, err: unknown): AppendOutcome {
+    this.opts.logger.error('append failed', { topic: partition.topic, partition: partition.index, error: (err as Error).message });
+    return appendFailed(ErrorCode.KAFKA_STORAGE_ERROR);
+  }
+
+  /** The outcome of a producer-state append that returned (errors as Kafka codes; a failed write later becomes KAFKA_STORAGE_ERROR). */
+  private appendSettled(partition: Partition, r: ProducerAppend): AppendOutcome {
     if (r.errorCode !== ErrorCode.NONE) return appendFailed(r.errorCode, r.errorMessage);
     const result = r.result!;
     if (result.error) return appendFailed(logAppendError(result.error));

@@ -65,8 +65,20 @@ export interface HandlerLookup {
 interface Slot {
   correlationId: number;
   done: boolean;
-  chunks: Buffer[] | null;
+  /** The response: one buffer (copied out of the shared encoder) or the chunks of its own writer. */
+  chunks: Buffer | Buffer[] | null;
 }
+
+/**
+ * The encoder of every response that fits in COPY_OUT_MAX_BYTES of its own bytes (all but Fetch
+ * responses with records and very large ones): one per process, as there is one event loop and
+ * complete() encodes synchronously. Its bytes are copied out at their exact size, so a Produce
+ * response costs one small Buffer instead of a Writer, its 256-byte buffer, two chunk arrays and
+ * a view (issue 14: per-request garbage). A response it cannot copy out keeps the writer (its
+ * chunks are views of it), and a fresh one takes its place.
+ */
+const COPY_OUT_MAX_BYTES = 16 * 1024;
+let sharedEncoder = new Writer(4096);
 
 export class Connection implements BudgetWaiter {
   readonly info: ConnectionInfo;
@@ -464,7 +476,8 @@ export class Connection implements BudgetWaiter {
   private complete(slot: Slot, header: RequestHeader, body: object): void {
     if (this.closed) return;
     const codec = API_CODECS.get(header.apiKey)!;
-    const w = new Writer(256);
+    const w = sharedEncoder;
+    w.reset();
     w.writeInt32(0);
     w.writeInt32(header.correlationId);
     if (responseHeaderVersion(header.apiKey, header.apiVersion) >= 1) w.writeUnsignedVarint(0);
@@ -476,7 +489,12 @@ export class Connection implements BudgetWaiter {
       return;
     }
     w.setInt32At(0, w.length - 4);
-    slot.chunks = w.toChunks();
+    if (w.contiguous && w.length <= COPY_OUT_MAX_BYTES) {
+      slot.chunks = w.copyOut();
+    } else {
+      slot.chunks = w.toChunks();
+      sharedEncoder = new Writer(4096);
+    }
     slot.done = true;
     this.scheduleFlush();
   }
@@ -515,7 +533,12 @@ export class Connection implements BudgetWaiter {
         socket.cork();
         corked = true;
       }
-      for (const c of slot.chunks) {
+      const out = slot.chunks;
+      if (!Array.isArray(out)) {
+        socket.write(out); // copied out of the shared encoder: nothing lent
+        continue;
+      }
+      for (const c of out) {
         // A view of a pooled buffer lent by storage: give its reference back once it is sent.
         const lease = takeLentView(c);
         if (lease === undefined) socket.write(c);

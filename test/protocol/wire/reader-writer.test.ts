@@ -99,6 +99,25 @@ describe('fixed-width and strings', () => {
     expect(() => new Reader(hex('00')).readCompactString()).toThrow(DecodeError);
   });
 
+  it('short strings decoded again (interned) are always the bytes just read, whatever was decoded before', () => {
+    // Many distinct short names, including ones that differ in one byte, non-ASCII ones and
+    // lengths around the interning limit, decoded over and over in a shuffled order.
+    const names: string[] = [];
+    for (let i = 0; i < 1500; i++) names.push(`t${i}`, `topic-${i}`.padEnd(23, 'x'), `topic-${i}`.padEnd(24, 'y'), `tópic-${i}`);
+    names.push('', 'a', 'b', 'ab', 'ba');
+    const w = new Writer(16);
+    let state = 1;
+    const order: string[] = [];
+    for (let k = 0; k < 20_000; k++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const n = names[state % names.length]!;
+      order.push(n);
+      w.writeString(n);
+    }
+    const r = new Reader(w.toBuffer());
+    for (const n of order) expect(r.readString()).toBe(n);
+  });
+
   it('classic strings and bytes: int16/int32 lengths, -1 for null', () => {
     expect(bytesOf((w) => w.writeNullableString(null))).toBe('ffff');
     expect(bytesOf((w) => w.writeString('a'.repeat(40)))).toBe('0028' + '61'.repeat(40));

@@ -4,7 +4,7 @@
 // truncation and eviction. And it must actually serve reads that keep up, within its budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TailCacheBudget } from '../../../storage/log/tail-cache.js';
-import { BufferPool } from '../../../protocol/wire/buffer-pool.js';
+import { BufferPool, framePool, leaseOf } from '../../../protocol/wire/buffer-pool.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { buildTestBatch, produceRequest } from '../helpers/batches.js';
 import { openLog, SMALL, tempDir } from '../helpers/temp-log.js';
@@ -52,8 +52,12 @@ async function compareReads(cached: PartitionLog, plain: PartitionLog, rand: () 
 }
 
 describe('tail cache', () => {
-  it('answers every read exactly as the file does, across rolls, truncation and eviction', async () => {
-    const budget = new TailCacheBudget(6000); // a few segments' worth: eviction happens all the time
+  it.each([
+    ['each append its own entry', 6000, 0],
+    ['small appends copied into chunks', 12_000, 1500],
+  ])('answers every read exactly as the file does, across rolls, truncation and eviction (%s)', async (_name, maxBytes, chunkBytes) => {
+    // A few segments' worth: eviction happens all the time.
+    const budget = new TailCacheBudget(maxBytes, { chunkBytes });
     const cached = await openLog(dirs[0]!.path, SMALL, { tailCache: budget });
     const plain = await openLog(dirs[1]!.path, SMALL, { tailCache: null });
     const rand = prng(7);
@@ -61,7 +65,7 @@ describe('tail cache', () => {
     expect(cached.segmentInfos().length).toBeGreaterThan(3);
     await compareReads(cached, plain, rand, 600);
     expect(budget.hits).toBeGreaterThan(50);
-    expect(budget.usedBytes).toBeLessThanOrEqual(6000);
+    expect(budget.usedBytes).toBeLessThanOrEqual(maxBytes);
 
     // Truncation (a follower cutting back its log) forgets the cache; new appends reuse offsets.
     const cut = Math.floor(plain.logEndOffset / 2);
@@ -127,6 +131,42 @@ describe('tail cache', () => {
     expect(budget.usedBytes - before).toBeLessThanOrEqual(MiB);
     await log.close();
     expect(shared.references).toBe(0);
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it('keeps one-record appends in shared pooled chunks, not one entry (and heap objects) each', async () => {
+    // Issue 14 (latency): 1 KiB Produce requests each kept as an entry of their own filled the
+    // 64 MiB cache with ~60,000 entries that the old generation then had to collect.
+    const MiB = 1024 * 1024;
+    const budget = new TailCacheBudget(MiB);
+    const log = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 64 * MiB }, { tailCache: budget });
+    const allocatedBefore = framePool.allocated;
+    let bytes = 0;
+    const N = 3000;
+    for (let i = 0; i < N; i++) {
+      const { records, batches } = produceRequest(buildTestBatch({ count: 1, valueSize: 1024, fill: i & 0xff }));
+      bytes += records.length;
+      await log.append(records, batches, 0).written;
+    }
+    const chunk = 64 * 1024; // the default chunk: the smallest pooled size class
+    expect(budget.entryCount).toBeLessThanOrEqual(MiB / chunk); // ~900 entries before
+    expect(budget.usedBytes).toBeLessThanOrEqual(MiB);
+    // Evicted chunks go back to the pool and are taken again: buffers for the budget's worth only.
+    expect(bytes / chunk).toBeGreaterThan(3 * (MiB / chunk));
+    expect(framePool.allocated - allocatedBefore).toBeLessThanOrEqual(MiB / chunk + 1);
+    // A consumer that keeps up still reads from memory, and gets the bytes the file holds.
+    const hits = budget.hits;
+    const end = log.logEndOffset;
+    const got = await log.read(end - 3, 100_000, log.highWatermark, true);
+    expect(budget.hits).toBe(hits + 1);
+    // Below the response encoder's by-reference threshold the hit is a copy: a view lent from the
+    // chunk would never be given back (the encoder copies it), and the chunk would leave the pool.
+    expect(got.records.length).toBeLessThan(4096);
+    expect(leaseOf(got.records)).toBeUndefined();
+    await log.close();
+    const plain = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 64 * MiB }, { tailCache: null });
+    expect(got.records.equals((await plain.read(end - 3, 100_000, plain.highWatermark, true)).records)).toBe(true);
+    await plain.close();
     expect(budget.usedBytes).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 // KRaft's replica placement (Kafka 4.1's StripedReplicaPlacer), used by CreateTopics and
 // CreatePartitions. Every registered broker is usable except those in controlled shutdown;
-// fenced ones (registered, not live) are used only when the unfenced ones are too few, and never
-// as the first replica (the leader):
+// fenced ones (registered, not live) are used only when their rack's unfenced ones are used up in
+// this round (spreading over racks comes first), and never as the first replica (the leader):
 // - brokers are grouped by rack (no rack is a rack of its own, sorted first), each rack holding a
 //   sorted unfenced list and a sorted fenced list, each with a random start offset;
 // - partition i starts at rack (offset + i) and takes its leader from the first rack with an

@@ -82,7 +82,10 @@ describe('StripedReplicaPlacer (KRaft placement)', () => {
       code: ErrorCode.INVALID_REPLICATION_FACTOR,
       message: 'Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 2 broker(s) are registered.',
     });
-    expect(errorOf(() => placeReplicas([down(1), down(2), down(3)], 1, 1))).toEqual({ code: ErrorCode.INVALID_REPLICATION_FACTOR, message: 'All brokers are currently fenced.' });
+    expect(errorOf(() => placeReplicas([down(1), down(2), down(3)], 1, 1))).toEqual({
+      code: ErrorCode.INVALID_REPLICATION_FACTOR,
+      message: 'Unable to replicate the partition 1 time(s): All brokers are currently fenced.',
+    });
     expect(errorOf(() => placeReplicas([up(1)], 1, 0))?.code).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
     expect(errorOf(() => placeReplicas([up(1)], 0, 1))?.code).toBe(ErrorCode.INVALID_PARTITIONS);
   });

@@ -171,11 +171,13 @@ export function placeReplicas(brokers: readonly UsableBroker[], nPartitions: num
     throw new ReplicaAssignmentError(ErrorCode.INVALID_REPLICATION_FACTOR, `Invalid replication factor ${replicationFactor}: the replication factor must be positive.`);
   }
   const list = new RackList(random, brokers);
-  if (list.numUnfencedBrokers === 0) throw new ReplicaAssignmentError(ErrorCode.INVALID_REPLICATION_FACTOR, 'All brokers are currently fenced.');
+  // Kafka's controller prefixes the placer's messages (ReplicationControlManager.createTopic).
+  const prefix = `Unable to replicate the partition ${replicationFactor} time(s): `;
+  if (list.numUnfencedBrokers === 0) throw new ReplicaAssignmentError(ErrorCode.INVALID_REPLICATION_FACTOR, `${prefix}All brokers are currently fenced.`);
   if (replicationFactor > list.numTotalBrokers) {
     throw new ReplicaAssignmentError(
       ErrorCode.INVALID_REPLICATION_FACTOR,
-      `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${list.numTotalBrokers} broker(s) are registered.`,
+      `${prefix}The target replication factor of ${replicationFactor} cannot be reached because only ${list.numTotalBrokers} broker(s) are registered.`,
     );
   }
   const out: number[][] = [];

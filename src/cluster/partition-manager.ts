@@ -624,8 +624,10 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
   async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
     // KIP-392: with a replica selector configured, a consumer with client metadata may read from
-    // any replica hosting the partition (Kafka allows it even without a selector; here a follower
-    // keeps answering NOT_LEADER_OR_FOLLOWER then, so clusters without one behave as before).
+    // any replica hosting the partition. Kafka allows it even without a selector; here a follower
+    // keeps answering NOT_LEADER_OR_FOLLOWER then: with followers serving every v11+ consumer the
+    // Jepsen test read a committed transactional record as absent (read_uncommitted too) while it
+    // passed with this condition (issue 13, open; see the commit that withdrew it).
     const anyReplica = opts.reader === 'consumer' && opts.clientRack !== undefined && this.readReplicas !== null;
     const partition = anyReplica ? this.replicaAtEpochOrError(topic, index, opts.currentLeaderEpoch) : this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
     if (typeof partition === 'number') {

@@ -112,12 +112,12 @@ function reassign(broker: AlterPartitionReassignmentsDeps, topic: string, index:
   if (replicas.length === 0) {
     return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: 'The manual partition assignment includes an empty replica list.' };
   }
-  // Kafka accepts any registered broker, a stopped (fenced) one too. Registrations here end with
-  // the broker, so one that holds a replica of this partition counts as known while it is down.
+  // Kafka accepts any registered broker, a stopped (fenced) one too: in cluster mode the controller
+  // checks the broker registry (brokersFor lists live brokers only).
   const known = new Set([...broker.brokersFor('').map((b) => b.nodeId), ...(broker.partitionManager.partition(topic, index)?.replicas ?? [])]);
   let prev: number | null = null;
   for (const id of [...replicas].sort((a, b) => a - b)) {
-    if (!known.has(id)) {
+    if (!known.has(id) && !broker.cluster) {
       return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes broker ${id}, but no such broker is registered.` };
     }
     if (id === prev) return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `The manual partition assignment includes the broker ${id} more than once.` };

@@ -81,6 +81,10 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
     return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collision.name}`);
   }
   const brokerCount = broker.brokersFor('').length;
+  // Cluster mode: the controller checks replication factors and broker ids against the broker
+  // registry, where a stopped broker stays registered (fenced); brokersFor lists live ones only.
+  // (validateOnly never reaches the controller: it is checked against the live brokers here.)
+  const byController = broker.config.get('tributary.metadata.store') !== '' && !validateOnly;
   let numPartitions = t.numPartitions;
   let replicationFactor = t.replicationFactor;
   let assignment: number[][] | undefined;
@@ -103,7 +107,7 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
         return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${a.brokerIds.join(', ')}`);
       }
       const unknown = a.brokerIds.find((id) => !known.has(id));
-      if (unknown !== undefined) return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${unknown} in replica assignment`);
+      if (unknown !== undefined && !byController) return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${unknown} in replica assignment`);
     }
     numPartitions = t.assignments.length;
     replicationFactor = rf;
@@ -113,7 +117,7 @@ async function createOne(broker: CreateTopicsDeps, t: Creatable, validateOnly: b
     if (replicationFactor === -1) replicationFactor = broker.config.get('default.replication.factor');
     if (numPartitions <= 0) return fail(t.name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     if (replicationFactor <= 0) return fail(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    if (replicationFactor > brokerCount) {
+    if (replicationFactor > brokerCount && !byController) {
       return fail(
         t.name,
         ErrorCode.INVALID_REPLICATION_FACTOR,

@@ -7,7 +7,7 @@
 // then act only where the request is handled: on the controller.
 //
 // Forwarded: CreateTopics, DeleteTopics, CreatePartitions, ElectLeaders, AlterPartitionReassignments,
-// ListPartitionReassignments, and AlterConfigs / IncrementalAlterConfigs naming only topics. Not
+// ListPartitionReassignments, UnregisterBroker, and AlterConfigs / IncrementalAlterConfigs naming only topics. Not
 // forwarded: configs naming a broker (each broker holds its own dynamic configs) and the APIs any
 // broker handles through the metadata store (ACLs, SCRAM, quotas, delegation tokens).
 //
@@ -37,6 +37,7 @@ const FORWARDED = new Map<number, ((req: any) => boolean) | null>([
   [Api.ElectLeaders.apiKey, null],
   [Api.AlterPartitionReassignments.apiKey, null],
   [Api.ListPartitionReassignments.apiKey, null],
+  [Api.UnregisterBroker.apiKey, null],
   [Api.AlterConfigs.apiKey, onlyTopics],
   [Api.IncrementalAlterConfigs.apiKey, onlyTopics],
 ]);

@@ -22,6 +22,7 @@ import { describeConfigsHandler, type ConfigView } from './describe-configs.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { electLeadersHandler } from './elect-leaders.js';
+import { unregisterBrokerHandler } from './unregister-broker.js';
 import { fetchHandler } from './fetch.js';
 import { groupHandlers, type GroupHandlerDeps } from './group-handlers.js';
 import type { AclDeps, EndpointDirectory, NodeIdentity, PartitionPresence, TopicLookup, TxnCoordinatorRef } from './handler-deps.js';
@@ -165,6 +166,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerLookup {
   if (cluster) {
     add(alterPartitionHandler({ topics: deps.topics, cluster }));
     add(brokerHeartbeatHandler({ cluster }));
+    add(unregisterBrokerHandler({ cluster }));
     // KIP-590: forwarded admin requests arrive wrapped with the client's principal.
     add(envelopeHandler({ cluster, authorizer: deps.authorizer, logger: deps.logger, handlerFor: (apiKey) => table.get(apiKey) }));
   }

@@ -1,8 +1,8 @@
 // Cluster mode (issue 13): offsets.topic.replication.factor and
 // transaction.state.log.replication.factor left unset take Kafka's default 3 (the single broker
-// keeps 1), and transaction.state.log.min.isr Kafka's 2. __consumer_offsets is created with three replicas; once a broker is gone,
-// __transaction_state (RF 3) cannot be created on two live brokers, and FindCoordinator answers
-// COORDINATOR_NOT_AVAILABLE as Kafka does.
+// keeps 1), and transaction.state.log.min.isr Kafka's 2. __consumer_offsets is created with three replicas; once a broker is
+// killed, __transaction_state (RF 3) is still created, as on KRaft, where the dead broker stays
+// registered (fenced) and is placed as a follower out of the ISR.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
@@ -23,7 +23,7 @@ async function findCoordinator(nodeId: number, keyType: number, key: string): Pr
 }
 
 describe('internal topics in cluster mode without replication-factor keys', () => {
-  it('__consumer_offsets gets three replicas; __transaction_state is refused with two live brokers', async () => {
+  it('__consumer_offsets gets three replicas; __transaction_state gets three with one broker killed (it stays registered, fenced)', async () => {
     await cluster.waitFor('a group coordinator', async () => (await findCoordinator(1, 0, 'g-defaults')) === ErrorCode.NONE);
     await cluster.waitFor('__consumer_offsets everywhere', () => cluster.brokers.every((b) => b!.broker.partition('__consumer_offsets', 0) !== undefined));
     expect(cluster.byId(1).broker.partition('__consumer_offsets', 0)!.replicas.length).toBe(3);
@@ -36,9 +36,14 @@ describe('internal topics in cluster mode without replication-factor keys', () =
     const rows = Object.fromEntries(described.results[0].configs.map((c: { name: string; value: string; isDefault: boolean; configSource: number }) => [c.name, [c.value, c.configSource]]));
     expect(rows).toEqual({ 'offsets.topic.replication.factor': ['3', 5], 'transaction.state.log.replication.factor': ['3', 5], 'transaction.state.log.min.isr': ['2', 5] });
 
+    // A killed broker stays registered (fenced), as in KRaft: __transaction_state (RF 3) is still
+    // created, with the fenced broker as a follower out of the ISR, and min.isr 2 is met.
     await cluster.kill(3);
     await cluster.waitFor('broker 3 gone', () => cluster.byId(1).broker.brokersFor('PLAINTEXT').length === 2);
-    for (let i = 0; i < 3; i++) expect(await findCoordinator(1, 1, 'txn-defaults')).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    expect(cluster.byId(1).broker.partition('__transaction_state', 0)).toBeUndefined();
+    await cluster.waitFor('a transaction coordinator', async () => (await findCoordinator(1, 1, 'txn-defaults')) === ErrorCode.NONE);
+    const txnState = cluster.byId(1).broker.partition('__transaction_state', 0)!;
+    expect([...txnState.replicas].sort()).toEqual([1, 2, 3]);
+    expect(txnState.isr).not.toContain(3);
+    expect(txnState.leaderId).not.toBe(3);
   }, 60_000);
 });

@@ -78,6 +78,44 @@ describe.each([
     expect(await store.registerBroker(s3, reg(1))).toBe('ok');
   });
 
+  it('keeps a stopped broker in the registry, fenced, until the controller unregisters it', async () => {
+    const store = await fx.open(freshRoot());
+    const s1 = await open(store);
+    const s2 = await open(store);
+    expect(await store.registerBroker(s1, { ...reg(1, 'r1'), incarnationId: 'inc-1' })).toBe('ok');
+    expect(await store.registerBroker(s2, reg(2, 'r2'))).toBe('ok');
+    expect((await store.listRegisteredBrokers()).map((b) => [b.brokerId, b.rack, b.fenced])).toEqual([
+      [1, 'r1', false],
+      [2, 'r2', false],
+    ]);
+    // A clean stop (revoke) and a crash (expiry) both leave the registration, fenced.
+    await s1.close();
+    s2.abandon();
+    await waitFor(async () => ((await store.listBrokers()).items.length === 0 ? true : undefined), 'both leases gone', fx.ttlMs * 3);
+    const stopped = await store.listRegisteredBrokers();
+    expect(stopped.map((b) => [b.brokerId, b.rack, b.fenced])).toEqual([
+      [1, 'r1', true],
+      [2, 'r2', true],
+    ]);
+    expect(stopped[0]!.incarnationId).toBe('inc-1');
+    // Unregistering is a controller write: a stale controller is refused.
+    const cs = await open(store);
+    const won = await store.campaign(cs, 3);
+    if (!won.elected) throw new Error('expected to win the election');
+    expect(await store.unregisterBroker(1, { ...won.fence, epoch: won.fence.epoch - 1 })).toBe('fenced');
+    expect(await store.unregisterBroker(1, won.fence)).toBe('ok');
+    expect(await store.unregisterBroker(1, won.fence)).toBe('missing');
+    expect(await store.unregisterBroker(99, won.fence)).toBe('missing');
+    expect((await store.listRegisteredBrokers()).map((b) => b.brokerId)).toEqual([2]);
+    // A returning broker is live again (unfenced); unregistering a live one removes its live registration too.
+    const s4 = await open(store);
+    expect(await store.registerBroker(s4, reg(2, 'r2'))).toBe('ok');
+    expect((await store.listRegisteredBrokers()).map((b) => [b.brokerId, b.fenced])).toEqual([[2, false]]);
+    expect(await store.unregisterBroker(2, won.fence)).toBe('ok');
+    expect((await store.listBrokers()).items).toEqual([]);
+    expect(await store.listRegisteredBrokers()).toEqual([]);
+  });
+
   it('elects exactly one controller under contention, round after round, with a rising epoch', async () => {
     const root = freshRoot();
     const stores = await Promise.all([1, 2, 3, 4, 5].map(() => fx.open(root)));

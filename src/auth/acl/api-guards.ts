@@ -56,6 +56,7 @@ export function apiGuards(broker: HasAuthorizer & TopicIds): Map<number, Guard> 
     [27, cluster(Op.CLUSTER_ACTION)], // WriteTxnMarkers
     [56, cluster(Op.CLUSTER_ACTION)], // AlterPartition (cluster mode, broker to controller)
     [63, cluster(Op.CLUSTER_ACTION)], // BrokerHeartbeat (cluster mode: controlled shutdown)
+    [64, cluster(Op.ALTER)], // UnregisterBroker (cluster mode)
     // The share persister's RPCs, broker to share coordinator (cluster mode).
     [83, cluster(Op.CLUSTER_ACTION)], // InitializeShareGroupState
     [84, cluster(Op.CLUSTER_ACTION)], // ReadShareGroupState

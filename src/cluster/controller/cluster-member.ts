@@ -6,6 +6,7 @@
 // - when elected, runs a Controller; when its lease is lost (store unreachable for the TTL, or the
 //   lease expired) it reports 'sessionLost' at once, stops acting as controller ('resigned'), and
 //   keeps trying to rejoin with a fresh session ('rejoined') until stopped.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { LeaseSession } from '../metadata-store/lease-session.js';
 import type { BrokerRegistration, ClusterMetadataStore, Unwatch } from '../metadata-store/types.js';
@@ -38,6 +39,10 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   private session: LeaseSession | undefined;
   private activeController: Controller | undefined;
   private unwatchController: Unwatch | undefined;
+  /** Watches this broker's own live registration: UnregisterBroker deletes it while we run. */
+  private unwatchSelf: Unwatch | undefined;
+  /** What this process registers: the options' registration with this incarnation's id. */
+  private readonly registration: BrokerRegistration;
   private stopped = false;
   private campaigning = false;
   private campaignAgain = false;
@@ -51,6 +56,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
   constructor(private readonly opts: ClusterMemberOptions) {
     super();
     this.log = opts.log ?? (() => undefined);
+    this.registration = { ...opts.registration, incarnationId: opts.registration.incarnationId ?? randomUUID() };
   }
 
   get brokerId(): number {
@@ -92,10 +98,11 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
       if (session.lost) throw new Error(`session lost while joining: ${session.reason}`);
     };
     let unwatch: Unwatch | undefined;
+    let unwatchSelf: Unwatch | undefined;
     try {
       const deadline = Date.now() + (this.opts.registerTimeoutMs ?? Math.max(3 * session.ttlMs, 10_000));
       for (;;) {
-        const res = await store.registerBroker(session, this.opts.registration);
+        const res = await store.registerBroker(session, this.registration);
         check();
         if (res === 'ok') break;
         if (Date.now() > deadline || this.stopped) throw new BrokerIdInUseError(`broker id ${this.brokerId} is registered by another live broker`);
@@ -109,13 +116,22 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
         if (ev.type === 'delete') void this.campaign();
       });
       check();
+      // Unregistered while running (UnregisterBroker, or a lease key removed by hand): like a KRaft
+      // broker whose registration is gone, register again, as a new incarnation of the session.
+      unwatchSelf = await store.watchBrokers(brokers.revision, (ev) => {
+        if (ev.type !== 'delete' || ev.key !== this.brokerId || this.stopped || this.session !== session || session.lost) return;
+        session.markLost(`broker ${this.brokerId} was unregistered`);
+      });
+      check();
       this.unwatchController = unwatch;
+      this.unwatchSelf = unwatchSelf;
       this.currentBrokerEpoch = brokers.items.find((b) => b.brokerId === this.brokerId)?.brokerEpoch ?? -1;
       this.emit('registered', this.currentBrokerEpoch);
     } catch (err) {
       // Nothing of a half-joined session may outlive it: not its lease, not its watch.
       if (this.session === session) this.session = undefined;
       await unwatch?.().catch(() => undefined);
+      await unwatchSelf?.().catch(() => undefined);
       await session.close();
       throw err;
     }
@@ -190,6 +206,8 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
     this.emit('sessionLost', reason);
     await this.unwatchController?.().catch(() => undefined);
     this.unwatchController = undefined;
+    await this.unwatchSelf?.().catch(() => undefined);
+    this.unwatchSelf = undefined;
     await this.runRejoin(session);
   }
 
@@ -246,6 +264,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
     this.session?.abandon();
     await controller?.stop();
     await this.unwatchController?.().catch(() => undefined);
+    await this.unwatchSelf?.().catch(() => undefined);
   }
 
   /** Stops: resigns the controllership and revokes the lease (registration and controller key go at once). */
@@ -258,6 +277,7 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
       await this.opts.store.resign(controller.fence).catch(() => undefined);
     }
     await this.unwatchController?.().catch(() => undefined);
+    await this.unwatchSelf?.().catch(() => undefined);
     await this.session?.close();
   }
 }

@@ -9,7 +9,9 @@
 // - leaders ask for ISR changes (AlterPartition), validated and CAS'd on the partition epoch;
 // - controlled shutdown moves leadership off a broker before it exits;
 // - preferred-leader (and unclean) election on request (ElectLeaders);
-// - CreateTopics / CreatePartitions (rack-aware assignment) and DeleteTopics.
+// - CreateTopics / CreatePartitions (KRaft's striped, rack-aware placement over the registered
+//   brokers, fenced ones only when needed) and DeleteTopics;
+// - UnregisterBroker: a stopped broker stays registered (fenced) until it is unregistered.
 // Work is serialized through one bounded queue, like Kafka's controller event queue.
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -32,7 +34,8 @@ import {
   type ReassignmentResult,
   type ReassignmentSteps,
 } from './reassignment-steps.js';
-import { assignReplicasToBrokers, ReplicaAssignmentError } from './replica-assignment.js';
+import { ReplicaAssignmentError } from './replica-assignment.js';
+import { placeReplicas, type UsableBroker } from './striped-replica-placer.js';
 
 /** Kafka's "no leader" marker in metadata. */
 export const NO_LEADER = -1;
@@ -82,6 +85,12 @@ export class Controller {
   readonly fence: ControllerFence;
   private readonly store: ClusterMetadataStore;
   private readonly live = new Map<number, BrokerRegistration>();
+  /**
+   * The broker registry: every registered broker, live or not (a stopped broker stays registered,
+   * fenced, until UnregisterBroker). Loaded at start; a live registration implies a registry entry
+   * (the store writes both at once), and only this controller removes entries.
+   */
+  private readonly registered = new Map<number, BrokerRegistration>();
   private readonly shuttingDown = new Set<number>();
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
@@ -102,6 +111,7 @@ export class Controller {
       store: this.store,
       fence: this.fence,
       isLive: (id) => this.live.has(id),
+      isRegistered: (id) => this.registered.has(id) || this.live.has(id),
       liveSet: () => this.liveSet(),
       updatePartition: (t, p, change) => this.updatePartition(t, p, change),
       markFenced: () => this.markFenced(),
@@ -111,8 +121,12 @@ export class Controller {
 
   /** Loads the live brokers, watches them, and repairs partitions whose leader is gone. */
   async start(): Promise<void> {
+    for (const b of await this.store.listRegisteredBrokers()) this.registered.set(b.brokerId, b);
     const brokers = await this.store.listBrokers();
-    for (const b of brokers.items) this.live.set(b.brokerId, b);
+    for (const b of brokers.items) {
+      this.live.set(b.brokerId, b);
+      this.registered.set(b.brokerId, b);
+    }
     this.unwatch = await this.store.watchBrokers(brokers.revision, (ev) => {
       if (ev.type === 'put') this.handle(`broker ${ev.value.brokerId} up`, () => this.onBrokerUp(ev.value));
       else this.handle(`broker ${ev.key} gone`, () => this.onBrokerGone(ev.key));
@@ -274,6 +288,7 @@ export class Controller {
   private async onBrokerUp(reg: BrokerRegistration): Promise<void> {
     const prev = this.live.get(reg.brokerId);
     this.live.set(reg.brokerId, reg);
+    this.registered.set(reg.brokerId, reg);
     if (prev?.brokerEpoch !== reg.brokerEpoch) this.shuttingDown.delete(reg.brokerId);
     this.log('broker up', { brokerId: reg.brokerId });
     await this.electOfflinePartitions(reg.brokerId);
@@ -323,12 +338,12 @@ export class Controller {
     return this.request<ControllerResult & { topic?: TopicRecord }>(async () => {
       let replicas: number[][];
       try {
-        replicas = assignment ?? this.assign(numPartitions, replicationFactor, -1);
+        replicas = assignment ?? this.assign(numPartitions, replicationFactor);
       } catch (err) {
         if (err instanceof ReplicaAssignmentError) return { errorCode: err.errorCode, errorMessage: err.message };
         throw err;
       }
-      const bad = this.validateAssignment(replicas);
+      const bad = this.validateAssignment(replicas, assignment !== undefined);
       if (bad) return bad;
       const topic: TopicRecord = { name, topicId: randomBytes(16).toString('base64url'), replicas, configs };
       const res = await this.store.createTopic(topic, replicas.map((r) => this.initialState(r)), this.fence);
@@ -350,10 +365,8 @@ export class Controller {
       const rf = topic.replicas[0]!.length;
       let added: number[][];
       try {
-        // Kafka (AdminZkClient.createPartitions) starts from partition 0's first replica.
-        const ids = this.liveBrokerIds();
-        const start = Math.max(0, ids.findIndex((id) => id >= topic.replicas[0]![0]!));
-        added = assignment ?? this.assign(totalCount - current, rf, current, start);
+        // KRaft (ReplicationControlManager.createPartitions): a fresh placement of the new ones.
+        added = assignment ?? this.assign(totalCount - current, rf);
       } catch (err) {
         if (err instanceof ReplicaAssignmentError) return { errorCode: err.errorCode, errorMessage: err.message };
         throw err;
@@ -364,7 +377,7 @@ export class Controller {
       if (added.some((r) => r.length !== rf)) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Inconsistent replication factor between partitions, partition 0 has ${rf}.` };
       }
-      const bad = this.validateAssignment(added);
+      const bad = this.validateAssignment(added, assignment !== undefined, current);
       if (bad) return bad;
       const res = await this.store.addPartitions(name, current, added, added.map((r) => this.initialState(r)), this.fence);
       if (res === 'fenced') this.markFenced();
@@ -403,27 +416,80 @@ export class Controller {
     }, (r) => r);
   }
 
-  private assign(nPartitions: number, rf: number, startPartitionId: number, fixedStartIndex = -1): number[][] {
-    // Brokers in controlled shutdown get no new replicas (as Kafka).
-    const brokers = [...this.live.values()].filter((b) => !this.shuttingDown.has(b.brokerId)).map((b) => ({ id: b.brokerId, rack: b.rack }));
-    return assignReplicasToBrokers(brokers, nPartitions, rf, { startPartitionId, fixedStartIndex });
+  /**
+   * KRaft's usable brokers (ClusterControlManager.usableBrokers): every registered broker except
+   * those in controlled shutdown, fenced when it has no live lease.
+   */
+  usableBrokers(): UsableBroker[] {
+    const ids = new Set([...this.registered.keys(), ...this.live.keys()]);
+    return [...ids]
+      .filter((id) => !this.shuttingDown.has(id))
+      .sort((a, b) => a - b)
+      .map((id) => ({ id, rack: (this.live.get(id) ?? this.registered.get(id))!.rack, fenced: !this.live.has(id) }));
   }
 
-  private validateAssignment(replicas: number[][]): ControllerResult | undefined {
+  private assign(nPartitions: number, rf: number): number[][] {
+    return placeReplicas(this.usableBrokers(), nPartitions, rf);
+  }
+
+  /** Unfenced and not in controlled shutdown (KRaft's isActive): may be in a new partition's ISR. */
+  private isActiveBroker(id: number): boolean {
+    return this.live.has(id) && !this.shuttingDown.has(id);
+  }
+
+  /**
+   * Kafka's validateManualPartitionAssignment: every replica a registered broker (a fenced one
+   * too), no duplicates, one replication factor; and (createTopic / createPartitions) at least one
+   * active replica per partition to lead it.
+   */
+  private validateAssignment(replicas: number[][], manual: boolean, firstPartition = 0): ControllerResult | undefined {
     const rf = replicas[0]?.length ?? 0;
-    for (const r of replicas) {
+    for (const [i, r] of replicas.entries()) {
       if (r.length === 0 || r.length !== rf || new Set(r).size !== r.length) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Invalid replica assignment ${JSON.stringify(r)}.` };
       }
-      const unknown = r.filter((id) => !this.live.has(id));
-      if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Unknown broker ids ${unknown.join(',')} in replica assignment.` };
+      const unknown = r.filter((id) => !this.registered.has(id) && !this.live.has(id));
+      if (unknown.length > 0) {
+        return {
+          errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          errorMessage: `The manual partition assignment includes broker ${unknown[0]}, but no such broker is registered.`,
+        };
+      }
+      if (manual && !r.some((id) => this.isActiveBroker(id))) {
+        return {
+          errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          errorMessage: `All brokers specified in the manual partition assignment for partition ${firstPartition + i} are fenced or in controlled shutdown.`,
+        };
+      }
     }
     return undefined;
   }
 
+  /** A new partition: the ISR is its active replicas (never a fenced one), led by the first. */
   private initialState(replicas: number[]): PartitionState {
-    const isr = replicas.filter((id) => this.live.has(id));
+    const isr = replicas.filter((id) => this.isActiveBroker(id));
     return { leader: isr[0] ?? NO_LEADER, leaderEpoch: 0, isr, partitionEpoch: 0, controllerEpoch: this.fence.epoch };
+  }
+
+  // ---- UnregisterBroker ------------------------------------------------------------------
+
+  /**
+   * UnregisterBroker (KIP-631): the broker leaves the registry, so placement no longer counts it.
+   * BROKER_ID_NOT_REGISTERED for an id that is not registered. A running broker loses its live
+   * registration too and registers again (as a KRaft broker does).
+   */
+  unregisterBroker(brokerId: number): Promise<ControllerResult> {
+    return this.request<ControllerResult>(async () => {
+      const res = await this.store.unregisterBroker(brokerId, this.fence);
+      if (res === 'fenced') this.markFenced();
+      if (res === 'missing') {
+        this.registered.delete(brokerId);
+        return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, errorMessage: `Broker ID ${brokerId} is not currently registered` };
+      }
+      this.registered.delete(brokerId);
+      this.log('broker unregistered', { brokerId });
+      return { errorCode: ErrorCode.NONE };
+    }, (r) => r);
   }
 
   // ---- ISR changes from leaders (AlterPartition) -----------------------------------------

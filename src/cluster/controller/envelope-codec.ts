@@ -14,7 +14,7 @@ export interface InnerHeader {
 }
 
 /** Kafka's forwardable APIs (ApiKeys.forwardable): only these may ride in an Envelope. */
-export const FORWARDABLE_APIS: ReadonlySet<number> = new Set([19, 20, 30, 31, 33, 37, 38, 39, 40, 43, 44, 45, 46, 49, 51, 57]);
+export const FORWARDABLE_APIS: ReadonlySet<number> = new Set([19, 20, 30, 31, 33, 37, 38, 39, 40, 43, 44, 45, 46, 49, 51, 57, 64]);
 
 /** The inner request could not be parsed (Kafka answers UNSUPPORTED_VERSION in the envelope). */
 export class InnerRequestError extends Error {}

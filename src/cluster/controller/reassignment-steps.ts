@@ -38,6 +38,8 @@ export interface ReassignmentSteps {
   store: ClusterMetadataStore;
   fence: ControllerFence;
   isLive(id: number): boolean;
+  /** Registered, live or fenced (the broker registry). */
+  isRegistered(id: number): boolean;
   liveSet(): Set<number>;
   updatePartition(topic: string, partition: number, change: (cur: VersionedPartitionState) => NextState | undefined): Promise<VersionedPartitionState | undefined>;
   markFenced(): never;
@@ -75,12 +77,11 @@ export async function reassignPartition(ctx: ReassignmentSteps, req: Reassignmen
       if (target.length === 0 || new Set(target).size !== target.length) {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Invalid target replicas ${JSON.stringify(target)}.` };
       }
-      // Kafka accepts any registered broker, a stopped (fenced) one too. Registrations here are
-      // leases that end with the broker, so a broker that already holds a replica of the
-      // partition counts as known while it is down (reordering around a stopped follower).
-      const known = new Set([...current, ...(existing?.original ?? [])]);
-      const unknown = target.filter((id) => !ctx.isLive(id) && !known.has(id));
-      if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Unknown broker ids ${unknown.join(',')}.` };
+      // Kafka accepts any registered broker, a stopped (fenced) one too.
+      const unknown = target.filter((id) => !ctx.isRegistered(id));
+      if (unknown.length > 0) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `The manual partition assignment includes broker ${unknown[0]}, but no such broker is registered.` };
+      }
       const plan = startReassignment(current, existing, target);
       replicas = plan.replicas;
       reassigning[key] = plan.reassignment;

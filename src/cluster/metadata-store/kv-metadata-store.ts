@@ -13,6 +13,7 @@ import type {
   ControllerRecord,
   Listing,
   PartitionState,
+  RegisteredBroker,
   SectionChange,
   SectionEntry,
   SecuritySection,
@@ -57,19 +58,52 @@ export class KvMetadataStore implements ClusterMetadataStore {
 
   async registerBroker(session: LeaseSession, reg: BrokerRegistration): Promise<WriteResult> {
     const key = this.k.broker(reg.brokerId);
-    const value = JSON.stringify({ brokerId: reg.brokerId, listeners: reg.listeners, rack: reg.rack });
-    const put: KvOp = { type: 'put', key, value, lease: session.id };
-    const created = await this.kv.txn([{ key, target: 'create', value: 0 }], [put], [key]);
+    const fields = { brokerId: reg.brokerId, listeners: reg.listeners, rack: reg.rack, ...(reg.incarnationId ? { incarnationId: reg.incarnationId } : {}) };
+    const value = JSON.stringify(fields);
+    // The live registration (bound to the lease) and the registry entry (not bound: it outlives
+    // the broker, fenced) are written in one transaction, so a live broker is always registered.
+    const ops: KvOp[] = [
+      { type: 'put', key, value, lease: session.id },
+      { type: 'put', key: this.k.registeredBroker(reg.brokerId), value },
+    ];
+    const created = await this.kv.txn([{ key, target: 'create', value: 0 }], ops, [key]);
     if (created.succeeded) return 'ok';
     // The same session may update its own registration; another live session owning the id is
     // Kafka's "broker id already registered" (NodeExists on /brokers/ids/<id>).
-    const updated = await this.kv.txn([{ key, target: 'lease', value: session.id }], [put]);
+    const updated = await this.kv.txn([{ key, target: 'lease', value: session.id }], ops);
     return updated.succeeded ? 'ok' : 'exists';
   }
 
   async listBrokers(): Promise<Listing<BrokerRegistration>> {
     const { entries, revision } = await this.kv.range(this.k.brokersPrefix);
     return { items: entries.map(decodeBroker), revision };
+  }
+
+  async listRegisteredBrokers(): Promise<RegisteredBroker[]> {
+    const [registry, live] = await Promise.all([this.kv.range(this.k.registeredPrefix), this.kv.range(this.k.brokersPrefix)]);
+    const byId = new Map<number, RegisteredBroker>();
+    for (const e of registry.entries) {
+      const reg = JSON.parse(e.value) as BrokerRegistration;
+      byId.set(reg.brokerId, { ...reg, fenced: true });
+    }
+    // A live broker is unfenced (its live registration is the newer one if both exist).
+    for (const e of live.entries) {
+      const reg = decodeBroker(e);
+      byId.set(reg.brokerId, { ...reg, fenced: false });
+    }
+    return [...byId.values()].sort((a, b) => a.brokerId - b.brokerId);
+  }
+
+  async unregisterBroker(brokerId: number, fence: ControllerFence): Promise<WriteResult> {
+    const registryKey = this.k.registeredBroker(brokerId);
+    const liveKey = this.k.broker(brokerId);
+    const [registered, live] = await Promise.all([this.kv.get(registryKey), this.kv.get(liveKey)]);
+    if (!registered && !live) return 'missing';
+    const ops: KvOp[] = [];
+    if (registered) ops.push({ type: 'delete', key: registryKey });
+    if (live) ops.push({ type: 'delete', key: liveKey });
+    const res = await this.kv.txn(this.fenceCompares(fence), ops, this.fenceKeys);
+    return res.succeeded ? 'ok' : 'fenced';
   }
 
   watchBrokers(afterRevision: number, listener: (ev: WatchEvent<BrokerRegistration, number>) => void): Promise<Unwatch> {
@@ -338,6 +372,9 @@ function keyLayout(root: string) {
     clusterId: `${root}cluster_id`,
     brokersPrefix: `${root}brokers/ids/`,
     broker: (id: number) => `${root}brokers/ids/${id}`,
+    // The broker registry: not bound to a lease (a stopped broker stays registered, fenced).
+    registeredPrefix: `${root}brokers/registered/`,
+    registeredBroker: (id: number) => `${root}brokers/registered/${id}`,
     controller: `${root}controller`,
     controllerEpoch: `${root}controller_epoch`,
     topicsPrefix: `${root}topics/`,

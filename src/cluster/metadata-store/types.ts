@@ -10,13 +10,25 @@ export interface BrokerListener {
   securityProtocol: string;
 }
 
-/** A live broker. Bound to the broker's lease: it vanishes when the lease ends. */
+/**
+ * A broker's registration. As a live broker (listBrokers / watchBrokers) it is bound to the
+ * broker's lease and vanishes when the lease ends; the same registration is also kept in the
+ * broker registry (listRegisteredBrokers), which outlives the lease as KRaft's does: a stopped
+ * broker stays registered, fenced (no live lease), until UnregisterBroker removes it.
+ */
 export interface BrokerRegistration {
   brokerId: number;
   listeners: BrokerListener[];
   rack: string | null;
   /** The registration's create revision, like Kafka's broker epoch (czxid): new on every rejoin. */
   brokerEpoch?: number;
+  /** Random per broker process (Kafka's incarnation id): a restart registers a new one. */
+  incarnationId?: string;
+}
+
+/** A registry entry: a registered broker and whether it is fenced (no live lease). */
+export interface RegisteredBroker extends BrokerRegistration {
+  fenced: boolean;
 }
 
 export interface ControllerRecord {
@@ -125,7 +137,15 @@ export interface ClusterMetadataStore {
   openSession(ttlMs: number): Promise<LeaseSession>;
   /** Registers a broker under the session's lease. 'exists' when that id is registered by another live session. */
   registerBroker(session: LeaseSession, reg: BrokerRegistration): Promise<WriteResult>;
+  /** The live (unfenced) brokers: those whose lease-bound registration exists. */
   listBrokers(): Promise<Listing<BrokerRegistration>>;
+  /** Every registered broker, live or fenced (the broker registry), by id. */
+  listRegisteredBrokers(): Promise<RegisteredBroker[]>;
+  /**
+   * UnregisterBroker: removes a broker's registration from the registry (and its live
+   * registration, if it is running: the broker registers again). 'missing' when not registered.
+   */
+  unregisterBroker(brokerId: number, fence: ControllerFence): Promise<WriteResult>;
   watchBrokers(afterRevision: number, listener: (ev: WatchEvent<BrokerRegistration, number>) => void): Promise<Unwatch>;
 
   /** One lease-guarded create-if-absent transaction that also bumps the controller epoch. */

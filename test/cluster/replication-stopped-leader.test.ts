@@ -68,24 +68,34 @@ describe('a leader whose replication has stopped', () => {
     conn.close();
     await cluster.kill(leader);
 
-    const survivor = [1, 2, 3].find((id) => id !== leader)!;
-    let next = -1;
-    await cluster.waitFor('a new leader', async () => {
-      next = await leaderSeenBy(survivor, topic);
-      return next > 0 && next !== leader;
-    });
-    const c = await RawClient.connect(cluster.byId(next).port);
-    try {
-      // The retry of sequence 1 (refused above) is in sequence on the new leader...
-      const retried = await produce(c, topic, batch(1, 'b'));
-      expect(retried.errorCode).toBe(ErrorCode.NONE);
-      expect(Number(retried.baseOffset)).toBe(1);
-      // ...and so is the sequence after it.
-      const after = await produce(c, topic, batch(2, 'c'));
-      expect(after.errorCode).toBe(ErrorCode.NONE);
-      expect(Number(after.baseOffset)).toBe(2);
-    } finally {
-      c.close();
-    }
+    // Like a client: the next batches go to whichever live broker leads now (leadership may still
+    // move between the survivors while the controller settles), retried on NOT_LEADER_OR_FOLLOWER.
+    const survivors = [1, 2, 3].filter((id) => id !== leader);
+    const produceAtLeader = async (records: Buffer) => {
+      let last: any;
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const next = (await Promise.all(survivors.map(async (id) => ((await leaderSeenBy(id, topic)) === id ? id : -1)))).find((id) => id > 0);
+        if (next !== undefined) {
+          const c = await RawClient.connect(cluster.byId(next).port);
+          try {
+            last = await produce(c, topic, records);
+          } finally {
+            c.close();
+          }
+          if (last.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return last;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return last;
+    };
+    // The retry of sequence 1 (refused above) is in sequence on the new leader...
+    const retried = await produceAtLeader(batch(1, 'b'));
+    expect(retried.errorCode).toBe(ErrorCode.NONE);
+    expect(Number(retried.baseOffset)).toBe(1);
+    // ...and so is the sequence after it.
+    const after = await produceAtLeader(batch(2, 'c'));
+    expect(after.errorCode).toBe(ErrorCode.NONE);
+    expect(Number(after.baseOffset)).toBe(2);
   }, 60_000);
 });

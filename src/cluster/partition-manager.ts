@@ -228,6 +228,8 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
   /** KIP-73 leader-side replication quota (replication-quota.ts); null: never throttled. */
   leaderReplicationQuota: ReplicationQuotaManager | null = null;
   private replication: ReplicationHooks | null = null;
+  /** stopReplication ran (crash, shutdown): this broker leads nothing from now on, whatever the store says. */
+  private replicationStopped = false;
   private lagTimer: NodeJS.Timeout | null = null;
   /** KIP-392: replica.selector.class with the brokers' racks (cluster mode); null = never redirect. */
   private readReplicas: ReadReplicaSelection | null = null;
@@ -373,10 +375,14 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       if (p.replicated) this.replication?.unfollow(p);
     }
     this.replication = null;
+    this.replicationStopped = true;
   }
 
   /** After the store changed a hosted partition's state: lead (fresh follower state per epoch) or follow. */
   private onRoleChange(p: Partition): void {
+    // A stopped broker takes no new leadership: a late store update must not give it a leader
+    // state again, with which it would take writes no follower will fetch (writableLeaderOrError).
+    if (this.replicationStopped) return;
     const self = this.opts.nodeId;
     if (p.leaderId === self) {
       if (!p.leaderState || p.leaderState.leaderEpoch !== p.leaderEpoch) {
@@ -478,6 +484,21 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     return p;
   }
 
+  /**
+   * As above, for writes. A replicated partition led here without a leader state is on a broker
+   * whose replication has stopped (crash, shutdown: the listener still answers until the services
+   * are down). Its writes would reach no follower, and an acks=-1 append could not wait for the
+   * ISR: it used to be acknowledged at once, then lost with the broker, so an idempotent producer
+   * went on to the next sequence and the new leader answered OUT_OF_ORDER_SEQUENCE_NUMBER.
+   * Kafka stops processing requests before it stops replicating; here such writes are refused
+   * with NOT_LEADER_OR_FOLLOWER and the client retries them on the next leader.
+   */
+  private writableLeaderOrError(topic: string, index: number): Partition | number {
+    const p = this.leaderOrError(topic, index);
+    if (typeof p !== 'number' && p.replicated && p.leaderState === null) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p;
+  }
+
   /** As above, plus the reader's epoch (KIP-320): -1 means unchecked. */
   private leaderAtEpochOrError(topic: string, index: number, currentLeaderEpoch: number): Partition | number {
     const p = this.leaderOrError(topic, index);
@@ -520,10 +541,14 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
    */
   append(origin: AppendOrigin, topic: string, index: number, records: Buffer | null, requiredAcks: number, options: AppendOptions = {}): AppendOutcome {
     if (requiredAcks !== 0 && requiredAcks !== 1 && requiredAcks !== -1) return appendFailed(ErrorCode.INVALID_REQUIRED_ACKS);
-    const partition = this.leaderOrError(topic, index);
+    const partition = this.writableLeaderOrError(topic, index);
     if (typeof partition === 'number') {
       const failed = appendFailed(partition);
-      if (partition === ErrorCode.NOT_LEADER_OR_FOLLOWER) failed.currentLeader = this.leaderHint(topic, index);
+      if (partition === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+        // A stopped broker still named leader by the store does not hint at itself: leader unknown (-1).
+        const hint = this.leaderHint(topic, index);
+        failed.currentLeader = hint.leaderId === this.opts.nodeId ? { leaderId: -1, leaderEpoch: -1 } : hint;
+      }
       return failed;
     }
     if (origin === 'replication') {
@@ -572,7 +597,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 
   /** A COMMIT/ABORT control batch, checked against the producer state (stale epochs refused). */
   appendTxnMarker(topic: string, index: number, marker: MarkerSpec): AppendOutcome {
-    const partition = this.leaderOrError(topic, index);
+    const partition = this.writableLeaderOrError(topic, index);
     if (typeof partition === 'number') return appendFailed(partition);
     const out = this.guarded(partition, () => appendTxnMarker(partition.log, marker, partition.leaderEpoch));
     // Kafka writes markers with acks=-1: a transaction is complete only once every ISR member has them.

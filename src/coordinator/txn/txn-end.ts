@@ -215,7 +215,13 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
             if (tp.topic === OFFSETS_TOPIC) core.opts.onOffsetsMarker?.(tp.partition, marker.producerId, committed);
             return;
           case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-            return; // topic deleted: nothing to mark (Kafka drops such partitions too)
+            // The leader does not have the partition (yet): a restarted broker before its metadata
+            // arrives. Dropping the marker would leave the producer's transaction open there, and
+            // its next transaction's ABORT would then cover this committed one. Only a partition
+            // the metadata no longer has (topic deleted) is dropped, as Kafka does.
+            if (core.opts.partitions.partitionKnown?.(tp)) retry.push(tp);
+            else core.logger.info('transaction marker dropped: partition deleted', { transactionalId: md.transactionalId, topic: tp.topic, partition: tp.partition });
+            return;
           case ErrorCode.KAFKA_STORAGE_ERROR:
           case ErrorCode.NOT_LEADER_OR_FOLLOWER:
           case ErrorCode.NOT_ENOUGH_REPLICAS:

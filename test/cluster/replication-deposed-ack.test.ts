@@ -31,10 +31,12 @@ afterAll(async () => {
 describe('acks=all on a leader deposed while the append waits', () => {
   it('answers NOT_LEADER_OR_FOLLOWER even when its (now follower) high watermark passes the append', async () => {
     await cluster.waitFor('both replicas in the ISR', () => [1, 2].every((id) => cluster.byId(id).broker.partitionManager.partition(TOPIC, 0)?.isr.length === 2));
-    const state = cluster.byId(1).broker.partitionManager.partition(TOPIC, 0)! as ClusterPartitionState;
-    const leaderId = state.leaderId;
+    const leaderId = cluster.byId(1).broker.partitionManager.partition(TOPIC, 0)!.leaderId;
     const other = leaderId === 1 ? 2 : 1;
     const pm = cluster.byId(leaderId).broker.partitionManager;
+    // A copy: on the leader, partition() is the live replica state that the deposition changes.
+    const live = pm.partition(TOPIC, 0)!;
+    const state: ClusterPartitionState = { topic: live.topic, index: live.index, topicId: live.topicId, leaderId, leaderEpoch: live.leaderEpoch, replicas: [...live.replicas], isr: [...live.isr], partitionEpoch: 0 };
     const log = pm.hostedPartition(TOPIC, 0)!.log;
 
     // The leader's write to its own disk settles late (a slow fsync-less write queue): it is
@@ -54,7 +56,7 @@ describe('acks=all on a leader deposed while the append waits', () => {
     const offset = out.lastOffset;
 
     // The controller elects the other replica (the store's new state, as its watch delivers it).
-    pm.applyClusterState({ ...state, leaderId: other, leaderEpoch: state.leaderEpoch + 1, isr: [other], partitionEpoch: state.partitionEpoch + 1 });
+    pm.applyClusterState({ ...state, leaderId: other, leaderEpoch: state.leaderEpoch + 1, isr: [other], partitionEpoch: 1 });
     expect(pm.partition(TOPIC, 0)!.leaderId).toBe(other);
     // As a follower it learns the new leader's high watermark, past the offset its append got.
     log.setHighWatermark(offset + 1);

@@ -55,9 +55,19 @@ describe('acks=all on a leader deposed while the append waits', () => {
     expect(out.errorCode).toBe(ErrorCode.NONE);
     const offset = out.lastOffset;
 
+    // A follower already fetching under a newer epoch (it learned of the election first) does
+    // not move this leader's HW: its fetch position belongs to the new leader's log.
+    const followerFetch = (currentLeaderEpoch: number) =>
+      pm.read(TOPIC, 0, offset + 1, 1 << 20, { reader: 'follower', isolation: 'read_uncommitted', currentLeaderEpoch, minOneMessage: true, replicaId: other });
+    expect((await followerFetch(state.leaderEpoch + 1)).errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
+    expect(log.highWatermark).toBeLessThanOrEqual(offset);
+
     // The controller elects the other replica (the store's new state, as its watch delivers it).
     pm.applyClusterState({ ...state, leaderId: other, leaderEpoch: state.leaderEpoch + 1, isr: [other], partitionEpoch: 1 });
     expect(pm.partition(TOPIC, 0)!.leaderId).toBe(other);
+    // Nor does a stale fetch of the old epoch, once deposed.
+    expect((await followerFetch(state.leaderEpoch)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(log.highWatermark).toBeLessThanOrEqual(offset);
     // As a follower it learns the new leader's high watermark, past the offset its append got.
     log.setHighWatermark(offset + 1);
     expect(log.highWatermark).toBeGreaterThan(offset);

@@ -223,7 +223,7 @@ class LeaderFetcher {
             final: step.completed,
             leader: this.leaderId,
           });
-          await log.truncateTo(step.offset);
+          await truncateInTurn(e, step.offset);
         }
         // Not completed: asked again next round, for the epoch the log now ends in.
         if (step.completed) e.truncated = true;
@@ -293,6 +293,24 @@ class LeaderFetcher {
     if (failed) await delay(this.opts.backoffMs);
     return true;
   }
+}
+
+/**
+ * Truncations of one log, one at a time. PartitionLog.truncateTo leaves that to its caller: two
+ * at once clear its "truncating" guard when the first ends, while the second is still cutting
+ * and rebuilding the producer state — an append then slips in and its producer state (a COMMIT
+ * marker closing a transaction) is lost to the rebuild. Two fetchers can hold the same log: the
+ * old leader's may still be truncating when the partition moves to a new leader's.
+ */
+const truncations = new WeakMap<object, Promise<unknown>>();
+
+function truncateInTurn(e: Followed, offset: number): Promise<void> {
+  const log = e.partition.log;
+  const before = truncations.get(log) ?? Promise.resolve();
+  // An entry removed while it waited no longer speaks for the partition: its leader's answer is stale.
+  const run = before.then(() => (e.removed ? undefined : log.truncateTo(offset)));
+  truncations.set(log, run.catch(() => undefined));
+  return run;
 }
 
 const UNDEFINED_EPOCH = -1;

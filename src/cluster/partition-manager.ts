@@ -459,9 +459,13 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
       this.advanceHighWatermark(p);
       if (requiredAcks !== -1 || !st) return;
       // Already there (an ISR of this broker alone: the HW moved with the write above) — nothing would release a waiter.
-      const reached = p.log.highWatermark > out.lastOffset || (await st.waitFor(out.lastOffset + 1, timeoutMs));
+      // Only while this leadership lasts (Kafka's checkEnoughReplicasReachOffset is a leader's check):
+      // a deposed leader's HW is a follower's, following another log in which this offset may hold
+      // another record (its write may even settle after it was deposed and truncated).
+      const reached = p.leaderState === st && (p.log.highWatermark > out.lastOffset || (await st.waitFor(out.lastOffset + 1, timeoutMs)));
       let error: number = ErrorCode.NONE;
-      if (!reached) error = p.leaderState === st ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      if (p.leaderState !== st) error = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      else if (!reached) error = ErrorCode.REQUEST_TIMED_OUT;
       else if (p.isr.length < this.opts.topicConfig(p.topic).get('min.insync.replicas')) error = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
       if (error !== ErrorCode.NONE) {
         out.errorCode = error;

@@ -58,6 +58,12 @@ export class TxnMarkerSender {
   };
 
   /**
+   * Whether this broker's metadata has the partition (Kafka's metadataCache lookup before sending a
+   * marker): false once its topic is deleted, and only then does the coordinator drop the marker.
+   */
+  readonly partitionKnown = (tp: TopicPartition): boolean => this.opts.local.partition(tp.topic, tp.partition) !== undefined;
+
+  /**
    * Produce v12 on a partition leader whose producer's coordinator is another broker (the leader of
    * `__transaction_state`-`txnPartition`): AddPartitionsToTxn v5 to it, as Kafka's
    * AddPartitionsToTxnManager does. Answers the coordinator's error code; NOT_COORDINATOR when

@@ -211,11 +211,22 @@ class LeaderFetcher {
         if (!e || e.removed) continue;
         if (p.errorCode !== ErrorCode.NONE) continue; // the leader has not caught up with the new epoch yet: retried
         const log = e.partition.log;
-        if (p.endOffset >= 0 && p.endOffset < log.logEndOffset) {
-          this.opts.logger.info('follower truncating to the leader epoch end offset', { topic: t.topic, partition: p.partition, from: log.logEndOffset, to: p.endOffset, leader: this.leaderId });
-          await log.truncateTo(p.endOffset);
+        const step = truncationFor(log, p.leaderEpoch, p.endOffset);
+        if (step.offset < log.logEndOffset) {
+          this.opts.logger.info('follower truncating to the leader epoch end offset', {
+            topic: t.topic,
+            partition: p.partition,
+            from: log.logEndOffset,
+            to: step.offset,
+            leaderEpoch: p.leaderEpoch,
+            leaderEndOffset: p.endOffset,
+            final: step.completed,
+            leader: this.leaderId,
+          });
+          await truncateInTurn(e, step.offset);
         }
-        e.truncated = true;
+        // Not completed: asked again next round, for the epoch the log now ends in.
+        if (step.completed) e.truncated = true;
       }
     }
     if (pending.some((e) => !e.truncated && !e.removed)) await delay(this.opts.backoffMs);
@@ -282,6 +293,54 @@ class LeaderFetcher {
     if (failed) await delay(this.opts.backoffMs);
     return true;
   }
+}
+
+/**
+ * Truncations of one log, one at a time. PartitionLog.truncateTo leaves that to its caller: two
+ * at once clear its "truncating" guard when the first ends, while the second is still cutting
+ * and rebuilding the producer state — an append then slips in and its producer state (a COMMIT
+ * marker closing a transaction) is lost to the rebuild. Two fetchers can hold the same log: the
+ * old leader's may still be truncating when the partition moves to a new leader's.
+ */
+const truncations = new WeakMap<object, Promise<unknown>>();
+
+function truncateInTurn(e: Followed, offset: number): Promise<void> {
+  const log = e.partition.log;
+  const before = truncations.get(log) ?? Promise.resolve();
+  // An entry removed while it waited no longer speaks for the partition: its leader's answer is stale.
+  const run = before.then(() => (e.removed ? undefined : log.truncateTo(offset)));
+  truncations.set(log, run.catch(() => undefined));
+  return run;
+}
+
+const UNDEFINED_EPOCH = -1;
+const UNDEFINED_OFFSET = -1;
+
+/**
+ * Where a follower truncates given the leader's OffsetForLeaderEpoch answer (leaderEpoch,
+ * endOffset) for the follower's latest epoch — Kafka's AbstractFetcherThread.getOffsetTruncationState
+ * (KIP-101 with KIP-279). The leader answers the largest epoch it has at or below the one asked
+ * for; when that is a LOWER epoch, the leader never had the follower's latest epoch, and the
+ * follower's own records of that lower epoch may end earlier than the leader's (the leader's
+ * end offset is where ITS next epoch starts). The follower then truncates to where that epoch
+ * ends in its own log and asks again (not completed); when both know the epoch, to the lower of
+ * the two end offsets.
+ */
+export function truncationFor(
+  log: { logEndOffset: number; highWatermark: number; endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } },
+  leaderEpoch: number,
+  leaderEndOffset: number,
+): { offset: number; completed: boolean } {
+  const leo = log.logEndOffset;
+  // The leader knows no epoch at or below ours: keep what is below the high watermark.
+  if (leaderEndOffset === UNDEFINED_OFFSET) return { offset: Math.min(log.highWatermark, leo), completed: true };
+  if (leaderEpoch === UNDEFINED_EPOCH) return { offset: Math.min(leaderEndOffset, leo), completed: true };
+  const own = log.endOffsetForEpoch(leaderEpoch);
+  // The follower has no epoch at or below the leader's: the leader's end offset decides.
+  if (own.endOffset === UNDEFINED_OFFSET) return { offset: Math.min(leaderEndOffset, leo), completed: true };
+  // (An epoch entry with no records after it cannot shorten the log: nothing to ask again about.)
+  if (own.epoch !== leaderEpoch) return own.endOffset < leo ? { offset: own.endOffset, completed: false } : { offset: Math.min(leaderEndOffset, leo), completed: true };
+  return { offset: Math.min(leaderEndOffset, own.endOffset, leo), completed: true };
 }
 
 function delay(ms: number): Promise<void> {

@@ -321,7 +321,7 @@ export interface TxnCoordinatorDeps {
   /** Cluster mode: this broker's id (producer ids come from its own range). */
   nodeId?: number;
   /** Cluster mode: marker writes routed to each partition's leader (closed at shutdown). */
-  markers?: InterBrokerTxnChannel & { appendMarker: TxnPartitionWrites['appendMarker'] };
+  markers?: InterBrokerTxnChannel & Pick<TxnPartitionWrites, 'appendMarker' | 'partitionKnown'>;
   /** The first log directory (the producer-id block file lives there). */
   logDir: string;
   /** __consumer_offsets partition count (AddOffsetsToTxn, before the group coordinator answers). */
@@ -348,7 +348,9 @@ export async function createTransactionCoordinator(runtime: CoordinatorRuntime, 
       runtime.open(runtime.clustered ? txnStateTopicSpec(config.numPartitions, config.segmentBytes, config.replicationFactor, config.minIsr) : txnStateTopicSpec(config.numPartitions, config.segmentBytes), create),
     followLeadership: runtime.clustered,
     // Cluster mode: markers for partitions led elsewhere go to their leaders (WriteTxnMarkers).
-    partitions: deps.markers ? { appendInternal: (tp, r) => runtime.access.appendInternal(tp, r), appendMarker: deps.markers.appendMarker } : runtime.access,
+    partitions: deps.markers
+      ? { appendInternal: (tp, r) => runtime.access.appendInternal(tp, r), appendMarker: deps.markers.appendMarker, partitionKnown: deps.markers.partitionKnown }
+      : runtime.access,
     markerChannel: deps.markers,
     offsetsPartitions: deps.offsetsPartitions,
     producerUpkeep: deps.producerUpkeep,

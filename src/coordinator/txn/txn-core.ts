@@ -19,7 +19,16 @@ import { encodeTxnLogKey, encodeTxnLogValue } from './txn-records.js';
 export type TxnLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /** Where markers (transaction end) and TxnOffsetCommit batches are appended: the partition layer. */
-export type TxnPartitionWrites = Pick<InternalPartitionAccess, 'appendMarker' | 'appendInternal'>;
+export type TxnPartitionWrites = Pick<InternalPartitionAccess, 'appendMarker' | 'appendInternal'> & {
+  /**
+   * Cluster mode: whether the metadata still has this partition (its topic is not deleted). A
+   * marker answered UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata has is retried — the
+   * leader has not loaded it yet (a restarted broker) — as Kafka's TransactionMarkerRequestCompletionHandler
+   * does; only a partition the metadata lost is dropped from the transaction. Absent (one broker):
+   * UNKNOWN_TOPIC_OR_PARTITION means the topic is gone.
+   */
+  partitionKnown?(tp: { topic: string; partition: number }): boolean;
+};
 
 export interface TxnCoreOptions {
   config: TxnCoordinatorConfig;

@@ -207,6 +207,7 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
     // Shutting down, or the id's partition was unloaded: the next owner resumes from Prepare*.
     if (core.stopping || !core.owns(md)) return;
     const retry: typeof remaining = [];
+    const retryErrors = new Set<number>();
     // Every marker is appended (its offset assigned) in this synchronous loop; the writes settle below.
     const written = remaining.map((tp) =>
       core.opts.partitions.appendMarker(tp, marker).then((r) => {
@@ -215,13 +216,22 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
             if (tp.topic === OFFSETS_TOPIC) core.opts.onOffsetsMarker?.(tp.partition, marker.producerId, committed);
             return;
           case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-            return; // topic deleted: nothing to mark (Kafka drops such partitions too)
+            // The leader does not have the partition (yet): a restarted broker before its metadata
+            // arrives. Dropping the marker would leave the producer's transaction open there, and
+            // its next transaction's ABORT would then cover this committed one. Only a partition
+            // the metadata no longer has (topic deleted) is dropped, as Kafka does.
+            if (core.opts.partitions.partitionKnown?.(tp)) {
+              retry.push(tp);
+              retryErrors.add(r.errorCode);
+            } else core.logger.info('transaction marker dropped: partition deleted', { transactionalId: md.transactionalId, topic: tp.topic, partition: tp.partition });
+            return;
           case ErrorCode.KAFKA_STORAGE_ERROR:
           case ErrorCode.NOT_LEADER_OR_FOLLOWER:
           case ErrorCode.NOT_ENOUGH_REPLICAS:
           case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
           case ErrorCode.REQUEST_TIMED_OUT:
             retry.push(tp);
+            retryErrors.add(r.errorCode);
             return;
           default:
             // A newer epoch or coordinator already wrote here: our marker is obsolete for this partition.
@@ -232,7 +242,7 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
     await Promise.all(written);
     remaining = retry;
     if (remaining.length > 0) {
-      core.logger.warn('retrying transaction markers', { transactionalId: md.transactionalId, partitions: remaining.length });
+      core.logger.warn('retrying transaction markers', { transactionalId: md.transactionalId, partitions: remaining.length, errors: [...retryErrors] });
       await sleep(core.config.retryBackoffMs);
     }
   }

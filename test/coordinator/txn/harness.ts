@@ -7,6 +7,7 @@ import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { ProducerIdManager } from '../../../src/coordinator/txn/producer-ids.js';
 import { DEFAULT_TXN_CONFIG, type TxnCoordinatorConfig } from '../../../src/coordinator/txn/txn-config.js';
 import { TransactionCoordinator } from '../../../src/coordinator/txn/txn-coordinator.js';
+import type { TxnPartitionWrites } from '../../../src/coordinator/txn/txn-core.js';
 import { LogPartitionAccess } from '../../helpers/log-partition-access.js';
 import type { CoordinatorRecord as TxnLogRecord, CoordinatorRecordLog as TxnRecordLog } from '../../../src/coordinator/runtime/record-log.js';
 import { openLog, tempDir } from '../../storage/helpers/temp-log.js';
@@ -57,24 +58,32 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function harness(overrides: Partial<TxnCoordinatorConfig> = {}, partitions = ['t-0', 't-1', '__consumer_offsets-0']): Promise<Harness> {
+export interface HarnessOptions {
+  /** Wraps the partition layer the coordinator writes markers through (to inject leader answers). */
+  wrapPartitions?(access: LogPartitionAccess): TxnPartitionWrites;
+}
+
+export async function harness(overrides: Partial<TxnCoordinatorConfig> = {}, partitions = ['t-0', 't-1', '__consumer_offsets-0'], opts: HarnessOptions = {}): Promise<Harness> {
   const tmp = await tempDir('tributary-txn-');
   const logs = new Map<string, PartitionLog>();
   for (const name of partitions) logs.set(name, await openLog(join(tmp.path, name), { segmentBytes: 1 << 20 }));
   const txnLog = new MemoryTxnLog();
   const clock = { now: 1_000_000 };
   const config: TxnCoordinatorConfig = { ...DEFAULT_TXN_CONFIG, retryBackoffMs: 10, ...overrides };
+  const wrap = opts.wrapPartitions ?? ((access: LogPartitionAccess) => access);
   const make = async () => {
     const tc = new TransactionCoordinator({
       config,
       openLog: async () => txnLog,
       producerIds: await ProducerIdManager.load(join(tmp.path, 'producer-ids.json')),
-      partitions: new LogPartitionAccess({
-        partition: (topic, index) => {
-          const log = logs.get(`${topic}-${index}`);
-          return log ? { log, leaderEpoch: 0 } : undefined;
-        },
-      }),
+      partitions: wrap(
+        new LogPartitionAccess({
+          partition: (topic, index) => {
+            const log = logs.get(`${topic}-${index}`);
+            return log ? { log, leaderEpoch: 0 } : undefined;
+          },
+        }),
+      ),
       offsetsPartitions: () => 1,
       logger: SILENT,
       now: () => clock.now,

@@ -233,9 +233,25 @@ async function writeMarkers(core: TxnCore, md: TxnMetadata): Promise<void> {
             retry.push(tp);
             retryErrors.add(r.errorCode);
             return;
-          default:
-            // A newer epoch or coordinator already wrote here: our marker is obsolete for this partition.
+          case ErrorCode.INVALID_PRODUCER_EPOCH:
+          case ErrorCode.TRANSACTION_COORDINATOR_FENCED:
+          case ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT:
+          case ErrorCode.UNSUPPORTED_VERSION:
+          case ErrorCode.CORRUPT_MESSAGE:
+          case ErrorCode.MESSAGE_TOO_LARGE:
+          case ErrorCode.RECORD_LIST_TOO_LARGE:
+          case ErrorCode.INVALID_REQUIRED_ACKS:
+            // A newer epoch or coordinator already wrote here, or the partition can never take the
+            // marker: it is obsolete or impossible for this partition.
             core.logger.warn('transaction marker rejected', { transactionalId: md.transactionalId, topic: tp.topic, partition: tp.partition, error: r.errorMessage ?? r.errorCode });
+            return;
+          default:
+            // Unexpected (UNKNOWN_SERVER_ERROR from an unreachable or failing leader, …): Kafka's
+            // completion handler never completes the transaction past one, so it is retried like
+            // the retriable errors rather than dropped (a dropped COMMIT leaves the producer's
+            // transaction open on that partition; see UNKNOWN_TOPIC_OR_PARTITION above).
+            retry.push(tp);
+            retryErrors.add(r.errorCode);
         }
       }),
     );

@@ -65,3 +65,27 @@ describe('transaction markers answered UNKNOWN_TOPIC_OR_PARTITION', () => {
     expect(await h.markers('t', 1)).toEqual([]);
   });
 });
+
+describe('transaction markers answered an unexpected error', () => {
+  it('are retried (UNKNOWN_SERVER_ERROR), not dropped: the transaction completes only with every marker written', async () => {
+    const seen = { answers: 0 };
+    const wrap = (access: LogPartitionAccess): TxnPartitionWrites => ({
+      appendInternal: (tp, r) => access.appendInternal(tp, r),
+      appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {
+        if (tp.partition === 1 && seen.answers < 2) {
+          seen.answers++;
+          return Promise.resolve({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1, lastOffset: -1 });
+        }
+        return access.appendMarker(tp, marker);
+      },
+      partitionKnown: () => true,
+    });
+    h = await harness({}, undefined, { wrapPartitions: wrap });
+    const r = await h.tc.initProducerId('x', 60_000);
+    expect(await h.tc.addPartitions('x', r.producerId, r.producerEpoch, both)).toBe(ErrorCode.NONE);
+    expect(await h.tc.endTxn('x', r.producerId, r.producerEpoch, true)).toBe(ErrorCode.NONE);
+    await until(() => h!.tc.core.txns.get('x')!.state === 'CompleteCommit', 'CompleteCommit');
+    expect(seen.answers).toBe(2);
+    for (const p of [0, 1]) expect(await h.markers('t', p)).toEqual([{ committed: true, producerId: r.producerId, epoch: 0 }]);
+  });
+});

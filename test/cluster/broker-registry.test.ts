@@ -97,11 +97,37 @@ describe('a stopped broker stays registered (fenced) until UnregisterBroker', ()
   it('UnregisterBroker: the stopped broker no longer counts; unknown ids are BROKER_ID_NOT_REGISTERED', async () => {
     await cluster.stop(3);
     await cluster.waitUntil('broker 3 gone', () => liveSeenBy(1).join() === '1,2');
+    // DescribeCluster v2 (KIP-1073): includeFencedBrokers lists the stopped (fenced) broker too.
+    const describe = async (includeFencedBrokers: boolean) =>
+      (await send(2, 60, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers })).brokers.map(
+        (b: { brokerId: number; isFenced: boolean }) => [b.brokerId, b.isFenced],
+      );
+    expect(await describe(true)).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    expect(await describe(false)).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+    // A partition whose ISR still holds broker 3 beside live members (as when it stopped while no
+    // controller could act): forged in the store, without a controller fence.
+    const forged = (await store().getPartition('rf3-down', 0))!;
+    expect(forged.state.isr).not.toContain(3);
+    const cas = await store().casPartition(forged, { leader: forged.state.leader, leaderEpoch: forged.state.leaderEpoch, isr: [...forged.state.isr, 3] });
+    expect(cas.ok).toBe(true);
     const controller = cluster.controllerId();
     const other = [1, 2].find((id) => id !== controller)!;
     // From a broker that is not the controller: forwarded to it, as Kafka's brokers do.
     expect(await unregister(other, 3)).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null });
     expect((await store().listRegisteredBrokers()).map((b) => b.brokerId)).toEqual([1, 2]);
+    // Kafka's handleBrokerUnregistered: out of every ISR; and no longer listed, even with fenced ones.
+    expect((await store().getPartition('rf3-down', 0))!.state.isr).not.toContain(3);
+    expect(await describe(true)).toEqual([
+      [1, false],
+      [2, false],
+    ]);
     const again = await unregister(controller, 3);
     expect(again.errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
     expect((await unregister(other, 99)).errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);

@@ -5,6 +5,8 @@
 // returns; manual assignments may name it but not only it. After UnregisterBroker it no longer
 // counts (INVALID_REPLICATION_FACTOR), a second unregister and an unknown id answer
 // BROKER_ID_NOT_REGISTERED, and a running broker that is unregistered registers again.
+// DescribeCluster v2 with includeFencedBrokers (KIP-1073) lists the stopped broker flagged isFenced;
+// UnregisterBroker takes it out of every ISR (a new leader where it led; a last member stays).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,6 +119,11 @@ describe('a stopped broker stays registered (fenced) until UnregisterBroker', ()
     expect(forged.state.isr).not.toContain(3);
     const cas = await store().casPartition(forged, { leader: forged.state.leader, leaderEpoch: forged.state.leaderEpoch, isr: [...forged.state.isr, 3] });
     expect(cas.ok).toBe(true);
+    // One it still leads (a new leader is elected), and a leaderless one where it is the last ISR member (kept).
+    const led = (await store().getPartition('rf3-down', 1))!;
+    expect((await store().casPartition(led, { leader: 3, leaderEpoch: led.state.leaderEpoch + 1, isr: [3, ...led.state.isr] })).ok).toBe(true);
+    const last = (await store().getPartition('manual-ok', 0))!;
+    expect((await store().casPartition(last, { leader: -1, leaderEpoch: last.state.leaderEpoch + 1, isr: [3] })).ok).toBe(true);
     const controller = cluster.controllerId();
     const other = [1, 2].find((id) => id !== controller)!;
     // From a broker that is not the controller: forwarded to it, as Kafka's brokers do.
@@ -124,6 +131,11 @@ describe('a stopped broker stays registered (fenced) until UnregisterBroker', ()
     expect((await store().listRegisteredBrokers()).map((b) => b.brokerId)).toEqual([1, 2]);
     // Kafka's handleBrokerUnregistered: out of every ISR; and no longer listed, even with fenced ones.
     expect((await store().getPartition('rf3-down', 0))!.state.isr).not.toContain(3);
+    const reelected = (await store().getPartition('rf3-down', 1))!.state;
+    expect(reelected.isr).not.toContain(3);
+    expect([1, 2]).toContain(reelected.leader);
+    expect(reelected.leaderEpoch).toBe(led.state.leaderEpoch + 2);
+    expect((await store().getPartition('manual-ok', 0))!.state).toMatchObject({ leader: -1, isr: [3] });
     expect(await describe(true)).toEqual([
       [1, false],
       [2, false],

@@ -521,6 +521,18 @@ export class Broker {
     return [this.endpointFor(listenerName)];
   }
 
+  /**
+   * DescribeCluster v2 with includeFencedBrokers (KIP-1073): every registered broker, fenced ones
+   * (stopped, not unregistered) flagged. A single broker is never fenced.
+   */
+  async registeredBrokersFor(listenerName: string): Promise<(BrokerEndpoint & { fenced: boolean })[]> {
+    if (!this.cluster) return this.brokersFor(listenerName).map((b) => ({ ...b, fenced: false }));
+    return (await this.cluster.registeredBrokers()).map((b) => {
+      const l = b.listeners.find((x) => x.name === listenerName) ?? b.listeners[0]!;
+      return { nodeId: b.brokerId, host: l.host, port: l.port, rack: b.rack, fenced: b.fenced };
+    });
+  }
+
   /** Long-polling fetches wait here (owned by the partition layer). */
   get waiters(): AppendWaiters {
     return this.partitionManager.waiters;

@@ -20,7 +20,7 @@ import { MemoryKv, MemoryKvConnection } from './metadata-store/memory-kv.js';
 import { openMetadataStore } from './metadata-store/open-store.js';
 import type { InterBrokerEndpoint, InterBrokerSecurity } from './inter-broker-security.js';
 import type { InterBrokerAuthStats } from './replication/replica-fetchers.js';
-import type { BrokerRegistration, ClusterMetadataStore, PartitionState, TopicRecord, Unwatch, VersionedPartitionState } from './metadata-store/types.js';
+import type { BrokerRegistration, ClusterMetadataStore, PartitionState, RegisteredBroker, TopicRecord, Unwatch, VersionedPartitionState } from './metadata-store/types.js';
 
 /** API keys and versions of the broker-to-controller requests (Kafka's: AlterPartition, BrokerHeartbeat; forwarded admin requests). */
 const ALTER_PARTITION = { key: 56, version: 2 };
@@ -254,6 +254,12 @@ export class ClusterNode {
   async watchStore(start: (store: ClusterMetadataStore) => Promise<Unwatch[]>): Promise<void> {
     if (!this.store) throw new Error('cluster node not started');
     this.unwatches.push(...(await start(this.store)));
+  }
+
+  /** The broker registry from the store: live and fenced (stopped, not unregistered) brokers, by id. */
+  registeredBrokers(): Promise<RegisteredBroker[]> {
+    if (!this.store) return Promise.reject(new Error('cluster node not started'));
+    return this.store.listRegisteredBrokers();
   }
 
   /** The live brokers, by id. */

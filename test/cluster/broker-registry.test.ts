@@ -5,6 +5,8 @@
 // returns; manual assignments may name it but not only it. After UnregisterBroker it no longer
 // counts (INVALID_REPLICATION_FACTOR), a second unregister and an unknown id answer
 // BROKER_ID_NOT_REGISTERED, and a running broker that is unregistered registers again.
+// DescribeCluster v2 with includeFencedBrokers (KIP-1073) lists the stopped broker flagged isFenced;
+// UnregisterBroker takes it out of every ISR (a new leader where it led; a last member stays).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,11 +99,47 @@ describe('a stopped broker stays registered (fenced) until UnregisterBroker', ()
   it('UnregisterBroker: the stopped broker no longer counts; unknown ids are BROKER_ID_NOT_REGISTERED', async () => {
     await cluster.stop(3);
     await cluster.waitUntil('broker 3 gone', () => liveSeenBy(1).join() === '1,2');
+    // DescribeCluster v2 (KIP-1073): includeFencedBrokers lists the stopped (fenced) broker too.
+    const describe = async (includeFencedBrokers: boolean) =>
+      (await send(2, 60, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers })).brokers.map(
+        (b: { brokerId: number; isFenced: boolean }) => [b.brokerId, b.isFenced],
+      );
+    expect(await describe(true)).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    expect(await describe(false)).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+    // A partition whose ISR still holds broker 3 beside live members (as when it stopped while no
+    // controller could act): forged in the store, without a controller fence.
+    const forged = (await store().getPartition('rf3-down', 0))!;
+    expect(forged.state.isr).not.toContain(3);
+    const cas = await store().casPartition(forged, { leader: forged.state.leader, leaderEpoch: forged.state.leaderEpoch, isr: [...forged.state.isr, 3] });
+    expect(cas.ok).toBe(true);
+    // One it still leads (a new leader is elected), and a leaderless one where it is the last ISR member (kept).
+    const led = (await store().getPartition('rf3-down', 1))!;
+    expect((await store().casPartition(led, { leader: 3, leaderEpoch: led.state.leaderEpoch + 1, isr: [3, ...led.state.isr] })).ok).toBe(true);
+    const last = (await store().getPartition('manual-ok', 0))!;
+    expect((await store().casPartition(last, { leader: -1, leaderEpoch: last.state.leaderEpoch + 1, isr: [3] })).ok).toBe(true);
     const controller = cluster.controllerId();
     const other = [1, 2].find((id) => id !== controller)!;
     // From a broker that is not the controller: forwarded to it, as Kafka's brokers do.
     expect(await unregister(other, 3)).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null });
     expect((await store().listRegisteredBrokers()).map((b) => b.brokerId)).toEqual([1, 2]);
+    // Kafka's handleBrokerUnregistered: out of every ISR; and no longer listed, even with fenced ones.
+    expect((await store().getPartition('rf3-down', 0))!.state.isr).not.toContain(3);
+    const reelected = (await store().getPartition('rf3-down', 1))!.state;
+    expect(reelected.isr).not.toContain(3);
+    expect([1, 2]).toContain(reelected.leader);
+    expect(reelected.leaderEpoch).toBe(led.state.leaderEpoch + 2);
+    expect((await store().getPartition('manual-ok', 0))!.state).toMatchObject({ leader: -1, isr: [3] });
+    expect(await describe(true)).toEqual([
+      [1, false],
+      [2, false],
+    ]);
     const again = await unregister(controller, 3);
     expect(again.errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
     expect((await unregister(other, 99)).errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);

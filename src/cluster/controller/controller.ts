@@ -488,8 +488,30 @@ export class Controller {
       }
       this.registered.delete(brokerId);
       this.log('broker unregistered', { brokerId });
+      await this.removeFromIsrs(brokerId);
       return { errorCode: ErrorCode.NONE };
     }, (r) => r);
+  }
+
+  /**
+   * Kafka's ReplicationControlManager.handleBrokerUnregistered: the broker leaves every ISR, with a
+   * new leader where it led (it is fenced already, so normally it leads nothing). An ISR is never
+   * emptied: a leaderless partition keeps its last member, as KRaft does.
+   */
+  private async removeFromIsrs(brokerId: number): Promise<void> {
+    // Its live registration (if it ran) went with the registry entry: never elect it again here.
+    this.live.delete(brokerId);
+    const { items } = await this.store.listPartitions();
+    const topics = await this.topicMap();
+    for (const p of items) {
+      if (p.state.leader !== brokerId && !p.state.isr.includes(brokerId)) continue;
+      const replicas = topics.get(p.topic)?.replicas[p.partition] ?? [];
+      const unclean = p.state.leader === brokerId ? await this.uncleanEnabled(p.topic) : false;
+      await this.updatePartition(p.topic, p.partition, (cur) => {
+        if (cur.state.leader !== brokerId && cur.state.isr.every((id) => id === brokerId)) return undefined;
+        return this.withoutBroker(cur.state, replicas, brokerId, unclean);
+      });
+    }
   }
 
   // ---- ISR changes from leaders (AlterPartition) -----------------------------------------

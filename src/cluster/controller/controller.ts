@@ -257,21 +257,30 @@ export class Controller {
     this.live.delete(brokerId);
     this.shuttingDown.delete(brokerId);
     this.log('broker gone', { brokerId });
+    await this.leavePartitions(brokerId);
+  }
+
+  /** Every partition `gone` leads or is in the ISR of moves on without it (withoutBroker). */
+  private async leavePartitions(gone: number): Promise<void> {
     const { items } = await this.store.listPartitions();
     const topics = await this.topicMap();
     for (const p of items) {
-      if (p.state.leader !== brokerId && !p.state.isr.includes(brokerId)) continue;
+      if (p.state.leader !== gone && !p.state.isr.includes(gone)) continue;
       const replicas = topics.get(p.topic)?.replicas[p.partition] ?? [];
-      const unclean = p.state.leader === brokerId ? await this.uncleanEnabled(p.topic) : false;
-      await this.updatePartition(p.topic, p.partition, (cur) => this.withoutBroker(cur.state, replicas, brokerId, unclean));
+      const unclean = p.state.leader === gone ? await this.uncleanEnabled(p.topic) : false;
+      await this.updatePartition(p.topic, p.partition, (cur) => this.withoutBroker(cur.state, replicas, gone, unclean));
     }
   }
 
-  /** The state after `gone` stopped: new leader if it led, out of the ISR in any case. */
+  /**
+   * The state after `gone` stopped: new leader if it led, out of the ISR otherwise. An ISR is never
+   * emptied: like KRaft, a leaderless partition keeps its last member, so it comes back cleanly
+   * when that broker returns.
+   */
   private withoutBroker(s: PartitionState, replicas: number[], gone: number, unclean: boolean) {
     const live = this.liveSet();
     if (s.leader !== gone) {
-      if (!s.isr.includes(gone)) return undefined;
+      if (!s.isr.includes(gone) || s.isr.every((id) => id === gone)) return undefined;
       return { leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr.filter((id) => id !== gone) };
     }
     const elected = offlinePartitionLeader(replicas, s.isr, live, unclean);
@@ -501,17 +510,7 @@ export class Controller {
   private async removeFromIsrs(brokerId: number): Promise<void> {
     // Its live registration (if it ran) went with the registry entry: never elect it again here.
     this.live.delete(brokerId);
-    const { items } = await this.store.listPartitions();
-    const topics = await this.topicMap();
-    for (const p of items) {
-      if (p.state.leader !== brokerId && !p.state.isr.includes(brokerId)) continue;
-      const replicas = topics.get(p.topic)?.replicas[p.partition] ?? [];
-      const unclean = p.state.leader === brokerId ? await this.uncleanEnabled(p.topic) : false;
-      await this.updatePartition(p.topic, p.partition, (cur) => {
-        if (cur.state.leader !== brokerId && cur.state.isr.every((id) => id === brokerId)) return undefined;
-        return this.withoutBroker(cur.state, replicas, brokerId, unclean);
-      });
-    }
+    await this.leavePartitions(brokerId);
   }
 
   // ---- ISR changes from leaders (AlterPartition) -----------------------------------------

@@ -34,8 +34,7 @@ import {
   type ReassignmentResult,
   type ReassignmentSteps,
 } from './reassignment-steps.js';
-import { ReplicaAssignmentError } from './replica-assignment.js';
-import { placeReplicas, type UsableBroker } from './striped-replica-placer.js';
+import { placeReplicas, ReplicaAssignmentError, type UsableBroker } from './striped-replica-placer.js';
 
 /** Kafka's "no leader" marker in metadata. */
 export const NO_LEADER = -1;

@@ -12,7 +12,16 @@
 // Errors, in Kafka's order: RF <= 0, no unfenced broker ("All brokers are currently fenced."),
 // RF > registered brokers; all INVALID_REPLICATION_FACTOR.
 import { ErrorCode } from '../../../protocol/errors.js';
-import { ReplicaAssignmentError } from './replica-assignment.js';
+
+/** A placement Kafka refuses; `errorCode` is the Kafka error the request is answered with. */
+export class ReplicaAssignmentError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface UsableBroker {
   id: number;

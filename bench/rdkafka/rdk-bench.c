@@ -5,7 +5,7 @@
  *
  *   rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>
  *   rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]
- *   rdk-bench latency <bootstrap> <topic> <acks> <msgs-per-sec> <seconds> <record-bytes>
+ *   rdk-bench latency <bootstrap> <topic> <acks> <msgs-per-sec> <seconds> <record-bytes> [e2e]
  *
  * produce: records as fast as librdkafka takes them (a static payload, no copy: the client
  * spends its CPU on the protocol, not on memcpy), one partition (0), no compression; counts
@@ -18,6 +18,11 @@
  * latency: one record at a time on a fixed schedule (open loop: a late send does not delay the
  * next ones), linger.ms 0, and the time from each produce call to its delivery report (the
  * produce-ack latency issue 14's aim is about); prints p50 / p99 / p99.9 / max in ms.
+ * With `e2e` 1, a consumer in the same process (legacy consumer of partition 0 from offset 0, so
+ * the topic must be new; fetch.wait.max.ms 100, fetch.min.bytes 1) also reads every record, whose
+ * first 8 bytes carry its index: e2e p50 / p99 / p99.9 / max is the time from the produce call to
+ * the record reaching the consumer application (issue 14's end-to-end aim). Records are copied
+ * into librdkafka then (RD_KAFKA_MSG_F_COPY), each with its own index.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -207,7 +212,31 @@ static double pct(double p) {
   return lat_ms[i];
 }
 
-static int latency(const char *bootstrap, const char *topic, const char *acks, double rate, double seconds, int record) {
+static double *e2e_ms = NULL;
+static long long e2e_n = 0, e2e_cap = 0;
+static const char *e2e_error = NULL;
+
+static void e2e_cb(rd_kafka_message_t *m, void *opaque) {
+  (void)opaque;
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+  if (m->err) {
+    if (!e2e_error) e2e_error = strdup(rd_kafka_message_errstr(m));
+    return;
+  }
+  double t = now_sec();
+  long long i;
+  if (m->len < sizeof i) return;
+  memcpy(&i, m->payload, sizeof i);
+  if (i < 0 || i >= e2e_cap || e2e_n >= e2e_cap) return;
+  e2e_ms[e2e_n++] = (t - sent_at[i]) * 1e3;
+}
+
+static double pct_of(double *xs, long long n, double p) {
+  if (n == 0) return 0;
+  return xs[(long long)(p * (n - 1) + 0.5)];
+}
+
+static int latency(const char *bootstrap, const char *topic, const char *acks, double rate, double seconds, int record, int e2e) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstrap);
@@ -234,6 +263,27 @@ static int latency(const char *bootstrap, const char *topic, const char *acks, d
     return 2;
   }
   rd_kafka_metadata_destroy(md);
+  rd_kafka_t *ck = NULL;
+  rd_kafka_topic_t *ckt = NULL;
+  if (e2e) {
+    rd_kafka_conf_t *cconf = rd_kafka_conf_new();
+    set(cconf, "bootstrap.servers", bootstrap);
+    set(cconf, "fetch.wait.max.ms", "100");
+    set(cconf, "fetch.min.bytes", "1");
+    set(cconf, "queued.max.messages.kbytes", "262144");
+    ck = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
+    if (!ck) {
+      fprintf(stderr, "rd_kafka_new (consumer): %s\n", err);
+      return 2;
+    }
+    ckt = rd_kafka_topic_new(ck, topic, NULL);
+    e2e_cap = n;
+    e2e_ms = calloc(n, sizeof(double));
+    if (rd_kafka_consume_start(ckt, 0, 0) == -1) {
+      fprintf(stderr, "consume_start: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
+      return 2;
+    }
+  }
   double cpu0 = cpu_sec();
   double t0 = now_sec();
   /* Every ~100 us: send what is due (sleeping, not spinning: the broker shares these 2 vCPUs). */
@@ -242,23 +292,44 @@ static int latency(const char *bootstrap, const char *topic, const char *acks, d
     double t = now_sec();
     for (; i < n && t0 + i / rate <= t; i++) {
       sent_at[i] = t;
-      if (rd_kafka_produce(rkt, 0, 0, payload, record, NULL, 0, (void *)(intptr_t)i) == -1) {
+      if (e2e) memcpy(payload, &i, sizeof i);
+      if (rd_kafka_produce(rkt, 0, e2e ? RD_KAFKA_MSG_F_COPY : 0, payload, record, NULL, 0, (void *)(intptr_t)i) == -1) {
         fprintf(stderr, "produce: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
         return 2;
       }
     }
     rd_kafka_poll(rk, 0);
+    if (e2e) rd_kafka_consume_callback(ckt, 0, 0, e2e_cb, NULL);
     struct timespec ts = {0, 100000};
     nanosleep(&ts, NULL);
   }
-  while (rd_kafka_outq_len(rk) > 0) rd_kafka_poll(rk, 10);
+  while (rd_kafka_outq_len(rk) > 0) {
+    rd_kafka_poll(rk, 1);
+    if (e2e) rd_kafka_consume_callback(ckt, 0, 0, e2e_cb, NULL);
+  }
   double secs = now_sec() - t0;
+  if (e2e) {
+    /* The last records: up to 5 s more for them to reach the consumer. */
+    double until = now_sec() + 5;
+    while (e2e_n < delivered_msgs && !e2e_error && now_sec() < until) rd_kafka_consume_callback(ckt, 0, 10, e2e_cb, NULL);
+    rd_kafka_consume_stop(ckt, 0);
+  }
   double cpu = cpu_sec() - cpu0;
   qsort(lat_ms, lat_n, sizeof(double), cmp_double);
+  if (e2e) qsort(e2e_ms, e2e_n, sizeof(double), cmp_double);
+  char e2e_json[256] = "";
+  if (e2e)
+    snprintf(e2e_json, sizeof e2e_json, "\"e2eRecords\":%lld,\"e2eP50Ms\":%.3f,\"e2eP99Ms\":%.3f,\"e2eP999Ms\":%.3f,\"e2eMaxMs\":%.3f,", e2e_n,
+             pct_of(e2e_ms, e2e_n, 0.5), pct_of(e2e_ms, e2e_n, 0.99), pct_of(e2e_ms, e2e_n, 0.999), e2e_n ? e2e_ms[e2e_n - 1] : 0.0);
+  const char *error = first_error ? first_error : e2e_error ? e2e_error : (e2e && e2e_n < delivered_msgs) ? "the consumer did not receive every record" : NULL;
   printf("{\"op\":\"latency\",\"acks\":\"%s\",\"records\":%lld,\"bytes\":%lld,\"failed\":%lld,\"seconds\":%.6f,\"mbPerSec\":%.3f,\"clientCpuSec\":%.3f,"
-         "\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"p999Ms\":%.3f,\"maxMs\":%.3f,\"error\":%s%s%s}\n",
+         "\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"p999Ms\":%.3f,\"maxMs\":%.3f,%s\"error\":%s%s%s}\n",
          acks, delivered_msgs, delivered_bytes, failed_msgs, secs, delivered_bytes / secs / 1e6, cpu, pct(0.5), pct(0.99), pct(0.999),
-         lat_n ? lat_ms[lat_n - 1] : 0.0, first_error ? "\"" : "", first_error ? first_error : "null", first_error ? "\"" : "");
+         lat_n ? lat_ms[lat_n - 1] : 0.0, e2e_json, error ? "\"" : "", error ? error : "null", error ? "\"" : "");
+  if (e2e) {
+    rd_kafka_topic_destroy(ckt);
+    rd_kafka_destroy(ck);
+  }
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   return failed_msgs ? 1 : 0;
@@ -268,9 +339,10 @@ int main(int argc, char **argv) {
   if (argc == 8 && strcmp(argv[1], "produce") == 0) return produce(argv[2], argv[3], argv[4], atoll(argv[5]), atoi(argv[6]), argv[7]);
   if (argc >= 6 && argc <= 8 && strcmp(argv[1], "consume") == 0)
     return consume(argv[2], argv[3], atoll(argv[4]), argv[5], argc >= 7 ? atoll(argv[6]) : 0, argc == 8 && atoi(argv[7]) == 1);
-  if (argc == 8 && strcmp(argv[1], "latency") == 0) return latency(argv[2], argv[3], argv[4], atof(argv[5]), atof(argv[6]), atoi(argv[7]));
+  if ((argc == 8 || argc == 9) && strcmp(argv[1], "latency") == 0)
+    return latency(argv[2], argv[3], argv[4], atof(argv[5]), atof(argv[6]), atoi(argv[7]), argc == 9 && atoi(argv[8]) == 1);
   fprintf(stderr, "usage: rdk-bench produce <bootstrap> <topic> <acks> <total-bytes> <record-bytes> <request-bytes>\n"
                   "       rdk-bench consume <bootstrap> <topic> <total-bytes> <fetch-bytes> [start-offset [follow]]\n"
-                  "       rdk-bench latency <bootstrap> <topic> <acks> <msgs-per-sec> <seconds> <record-bytes>\n");
+                  "       rdk-bench latency <bootstrap> <topic> <acks> <msgs-per-sec> <seconds> <record-bytes> [e2e]\n");
   return 2;
 }

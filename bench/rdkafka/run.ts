@@ -9,6 +9,8 @@
 //   latency acks=all (opt-in)  one 1 KiB record at a time on a fixed schedule (--latency-rate
 //                                     records/s for --latency-seconds), linger.ms 0: produce-ack
 //                                     latency p50 / p99 / p99.9 per record (issue 14's latency aim)
+//   e2e latency acks=all (opt-in)     the same, with a consumer in the client process reading each
+//                                     record: end-to-end p50 / p99 / p99.9 too (issue 14's e2e aim)
 //   tail: produce acks=1 + consume    a producer and a consumer that keeps up with it, side by
 //                                     side (topic rdk-e2e-tail: the null sink keeps "e2e" topics
 //                                     in memory, so its consumer gets real data too); the rate
@@ -37,11 +39,14 @@
 //   --variant k=v           a target "variant": this tree with these overrides (repeatable)
 //   --broker-override k=v   extra config for every broker (repeatable)
 //   --targets a,b           subset of null,nullfile,broker,base,variant (default: all that are configured)
-//   --workloads a,b         of produce1,produceall,consume,tail,latency (default: all but latency;
+//   --workloads a,b         of produce1,produceall,consume,tail,latency,e2e (default: all but latency and e2e;
 //                           consume reads what the produce workloads of the same round wrote, so
 //                           keep one of them)
 //   --latency-rate N        latency: records per second (default 40000, ~40 MB/s of 1 KiB)
 //   --latency-seconds N     latency: seconds per run (default 10)
+//                           e2e (opt-in): the latency workload with a consumer in the same client
+//                           process reading every record (a new topic per round): produce-ack and
+//                           end-to-end (produce call → record in the consumer) p50 / p99 / p99.9
 //   --null-file             one more target, "nullfile": the null sink also appending each produced
 //                           partition's records to a file (one write per request), i.e. the ceiling
 //                           of a broker that keeps the bytes in the page cache; ratios broker/nullfile
@@ -87,13 +92,14 @@ const TOPIC = 'rdk-1k';
 const TAIL_TOPIC = 'rdk-e2e-tail';
 const RUN_TIMEOUT_MS = 180_000;
 
-type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume' | 'latency acks=all';
+type Workload = 'produce acks=1' | 'produce acks=all' | 'consume' | 'tail: produce + consume' | 'latency acks=all' | 'e2e latency acks=all';
 const WORKLOAD_NAMES: Record<string, Workload> = {
   produce1: 'produce acks=1',
   produceall: 'produce acks=all',
   consume: 'consume',
   tail: 'tail: produce + consume',
   latency: 'latency acks=all',
+  e2e: 'e2e latency acks=all',
 };
 const WORKLOADS: Workload[] = args.workloads
   ? args.workloads.split(',').map((w) => {
@@ -101,7 +107,7 @@ const WORKLOADS: Workload[] = args.workloads
       if (!workload) throw new Error(`unknown workload ${w} (one of ${Object.keys(WORKLOAD_NAMES).join(', ')})`);
       return workload;
     })
-  : Object.values(WORKLOAD_NAMES).filter((w) => w !== 'latency acks=all');
+  : Object.values(WORKLOAD_NAMES).filter((w) => w !== 'latency acks=all' && w !== 'e2e latency acks=all');
 const LATENCY_TOPIC = 'rdk-latency';
 
 interface RunResult {
@@ -133,6 +139,11 @@ interface RunResult {
   p99Ms?: number;
   p999Ms?: number;
   maxMs?: number;
+  /** e2e: produce call → record in the consumer, percentiles, ms. */
+  e2eP50Ms?: number;
+  e2eP99Ms?: number;
+  e2eP999Ms?: number;
+  e2eMaxMs?: number;
 }
 
 function perGb(bytes: number, cpu: number, user: number, sys: number): Pick<RunResult, 'targetCpuSecPerGb' | 'targetUserSecPerGb' | 'targetSysSecPerGb'> {
@@ -303,6 +314,9 @@ async function main(): Promise<void> {
             r = await consumer;
             tailEnd.set(name, start + Number(p.records));
             producerMbPerSec = Number(p.mbPerSec);
+          } else if (workload.startsWith('e2e')) {
+            // A new topic per round: the consumer reads from offset 0 (the null sink answers no ListOffsets).
+            r = await runClient(bin, ['latency', bootstrap, `rdk-e2e-latency-${round}`, 'all', args['latency-rate']!, args['latency-seconds']!, String(RECORD_BYTES), '1']);
           } else if (workload.startsWith('latency')) {
             r = await runClient(bin, ['latency', bootstrap, LATENCY_TOPIC, 'all', args['latency-rate']!, args['latency-seconds']!, String(RECORD_BYTES)]);
           } else {
@@ -330,6 +344,7 @@ async function main(): Promise<void> {
             error: (r.error as string | null) ?? null,
             ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
             ...(r.op === 'latency' ? { p50Ms: Number(r.p50Ms), p99Ms: Number(r.p99Ms), p999Ms: Number(r.p999Ms), maxMs: Number(r.maxMs) } : {}),
+            ...(r.e2eP99Ms !== undefined ? { e2eP50Ms: Number(r.e2eP50Ms), e2eP99Ms: Number(r.e2eP99Ms), e2eP999Ms: Number(r.e2eP999Ms), e2eMaxMs: Number(r.e2eMaxMs) } : {}),
           };
           results.push(res);
           console.log(
@@ -338,6 +353,7 @@ async function main(): Promise<void> {
               (res.targetCpuSecPerGb !== undefined ? `, ${res.targetCpuSecPerGb} CPU s/GB (user ${res.targetUserSecPerGb}, sys ${res.targetSysSecPerGb})` : '') +
               (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
               (res.p99Ms !== undefined ? `, ack latency p50 ${res.p50Ms} / p99 ${res.p99Ms} / p99.9 ${res.p999Ms} / max ${res.maxMs} ms` : '') +
+              (res.e2eP99Ms !== undefined ? `, e2e p50 ${res.e2eP50Ms} / p99 ${res.e2eP99Ms} / p99.9 ${res.e2eP999Ms} / max ${res.e2eMaxMs} ms` : '') +
               (gc ? `, Mark-Compact ${gc.markCompacts} (${gc.markCompactMs} ms), Scavenge ${gc.scavenges} (${gc.scavengeMs} ms)` : '') +
               (loop ? `, loop delay p99 ${loop.p99Ms} / max ${loop.maxMs} ms` : '') +
               (res.error ? `, ERROR ${res.error}` : ''),
@@ -356,21 +372,25 @@ async function main(): Promise<void> {
       if (best.null) for (const name of names) if (name !== 'null') ratios[`${name}/null`] = Math.round((best[name]! / best.null) * 100) / 100;
       if (best.nullfile && best.broker) ratios['broker/nullfile'] = Math.round((best.broker / best.nullfile) * 100) / 100;
       if (best.base && best.broker) ratios['broker/base'] = Math.round((best.broker / best.base) * 100) / 100;
-      if (w.startsWith('latency')) {
+      if (w.startsWith('latency') || w.startsWith('e2e')) {
         // Lowest p99 per target (disturbance only raises it); ratios are p99 over the null sink's.
         const p99: Record<string, number> = {};
+        const e2eP99: Record<string, number> = {};
         for (const name of names) {
           const rs = results.filter((r) => r.workload === w && r.target === name && !r.error && r.p99Ms !== undefined);
           p99[name] = rs.length ? Math.min(...rs.map((r) => r.p99Ms!)) : NaN;
+          const es = rs.filter((r) => r.e2eP99Ms !== undefined);
+          if (es.length) e2eP99[name] = Math.min(...es.map((r) => r.e2eP99Ms!));
         }
         const p99Ratios: Record<string, number> = {};
         if (p99.null) for (const name of names) if (name !== 'null') p99Ratios[`${name}/null p99`] = Math.round((p99[name]! / p99.null) * 100) / 100;
+        for (const name of names) if (e2eP99[name] !== undefined) p99Ratios[`${name} e2e p99 ms`] = e2eP99[name]!;
         // --loop-delay: each broker's lowest loop-delay p99 over the rounds, as for the ack p99.
         for (const name of names) {
           const ld = results.filter((r) => r.workload === w && r.target === name && r.loopDelay).map((r) => r.loopDelay!.p99Ms);
           if (ld.length) p99Ratios[`${name} loop p99 ms`] = Math.min(...ld);
         }
-        return { workload: w, bestMbPerSec: best, ratios: p99Ratios, bestP99Ms: p99 };
+        return { workload: w, bestMbPerSec: best, ratios: p99Ratios, bestP99Ms: p99, ...(Object.keys(e2eP99).length ? { bestE2eP99Ms: e2eP99 } : {}) };
       }
       // CPU per GB: median per target (load moves it less than MB/s; see roundWorkloads for why rounds differ).
       const medianCpuSecPerGb: Record<string, number> = {};

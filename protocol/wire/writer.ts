@@ -364,6 +364,40 @@ export class Writer {
     return out;
   }
 
+  /**
+   * The encoded bytes as chunks for writev that do not depend on this writer: buffers kept by
+   * reference stay as they are, the writer's own bytes (a Fetch response's headers around its
+   * records) are copied into one new buffer of their exact size. The writer can then be reset and
+   * reused (toChunks hands out views of its buffer, so a writer used that way must be dropped).
+   * Null when its own bytes exceed `maxOwnBytes` (not worth copying).
+   */
+  detachChunks(maxOwnBytes: number): Buffer[] | null {
+    const chunks = this.chunks;
+    const external = this.external;
+    const tail = this.pos - this.start;
+    let own = tail;
+    for (let i = 0; i < chunks.length; i++) if (!external[i]) own += chunks[i]!.length;
+    if (own > maxOwnBytes) return null;
+    const copy = Buffer.allocUnsafe(own);
+    const out: Buffer[] = [];
+    let at = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i]!;
+      if (external[i]) {
+        out.push(c);
+        continue;
+      }
+      c.copy(copy, at);
+      out.push(copy.subarray(at, at + c.length));
+      at += c.length;
+    }
+    if (tail > 0) {
+      this.buf.copy(copy, at, this.start, this.pos);
+      out.push(copy.subarray(at, at + tail));
+    }
+    return out;
+  }
+
   /** The encoded bytes as one buffer (a view when there is a single chunk). */
   toBuffer(): Buffer {
     if (this.chunks.length === 0) return this.buf.subarray(this.start, this.pos);

@@ -1,6 +1,9 @@
 // Long-polling fetches park here until one of their partitions gets new data (its high
-// watermark advances) or their max.wait.ms expires. A watch is registered before the first read,
-// so an append landing between "read found nothing" and "start waiting" is not missed.
+// watermark advances) or their max.wait.ms expires. A fetch whose first read already has its
+// min.bytes (a consumer catching up: every fetch) registers nothing; one that falls short takes
+// `seq` before that read and registers a watch after it, and `watchSince` marks the watch dirty
+// when any notification happened in between, so an append landing between "read found nothing"
+// and "start waiting" is not missed (it costs at most one more read, never a lost wake-up).
 import { tpKey } from './topic-partition.js';
 
 export class AppendWatch {
@@ -43,8 +46,25 @@ export class AppendWatch {
 
 export class AppendWaiters {
   private readonly byPartition = new Map<string, Set<AppendWatch>>();
+  /** Bumped by every notification (any partition): see watchSince. */
+  private notifications = 0;
+  /** Watches registered so far (tests: a fetch that needs no wait registers none). */
+  watchesOpened = 0;
+
+  /** Notifications so far; pass it to watchSince to register a watch after a read without losing an append made meanwhile. */
+  get seq(): number {
+    return this.notifications;
+  }
+
+  /** A watch as `watch`, already dirty when a notification happened since `seq` was read (so the caller reads again instead of waiting). */
+  watchSince(partitions: { topic: string; partition: number }[], seq: number): AppendWatch {
+    const w = this.watch(partitions);
+    if (this.notifications !== seq) w.dirty = true;
+    return w;
+  }
 
   watch(partitions: { topic: string; partition: number }[]): AppendWatch {
+    this.watchesOpened++;
     const keys = [...new Set(partitions.map((p) => tpKey(p.topic, p.partition)))];
     const watch = new AppendWatch(() => {
       for (const k of keys) {
@@ -63,6 +83,7 @@ export class AppendWaiters {
   }
 
   notify(topic: string, partition: number): void {
+    this.notifications++;
     const set = this.byPartition.get(tpKey(topic, partition));
     if (!set) return;
     for (const w of set) w.notify();
@@ -70,6 +91,7 @@ export class AppendWaiters {
 
   /** Wakes everything (shutdown). */
   notifyAll(): void {
+    this.notifications++;
     for (const set of this.byPartition.values()) for (const w of set) w.notify();
   }
 }

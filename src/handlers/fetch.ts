@@ -10,7 +10,7 @@ import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, 
 import { Api } from '../../protocol/generated/apis.js';
 import { AclOperation, ResourceType } from '../auth/acl/acl-model.js';
 import { authorized, type HasAuthorizer } from '../auth/acl/request-authz.js';
-import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { AppendWaiters, AppendWatch } from '../cluster/append-waiters.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { LEADER_HINTS_SINCE_FETCH, leaderEndpoints, NODE_ENDPOINTS_SINCE_FETCH } from '../cluster/leader-endpoints.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -24,7 +24,7 @@ import { defineHandler } from '../network/request-context.js';
 export interface FetchDeps extends PartitionReaderDeps, HasAuthorizer, Pick<ClusterView, 'brokersFor'> {
   topics: { get(name: string): TopicRecord | undefined; getById(id: string): TopicRecord | undefined };
   fetchSessions: FetchSessionCache;
-  waiters: Pick<AppendWaiters, 'watch'>;
+  waiters: Pick<AppendWaiters, 'seq' | 'watchSince'>;
   config: Pick<BrokerConfig, 'get'>;
   readonly isClosing: boolean;
 }
@@ -83,15 +83,19 @@ export function fetchHandler(broker: FetchDeps) {
       const toRead = refused ? all.filter((_, i) => !refused[i]) : all;
 
       const longPoll = req.maxWaitMs > 0 && req.minBytes > 0 && toRead.length > 0;
-      const watch = longPoll ? broker.waiters.watch(toRead) : null;
+      // The watch is registered only when the first read falls short of min.bytes (a consumer
+      // catching up never waits: no watch, no Set per partition per fetch); watchSince makes it
+      // dirty if an append was notified during that read, so that append is not missed.
+      const seq = broker.waiters.seq;
+      let watch: AppendWatch | null = null;
       let results: PartitionFetchResult[];
       let bytes: number;
       try {
         ({ results, bytes } = await readPartitions(broker, toRead, opts));
-        if (watch) {
+        if (longPoll && bytes < req.minBytes && !answersAtOnce(results)) {
+          watch = broker.waiters.watchSince(toRead, seq);
           const deadline = Date.now() + req.maxWaitMs;
-          // As Kafka's fetchMessages: an error or a preferred read replica (KIP-392) answers at once.
-          while (bytes < req.minBytes && !results.some((r) => r.errorCode !== ErrorCode.NONE || (r.preferredReadReplica ?? -1) >= 0)) {
+          while (bytes < req.minBytes && !answersAtOnce(results)) {
             const left = deadline - Date.now();
             if (left <= 0 || !(await watch.wait(left)) || broker.isClosing) break;
             releaseResults(results); // read again below: these bytes are never sent
@@ -128,6 +132,11 @@ export function fetchHandler(broker: FetchDeps) {
       return res;
     },
   });
+}
+
+/** As Kafka's fetchMessages: an error or a preferred read replica (KIP-392) answers at once. */
+function answersAtOnce(results: PartitionFetchResult[]): boolean {
+  return results.some((r) => r.errorCode !== ErrorCode.NONE || (r.preferredReadReplica ?? -1) >= 0);
 }
 
 function resolveRequested(broker: Pick<FetchDeps, 'topics'>, topics: Topic[], useIds: boolean): SessionPartition[] {

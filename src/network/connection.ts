@@ -70,12 +70,12 @@ interface Slot {
 }
 
 /**
- * The encoder of every response that fits in COPY_OUT_MAX_BYTES of its own bytes (all but Fetch
- * responses with records and very large ones): one per process, as there is one event loop and
- * complete() encodes synchronously. Its bytes are copied out at their exact size, so a Produce
- * response costs one small Buffer instead of a Writer, its 256-byte buffer, two chunk arrays and
- * a view (issue 14: per-request garbage). A response it cannot copy out keeps the writer (its
- * chunks are views of it), and a fresh one takes its place.
+ * The encoder of every response that fits in COPY_OUT_MAX_BYTES of its own bytes (all but very
+ * large ones): one per process, as there is one event loop and complete() encodes synchronously.
+ * Its bytes are copied out at their exact size, so a Produce response costs one small Buffer
+ * instead of a Writer, its 256-byte buffer, two chunk arrays and a view (issue 14: per-request
+ * garbage); a Fetch response's records stay by reference beside that copy. A response it cannot
+ * copy out keeps the writer (its chunks are views of it), and a fresh one takes its place.
  */
 const COPY_OUT_MAX_BYTES = 16 * 1024;
 let sharedEncoder = new Writer(4096);
@@ -492,8 +492,15 @@ export class Connection implements BudgetWaiter {
     if (w.contiguous && w.length <= COPY_OUT_MAX_BYTES) {
       slot.chunks = w.copyOut();
     } else {
-      slot.chunks = w.toChunks();
-      sharedEncoder = new Writer(4096);
+      // A Fetch response with records: those stay by reference, the few bytes around them are
+      // copied out, and the encoder is kept (a new Writer and its 4 KiB buffer per fetch before).
+      const detached = w.detachChunks(COPY_OUT_MAX_BYTES);
+      if (detached !== null) {
+        slot.chunks = detached;
+      } else {
+        slot.chunks = w.toChunks();
+        sharedEncoder = new Writer(4096);
+      }
     }
     slot.done = true;
     this.scheduleFlush();

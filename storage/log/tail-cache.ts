@@ -11,7 +11,8 @@
 // An entry pins its buffer: a pooled request frame (protocol/wire/buffer-pool.ts) keeps a lease
 // reference until eviction, and a hit handed to a reader lends one more (lendView) that the
 // connection gives back once the response is sent, so a cached frame is never recycled under a
-// response. A hit spanning entries is copied into one buffer (a read from the file allocates too).
+// response. A hit spanning entries is copied into one pooled buffer, lent the same way (below
+// LEND_MIN_BYTES: a plain copy, as a segment read's small answers).
 //
 // Small appends are copied into chunks (issue 14, latency): a run of at most COALESCE_MAX_BYTES
 // that is not in a pooled frame (a one-record Produce: ~1 KiB in Node's 8 KiB allocation slab) is
@@ -22,10 +23,11 @@
 // Mark-Compact collections per 8 s at 40,000 requests/s, none with the cache off. A chunk is one
 // entry per ~60 such records and its buffer goes back to the pool on eviction. Bytes below a
 // chunk's fill mark never change, so views of it lent to readers stay valid while it fills.
-import { framePool, leaseOf, lendView, POOL_MIN_BYTES, type BufferLease } from '../../protocol/wire/buffer-pool.js';
+import { framePool, leaseOf, lendView, POOL_MAX_BYTES, POOL_MIN_BYTES, type BufferLease } from '../../protocol/wire/buffer-pool.js';
 import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import type { LogSegment } from './log-segment.js';
 import { RAW_REFERENCE_THRESHOLD } from '../../protocol/wire/writer.js';
+import { LEND_MIN_BYTES } from './segment-read.js';
 
 export const DEFAULT_TAIL_CACHE_BYTES = 64 * 1024 * 1024;
 /** Runs up to this size outside pooled frames are copied into chunks (larger ones are kept by reference). */
@@ -270,7 +272,21 @@ export class PartitionTail {
       lendView(view);
       return view;
     }
-    return parts.length === 0 ? EMPTY : Buffer.concat(parts, total);
+    if (parts.length === 0) return EMPTY;
+    if (total < LEND_MIN_BYTES || total > POOL_MAX_BYTES) return Buffer.concat(parts, total);
+    // A hit across entries is one copy, into a pooled buffer lent to the response as a segment
+    // read's is: a fresh Buffer.concat of up to the fetch's byte budget per fetch cost an
+    // allocation (page faults, GC) that a read of the same bytes from the file no longer does.
+    const lease = framePool.acquire(total);
+    const out = lease.buffer.subarray(0, total);
+    let at = 0;
+    for (const p of parts) {
+      p.copy(out, at);
+      at += p.length;
+    }
+    lendView(out);
+    lease.release(); // the lent reference keeps it until the response is written
+    return out;
   }
 
   /** Forget everything (truncation, roll-back, close): the file is the truth again. */

@@ -67,6 +67,25 @@ describe('long polling', () => {
   });
 });
 
+describe('long polling without a watch', () => {
+  it('registers no append watch when the first read already has min.bytes, one when it must wait', async () => {
+    const id = await createTopic('fx-nowatch');
+    await produce('fx-nowatch', 0, ['a', 'b']);
+    const waiters = tb.broker.waiters;
+    const before = waiters.watchesOpened;
+    for (let i = 0; i < 3; i++) {
+      const r = await c.send(1, 13, fetchBody(id, [{ partition: 0, fetchOffset: 0 }], { maxWaitMs: 20_000, minBytes: 1 }));
+      expect(scanBatches(r.responses[0].partitions[0].records).batches).toHaveLength(1);
+    }
+    // A consumer catching up (every fetch answered from data) costs no watch per fetch.
+    expect(waiters.watchesOpened).toBe(before);
+    // At the log end the fetch waits (one watch) and returns after max.wait.ms, empty.
+    const r = await c.send(1, 13, fetchBody(id, [{ partition: 0, fetchOffset: 2 }], { maxWaitMs: 50, minBytes: 1 }));
+    expect(r.responses[0].partitions[0].records.length).toBe(0);
+    expect(waiters.watchesOpened).toBe(before + 1);
+  });
+});
+
 describe('byte budgets', () => {
   it('returns at least one whole batch, then respects partition and request max bytes', async () => {
     const id = await createTopic('fx-bytes');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../../protocol/wire/errors.js';
 import { Reader } from '../../../protocol/wire/reader.js';
-import { Writer } from '../../../protocol/wire/writer.js';
+import { RAW_REFERENCE_THRESHOLD, Writer } from '../../../protocol/wire/writer.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const bytesOf = (f: (w: Writer) => void): string => {
@@ -220,5 +220,27 @@ describe('Writer chunks', () => {
     const body = new Writer();
     body.writeInt32(5);
     expect(bytesOf((w) => w.writeTaggedField(3, body))).toBe('030400000005');
+  });
+});
+
+describe('Writer.detachChunks', () => {
+  it('keeps large raw buffers by reference, copies its own bytes, and stays reusable', () => {
+    const w = new Writer(64);
+    const records = Buffer.alloc(RAW_REFERENCE_THRESHOLD + 10, 7);
+    w.writeInt32(11);
+    w.writeCompactBytes(records);
+    w.writeInt16(-2);
+    w.writeCompactBytes(Buffer.from('tail'));
+    const expected = Buffer.from(w.toBuffer());
+    const chunks = w.detachChunks(1024)!;
+    expect(Buffer.concat(chunks)).toEqual(expected);
+    expect(chunks.some((c) => c === records)).toBe(true); // not copied
+    // The writer is reused: the detached chunks do not change.
+    w.reset();
+    w.writeInt32(0x7fffffff);
+    w.writeInt32(0x7fffffff);
+    expect(Buffer.concat(chunks)).toEqual(expected);
+    // Own bytes above the limit: not detached.
+    expect(w.detachChunks(4)).toBeNull();
   });
 });

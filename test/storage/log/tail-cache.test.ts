@@ -4,7 +4,7 @@
 // truncation and eviction. And it must actually serve reads that keep up, within its budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TailCacheBudget } from '../../../storage/log/tail-cache.js';
-import { BufferPool, framePool, leaseOf } from '../../../protocol/wire/buffer-pool.js';
+import { BufferPool, framePool, leaseOf, takeLentView } from '../../../protocol/wire/buffer-pool.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { buildTestBatch, produceRequest } from '../helpers/batches.js';
 import { openLog, SMALL, tempDir } from '../helpers/temp-log.js';
@@ -168,6 +168,40 @@ describe('tail cache', () => {
     expect(got.records.equals((await plain.read(end - 3, 100_000, plain.highWatermark, true)).records)).toBe(true);
     await plain.close();
     expect(budget.usedBytes).toBe(0);
+  });
+
+  it('answers a hit across entries in a pooled buffer lent to the response, not a fresh allocation per fetch', async () => {
+    const MiB = 1024 * 1024;
+    const budget = new TailCacheBudget(8 * MiB);
+    const log = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 64 * MiB }, { tailCache: budget });
+    // 20 KiB appends outside pooled frames: one entry each, so a 200 KiB read spans ten.
+    for (let i = 0; i < 40; i++) {
+      const { records, batches } = produceRequest(buildTestBatch({ count: 4, valueSize: 5000, fill: i }));
+      await log.append(records, batches, 0).written;
+    }
+    // Same bytes as the file: a log with the same appends and no cache.
+    const plain = await openLog(dirs[1]!.path, { ...SMALL, segmentBytes: 64 * MiB }, { tailCache: null });
+    for (let i = 0; i < 40; i++) {
+      const { records, batches } = produceRequest(buildTestBatch({ count: 4, valueSize: 5000, fill: i }));
+      await plain.append(records, batches, 0).written;
+    }
+    const first = await log.read(0, 200_000, log.highWatermark, true);
+    expect(first.records.equals((await plain.read(0, 200_000, plain.highWatermark, true)).records)).toBe(true);
+    takeLentView(first.records)?.release();
+    const allocatedBefore = framePool.allocated;
+    for (let k = 0; k < 20; k++) {
+      const hits = budget.hits;
+      const got = await log.read(4 * k, 200_000, log.highWatermark, true);
+      expect(budget.hits).toBe(hits + 1);
+      expect(got.records.length).toBeGreaterThan(150_000);
+      const lease = takeLentView(got.records);
+      expect(lease).toBeDefined(); // pooled and lent (a Buffer.concat before)
+      lease!.release(); // as the connection does once the response is written
+    }
+    // The buffer goes back to the pool after each response and is taken again.
+    expect(framePool.allocated - allocatedBefore).toBe(0);
+    await plain.close();
+    await log.close();
   });
 
   it('with a zero budget stores nothing', async () => {

@@ -42,7 +42,11 @@ function fail(errorName: RecordsErrorName, message: string): ProduceValidation {
 export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptions): ProduceValidation {
   if (buf.length === 0) return fail('INVALID_RECORD', 'produce request has no record batch for the partition');
   const maxBatches = opts.maxBatches ?? 1;
-  const batches: BatchInfo[] = [];
+  // The usual single batch becomes a one-slot array at the end: `[]` + push would give it a
+  // 16-slot backing store per request (issue 14, per-request garbage).
+  let first: BatchInfo | null = null;
+  let more: BatchInfo[] | null = null;
+  let count = 0;
   let pos = 0;
   while (pos < buf.length) {
     const remaining = buf.length - pos;
@@ -54,7 +58,7 @@ export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptio
     if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return fail('CORRUPT_MESSAGE', `invalid batch length ${batchLength}`);
     const size = LOG_OVERHEAD + batchLength;
     if (size > remaining) return fail('CORRUPT_MESSAGE', 'record data ends with a partial batch');
-    if (batches.length === maxBatches) {
+    if (count === maxBatches) {
       return fail('INVALID_RECORD', `at most ${maxBatches} record batch(es) per partition are allowed`);
     }
     const b = readBatchHeader(buf, pos);
@@ -92,8 +96,10 @@ export function validateProduceRecords(buf: Buffer, opts: ProduceValidationOptio
     if ((b.attributes & ATTR_TIMESTAMP_TYPE) !== 0) {
       return fail('INVALID_TIMESTAMP', 'producers may not set the timestamp type to LogAppendTime');
     }
-    batches.push(b);
+    if (first === null) first = b;
+    else (more ??= [first]).push(b);
+    count++;
     pos += size;
   }
-  return { ok: true, batches };
+  return { ok: true, batches: more ?? (first === null ? [] : [first]) };
 }

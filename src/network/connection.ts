@@ -20,6 +20,7 @@ import { Reader } from '../../protocol/wire/reader.js';
 import { Writer } from '../../protocol/wire/writer.js';
 import { DecodeError } from '../../protocol/wire/errors.js';
 import { API_CODECS, requestHeaderVersion, responseHeaderVersion } from '../../protocol/generated/index.js';
+import { decodeProduceRequestFast } from '../../protocol/fast/produce-request.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { FrameDecoder, InvalidFrameSizeError } from './frame-decoder.js';
@@ -40,6 +41,7 @@ import {
 } from './request-context.js';
 
 const API_VERSIONS_KEY = 18;
+const PRODUCE_KEY = 0;
 
 /** How a listener secures a new connection (see src/auth). */
 export interface ConnectionSecurity {
@@ -364,7 +366,8 @@ export class Connection implements BudgetWaiter {
       const hv = requestHeaderVersion(header.apiKey, header.apiVersion);
       if (hv >= 1) header.clientId = r.readNullableString();
       if (hv >= 2) r.skipTaggedFields();
-      request = codec.decodeRequest(r, header.apiVersion);
+      // Produce: the one-topic one-partition request decoded directly (protocol/fast; same result).
+      request = header.apiKey === PRODUCE_KEY ? decodeProduceRequestFast(r, header.apiVersion) : codec.decodeRequest(r, header.apiVersion);
     } catch (err) {
       if (err instanceof DecodeError && header.apiKey === API_VERSIONS_KEY && header.apiVersion >= 3) {
         // Kafka answers an unparseable ApiVersions v3+ body with INVALID_REQUEST instead of closing.
@@ -536,7 +539,10 @@ export class Connection implements BudgetWaiter {
       const slot = this.pending.shift()!;
       this.budgets.requests.release(1);
       if (slot.chunks === null) continue;
-      if (!corked) {
+      // Cork only when more than one write follows: a lone response (one small Produce answered at
+      // a time) is written straight away, without the stream's cork buffer and its clearBuffer
+      // pass (issue 14, per-request CPU; the same one socket write either way).
+      if (!corked && (Array.isArray(slot.chunks) || (this.pending.length > 0 && this.pending[0]!.done))) {
         socket.cork();
         corked = true;
       }

@@ -118,6 +118,11 @@ export class LogSegment {
 
   // ---- file handle & readers -------------------------------------------------------------
 
+  /** The file handle when it is open (the write queue's synchronous path), else null. */
+  openHandle(): FileHandle | null {
+    return this.fh;
+  }
+
   handle(): Promise<FileHandle> {
     if (this.fh) return Promise.resolve(this.fh);
     if (this.destroyed) return Promise.reject(new Error(`segment ${this.baseOffset} was deleted`));

@@ -161,6 +161,7 @@ export class PartitionTail {
    */
   add(seg: LogSegment, pos: number, records: Buffer, batches: BatchInfo[], firstOffset: number, follower: boolean): void {
     if (this.budget.maxBytes <= 0 || batches.length === 0) return;
+    if (batches.length === 1 && this.addOneToChunk(seg, pos, records, batches[0]!, follower ? batches[0]!.baseOffset : firstOffset)) return;
     const start = batches[0]!.position;
     const lastOffsets: number[] = new Array(batches.length);
     const ends: number[] = new Array(batches.length);
@@ -178,7 +179,8 @@ export class PartitionTail {
     }
     if (end - start > this.budget.maxBytes) return;
     const runFirst = follower ? batches[0]!.baseOffset : firstOffset;
-    const buf = records.subarray(start, end);
+    // The whole of `records` (the usual one-batch append) without a new view: ~200 bytes of heap each.
+    const buf = start === 0 && end === records.length ? records : records.subarray(start, end);
     const lease = leaseOf(buf);
     const n = end - start;
     if (lease === undefined && n <= COALESCE_MAX_BYTES && n <= this.budget.chunkBytes) {
@@ -190,6 +192,38 @@ export class PartitionTail {
     const e: Entry = { owner: this, seg, pos, buf, len: n, chunk: false, firstOffset: runFirst, lastOffsets, ends, lease, evicted: false };
     this.entries.push(e);
     this.budget.add(e);
+  }
+
+  /**
+   * add() for one small batch not in a pooled frame (a producer sending one record at a time),
+   * without the per-batch offset and end arrays when it continues the open chunk (issue 14,
+   * per-request garbage). False when add() has to decide (pooled, large, chunks off).
+   */
+  private addOneToChunk(seg: LogSegment, pos: number, records: Buffer, b: BatchInfo, runFirst: number): boolean {
+    const n = b.size;
+    if (n > COALESCE_MAX_BYTES || n > this.budget.chunkBytes || n > this.budget.maxBytes) return false;
+    const start = b.position;
+    const run = start === 0 && n === records.length ? records : records.subarray(start, start + n);
+    if (leaseOf(run) !== undefined) return false;
+    const lastOffset = runFirst + b.lastOffsetDelta;
+    const last = this.entries.length > this.head ? this.entries[this.entries.length - 1]! : undefined;
+    if (
+      last !== undefined &&
+      last.chunk &&
+      !last.evicted &&
+      last.seg === seg &&
+      last.pos + last.len === pos &&
+      last.lastOffsets[last.lastOffsets.length - 1]! + 1 === runFirst &&
+      last.buf.length - last.len >= n
+    ) {
+      run.copy(last.buf, last.len);
+      last.lastOffsets.push(lastOffset);
+      last.ends.push(last.len + n);
+      last.len += n;
+      return true;
+    }
+    this.addToChunk(seg, pos, run, runFirst, [lastOffset], [n]);
+    return true;
   }
 
   /** Copies a small run into the open chunk when it continues it (same segment, adjacent in the file and in offsets), else into a new chunk. */

@@ -163,6 +163,8 @@ export class LogManager {
           // Replicated logs: the HW as checkpointed (not the log start), until the leader moves it.
           highWatermark: highWatermarks.get(k),
           validateAll: this.opts.validateAllOnStart ?? false,
+          // Nothing is served before the load finishes: synchronous reads (log-loader.ts).
+          startupSync: true,
           autoAdvanceHighWatermark: this.autoAdvanceFor(topic),
           logger: this.logger,
           tailCache: this.tailCache,

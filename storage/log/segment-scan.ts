@@ -91,8 +91,8 @@ export async function scanFile(
   return { validEnd: pos, error: null };
 }
 
-/** Bytes read at a time by scanHeadersSync: many small batches per read, one header of a large one. */
-export const HEADER_SCAN_CHUNK_BYTES = 64 * 1024;
+/** Bytes read at a time by scanHeadersSync: the tail after the last index entry is about one index interval (4 KiB) plus a batch, so this holds its small batches in one read, and of a large batch only its header is needed. */
+export const HEADER_SCAN_CHUNK_BYTES = 8 * 1024;
 
 /** Reads up to `buf.length` bytes at `position` synchronously (fewer only at the file's end). */
 export function readIntoSync(fd: number, buf: Buffer, position: number): number {
@@ -109,7 +109,7 @@ export function readIntoSync(fd: number, buf: Buffer, position: number): number 
  * The clean-shutdown tail scan (no CRC): visits each batch in [start, end) reading only batch
  * headers, synchronously (start-up only, before the broker serves). Checks what scanFile without
  * CRC checks — magic, a length that holds a header, the batch ending inside `end` — but never
- * reads a batch's records: a 1 MiB batch after the last index entry costs one 64 KiB read of its
+ * reads a batch's records: a 1 MiB batch after the last index entry costs one 8 KiB read of its
  * header instead of two 1 MiB reads (scanFile re-reads a batch larger than its chunk whole), as
  * Kafka walks batch headers through FileLogInputStream. The BatchInfo's `position` is relative to
  * an internal buffer; the file position is passed separately.

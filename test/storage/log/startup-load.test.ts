@@ -64,7 +64,7 @@ describe('start-up load after a clean shutdown', () => {
     expect(log.logEndOffset).toBe(built.leo);
     expect(log.maxTimestampAndOffset().timestamp).toBe(1_000 + 2 + 3); // last batch: base ts 1002, 4 records
     // The walk starts at the batch of the last time-index entry (at most the last two 1 MiB
-    // batches): one 64 KiB read per header plus 61 bytes of the first batch, never a whole batch
+    // batches): one 8 KiB read per header plus 61 bytes of the first batch, never a whole batch
     // (the async scan read each batch after the entry twice: a 1 MiB chunk, then the batch whole).
     expect(syncReads.calls).toBeGreaterThan(0);
     expect(syncReads.bytes).toBeLessThanOrEqual(2 * HEADER_SCAN_CHUNK_BYTES + 61);
@@ -129,8 +129,8 @@ describe('start-up load after an unclean shutdown', () => {
 
 describe('scanHeadersSync', () => {
   it('visits exactly the batches scanFile (no CRC) visits, and stops with the same error and position', async () => {
-    // Batches of mixed sizes around the 64 KiB chunk: small ones straddling chunk ends, big ones spanning chunks.
-    const sizes = [100, 70_000, 20, 3000, 65_500, 10, 200_000, 50, 65_536, 1, 40_000];
+    // Batches of mixed sizes around the 8 KiB chunk: small ones straddling chunk ends, big ones spanning chunks.
+    const sizes = [100, 70_000, 20, 3000, 8_000, 8_131, 65_500, 10, 200_000, 50, 8_192, 1, 40_000, 7_900, 30];
     const parts: Buffer[] = [];
     let offset = 0;
     for (const valueSize of sizes) {

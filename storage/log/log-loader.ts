@@ -128,7 +128,7 @@ export async function loadLog(
   // recovers such a segment (CRC) rather than trusting a log nobody has indexed.
   for (let i = 0; i < firstUnflushed; i++) {
     const seg = segments[i]!;
-    if (hasIndexFiles(seg)) await loadTrustedRolled(seg);
+    if (hasIndexFiles(seg)) await loadTrustedRolled(seg, sync);
     else await recoverOne(seg, 'index file missing');
   }
 
@@ -219,8 +219,8 @@ export async function loadLog(
 }
 
 /** A rolled segment below the recovery point: trust it, read just its max timestamp. */
-async function loadTrustedRolled(seg: LogSegment): Promise<void> {
-  if (await seg.loadMaxTimestampFromTimeIndex()) return;
+async function loadTrustedRolled(seg: LogSegment, sync: boolean): Promise<void> {
+  if (await seg.loadMaxTimestampFromTimeIndex(sync)) return;
   // Time index missing or malformed: load (and so rebuild) the indexes now.
   await seg.ensureIndexes();
   if (seg.maxTimestamp < 0) {

@@ -5,7 +5,7 @@
 //
 // Two sizes matter: `size` counts bytes queued for the file (offset assignment runs ahead of I/O),
 // `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readInt64 } from '../../protocol/records/batch-header.js';
 import { framePool } from '../../protocol/wire/buffer-pool.js';
@@ -251,7 +251,8 @@ export class LogSegment {
   }
 
   /** Reads the last time index entry only (cheap segment max timestamp for retention at startup). */
-  async loadMaxTimestampFromTimeIndex(): Promise<boolean> {
+  async loadMaxTimestampFromTimeIndex(sync = false): Promise<boolean> {
+    if (sync) return this.loadMaxTimestampFromTimeIndexSync();
     let fh: FileHandle;
     try {
       fh = await open(this.timeIndexPath, 'r');
@@ -272,6 +273,31 @@ export class LogSegment {
       return true;
     } finally {
       await fh.close();
+    }
+  }
+
+  /** The same with synchronous calls (the loader at start-up: one open, fstat, read, close per rolled segment). */
+  private loadMaxTimestampFromTimeIndexSync(): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.timeIndexPath, 'r');
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    try {
+      const { size } = fstatSync(fd);
+      if (size % TIME_INDEX_ENTRY_SIZE !== 0) return false;
+      if (size === 0) return true;
+      const last = Buffer.allocUnsafe(TIME_INDEX_ENTRY_SIZE);
+      if (readIntoSync(fd, last, size - TIME_INDEX_ENTRY_SIZE) !== TIME_INDEX_ENTRY_SIZE) return false;
+      const rel = last.readInt32BE(8);
+      if (rel < 0) return false;
+      this.maxTimestamp = readInt64(last, 0);
+      this.offsetOfMaxTimestamp = this.baseOffset + rel;
+      return true;
+    } finally {
+      closeSync(fd);
     }
   }
 

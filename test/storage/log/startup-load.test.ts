@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Counts the bytes the storage code reads with readSync (the start-up path's only reader).
-const syncReads = vi.hoisted(() => ({ bytes: 0, calls: 0 }));
+const syncReads = vi.hoisted(() => ({ bytes: 0, calls: 0, opened: [] as string[] }));
 vi.mock('node:fs', async (importOriginal) => {
   const orig = await importOriginal<typeof import('node:fs')>();
   const readSync = ((fd: number, buf: NodeJS.ArrayBufferView, offset: number, length: number, position: number) => {
@@ -16,7 +16,11 @@ vi.mock('node:fs', async (importOriginal) => {
     syncReads.bytes += length;
     return orig.readSync(fd, buf, offset, length, position);
   }) as typeof orig.readSync;
-  return { ...orig, default: { ...orig, readSync }, readSync };
+  const openSync = ((path: string, ...rest: unknown[]) => {
+    syncReads.opened.push(String(path));
+    return (orig.openSync as (...a: unknown[]) => number)(path, ...rest);
+  }) as typeof orig.openSync;
+  return { ...orig, default: { ...orig, readSync, openSync }, readSync, openSync };
 });
 
 import { logConfig } from '../../../storage/log/log-config.js';
@@ -105,6 +109,38 @@ describe('start-up load after a clean shutdown', () => {
     expect(m.getLog('t', 0)!.logEndOffset).toBe(built.leo);
     expect((await stat(built.segmentPath)).size).toBe(built.size);
     await m.shutdown();
+  });
+});
+
+describe('start-up load with rolled segments after a clean shutdown', () => {
+  it("reads only each rolled segment's last time-index entry: no index loaded, no segment file opened", async () => {
+    const small = logConfig({ segmentBytes: 4096, indexIntervalBytes: 256, retentionMs: -1 });
+    const mk = () => new LogManager({ logDirs: [tmp.path], defaultConfig: small, topicConfig: () => small, retentionCheckIntervalMs: 3_600_000, cleaner: { enabled: false } });
+    const m = mk();
+    await m.startup();
+    const log = await m.createLog('t', 0, 'AAAAAAAAAAAAAAAAAAAAAA', small);
+    for (let i = 0; i < 120; i++) await appendOne(log, { count: 2, valueSize: 100, timestamp: 10_000 + ((i * 7) % 120) });
+    const before = log.segmentInfos().map((s) => [s.baseOffset, s.nextOffset, s.maxTimestamp]);
+    expect(before.length).toBeGreaterThan(4);
+    await m.shutdown();
+
+    syncReads.opened.length = 0;
+    const again = mk();
+    await again.startup();
+    const loaded = again.getLog('t', 0)!;
+    expect(loaded.segmentInfos().map((s) => [s.baseOffset, s.nextOffset, s.maxTimestamp])).toEqual(before);
+    const segs = loaded.segmentList();
+    for (const seg of segs) expect(seg.fileOpen).toBe(false);
+    for (const seg of segs.slice(0, -1)) expect(seg.indexesLoaded).toBe(false);
+    // Each rolled segment's time index was opened (its last entry read) synchronously; no offset index was.
+    const rolledTimeIndexes = segs.slice(0, -1).map((s) => s.timeIndexPath);
+    for (const p of rolledTimeIndexes) expect(syncReads.opened).toContain(p);
+    expect(syncReads.opened.filter((p) => segs.slice(0, -1).some((s) => s.indexPath === p || s.logPath === p))).toEqual([]);
+    // A read of the oldest segment loads its indexes then.
+    const r = await loaded.read(0, 1024, loaded.highWatermark, true);
+    expect(parseBatches(r.records)[0]!.baseOffset).toBe(0);
+    expect(segs[0]!.indexesLoaded).toBe(true);
+    await again.shutdown();
   });
 });
 

@@ -123,10 +123,10 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
       return 1;
     }
   }
-  // The signal handlers are installed before the ready line is written, so a supervisor (or test)
-  // that sends SIGTERM as soon as it reads "ready" always gets the clean shutdown (a broker killed
-  // by the default action leaves no clean-shutdown marker: the next start recovers every log).
-  const exited = new Promise<number>((resolve) => {
+  // The one line to look for: where clients connect.
+  logger.info('ready', { bootstrap, nodeId: config.nodeId, logDirs: config.logDirs, ...(consoleServer ? { console: consoleServer.url } : {}) });
+
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const unsubscribe = deps.onSignal((signal) => {
       if (stopping) {
@@ -163,9 +163,6 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
       );
     });
   });
-  // The one line to look for: where clients connect.
-  logger.info('ready', { bootstrap, nodeId: config.nodeId, logDirs: config.logDirs, ...(consoleServer ? { console: consoleServer.url } : {}) });
-  return exited;
 }
 
 class TlsSetupError extends Error {}

@@ -124,7 +124,9 @@ async function start(dataDir: string): Promise<{ broker: SpawnedBroker; fig: Sta
   }
   const wallMs = Math.round(performance.now() - t0);
   const p = procFigures(broker.pid);
-  const loadMs = Number(/"msg":"loaded log dir".*?"ms":(\d+)/.exec(broker.logs())?.[1] ?? NaN);
+  // The line's fields come before "msg" (a regex expecting msg first matched nothing: NaN in earlier results).
+  const loadLine = broker.logs().split('\n').find((l) => l.includes('"msg":"loaded log dir"'));
+  const loadMs = loadLine ? Number((JSON.parse(loadLine) as { ms?: number }).ms ?? NaN) : NaN;
   return { broker, fig: { wallMs, cpuMs: p.cpuMs, rssMiB: p.rssMiB, fds: p.fds, logLoadMs: loadMs } };
 }
 

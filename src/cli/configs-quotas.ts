@@ -8,7 +8,8 @@
 // The entity is --entity-type users|clients|ips with --entity-name or --entity-default, or
 // kafka-configs's --user/--client/--ip (and --user-defaults/--client-defaults/--ip-defaults) for a
 // user + client-id pair. The broker validates keys and values (AlterClientQuotas).
-import { alterClientQuotasV1, type Connection, describeClientQuotasV0 } from '@platformatic/kafka';
+// Types only at load: the client library is imported when a quota command runs (see configs.ts).
+import type { Connection } from '@platformatic/kafka';
 import type { ParsedArgs } from './cli-args.js';
 
 export const QUOTA_KEYS = new Set(['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate', 'connection_creation_rate']);
@@ -63,6 +64,7 @@ export function quotaValues(entries: readonly string[]): Map<string, number> {
 /** Sets and removes quotas of one entity; returns the broker's error message, or null. */
 export async function alterQuotas(conn: Connection, entity: QuotaEntityPairs, set: ReadonlyMap<string, number>, remove: readonly string[]): Promise<string | null> {
   if (entity.some(([, n]) => typeOnly(n))) return '--alter needs --entity-name or --entity-default';
+  const { alterClientQuotasV1 } = await import('@platformatic/kafka');
   const ops = [
     ...[...set].map(([key, value]) => ({ key: key as never, value, remove: false as const })),
     ...remove.map((key) => ({ key: key as never, remove: true as const })),
@@ -82,6 +84,7 @@ export async function alterQuotas(conn: Connection, entity: QuotaEntityPairs, se
 
 /** kafka-configs's "Quota configs for user-principal 'alice', client-id 'app' are k=v, ..." lines. */
 export async function describeQuotas(conn: Connection, entity: QuotaEntityPairs): Promise<string[]> {
+  const { describeClientQuotasV0 } = await import('@platformatic/kafka');
   const components = entity.map(([entityType, name]) =>
     typeOnly(name)
       ? { entityType: entityType as never, matchType: 2 as const }

@@ -16,6 +16,7 @@
 //
 // Readers are lenient: a malformed file yields null (callers fall back to a full recovery or to
 // what the segments say) instead of refusing to start.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isNotFound, writeFileAtomic } from './log-files.js';
@@ -26,9 +27,10 @@ export interface TopicPartitionOffset {
   offset: number;
 }
 
-async function readText(path: string): Promise<string | null> {
+/** `sync`: the loader at start-up, before the broker serves (no thread-pool round trips). */
+async function readText(path: string, sync = false): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    return sync ? readFileSync(path, 'utf8') : await readFile(path, 'utf8');
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;
@@ -78,8 +80,8 @@ export interface EpochEntry {
   startOffset: number;
 }
 
-export async function readLeaderEpochCheckpoint(path: string): Promise<EpochEntry[] | null> {
-  const text = await readText(path);
+export async function readLeaderEpochCheckpoint(path: string, sync = false): Promise<EpochEntry[] | null> {
+  const text = await readText(path, sync);
   if (text === null) return null;
   return parseLines(text, (f) => {
     if (f.length !== 2) return null;
@@ -95,8 +97,8 @@ export function writeLeaderEpochCheckpoint(path: string, entries: EpochEntry[]):
   return writeFileAtomic(path, `0\n${entries.length}\n${body}`, dirname(path));
 }
 
-export async function readPartitionMetadata(path: string): Promise<{ topicId: string } | null> {
-  const text = await readText(path);
+export async function readPartitionMetadata(path: string, sync = false): Promise<{ topicId: string } | null> {
+  const text = await readText(path, sync);
   if (text === null) return null;
   const m = /^version:\s*0\s*\ntopic_id:\s*(\S+)\s*$/m.exec(text.trim());
   return m ? { topicId: m[1]! } : null;

@@ -16,9 +16,10 @@ export class LeaderEpochCache {
 
   private constructor(readonly path: string) {}
 
-  static async load(path: string): Promise<LeaderEpochCache> {
+  /** `sync`: read with a synchronous call (the loader at start-up). */
+  static async load(path: string, sync = false): Promise<LeaderEpochCache> {
     const c = new LeaderEpochCache(path);
-    const entries = (await readLeaderEpochCheckpoint(path)) ?? [];
+    const entries = (await readLeaderEpochCheckpoint(path, sync)) ?? [];
     for (const e of entries) c.assignNoFlush(e.epoch, e.startOffset);
     return c;
   }

@@ -154,15 +154,25 @@ export class LogManager {
         if (tp) toLoad.push({ name: e.name, ...tp });
       }
       const started = Date.now();
+      // One config per topic, not per partition: resolving a topic's config cost ~0.1 ms, 0.1 s
+      // for 1,000 partitions of one topic at start-up (a log never mutates its config object).
+      const configs = new Map<string, LogConfig>();
+      const configOf = (topic: string) => {
+        let c = configs.get(topic);
+        if (!c) configs.set(topic, (c = this.configFor(topic)));
+        return c;
+      };
       await runLimited(toLoad, this.opts.recoveryConcurrency ?? 4, async ({ name, topic, partition }) => {
         const k = key(topic, partition);
-        const log = await PartitionLog.open(join(dir, name), topic, partition, this.configFor(topic), {
+        const log = await PartitionLog.open(join(dir, name), topic, partition, configOf(topic), {
           hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
           // Replicated logs: the HW as checkpointed (not the log start), until the leader moves it.
           highWatermark: highWatermarks.get(k),
           validateAll: this.opts.validateAllOnStart ?? false,
+          // Nothing is served before the load finishes: synchronous reads (log-loader.ts).
+          startupSync: true,
           autoAdvanceHighWatermark: this.autoAdvanceFor(topic),
           logger: this.logger,
           tailCache: this.tailCache,

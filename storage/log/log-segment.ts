@@ -5,6 +5,7 @@
 //
 // Two sizes matter: `size` counts bytes queued for the file (offset assignment runs ahead of I/O),
 // `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readInt64 } from '../../protocol/records/batch-header.js';
 import { framePool } from '../../protocol/wire/buffer-pool.js';
@@ -14,7 +15,7 @@ import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFoun
 import { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
-import { readAt, scanFile, type FileScanResult } from './segment-scan.js';
+import { readAt, readIntoSync, scanFile, scanHeadersSync, type FileScanResult } from './segment-scan.js';
 import { HeaderCursor, LEND_MIN_BYTES, SegmentCorruptError, walkToOffset, walkRange, walkToTimestamp } from './segment-read.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -116,6 +117,20 @@ export class LogSegment {
     return s;
   }
 
+  /**
+   * The same with a synchronous stat: for the loader at start-up (nothing is served yet, and a
+   * thread-pool round trip per segment costs more main-thread time than the stat). The file is not
+   * opened: that happens on the first read or append (handle()).
+   */
+  static openExistingSync(dir: string, baseOffset: number): LogSegment {
+    const s = new LogSegment(dir, baseOffset, Date.now(), false);
+    const st = statSync(s.logPath);
+    s.size = s.writtenSize = st.size;
+    s.lastModified = st.mtimeMs;
+    s.created = st.mtimeMs;
+    return s;
+  }
+
   // ---- file handle & readers -------------------------------------------------------------
 
   /** The file handle when it is open (the write queue's synchronous path), else null. */
@@ -145,6 +160,11 @@ export class LogSegment {
 
   get fileCreated(): boolean {
     return !this.createOnOpen;
+  }
+
+  /** Whether the segment holds (or is opening) its file handle: segments loaded at start-up open it on first use. */
+  get fileOpen(): boolean {
+    return this.fh !== null || this.fhOpening !== null;
   }
 
   /** Marks a read in progress: physical close/unlink waits for it. */
@@ -236,7 +256,8 @@ export class LogSegment {
   }
 
   /** Reads the last time index entry only (cheap segment max timestamp for retention at startup). */
-  async loadMaxTimestampFromTimeIndex(): Promise<boolean> {
+  async loadMaxTimestampFromTimeIndex(sync = false): Promise<boolean> {
+    if (sync) return this.loadMaxTimestampFromTimeIndexSync();
     let fh: FileHandle;
     try {
       fh = await open(this.timeIndexPath, 'r');
@@ -257,6 +278,31 @@ export class LogSegment {
       return true;
     } finally {
       await fh.close();
+    }
+  }
+
+  /** The same with synchronous calls (the loader at start-up: one open, fstat, read, close per rolled segment). */
+  private loadMaxTimestampFromTimeIndexSync(): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.timeIndexPath, 'r');
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    try {
+      const { size } = fstatSync(fd);
+      if (size % TIME_INDEX_ENTRY_SIZE !== 0) return false;
+      if (size === 0) return true;
+      const last = Buffer.allocUnsafe(TIME_INDEX_ENTRY_SIZE);
+      if (readIntoSync(fd, last, size - TIME_INDEX_ENTRY_SIZE) !== TIME_INDEX_ENTRY_SIZE) return false;
+      const rel = last.readInt32BE(8);
+      if (rel < 0) return false;
+      this.maxTimestamp = readInt64(last, 0);
+      this.offsetOfMaxTimestamp = this.baseOffset + rel;
+      return true;
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -330,8 +376,9 @@ export class LogSegment {
    * Clean load of the active segment: trust the indexes and scan only the tail (from the last
    * indexed batch) to find the next offset and max timestamp. Returns the scan error, if any.
    */
-  async loadActive(): Promise<FileScanResult['error']> {
+  async loadActive(sync = false): Promise<FileScanResult['error']> {
     if (!this.indexesLoaded) await this.ensureIndexes();
+    if (sync) return this.loadActiveSync();
     const off = this.offsetIndex;
     const time = this.timeIndex;
     const lastTime = time.lastEntry();
@@ -359,6 +406,47 @@ export class LogSegment {
       if (head.length === 61) this.rollingBasedTimestamp = readInt64(head, 35);
     }
     return null;
+  }
+
+  /**
+   * loadActive at start-up, after a clean shutdown (indexes loaded and valid): walks only the batch
+   * headers after the last index entry, synchronously, on a descriptor closed before returning —
+   * the segment's own handle opens on its first read or append, so a partition nobody touches
+   * keeps no file open and 1,000 partitions start with no segment descriptors. Same results as
+   * the async walk.
+   */
+  private loadActiveSync(): FileScanResult['error'] {
+    const off = this.offsetIndex;
+    const time = this.timeIndex;
+    const lastTime = time.lastEntry();
+    const lastOff = off.lastEntry();
+    const start = Math.min(lastOff.position, time.entries > 0 ? off.lookup(lastTime.offset).position : lastOff.position);
+    this.maxTimestamp = time.entries > 0 ? lastTime.timestamp : -1;
+    this.offsetOfMaxTimestamp = time.entries > 0 ? lastTime.offset : -1;
+    const fd = openSync(this.logPath, 'r');
+    try {
+      let next = this.baseOffset;
+      const r = scanHeadersSync(fd, start, this.writtenSize, (b) => {
+        const last = b.baseOffset + b.lastOffsetDelta;
+        if (b.baseOffset < next || b.lastOffsetDelta < 0) return false;
+        if (b.maxTimestamp > this.maxTimestamp) {
+          this.maxTimestamp = b.maxTimestamp;
+          this.offsetOfMaxTimestamp = b.baseOffset;
+        }
+        next = last + 1;
+        return true;
+      });
+      if (r.error !== null) return r.error;
+      this.nextOffset = next;
+      this.bytesSinceLastIndexEntry = off.entries > 0 ? this.size - lastOff.position : this.size;
+      if (this.size > 0) {
+        const head = Buffer.allocUnsafe(61);
+        if (readIntoSync(fd, head, 0) === 61) this.rollingBasedTimestamp = readInt64(head, 35);
+      }
+      return null;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   // ---- append-side bookkeeping (synchronous) ---------------------------------------------

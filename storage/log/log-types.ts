@@ -43,6 +43,8 @@ export interface PartitionLogOptions {
   logStartOffset?: number;
   /** Validate every segment batch by batch (CRC-32C) even after a clean shutdown (tributary.log.recover.on.start). */
   validateAll?: boolean;
+  /** The log manager's start-up load, before the broker serves: synchronous reads (log-loader.ts LoadOptions). */
+  startupSync?: boolean;
   /** Initial HW when autoAdvanceHighWatermark is false (replication); clamped to the log. */
   highWatermark?: number;
   /** Single replica: HW follows the written end of the log (default true). */

@@ -8,6 +8,7 @@
 //   [seg 0][seg 100][seg 250 (active)]          recoveryPoint: everything below it is fsynced
 //
 // The segment list is replaced (never mutated in place) so a read iterating a snapshot stays valid.
+import { mkdirSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -156,10 +157,12 @@ export class PartitionLog {
   }
 
   static async open(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOptions): Promise<PartitionLog> {
-    await mkdir(dir, { recursive: true });
+    const sync = opts.startupSync === true;
+    if (sync) mkdirSync(dir, { recursive: true });
+    else await mkdir(dir, { recursive: true });
     const logger = opts.logger ?? SILENT_LOGGER;
     const metaPath = join(dir, PARTITION_METADATA_FILE);
-    const meta = await readPartitionMetadata(metaPath);
+    const meta = await readPartitionMetadata(metaPath, sync);
     let topicId = meta?.topicId ?? '';
     if (opts.topicId) {
       if (meta && meta.topicId !== opts.topicId) {
@@ -168,11 +171,11 @@ export class PartitionLog {
       if (!meta) await writePartitionMetadata(metaPath, opts.topicId);
       topicId = opts.topicId;
     }
-    const epochs = await LeaderEpochCache.load(join(dir, LEADER_EPOCH_FILE));
+    const epochs = await LeaderEpochCache.load(join(dir, LEADER_EPOCH_FILE), sync);
     const loaded = await loadLog(dir, config, opts, epochs, logger);
     if (loaded.truncatedBytes > 0) logger.warn('recovered log', { dir, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes });
     const log = new PartitionLog(dir, topic, partition, config, topicId, epochs, loaded, opts);
-    await log.producers.store.load(log);
+    await log.producers.store.load(log, sync ? { names: loaded.names } : undefined);
     return log;
   }
 

@@ -14,6 +14,7 @@
 //  18  lastOffset        int64  offset of the ABORT marker
 //  26  lastStableOffset  int64  the partition's LSO right after the abort
 // A torn tail (a partial entry after a crash) is ignored on load.
+import { readFileSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/records/batch-header.js';
@@ -69,10 +70,11 @@ export class TxnIndex {
   constructor(readonly path: string) {}
 
   /** Reads the file (missing = empty). Entries not in lastOffset order end the usable prefix. */
-  async load(): Promise<void> {
+  async load(sync = false): Promise<void> {
     let buf: Buffer;
     try {
-      buf = await readFile(this.path);
+      // sync: the loader at start-up, where the file is usually absent (one failed open).
+      buf = sync ? readFileSync(this.path) : await readFile(this.path);
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;

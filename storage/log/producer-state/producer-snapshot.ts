@@ -23,6 +23,7 @@
 //         lastOffset          int64
 //         offsetDelta         int32
 //         timestamp           int64
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
@@ -120,9 +121,14 @@ export function decodeSnapshot(buf: Buffer): Snapshot {
 }
 
 /** Offsets of the snapshot files in `dir`, ascending. */
-export async function listSnapshots(dir: string): Promise<number[]> {
+export async function listSnapshots(dir: string, sync = false): Promise<number[]> {
+  return snapshotOffsets(sync ? readdirSync(dir) : await readdir(dir));
+}
+
+/** Snapshot offsets among the names of a directory listing, ascending. */
+export function snapshotOffsets(names: readonly string[]): number[] {
   const out: number[] = [];
-  for (const n of await readdir(dir)) {
+  for (const n of names) {
     if (!n.endsWith(SNAPSHOT_SUFFIX)) continue;
     const stem = n.slice(0, -SNAPSHOT_SUFFIX.length);
     if (!/^\d{20}$/.test(stem)) continue;
@@ -132,9 +138,10 @@ export async function listSnapshots(dir: string): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
-export async function readSnapshot(dir: string, offset: number): Promise<Snapshot | null> {
+export async function readSnapshot(dir: string, offset: number, sync = false): Promise<Snapshot | null> {
   try {
-    return decodeSnapshot(await readFile(snapshotPath(dir, offset)));
+    const p = snapshotPath(dir, offset);
+    return decodeSnapshot(sync ? readFileSync(p) : await readFile(p));
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;

@@ -19,7 +19,7 @@ import { decodeRecordBatch, decodeControlRecord } from '../../../protocol/record
 import { ATTR_CONTROL, LOG_OVERHEAD, OFF_BATCH_LENGTH, readBatchHeader } from '../../../protocol/records/batch-header.js';
 import { open } from 'node:fs/promises';
 import type { ReadResult } from '../log-types.js';
-import { SnapshotCorruptError, deleteSnapshot, encodeSnapshot, listSnapshots, readSnapshot, snapshotPath } from './producer-snapshot.js';
+import { SnapshotCorruptError, deleteSnapshot, encodeSnapshot, listSnapshots, readSnapshot, snapshotOffsets, snapshotPath } from './producer-snapshot.js';
 import type { ProducerStateManager } from './producer-state-manager.js';
 
 /** What the store needs of a PartitionLog to replay it. */
@@ -27,6 +27,12 @@ export interface ReplaySource {
   readonly localLogStartOffset: number;
   readonly logEndOffset: number;
   read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<ReadResult>;
+}
+
+/** How the log manager's start-up load reads (see load()). */
+export interface StartupRead {
+  /** The partition dir's listing taken by the loader. */
+  names: readonly string[];
 }
 
 const REPLAY_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -47,10 +53,14 @@ export class ProducerStateStore {
     return this.lastSnapshot;
   }
 
-  /** Startup: index file, snapshot, replay. Returns how many batches were replayed. */
-  async load(src: ReplaySource): Promise<number> {
-    await this.state.txnIndex.load();
-    const n = await this.rebuild(src);
+  /**
+   * Startup: index file, snapshot, replay. Returns how many batches were replayed. `startup`: the
+   * log manager's load before the broker serves — files are read with synchronous calls, and the
+   * loader's listing of the partition dir (`names`) stands in for another readdir.
+   */
+  async load(src: ReplaySource, startup?: StartupRead): Promise<number> {
+    await this.state.txnIndex.load(startup !== undefined);
+    const n = await this.rebuild(src, startup);
     // Pruning lists the dir again: only worth it when the rebuild saw more than are kept (a clean
     // start usually finds one snapshot; 1,000 partitions paid a readdir each for nothing).
     if (this.snapshotsSeenAtRebuild > SNAPSHOTS_RETAINED) void this.pruneSnapshots();
@@ -58,11 +68,11 @@ export class ProducerStateStore {
   }
 
   /** Rebuilds the in-memory state from the newest usable snapshot plus a replay of the log. */
-  async rebuild(src: ReplaySource): Promise<number> {
+  async rebuild(src: ReplaySource, startup?: StartupRead): Promise<number> {
     await this.chain;
     const dir = this.state.dir;
     const end = src.logEndOffset;
-    const offsets = await listSnapshots(dir);
+    const offsets = startup ? snapshotOffsets(startup.names) : await listSnapshots(dir);
     this.snapshotsSeenAtRebuild = offsets.length;
     let from = -1;
     for (let i = offsets.length - 1; i >= 0; i--) {
@@ -72,7 +82,7 @@ export class ProducerStateStore {
         continue;
       }
       try {
-        const snap = await readSnapshot(dir, off);
+        const snap = await readSnapshot(dir, off, startup !== undefined);
         if (snap === null) continue;
         const m = snap.lastAbortedMarker;
         if (m >= src.localLogStartOffset && !this.state.txnIndex.hasEntryAt(m)) {

@@ -22,9 +22,11 @@ const opt = (name, dflt) => {
 };
 const data = opt('data', null);
 const rounds = Number(opt('rounds', '3'));
-// SIGTERM sent the instant "ready" is read killed the broker by the signal's default action now and
-// then (about 1 in 30 starts, any version, not understood yet), leaving no clean-shutdown marker:
-// the next start then recovers every log. A short wait keeps every measured start a clean restart.
+// Checkouts before fix-sigterm installed their SIGTERM handler only after writing "ready": a SIGTERM
+// sent the instant the line was read could find the signal's default action still in place and
+// kill the broker (no clean-shutdown marker: the next start recovered every log). The handlers now
+// go in before the broker starts; the wait (0 is fine for fixed roots) keeps A/B runs against
+// older roots clean restarts.
 const killDelayMs = Number(opt('kill-delay-ms', '300'));
 if (!data || args.length === 0) throw new Error('usage: restart-ab.mjs --data DIR [--rounds N] label=ROOT[:ENTRY] ...');
 const variants = args.map((a) => {

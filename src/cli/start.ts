@@ -1,7 +1,8 @@
 // `tributary start [server.properties] [--override key=value ...] [--console[=PORT]]`: load the
 // configuration, start the broker (and the web console beside it, pointed at it), and run until
 // SIGINT/SIGTERM. The first signal closes the broker gracefully (bounded by
-// tributary.shutdown.timeout.ms); a second one exits at once.
+// tributary.shutdown.timeout.ms), also one received while the broker is still starting (it is
+// closed as soon as it has started); a second one exits at once.
 import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/errors.js';
 import { createLogger, type LogFormat, type Logger } from '../logging/logger.js';
@@ -93,10 +94,39 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
   });
   for (const w of warnings) logger.warn(w);
 
+  // The signal handlers go in before anything is started, as Kafka installs its shutdown hook
+  // before startup. They used to be installed only after the "ready" line was written: a harness
+  // that sent SIGTERM the instant it read that line (spawn, wait for ready, stop) could land the
+  // signal in between, while SIGTERM still had its default action, and the broker died by the
+  // signal with no clean-shutdown marker, so the next start recovered every log (7 of 10 starts
+  // with SIGTERM sent in the same tick as the line was read). A signal during the start now stops
+  // the broker as soon as it has started; a second one still exits at once.
+  let stopSignal: string | null = null;
+  let stop: ((signal: string) => void) | null = null;
+  const unsubscribe = deps.onSignal((signal) => {
+    if (stopSignal !== null) {
+      // Ctrl-C under npm: the shell npm started dies of the same SIGINT we are handling.
+      if (signal === PARENT_EXITED) return;
+      logger.warn('second signal, exiting without waiting for shutdown', { signal });
+      unsubscribe();
+      deps.forceExit(1);
+      return;
+    }
+    stopSignal = signal;
+    if (stop) {
+      // The broker itself logs "shutting down" and "shutdown complete".
+      logger.info(signal === PARENT_EXITED ? 'npm, which started the broker, exited: stopping' : `received ${signal}: stopping`, { signal });
+      stop(signal);
+    } else {
+      logger.info(signal === PARENT_EXITED ? 'npm, which started the broker, exited: stopping once started' : `received ${signal} while starting: stopping once started`, { signal });
+    }
+  });
+
   let startBroker: StartBroker;
   try {
     startBroker = deps.startBroker ?? ((await import(BROKER_MODULE)) as { startBroker: StartBroker }).startBroker;
   } catch (err) {
+    unsubscribe();
     logger.error('cannot load the broker module', { error: (err as Error).message });
     return 1;
   }
@@ -105,6 +135,7 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
   try {
     broker = await startBroker(config, logger);
   } catch (err) {
+    unsubscribe();
     logger.error('broker failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
     return 1;
   }
@@ -113,33 +144,20 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
   let consoleServer: ConsoleServer | null = null;
   const configuredPort = config.get('tributary.console.port');
   const consolePort = parsed.consolePort ?? (configuredPort >= 0 ? configuredPort : null);
-  if (consolePort !== null) {
+  if (consolePort !== null && stopSignal === null) {
     try {
       const { startConsole } = await import('./console/console-server.js');
       consoleServer = await startConsole({ bootstrap, port: consolePort, host: config.get('tributary.console.host') });
     } catch (err) {
       logger.error('web console failed to start', { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
       await broker.close().catch(() => undefined);
+      unsubscribe();
       return 1;
     }
   }
-  // The one line to look for: where clients connect.
-  logger.info('ready', { bootstrap, nodeId: config.nodeId, logDirs: config.logDirs, ...(consoleServer ? { console: consoleServer.url } : {}) });
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const unsubscribe = deps.onSignal((signal) => {
-      if (stopping) {
-        // Ctrl-C under npm: the shell npm started dies of the same SIGINT we are handling.
-        if (signal === PARENT_EXITED) return;
-        logger.warn('second signal, exiting without waiting for shutdown', { signal });
-        unsubscribe();
-        deps.forceExit(1);
-        return;
-      }
-      stopping = true;
-      // The broker itself logs "shutting down" and "shutdown complete".
-      logger.info(signal === PARENT_EXITED ? 'npm, which started the broker, exited: stopping' : `received ${signal}: stopping`, { signal });
+    stop = () => {
       const timeoutMs = config.get('tributary.shutdown.timeout.ms');
       const timer = setTimeout(() => {
         logger.error('shutdown timed out, exiting', { timeoutMs });
@@ -161,7 +179,11 @@ export async function runStart(args: readonly string[], deps: CliDeps): Promise<
           resolve(1);
         },
       );
-    });
+    };
+    // Stopped while starting: no "ready" for a broker that is already shutting down.
+    if (stopSignal !== null) return stop(stopSignal);
+    // The one line to look for: where clients connect. Written after the handlers are in place.
+    logger.info('ready', { bootstrap, nodeId: config.nodeId, logDirs: config.logDirs, ...(consoleServer ? { console: consoleServer.url } : {}) });
   });
 }
 

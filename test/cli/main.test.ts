@@ -189,6 +189,44 @@ describe('start lifecycle', () => {
     expect(await done).toBe(0);
   });
 
+  it('a signal while the broker is starting stops it once started, without a ready line', async () => {
+    let started!: () => void;
+    let closed = 0;
+    const h = harness(
+      () =>
+        new Promise((resolve) => {
+          started = () => resolve({ port: 1, close: async () => void closed++ });
+        }),
+    );
+    const done = runCli(['--override', 'tributary.log.format=json'], h.deps);
+    // The handlers are in place before the broker starts (as Kafka's shutdown hook is).
+    await waitFor(() => started !== undefined, 'the broker start to begin');
+    expect(h.handlers.size).toBe(1);
+    h.signal('SIGTERM');
+    expect(closed).toBe(0);
+    started();
+    expect(await done).toBe(0);
+    expect(closed).toBe(1);
+    expect(h.handlers.size).toBe(0);
+    expect(h.exits).toEqual([]);
+    expect(h.messages().map((m) => m.msg)).toEqual(['received SIGTERM while starting: stopping once started']);
+  });
+
+  it('a second signal while starting exits at once; a failed start removes the handlers', async () => {
+    const h = harness(() => new Promise(() => {}));
+    void runCli(['--override', 'tributary.log.format=json'], h.deps);
+    await waitFor(() => h.handlers.size > 0, 'the signal handlers');
+    h.signal('SIGINT');
+    expect(h.exits).toEqual([]);
+    h.signal('SIGINT');
+    expect(h.exits).toEqual([1]);
+    const failing = harness(async () => {
+      throw new Error('boom');
+    });
+    expect(await runCli(['--override', 'tributary.log.format=json'], failing.deps)).toBe(1);
+    expect(failing.handlers.size).toBe(0);
+  });
+
   it('config warnings are logged, and a failing start exits 1', async () => {
     const h = harness(async () => {
       throw Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });

@@ -38,7 +38,7 @@ async function signalNpmOnly(command: string, args: string[], signal: NodeJS.Sig
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => (stderr += s));
   if (whileStarting) {
-    // Kill npm at the broker's first log line, long before it is ready and starts its watch.
+    // Kill npm at the broker's first log line, while the broker is still starting.
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no log line within 60 s:\n${stderr}`)), 60_000);
       const onData = () => {
@@ -55,10 +55,14 @@ async function signalNpmOnly(command: string, args: string[], signal: NodeJS.Sig
   // stderr closes only once every process holding it (npm, sh and the broker) has exited.
   const stderrClosed = new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`no ${whileStarting ? 'listening' : 'ready'} line within 60 s:\n${stderr}`)), 60_000);
     const onData = () => {
-      // pino writes fields before msg: find the ready line, then its bootstrap address.
-      const m = /"bootstrap":"127\.0\.0\.1:(\d+)"[^\n]*"msg":"ready"/.exec(stderr);
+      // pino writes fields before msg: find the ready line, then its bootstrap address. A broker
+      // stopped while starting never writes "ready" (it shuts down as soon as it has started):
+      // its port is on the "listening" line.
+      const m = whileStarting
+        ? /"port":(\d+),"msg":"listening"/.exec(stderr)
+        : /"bootstrap":"127\.0\.0\.1:(\d+)"[^\n]*"msg":"ready"/.exec(stderr);
       if (m) {
         clearTimeout(timer);
         child.stderr!.off('data', onData);
@@ -94,7 +98,7 @@ it('npm dying without telling its shell (SIGKILL) stops the broker too', { timeo
   await signalNpmOnly(process.execPath, ['-e', fakeNpm, 'start'], 'SIGKILL', { ...process.env, npm_command: 'start' });
 });
 
-it('npm killed while the broker is still starting stops it once ready', { timeout: 90_000 }, async () => {
+it('npm killed while the broker is still starting stops it once started', { timeout: 90_000 }, async () => {
   const fakeNpm = `require('node:child_process').spawn('sh', ['-c', 'node bin/tributary.js "$@"', 'sh', ...process.argv.slice(1)], { stdio: 'inherit' })`;
   await signalNpmOnly(process.execPath, ['-e', fakeNpm, 'start'], 'SIGKILL', { ...process.env, npm_command: 'start' }, true);
 });

@@ -54,11 +54,13 @@ export async function runConsoleCommand(args: readonly string[], deps: CliDeps):
     deps.stderr(`tributary console: cannot listen: ${(e as Error).message}\n`);
     return 1;
   }
-  deps.stdout(`Tributary console for ${bootstrap}: ${server.url}\n`);
   return new Promise<number>((resolve) => {
     const unsubscribe = deps.onSignal(() => {
       unsubscribe();
       void server.close().then(() => resolve(0));
     });
+    // The URL only once the handler is in place: a harness that sends SIGTERM as soon as it reads
+    // the line must find it there, not SIGTERM's default action (as `start` once did).
+    deps.stdout(`Tributary console for ${bootstrap}: ${server.url}\n`);
   });
 }

@@ -154,19 +154,24 @@ export async function runDevCluster(args: RunArgs, deps: CliDeps): Promise<numbe
     return 1;
   }
   const stateFile = path.join(dataDir, STATE_FILE);
-  fs.writeFileSync(stateFile, JSON.stringify({ pid: process.pid, control: control.url, ...describe() }, null, 2) + '\n');
 
-  if (args.json) say(JSON.stringify({ ...describe(), control: control.url }));
-  else {
-    const memo = store ? `metadata in etcd ${store}${etcd ? ' (started here)' : ''}` : 'metadata in memory (the cluster starts empty on every run; --etcd keeps it)';
-    say(`Tributary dev cluster: ${args.brokers} broker${args.brokers > 1 ? 's' : ''}, ${memo}`);
-    const controller = cluster.controllerId();
-    for (const b of cluster.brokers) say(`  broker ${b.nodeId}  ${b.host}:${b.port}  ${path.relative(process.cwd(), b.dataDir) || b.dataDir}${b.nodeId === controller ? '  (controller)' : ''}`);
-    say(`defaults:  ${Object.entries(defaults).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    say(`control:   ${control.url}  (tributary dev-cluster stop|kill|restart <nodeId>)`);
-    say(`bootstrap: ${cluster.bootstrap}`);
-    say('Press Ctrl-C to stop the cluster.');
-  }
+  // The state file and the banner only once the signal handlers below are in place: a harness that
+  // sends SIGTERM as soon as it reads the bootstrap line (or sees the file) must find them, not
+  // SIGTERM's default action (as `start` once did).
+  const announce = () => {
+    fs.writeFileSync(stateFile, JSON.stringify({ pid: process.pid, control: control.url, ...describe() }, null, 2) + '\n');
+    if (args.json) say(JSON.stringify({ ...describe(), control: control.url }));
+    else {
+      const memo = store ? `metadata in etcd ${store}${etcd ? ' (started here)' : ''}` : 'metadata in memory (the cluster starts empty on every run; --etcd keeps it)';
+      say(`Tributary dev cluster: ${args.brokers} broker${args.brokers > 1 ? 's' : ''}, ${memo}`);
+      const controller = cluster.controllerId();
+      for (const b of cluster.brokers) say(`  broker ${b.nodeId}  ${b.host}:${b.port}  ${path.relative(process.cwd(), b.dataDir) || b.dataDir}${b.nodeId === controller ? '  (controller)' : ''}`);
+      say(`defaults:  ${Object.entries(defaults).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      say(`control:   ${control.url}  (tributary dev-cluster stop|kill|restart <nodeId>)`);
+      say(`bootstrap: ${cluster.bootstrap}`);
+      say('Press Ctrl-C to stop the cluster.');
+    }
+  };
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -202,5 +207,6 @@ export async function runDevCluster(args: RunArgs, deps: CliDeps): Promise<numbe
         resolve(code);
       })();
     });
+    announce();
   });
 }

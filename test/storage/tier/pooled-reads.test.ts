@@ -26,6 +26,7 @@ class IntoStore implements ObjectStore {
   readonly description = 'into-watching s3rver';
   /** Per GET: whether a target buffer was offered, and the lease of the one handed out. */
   readonly gets: { into: boolean; lease?: BufferLease; sameBuffer?: boolean }[] = [];
+  inflight = 0;
 
   constructor(private readonly inner: ObjectStore) {}
 
@@ -33,7 +34,9 @@ class IntoStore implements ObjectStore {
     const rec: (typeof this.gets)[number] = { into: into !== undefined };
     this.gets.push(rec);
     let target: Buffer | undefined;
-    const b = await this.inner.get(
+    this.inflight++;
+    const b = await this.inner
+      .get(
       key,
       range,
       signal,
@@ -43,7 +46,8 @@ class IntoStore implements ObjectStore {
           rec.lease = leaseOf(target);
           return target;
         }),
-    );
+      )
+      .finally(() => this.inflight--);
     rec.sameBuffer = target !== undefined && b.buffer === target.buffer && b.byteOffset === target.byteOffset;
     return b;
   }
@@ -167,7 +171,7 @@ describe('pooled cold reads', () => {
     const free = leases.filter((l) => l.references === 0).length;
     expect(free).toBeGreaterThan(leases.length / 2);
     reader.close(); // cancels read-ahead; whatever it fetched stays cached until dropped
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('GETs in flight to settle', () => store.inflight === 0);
     cache.invalidate('');
     expect(cache.stats().bytes).toBe(0);
     for (const l of leases) expect(l.references).toBe(0);
@@ -178,6 +182,14 @@ describe('pooled cold reads', () => {
     again.release();
   });
 });
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 /** Returns the reference taken over with takeLentView (the test played the connection). */
 function lendBack(_records: Buffer, lease: BufferLease): void {

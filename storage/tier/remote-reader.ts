@@ -13,7 +13,8 @@
 // Memory (issue 14): each ranged GET's body is read into one pooled buffer (framePool); the cache
 // keeps views of it and releases them on eviction (chunk-cache.ts). A read inside one chunk is
 // answered with a view of it lent to the Fetch response (lendView: the connection releases it
-// once written); a read across chunks is one copy into a pooled buffer lent the same way.
+// once written); a read across chunks of one read-ahead GET is a view of its buffer too, and a
+// read across GETs one copy into a pooled buffer lent the same way.
 // Nothing here holds a lock the local log uses; a slow store only delays the fetch that needs it.
 import {
   BATCH_HEADER_SIZE,
@@ -205,6 +206,14 @@ export class RemoteReader {
       for (const s of settled) if (s.status === 'rejected') throw s.reason;
       const chunks = settled.map((s) => (s as PromiseFulfilledResult<Buffer>).value);
       const total = end - start;
+      // Chunks that one read-ahead GET brought in are adjacent views of one pooled buffer: a read
+      // across them is a view of that buffer too, lent without a copy. (All their references are
+      // held here, so one ArrayBuffer means one lease, one GET.)
+      if (contiguous(chunks)) {
+        const view = Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset + (start - first * c), total);
+        lendView(view);
+        return view;
+      }
       // One copy, into a pooled buffer lent to the response (as the tail cache does across
       // entries): a fresh buffer per Fetch was page faults and GC work.
       const lease = total >= POOL_MIN_BYTES / 4 && total <= POOL_MAX_BYTES ? framePool.acquire(total) : undefined;
@@ -352,6 +361,18 @@ export class RemoteReader {
   close(): void {
     this.readAhead.close();
   }
+}
+
+/** Whether `chunks` are adjacent views of one pooled buffer, in order. */
+function contiguous(chunks: Buffer[]): boolean {
+  const first = chunks[0]!;
+  if (leaseOf(first) === undefined) return false;
+  for (let k = 1; k < chunks.length; k++) {
+    const prev = chunks[k - 1]!;
+    const ch = chunks[k]!;
+    if (ch.buffer !== first.buffer || ch.byteOffset !== prev.byteOffset + prev.length) return false;
+  }
+  return true;
 }
 
 function verified(records: Buffer): boolean {

@@ -159,6 +159,28 @@ describe('pooled cold reads', () => {
     expect(st.bytes).toBeGreaterThanOrEqual([...leases].filter((l) => l!.references > 0).length * CHUNK);
   });
 
+  it('answers a read across chunks of one read-ahead GET with a view of that GET buffer, without a copy', async () => {
+    const { log, original, store, cache } = await tiered(8 << 20);
+    const segs = await remoteSegs(log);
+    let acrossOneGet = 0;
+    let acrossCopied = 0;
+    const got = await consume(log, 100 * 1024, (records) => {
+      if (records.length <= CHUNK) return;
+      const lease = leaseOf(records);
+      expect(lease).toBeDefined();
+      expect(takeLentView(records)).toBe(lease); // lent either way
+      lease!.release();
+      // Views of a cached chunk's buffer (the GET's), or a copy into a buffer of its own.
+      const cached = segs.flatMap((id) => [0, 1, 2, 3, 4].map((i) => cache.peek(`${id}:${i}`))).filter((b) => b !== undefined);
+      if (cached.some((b) => b!.buffer === records.buffer)) acrossOneGet++;
+      else acrossCopied++;
+    });
+    expect(got.equals(original.subarray(0, got.length))).toBe(true);
+    expect(store.gets.some((g) => g.lease && g.lease.buffer.length >= 2 * CHUNK)).toBe(true); // multi-chunk GETs happened
+    expect(acrossOneGet).toBeGreaterThan(0);
+    expect(acrossOneGet + acrossCopied).toBeGreaterThan(3);
+  });
+
   it('gives chunk buffers back to the pool when the cache evicts or drops them', async () => {
     const { log, original, store, cache, reader } = await tiered(256 * 1024);
     const got = await consume(log, 48 * 1024);

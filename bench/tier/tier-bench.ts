@@ -210,9 +210,15 @@ async function main(): Promise<void> {
     const coldReads: Awaited<ReturnType<typeof readThroughput>>[] = [];
     for (let round = 0; round < readRounds; round++) {
       for (const topic of round % 2 === 0 ? ['hot', 'cold'] : ['cold', 'hot']) {
-        const r = await readThroughput(broker.bootstrap, topic);
+        const cpu0 = await cpuSeconds(broker.pid);
+        const store0 = (await Promise.all((server?.pids ?? []).map(cpuSeconds))).reduce((x, y) => x + y, 0);
+        const r0 = await readThroughput(broker.bootstrap, topic);
+        // CPU seconds per GiB read (broker, store server): the figure that survives a loaded machine.
+        const brokerCpuSecPerGiB = (((await cpuSeconds(broker.pid)) - cpu0) / r0.bytes) * 1024 * MiB;
+        const storeCpu = (await Promise.all((server?.pids ?? []).map(cpuSeconds))).reduce((x, y) => x + y, 0) - store0;
+        const r = { ...r0, brokerCpuSecPerGiB, storeCpuSecPerGiB: (storeCpu / r0.bytes) * 1024 * MiB };
         (topic === 'hot' ? hotReads : coldReads).push(r);
-        process.stderr.write(`round ${round + 1} ${topic}: ${r.mibPerSec.toFixed(1)} MiB/s\n`);
+        process.stderr.write(`round ${round + 1} ${topic}: ${r.mibPerSec.toFixed(1)} MiB/s, broker ${brokerCpuSecPerGiB.toFixed(2)} CPU s/GiB\n`);
       }
     }
     const best = (rs: typeof hotReads) => rs.reduce((a, b) => (b.mibPerSec > a.mibPerSec ? b : a));
@@ -244,6 +250,7 @@ async function main(): Promise<void> {
       cpuDuringUploads: cpu,
       reads: { hot: hotRead, cold: coldRead, coldOverHot: coldRead.mibPerSec / hotRead.mibPerSec },
       remoteReads: after?.reads,
+      pool: after?.pool,
       cache: after?.cache,
     };
     const text = JSON.stringify(result, null, 2);

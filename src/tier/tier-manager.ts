@@ -22,6 +22,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogManager } from '../../storage/log/log-manager.js';
 import type { PartitionLog } from '../../storage/log/partition-log.js';
+import { framePool } from '../../protocol/wire/buffer-pool.js';
 import { ChunkCache } from '../../storage/tier/chunk-cache.js';
 import type { ObjectStore } from '../../storage/tier/object-store.js';
 import { topicPrefix } from '../../storage/tier/remote-keys.js';
@@ -287,6 +288,7 @@ export class TierManager {
       partitions,
       cache: { ...c, maxBytes: this.cache.maxBytes },
       reads: { ...r },
+      pool: { allocated: framePool.allocated, reused: framePool.reused, refused: framePool.refused, retainedBytes: framePool.retainedBytes },
       pendingTopicDeletes: this.pending.all().map((p: PendingDelete) => p.topic),
     };
   }

@@ -37,7 +37,7 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  async get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer> {
+  async get(key: string, range?: { start: number; end: number }, signal?: AbortSignal, into?: (size: number) => Buffer): Promise<Buffer> {
     signal?.throwIfAborted();
     const path = this.pathOf(key, 'get');
     let fh;
@@ -50,7 +50,7 @@ export class LocalObjectStore implements ObjectStore {
       const size = (await fh.stat()).size;
       const start = Math.min(range?.start ?? 0, size);
       const end = Math.min(range?.end ?? size, size);
-      const buf = Buffer.allocUnsafe(Math.max(0, end - start));
+      const buf = into && end > start ? into(end - start) : Buffer.allocUnsafe(Math.max(0, end - start));
       let done = 0;
       while (done < buf.length) {
         const { bytesRead } = await fh.read(buf, done, buf.length - done, start + done);

@@ -29,8 +29,12 @@ export interface ObjectStore {
   /**
    * Bytes [start, end) of an object (end exclusive, clamped to the object size); whole object
    * without a range. `signal` aborts it (read-ahead no longer wanted); the promise then rejects.
+   * `into(size)`, when given, supplies the buffer (exactly `size` bytes) the body is read into once
+   * its size is known (a pooled buffer: no per-GET allocation, no concatenation of body chunks);
+   * the answer is then that buffer or a prefix of it. A body longer or shorter than announced is
+   * a retriable error, never a truncated answer.
    */
-  get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer>;
+  get(key: string, range?: { start: number; end: number }, signal?: AbortSignal, into?: (size: number) => Buffer): Promise<Buffer>;
   /** Size of an object, or null if it does not exist. */
   head(key: string): Promise<ObjectInfo | null>;
   /** One page of keys starting with `prefix`, in lexicographic order. */

@@ -11,7 +11,7 @@
 // Cancelled: a seek, `idleMs` without a read, or close() aborts the stream's GETs in flight and
 // drops its unread chunks from the cache (a demand read that was waiting on an aborted GET loads
 // the chunk itself; see RemoteReader.chunk).
-import type { ChunkCache } from './chunk-cache.js';
+import { pin, unpin, type ChunkCache } from './chunk-cache.js';
 import type { RemoteSegment } from './manifest.js';
 import type { SegmentKeys } from './remote-keys.js';
 
@@ -171,11 +171,18 @@ export class ReadAhead {
     );
     for (const i of run) {
       const key = `${ref.seg.id}:${i}`;
-      const part = whole.then((b) => b.subarray(i * c - start, Math.min(b.length, (i + 1) * c - start)));
+      // Each chunk's view carries a reference of the GET's (pooled) buffer for the cache.
+      const part = whole.then((b) => {
+        const view = b.subarray(i * c - start, Math.min(b.length, (i + 1) * c - start));
+        pin(view);
+        return view;
+      });
       this.cache.load(key, part);
       // A failed or aborted prefetch frees its reservation; the consumer fetches on demand.
       part.catch(() => this.unreserve(s, key));
     }
+    // The GET's own reference, after every view took one (reactions run in registration order).
+    whole.then(unpin, () => {});
   }
 
   private reserve(s: Stream, key: string, p: Pending): void {

@@ -10,6 +10,11 @@
 //      passes the partition), by read-ahead.ts — a window that grows while the consumer reads
 //      sequentially, crosses into the next segment, is bounded in memory and cancelled on a seek
 //      or when the consumer stops; without one, `readAheadChunks` chunks of this segment.
+// Memory (issue 14): each ranged GET's body is read into one pooled buffer (framePool); the cache
+// keeps views of it and releases them on eviction (chunk-cache.ts). A read inside one chunk is
+// answered with a view of it lent to the Fetch response (lendView: the connection releases it
+// once written); a read across chunks of one read-ahead GET is a view of its buffer too, and a
+// read across GETs one copy into a pooled buffer lent the same way.
 // Nothing here holds a lock the local log uses; a slow store only delays the fetch that needs it.
 import {
   BATCH_HEADER_SIZE,
@@ -23,7 +28,9 @@ import {
 } from '../../protocol/records/batch-header.js';
 import { OffsetIndex } from '../log/offset-index.js';
 import { TimeIndex } from '../log/time-index.js';
-import type { ChunkCache } from './chunk-cache.js';
+import { framePool, leaseOf, lendView, takeLentView, POOL_MAX_BYTES, POOL_MIN_BYTES } from '../../protocol/wire/buffer-pool.js';
+import { RAW_REFERENCE_THRESHOLD } from '../../protocol/wire/writer.js';
+import { pin, unpin, type ChunkCache } from './chunk-cache.js';
 import type { RemoteSegment } from './manifest.js';
 import type { ObjectStore } from './object-store.js';
 import { ObjectStoreError } from './object-store.js';
@@ -89,7 +96,7 @@ export class RemoteReader {
     private readonly cache: ChunkCache,
     private readonly opts: RemoteReaderOptions,
   ) {
-    this.readAhead = new ReadAhead(cache, (ref, start, end, signal) => this.fetch(ref.keys.log, { start, end }, signal), {
+    this.readAhead = new ReadAhead(cache, (ref, start, end, signal) => this.fetch(ref.keys.log, { start, end }, signal, true), {
       ...DEFAULT_READ_AHEAD,
       ...opts.readAhead,
       chunkBytes: opts.chunkBytes,
@@ -97,21 +104,39 @@ export class RemoteReader {
     });
   }
 
-  private async fetch(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer> {
+  /**
+   * `pooled`: the body goes into a framePool buffer (when its size is a pooled size), returned
+   * with the one reference the caller (the chunk cache) takes over.
+   */
+  private async fetch(key: string, range?: { start: number; end: number }, signal?: AbortSignal, pooled = false): Promise<Buffer> {
     return this.opts.limiter.run(() =>
       withRetry(
         async () => {
           if (signal?.aborted) throw new ReadAheadCancelled();
           this.stats.getRequests++;
           let b: Buffer;
+          let into: ((size: number) => Buffer) | undefined;
+          let leased: Buffer | undefined;
+          if (pooled) {
+            into = (size) => {
+              if (size < POOL_MIN_BYTES / 4 || size > POOL_MAX_BYTES) return Buffer.allocUnsafe(size);
+              leased = framePool.acquire(size).buffer.subarray(0, size);
+              return leased;
+            };
+          }
           try {
-            b = await this.store.get(key, range, signal);
+            b = await this.store.get(key, range, signal, into);
           } catch (e) {
+            // The failed attempt's buffer: nothing reads it any more.
+            if (leased) unpin(leased);
             if (signal?.aborted) throw new ReadAheadCancelled();
             throw e;
           }
           const want = range ? range.end - range.start : undefined;
-          if (want !== undefined && b.length !== want) throw new ObjectStoreError('retriable', `short read of ${key}: ${b.length} of ${want} bytes`, 'get', key);
+          if (want !== undefined && b.length !== want) {
+            if (leased) unpin(leased);
+            throw new ObjectStoreError('retriable', `short read of ${key}: ${b.length} of ${want} bytes`, 'get', key);
+          }
           this.stats.bytesFetched += b.length;
           return b;
         },
@@ -126,18 +151,21 @@ export class RemoteReader {
   }
 
   async indexes(seg: RemoteSegment, keys: SegmentKeys): Promise<{ offsets: OffsetIndex; times: TimeIndex }> {
+    // Unpooled (no `pooled` fetch): the decoded indexes keep views of these bytes.
     const raw = await this.cache.get(`${seg.id}:ix`, async () => {
       const b = await this.fetch(keys.indexes);
       decodeIndexes(b); // validate (checksum) before caching
       return b;
     });
+    unpin(raw);
     const ix = decodeIndexes(raw);
     return { offsets: new OffsetIndex('', seg.baseOffset, ix.offsetIndex), times: new TimeIndex('', seg.baseOffset, ix.timeIndex) };
   }
 
+  /** Chunk `i`, with a reference the caller unpin()s. */
   private async chunk(seg: RemoteSegment, keys: SegmentKeys, i: number): Promise<Buffer> {
     const c = this.opts.chunkBytes;
-    const load = () => this.fetch(keys.log, { start: i * c, end: Math.min(seg.size, (i + 1) * c) });
+    const load = () => this.fetch(keys.log, { start: i * c, end: Math.min(seg.size, (i + 1) * c) }, undefined, true);
     // Joining a prefetch that then gets cancelled is not an error: load the chunk ourselves.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -148,32 +176,83 @@ export class RemoteReader {
     }
   }
 
-  /** Bytes [start, end) of the segment, from cached or fetched chunks. */
+  /**
+   * Bytes [start, end) of the segment, from cached or fetched chunks, for a reader that keeps them
+   * (the Fetch response): a view of a pooled chunk is lent (lendView), so a caller that does not
+   * send them gives the reference back with takeLentView(b)?.release().
+   */
   private async bytes(seg: RemoteSegment, keys: SegmentKeys, start: number, end: number): Promise<Buffer> {
     const c = this.opts.chunkBytes;
     const first = Math.floor(start / c);
     const last = Math.floor((end - 1) / c);
     if (first === last) {
       const ch = await this.chunk(seg, keys, first);
-      return ch.subarray(start - first * c, end - first * c);
+      const view = ch.subarray(start - first * c, end - first * c);
+      if (leaseOf(view) === undefined) return view;
+      try {
+        // Below the encoder's by-reference threshold the response copies it anyway, and a lent
+        // reference only comes back when that very Buffer is written: copy here instead.
+        if (view.length < RAW_REFERENCE_THRESHOLD) return Buffer.from(view);
+        lendView(view);
+        return view;
+      } finally {
+        unpin(ch);
+      }
     }
     const parts: Promise<Buffer>[] = [];
     for (let i = first; i <= last; i++) parts.push(this.chunk(seg, keys, i));
-    const chunks = await Promise.all(parts);
-    const out = Buffer.allocUnsafe(end - start);
-    let o = 0;
-    chunks.forEach((ch, k) => {
-      const i = first + k;
-      const from = Math.max(start, i * c) - i * c;
-      const to = Math.min(end, (i + 1) * c) - i * c;
-      o += ch.copy(out, o, from, to);
-    });
-    return out;
+    const settled = await Promise.allSettled(parts);
+    try {
+      for (const s of settled) if (s.status === 'rejected') throw s.reason;
+      const chunks = settled.map((s) => (s as PromiseFulfilledResult<Buffer>).value);
+      const total = end - start;
+      // Chunks that one read-ahead GET brought in are adjacent views of one pooled buffer: a read
+      // across them is a view of that buffer too, lent without a copy. (All their references are
+      // held here, so one ArrayBuffer means one lease, one GET.)
+      if (contiguous(chunks)) {
+        const view = Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset + (start - first * c), total);
+        lendView(view);
+        return view;
+      }
+      // One copy, into a pooled buffer lent to the response (as the tail cache does across
+      // entries): a fresh buffer per Fetch was page faults and GC work.
+      const lease = total >= POOL_MIN_BYTES / 4 && total <= POOL_MAX_BYTES ? framePool.acquire(total) : undefined;
+      const out = lease ? lease.buffer.subarray(0, total) : Buffer.allocUnsafe(total);
+      let o = 0;
+      chunks.forEach((ch, k) => {
+        const i = first + k;
+        const from = Math.max(start, i * c) - i * c;
+        const to = Math.min(end, (i + 1) * c) - i * c;
+        o += ch.copy(out, o, from, to);
+      });
+      if (lease) {
+        lendView(out);
+        lease.release(); // the lent reference keeps it until the response is written
+      }
+      return out;
+    } finally {
+      for (const s of settled) if (s.status === 'fulfilled') unpin(s.value);
+    }
   }
 
   private async header(seg: RemoteSegment, keys: SegmentKeys, pos: number): Promise<Header> {
     if (seg.size - pos < BATCH_HEADER_SIZE) throw corrupt(seg, pos, 'header past end');
+    const c = this.opts.chunkBytes;
+    const first = Math.floor(pos / c);
+    if (Math.floor((pos + BATCH_HEADER_SIZE - 1) / c) === first) {
+      // Inside one chunk: read the fields from it in place, no copy.
+      const ch = await this.chunk(seg, keys, first);
+      try {
+        return this.parseHeader(seg, ch.subarray(pos - first * c, pos - first * c + BATCH_HEADER_SIZE), pos);
+      } finally {
+        unpin(ch);
+      }
+    }
     const b = await this.bytes(seg, keys, pos, pos + BATCH_HEADER_SIZE);
+    return this.parseHeader(seg, b, pos); // a copy (below the lending threshold)
+  }
+
+  private parseHeader(seg: RemoteSegment, b: Buffer, pos: number): Header {
     const batchLength = b.readInt32BE(OFF_BATCH_LENGTH);
     const size = LOG_OVERHEAD + batchLength;
     const lastDelta = b.readInt32BE(OFF_LAST_OFFSET_DELTA);
@@ -237,9 +316,13 @@ export class RemoteReader {
     if (!verified(records)) {
       // Drop the chunks and fetch them once more before giving up.
       this.stats.crcFailures++;
+      takeLentView(records)?.release();
       this.cache.invalidate(`${seg.id}:`);
       records = await this.bytes(seg, keys, start, pos);
-      if (!verified(records)) throw corrupt(seg, start, 'CRC mismatch in remote data');
+      if (!verified(records)) {
+        takeLentView(records)?.release();
+        throw corrupt(seg, start, 'CRC mismatch in remote data');
+      }
     }
     if (stream) this.readAhead.advance(stream, { seg, keys }, pos, nextOffset, next);
     else this.prefetch(seg, keys, pos);
@@ -254,7 +337,7 @@ export class RemoteReader {
     const from = Math.floor(pos / c);
     const lastChunk = Math.floor((seg.size - 1) / c);
     for (let i = from; i <= Math.min(lastChunk, from + this.opts.readAheadChunks - 1); i++) {
-      if (!this.cache.has(`${seg.id}:${i}`)) void this.chunk(seg, keys, i).catch(() => {});
+      if (!this.cache.has(`${seg.id}:${i}`)) void this.chunk(seg, keys, i).then(unpin, () => {});
     }
   }
 
@@ -278,6 +361,18 @@ export class RemoteReader {
   close(): void {
     this.readAhead.close();
   }
+}
+
+/** Whether `chunks` are adjacent views of one pooled buffer, in order. */
+function contiguous(chunks: Buffer[]): boolean {
+  const first = chunks[0]!;
+  if (leaseOf(first) === undefined) return false;
+  for (let k = 1; k < chunks.length; k++) {
+    const prev = chunks[k - 1]!;
+    const ch = chunks[k]!;
+    if (ch.buffer !== first.buffer || ch.byteOffset !== prev.byteOffset + prev.length) return false;
+  }
+  return true;
 }
 
 function verified(records: Buffer): boolean {

@@ -35,6 +35,12 @@ export interface TierStatus {
   partitions: PartitionTierStatus[];
   cache: { bytes: number; maxBytes: number; entries: number; hits: number; misses: number; evictions: number };
   reads: { reads: number; bytesServed: number; getRequests: number; bytesFetched: number; crcFailures: number };
+  /**
+   * The broker's pooled-buffer counters (protocol/wire/buffer-pool.ts framePool, shared with
+   * Produce frames and segment reads): remote chunks are read into its buffers, so `allocated`
+   * growing with cold reads means buffers are not coming back from the chunk cache.
+   */
+  pool?: { allocated: number; reused: number; refused: number; retainedBytes: number };
   /** Topics whose remote data is still being deleted. */
   pendingTopicDeletes: string[];
 }

@@ -1,6 +1,7 @@
 // Retry/backoff, the semaphore, the chunk cache, the .indexes container and manifest validation.
 import { describe, expect, it, vi } from 'vitest';
-import { ChunkCache } from '../../../storage/tier/chunk-cache.js';
+import { ChunkCache, pin, unpin } from '../../../storage/tier/chunk-cache.js';
+import { BufferPool } from '../../../protocol/wire/buffer-pool.js';
 import { decodeManifest, emptyManifest, encodeManifest, segmentFor, type RemoteSegment } from '../../../storage/tier/manifest.js';
 import { ObjectStoreError } from '../../../storage/tier/object-store.js';
 import { segmentIdOfKey, segmentKeys } from '../../../storage/tier/remote-keys.js';
@@ -67,6 +68,39 @@ describe('Semaphore', () => {
 });
 
 describe('ChunkCache', () => {
+  it('owns one reference of each pooled value, gives get() callers their own, and charges pooled buffers at full size', async () => {
+    const pool = new BufferPool(1 << 20);
+    const cache = new ChunkCache(128 * 1024);
+    const a = pool.acquire(64 * 1024);
+    const views = [a.buffer.subarray(0, 1000), a.buffer.subarray(1000, 2000)];
+    cache.put('a0', views[0]!); // takes over the acquire's reference
+    pin(views[1]!);
+    cache.put('a1', views[1]!);
+    expect(a.references).toBe(2);
+    expect(cache.stats().bytes).toBe(64 * 1024); // one pooled buffer, charged once
+    const got = await cache.get('a0', async () => Buffer.alloc(0));
+    expect(got).toBe(views[0]);
+    expect(a.references).toBe(3); // the caller's
+    // A load of a key already cached is not kept: its reference goes back at once.
+    const b = pool.acquire(64 * 1024);
+    cache.load('a1', Promise.resolve(b.buffer.subarray(0, 10)));
+    await new Promise((r) => setImmediate(r));
+    expect(b.references).toBe(0);
+    // A loaded value evicts the least recently used entries; a waiting caller keeps its reference.
+    const c = pool.acquire(128 * 1024);
+    const waiter = cache.get('c', async () => c.buffer.subarray(0, 5000));
+    const cv = await waiter;
+    expect(cache.stats().evictions).toBe(2);
+    expect(a.references).toBe(1); // only the caller of get('a0') holds it now
+    unpin(got);
+    expect(a.references).toBe(0);
+    expect(c.references).toBe(2); // the cache's and the caller's
+    unpin(cv);
+    cache.invalidate('c');
+    expect(c.references).toBe(0);
+    expect(cache.stats().bytes).toBe(0);
+  });
+
   it('evicts least recently used entries past its byte budget and shares in-flight loads', async () => {
     const cache = new ChunkCache(300);
     let loads = 0;

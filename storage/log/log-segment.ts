@@ -7,9 +7,8 @@
 // `writtenSize` counts bytes that reached the OS. Reads never look past `writtenSize`.
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { readInt64 } from '../../protocol/records/batch-header.js';
+import { BATCH_HEADER_SIZE, readInt64, type BatchInfo } from '../../protocol/records/batch-header.js';
 import { framePool } from '../../protocol/wire/buffer-pool.js';
-import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
 import { SegmentReadAheads, sharedReadAheadBudget } from './read-ahead.js';
 import { segmentPaths, DELETED_SUFFIX, renameIfExists, unlinkIfExists, isNotFound, isDiskFullError } from './log-files.js';
 import { IndexFile } from './index-file.js';
@@ -379,6 +378,24 @@ export class LogSegment {
   async loadActive(sync = false): Promise<FileScanResult['error']> {
     if (!this.indexesLoaded) await this.ensureIndexes();
     if (sync) return this.loadActiveSync();
+    const walk = this.tailWalk();
+    const fh = await this.handle();
+    const r = await scanFile(fh, walk.start, this.writtenSize, false, walk.visit);
+    if (r.error !== null) return r.error;
+    walk.done();
+    if (this.size > 0) {
+      const head = await readAt(fh, 0, 61);
+      if (head.length === 61) this.rollingBasedTimestamp = readInt64(head, 35);
+    }
+    return null;
+  }
+
+  /**
+   * What both loadActive walks share: where the tail after the last index entries starts, the max
+   * timestamp taken from the time index, the batch check and timestamp update per header, and the
+   * offsets set once the walk ended without error.
+   */
+  private tailWalk(): { start: number; visit: (b: BatchInfo) => boolean; done: () => void } {
     const off = this.offsetIndex;
     const time = this.timeIndex;
     const lastTime = time.lastEntry();
@@ -386,26 +403,21 @@ export class LogSegment {
     const start = Math.min(lastOff.position, time.entries > 0 ? off.lookup(lastTime.offset).position : lastOff.position);
     this.maxTimestamp = time.entries > 0 ? lastTime.timestamp : -1;
     this.offsetOfMaxTimestamp = time.entries > 0 ? lastTime.offset : -1;
-    const fh = await this.handle();
     let next = this.baseOffset;
-    const r = await scanFile(fh, start, this.writtenSize, false, (b) => {
-      const last = b.baseOffset + b.lastOffsetDelta;
+    const visit = (b: BatchInfo): boolean => {
       if (b.baseOffset < next || b.lastOffsetDelta < 0) return false;
       if (b.maxTimestamp > this.maxTimestamp) {
         this.maxTimestamp = b.maxTimestamp;
         this.offsetOfMaxTimestamp = b.baseOffset;
       }
-      next = last + 1;
+      next = b.baseOffset + b.lastOffsetDelta + 1;
       return true;
-    });
-    if (r.error !== null) return r.error;
-    this.nextOffset = next;
-    this.bytesSinceLastIndexEntry = off.entries > 0 ? this.size - lastOff.position : this.size;
-    if (this.size > 0) {
-      const head = await readAt(fh, 0, 61);
-      if (head.length === 61) this.rollingBasedTimestamp = readInt64(head, 35);
-    }
-    return null;
+    };
+    const done = (): void => {
+      this.nextOffset = next;
+      this.bytesSinceLastIndexEntry = off.entries > 0 ? this.size - lastOff.position : this.size;
+    };
+    return { start, visit, done };
   }
 
   /**
@@ -416,29 +428,12 @@ export class LogSegment {
    * the async walk.
    */
   private loadActiveSync(): FileScanResult['error'] {
-    const off = this.offsetIndex;
-    const time = this.timeIndex;
-    const lastTime = time.lastEntry();
-    const lastOff = off.lastEntry();
-    const start = Math.min(lastOff.position, time.entries > 0 ? off.lookup(lastTime.offset).position : lastOff.position);
-    this.maxTimestamp = time.entries > 0 ? lastTime.timestamp : -1;
-    this.offsetOfMaxTimestamp = time.entries > 0 ? lastTime.offset : -1;
+    const walk = this.tailWalk();
     const fd = openSync(this.logPath, 'r');
     try {
-      let next = this.baseOffset;
-      const r = scanHeadersSync(fd, start, this.writtenSize, (b) => {
-        const last = b.baseOffset + b.lastOffsetDelta;
-        if (b.baseOffset < next || b.lastOffsetDelta < 0) return false;
-        if (b.maxTimestamp > this.maxTimestamp) {
-          this.maxTimestamp = b.maxTimestamp;
-          this.offsetOfMaxTimestamp = b.baseOffset;
-        }
-        next = last + 1;
-        return true;
-      });
+      const r = scanHeadersSync(fd, walk.start, this.writtenSize, walk.visit);
       if (r.error !== null) return r.error;
-      this.nextOffset = next;
-      this.bytesSinceLastIndexEntry = off.entries > 0 ? this.size - lastOff.position : this.size;
+      walk.done();
       if (this.size > 0) {
         const head = Buffer.allocUnsafe(61);
         if (readIntoSync(fd, head, 0) === 61) this.rollingBasedTimestamp = readInt64(head, 35);

@@ -206,16 +206,8 @@ export class PartitionTail {
     const run = start === 0 && n === records.length ? records : records.subarray(start, start + n);
     if (leaseOf(run) !== undefined) return false;
     const lastOffset = runFirst + b.lastOffsetDelta;
-    const last = this.entries.length > this.head ? this.entries[this.entries.length - 1]! : undefined;
-    if (
-      last !== undefined &&
-      last.chunk &&
-      !last.evicted &&
-      last.seg === seg &&
-      last.pos + last.len === pos &&
-      last.lastOffsets[last.lastOffsets.length - 1]! + 1 === runFirst &&
-      last.buf.length - last.len >= n
-    ) {
+    const last = this.continuedChunk(seg, pos, runFirst, n);
+    if (last !== undefined) {
       run.copy(last.buf, last.len);
       last.lastOffsets.push(lastOffset);
       last.ends.push(last.len + n);
@@ -226,9 +218,8 @@ export class PartitionTail {
     return true;
   }
 
-  /** Copies a small run into the open chunk when it continues it (same segment, adjacent in the file and in offsets), else into a new chunk. */
-  private addToChunk(seg: LogSegment, pos: number, run: Buffer, runFirst: number, lastOffsets: number[], ends: number[]): void {
-    const n = run.length;
+  /** The open chunk when `n` bytes at file position `pos`, first offset `runFirst`, continue it (same segment, adjacent in the file and in offsets) and fit. */
+  private continuedChunk(seg: LogSegment, pos: number, runFirst: number, n: number): Entry | undefined {
     const last = this.entries.length > this.head ? this.entries[this.entries.length - 1]! : undefined;
     if (
       last !== undefined &&
@@ -239,6 +230,16 @@ export class PartitionTail {
       last.lastOffsets[last.lastOffsets.length - 1]! + 1 === runFirst &&
       last.buf.length - last.len >= n
     ) {
+      return last;
+    }
+    return undefined;
+  }
+
+  /** Copies a small run into the open chunk when it continues it (same segment, adjacent in the file and in offsets), else into a new chunk. */
+  private addToChunk(seg: LogSegment, pos: number, run: Buffer, runFirst: number, lastOffsets: number[], ends: number[]): void {
+    const n = run.length;
+    const last = this.continuedChunk(seg, pos, runFirst, n);
+    if (last !== undefined) {
       run.copy(last.buf, last.len);
       for (let i = 0; i < ends.length; i++) {
         last.lastOffsets.push(lastOffsets[i]!);

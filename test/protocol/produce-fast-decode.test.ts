@@ -11,21 +11,10 @@ import { decodeProduceRequest, encodeProduceRequest, type ProduceRequest } from 
 import { decodeProduceRequestFast } from '../../protocol/fast/produce-request.js';
 import { Reader } from '../../protocol/wire/reader.js';
 import { Writer } from '../../protocol/wire/writer.js';
+import { rng } from './records/random-data.js';
 
 const VERSIONS = Array.from({ length: 14 }, (_, v) => v);
 const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw';
-
-/** Deterministic PRNG (mulberry32), so a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function records(n: number, fill: number): Buffer {
   return Buffer.alloc(n, fill);

@@ -8,20 +8,12 @@
  * tagged in that version, `undefined` fields are encoded as their defaults.
  */
 import type { FieldSchema, MessageSchema } from '../../../protocol/generated/schema.js';
+import { rng } from '../records/random-data.js';
 
 export type Rng = () => number;
 
-/** mulberry32: tiny deterministic PRNG. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded: the records tests' PRNG. */
+export { rng };
 
 const inRange = (r: [number, number] | undefined | null, v: number): boolean => !!r && v >= r[0] && v <= r[1];
 const int = (rand: Rng, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));

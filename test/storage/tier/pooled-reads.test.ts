@@ -10,25 +10,24 @@ import { framePool, leaseOf, takeLentView, type BufferLease } from '../../../pro
 import { scanBatches } from '../../../protocol/records/batch-header.js';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { ChunkCache } from '../../../storage/tier/chunk-cache.js';
-import { ObjectStoreError, type ListPage, type ObjectInfo, type ObjectStore, type PutBody } from '../../../storage/tier/object-store.js';
+import { ObjectStoreError } from '../../../storage/tier/object-store.js';
 import { RemoteReader } from '../../../storage/tier/remote-reader.js';
 import { Semaphore } from '../../../storage/tier/retry.js';
 import { S3ObjectStore } from '../../../storage/tier/s3-store.js';
 import { startS3rver, type S3Server } from '../../helpers/s3-servers.js';
 import { appendOne, openLog, tempDir } from '../../storage/helpers/temp-log.js';
-import { FAST_RETRY, TIERED, makeRemote, readAll } from './tier-fixtures.js';
+import { FAST_RETRY, PassThroughStore, TIERED, makeRemote, readAll } from './tier-fixtures.js';
 
 const NOW = 10_000_000;
 const CHUNK = 64 * 1024; // the pool's smallest size class
 
 /** Passes everything to s3rver; records the buffers the store was asked to read bodies into. */
-class IntoStore implements ObjectStore {
+class IntoStore extends PassThroughStore {
   readonly description = 'into-watching s3rver';
   /** Per GET: whether a target buffer was offered, and the lease of the one handed out. */
   readonly gets: { into: boolean; lease?: BufferLease; sameBuffer?: boolean }[] = [];
   inflight = 0;
 
-  constructor(private readonly inner: ObjectStore) {}
 
   async get(key: string, range?: { start: number; end: number }, signal?: AbortSignal, into?: (size: number) => Buffer): Promise<Buffer> {
     const rec: (typeof this.gets)[number] = { into: into !== undefined };
@@ -50,21 +49,6 @@ class IntoStore implements ObjectStore {
       .finally(() => this.inflight--);
     rec.sameBuffer = target !== undefined && b.buffer === target.buffer && b.byteOffset === target.byteOffset;
     return b;
-  }
-  put(key: string, body: PutBody): Promise<void> {
-    return this.inner.put(key, body);
-  }
-  head(key: string): Promise<ObjectInfo | null> {
-    return this.inner.head(key);
-  }
-  list(prefix: string, page?: { next?: string; maxKeys?: number }): Promise<ListPage> {
-    return this.inner.list(prefix, page);
-  }
-  deleteMany(keys: string[]): Promise<void> {
-    return this.inner.deleteMany(keys);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 

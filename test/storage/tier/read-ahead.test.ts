@@ -4,7 +4,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionLog } from '../../../storage/log/partition-log.js';
 import { ChunkCache } from '../../../storage/tier/chunk-cache.js';
-import type { ListPage, ObjectInfo, ObjectStore, PutBody } from '../../../storage/tier/object-store.js';
 import { RemoteReader } from '../../../storage/tier/remote-reader.js';
 import type { ReadAheadOptions } from '../../../storage/tier/read-ahead.js';
 import { Semaphore } from '../../../storage/tier/retry.js';
@@ -12,7 +11,7 @@ import { S3ObjectStore } from '../../../storage/tier/s3-store.js';
 import { scanBatches } from '../../../protocol/records/batch-header.js';
 import { startS3rver, type S3Server } from '../../helpers/s3-servers.js';
 import { tempDir } from '../../storage/helpers/temp-log.js';
-import { FAST_RETRY, batchesFrom, makeRemote, readAll, tieredLog } from './tier-fixtures.js';
+import { FAST_RETRY, PassThroughStore, batchesFrom, makeRemote, readAll, tieredLog } from './tier-fixtures.js';
 
 const NOW = 10_000_000;
 const CHUNK = 256;
@@ -26,14 +25,13 @@ interface GetRecord {
 }
 
 /** Passes everything to s3rver; records GETs and can hold prefetch GETs back (abortably). */
-class WatchedStore implements ObjectStore {
+class WatchedStore extends PassThroughStore {
   readonly description = 'watched s3rver';
   readonly gets: GetRecord[] = [];
   prefetchDelayMs = 0;
   inflightPrefetchBytes = 0;
   maxInflightPrefetchBytes = 0;
 
-  constructor(private readonly inner: ObjectStore) {}
 
   async get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<Buffer> {
     const rec: GetRecord = { key, start: range?.start ?? 0, end: range?.end ?? -1, prefetch: signal !== undefined, aborted: false };
@@ -52,21 +50,6 @@ class WatchedStore implements ObjectStore {
     } finally {
       if (signal) this.inflightPrefetchBytes -= bytes;
     }
-  }
-  put(key: string, body: PutBody): Promise<void> {
-    return this.inner.put(key, body);
-  }
-  head(key: string): Promise<ObjectInfo | null> {
-    return this.inner.head(key);
-  }
-  list(prefix: string, page?: { next?: string; maxKeys?: number }): Promise<ListPage> {
-    return this.inner.list(prefix, page);
-  }
-  deleteMany(keys: string[]): Promise<void> {
-    return this.inner.deleteMany(keys);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 

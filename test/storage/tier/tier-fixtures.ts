@@ -132,6 +132,30 @@ export class CrashingStore implements ObjectStore {
   async close(): Promise<void> {}
 }
 
+/** A store that passes every call but `get` to `inner`: the base of test stores that watch or shape GETs. */
+export abstract class PassThroughStore implements ObjectStore {
+  abstract readonly description: string;
+
+  constructor(protected readonly inner: ObjectStore) {}
+
+  abstract get(key: string, range?: { start: number; end: number }, signal?: AbortSignal, into?: (size: number) => Buffer): Promise<Buffer>;
+  put(key: string, body: PutBody): Promise<void> {
+    return this.inner.put(key, body);
+  }
+  head(key: string): Promise<ObjectInfo | null> {
+    return this.inner.head(key);
+  }
+  list(prefix: string, page?: { next?: string; maxKeys?: number }): Promise<ListPage> {
+    return this.inner.list(prefix, page);
+  }
+  deleteMany(keys: string[]): Promise<void> {
+    return this.inner.deleteMany(keys);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 /** A store that can be taken down (every call fails with a retriable error) or corrupt its reads. */
 export class FlakyStore implements ObjectStore {
   readonly description = 'flaky';

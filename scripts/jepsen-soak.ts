@@ -35,6 +35,7 @@ const figures = {
   reads: report.reads,
   txns: report.txns,
   abortedSeenUncommitted: report.abortedSeenUncommitted,
+  divergence: report.divergence.length > 0 ? report.divergence : undefined,
   committedMissingUncommitted: report.committedMissingUncommitted.length > 0 ? report.committedMissingUncommitted : undefined,
   electionMs: { p50: pct(report.cycles.map((c) => c.electionMs), 50), p99: pct(report.cycles.map((c) => c.electionMs), 99) },
   failoverToAckMs: { p50: pct(report.cycles.map((c) => c.firstAckMs), 50), p99: pct(report.cycles.map((c) => c.firstAckMs), 99) },
@@ -49,4 +50,4 @@ const txnsChecked = process.argv.includes('--no-txn') || report.txns.committed +
 if (!txnsChecked) console.log(`no transaction completed; the transactional producer's first errors:\n${report.txnErrors.join('\n')}`);
 const out = arg('--json');
 if (out) fs.writeFileSync(out, JSON.stringify({ figures, result: report.result, txnErrors: report.txnErrors }, null, 2));
-process.exit(report.result.ok && txnsChecked ? 0 : 1);
+process.exit(report.result.ok && report.divergence.length === 0 && txnsChecked ? 0 : 1);

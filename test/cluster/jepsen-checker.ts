@@ -25,6 +25,9 @@ export interface Txn {
   values: string[];
   /** committed: commit() was acknowledged; aborted: abort() was; unknown: neither (error). */
   outcome: 'committed' | 'aborted' | 'unknown';
+  /** ms since the run started: begun, and its outcome known (diagnosis only). */
+  at?: number;
+  doneAt?: number;
 }
 
 export interface CheckInput {

@@ -2,6 +2,8 @@
 // its own process (`node bin/tributary.js start` with tributary.metadata.store=etcd://…), so a
 // kill is a real SIGKILL of a process with its own event loop, page cache writes and sockets.
 // Partition leadership is read from the brokers over the wire (Metadata), the way clients see it.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnBroker, type SpawnedBroker } from '../helpers/spawned-broker.js';
@@ -30,6 +32,8 @@ export interface ProcessCluster {
   /** As `partitions`, but from one broker (undefined when it does not answer). */
   partitionsOn(id: number, topic: string): Promise<PartitionView[] | undefined>;
   waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
+  /** Copies every broker's data dir and every process's stderr (killed ones too) under `dir`, for diagnosing a violation. */
+  preserve(dir: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +78,8 @@ export async function startProcessCluster(opts: ProcessClusterOptions = {}): Pro
     throw err;
   }
   const killed = new Map<number, SpawnedBroker>();
+  // stderr of every process that has ended, per node id (a restart starts a fresh capture).
+  const pastLogs = new Map<number, string[]>();
 
   const metadataOn = async (id: number, topic: string): Promise<PartitionView[] | undefined> => {
     const b = brokers[id - 1];
@@ -114,6 +120,7 @@ export async function startProcessCluster(opts: ProcessClusterOptions = {}): Pro
       brokers[id - 1] = undefined;
       await b.stop('SIGKILL');
       killed.set(id, b);
+      pastLogs.set(id, [...(pastLogs.get(id) ?? []), b.logs()]);
     },
     async restart(id) {
       const b = killed.get(id);
@@ -136,6 +143,16 @@ export async function startProcessCluster(opts: ProcessClusterOptions = {}): Pro
       while (!(await check())) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async preserve(dir) {
+      await fs.mkdir(dir, { recursive: true });
+      for (let i = 0; i < size; i++) {
+        const b = brokers[i] ?? killed.get(i + 1);
+        if (!b) continue;
+        await fs.cp(b.dataDir, path.join(dir, `broker-${i + 1}`), { recursive: true });
+        const logs = [...(pastLogs.get(i + 1) ?? []), ...(brokers[i] ? [brokers[i]!.logs()] : [])];
+        await fs.writeFile(path.join(dir, `broker-${i + 1}.log`), logs.map((l, k) => `=== process ${k + 1} ===\n${l}`).join('\n'));
       }
     },
     async close() {

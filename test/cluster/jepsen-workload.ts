@@ -6,9 +6,11 @@
 // partition, waits for a new leader, restarts the victim and waits for it to rejoin every ISR.
 // Afterwards consumers read everything (read_committed, and read_uncommitted on the transactional
 // topic to prove aborted data was really written) and jepsen-checker.ts judges the history.
+import fs from 'node:fs/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { check, valueOf, type Ack, type CheckResult, type Read, type Txn } from './jepsen-checker.js';
 import { startProcessCluster, type ProcessCluster } from './jepsen-cluster.js';
+import { divergence } from './replica-divergence.js';
 
 export const DATA_TOPIC = 'jepsen';
 export const TXN_TOPIC = 'jepsen-txn';
@@ -54,6 +56,8 @@ export interface WorkloadReport {
   committedMissingUncommitted: string[];
   /** The first errors of the transactional producer (for diagnosis). */
   txnErrors: string[];
+  /** Where the replicas' logs differ once all are in sync and idle (replica-divergence.ts); empty when they agree. */
+  divergence: string[];
   reads: number;
   durationMs: number;
 }
@@ -145,15 +149,22 @@ async function run(cluster: ProcessCluster, opts: WorkloadOptions, log: (m: stri
       const id = `t${n++}`;
       const commit = n % 3 !== 0;
       const values = [0, 1].map((p) => `${commit ? 'txc' : 'txa'}-${id}-${p}`);
-      const t: Txn = { id, values, outcome: 'unknown' };
+      const t: Txn = { id, values, outcome: 'unknown', at: Date.now() - started };
       txns.push(t);
       try {
         const tx = await producer.transaction();
         try {
-          await tx.send({ topic: TXN_TOPIC, acks: -1, messages: values.map((value, p) => ({ value, partition: p })) });
+          // One send per partition: kafkajs 2.2.4 loses a message when one send spans two leaders
+          // and one of them fails — its retry skips every broker that already answered, even when
+          // the failed partition's new leader is one of them (tulios/kafkajs#1303, PR #1798), so
+          // send() resolves without ever producing that record and the commit then covers a
+          // partition holding only the marker. Seen here as a committed value missing from the
+          // log with the producer's next sequence reused (the run kept by JEPSEN_KEEP).
+          for (const [p, value] of values.entries()) await tx.send({ topic: TXN_TOPIC, acks: -1, messages: [{ value, partition: p }] });
           if (commit) await tx.commit();
           else await tx.abort();
           t.outcome = commit ? 'committed' : 'aborted';
+          t.doneAt = Date.now() - started;
         } catch (err) {
           await tx.abort().catch(() => undefined);
           throw err;
@@ -246,7 +257,18 @@ async function run(cluster: ProcessCluster, opts: WorkloadOptions, log: (m: stri
     abortedSeenUncommitted = uncommitted.filter((r) => abortedValues.has(r.value)).length;
   }
   const result = check({ acks, idempotent: new Set(['idem']), reads, txns: withTxns ? txns : undefined, txnReads });
+  const divergence = await replicasDiverge(cluster, withTxns ? [[DATA_TOPIC, PARTITIONS], [TXN_TOPIC, 2]] : [[DATA_TOPIC, PARTITIONS]]);
   const committedMissingUncommitted = result.committedMissing.slice(0, 10).map((v) => locate(uncommittedReads, v));
+  // JEPSEN_KEEP=dir: a violating run leaves its data dirs, every broker process's log and the
+  // client-side history there, for diagnosis.
+  const keep = process.env.JEPSEN_KEEP;
+  if (keep && (!result.ok || divergence.length > 0)) {
+    const dir = `${keep}/run-${process.pid}-${Date.now()}`;
+    await cluster.preserve(dir);
+    const history = { started, divergence, acks: acks.map((a, i) => ({ ...a, at: ackTimes[i]! - started })), txns, txnErrors, sendErrors, cycles: moved.map((m) => ({ ...m.figures, killedAt: m.killedAt - started, victimLed: [...m.victimLed] })), result, uncommittedReads, txnReads };
+    await fs.writeFile(`${dir}/history.json`, JSON.stringify(history, null, 1));
+    log(`violation: kept the data dirs, logs and history in ${dir}`);
+  }
   const byProducer: Record<string, number> = {};
   for (const a of acks) byProducer[a.producer] = (byProducer[a.producer] ?? 0) + 1;
   return {
@@ -263,9 +285,26 @@ async function run(cluster: ProcessCluster, opts: WorkloadOptions, log: (m: stri
     abortedSeenUncommitted,
     committedMissingUncommitted,
     txnErrors,
+    divergence,
     reads: reads.length,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * Once every broker is up, in every ISR and the traffic has stopped, the replicas of each
+ * partition must hold the same batches: waits (up to 30 s) for their logs to end at the same
+ * offset, then compares them batch by batch.
+ */
+async function replicasDiverge(cluster: ProcessCluster, topics: [string, number][]): Promise<string[]> {
+  const dirs = new Map(cluster.brokers.flatMap((b, i) => (b ? [[i + 1, b.dataDir] as [number, string]] : [])));
+  let problems: string[] = [];
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    problems = topics.flatMap(([topic, n]) => Array.from({ length: n }, (_, p) => divergence(dirs, topic, p)).flat());
+    if (problems.length === 0 || Date.now() > deadline) return problems;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** "value at partition:offset (after …, before …)" in `reads`, or "value absent". */

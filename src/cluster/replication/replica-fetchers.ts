@@ -239,10 +239,14 @@ class LeaderFetcher {
     const ready = [...this.entries.values()].filter((e) => e.truncated && !e.removed && !quota?.shouldThrottle(e.partition.topic, e.partition.index, e.inSync === true));
     if (ready.length === 0) return false;
     const byTopic = new Map<string, object[]>();
+    // What each entry asked for: a response is only appended to the log it was asked for, at the
+    // offset it was asked at (Kafka's processPartitionData "offset mismatch" check).
+    const asked = new Map<Followed, number>();
     for (const e of ready) {
       const log = e.partition.log;
       let list = byTopic.get(e.partition.topic);
       if (!list) byTopic.set(e.partition.topic, (list = []));
+      asked.set(e, log.logEndOffset);
       list.push({ partition: e.partition.index, currentLeaderEpoch: e.epoch, fetchOffset: log.logEndOffset, lastFetchedEpoch: -1, logStartOffset: log.logStartOffset, partitionMaxBytes: this.opts.partitionMaxBytes });
     }
     const r = await conn.send<FetchResponse>(1, FETCH_VERSION, {
@@ -262,6 +266,13 @@ class LeaderFetcher {
       for (const p of t.partitions) {
         const e = this.entries.get(tpKey(t.topic, p.partitionIndex));
         if (!e || e.removed) continue;
+        const fetchOffset = asked.get(e);
+        // An entry replaced while the request was out (a new leader epoch, not yet truncated
+        // under) or a log that moved meanwhile: this answer is for another state; fetch again.
+        if (fetchOffset === undefined || fetchOffset !== e.partition.log.logEndOffset) {
+          this.opts.logger.debug('replica fetch answer dropped: the log changed while it was out', { topic: t.topic, partition: p.partitionIndex, asked: fetchOffset ?? null, logEndOffset: e.partition.log.logEndOffset });
+          continue;
+        }
         if (p.errorCode !== ErrorCode.NONE) {
           // NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH: the store's next
           // state moves this partition; until then, back off.

@@ -9,7 +9,7 @@
 //   acks not in {-1, 0, 1}             | INVALID_REQUIRED_ACKS          | append (client)
 //   no such partition here             | UNKNOWN_TOPIC_OR_PARTITION     | everything
 //   partition led by another broker    | NOT_LEADER_OR_FOLLOWER         | append, read, offsets (a follower serves
-//                                      |                                | v11+ consumers with replica.selector.class set: KIP-392)
+//                                      |                                | v11+ consumers, KIP-392, selector or not)
 //   currentLeaderEpoch given, != ours  | FENCED / UNKNOWN_LEADER_EPOCH  | read, offsets
 //   client writing an internal topic   | INVALID_TOPIC_EXCEPTION        | append (client)
 //   acks=-1 and |ISR| < min.insync     | NOT_ENOUGH_REPLICAS            | append (client)
@@ -361,7 +361,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
     this.lagTimer.unref();
   }
 
-  /** KIP-392: the leader redirects consumers that name a rack (replica.selector.class set). */
+  /** KIP-392: the leader redirects consumers that name a rack (replica.selector.class set; null = never). */
   setReadReplicaSelection(selection: ReadReplicaSelection | null): void {
     this.readReplicas = selection;
   }
@@ -652,12 +652,12 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 
   /** Whole batches from `fetchOffset`, at most `maxBytes` (see minOneMessage), below the reader's bound. */
   async read(topic: string, index: number, fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<PartitionReadResult> {
-    // KIP-392: with a replica selector configured, a consumer with client metadata may read from
-    // any replica hosting the partition. Kafka allows it even without a selector; here a follower
-    // keeps answering NOT_LEADER_OR_FOLLOWER then: with followers serving every v11+ consumer the
-    // Jepsen test read a committed transactional record as absent (read_uncommitted too) while it
-    // passed with this condition (issue 13, open; see the commit that withdrew it).
-    const anyReplica = opts.reader === 'consumer' && opts.clientRack !== undefined && this.readReplicas !== null;
+    // KIP-392: a consumer with client metadata (Fetch v11+) may read from any replica hosting the
+    // partition, with or without a replica selector, as Kafka's ReplicaManager allows
+    // (fetchOnlyFromLeader = isFromFollower || (isFromConsumer && clientMetadata.isEmpty)); a
+    // follower serves it up to its high watermark (read_committed: its LSO). Only the leader's
+    // redirect below needs a selector.
+    const anyReplica = opts.reader === 'consumer' && opts.clientRack !== undefined;
     const partition = anyReplica ? this.replicaAtEpochOrError(topic, index, opts.currentLeaderEpoch) : this.leaderAtEpochOrError(topic, index, opts.currentLeaderEpoch);
     if (typeof partition === 'number') {
       const failed = readFailed(partition);

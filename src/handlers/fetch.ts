@@ -1,8 +1,9 @@
 // Fetch: sessions (KIP-227, state machine in fetch/fetch-session-cache.ts), long polling
 // (max.wait.ms / min.bytes woken by appends), byte budgets, read_committed bounded by the LSO, and
 // message down-conversion for v0-3 clients (fetch/fetch-reader.ts, which reads through the
-// partition layer). KIP-392: with replica.selector.class set, v11+ consumers may read from
-// followers and a leader may answer with a preferred read replica (cluster/replica-selector.ts).
+// partition layer). KIP-392: v11+ consumers may read from followers (as Kafka, with or without a
+// selector); with replica.selector.class set a leader may answer with a preferred read replica
+// (cluster/replica-selector.ts).
 // v18 only adds the fetcher's known high watermark (KIP-1166, a tagged field): Kafka's brokers
 // use it for KRaft replication, not for partition fetches, and neither does this one.
 import { ErrorCode } from '../../protocol/errors.js';

@@ -77,9 +77,16 @@ describe('three brokers over one metadata store', () => {
         topics: [{ topicId: m.topics[0].topicId, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1 }] }],
         forgottenTopicsData: [], rackId: '',
       });
-      const fp = f.responses[0].partitions[0];
-      expect(fp.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      expect(fp.currentLeader.leaderId).toBe(p0.leaderId);
+      // A consumer's Fetch v11+ (client metadata) is served by a follower, as Kafka's ReplicaManager
+      // does (KIP-392, selector or not); v10 and older are leader-only.
+      expect(f.responses[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+      const old = await c.send(1, 10, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: 'rf3', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1 }] }],
+        forgottenTopicsData: [],
+      });
+      expect(old.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(pr.currentLeader.leaderId).toBe(p0.leaderId);
     } finally {
       c.close();
     }

@@ -4,7 +4,8 @@
 // serves every record (its follower-read counters prove it). On the wire: the leader's redirect
 // (no records, the leader's offsets), followers serving v11+ consumers up to their high watermark
 // and refusing older fetches and ListOffsets / OffsetForLeaderEpoch as Kafka does, fetch sessions
-// on a follower, read_committed on a follower. Without a selector nothing is redirected.
+// on a follower, read_committed on a follower. Without a selector nothing is redirected, but
+// followers still serve v11+ consumers (Kafka's ReplicaManager does).
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -315,7 +316,7 @@ describe('KIP-392 without replica.selector.class', () => {
     requireCommand('kcat', ['-V'], 'kcat');
     await createLedInRackA(c, 'plain');
     await produce(c, 'plain', 40, 'p');
-    await followerCaughtUp(c, 'plain', 3);
+    const hw = await followerCaughtUp(c, 'plain', 3);
     const got = await kcatRead(c, 'plain', 'c');
     expect(got).toEqual(Array.from({ length: 40 }, (_, i) => `p-${i}`));
     // kcat has read every record (above): none of it came from a follower, and nothing was redirected.
@@ -326,10 +327,21 @@ describe('KIP-392 without replica.selector.class', () => {
       const p = (await leader.send(1, 12, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
       expect(p.preferredReadReplica).toBe(-1);
       expect(lastOffsetIn(p.records)).toBe(39);
-      // A follower keeps sending consumers to the leader, as before KIP-392 (Kafka would serve them).
-      const f = (await follower.send(1, 12, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
-      expect(f.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      expect(f.currentLeader).toEqual({ leaderId: 1, leaderEpoch: c.byId(3).broker.partitionManager.partition('plain', 0)!.leaderEpoch });
+      // Kafka's ReplicaManager serves a consumer's Fetch v11+ (client metadata present) on a
+      // follower even without a selector, up to the follower's high watermark.
+      const f = (await follower.send(1, 11, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
+      expect(f.errorCode).toBe(ErrorCode.NONE);
+      expect(f.preferredReadReplica).toBe(-1);
+      expect(f.highWatermark).toBe(hw);
+      expect(lastOffsetIn(f.records)).toBe(hw - 1);
+      expect(c.byId(3).broker.partitionManager.followerReads.followerReads).toBe(1);
+      // Fetch v10 carries no client metadata: only the leader serves it (NOT_LEADER_OR_FOLLOWER, leader named).
+      const old = (await follower.send(1, 10, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
+      expect(old.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      const v12 = (await follower.send(1, 12, fetchBody('plain', 0, 'c'))).responses[0].partitions[0];
+      expect(v12.errorCode).toBe(ErrorCode.NONE);
+      // The leader still names no preferred replica without a selector.
+      expect(c.byId(1).broker.partitionManager.followerReads.preferredReplicaRedirects).toBe(0);
     } finally {
       leader.close();
       follower.close();

@@ -98,6 +98,25 @@ describe('dev-cluster control endpoint', () => {
   }, 120_000);
 });
 
+describe('dev-cluster signals during start-up', () => {
+  it('a SIGTERM before the banner stops the cluster once it is up: exit 0, no banner, no state file', async () => {
+    const dir = tmpDir();
+    const h = harness();
+    const run = runCli(['dev-cluster', '--brokers', '2', '--port', '0', '--data-dir', dir, '--json'], h.deps);
+    // Handlers are in place from the first moment (before: none until the banner, so a real
+    // SIGTERM here took the default action and killed the process mid-start).
+    expect(h.handlers.size).toBeGreaterThan(0);
+    h.signal('SIGTERM');
+    expect(await run).toBe(0);
+    const said = h.out.join('');
+    expect(said).toMatch(/^SIGTERM: stopping the cluster\nstopped\n$/);
+    expect(said).not.toMatch(/bootstrap/);
+    expect(fs.existsSync(path.join(dir, 'dev-cluster.json'))).toBe(false);
+    expect(h.handlers.size).toBe(0);
+    expect(h.exits).toEqual([]);
+  }, 120_000);
+});
+
 describe('dev-cluster --etcd auto', () => {
   it('starts the etcd on PATH beside the brokers, and a second run keeps the topics and data', async () => {
     const dir = tmpDir();

@@ -82,6 +82,26 @@ function overridesToSettings(overrides: readonly string[]): Record<string, strin
 }
 
 export async function runDevCluster(args: RunArgs, deps: CliDeps): Promise<number> {
+  // Signals are handled from the first moment (as `start` does): one arriving while etcd and the
+  // brokers start is remembered and acted on once they are up, so SIGTERM during start-up stops
+  // the cluster cleanly (etcd's child process included) instead of taking the default action.
+  let early: string | null = null;
+  let onSignal = (signal: string): void => {
+    early ??= signal;
+  };
+  const unsubscribe = deps.onSignal((signal) => onSignal(signal));
+  try {
+    return await runStarted(args, deps, (handler) => {
+      onSignal = handler;
+      if (early !== null) handler(early);
+    });
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** The dev cluster from start-up to shutdown; `handleSignals` takes over the signals once it runs (and replays one that came earlier). */
+async function runStarted(args: RunArgs, deps: CliDeps, handleSignals: (handler: (signal: string) => void) => void): Promise<number> {
   const dataDir = path.resolve(args.dataDir);
   let etcd: LocalEtcd | null = null;
   let dirs: string[];
@@ -175,11 +195,10 @@ export async function runDevCluster(args: RunArgs, deps: CliDeps): Promise<numbe
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const unsubscribe = deps.onSignal((signal) => {
+    handleSignals((signal) => {
       if (stopping) {
         if (signal === PARENT_EXITED) return;
         say('second signal: exiting without waiting for shutdown');
-        unsubscribe();
         deps.forceExit(1);
         return;
       }
@@ -202,11 +221,11 @@ export async function runDevCluster(args: RunArgs, deps: CliDeps): Promise<numbe
         await etcd?.stop().catch(() => undefined);
         fs.rmSync(stateFile, { force: true });
         clearTimeout(timer);
-        unsubscribe();
         say('stopped');
         resolve(code);
       })();
     });
-    announce();
+    // A signal during start-up has already begun the shutdown: no banner, no state file.
+    if (!stopping) announce();
   });
 }

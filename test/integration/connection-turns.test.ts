@@ -4,11 +4,14 @@
 // The property checked is per loop turn, not a timing: the log end offset is sampled once per
 // turn (a setImmediate chain in this process, which runs the broker), and no turn may append more
 // than the turn's share, whatever the kernel hands the broker per read.
+import fs from 'node:fs';
+import tls from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.js';
 import { scanBatches } from '../../protocol/records/batch-header.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { encodeRequestFrame, RawClient } from '../helpers/raw-client.js';
+import { makeCerts } from './auth-setup.js';
 
 let tb: TestBroker;
 let admin: RawClient;
@@ -113,4 +116,58 @@ it('answers a Fetch on another connection while a producer still has pipelined r
   // consumer got 1-3 answers before the last one; now 8-11, one every few requests (the
   // producer needs 12 turns or more for 24).
   expect(answeredWhileProducing).toBeGreaterThanOrEqual(6);
+});
+
+it('holds a TLS connection to the same share (frames from stream data events, not user-buffer reads)', async () => {
+  const certs = makeCerts();
+  const secure = await startTestBroker({
+    listeners: 'SSL://127.0.0.1:0',
+    'ssl.keystore.key': certs.serverKey,
+    'ssl.keystore.certificate.chain': certs.serverCert,
+    'auto.create.topics.enable': 'true',
+    'num.partitions': '1',
+  });
+  try {
+    const socket = tls.connect({ host: '127.0.0.1', port: secure.port, ca: certs.ca });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    const topic = 'turns-tls';
+    // Metadata first: the topic is created on it.
+    const arrived: number[] = [];
+    let buffered = Buffer.alloc(0);
+    const waiters = new Map<number, () => void>();
+    socket.on('data', (d: Buffer) => {
+      buffered = Buffer.concat([buffered, d]);
+      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
+        const id = buffered.readInt32BE(4);
+        buffered = buffered.subarray(4 + buffered.readInt32BE(0));
+        arrived.push(id);
+        waiters.get(id)?.();
+      }
+    });
+    const answered = (id: number) => new Promise<void>((resolve) => waiters.set(id, resolve));
+    const meta = answered(100);
+    socket.write(encodeRequestFrame(3, 9, { topics: [{ name: topic }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }, 100, 'tls'));
+    await meta;
+    const log = () => secure.broker.logManager.getLog(topic, 0)?.logEndOffset ?? 0;
+    for (let i = 0; i < 100 && secure.broker.logManager.getLog(topic, 0) === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+
+    const frames: Buffer[] = [];
+    for (let i = 1; i <= 12; i++) {
+      const records = buildRecordBatch({ records: [{ key: null, value: Buffer.alloc(600_000, i), timestamp: Date.now() }] });
+      frames.push(encodeRequestFrame(0, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }, i, 'tls'));
+    }
+    const last = answered(12);
+    const sampler = sampleEachTurn(log);
+    socket.write(Buffer.concat(frames));
+    await last;
+    sampler.stop();
+    socket.destroy();
+    expect(arrived).toEqual([100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(log()).toBe(12);
+    const steps = sampler.samples.slice(1).map((x, i) => x - sampler.samples[i]!);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(2);
+  } finally {
+    await secure.cleanup();
+    fs.rmSync(certs.dir, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,8 @@
 // consumer's Fetch on another connection is answered between them instead of after all of them.
 // The property checked is per loop turn, not a timing: the log end offset is sampled once per
 // turn (a setImmediate chain in this process, which runs the broker), and no turn may append more
-// than the turn's share, whatever the kernel hands the broker per read.
+// than the turn's share, whatever the kernel hands the broker per read: plaintext (user-buffer
+// reads, FrameReader) and TLS (stream data events, FrameDecoder).
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';

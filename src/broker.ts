@@ -247,6 +247,7 @@ export class Broker {
         maxRequestBytes: this.config.get('socket.request.max.bytes'),
         maxInflightRequests: this.config.get('tributary.max.inflight.requests.per.connection'),
         maxUnsentResponseBytes: this.config.get('tributary.max.unsent.response.bytes'),
+        turnRequestBytes: this.config.get('tributary.connection.turn.request.bytes'),
         idleTimeoutMs: this.config.get('connections.max.idle.ms'),
       },
       this.logger.child({ component: 'network' }),

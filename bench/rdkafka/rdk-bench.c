@@ -15,6 +15,8 @@
  * Metadata and Fetch (the null sink answers nothing else); stops after total-bytes of record
  * values or at the end of the partition (with `follow` 1: it keeps waiting for more, for a consumer
  * that keeps up with a producer running beside it). Time runs from the first record to the last.
+ * It also reports its lag: records between the high watermark of the last fetch response and the
+ * record just consumed, the largest overall and per 250 ms (the tail workload's consumer lag).
  * latency: one record at a time on a fixed schedule (open loop: a late send does not delay the
  * next ones), linger.ms 0, and the time from each produce call to its delivery report (the
  * produce-ack latency issue 14's aim is about); prints p50 / p99 / p99.9 / max in ms.
@@ -126,6 +128,25 @@ static long long consumed_bytes = 0, consumed_msgs = 0, want_bytes = 0;
 static double first_msg = 0, last_msg = 0;
 static int eof = 0;
 static const char *consume_error = NULL;
+/* Consumer lag (records between the high watermark of the last fetch response and the record just
+ * consumed), sampled every 256 records: the largest overall and per 250 ms since the first record. */
+#define LAG_WINDOWS 480
+static rd_kafka_t *lag_rk = NULL;
+static const char *lag_topic = NULL;
+static long long max_lag = 0, lag_window[LAG_WINDOWS];
+static int lag_windows = 0;
+
+static void sample_lag(const rd_kafka_message_t *m) {
+  int64_t lo = 0, hi = 0;
+  if (rd_kafka_get_watermark_offsets(lag_rk, lag_topic, 0, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  long long lag = (long long)hi - (long long)(m->offset + 1);
+  if (lag < 0) lag = 0;
+  if (lag > max_lag) max_lag = lag;
+  int w = (int)((now_sec() - first_msg) / 0.25);
+  if (w < 0 || w >= LAG_WINDOWS) return;
+  while (lag_windows <= w) lag_window[lag_windows++] = 0;
+  if (lag > lag_window[w]) lag_window[w] = lag;
+}
 
 static void consume_cb(rd_kafka_message_t *m, void *opaque) {
   (void)opaque;
@@ -141,6 +162,7 @@ static void consume_cb(rd_kafka_message_t *m, void *opaque) {
   consumed_msgs++;
   consumed_bytes += (long long)m->len;
   last_msg = now_sec();
+  if ((consumed_msgs & 255) == 1) sample_lag(m);
 }
 
 static int consume(const char *bootstrap, const char *topic, long long total, const char *fetch_bytes, long long start, int follow) {
@@ -159,6 +181,8 @@ static int consume(const char *bootstrap, const char *topic, long long total, co
     return 2;
   }
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  lag_rk = rk;
+  lag_topic = topic;
   want_bytes = total;
   double cpu0 = cpu_sec();
   if (rd_kafka_consume_start(rkt, 0, start) == -1) {
@@ -174,9 +198,10 @@ static int consume(const char *bootstrap, const char *topic, long long total, co
   double secs = last_msg - first_msg;
   double cpu = cpu_sec() - cpu0;
   rd_kafka_consume_stop(rkt, 0);
-  printf("{\"op\":\"consume\",\"records\":%lld,\"bytes\":%lld,\"seconds\":%.6f,\"mbPerSec\":%.3f,\"clientCpuSec\":%.3f,\"eof\":%s,\"error\":%s%s%s}\n",
-         consumed_msgs, consumed_bytes, secs, secs > 0 ? consumed_bytes / secs / 1e6 : 0.0, cpu, eof ? "true" : "false",
-         consume_error ? "\"" : "", consume_error ? consume_error : "null", consume_error ? "\"" : "");
+  printf("{\"op\":\"consume\",\"records\":%lld,\"bytes\":%lld,\"seconds\":%.6f,\"mbPerSec\":%.3f,\"clientCpuSec\":%.3f,\"eof\":%s,\"maxLagRecords\":%lld,\"lagRecordsPer250ms\":[",
+         consumed_msgs, consumed_bytes, secs, secs > 0 ? consumed_bytes / secs / 1e6 : 0.0, cpu, eof ? "true" : "false", max_lag);
+  for (int i = 0; i < lag_windows; i++) printf("%s%lld", i ? "," : "", lag_window[i]);
+  printf("],\"error\":%s%s%s}\n", consume_error ? "\"" : "", consume_error ? consume_error : "null", consume_error ? "\"" : "");
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   return consume_error ? 1 : 0;

@@ -14,7 +14,10 @@
 //   tail: produce acks=1 + consume    a producer and a consumer that keeps up with it, side by
 //                                     side (topic rdk-e2e-tail: the null sink keeps "e2e" topics
 //                                     in memory, so its consumer gets real data too); the rate
-//                                     is the consumer's
+//                                     is the consumer's. Also the consumer's largest lag (MB
+//                                     behind the high watermark, and per 250 ms in the JSON) and
+//                                     the broker's tail-cache hits and misses over the run (its
+//                                     metrics endpoint; a checkout without those metrics: none)
 //
 // One partition, as a user's first benchmark would be. Throughput is the best round per target
 // (disturbance only lowers it); broker CPU and, with --trace-gc, the broker's Mark-Compact and
@@ -58,7 +61,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchConnection } from '../load-generator.js';
 import { createTopics, waitForLeaders } from '../lib/kafka-calls.js';
-import { REPO_ROOT, startBroker, startNullSink, type Target } from '../lib/targets.js';
+import { freePort, REPO_ROOT, startBroker, startNullSink, type Target } from '../lib/targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -134,6 +137,12 @@ interface RunResult {
   error: string | null;
   /** tail: the producer's rate beside the consumer. */
   producerMbPerSec?: number;
+  /** tail: the consumer's largest lag behind the high watermark (MB of records), and per 250 ms. */
+  maxLagMb?: number;
+  lagMbPer250ms?: number[];
+  /** tail: the broker's tail-cache reads over the run (metrics endpoint; absent on checkouts without them). */
+  tailCacheHits?: number;
+  tailCacheMisses?: number;
   /** latency: produce-ack latency percentiles, ms. */
   p50Ms?: number;
   p99Ms?: number;
@@ -221,6 +230,19 @@ function gcCounts(logFile: string, from: number): { markCompacts: number; scaven
   };
 }
 
+/** The broker's tail-cache hit and miss counters (metrics endpoint), or null when it has none. */
+async function tailCacheCounts(metricsPort: number | undefined): Promise<{ hits: number; misses: number } | null> {
+  if (metricsPort === undefined) return null;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const hits = /^tributary_log_tail_cache_hits_total (\S+)$/m.exec(text);
+    const misses = /^tributary_log_tail_cache_misses_total (\S+)$/m.exec(text);
+    return hits && misses ? { hits: Number(hits[1]), misses: Number(misses[1]) } : null;
+  } catch {
+    return null;
+  }
+}
+
 const LOOP_PROBE = path.join(REPO_ROOT, 'bench', 'lib', 'loop-delay-probe.mjs');
 
 /** Asks the broker's probe for the loop delay since its last report; reads the line from its log. */
@@ -241,6 +263,7 @@ async function main(): Promise<void> {
   const gcFlags = args['trace-gc'] ? ['--trace-gc'] : [];
   const logs = new Map<string, string>();
   const targets = new Map<string, Target>();
+  const metricsPorts = new Map<string, number>();
   const wanted = new Set((args.targets ?? ['null', 'nullfile', 'broker', 'base', 'variant'].join(',')).split(','));
   try {
     if (wanted.has('null')) {
@@ -257,11 +280,13 @@ async function main(): Promise<void> {
     }
     const brokerTarget = async (name: string, root: string | null, overrides: string[]) => {
       const f = path.join(workDir, `${name}.log`);
+      const metricsPort = await freePort();
+      metricsPorts.set(name, metricsPort);
       const profile = args.profile && name === 'broker' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(REPO_ROOT, 'bench', 'results', 'profiles')}`] : [];
       const t = await startBroker({
         logDir: path.join(workDir, `${name}-data`),
         logFile: f,
-        overrides: [...args['broker-override']!, ...overrides],
+        overrides: [`tributary.metrics.port=${metricsPort}`, ...args['broker-override']!, ...overrides],
         nodeFlags: [...gcFlags, ...profile, ...(args['loop-delay'] ? ['--import', LOOP_PROBE] : [])],
         root: root ?? undefined,
       });
@@ -306,7 +331,9 @@ async function main(): Promise<void> {
               : ['produce', bootstrap, TOPIC, workload.endsWith('all') ? 'all' : '1', String(PRODUCE_BYTES), String(RECORD_BYTES), String(REQUEST_BYTES)];
           let r: Record<string, unknown>;
           let producerMbPerSec: number | undefined;
+          let cache: { hits: number; misses: number } | null = null;
           if (workload.startsWith('tail')) {
+            const cache0 = await tailCacheCounts(metricsPorts.get(name));
             const start = tailEnd.get(name)!;
             const consumer = runClient(bin, ['consume', bootstrap, TAIL_TOPIC, String(Math.floor(PRODUCE_BYTES / RECORD_BYTES) * RECORD_BYTES), '1048576', String(start), '1']);
             await new Promise((res) => setTimeout(res, 500)); // the consumer is connected and polling
@@ -314,6 +341,8 @@ async function main(): Promise<void> {
             r = await consumer;
             tailEnd.set(name, start + Number(p.records));
             producerMbPerSec = Number(p.mbPerSec);
+            const cache1 = await tailCacheCounts(metricsPorts.get(name));
+            if (cache0 && cache1) cache = { hits: cache1.hits - cache0.hits, misses: cache1.misses - cache0.misses };
           } else if (workload.startsWith('e2e')) {
             // A new topic per round: the consumer reads from offset 0 (the null sink answers no ListOffsets).
             r = await runClient(bin, ['latency', bootstrap, `rdk-e2e-latency-${round}`, 'all', args['latency-rate']!, args['latency-seconds']!, String(RECORD_BYTES), '1']);
@@ -343,6 +372,13 @@ async function main(): Promise<void> {
             ...(loop ? { loopDelay: loop } : {}),
             error: (r.error as string | null) ?? null,
             ...(producerMbPerSec !== undefined ? { producerMbPerSec } : {}),
+            ...(r.maxLagRecords !== undefined && workload.startsWith('tail')
+              ? {
+                  maxLagMb: Math.round((Number(r.maxLagRecords) * RECORD_BYTES) / 1e5) / 10,
+                  lagMbPer250ms: (r.lagRecordsPer250ms as number[]).map((x) => Math.round((x * RECORD_BYTES) / 1e5) / 10),
+                }
+              : {}),
+            ...(cache ? { tailCacheHits: cache.hits, tailCacheMisses: cache.misses } : {}),
             ...(r.op === 'latency' ? { p50Ms: Number(r.p50Ms), p99Ms: Number(r.p99Ms), p999Ms: Number(r.p999Ms), maxMs: Number(r.maxMs) } : {}),
             ...(r.e2eP99Ms !== undefined ? { e2eP50Ms: Number(r.e2eP50Ms), e2eP99Ms: Number(r.e2eP99Ms), e2eP999Ms: Number(r.e2eP999Ms), e2eMaxMs: Number(r.e2eMaxMs) } : {}),
           };
@@ -352,6 +388,8 @@ async function main(): Promise<void> {
               `${(res.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s, target ${res.targetCores} cores` +
               (res.targetCpuSecPerGb !== undefined ? `, ${res.targetCpuSecPerGb} CPU s/GB (user ${res.targetUserSecPerGb}, sys ${res.targetSysSecPerGb})` : '') +
               (producerMbPerSec !== undefined ? ` (producer ${producerMbPerSec.toFixed(0)} MB/s)` : '') +
+              (res.maxLagMb !== undefined && workload.startsWith('tail') ? `, consumer lag max ${res.maxLagMb} MB` : '') +
+              (res.tailCacheHits !== undefined ? `, tail cache ${res.tailCacheHits} hits / ${res.tailCacheMisses} misses` : '') +
               (res.p99Ms !== undefined ? `, ack latency p50 ${res.p50Ms} / p99 ${res.p99Ms} / p99.9 ${res.p999Ms} / max ${res.maxMs} ms` : '') +
               (res.e2eP99Ms !== undefined ? `, e2e p50 ${res.e2eP50Ms} / p99 ${res.e2eP99Ms} / p99.9 ${res.e2eP999Ms} / max ${res.e2eMaxMs} ms` : '') +
               (gc ? `, Mark-Compact ${gc.markCompacts} (${gc.markCompactMs} ms), Scavenge ${gc.scavenges} (${gc.scavengeMs} ms)` : '') +
@@ -397,6 +435,15 @@ async function main(): Promise<void> {
       for (const name of names) {
         const xs = results.filter((r) => r.workload === w && r.target === name && !r.error && r.targetCpuSecPerGb !== undefined).map((r) => r.targetCpuSecPerGb!).sort((x, y) => x - y);
         medianCpuSecPerGb[name] = xs.length ? xs[Math.floor((xs.length - 1) / 2)]! : NaN;
+      }
+      if (w.startsWith('tail')) {
+        // Tail-cache hit rate over all rounds, per broker that reports it.
+        for (const name of names) {
+          const rs = results.filter((r) => r.workload === w && r.target === name && r.tailCacheHits !== undefined);
+          const hits = rs.reduce((n, r) => n + r.tailCacheHits!, 0);
+          const misses = rs.reduce((n, r) => n + r.tailCacheMisses!, 0);
+          if (hits + misses > 0) ratios[`${name} tail hits`] = Math.round((hits / (hits + misses)) * 100) / 100;
+        }
       }
       return { workload: w, bestMbPerSec: best, ratios, medianCpuSecPerGb };
     });

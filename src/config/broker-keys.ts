@@ -410,6 +410,10 @@ export const BROKER_KEYS = {
     min: 1,
     doc: 'Response bytes queued on one socket but not yet written before its reads pause (backpressure).',
   }),
+  'tributary.connection.turn.request.bytes': int(512 * 1024, {
+    min: 0,
+    doc: 'Request bytes one connection handles before the others get a turn of the event loop (a pipelining producer of ~1 MB requests handles one per turn, so a consumer keeping up with it gets its Fetch in between); 0 = no limit.',
+  }),
   'tributary.shutdown.timeout.ms': int(30000, { min: 0, doc: 'How long a graceful shutdown may take before the process exits anyway.' }),
   'tributary.log.level': str('info', { oneOf: LOG_LEVELS, doc: 'Level of the broker log (env TRIBUTARY_LOG_LEVEL).' }),
   'tributary.log.format': str('auto', {

@@ -15,7 +15,7 @@ export interface MetricsSource extends ReplicationSource {
   readonly nodeId: number;
   readonly connectionCount: number;
   readonly topics: { all(): TopicRecord[] };
-  readonly logManager: Pick<LogManager, 'allLogs'> & HighWatermarks;
+  readonly logManager: Pick<LogManager, 'allLogs'> & Partial<Pick<LogManager, 'tailCache'>> & HighWatermarks;
   readonly groupCoordinator: CommittedOffsetsView;
   readonly requestMetrics: Pick<RequestMetrics, 'samples'>;
   readonly tier: { metrics(): Sample[] };
@@ -31,6 +31,9 @@ describeMetric('tributary_log_start_offset', 'First offset of the partition (rem
 describeMetric('tributary_log_end_offset', 'Offset the next appended record gets.');
 describeMetric('tributary_log_high_watermark', 'High watermark: records below it are visible to consumers.');
 describeMetric('tributary_log_segments', 'Local segments of the partition.');
+describeMetric('tributary_log_tail_cache_hits_total', 'Partition reads answered from the tail cache (recent appends kept in memory).');
+describeMetric('tributary_log_tail_cache_misses_total', 'Partition reads the tail cache could not answer (read from the segment files).');
+describeMetric('tributary_log_tail_cache_bytes', 'Bytes the tail cache holds (tributary.log.tail.cache.bytes is its budget).');
 describeMetric('tributary_tier_remote_bytes', 'Bytes of the partition held in tiered storage.');
 describeMetric('tributary_tier_lag_segments', 'Rolled segments eligible for upload but not uploaded yet.');
 describeMetric('tributary_tier_lag_bytes', 'Bytes of rolled segments eligible for upload but not uploaded yet.');
@@ -69,6 +72,14 @@ export class BrokerMetrics {
     per('tributary_log_end_offset', (l) => l.logEndOffset);
     per('tributary_log_high_watermark', (l) => l.highWatermark);
     per('tributary_log_segments', (l) => l.segmentInfos().length);
+    const tail = b.logManager.tailCache;
+    if (tail) {
+      out.push(
+        { name: 'tributary_log_tail_cache_hits_total', labels: {}, value: tail.hits },
+        { name: 'tributary_log_tail_cache_misses_total', labels: {}, value: tail.misses },
+        { name: 'tributary_log_tail_cache_bytes', labels: {}, value: tail.usedBytes },
+      );
+    }
     out.push(...replicationSamples(b));
     out.push(...b.requestMetrics.samples());
     out.push(...groupLagSamples(b.groupCoordinator, b.logManager));

@@ -56,6 +56,8 @@ export interface ConnectionLimits {
   maxInflightRequests: number;
   maxUnsentResponseBytes: number;
   idleTimeoutMs: number;
+  /** Request bytes handled before the connection yields to the event loop once (TURN_REQUEST_BYTES; 0: never). */
+  turnRequestBytes?: number;
 }
 
 export interface HandlerLookup {
@@ -82,6 +84,19 @@ interface Slot {
 const COPY_OUT_MAX_BYTES = 16 * 1024;
 let sharedEncoder = new Writer(4096);
 
+/**
+ * Request bytes one connection handles before its next request waits for the check phase of the
+ * loop turn (issue 14, tail fairness; tributary.connection.turn.request.bytes). libuv reads a
+ * readable socket up to 32 times per poll, and each read that completed a Produce frame was
+ * handled on the spot: a producer pipelining ~1 MB requests had 16 appended per loop turn (16 MB,
+ * 35-65 ms) while a consumer, one Fetch in flight, got one turn per 16 MB and fell hundreds of MB
+ * behind, out of the tail cache. Now such a producer gets one request per turn, handled in the
+ * check phase, and a Fetch that arrives meanwhile is answered in the next poll, before the
+ * producer's next request. (Kafka mutes a connection while its request is handled: one request
+ * per connection per poll too.)
+ */
+export const TURN_REQUEST_BYTES = 512 * 1024;
+
 export class Connection implements BudgetWaiter {
   readonly info: ConnectionInfo;
   /** Plain TCP: FrameReader (reused read memory, pooled Produce frames); TLS: FrameDecoder. */
@@ -101,6 +116,13 @@ export class Connection implements BudgetWaiter {
   /** Slow-sender watchdog (checkStalledReceive): when the current partial frame was first seen. */
   private partialSince = 0;
   private partialFrameIndex = -1;
+  /** Request bytes handled since the connection last yielded (TURN_REQUEST_BYTES). */
+  private turnBytes = 0;
+  /** Its turn's request bytes are spent: the next frame waits for the check phase (yieldTurn). */
+  private yielding = false;
+  /** The frame read while yielding, handled first when the connection's next turn starts. */
+  private held: { frame: Buffer; lease: BufferLease | null } | null = null;
+  private readonly turnRequestBytes: number;
   /** Client quotas (KIP-219): reading stops while the last response's throttle time runs. */
   private readonly mute = new ChannelMute(() => this.maybeResume());
 
@@ -115,6 +137,7 @@ export class Connection implements BudgetWaiter {
     private readonly budgets: NetworkBudgets,
     security: ConnectionSecurity = {},
   ) {
+    this.turnRequestBytes = limits.turnRequestBytes ?? TURN_REQUEST_BYTES;
     this.info = { id, listenerName, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, socket, principal: security.principal ?? 'User:ANONYMOUS' };
     const reader = new FrameReader(limits.maxRequestBytes);
     const userBuffer = FrameReader.attach(socket, net, reader, () => this.processFrames());
@@ -162,6 +185,8 @@ export class Connection implements BudgetWaiter {
       this.budgets.requests.release(this.pending.length);
       this.pending.length = 0;
       if (this.decoder instanceof FrameReader) this.decoder.dispose();
+      this.held?.lease?.release();
+      this.held = null;
       this.releaseReservation();
       this.budgets.requests.forget(this);
       this.budgets.receiveBytes.forget(this);
@@ -243,13 +268,31 @@ export class Connection implements BudgetWaiter {
           if (this.budgets.requests.exhausted) this.budgets.requests.wait(this);
           return;
         }
-        const frame = this.decoder.next();
-        if (frame === null) {
-          this.reserveForPartialFrame();
-          return;
+        let frame: Buffer;
+        let lease: BufferLease | null;
+        const held = this.held;
+        if (held !== null) {
+          this.held = null;
+          frame = held.frame;
+          lease = held.lease;
+        } else {
+          const next = this.decoder.next();
+          if (next === null) {
+            this.reserveForPartialFrame();
+            return;
+          }
+          if (this.reservedBytes > 0) this.releaseReservation();
+          frame = next;
+          lease = this.decoder instanceof FrameReader ? this.decoder.lastLease : null;
+          if (this.yielding) {
+            // Its turn's budget is spent: the frame waits for the check phase, and reading stops
+            // until then (one frame held, not as many as the poll could read).
+            this.held = { frame, lease };
+            this.pause();
+            return;
+          }
         }
-        if (this.reservedBytes > 0) this.releaseReservation();
-        const lease = this.decoder instanceof FrameReader ? this.decoder.lastLease : null;
+        this.turnBytes += frame.length;
         if (lease === null) {
           this.handleFrame(frame);
         } else {
@@ -262,6 +305,7 @@ export class Connection implements BudgetWaiter {
             if (settled) lease.release();
           }
         }
+        if (this.turnBytes >= this.turnRequestBytes && this.turnRequestBytes > 0) this.yieldTurn();
       }
     } catch (err) {
       this.failed(err);
@@ -269,6 +313,29 @@ export class Connection implements BudgetWaiter {
       this.processing = false;
     }
   }
+
+  /**
+   * Ends this connection's turn: its next frame is handled in the check phase (setImmediate), after
+   * every other socket readable in this poll. Reading goes on until that frame is complete, so it
+   * is ready then; a consumer's Fetch that arrives while it is handled is served in the next poll,
+   * before the frame after it. overloaded() is untouched: no other wake-up (drain, a response
+   * flushed, a budget) resumes a connection paused here before its turn.
+   */
+  private yieldTurn(): void {
+    this.turnBytes = 0;
+    this.yielding = true;
+    setImmediate(this.nextTurn);
+  }
+
+  private readonly nextTurn = (): void => {
+    this.yielding = false;
+    try {
+      if (this.paused) this.maybeResume();
+      else this.processFrames();
+    } catch (err) {
+      this.failed(err);
+    }
+  };
 
   /**
    * queued.max.request.bytes: a frame that did not arrive whole holds its declared size from the
@@ -294,7 +361,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeResume(): void {
-    if (this.closed || this.stopped || this.draining || !this.paused) return;
+    if (this.closed || this.stopped || this.draining || this.yielding || !this.paused) return;
     if (this.overloaded()) {
       if (this.budgets.requests.exhausted) this.budgets.requests.wait(this);
       return;

@@ -517,7 +517,9 @@ export class PartitionLog {
       return { records: EMPTY, highWatermark: this.hw, logStartOffset: lso, error: 'OFFSET_OUT_OF_RANGE' };
     }
     const bound = Math.min(maxOffset, this.writtenEnd);
-    if (this.tail !== null) {
+    // At the bound (a consumer that has read everything) there is nothing to read: no cache lookup,
+    // so the cache's hit and miss counts are about reads that return records.
+    if (this.tail !== null && fetchOffset < bound) {
       const hit = this.tail.read(fetchOffset, maxBytes, bound, minOneMessage);
       if (hit !== null) return { records: hit, highWatermark: this.hw, logStartOffset: lso };
     }

@@ -54,6 +54,12 @@ describe('metrics endpoint', () => {
       expect(m.get(`tributary_tier_remote_segments${p}`)).toBe(st.remoteSegments);
       expect(m.get(`tributary_tier_lag_segments${p}`)).toBe(0);
       expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(1e6);
+      // The tail cache's reads (nothing else reads the log while the scrape is made).
+      expect(text).toContain('# TYPE tributary_log_tail_cache_hits_total counter');
+      const tail = tb.broker.logManager.tailCache;
+      expect(m.get('tributary_log_tail_cache_hits_total')).toBe(tail.hits);
+      expect(m.get('tributary_log_tail_cache_misses_total')).toBe(tail.misses);
+      expect(m.get('tributary_log_tail_cache_bytes')).toBeGreaterThan(0);
       expect([...m.keys()].some((k) => k.startsWith('tributary_broker_info{cluster_id="'))).toBe(true);
 
       // A connected client shows up in the connection gauge.

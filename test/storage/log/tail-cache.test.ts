@@ -204,6 +204,19 @@ describe('tail cache', () => {
     await log.close();
   });
 
+  it('counts no hit or miss for a read at the log end (a consumer that has read everything)', async () => {
+    const budget = new TailCacheBudget(1 << 20, { chunkBytes: 0 });
+    const log = await openLog(dirs[0]!.path, SMALL, { tailCache: budget });
+    const { records, batches } = produceRequest(buildTestBatch({ count: 3 }));
+    await log.append(records, batches, 0).written;
+    expect((await log.read(3, 10_000, log.highWatermark, true)).records.length).toBe(0);
+    expect((await log.read(1, 10_000, 1, true)).records.length).toBe(0); // at a lower bound (LSO) too
+    expect(budget.hits + budget.misses).toBe(0);
+    expect((await log.read(0, 10_000, log.highWatermark, true)).records.length).toBeGreaterThan(0);
+    expect([budget.hits, budget.misses]).toEqual([1, 0]);
+    await log.close();
+  });
+
   it('with a zero budget stores nothing', async () => {
     const budget = new TailCacheBudget(0);
     const log = await openLog(dirs[0]!.path, SMALL, { tailCache: budget });

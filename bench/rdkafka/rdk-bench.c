@@ -27,6 +27,7 @@
  * into librdkafka then (RD_KAFKA_MSG_F_COPY), each with its own index.
  */
 #include <librdkafka/rdkafka.h>
+#include "rdk-common.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,26 +38,6 @@
 static long long delivered_bytes = 0, delivered_msgs = 0, failed_msgs = 0;
 static const char *first_error = NULL;
 static double last_dr = 0;
-
-static double now_sec(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_sec(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) {
-    fprintf(stderr, "config %s=%s: %s\n", k, v, err);
-    exit(2);
-  }
-}
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;

@@ -12,6 +12,7 @@
  * start (warm-up) for `seconds`. Prints one line of JSON: records, txns, seconds, cpu (client).
  */
 #include <librdkafka/rdkafka.h>
+#include "../rdkafka/rdk-common.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +20,6 @@
 #include <time.h>
 
 static long long delivered = 0, failed = 0;
-
-static double now_sec(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_sec(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) {
-    fprintf(stderr, "config %s=%s: %s\n", k, v, err);
-    exit(2);
-  }
-}
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;

@@ -5,7 +5,10 @@
 // merged per target, as `npm run bench` merges latency rounds.
 //
 //   npx tsx bench/latency/produce-latency-ab.ts --base-root DIR [--rounds 4] [--acks 1,-1]
-//       [--rate 2048] [--batch-bytes 16384] [--seconds 3] [--trace-gc]
+//       [--rate 2048] [--batch-bytes 16384] [--seconds 3] [--trace-gc] [--throughput]
+//
+// --throughput: instead, the closed-loop "produce 16KiB batches" row (2 connections, 4 partitions,
+// 5 in flight; best round per target, and broker CPU seconds per GiB).
 //
 // --trace-gc starts both brokers with --trace-gc and prints their Mark-Compacts and scavenges
 // during the measured windows (issue 14: the 16 KiB rows' p99 was made of Mark-Compacts).
@@ -19,6 +22,7 @@ import type { RunFigures } from '../lib/meter.js';
 import { combineRounds } from '../lib/rounds.js';
 import { startBroker, startNullSink, type Target } from '../lib/targets.js';
 import { runProduceLatency } from '../scenarios/produce-latency.js';
+import { runProduceThroughput } from '../scenarios/produce-throughput.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +33,7 @@ const { values: args } = parseArgs({
     'batch-bytes': { type: 'string', default: '16384' },
     seconds: { type: 'string', default: '3' },
     'trace-gc': { type: 'boolean', default: false },
+    throughput: { type: 'boolean', default: false },
   },
 });
 if (!args['base-root']) throw new Error('usage: npx tsx bench/latency/produce-latency-ab.ts --base-root DIR [--rounds N] [--acks 1,-1] [--trace-gc]');
@@ -82,19 +87,33 @@ try {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const s of order) {
         const from = statSync(s.log).size;
-        const f = await runProduceLatency(s.t, { topic, partition: 0, batchBytes: Number(args['batch-bytes']), acks, rate: Number(args.rate), warmupMs: 500, measureMs: seconds * 1000, maxInflight: 1000 });
+        const batchBytes = Number(args['batch-bytes']);
+        const f = args.throughput
+          ? await runProduceThroughput(s.t, { topic, partitions: 4, connections: 2, batchBytes, acks, inflight: 5, warmupMs: 500, measureMs: seconds * 1000 })
+          : await runProduceLatency(s.t, { topic, partition: 0, batchBytes, acks, rate: Number(args.rate), warmupMs: 500, measureMs: seconds * 1000, maxInflight: 1000 });
         await new Promise((r) => setTimeout(r, 100)); // the log pipe catches up
         (per.get(s.name) ?? per.set(s.name, []).get(s.name)!).push(f);
         const g = gcSince(s.log, from);
         const sum = gc.get(s.name) ?? { mc: 0, scavenges: 0 };
         gc.set(s.name, { mc: sum.mc + g.mc, scavenges: sum.scavenges + g.scavenges });
         const l = f.latency;
-        console.log(
+        const mib = f.throughput.mibPerSec;
+        if (args.throughput) console.log(`acks=${acks} round ${round + 1} ${s.name.padEnd(6)} ${mib.toFixed(1)} MiB/s, CPU ${((f.cpu.targetPct / 100 / mib) * 1024).toFixed(2)} s/GiB (other load ${f.cpu.otherLoadCores.toFixed(1)} cores, load avg ${os.loadavg()[0]!.toFixed(1)})`);
+        else console.log(
           `acks=${acks} round ${round + 1} ${s.name.padEnd(6)} p50 ${(l.p50Us / 1000).toFixed(2)} p99 ${(l.p99Us / 1000).toFixed(2)} p999 ${(l.p999Us / 1000).toFixed(2)} ms` +
             `${args['trace-gc'] && s.name !== 'null' ? `, ${g.mc} Mark-Compacts / ${g.scavenges} scavenges` : ''}` +
             ` (other load ${f.cpu.otherLoadCores.toFixed(1)} cores, gen loop p99 ${f.cpu.generatorLoopDelayP99Ms.toFixed(1)} ms, load avg ${os.loadavg()[0]!.toFixed(1)})`,
         );
       }
+    }
+    if (args.throughput) {
+      console.log(`\nacks=${acks}, ${rounds} rounds of ${seconds} s, best round:`);
+      for (const s of sides) {
+        const m = combineRounds(false, per.get(s.name)!);
+        const mib = m.throughput.mibPerSec;
+        console.log(`  ${s.name.padEnd(6)} ${mib.toFixed(1)} MiB/s, CPU ${((m.cpu.targetPct / 100 / mib) * 1024).toFixed(2)} s/GiB, other load ${m.cpu.otherLoadCores.toFixed(2)} cores`);
+      }
+      continue;
     }
     console.log(`\nacks=${acks}, ${rounds} rounds of ${seconds} s, samples merged:`);
     const nullP99 = combineRounds(true, per.get('null')!).latency.p99Us;

@@ -11,7 +11,12 @@
 // 5 in flight; best round per target, and broker CPU seconds per GiB).
 //
 // --trace-gc starts both brokers with --trace-gc and prints their Mark-Compacts and scavenges
-// during the measured windows (issue 14: the 16 KiB rows' p99 was made of Mark-Compacts).
+// during each round (warm-up included; issue 14: the 16 KiB rows' p99 was made of Mark-Compacts);
+// --keep keeps the work dir with the brokers' logs. Each broker idles ~7 s while the two other
+// targets run: long enough for V8's memory reducer (Mark-Compact (reduce)) to shrink its young
+// generation back to the minimum, so the rounds after such a pause scavenge every ~0.1-0.2 s
+// (0.3-0.9 ms each) until it has grown again. That is this alternation, not the broker's steady
+// state: compare scavenge counts of the same round number only.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +39,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     'trace-gc': { type: 'boolean', default: false },
     throughput: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 if (!args['base-root']) throw new Error('usage: npx tsx bench/latency/produce-latency-ab.ts --base-root DIR [--rounds N] [--acks 1,-1] [--trace-gc]');
@@ -44,20 +50,21 @@ interface Side {
   log: string;
 }
 
-/** Mark-Compacts and scavenges of the broker's main isolate logged since byte `from` of its log. */
+/**
+ * Mark-Compacts and scavenges of the broker's main isolate logged since byte `from` of its log.
+ * Worker threads log their own collections (another isolate address); the main isolate is the
+ * one that logged first (the broker's start-up).
+ */
 function gcSince(log: string, from: number): { mc: number; scavenges: number } {
-  const lines = readFileSync(log, 'latin1').slice(from).split('\n');
-  // Worker threads log too; the main isolate is the one with the most lines.
-  const byIsolate = new Map<string, { mc: number; scavenges: number }>();
-  for (const l of lines) {
-    const iso = /^\[\d+:(0x[0-9a-f]+)\]/.exec(l)?.[1];
-    if (iso === undefined) continue;
-    const c = byIsolate.get(iso) ?? { mc: 0, scavenges: 0 };
+  const text = readFileSync(log, 'latin1');
+  const main = /^\[\d+:(0x[0-9a-f]+)\]/m.exec(text)?.[1];
+  const c = { mc: 0, scavenges: 0 };
+  for (const l of text.slice(from).split('\n')) {
+    if (main === undefined || /^\[\d+:(0x[0-9a-f]+)\]/.exec(l)?.[1] !== main) continue;
     if (l.includes('Mark-Compact')) c.mc++;
     else if (l.includes('Scavenge')) c.scavenges++;
-    byIsolate.set(iso, c);
   }
-  return [...byIsolate.values()].reduce((a, b) => (b.mc + b.scavenges > a.mc + a.scavenges ? b : a), { mc: 0, scavenges: 0 });
+  return c;
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'latency-ab-'));
@@ -131,5 +138,6 @@ try {
   }
 } finally {
   for (const s of sides) await s.t.stop();
-  rmSync(work, { recursive: true, force: true });
+  if (!args.keep) rmSync(work, { recursive: true, force: true });
+  else console.log(`kept ${work} (broker logs)`);
 }

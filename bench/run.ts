@@ -42,6 +42,7 @@ import { REPO_ROOT, startBroker, startKafka, startNullSink, type Target, type Ta
 import { BROKER_TUNED_ENV, BROKER_TUNED_OVERRIDES, KAFKA_TUNED } from './vs-kafka/tuned.js';
 import { planScenarios, type Plan, type PlannedScenario } from './plan.js';
 import { runProduceThroughput } from './scenarios/produce-throughput.js';
+import { runProduceLatency, type LatencyParams } from './scenarios/produce-latency.js';
 import { computeRatio, ok, renderReport, type BenchReport, type ScenarioRecord } from './report.js';
 
 const { values: args } = parseArgs({
@@ -296,6 +297,24 @@ async function main(): Promise<void> {
       process.stdout.write(`  warm-up -> ${name} ... `);
       const r = await runOnce({ id: 'warmup', title: 'warm-up', kind: 'produce', params, topics: [{ name: 'warmup', partitions: plan.partitions }], run: (x) => runProduceThroughput(x, params) }, t);
       console.log(`${r.throughput.mibPerSec.toFixed(1)} MiB/s (not recorded)`);
+    }
+  }
+  const latencyScenario = plan.scenarios.find((s) => s.kind === 'latency');
+  if (latencyScenario && !withKafka) {
+    // A fresh process's first seconds of load are a one-time cost, not its latency: V8 compiles
+    // the hot paths, the old generation grows to its working size (the broker: 3 Mark-Compacts of
+    // 4-10 ms in its first ~2 s of the 16 KiB latency load, none in the minutes after), the tail
+    // cache and frame pool fill. Measured without this, the first latency round of a fresh broker
+    // had a p99 of 5-9 ms and the later rounds 1.5-2 ms (bench/README.md change log, 2026-12-08).
+    // So every target first gets the latency scenario's own load, unrecorded (gentle: ~90 MB,
+    // unlike the vs-Kafka throughput warm-up below, whose dirty pages would stall these rows).
+    for (const name of targetNames) {
+      const t = targets.get(name);
+      if (!t) continue;
+      const params = { ...(latencyScenario.params as unknown as LatencyParams), topic: 'warmup-latency', acks: 1, warmupMs: 0, measureMs: quick ? 1500 : 3000 };
+      process.stdout.write(`  latency warm-up -> ${name} ... `);
+      const r = await runOnce({ id: 'warmup-latency', title: 'latency warm-up', kind: 'latency', params, topics: [{ name: 'warmup-latency', partitions: 1 }], run: (x) => runProduceLatency(x, params) }, t);
+      console.log(`p99 ${(r.latency.p99Us / 1000).toFixed(2)} ms (not recorded)`);
     }
   }
   for (const s of plan.scenarios) await runScenario(s);

@@ -4,12 +4,15 @@
 // and busy loop, and on a shared 2-vCPU machine the latency itself is mostly other people's load).
 //
 //   npx tsx bench/latency/per-request.ts [--requests N] [--window W] [--base-root DIR] [--rounds R]
+//                                        [--batch-bytes B] [--override k=v]
 //
 // Each broker (this checkout, and with --base-root another one, e.g. `git archive` of the commit
 // before a change with node_modules linked) is the real CLI started with --trace-gc and
 // bench/lib/alloc-probe.mjs. A raw connection (bench/load-generator.ts: no client library in the
 // figures) keeps W one-record (1 KiB) acks=all Produce requests in flight, as a producer sending
-// one message at a time does. Per round and broker, alternating the order:
+// one message at a time does (--batch-bytes B: one B-byte batch of 1 KiB records per request
+// instead, the produce-latency scenario's 16 KiB requests with B=16384; --override: broker config
+// for every broker). Per round and broker, alternating the order:
 //   warm-up   max(N, --warmup 70000) requests (JIT; the 64 MiB tail cache full, so the measured
 //             requests evict as a long run does)
 //   measured  N requests: CPU from /proc, GC lines (--trace-gc-nvp) from the broker's log:
@@ -26,6 +29,7 @@ import { BenchConnection } from '../load-generator.js';
 import { createTopics, produceResponseErrors, waitForLeaders } from '../lib/kafka-calls.js';
 import { buildSeqBatch, encodeProduceBody, PRODUCE_VERSION } from '../lib/payloads.js';
 import { REPO_ROOT, startBroker, type Target } from '../lib/targets.js';
+import { prepareRequests } from '../scenarios/produce-throughput.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'base-root': { type: 'string' },
     top: { type: 'string', default: '15' },
+    'batch-bytes': { type: 'string' },
+    override: { type: 'string', multiple: true, default: [] },
   },
 });
 const N = Number(args.requests);
@@ -175,14 +181,16 @@ async function main(): Promise<void> {
     for (const [name, root] of roots) {
       const log = path.join(workDir, `${name}.log`);
       const profile = path.join(workDir, `${name}.heapprofile`);
-      const t = await startBroker({ logDir: path.join(workDir, `${name}-data`), logFile: log, overrides: [], nodeFlags: ['--trace-gc', '--trace-gc-nvp', '--import', PROBE], env: { TRIBUTARY_ALLOC_PROFILE: profile }, root });
+      const t = await startBroker({ logDir: path.join(workDir, `${name}-data`), logFile: log, overrides: args.override!, nodeFlags: ['--trace-gc', '--trace-gc-nvp', '--import', PROBE], env: { TRIBUTARY_ALLOC_PROFILE: profile }, root });
       const conn = await BenchConnection.connect(t.host, t.port);
       await createTopics(conn, [{ name: TOPIC, partitions: 1 }]);
       await waitForLeaders(conn, [{ name: TOPIC, partitions: 1 }]);
       conn.close();
       targets.set(name, { t, log, profile });
     }
-    const body = encodeProduceBody(TOPIC, [{ index: 0, records: buildSeqBatch(1) }], -1);
+    const body = args['batch-bytes']
+      ? prepareRequests(TOPIC, [0], Number(args['batch-bytes']), -1)[0]!.body
+      : encodeProduceBody(TOPIC, [{ index: 0, records: buildSeqBatch(1) }], -1);
     const results: RoundResult[] = [];
     const names = [...targets.keys()];
     for (let round = 0; round < Number(args.rounds); round++) {

@@ -23,6 +23,11 @@
 // Mark-Compact collections per 8 s at 40,000 requests/s, none with the cache off. A chunk is one
 // entry per ~60 such records and its buffer goes back to the pool on eviction. Bytes below a
 // chunk's fill mark never change, so views of it lent to readers stay valid while it fills.
+// A small run in a pooled buffer of the smallest class (a request of at most 64 KiB: a slab of
+// small Produce frames, or one frame) is copied the same way: kept by reference, each would be an
+// entry of its own pinning 64 KiB for a few KiB, and the frame could not go back to the pool when
+// answered. Runs in larger frames (a many-partition request) stay by reference: copying them would
+// double the bytes moved.
 import { framePool, leaseOf, lendView, POOL_MAX_BYTES, POOL_MIN_BYTES, type BufferLease } from '../../protocol/wire/buffer-pool.js';
 import type { BatchInfo } from '../../protocol/records/batch-header.js';
 import type { LogSegment } from './log-segment.js';
@@ -144,6 +149,11 @@ export interface TailContext {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Whether a small run in a buffer with this lease is copied into a chunk (see the header): unpooled, or in a smallest-class buffer. */
+function copiedRun(lease: BufferLease | undefined): boolean {
+  return lease === undefined || lease.buffer.length <= POOL_MIN_BYTES;
+}
+
 export class PartitionTail {
   private entries: Entry[] = [];
   private head = 0;
@@ -183,7 +193,7 @@ export class PartitionTail {
     const buf = start === 0 && end === records.length ? records : records.subarray(start, end);
     const lease = leaseOf(buf);
     const n = end - start;
-    if (lease === undefined && n <= COALESCE_MAX_BYTES && n <= this.budget.chunkBytes) {
+    if (copiedRun(lease) && n <= COALESCE_MAX_BYTES && n <= this.budget.chunkBytes) {
       this.addToChunk(seg, pos, buf, runFirst, lastOffsets, ends);
       return;
     }
@@ -195,7 +205,7 @@ export class PartitionTail {
   }
 
   /**
-   * add() for one small batch not in a pooled frame (a producer sending one record at a time),
+   * add() for one small batch not in a large pooled frame (a producer sending one record at a time),
    * without the per-batch offset and end arrays when it continues the open chunk (issue 14,
    * per-request garbage). False when add() has to decide (pooled, large, chunks off).
    */
@@ -204,7 +214,7 @@ export class PartitionTail {
     if (n > COALESCE_MAX_BYTES || n > this.budget.chunkBytes || n > this.budget.maxBytes) return false;
     const start = b.position;
     const run = start === 0 && n === records.length ? records : records.subarray(start, start + n);
-    if (leaseOf(run) !== undefined) return false;
+    if (!copiedRun(leaseOf(run))) return false;
     const lastOffset = runFirst + b.lastOffsetDelta;
     const last = this.continuedChunk(seg, pos, runFirst, n);
     if (last !== undefined) {

@@ -134,6 +134,35 @@ describe('tail cache', () => {
     expect(budget.usedBytes).toBe(0);
   });
 
+  it('copies a small run out of a smallest-class pooled frame, so the frame goes back to the pool once answered', async () => {
+    // A 15.6 KB Produce frame carved from a 64 KiB slab (src/network/frame-reader.ts): pinned by
+    // the cache, each such request would hold 64 KiB of budget and its slab for a few KiB.
+    const MiB = 1024 * 1024;
+    const budget = new TailCacheBudget(4 * MiB);
+    const log = await openLog(dirs[0]!.path, { ...SMALL, segmentBytes: 8 * MiB }, { tailCache: budget });
+    const pool = new BufferPool(4 * MiB);
+    let next = 0;
+    for (let i = 0; i < 20; i++) {
+      const { records, batches } = produceRequest(buildTestBatch({ count: 15, valueSize: 1000, fill: i }));
+      const lease = pool.acquire(records.length);
+      expect(lease.buffer.length).toBe(64 * 1024);
+      records.copy(lease.buffer, 100);
+      const inFrame = lease.buffer.subarray(100, 100 + records.length);
+      const r = log.append(inFrame, batches, 0);
+      await r.written;
+      const expected = Buffer.from(inFrame); // offsets assigned in place
+      lease.release(); // the connection's reference, once answered
+      expect(lease.references).toBe(0); // the cache kept a copy, not the frame
+      const hits = budget.hits;
+      const got = await log.read(next, 100_000, log.highWatermark, true);
+      expect(budget.hits).toBe(hits + 1);
+      expect(got.records.equals(expected)).toBe(true);
+      takeLentView(got.records)?.release();
+      next = r.lastOffset + 1;
+    }
+    await log.close();
+  });
+
   it('keeps one-record appends in shared pooled chunks, not one entry (and heap objects) each', async () => {
     // Issue 14 (latency): 1 KiB Produce requests each kept as an entry of their own filled the
     // 64 MiB cache with ~60,000 entries that the old generation then had to collect.

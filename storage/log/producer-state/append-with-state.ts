@@ -7,7 +7,7 @@
 // lookup and a few integer comparisons on header fields; records are never decoded.
 import { ErrorCode } from '../../../protocol/errors.js';
 import { buildControlBatch } from '../../../protocol/records/batch-builder.js';
-import { ATTR_TRANSACTIONAL, scanBatches, type BatchInfo, type BatchScan } from '../../../protocol/records/batch-header.js';
+import { ATTR_TRANSACTIONAL, readBatchHeader, scanBatches, type BatchInfo, type BatchScan } from '../../../protocol/records/batch-header.js';
 import type { AppendResult } from '../log-types.js';
 import type { PartitionLog } from '../partition-log.js';
 import type { AppendOrigin } from './producer-state-manager.js';
@@ -132,8 +132,8 @@ export function appendTxnMarker(log: PartitionLog, m: MarkerSpec, leaderEpoch: n
     coordinatorEpoch: m.coordinatorEpoch,
     timestamp: now,
   });
-  const batches = scanBatches(bytes, 0, bytes.length, false).batches;
-  const result = log.append(bytes, batches, leaderEpoch, now);
+  // Built just above: one whole batch, its header read directly (no scan).
+  const result = log.append(bytes, [readBatchHeader(bytes, 0)], leaderEpoch, now);
   if (!result.error) state.applyMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch, !m.committed, result.baseOffset, now);
   return appended(result);
 }

@@ -114,6 +114,13 @@ function encodeRecords(records: RecordInput[], timestamps: number[], baseTimesta
 
 export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
   const records = opts.records;
+  const only = records.length === 1 ? records[0]! : null;
+  // One record without headers, uncompressed (every coordinator record, every marker): written
+  // straight into the batch, no per-record arrays and no body buffer to copy. Byte-identical to
+  // the general path below.
+  if (only !== null && (only.headers === undefined || only.headers.length === 0) && (opts.compression ?? Compression.None) === Compression.None) {
+    return buildOneRecordBatch(opts, only);
+  }
   const now = opts.baseTimestamp ?? Date.now();
   const timestamps = records.map((r) => r.timestamp ?? now);
   const baseTimestamp = opts.baseTimestamp ?? (timestamps.length > 0 ? timestamps[0]! : -1);
@@ -144,6 +151,43 @@ export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
   buf.writeInt32BE(opts.baseSequence ?? -1, OFF_BASE_SEQUENCE);
   buf.writeInt32BE(records.length, OFF_RECORDS_COUNT);
   body.copy(buf, BATCH_HEADER_SIZE);
+  buf.writeUInt32BE(computeBatchCrc(buf, 0, size), OFF_CRC);
+  return buf;
+}
+
+/** buildRecordBatch for exactly one record without headers, uncompressed. */
+function buildOneRecordBatch(opts: BuildBatchOptions, r: RecordInput): Buffer {
+  const timestamp = r.timestamp ?? opts.baseTimestamp ?? Date.now();
+  const baseTimestamp = opts.baseTimestamp ?? timestamp;
+  const maxTimestamp = opts.maxTimestamp ?? (timestamp > -1 ? timestamp : -1);
+  const offsetDelta = r.offsetDelta ?? 0;
+  const lastOffsetDelta = opts.lastOffsetDelta ?? offsetDelta;
+  const timestampDelta = timestamp - baseTimestamp;
+  const bodySize = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + bytesFieldSize(r.key) + bytesFieldSize(r.value) + 1;
+  const size = BATCH_HEADER_SIZE + sizeOfVarint(bodySize) + bodySize;
+  let attributes = 0;
+  if (opts.timestampType === 'LogAppendTime') attributes |= ATTR_TIMESTAMP_TYPE;
+  if (opts.transactional) attributes |= ATTR_TRANSACTIONAL;
+  if (opts.control) attributes |= ATTR_CONTROL;
+  const buf = Buffer.allocUnsafe(size);
+  assignBaseOffset(buf, 0, opts.baseOffset ?? 0, opts.partitionLeaderEpoch ?? -1);
+  buf.writeInt32BE(size - LOG_OVERHEAD, OFF_BATCH_LENGTH);
+  buf[MAGIC_OFFSET] = 2;
+  buf.writeInt16BE(attributes, OFF_ATTRIBUTES);
+  buf.writeInt32BE(lastOffsetDelta, OFF_LAST_OFFSET_DELTA);
+  writeInt64(buf, OFF_BASE_TIMESTAMP, baseTimestamp);
+  writeInt64(buf, OFF_MAX_TIMESTAMP, maxTimestamp);
+  writeInt64(buf, OFF_PRODUCER_ID, opts.producerId ?? -1);
+  buf.writeInt16BE(opts.producerEpoch ?? -1, OFF_PRODUCER_EPOCH);
+  buf.writeInt32BE(opts.baseSequence ?? -1, OFF_BASE_SEQUENCE);
+  buf.writeInt32BE(1, OFF_RECORDS_COUNT);
+  let pos = writeVarint(buf, BATCH_HEADER_SIZE, bodySize);
+  buf[pos++] = 0; // record attributes, unused
+  pos = writeVarlong(buf, pos, timestampDelta);
+  pos = writeVarint(buf, pos, offsetDelta);
+  pos = writeBytesField(buf, pos, r.key);
+  pos = writeBytesField(buf, pos, r.value);
+  buf[pos] = 0; // no headers (varint 0)
   buf.writeUInt32BE(computeBatchCrc(buf, 0, size), OFF_CRC);
   return buf;
 }

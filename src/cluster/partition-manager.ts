@@ -794,15 +794,25 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 
   // ---- InternalPartitionAccess (coordinators, aggregation stage) ----
 
-  async appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
-    // Replicated (cluster mode): acks=-1 as Kafka's coordinators, waiting for the ISR (min.insync applies).
-    const replicated = this.partitions.get(tpKey(tp.topic, tp.partition))?.replicated === true;
-    const acks = replicated ? -1 : INTERNAL_REQUIRED_ACKS;
-    return internalResult(this.append('coordinator', tp.topic, tp.partition, records, acks, replicated ? { timeoutMs: this.opts.internalWriteTimeoutMs?.(tp.topic) ?? INTERNAL_REPLICATION_TIMEOUT_MS } : {}));
+  // appendInternal / appendMarker append in the caller's synchronous stretch and return one promise
+  // (no async frames: each transaction makes three of these calls). They never reject.
+  appendInternal(tp: TopicPartition, records: Buffer): Promise<InternalAppendResult> {
+    try {
+      // Replicated (cluster mode): acks=-1 as Kafka's coordinators, waiting for the ISR (min.insync applies).
+      const replicated = this.partitions.get(tpKey(tp.topic, tp.partition))?.replicated === true;
+      const acks = replicated ? -1 : INTERNAL_REQUIRED_ACKS;
+      return internalResult(this.append('coordinator', tp.topic, tp.partition, records, acks, replicated ? { timeoutMs: this.opts.internalWriteTimeoutMs?.(tp.topic) ?? INTERNAL_REPLICATION_TIMEOUT_MS } : NO_APPEND_OPTIONS));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  async appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {
-    return internalResult(this.appendTxnMarker(tp.topic, tp.partition, marker));
+  appendMarker(tp: TopicPartition, marker: MarkerSpec): Promise<InternalAppendResult> {
+    try {
+      return internalResult(this.appendTxnMarker(tp.topic, tp.partition, marker));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async readInternal(tp: TopicPartition, fetchOffset: number, maxBytes: number): Promise<InternalReadResult> {
@@ -824,7 +834,7 @@ export class PartitionManager implements InternalPartitionAccess, ProducerStateU
 function appendInternalBatches(partition: Partition, records: Buffer): ProducerAppend {
   const scan = scanBatches(records, 0, records.length, false);
   if (scan.error !== null || scan.batches.length === 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'internal append: not whole record batches', result: null, duplicate: false };
-  if (scan.batches.length === 1) return appendCoordinatorBatch(partition.log, records, partition.leaderEpoch);
+  if (scan.batches.length === 1) return appendCoordinatorBatch(partition.log, records, partition.leaderEpoch, Date.now(), scan);
   if (scan.batches.some((b) => b.producerId >= 0)) {
     return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'a coordinator batch with a producer id must be appended alone', result: null, duplicate: false };
   }
@@ -833,8 +843,14 @@ function appendInternalBatches(partition: Partition, records: Buffer): ProducerA
 
 const INTERNAL_READ: ReadOptions = { reader: 'internal', isolation: 'read_uncommitted', currentLeaderEpoch: -1, minOneMessage: true };
 
-async function internalResult(out: AppendOutcome): Promise<InternalAppendResult> {
-  if (out.completion) await out.completion;
+const NO_APPEND_OPTIONS: AppendOptions = {};
+
+/** The result once the write settled: one reaction on the write's completion, none when there is nothing to wait for. */
+function internalResult(out: AppendOutcome): Promise<InternalAppendResult> {
+  return out.completion ? out.completion.then(() => settledResult(out)) : Promise.resolve(settledResult(out));
+}
+
+function settledResult(out: AppendOutcome): InternalAppendResult {
   if (out.errorCode !== ErrorCode.NONE) {
     return out.errorMessage === null ? { errorCode: out.errorCode, baseOffset: -1, lastOffset: -1 } : { errorCode: out.errorCode, baseOffset: -1, lastOffset: -1, errorMessage: out.errorMessage };
   }

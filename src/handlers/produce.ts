@@ -166,7 +166,7 @@ function answerAll(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, 
 
 /**
  * The common request: one topic, one partition, not transactional (a producer sending one record
- * or batch at a time). Same outcome as appendAll/answerAll — it hands them every case where they
+ * or batch at a time) — or transactional before v12 on one broker, its transactional id authorized. Same outcome as appendAll/answerAll — it hands them every case where they
  * would do more than answer one successful append (unknown topic, refusal, append error) — with
  * exact-size arrays and none of their per-topic bookkeeping (issue 14, per-request garbage).
  */
@@ -211,7 +211,15 @@ export function produceHandler(deps: ProduceDeps) {
       const topicData = req.topicData;
       const nTopics = topicData.length;
       const transactionalId = version >= 3 ? req.transactionalId : null;
-      if (transactionalId === null && nTopics === 1 && topicData[0]!.partitionData.length === 1) return produceOne(deps, ctx, req);
+      // Before v12 on a broker whose coordinator does not follow a cluster's leadership, nothing is
+      // verified remotely (verifyProducePartitionsRemotely answers null): the append path checks the
+      // transaction at the local coordinator, so the request is appended in this stretch instead of
+      // one promise later (issue 14: per-transaction CPU).
+      const localTxn = transactionalId !== null && version < TXN_V2_PRODUCE_SINCE && !deps.txnCoordinator?.followsLeadership;
+      if (nTopics === 1 && topicData[0]!.partitionData.length === 1) {
+        if (transactionalId === null) return produceOne(deps, ctx, req);
+        if (localTxn && authorized(deps, ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return produceOne(deps, ctx, req);
+      }
       // As KafkaApis: a transactional producer needs WRITE on its transactional id, then WRITE on
       // each topic; refusals are per partition, and a refused topic is neither added to the
       // transaction nor appended.
@@ -231,7 +239,7 @@ export function produceHandler(deps: ProduceDeps) {
         refusals[ti] = refusal;
         if (refusal === ErrorCode.NONE) anyAllowed = true;
       }
-      if (transactionalId === null || !anyAllowed) return appendAll(deps, ctx, req, names, refusals, null);
+      if (transactionalId === null || !anyAllowed || localTxn) return appendAll(deps, ctx, req, names, refusals, null);
       // Transaction version 2: the partitions join the transaction before anything is appended.
       // Before v12, in a cluster: a producer coordinated elsewhere has new partitions verified there.
       const allowed = topicData.filter((_, ti) => refusals[ti] === ErrorCode.NONE);

@@ -275,8 +275,9 @@ export class InternalTopicLog implements CoordinatorRecordLog {
     return this.partitions();
   }
 
-  async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
-    return (await appendRecords(this.access, { topic: this.topic, partition }, records)).errorCode;
+  append(partition: number, records: CoordinatorRecord[]): Promise<number> {
+    // A plain promise chain (appendRecords never rejects): two or three of these per transaction.
+    return appendRecords(this.access, { topic: this.topic, partition }, records).then(errorCodeOf);
   }
 
   replay(partition: number, onRecord: (r: CoordinatorRecord) => void): Promise<OpenTransactions> {
@@ -286,4 +287,8 @@ export class InternalTopicLog implements CoordinatorRecordLog {
   coordinatorEpoch(partition: number): number {
     return this.access.offsets({ topic: this.topic, partition })?.leaderEpoch ?? 0;
   }
+}
+
+function errorCodeOf(r: InternalAppendResult): number {
+  return r.errorCode;
 }

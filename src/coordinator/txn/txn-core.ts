@@ -119,7 +119,7 @@ export class TxnCore {
   private appendState(log: CoordinatorRecordLog, md: TxnMetadata, t: TxnTransit): Promise<number> {
     try {
       const value = t.state === 'Dead' ? null : encodeTxnLogValue(md.toLogValue(t));
-      return log.append(this.partitionFor(md.transactionalId), [{ key: encodeTxnLogKey(md.transactionalId), value }]).then(coordinatorWriteError);
+      return log.append(this.partitionFor(md.transactionalId), [{ key: (md.logKey ??= encodeTxnLogKey(md.transactionalId)), value }]).then(coordinatorWriteError);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -170,7 +170,7 @@ export class TxnCore {
       nextProducerId: md.nextProducerId,
       clientTransactionVersion: md.clientTransactionVersion,
     };
-    const record = { key: encodeTxnLogKey(md.transactionalId), value: encodeTxnLogValue(md.toLogValue(current)) };
+    const record = { key: (md.logKey ??= encodeTxnLogKey(md.transactionalId)), value: encodeTxnLogValue(md.toLogValue(current)) };
     const code = await log.append(this.partitionFor(md.transactionalId), [record]);
     if (code !== ErrorCode.NONE) this.logger.warn('deferred transaction state write failed', { transactionalId: md.transactionalId, error: code });
   }

@@ -55,6 +55,8 @@ export class TxnMetadata {
   version = 0;
   /** The applied state is not in __transaction_state yet (a deferred Complete*, see txn-end.ts). */
   unpersisted = false;
+  /** Its __transaction_state record key (the id never changes): encoded once, by txn-core. */
+  logKey: Buffer | null = null;
 
   constructor(
     readonly transactionalId: string,

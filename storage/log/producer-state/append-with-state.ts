@@ -7,7 +7,7 @@
 // lookup and a few integer comparisons on header fields; records are never decoded.
 import { ErrorCode } from '../../../protocol/errors.js';
 import { buildControlBatch } from '../../../protocol/records/batch-builder.js';
-import { ATTR_TRANSACTIONAL, scanBatches, type BatchInfo } from '../../../protocol/records/batch-header.js';
+import { ATTR_TRANSACTIONAL, readBatchHeader, scanBatches, type BatchInfo, type BatchScan } from '../../../protocol/records/batch-header.js';
 import type { AppendResult } from '../log-types.js';
 import type { PartitionLog } from '../partition-log.js';
 import type { AppendOrigin } from './producer-state-manager.js';
@@ -104,8 +104,9 @@ function appendStateful(
  * A batch written by a coordinator on behalf of a transactional producer (TxnOffsetCommit into
  * __consumer_offsets): the epoch is checked, sequences are not (the batch has none).
  */
-export function appendCoordinatorBatch(log: PartitionLog, records: Buffer, leaderEpoch: number, now: number = Date.now()): ProducerAppend {
-  const scan = scanBatches(records, 0, records.length, false);
+export function appendCoordinatorBatch(log: PartitionLog, records: Buffer, leaderEpoch: number, now: number = Date.now(), scanned?: BatchScan): ProducerAppend {
+  // `scanned`: the caller's scan of these very bytes (the partition layer scans them to route them), not done twice.
+  const scan = scanned ?? scanBatches(records, 0, records.length, false);
   if (scan.error !== null || scan.batches.length !== 1) return rejected(ErrorCode.CORRUPT_MESSAGE, 'coordinator batch must be exactly one batch');
   const b = scan.batches[0]!;
   if (b.producerId < 0) return appended(log.append(records, scan.batches, leaderEpoch, now));
@@ -131,8 +132,8 @@ export function appendTxnMarker(log: PartitionLog, m: MarkerSpec, leaderEpoch: n
     coordinatorEpoch: m.coordinatorEpoch,
     timestamp: now,
   });
-  const batches = scanBatches(bytes, 0, bytes.length, false).batches;
-  const result = log.append(bytes, batches, leaderEpoch, now);
+  // Built just above: one whole batch, its header read directly (no scan).
+  const result = log.append(bytes, [readBatchHeader(bytes, 0)], leaderEpoch, now);
   if (!result.error) state.applyMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch, !m.committed, result.baseOffset, now);
   return appended(result);
 }

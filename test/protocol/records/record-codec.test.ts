@@ -107,6 +107,56 @@ describe('v2 batches against kafka-python', () => {
   });
 });
 
+describe('one-record batches (written directly: coordinator records, markers)', () => {
+  it('kafka-python validates and decodes them, and they decode back to the same record', () => {
+    const r = rng(4242);
+    const singles = Array.from({ length: 24 }, (_, i) => {
+      const [rec] = randomRecords(r, 1);
+      return { ...rec!, headers: [], offsetDelta: i % 3 === 0 ? undefined : randInt(r, 0, 300) };
+    });
+    const built = singles.map((rec, i) =>
+      buildRecordBatch({
+        baseOffset: 50 * i,
+        producerId: i % 2 === 0 ? -1 : 9000 + i,
+        producerEpoch: i % 2 === 0 ? -1 : 4,
+        transactional: i % 4 === 1,
+        control: false,
+        baseTimestamp: i % 3 === 1 ? rec.timestamp - 7 : undefined,
+        records: [{ key: rec.key, value: rec.value, timestamp: rec.timestamp, offsetDelta: rec.offsetDelta }],
+      }),
+    );
+    const res = runPython(built.map((b) => ({ op: 'parse' as const, data: b64(b) })));
+    res.forEach((x, i) => {
+      const rec = singles[i]!;
+      const [batch] = must(x).batches!;
+      expect(batch!.crc_ok, `batch ${i}`).toBe(true);
+      expect(batch!.is_transactional).toBe(i % 4 === 1);
+      expect(batch!.max_timestamp).toBe(rec.timestamp);
+      const [py] = batch!.records;
+      expect(py!.offset).toBe(50 * i + (rec.offsetDelta ?? 0));
+      expect(py!.timestamp).toBe(rec.timestamp);
+      expect(sameBytes(unb64(py!.key), rec.key)).toBe(true);
+      expect(sameBytes(unb64(py!.value), rec.value)).toBe(true);
+      const ours = decodeRecordBatch(built[i]!);
+      expect(ours.size).toBe(built[i]!.length);
+      expect(ours.lastOffsetDelta).toBe(rec.offsetDelta ?? 0);
+      expect(ours.baseTimestamp).toBe(i % 3 === 1 ? rec.timestamp - 7 : rec.timestamp);
+      expect(ours.records[0]!.timestamp).toBe(rec.timestamp);
+      expect(ours.records[0]!.headers).toEqual([]);
+    });
+  });
+
+  it('a marker built directly is a valid control batch', () => {
+    const buf = buildControlBatch({ type: 'COMMIT', producerId: 123, producerEpoch: 7, coordinatorEpoch: 3, timestamp: 1_700_000_000_123 });
+    const batch = decodeRecordBatch(buf);
+    expect(buf.readUInt32BE(OFF_CRC)).toBe(computeBatchCrc(buf, 0, buf.length));
+    expect(batch.control).toBe(true);
+    expect(batch.transactional).toBe(true);
+    expect(batch.baseSequence).toBe(-1);
+    expect(decodeControlRecord(batch.records[0]!)).toMatchObject({ type: 'COMMIT', coordinatorEpoch: 3 });
+  });
+});
+
 describe('build/decode properties', () => {
   it('random records round-trip through every codec', () => {
     for (let seed = 1; seed <= 40; seed++) {

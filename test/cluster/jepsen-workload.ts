@@ -231,6 +231,12 @@ async function run(cluster: ProcessCluster, opts: WorkloadOptions, log: (m: stri
         return v !== undefined && v.every((p) => p.isr.includes(victim));
       }, 120_000);
       figures.rejoinMs = Date.now() - killedAt;
+      // The next kill waits (up to 30 s) for an acknowledgement on a partition the victim led: on a
+      // quiet machine a restart takes ~2 s, and without this the nemesis killed partition 0's new
+      // leader before the clients (kafkajs: 1 s retry back-off, Metadata naming the dead leader until
+      // the election) had reached it, measuring back-to-back kills instead of one failover.
+      const ackedOnVictimPartition = () => acks.slice(ackedBefore).some((a) => victimLed.has(a.partition));
+      await waitUntil('an acknowledgement on a partition the victim led', ackedOnVictimPartition, 30_000).catch(() => undefined);
       log(`cycle ${c + 1}/${opts.cycles}: killed ${victim} (busiest partition ${busiest}), new leaders in ${figures.electionMs} ms, restarted in ${figures.startMs} ms, back in every ISR ${figures.rejoinMs} ms after the kill; ${acks.length} acked, ${failedSends} failed sends`);
     }
     await waitIsr(cluster, DATA_TOPIC, 3, undefined, 120_000);

@@ -132,16 +132,23 @@ export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
   let body = encodeRecords(records, timestamps, baseTimestamp);
   if (codec !== Compression.None) body = compress(codec, body, { level: opts.compressionLevel });
 
-  let attributes = codec;
+  const size = BATCH_HEADER_SIZE + body.length;
+  const buf = Buffer.allocUnsafe(size);
+  writeBatchHeader(buf, opts, codec, lastOffsetDelta, baseTimestamp, maxTimestamp, records.length);
+  body.copy(buf, BATCH_HEADER_SIZE);
+  buf.writeUInt32BE(computeBatchCrc(buf, 0, size), OFF_CRC);
+  return buf;
+}
+
+/** Everything of a v2 batch header but the CRC, for a batch filling all of `buf`. */
+function writeBatchHeader(buf: Buffer, opts: BuildBatchOptions, codec: Compression, lastOffsetDelta: number, baseTimestamp: number, maxTimestamp: number, recordCount: number): void {
+  let attributes: number = codec;
   if (opts.timestampType === 'LogAppendTime') attributes |= ATTR_TIMESTAMP_TYPE;
   if (opts.transactional) attributes |= ATTR_TRANSACTIONAL;
   if (opts.control) attributes |= ATTR_CONTROL;
-
-  const size = BATCH_HEADER_SIZE + body.length;
-  const buf = Buffer.allocUnsafe(size);
   assignBaseOffset(buf, 0, opts.baseOffset ?? 0, opts.partitionLeaderEpoch ?? -1);
-  buf.writeInt32BE(size - LOG_OVERHEAD, OFF_BATCH_LENGTH);
-  buf.writeInt8(2, MAGIC_OFFSET);
+  buf.writeInt32BE(buf.length - LOG_OVERHEAD, OFF_BATCH_LENGTH);
+  buf[MAGIC_OFFSET] = 2;
   buf.writeInt16BE(attributes, OFF_ATTRIBUTES);
   buf.writeInt32BE(lastOffsetDelta, OFF_LAST_OFFSET_DELTA);
   writeInt64(buf, OFF_BASE_TIMESTAMP, baseTimestamp);
@@ -149,10 +156,7 @@ export function buildRecordBatch(opts: BuildBatchOptions): Buffer {
   writeInt64(buf, OFF_PRODUCER_ID, opts.producerId ?? -1);
   buf.writeInt16BE(opts.producerEpoch ?? -1, OFF_PRODUCER_EPOCH);
   buf.writeInt32BE(opts.baseSequence ?? -1, OFF_BASE_SEQUENCE);
-  buf.writeInt32BE(records.length, OFF_RECORDS_COUNT);
-  body.copy(buf, BATCH_HEADER_SIZE);
-  buf.writeUInt32BE(computeBatchCrc(buf, 0, size), OFF_CRC);
-  return buf;
+  buf.writeInt32BE(recordCount, OFF_RECORDS_COUNT);
 }
 
 /** buildRecordBatch for exactly one record without headers, uncompressed. */
@@ -165,22 +169,8 @@ function buildOneRecordBatch(opts: BuildBatchOptions, r: RecordInput): Buffer {
   const timestampDelta = timestamp - baseTimestamp;
   const bodySize = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + bytesFieldSize(r.key) + bytesFieldSize(r.value) + 1;
   const size = BATCH_HEADER_SIZE + sizeOfVarint(bodySize) + bodySize;
-  let attributes = 0;
-  if (opts.timestampType === 'LogAppendTime') attributes |= ATTR_TIMESTAMP_TYPE;
-  if (opts.transactional) attributes |= ATTR_TRANSACTIONAL;
-  if (opts.control) attributes |= ATTR_CONTROL;
   const buf = Buffer.allocUnsafe(size);
-  assignBaseOffset(buf, 0, opts.baseOffset ?? 0, opts.partitionLeaderEpoch ?? -1);
-  buf.writeInt32BE(size - LOG_OVERHEAD, OFF_BATCH_LENGTH);
-  buf[MAGIC_OFFSET] = 2;
-  buf.writeInt16BE(attributes, OFF_ATTRIBUTES);
-  buf.writeInt32BE(lastOffsetDelta, OFF_LAST_OFFSET_DELTA);
-  writeInt64(buf, OFF_BASE_TIMESTAMP, baseTimestamp);
-  writeInt64(buf, OFF_MAX_TIMESTAMP, maxTimestamp);
-  writeInt64(buf, OFF_PRODUCER_ID, opts.producerId ?? -1);
-  buf.writeInt16BE(opts.producerEpoch ?? -1, OFF_PRODUCER_EPOCH);
-  buf.writeInt32BE(opts.baseSequence ?? -1, OFF_BASE_SEQUENCE);
-  buf.writeInt32BE(1, OFF_RECORDS_COUNT);
+  writeBatchHeader(buf, opts, Compression.None, lastOffsetDelta, baseTimestamp, maxTimestamp, 1);
   let pos = writeVarint(buf, BATCH_HEADER_SIZE, bodySize);
   buf[pos++] = 0; // record attributes, unused
   pos = writeVarlong(buf, pos, timestampDelta);

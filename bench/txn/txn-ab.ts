@@ -8,9 +8,9 @@
 // around a loop of transactions; bench/txn/README.md has the figure.)
 // No network and no load generator: what is left is the broker's own cost per transaction. Run
 // it with this checkout on both sides (an A/A run) to see the machine's noise first.
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ctx, plainBatch, startHandlerBroker, txnBatch } from './handler-broker.js';
 
 const BASE = path.resolve(process.argv[2] ?? '');
 const BRANCH = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src');
@@ -19,48 +19,12 @@ const CHUNK = 25;
 const chunks = Number(process.argv[3] ?? 40);
 const PRODUCERS = 4;
 
-const { buildRecordBatch } = await import('../../protocol/records/batch-builder.js');
-const { OFF_BASE_SEQUENCE, OFF_CRC, OFF_PRODUCER_EPOCH, OFF_PRODUCER_ID, writeInt64 } = await import('../../protocol/records/batch-header.js');
-const { crc32c } = await import('@node-rs/crc32');
-const value = Buffer.alloc(1024, 7);
-const template = buildRecordBatch({ producerId: 0, producerEpoch: 0, baseSequence: 0, transactional: true, records: Array.from({ length: 100 }, () => ({ key: null, value })) });
-
-function batch(pid: number, epoch: number, seq: number): Buffer {
-  const b = Buffer.from(template);
-  writeInt64(b, OFF_PRODUCER_ID, pid);
-  b.writeInt16BE(epoch, OFF_PRODUCER_EPOCH);
-  b.writeInt32BE(seq, OFF_BASE_SEQUENCE);
-  b.writeUInt32BE(crc32c(b.subarray(21)) >>> 0, OFF_CRC);
-  return b;
-}
-
-const ctx = (v: number) => ({ header: { apiVersion: v } }) as never;
-
 async function side(root: string) {
-  const { startBroker } = await import(`${root}/broker.ts`);
-  const { loadBrokerConfig } = await import(`${root}/config/broker-config.ts`);
-  const { createLogger } = await import(`${root}/logging/logger.ts`);
-  const { produceHandler } = await import(`${root}/handlers/produce.ts`);
-  const { initProducerIdHandler } = await import(`${root}/handlers/init-producer-id.ts`);
-  const { addPartitionsToTxnHandler } = await import(`${root}/handlers/add-partitions-to-txn.ts`);
-  const { endTxnHandler } = await import(`${root}/handlers/end-txn.ts`);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'txn-ab-'));
-  const config = loadBrokerConfig({
-    overrides: [`log.dirs=${dir}`, 'listeners=PLAINTEXT://127.0.0.1:0', 'tributary.metrics.port=-1', 'transaction.state.log.num.partitions=4', 'offsets.topic.num.partitions=4'],
-    env: {},
-  });
-  const started = await startBroker(config, createLogger({ level: 'silent' }));
-  await started.broker.createTopic('ab', PRODUCERS, 1, {});
-  const b = started.broker;
-  const h = { produce: produceHandler(b), init: initProducerIdHandler(b), add: addPartitionsToTxnHandler(b), end: endTxnHandler(b) };
+  const broker = await startHandlerBroker(root, 'txn-ab-', PRODUCERS);
+  const h = broker.h;
   const producers = [];
-  for (let i = 0; i < PRODUCERS; i++) {
-    const txnId = `ab-${i}`;
-    const r: any = await h.init.handle(ctx(4), { transactionalId: txnId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
-    if (r.errorCode !== 0) throw new Error(`InitProducerId ${r.errorCode}`);
-    producers.push({ txnId, pid: r.producerId as number, epoch: r.producerEpoch as number, seq: 0, partition: i });
-  }
-  return { started, dir, h, producers, phase: { add: 0, produce: 0, end: 0 } };
+  for (let i = 0; i < PRODUCERS; i++) producers.push(await broker.producer(`ab-${i}`, i));
+  return { broker, h, producers, phase: { add: 0, produce: 0, end: 0 } };
 }
 
 type Side = Awaited<ReturnType<typeof side>>;
@@ -78,7 +42,7 @@ async function txnRound(s: Side): Promise<void> {
       const add: any = await s.h.add.handle(ctx(3), { transactions: [], v3AndBelowTransactionalId: p.txnId, v3AndBelowProducerId: p.pid, v3AndBelowProducerEpoch: p.epoch, v3AndBelowTopics: [{ name: 'ab', partitions: [p.partition] }] });
       if (add.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode !== 0) throw new Error('AddPartitionsToTxn');
       lap('add');
-      const res: any = await s.h.produce.handle(ctx(9), { acks: -1, timeoutMs: 30000, transactionalId: p.txnId, topicData: [{ name: 'ab', partitionData: [{ index: p.partition, records: batch(p.pid, p.epoch, p.seq) }] }] });
+      const res: any = await s.h.produce.handle(ctx(9), { acks: -1, timeoutMs: 30000, transactionalId: p.txnId, topicData: [{ name: 'ab', partitionData: [{ index: p.partition, records: txnBatch(p.pid, p.epoch, p.seq) }] }] });
       p.seq += 100;
       if (res.responses[0].partitionResponses[0].errorCode !== 0) throw new Error(`produce ${res.responses[0].partitionResponses[0].errorCode}`);
       lap('produce');
@@ -122,7 +86,6 @@ console.log(`branch/base wall ${(wall.branch / wall.base).toFixed(3)}, CPU ${(cp
 {
   const s = sides.branch;
   const p = s.producers[0]!;
-  const plain = buildRecordBatch({ records: Array.from({ length: 100 }, () => ({ key: null, value })) });
   const cpuOf = async (fn: () => Promise<unknown>) => {
     const c0 = process.cpuUsage();
     await fn();
@@ -133,16 +96,15 @@ console.log(`branch/base wall ${(wall.branch / wall.base).toFixed(3)}, CPU ${(cp
   const sum = { add: 0, produce: 0, end: 0, plain: 0 };
   for (let i = 0; i < n; i++) {
     sum.add += await cpuOf(() => s.h.add.handle(ctx(3), { transactions: [], v3AndBelowTransactionalId: p.txnId, v3AndBelowProducerId: p.pid, v3AndBelowProducerEpoch: p.epoch, v3AndBelowTopics: [{ name: 'ab', partitions: [p.partition] }] }));
-    sum.produce += await cpuOf(() => s.h.produce.handle(ctx(9), { acks: -1, timeoutMs: 30000, transactionalId: p.txnId, topicData: [{ name: 'ab', partitionData: [{ index: p.partition, records: batch(p.pid, p.epoch, p.seq) }] }] }));
+    sum.produce += await cpuOf(() => s.h.produce.handle(ctx(9), { acks: -1, timeoutMs: 30000, transactionalId: p.txnId, topicData: [{ name: 'ab', partitionData: [{ index: p.partition, records: txnBatch(p.pid, p.epoch, p.seq) }] }] }));
     p.seq += 100;
     sum.end += await cpuOf(() => s.h.end.handle(ctx(3), { transactionalId: p.txnId, producerId: p.pid, producerEpoch: p.epoch, committed: true }));
-    sum.plain += await cpuOf(() => s.h.produce.handle(ctx(9), { acks: -1, timeoutMs: 30000, transactionalId: null, topicData: [{ name: 'ab', partitionData: [{ index: 1, records: Buffer.from(plain) }] }] }));
+    sum.plain += await cpuOf(() => s.h.produce.handle(ctx(9), { acks: -1, timeoutMs: 30000, transactionalId: null, topicData: [{ name: 'ab', partitionData: [{ index: 1, records: Buffer.from(plainBatch) }] }] }));
   }
   const f = (x: number) => (x / n).toFixed(1);
   console.log(`this checkout, CPU µs per call, one at a time (${n} each): AddPartitionsToTxn ${f(sum.add)}, transactional Produce ${f(sum.produce)}, EndTxn ${f(sum.end)}; plain Produce of the same records ${f(sum.plain)} → a transaction costs ${((sum.add + sum.produce + sum.end) / sum.plain).toFixed(2)}× a plain batch`);
 }
 for (const s of Object.values(sides)) {
-  await s.started.stop?.();
-  await fs.rm(s.dir, { recursive: true, force: true });
+  await s.broker.close();
 }
 process.exit(0);
